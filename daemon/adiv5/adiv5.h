@@ -1,0 +1,118 @@
+/*
+ * adiv5.h - ADIv5 debug port and access ports over SWD, through CMSIS-DAP.
+ *
+ * Queue, then run (OpenOCD's dap_queue_ap_read + dap_run): callers queue
+ * register accesses, adiv5_run() packs them into as few DAP_Transfer /
+ * DAP_TransferBlock packets as the probe's packet size allows and reports one
+ * error per batch. SELECT, CSW and TAR are cached so repeated accesses cost
+ * no extra transfers. References: ARM IHI 0031 (ADIv5.2) B2 (DP), C2 (MEM-AP);
+ * ../shared/facts/cmsis-dap-adiv5.md §3, §5-7.
+ */
+#ifndef RDPD_ADIV5_H
+#define RDPD_ADIV5_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dap/dap.h"
+
+/* DP registers (A[3:2] as the byte offset). */
+#define DP_DPIDR 0x0    /* read */
+#define DP_ABORT 0x0    /* write */
+#define DP_CTRL_STAT 0x4
+#define DP_SELECT 0x8   /* write */
+#define DP_RDBUFF 0xC   /* read */
+
+#define DP_ABORT_DAPABORT (1u << 0)
+#define DP_ABORT_CLEAR_STICKY 0x1Eu /* STKCMPCLR|STKERRCLR|WDERRCLR|ORUNERRCLR */
+#define DP_CTRL_CDBGPWRUPREQ (1u << 28)
+#define DP_CTRL_CDBGPWRUPACK (1u << 29)
+#define DP_CTRL_CSYSPWRUPREQ (1u << 30)
+#define DP_CTRL_CSYSPWRUPACK (1u << 31)
+#define DP_CTRL_STICKYERR (1u << 5)
+
+/* MEM-AP registers (offset in the AP's space). */
+#define AP_CSW 0x00
+#define AP_TAR 0x04
+#define AP_DRW 0x0C
+#define AP_BASE 0xF8
+#define AP_IDR 0xFC
+
+#define ADIV5_QUEUE_MAX 512
+#define ADIV5_TAR_BLOCK 1024u /* only TAR[9:0] are guaranteed to auto-increment */
+#define ADIV5_DEFAULT_TIMEOUT_MS 2000
+
+struct adiv5_op {
+	struct dap_xfer x;
+	uint32_t *out;      /* read destination (NULL: discard) */
+	uint32_t mem_addr;  /* DRW accesses: the address, to re-aim TAR when resuming */
+	uint16_t block;     /* >0: a DAP_TransferBlock of this many words */
+	uint32_t *block_buf;
+	uint8_t flags;
+};
+
+#define ADIV5_OP_DRW (1u << 0)         /* access to DRW through auto-incrementing TAR */
+#define ADIV5_OP_SIDE_EFFECT (1u << 1) /* a write the target acts on */
+
+struct adiv5 {
+	struct dap *dap;
+	struct adiv5_op q[ADIV5_QUEUE_MAX];
+	size_t n;
+	int queue_rc;          /* first error while queuing (overflow) */
+	uint32_t select;
+	bool select_valid;
+	uint32_t csw;
+	bool csw_valid;
+	uint32_t tar;
+	bool tar_valid;
+	uint32_t dpidr;
+	bool link_up;
+	int timeout_ms;        /* deadline for one run while the target answers WAIT */
+	uint64_t transfers;    /* SWD transfers requested (for figures) */
+};
+
+void adiv5_init(struct adiv5 *a, struct dap *d);
+/* Drop cached SELECT/CSW/TAR (after a reset, an error, a line reset). */
+void adiv5_invalidate(struct adiv5 *a);
+
+/* Queue raw DP/AP register accesses. */
+void adiv5_dp_read(struct adiv5 *a, uint8_t reg, uint32_t *out);
+void adiv5_dp_write(struct adiv5 *a, uint8_t reg, uint32_t val);
+/* Read REG until (value & MASK) == VALUE, retried inside the probe. */
+void adiv5_dp_match(struct adiv5 *a, uint8_t reg, uint32_t mask, uint32_t value);
+/* Queue a SELECT write if the AP or its register bank differs from the cache. */
+void adiv5_select_ap_bank(struct adiv5 *a, uint8_t apsel, uint8_t reg);
+void adiv5_ap_read(struct adiv5 *a, uint8_t apsel, uint8_t reg, uint32_t *out);
+void adiv5_ap_write(struct adiv5 *a, uint8_t apsel, uint8_t reg, uint32_t val);
+
+/* Execute everything queued. Returns 0 or -ERR_TARGET_* with a detail; the
+ * queue is empty afterwards either way. Out values of failed reads are left
+ * untouched. */
+int adiv5_run(struct adiv5 *a);
+/* Throw away what is queued (after a failure while queuing). */
+void adiv5_discard(struct adiv5 *a);
+
+/* dp.c: bring the SWD link up: DAP_Connect, clock, JTAG-to-SWD switch (then
+ * dormant wake-up), DPIDR, sticky clear, debug and system power-up.
+ * UNDER_RESET holds nRESET low from before the switch; the caller releases it. */
+int dp_connect(struct adiv5 *a, uint32_t clock_hz, bool under_reset);
+/* After a system reset or a lost link: line reset and power-up again. */
+int dp_reconnect(struct adiv5 *a);
+/* Clear sticky errors after a FAULT (ABORT 0x1E). */
+int dp_clear_sticky(struct adiv5 *a);
+/* Drive nRESET (true = asserted, low). */
+int dp_set_nreset(struct adiv5 *a, bool asserted);
+
+/* mem.c: 32-bit MEM-AP accesses on AP0, queued. */
+void mem_read32(struct adiv5 *a, uint32_t addr, uint32_t *out);
+void mem_write32(struct adiv5 *a, uint32_t addr, uint32_t val);
+/* 16-bit write (option half-words on F0/F1/F3); the value travels on its byte lane. */
+void mem_write16(struct adiv5 *a, uint32_t addr, uint16_t val);
+/* Read N words from ADDR with DAP_TransferBlock, split at 1 KB TAR boundaries. */
+void mem_read_block(struct adiv5 *a, uint32_t addr, uint32_t *buf, size_t n);
+/* Convenience: queue one read and run. */
+int mem_read32_now(struct adiv5 *a, uint32_t addr, uint32_t *out);
+int mem_write32_now(struct adiv5 *a, uint32_t addr, uint32_t val);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * mem.c - MEM-AP (AHB-AP on AP0) memory access, ADIv5.2 C2.
+ *
+ * CSW and TAR are written only when they change; TAR follows the auto-
+ * increment, which ADIv5 guarantees only inside a 1 KB block (C2.2.2), so
+ * sequential accesses cost one transfer each and block reads are split at
+ * 1 KB boundaries.
+ */
+#include "adiv5/adiv5.h"
+
+#include "err.h"
+
+#define MEM_AP 0
+/* HPROT1 (privileged) | MasterType debug | DbgSwEnable: OpenOCD's AHB default. */
+#define MEM_CSW_BASE 0xA2000000u
+#define MEM_CSW_SIZE_16 0x1u
+#define MEM_CSW_SIZE_32 0x2u
+#define MEM_CSW_ADDRINC_SINGLE 0x10u
+
+static void mem_set_csw(struct adiv5 *a, uint32_t size)
+{
+	uint32_t csw = MEM_CSW_BASE | MEM_CSW_ADDRINC_SINGLE | size;
+
+	if (a->csw_valid && a->csw == csw)
+		return;
+	adiv5_ap_write(a, MEM_AP, AP_CSW, csw);
+	a->csw = csw;
+	a->csw_valid = true;
+}
+
+static void mem_set_tar(struct adiv5 *a, uint32_t addr)
+{
+	if (a->tar_valid && a->tar == addr)
+		return;
+	adiv5_ap_write(a, MEM_AP, AP_TAR, addr);
+	a->tar = addr;
+	a->tar_valid = true;
+}
+
+/* TAR after an access of STEP bytes: it wraps inside the 1 KB block, so the
+ * cache is only kept while the next address is still inside it. */
+static void mem_advance_tar(struct adiv5 *a, uint32_t step)
+{
+	uint32_t next = a->tar + step;
+
+	if ((next & ~(ADIV5_TAR_BLOCK - 1)) != (a->tar & ~(ADIV5_TAR_BLOCK - 1)))
+		a->tar_valid = false;
+	a->tar = next;
+}
+
+static void mem_mark_drw(struct adiv5 *a, uint32_t addr, bool side_effect)
+{
+	if (a->n == 0)
+		return;
+	a->q[a->n - 1].flags = (uint8_t)(ADIV5_OP_DRW | (side_effect ? ADIV5_OP_SIDE_EFFECT : 0));
+	a->q[a->n - 1].mem_addr = addr;
+}
+
+void mem_read32(struct adiv5 *a, uint32_t addr, uint32_t *out)
+{
+	mem_set_csw(a, MEM_CSW_SIZE_32);
+	mem_set_tar(a, addr);
+	adiv5_ap_read(a, MEM_AP, AP_DRW, out);
+	mem_mark_drw(a, addr, false);
+	mem_advance_tar(a, 4);
+}
+
+void mem_write32(struct adiv5 *a, uint32_t addr, uint32_t val)
+{
+	mem_set_csw(a, MEM_CSW_SIZE_32);
+	mem_set_tar(a, addr);
+	adiv5_ap_write(a, MEM_AP, AP_DRW, val);
+	mem_mark_drw(a, addr, true);
+	mem_advance_tar(a, 4);
+}
+
+void mem_write16(struct adiv5 *a, uint32_t addr, uint16_t val)
+{
+	mem_set_csw(a, MEM_CSW_SIZE_16);
+	mem_set_tar(a, addr);
+	/* Narrow accesses use the byte lanes of the address (ADIv5.2 C2.2.6). */
+	adiv5_ap_write(a, MEM_AP, AP_DRW, (uint32_t)val << ((addr & 2) * 8));
+	mem_mark_drw(a, addr, true);
+	mem_advance_tar(a, 2);
+}
+
+void mem_read_block(struct adiv5 *a, uint32_t addr, uint32_t *buf, size_t n)
+{
+	/* A block read reply carries 4 + 4*count bytes. */
+	size_t per_packet = (dap_usable_size(a->dap) - 4) / 4;
+
+	while (n > 0) {
+		size_t to_boundary = (ADIV5_TAR_BLOCK - (addr & (ADIV5_TAR_BLOCK - 1))) / 4;
+		size_t count = n < to_boundary ? n : to_boundary;
+		struct adiv5_op *op;
+
+		if (count > per_packet)
+			count = per_packet;
+		mem_set_csw(a, MEM_CSW_SIZE_32);
+		mem_set_tar(a, addr);
+		adiv5_select_ap_bank(a, MEM_AP, AP_DRW);
+		if (a->n == ADIV5_QUEUE_MAX) {
+			if (!a->queue_rc)
+				a->queue_rc = err_setf(ERR_INTERNAL, "ADIv5 queue overflow");
+			return;
+		}
+		op = &a->q[a->n++];
+		*op = (struct adiv5_op){
+			.x.req = DAP_XFER_APNDP | DAP_XFER_RNW | AP_DRW,
+			.block = (uint16_t)count,
+			.block_buf = buf,
+			.mem_addr = addr,
+			.flags = ADIV5_OP_DRW,
+		};
+		a->tar = addr;
+		mem_advance_tar(a, (uint32_t)count * 4);
+		addr += (uint32_t)count * 4;
+		buf += count;
+		n -= count;
+	}
+}
+
+int mem_read32_now(struct adiv5 *a, uint32_t addr, uint32_t *out)
+{
+	mem_read32(a, addr, out);
+	return adiv5_run(a);
+}
+
+int mem_write32_now(struct adiv5 *a, uint32_t addr, uint32_t val)
+{
+	mem_write32(a, addr, val);
+	return adiv5_run(a);
+}

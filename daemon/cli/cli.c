@@ -1,0 +1,414 @@
+/*
+ * cli.c - `rdpd probes`, `rdpd rdp`, `rdpd unlock`, `rdpd lock`.
+ *
+ * Human output on stdout, progress on stderr when it is a terminal, one JSON
+ * object with --json (the shapes of ../shared/API.md). Exit status 0 only on
+ * success.
+ */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/json_shapes.h"
+#include "err.h"
+#include "jobs/unlock_job.h"
+#include "log.h"
+#include "probes/probe_link.h"
+
+#define CLI_MAX_PROBES 32
+
+struct cli_opts {
+	const char *probe;
+	bool json;
+	struct target_connect_opts connect;
+};
+
+struct cli_job_view {
+	bool json;
+	bool tty;
+	json_object *steps;
+	json_object *log;
+	unsigned last_pct;
+};
+
+void cli_usage(void)
+{
+	fputs("Usage: rdpd COMMAND [OPTIONS]\n"
+	      "\n"
+	      "rdpd owns the CMSIS-DAP debug probes (DAPLink and friends) of a lab machine\n"
+	      "and reads or removes STM32 flash read-out protection (RDP). It identifies the\n"
+	      "chip itself (DBGMCU_IDCODE): you never pick a target file.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  probes              list attached CMSIS-DAP probes (USB v2 bulk and v1 HID)\n"
+	      "  rdp    --probe REF  connect, identify the chip, read its protection level\n"
+	      "  unlock --probe REF  level 1 -> 0: the chip MASS-ERASES its flash, then the\n"
+	      "                      level is read back and the flash checked blank\n"
+	      "  lock   --probe REF  level 0 -> 1 (level 2 is permanent and never offered)\n"
+	      "  help                this text\n"
+	      "\n"
+	      "REF is an index from `rdpd probes`, a probe serial number, or a URI:\n"
+	      "  usb:SERIAL          a USB probe (v2 bulk preferred, then v1 HID)\n"
+	      "  tcp:HOST[:PORT]     CMSIS-DAP over TCP (OpenOCD cmsis_dap_tcp framing, 4441)\n"
+	      "  sim:PROFILE         the built-in simulator, e.g. sim:stm32f401re-rdp1;\n"
+	      "                      add ?time_scale=0.01 to shorten the simulated erase\n"
+	      "                      (`rdpd-sim --list-profiles` lists the profiles)\n"
+	      "\n"
+	      "Options:\n"
+	      "  -p, --probe REF     the probe to use (default: the only one attached)\n"
+	      "  -j, --json          print one JSON object (the HTTP API's shapes)\n"
+	      "  -c, --clock HZ      SWD clock; default tries 1 MHz, then 200 kHz\n"
+	      "      --connect MODE  normal | under-reset (default: normal, then under reset)\n"
+	      "  -v, --verbose       debug log on stderr\n"
+	      "\n"
+	      "Examples:\n"
+	      "  rdpd rdp --probe sim:stm32f401re-rdp1\n"
+	      "  rdpd unlock --probe 0\n"
+	      "  rdpd unlock --probe tcp:192.168.1.50:4441 --json\n"
+	      "\n"
+	      "Exit status: 0 success, 1 failure, 2 usage error, 3 target not responding,\n"
+	      "4 chip at RDP level 2 (permanent).\n",
+	      stdout);
+}
+
+static int cli_exit_status(int rc)
+{
+	if (rc == 0)
+		return CLI_EXIT_OK;
+	if (rc == -ERR_TARGET_NOT_RESPONDING)
+		return CLI_EXIT_NOT_RESPONDING;
+	if (rc == -ERR_RDP_LEVEL2_PERMANENT)
+		return CLI_EXIT_LEVEL2;
+	if (rc == -ERR_INVALID_ARGUMENT)
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_FAILED;
+}
+
+static int cli_report_error(const struct cli_opts *o, int rc)
+{
+	if (o->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "error", json_error(rc, err_detail()));
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else {
+		fprintf(stderr, "rdpd: %s: %s\n", err_title(rc), *err_detail() ? err_detail() : err_name(rc));
+	}
+	return cli_exit_status(rc);
+}
+
+static bool cli_is_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Turn REF (index, serial, URI, or nothing) into a URI. */
+static int cli_resolve(const char *ref, char *uri, size_t cap, int *index)
+{
+	static struct transport_probe_info list[CLI_MAX_PROBES];
+	size_t n = 0;
+
+	*index = -1;
+	if (ref && strchr(ref, ':')) {
+		snprintf(uri, cap, "%s", ref);
+		return 0;
+	}
+	transport_enumerate(list, CLI_MAX_PROBES, &n);
+	if (!ref) {
+		if (n == 1) {
+			*index = 0;
+			snprintf(uri, cap, "%s", list[0].uri);
+			return 0;
+		}
+		return err_setf(n ? ERR_INVALID_ARGUMENT : ERR_PROBE_NOT_FOUND,
+				n ? "%zu probes attached: choose one with --probe (see `rdpd probes`)"
+				  : "no CMSIS-DAP probe attached%zu; plug one in, or try "
+				    "--probe sim:stm32f401re-rdp1 to meet the simulator",
+				n);
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((cli_is_number(ref) && strtoul(ref, NULL, 10) == i) || strcmp(ref, list[i].serial) == 0) {
+			*index = (int)i;
+			snprintf(uri, cap, "%s", list[i].uri);
+			return 0;
+		}
+	return err_setf(ERR_PROBE_NOT_FOUND,
+			"no probe '%s' among the %zu attached (`rdpd probes` lists them)", ref, n);
+}
+
+static int cli_open(const struct cli_opts *o, struct probe_link **pl, int *index)
+{
+	char uri[TRANSPORT_URI_MAX];
+	int rc = cli_resolve(o->probe, uri, sizeof(uri), index);
+
+	return rc < 0 ? rc : probe_link_open(uri, pl);
+}
+
+static int cli_probes(const struct cli_opts *o)
+{
+	static struct transport_probe_info list[CLI_MAX_PROBES];
+	size_t n = 0;
+	int rc = transport_enumerate(list, CLI_MAX_PROBES, &n);
+	json_object *arr;
+
+	if (rc < 0)
+		return cli_report_error(o, rc);
+	if (!o->json) {
+		if (n == 0)
+			puts("No CMSIS-DAP probe found. Check the USB cable, that the probe's firmware is\n"
+			     "CMSIS-DAP (DAPLink), and that the udev rule gives you access\n"
+			     "(systemd/60-rdpd.rules). To try rdpd without hardware:\n"
+			     "  rdpd rdp --probe sim:stm32f401re-rdp1");
+		for (size_t i = 0; i < n; i++)
+			printf("%zu  %-40s  %-9s  %04x:%04x  %s %s\n", i, list[i].uri, list[i].transport,
+			       list[i].vid, list[i].pid, list[i].vendor, list[i].product);
+		return CLI_EXIT_OK;
+	}
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "index", json_object_new_int((int)i));
+		json_object_object_add(p, "serial", json_object_new_string(list[i].serial));
+		json_object_object_add(p, "uri", json_object_new_string(list[i].uri));
+		json_object_object_add(p, "transport", json_object_new_string(list[i].transport));
+		json_object_object_add(p, "simulated", json_object_new_boolean(list[i].simulated));
+		json_object_object_add(p, "vendor", json_object_new_string(list[i].vendor));
+		json_object_object_add(p, "product", json_object_new_string(list[i].product));
+		json_object_array_add(arr, p);
+	}
+	{
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "probes", arr);
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	}
+	return CLI_EXIT_OK;
+}
+
+static void cli_print_rdp(const struct probe_link *pl, const struct target *t,
+			  const struct target_protection *p)
+{
+	printf("Probe:    %s (%s %s, serial %s, firmware %s)\n", pl->t->info.uri, pl->dap->vendor,
+	       pl->dap->product, pl->dap->serial, pl->dap->firmware_version);
+	printf("Chip:     %s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash\n", t->part->name,
+	       t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb);
+	printf("RDP:      level %g (0x%02x). %s\n", rdp_level_number(p->level), p->rdp_raw,
+	       rdp_level_text(p->level) + strlen("Level 0: "));
+	printf("WRP:      ");
+	if (!p->wrp_sectors)
+		printf("no sector write-protected");
+	for (unsigned i = 0, first = 1; i < TARGET_MAX_SECTORS; i++)
+		if (p->wrp_sectors & (1ull << i)) {
+			printf("%ssector %u", first ? "" : ", ", i);
+			first = 0;
+		}
+	printf("\nOptions: ");
+	for (unsigned i = 0; i < p->n_options; i++)
+		printf(" %s=0x%08x", p->options[i].name, p->options[i].value);
+	printf("\nConnect:  %s at %u kHz\n", t->under_reset ? "under reset" : "normal", t->clock_hz / 1000);
+}
+
+static void cli_log_line(void *ctx, const char *line)
+{
+	struct cli_job_view *v = ctx;
+
+	if (v->json) {
+		json_object_array_add(v->log, json_object_new_string(line));
+		return;
+	}
+	if (v->tty && v->last_pct)
+		fputc('\n', stderr);
+	v->last_pct = 0;
+	printf("  %s\n", line);
+	fflush(stdout);
+}
+
+static int cli_rdp(const struct cli_opts *o)
+{
+	struct probe_link *pl = NULL;
+	struct cli_job_view view = {.json = false};
+	struct target_connect_opts co = o->connect;
+	struct target t;
+	struct target_protection p;
+	int index, rc = cli_open(o, &pl, &index);
+
+	if (rc < 0)
+		return cli_report_error(o, rc);
+	if (log_verbose_enabled()) {
+		co.log = cli_log_line;
+		co.ctx = &view;
+	}
+	rc = rdp_read_run(&pl->a, &co, &t, &p);
+	if (rc == 0 && o->json) {
+		json_object *j = json_rdp_report(index, pl->dap->serial, &t, &p, time(NULL));
+
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else if (rc == 0) {
+		cli_print_rdp(pl, &t, &p);
+	}
+	probe_link_close(pl);
+	return rc < 0 ? cli_report_error(o, rc) : CLI_EXIT_OK;
+}
+
+static void cli_step(void *ctx, enum job_step step, enum job_step_state state)
+{
+	struct cli_job_view *v = ctx;
+
+	if (v->json) {
+		json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "name", json_object_new_string(job_step_name(step)));
+		json_object_object_add(s, "state", json_object_new_string(job_step_state_name(state)));
+		json_object_array_add(v->steps, s);
+		return;
+	}
+	if (state == JOB_STEP_RUNNING || state == JOB_STEP_PENDING)
+		return;
+	if (v->tty && v->last_pct)
+		fputc('\n', stderr);
+	v->last_pct = 0;
+	printf("%-16s %s\n", job_step_name(step), job_step_state_name(state));
+	fflush(stdout);
+}
+
+static void cli_progress(void *ctx, unsigned pct)
+{
+	struct cli_job_view *v = ctx;
+	char bar[41];
+
+	if (v->json || !v->tty)
+		return;
+	memset(bar, '#', pct * 40 / 100);
+	memset(bar + pct * 40 / 100, ' ', 40 - pct * 40 / 100);
+	bar[40] = '\0';
+	fprintf(stderr, "\rmass erase [%s] %3u%%", bar, pct);
+	v->last_pct = pct ? pct : 1;
+}
+
+static void cli_print_result(const struct job_result *res, enum job_kind kind)
+{
+	printf("\nRDP level %g -> %g", rdp_level_number(res->rdp_before), rdp_level_number(res->rdp_after));
+	if (res->flash_erased)
+		printf(", flash erased in %.1f s", res->erase_ms / 1000.0);
+	if (res->flash_verified_blank)
+		printf(", verified blank");
+	putchar('\n');
+	if (res->power_cycle_required)
+		puts("Power-cycle the board (remove and restore its supply) to finish: until then the\n"
+		     "chip keeps refusing debugger access to its flash.");
+	else if (kind == JOB_KIND_UNLOCK && res->rdp_after == RDP_LEVEL_0)
+		puts("Done: the chip is unlocked and can be programmed.");
+}
+
+static int cli_change(const struct cli_opts *o, enum job_kind kind)
+{
+	struct cli_job_view view = {.json = o->json, .tty = isatty(STDERR_FILENO)};
+	struct job_events ev = {.ctx = &view, .step = cli_step, .progress = cli_progress, .log = cli_log_line};
+	struct probe_link *pl = NULL;
+	struct job_result res;
+	struct target t;
+	int index, rc = cli_open(o, &pl, &index);
+
+	if (rc < 0)
+		return cli_report_error(o, rc);
+	view.steps = json_object_new_array();
+	view.log = json_object_new_array();
+	rc = unlock_job_run(&pl->a, kind, &o->connect, &ev, &t, &res);
+	probe_link_close(pl);
+	if (o->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "kind", json_object_new_string(kind == JOB_KIND_UNLOCK ? "unlock" : "lock"));
+		json_object_object_add(j, "state", json_object_new_string(rc == 0 ? "succeeded" : "failed"));
+		json_object_object_add(j, "steps", view.steps);
+		json_object_object_add(j, "log", view.log);
+		json_object_object_add(j, "result", json_job_result(&res));
+		json_object_object_add(j, "error", rc == 0 ? NULL : json_error(rc, err_detail()));
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+		return cli_exit_status(rc);
+	}
+	json_object_put(view.steps);
+	json_object_put(view.log);
+	if (rc < 0)
+		return cli_report_error(o, rc);
+	cli_print_result(&res, kind);
+	return CLI_EXIT_OK;
+}
+
+static int cli_parse(int argc, char **argv, struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{"probe", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
+		{"clock", required_argument, NULL, 'c'}, {"connect", required_argument, NULL, 'C'},
+		{"verbose", no_argument, NULL, 'v'},     {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:jc:vh", longopts, NULL)) != -1) {
+		char *end = NULL;
+
+		switch (c) {
+		case 'p': o->probe = optarg; break;
+		case 'j': o->json = true; break;
+		case 'v': log_set_level(LOG_LVL_DEBUG); break;
+		case 'c':
+			o->connect.clock_hz = (uint32_t)strtoul(optarg, &end, 10);
+			if (!end || *end || o->connect.clock_hz < 1000 || o->connect.clock_hz > 50000000)
+				return err_setf(ERR_INVALID_ARGUMENT,
+						"--clock %s: give the SWD clock in Hz, 1000 to 50000000", optarg);
+			break;
+		case 'C':
+			if (strcmp(optarg, "normal") == 0)
+				o->connect.mode = TARGET_CONNECT_NORMAL;
+			else if (strcmp(optarg, "under-reset") == 0)
+				o->connect.mode = TARGET_CONNECT_UNDER_RESET;
+			else
+				return err_setf(ERR_INVALID_ARGUMENT,
+						"--connect %s: use normal or under-reset", optarg);
+			break;
+		case 'h': cli_usage(); exit(CLI_EXIT_OK);
+		default:
+			return err_setf(ERR_INVALID_ARGUMENT, "see `rdpd help`");
+		}
+	}
+	if (optind < argc)
+		return err_setf(ERR_INVALID_ARGUMENT, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+int cli_run(const char *command, int argc, char **argv)
+{
+	struct cli_opts o = {0};
+	int rc = cli_parse(argc, argv, &o);
+
+	if (rc < 0)
+		return cli_report_error(&o, rc);
+	if (strcmp(command, "probes") == 0)
+		return cli_probes(&o);
+	if (strcmp(command, "rdp") == 0)
+		return cli_rdp(&o);
+	if (strcmp(command, "unlock") == 0)
+		return cli_change(&o, JOB_KIND_UNLOCK);
+	if (strcmp(command, "lock") == 0)
+		return cli_change(&o, JOB_KIND_LOCK);
+	fprintf(stderr, "rdpd: unknown command '%s' (try `rdpd help`)\n", command);
+	return CLI_EXIT_USAGE;
+}

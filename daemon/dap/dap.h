@@ -1,0 +1,63 @@
+/*
+ * dap.h - a CMSIS-DAP probe: its identity, and command I/O done once for all
+ * commands (send, receive, echo check), with up to packet-count commands in
+ * flight for batched transfers.
+ */
+#ifndef RDPD_DAP_H
+#define RDPD_DAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dap/dap_commands.h"
+#include "transport/transport.h"
+
+#define DAP_MAX_IN_FLIGHT 4 /* as OpenOCD's MAX_PENDING_REQUESTS */
+#define DAP_REPLY_TIMEOUT_MS 5000
+
+struct dap {
+	struct transport *t;
+	char vendor[64];
+	char product[128];
+	char serial[128];
+	char protocol_version[32];
+	char firmware_version[32];
+	uint8_t caps;          /* DAP_Info 0xF0 byte 0 */
+	unsigned packet_size;  /* bytes per packet (DAP_Info 0xFF) */
+	unsigned packet_count; /* reported by DAP_Info 0xFE */
+	unsigned in_flight_max;
+	unsigned in_flight;
+	uint32_t clock_hz;     /* last SWJ_Clock set, 0 = unknown */
+	uint8_t tx[TRANSPORT_MAX_PACKET];
+	uint8_t rx[TRANSPORT_MAX_PACKET + 1];
+};
+
+/* Query the probe's identity and packet geometry (DAP_Info); no target I/O. */
+int dap_open(struct transport *t, struct dap **out);
+void dap_close(struct dap *d);
+
+/* Largest command or response, in bytes. */
+unsigned dap_usable_size(const struct dap *d);
+/* Command packets sent so far (the cost that matters on USB full speed). */
+uint64_t dap_packets_sent(const struct dap *d);
+
+/* One synchronous round trip: send REQ, receive the reply into d->rx.
+ * Returns 0 and sets RSP and RLEN, or -ERR_*. */
+int dap_xfer(struct dap *d, const uint8_t *req, size_t len, const uint8_t **rsp, size_t *rlen);
+/* Pipelining: submit a command without waiting, then collect replies in order. */
+int dap_submit(struct dap *d, const uint8_t *req, size_t len);
+int dap_collect(struct dap *d, const uint8_t **rsp, size_t *rlen);
+/* Throw away replies still in flight after an error. */
+void dap_drain(struct dap *d);
+
+/* Commands used outside the transfer path. */
+int dap_connect_swd(struct dap *d);
+int dap_disconnect(struct dap *d);
+int dap_set_clock(struct dap *d, uint32_t hz);
+int dap_swj_sequence(struct dap *d, unsigned bits, const uint8_t *data);
+int dap_swj_pins(struct dap *d, uint8_t out, uint8_t select, uint32_t wait_us, uint8_t *pins_in);
+int dap_write_abort(struct dap *d, uint32_t abort);
+int dap_host_status(struct dap *d, uint8_t type, bool on);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * err.h - rdpd's one error vocabulary.
+ *
+ * Every action returns 0 or -ERR_*; a human sentence saying what happened and
+ * what to check travels with it in a thread-local detail set at the failure
+ * site (err_setf) and is printed or serialised only at the boundary (the CLI,
+ * the job runner, the API's problem+json). Codes are errno values where one
+ * fits, else numbers from 1000 up.
+ */
+#ifndef RDPD_ERR_H
+#define RDPD_ERR_H
+
+#include <errno.h>
+
+/* X(ENUM, value, http status, snake_case name, title) */
+#define ERR_TABLE(X)                                                                         \
+	X(ERR_INVALID_ARGUMENT, EINVAL, 400, "invalid_argument", "Invalid argument")         \
+	X(ERR_NO_MEMORY, ENOMEM, 500, "no_memory", "Out of memory")                          \
+	X(ERR_IO, EIO, 500, "io_error", "Input/output error")                                \
+	X(ERR_PROBE_NOT_FOUND, 1000, 404, "probe_not_found", "Probe not found")              \
+	X(ERR_PROBE_OPEN_FAILED, 1001, 503, "probe_open_failed", "Probe cannot be opened")   \
+	X(ERR_PROBE_PERMISSION, 1002, 503, "probe_permission_denied", "No permission to use the probe") \
+	X(ERR_PROBE_DISCONNECTED, 1003, 503, "probe_disconnected", "Probe disconnected")     \
+	X(ERR_PROBE_TIMEOUT, 1004, 504, "probe_timeout", "Probe did not answer")             \
+	X(ERR_PROBE_PROTOCOL, 1005, 502, "probe_protocol_error", "Probe sent a malformed reply") \
+	X(ERR_PROBE_UNSUPPORTED, 1006, 501, "probe_unsupported", "Probe lacks a needed feature") \
+	X(ERR_TARGET_NOT_RESPONDING, 1010, 502, "target_not_responding", "Target not responding") \
+	X(ERR_TARGET_WAIT_TIMEOUT, 1011, 504, "target_wait_timeout", "Target stayed busy")    \
+	X(ERR_TARGET_FAULT, 1012, 502, "target_fault", "Target refused a bus access")        \
+	X(ERR_TARGET_UNKNOWN_CHIP, 1013, 422, "unknown_chip", "Chip not recognised")         \
+	X(ERR_TARGET_HALT_FAILED, 1014, 502, "halt_failed", "Core did not halt")             \
+	X(ERR_RDP_LEVEL2_PERMANENT, 1020, 409, "rdp_level2_permanent", "Chip is permanently locked (RDP level 2)") \
+	X(ERR_FLASH_LOCKED, 1021, 502, "flash_locked", "Flash controller stayed locked")     \
+	X(ERR_FLASH_ERROR, 1022, 502, "flash_error", "Flash controller reported an error")   \
+	X(ERR_FLASH_TIMEOUT, 1023, 504, "flash_timeout", "Flash operation did not finish")   \
+	X(ERR_VERIFY_FAILED, 1024, 502, "verify_failed", "Verification failed")              \
+	X(ERR_NOT_SUPPORTED, 1025, 501, "not_supported", "Operation not supported for this chip") \
+	X(ERR_CANCELLED, 1030, 409, "cancelled", "Cancelled")                                \
+	X(ERR_PROBE_BUSY, 1031, 409, "probe_busy", "Probe busy")                             \
+	X(ERR_NOT_FOUND, 1032, 404, "not_found", "Not found")                                \
+	X(ERR_INTERNAL, 1099, 500, "internal_error", "Internal error")
+
+enum err_code {
+	ERR_OK = 0,
+#define ERR_ENUM_(e, v, http, name, title) e = v,
+	ERR_TABLE(ERR_ENUM_)
+#undef ERR_ENUM_
+};
+
+/* Record DETAIL (printf-style) for the calling thread and return -CODE. */
+int err_setf(enum err_code code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefix the current detail with CONTEXT (e.g. "reading OPTCR: "); returns RC. */
+int err_context(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The calling thread's last detail ("" when none). */
+const char *err_detail(void);
+void err_clear(void);
+
+/* Lookups by code; rc may be given negative (-ERR_X) or positive. */
+const char *err_name(int rc);   /* "rdp_level2_permanent"; "unknown_error" */
+const char *err_title(int rc);  /* "Chip is permanently locked (RDP level 2)" */
+int err_http_status(int rc);    /* 409; 500 for unknown codes */
+/* Iterate the table (tests walk every code). */
+int err_count(void);
+int err_code_at(int i);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * unlock_job.c - unlock and lock, step by step, with verification.
+ *
+ * Every rival tool stops at "a reset or power cycle is required" and leaves
+ * the user to find out; this one applies the options, connects again, reads
+ * the level back and checks that the flash reads erased, and says plainly
+ * when only a power cycle will finish the job.
+ */
+#include "jobs/unlock_job.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+
+/* Words read back at each end of the flash to check the erase. */
+#define VERIFY_WORDS 256
+
+static const char *const job_step_names[JOB_STEP_COUNT] = {
+	"connect", "identify", "read_level", "program_options", "mass_erase", "reload", "verify",
+};
+
+const char *job_step_name(enum job_step step)
+{
+	return step < JOB_STEP_COUNT ? job_step_names[step] : "unknown";
+}
+
+const char *job_step_state_name(enum job_step_state state)
+{
+	static const char *const names[] = {"pending", "running", "done", "skipped", "failed"};
+
+	return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
+}
+
+struct job_run {
+	const struct job_events *ev;
+	enum job_step current;
+	bool erase_started;
+	struct timespec erase_start;
+};
+
+static void job_step(struct job_run *r, enum job_step step, enum job_step_state state)
+{
+	if (state == JOB_STEP_RUNNING)
+		r->current = step;
+	if (r->ev && r->ev->step)
+		r->ev->step(r->ev->ctx, step, state);
+}
+
+static void job_log(struct job_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void job_log(struct job_run *r, const char *fmt, ...)
+{
+	char line[300];
+	va_list ap;
+
+	if (!r->ev || !r->ev->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->ev->log(r->ev->ctx, line);
+}
+
+static void job_target_log(void *ctx, const char *line)
+{
+	job_log(ctx, "%s", line);
+}
+
+/* The driver's first progress report means option programming has been
+ * accepted and the erase is under way. */
+static void job_target_progress(void *ctx, unsigned pct)
+{
+	struct job_run *r = ctx;
+
+	if (!r->erase_started) {
+		r->erase_started = true;
+		clock_gettime(CLOCK_MONOTONIC, &r->erase_start);
+		job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_DONE);
+		job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_RUNNING);
+	}
+	if (r->ev && r->ev->progress)
+		r->ev->progress(r->ev->ctx, pct);
+}
+
+static int job_fail(struct job_run *r, int rc)
+{
+	job_step(r, r->current, JOB_STEP_FAILED);
+	return rc;
+}
+
+static int job_attach(struct job_run *r, struct adiv5 *a, const struct target_connect_opts *co,
+		      struct target *t, struct target_protection *p)
+{
+	struct target_connect_opts o = co ? *co : (struct target_connect_opts){0};
+	int rc;
+
+	o.log = job_target_log;
+	o.ctx = r;
+	job_step(r, JOB_STEP_CONNECT, JOB_STEP_RUNNING);
+	rc = target_attach(a, &o, t);
+	if (rc < 0)
+		return job_fail(r, rc);
+	job_step(r, JOB_STEP_CONNECT, JOB_STEP_DONE);
+	job_log(r, "connected at %u kHz%s (DPIDR 0x%08x)", t->clock_hz / 1000,
+		t->under_reset ? " under reset" : "", t->dpidr);
+	/* Identification happened inside the attach (it is how the attach
+	 * knows the chip answers); report it as its own step. */
+	job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_RUNNING);
+	job_log(r, "%s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash", t->part->name,
+		t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb);
+	job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_DONE);
+	job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_RUNNING);
+	rc = t->drv->read_protection(t, p);
+	if (rc < 0)
+		return job_fail(r, rc);
+	job_log(r, "RDP level %g (0x%02x)", rdp_level_number(p->level), p->rdp_raw);
+	job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_DONE);
+	return 0;
+}
+
+int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct target *t,
+		 struct target_protection *p)
+{
+	struct job_run r = {0};
+
+	return job_attach(&r, a, co, t, p);
+}
+
+/* Read both ends of the flash: erased words everywhere, or a fault that
+ * says the debugger-attached latch still blocks flash until a power cycle. */
+static int job_verify_blank(struct job_run *r, struct target *t, struct job_result *res)
+{
+	static uint32_t head[VERIFY_WORDS], tail[VERIFY_WORDS];
+	uint32_t end = t->flash_base + t->flash_kb * 1024u;
+	int rc;
+
+	mem_read_block(t->a, t->flash_base, head, VERIFY_WORDS);
+	mem_read_block(t->a, end - VERIFY_WORDS * 4, tail, VERIFY_WORDS);
+	rc = adiv5_run(t->a);
+	if (rc == -ERR_TARGET_FAULT) {
+		res->power_cycle_required = true;
+		job_log(r, "flash still refuses debugger reads: power-cycle the board to finish");
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < VERIFY_WORDS; i++)
+		if (head[i] != t->drv->erased_word || tail[i] != t->drv->erased_word)
+			return err_setf(ERR_VERIFY_FAILED,
+					"flash is not erased: 0x%08x at 0x%08x",
+					head[i] != t->drv->erased_word ? head[i] : tail[i],
+					head[i] != t->drv->erased_word ? t->flash_base + 4 * i
+								      : end - VERIFY_WORDS * 4 + 4 * i);
+	res->flash_verified_blank = true;
+	job_log(r, "flash reads back erased (first and last %u bytes)", VERIFY_WORDS * 4);
+	return 0;
+}
+
+static void job_skip_remaining(struct job_run *r)
+{
+	for (enum job_step s = JOB_STEP_PROGRAM_OPTIONS; s < JOB_STEP_COUNT; s++)
+		job_step(r, s, JOB_STEP_SKIPPED);
+}
+
+static int job_change_level(struct job_run *r, struct target *t, enum job_kind kind,
+			    struct job_result *res)
+{
+	const struct target_events tev = {.ctx = r, .progress = job_target_progress, .log = job_target_log};
+	struct target_protection p;
+	enum rdp_level want = kind == JOB_KIND_UNLOCK ? RDP_LEVEL_0 : RDP_LEVEL_1;
+	int rc;
+
+	job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_RUNNING);
+	rc = t->drv->set_level(t, want, &tev);
+	if (rc < 0)
+		return job_fail(r, rc);
+	if (!r->erase_started) { /* nothing to erase: raising the level */
+		job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_DONE);
+		job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_SKIPPED);
+	} else {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		res->erase_ms = (unsigned)((now.tv_sec - r->erase_start.tv_sec) * 1000 +
+					   (now.tv_nsec - r->erase_start.tv_nsec) / 1000000);
+		res->flash_erased = kind == JOB_KIND_UNLOCK;
+		job_log(r, "mass erase took %u ms", res->erase_ms);
+		job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_DONE);
+	}
+	job_step(r, JOB_STEP_RELOAD, JOB_STEP_RUNNING);
+	rc = t->drv->apply(t, &res->power_cycle_required);
+	if (rc < 0)
+		return job_fail(r, err_context(rc, "applying the new options: "));
+	job_step(r, JOB_STEP_RELOAD, JOB_STEP_DONE);
+	job_step(r, JOB_STEP_VERIFY, JOB_STEP_RUNNING);
+	rc = t->drv->read_protection(t, &p);
+	if (rc < 0)
+		return job_fail(r, rc);
+	res->rdp_after = p.level;
+	if (p.level != want)
+		return job_fail(r, err_setf(ERR_VERIFY_FAILED,
+					    "the chip reads RDP level %g (0x%02x) after the change, not %g",
+					    rdp_level_number(p.level), p.rdp_raw, rdp_level_number(want)));
+	if (kind == JOB_KIND_UNLOCK && !res->power_cycle_required &&
+	    (rc = job_verify_blank(r, t, res)) < 0)
+		return job_fail(r, rc);
+	job_step(r, JOB_STEP_VERIFY, JOB_STEP_DONE);
+	return 0;
+}
+
+int unlock_job_run(struct adiv5 *a, enum job_kind kind, const struct target_connect_opts *co,
+		   const struct job_events *ev, struct target *t, struct job_result *res)
+{
+	struct job_run r = {.ev = ev};
+	struct target_protection p;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->rdp_before = res->rdp_after = RDP_UNKNOWN;
+	rc = job_attach(&r, a, co, t, &p);
+	if (rc < 0)
+		return rc;
+	res->rdp_before = res->rdp_after = p.level;
+	if (p.level == RDP_LEVEL_2) {
+		job_skip_remaining(&r);
+		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
+				"%s is at RDP level 2 (0x%02x): debug is disabled for good and no "
+				"tool can unlock it. Nothing was written.",
+				t->part->name, p.rdp_raw);
+	}
+	if ((kind == JOB_KIND_UNLOCK && p.level == RDP_LEVEL_0) ||
+	    (kind == JOB_KIND_LOCK && p.level == RDP_LEVEL_1)) {
+		job_log(&r, "already at level %g: nothing to do, nothing erased",
+			rdp_level_number(p.level));
+		job_skip_remaining(&r);
+		return 0;
+	}
+	return job_change_level(&r, t, kind, res);
+}

@@ -1,0 +1,59 @@
+/*
+ * unlock_job.h - the work behind `rdpd rdp`, `rdpd unlock` and `rdpd lock`
+ * (and, later, the daemon's jobs): connect, identify, read the level, program
+ * the options, wait for the mass erase, make them take effect, verify.
+ * Steps and progress are reported through callbacks; this file does no
+ * printing of its own.
+ */
+#ifndef RDPD_UNLOCK_JOB_H
+#define RDPD_UNLOCK_JOB_H
+
+#include <stdbool.h>
+
+#include "targets/target.h"
+
+enum job_step {
+	JOB_STEP_CONNECT,
+	JOB_STEP_IDENTIFY,
+	JOB_STEP_READ_LEVEL,
+	JOB_STEP_PROGRAM_OPTIONS,
+	JOB_STEP_MASS_ERASE,
+	JOB_STEP_RELOAD,
+	JOB_STEP_VERIFY,
+	JOB_STEP_COUNT,
+};
+
+enum job_step_state { JOB_STEP_PENDING, JOB_STEP_RUNNING, JOB_STEP_DONE, JOB_STEP_SKIPPED, JOB_STEP_FAILED };
+
+enum job_kind { JOB_KIND_UNLOCK, JOB_KIND_LOCK };
+
+struct job_events {
+	void *ctx;
+	void (*step)(void *ctx, enum job_step step, enum job_step_state state);
+	void (*progress)(void *ctx, unsigned pct);
+	void (*log)(void *ctx, const char *line);
+};
+
+struct job_result {
+	enum rdp_level rdp_before;
+	enum rdp_level rdp_after;
+	bool flash_erased;         /* a regression erase ran */
+	bool flash_verified_blank; /* flash read back erased */
+	bool power_cycle_required; /* only a power-on reset will finish the job */
+	unsigned erase_ms;
+};
+
+/* "connect", "mass_erase", ...: the names the API uses. */
+const char *job_step_name(enum job_step step);
+const char *job_step_state_name(enum job_step_state state);
+
+/* Connect, identify and read the protection; nothing is written. */
+int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct target *t,
+		 struct target_protection *p);
+
+/* Unlock (level 1 -> 0, mass erase) or lock (-> level 1). Level 2 is refused
+ * before anything is written. */
+int unlock_job_run(struct adiv5 *a, enum job_kind kind, const struct target_connect_opts *co,
+		   const struct job_events *ev, struct target *t, struct job_result *res);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * sim.h - the simulated DAPLink and the simulated chips behind it.
+ *
+ * This is the only header of the simulator that the rest of rdpd may include
+ * (from daemon/transport/sim.c and from tests). The simulator itself includes
+ * no header of the driver stack: it is a second, independent reading of the
+ * CMSIS-DAP firmware and of the STM32 reference manuals, with its own register
+ * definitions, so that one wrong constant cannot hide in both.
+ *
+ * Thread safety: every function taking a struct sim_probe locks that probe's
+ * mutex, so a TCP server thread, a signal-driven power cycle and a test may
+ * call them concurrently.
+ */
+#ifndef RDPD_SIM_H
+#define RDPD_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_probe;
+
+/* Knobs that apply to one simulated probe. Zero-initialise, then set. */
+struct sim_options {
+	double time_scale;     /* simulated durations are multiplied by this; 0 means 1.0 */
+	unsigned latency_us;   /* extra delay per command packet (1000 = USB full-speed HID) */
+	unsigned packet_size;  /* CMSIS-DAP packet size reported by DAP_Info 0xFF; 0 means 64 */
+	unsigned packet_count; /* DAP_Info 0xFE; 0 means 4 */
+	const char *serial;    /* DAP_Info 0x03; NULL means a serial derived from the profile */
+};
+
+/* Fault injection, SQLite FAULTSIM style. */
+enum sim_fault_kind {
+	SIM_FAULT_NONE = 0,
+	SIM_FAULT_WAIT,        /* the Nth SWD transfer is answered WAIT */
+	SIM_FAULT_FAULT,       /* the Nth SWD transfer is answered FAULT (and sets STICKYERR) */
+	SIM_FAULT_NO_ACK,      /* the Nth SWD transfer gets no ACK (line floats high: 0b111) */
+	SIM_FAULT_SHORT_REPLY, /* the Nth command packet's reply is cut to 1 byte */
+	SIM_FAULT_WRONG_ECHO,  /* the Nth command packet's reply has a wrong command byte */
+	SIM_FAULT_DROP_PROBE,  /* from the Nth command packet on, the probe is gone */
+};
+
+struct sim_fault {
+	enum sim_fault_kind kind;
+	uint64_t nth;  /* 1-based: counted in SWD transfers or command packets, per kind */
+	bool forever;  /* true: every one from the Nth on; false: only the Nth */
+};
+
+struct sim_counters {
+	uint64_t packets;          /* command packets processed */
+	uint64_t swd_transfers;    /* SWD transactions on the wire (incl. RDBUFF the firmware adds) */
+	uint64_t flash_if_writes;  /* AHB writes that reached the flash interface registers */
+	uint64_t mass_erases;      /* regressions (or mass erases) performed */
+	uint64_t resets;           /* system resets (AIRCR, nRESET, OBL_LAUNCH) */
+	uint64_t power_cycles;
+};
+
+/* Create a probe with the chip of PROFILE (e.g. "stm32f401re-rdp1") behind it.
+ * Returns 0, or -ENOENT for an unknown profile, -ENOMEM. */
+int sim_probe_create(const char *profile, const struct sim_options *opt, struct sim_probe **out);
+void sim_probe_destroy(struct sim_probe *sp);
+
+/* Execute one CMSIS-DAP command packet exactly as DAPLink firmware would.
+ * REQ/REQ_LEN is the command (no HID report id, no TCP header). The response
+ * is written to RSP (at most RSP_CAP bytes, which should be >= packet size).
+ * Returns the response length, 0 when the command has no response
+ * (DAP_TransferAbort), or -ENODEV when the probe has been dropped (fault). */
+int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len,
+		      uint8_t *rsp, size_t rsp_cap);
+
+/* Packet size and count the probe reports (what DAP_Info 0xFF/0xFE return). */
+unsigned sim_probe_packet_size(const struct sim_probe *sp);
+unsigned sim_probe_packet_count(const struct sim_probe *sp);
+
+/* Identity strings the firmware reports; valid for the probe's lifetime. */
+const char *sim_probe_serial(const struct sim_probe *sp);
+const char *sim_probe_product(const struct sim_probe *sp);
+const char *sim_probe_vendor(const struct sim_probe *sp);
+const char *sim_probe_profile(const struct sim_probe *sp);
+
+/* Remove power from the simulated chip and give it back (power-on reset):
+ * clears the debugger-attached latch, reloads option bytes, resets the DP. */
+void sim_probe_power_cycle(struct sim_probe *sp);
+
+/* Install (or clear, with kind NONE) a fault; counting starts from the call. */
+void sim_probe_set_fault(struct sim_probe *sp, const struct sim_fault *f);
+void sim_probe_get_counters(struct sim_probe *sp, struct sim_counters *out);
+
+/* Test-only peeks at the chip, bypassing the debug port (never used by rdpd). */
+int sim_probe_peek32(struct sim_probe *sp, uint32_t addr, uint32_t *out); /* 0 or -EFAULT */
+int sim_probe_poke32(struct sim_probe *sp, uint32_t addr, uint32_t val);  /* e.g. fill flash */
+/* The RDP level the chip applies now: 0, 1, 2, or 5 meaning 0.5 (TrustZone parts). */
+int sim_probe_rdp_level(struct sim_probe *sp);
+
+/* Profile catalogue: names are "<part>-rdp<level>" plus special ones
+ * ("no-target", "stm32f401re-swd-off-rdp1", ...). */
+size_t sim_profile_count(void);
+const char *sim_profile_name(size_t i);
+const char *sim_profile_summary(size_t i); /* one line for --list-profiles --verbose */
+
+/* Standalone TCP CMSIS-DAP server in the framing of OpenOCD's cmsis_dap_tcp
+ * backend: every request and response is prefixed by an 8-byte header
+ * {u32 0x00504144 "DAP\0", u16 payload length, u8 type 1=request 2=response,
+ * u8 0}, little-endian. One client at a time; the chip keeps its state across
+ * connections. A bad header closes the connection (logged to stderr). */
+struct sim_server;
+
+/* Bind and listen on LISTEN ("127.0.0.1:4441"; port 0 picks a free one).
+ * Returns 0, -EINVAL for a bad address, or a negative errno. */
+int sim_server_create(struct sim_probe *sp, const char *listen, struct sim_server **out);
+/* The port actually bound (useful with port 0). */
+unsigned sim_server_port(const struct sim_server *srv);
+/* Serve until sim_server_stop(); returns 0. Call from one thread only. */
+int sim_server_run(struct sim_server *srv);
+/* Ask sim_server_run() to return / to power-cycle the chip between packets.
+ * Both only write one byte to a pipe: async-signal-safe. */
+void sim_server_stop(struct sim_server *srv);
+void sim_server_request_power_cycle(struct sim_server *srv);
+/* Close the sockets and free; sim_server_run() must have returned. */
+void sim_server_destroy(struct sim_server *srv);
+
+#endif

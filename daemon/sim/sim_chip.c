@@ -1,0 +1,213 @@
+/*
+ * sim_chip.c - one simulated chip, whatever its family: reset sequencing,
+ * the nRESET pin, the "debugger attached" latch, the simulated firmware
+ * (only the SWD-off profile's matters) and simulated time.
+ *
+ * References:
+ *   ARMv7-M ARM B1.5.5 (reset), C1.6 (debug registers survive a local reset);
+ *   ADIv5.2 B2.4 (a system reset does not reset the debug domain);
+ *   facts stm32-rdp.md §0.5 (debugger latch cleared by power-on only),
+ *   §14 (state model); cmsis-dap-adiv5.md §9.3 (connect under reset).
+ */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* The SWD-off firmware reconfigures PA13/PA14 this long (simulated) after
+ * it starts running. */
+#define CHIP_SWD_OFF_AFTER_MS 5.0
+
+uint64_t sim_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall-clock nanoseconds a simulated duration of SIM_MS lasts. */
+uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms)
+{
+	double ns = sim_ms * 1e6 * c->time_scale;
+
+	return ns < 1 ? 1 : (uint64_t)ns;
+}
+
+/* Account the core's running time up to now (the firmware only "runs" in
+ * that time) and let the SWD-off firmware act once it has run long enough. */
+static void chip_account(struct sim_chip *c)
+{
+	uint64_t now = sim_now_ns();
+
+	if (c->running) {
+		c->run_ns += now - c->run_since_ns;
+		c->run_since_ns = now;
+	}
+	if ((c->flags & SIM_CHIP_SWD_OFF) && !c->swd_pins_off &&
+	    c->run_ns >= sim_chip_scaled_ns(c, CHIP_SWD_OFF_AFTER_MS))
+		c->swd_pins_off = true;
+}
+
+/* Note the core's state after something may have changed it. */
+static void chip_track(struct sim_chip *c)
+{
+	bool run = sim_cortexm_running(&c->core);
+
+	chip_account(c);
+	if (run && !c->running)
+		c->run_since_ns = sim_now_ns();
+	c->running = run;
+}
+
+void sim_chip_tick(struct sim_chip *c)
+{
+	chip_account(c);
+	c->ops->tick(c);
+}
+
+static void chip_leave_reset(struct sim_chip *c)
+{
+	uint32_t msp, pc;
+
+	c->ops->reset_vectors(c, &msp, &pc);
+	sim_cortexm_leave_reset(&c->core, msp, pc);
+	/* The firmware starts from its beginning; until it reconfigures the
+	 * pins they are in their reset (SWD) function. */
+	c->run_ns = 0;
+	c->swd_pins_off = false;
+	c->running = false;
+	chip_track(c);
+}
+
+/* A system reset (AIRCR.SYSRESETREQ, nRESET): options reload, the core
+ * restarts; the debug domain (DP, DHCSR/DEMCR) is kept. */
+void sim_chip_system_reset(struct sim_chip *c)
+{
+	chip_account(c);
+	c->counters->resets++;
+	c->ops->system_reset(c);
+	sim_cortexm_hold_reset(&c->core);
+	if (!c->nreset_low)
+		chip_leave_reset(c);
+}
+
+void sim_chip_set_nreset(struct sim_chip *c, bool low)
+{
+	if (low == c->nreset_low)
+		return;
+	chip_account(c);
+	c->nreset_low = low;
+	if (low) {
+		/* Held in reset: the core stops, the pins return to SWD. */
+		sim_cortexm_hold_reset(&c->core);
+		c->swd_pins_off = false;
+		chip_track(c);
+		return;
+	}
+	sim_chip_system_reset(c);
+}
+
+void sim_chip_power_cycle(struct sim_chip *c)
+{
+	c->counters->power_cycles++;
+	c->debugger_attached = false;
+	sim_cortexm_power_on(&c->core);
+	c->ops->power_on(c);
+	if (!c->nreset_low)
+		chip_leave_reset(c);
+	else
+		chip_track(c);
+}
+
+int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
+		    double time_scale, struct sim_counters *counters, struct sim_chip **out)
+{
+	struct sim_chip *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	c->ops = ops;
+	c->flags = flags;
+	c->time_scale = time_scale;
+	c->counters = counters;
+	rc = ops->create(c, part, rdp);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	sim_cortexm_power_on(&c->core);
+	ops->power_on(c);
+	chip_leave_reset(c);
+	*out = c;
+	return 0;
+}
+
+void sim_chip_destroy(struct sim_chip *c)
+{
+	if (!c)
+		return;
+	c->ops->destroy(c);
+	free(c);
+}
+
+/* Whether anything drives SWDIO: not on no-target, never at level 2
+ * (RM0090 §3.7.3 "JTAG fuse", also under reset), not once the SWD-off
+ * firmware has taken the pins. */
+bool sim_chip_dp_reachable(struct sim_chip *c)
+{
+	sim_chip_tick(c);
+	if (c->flags & SIM_CHIP_ABSENT)
+		return false;
+	if (c->ops->rdp_level(c) == 2)
+		return false;
+	return !c->swd_pins_off;
+}
+
+/* While the chip is held in reset only the debug domain answers: the PPB
+ * (core debug registers) and DBGMCU; the system bus is in reset (?). */
+static bool chip_blocked_by_reset(const struct sim_chip *c, uint32_t addr, bool debugger)
+{
+	return debugger && c->core.in_reset && !sim_cortexm_owns(addr);
+}
+
+int sim_chip_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val, bool debugger)
+{
+	int rc;
+
+	sim_chip_tick(c);
+	if (chip_blocked_by_reset(c, addr, debugger) && (addr & ~0xFFFu) != 0xE0042000u) {
+		*val = 0;
+		return -EFAULT;
+	}
+	rc = c->ops->bus_read(c, addr, size, val, debugger);
+	chip_track(c); /* DHCSR reads do not change state, but stay uniform */
+	return rc;
+}
+
+int sim_chip_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val, bool debugger)
+{
+	int rc;
+
+	sim_chip_tick(c);
+	if (chip_blocked_by_reset(c, addr, debugger) && (addr & ~0xFFFu) != 0xE0042000u)
+		return -EFAULT;
+	rc = c->ops->bus_write(c, addr, size, val, debugger);
+	if (rc == SIM_BUS_SYSRESET) {
+		/* The AIRCR write itself completes (its ACK was given before
+		 * the reset), and the debug domain survives it. */
+		sim_chip_system_reset(c);
+		rc = 0;
+	} else if (rc == SIM_BUS_VECTRESET) {
+		uint32_t msp, pc;
+
+		/* Core-only reset: no option reload, no peripheral reset. */
+		c->ops->reset_vectors(c, &msp, &pc);
+		sim_cortexm_leave_reset(&c->core, msp, pc);
+		rc = 0;
+	}
+	chip_track(c);
+	return rc;
+}

@@ -1,0 +1,366 @@
+/*
+ * sim_cortexm.c - Cortex-M3/M4/M7 debug and system registers, as seen from
+ * the AHB-AP. The core never executes code: "running" only means "not halted
+ * and not in reset".
+ *
+ * References:
+ *   ARMv7-M ARM (DDI 0403E): B3.2 System control block (CPUID, AIRCR, CPACR),
+ *     C1.6 Debug system registers (DHCSR, DCRSR, DCRDR, DEMCR, DFSR),
+ *     C1.8 DWT, C1.11 FPB, B5.4 ROM table, B1.5.5 reset behaviour.
+ *   CoreSight component identification: ADIv5.2 (IHI 0031C) D1.2.
+ */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define CM_PPB_BASE 0xE0000000u
+#define CM_PPB_END 0xE0100000u
+
+#define CM_DWT_CTRL 0xE0001000u
+#define CM_DWT_COMP0 0xE0001020u
+#define CM_FP_CTRL 0xE0002000u
+#define CM_FP_COMP0 0xE0002008u
+#define CM_CPUID 0xE000ED00u
+#define CM_VTOR 0xE000ED08u
+#define CM_AIRCR 0xE000ED0Cu
+#define CM_DFSR 0xE000ED30u
+#define CM_CPACR 0xE000ED88u
+#define CM_DHCSR 0xE000EDF0u
+#define CM_DCRSR 0xE000EDF4u
+#define CM_DCRDR 0xE000EDF8u
+#define CM_DEMCR 0xE000EDFCu
+#define CM_FPCCR 0xE000EF34u
+#define CM_FPCAR 0xE000EF38u
+#define CM_FPDSCR 0xE000EF3Cu
+#define CM_MVFR0 0xE000EF40u
+#define CM_MVFR1 0xE000EF44u
+#define CM_MVFR2 0xE000EF48u
+#define CM_ROM_BASE 0xE00FF000u
+
+#define DHCSR_DBGKEY 0xA05Fu
+#define DHCSR_C_DEBUGEN (1u << 0)
+#define DHCSR_C_HALT (1u << 1)
+#define DHCSR_C_STEP (1u << 2)
+#define DHCSR_C_CTRL_MASK 0x2Fu /* DEBUGEN, HALT, STEP, MASKINTS, SNAPSTALL */
+#define DHCSR_S_REGRDY (1u << 16)
+#define DHCSR_S_HALT (1u << 17)
+#define DHCSR_S_RETIRE_ST (1u << 24)
+#define DHCSR_S_RESET_ST (1u << 25)
+
+#define DEMCR_VC_CORERESET (1u << 0)
+#define DEMCR_WRITABLE 0x010F07F1u /* TRCENA, MON_*, VC_* (C1.6.5) */
+
+#define DFSR_HALTED (1u << 0)
+#define DFSR_VCATCH (1u << 3)
+
+#define AIRCR_VECTKEY 0x05FAu
+#define AIRCR_VECTKEYSTAT 0xFA05u
+#define AIRCR_SYSRESETREQ (1u << 2)
+#define AIRCR_VECTRESET (1u << 0)
+
+#define REGSEL_SP 13u
+#define REGSEL_XPSR 16u
+#define REGSEL_MSP 17u
+#define REGSEL_FPSCR 0x21u
+
+/* One CoreSight component of the core's ROM table: base and PIDR part. */
+struct cm_component {
+	uint32_t base;
+	uint16_t part;
+	uint8_t cid_class; /* CIDR1[7:4]: 0xE generic IP, 0x9 CoreSight */
+};
+
+/* Components of the processor as the STM32 ROM table lists them (order as
+ * OpenOCD's `dap info` shows for F4: SCS, DWT, FPB, ITM, TPIU, ETM). The part
+ * numbers are Arm's (?): SCS 0x00C (M4/M7) / 0x000 (M3), DWT 0x002,
+ * FPB 0x003 (0x00E FPBv2 on M7), ITM 0x001, TPIU 0x9A1, ETM 0x925. */
+static void cm_components(const struct sim_cortexm *cm, struct cm_component out[6])
+{
+	bool m7 = cm->d.kind == SIM_CORTEX_M7;
+	struct cm_component t[6] = {
+		{ 0xE000E000u, cm->d.kind == SIM_CORTEX_M3 ? 0x000 : 0x00C, 0xE },
+		{ 0xE0001000u, 0x002, 0xE },
+		{ 0xE0002000u, m7 ? 0x00E : 0x003, 0xE },
+		{ 0xE0000000u, 0x001, 0xE },
+		{ 0xE0040000u, 0x9A1, 0x9 },
+		{ 0xE0041000u, m7 ? 0x975 : 0x925, 0x9 },
+	};
+	memcpy(out, t, sizeof(t));
+}
+
+/* CIDR/PIDR words at 0xFD0..0xFFC of a 4 KB component (ADIv5.2 D1.2). */
+static bool cm_id_regs(uint32_t off, uint16_t part, uint16_t designer, uint8_t cid_class,
+		       uint32_t *val)
+{
+	uint8_t jep = designer & 0x7F, cont = (designer >> 7) & 0xF;
+
+	switch (off) {
+	case 0xFD0: *val = cont; return true;                                 /* PIDR4 */
+	case 0xFE0: *val = part & 0xFF; return true;                          /* PIDR0 */
+	case 0xFE4: *val = ((part >> 8) & 0xF) | ((jep & 0xF) << 4); return true;
+	case 0xFE8: *val = ((jep >> 4) & 0x7) | 0x8; return true;             /* JEDEC used */
+	case 0xFEC: *val = 0; return true;
+	case 0xFF0: *val = 0x0D; return true;
+	case 0xFF4: *val = (uint32_t)cid_class << 4; return true;
+	case 0xFF8: *val = 0x05; return true;
+	case 0xFFC: *val = 0xB1; return true;
+	default: return false;
+	}
+}
+
+/* ROM table at 0xE00FF000 (ARMv7-M B5.4): signed offsets to each component,
+ * bit 0 present, bit 1 32-bit format; a zero word ends it. */
+static uint32_t cm_rom_read(const struct sim_cortexm *cm, uint32_t off)
+{
+	struct cm_component comp[6];
+	uint32_t v;
+
+	cm_components(cm, comp);
+	if (off < 6 * 4)
+		return (comp[off / 4].base - CM_ROM_BASE) | 3u;
+	if (off == 0xFCC)
+		return 1; /* MEMTYPE.SYSMEM: system memory is on this bus */
+	if (cm_id_regs(off, cm->d.rom_part, cm->d.rom_designer, 0x1, &v))
+		return v;
+	return 0;
+}
+
+void sim_cortexm_init(struct sim_cortexm *cm, const struct sim_cortexm_desc *d)
+{
+	memset(cm, 0, sizeof(*cm));
+	cm->d = *d;
+	sim_cortexm_power_on(cm);
+}
+
+/* Power-on reset resets the debug domain too (ARMv7-M C1.6: DHCSR, DEMCR
+ * and the FPB/DWT enables are reset by power-on reset only). */
+void sim_cortexm_power_on(struct sim_cortexm *cm)
+{
+	struct sim_cortexm_desc d = cm->d;
+
+	memset(cm, 0, sizeof(*cm));
+	cm->d = d;
+	cm->fpccr = d.fpu ? 0xC0000000u : 0; /* ASPEN | LSPEN */
+	/* FP_CTRL: NUM_CODE and NUM_LIT; M7 has FPBv2 with 8 code comparators (?) */
+	cm->fp_ctrl = d.kind == SIM_CORTEX_M7 ? 0x10000080u : 0x00000260u;
+	cm->dwt_ctrl = 0x40000000u; /* NUMCOMP = 4 */
+	cm->in_reset = true;
+}
+
+void sim_cortexm_hold_reset(struct sim_cortexm *cm)
+{
+	cm->in_reset = true;
+	cm->halted = false;
+	cm->regrdy = false;
+}
+
+/* Leave reset (B1.5.5): registers from the vector table, xPSR.T from bit 0
+ * of the reset vector; the debug registers survive a local reset. With
+ * C_DEBUGEN set, VC_CORERESET or a pending C_HALT stop the core before the
+ * first instruction (C1.6.5 vector catch). */
+void sim_cortexm_leave_reset(struct sim_cortexm *cm, uint32_t msp, uint32_t pc)
+{
+	for (unsigned i = 0; i < 13; i++)
+		cm->regs[i] = 0;
+	cm->regs[14] = 0xFFFFFFFFu;
+	cm->regs[15] = pc & ~1u;
+	cm->regs[REGSEL_XPSR] = (pc & 1u) << 24;
+	cm->regs[REGSEL_MSP] = msp & ~3u;
+	cm->regs[REGSEL_SP] = msp & ~3u;
+	cm->regs[0x14] = 0; /* CONTROL/FAULTMASK/BASEPRI/PRIMASK */
+	cm->regs[REGSEL_FPSCR] = 0;
+	cm->vtor = 0;
+	cm->cpacr = 0;
+	cm->in_reset = false;
+	cm->reset_st = true;
+	cm->halted = false;
+	if ((cm->dhcsr_ctrl & DHCSR_C_DEBUGEN) &&
+	    ((cm->demcr & DEMCR_VC_CORERESET) || (cm->dhcsr_ctrl & DHCSR_C_HALT))) {
+		cm->halted = true;
+		cm->regrdy = true;
+		cm->dhcsr_ctrl |= DHCSR_C_HALT;
+		cm->dfsr |= (cm->demcr & DEMCR_VC_CORERESET) ? DFSR_VCATCH : DFSR_HALTED;
+	} else {
+		cm->dhcsr_ctrl &= ~DHCSR_C_HALT;
+	}
+}
+
+bool sim_cortexm_running(const struct sim_cortexm *cm)
+{
+	return !cm->in_reset && !cm->halted;
+}
+
+bool sim_cortexm_owns(uint32_t addr)
+{
+	return addr >= CM_PPB_BASE && addr < CM_PPB_END;
+}
+
+static uint32_t cm_dhcsr_read(struct sim_cortexm *cm)
+{
+	uint32_t v = cm->dhcsr_ctrl;
+
+	if (cm->regrdy)
+		v |= DHCSR_S_REGRDY;
+	if (cm->halted)
+		v |= DHCSR_S_HALT;
+	/* Both sticky bits clear on read (C1.6.3); a running core keeps retiring. */
+	if (cm->retire_st || sim_cortexm_running(cm))
+		v |= DHCSR_S_RETIRE_ST;
+	if (cm->reset_st || cm->in_reset)
+		v |= DHCSR_S_RESET_ST;
+	cm->retire_st = false;
+	cm->reset_st = false;
+	return v;
+}
+
+static void cm_dhcsr_write(struct sim_cortexm *cm, uint32_t val)
+{
+	if ((val >> 16) != DHCSR_DBGKEY)
+		return; /* C1.6.3: writes without DBGKEY are ignored */
+	if (!(val & DHCSR_C_DEBUGEN)) {
+		/* Clearing C_DEBUGEN leaves debug state: the core runs again. */
+		cm->dhcsr_ctrl = 0;
+		if (cm->halted)
+			cm->retire_st = true;
+		cm->halted = false;
+		return;
+	}
+	cm->dhcsr_ctrl = val & DHCSR_C_CTRL_MASK;
+	if (cm->in_reset)
+		return; /* acted upon when the core leaves reset */
+	if (val & DHCSR_C_HALT) {
+		if (!cm->halted)
+			cm->dfsr |= DFSR_HALTED;
+		cm->halted = true;
+		cm->regrdy = true;
+	} else if (val & DHCSR_C_STEP) {
+		cm->retire_st = true; /* one instruction, then halted again */
+		cm->halted = true;
+		cm->regrdy = true;
+		cm->dhcsr_ctrl |= DHCSR_C_HALT;
+	} else {
+		cm->halted = false;
+		cm->retire_st = true;
+	}
+}
+
+static bool cm_regsel_valid(const struct sim_cortexm *cm, unsigned sel)
+{
+	if (sel <= 18 || sel == 0x14)
+		return true;
+	return cm->d.fpu && (sel == REGSEL_FPSCR || (sel >= 0x40 && sel < 0x60));
+}
+
+/* DCRSR (C1.6.4): the transfer completes at once while halted; while
+ * running it never completes, so S_REGRDY stays 0. */
+static void cm_dcrsr_write(struct sim_cortexm *cm, uint32_t val)
+{
+	unsigned sel = val & 0x7F;
+	bool wnr = val & (1u << 16);
+
+	cm->regrdy = false;
+	if (!cm->halted)
+		return;
+	if (sel == REGSEL_SP)
+		sel = REGSEL_MSP; /* CONTROL.SPSEL is 0 after reset: SP is MSP */
+	if (cm_regsel_valid(cm, sel)) {
+		if (wnr)
+			cm->regs[sel] = cm->dcrdr;
+		else
+			cm->dcrdr = cm->regs[sel];
+	} else if (!wnr) {
+		cm->dcrdr = 0;
+	}
+	cm->regrdy = true;
+}
+
+/* Read one word of the PPB. Registers the model does not know read as 0,
+ * which is what OpenOCD's examine needs. */
+int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val)
+{
+	struct cm_component comp[6];
+
+	addr &= ~3u;
+	*val = 0;
+	if (addr >= CM_ROM_BASE && addr < CM_ROM_BASE + 0x1000) {
+		*val = cm_rom_read(cm, addr - CM_ROM_BASE);
+		return 0;
+	}
+	cm_components(cm, comp);
+	for (unsigned i = 0; i < 6; i++)
+		if ((addr & ~0xFFFu) == comp[i].base &&
+		    cm_id_regs(addr & 0xFFF, comp[i].part, 0x23B, comp[i].cid_class, val))
+			return 0;
+	if (addr >= CM_FP_COMP0 && addr < CM_FP_COMP0 + 8 * 4) {
+		*val = cm->fp_comp[(addr - CM_FP_COMP0) / 4];
+		return 0;
+	}
+	if (addr >= CM_DWT_COMP0 && addr < CM_DWT_COMP0 + 4 * 16 && (addr & 0xF) != 0xC) {
+		*val = cm->dwt_cmp[(addr - CM_DWT_COMP0) / 16][(addr & 0xF) / 4];
+		return 0;
+	}
+	switch (addr) {
+	case CM_CPUID: *val = cm->d.cpuid; break;
+	case CM_VTOR: *val = cm->vtor; break;
+	case CM_AIRCR: *val = (AIRCR_VECTKEYSTAT << 16) | (cm->prigroup << 8); break;
+	case CM_DFSR: *val = cm->dfsr; break;
+	case CM_CPACR: *val = cm->cpacr; break;
+	case CM_DHCSR: *val = cm_dhcsr_read(cm); break;
+	case CM_DCRDR: *val = cm->dcrdr; break;
+	case CM_DEMCR: *val = cm->demcr; break;
+	case CM_FP_CTRL: *val = cm->fp_ctrl; break;
+	case CM_DWT_CTRL: *val = cm->dwt_ctrl; break;
+	case CM_FPCCR: *val = cm->fpccr; break;
+	case CM_FPCAR: *val = cm->fpcar; break;
+	case CM_FPDSCR: *val = cm->fpdscr; break;
+	case CM_MVFR0: *val = cm->d.fpu ? cm->d.mvfr0 : 0; break;
+	case CM_MVFR1: *val = cm->d.fpu ? cm->d.mvfr1 : 0; break;
+	case CM_MVFR2: *val = cm->d.fpu ? cm->d.mvfr2 : 0; break;
+	default: break;
+	}
+	return 0;
+}
+
+/* Write one word of the PPB. Returns 0, or SIM_BUS_SYSRESET/SIM_BUS_VECTRESET
+ * when AIRCR asked for a reset (the chip carries it out). */
+int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val)
+{
+	addr &= ~3u;
+	if (addr >= CM_FP_COMP0 && addr < CM_FP_COMP0 + 8 * 4) {
+		cm->fp_comp[(addr - CM_FP_COMP0) / 4] = val;
+		return 0;
+	}
+	if (addr >= CM_DWT_COMP0 && addr < CM_DWT_COMP0 + 4 * 16 && (addr & 0xF) != 0xC) {
+		cm->dwt_cmp[(addr - CM_DWT_COMP0) / 16][(addr & 0xF) / 4] = val;
+		return 0;
+	}
+	switch (addr) {
+	case CM_VTOR: cm->vtor = val & 0xFFFFFF80u; break;
+	case CM_AIRCR:
+		if ((val >> 16) != AIRCR_VECTKEY)
+			break; /* B3.2.6: ignored without VECTKEY */
+		cm->prigroup = (val >> 8) & 7;
+		if (val & AIRCR_SYSRESETREQ)
+			return SIM_BUS_SYSRESET;
+		if (val & AIRCR_VECTRESET)
+			return SIM_BUS_VECTRESET;
+		break;
+	case CM_DFSR: cm->dfsr &= ~(val & 0x1F); break; /* write one to clear */
+	case CM_CPACR: cm->cpacr = cm->d.fpu ? (val & 0x00F00000u) : 0; break;
+	case CM_DHCSR: cm_dhcsr_write(cm, val); break;
+	case CM_DCRSR: cm_dcrsr_write(cm, val); break;
+	case CM_DCRDR: cm->dcrdr = val; break;
+	case CM_DEMCR: cm->demcr = val & DEMCR_WRITABLE; break;
+	case CM_FP_CTRL:
+		if (val & 2u) /* KEY must be written as 1 (C1.11.3) */
+			cm->fp_ctrl = (cm->fp_ctrl & ~1u) | (val & 1u);
+		break;
+	case CM_DWT_CTRL: cm->dwt_ctrl = (cm->dwt_ctrl & 0xF0000000u) | (val & 0x0FFFFFFFu); break;
+	case CM_FPCCR: if (cm->d.fpu) cm->fpccr = val & 0xC00003FBu; break;
+	case CM_FPCAR: if (cm->d.fpu) cm->fpcar = val & ~7u; break;
+	case CM_FPDSCR: if (cm->d.fpu) cm->fpdscr = val & 0x07C00000u; break;
+	default: break; /* unknown PPB registers ignore writes */
+	}
+	return 0;
+}

@@ -1,0 +1,208 @@
+/*
+ * sim_internal.h - what the simulator's files share among themselves.
+ *
+ * Never included outside daemon/sim/. The layering inside the simulator is:
+ *
+ *   sim_probe.c    public API, locking, fault hook, counters
+ *   sim_dap.c      CMSIS-DAP firmware (command parsing, DAP_Transfer engine)
+ *   sim_swd.c      SWJ-DP line state, SW-DP registers, AHB-AP (AP0)
+ *   sim_chip.c     one chip: reset sequencing, nRESET, debugger latch, firmware
+ *   sim_cortexm.c  Cortex-M3/M4/M7 debug and system registers (PPB)
+ *   sim_stm32f4.c  STM32F2/F4/F7 memory map, flash interface, option bytes
+ *   sim_profiles.c the catalogue: family table x part table x RDP level
+ *
+ * A chip family is one `const struct sim_chip_ops` plus one line in the
+ * family table of sim_profiles.c.
+ */
+#ifndef RDPD_SIM_INTERNAL_H
+#define RDPD_SIM_INTERNAL_H
+
+#include "sim.h"
+
+#include <pthread.h>
+
+/* SWD ACK values as the CMSIS-DAP firmware reports them (raw 3 bits). */
+#define SIM_ACK_OK 1u
+#define SIM_ACK_WAIT 2u
+#define SIM_ACK_FAULT 4u
+#define SIM_ACK_NONE 7u /* line floats high: no target drove the ACK */
+
+/* Return value of a bus write that asked for a system reset (AIRCR). */
+#define SIM_BUS_SYSRESET 1
+#define SIM_BUS_VECTRESET 2
+
+/* ---- time (sim_chip.c) ---- */
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t sim_now_ns(void);
+
+/* ---- Cortex-M core (sim_cortexm.c) ---- */
+
+enum sim_cortexm_kind { SIM_CORTEX_M3 = 3, SIM_CORTEX_M4 = 4, SIM_CORTEX_M7 = 7 };
+
+struct sim_cortexm_desc {
+	enum sim_cortexm_kind kind;
+	uint32_t cpuid;
+	bool fpu;
+	uint32_t mvfr0, mvfr1, mvfr2;
+	uint16_t rom_part;  /* PIDR part number of the MCU ROM table (the DEV_ID on STM32) */
+	uint16_t rom_designer; /* JEP106 of that ROM table (0x020 = ST) */
+};
+
+#define SIM_CM_NREGS 0x60
+
+struct sim_cortexm {
+	struct sim_cortexm_desc d;
+	uint32_t regs[SIM_CM_NREGS]; /* indexed by DCRSR.REGSEL */
+	uint32_t dhcsr_ctrl;         /* C_DEBUGEN, C_HALT, C_STEP, C_MASKINTS, C_SNAPSTALL */
+	bool halted, in_reset, regrdy, reset_st, retire_st;
+	uint32_t demcr, dfsr, dcrdr, vtor, prigroup, cpacr, fpccr, fpcar, fpdscr;
+	uint32_t fp_ctrl, fp_comp[8];
+	uint32_t dwt_ctrl, dwt_cmp[4][3];
+};
+
+void sim_cortexm_init(struct sim_cortexm *cm, const struct sim_cortexm_desc *d);
+void sim_cortexm_power_on(struct sim_cortexm *cm);
+void sim_cortexm_hold_reset(struct sim_cortexm *cm);
+void sim_cortexm_leave_reset(struct sim_cortexm *cm, uint32_t msp, uint32_t pc);
+bool sim_cortexm_running(const struct sim_cortexm *cm);
+bool sim_cortexm_owns(uint32_t addr);
+int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val);
+int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val);
+
+/* ---- one chip (sim_chip.c) ---- */
+
+struct sim_chip;
+
+/* Family operations. Sizes are 1, 2 or 4 bytes; values are right-aligned.
+ * DEBUGGER is true for accesses made through the AHB-AP (they obey read-out
+ * protection) and false for test peeks/pokes and for the core's own fetches. */
+struct sim_chip_ops {
+	const char *family;
+	size_t (*part_count)(void);
+	const char *(*part_name)(size_t i);
+	const char *(*part_summary)(size_t i);
+	/* Fill c->priv, c->dpidr, c->ap_idr, c->dp_version, core desc; RDP is the option byte. */
+	int (*create)(struct sim_chip *c, size_t part, uint8_t rdp);
+	void (*destroy)(struct sim_chip *c);
+	int (*bus_read)(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val, bool debugger);
+	/* 0, -EFAULT (bus error), or SIM_BUS_SYSRESET / SIM_BUS_VECTRESET */
+	int (*bus_write)(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val, bool debugger);
+	void (*tick)(struct sim_chip *c);         /* finish timed operations that are due */
+	void (*system_reset)(struct sim_chip *c); /* family part of a reset (options reload) */
+	void (*power_on)(struct sim_chip *c);     /* family part of a power-on reset */
+	int (*rdp_level)(struct sim_chip *c);     /* level the chip applies now */
+	void (*reset_vectors)(struct sim_chip *c, uint32_t *msp, uint32_t *pc);
+};
+
+#define SIM_CHIP_ABSENT 0x1u  /* no-target: nothing drives SWDIO */
+#define SIM_CHIP_SWD_OFF 0x2u /* firmware turns PA13/PA14 into GPIOs after it starts */
+
+struct sim_chip {
+	const struct sim_chip_ops *ops;
+	void *priv;
+	struct sim_cortexm core;
+	uint32_t dpidr, ap_idr, targetid;
+	unsigned dp_version;
+	double time_scale;
+	struct sim_counters *counters;
+	unsigned flags;
+	bool debugger_attached; /* latched by the first DP access; cleared by power-on only */
+	bool nreset_low;
+	bool swd_pins_off;      /* SWD-off firmware has run long enough */
+	bool running;           /* core state at the last sim_chip_track() */
+	uint64_t run_ns, run_since_ns;
+};
+
+int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
+		    double time_scale, struct sim_counters *counters, struct sim_chip **out);
+void sim_chip_destroy(struct sim_chip *c);
+void sim_chip_tick(struct sim_chip *c);
+bool sim_chip_dp_reachable(struct sim_chip *c);
+int sim_chip_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val, bool debugger);
+int sim_chip_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val, bool debugger);
+void sim_chip_set_nreset(struct sim_chip *c, bool low);
+void sim_chip_system_reset(struct sim_chip *c);
+void sim_chip_power_cycle(struct sim_chip *c);
+uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms);
+
+/* ---- SWJ-DP, SW-DP and AHB-AP (sim_swd.c) ---- */
+
+enum sim_swd_mode { SIM_SWD_MODE_JTAG, SIM_SWD_MODE_SWD, SIM_SWD_MODE_DORMANT };
+
+struct sim_swd {
+	enum sim_swd_mode mode;
+	bool need_line_reset; /* SWD selected, protocol not yet reset */
+	bool reset_state;     /* after a line reset: only a DPIDR read is answered */
+	/* line-sequence detector */
+	uint64_t bitpos;
+	unsigned ones;
+	bool armed;           /* a 0 followed a long run of ones: a select sequence may follow */
+	unsigned armed_ones;
+	uint64_t armed_at;
+	uint32_t win;         /* last 32 bits, newest in bit 31 */
+	uint64_t hist_lo, hist_hi; /* last 128 bits, newest in bit 127 */
+	int act_left;         /* bits still to collect after a selection alert, or -1 */
+	uint32_t act_bits;
+	/* DP */
+	uint32_t ctrl_stat, select, dlcr, rdbuff, last_read;
+	/* AP0 (AHB-AP) */
+	uint32_t csw, tar;
+};
+
+void sim_swd_power_on(struct sim_swd *s);
+void sim_swd_line_bits(struct sim_swd *s, struct sim_chip *c, const uint8_t *data, unsigned nbits);
+void sim_swd_line_break(struct sim_swd *s);
+unsigned sim_swd_transfer(struct sim_swd *s, struct sim_chip *c, unsigned req, uint32_t *data);
+void sim_swd_set_stickyerr(struct sim_swd *s);
+
+/* ---- fault hook (sim_fault.c) ---- */
+
+struct sim_fault_state {
+	struct sim_fault f;
+	uint64_t swd_seen, packets_seen;
+	bool dropped;
+};
+
+void sim_fault_set(struct sim_fault_state *fs, const struct sim_fault *f);
+unsigned sim_fault_swd(struct sim_fault_state *fs); /* 0, or the ACK to force */
+enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs);
+void sim_fault_mangle(enum sim_fault_kind k, uint8_t *rsp, int *len);
+
+/* ---- the probe (sim_probe.c) and its firmware (sim_dap.c) ---- */
+
+struct sim_probe {
+	pthread_mutex_t lock;
+	char profile[64];
+	char serial[64];
+	double time_scale;
+	unsigned latency_us, packet_size, packet_count;
+	struct sim_chip *chip;
+	struct sim_swd swd;
+	struct sim_counters counters;
+	struct sim_fault_state fault;
+	uint64_t t0_ns;
+	/* firmware state (DAP_Data in DAP.c) */
+	unsigned port;        /* 0 disabled, 1 SWD */
+	unsigned idle_cycles, wait_retry, match_retry, turnaround;
+	bool data_phase;
+	uint32_t match_mask;
+	uint8_t pins_out;     /* last driven SWJ pin values */
+};
+
+int sim_dap_execute(struct sim_probe *p, const uint8_t *req, size_t req_len, uint8_t *rsp,
+		    size_t cap);
+void sim_dap_defaults(struct sim_probe *p);
+
+/* ---- catalogue (sim_profiles.c) ---- */
+
+struct sim_profile_info {
+	const struct sim_chip_ops *ops;
+	size_t part;
+	uint8_t rdp;
+	unsigned flags;
+};
+
+int sim_profile_find(const char *name, struct sim_profile_info *out);
+
+#endif

@@ -1,0 +1,784 @@
+/*
+ * sim_stm32f4.c - STM32F2/F4/F7: memory map, flash interface, option bytes
+ * and read-out protection. One flash controller lineage; the parts differ
+ * only by the rows of f4_parts[].
+ *
+ * References:
+ *   RM0090 (F405/407/429) §3.5.3 mass erase, §3.6 FLASH_OPTCR programming,
+ *     §3.7.3 read protection, Table 13 access vs. RDP level, Figure 5 RDP levels,
+ *     §3.9 registers (ACR, KEYR, OPTKEYR, SR, CR, OPTCR, OPTCR1).
+ *   PM0059 (F2/F40x flash programming manual) §2.6.2-2.6.3.
+ *   RM0368 (F401), RM0383 (F411): same controller, no backup SRAM, SPRMOD.
+ *   RM0385 (F74x/75x) §3.7: OPTCR layout, OPTCR1 = BOOT_ADD0/1.
+ *   DS10086 (F401xD/E) flash characteristics: mass erase time (see parts).
+ *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §4, §5, §14.
+ */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F4_FLASH_BASE 0x08000000u
+#define F4_SRAM_BASE 0x20000000u
+#define F4_BKPSRAM_BASE 0x40024000u
+#define F4_PERIPH_BASE 0x40000000u
+#define F4_PERIPH_END 0x60000000u
+#define F4_RTC_BKP0R 0x40002850u /* RTC base 0x40002800 + 0x50 */
+#define F4_DBGMCU_IDCODE 0xE0042000u
+#define F4_DBGMCU_CR 0xE0042004u
+#define F4_DBGMCU_APB1_FZ 0xE0042008u
+#define F4_DBGMCU_APB2_FZ 0xE004200Cu
+
+#define F4_FLASH_IF_BASE 0x40023C00u
+#define F4_FLASH_IF_END 0x40024000u
+#define F4_FLASH_ACR 0x00u
+#define F4_FLASH_KEYR 0x04u
+#define F4_FLASH_OPTKEYR 0x08u
+#define F4_FLASH_SR 0x0Cu
+#define F4_FLASH_CR 0x10u
+#define F4_FLASH_OPTCR 0x14u
+#define F4_FLASH_OPTCR1 0x18u
+
+#define F4_KEY1 0x45670123u
+#define F4_KEY2 0xCDEF89ABu
+#define F4_OPTKEY1 0x08192A3Bu
+#define F4_OPTKEY2 0x4C5D6E7Fu
+
+#define F4_SR_EOP (1u << 0)
+#define F4_SR_OPERR (1u << 1)
+#define F4_SR_WRPERR (1u << 4)
+#define F4_SR_PGAERR (1u << 5)
+#define F4_SR_PGPERR (1u << 6)
+#define F4_SR_PGSERR (1u << 7)
+#define F4_SR_RDERR (1u << 8)
+#define F4_SR_BSY (1u << 16)
+#define F4_SR_W1C 0x1F3u
+
+#define F4_CR_PG (1u << 0)
+#define F4_CR_MER (1u << 2)
+#define F4_CR_MER1 (1u << 15)
+#define F4_CR_STRT (1u << 16)
+#define F4_CR_EOPIE (1u << 24)
+#define F4_CR_LOCK (1u << 31)
+#define F4_CR_WRITABLE 0x8301C3FFu
+
+#define F4_OPTCR_OPTLOCK (1u << 0)
+#define F4_OPTCR_OPTSTRT (1u << 1)
+#define F4_OPTCR_RDP_SHIFT 8
+
+#define F4_RDP_LEVEL0 0xAAu
+#define F4_RDP_LEVEL2 0xCCu
+
+/* Time to program the option bytes without a mass erase: the controller
+ * erases the 16 KB user configuration sector first (PM0059 §2.6.2 note);
+ * the sector erase time of a 16 KB sector at x32 is taken (?). */
+#define F4_OPT_PROGRAM_MS 250.0
+
+struct f4_part {
+	const char *name;
+	const char *summary;
+	uint16_t dev_id, rev_id;   /* REV_ID values are typical silicon revisions (?) */
+	uint32_t flash_kb, sram_kb, bkpsram_kb;
+	uint32_t extra_ram_base, extra_ram_kb; /* CCM (F40x/F42x) or ITCM RAM (F7) */
+	uint32_t flash_alias;      /* second address of main flash (F7 ITCM bus) or 0 */
+	bool boot_alias0;          /* flash aliased at 0x00000000 (BOOT0 = 0) */
+	uint32_t info_base, info_end, otp_base, otp_size, uid_base, fsize_addr, opt_base;
+	uint32_t opt_base2;        /* bank-2 option copy (F42x) or 0 (?) */
+	unsigned bkp_regs;
+	uint32_t optcr_default, optcr_mask;
+	bool has_optcr1;
+	uint32_t optcr1_default, optcr1_mask;
+	uint32_t sr_valid;         /* error bits this part implements */
+	double mass_erase_ms;
+	struct sim_cortexm_desc core;
+	uint32_t dpidr, ap_idr;
+	unsigned dp_version;
+};
+
+/* MVFR values for FPv4-SP (M4F) and FPv5-SP (M7, F74x) (?). */
+#define F4_CORE_M4(dev) { SIM_CORTEX_M4, 0x410FC241u, true, 0x10110021u, 0x11000011u, 0, dev, 0x020 }
+
+static const struct f4_part f4_parts[] = {
+	{
+		/* DS10086: mass erase 512 KB at x32 about 4 s typ (?), RM0368 */
+		.name = "stm32f401re", .summary = "STM32F401RE, Cortex-M4F, 512 KB flash, 96 KB SRAM",
+		.dev_id = 0x433, .rev_id = 0x1001, .flash_kb = 512, .sram_kb = 96,
+		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
+		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
+		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
+		.optcr_default = 0x0FFFAAEDu, .optcr_mask = 0x80FFFFECu,
+		.sr_valid = 0x1F3u, .mass_erase_ms = 4000.0, .core = F4_CORE_M4(0x433),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* PM0059 / DS6697: Cortex-M3 r2p0, mass erase 1 MB at x32 about 8 s (?) */
+		.name = "stm32f205rg", .summary = "STM32F205RG, Cortex-M3, 1 MB flash, 128 KB SRAM, 4 KB backup SRAM",
+		.dev_id = 0x411, .rev_id = 0x2000, .flash_kb = 1024, .sram_kb = 128, .bkpsram_kb = 4,
+		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
+		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
+		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
+		.optcr_default = 0x0FFFAAEDu, .optcr_mask = 0x0FFFFFECu,
+		.sr_valid = 0x0F3u, .mass_erase_ms = 8000.0,
+		.core = { SIM_CORTEX_M3, 0x412FC230u, false, 0, 0, 0, 0x411, 0x020 },
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* RM0090, DS8626: mass erase 1 MB at x32 about 8 s typ (?) */
+		.name = "stm32f407vg", .summary = "STM32F407VG, Cortex-M4F, 1 MB flash, 128+64 KB SRAM, 4 KB backup SRAM",
+		.dev_id = 0x413, .rev_id = 0x1007, .flash_kb = 1024, .sram_kb = 128, .bkpsram_kb = 4,
+		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
+		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
+		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
+		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
+		.optcr_default = 0x0FFFAAEDu, .optcr_mask = 0x0FFFFFECu,
+		.sr_valid = 0x0F3u, .mass_erase_ms = 8000.0, .core = F4_CORE_M4(0x413),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* RM0383, DS10314: mass erase 512 KB at x32 about 4 s (?) */
+		.name = "stm32f411re", .summary = "STM32F411RE, Cortex-M4F, 512 KB flash, 128 KB SRAM",
+		.dev_id = 0x431, .rev_id = 0x1000, .flash_kb = 512, .sram_kb = 128,
+		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
+		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
+		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
+		.optcr_default = 0x0FFFAAEDu, .optcr_mask = 0x80FFFFECu,
+		.sr_valid = 0x1F3u, .mass_erase_ms = 4000.0, .core = F4_CORE_M4(0x431),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* RM0090: dual bank, OPTCR1 = nWRP of sectors 12-23; DS9405 mass
+		 * erase of 2 MB at x32 about 16 s (?) */
+		.name = "stm32f429zi", .summary = "STM32F429ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM, OPTCR1",
+		.dev_id = 0x419, .rev_id = 0x1003, .flash_kb = 2048, .sram_kb = 192, .bkpsram_kb = 4,
+		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
+		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
+		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
+		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .opt_base2 = 0x1FFEC000u,
+		.bkp_regs = 20, .optcr_default = 0x0FFFAAEDu, .optcr_mask = 0xCFFFFFFCu,
+		.has_optcr1 = true, .optcr1_default = 0x0FFF0000u, .optcr1_mask = 0x0FFF0000u,
+		.sr_valid = 0x1F3u, .mass_erase_ms = 16000.0, .core = F4_CORE_M4(0x419),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* RM0385: OPTCR reset 0xC0FFAAFD, OPTCR1 = BOOT_ADD1:BOOT_ADD0 reset
+		 * 0x00400080; flash also on ITCM at 0x00200000, ITCM RAM at 0;
+		 * Cortex-M7 r0p1, AP IDR from the old pyOCD table (?); mass erase
+		 * 1 MB at x32 about 8 s (?) */
+		.name = "stm32f746zg", .summary = "STM32F746ZG, Cortex-M7F, 1 MB flash, 320 KB SRAM, OPTCR1 boot addresses",
+		.dev_id = 0x449, .rev_id = 0x1001, .flash_kb = 1024, .sram_kb = 320, .bkpsram_kb = 4,
+		.extra_ram_base = 0x00000000u, .extra_ram_kb = 16, .flash_alias = 0x00200000u,
+		.boot_alias0 = false, .info_base = 0x1FF00000u, .info_end = 0x1FF0F450u,
+		.otp_base = 0x1FF0F000u, .otp_size = 1040, .uid_base = 0x1FF0F420u,
+		.fsize_addr = 0x1FF0F442u, .opt_base = 0x1FFF0000u, .bkp_regs = 32,
+		.optcr_default = 0xC0FFAAFDu, .optcr_mask = 0xC0FFFFFCu,
+		.has_optcr1 = true, .optcr1_default = 0x00400080u, .optcr1_mask = 0xFFFFFFFFu,
+		.sr_valid = 0x0F3u, .mass_erase_ms = 8000.0,
+		.core = { SIM_CORTEX_M7, 0x410FC271u, true, 0x10110021u, 0x12000011u, 0x00000040u, 0x449, 0x020 },
+		.dpidr = 0x5BA02477u, .ap_idr = 0x74770001u, .dp_version = 2,
+	},
+};
+
+#define F4_NPARTS (sizeof(f4_parts) / sizeof(f4_parts[0]))
+
+enum f4_key_state { F4_KEY_EXPECT1, F4_KEY_EXPECT2, F4_KEY_DEAD };
+
+struct f4_chip {
+	const struct f4_part *part;
+	uint8_t *flash, *sram, *bkpsram, *extra_ram, *otp;
+	uint32_t bkpr[32];
+	uint32_t dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
+	/* flash interface */
+	uint32_t acr, sr, cr, optcr, optcr1;
+	enum f4_key_state key, optkey;
+	/* option bytes: as programmed, and as loaded by the last reset */
+	uint32_t stored_optcr, stored_optcr1, loaded_optcr;
+	/* operation in progress */
+	bool busy;
+	uint64_t busy_until_ns;
+	enum { F4_OP_NONE, F4_OP_OPTIONS, F4_OP_MASS_ERASE } op;
+	bool op_regress, op_refused;
+	uint32_t op_optcr, op_optcr1;
+};
+
+static struct f4_chip *f4_of(struct sim_chip *c)
+{
+	return c->priv;
+}
+
+static int f4_level_of(uint32_t optcr)
+{
+	uint8_t rdp = (optcr >> F4_OPTCR_RDP_SHIFT) & 0xFF;
+
+	if (rdp == F4_RDP_LEVEL0)
+		return 0;
+	return rdp == F4_RDP_LEVEL2 ? 2 : 1; /* RM0090 §3.7.3: anything else is level 1 */
+}
+
+static size_t f4_part_count(void)
+{
+	return F4_NPARTS;
+}
+
+static const char *f4_part_name(size_t i)
+{
+	return i < F4_NPARTS ? f4_parts[i].name : NULL;
+}
+
+static const char *f4_part_summary(size_t i)
+{
+	return i < F4_NPARTS ? f4_parts[i].summary : NULL;
+}
+
+/* A recognisable non-erased pattern: a vector table (MSP at the top of
+ * SRAM, reset handler in flash) followed by 0xC0DE0000 | word index. */
+static void f4_fill_program(struct f4_chip *f)
+{
+	uint32_t n = f->part->flash_kb * 1024u / 4u;
+	uint32_t msp = F4_SRAM_BASE + f->part->sram_kb * 1024u;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t w = 0xC0DE0000u | (i & 0xFFFFu);
+
+		if (i == 0)
+			w = msp;
+		else if (i == 1)
+			w = F4_FLASH_BASE + 0x1C1u;
+		memcpy(f->flash + 4u * i, &w, 4);
+	}
+}
+
+static void f4_destroy(struct sim_chip *c)
+{
+	struct f4_chip *f = f4_of(c);
+
+	if (!f)
+		return;
+	free(f->flash);
+	free(f->sram);
+	free(f->bkpsram);
+	free(f->extra_ram);
+	free(f->otp);
+	free(f);
+	c->priv = NULL;
+}
+
+static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
+{
+	const struct f4_part *p;
+	struct f4_chip *f;
+
+	if (part >= F4_NPARTS)
+		return -ENOENT;
+	p = &f4_parts[part];
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	c->priv = f;
+	f->part = p;
+	f->flash = malloc(p->flash_kb * 1024u);
+	f->sram = calloc(1, p->sram_kb * 1024u);
+	f->otp = malloc(p->otp_size);
+	f->bkpsram = p->bkpsram_kb ? calloc(1, p->bkpsram_kb * 1024u) : NULL;
+	f->extra_ram = p->extra_ram_kb ? calloc(1, p->extra_ram_kb * 1024u) : NULL;
+	if (!f->flash || !f->sram || !f->otp || (p->bkpsram_kb && !f->bkpsram) ||
+	    (p->extra_ram_kb && !f->extra_ram)) {
+		f4_destroy(c);
+		return -ENOMEM;
+	}
+	f4_fill_program(f);
+	memset(f->otp, 0xFF, p->otp_size);
+	f->stored_optcr = (p->optcr_default & ~(0xFFu << F4_OPTCR_RDP_SHIFT) & ~3u) |
+			  ((uint32_t)rdp << F4_OPTCR_RDP_SHIFT);
+	f->stored_optcr1 = p->optcr1_default;
+	for (unsigned i = 0; i < p->bkp_regs; i++)
+		f->bkpr[i] = 0xB4C40000u | i;
+	if (f->bkpsram)
+		memset(f->bkpsram, 0x5A, p->bkpsram_kb * 1024u);
+	c->dpidr = p->dpidr;
+	c->ap_idr = p->ap_idr;
+	c->dp_version = p->dp_version;
+	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* DPv2 TARGETID (?) */
+	sim_cortexm_init(&c->core, &p->core);
+	return 0;
+}
+
+/* Complete the operation in progress (RM0090 §3.6.2: options are written
+ * by erasing the user configuration sector and programming OPTCR's value;
+ * Figure 5: a level decrease 1 -> 0 adds the mass erase of main flash and
+ * backup SRAM). Called when BSY's time is up, or before a reset. */
+static void f4_finish(struct sim_chip *c)
+{
+	struct f4_chip *f = f4_of(c);
+	const struct f4_part *p = f->part;
+
+	if (!f->busy)
+		return;
+	if (f->op == F4_OP_OPTIONS && !f->op_refused) {
+		f->stored_optcr = f->op_optcr;
+		f->stored_optcr1 = f->op_optcr1;
+	}
+	if (f->op == F4_OP_MASS_ERASE || (f->op == F4_OP_OPTIONS && f->op_regress)) {
+		memset(f->flash, 0xFF, p->flash_kb * 1024u);
+		if (f->op_regress && f->bkpsram)
+			memset(f->bkpsram, 0, p->bkpsram_kb * 1024u);
+		/* RM0090 §3.7.3 names main flash and backup SRAM only: the RTC
+		 * backup registers are not cleared on F2/F4/F7; OTP is kept. */
+		c->counters->mass_erases++;
+	}
+	f->busy = false;
+	f->sr &= ~F4_SR_BSY;
+	f->optcr &= ~F4_OPTCR_OPTSTRT; /* cleared together with BSY (RM0090 §3.9.10) */
+	f->cr &= ~F4_CR_STRT;
+	if (f->cr & F4_CR_EOPIE)
+		f->sr |= F4_SR_EOP; /* EOP is set only with EOPIE (RM0090 §3.9.4) */
+	f->op = F4_OP_NONE;
+}
+
+static void f4_tick(struct sim_chip *c)
+{
+	struct f4_chip *f = f4_of(c);
+
+	if (f->busy && sim_now_ns() >= f->busy_until_ns)
+		f4_finish(c);
+}
+
+static void f4_start(struct sim_chip *c, int op, double ms)
+{
+	struct f4_chip *f = f4_of(c);
+
+	f->op = op;
+	f->busy = true;
+	f->sr |= F4_SR_BSY;
+	f->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+}
+
+/* OPTSTRT (RM0090 §3.6.2). At stored level 2 the option bytes "can no
+ * longer be changed" (§3.7.3): the request is refused with an error flag
+ * (WRPERR chosen (?): the F2/F4 manuals name no flag for this case). */
+static void f4_option_start(struct sim_chip *c)
+{
+	struct f4_chip *f = f4_of(c);
+	const struct f4_part *p = f->part;
+	uint32_t want = (p->optcr_default & ~p->optcr_mask) | (f->optcr & p->optcr_mask);
+	int cur = f4_level_of(f->stored_optcr);
+
+	if (cur == 2) {
+		f->sr |= F4_SR_WRPERR;
+		f->optcr = (f->stored_optcr & p->optcr_mask) | (f->optcr & F4_OPTCR_OPTLOCK) |
+			   (p->optcr_default & ~p->optcr_mask & ~3u);
+		f->optcr1 = f->stored_optcr1;
+		return;
+	}
+	f->op_optcr = want & ~3u;
+	f->op_optcr1 = p->has_optcr1 ? ((p->optcr1_default & ~p->optcr1_mask) |
+					(f->optcr1 & p->optcr1_mask)) : 0;
+	f->op_refused = false;
+	/* Mass erase only on 1 -> 0; raising the level never erases (§3.7.3). */
+	f->op_regress = cur == 1 && f4_level_of(want) == 0;
+	f4_start(c, F4_OP_OPTIONS, f->op_regress ? p->mass_erase_ms : F4_OPT_PROGRAM_MS);
+}
+
+/* Key registers: KEY1 then KEY2 unlocks; any other value, or a key written
+ * while already unlocked, locks the register until the next reset and
+ * raises a bus error (RM0090 §3.5.1, §3.6.2; facts §0.3). */
+static int f4_key_write(enum f4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
+{
+	if (*st == F4_KEY_DEAD || !*locked) {
+		*st = F4_KEY_DEAD;
+		*locked = true;
+		return -EFAULT;
+	}
+	if (*st == F4_KEY_EXPECT1 && v == k1) {
+		*st = F4_KEY_EXPECT2;
+		return 0;
+	}
+	if (*st == F4_KEY_EXPECT2 && v == k2) {
+		*st = F4_KEY_EXPECT1;
+		*locked = false;
+		return 0;
+	}
+	*st = F4_KEY_DEAD;
+	return -EFAULT;
+}
+
+static uint32_t f4_if_read(struct f4_chip *f, uint32_t off)
+{
+	switch (off) {
+	case F4_FLASH_ACR: return f->acr;
+	case F4_FLASH_SR: return f->sr;
+	case F4_FLASH_CR: return f->cr;
+	case F4_FLASH_OPTCR: return f->optcr;
+	case F4_FLASH_OPTCR1: return f->part->has_optcr1 ? f->optcr1 : 0;
+	default: return 0; /* KEYR/OPTKEYR are write-only */
+	}
+}
+
+static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+{
+	struct f4_chip *f = f4_of(c);
+	const struct f4_part *p = f->part;
+	bool locked;
+	int rc;
+
+	switch (off) {
+	case F4_FLASH_ACR:
+		f->acr = v & 0x1F0Fu;
+		return 0;
+	case F4_FLASH_KEYR:
+		locked = f->cr & F4_CR_LOCK;
+		rc = f4_key_write(&f->key, &locked, F4_KEY1, F4_KEY2, v);
+		f->cr = locked ? (f->cr | F4_CR_LOCK) : (f->cr & ~F4_CR_LOCK);
+		return rc;
+	case F4_FLASH_OPTKEYR:
+		locked = f->optcr & F4_OPTCR_OPTLOCK;
+		rc = f4_key_write(&f->optkey, &locked, F4_OPTKEY1, F4_OPTKEY2, v);
+		f->optcr = locked ? (f->optcr | F4_OPTCR_OPTLOCK) : (f->optcr & ~F4_OPTCR_OPTLOCK);
+		return rc;
+	case F4_FLASH_SR:
+		f->sr &= ~(v & F4_SR_W1C);
+		return 0;
+	case F4_FLASH_CR:
+		if ((f->cr & F4_CR_LOCK) || f->busy)
+			return 0; /* CR is not writable while locked or busy */
+		f->cr = v & F4_CR_WRITABLE;
+		if (f->cr & F4_CR_LOCK)
+			f->key = F4_KEY_EXPECT1;
+		if ((v & F4_CR_STRT) && (v & (F4_CR_MER | F4_CR_MER1))) {
+			if (f4_level_of(f->loaded_optcr) != 0 && c->debugger_attached) {
+				f->sr |= F4_SR_WRPERR; /* level 1: no erase by the debugger */
+				f->cr &= ~F4_CR_STRT;
+			} else {
+				f->op_regress = false;
+				f4_start(c, F4_OP_MASS_ERASE, p->mass_erase_ms);
+			}
+		} else {
+			f->cr &= ~F4_CR_STRT;
+		}
+		return 0;
+	case F4_FLASH_OPTCR:
+		if ((f->optcr & F4_OPTCR_OPTLOCK) || f->busy)
+			return 0; /* RM0090 §3.9.7: write-protected while OPTLOCK */
+		f->optcr = (v & (p->optcr_mask | F4_OPTCR_OPTLOCK)) | (p->optcr_default & ~p->optcr_mask & ~3u);
+		if (v & F4_OPTCR_OPTSTRT) {
+			f->optcr |= F4_OPTCR_OPTSTRT;
+			f4_option_start(c);
+			if (!f->busy)
+				f->optcr &= ~F4_OPTCR_OPTSTRT;
+		}
+		if (v & F4_OPTCR_OPTLOCK)
+			f->optkey = F4_KEY_EXPECT1;
+		return 0;
+	case F4_FLASH_OPTCR1:
+		if (!p->has_optcr1 || (f->optcr & F4_OPTCR_OPTLOCK) || f->busy)
+			return 0;
+		f->optcr1 = (v & p->optcr1_mask) | (p->optcr1_default & ~p->optcr1_mask);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static bool f4_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
+{
+	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
+}
+
+/* Where an address falls: returns a byte pointer for RAM-like regions and
+ * tells whether the region is flash-protected at level 1. NULL: not RAM. */
+static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool *protected,
+			  bool *is_flash)
+{
+	const struct f4_part *p = f->part;
+	uint32_t fsz = p->flash_kb * 1024u;
+
+	*protected = false;
+	*is_flash = false;
+#define F4_IN(base, len) f4_in(addr, size, base, len)
+	if (F4_IN(F4_FLASH_BASE, fsz)) {
+		*protected = *is_flash = true;
+		return f->flash + (addr - F4_FLASH_BASE);
+	}
+	if (p->flash_alias && F4_IN(p->flash_alias, fsz)) {
+		*protected = *is_flash = true;
+		return f->flash + (addr - p->flash_alias);
+	}
+	if (p->extra_ram_kb && F4_IN(p->extra_ram_base, p->extra_ram_kb * 1024u))
+		return f->extra_ram + (addr - p->extra_ram_base);
+	if (p->boot_alias0 && F4_IN(0u, fsz)) {
+		*protected = *is_flash = true;
+		return f->flash + addr;
+	}
+	if (F4_IN(F4_SRAM_BASE, p->sram_kb * 1024u))
+		return f->sram + (addr - F4_SRAM_BASE);
+	if (p->bkpsram_kb && F4_IN(F4_BKPSRAM_BASE, p->bkpsram_kb * 1024u)) {
+		*protected = true; /* RM0090 §3.7.3: backup SRAM as flash */
+		return f->bkpsram + (addr - F4_BKPSRAM_BASE);
+	}
+	if (F4_IN(p->otp_base, p->otp_size)) {
+		*protected = true; /* RM0090 Table 13: OTP not readable by debug at level 1 */
+		return f->otp + (addr - p->otp_base);
+	}
+#undef F4_IN
+	return NULL;
+}
+
+static uint32_t f4_load(const uint8_t *b, unsigned size)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, b, size); /* little-endian host assumed, as the AHB is */
+	return v;
+}
+
+/* Read-only bytes of the information block: system memory (a stand-in
+ * pattern), unique id, F_SIZE; raw option bytes. */
+static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
+{
+	const struct f4_part *p = f->part;
+	static const uint8_t uid[12] = { 0x32, 0x00, 0x40, 0x00, 0x0F, 0x51, 0x35, 0x32,
+					 0x31, 0x37, 0x36, 0x33 };
+
+	if (a >= p->uid_base && a < p->uid_base + 12) {
+		*b = uid[a - p->uid_base];
+		return true;
+	}
+	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
+		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
+		return true;
+	}
+	/* Raw option bytes (?): [15:0] of the stored OPTCR at +0, [31:16] at +8,
+	 * OPTCR1 [31:16] at +0x18; everything else reads 0xFF. */
+	for (int bank = 0; bank < 2; bank++) {
+		uint32_t base = bank ? p->opt_base2 : p->opt_base;
+		uint32_t o;
+
+		if (!base || a < base || a >= base + 0x20)
+			continue;
+		o = a - base;
+		*b = 0xFF;
+		if (o < 2)
+			*b = (uint8_t)((f->stored_optcr & 0xFFFCu) >> (8 * o));
+		else if (o >= 8 && o < 10)
+			*b = (uint8_t)(f->stored_optcr >> (16 + 8 * (o - 8)));
+		else if (o >= 0x18 && o < 0x1C && p->has_optcr1)
+			*b = (uint8_t)(f->stored_optcr1 >> (8 * (o - 0x18)));
+		return true;
+	}
+	if (a >= p->info_base && a < p->info_end) {
+		*b = (uint8_t)(0xB0 ^ (a & 0xFF)); /* the bootloader's bytes, any */
+		return true;
+	}
+	return false;
+}
+
+static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+		       bool debugger)
+{
+	struct f4_chip *f = f4_of(c);
+	const struct f4_part *p = f->part;
+	bool prot, is_flash;
+	uint8_t *ram;
+
+	f4_tick(c);
+	*val = 0;
+	ram = f4_ram_at(f, addr, size, &prot, &is_flash);
+	if (ram) {
+		/* RM0090 §3.7.3: with a debugger connected at level 1 a read of
+		 * flash or backup SRAM is answered with a bus error. */
+		if (prot && debugger && c->debugger_attached && f4_level_of(f->loaded_optcr) >= 1)
+			return -EFAULT;
+		*val = f4_load(ram, size);
+		return 0;
+	}
+	if (addr >= F4_FLASH_IF_BASE && addr < F4_FLASH_IF_END) {
+		uint32_t w = f4_if_read(f, (addr - F4_FLASH_IF_BASE) & ~3u);
+
+		*val = (w >> (8 * (addr & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+		return 0;
+	}
+	if (addr >= F4_RTC_BKP0R && addr < F4_RTC_BKP0R + 4 * p->bkp_regs) {
+		*val = f->bkpr[(addr - F4_RTC_BKP0R) / 4] >> (8 * (addr & 3));
+		if (size < 4)
+			*val &= (1u << (8 * size)) - 1;
+		return 0;
+	}
+	if (addr >= F4_PERIPH_BASE && addr < F4_PERIPH_END)
+		return 0; /* unmodelled peripherals read as 0 */
+	if ((addr & ~0xFu) == F4_DBGMCU_IDCODE) {
+		uint32_t w = 0;
+
+		switch (addr & ~3u) {
+		case F4_DBGMCU_IDCODE: w = ((uint32_t)p->rev_id << 16) | p->dev_id; break;
+		case F4_DBGMCU_CR: w = f->dbgmcu_cr; break;
+		case F4_DBGMCU_APB1_FZ: w = f->dbgmcu_apb1; break;
+		case F4_DBGMCU_APB2_FZ: w = f->dbgmcu_apb2; break;
+		}
+		*val = w >> (8 * (addr & 3));
+		if (size < 4)
+			*val &= (1u << (8 * size)) - 1;
+		return 0;
+	}
+	if (sim_cortexm_owns(addr)) {
+		uint32_t w;
+
+		sim_cortexm_read(&c->core, addr, &w);
+		*val = w >> (8 * (addr & 3));
+		if (size < 4)
+			*val &= (1u << (8 * size)) - 1;
+		return 0;
+	}
+	{
+		uint32_t v = 0;
+
+		for (unsigned i = 0; i < size; i++) {
+			uint8_t b;
+
+			if (!f4_info_byte(f, addr + i, &b))
+				return -EFAULT; /* nothing there (e.g. FMC banks): bus error */
+			v |= (uint32_t)b << (8 * i);
+		}
+		*val = v;
+	}
+	return 0;
+}
+
+/* Merge a sub-word write into the current value of a 32-bit register. */
+static uint32_t f4_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
+{
+	unsigned sh = 8 * (addr & 3);
+	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
+
+	return (old & ~mask) | ((v << sh) & mask);
+}
+
+static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+			bool debugger)
+{
+	struct f4_chip *f = f4_of(c);
+	const struct f4_part *p = f->part;
+	bool prot, is_flash;
+	uint8_t *ram;
+
+	f4_tick(c);
+	ram = f4_ram_at(f, addr, size, &prot, &is_flash);
+	if (ram) {
+		if (prot && debugger && c->debugger_attached && f4_level_of(f->loaded_optcr) >= 1)
+			return -EFAULT;
+		if (is_flash && debugger) {
+			/* Flash programs only with PG set and CR unlocked; bits
+			 * only go from 1 to 0 (RM0090 §3.5.4). */
+			if ((f->cr & F4_CR_LOCK) || !(f->cr & F4_CR_PG) || f->busy) {
+				f->sr |= F4_SR_PGSERR;
+				return 0;
+			}
+			for (unsigned i = 0; i < size; i++)
+				ram[i] &= (uint8_t)(val >> (8 * i));
+			return 0;
+		}
+		if (prot && ram >= f->otp && ram < f->otp + p->otp_size && debugger)
+			return 0; /* OTP programming not modelled */
+		memcpy(ram, &val, size);
+		return 0;
+	}
+	if (addr >= F4_FLASH_IF_BASE && addr < F4_FLASH_IF_END) {
+		uint32_t off = (addr - F4_FLASH_IF_BASE) & ~3u;
+
+		if (debugger)
+			c->counters->flash_if_writes++;
+		if (off == F4_FLASH_KEYR || off == F4_FLASH_OPTKEYR || size == 4)
+			return f4_if_write(c, off, size == 4 ? val : f4_merge(0, addr, size, val));
+		/* Byte access to OPTCR (e.g. the RDP byte at 0x40023C15) merges
+		 * into the register's current value (RM0090 §3.9.7). */
+		return f4_if_write(c, off, f4_merge(f4_if_read(f, off), addr, size, val));
+	}
+	if (addr >= F4_RTC_BKP0R && addr < F4_RTC_BKP0R + 4 * p->bkp_regs) {
+		uint32_t *r = &f->bkpr[(addr - F4_RTC_BKP0R) / 4];
+
+		*r = f4_merge(*r, addr, size, val);
+		return 0;
+	}
+	if (addr >= F4_PERIPH_BASE && addr < F4_PERIPH_END)
+		return 0;
+	if ((addr & ~0xFu) == F4_DBGMCU_IDCODE) {
+		switch (addr & ~3u) {
+		case F4_DBGMCU_CR: f->dbgmcu_cr = f4_merge(f->dbgmcu_cr, addr, size, val); break;
+		case F4_DBGMCU_APB1_FZ: f->dbgmcu_apb1 = f4_merge(f->dbgmcu_apb1, addr, size, val); break;
+		case F4_DBGMCU_APB2_FZ: f->dbgmcu_apb2 = f4_merge(f->dbgmcu_apb2, addr, size, val); break;
+		}
+		return 0;
+	}
+	if (sim_cortexm_owns(addr)) {
+		uint32_t old = 0;
+
+		if (size != 4)
+			sim_cortexm_read(&c->core, addr, &old);
+		return sim_cortexm_write(&c->core, addr & ~3u, f4_merge(old, addr, size, val));
+	}
+	{
+		uint8_t b;
+
+		if (f4_info_byte(f, addr, &b))
+			return 0; /* read-only information block: write ignored */
+	}
+	return -EFAULT;
+}
+
+/* Option bytes are loaded into OPTCR/OPTCR1 and the protection logic at
+ * every reset (facts §0.7; OpenOCD stm32f2x "reset or power cycle is
+ * required"; the F4 manuals describe OPTCR as "loaded with the option
+ * bytes at reset" (?)). An operation still running is completed first. */
+static void f4_system_reset(struct sim_chip *c)
+{
+	struct f4_chip *f = f4_of(c);
+
+	f4_finish(c);
+	f->loaded_optcr = f->stored_optcr;
+	f->optcr = f->stored_optcr | F4_OPTCR_OPTLOCK;
+	f->optcr1 = f->stored_optcr1;
+	f->cr = F4_CR_LOCK;
+	f->sr = 0;
+	f->acr = 0;
+	f->key = F4_KEY_EXPECT1;
+	f->optkey = F4_KEY_EXPECT1;
+}
+
+static void f4_power_on(struct sim_chip *c)
+{
+	struct f4_chip *f = f4_of(c);
+
+	f->dbgmcu_cr = f->dbgmcu_apb1 = f->dbgmcu_apb2 = 0; /* POR-only registers */
+	f4_system_reset(c);
+}
+
+static int f4_rdp_level(struct sim_chip *c)
+{
+	f4_tick(c);
+	return f4_level_of(f4_of(c)->loaded_optcr);
+}
+
+/* The core fetches its vectors itself: protection does not apply. F7 boots
+ * from BOOT_ADD0 (flash on ITCM by default); F2/F4 from the flash alias. */
+static void f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+{
+	struct f4_chip *f = f4_of(c);
+
+	*msp = f4_load(f->flash, 4);
+	*pc = f4_load(f->flash + 4, 4);
+}
+
+const struct sim_chip_ops sim_stm32f4_ops = {
+	.family = "stm32f2/f4/f7",
+	.part_count = f4_part_count,
+	.part_name = f4_part_name,
+	.part_summary = f4_part_summary,
+	.create = f4_create,
+	.destroy = f4_destroy,
+	.bus_read = f4_bus_read,
+	.bus_write = f4_bus_write,
+	.tick = f4_tick,
+	.system_reset = f4_system_reset,
+	.power_on = f4_power_on,
+	.rdp_level = f4_rdp_level,
+	.reset_vectors = f4_reset_vectors,
+};

@@ -1,0 +1,34 @@
+/*
+ * stm32_common.h - what every STM32 flash-controller driver shares.
+ */
+#ifndef RDPD_STM32_COMMON_H
+#define RDPD_STM32_COMMON_H
+
+#include "targets/target.h"
+
+/* Flash (main) keys, all ST families but L0/L1 (facts §0.3). */
+#define STM32_FLASH_KEY1 0x45670123u
+#define STM32_FLASH_KEY2 0xCDEF89ABu
+/* Option keys of the F2/F4/F7, L4-style, L5/U5, H7 controllers. */
+#define STM32_OPT_KEY1 0x08192A3Bu
+#define STM32_OPT_KEY2 0x4C5D6E7Fu
+
+#define STM32_RDP_LEVEL0 0xAAu
+#define STM32_RDP_LEVEL1 0xBBu /* any byte but 0xAA/0xCC; 0xBB is ST's own choice */
+#define STM32_RDP_LEVEL2 0xCCu
+
+/* Poll ADDR until (value & BUSY_MASK) == 0, reporting progress against the
+ * part's typical erase time; -ERR_FLASH_TIMEOUT after MAX_MS. The last value
+ * read is left in *LAST, the time taken in *ELAPSED_MS. */
+int stm32_wait_not_busy(struct target *t, uint32_t addr, uint32_t busy_mask, unsigned typ_ms,
+			unsigned max_ms, const struct target_events *ev, uint32_t *last,
+			unsigned *elapsed_ms);
+
+/* The RDP byte to program for LEVEL (0 or 1). Level 2 is never produced:
+ * rdpd does not offer it, so no code path can set it by accident. */
+int stm32_rdp_byte_for(enum rdp_level level, uint8_t *byte);
+
+void stm32_log(const struct target_events *ev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * stm32f4.c - the STM32F2/F4/F7 flash controller (one lineage, one file).
+ *
+ * References:
+ *   RM0033 (F205/207/215/217) §2.3.6-2.3.7 (option bytes, read protection)
+ *   RM0090 (F405/407/415/417/42x/43x) §3.7.1-3.7.3 "Option bytes",
+ *          "Programming user option bytes", "Read protection (RDP)"
+ *   RM0368 (F401xB/C/D/E) §3.6.1-3.6.3; RM0383 (F411), RM0390 (F446),
+ *   RM0402 (F412), RM0430 (F413/423), RM0401 (F410), RM0386 (F469/479)
+ *   RM0385 (F74x/75x), RM0410 (F76x/77x), RM0431 (F72x/73x) §3.4 "Option bytes"
+ *   OpenOCD src/flash/nor/stm32f2x.c (unlock/lock behaviour, 33 s budget).
+ *
+ * Programming user options (RM0090 §3.7.2): check BSY clear, write the new
+ * value to FLASH_OPTCR, set OPTSTRT, wait for BSY to clear. Lowering RDP from
+ * 1 to 0 makes the controller mass-erase the flash (and backup SRAM) before it
+ * programs the options (RM0090 §3.7.3, fig. "RDP levels"); the other option
+ * bits (write protection, BOR, user bits) keep the values written with it.
+ * FLASH_OPTCR reads back the programmed value at once; the protection logic
+ * uses it from the next reset.
+ */
+#include <stdio.h>
+
+#include "err.h"
+#include "targets/stm32_common.h"
+#include "targets/target.h"
+
+#define STM32F4_FLASH_BASE 0x40023C00u
+#define STM32F4_FLASH_OPTKEYR (STM32F4_FLASH_BASE + 0x08)
+#define STM32F4_FLASH_SR (STM32F4_FLASH_BASE + 0x0C)
+#define STM32F4_FLASH_OPTCR (STM32F4_FLASH_BASE + 0x14)
+#define STM32F4_FLASH_OPTCR1 (STM32F4_FLASH_BASE + 0x18)
+#define STM32F4_FLASH_OPTCR2 (STM32F4_FLASH_BASE + 0x1C)
+
+#define STM32F4_SR_EOP (1u << 0)
+#define STM32F4_SR_OPERR (1u << 1)
+#define STM32F4_SR_WRPERR (1u << 4)
+#define STM32F4_SR_PGAERR (1u << 5)
+#define STM32F4_SR_PGPERR (1u << 6)
+#define STM32F4_SR_PGSERR (1u << 7)
+#define STM32F4_SR_BSY (1u << 16)
+#define STM32F4_SR_ERRORS (STM32F4_SR_OPERR | STM32F4_SR_WRPERR | STM32F4_SR_PGAERR | \
+			   STM32F4_SR_PGPERR | STM32F4_SR_PGSERR)
+
+#define STM32F4_OPTCR_OPTLOCK (1u << 0)
+#define STM32F4_OPTCR_OPTSTRT (1u << 1)
+#define STM32F4_OPTCR_RDP_SHIFT 8
+#define STM32F4_OPTCR_RDP_MASK (0xFFu << STM32F4_OPTCR_RDP_SHIFT)
+#define STM32F4_OPTCR_NWRP_SHIFT 16
+#define STM32F4_OPTCR_SPRMOD (1u << 31)
+
+/* Part flags. */
+#define STM32F4_HAS_OPTCR1 (1u << 0)  /* F42x/43x/469/479: nWRP of sectors 12-23 */
+#define STM32F4_IS_F7 (1u << 1)       /* nWRP is [23:16]; OPTCR1 = boot addresses */
+#define STM32F4_HAS_OPTCR2 (1u << 2)  /* F72x/73x: PCROP, PCROP_RDP */
+
+#define F4 0xE0042000u
+#define F4_FSIZE 0x1FFF7A22u
+#define F7_FSIZE 0x1FF0F442u
+#define F72_FSIZE 0x1FF07A22u
+#define BUDGET 35000 /* OpenOCD allows 33 s: "as high as 32 s in x8 mode" */
+
+/* Typical regression times follow the datasheets' tME at x32 parallelism,
+ * scaled with flash size (?: not measured on silicon). */
+static const struct target_part stm32f4_parts[] = {
+	{0x411, F4, "STM32F2xx", F4_FSIZE, 1024, 0, 8000, BUDGET},
+	{0x413, F4, "STM32F405/407/415/417", F4_FSIZE, 1024, 0, 8000, BUDGET},
+	{0x419, F4, "STM32F42x/43x", F4_FSIZE, 2048, STM32F4_HAS_OPTCR1, 16000, BUDGET},
+	{0x423, F4, "STM32F401xB/C", F4_FSIZE, 256, 0, 2000, BUDGET},
+	{0x433, F4, "STM32F401xD/E", F4_FSIZE, 512, 0, 4000, BUDGET},
+	{0x431, F4, "STM32F411xC/E", F4_FSIZE, 512, 0, 4000, BUDGET},
+	{0x421, F4, "STM32F446xx", F4_FSIZE, 512, 0, 4000, BUDGET},
+	{0x441, F4, "STM32F412xx", F4_FSIZE, 1024, 0, 8000, BUDGET},
+	{0x458, F4, "STM32F410xx", F4_FSIZE, 128, 0, 1000, BUDGET},
+	{0x434, F4, "STM32F469/479", F4_FSIZE, 2048, STM32F4_HAS_OPTCR1, 16000, BUDGET},
+	{0x463, F4, "STM32F413/423", F4_FSIZE, 1536, 0, 12000, BUDGET},
+	{0x449, F4, "STM32F74x/75x", F7_FSIZE, 1024, STM32F4_IS_F7, 8000, BUDGET},
+	{0x451, F4, "STM32F76x/77x", F7_FSIZE, 2048, STM32F4_IS_F7, 16000, BUDGET},
+	{0x452, F4, "STM32F72x/73x", F72_FSIZE, 512, STM32F4_IS_F7 | STM32F4_HAS_OPTCR2, 4000, BUDGET},
+};
+
+/* Sectors covered by OPTCR's nWRP: 16/16/16/16/64 KB then 128 KB each on F2/F4
+ * (per bank); F7 has 8 nWRP bits. */
+static unsigned stm32f4_wrp_bits(const struct target *t)
+{
+	if (t->part->flags & STM32F4_IS_F7)
+		return 8;
+	return 12;
+}
+
+static int stm32f4_read_protection(struct target *t, struct target_protection *p)
+{
+	uint32_t optcr = 0, optcr1 = 0, optcr2 = 0, nwrp;
+	bool has1 = (t->part->flags & (STM32F4_HAS_OPTCR1 | STM32F4_IS_F7)) != 0;
+	bool has2 = (t->part->flags & STM32F4_HAS_OPTCR2) != 0;
+	unsigned bits = stm32f4_wrp_bits(t);
+	int rc;
+
+	mem_read32(t->a, STM32F4_FLASH_OPTCR, &optcr);
+	if (has1)
+		mem_read32(t->a, STM32F4_FLASH_OPTCR1, &optcr1);
+	if (has2)
+		mem_read32(t->a, STM32F4_FLASH_OPTCR2, &optcr2);
+	rc = adiv5_run(t->a);
+	if (rc < 0)
+		return err_context(rc, "reading FLASH_OPTCR: ");
+	p->rdp_raw = (optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT;
+	p->level = rdp_level_from_byte((uint8_t)p->rdp_raw);
+	nwrp = (optcr >> STM32F4_OPTCR_NWRP_SHIFT) & ((1u << bits) - 1);
+	p->wrp_raw = nwrp;
+	/* nWRP bit = 0 protects the sector; with SPRMOD = 1 the bits select
+	 * PCROP sectors instead, active high (RM0090 §3.7.4). */
+	p->wrp_sectors = (optcr & STM32F4_OPTCR_SPRMOD) ? nwrp : (~nwrp & ((1u << bits) - 1));
+	if (t->part->flags & STM32F4_HAS_OPTCR1) {
+		uint32_t hi = (optcr1 >> STM32F4_OPTCR_NWRP_SHIFT) & 0xFFF;
+
+		p->wrp_sectors |= (uint64_t)((optcr & STM32F4_OPTCR_SPRMOD) ? hi : (~hi & 0xFFF)) << 12;
+	}
+	p->n_options = 0;
+	p->options[p->n_options++] = (struct target_option){"optcr", optcr};
+	if (has1)
+		p->options[p->n_options++] = (struct target_option){"optcr1", optcr1};
+	if (has2)
+		p->options[p->n_options++] = (struct target_option){"optcr2", optcr2};
+	return 0;
+}
+
+/* Clear OPTLOCK with the option keys; a wrong sequence locks the register
+ * until reset (RM0090 §3.6.2), so the keys are written once and checked. */
+static int stm32f4_unlock_optcr(struct target *t, uint32_t *optcr)
+{
+	int rc;
+
+	if (!(*optcr & STM32F4_OPTCR_OPTLOCK))
+		return 0;
+	mem_write32(t->a, STM32F4_FLASH_OPTKEYR, STM32_OPT_KEY1);
+	mem_write32(t->a, STM32F4_FLASH_OPTKEYR, STM32_OPT_KEY2);
+	mem_read32(t->a, STM32F4_FLASH_OPTCR, optcr);
+	rc = adiv5_run(t->a);
+	if (rc < 0)
+		return err_context(rc, "writing the option keys: ");
+	if (*optcr & STM32F4_OPTCR_OPTLOCK)
+		return err_setf(ERR_FLASH_LOCKED,
+				"FLASH_OPTCR stayed locked after the option keys (0x%08x); "
+				"reset the board and try again", *optcr);
+	return 0;
+}
+
+static int stm32f4_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
+{
+	const bool erases = level == RDP_LEVEL_0;
+	uint32_t sr = 0, optcr = 0, newcr;
+	unsigned took = 0;
+	uint8_t rdp;
+	int rc;
+
+	if ((rc = stm32_rdp_byte_for(level, &rdp)) < 0)
+		return rc;
+	if (cortexm_halt(t->a) < 0)
+		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
+	mem_read32(t->a, STM32F4_FLASH_SR, &sr);
+	mem_read32(t->a, STM32F4_FLASH_OPTCR, &optcr);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading the flash controller: ");
+	if (sr & STM32F4_SR_BSY) {
+		rc = stm32_wait_not_busy(t, STM32F4_FLASH_SR, STM32F4_SR_BSY, 0, 1000, NULL, &sr, NULL);
+		if (rc < 0)
+			return err_context(rc, "waiting for a flash operation in progress: ");
+	}
+	if (((optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT) == STM32_RDP_LEVEL2)
+		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
+				"FLASH_OPTCR RDP = 0xCC: level 2 is permanent; nothing was written");
+	if ((rc = stm32f4_unlock_optcr(t, &optcr)) < 0)
+		return rc;
+	newcr = (optcr & ~(STM32F4_OPTCR_RDP_MASK | STM32F4_OPTCR_OPTSTRT | STM32F4_OPTCR_OPTLOCK)) |
+		(uint32_t)rdp << STM32F4_OPTCR_RDP_SHIFT;
+	stm32_log(ev, "FLASH_OPTCR 0x%08x -> 0x%08x%s", optcr, newcr,
+		  erases ? ": the controller now mass-erases the flash" : "");
+	/* Clear stale error flags (write 1 to clear), then write and start. */
+	mem_write32(t->a, STM32F4_FLASH_SR, STM32F4_SR_ERRORS | STM32F4_SR_EOP);
+	mem_write32(t->a, STM32F4_FLASH_OPTCR, newcr);
+	mem_write32(t->a, STM32F4_FLASH_OPTCR, newcr | STM32F4_OPTCR_OPTSTRT);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "starting option programming: ");
+	rc = stm32_wait_not_busy(t, STM32F4_FLASH_SR, STM32F4_SR_BSY,
+				 erases ? t->part->erase_typ_ms : 0,
+				 erases ? t->part->erase_max_ms : 2000, ev, &sr, &took);
+	if (rc < 0)
+		return err_context(rc, erases ? "mass erase: " : "programming options: ");
+	if (sr & STM32F4_SR_ERRORS)
+		return err_setf(ERR_FLASH_ERROR, "the flash controller reported errors (FLASH_SR 0x%08x)%s",
+				sr, (sr & STM32F4_SR_WRPERR) ? ": write protection refused it" : "");
+	mem_read32(t->a, STM32F4_FLASH_OPTCR, &optcr);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return rc;
+	if (((optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT) != rdp)
+		return err_setf(ERR_VERIFY_FAILED, "FLASH_OPTCR reads 0x%08x after programming RDP 0x%02x",
+				optcr, rdp);
+	stm32_log(ev, "option bytes programmed in %u ms", took);
+	return mem_write32_now(t->a, STM32F4_FLASH_OPTCR, optcr | STM32F4_OPTCR_OPTLOCK);
+}
+
+/* The new options are used from the next reset (RM0090 §3.7.3); a system
+ * reset is enough on these parts, a power cycle is not required. */
+static int stm32f4_apply(struct target *t, bool *power_cycle)
+{
+	*power_cycle = false;
+	return cortexm_reset_halt(t->a);
+}
+
+const struct target_driver stm32f4_driver = {
+	.name = "stm32f4",
+	.family = "STM32F2/F4/F7",
+	.parts = stm32f4_parts,
+	.n_parts = sizeof(stm32f4_parts) / sizeof(stm32f4_parts[0]),
+	.erase_scope = "the whole flash, the backup SRAM (where the part has one) and the RTC backup registers",
+	.erased_word = 0xFFFFFFFFu,
+	.read_protection = stm32f4_read_protection,
+	.set_level = stm32f4_set_level,
+	.apply = stm32f4_apply,
+};

@@ -1,0 +1,130 @@
+/*
+ * target.h - the chip behind the probe, and the per-family driver contract.
+ *
+ * The chip is identified by what it says about itself (CPUID, then
+ * DBGMCU_IDCODE at the address that core's parts use), never by a name the
+ * user gives. Each flash-controller lineage is one file ending in one
+ * `const struct target_driver`, listed in the table in targets.c.
+ */
+#ifndef RDPD_TARGET_H
+#define RDPD_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adiv5/adiv5.h"
+#include "cortexm/cortexm.h"
+
+/* Protection levels in tenths, so 0.5 (TrustZone parts) is exact. */
+enum rdp_level {
+	RDP_UNKNOWN = -1,
+	RDP_LEVEL_0 = 0,
+	RDP_LEVEL_0_5 = 5,
+	RDP_LEVEL_1 = 10,
+	RDP_LEVEL_2 = 20,
+};
+
+/* One row of a driver's device table. */
+struct target_part {
+	uint16_t dev_id;
+	uint32_t dbgmcu_addr;     /* where this part's DBGMCU_IDCODE lives */
+	const char *name;         /* "STM32F401xD/E" */
+	uint32_t flash_size_addr; /* F_SIZE, a 16-bit count of KiB */
+	uint16_t flash_kb_max;    /* used when F_SIZE reads blank */
+	uint32_t flags;           /* the driver's own meaning */
+	unsigned erase_typ_ms;    /* typical regression erase, for progress */
+	unsigned erase_max_ms;    /* budget before the erase counts as failed */
+};
+
+#define TARGET_MAX_OPTIONS 6
+#define TARGET_MAX_SECTORS 64
+
+struct target_option {
+	const char *name; /* "optcr" */
+	uint32_t value;
+};
+
+struct target_protection {
+	enum rdp_level level;
+	uint32_t rdp_raw;          /* the RDP byte (word on L0/L1) as stored */
+	uint32_t wrp_raw;          /* write-protection bits as the register holds them */
+	uint64_t wrp_sectors;      /* bit n set: sector/page group n is write-protected */
+	struct target_option options[TARGET_MAX_OPTIONS];
+	unsigned n_options;
+};
+
+struct target;
+
+/* What long operations report while they run (all members optional). */
+struct target_events {
+	void *ctx;
+	void (*progress)(void *ctx, unsigned pct);
+	void (*log)(void *ctx, const char *line);
+	bool (*cancelled)(void *ctx);
+};
+
+struct target_driver {
+	const char *name;         /* "stm32f4": the family key in the API */
+	const char *family;       /* "STM32F2/F4/F7" */
+	const struct target_part *parts;
+	size_t n_parts;
+	/* What the regression erases, for the user's confirmation. */
+	const char *erase_scope;
+	uint32_t erased_word;     /* flash contents after a mass erase */
+	int (*read_protection)(struct target *t, struct target_protection *p);
+	/* Program the RDP level LEVEL (0 or 1) into the option bytes and wait
+	 * until the controller is done (the mass erase, for 1 -> 0). */
+	int (*set_level)(struct target *t, enum rdp_level level, const struct target_events *ev);
+	/* Make stored options take effect (reset or OBL_LAUNCH) and re-attach;
+	 * *POWER_CYCLE set when only a power-on reset will finish the job. */
+	int (*apply)(struct target *t, bool *power_cycle);
+};
+
+struct target {
+	struct adiv5 *a;
+	const struct target_driver *drv;
+	const struct target_part *part;
+	uint32_t dpidr;
+	uint32_t cpuid;
+	uint32_t idcode;          /* DBGMCU_IDCODE: REV_ID [31:16], DEV_ID [11:0] */
+	enum cortexm_core core;
+	unsigned flash_kb;
+	uint32_t flash_base;
+	uint32_t clock_hz;        /* the SWD clock that worked */
+	bool under_reset;         /* connected under reset */
+};
+
+struct target_connect_opts {
+	uint32_t clock_hz;        /* 0: the ladder 1 MHz, then 200 kHz */
+	int mode;                 /* 0: normal then under reset; 1: normal only; 2: under reset only */
+	void (*log)(void *ctx, const char *line);
+	void *ctx;
+};
+
+#define TARGET_CONNECT_AUTO 0
+#define TARGET_CONNECT_NORMAL 1
+#define TARGET_CONNECT_UNDER_RESET 2
+
+/* Bring the link up (trying clocks and connect modes) and identify the chip.
+ * On -ERR_TARGET_NOT_RESPONDING the detail says what to check. */
+int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struct target *t);
+/* Identify the chip on an already powered-up link. */
+int target_identify(struct target *t);
+/* Connect again after a reset or power cycle, same clock and mode. */
+int target_reattach(struct target *t);
+
+/* Levels as users read them: 0, 0.5, 1, 2 (JSON numbers); -1 for unknown. */
+double rdp_level_number(enum rdp_level level);
+const char *rdp_level_text(enum rdp_level level);
+/* Byte-coded families (F0/F2/F3/F4/F7/L4/...): 0xAA = 0, 0xCC = 2, else 1. */
+enum rdp_level rdp_level_from_byte(uint8_t rdp);
+
+/* Driver table (targets.c). */
+size_t target_driver_count(void);
+const struct target_driver *target_driver_at(size_t i);
+/* The part with this DBGMCU address and DEV_ID, or NULL. */
+const struct target_part *target_find_part(uint32_t dbgmcu_addr, uint16_t dev_id,
+					   const struct target_driver **drv);
+
+#endif

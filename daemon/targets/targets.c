@@ -1,0 +1,241 @@
+/*
+ * targets.c - the driver table, chip identification and the connect ladder.
+ */
+#include "targets/target.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+
+extern const struct target_driver stm32f4_driver;
+
+static const struct target_driver *const target_drivers[] = {
+	&stm32f4_driver,
+};
+
+#define TARGET_DRIVER_COUNT (sizeof(target_drivers) / sizeof(target_drivers[0]))
+
+size_t target_driver_count(void)
+{
+	return TARGET_DRIVER_COUNT;
+}
+
+const struct target_driver *target_driver_at(size_t i)
+{
+	return i < TARGET_DRIVER_COUNT ? target_drivers[i] : NULL;
+}
+
+const struct target_part *target_find_part(uint32_t dbgmcu_addr, uint16_t dev_id,
+					   const struct target_driver **drv)
+{
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
+		for (size_t k = 0; k < target_drivers[i]->n_parts; k++) {
+			const struct target_part *p = &target_drivers[i]->parts[k];
+
+			if (p->dev_id == dev_id && p->dbgmcu_addr == dbgmcu_addr) {
+				*drv = target_drivers[i];
+				return p;
+			}
+		}
+	return NULL;
+}
+
+double rdp_level_number(enum rdp_level level)
+{
+	return level == RDP_UNKNOWN ? -1 : level / 10.0;
+}
+
+const char *rdp_level_text(enum rdp_level level)
+{
+	switch (level) {
+	case RDP_LEVEL_0: return "Level 0: no read protection.";
+	case RDP_LEVEL_0_5: return "Level 0.5: non-secure debug only; secure flash protected.";
+	case RDP_LEVEL_1: return "Level 1: flash cannot be read by a debugger. Unlocking erases the whole flash.";
+	case RDP_LEVEL_2: return "Level 2: debug permanently disabled. This cannot be undone.";
+	default: return "Unknown protection level.";
+	}
+}
+
+enum rdp_level rdp_level_from_byte(uint8_t rdp)
+{
+	return rdp == 0xAA ? RDP_LEVEL_0 : rdp == 0xCC ? RDP_LEVEL_2 : RDP_LEVEL_1;
+}
+
+/* Where each core's STM32 parts keep DBGMCU_IDCODE, most likely first
+ * (../shared/facts/stm32-rdp.md §0.1). */
+static size_t target_dbgmcu_candidates(enum cortexm_core core, uint32_t *out)
+{
+	switch (core) {
+	case CORTEXM_M0:
+	case CORTEXM_M0PLUS:
+	case CORTEXM_M23:
+		out[0] = 0x40015800u;
+		return 1;
+	case CORTEXM_M7:
+		out[0] = 0xE0042000u; /* F7 */
+		out[1] = 0x5C001000u; /* H7 */
+		return 2;
+	case CORTEXM_M33:
+		out[0] = 0xE0044000u; /* L5, U5 */
+		out[1] = 0x44024000u; /* H5 */
+		return 2;
+	default:
+		out[0] = 0xE0042000u;
+		return 1;
+	}
+}
+
+static int target_read_flash_size(struct target *t)
+{
+	uint32_t word = 0;
+	uint32_t addr = t->part->flash_size_addr;
+	int rc = mem_read32_now(t->a, addr & ~3u, &word);
+	uint16_t kb;
+
+	if (rc < 0)
+		return err_context(rc, "reading the flash size: ");
+	kb = (uint16_t)(word >> ((addr & 2) * 8));
+	/* Blank F_SIZE on early silicon: assume the family maximum (OpenOCD). */
+	t->flash_kb = (kb == 0 || kb == 0xFFFF) ? t->part->flash_kb_max : kb;
+	return 0;
+}
+
+/* DBGMCU_IDCODE read at ADDR: known part, unknown chip, or "not here". */
+static int target_match_idcode(struct target *t, uint32_t addr, uint32_t id)
+{
+	if ((id & 0xFFF) == 0 || (id & 0xFFF) == 0xFFF)
+		return 1; /* nothing here: try the next address */
+	/* Early F4 (rev A) reports the F2's 0x411 (OpenOCD stm32f2x.c). */
+	if ((id & 0xFFF) == 0x411 && t->core == CORTEXM_M4)
+		id = (id & ~0xFFFu) | 0x413;
+	t->idcode = id;
+	t->part = target_find_part(addr, id & 0xFFF, &t->drv);
+	if (t->part)
+		return target_read_flash_size(t);
+	return err_setf(ERR_TARGET_UNKNOWN_CHIP,
+			"DBGMCU_IDCODE 0x%08x at 0x%08x (DEV_ID 0x%03x, %s) is not a chip rdpd knows",
+			id, addr, id & 0xFFF, cortexm_core_name(t->core));
+}
+
+int target_identify(struct target *t)
+{
+	uint32_t idr = 0, first = 0, cands[2];
+	bool have_first;
+	size_t n;
+	int rc;
+
+	/* Most parts are M3/M4/M7 with DBGMCU at 0xE0042000: read it in the same
+	 * packet as the core id. Where nothing is mapped there (M0 parts) the
+	 * batch faults and is redone without it. */
+	adiv5_ap_read(t->a, 0, AP_IDR, &idr);
+	mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);
+	mem_read32(t->a, 0xE0042000u, &first);
+	have_first = adiv5_run(t->a) == 0;
+	if (!have_first) {
+		adiv5_ap_read(t->a, 0, AP_IDR, &idr);
+		mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);
+		rc = adiv5_run(t->a);
+		if (rc < 0)
+			return err_context(rc, "reading the core id: ");
+	}
+	if (((idr >> 13) & 0xF) != 0x8)
+		return err_setf(ERR_TARGET_UNKNOWN_CHIP, "AP0 is not a MEM-AP (IDR 0x%08x)", idr);
+	t->core = cortexm_core_from_cpuid(t->cpuid);
+	t->dpidr = t->a->dpidr;
+	n = target_dbgmcu_candidates(t->core, cands);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = 0;
+
+		if (cands[i] == 0xE0042000u && have_first)
+			id = first;
+		else if (mem_read32_now(t->a, cands[i], &id) < 0)
+			continue;
+		rc = target_match_idcode(t, cands[i], id);
+		if (rc <= 0)
+			return rc;
+	}
+	return err_setf(ERR_TARGET_UNKNOWN_CHIP,
+			"no DBGMCU_IDCODE found for this %s (CPUID 0x%08x): not an STM32 rdpd knows",
+			cortexm_core_name(t->core), t->cpuid);
+}
+
+static void target_note(const struct target_connect_opts *o, const char *fmt, uint32_t hz,
+			const char *detail)
+{
+	char line[300];
+
+	if (!o->log)
+		return;
+	snprintf(line, sizeof(line), fmt, hz / 1000, detail);
+	o->log(o->ctx, line);
+}
+
+static int target_try(struct adiv5 *a, struct target *t, uint32_t hz, bool under_reset)
+{
+	int rc = dp_connect(a, hz, under_reset);
+
+	if (rc == 0 && under_reset)
+		rc = cortexm_release_reset_halted(a);
+	if (rc == 0)
+		rc = target_identify(t);
+	if (rc < 0 && under_reset)
+		dp_set_nreset(a, false); /* never leave the board held in reset */
+	return rc;
+}
+
+int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struct target *t)
+{
+	static const uint32_t ladder_hz[] = {1000000, 200000};
+	const struct target_connect_opts none = {0};
+	const uint32_t *clocks = ladder_hz;
+	size_t n_clocks = 2;
+	int rc = -ERR_TARGET_NOT_RESPONDING;
+
+	if (!opts)
+		opts = &none;
+	if (opts->clock_hz) {
+		clocks = &opts->clock_hz;
+		n_clocks = 1;
+	}
+	memset(t, 0, sizeof(*t));
+	t->a = a;
+	t->flash_base = 0x08000000u;
+	for (size_t c = 0; c < n_clocks; c++)
+		for (int m = 0; m < 2; m++) {
+			bool under_reset = m == 1;
+
+			if ((under_reset && opts->mode == TARGET_CONNECT_NORMAL) ||
+			    (!under_reset && opts->mode == TARGET_CONNECT_UNDER_RESET))
+				continue;
+			rc = target_try(a, t, clocks[c], under_reset);
+			if (rc == 0) {
+				t->clock_hz = clocks[c];
+				t->under_reset = under_reset;
+				return 0;
+			}
+			/* A chip that answered but is unknown will not change its mind. */
+			if (rc != -ERR_TARGET_NOT_RESPONDING && rc != -ERR_TARGET_FAULT &&
+			    rc != -ERR_TARGET_WAIT_TIMEOUT && rc != -ERR_TARGET_HALT_FAILED)
+				return rc;
+			target_note(opts, under_reset ? "no answer at %u kHz under reset: %s"
+						      : "no answer at %u kHz: %s",
+				    clocks[c], err_detail());
+		}
+	return err_setf(ERR_TARGET_NOT_RESPONDING,
+			"The target does not answer on SWD (tried %s%s). Check: target power and "
+			"VTref, GND between probe and board, SWDIO and SWCLK wiring, nRESET wiring "
+			"(needed to connect under reset). A chip at RDP level 2 never answers.",
+			n_clocks == 2 ? "1 MHz and 200 kHz" : "the requested clock",
+			opts->mode == TARGET_CONNECT_AUTO ? ", with and without holding reset" : "");
+}
+
+int target_reattach(struct target *t)
+{
+	int rc = dp_reconnect(t->a);
+
+	if (rc < 0)
+		rc = dp_connect(t->a, t->clock_hz, false);
+	return rc;
+}

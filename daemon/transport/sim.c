@@ -1,0 +1,165 @@
+/*
+ * sim.c - the in-process simulated probe: the only door from the driver stack
+ * into daemon/sim/. Responses are produced when a command is sent and queued,
+ * so the DAP layer's pipelining (packet count) behaves as on a real probe.
+ *
+ * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S]
+ */
+#include "transport/transport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "sim/sim.h"
+#include "transport/sim_access.h"
+
+#define SIM_QUEUE_DEPTH 8
+
+struct sim_transport {
+	struct transport base;
+	struct sim_probe *probe;
+	uint8_t queue[SIM_QUEUE_DEPTH][TRANSPORT_MAX_PACKET];
+	size_t queue_len[SIM_QUEUE_DEPTH];
+	unsigned head, count;
+};
+
+static int sim_parse_option(struct sim_options *o, char *key, char *val)
+{
+	char *end = NULL;
+	double d = strtod(val, &end);
+
+	if (!end || end == val || *end)
+		d = -1; /* only serial takes a non-number */
+	if (strcmp(key, "serial") == 0) {
+		o->serial = val;
+		return 0;
+	}
+	if (d < 0)
+		return err_setf(ERR_INVALID_ARGUMENT, "sim option %s=%s: expected a number", key, val);
+	if (strcmp(key, "time_scale") == 0 && d > 0)
+		o->time_scale = d;
+	else if (strcmp(key, "latency_us") == 0 && d <= 1e6)
+		o->latency_us = (unsigned)d;
+	else if (strcmp(key, "packet_size") == 0 && d >= 64 && d <= TRANSPORT_MAX_PACKET)
+		o->packet_size = (unsigned)d;
+	else if (strcmp(key, "packet_count") == 0 && d >= 1 && d <= SIM_QUEUE_DEPTH)
+		o->packet_count = (unsigned)d;
+	else
+		return err_setf(ERR_INVALID_ARGUMENT,
+				"unknown or out-of-range sim option %s=%s (time_scale, latency_us, "
+				"packet_size 64-%d, packet_count 1-%d, serial)",
+				key, val, TRANSPORT_MAX_PACKET, SIM_QUEUE_DEPTH);
+	return 0;
+}
+
+static int sim_open(const char *addr, struct transport **out)
+{
+	struct sim_options opt = {0};
+	char spec[TRANSPORT_URI_MAX], *query, *save = NULL;
+	struct sim_transport *st;
+	int rc;
+
+	if (strlen(addr) >= sizeof(spec))
+		return err_setf(ERR_INVALID_ARGUMENT, "sim URI too long");
+	strcpy(spec, addr);
+	query = strchr(spec, '?');
+	if (query)
+		*query++ = '\0';
+	for (char *kv = query ? strtok_r(query, "&", &save) : NULL; kv;
+	     kv = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq)
+			return err_setf(ERR_INVALID_ARGUMENT, "sim option '%s' needs =value", kv);
+		*eq = '\0';
+		rc = sim_parse_option(&opt, kv, eq + 1);
+		if (rc < 0)
+			return rc;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return err_setf(ERR_NO_MEMORY, "out of memory opening sim:%s", spec);
+	rc = sim_probe_create(spec, &opt, &st->probe);
+	if (rc < 0) {
+		free(st);
+		if (rc == -ENOENT)
+			return err_setf(ERR_PROBE_NOT_FOUND,
+					"no simulator profile '%s' (rdpd-sim --list-profiles lists them)",
+					spec);
+		return err_setf(ERR_NO_MEMORY, "cannot create simulator '%s'", spec);
+	}
+	st->base.ops = &transport_sim;
+	st->base.packet_size = sim_probe_packet_size(st->probe);
+	snprintf(st->base.info.uri, sizeof(st->base.info.uri), "sim:%s", addr);
+	snprintf(st->base.info.serial, sizeof(st->base.info.serial), "%s", sim_probe_serial(st->probe));
+	snprintf(st->base.info.vendor, sizeof(st->base.info.vendor), "%s", sim_probe_vendor(st->probe));
+	snprintf(st->base.info.product, sizeof(st->base.info.product), "%s",
+		 sim_probe_product(st->probe));
+	st->base.info.transport = "sim";
+	st->base.info.simulated = true;
+	*out = &st->base;
+	return 0;
+}
+
+static int sim_send(struct transport *t, const uint8_t *buf, size_t len)
+{
+	struct sim_transport *st = (struct sim_transport *)t;
+	unsigned slot;
+	int n;
+
+	if (st->count == SIM_QUEUE_DEPTH)
+		return err_setf(ERR_INTERNAL, "more than %d commands in flight", SIM_QUEUE_DEPTH);
+	slot = (st->head + st->count) % SIM_QUEUE_DEPTH;
+	n = sim_probe_command(st->probe, buf, len, st->queue[slot], sizeof(st->queue[slot]));
+	if (n < 0)
+		return err_setf(ERR_PROBE_DISCONNECTED, "simulated probe %s is gone (unplugged)",
+				t->info.serial);
+	if (n == 0)
+		return 0; /* DAP_TransferAbort has no response */
+	st->queue_len[slot] = (size_t)n;
+	st->count++;
+	return 0;
+}
+
+static int sim_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
+{
+	struct sim_transport *st = (struct sim_transport *)t;
+	size_t n;
+
+	if (st->count == 0)
+		return err_setf(ERR_PROBE_TIMEOUT, "simulated probe sent no response");
+	n = st->queue_len[st->head];
+	if (n > cap)
+		return err_setf(ERR_PROBE_PROTOCOL, "response of %zu bytes exceeds %zu", n, cap);
+	memcpy(buf, st->queue[st->head], n);
+	*len = n;
+	st->head = (st->head + 1) % SIM_QUEUE_DEPTH;
+	st->count--;
+	return 0;
+}
+
+static void sim_close(struct transport *t)
+{
+	struct sim_transport *st = (struct sim_transport *)t;
+
+	sim_probe_destroy(st->probe);
+	free(st);
+}
+
+struct sim_probe *transport_sim_model(struct transport *t)
+{
+	return t && t->ops == &transport_sim ? ((struct sim_transport *)t)->probe : NULL;
+}
+
+const struct transport_ops transport_sim = {
+	.name = "sim",
+	.scheme = "sim",
+	.enumerate = NULL,
+	.open = sim_open,
+	.send = sim_send,
+	.recv = sim_recv,
+	.close = sim_close,
+};

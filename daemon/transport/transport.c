@@ -1,0 +1,119 @@
+/*
+ * transport.c - the table of backends and the URI dispatch.
+ */
+#include "transport/transport.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+
+/* In the order `usb:` tries them: v2 bulk first, as OpenOCD's backend auto. */
+static const struct transport_ops *const transport_table[] = {
+	&transport_usb_bulk,
+	&transport_usb_hid,
+	&transport_tcp,
+	&transport_sim,
+};
+
+#define TRANSPORT_COUNT (sizeof(transport_table) / sizeof(transport_table[0]))
+
+int transport_open(const char *uri, struct transport **out)
+{
+	const char *colon = uri ? strchr(uri, ':') : NULL;
+	bool scheme_known = false;
+	int rc = -ERR_PROBE_NOT_FOUND;
+
+	if (!colon || colon == uri)
+		return err_setf(ERR_INVALID_ARGUMENT,
+				"'%s' is not a probe URI: use usb:SERIAL, tcp:HOST:PORT or sim:PROFILE",
+				uri ? uri : "");
+	for (size_t i = 0; i < TRANSPORT_COUNT; i++) {
+		const struct transport_ops *ops = transport_table[i];
+
+		if (strlen(ops->scheme) != (size_t)(colon - uri) ||
+		    strncmp(ops->scheme, uri, (size_t)(colon - uri)) != 0)
+			continue;
+		scheme_known = true;
+		rc = ops->open(colon + 1, out);
+		if (rc != -ERR_PROBE_NOT_FOUND)
+			return rc;
+	}
+	if (!scheme_known)
+		return err_setf(ERR_INVALID_ARGUMENT,
+				"unknown probe URI scheme in '%s': use usb:, tcp: or sim:", uri);
+	return rc;
+}
+
+int transport_enumerate(struct transport_probe_info *out, size_t cap, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < TRANSPORT_COUNT; i++) {
+		const struct transport_ops *ops = transport_table[i];
+		size_t before = *n;
+
+		if (!ops->enumerate)
+			continue;
+		if (ops->enumerate(out, cap, n) < 0)
+			continue; /* one backend failing (no hidraw access) must not hide the others */
+		/* A probe with both a v2 and a v1 interface has one URI: list it once, as bulk. */
+		for (size_t j = before; j < *n;) {
+			bool dup = false;
+
+			for (size_t k = 0; k < before && !dup; k++)
+				dup = strcmp(out[j].uri, out[k].uri) == 0;
+			if (dup) {
+				memmove(&out[j], &out[j + 1], (*n - j - 1) * sizeof(out[0]));
+				(*n)--;
+			} else {
+				j++;
+			}
+		}
+	}
+	return 0;
+}
+
+int transport_send(struct transport *t, const uint8_t *buf, size_t len)
+{
+	int rc;
+
+	if (len == 0 || len > transport_usable_size(t))
+		return err_setf(ERR_INTERNAL, "command of %zu bytes does not fit a %u-byte packet",
+				len, transport_usable_size(t));
+	rc = t->ops->send(t, buf, len);
+	if (rc == 0)
+		t->packets_sent++;
+	return rc;
+}
+
+int transport_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
+{
+	return t->ops->recv(t, buf, cap, len, timeout_ms);
+}
+
+int transport_set_packet_size(struct transport *t, unsigned size)
+{
+	if (size < 64 || size > TRANSPORT_MAX_PACKET)
+		return err_setf(ERR_PROBE_PROTOCOL,
+				"probe reports a packet size of %u bytes (expected 64 to %u)", size,
+				TRANSPORT_MAX_PACKET);
+	if (t->ops->set_packet_size) {
+		int rc = t->ops->set_packet_size(t, size);
+
+		if (rc < 0)
+			return rc;
+	}
+	t->packet_size = size;
+	return 0;
+}
+
+unsigned transport_usable_size(const struct transport *t)
+{
+	return t->avoid_full_packets ? t->packet_size - 1 : t->packet_size;
+}
+
+void transport_close(struct transport *t)
+{
+	if (t)
+		t->ops->close(t);
+}

@@ -1,0 +1,81 @@
+/*
+ * transport.h - moves CMSIS-DAP packets to and from a probe; knows nothing of
+ * their meaning.
+ *
+ * A probe is named by a URI: "usb:SERIAL" (CMSIS-DAP v2 bulk first, then v1
+ * HID, as OpenOCD's `cmsis-dap backend auto` does), "tcp:HOST:PORT" (OpenOCD's
+ * cmsis_dap_tcp framing), "sim:PROFILE[?key=value&...]" (in-process simulator).
+ * Each backend is one file ending in one `const struct transport_ops`, listed
+ * in the table in transport.c.
+ */
+#ifndef RDPD_TRANSPORT_H
+#define RDPD_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRANSPORT_URI_MAX 192
+#define TRANSPORT_MAX_PACKET 1024 /* largest packet rdpd handles (bytes of payload) */
+
+/* What a probe says about itself before any CMSIS-DAP command is sent. */
+struct transport_probe_info {
+	char uri[TRANSPORT_URI_MAX];
+	char serial[128];
+	char vendor[64];
+	char product[128];
+	const char *transport; /* "usb-bulk", "usb-hid", "tcp", "sim" */
+	uint16_t vid, pid;
+	bool simulated;
+};
+
+struct transport {
+	const struct transport_ops *ops;
+	struct transport_probe_info info;
+	/* Bytes one command or response may take. Starts at the link's natural size
+	 * (bulk wMaxPacketSize, 64 for HID, 1024 for TCP) and is set by the DAP layer
+	 * from DAP_Info 0xFF through transport_set_packet_size(). */
+	unsigned packet_size;
+	/* USB bulk: never fill a whole packet, so no zero-length packet is needed
+	 * (OpenOCD's packet_usable_size = packet_size - 1). */
+	bool avoid_full_packets;
+	uint64_t packets_sent; /* command packets written (bench and metrics) */
+};
+
+struct transport_ops {
+	const char *name;   /* "usb-bulk" */
+	const char *scheme; /* URI scheme it serves: "usb", "tcp", "sim" */
+	/* Append attached probes of this kind to OUT[*n..cap); NULL when the kind
+	 * cannot be discovered (tcp, sim). Returns 0 or -ERR_*. */
+	int (*enumerate)(struct transport_probe_info *out, size_t cap, size_t *n);
+	/* Open the probe at ADDR (the URI without "scheme:"). -ERR_PROBE_NOT_FOUND
+	 * when nothing of this kind matches, so the next backend is tried. */
+	int (*open)(const char *addr, struct transport **out);
+	int (*send)(struct transport *t, const uint8_t *buf, size_t len);
+	/* Receive the next response into BUF (at least packet_size bytes). HID
+	 * responses come padded to the report size; the DAP layer parses by
+	 * structure. -ERR_PROBE_TIMEOUT after TIMEOUT_MS without a response. */
+	int (*recv)(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms);
+	/* Optional: the link must resize buffers for a new packet size. */
+	int (*set_packet_size)(struct transport *t, unsigned size);
+	void (*close)(struct transport *t);
+};
+
+extern const struct transport_ops transport_sim;
+extern const struct transport_ops transport_tcp;
+extern const struct transport_ops transport_usb_bulk;
+extern const struct transport_ops transport_usb_hid;
+
+/* Open the probe named by URI with the first backend of its scheme that finds it. */
+int transport_open(const char *uri, struct transport **out);
+/* List every discoverable probe (USB bulk and HID; a probe offering both is
+ * listed once, as bulk). */
+int transport_enumerate(struct transport_probe_info *out, size_t cap, size_t *n);
+int transport_send(struct transport *t, const uint8_t *buf, size_t len);
+int transport_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms);
+int transport_set_packet_size(struct transport *t, unsigned size);
+/* Largest command the link carries in one packet. */
+unsigned transport_usable_size(const struct transport *t);
+void transport_close(struct transport *t);
+
+#endif

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Runs every test program and shell test; prints each one's summary and a
+# final "N passed, N failed" line. A program that crashes or prints no
+# summary counts as one failure. Usage: tests/run.sh BUILD_DIR [FILTER]
+build=${1:-build}
+filter=${2:-}
+passed=0
+failed=0
+log_dir="$build/test-logs"
+mkdir -p "$log_dir"
+
+run_one() { # name, command...
+	name=$1; shift
+	case "$name" in *"$filter"*) ;; *) return ;; esac
+	out="$log_dir/$(echo "$name" | tr '/' '_').log"
+	"$@" >"$out" 2>&1
+	status=$?
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$name: CRASHED or printed no summary (exit $status); see $out"
+		tail -n 20 "$out" | sed 's/^/    /'
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+	f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" != 0 ] || [ "$status" != 0 ]; then
+		[ "$f" = 0 ] && failed=$((failed + 1))
+		echo "$name: $p passed, $f failed (exit $status); failures:"
+		grep -E 'FAIL|not ok' "$out" | head -n 30 | sed 's/^/    /'
+	else
+		echo "$name: $p passed, $f failed"
+	fi
+}
+
+for t in $(find "$build/tests" -type f -perm -u+x 2>/dev/null | sort); do
+	run_one "${t#$build/tests/}" "$t"
+done
+for t in tests/cli/test_*.sh; do
+	[ -f "$t" ] && run_one "$t" sh "$t" "$build"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

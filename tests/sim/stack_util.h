@@ -1,0 +1,45 @@
+/*
+ * stack_util.h - open the whole driver stack on a simulated probe, the way
+ * the daemon does, and reach the model behind it for assertions.
+ */
+#ifndef RDPD_TEST_STACK_UTIL_H
+#define RDPD_TEST_STACK_UTIL_H
+
+#include "err.h"
+#include "jobs/unlock_job.h"
+#include "probes/probe_link.h"
+#include "sim/sim.h"
+#include "transport/sim_access.h"
+
+static struct probe_link *stack_open(const char *uri)
+{
+	struct probe_link *pl = NULL;
+	int rc = probe_link_open(uri, &pl);
+
+	if (rc < 0)
+		fprintf(stderr, "  cannot open %s: %s\n", uri, err_detail());
+	return rc < 0 ? NULL : pl;
+}
+
+static struct sim_probe *stack_model(struct probe_link *pl)
+{
+	return transport_sim_model(pl->t);
+}
+
+static struct sim_counters stack_counters(struct probe_link *pl)
+{
+	struct sim_counters c;
+
+	sim_probe_get_counters(stack_model(pl), &c);
+	return c;
+}
+
+static uint32_t stack_peek(struct probe_link *pl, uint32_t addr)
+{
+	uint32_t v = 0xDEADBEEF;
+
+	sim_probe_peek32(stack_model(pl), addr, &v);
+	return v;
+}
+
+#endif

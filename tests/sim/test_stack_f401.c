@@ -1,0 +1,207 @@
+/*
+ * The whole driver stack (transport -> CMSIS-DAP -> ADIv5 -> Cortex-M ->
+ * STM32F4 driver -> unlock job) against the simulated DAPLink and STM32F401RE
+ * of every profile. Assertions look at the model itself, not only at what
+ * rdpd says about it.
+ */
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+
+TEST(read_level1)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	uint64_t before;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	before = pl->t->packets_sent;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	/* Issue 2's budget: identify + RDP read in at most 8 packets. */
+	CHECK(pl->t->packets_sent - before <= 8);
+	fprintf(stderr, "  identify + RDP read: %llu packets\n",
+		(unsigned long long)(pl->t->packets_sent - before));
+	CHECK_STR(t.part->name, "STM32F401xD/E");
+	CHECK_STR(t.drv->name, "stm32f4");
+	CHECK_EQ_U(t.idcode & 0xFFF, 0x433);
+	CHECK_EQ_U(t.flash_kb, 512);
+	CHECK_EQ_I(t.core, CORTEXM_M4);
+	CHECK_EQ_U(t.dpidr, 0x2BA01477);
+	CHECK_EQ_I(p.level, RDP_LEVEL_1);
+	CHECK(p.rdp_raw != 0xAA && p.rdp_raw != 0xCC);
+	CHECK_EQ_U(t.clock_hz, 1000000);
+	CHECK(!t.under_reset);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0); /* reading writes nothing */
+	probe_link_close(pl);
+}
+
+TEST(read_level0)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-rdp0" FAST);
+	struct target t;
+	struct target_protection p;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	CHECK_EQ_U(p.rdp_raw, 0xAA);
+	probe_link_close(pl);
+}
+
+TEST(level2_never_answers_and_is_never_written)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-rdp2" FAST);
+	struct target t;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), -ERR_TARGET_NOT_RESPONDING);
+	CHECK(strstr(err_detail(), "RDP level 2") != NULL);
+	CHECK(strstr(err_detail(), "VTref") != NULL);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+	probe_link_close(pl);
+}
+
+TEST(no_target_says_what_to_check)
+{
+	struct probe_link *pl = stack_open("sim:no-target");
+	struct target t;
+	struct target_protection p;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), -ERR_TARGET_NOT_RESPONDING);
+	CHECK(strstr(err_detail(), "SWDIO") != NULL);
+	CHECK(strstr(err_detail(), "nRESET") != NULL);
+	probe_link_close(pl);
+}
+
+TEST(unlock_level1)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-rdp1" FAST);
+	struct target t;
+	struct job_result res;
+	uint32_t before_word;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	before_word = stack_peek(pl, 0x08000000);
+	CHECK(before_word != 0xFFFFFFFF); /* the profile holds a program */
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	if (*err_detail())
+		fprintf(stderr, "  detail: %s\n", err_detail());
+	CHECK_EQ_I(res.rdp_before, RDP_LEVEL_1);
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+	CHECK(res.flash_erased);
+	CHECK(res.flash_verified_blank);
+	CHECK(!res.power_cycle_required);
+	CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_peek(pl, 0x0807FFFC), 0xFFFFFFFF);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	probe_link_close(pl);
+}
+
+TEST(unlock_level0_erases_nothing)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-rdp0" FAST);
+	struct target t;
+	struct job_result res;
+	uint32_t word;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	word = stack_peek(pl, 0x08000000);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK_EQ_I(res.rdp_before, RDP_LEVEL_0);
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+	CHECK(!res.flash_erased);
+	CHECK_EQ_U(stack_peek(pl, 0x08000000), word);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	probe_link_close(pl);
+}
+
+TEST(lock_then_unlock)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-rdp0" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+	CHECK(!res.flash_erased);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF); /* raising the level erases nothing */
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_1);
+	CHECK(p.rdp_raw != 0xCC);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	probe_link_close(pl);
+}
+
+TEST(swd_off_firmware_needs_connect_under_reset)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-swd-off-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct target_connect_opts normal = {.mode = TARGET_CONNECT_NORMAL};
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, &normal, &t, &p), -ERR_TARGET_NOT_RESPONDING);
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK(t.under_reset);
+	CHECK_EQ_I(p.level, RDP_LEVEL_1);
+	probe_link_close(pl);
+}
+
+TEST(user_clock_and_mode_are_used)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-rdp1" FAST);
+	struct target_connect_opts o = {.clock_hz = 4000000, .mode = TARGET_CONNECT_UNDER_RESET};
+	struct target t;
+	struct target_protection p;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, &o, &t, &p), 0);
+	CHECK_EQ_U(t.clock_hz, 4000000);
+	CHECK(t.under_reset);
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	RUN(read_level1);
+	RUN(read_level0);
+	RUN(level2_never_answers_and_is_never_written);
+	RUN(no_target_says_what_to_check);
+	RUN(unlock_level1);
+	RUN(unlock_level0_erases_nothing);
+	RUN(lock_then_unlock);
+	RUN(swd_off_firmware_needs_connect_under_reset);
+	RUN(user_clock_and_mode_are_used);
+	return check_summary();
+}

@@ -1,0 +1,91 @@
+/*
+ * Every device id of ../shared/facts/stm32-rdp.md §1 that rdpd drives maps
+ * to the right driver, name and flash size; every RDP byte to its level.
+ */
+#include "check.h"
+#include "targets/target.h"
+
+static const struct {
+	uint32_t dbgmcu;
+	uint16_t dev_id;
+	const char *driver;
+	const char *name;
+	unsigned flash_kb_max;
+	uint32_t fsize_addr;
+} id_cases[] = {
+	/* dbgmcu      dev    driver     name                      KB    F_SIZE */
+	{0xE0042000, 0x411, "stm32f4", "STM32F2xx",             1024, 0x1FFF7A22},
+	{0xE0042000, 0x413, "stm32f4", "STM32F405/407/415/417", 1024, 0x1FFF7A22},
+	{0xE0042000, 0x419, "stm32f4", "STM32F42x/43x",         2048, 0x1FFF7A22},
+	{0xE0042000, 0x423, "stm32f4", "STM32F401xB/C",          256, 0x1FFF7A22},
+	{0xE0042000, 0x433, "stm32f4", "STM32F401xD/E",          512, 0x1FFF7A22},
+	{0xE0042000, 0x431, "stm32f4", "STM32F411xC/E",          512, 0x1FFF7A22},
+	{0xE0042000, 0x421, "stm32f4", "STM32F446xx",            512, 0x1FFF7A22},
+	{0xE0042000, 0x441, "stm32f4", "STM32F412xx",           1024, 0x1FFF7A22},
+	{0xE0042000, 0x458, "stm32f4", "STM32F410xx",            128, 0x1FFF7A22},
+	{0xE0042000, 0x434, "stm32f4", "STM32F469/479",         2048, 0x1FFF7A22},
+	{0xE0042000, 0x463, "stm32f4", "STM32F413/423",         1536, 0x1FFF7A22},
+	{0xE0042000, 0x449, "stm32f4", "STM32F74x/75x",         1024, 0x1FF0F442},
+	{0xE0042000, 0x451, "stm32f4", "STM32F76x/77x",         2048, 0x1FF0F442},
+	{0xE0042000, 0x452, "stm32f4", "STM32F72x/73x",          512, 0x1FF07A22},
+};
+
+TEST(every_device_id)
+{
+	for (size_t i = 0; i < sizeof(id_cases) / sizeof(id_cases[0]); i++) {
+		const struct target_driver *drv = NULL;
+		const struct target_part *p = target_find_part(id_cases[i].dbgmcu, id_cases[i].dev_id, &drv);
+
+		CHECK(p != NULL);
+		if (!p)
+			continue;
+		CHECK_STR(drv->name, id_cases[i].driver);
+		CHECK_STR(p->name, id_cases[i].name);
+		CHECK_EQ_U(p->flash_kb_max, id_cases[i].flash_kb_max);
+		CHECK_EQ_U(p->flash_size_addr, id_cases[i].fsize_addr);
+		CHECK(p->erase_max_ms >= 30000); /* a 2 MB F4 erase can take 32 s */
+		CHECK(p->erase_typ_ms < p->erase_max_ms);
+	}
+}
+
+TEST(unknown_ids_are_not_guessed)
+{
+	const struct target_driver *drv = NULL;
+
+	CHECK(target_find_part(0xE0042000, 0x000, &drv) == NULL);
+	CHECK(target_find_part(0xE0042000, 0xFFF, &drv) == NULL);
+	/* The right id at the wrong DBGMCU address is another chip. */
+	CHECK(target_find_part(0x40015800, 0x433, &drv) == NULL);
+}
+
+TEST(every_rdp_byte)
+{
+	for (unsigned b = 0; b < 256; b++) {
+		enum rdp_level want = b == 0xAA ? RDP_LEVEL_0 : b == 0xCC ? RDP_LEVEL_2 : RDP_LEVEL_1;
+
+		CHECK_EQ_I(rdp_level_from_byte((uint8_t)b), want);
+	}
+	CHECK(rdp_level_number(RDP_LEVEL_0_5) == 0.5);
+	CHECK(rdp_level_number(RDP_LEVEL_2) == 2.0);
+	CHECK(rdp_level_number(RDP_UNKNOWN) < 0);
+}
+
+TEST(drivers_are_complete)
+{
+	for (size_t i = 0; i < target_driver_count(); i++) {
+		const struct target_driver *d = target_driver_at(i);
+
+		CHECK(d->read_protection && d->set_level && d->apply);
+		CHECK(d->n_parts > 0 && d->erase_scope && d->family);
+	}
+	CHECK(target_driver_at(target_driver_count()) == NULL);
+}
+
+int main(void)
+{
+	RUN(every_device_id);
+	RUN(unknown_ids_are_not_guessed);
+	RUN(every_rdp_byte);
+	RUN(drivers_are_complete);
+	return check_summary();
+}
