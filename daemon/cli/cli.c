@@ -15,8 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/json_shapes.h"
 #include "err.h"
+#include "jobs/job.h"
+#include "jobs/report_json.h"
 #include "jobs/unlock_job.h"
 #include "log.h"
 #include "probes/probe_link.h"
@@ -337,7 +338,7 @@ static int cli_change(const struct cli_opts *o, enum job_kind kind)
 		json_object_object_add(j, "state", json_object_new_string(rc == 0 ? "succeeded" : "failed"));
 		json_object_object_add(j, "steps", view.steps);
 		json_object_object_add(j, "log", view.log);
-		json_object_object_add(j, "result", json_job_result(&res));
+		json_object_object_add(j, "result", job_result_json(&res));
 		json_object_object_add(j, "error", rc == 0 ? NULL : json_error(rc, err_detail()));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);

@@ -45,7 +45,7 @@ static void chip_account(struct sim_chip *c)
 		c->run_ns += now - c->run_since_ns;
 		c->run_since_ns = now;
 	}
-	if ((c->flags & SIM_CHIP_SWD_OFF) && !c->swd_pins_off &&
+	if ((c->flags & SIM_CHIP_SWD_OFF) && c->running && !c->swd_pins_off &&
 	    c->run_ns >= sim_chip_scaled_ns(c, CHIP_SWD_OFF_AFTER_MS))
 		c->swd_pins_off = true;
 }
@@ -102,8 +102,8 @@ void sim_chip_set_nreset(struct sim_chip *c, bool low)
 	if (low) {
 		/* Held in reset: the core stops, the pins return to SWD. */
 		sim_cortexm_hold_reset(&c->core);
+		c->running = false;
 		c->swd_pins_off = false;
-		chip_track(c);
 		return;
 	}
 	sim_chip_system_reset(c);
@@ -141,6 +141,11 @@ int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, un
 	sim_cortexm_power_on(&c->core);
 	ops->power_on(c);
 	chip_leave_reset(c);
+	/* The board was powered long before a probe was attached: its firmware
+	 * has run, so an SWD-off firmware has already taken the pins. (After a
+	 * simulated power cycle the 5 ms window is modelled as it is.) */
+	if (flags & SIM_CHIP_SWD_OFF)
+		c->swd_pins_off = true;
 	*out = c;
 	return 0;
 }
@@ -167,7 +172,8 @@ bool sim_chip_dp_reachable(struct sim_chip *c)
 }
 
 /* While the chip is held in reset only the debug domain answers: the PPB
- * (core debug registers) and DBGMCU; the system bus is in reset (?). */
+ * (core debug registers, and DBGMCU at 0xE0042000 inside it); the system
+ * bus is in reset (?). */
 static bool chip_blocked_by_reset(const struct sim_chip *c, uint32_t addr, bool debugger)
 {
 	return debugger && c->core.in_reset && !sim_cortexm_owns(addr);
@@ -178,7 +184,7 @@ int sim_chip_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *va
 	int rc;
 
 	sim_chip_tick(c);
-	if (chip_blocked_by_reset(c, addr, debugger) && (addr & ~0xFFFu) != 0xE0042000u) {
+	if (chip_blocked_by_reset(c, addr, debugger)) {
 		*val = 0;
 		return -EFAULT;
 	}
@@ -192,7 +198,7 @@ int sim_chip_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t va
 	int rc;
 
 	sim_chip_tick(c);
-	if (chip_blocked_by_reset(c, addr, debugger) && (addr & ~0xFFFu) != 0xE0042000u)
+	if (chip_blocked_by_reset(c, addr, debugger))
 		return -EFAULT;
 	rc = c->ops->bus_write(c, addr, size, val, debugger);
 	if (rc == SIM_BUS_SYSRESET) {

@@ -128,8 +128,13 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	fprintf(stderr, "rdpd-sim: listening on %s port %u, profile %s, serial %s\n", listen_addr,
-		sim_server_port(main_server), profile, sim_probe_serial(sp));
+	{
+		const char *colon = strrchr(listen_addr, ':');
+
+		fprintf(stderr, "rdpd-sim: listening on %.*s:%u, profile %s, serial %s\n",
+			(int)(colon - listen_addr), listen_addr, sim_server_port(main_server), profile,
+			sim_probe_serial(sp));
+	}
 	rc = sim_server_run(main_server);
 	sim_server_destroy(main_server);
 	main_server = NULL;

@@ -89,7 +89,6 @@ struct f4_part {
 	uint32_t optcr_default, optcr_mask;
 	bool has_optcr1;
 	uint32_t optcr1_default, optcr1_mask;
-	uint32_t sr_valid;         /* error bits this part implements */
 	double mass_erase_ms;
 	struct sim_cortexm_desc core;
 	uint32_t dpidr, ap_idr;
@@ -108,7 +107,7 @@ static const struct f4_part f4_parts[] = {
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
 		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
 		.optcr_default = 0x0FFFAAEDu, .optcr_mask = 0x80FFFFECu,
-		.sr_valid = 0x1F3u, .mass_erase_ms = 4000.0, .core = F4_CORE_M4(0x433),
+		.mass_erase_ms = 4000.0, .core = F4_CORE_M4(0x433),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
@@ -119,7 +118,7 @@ static const struct f4_part f4_parts[] = {
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
 		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
 		.optcr_default = 0x0FFFAAEDu, .optcr_mask = 0x0FFFFFECu,
-		.sr_valid = 0x0F3u, .mass_erase_ms = 8000.0,
+		.mass_erase_ms = 8000.0,
 		.core = { SIM_CORTEX_M3, 0x412FC230u, false, 0, 0, 0, 0x411, 0x020 },
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
@@ -132,7 +131,7 @@ static const struct f4_part f4_parts[] = {
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
 		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
 		.optcr_default = 0x0FFFAAEDu, .optcr_mask = 0x0FFFFFECu,
-		.sr_valid = 0x0F3u, .mass_erase_ms = 8000.0, .core = F4_CORE_M4(0x413),
+		.mass_erase_ms = 8000.0, .core = F4_CORE_M4(0x413),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
@@ -143,7 +142,7 @@ static const struct f4_part f4_parts[] = {
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
 		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
 		.optcr_default = 0x0FFFAAEDu, .optcr_mask = 0x80FFFFECu,
-		.sr_valid = 0x1F3u, .mass_erase_ms = 4000.0, .core = F4_CORE_M4(0x431),
+		.mass_erase_ms = 4000.0, .core = F4_CORE_M4(0x431),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
@@ -157,7 +156,7 @@ static const struct f4_part f4_parts[] = {
 		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .opt_base2 = 0x1FFEC000u,
 		.bkp_regs = 20, .optcr_default = 0x0FFFAAEDu, .optcr_mask = 0xCFFFFFFCu,
 		.has_optcr1 = true, .optcr1_default = 0x0FFF0000u, .optcr1_mask = 0x0FFF0000u,
-		.sr_valid = 0x1F3u, .mass_erase_ms = 16000.0, .core = F4_CORE_M4(0x419),
+		.mass_erase_ms = 16000.0, .core = F4_CORE_M4(0x419),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
@@ -173,7 +172,7 @@ static const struct f4_part f4_parts[] = {
 		.fsize_addr = 0x1FF0F442u, .opt_base = 0x1FFF0000u, .bkp_regs = 32,
 		.optcr_default = 0xC0FFAAFDu, .optcr_mask = 0xC0FFFFFCu,
 		.has_optcr1 = true, .optcr1_default = 0x00400080u, .optcr1_mask = 0xFFFFFFFFu,
-		.sr_valid = 0x0F3u, .mass_erase_ms = 8000.0,
+		.mass_erase_ms = 8000.0,
 		.core = { SIM_CORTEX_M7, 0x410FC271u, true, 0x10110021u, 0x12000011u, 0x00000040u, 0x449, 0x020 },
 		.dpidr = 0x5BA02477u, .ap_idr = 0x74770001u, .dp_version = 2,
 	},

@@ -7,14 +7,14 @@
 #define RDPD_TEST_SIM_UTIL_H
 
 #include "check.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 #include <stdlib.h>
 #include <time.h>
 
 #define TS_CAP 64
 
-static struct sim_probe *ts_open(const char *profile, double scale)
+static inline struct sim_probe *ts_open(const char *profile, double scale)
 {
 	struct sim_options o = { 0 };
 	struct sim_probe *sp = NULL;
@@ -27,12 +27,12 @@ static struct sim_probe *ts_open(const char *profile, double scale)
 	return sp;
 }
 
-static int ts_cmd(struct sim_probe *sp, const uint8_t *req, size_t n, uint8_t *rsp)
+static inline int ts_cmd(struct sim_probe *sp, const uint8_t *req, size_t n, uint8_t *rsp)
 {
 	return sim_probe_command(sp, req, n, rsp, TS_CAP);
 }
 
-static void ts_put32(uint8_t *b, uint32_t v)
+static inline void ts_put32(uint8_t *b, uint32_t v)
 {
 	b[0] = (uint8_t)v;
 	b[1] = (uint8_t)(v >> 8);
@@ -40,13 +40,13 @@ static void ts_put32(uint8_t *b, uint32_t v)
 	b[3] = (uint8_t)(v >> 24);
 }
 
-static uint32_t ts_get32(const uint8_t *b)
+static inline uint32_t ts_get32(const uint8_t *b)
 {
 	return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
 	       ((uint32_t)b[3] << 24);
 }
 
-static void ts_sleep_ms(unsigned ms)
+static inline void ts_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
@@ -54,7 +54,7 @@ static void ts_sleep_ms(unsigned ms)
 }
 
 /* DAP_Connect(SWD) + TransferConfigure(0, 64, 0). */
-static void ts_port_on(struct sim_probe *sp)
+static inline void ts_port_on(struct sim_probe *sp)
 {
 	static const uint8_t conn[] = { 0x02, 0x01 };
 	static const uint8_t cfg[] = { 0x04, 0x00, 0x40, 0x00, 0x00, 0x00 };
@@ -65,7 +65,7 @@ static void ts_port_on(struct sim_probe *sp)
 }
 
 /* JTAG-to-SWD: 56 ones, 0xE79E, 56 ones, 8 zeros (§6). */
-static void ts_jtag_to_swd(struct sim_probe *sp)
+static inline void ts_jtag_to_swd(struct sim_probe *sp)
 {
 	static const uint8_t seq[] = { 0x12, 0x88, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 				       0x9E, 0xE7, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00 };
@@ -74,7 +74,7 @@ static void ts_jtag_to_swd(struct sim_probe *sp)
 	ts_cmd(sp, seq, sizeof(seq), r);
 }
 
-static void ts_line_reset(struct sim_probe *sp)
+static inline void ts_line_reset(struct sim_probe *sp)
 {
 	static const uint8_t seq[] = { 0x12, 0x40, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00 };
 	uint8_t r[TS_CAP];
@@ -84,7 +84,7 @@ static void ts_line_reset(struct sim_probe *sp)
 
 /* One DAP_Transfer with one request; returns the response byte, stores the
  * executed count and (for reads) the data. */
-static unsigned ts_xfer(struct sim_probe *sp, uint8_t rq, uint32_t wdata, uint32_t *rdata,
+static inline unsigned ts_xfer(struct sim_probe *sp, uint8_t rq, uint32_t wdata, uint32_t *rdata,
 			unsigned *count)
 {
 	uint8_t q[8] = { 0x05, 0x00, 0x01, rq }, r[TS_CAP];
@@ -105,18 +105,18 @@ static unsigned ts_xfer(struct sim_probe *sp, uint8_t rq, uint32_t wdata, uint32
 	return r[2];
 }
 
-static unsigned ts_dpidr(struct sim_probe *sp, uint32_t *v)
+static inline unsigned ts_dpidr(struct sim_probe *sp, uint32_t *v)
 {
 	return ts_xfer(sp, 0x02, 0, v, NULL);
 }
 
-/* Connect as OpenOCD does: JTAG-to-SWD, DPIDR, ABORT 0x1E, power-up. */
-static unsigned ts_attach(struct sim_probe *sp)
+/* The SWD part of OpenOCD's connect: JTAG-to-SWD, DPIDR, ABORT 0x1E,
+ * power-up; returns the ACK of the final CTRL/STAT read (or the DPIDR's). */
+static inline unsigned ts_swd_up(struct sim_probe *sp)
 {
 	uint32_t v = 0;
 	unsigned ack;
 
-	ts_port_on(sp);
 	ts_jtag_to_swd(sp);
 	ack = ts_dpidr(sp, &v);
 	if (ack != 1)
@@ -126,8 +126,15 @@ static unsigned ts_attach(struct sim_probe *sp)
 	return ts_xfer(sp, 0x06, 0, &v, NULL);
 }
 
+/* DAP_Connect (which releases nRESET) and then ts_swd_up(). */
+static inline unsigned ts_attach(struct sim_probe *sp)
+{
+	ts_port_on(sp);
+	return ts_swd_up(sp);
+}
+
 /* SELECT AP0 bank 0, CSW = 32-bit single increment, TAR = addr, read DRW. */
-static unsigned ts_read32(struct sim_probe *sp, uint32_t addr, uint32_t *val)
+static inline unsigned ts_read32(struct sim_probe *sp, uint32_t addr, uint32_t *val)
 {
 	uint8_t q[] = { 0x05, 0x00, 0x04, 0x08, 0, 0, 0, 0, 0x01, 0x52, 0x00, 0x00, 0x23,
 			0x05, 0, 0, 0, 0, 0x0F };
@@ -143,7 +150,7 @@ static unsigned ts_read32(struct sim_probe *sp, uint32_t addr, uint32_t *val)
 	return r[2];
 }
 
-static unsigned ts_write32(struct sim_probe *sp, uint32_t addr, uint32_t val)
+static inline unsigned ts_write32(struct sim_probe *sp, uint32_t addr, uint32_t val)
 {
 	uint8_t q[] = { 0x05, 0x00, 0x04, 0x08, 0, 0, 0, 0, 0x01, 0x52, 0x00, 0x00, 0x23,
 			0x05, 0, 0, 0, 0, 0x0D, 0, 0, 0, 0 };
@@ -157,7 +164,7 @@ static unsigned ts_write32(struct sim_probe *sp, uint32_t addr, uint32_t val)
 }
 
 /* Clear sticky errors with ABORT = 0x1E. */
-static unsigned ts_abort(struct sim_probe *sp)
+static inline unsigned ts_abort(struct sim_probe *sp)
 {
 	return ts_xfer(sp, 0x00, 0x1E, NULL, NULL);
 }

@@ -1,0 +1,82 @@
+/*
+ * api.h - the HTTP API: what the server, the router and the routes share.
+ */
+#ifndef RDPD_API_H
+#define RDPD_API_H
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define API_MAX_BODY (64 * 1024)
+
+struct api_config {
+	const char *listen_host;   /* "127.0.0.1" */
+	unsigned short port;
+	bool require_token;        /* non-loopback listen */
+	const char *tokens_path;   /* NAME ROLE SECRET per line */
+	const char *web_dir;       /* dashboard files (fixed list) */
+	const char *allowed_hosts; /* comma-separated extra Host names */
+	const char *state_dir;
+};
+
+enum api_role { API_ROLE_NONE, API_ROLE_READ, API_ROLE_OPERATE, API_ROLE_ADMIN };
+
+/* One request, as the router sees it. */
+struct api_req {
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	char *body;
+	size_t body_len;
+	bool body_too_large;
+	const char *params[3];   /* {ref}, {id} captured by the router */
+	unsigned n_params;
+	char who[64];            /* token name, or "local" */
+	enum api_role role;
+};
+
+/* Replies (reply.c). Each returns the MHD result to hand back. */
+enum MHD_Result reply_json(struct api_req *r, unsigned status, json_object *o, const char *location);
+enum MHD_Result reply_text(struct api_req *r, unsigned status, const char *type, const char *text, size_t len);
+/* application/problem+json from RC and the thread's err_detail(); EXTRA
+ * (may be NULL) adds members such as "job". */
+enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra);
+enum MHD_Result reply_problem_status(struct api_req *r, unsigned status, const char *code,
+				     const char *title, const char *detail);
+
+/* Router (router.c). */
+enum MHD_Result router_dispatch(struct api_req *r);
+
+/* Routes. */
+enum MHD_Result route_probes_list(struct api_req *r);
+enum MHD_Result route_probes_add(struct api_req *r);
+enum MHD_Result route_probe_get(struct api_req *r);
+enum MHD_Result route_probe_delete(struct api_req *r);
+enum MHD_Result route_probe_rdp(struct api_req *r);
+enum MHD_Result route_probe_unlock(struct api_req *r);
+enum MHD_Result route_probe_lock(struct api_req *r);
+enum MHD_Result route_probe_lease(struct api_req *r);
+enum MHD_Result route_probe_unlease(struct api_req *r);
+enum MHD_Result route_jobs_list(struct api_req *r);
+enum MHD_Result route_job_get(struct api_req *r);
+enum MHD_Result route_job_events(struct api_req *r);
+enum MHD_Result route_job_cancel(struct api_req *r);
+enum MHD_Result route_livez(struct api_req *r);
+enum MHD_Result route_readyz(struct api_req *r);
+enum MHD_Result route_metrics(struct api_req *r);
+enum MHD_Result route_openapi(struct api_req *r);
+enum MHD_Result route_static(struct api_req *r);
+
+/* Server lifecycle (http_server.c). */
+int api_start(const struct api_config *cfg);
+void api_stop(void);
+/* Ready = listening and the journal writable (for /readyz). */
+void api_set_journal_ok(bool (*fn)(void));
+const struct api_config *api_config(void);
+/* Metrics counters. */
+void api_count_status(unsigned status);
+void api_metrics_http(char *out, size_t cap, size_t *used);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * reply.c - every HTTP answer goes through here: JSON, text, and
+ * application/problem+json (RFC 9457) carrying the error table's sentence.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "err.h"
+#include "json_util.h"
+
+static enum MHD_Result reply_buffer(struct api_req *r, unsigned status, const char *type,
+				    const char *text, size_t len, const char *location)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	api_count_status(status);
+	return ret;
+}
+
+enum MHD_Result reply_json(struct api_req *r, unsigned status, json_object *o, const char *location)
+{
+	const char *text = json_text(o, 1);
+	enum MHD_Result ret = reply_buffer(r, status, "application/json", text, strlen(text), location);
+
+	json_object_put(o);
+	return ret;
+}
+
+enum MHD_Result reply_text(struct api_req *r, unsigned status, const char *type, const char *text, size_t len)
+{
+	return reply_buffer(r, status, type, text, len, NULL);
+}
+
+enum MHD_Result reply_problem_status(struct api_req *r, unsigned status, const char *code,
+				     const char *title, const char *detail)
+{
+	json_object *o = json_object_new_object();
+	const char *text;
+	enum MHD_Result ret;
+
+	json_object_object_add(o, "type", json_object_new_string("about:blank"));
+	json_object_object_add(o, "title", json_object_new_string(title));
+	json_object_object_add(o, "status", json_object_new_int((int)status));
+	json_object_object_add(o, "code", json_object_new_string(code));
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	text = json_text(o, 1);
+	ret = reply_buffer(r, status, "application/problem+json", text, strlen(text), NULL);
+	json_object_put(o);
+	return ret;
+}
+
+enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra)
+{
+	json_object *o = json_object_new_object();
+	unsigned status = (unsigned)err_http_status(rc);
+	const char *text, *detail = err_detail();
+	enum MHD_Result ret;
+
+	json_object_object_add(o, "type", json_object_new_string("about:blank"));
+	json_object_object_add(o, "title", json_object_new_string(err_title(rc)));
+	json_object_object_add(o, "status", json_object_new_int((int)status));
+	json_object_object_add(o, "code", json_object_new_string(err_name(rc)));
+	json_object_object_add(o, "detail", json_object_new_string(*detail ? detail : err_title(rc)));
+	if (extra) {
+		json_object_object_foreach(extra, key, val)
+			json_object_object_add(o, key, json_object_get(val));
+		json_object_put(extra);
+	}
+	text = json_text(o, 1);
+	ret = reply_buffer(r, status, "application/problem+json", text, strlen(text), NULL);
+	json_object_put(o);
+	return ret;
+}

@@ -1,0 +1,571 @@
+/*
+ * job.c - the job store: every job, its journal snapshots and its events.
+ *
+ * One mutex guards the store; one condition variable wakes SSE listeners and
+ * `?wait=` callers on any change. Snapshots are journaled (fsync'd) on every
+ * state change, not on every progress tick: progress is live-only, the
+ * record that matters after a crash is the state and the steps.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "jobs/job_internal.h"
+#include "jobs/journal.h"
+#include "json_util.h"
+#include "log.h"
+
+/* Past this size the journal is rewritten with only the jobs still kept. */
+#define JOB_JOURNAL_COMPACT_BYTES (4u << 20)
+
+static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t job_changed;
+static struct job **jobs;  /* ascending id */
+static size_t n_jobs, cap_jobs;
+static uint64_t next_id = 1;
+static struct journal *job_journal;
+static unsigned job_outcomes[2][6];
+
+static int64_t job_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct job *job_find_locked(uint64_t id)
+{
+	size_t lo = 0, hi = n_jobs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (jobs[mid]->id == id)
+			return jobs[mid];
+		if (jobs[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void job_free(struct job *j)
+{
+	for (unsigned i = 0; i < j->n_log; i++)
+		free(j->log[i]);
+	for (unsigned i = 0; i < j->n_events; i++)
+		free(j->events[i].data);
+	free(j->events);
+	free(j);
+}
+
+static void job_event_locked(struct job *j, const char *type, json_object *data)
+{
+	struct job_event *e;
+
+	if (!j->events && !(j->events = calloc(JOB_EVENTS_MAX, sizeof(*j->events))))
+		goto out;
+	if (j->n_events == JOB_EVENTS_MAX) {
+		/* Keep the newest; a listener that fell this far behind resumes at
+		 * the oldest kept event. */
+		free(j->events[0].data);
+		memmove(&j->events[0], &j->events[1], (JOB_EVENTS_MAX - 1) * sizeof(*e));
+		j->n_events--;
+		j->events_dropped++;
+	}
+	e = &j->events[j->n_events++];
+	e->seq = ++j->next_seq;
+	e->type = type;
+	e->data = strdup(json_text(data, 0));
+out:
+	json_object_put(data);
+	pthread_cond_broadcast(&job_changed);
+}
+
+static int job_journal_locked(const struct job *j)
+{
+	json_object *o;
+	const char *text;
+	int rc;
+
+	if (!job_journal)
+		return 0;
+	o = job_to_journal_json(j);
+	text = json_text(o, 0);
+	rc = journal_append(job_journal, (const uint8_t *)text, strlen(text));
+	json_object_put(o);
+	if (rc < 0)
+		log_err("job %llu: cannot journal its state: %s", (unsigned long long)j->id, err_detail());
+	return rc;
+}
+
+static int job_compact_iter(void *ctx, size_t i, const uint8_t **rec, size_t *len)
+{
+	static json_object *last;
+	const char *text;
+
+	json_object_put(last);
+	last = i < n_jobs ? job_to_journal_json(jobs[i]) : NULL;
+	if (!last)
+		return err_setf(ERR_INTERNAL, "compaction past the end");
+	text = json_text(last, 0);
+	*rec = (const uint8_t *)text;
+	*len = strlen(text);
+	return 0;
+}
+
+/* Drop the oldest finished jobs beyond the history bound; compact the
+ * journal when it has grown. */
+static void job_trim_locked(void)
+{
+	size_t finished = 0;
+
+	for (size_t i = 0; i < n_jobs; i++)
+		finished += job_state_final(jobs[i]->state);
+	for (size_t i = 0; i < n_jobs && finished > JOB_HISTORY_MAX;) {
+		if (job_state_final(jobs[i]->state)) {
+			job_free(jobs[i]);
+			memmove(&jobs[i], &jobs[i + 1], (n_jobs - i - 1) * sizeof(jobs[0]));
+			n_jobs--;
+			finished--;
+		} else {
+			i++;
+		}
+	}
+	if (job_journal && journal_size_bytes(job_journal) > JOB_JOURNAL_COMPACT_BYTES &&
+	    journal_compact(job_journal, job_compact_iter, NULL, n_jobs) < 0)
+		log_err("cannot compact the job journal: %s", err_detail());
+}
+
+static int job_insert_locked(struct job *j)
+{
+	if (n_jobs == cap_jobs) {
+		size_t cap = cap_jobs ? cap_jobs * 2 : 64;
+		struct job **nj = realloc(jobs, cap * sizeof(*nj));
+
+		if (!nj)
+			return err_setf(ERR_NO_MEMORY, "out of memory for a new job");
+		jobs = nj;
+		cap_jobs = cap;
+	}
+	jobs[n_jobs++] = j;
+	if (j->id >= next_id)
+		next_id = j->id + 1;
+	return 0;
+}
+
+int job_store_init(struct journal *journal)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&job_changed, &ca);
+	pthread_condattr_destroy(&ca);
+	job_journal = journal;
+	return 0;
+}
+
+void job_store_shutdown(void)
+{
+	pthread_mutex_lock(&job_lock);
+	for (size_t i = 0; i < n_jobs; i++)
+		job_free(jobs[i]);
+	free(jobs);
+	jobs = NULL;
+	n_jobs = cap_jobs = 0;
+	job_journal = NULL;
+	pthread_mutex_unlock(&job_lock);
+}
+
+int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len)
+{
+	json_object *o = json_parse_strict((const char *)rec, len);
+	struct job *j, *old;
+
+	if (!o)
+		return 0; /* an unreadable snapshot is skipped, not fatal */
+	j = calloc(1, sizeof(*j));
+	if (!j || job_from_json(o, j) < 0) {
+		free(j);
+		json_object_put(o);
+		return 0;
+	}
+	json_object_put(o);
+	pthread_mutex_lock(&job_lock);
+	old = job_find_locked(j->id);
+	if (old) { /* the latest snapshot wins */
+		for (size_t i = 0; i < n_jobs; i++)
+			if (jobs[i] == old)
+				jobs[i] = j;
+		job_free(old);
+	} else if (n_jobs && j->id < jobs[n_jobs - 1]->id) {
+		job_free(j); /* out of order: not written by us */
+	} else {
+		job_insert_locked(j);
+	}
+	pthread_mutex_unlock(&job_lock);
+	return 0;
+}
+
+void job_store_finish_replay(void)
+{
+	pthread_mutex_lock(&job_lock);
+	for (size_t i = 0; i < n_jobs; i++) {
+		struct job *j = jobs[i];
+
+		if (!job_state_final(j->state)) {
+			/* It may have been mass-erasing a chip: never re-run it. */
+			j->state = JOB_INTERRUPTED;
+			j->finished_at = time(NULL);
+			j->error_rc = -ERR_CANCELLED;
+			snprintf(j->error_detail, sizeof(j->error_detail),
+				 "rdpd stopped while this job ran; it was not re-run. Read the chip's "
+				 "level (GET /probes/{ref}/rdp) and start a new unlock if it is still locked.");
+			for (int s = 0; s < JOB_STEP_COUNT; s++)
+				if (j->steps[s].state == JOB_STEP_RUNNING)
+					j->steps[s].state = JOB_STEP_FAILED;
+			job_journal_locked(j);
+		}
+		/* A listener that joins after a restart still sees how it ended. */
+		{
+			json_object *d = json_object_new_object();
+
+			json_object_object_add(d, "state", json_object_new_string(job_state_name(j->state)));
+			job_event_locked(j, "state", d);
+		}
+		if (j->kind <= JOB_KIND_LOCK && j->state < 6)
+			job_outcomes[j->kind][j->state]++;
+	}
+	pthread_mutex_unlock(&job_lock);
+}
+
+int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
+	       const char *requested_by, const char *idem_key, uint32_t clock_hz, int connect_mode,
+	       uint64_t *id)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (!j)
+		return err_setf(ERR_NO_MEMORY, "out of memory for a new job");
+	j->kind = kind;
+	j->state = JOB_QUEUED;
+	j->probe_index = probe_index;
+	snprintf(j->probe_serial, sizeof(j->probe_serial), "%s", serial ? serial : "");
+	snprintf(j->probe_uri, sizeof(j->probe_uri), "%s", uri ? uri : "");
+	snprintf(j->requested_by, sizeof(j->requested_by), "%s", requested_by ? requested_by : "");
+	snprintf(j->idempotency_key, sizeof(j->idempotency_key), "%s", idem_key ? idem_key : "");
+	j->clock_hz = clock_hz;
+	j->connect_mode = connect_mode;
+	j->created_at = time(NULL);
+	pthread_mutex_lock(&job_lock);
+	j->id = next_id;
+	rc = job_journal_locked(j);
+	if (rc == 0)
+		rc = job_insert_locked(j);
+	if (rc == 0) {
+		json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "state", json_object_new_string("queued"));
+		job_event_locked(j, "state", d);
+		*id = j->id;
+		job_trim_locked();
+	}
+	pthread_mutex_unlock(&job_lock);
+	if (rc < 0)
+		free(j);
+	return rc;
+}
+
+uint64_t job_find_idempotent(const char *key)
+{
+	uint64_t id = 0;
+
+	if (!key || !*key)
+		return 0;
+	pthread_mutex_lock(&job_lock);
+	for (size_t i = n_jobs; i-- > 0 && !id;)
+		if (strcmp(jobs[i]->idempotency_key, key) == 0)
+			id = jobs[i]->id;
+	pthread_mutex_unlock(&job_lock);
+	return id;
+}
+
+void job_set_state(uint64_t id, enum job_state st)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j && j->state != st) {
+		json_object *d = json_object_new_object();
+
+		j->state = st;
+		if (st == JOB_RUNNING)
+			j->started_at = time(NULL);
+		json_object_object_add(d, "state", json_object_new_string(job_state_name(st)));
+		job_event_locked(j, "state", d);
+		job_journal_locked(j);
+	}
+	pthread_mutex_unlock(&job_lock);
+}
+
+void job_set_step(uint64_t id, enum job_step step, enum job_step_state st)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j && step < JOB_STEP_COUNT) {
+		struct job_step_record *r = &j->steps[step];
+		json_object *d = json_object_new_object();
+
+		if (st == JOB_STEP_RUNNING) {
+			r->started_ms = job_mono_ms();
+			r->started_at = time(NULL);
+		} else if ((st == JOB_STEP_DONE || st == JOB_STEP_FAILED) && r->started_ms) {
+			r->duration_ms = (unsigned)(job_mono_ms() - r->started_ms);
+		}
+		r->state = st;
+		json_object_object_add(d, "name", json_object_new_string(job_step_name(step)));
+		json_object_object_add(d, "state", json_object_new_string(job_step_state_name(st)));
+		job_event_locked(j, "step", d);
+		if (st != JOB_STEP_RUNNING)
+			job_journal_locked(j);
+	}
+	pthread_mutex_unlock(&job_lock);
+}
+
+void job_set_progress(uint64_t id, unsigned pct)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j && pct != j->progress_pct && pct <= 100) {
+		json_object *d = json_object_new_object();
+
+		j->progress_pct = pct;
+		json_object_object_add(d, "progress_pct", json_object_new_int((int)pct));
+		job_event_locked(j, "progress", d);
+	}
+	pthread_mutex_unlock(&job_lock);
+}
+
+void job_add_log(uint64_t id, const char *line)
+{
+	struct job *j;
+	char stamped[320];
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(stamped, sizeof(stamped), "%02d:%02d:%02d.%03ld %s", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, ts.tv_nsec / 1000000, line);
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j) {
+		json_object *d = json_object_new_object();
+
+		if (j->n_log == JOB_LOG_MAX) {
+			free(j->log[0]);
+			memmove(&j->log[0], &j->log[1], (JOB_LOG_MAX - 1) * sizeof(char *));
+			j->n_log--;
+			j->log_dropped++;
+		}
+		j->log[j->n_log++] = strdup(stamped);
+		json_object_object_add(d, "line", json_object_new_string(stamped));
+		job_event_locked(j, "log", d);
+	}
+	pthread_mutex_unlock(&job_lock);
+}
+
+void job_set_chip(uint64_t id, const char *chip)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j)
+		snprintf(j->chip, sizeof(j->chip), "%s", chip);
+	pthread_mutex_unlock(&job_lock);
+}
+
+void job_finish(uint64_t id, int rc, const char *detail, const struct job_result *res)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j) {
+		json_object *d = json_object_new_object();
+
+		j->state = rc == 0 ? JOB_SUCCEEDED : rc == -ERR_CANCELLED ? JOB_CANCELLED : JOB_FAILED;
+		j->finished_at = time(NULL);
+		j->error_rc = rc;
+		snprintf(j->error_detail, sizeof(j->error_detail), "%s", rc ? (detail && *detail ? detail : err_title(rc)) : "");
+		if (res) {
+			j->result = *res;
+			j->has_result = true;
+		}
+		if (rc == 0)
+			j->progress_pct = 100;
+		job_journal_locked(j);
+		job_outcomes[j->kind][j->state]++;
+		json_object_object_add(d, "state", json_object_new_string(job_state_name(j->state)));
+		if (rc)
+			json_object_object_add(d, "error", json_object_new_string(err_name(rc)));
+		job_event_locked(j, "state", d);
+		job_trim_locked();
+	}
+	pthread_mutex_unlock(&job_lock);
+}
+
+int job_cancel(uint64_t id)
+{
+	struct job *j;
+	int rc = 0;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (!j)
+		rc = err_setf(ERR_NOT_FOUND, "no job %llu", (unsigned long long)id);
+	else if (j->state == JOB_RUNNING)
+		rc = err_setf(ERR_PROBE_BUSY,
+			      "job %llu is running and cannot be stopped safely: an option-byte "
+			      "write or a mass erase must not be cut short", (unsigned long long)id);
+	else if (j->state != JOB_QUEUED)
+		rc = err_setf(ERR_INVALID_ARGUMENT, "job %llu has already ended (%s)",
+			      (unsigned long long)id, job_state_name(j->state));
+	pthread_mutex_unlock(&job_lock);
+	if (rc == 0)
+		job_finish(id, -ERR_CANCELLED, "cancelled before it started; nothing was written", NULL);
+	return rc;
+}
+
+json_object *job_json(uint64_t id)
+{
+	json_object *o = NULL;
+	struct job *j;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j)
+		o = job_to_json(j);
+	pthread_mutex_unlock(&job_lock);
+	return o;
+}
+
+bool job_exists(uint64_t id)
+{
+	bool found;
+
+	pthread_mutex_lock(&job_lock);
+	found = job_find_locked(id) != NULL;
+	pthread_mutex_unlock(&job_lock);
+	return found;
+}
+
+int job_state_of(uint64_t id, enum job_state *st, unsigned *pct)
+{
+	struct job *j;
+	int rc = -ERR_NOT_FOUND;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j) {
+		*st = j->state;
+		if (pct)
+			*pct = j->progress_pct;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&job_lock);
+	return rc;
+}
+
+json_object *job_list_json(int probe_index, int state, unsigned limit, uint64_t before, uint64_t *next)
+{
+	json_object *arr = json_object_new_array();
+	uint64_t last = 0;
+
+	*next = 0;
+	pthread_mutex_lock(&job_lock);
+	for (size_t i = n_jobs; i-- > 0;) {
+		struct job *j = jobs[i];
+
+		if ((before && j->id >= before) || (probe_index >= 0 && j->probe_index != probe_index) ||
+		    (state >= 0 && (int)j->state != state))
+			continue;
+		if (json_object_array_length(arr) == limit) {
+			*next = last; /* more match: continue below the last one listed */
+			break;
+		}
+		json_object_array_add(arr, job_to_json(j));
+		last = j->id;
+	}
+	pthread_mutex_unlock(&job_lock);
+	return arr;
+}
+
+size_t job_events_since(uint64_t id, uint64_t after, char *out, size_t cap, uint64_t *last_seq, bool *done)
+{
+	struct job *j;
+	size_t used = 0;
+
+	*done = false;
+	*last_seq = after;
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (!j) {
+		*done = true;
+	} else {
+		unsigned i = 0;
+
+		while (i < j->n_events && j->events[i].seq <= after)
+			i++;
+		for (; i < j->n_events; i++) {
+			const struct job_event *e = &j->events[i];
+			int n = snprintf(out + used, cap - used, "id: %llu\nevent: %s\ndata: %s\n\n",
+					 (unsigned long long)e->seq, e->type, e->data);
+
+			if (n < 0 || (size_t)n >= cap - used)
+				break;
+			used += (size_t)n;
+			*last_seq = e->seq;
+		}
+		*done = job_state_final(j->state) && *last_seq >= j->next_seq;
+	}
+	pthread_mutex_unlock(&job_lock);
+	return used;
+}
+
+void job_wait_event(uint64_t id, uint64_t seq, int timeout_ms)
+{
+	struct timespec until;
+	struct job *j;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&job_lock);
+	while ((j = job_find_locked(id)) && j->next_seq <= seq &&
+	       pthread_cond_timedwait(&job_changed, &job_lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&job_lock);
+}
+
+void job_counts(unsigned out[2][6])
+{
+	pthread_mutex_lock(&job_lock);
+	memcpy(out, job_outcomes, sizeof(job_outcomes));
+	pthread_mutex_unlock(&job_lock);
+}

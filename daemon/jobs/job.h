@@ -1,0 +1,126 @@
+/*
+ * job.h - jobs as users see them: a durable record of one unlock or lock,
+ * with steps, progress, log lines, result and error, plus the ordered events
+ * that Server-Sent Events replay (../shared/API.md, "Job").
+ *
+ * The store owns every job. Probe workers change jobs through job_* calls,
+ * which journal a snapshot per state change and wake event listeners; HTTP
+ * threads read copies (job_json) under the store lock and never wait on USB.
+ */
+#ifndef RDPD_JOB_H
+#define RDPD_JOB_H
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "jobs/unlock_job.h"
+
+enum job_state {
+	JOB_QUEUED,
+	JOB_RUNNING,
+	JOB_SUCCEEDED,
+	JOB_FAILED,
+	JOB_CANCELLED,
+	JOB_INTERRUPTED,
+};
+
+#define JOB_LOG_MAX 200     /* lines kept per job */
+#define JOB_EVENTS_MAX 600  /* events kept per job for SSE replay */
+#define JOB_HISTORY_MAX 1000 /* finished jobs kept in memory and journal */
+
+struct job_event {
+	uint64_t seq;
+	const char *type;   /* "state", "step", "progress", "log" (static strings) */
+	char *data;         /* JSON text */
+};
+
+struct job_step_record {
+	enum job_step_state state;
+	int64_t started_ms;  /* CLOCK_MONOTONIC, for durations */
+	time_t started_at;
+	unsigned duration_ms;
+};
+
+struct job {
+	uint64_t id;
+	enum job_kind kind;
+	enum job_state state;
+	int probe_index;
+	char probe_serial[128];
+	char probe_uri[192];
+	char requested_by[64];
+	char idempotency_key[128];
+	uint32_t clock_hz;       /* connect options asked for (0 = auto) */
+	int connect_mode;
+	unsigned progress_pct;
+	time_t created_at, started_at, finished_at;
+	struct job_step_record steps[JOB_STEP_COUNT];
+	char *log[JOB_LOG_MAX];
+	unsigned n_log, log_dropped;
+	bool has_result;
+	struct job_result result;
+	int error_rc;            /* 0, or -ERR_* */
+	char error_detail[512];
+	char chip[48];
+	/* Events for SSE. */
+	struct job_event *events;
+	unsigned n_events, events_dropped;
+	uint64_t next_seq;
+};
+
+struct journal;
+
+/* The store: start it (replaying JOURNAL when given), stop it. A job that was
+ * running when the daemon died is marked interrupted and never re-run. */
+int job_store_init(struct journal *journal);
+void job_store_shutdown(void);
+/* Replay callback for journal_open(): one JSON snapshot per record. */
+int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len);
+/* After replay: running/queued jobs become interrupted (journaled). */
+void job_store_finish_replay(void);
+
+/* Create a queued job (journaled). Returns its id, or -ERR_* (journal full). */
+int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
+	       const char *requested_by, const char *idem_key, uint32_t clock_hz, int connect_mode,
+	       uint64_t *id);
+/* The id of a job with this idempotency key, or 0. */
+uint64_t job_find_idempotent(const char *key);
+
+/* Worker-side updates. */
+void job_set_state(uint64_t id, enum job_state st);
+void job_set_step(uint64_t id, enum job_step step, enum job_step_state st);
+void job_set_progress(uint64_t id, unsigned pct);
+void job_add_log(uint64_t id, const char *line);
+void job_set_chip(uint64_t id, const char *chip);
+void job_finish(uint64_t id, int rc, const char *detail, const struct job_result *res);
+/* Cancel a queued job: 0, -ERR_NOT_FOUND, or -ERR_PROBE_BUSY when it runs. */
+int job_cancel(uint64_t id);
+
+/* Readers (copies, under the store lock). */
+json_object *job_json(uint64_t id);  /* NULL if unknown */
+bool job_exists(uint64_t id);
+int job_state_of(uint64_t id, enum job_state *st, unsigned *pct);
+/* GET /jobs: newest first, filtered (probe index < 0 = any, state < 0 = any),
+ * at most LIMIT, ids below BEFORE (0 = from the newest). *NEXT is the id to
+ * continue from, 0 when no more. */
+json_object *job_list_json(int probe_index, int state, unsigned limit, uint64_t before, uint64_t *next);
+/* Events with seq > AFTER, as "id:...\nevent:...\ndata:...\n\n" text appended
+ * to OUT (at most CAP bytes); returns bytes written, sets *LAST_SEQ and *DONE
+ * (the job ended and every event was delivered). */
+size_t job_events_since(uint64_t id, uint64_t after, char *out, size_t cap, uint64_t *last_seq,
+			bool *done);
+/* Block until the job has an event after SEQ, or TIMEOUT_MS passes. */
+void job_wait_event(uint64_t id, uint64_t seq, int timeout_ms);
+/* Counters for /metrics. */
+void job_counts(unsigned out[2][6]);
+
+const char *job_state_name(enum job_state st);
+const char *job_kind_name(enum job_kind k);
+bool job_state_final(enum job_state st);
+/* The result member of API.md's job shape. */
+json_object *job_result_json(const struct job_result *res);
+
+#endif

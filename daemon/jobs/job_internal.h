@@ -1,0 +1,15 @@
+/*
+ * job_internal.h - what job.c and job_json.c share and nobody else needs.
+ */
+#ifndef RDPD_JOB_INTERNAL_H
+#define RDPD_JOB_INTERNAL_H
+
+#include "jobs/job.h"
+
+json_object *job_to_json(const struct job *j);
+json_object *job_to_journal_json(const struct job *j);
+/* Fill J from a journal snapshot; 0 or -ERR_INVALID_ARGUMENT. */
+int job_from_json(json_object *o, struct job *j);
+int job_state_from_name(const char *s);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * job_json.c - a job to and from the JSON of ../shared/API.md. The same text
+ * is the API's job resource and the journal's snapshot of it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "jobs/job_internal.h"
+#include "json_util.h"
+
+static const char *const job_state_names[] = {
+	"queued", "running", "succeeded", "failed", "cancelled", "interrupted",
+};
+
+const char *job_state_name(enum job_state st)
+{
+	return (unsigned)st < 6 ? job_state_names[st] : "unknown";
+}
+
+int job_state_from_name(const char *s)
+{
+	for (int i = 0; s && i < 6; i++)
+		if (strcmp(s, job_state_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *job_kind_name(enum job_kind k)
+{
+	return k == JOB_KIND_LOCK ? "lock" : "unlock";
+}
+
+bool job_state_final(enum job_state st)
+{
+	return st != JOB_QUEUED && st != JOB_RUNNING;
+}
+
+json_object *job_result_json(const struct job_result *res)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "rdp_before", json_level_tenths(res->rdp_before));
+	json_object_object_add(o, "rdp_after", json_level_tenths(res->rdp_after));
+	json_object_object_add(o, "flash_erased", json_object_new_boolean(res->flash_erased));
+	json_object_object_add(o, "flash_verified_blank", json_object_new_boolean(res->flash_verified_blank));
+	json_object_object_add(o, "power_cycle_required", json_object_new_boolean(res->power_cycle_required));
+	json_object_object_add(o, "erase_ms", res->flash_erased ? json_object_new_int((int)res->erase_ms) : NULL);
+	return o;
+}
+
+static json_object *job_steps_json(const struct job *j)
+{
+	json_object *arr = json_object_new_array();
+
+	for (int s = 0; s < JOB_STEP_COUNT; s++) {
+		json_object *o = json_object_new_object();
+		const struct job_step_record *r = &j->steps[s];
+		bool has_duration = r->state == JOB_STEP_DONE || r->state == JOB_STEP_FAILED;
+
+		json_object_object_add(o, "name", json_object_new_string(job_step_name(s)));
+		json_object_object_add(o, "state", json_object_new_string(job_step_state_name(r->state)));
+		json_object_object_add(o, "started_at", json_time(r->started_at));
+		json_object_object_add(o, "duration_ms", has_duration ? json_object_new_int((int)r->duration_ms) : NULL);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+json_object *job_to_json(const struct job *j)
+{
+	json_object *o = json_object_new_object(), *probe = json_object_new_object();
+	json_object *log = json_object_new_array();
+	char id[24];
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)j->id);
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "kind", json_object_new_string(job_kind_name(j->kind)));
+	json_object_object_add(probe, "index", j->probe_index >= 0 ? json_object_new_int(j->probe_index) : NULL);
+	json_object_object_add(probe, "serial", json_object_new_string(j->probe_serial));
+	json_object_object_add(probe, "uri", json_object_new_string(j->probe_uri));
+	json_object_object_add(o, "probe", probe);
+	json_object_object_add(o, "chip", j->chip[0] ? json_object_new_string(j->chip) : NULL);
+	json_object_object_add(o, "state", json_object_new_string(job_state_name(j->state)));
+	json_object_object_add(o, "progress_pct", json_object_new_int((int)j->progress_pct));
+	json_object_object_add(o, "created_at", json_time(j->created_at));
+	json_object_object_add(o, "started_at", json_time(j->started_at));
+	json_object_object_add(o, "finished_at", json_time(j->finished_at));
+	json_object_object_add(o, "requested_by", json_object_new_string(j->requested_by));
+	json_object_object_add(o, "steps", job_steps_json(j));
+	for (unsigned i = 0; i < j->n_log; i++)
+		json_object_array_add(log, json_object_new_string(j->log[i]));
+	json_object_object_add(o, "log", log);
+	json_object_object_add(o, "result", j->has_result ? job_result_json(&j->result) : NULL);
+	if (j->error_rc) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "code", json_object_new_string(err_name(j->error_rc)));
+		json_object_object_add(e, "detail", json_object_new_string(j->error_detail));
+		json_object_object_add(o, "error", e);
+	} else {
+		json_object_object_add(o, "error", NULL);
+	}
+	return o;
+}
+
+/* Journal-only members (not part of the API shape) ride along in "_j". */
+json_object *job_to_journal_json(const struct job *j)
+{
+	json_object *o = job_to_json(j), *x = json_object_new_object();
+
+	json_object_object_add(x, "idempotency_key", json_object_new_string(j->idempotency_key));
+	json_object_object_add(x, "created", json_object_new_int64(j->created_at));
+	json_object_object_add(x, "started", json_object_new_int64(j->started_at));
+	json_object_object_add(x, "finished", json_object_new_int64(j->finished_at));
+	json_object_object_add(x, "error_rc", json_object_new_int(j->error_rc));
+	json_object_object_add(x, "clock_hz", json_object_new_int64(j->clock_hz));
+	json_object_object_add(x, "connect_mode", json_object_new_int(j->connect_mode));
+	json_object_object_add(o, "_j", x);
+	return o;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v) : "";
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)
+		       ? json_object_get_int64(v) : 0;
+}
+
+static bool jbool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
+}
+
+static void job_steps_from_json(struct job *j, json_object *steps)
+{
+	if (!json_object_is_type(steps, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(steps) && i < JOB_STEP_COUNT; i++) {
+		json_object *s = json_object_array_get_idx(steps, i);
+		const char *st = jstr(s, "state");
+
+		for (int k = 0; k <= JOB_STEP_FAILED; k++)
+			if (strcmp(st, job_step_state_name(k)) == 0)
+				j->steps[i].state = k;
+		j->steps[i].duration_ms = (unsigned)jint(s, "duration_ms");
+	}
+}
+
+int job_from_json(json_object *o, struct job *j)
+{
+	json_object *x = NULL, *v = NULL, *probe = NULL;
+	int st = job_state_from_name(jstr(o, "state"));
+
+	if (!json_object_is_type(o, json_type_object) || st < 0 ||
+	    !json_object_object_get_ex(o, "_j", &x) || !json_object_is_type(x, json_type_object))
+		return err_setf(ERR_INVALID_ARGUMENT, "journal record is not a job snapshot");
+	memset(j, 0, sizeof(*j));
+	j->id = strtoull(jstr(o, "id"), NULL, 10);
+	if (j->id == 0)
+		return err_setf(ERR_INVALID_ARGUMENT, "journal record has no job id");
+	j->kind = strcmp(jstr(o, "kind"), "lock") == 0 ? JOB_KIND_LOCK : JOB_KIND_UNLOCK;
+	j->state = st;
+	j->progress_pct = (unsigned)jint(o, "progress_pct");
+	if (json_object_object_get_ex(o, "probe", &probe)) {
+		j->probe_index = json_object_object_get_ex(probe, "index", &v) && v ? (int)json_object_get_int(v) : -1;
+		snprintf(j->probe_serial, sizeof(j->probe_serial), "%s", jstr(probe, "serial"));
+		snprintf(j->probe_uri, sizeof(j->probe_uri), "%s", jstr(probe, "uri"));
+	}
+	snprintf(j->chip, sizeof(j->chip), "%s", jstr(o, "chip"));
+	snprintf(j->requested_by, sizeof(j->requested_by), "%s", jstr(o, "requested_by"));
+	snprintf(j->idempotency_key, sizeof(j->idempotency_key), "%s", jstr(x, "idempotency_key"));
+	j->created_at = jint(x, "created");
+	j->started_at = jint(x, "started");
+	j->finished_at = jint(x, "finished");
+	j->error_rc = (int)jint(x, "error_rc");
+	j->clock_hz = (uint32_t)jint(x, "clock_hz");
+	j->connect_mode = (int)jint(x, "connect_mode");
+	if (json_object_object_get_ex(o, "steps", &v))
+		job_steps_from_json(j, v);
+	if (json_object_object_get_ex(o, "log", &v) && json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v) && j->n_log < JOB_LOG_MAX; i++)
+			j->log[j->n_log++] = strdup(json_object_get_string(json_object_array_get_idx(v, i)));
+	if (json_object_object_get_ex(o, "result", &v) && json_object_is_type(v, json_type_object)) {
+		json_object *l;
+
+		j->has_result = true;
+		j->result.rdp_before = json_object_object_get_ex(v, "rdp_before", &l) ? json_level_to_tenths(l) : -1;
+		j->result.rdp_after = json_object_object_get_ex(v, "rdp_after", &l) ? json_level_to_tenths(l) : -1;
+		j->result.flash_erased = jbool(v, "flash_erased");
+		j->result.flash_verified_blank = jbool(v, "flash_verified_blank");
+		j->result.power_cycle_required = jbool(v, "power_cycle_required");
+		j->result.erase_ms = (unsigned)jint(v, "erase_ms");
+	}
+	if (json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_object))
+		snprintf(j->error_detail, sizeof(j->error_detail), "%s", jstr(v, "detail"));
+	return 0;
+}

@@ -1,0 +1,389 @@
+/*
+ * worker.c - per-probe threads and their queues.
+ *
+ * Each probe gets a thread on first use. It opens the probe for each piece
+ * of work and closes it afterwards, so between jobs the USB handle is free
+ * (for a lease, or for OpenOCD run by hand).
+ */
+#include "jobs/worker.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "jobs/job.h"
+#include "jobs/report_json.h"
+#include "jobs/unlock_job.h"
+#include "log.h"
+#include "probes/probe_link.h"
+#include "probes/probe_registry.h"
+
+enum work_kind { WORK_JOB, WORK_READ, WORK_IDENTITY };
+
+struct work {
+	enum work_kind kind;
+	uint64_t job_id;
+	uint32_t clock_hz;
+	int connect_mode;
+	/* WORK_READ: the caller waits on done; refs = 2 while both hold it. */
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	bool done;
+	int refs;
+	int rc;
+	char *json;
+	char detail[512];
+	struct work *next;
+};
+
+struct worker {
+	bool started;
+	pthread_t thread;
+	struct work *head, *tail;
+};
+
+static pthread_mutex_t worker_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t worker_cond = PTHREAD_COND_INITIALIZER;
+static struct worker workers[REGISTRY_MAX_PROBES];
+static bool worker_stopping;
+static atomic_uint worker_busy;
+
+static void work_put(struct work *w)
+{
+	bool last;
+
+	pthread_mutex_lock(&w->lock);
+	last = --w->refs == 0;
+	pthread_mutex_unlock(&w->lock);
+	if (last) {
+		free(w->json);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->done_cond);
+		free(w);
+	}
+}
+
+static void work_complete(struct work *w, int rc, char *json)
+{
+	pthread_mutex_lock(&w->lock);
+	w->rc = rc;
+	w->json = json;
+	if (rc < 0)
+		snprintf(w->detail, sizeof(w->detail), "%s", err_detail());
+	w->done = true;
+	pthread_cond_broadcast(&w->done_cond);
+	pthread_mutex_unlock(&w->lock);
+	work_put(w);
+}
+
+/* Job callbacks: every step, progress tick and log line goes to the record. */
+static void worker_on_step(void *ctx, enum job_step step, enum job_step_state st)
+{
+	job_set_step(*(uint64_t *)ctx, step, st);
+}
+
+static void worker_on_progress(void *ctx, unsigned pct)
+{
+	job_set_progress(*(uint64_t *)ctx, pct);
+}
+
+static void worker_on_log(void *ctx, const char *line)
+{
+	job_add_log(*(uint64_t *)ctx, line);
+}
+
+static void worker_remember_target(int index, const struct target *t, enum rdp_level level,
+				   uint32_t raw, const char *rdp_json)
+{
+	struct probe_target_summary s = {0};
+
+	snprintf(s.chip, sizeof(s.chip), "%s", t->part->name);
+	snprintf(s.family, sizeof(s.family), "%s", t->drv->name);
+	s.dev_id = t->idcode & 0xFFF;
+	s.flash_kb = t->flash_kb;
+	s.rdp_level_tenths = level;
+	s.rdp_raw = raw;
+	s.read_at = time(NULL);
+	registry_set_target(index, &s, rdp_json);
+}
+
+static int worker_open(int index, struct probe_link **pl, char *serial, size_t cap)
+{
+	char uri[TRANSPORT_URI_MAX];
+	int rc = registry_uri(index, uri, sizeof(uri), serial, cap);
+
+	if (rc == 0 && !registry_available(index, &rc))
+		return rc;
+	if (rc == 0)
+		rc = probe_link_open(uri, pl);
+	if (rc == 0)
+		registry_set_identity(index, (*pl)->dap);
+	return rc;
+}
+
+static void worker_run_job(int index, struct work *w)
+{
+	struct job_events ev = {.ctx = &w->job_id, .step = worker_on_step,
+				.progress = worker_on_progress, .log = worker_on_log};
+	struct target_connect_opts co = {.clock_hz = w->clock_hz, .mode = w->connect_mode};
+	struct probe_link *pl = NULL;
+	struct job_result res = {.rdp_before = RDP_UNKNOWN, .rdp_after = RDP_UNKNOWN};
+	struct target t = {0};
+	char serial[128] = "";
+	enum job_state st;
+	enum job_kind kind = JOB_KIND_UNLOCK;
+	int rc;
+
+	if (job_state_of(w->job_id, &st, NULL) < 0 || st != JOB_QUEUED) {
+		registry_release(index); /* cancelled while queued */
+		return;
+	}
+	{
+		json_object *j = job_json(w->job_id);
+
+		kind = strcmp(json_object_get_string(json_object_object_get(j, "kind")), "lock") == 0
+			       ? JOB_KIND_LOCK : JOB_KIND_UNLOCK;
+		json_object_put(j);
+	}
+	atomic_fetch_add(&worker_busy, 1);
+	job_set_state(w->job_id, JOB_RUNNING);
+	rc = worker_open(index, &pl, serial, sizeof(serial));
+	if (rc < 0) {
+		job_set_step(w->job_id, JOB_STEP_CONNECT, JOB_STEP_FAILED);
+	} else {
+		rc = unlock_job_run(&pl->a, kind, &co, &ev, &t, &res);
+		if (t.part) {
+			job_set_chip(w->job_id, t.part->name);
+			worker_remember_target(index, &t, res.rdp_after, 0, NULL);
+		}
+	}
+	job_finish(w->job_id, rc, err_detail(), rc == 0 || res.rdp_before != RDP_UNKNOWN ? &res : NULL);
+	/* The audit line: who, which probe and chip, what, the outcome. */
+	log_notice("audit: job %llu %s probe %d (%s) chip %s: %s%s%s", (unsigned long long)w->job_id,
+		   kind == JOB_KIND_LOCK ? "lock" : "unlock", index, serial,
+		   t.part ? t.part->name : "unknown", rc == 0 ? "succeeded" : "failed: ",
+		   rc == 0 ? "" : err_name(rc), rc == 0 ? "" : "");
+	probe_link_close(pl);
+	registry_release(index);
+	atomic_fetch_sub(&worker_busy, 1);
+}
+
+static void worker_run_read(int index, struct work *w)
+{
+	struct target_connect_opts co = {.clock_hz = w->clock_hz, .mode = w->connect_mode};
+	struct probe_link *pl = NULL;
+	struct target t;
+	struct target_protection p;
+	char serial[128] = "";
+	char *json = NULL;
+	int rc = worker_open(index, &pl, serial, sizeof(serial));
+
+	if (rc == 0)
+		rc = rdp_read_run(&pl->a, &co, &t, &p);
+	if (rc == 0) {
+		json_object *o = json_rdp_report(index, serial, &t, &p, time(NULL));
+
+		json = strdup(json_text(o, 0));
+		json_object_put(o);
+		worker_remember_target(index, &t, p.level, p.rdp_raw, json);
+	}
+	probe_link_close(pl);
+	work_complete(w, rc, rc == 0 && json ? strdup(json) : NULL);
+	free(json);
+}
+
+static void worker_run_identity(int index)
+{
+	struct probe_link *pl = NULL;
+	char serial[128];
+
+	if (worker_open(index, &pl, serial, sizeof(serial)) < 0)
+		log_info("probe %d: %s", index, err_detail());
+	probe_link_close(pl);
+}
+
+struct worker_arg {
+	int index;
+};
+
+static void *worker_main(void *arg)
+{
+	int index = ((struct worker_arg *)arg)->index;
+	struct worker *wk = &workers[index];
+
+	free(arg);
+	for (;;) {
+		struct work *w;
+
+		pthread_mutex_lock(&worker_lock);
+		while (!wk->head && !worker_stopping)
+			pthread_cond_wait(&worker_cond, &worker_lock);
+		w = wk->head;
+		if (!w) {
+			pthread_mutex_unlock(&worker_lock);
+			return NULL;
+		}
+		wk->head = w->next;
+		if (!wk->head)
+			wk->tail = NULL;
+		pthread_mutex_unlock(&worker_lock);
+		err_clear();
+		if (w->kind == WORK_JOB) {
+			worker_run_job(index, w);
+			work_put(w);
+		} else if (w->kind == WORK_READ) {
+			worker_run_read(index, w);
+		} else {
+			worker_run_identity(index);
+			work_put(w);
+		}
+	}
+}
+
+static int worker_enqueue(int index, struct work *w)
+{
+	struct worker *wk;
+	int rc = 0;
+
+	if (index < 0 || index >= REGISTRY_MAX_PROBES)
+		return err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
+	wk = &workers[index];
+	pthread_mutex_lock(&worker_lock);
+	if (worker_stopping) {
+		rc = err_setf(ERR_PROBE_BUSY, "rdpd is shutting down");
+	} else if (!wk->started) {
+		struct worker_arg *a = malloc(sizeof(*a));
+
+		if (!a || (a->index = index, pthread_create(&wk->thread, NULL, worker_main, a)) != 0) {
+			free(a);
+			rc = err_setf(ERR_NO_MEMORY, "cannot start a worker thread for probe %d", index);
+		} else {
+			wk->started = true;
+		}
+	}
+	if (rc == 0) {
+		if (wk->tail)
+			wk->tail->next = w;
+		else
+			wk->head = w;
+		wk->tail = w;
+		pthread_cond_broadcast(&worker_cond);
+	}
+	pthread_mutex_unlock(&worker_lock);
+	return rc;
+}
+
+static struct work *work_new(enum work_kind kind, int refs)
+{
+	struct work *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->kind = kind;
+	w->refs = refs;
+	pthread_mutex_init(&w->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&w->done_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	return w;
+}
+
+int worker_submit_job(int index, uint64_t job_id, uint32_t clock_hz, int connect_mode)
+{
+	struct work *w = work_new(WORK_JOB, 1);
+	int rc;
+
+	if (!w)
+		return err_setf(ERR_NO_MEMORY, "out of memory");
+	w->job_id = job_id;
+	w->clock_hz = clock_hz;
+	w->connect_mode = connect_mode;
+	rc = worker_enqueue(index, w);
+	if (rc < 0)
+		work_put(w);
+	return rc;
+}
+
+int worker_read_rdp(int index, uint32_t clock_hz, int connect_mode, int timeout_ms, char **json,
+		    char *detail, size_t detail_cap)
+{
+	struct work *w = work_new(WORK_READ, 2);
+	struct timespec until;
+	int rc;
+
+	if (!w)
+		return err_setf(ERR_NO_MEMORY, "out of memory");
+	w->clock_hz = clock_hz;
+	w->connect_mode = connect_mode;
+	rc = worker_enqueue(index, w);
+	if (rc < 0) {
+		work_put(w);
+		work_put(w);
+		snprintf(detail, detail_cap, "%s", err_detail());
+		return rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (!w->done && pthread_cond_timedwait(&w->done_cond, &w->lock, &until) == 0)
+		;
+	if (w->done) {
+		rc = w->rc;
+		*json = w->json;
+		w->json = NULL;
+		snprintf(detail, detail_cap, "%s", w->detail);
+	} else {
+		rc = -ERR_PROBE_TIMEOUT;
+		snprintf(detail, detail_cap,
+			 "the probe's worker did not finish the read within %d ms; it may still be "
+			 "busy with an earlier request", timeout_ms);
+	}
+	pthread_mutex_unlock(&w->lock);
+	work_put(w);
+	return rc;
+}
+
+void worker_probe_identity(int index)
+{
+	struct work *w = work_new(WORK_IDENTITY, 1);
+
+	if (w && worker_enqueue(index, w) < 0)
+		work_put(w);
+}
+
+void worker_shutdown(int timeout_ms)
+{
+	struct timespec step = {.tv_nsec = 50 * 1000000L};
+
+	pthread_mutex_lock(&worker_lock);
+	worker_stopping = true;
+	pthread_cond_broadcast(&worker_cond);
+	pthread_mutex_unlock(&worker_lock);
+	/* Let a running erase finish if it can; a job cut off here stays
+	 * "running" in the journal and is marked interrupted on the next start. */
+	for (int waited = 0; atomic_load(&worker_busy) && waited < timeout_ms; waited += 50)
+		nanosleep(&step, NULL);
+	if (atomic_load(&worker_busy))
+		return; /* threads still in I/O: the process exits under them */
+	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
+		if (workers[i].started)
+			pthread_join(workers[i].thread, NULL);
+}
+
+unsigned worker_busy_count(void)
+{
+	return atomic_load(&worker_busy);
+}
