@@ -38,7 +38,14 @@ uint64_t sim_now_ns(void);
 
 /* ---- Cortex-M core (sim_cortexm.c) ---- */
 
-enum sim_cortexm_kind { SIM_CORTEX_M3 = 3, SIM_CORTEX_M4 = 4, SIM_CORTEX_M7 = 7 };
+enum sim_cortexm_kind {
+	SIM_CORTEX_M0 = 0,
+	SIM_CORTEX_M0PLUS = 1,
+	SIM_CORTEX_M3 = 3,
+	SIM_CORTEX_M4 = 4,
+	SIM_CORTEX_M7 = 7,
+	SIM_CORTEX_M33 = 33,
+};
 
 struct sim_cortexm_desc {
 	enum sim_cortexm_kind kind;
