@@ -12,7 +12,7 @@ VERSION ?= 0.1.0
 PKGS    := libusb-1.0 hidapi-hidraw json-c libmicrohttpd
 CFLAGS  ?= -O2 -g
 CFLAGS  += -DRDPD_VERSION=\"$(VERSION)\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
-           -Wno-unused-parameter -fno-strict-aliasing -pthread -MMD -MP
+           -Wno-unused-parameter -Wno-missing-field-initializers -fno-strict-aliasing -pthread -MMD -MP
 CPPFLAGS += -Idaemon -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 
@@ -26,7 +26,7 @@ LIB_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
                        daemon/cortexm/*.c daemon/targets/*.c daemon/jobs/*.c \
                        daemon/probes/*.c daemon/cli/*.c api/*.c)
 SIM_SRC  := $(filter-out daemon/sim/sim_main.c,$(wildcard daemon/sim/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/assets.o
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c tests/sim/test_*.c)
@@ -37,6 +37,18 @@ BENCH_BIN := $(BUILD)/bench/bench_probe
 all: $(BUILD)/rdpd $(BUILD)/rdpd-sim
 
 $(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# Dashboard files and the OpenAPI document, compiled in (a fixed table).
+WEB_FILES := $(wildcard web/index.html web/app.js web/style.css)
+ASSET_SPECS := /openapi.json=api/openapi.json:application/json \
+	$(foreach f,$(WEB_FILES),/$(notdir $(f))=$(f):$(if $(filter %.html,$(f)),text/html;charset=utf-8,$(if $(filter %.js,$(f)),text/javascript;charset=utf-8,text/css;charset=utf-8)))
+$(BUILD)/gen/assets.c: api/gen_assets.sh api/openapi.json $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	sh api/gen_assets.sh $@ $(foreach s,$(ASSET_SPECS),'$(s)')
+
+$(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 

@@ -34,6 +34,7 @@ struct api_req {
 	const char *params[3];   /* {ref}, {id} captured by the router */
 	unsigned n_params;
 	char who[64];            /* token name, or "local" */
+	bool checked;            /* passed the Host/Origin/token checks */
 	enum api_role role;
 };
 

@@ -71,11 +71,6 @@ static bool route_match(const char *pattern, const char *path, struct api_req *r
 	return *p == '\0' && *s == '\0';
 }
 
-static bool route_mutating(const char *method)
-{
-	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
-}
-
 enum MHD_Result router_dispatch(struct api_req *r)
 {
 	static _Thread_local char params[512];
@@ -93,7 +88,7 @@ enum MHD_Result router_dispatch(struct api_req *r)
 			continue;
 		}
 		if (r->role < rt->role) {
-			bool anonymous = r->role == API_ROLE_NONE;
+			bool anonymous = strcmp(r->who, "anonymous") == 0;
 
 			return reply_problem_status(
 				r, anonymous ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_FORBIDDEN,
@@ -102,7 +97,6 @@ enum MHD_Result router_dispatch(struct api_req *r)
 				anonymous ? "Send Authorization: Bearer <token> (a token from /etc/rdpd/tokens)."
 					  : "Your token's role does not allow this; it needs the operate or admin role.");
 		}
-		(void)route_mutating;
 		return rt->handler(r);
 	}
 	if (allow[0]) {

@@ -38,6 +38,8 @@
 	X(ERR_CANCELLED, 1030, 409, "cancelled", "Cancelled")                                \
 	X(ERR_PROBE_BUSY, 1031, 409, "probe_busy", "Probe busy")                             \
 	X(ERR_NOT_FOUND, 1032, 404, "not_found", "Not found")                                \
+	X(ERR_STATE_UNWRITABLE, 1033, 503, "state_not_writable", "State directory not writable") \
+	X(ERR_SHUTTING_DOWN, 1034, 503, "shutting_down", "rdpd is shutting down")           \
 	X(ERR_INTERNAL, 1099, 500, "internal_error", "Internal error")
 
 enum err_code {

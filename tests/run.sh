@@ -41,6 +41,9 @@ done
 for t in tests/cli/test_*.sh; do
 	[ -f "$t" ] && run_one "$t" sh "$t" "$build"
 done
+for t in tests/api/test_*.py; do
+	[ -f "$t" ] && RDPD_BUILD="$build" run_one "$t" python3 "$t"
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -52,6 +52,7 @@ void cli_usage(void)
 	      "  unlock --probe REF  level 1 -> 0: the chip MASS-ERASES its flash, then the\n"
 	      "                      level is read back and the flash checked blank\n"
 	      "  lock   --probe REF  level 0 -> 1 (level 2 is permanent and never offered)\n"
+	      "  serve               run the daemon (HTTP API + dashboard; see `rdpd serve --help`)\n"
 	      "  help                this text\n"
 	      "\n"
 	      "REF is an index from `rdpd probes`, a probe serial number, or a URI:\n"

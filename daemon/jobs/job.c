@@ -26,6 +26,11 @@ static size_t n_jobs, cap_jobs;
 static uint64_t next_id = 1;
 static struct journal *job_journal;
 static unsigned job_outcomes[2][6];
+/* rdpd_job_duration_seconds buckets (le), per kind; the last is +Inf. */
+static const double job_buckets[] = {1, 5, 10, 30, 60, 120, 300};
+#define JOB_NBUCKETS (sizeof(job_buckets) / sizeof(job_buckets[0]))
+static unsigned job_hist[2][JOB_NBUCKETS + 1];
+static double job_hist_sum[2];
 
 static int64_t job_mono_ms(void)
 {
@@ -305,8 +310,10 @@ void job_set_state(uint64_t id, enum job_state st)
 		json_object *d = json_object_new_object();
 
 		j->state = st;
-		if (st == JOB_RUNNING)
+		if (st == JOB_RUNNING) {
 			j->started_at = time(NULL);
+			j->started_mono_ms = job_mono_ms();
+		}
 		json_object_object_add(d, "state", json_object_new_string(job_state_name(st)));
 		job_event_locked(j, "state", d);
 		job_journal_locked(j);
@@ -417,6 +424,15 @@ void job_finish(uint64_t id, int rc, const char *detail, const struct job_result
 			j->progress_pct = 100;
 		job_journal_locked(j);
 		job_outcomes[j->kind][j->state]++;
+		if (j->started_mono_ms) {
+			double secs = (job_mono_ms() - j->started_mono_ms) / 1000.0;
+			size_t b = 0;
+
+			while (b < JOB_NBUCKETS && secs > job_buckets[b])
+				b++;
+			job_hist[j->kind][b]++;
+			job_hist_sum[j->kind] += secs;
+		}
 		json_object_object_add(d, "state", json_object_new_string(job_state_name(j->state)));
 		if (rc)
 			json_object_object_add(d, "error", json_object_new_string(err_name(rc)));
@@ -567,5 +583,49 @@ void job_counts(unsigned out[2][6])
 {
 	pthread_mutex_lock(&job_lock);
 	memcpy(out, job_outcomes, sizeof(job_outcomes));
+	pthread_mutex_unlock(&job_lock);
+}
+
+uint64_t job_last_seq(uint64_t id)
+{
+	struct job *j;
+	uint64_t seq = 0;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j)
+		seq = j->next_seq;
+	pthread_mutex_unlock(&job_lock);
+	return seq;
+}
+
+void job_metrics_durations(char *out, size_t cap, size_t *used)
+{
+	static const char *const kinds[2] = {"unlock", "lock"};
+
+	pthread_mutex_lock(&job_lock);
+	*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
+				  "# HELP rdpd_job_duration_seconds Time from start to end of a job.\n"
+				  "# TYPE rdpd_job_duration_seconds histogram\n");
+	for (int k = 0; k < 2; k++) {
+		unsigned cum = 0;
+
+		for (size_t b = 0; b <= JOB_NBUCKETS; b++) {
+			char le[16];
+
+			cum += job_hist[k][b];
+			if (b < JOB_NBUCKETS)
+				snprintf(le, sizeof(le), "%g", job_buckets[b]);
+			else
+				snprintf(le, sizeof(le), "+Inf");
+			*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
+						  "rdpd_job_duration_seconds_bucket{kind=\"%s\",le=\"%s\"} %u\n",
+						  kinds[k], le, cum);
+		}
+		*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
+					  "rdpd_job_duration_seconds_sum{kind=\"%s\"} %.3f\n"
+					  "rdpd_job_duration_seconds_count{kind=\"%s\"} %u\n",
+					  kinds[k], job_hist_sum[k], kinds[k], cum);
+	}
 	pthread_mutex_unlock(&job_lock);
 }

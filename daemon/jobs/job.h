@@ -57,6 +57,7 @@ struct job {
 	int connect_mode;
 	unsigned progress_pct;
 	time_t created_at, started_at, finished_at;
+	int64_t started_mono_ms; /* CLOCK_MONOTONIC, for the duration histogram */
 	struct job_step_record steps[JOB_STEP_COUNT];
 	char *log[JOB_LOG_MAX];
 	unsigned n_log, log_dropped;
@@ -112,10 +113,14 @@ json_object *job_list_json(int probe_index, int state, unsigned limit, uint64_t 
  * (the job ended and every event was delivered). */
 size_t job_events_since(uint64_t id, uint64_t after, char *out, size_t cap, uint64_t *last_seq,
 			bool *done);
+/* Sequence number of the job's newest event (0 if none or unknown). */
+uint64_t job_last_seq(uint64_t id);
 /* Block until the job has an event after SEQ, or TIMEOUT_MS passes. */
 void job_wait_event(uint64_t id, uint64_t seq, int timeout_ms);
 /* Counters for /metrics. */
 void job_counts(unsigned out[2][6]);
+/* Append the rdpd_job_duration_seconds histogram to OUT. */
+void job_metrics_durations(char *out, size_t cap, size_t *used);
 
 const char *job_state_name(enum job_state st);
 const char *job_kind_name(enum job_kind k);

@@ -13,8 +13,11 @@
  *
  * Replay reads records from offset 0 and stops at the first one that is
  * incomplete (torn: the header or the declared payload runs past the end of
- * the file) or corrupt (wrong magic, length over the cap, CRC mismatch). The
- * file is cut there; a corrupt cut is first copied to DIR/journal.corrupt.N.
+ * the file, and no later record magic follows) or corrupt (wrong magic,
+ * length over the cap, CRC mismatch, or a length that runs past the end with
+ * records behind it: a flipped length bit). The file is cut there; a corrupt
+ * cut is first copied to DIR/journal.corrupt.N (N = 1, 2, ...), a torn one is
+ * just an append that never returned and is dropped.
  *
  * Why appends use pwritev at the known end of the intact records instead of
  * O_APPEND: if a failed append cannot even be truncated away (the storage is
@@ -401,11 +404,13 @@ static int journal_replay(struct journal *j, int (*fn)(void *, const uint8_t *, 
 		if (len > left - JOURNAL_HDR_BYTES) {
 			/* Either the last append was cut short, or a flipped length
 			 * bit hides the records after it: those have magic. */
+			bool later_records;
+
 			s->why = "unfinished record payload";
-			rc = journal_tail_has_magic(j, s->good + 1, s->file_size, &s->torn);
+			rc = journal_tail_has_magic(j, s->good + 1, s->file_size, &later_records);
 			if (rc < 0)
 				goto out;
-			s->torn = !s->torn;
+			s->torn = !later_records;
 			break;
 		}
 		if (len > cap) {
@@ -698,6 +703,11 @@ int journal_compact(struct journal *j, int (*iter)(void *ctx, size_t i, const ui
 	}
 	if (fsync(fd) < 0)
 		goto io_error;
+	if (j->tail_save) { /* corrupt records found at open, never cut yet */
+		if (journal_save_tail(j) < 0)
+			log_err("%s; compacting anyway", err_detail());
+		j->tail_save = false;
+	}
 	if (renameat(j->dir_fd, JOURNAL_NEW_FILE, j->dir_fd, JOURNAL_FILE) < 0)
 		goto io_error;
 	/* From here DIR/journal is the new file, whatever happens next. */

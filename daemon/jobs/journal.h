@@ -38,8 +38,8 @@ struct journal_replay_report {
  * and REPORT (may be NULL) says how many records were replayed and how many
  * bytes were dropped. When the dropped bytes are not simply an unfinished
  * last record (a bad checksum or magic), they are first copied to
- * DIR/journal.corrupt.N so nothing is destroyed unseen. One warning is logged
- * per cut; the caller need not log it again.
+ * DIR/journal.corrupt.N so nothing is destroyed unseen. Each cut is logged as
+ * a warning here (offset and reason); the caller need not log it again.
  *
  * A directory that cannot be written (read-only file system, permissions,
  * disk full) is not fatal: the stored records are still replayed, the journal

@@ -49,6 +49,29 @@ static pthread_mutex_t worker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t worker_cond = PTHREAD_COND_INITIALIZER;
 static struct worker workers[REGISTRY_MAX_PROBES];
 static bool worker_stopping;
+/* rdpd_usb_errors_total: probe-level failures by kind. */
+static const int worker_error_codes[] = {ERR_PROBE_DISCONNECTED, ERR_PROBE_TIMEOUT, ERR_PROBE_PROTOCOL,
+					 ERR_PROBE_OPEN_FAILED, ERR_PROBE_PERMISSION};
+#define WORKER_NERR (sizeof(worker_error_codes) / sizeof(worker_error_codes[0]))
+static atomic_uint worker_errors[WORKER_NERR];
+
+static void worker_count_error(int rc)
+{
+	for (size_t i = 0; i < WORKER_NERR; i++)
+		if (rc == -worker_error_codes[i])
+			atomic_fetch_add(&worker_errors[i], 1);
+}
+
+void worker_metrics_errors(char *out, size_t cap, size_t *used)
+{
+	*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
+				  "# HELP rdpd_usb_errors_total Probe-level failures, by kind.\n"
+				  "# TYPE rdpd_usb_errors_total counter\n");
+	for (size_t i = 0; i < WORKER_NERR; i++)
+		*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
+					  "rdpd_usb_errors_total{kind=\"%s\"} %u\n",
+					  err_name(worker_error_codes[i]), atomic_load(&worker_errors[i]));
+}
 static atomic_uint worker_busy;
 
 static void work_put(struct work *w)
@@ -160,12 +183,13 @@ static void worker_run_job(int index, struct work *w)
 			worker_remember_target(index, &t, res.rdp_after, 0, NULL);
 		}
 	}
+	worker_count_error(rc);
 	job_finish(w->job_id, rc, err_detail(), rc == 0 || res.rdp_before != RDP_UNKNOWN ? &res : NULL);
 	/* The audit line: who, which probe and chip, what, the outcome. */
-	log_notice("audit: job %llu %s probe %d (%s) chip %s: %s%s%s", (unsigned long long)w->job_id,
+	log_notice("audit: job %llu %s probe %d (%s) chip %s: %s%s", (unsigned long long)w->job_id,
 		   kind == JOB_KIND_LOCK ? "lock" : "unlock", index, serial,
 		   t.part ? t.part->name : "unknown", rc == 0 ? "succeeded" : "failed: ",
-		   rc == 0 ? "" : err_name(rc), rc == 0 ? "" : "");
+		   rc == 0 ? "" : err_name(rc));
 	probe_link_close(pl);
 	registry_release(index);
 	atomic_fetch_sub(&worker_busy, 1);
@@ -191,6 +215,7 @@ static void worker_run_read(int index, struct work *w)
 		worker_remember_target(index, &t, p.level, p.rdp_raw, json);
 	}
 	probe_link_close(pl);
+	worker_count_error(rc);
 	work_complete(w, rc, rc == 0 && json ? strdup(json) : NULL);
 	free(json);
 }

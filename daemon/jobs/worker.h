@@ -22,6 +22,8 @@ void worker_probe_identity(int index);
 /* Stop taking work; wait up to TIMEOUT_MS for running jobs to finish. Jobs
  * still running are left for the journal replay to mark interrupted. */
 void worker_shutdown(int timeout_ms);
+/* Append rdpd_usb_errors_total to OUT. */
+void worker_metrics_errors(char *out, size_t cap, size_t *used);
 /* Jobs running now. */
 unsigned worker_busy_count(void);
 

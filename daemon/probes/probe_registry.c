@@ -282,6 +282,14 @@ int registry_claim(int index, uint64_t job_id)
 	return rc;
 }
 
+void registry_claim_set(int index, uint64_t job_id)
+{
+	pthread_mutex_lock(&reg_lock);
+	if (index >= 0 && index < REGISTRY_MAX_PROBES)
+		reg[index].job_id = job_id;
+	pthread_mutex_unlock(&reg_lock);
+}
+
 void registry_release(int index)
 {
 	pthread_mutex_lock(&reg_lock);
@@ -451,7 +459,8 @@ static json_object *reg_entry_json_locked(int i)
 	json_object_object_add(o, "packet_count", e->has_identity ? json_object_new_int((int)e->packet_count) : NULL);
 	json_object_object_add(o, "state", json_object_new_string(states[st]));
 	snprintf(job, sizeof(job), "/jobs/%llu", (unsigned long long)e->job_id);
-	json_object_object_add(o, "job", e->job_id ? json_object_new_string(job) : NULL);
+	/* UINT64_MAX: claimed, the job record being written. */
+	json_object_object_add(o, "job", e->job_id && e->job_id != UINT64_MAX ? json_object_new_string(job) : NULL);
 	if (st == PROBE_LEASED) {
 		json_object *l = json_object_new_object();
 

@@ -44,6 +44,8 @@ int registry_uri(int index, char *uri, size_t cap, char *serial, size_t serial_c
 /* Reserve the probe for JOB_ID: fails with -ERR_PROBE_BUSY (naming the running
  * job) or when leased or gone. */
 int registry_claim(int index, uint64_t job_id);
+/* Replace the placeholder of a claim with the job's id once it exists. */
+void registry_claim_set(int index, uint64_t job_id);
 void registry_release(int index);
 uint64_t registry_current_job(int index);
 bool registry_available(int index, int *rc_out); /* not gone, not leased */

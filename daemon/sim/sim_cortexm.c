@@ -1,5 +1,5 @@
 /*
- * sim_cortexm.c - Cortex-M3/M4/M7 debug and system registers, as seen from
+ * sim_cortexm.c - Cortex-M0/M0+/M3/M4/M7/M33 debug and system registers, as seen from
  * the AHB-AP. The core never executes code: "running" only means "not halted
  * and not in reset".
  *
@@ -74,8 +74,12 @@ struct cm_component {
 /* Components of the processor as the STM32 ROM table lists them (order as
  * OpenOCD's `dap info` shows for F4: SCS, DWT, FPB, ITM, TPIU, ETM). The part
  * numbers are Arm's (?): SCS 0x00C (M4/M7) / 0x000 (M3), DWT 0x002,
- * FPB 0x003 (0x00E FPBv2 on M7), ITM 0x001, TPIU 0x9A1, ETM 0x925. */
-static void cm_components(const struct sim_cortexm *cm, struct cm_component out[6])
+ * FPB 0x003 (0x00E FPBv2 on M7), ITM 0x001, TPIU 0x9A1, ETM 0x925.
+ * ARMv6-M (M0, M0+; DDI 0419): only SCS 0x008, DWT 0x00A and BPU 0x00B (?).
+ * Cortex-M33 (ARMv8-M): every component carries the core's part 0xD21 and
+ * tells its type by DEVARCH (?), TPIU 0x9A1 and ETM 0xD21 as well (?).
+ * Returns the number of components. */
+static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component out[6])
 {
 	bool m7 = cm->d.kind == SIM_CORTEX_M7;
 	struct cm_component t[6] = {
@@ -86,7 +90,34 @@ static void cm_components(const struct sim_cortexm *cm, struct cm_component out[
 		{ 0xE0040000u, 0x9A1, 0x9 },
 		{ 0xE0041000u, m7 ? 0x975 : 0x925, 0x9 },
 	};
+	static const struct cm_component v6m[3] = {
+		{ 0xE000E000u, 0x008, 0xE },
+		{ 0xE0001000u, 0x00A, 0xE },
+		{ 0xE0002000u, 0x00B, 0xE },
+	};
+
+	if (cm->d.kind == SIM_CORTEX_M0 || cm->d.kind == SIM_CORTEX_M0PLUS) {
+		memcpy(out, v6m, sizeof(v6m));
+		return 3;
+	}
+	if (cm->d.kind == SIM_CORTEX_M33) {
+		for (unsigned i = 0; i < 6; i++)
+			t[i].part = i == 4 ? 0x9A1 : 0xD21;
+	}
 	memcpy(out, t, sizeof(t));
+	return 6;
+}
+
+/* ARMv6-M implements only DWT, BPU, SCS and the ROM table in the PPB
+ * (ARMv6-M ARM DDI 0419, PPB memory map); anything else there is a bus
+ * error (?: "unpredictable" in the manual; STM32G0 answers FAULT). */
+static bool cm_v6m_hole(const struct sim_cortexm *cm, uint32_t addr)
+{
+	if (cm->d.kind != SIM_CORTEX_M0 && cm->d.kind != SIM_CORTEX_M0PLUS)
+		return false;
+	return !((addr >= 0xE0001000u && addr < 0xE0003000u) ||
+		 (addr >= 0xE000E000u && addr < 0xE000F000u) ||
+		 (addr >= CM_ROM_BASE && addr < CM_ROM_BASE + 0x1000));
 }
 
 /* CIDR/PIDR words at 0xFD0..0xFFC of a 4 KB component (ADIv5.2 D1.2). */
@@ -114,10 +145,10 @@ static bool cm_id_regs(uint32_t off, uint16_t part, uint16_t designer, uint8_t c
 static uint32_t cm_rom_read(const struct sim_cortexm *cm, uint32_t off)
 {
 	struct cm_component comp[6];
+	unsigned n = cm_components(cm, comp);
 	uint32_t v;
 
-	cm_components(cm, comp);
-	if (off < 6 * 4)
+	if (off < n * 4)
 		return (comp[off / 4].base - CM_ROM_BASE) | 3u;
 	if (off == 0xFCC)
 		return 1; /* MEMTYPE.SYSMEM: system memory is on this bus */
@@ -145,6 +176,10 @@ void sim_cortexm_power_on(struct sim_cortexm *cm)
 	/* FP_CTRL: NUM_CODE and NUM_LIT; M7 has FPBv2 with 8 code comparators (?) */
 	cm->fp_ctrl = d.kind == SIM_CORTEX_M7 ? 0x10000080u : 0x00000260u;
 	cm->dwt_ctrl = 0x40000000u; /* NUMCOMP = 4 */
+	if (d.kind == SIM_CORTEX_M0 || d.kind == SIM_CORTEX_M0PLUS) {
+		cm->fp_ctrl = 0x00000040u;  /* BP_CTRL: 4 comparators (DDI 0419 C1.11) (?) */
+		cm->dwt_ctrl = 0x20000000u; /* NUMCOMP = 2 */
+	}
 	cm->in_reset = true;
 }
 
@@ -281,14 +316,18 @@ int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val)
 {
 	struct cm_component comp[6];
 
+	unsigned n;
+
 	addr &= ~3u;
 	*val = 0;
+	if (cm_v6m_hole(cm, addr))
+		return -EFAULT;
 	if (addr >= CM_ROM_BASE && addr < CM_ROM_BASE + 0x1000) {
 		*val = cm_rom_read(cm, addr - CM_ROM_BASE);
 		return 0;
 	}
-	cm_components(cm, comp);
-	for (unsigned i = 0; i < 6; i++)
+	n = cm_components(cm, comp);
+	for (unsigned i = 0; i < n; i++)
 		if ((addr & ~0xFFFu) == comp[i].base &&
 		    cm_id_regs(addr & 0xFFF, comp[i].part, 0x23B, comp[i].cid_class, val))
 			return 0;
@@ -327,6 +366,8 @@ int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val)
 int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val)
 {
 	addr &= ~3u;
+	if (cm_v6m_hole(cm, addr))
+		return -EFAULT;
 	if (addr >= CM_FP_COMP0 && addr < CM_FP_COMP0 + 8 * 4) {
 		cm->fp_comp[(addr - CM_FP_COMP0) / 4] = val;
 		return 0;
@@ -351,7 +392,11 @@ int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val)
 	case CM_DHCSR: cm_dhcsr_write(cm, val); break;
 	case CM_DCRSR: cm_dcrsr_write(cm, val); break;
 	case CM_DCRDR: cm->dcrdr = val; break;
-	case CM_DEMCR: cm->demcr = val & DEMCR_WRITABLE; break;
+	case CM_DEMCR:
+		/* ARMv6-M has DWTENA, VC_HARDERR and VC_CORERESET only (C1.6.5) */
+		cm->demcr = val & (cm->d.kind == SIM_CORTEX_M0 || cm->d.kind == SIM_CORTEX_M0PLUS
+				   ? 0x01000401u : DEMCR_WRITABLE);
+		break;
 	case CM_FP_CTRL:
 		if (val & 2u) /* KEY must be written as 1 (C1.11.3) */
 			cm->fp_ctrl = (cm->fp_ctrl & ~1u) | (val & 1u);

@@ -11,9 +11,11 @@
 #include <string.h>
 
 extern const struct sim_chip_ops sim_stm32f4_ops;
+extern const struct sim_chip_ops sim_stm32h7_ops;
 
 static const struct sim_chip_ops *const sim_families[] = {
 	&sim_stm32f4_ops,
+	&sim_stm32h7_ops,
 };
 
 #define PROFILE_NFAMILIES (sizeof(sim_families) / sizeof(sim_families[0]))

@@ -35,6 +35,9 @@ struct target_part {
 	uint32_t flags;           /* the driver's own meaning */
 	unsigned erase_typ_ms;    /* typical regression erase, for progress */
 	unsigned erase_max_ms;    /* budget before the erase counts as failed */
+	/* 0: any REV_ID. Otherwise the row matches only this REV_ID: GigaDevice
+	 * clones reuse ST's DEV_ID 0x410 and differ by REV_ID (facts §11). */
+	uint16_t rev_id;
 };
 
 #define TARGET_MAX_OPTIONS 6
@@ -123,8 +126,13 @@ enum rdp_level rdp_level_from_byte(uint8_t rdp);
 /* Driver table (targets.c). */
 size_t target_driver_count(void);
 const struct target_driver *target_driver_at(size_t i);
-/* The part with this DBGMCU address and DEV_ID, or NULL. */
+/* The part with this DBGMCU address and DEV_ID, or NULL (rows bound to one
+ * REV_ID are skipped). */
 const struct target_part *target_find_part(uint32_t dbgmcu_addr, uint16_t dev_id,
 					   const struct target_driver **drv);
+/* The same from the whole DBGMCU_IDCODE: a row bound to its REV_ID first,
+ * then a row for any revision. */
+const struct target_part *target_find_part_rev(uint32_t dbgmcu_addr, uint32_t idcode,
+					       const struct target_driver **drv);
 
 #endif

@@ -9,10 +9,16 @@
 #include "err.h"
 #include "log.h"
 
+extern const struct target_driver stm32f1_driver;
 extern const struct target_driver stm32f4_driver;
+extern const struct target_driver stm32h7_driver;
+extern const struct target_driver stm32l4_driver;
 
 static const struct target_driver *const target_drivers[] = {
+	&stm32f1_driver,
 	&stm32f4_driver,
+	&stm32h7_driver,
+	&stm32l4_driver,
 };
 
 #define TARGET_DRIVER_COUNT (sizeof(target_drivers) / sizeof(target_drivers[0]))
@@ -34,12 +40,30 @@ const struct target_part *target_find_part(uint32_t dbgmcu_addr, uint16_t dev_id
 		for (size_t k = 0; k < target_drivers[i]->n_parts; k++) {
 			const struct target_part *p = &target_drivers[i]->parts[k];
 
-			if (p->dev_id == dev_id && p->dbgmcu_addr == dbgmcu_addr) {
+			if (p->dev_id == dev_id && p->dbgmcu_addr == dbgmcu_addr && !p->rev_id) {
 				*drv = target_drivers[i];
 				return p;
 			}
 		}
 	return NULL;
+}
+
+const struct target_part *target_find_part_rev(uint32_t dbgmcu_addr, uint32_t idcode,
+					       const struct target_driver **drv)
+{
+	uint16_t dev_id = idcode & 0xFFF, rev_id = (uint16_t)(idcode >> 16);
+
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
+		for (size_t k = 0; k < target_drivers[i]->n_parts; k++) {
+			const struct target_part *p = &target_drivers[i]->parts[k];
+
+			if (p->dev_id == dev_id && p->dbgmcu_addr == dbgmcu_addr && p->rev_id &&
+			    p->rev_id == rev_id) {
+				*drv = target_drivers[i];
+				return p;
+			}
+		}
+	return target_find_part(dbgmcu_addr, dev_id, drv);
 }
 
 double rdp_level_number(enum rdp_level level)
@@ -111,7 +135,7 @@ static int target_match_idcode(struct target *t, uint32_t addr, uint32_t id)
 	if ((id & 0xFFF) == 0x411 && t->core == CORTEXM_M4)
 		id = (id & ~0xFFFu) | 0x413;
 	t->idcode = id;
-	t->part = target_find_part(addr, id & 0xFFF, &t->drv);
+	t->part = target_find_part_rev(addr, id, &t->drv);
 	if (t->part)
 		return target_read_flash_size(t);
 	return err_setf(ERR_TARGET_UNKNOWN_CHIP,

@@ -8,6 +8,7 @@
 #include "transport/transport.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,17 @@
 #include "transport/sim_access.h"
 
 #define SIM_QUEUE_DEPTH 8
+#define SIM_MAX_MODELS 64
+
+/* A simulated chip outlives the connections to it, as a real board on the
+ * bench does: models are kept per URI for the life of the process, so the
+ * daemon (which opens a probe per job) sees what the last job left. */
+static struct {
+	char uri[TRANSPORT_URI_MAX];
+	struct sim_probe *probe;
+	bool open;
+} sim_models[SIM_MAX_MODELS];
+static pthread_mutex_t sim_models_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct sim_transport {
 	struct transport base;
@@ -55,6 +67,45 @@ static int sim_parse_option(struct sim_options *o, char *key, char *val)
 	return 0;
 }
 
+/* The model for URI ADDR: the existing one, or a new one. One connection at
+ * a time, as a USB probe can be claimed by one program only. */
+static int sim_model_get(const char *addr, const char *profile, const struct sim_options *opt,
+			 struct sim_probe **out)
+{
+	int rc = 0, free_slot = -1;
+
+	pthread_mutex_lock(&sim_models_lock);
+	for (int i = 0; i < SIM_MAX_MODELS; i++) {
+		if (sim_models[i].probe && strcmp(sim_models[i].uri, addr) == 0) {
+			if (sim_models[i].open)
+				rc = err_setf(ERR_PROBE_OPEN_FAILED, "simulated probe %s is in use", addr);
+			sim_models[i].open = rc == 0;
+			*out = sim_models[i].probe;
+			goto out;
+		}
+		if (!sim_models[i].probe && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0) {
+		rc = err_setf(ERR_NO_MEMORY, "more than %d simulated probes", SIM_MAX_MODELS);
+		goto out;
+	}
+	rc = sim_probe_create(profile, opt, out);
+	if (rc == -ENOENT)
+		rc = err_setf(ERR_PROBE_NOT_FOUND,
+			      "no simulator profile '%s' (rdpd-sim --list-profiles lists them)", profile);
+	else if (rc < 0)
+		rc = err_setf(ERR_NO_MEMORY, "cannot create simulator '%s'", profile);
+	if (rc == 0) {
+		snprintf(sim_models[free_slot].uri, sizeof(sim_models[free_slot].uri), "%s", addr);
+		sim_models[free_slot].probe = *out;
+		sim_models[free_slot].open = true;
+	}
+out:
+	pthread_mutex_unlock(&sim_models_lock);
+	return rc;
+}
+
 static int sim_open(const char *addr, struct transport **out)
 {
 	struct sim_options opt = {0};
@@ -82,14 +133,10 @@ static int sim_open(const char *addr, struct transport **out)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return err_setf(ERR_NO_MEMORY, "out of memory opening sim:%s", spec);
-	rc = sim_probe_create(spec, &opt, &st->probe);
+	rc = sim_model_get(addr, spec, &opt, &st->probe);
 	if (rc < 0) {
 		free(st);
-		if (rc == -ENOENT)
-			return err_setf(ERR_PROBE_NOT_FOUND,
-					"no simulator profile '%s' (rdpd-sim --list-profiles lists them)",
-					spec);
-		return err_setf(ERR_NO_MEMORY, "cannot create simulator '%s'", spec);
+		return rc;
 	}
 	st->base.ops = &transport_sim;
 	st->base.packet_size = sim_probe_packet_size(st->probe);
@@ -145,7 +192,11 @@ static void sim_close(struct transport *t)
 {
 	struct sim_transport *st = (struct sim_transport *)t;
 
-	sim_probe_destroy(st->probe);
+	pthread_mutex_lock(&sim_models_lock);
+	for (int i = 0; i < SIM_MAX_MODELS; i++)
+		if (sim_models[i].probe == st->probe)
+			sim_models[i].open = false;
+	pthread_mutex_unlock(&sim_models_lock);
 	free(st);
 }
 

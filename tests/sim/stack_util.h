@@ -11,14 +11,31 @@
 #include "sim/sim.h"
 #include "transport/sim_access.h"
 
+/* Open URI on a fresh simulated board: simulated chips live per URI for the
+ * whole process (as boards on a bench do), so each call gets its own serial. */
 static struct probe_link *stack_open(const char *uri)
 {
+	static unsigned n;
 	struct probe_link *pl = NULL;
-	int rc = probe_link_open(uri, &pl);
+	char fresh[256];
+	int rc;
 
+	snprintf(fresh, sizeof(fresh), "%s%sserial=STACK%u", uri, strchr(uri, '?') ? "&" : "?", ++n);
+	rc = probe_link_open(fresh, &pl);
 	if (rc < 0)
-		fprintf(stderr, "  cannot open %s: %s\n", uri, err_detail());
+		fprintf(stderr, "  cannot open %s: %s\n", fresh, err_detail());
 	return rc < 0 ? NULL : pl;
+}
+
+/* Open URI again as it is (the same simulated board as before). */
+static struct probe_link *stack_reopen(struct probe_link *pl)
+{
+	char uri[TRANSPORT_URI_MAX];
+	struct probe_link *again = NULL;
+
+	snprintf(uri, sizeof(uri), "%s", pl->t->info.uri);
+	probe_link_close(pl);
+	return probe_link_open(uri, &again) < 0 ? NULL : again;
 }
 
 static struct sim_probe *stack_model(struct probe_link *pl)

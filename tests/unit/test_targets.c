@@ -28,6 +28,10 @@ static const struct {
 	{0xE0042000, 0x449, "stm32f4", "STM32F74x/75x",         1024, 0x1FF0F442},
 	{0xE0042000, 0x451, "stm32f4", "STM32F76x/77x",         2048, 0x1FF0F442},
 	{0xE0042000, 0x452, "stm32f4", "STM32F72x/73x",          512, 0x1FF07A22},
+	{0x5C001000, 0x450, "stm32h7", "STM32H742/743/750/753/745/747/755/757", 2048, 0x1FF1E880},
+	{0x5C001000, 0x483, "stm32h7", "STM32H72x/73x",          1024, 0x1FF1E880},
+	{0x5C001000, 0x480, "stm32h7", "STM32H7A3/B0/B3",        2048, 0x08FFF80C},
+	{0x5C001000, 0x485, "stm32h7", "STM32H7R/S",               64, 0x08FFF80C},
 };
 
 TEST(every_device_id)

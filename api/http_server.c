@@ -1,0 +1,312 @@
+/*
+ * http_server.c - libmicrohttpd glue: limits, request bodies, security
+ * checks, then the router.
+ *
+ * Threading: one thread per connection (MHD_USE_THREAD_PER_CONNECTION), so a
+ * Server-Sent Events stream or a `?wait=` request may block its own thread
+ * without holding up the others; the connection limit bounds the threads.
+ * Handlers never touch USB: they read the registry and the job store, and
+ * hand work to the probes' workers.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "err.h"
+#include "log.h"
+
+#define API_CONNECTION_LIMIT 256
+#define API_PER_IP_LIMIT 64
+#define API_TIMEOUT_S 30
+#define API_MEMORY_LIMIT (32 * 1024)
+
+static struct MHD_Daemon *api_daemon;
+static struct api_config api_cfg;
+static atomic_uint api_status_counts[6]; /* 1xx..5xx, index by status/100 */
+static atomic_uint api_status_detail[600];
+
+const struct api_config *api_config(void)
+{
+	return &api_cfg;
+}
+
+void api_count_status(unsigned status)
+{
+	if (status < 600) {
+		atomic_fetch_add(&api_status_detail[status], 1);
+		atomic_fetch_add(&api_status_counts[status / 100], 1);
+	}
+}
+
+void api_metrics_http(char *out, size_t cap, size_t *used)
+{
+	for (unsigned s = 100; s < 600; s++) {
+		unsigned n = atomic_load(&api_status_detail[s]);
+
+		if (n && *used < cap)
+			*used += (size_t)snprintf(out + *used, cap - *used,
+						  "rdpd_http_requests_total{code=\"%u\"} %u\n", s, n);
+	}
+}
+
+static bool api_is_ip_literal(const char *host, size_t len)
+{
+	char buf[64];
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (len >= sizeof(buf))
+		return false;
+	if (host[0] == '[' && len > 2 && host[len - 1] == ']') {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		return inet_pton(AF_INET6, buf, &a6) == 1;
+	}
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET, buf, &a4) == 1;
+}
+
+/* Host names this daemon answers to. DNS rebinding needs a name: IP
+ * literals cannot be rebound, so they always pass. */
+static bool api_host_allowed(const char *host_hdr)
+{
+	char name[256], self[256];
+	const char *colon;
+	size_t len;
+
+	if (!host_hdr)
+		return true; /* HTTP/1.0 clients */
+	colon = host_hdr[0] == '[' ? strchr(host_hdr, ']') : strrchr(host_hdr, ':');
+	if (host_hdr[0] == '[' && colon)
+		colon = colon[1] == ':' ? colon + 1 : NULL;
+	len = colon ? (size_t)(colon - host_hdr) : strlen(host_hdr);
+	if (len == 0 || len >= sizeof(name))
+		return false;
+	if (api_is_ip_literal(host_hdr, len))
+		return true;
+	memcpy(name, host_hdr, len);
+	name[len] = '\0';
+	for (char *c = name; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if (strcmp(name, "localhost") == 0)
+		return true;
+	if (gethostname(self, sizeof(self)) == 0) {
+		size_t sl = strlen(self);
+
+		if (strcasecmp(name, self) == 0 ||
+		    (strncasecmp(name, self, sl) == 0 && strcasecmp(name + sl, ".local") == 0))
+			return true;
+	}
+	if (api_cfg.allowed_hosts) {
+		const char *p = api_cfg.allowed_hosts;
+
+		while (*p) {
+			const char *e = strchr(p, ',');
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+
+			if (n == len && strncasecmp(p, name, n) == 0)
+				return true;
+			p += n + (e ? 1 : 0);
+		}
+	}
+	return false;
+}
+
+/* A browser always sends Origin on a cross-site POST: it must be this host. */
+static bool api_origin_allowed(const char *origin, const char *host)
+{
+	const char *h;
+
+	if (!origin)
+		return true;
+	h = strstr(origin, "://");
+	if (!h || !host)
+		return false;
+	return strcasecmp(h + 3, host) == 0;
+}
+
+static enum MHD_Result api_check_request(struct api_req *r)
+{
+	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+	const char *ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	bool mutating = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+	int auth;
+
+	if (!api_host_allowed(host))
+		return reply_problem_status(r, 421, "host_not_allowed",
+					    "Host not allowed",
+					    "This Host name is not one rdpd answers to (DNS rebinding guard). "
+					    "Add it with --allow-host NAME or use the machine's address.");
+	auth = auth_check(authz, &r->role, r->who, sizeof(r->who));
+	if (auth < 0)
+		return reply_problem_status(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", "Invalid token",
+					    "The bearer token is not in the tokens file; check it, or ask "
+					    "the lab admin for one (rdpd --tokens PATH).");
+	if (mutating && origin &&
+	    (!api_origin_allowed(origin, host) ||
+	     (!authz && !(ctype && strncasecmp(ctype, "application/json", 16) == 0))))
+		return reply_problem_status(r, MHD_HTTP_FORBIDDEN, "cross_site_request",
+					    "Cross-site request refused",
+					    "A page from another site cannot change probes. Send requests from "
+					    "rdpd's own dashboard, or without an Origin header (curl, CI), with "
+					    "Content-Type: application/json.");
+	r->checked = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
+{
+	struct api_req *r = *con_cls;
+	enum MHD_Result ret;
+
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->conn = conn;
+		r->method = method;
+		r->path = url;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->body_len + *upload_size > API_MAX_BODY) {
+			r->body_too_large = true;
+		} else if (!r->body_too_large) {
+			char *nb = realloc(r->body, r->body_len + *upload_size + 1);
+
+			if (!nb)
+				return MHD_NO;
+			r->body = nb;
+			memcpy(r->body + r->body_len, upload_data, *upload_size);
+			r->body_len += *upload_size;
+			r->body[r->body_len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->body_too_large)
+		return reply_problem_status(r, 413, "body_too_large",
+					    "Request body too large",
+					    "Request bodies are limited to 64 KiB; rdpd's requests are small JSON objects.");
+	err_clear();
+	r->checked = false;
+	ret = api_check_request(r);
+	if (!r->checked) /* a refusal was queued */
+		return ret;
+	return router_dispatch(r);
+}
+
+static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			  enum MHD_RequestTerminationCode toe)
+{
+	struct api_req *r = *con_cls;
+
+	if (r) {
+		free(r->body);
+		free(r);
+		*con_cls = NULL;
+	}
+}
+
+/* Percent-decoding of the path, done here so that what cannot name a
+ * resource never reaches the router: an encoded NUL, slash or backslash
+ * (%00, %2f, %5c) turns the whole path into one that matches nothing. */
+static size_t api_unescape(void *cls, struct MHD_Connection *c, char *uri)
+{
+	char *r = uri, *w = uri;
+
+	while (*r) {
+		if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2])) {
+			char hex[3] = {r[1], r[2], 0};
+			char ch = (char)strtol(hex, NULL, 16);
+
+			if (ch == '\0' || ch == '/' || ch == '\\') {
+				strcpy(uri, "/\x7f");
+				return strlen(uri);
+			}
+			*w++ = ch;
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - uri);
+}
+
+static void api_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_info("http: %s", line);
+}
+
+int api_start(const struct api_config *cfg)
+{
+	struct sockaddr_storage ss = {0};
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_ERROR_LOG;
+
+	api_cfg = *cfg;
+	if (strchr(cfg->listen_host, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(cfg->port);
+		if (inet_pton(AF_INET6, cfg->listen_host, &a->sin6_addr) != 1)
+			return err_setf(ERR_INVALID_ARGUMENT, "--listen: '%s' is not an IPv6 address", cfg->listen_host);
+		flags |= MHD_USE_IPv6;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(cfg->port);
+		if (inet_pton(AF_INET, cfg->listen_host, &a->sin_addr) != 1)
+			return err_setf(ERR_INVALID_ARGUMENT, "--listen: '%s' is not an IPv4 address", cfg->listen_host);
+	}
+	api_daemon = MHD_start_daemon(
+		flags, cfg->port, NULL, NULL, api_handle, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTION_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_PER_IP_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_MEMORY_LIMIT,
+		MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
+		MHD_OPTION_END);
+	if (!api_daemon)
+		return err_setf(ERR_IO, "cannot listen on %s:%u: the port is in use or the address "
+				"is not on this machine (try --listen 127.0.0.1:8081)",
+				cfg->listen_host, cfg->port);
+	if (cfg->port == 0) {
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(api_daemon, MHD_DAEMON_INFO_BIND_PORT);
+
+		if (di)
+			api_cfg.port = di->port;
+	}
+	return 0;
+}
+
+void api_stop(void)
+{
+	if (api_daemon)
+		MHD_stop_daemon(api_daemon);
+	api_daemon = NULL;
+}

@@ -1,0 +1,188 @@
+/*
+ * routes_jobs.c - /jobs: list, one job, its live events, cancel.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "err.h"
+#include "jobs/job.h"
+#include "probes/probe_registry.h"
+
+#define SSE_HEARTBEAT_MS 15000
+#define SSE_CHUNK 16384
+
+extern atomic_bool api_stopping;
+
+/* Decimal job id, no sign, no overflow; 0 when it is not one. */
+static uint64_t parse_id(const char *s)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	if (!s || !*s || strlen(s) > 19 || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return errno || *end ? 0 : (uint64_t)v;
+}
+
+static enum MHD_Result no_such_job(struct api_req *r)
+{
+	err_setf(ERR_NOT_FOUND, "no job '%.40s': GET /jobs lists them (history keeps the last %d)",
+		 r->params[0], JOB_HISTORY_MAX);
+	return reply_problem(r, -ERR_NOT_FOUND, NULL);
+}
+
+enum MHD_Result route_jobs_list(struct api_req *r)
+{
+	const char *q_probe = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "probe");
+	const char *q_state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "state");
+	const char *q_limit = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *q_before = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "before");
+	json_object *o = json_object_new_object();
+	int probe = -1, state = -1;
+	unsigned limit = 20;
+	uint64_t before = 0, next = 0;
+
+	if (q_probe && registry_resolve(q_probe, &probe) < 0) {
+		json_object_put(o);
+		return reply_problem(r, -ERR_PROBE_NOT_FOUND, NULL);
+	}
+	if (q_state) {
+		for (int s = JOB_QUEUED; s <= JOB_INTERRUPTED && state < 0; s++)
+			if (strcmp(q_state, job_state_name(s)) == 0)
+				state = s;
+		if (state < 0) {
+			json_object_put(o);
+			err_setf(ERR_INVALID_ARGUMENT, "state must be queued, running, succeeded, failed, "
+				 "cancelled or interrupted");
+			return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
+		}
+	}
+	if (q_limit) {
+		uint64_t l = parse_id(q_limit);
+
+		if (l < 1 || l > 100) {
+			json_object_put(o);
+			err_setf(ERR_INVALID_ARGUMENT, "limit must be 1 to 100");
+			return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
+		}
+		limit = (unsigned)l;
+	}
+	if (q_before && !(before = parse_id(q_before))) {
+		json_object_put(o);
+		err_setf(ERR_INVALID_ARGUMENT, "before must be a job id");
+		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
+	}
+	json_object_object_add(o, "jobs", job_list_json(probe, state, limit, before, &next));
+	if (next) {
+		char link[160];
+
+		snprintf(link, sizeof(link), "/jobs?before=%llu&limit=%u%s%s%s%s", (unsigned long long)next,
+			 limit, q_probe ? "&probe=" : "", q_probe ? q_probe : "", q_state ? "&state=" : "",
+			 q_state ? q_state : "");
+		json_object_object_add(o, "next", json_object_new_string(link));
+	} else {
+		json_object_object_add(o, "next", NULL);
+	}
+	return reply_json(r, MHD_HTTP_OK, o, NULL);
+}
+
+enum MHD_Result route_job_get(struct api_req *r)
+{
+	uint64_t id = parse_id(r->params[0]);
+	json_object *o = id ? job_json(id) : NULL;
+
+	return o ? reply_json(r, MHD_HTTP_OK, o, NULL) : no_such_job(r);
+}
+
+enum MHD_Result route_job_cancel(struct api_req *r)
+{
+	uint64_t id = parse_id(r->params[0]);
+	int rc;
+
+	if (!id || !job_exists(id))
+		return no_such_job(r);
+	rc = job_cancel(id);
+	if (rc < 0)
+		return reply_problem(r, rc == -ERR_INVALID_ARGUMENT ? -ERR_PROBE_BUSY : rc, NULL);
+	return reply_json(r, MHD_HTTP_OK, job_json(id), NULL);
+}
+
+struct sse_stream {
+	uint64_t id;
+	uint64_t last_seq;
+	bool done;
+	unsigned idle_s;
+	char buf[SSE_CHUNK];
+	size_t len, off;
+};
+
+/* Content reader: runs on this connection's own thread, so it may block
+ * waiting for the next event; a comment line every 15 s keeps proxies and
+ * the connection timeout from closing an idle stream. */
+static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct sse_stream *s = cls;
+	size_t n;
+
+	while (s->off == s->len) {
+		s->off = 0;
+		s->len = job_events_since(s->id, s->last_seq, s->buf, sizeof(s->buf), &s->last_seq, &s->done);
+		if (s->len) {
+			s->idle_s = 0;
+			break;
+		}
+		if (s->done || atomic_load(&api_stopping))
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (s->idle_s * 1000 >= SSE_HEARTBEAT_MS) {
+			s->len = (size_t)snprintf(s->buf, sizeof(s->buf), ": keep-alive\n\n");
+			s->idle_s = 0;
+			break;
+		}
+		job_wait_event(s->id, s->last_seq, 1000);
+		s->idle_s++;
+	}
+	n = s->len - s->off < max ? s->len - s->off : max;
+	memcpy(out, s->buf + s->off, n);
+	s->off += n;
+	return (ssize_t)n;
+}
+
+static void sse_free(void *cls)
+{
+	free(cls);
+}
+
+enum MHD_Result route_job_events(struct api_req *r)
+{
+	const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
+	uint64_t id = parse_id(r->params[0]);
+	struct MHD_Response *resp;
+	struct sse_stream *s;
+	enum MHD_Result ret;
+
+	if (!id || !job_exists(id))
+		return no_such_job(r);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return MHD_NO;
+	s->id = id;
+	s->last_seq = last ? parse_id(last) : 0; /* resume after the last event the client saw */
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, s, sse_free);
+	if (!resp) {
+		free(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	api_count_status(MHD_HTTP_OK);
+	return ret;
+}

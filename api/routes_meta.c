@@ -1,0 +1,86 @@
+/*
+ * routes_meta.c - /livez, /readyz, /metrics, /openapi.json and the
+ * dashboard's fixed files.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/assets.h"
+#include "jobs/job.h"
+#include "jobs/worker.h"
+#include "json_util.h"
+#include "probes/probe_registry.h"
+
+static bool (*journal_ok)(void);
+
+void api_set_journal_ok(bool (*fn)(void))
+{
+	journal_ok = fn;
+}
+
+enum MHD_Result route_livez(struct api_req *r)
+{
+	return reply_text(r, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+enum MHD_Result route_readyz(struct api_req *r)
+{
+	json_object *o = json_object_new_object();
+	bool journal = !journal_ok || journal_ok();
+
+	json_object_object_add(o, "listening", json_object_new_boolean(true));
+	json_object_object_add(o, "journal_writable", json_object_new_boolean(journal));
+	json_object_object_add(o, "ready", json_object_new_boolean(journal));
+	return reply_json(r, journal ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o, NULL);
+}
+
+enum MHD_Result route_metrics(struct api_req *r)
+{
+	static const char *const transports[4] = {"usb-bulk", "usb-hid", "tcp", "sim"};
+	static const char *const kinds[2] = {"unlock", "lock"};
+	static char out[32768];
+	unsigned probes[4], jobs[2][6];
+	size_t used = 0;
+
+	registry_counts(probes);
+	job_counts(jobs);
+#define EMIT(...) used += (size_t)snprintf(out + used, used < sizeof(out) ? sizeof(out) - used : 0, __VA_ARGS__)
+	EMIT("# HELP rdpd_build_info rdpd version.\n# TYPE rdpd_build_info gauge\n"
+	     "rdpd_build_info{version=\"%s\"} 1\n", RDPD_VERSION);
+	EMIT("# HELP rdpd_probes Probes present, by transport.\n# TYPE rdpd_probes gauge\n");
+	for (int t = 0; t < 4; t++)
+		EMIT("rdpd_probes{transport=\"%s\"} %u\n", transports[t], probes[t]);
+	EMIT("# HELP rdpd_jobs_total Jobs ended, by kind and outcome.\n# TYPE rdpd_jobs_total counter\n");
+	for (int k = 0; k < 2; k++)
+		for (int s = JOB_SUCCEEDED; s <= JOB_INTERRUPTED; s++)
+			EMIT("rdpd_jobs_total{kind=\"%s\",outcome=\"%s\"} %u\n", kinds[k], job_state_name(s), jobs[k][s]);
+	EMIT("# HELP rdpd_jobs_running Jobs running now.\n# TYPE rdpd_jobs_running gauge\n"
+	     "rdpd_jobs_running %u\n", worker_busy_count());
+	job_metrics_durations(out, sizeof(out), &used);
+	worker_metrics_errors(out, sizeof(out), &used);
+	EMIT("# HELP rdpd_http_requests_total HTTP responses, by status.\n"
+	     "# TYPE rdpd_http_requests_total counter\n");
+	api_metrics_http(out, sizeof(out), &used);
+#undef EMIT
+	if (used > sizeof(out))
+		used = sizeof(out);
+	return reply_text(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out, used);
+}
+
+enum MHD_Result route_openapi(struct api_req *r)
+{
+	const struct asset *a = asset_find("/openapi.json");
+
+	return reply_text(r, MHD_HTTP_OK, a->type, (const char *)a->data, a->len);
+}
+
+enum MHD_Result route_static(struct api_req *r)
+{
+	const struct asset *a = asset_find(strcmp(r->path, "/") == 0 ? "/index.html" : r->path);
+
+	if (!a)
+		return reply_problem_status(r, MHD_HTTP_NOT_FOUND, "not_found", "Not found",
+					    "No such file in the dashboard.");
+	return reply_text(r, MHD_HTTP_OK, a->type, (const char *)a->data, a->len);
+}

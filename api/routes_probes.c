@@ -1,0 +1,360 @@
+/*
+ * routes_probes.c - /probes: list, add, remove, read protection, unlock,
+ * lock, lease. Handlers answer from the registry and the job store, and hand
+ * probe I/O to the probe's worker.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "err.h"
+#include "jobs/job.h"
+#include "jobs/worker.h"
+#include "json_util.h"
+#include "log.h"
+#include "probes/probe_registry.h"
+#include "targets/target.h"
+
+#define API_RDP_TIMEOUT_MS 30000
+#define API_WAIT_MAX_S 600
+#define API_LEASE_MAX_S 86400
+
+static json_object *job_link(uint64_t id)
+{
+	json_object *o = json_object_new_object();
+	char link[40];
+
+	snprintf(link, sizeof(link), "/jobs/%llu", (unsigned long long)id);
+	json_object_object_add(o, "job", json_object_new_string(link));
+	return o;
+}
+
+/* {ref} -> index, or a 404 problem already queued (*ret). */
+static bool probe_ref(struct api_req *r, int *index, enum MHD_Result *ret)
+{
+	int rc = registry_resolve(r->params[0], index);
+
+	if (rc < 0)
+		*ret = reply_problem(r, rc, NULL);
+	return rc == 0;
+}
+
+/* Body members for connect options: {"clock_hz": N, "connect": "normal"|"under-reset"}. */
+static int connect_opts_from(json_object *body, uint32_t *clock_hz, int *mode)
+{
+	json_object *v;
+
+	*clock_hz = 0;
+	*mode = TARGET_CONNECT_AUTO;
+	if (!body)
+		return 0;
+	if (json_object_object_get_ex(body, "clock_hz", &v)) {
+		int64_t hz = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || hz < 1000 || hz > 50000000)
+			return err_setf(ERR_INVALID_ARGUMENT,
+					"clock_hz must be an integer from 1000 to 50000000 (Hz)");
+		*clock_hz = (uint32_t)hz;
+	}
+	if (json_object_object_get_ex(body, "connect", &v)) {
+		const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+		if (strcmp(s, "normal") == 0)
+			*mode = TARGET_CONNECT_NORMAL;
+		else if (strcmp(s, "under-reset") == 0)
+			*mode = TARGET_CONNECT_UNDER_RESET;
+		else
+			return err_setf(ERR_INVALID_ARGUMENT, "connect must be \"normal\" or \"under-reset\"");
+	}
+	return 0;
+}
+
+/* The request body as a JSON object; an empty body is no object (NULL, 0). */
+static int body_object(struct api_req *r, json_object **out)
+{
+	*out = NULL;
+	if (r->body_len == 0)
+		return 0;
+	*out = json_parse_strict(r->body, r->body_len);
+	if (!*out)
+		return -ERR_INVALID_ARGUMENT;
+	if (!json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return err_setf(ERR_INVALID_ARGUMENT, "the body must be a JSON object");
+	}
+	return 0;
+}
+
+enum MHD_Result route_probes_list(struct api_req *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "probes", registry_list_json());
+	return reply_json(r, MHD_HTTP_OK, o, NULL);
+}
+
+enum MHD_Result route_probe_get(struct api_req *r)
+{
+	enum MHD_Result ret = MHD_NO;
+	int index;
+
+	if (!probe_ref(r, &index, &ret))
+		return ret;
+	return reply_json(r, MHD_HTTP_OK, registry_probe_json(index), NULL);
+}
+
+enum MHD_Result route_probes_add(struct api_req *r)
+{
+	json_object *body = NULL, *v;
+	const char *uri;
+	char loc[32];
+	int index, rc = body_object(r, &body);
+
+	if (rc < 0)
+		return reply_problem(r, rc, NULL);
+	uri = body && json_object_object_get_ex(body, "uri", &v) && json_object_is_type(v, json_type_string)
+		      ? json_object_get_string(v) : NULL;
+	if (!uri || (strncmp(uri, "tcp:", 4) != 0 && strncmp(uri, "sim:", 4) != 0)) {
+		json_object_put(body);
+		err_setf(ERR_INVALID_ARGUMENT,
+			 "send {\"uri\": \"tcp:HOST:PORT\"} or {\"uri\": \"sim:PROFILE\"}; USB probes "
+			 "appear by themselves when plugged in");
+		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
+	}
+	rc = registry_add(uri, true, &index);
+	json_object_put(body);
+	if (rc < 0)
+		return reply_problem(r, rc == -ERR_INVALID_ARGUMENT ? -ERR_PROBE_BUSY : rc, NULL);
+	log_notice("probe %d added: %s (by %s)", index, uri, r->who);
+	worker_probe_identity(index);
+	snprintf(loc, sizeof(loc), "/probes/%d", index);
+	return reply_json(r, MHD_HTTP_CREATED, registry_probe_json(index), loc);
+}
+
+enum MHD_Result route_probe_delete(struct api_req *r)
+{
+	enum MHD_Result ret = MHD_NO;
+	int index, rc;
+
+	if (!probe_ref(r, &index, &ret))
+		return ret;
+	rc = registry_remove(index);
+	if (rc < 0)
+		return reply_problem(r, rc, NULL);
+	log_notice("probe %d removed (by %s)", index, r->who);
+	return reply_text(r, MHD_HTTP_NO_CONTENT, "text/plain", "", 0);
+}
+
+static enum MHD_Result reply_busy(struct api_req *r, uint64_t job)
+{
+	unsigned pct = 0;
+	enum job_state st;
+
+	job_state_of(job, &st, &pct);
+	err_setf(ERR_PROBE_BUSY, "The probe is running job %llu (%u%%). Wait for it or follow /jobs/%llu/events.",
+		 (unsigned long long)job, pct, (unsigned long long)job);
+	return reply_problem(r, -ERR_PROBE_BUSY, job_link(job));
+}
+
+enum MHD_Result route_probe_rdp(struct api_req *r)
+{
+	const char *q_clock = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "clock_hz");
+	const char *q_mode = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "connect");
+	json_object *opts = json_object_new_object();
+	char detail[512], *json = NULL;
+	enum MHD_Result ret = MHD_NO;
+	uint32_t clock_hz;
+	uint64_t job;
+	int index, mode, rc;
+
+	if (!probe_ref(r, &index, &ret)) {
+		json_object_put(opts);
+		return ret;
+	}
+	if (q_clock)
+		json_object_object_add(opts, "clock_hz", json_object_new_int64(strtoll(q_clock, NULL, 10)));
+	if (q_mode)
+		json_object_object_add(opts, "connect", json_object_new_string(q_mode));
+	rc = connect_opts_from(opts, &clock_hz, &mode);
+	json_object_put(opts);
+	if (rc < 0)
+		return reply_problem(r, rc, NULL);
+	if ((job = registry_current_job(index)))
+		return reply_busy(r, job);
+	rc = worker_read_rdp(index, clock_hz, mode, API_RDP_TIMEOUT_MS, &json, detail, sizeof(detail));
+	if (rc < 0) {
+		err_setf((enum err_code)-rc, "%s", detail);
+		return reply_problem(r, rc, NULL);
+	}
+	ret = reply_text(r, MHD_HTTP_OK, "application/json", json, strlen(json));
+	free(json);
+	return ret;
+}
+
+/* Block the request's own thread until the job ends or SECONDS pass. */
+static void wait_for_job(uint64_t id, unsigned seconds)
+{
+	struct timespec now, end;
+	enum job_state st;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += seconds;
+	for (;;) {
+		uint64_t seq = job_last_seq(id);
+
+		if (job_state_of(id, &st, NULL) < 0 || job_state_final(st))
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return;
+		job_wait_event(id, seq, 1000);
+	}
+}
+
+static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s, bool fresh)
+{
+	char loc[40];
+	enum job_state st = JOB_QUEUED;
+
+	if (wait_s)
+		wait_for_job(id, wait_s);
+	job_state_of(id, &st, NULL);
+	snprintf(loc, sizeof(loc), "/jobs/%llu", (unsigned long long)id);
+	/* A finished job under ?wait= is a plain 200; otherwise the work goes on: 202. */
+	return reply_json(r, job_state_final(st) && (wait_s || !fresh) ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
+			  job_json(id), loc);
+}
+
+static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
+{
+	const char *idem = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
+	const char *wait_q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "wait");
+	json_object *body = NULL;
+	enum MHD_Result ret = MHD_NO;
+	unsigned wait_s = 0;
+	uint32_t clock_hz;
+	uint64_t id, existing;
+	char serial[128], uri[192];
+	int index, mode, rc;
+
+	if (!probe_ref(r, &index, &ret))
+		return ret;
+	if (idem && (strlen(idem) == 0 || strlen(idem) > 100)) {
+		err_setf(ERR_INVALID_ARGUMENT, "Idempotency-Key must be 1 to 100 characters");
+		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
+	}
+	if (wait_q) {
+		char *end = NULL;
+		long w = strtol(wait_q, &end, 10);
+
+		if (!*wait_q || *end || w < 0 || w > API_WAIT_MAX_S) {
+			err_setf(ERR_INVALID_ARGUMENT, "wait must be a number of seconds from 0 to %d", API_WAIT_MAX_S);
+			return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
+		}
+		wait_s = (unsigned)w;
+	}
+	if (idem && (existing = job_find_idempotent(idem)))
+		return reply_job(r, existing, wait_s, false); /* a retried request: the same job */
+	if ((rc = body_object(r, &body)) < 0 || (rc = connect_opts_from(body, &clock_hz, &mode)) < 0) {
+		json_object_put(body);
+		return reply_problem(r, rc, NULL);
+	}
+	json_object_put(body);
+	if ((rc = registry_claim(index, UINT64_MAX)) < 0) {
+		uint64_t running = registry_current_job(index);
+
+		/* The other request is writing its job record: its id follows at once. */
+		for (int i = 0; i < 100 && running == UINT64_MAX; i++) {
+			nanosleep(&(struct timespec){.tv_nsec = 2000000L}, NULL);
+			running = registry_current_job(index);
+		}
+		return running && running != UINT64_MAX ? reply_busy(r, running) : reply_problem(r, rc, NULL);
+	}
+	registry_uri(index, uri, sizeof(uri), serial, sizeof(serial));
+	rc = job_create(kind, index, serial, uri, r->who, idem, clock_hz, mode, &id);
+	if (rc < 0) {
+		registry_release(index);
+		err_setf(ERR_STATE_UNWRITABLE, "cannot record the job, so it was not started: %s. "
+			 "Free space or fix permissions on the state directory.", err_detail());
+		return reply_problem(r, -ERR_STATE_UNWRITABLE, NULL);
+	}
+	registry_claim_set(index, id);
+	log_notice("audit: job %llu %s of probe %d (%s) requested by %s", (unsigned long long)id,
+		   job_kind_name(kind), index, serial, r->who);
+	rc = worker_submit_job(index, id, clock_hz, mode);
+	if (rc < 0) {
+		job_finish(id, rc, err_detail(), NULL);
+		registry_release(index);
+		return reply_problem(r, rc, job_link(id));
+	}
+	return reply_job(r, id, wait_s, true);
+}
+
+enum MHD_Result route_probe_unlock(struct api_req *r)
+{
+	return start_job(r, JOB_KIND_UNLOCK);
+}
+
+enum MHD_Result route_probe_lock(struct api_req *r)
+{
+	json_object *body = NULL, *v;
+
+	/* Level 2 is permanent: rdpd never offers it, and says so. */
+	if (body_object(r, &body) == 0 && body && json_object_object_get_ex(body, "level", &v) &&
+	    json_level_to_tenths(v) != RDP_LEVEL_1) {
+		json_object_put(body);
+		err_setf(ERR_NOT_SUPPORTED,
+			 "rdpd locks to level 1 only. Level 2 disables debug for good and cannot be "
+			 "undone, so it is never offered.");
+		return reply_problem(r, -ERR_NOT_SUPPORTED, NULL);
+	}
+	json_object_put(body);
+	return start_job(r, JOB_KIND_LOCK);
+}
+
+enum MHD_Result route_probe_lease(struct api_req *r)
+{
+	json_object *body = NULL, *v;
+	const char *holder = r->who;
+	int64_t ttl = 300;
+	enum MHD_Result ret = MHD_NO;
+	int index, rc;
+
+	if (!probe_ref(r, &index, &ret))
+		return ret;
+	if ((rc = body_object(r, &body)) < 0)
+		return reply_problem(r, rc, NULL);
+	if (body && json_object_object_get_ex(body, "ttl_s", &v)) {
+		ttl = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+		if (ttl < 1 || ttl > API_LEASE_MAX_S) {
+			json_object_put(body);
+			err_setf(ERR_INVALID_ARGUMENT, "ttl_s must be 1 to %d seconds", API_LEASE_MAX_S);
+			return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
+		}
+	}
+	if (body && json_object_object_get_ex(body, "holder", &v) && json_object_is_type(v, json_type_string) &&
+	    json_object_get_string_len(v) > 0 && json_object_get_string_len(v) < 60)
+		holder = json_object_get_string(v);
+	rc = registry_lease(index, holder, (unsigned)ttl);
+	json_object_put(body);
+	if (rc < 0)
+		return reply_problem(r, rc, NULL);
+	log_notice("probe %d leased by %s for %lld s", index, holder, (long long)ttl);
+	return reply_json(r, MHD_HTTP_OK, registry_probe_json(index), NULL);
+}
+
+enum MHD_Result route_probe_unlease(struct api_req *r)
+{
+	enum MHD_Result ret = MHD_NO;
+	int index, rc;
+
+	if (!probe_ref(r, &index, &ret))
+		return ret;
+	rc = registry_unlease(index, r->who, r->role >= API_ROLE_ADMIN);
+	if (rc < 0)
+		return reply_problem(r, rc, NULL);
+	return reply_json(r, MHD_HTTP_OK, registry_probe_json(index), NULL);
+}

@@ -1,0 +1,2 @@
+build-h7/obj/daemon/err.o: daemon/err.c daemon/err.h
+daemon/err.h:

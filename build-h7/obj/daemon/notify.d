@@ -1,0 +1,2 @@
+build-h7/obj/daemon/notify.o: daemon/notify.c daemon/notify.h
+daemon/notify.h:

@@ -1,0 +1,3 @@
+build-l4/obj/api/router.o: api/router.c api/api.h daemon/err.h
+api/api.h:
+daemon/err.h:

@@ -1,0 +1,2 @@
+build-l4/obj/daemon/notify.o: daemon/notify.c daemon/notify.h
+daemon/notify.h:

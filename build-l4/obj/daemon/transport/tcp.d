@@ -1,0 +1,4 @@
+build-l4/obj/daemon/transport/tcp.o: daemon/transport/tcp.c \
+ daemon/transport/transport.h daemon/err.h
+daemon/transport/transport.h:
+daemon/err.h:

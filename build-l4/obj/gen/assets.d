@@ -1,0 +1,2 @@
+build-l4/obj/gen/assets.o: build-l4/gen/assets.c api/assets.h
+api/assets.h:

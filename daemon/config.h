@@ -1,0 +1,30 @@
+/*
+ * config.h - settings from /etc/rdpd/rdpd.conf and the command line (flags
+ * win). The file has "key = value" lines: listen, state_dir, tokens,
+ * allow_host, probe (repeatable), sim_if_empty, usb (yes/no), log_level.
+ */
+#ifndef RDPD_CONFIG_H
+#define RDPD_CONFIG_H
+
+#include <stdbool.h>
+
+#define CONFIG_MAX_PROBES 32
+
+struct config {
+	char listen_host[64];
+	unsigned short port;
+	bool loopback;
+	char state_dir[256];
+	char tokens[256];
+	char allow_hosts[256];
+	char *probes[CONFIG_MAX_PROBES];
+	unsigned n_probes;
+	char sim_if_empty[64];
+	bool usb;
+	char config_path[256];
+};
+
+/* 0, 1 after printing --help, or -ERR_INVALID_ARGUMENT with a detail. */
+int config_parse(int argc, char **argv, struct config *cfg);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * serve.c - `rdpd serve`: configuration, start-up order, hotplug, shutdown.
+ *
+ * Start-up order matters: the journal is replayed (running jobs become
+ * interrupted) before the socket is bound, and systemd hears READY=1 only
+ * once both are done (SERVICE.md).
+ */
+#include "serve.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "config.h"
+#include "err.h"
+#include "jobs/job.h"
+#include "jobs/journal.h"
+#include "jobs/worker.h"
+#include "log.h"
+#include "notify.h"
+#include "probes/probe_registry.h"
+
+#define SERVE_HOTPLUG_MS 1000
+#define SERVE_STOP_TIMEOUT_MS 10000
+
+atomic_bool api_stopping;
+static struct journal *serve_journal;
+static atomic_bool serve_hotplug_run = true;
+
+void serve_usage(void)
+{
+	fputs("Usage: rdpd serve [OPTIONS]   (or just `rdpd` with options)\n"
+	      "\n"
+	      "Runs the daemon: owns the probes, answers the JSON API and serves the dashboard.\n"
+	      "\n"
+	      "  -l, --listen ADDR:PORT   where to listen (default 127.0.0.1:8080). Any address\n"
+	      "                           other than loopback requires bearer tokens (--tokens)\n"
+	      "  -s, --state-dir DIR      job journal and added probes (default /var/lib/rdpd)\n"
+	      "  -c, --config FILE        settings file (default /etc/rdpd/rdpd.conf); flags win\n"
+	      "  -t, --tokens FILE        'NAME ROLE SECRET' lines; roles read, operate, admin\n"
+	      "                           (default /etc/rdpd/tokens)\n"
+	      "  -p, --probe URI          also serve this probe: tcp:HOST:PORT or sim:PROFILE\n"
+	      "                           (repeatable; USB probes are found by themselves)\n"
+	      "      --sim-if-empty PROF  when no probe at all is found, serve sim:PROF\n"
+	      "      --allow-host NAME    another Host name to answer to (DNS-rebinding guard)\n"
+	      "      --no-usb             do not scan USB (network and simulated probes only)\n"
+	      "  -v, --verbose            debug log\n"
+	      "\n"
+	      "Try: curl http://127.0.0.1:8080/probes\n"
+	      "     curl -X POST 'http://127.0.0.1:8080/probes/0/unlock?wait=60'\n"
+	      "Logs go to stderr with <N> priority prefixes: `journalctl -u rdpd -p warning`.\n",
+	      stdout);
+}
+
+static bool serve_journal_ok(void)
+{
+	return serve_journal && journal_writable(serve_journal);
+}
+
+static void *serve_hotplug(void *arg)
+{
+	struct config *cfg = arg;
+	uint64_t wd_ms = notify_watchdog_interval_ms(), since_wd = 0;
+
+	while (atomic_load(&serve_hotplug_run)) {
+		struct timespec step = {.tv_nsec = 200 * 1000000L};
+
+		nanosleep(&step, NULL);
+		since_wd += 200;
+		if (wd_ms && since_wd >= wd_ms) {
+			notify_send("WATCHDOG=1");
+			since_wd = 0;
+		}
+		if (cfg->usb && since_wd % SERVE_HOTPLUG_MS == 0)
+			registry_rescan_usb();
+	}
+	return NULL;
+}
+
+static int serve_prepare_state(const struct config *cfg)
+{
+	struct journal_replay_report rep = {0};
+	int rc;
+
+	job_store_init(NULL);
+	rc = journal_open(cfg->state_dir, job_store_replay_record, NULL, &serve_journal, &rep);
+	if (rc < 0)
+		return rc;
+	job_store_init(serve_journal);
+	job_store_finish_replay();
+	log_info("journal %s/journal: %u records replayed", cfg->state_dir, rep.records);
+	registry_set_state_dir(cfg->state_dir);
+	return registry_load_persistent();
+}
+
+static void serve_add_probes(const struct config *cfg)
+{
+	int index;
+
+	for (unsigned i = 0; i < cfg->n_probes; i++)
+		if (registry_add(cfg->probes[i], false, &index) < 0)
+			log_warn("--probe %s: %s", cfg->probes[i], err_detail());
+	if (cfg->usb)
+		registry_rescan_usb();
+	if (cfg->sim_if_empty[0]) {
+		json_object *list = registry_list_json();
+		size_t n = json_object_array_length(list);
+
+		json_object_put(list);
+		if (n == 0) {
+			char uri[128];
+
+			snprintf(uri, sizeof(uri), "sim:%s", cfg->sim_if_empty);
+			if (registry_add(uri, false, &index) == 0)
+				log_notice("no probe attached: serving a SIMULATED probe, %s", uri);
+		}
+	}
+	{
+		json_object *list = registry_list_json();
+
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			json_object *p = json_object_array_get_idx(list, i);
+
+			if (strcmp(json_object_get_string(json_object_object_get(p, "transport")), "usb") != 0)
+				worker_probe_identity(json_object_get_int(json_object_object_get(p, "index")));
+		}
+		json_object_put(list);
+	}
+}
+
+static void serve_print_urls(const struct config *cfg, unsigned port)
+{
+	const char *host = strcmp(cfg->listen_host, "0.0.0.0") == 0 || strcmp(cfg->listen_host, "::") == 0
+				   ? "127.0.0.1" : cfg->listen_host;
+	const char *br = strchr(host, ':') ? "[" : "", *bc = strchr(host, ':') ? "]" : "";
+
+	printf("rdpd %s listening on %s%s%s:%u\n"
+	       "  dashboard:  http://%s%s%s:%u/\n"
+	       "  probes:     curl http://%s%s%s:%u/probes\n"
+	       "  protection: curl http://%s%s%s:%u/probes/0/rdp\n"
+	       "  unlock:     curl -X POST 'http://%s%s%s:%u/probes/0/unlock?wait=60'\n",
+	       RDPD_VERSION, br, cfg->listen_host, bc, port, br, host, bc, port, br, host, bc, port,
+	       br, host, bc, port, br, host, bc, port);
+	fflush(stdout);
+}
+
+static int serve_run(struct config *cfg)
+{
+	struct api_config acfg = {
+		.listen_host = cfg->listen_host, .port = cfg->port, .require_token = !cfg->loopback,
+		.tokens_path = cfg->tokens, .allowed_hosts = cfg->allow_hosts, .state_dir = cfg->state_dir,
+	};
+	pthread_t hotplug;
+	sigset_t stop;
+	int rc, sig = 0;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file size limit must give EFBIG, not kill us */
+	if ((rc = auth_load(cfg->tokens, !cfg->loopback)) < 0 || (rc = serve_prepare_state(cfg)) < 0)
+		return rc;
+	serve_add_probes(cfg);
+	api_set_journal_ok(serve_journal_ok);
+	if ((rc = api_start(&acfg)) < 0)
+		return rc;
+	pthread_create(&hotplug, NULL, serve_hotplug, cfg);
+	serve_print_urls(cfg, api_config()->port);
+	log_notice("listening on %s:%u (%s)", cfg->listen_host, api_config()->port,
+		   cfg->loopback ? "loopback: no token needed" : "tokens required for changes");
+	notify_send("READY=1\nSTATUS=serving probes");
+	sigwait(&stop, &sig);
+	log_notice("%s: stopping (running jobs get %d s to finish)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+		   SERVE_STOP_TIMEOUT_MS / 1000);
+	notify_send("STOPPING=1");
+	atomic_store(&api_stopping, true);
+	atomic_store(&serve_hotplug_run, false);
+	pthread_join(hotplug, NULL);
+	api_stop();
+	worker_shutdown(SERVE_STOP_TIMEOUT_MS);
+	if (worker_busy_count()) {
+		/* Leave the journal open: the job stays "running" there and is
+		 * marked interrupted on the next start, never re-run. */
+		log_warn("a job was still running at exit; it will show as interrupted");
+		return 0;
+	}
+	journal_close(serve_journal);
+	return 0;
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct config cfg;
+	int rc = config_parse(argc, argv, &cfg);
+
+	if (rc == 1)
+		return 0; /* --help */
+	if (rc < 0) {
+		fprintf(stderr, "rdpd: %s\n", err_detail());
+		return 2;
+	}
+	rc = serve_run(&cfg);
+	if (rc < 0) {
+		log_err("%s", err_detail());
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,643 @@
+/*
+ * sim_stm32h7.c - STM32H7 (H74x/75x, dual-core H745/747/755/757, H72x/73x,
+ * H7A3/B0/B3): memory map, flash interface option registers and read-out
+ * protection. The parts differ only by the rows of h7_parts[].
+ *
+ * References:
+ *   RM0433 (H742/743/750/753) §4.4.3 option byte modification, §4.5.3 read
+ *     protection, §4.9 registers (OPTKEYR, OPTCR, OPTSR_CUR/PRG, OPTCCR,
+ *     PRAR, WPSN); RM0399 (dual core) OPTSR BCM4/BCM7, NRST_*_D2, IWDG2_SW;
+ *   RM0468 (H72x/73x) single bank; RM0455 (H7A3/B0/B3) F_SIZE 0x08FFF80C,
+ *     32 WPSN bits per bank.
+ *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §9, §14.
+ *
+ * Choices the manuals seen do not settle, marked (?) where made:
+ *   - OPTSR_CUR (the loaded image) takes the new values as soon as OPT_BUSY
+ *     clears; there is no OBL_LAUNCH on H7 (facts §0.7).
+ *   - After an RDP change with a debugger attached, flash stays closed to
+ *     the debugger until a power-on reset; NRST does not help (community
+ *     report on an H742, facts §0.7/§9).
+ *   - The regression erases both banks and the backup SRAM; PCROP/secure
+ *     areas are not modelled (no profile defines one).
+ *   - OPTCR.SWAP_BANK is a live bit loaded from SWAP_BANK_OPT at reset and
+ *     writable while unlocked; the address swap itself is not modelled.
+ */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H7_FLASH_BASE 0x08000000u
+#define H7_DTCM_BASE 0x20000000u
+#define H7_DTCM_KB 128u
+#define H7_AXI_BASE 0x24000000u
+#define H7_BKPSRAM_BASE 0x38800000u
+#define H7_BKPSRAM_KB 4u
+#define H7_PERIPH_BASE 0x40000000u
+#define H7_PERIPH_END 0x60000000u
+#define H7_SYSMEM_BASE 0x1FF00000u
+#define H7_SYSMEM_END 0x1FF20000u
+#define H7_DBGMCU_IDCODE 0x5C001000u
+#define H7_DBGMCU_CR 0x5C001004u
+
+#define H7_FLASH_IF_BASE 0x52002000u
+#define H7_FLASH_IF_END 0x52003000u
+#define H7_ACR 0x00u
+#define H7_KEYR1 0x04u
+#define H7_OPTKEYR 0x08u
+#define H7_CR1 0x0Cu
+#define H7_SR1 0x10u
+#define H7_CCR1 0x14u
+#define H7_OPTCR 0x18u
+#define H7_OPTSR_CUR 0x1Cu
+#define H7_OPTSR_PRG 0x20u
+#define H7_OPTCCR 0x24u
+#define H7_PRAR_CUR1 0x28u
+#define H7_PRAR_PRG1 0x2Cu
+#define H7_SCAR_CUR1 0x30u
+#define H7_SCAR_PRG1 0x34u
+#define H7_WPSN_CUR1 0x38u
+#define H7_WPSN_PRG1 0x3Cu
+#define H7_BANK2 0x100u /* KEYR2, CR2, SR2, ... WPSN_CUR2 at +0x100 */
+
+#define H7_KEY1 0x45670123u
+#define H7_KEY2 0xCDEF89ABu
+#define H7_OPTKEY1 0x08192A3Bu
+#define H7_OPTKEY2 0x4C5D6E7Fu
+
+#define H7_CR_LOCK (1u << 0)
+#define H7_OPTCR_OPTLOCK (1u << 0)
+#define H7_OPTCR_OPTSTART (1u << 1)
+#define H7_OPTCR_WRITABLE 0xC0000003u /* SWAP_BANK, OPTCHANGEERRIE, START, LOCK (MER, PG_OTP: not modelled) */
+#define H7_OPTCR_SWAP_BANK (1u << 31)
+#define H7_OPTSR_OPT_BUSY (1u << 0)
+#define H7_OPTSR_RDP_SHIFT 8
+#define H7_OPTSR_OPTCHANGEERR (1u << 30)
+#define H7_OPTSR_SWAP_BANK_OPT (1u << 31)
+#define H7_OPTCCR_CLR_OPTCHANGEERR (1u << 30)
+
+#define H7_RDP_LEVEL0 0xAAu
+#define H7_RDP_LEVEL2 0xCCu
+
+/* Option change without an erase (?): the RMs give no figure. */
+#define H7_OPT_PROGRAM_MS 100.0
+
+struct h7_part {
+	const char *name;
+	const char *summary;
+	uint16_t dev_id, rev_id;   /* typical silicon revisions (?) */
+	uint32_t flash_kb, axi_kb;
+	bool dual_bank;
+	uint32_t uid_base, fsize_addr;
+	uint32_t optsr_default;    /* factory image with RDP 0xAA (?) */
+	uint32_t optsr_mask;       /* bits OPTSR_PRG can change */
+	uint32_t wpsn_default;     /* all sectors unprotected */
+	double mass_erase_ms;      /* about 4 s per MB (?) */
+	struct sim_cortexm_desc core;
+};
+
+#define H7_CORE_M7(dev) { SIM_CORTEX_M7, 0x411FC271u, true, 0x10110221u, 0x12000011u, 0x00000040u, dev, 0x020 }
+
+/* OPTSR_PRG masks (RM0433/RM0399/RM0455 register maps in facts §9):
+ * single core: BOR_LEV, IWDG1_SW, NRST_STOP/STBY_D1, RDP, FZ_IWDG_*,
+ * ST_RAM_SIZE, SECURITY, IO_HSLV, SWAP_BANK_OPT = 0xA03EFFDC;
+ * dual core adds IWDG2_SW, BCM4, BCM7, NRST_STOP/STBY_D2; H7A3 adds VDDMMC_HSLV. */
+static const struct h7_part h7_parts[] = {
+	{
+		/* A board whose firmware uses bank swapping: SWAP_BANK_OPT = 1,
+		 * so a driver that writes OPTCR as a whole word shows. */
+		.name = "stm32h743zi", .summary = "STM32H743ZI, Cortex-M7F, 2 MB dual-bank flash (banks swapped), 512 KB AXI SRAM",
+		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 2048, .axi_kb = 512, .dual_bank = true,
+		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
+		.optsr_default = 0x8006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
+		.mass_erase_ms = 8000.0, .core = H7_CORE_M7(0x450),
+	},
+	{
+		.name = "stm32h723zg", .summary = "STM32H723ZG, Cortex-M7F, 1 MB single-bank flash, 128 KB AXI SRAM",
+		.dev_id = 0x483, .rev_id = 0x1001, .flash_kb = 1024, .axi_kb = 128, .dual_bank = false,
+		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
+		.optsr_default = 0x0006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
+		.mass_erase_ms = 4000.0, .core = H7_CORE_M7(0x483),
+	},
+	{
+		.name = "stm32h7b3ai", .summary = "STM32H7B3AI, Cortex-M7F, 2 MB dual-bank flash (8 KB sectors), 1 MB AXI SRAM",
+		.dev_id = 0x480, .rev_id = 0x1001, .flash_kb = 2048, .axi_kb = 1024, .dual_bank = true,
+		.uid_base = 0x08FFF800u, .fsize_addr = 0x08FFF80Cu,
+		.optsr_default = 0x0006AAD0u, .optsr_mask = 0xA03FFFDCu, .wpsn_default = 0xFFFFFFFFu,
+		.mass_erase_ms = 8000.0, .core = H7_CORE_M7(0x480),
+	},
+	{
+		/* Dual core: the CM7 is on AP0 (the only AP modelled); both cores
+		 * boot (BCM4 = BCM7 = 1), D2 reset bits and IWDG2_SW set. */
+		.name = "stm32h747xi", .summary = "STM32H747XI, Cortex-M7F + Cortex-M4F (CM7 on AP0), 2 MB dual-bank flash",
+		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 2048, .axi_kb = 512, .dual_bank = true,
+		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
+		.optsr_default = 0x03C6AAF0u, .optsr_mask = 0xA3FEFFFCu, .wpsn_default = 0xFFu,
+		.mass_erase_ms = 8000.0, .core = H7_CORE_M7(0x450),
+	},
+};
+
+#define H7_NPARTS (sizeof(h7_parts) / sizeof(h7_parts[0]))
+
+enum h7_key_state { H7_KEY_EXPECT1, H7_KEY_EXPECT2, H7_KEY_DEAD };
+
+struct h7_chip {
+	const struct h7_part *part;
+	uint8_t *flash, *dtcm, *axi, *bkpsram;
+	uint32_t dbgmcu_cr;
+	/* flash interface */
+	uint32_t acr, cr[2], sr[2], optcr, optsr_prg, wpsn[2], prar[2], scar[2];
+	enum h7_key_state key[2], optkey;
+	bool optchangeerr;
+	/* option bytes: as stored in the option flash, and as loaded (OPTSR_CUR) */
+	uint32_t stored_optsr, loaded_optsr;
+	/* an RDP change happened while a debugger was attached: flash stays
+	 * closed to the debugger until power-on (?) */
+	bool por_needed;
+	/* option change in progress */
+	bool busy, op_regress;
+	uint64_t busy_until_ns;
+	uint32_t op_optsr;
+};
+
+static struct h7_chip *h7_of(struct sim_chip *c)
+{
+	return c->priv;
+}
+
+static int h7_level_of(uint32_t optsr)
+{
+	uint8_t rdp = (optsr >> H7_OPTSR_RDP_SHIFT) & 0xFF;
+
+	if (rdp == H7_RDP_LEVEL0)
+		return 0;
+	return rdp == H7_RDP_LEVEL2 ? 2 : 1; /* RM0433 §4.5.3: any other value is level 1 */
+}
+
+static size_t h7_part_count(void)
+{
+	return H7_NPARTS;
+}
+
+static const char *h7_part_name(size_t i)
+{
+	return i < H7_NPARTS ? h7_parts[i].name : NULL;
+}
+
+static const char *h7_part_summary(size_t i)
+{
+	return i < H7_NPARTS ? h7_parts[i].summary : NULL;
+}
+
+/* A vector table (MSP at the top of AXI SRAM, reset handler in flash), then
+ * 0xC0DE0000 | word index: recognisably not erased. */
+static void h7_fill_program(struct h7_chip *h)
+{
+	uint32_t n = h->part->flash_kb * 1024u / 4u;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t w = 0xC0DE0000u | (i & 0xFFFFu);
+
+		if (i == 0)
+			w = H7_AXI_BASE + h->part->axi_kb * 1024u;
+		else if (i == 1)
+			w = H7_FLASH_BASE + 0x299u;
+		memcpy(h->flash + 4u * i, &w, 4);
+	}
+}
+
+static void h7_destroy(struct sim_chip *c)
+{
+	struct h7_chip *h = h7_of(c);
+
+	if (!h)
+		return;
+	free(h->flash);
+	free(h->dtcm);
+	free(h->axi);
+	free(h->bkpsram);
+	free(h);
+	c->priv = NULL;
+}
+
+static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
+{
+	const struct h7_part *p;
+	struct h7_chip *h;
+
+	if (part >= H7_NPARTS)
+		return -ENOENT;
+	p = &h7_parts[part];
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	c->priv = h;
+	h->part = p;
+	h->flash = malloc(p->flash_kb * 1024u);
+	h->dtcm = calloc(1, H7_DTCM_KB * 1024u);
+	h->axi = calloc(1, p->axi_kb * 1024u);
+	h->bkpsram = malloc(H7_BKPSRAM_KB * 1024u);
+	if (!h->flash || !h->dtcm || !h->axi || !h->bkpsram) {
+		h7_destroy(c);
+		return -ENOMEM;
+	}
+	h7_fill_program(h);
+	memset(h->bkpsram, 0x5A, H7_BKPSRAM_KB * 1024u);
+	h->stored_optsr = (p->optsr_default & ~(0xFFu << H7_OPTSR_RDP_SHIFT)) |
+			  ((uint32_t)rdp << H7_OPTSR_RDP_SHIFT);
+	h->wpsn[0] = h->wpsn[1] = p->wpsn_default;
+	/* PROT_AREA_START > PROT_AREA_END: no PCROP / secure area (?) */
+	h->prar[0] = h->prar[1] = 0x000000FFu;
+	h->scar[0] = h->scar[1] = 0x000000FFu;
+	c->dpidr = 0x6BA02477u;  /* facts §0.2: H7 SW-DP */
+	c->ap_idr = 0x84770001u; /* AHB-AP (?) */
+	c->dp_version = 2;
+	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* (?) */
+	sim_cortexm_init(&c->core, &p->core);
+	return 0;
+}
+
+/* End of an option change (RM0433 §4.4.3): the new image is stored and,
+ * no OBL_LAUNCH existing, loaded at once (?). A 1 -> 0 change erases the
+ * user flash of both banks first (§4.5.3). */
+static void h7_finish(struct sim_chip *c)
+{
+	struct h7_chip *h = h7_of(c);
+
+	if (!h->busy)
+		return;
+	if (h->op_regress) {
+		memset(h->flash, 0xFF, h->part->flash_kb * 1024u);
+		memset(h->bkpsram, 0, H7_BKPSRAM_KB * 1024u); /* (?) */
+		c->counters->mass_erases++;
+	}
+	if ((((h->op_optsr ^ h->loaded_optsr) >> H7_OPTSR_RDP_SHIFT) & 0xFF) && c->debugger_attached)
+		h->por_needed = true;
+	h->stored_optsr = h->loaded_optsr = h->op_optsr;
+	h->optsr_prg = h->op_optsr;
+	h->busy = false;
+	h->op_regress = false;
+	h->optcr &= ~H7_OPTCR_OPTSTART;
+}
+
+static void h7_tick(struct sim_chip *c)
+{
+	struct h7_chip *h = h7_of(c);
+
+	if (h->busy && sim_now_ns() >= h->busy_until_ns)
+		h7_finish(c);
+}
+
+/* OPTSTART: at level 2 nothing may change (§4.5.3), reported with
+ * OPTCHANGEERR; otherwise the masked OPTSR_PRG becomes the new image. */
+static void h7_option_start(struct sim_chip *c)
+{
+	struct h7_chip *h = h7_of(c);
+	const struct h7_part *p = h->part;
+	uint32_t want = (p->optsr_default & ~p->optsr_mask) | (h->optsr_prg & p->optsr_mask);
+	int cur = h7_level_of(h->loaded_optsr);
+
+	if (cur == 2) {
+		h->optchangeerr = true;
+		h->optcr &= ~H7_OPTCR_OPTSTART;
+		return;
+	}
+	h->op_optsr = want;
+	h->op_regress = cur == 1 && h7_level_of(want) == 0; /* raising never erases */
+	h->busy = true;
+	h->busy_until_ns = sim_now_ns() +
+			   sim_chip_scaled_ns(c, h->op_regress ? p->mass_erase_ms : H7_OPT_PROGRAM_MS);
+}
+
+/* KEY1 then KEY2 unlocks; a wrong value, or keys written while unlocked,
+ * lock until the next reset with a bus error (facts §0.3, §14). */
+static int h7_key_write(enum h7_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
+{
+	if (*st == H7_KEY_DEAD || !*locked) {
+		*st = H7_KEY_DEAD;
+		*locked = true;
+		return -EFAULT;
+	}
+	if (*st == H7_KEY_EXPECT1 && v == k1) {
+		*st = H7_KEY_EXPECT2;
+		return 0;
+	}
+	if (*st == H7_KEY_EXPECT2 && v == k2) {
+		*st = H7_KEY_EXPECT1;
+		*locked = false;
+		return 0;
+	}
+	*st = H7_KEY_DEAD;
+	return -EFAULT;
+}
+
+static uint32_t h7_if_read(struct h7_chip *h, uint32_t off)
+{
+	unsigned b = off >= H7_BANK2 && h->part->dual_bank ? 1 : 0;
+	uint32_t o = off & 0xFFu;
+
+	if (off >= H7_BANK2 && !h->part->dual_bank && o != H7_OPTCR && o != H7_OPTSR_CUR &&
+	    o != H7_OPTSR_PRG && o != H7_OPTCCR)
+		return 0;
+	switch (o) {
+	case H7_ACR: return h->acr;
+	case H7_CR1: return h->cr[b];
+	case H7_SR1: return h->sr[b];
+	case H7_OPTCR: return h->optcr;
+	case H7_OPTSR_CUR:
+		return (h->loaded_optsr & ~(H7_OPTSR_OPT_BUSY | H7_OPTSR_OPTCHANGEERR)) |
+		       (h->busy ? H7_OPTSR_OPT_BUSY : 0) | (h->optchangeerr ? H7_OPTSR_OPTCHANGEERR : 0);
+	case H7_OPTSR_PRG: return h->optsr_prg;
+	case H7_PRAR_CUR1: case H7_PRAR_PRG1: return h->prar[b];
+	case H7_SCAR_CUR1: case H7_SCAR_PRG1: return h->scar[b];
+	case H7_WPSN_CUR1: case H7_WPSN_PRG1: return h->wpsn[b];
+	default: return 0; /* KEYR/OPTKEYR/CCR write-only, the rest not modelled */
+	}
+}
+
+static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+{
+	struct h7_chip *h = h7_of(c);
+	unsigned b = off >= H7_BANK2 ? 1 : 0;
+	uint32_t o = off & 0xFFu;
+	bool locked;
+	int rc;
+
+	switch (o) {
+	case H7_ACR:
+		h->acr = v & 0x3Fu;
+		return 0;
+	case H7_KEYR1:
+		if (b && !h->part->dual_bank)
+			return 0;
+		locked = h->cr[b] & H7_CR_LOCK;
+		rc = h7_key_write(&h->key[b], &locked, H7_KEY1, H7_KEY2, v);
+		h->cr[b] = locked ? (h->cr[b] | H7_CR_LOCK) : (h->cr[b] & ~H7_CR_LOCK);
+		return rc;
+	case H7_OPTKEYR:
+		locked = h->optcr & H7_OPTCR_OPTLOCK;
+		rc = h7_key_write(&h->optkey, &locked, H7_OPTKEY1, H7_OPTKEY2, v);
+		h->optcr = locked ? (h->optcr | H7_OPTCR_OPTLOCK) : (h->optcr & ~H7_OPTCR_OPTLOCK);
+		return rc;
+	case H7_CR1:
+		/* Programming and erase through CR are not modelled: only LOCK. */
+		if (!(h->cr[b] & H7_CR_LOCK) && (v & H7_CR_LOCK)) {
+			h->cr[b] |= H7_CR_LOCK;
+			h->key[b] = H7_KEY_EXPECT1;
+		}
+		return 0;
+	case H7_CCR1:
+		h->sr[b] &= ~(v & 0x0FEF0000u);
+		return 0;
+	case H7_OPTCR:
+		if ((h->optcr & H7_OPTCR_OPTLOCK) || h->busy)
+			return 0; /* §4.9.8: write-protected while OPTLOCK */
+		h->optcr = v & H7_OPTCR_WRITABLE & ~H7_OPTCR_OPTSTART;
+		if (v & H7_OPTCR_OPTLOCK) {
+			h->optkey = H7_KEY_EXPECT1;
+			return 0;
+		}
+		if (v & H7_OPTCR_OPTSTART) {
+			h->optcr |= H7_OPTCR_OPTSTART;
+			h7_option_start(c);
+		}
+		return 0;
+	case H7_OPTSR_PRG:
+		if ((h->optcr & H7_OPTCR_OPTLOCK) || h->busy)
+			return 0;
+		h->optsr_prg = (h->part->optsr_default & ~h->part->optsr_mask) | (v & h->part->optsr_mask);
+		return 0;
+	case H7_OPTCCR:
+		if (v & H7_OPTCCR_CLR_OPTCHANGEERR)
+			h->optchangeerr = false;
+		return 0;
+	default:
+		return 0; /* PRAR/SCAR/WPSN programming not modelled */
+	}
+}
+
+static bool h7_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
+{
+	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
+}
+
+/* RAM-like regions; *PROTECTED: closed to the debugger at level 1. */
+static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool *protected,
+			  bool *is_flash)
+{
+	const struct h7_part *p = h->part;
+
+	*protected = false;
+	*is_flash = false;
+	if (h7_in(addr, size, H7_FLASH_BASE, p->flash_kb * 1024u)) {
+		*protected = *is_flash = true;
+		return h->flash + (addr - H7_FLASH_BASE);
+	}
+	if (h7_in(addr, size, H7_DTCM_BASE, H7_DTCM_KB * 1024u))
+		return h->dtcm + (addr - H7_DTCM_BASE);
+	if (h7_in(addr, size, H7_AXI_BASE, p->axi_kb * 1024u))
+		return h->axi + (addr - H7_AXI_BASE);
+	if (h7_in(addr, size, H7_BKPSRAM_BASE, H7_BKPSRAM_KB * 1024u)) {
+		*protected = true; /* RM0433 §4.5.3: backup SRAM as flash (?) */
+		return h->bkpsram + (addr - H7_BKPSRAM_BASE);
+	}
+	return NULL;
+}
+
+/* Read-only information bytes: unique id, F_SIZE, system memory stand-in. */
+static bool h7_info_byte(struct h7_chip *h, uint32_t a, uint8_t *b)
+{
+	const struct h7_part *p = h->part;
+	static const uint8_t uid[12] = { 0x27, 0x00, 0x3A, 0x00, 0x12, 0x51, 0x38, 0x33,
+					 0x31, 0x36, 0x33, 0x37 };
+
+	if (a >= p->uid_base && a < p->uid_base + 12) {
+		*b = uid[a - p->uid_base];
+		return true;
+	}
+	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
+		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
+		return true;
+	}
+	if ((a >= p->uid_base && a < p->uid_base + 0x100) ||
+	    (a >= H7_SYSMEM_BASE && a < H7_SYSMEM_END)) {
+		*b = (uint8_t)(0xB7 ^ (a & 0xFF));
+		return true;
+	}
+	return false;
+}
+
+static uint32_t h7_lane(uint32_t w, uint32_t addr, unsigned size)
+{
+	w >>= 8 * (addr & 3);
+	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
+}
+
+static bool h7_blocked(struct sim_chip *c, bool prot, bool debugger)
+{
+	struct h7_chip *h = h7_of(c);
+
+	return prot && debugger && c->debugger_attached &&
+	       (h7_level_of(h->loaded_optsr) >= 1 || h->por_needed);
+}
+
+static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+		       bool debugger)
+{
+	struct h7_chip *h = h7_of(c);
+	bool prot, is_flash;
+	uint8_t *ram;
+
+	h7_tick(c);
+	*val = 0;
+	ram = h7_ram_at(h, addr, size, &prot, &is_flash);
+	if (ram) {
+		if (h7_blocked(c, prot, debugger))
+			return -EFAULT; /* §4.5.3: bus error to the debugger at level 1 */
+		memcpy(val, ram, size); /* little-endian host, as the AXI is */
+		return 0;
+	}
+	if (addr >= H7_FLASH_IF_BASE && addr < H7_FLASH_IF_END) {
+		*val = h7_lane(h7_if_read(h, (addr - H7_FLASH_IF_BASE) & ~3u), addr, size);
+		return 0;
+	}
+	if ((addr & ~7u) == H7_DBGMCU_IDCODE) {
+		uint32_t w = (addr & ~3u) == H7_DBGMCU_IDCODE ?
+				     ((uint32_t)h->part->rev_id << 16) | h->part->dev_id : h->dbgmcu_cr;
+
+		*val = h7_lane(w, addr, size);
+		return 0;
+	}
+	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
+		return 0; /* unmodelled peripherals read as 0 */
+	if (sim_cortexm_owns(addr)) {
+		uint32_t w;
+
+		sim_cortexm_read(&c->core, addr, &w);
+		*val = h7_lane(w, addr, size);
+		return 0;
+	}
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t b;
+
+		if (!h7_info_byte(h, addr + i, &b))
+			return -EFAULT;
+		*val |= (uint32_t)b << (8 * i);
+	}
+	return 0;
+}
+
+static uint32_t h7_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
+{
+	unsigned sh = 8 * (addr & 3);
+	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
+
+	return (old & ~mask) | ((v << sh) & mask);
+}
+
+static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+			bool debugger)
+{
+	struct h7_chip *h = h7_of(c);
+	bool prot, is_flash;
+	uint8_t *ram;
+
+	h7_tick(c);
+	ram = h7_ram_at(h, addr, size, &prot, &is_flash);
+	if (ram) {
+		if (h7_blocked(c, prot, debugger))
+			return -EFAULT;
+		if (is_flash && debugger)
+			return 0; /* flash programming is not modelled */
+		memcpy(ram, &val, size);
+		return 0;
+	}
+	if (addr >= H7_FLASH_IF_BASE && addr < H7_FLASH_IF_END) {
+		uint32_t off = (addr - H7_FLASH_IF_BASE) & ~3u;
+
+		if (debugger)
+			c->counters->flash_if_writes++;
+		if (size == 4)
+			return h7_if_write(c, off, val);
+		return h7_if_write(c, off, h7_merge(h7_if_read(h, off), addr, size, val));
+	}
+	if ((addr & ~3u) == H7_DBGMCU_CR) {
+		h->dbgmcu_cr = h7_merge(h->dbgmcu_cr, addr, size, val);
+		return 0;
+	}
+	if ((addr & ~3u) == H7_DBGMCU_IDCODE || (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END))
+		return 0;
+	if (sim_cortexm_owns(addr)) {
+		uint32_t old = 0;
+
+		if (size != 4)
+			sim_cortexm_read(&c->core, addr, &old);
+		return sim_cortexm_write(&c->core, addr & ~3u, h7_merge(old, addr, size, val));
+	}
+	{
+		uint8_t b;
+
+		if (h7_info_byte(h, addr, &b))
+			return 0; /* read-only information: ignored */
+	}
+	return -EFAULT;
+}
+
+/* System reset: the option image is read again (the same one: it was
+ * loaded when OPT_BUSY cleared), OPTCR locks, SWAP_BANK follows
+ * SWAP_BANK_OPT (RM0433 §4.9.8). The POR latch stays: NRST does not give
+ * the flash back after an RDP change with a debugger (?) (facts §9). */
+static void h7_system_reset(struct sim_chip *c)
+{
+	struct h7_chip *h = h7_of(c);
+
+	h7_finish(c);
+	h->loaded_optsr = h->stored_optsr;
+	h->optsr_prg = h->stored_optsr;
+	h->optcr = H7_OPTCR_OPTLOCK | (h->loaded_optsr & H7_OPTSR_SWAP_BANK_OPT ? H7_OPTCR_SWAP_BANK : 0);
+	h->cr[0] = h->cr[1] = H7_CR_LOCK;
+	h->sr[0] = h->sr[1] = 0;
+	h->acr = 0;
+	h->key[0] = h->key[1] = h->optkey = H7_KEY_EXPECT1;
+	h->optchangeerr = false;
+}
+
+static void h7_power_on(struct sim_chip *c)
+{
+	struct h7_chip *h = h7_of(c);
+
+	h->dbgmcu_cr = 0;
+	h7_system_reset(c);
+	h->por_needed = false;
+}
+
+static int h7_rdp_level(struct sim_chip *c)
+{
+	h7_tick(c);
+	return h7_level_of(h7_of(c)->loaded_optsr);
+}
+
+static void h7_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+{
+	struct h7_chip *h = h7_of(c);
+
+	memcpy(msp, h->flash, 4);
+	memcpy(pc, h->flash + 4, 4);
+}
+
+const struct sim_chip_ops sim_stm32h7_ops = {
+	.family = "stm32h7",
+	.part_count = h7_part_count,
+	.part_name = h7_part_name,
+	.part_summary = h7_part_summary,
+	.create = h7_create,
+	.destroy = h7_destroy,
+	.bus_read = h7_bus_read,
+	.bus_write = h7_bus_write,
+	.tick = h7_tick,
+	.system_reset = h7_system_reset,
+	.power_on = h7_power_on,
+	.rdp_level = h7_rdp_level,
+	.reset_vectors = h7_reset_vectors,
+};

@@ -1,0 +1,152 @@
+/*
+ * stm32_optr.c - unlock, program and load the option bytes of an OPTR-style
+ * flash controller (see stm32_optr.h for the families and references).
+ *
+ * The sequence is RM0351 §3.4.2 (and the same section in RM0444, RM0440,
+ * RM0434, RM0453, RM0438, RM0456): check BSY clear, clear LOCK with the two
+ * flash keys, clear OPTLOCK with the two option keys, write the option
+ * registers, set OPTSTRT, wait for BSY to clear, then OBL_LAUNCH (or a
+ * power-on reset) makes the new values active.
+ */
+#include "targets/stm32_optr.h"
+
+#include <time.h>
+
+#include "err.h"
+
+/* Option programming without an erase (options page erase + program). */
+#define STM32_OPTR_PROGRAM_MAX_MS 2000
+/* A flash operation somebody else started (or CPU2 on WB/WL). */
+#define STM32_OPTR_PENDING_MAX_MS 1000
+/* After OBL_LAUNCH the chip runs its reset and option load: give the debug
+ * port a moment, then retry the connect a few times. */
+#define STM32_OPTR_RECONNECT_TRIES 10
+#define STM32_OPTR_RECONNECT_GAP_MS 20
+
+static void stm32_optr_sleep_ms(unsigned ms)
+{
+	nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L}, NULL);
+}
+
+int stm32_optr_unlock(struct target *t, const struct stm32_optr_regs *r)
+{
+	uint32_t cr = 0;
+	int rc;
+
+	if ((rc = mem_read32_now(t->a, r->cr, &cr)) < 0)
+		return err_context(rc, "reading FLASH_CR: ");
+	if (cr & STM32_OPTR_CR_LOCK) {
+		mem_write32(t->a, r->keyr, STM32_FLASH_KEY1);
+		mem_write32(t->a, r->keyr, STM32_FLASH_KEY2);
+		mem_read32(t->a, r->cr, &cr);
+		if ((rc = adiv5_run(t->a)) < 0)
+			return err_context(rc, "writing the flash keys: ");
+		if (cr & STM32_OPTR_CR_LOCK)
+			return err_setf(ERR_FLASH_LOCKED,
+					"FLASH_CR stayed locked after the flash keys (0x%08x); "
+					"reset the board and try again", cr);
+	}
+	/* OPTKEYR is accepted only once LOCK is clear (RM0444 FLASH_OPTKEYR; facts §14). */
+	if (cr & STM32_OPTR_CR_OPTLOCK) {
+		mem_write32(t->a, r->optkeyr, STM32_OPT_KEY1);
+		mem_write32(t->a, r->optkeyr, STM32_OPT_KEY2);
+		mem_read32(t->a, r->cr, &cr);
+		if ((rc = adiv5_run(t->a)) < 0)
+			return err_context(rc, "writing the option keys: ");
+		if (cr & STM32_OPTR_CR_OPTLOCK)
+			return err_setf(ERR_FLASH_LOCKED,
+					"FLASH_CR.OPTLOCK stayed set after the option keys (0x%08x); "
+					"reset the board and try again", cr);
+	}
+	return 0;
+}
+
+/* BSY (and CFGBSY) from an operation already under way, and on WB/WL the
+ * PESD flag: CPU2 has suspended program/erase, and an OPTSTRT now would
+ * not start (RM0453 FLASH_SR.PESD; facts §7). */
+static int stm32_optr_wait_idle(struct target *t, const struct stm32_optr_regs *r)
+{
+	uint32_t sr = 0;
+	int rc;
+
+	if ((rc = mem_read32_now(t->a, r->sr, &sr)) < 0)
+		return err_context(rc, "reading FLASH_SR: ");
+	if (!(sr & (r->sr_busy | r->sr_pesd)))
+		return 0;
+	rc = stm32_wait_not_busy(t, r->sr, r->sr_busy | r->sr_pesd, 0, STM32_OPTR_PENDING_MAX_MS,
+				 NULL, &sr, NULL);
+	if (rc == -ERR_FLASH_TIMEOUT && (sr & r->sr_pesd))
+		return err_setf(ERR_FLASH_LOCKED,
+				"FLASH_SR.PESD stays set (0x%08x): the second core holds the flash "
+				"(program/erase suspended); stop its firmware and try again", sr);
+	return rc < 0 ? err_context(rc, "waiting for a flash operation in progress: ") : 0;
+}
+
+int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32_t new_optr,
+		       bool erases, const struct target_events *ev)
+{
+	uint32_t sr = 0;
+	unsigned took = 0;
+	int rc;
+
+	if ((rc = stm32_optr_wait_idle(t, r)) < 0 || (rc = stm32_optr_unlock(t, r)) < 0)
+		return rc;
+	/* Stale error flags would stop OPTSTRT (PGSERR) or fool the check;
+	 * EOP (bit 0, also write-1-to-clear) goes with them. */
+	mem_write32(t->a, r->sr, r->sr_errors | 1u);
+	mem_write32(t->a, r->optr, new_optr);
+	mem_write32(t->a, r->cr, STM32_OPTR_CR_OPTSTRT);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "starting option programming: ");
+	rc = stm32_wait_not_busy(t, r->sr, r->sr_busy, erases ? t->part->erase_typ_ms : 0,
+				 erases ? t->part->erase_max_ms : STM32_OPTR_PROGRAM_MAX_MS, ev, &sr,
+				 &took);
+	if (rc < 0)
+		return err_context(rc, erases ? "mass erase: " : "programming options: ");
+	/* Lock again whatever happened: setting LOCK sets OPTLOCK too. */
+	mem_write32(t->a, r->cr, STM32_OPTR_CR_LOCK | STM32_OPTR_CR_OPTLOCK);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "locking the flash controller: ");
+	if (sr & r->sr_errors)
+		return err_setf(ERR_FLASH_ERROR,
+				"the flash controller refused the options (FLASH_SR 0x%08x)", sr);
+	stm32_log(ev, "option bytes programmed in %u ms", took);
+	return 0;
+}
+
+int stm32_optr_launch(struct target *t, const struct stm32_optr_regs *r, bool *power_cycle)
+{
+	uint32_t optr = 0, word = 0;
+	int rc;
+
+	*power_cycle = false;
+	if ((rc = stm32_optr_unlock(t, r)) < 0)
+		return rc;
+	/* OBL_LAUNCH resets the chip while the write is still on the wire:
+	 * "ST-Link reports an SWD_DP_ERROR despite the write was successful"
+	 * (OpenOCD stm32l4x.c). Its result says nothing; connecting again does. */
+	mem_write32(t->a, r->cr, STM32_OPTR_CR_OBL_LAUNCH);
+	(void)adiv5_run(t->a);
+	adiv5_invalidate(t->a);
+	for (int i = 0;; i++) {
+		stm32_optr_sleep_ms(STM32_OPTR_RECONNECT_GAP_MS);
+		rc = target_reattach(t);
+		if (rc == 0)
+			break;
+		if (i + 1 >= STM32_OPTR_RECONNECT_TRIES)
+			return err_context(rc, "connecting again after OBL_LAUNCH: ");
+	}
+	if ((rc = mem_read32_now(t->a, r->optr, &optr)) < 0)
+		return err_context(rc, "reading FLASH_OPTR after OBL_LAUNCH: ");
+	if ((optr & STM32_OPTR_RDP_MASK) != STM32_RDP_LEVEL0)
+		return 0; /* locked: flash is meant to refuse the debugger now */
+	/* RM0351 §3.5.1: after a change of protection with the debugger
+	 * connected a power-on reset is needed; until then flash answers the
+	 * debugger with a bus error. Ask the chip rather than assume. */
+	rc = mem_read32_now(t->a, t->flash_base, &word);
+	if (rc == -ERR_TARGET_FAULT) {
+		*power_cycle = true; /* adiv5_run has cleared the sticky error */
+		return 0;
+	}
+	return rc < 0 ? err_context(rc, "reading flash after OBL_LAUNCH: ") : 0;
+}

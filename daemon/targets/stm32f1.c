@@ -1,0 +1,412 @@
+/*
+ * stm32f1.c - the F0/F1/F3 flash controller (FPEC) and its GigaDevice
+ * clones (GD32F1x0/F3x0/E23x "FMC"): one register map, one lineage.
+ *
+ * References:
+ *   PM0075 (F10x flash programming) §2.3.2 option byte programming/erase,
+ *          §2.4.1 read protection, §2.5 option bytes; RM0008 (F10x) §3.3.3
+ *          "Flash memory organisation", §4 "Option bytes"
+ *   RM0091 (F0x1/x2/x8) §3.2.2 option byte programming/erase, §3.3.1 read
+ *          protection, §4.1 option byte description, §3.5 registers (OBL_LAUNCH)
+ *   RM0360 (F030/F070) §3, §4; RM0316 (F303xB/C/D/E, F358/398) §4.2.2,
+ *   RM0365 (F302/F303x6/8) §4.3.1 "Read protection", Table 8
+ *   GD32F1x0 / GD32F3x0 / GD32E23x user manuals, chapter FMC (SPC byte)
+ *   OpenOCD src/flash/nor/stm32f1x.c (unlock/lock, GD32 REV_IDs)
+ *   Facts: ../shared/facts/stm32-rdp.md §2, §3, §11.
+ *
+ * Regression (PM0075 §2.4.1, RM0091 §3.3.1): the whole option page is
+ * erased (OPTER), which by itself leaves RDP erased = protected; programming
+ * the RDP half-word with the level-0 key (0xA5 on F1 and GD32, 0xAA on F0/F3)
+ * makes the controller mass-erase the main flash first, BSY covering it.
+ * USER, DATA0/1 and WRP0..3 were erased with the page and are written back.
+ * The option registers (FLASH_OBR, FLASH_WRPR) show the new values only after
+ * option-byte loading: a system reset (all), or OBL_LAUNCH (F0/F3).
+ *
+ * The values written back come from the stored option half-words at
+ * 0x1FFFF800 (readable at level 1, RM0365 Table 8), not from decoding
+ * FLASH_OBR: the OBR bit layout differs between F1 and F0/F3 and cannot be
+ * told apart on GD32 parts with REV_ID 0x1303 (GD32F1x0 and GD32F10x share
+ * it, facts §11). A half-word whose complement does not match was loaded as
+ * 0xFF (RM0091 §4.1) and is left erased, which loads as 0xFF again.
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "err.h"
+#include "targets/stm32_common.h"
+#include "targets/target.h"
+
+#define STM32F1_FLASH_BASE 0x40022000u
+#define STM32F1_FLASH_KEYR (STM32F1_FLASH_BASE + 0x04)
+#define STM32F1_FLASH_OPTKEYR (STM32F1_FLASH_BASE + 0x08)
+#define STM32F1_FLASH_SR (STM32F1_FLASH_BASE + 0x0C)
+#define STM32F1_FLASH_CR (STM32F1_FLASH_BASE + 0x10)
+#define STM32F1_FLASH_OBR (STM32F1_FLASH_BASE + 0x1C)
+#define STM32F1_FLASH_WRPR (STM32F1_FLASH_BASE + 0x20)
+/* XL density: bank-2 register set (RM0008 §3.3.3, CMSIS stm32f103xg.h). */
+#define STM32F1_FLASH_SR2 (STM32F1_FLASH_BASE + 0x4C)
+
+#define STM32F1_SR_BSY (1u << 0)
+#define STM32F1_SR_PGERR (1u << 2)
+#define STM32F1_SR_WRPRTERR (1u << 4)
+#define STM32F1_SR_EOP (1u << 5)
+#define STM32F1_SR_ERRORS (STM32F1_SR_PGERR | STM32F1_SR_WRPRTERR)
+
+#define STM32F1_CR_OPTPG (1u << 4)
+#define STM32F1_CR_OPTER (1u << 5)
+#define STM32F1_CR_STRT (1u << 6)
+#define STM32F1_CR_LOCK (1u << 7)
+#define STM32F1_CR_OPTWRE (1u << 9)
+#define STM32F1_CR_OBL_LAUNCH (1u << 13) /* F0/F3 only */
+
+#define STM32F1_OBR_RDPRT1 (1u << 1)     /* all: read protection active */
+#define STM32F1_OBR_RDPRT2 (1u << 2)     /* F0/F3: level 2 (on F1 this is IWDG_SW) */
+
+/* Option bytes: eight half-words, value | ~value << 8 (RM0091 §4.1). */
+#define STM32F1_OB_BASE 0x1FFFF800u
+#define STM32F1_OB_HALFWORDS 8
+#define STM32F1_OB_RDP 0
+#define STM32F1_OB_WRP2 6
+
+#define STM32F1_F1_RDP_LEVEL0 0xA5u /* F1 and GD32 (RDP_KEY, facts §3, §11) */
+
+/* Part flags. */
+#define STM32F1_F0_STYLE (1u << 0) /* F0/F3: 0xAA = level 0, 0xCC = level 2 */
+#define STM32F1_OBL (1u << 1)      /* CR.OBL_LAUNCH reloads the options */
+#define STM32F1_XL (1u << 2)       /* F1 XL density: bank-2 registers */
+#define STM32F1_WRP01 (1u << 3)    /* only WRP0/WRP1 exist; WRP2/3 stay 0xFF */
+#define STM32F1_GD32 (1u << 4)     /* GigaDevice: SPC 0xA5 none, 0xCC high */
+
+#define F0 0x40015800u
+#define F1 0xE0042000u
+#define F0_FSIZE 0x1FFFF7CCu
+#define F1_FSIZE 0x1FFFF7E0u
+/* PM0075 / DS5319: tME 20 ms typical, 40 ms max on ST parts; the budget is
+ * 25 times that (OpenOCD's fallback path polls BSY only 5 times, facts §3). */
+#define ST_TYP 40
+#define ST_MAX 1000
+#define F0F3 (STM32F1_F0_STYLE | STM32F1_OBL)
+/* GD32 mass erase times are not in our sources (?): a wide budget. */
+#define GD_TYP 500
+#define GD_MAX 10000
+
+static const struct target_part stm32f1_parts[] = {
+	/* dev   dbgmcu name                              F_SIZE    KB max flags                     typ     max     rev */
+	{0x440, F0, "STM32F05x/F030x8",                 F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
+	{0x444, F0, "STM32F03x/F030x4/6",               F0_FSIZE, 32,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
+	{0x445, F0, "STM32F04x/F070x6",                 F0_FSIZE, 32,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
+	{0x448, F0, "STM32F07x",                        F0_FSIZE, 128,  F0F3,                   ST_TYP, ST_MAX, 0},
+	{0x442, F0, "STM32F09x/F030xC",                 F0_FSIZE, 256,  F0F3,                   ST_TYP, ST_MAX, 0},
+	{0x412, F1, "STM32F10x low density",            F1_FSIZE, 32,   0,                      ST_TYP, ST_MAX, 0},
+	{0x410, F1, "STM32F10x medium density",         F1_FSIZE, 128,  0,                      ST_TYP, ST_MAX, 0},
+	{0x414, F1, "STM32F10x high density",           F1_FSIZE, 512,  0,                      ST_TYP, ST_MAX, 0},
+	{0x418, F1, "STM32F105/107 connectivity line",  F1_FSIZE, 256,  0,                      ST_TYP, ST_MAX, 0},
+	{0x430, F1, "STM32F10x XL density",             F1_FSIZE, 1024, STM32F1_XL,             2 * ST_TYP, 2 * ST_MAX, 0},
+	{0x420, F1, "STM32F100 value line low/medium density", F1_FSIZE, 128, 0,                ST_TYP, ST_MAX, 0},
+	{0x428, F1, "STM32F100 value line high density", F1_FSIZE, 512, 0,                      ST_TYP, ST_MAX, 0},
+	{0x422, F1, "STM32F302xB/C/F303xB/C/F358",      F0_FSIZE, 256,  F0F3,                   ST_TYP, ST_MAX, 0},
+	{0x432, F1, "STM32F37x",                        F0_FSIZE, 256,  F0F3,                   ST_TYP, ST_MAX, 0},
+	{0x438, F1, "STM32F303x6/8/F328/F334",          F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
+	{0x439, F1, "STM32F301/F302x6/8/F318",          F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
+	{0x446, F1, "STM32F302/303xD/E/F398",           F0_FSIZE, 512,  F0F3,                   ST_TYP, ST_MAX, 0},
+	/* GigaDevice: DEV_ID 0x410 with their own REV_IDs (OpenOCD stm32f1x.c).
+	 * GD32F10x was also reported with REV_ID 0x1303 (facts §11): the name
+	 * says so; the flow is the same. GD32F3x0's F_SIZE: 0x1FFFF7E0 as on
+	 * every GD32 manual's "memory density information" (?) - OpenOCD reads
+	 * 0x1FFFF7CC on Cortex-M4. GD32F10x/F30x with other REV_IDs are
+	 * driven through the STM32F1 rows: same flow, same 0xA5 key. */
+	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32,           GD_TYP, GD_MAX, 0x1303},
+	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32,           GD_TYP, GD_MAX, 0x1704},
+	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32,           GD_TYP, GD_MAX, 0x1909},
+};
+
+static bool stm32f1_is(const struct target *t, uint32_t flag)
+{
+	return (t->part->flags & flag) != 0;
+}
+
+/* The RDP byte that means level 0 on this part. */
+static uint8_t stm32f1_level0_byte(const struct target *t)
+{
+	return stm32f1_is(t, STM32F1_F0_STYLE) ? STM32_RDP_LEVEL0 : STM32F1_F1_RDP_LEVEL0;
+}
+
+/* The byte a stored half-word loads as: its low byte when the complement
+ * matches, 0xFF otherwise (erased, or OPTERR: RM0091 §4.1). */
+static uint8_t stm32f1_ob_byte(uint16_t hw)
+{
+	uint8_t v = (uint8_t)hw;
+
+	return (uint8_t)(hw >> 8) == (uint8_t)~v ? v : 0xFF;
+}
+
+static uint16_t stm32f1_ob_halfword(uint8_t v)
+{
+	return (uint16_t)(v | (uint16_t)(uint8_t)~v << 8);
+}
+
+/* Level from the loaded image (FLASH_OBR) and the stored RDP half-word.
+ * A stored level-2 byte (0xCC on F0/F3, GigaDevice's "high" 0xCC) counts as
+ * level 2 even before it is loaded: the next reset makes it permanent and
+ * rdpd never touches such a chip. STM32F1 has no level 2: 0xCC is level 1
+ * there (PM0075 §2.4.1). */
+static enum rdp_level stm32f1_level(const struct target *t, uint32_t obr, uint16_t rdp_hw)
+{
+	uint8_t stored = (uint8_t)rdp_hw;
+
+	if (stm32f1_is(t, STM32F1_F0_STYLE | STM32F1_GD32) && stored == STM32_RDP_LEVEL2)
+		return RDP_LEVEL_2;
+	/* OBR RDPRT [2:1] on F0/F3: 01 level 1, 11 level 2 (RM0091 §3.5.6,
+	 * CMSIS FLASH_OBR_RDPRT2). GD32 parts of REV 0x1303 may be F1-style,
+	 * where bit 2 is IWDG_SW: only bit 1 is read there. */
+	if (stm32f1_is(t, STM32F1_F0_STYLE) && (obr & STM32F1_OBR_RDPRT2))
+		return RDP_LEVEL_2;
+	return (obr & STM32F1_OBR_RDPRT1) ? RDP_LEVEL_1 : RDP_LEVEL_0;
+}
+
+static unsigned stm32f1_wrp_bytes(const struct target *t)
+{
+	return stm32f1_is(t, STM32F1_WRP01) ? 2 : 4;
+}
+
+/* FLASH_OBR, FLASH_WRPR and the stored option half-words, in one batch. */
+static int stm32f1_read_options(struct target *t, uint32_t *obr, uint32_t *wrpr, uint16_t ob[8])
+{
+	uint32_t w[4] = {0};
+	int rc;
+
+	mem_read32(t->a, STM32F1_FLASH_OBR, obr);
+	mem_read32(t->a, STM32F1_FLASH_WRPR, wrpr);
+	for (unsigned i = 0; i < 4; i++)
+		mem_read32(t->a, STM32F1_OB_BASE + 4 * i, &w[i]);
+	rc = adiv5_run(t->a);
+	if (rc < 0)
+		return err_context(rc, "reading FLASH_OBR and the option bytes: ");
+	for (unsigned i = 0; i < 4; i++) {
+		ob[2 * i] = (uint16_t)w[i];
+		ob[2 * i + 1] = (uint16_t)(w[i] >> 16);
+	}
+	return 0;
+}
+
+static int stm32f1_read_protection(struct target *t, struct target_protection *p)
+{
+	uint32_t obr = 0, wrpr = 0, mask;
+	uint16_t ob[8];
+	int rc = stm32f1_read_options(t, &obr, &wrpr, ob);
+
+	if (rc < 0)
+		return rc;
+	mask = stm32f1_wrp_bytes(t) == 4 ? 0xFFFFFFFFu : 0xFFFFu;
+	p->level = stm32f1_level(t, obr, ob[STM32F1_OB_RDP]);
+	p->rdp_raw = ob[STM32F1_OB_RDP] & 0xFF;
+	p->wrp_raw = wrpr & mask;
+	/* WRPR bit = 0: that page group is write-protected (PM0075 §2.5). */
+	p->wrp_sectors = ~wrpr & mask;
+	p->n_options = 0;
+	p->options[p->n_options++] = (struct target_option){"obr", obr};
+	p->options[p->n_options++] = (struct target_option){"wrpr", wrpr};
+	p->options[p->n_options++] = (struct target_option){"ob_rdp_user", ob[0] | (uint32_t)ob[1] << 16};
+	p->options[p->n_options++] = (struct target_option){"ob_data", ob[2] | (uint32_t)ob[3] << 16};
+	p->options[p->n_options++] = (struct target_option){"ob_wrp01", ob[4] | (uint32_t)ob[5] << 16};
+	if (stm32f1_wrp_bytes(t) == 4)
+		p->options[p->n_options++] = (struct target_option){"ob_wrp23", ob[6] | (uint32_t)ob[7] << 16};
+	return 0;
+}
+
+/* Clear CR.LOCK, then set OPTWRE. A wrong or repeated key locks the FPEC
+ * until the next reset (PM0075 §2.3.1), so each key pair is written only
+ * when its lock is on, and the result is checked. */
+static int stm32f1_unlock(struct target *t, uint32_t *cr)
+{
+	int rc;
+
+	if (*cr & STM32F1_CR_LOCK) {
+		mem_write32(t->a, STM32F1_FLASH_KEYR, STM32_FLASH_KEY1);
+		mem_write32(t->a, STM32F1_FLASH_KEYR, STM32_FLASH_KEY2);
+	}
+	/* OPTKEYR takes the same keys once LOCK is clear (RM0091 §3.5.3). */
+	if (!(*cr & STM32F1_CR_OPTWRE)) {
+		mem_write32(t->a, STM32F1_FLASH_OPTKEYR, STM32_FLASH_KEY1);
+		mem_write32(t->a, STM32F1_FLASH_OPTKEYR, STM32_FLASH_KEY2);
+	}
+	mem_read32(t->a, STM32F1_FLASH_CR, cr);
+	rc = adiv5_run(t->a);
+	if (rc < 0)
+		return err_context(rc, "writing the flash and option keys: ");
+	if ((*cr & STM32F1_CR_LOCK) || !(*cr & STM32F1_CR_OPTWRE))
+		return err_setf(ERR_FLASH_LOCKED,
+				"FLASH_CR stayed locked after the keys (0x%08x); reset the board and try again",
+				*cr);
+	return 0;
+}
+
+/* Wait for BSY in FLASH_SR (and FLASH_SR2 on XL parts, whose bank 2 the
+ * regression also erases (?)), then check the error flags. */
+static int stm32f1_wait(struct target *t, unsigned typ_ms, unsigned max_ms,
+			const struct target_events *ev, const char *what)
+{
+	uint32_t sr = 0, sr2 = 0;
+	int rc = stm32_wait_not_busy(t, STM32F1_FLASH_SR, STM32F1_SR_BSY, typ_ms, max_ms, ev, &sr, NULL);
+
+	if (rc == 0 && stm32f1_is(t, STM32F1_XL))
+		rc = stm32_wait_not_busy(t, STM32F1_FLASH_SR2, STM32F1_SR_BSY, 0, max_ms, NULL, &sr2, NULL);
+	if (rc < 0)
+		return err_context(rc, "%s: ", what);
+	if ((sr | sr2) & STM32F1_SR_ERRORS)
+		return err_setf(ERR_FLASH_ERROR, "%s: FLASH_SR 0x%08x%s", what, sr | sr2,
+				(sr & STM32F1_SR_WRPRTERR) ? ": the option bytes refused the change"
+							   : ": the option half-word was not erased");
+	return 0;
+}
+
+/* Program one option half-word (CR.OPTPG must be set) and wait for it. */
+static int stm32f1_program_half(struct target *t, unsigned idx, uint16_t hw, unsigned typ_ms,
+				unsigned max_ms, const struct target_events *ev, const char *what)
+{
+	int rc;
+
+	mem_write16(t->a, STM32F1_OB_BASE + 2 * idx, hw);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "%s: ", what);
+	return stm32f1_wait(t, typ_ms, max_ms, ev, what);
+}
+
+static int stm32f1_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
+{
+	static const char *const names[STM32F1_OB_HALFWORDS] = {
+		"RDP", "USER", "DATA0", "DATA1", "WRP0", "WRP1", "WRP2", "WRP3",
+	};
+	const bool erases = level == RDP_LEVEL_0;
+	uint32_t sr = 0, cr = 0, obr = 0, wrpr = 0;
+	uint16_t ob[8], want[8], check[8];
+	unsigned n_ob;
+	uint8_t rdp;
+	int rc;
+
+	if ((rc = stm32_rdp_byte_for(level, &rdp)) < 0)
+		return rc;
+	if (erases)
+		rdp = stm32f1_level0_byte(t);
+	if (cortexm_halt(t->a) < 0)
+		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
+	if ((rc = stm32f1_read_options(t, &obr, &wrpr, ob)) < 0)
+		return rc;
+	if (stm32f1_level(t, obr, ob[STM32F1_OB_RDP]) == RDP_LEVEL_2)
+		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
+				"option byte RDP = 0x%04x, FLASH_OBR 0x%08x: level 2 is permanent; nothing was written",
+				ob[STM32F1_OB_RDP], obr);
+	mem_read32(t->a, STM32F1_FLASH_SR, &sr);
+	mem_read32(t->a, STM32F1_FLASH_CR, &cr);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading the flash controller: ");
+	if (sr & STM32F1_SR_BSY) {
+		rc = stm32_wait_not_busy(t, STM32F1_FLASH_SR, STM32F1_SR_BSY, 0, 1000, NULL, &sr, NULL);
+		if (rc < 0)
+			return err_context(rc, "waiting for a flash operation in progress: ");
+	}
+	/* What to write back after the page erase: every option byte as it
+	 * loads today; WRP2/3 only where they exist (RM0365 §4.1). */
+	n_ob = stm32f1_wrp_bytes(t) == 4 ? 8 : STM32F1_OB_WRP2;
+	want[STM32F1_OB_RDP] = stm32f1_ob_halfword(rdp);
+	for (unsigned i = 1; i < STM32F1_OB_HALFWORDS; i++)
+		want[i] = i < n_ob ? stm32f1_ob_halfword(stm32f1_ob_byte(ob[i])) : 0xFFFF;
+	{
+		uint32_t wrp_stored = 0;
+
+		for (unsigned i = 0; i < stm32f1_wrp_bytes(t); i++)
+			wrp_stored |= (uint32_t)stm32f1_ob_byte(ob[4 + i]) << (8 * i);
+		if ((wrp_stored ^ wrpr) & (stm32f1_wrp_bytes(t) == 4 ? 0xFFFFFFFFu : 0xFFFFu))
+			stm32_log(ev, "stored WRP 0x%08x differs from the loaded FLASH_WRPR 0x%08x "
+				  "(a change waiting for reset): keeping the stored one", wrp_stored, wrpr);
+	}
+	if ((rc = stm32f1_unlock(t, &cr)) < 0)
+		return rc;
+	stm32_log(ev, "erasing the option bytes, then RDP 0x%04x%s", want[0],
+		  erases ? ": the controller then mass-erases the flash" : "");
+	/* Option page erase (PM0075 §2.3.2): RDP reads erased (protected)
+	 * afterwards; nothing of the main flash is erased yet. */
+	mem_write32(t->a, STM32F1_FLASH_SR, STM32F1_SR_ERRORS | STM32F1_SR_EOP);
+	mem_write32(t->a, STM32F1_FLASH_CR, STM32F1_CR_OPTER | STM32F1_CR_OPTWRE);
+	mem_write32(t->a, STM32F1_FLASH_CR, STM32F1_CR_OPTER | STM32F1_CR_STRT | STM32F1_CR_OPTWRE);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "starting the option erase: ");
+	if ((rc = stm32f1_wait(t, 0, ST_MAX, NULL, "option erase")) < 0)
+		goto lock;
+	mem_write32(t->a, STM32F1_FLASH_CR, STM32F1_CR_OPTPG | STM32F1_CR_OPTWRE);
+	if ((rc = adiv5_run(t->a)) < 0)
+		goto lock;
+	/* "This operation first forces a Mass Erase of the main Flash memory"
+	 * (PM0075 §2.4.1): BSY stays set for the whole erase. */
+	rc = stm32f1_program_half(t, STM32F1_OB_RDP, want[0], erases ? t->part->erase_typ_ms : 0,
+				  erases ? t->part->erase_max_ms : ST_MAX, erases ? ev : NULL,
+				  erases ? "mass erase" : "programming RDP");
+	for (unsigned i = 1; rc == 0 && i < n_ob; i++)
+		if (want[i] != 0xFFFF) /* 0xFF stays erased: it loads as 0xFF */
+			rc = stm32f1_program_half(t, i, want[i], 0, ST_MAX, NULL, names[i]);
+lock:
+	/* Setting LOCK also clears OPTWRE (PM0075 §3.4). */
+	{
+		int lrc = mem_write32_now(t->a, STM32F1_FLASH_CR, STM32F1_CR_LOCK);
+
+		if (lrc < 0 && rc == 0)
+			rc = err_context(lrc, "locking FLASH_CR: ");
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = stm32f1_read_options(t, &obr, &wrpr, check)) < 0)
+		return rc;
+	for (unsigned i = 0; i < n_ob; i++)
+		if (check[i] != want[i])
+			return err_setf(ERR_VERIFY_FAILED,
+					"option byte %s reads 0x%04x after programming 0x%04x",
+					names[i], check[i], want[i]);
+	stm32_log(ev, "option bytes programmed; they load at the next reset");
+	return 0;
+}
+
+/* Options load at a system reset on every part of this lineage (PM0075
+ * §2.5, RM0091 §3.2.2); F0/F3 also load them through OBL_LAUNCH, which
+ * resets the chip, so the write that sets it may not be acknowledged
+ * cleanly (facts §0.7). GD32 parts are reset like F1: whether their
+ * OBL_LAUNCH works is not confirmed (?).
+ * With the level back at 0 the debugger may read flash without a power
+ * cycle (?: the RMs ask for a POR only after *setting* protection with a
+ * debugger attached); the unlock job's read-back still catches a fault. */
+static int stm32f1_apply(struct target *t, bool *power_cycle)
+{
+	struct timespec two_ms = {.tv_nsec = 2000000L};
+	int rc;
+
+	*power_cycle = false;
+	if (!stm32f1_is(t, STM32F1_OBL))
+		return cortexm_reset_halt(t->a);
+	/* Halt at the reset vector after the reload, as reset_halt does. */
+	mem_write32(t->a, CORTEXM_DHCSR, CORTEXM_DHCSR_DBGKEY | CORTEXM_DHCSR_C_DEBUGEN);
+	mem_write32(t->a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA | CORTEXM_DEMCR_VC_CORERESET);
+	mem_write32(t->a, STM32F1_FLASH_KEYR, STM32_FLASH_KEY1);
+	mem_write32(t->a, STM32F1_FLASH_KEYR, STM32_FLASH_KEY2);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "unlocking FLASH_CR for OBL_LAUNCH: ");
+	mem_write32(t->a, STM32F1_FLASH_CR, STM32F1_CR_OBL_LAUNCH);
+	(void)adiv5_run(t->a); /* the reset may cut the ACK short: ignored on purpose */
+	adiv5_invalidate(t->a);
+	nanosleep(&two_ms, NULL);
+	if ((rc = target_reattach(t)) < 0)
+		return err_context(rc, "connecting again after OBL_LAUNCH: ");
+	if ((rc = cortexm_halt(t->a)) < 0)
+		return err_context(rc, "halting after OBL_LAUNCH: ");
+	return mem_write32_now(t->a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
+}
+
+const struct target_driver stm32f1_driver = {
+	.name = "stm32f1",
+	.family = "STM32F0/F1/F3, GD32F1x0/F3x0/E23x",
+	.parts = stm32f1_parts,
+	.n_parts = sizeof(stm32f1_parts) / sizeof(stm32f1_parts[0]),
+	.erase_scope = "the whole main flash (both banks on XL parts) and, on F0/F3, the RTC backup registers",
+	.erased_word = 0xFFFFFFFFu,
+	.read_protection = stm32f1_read_protection,
+	.set_level = stm32f1_set_level,
+	.apply = stm32f1_apply,
+};

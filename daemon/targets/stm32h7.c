@@ -1,0 +1,257 @@
+/*
+ * stm32h7.c - the STM32H7 flash controller: H742/743/750/753, the dual-core
+ * H745/747/755/757 (all DEV_ID 0x450), H72x/73x (0x483), H7A3/B0/B3 (0x480),
+ * and identification only of H7R/S (0x485).
+ *
+ * References:
+ *   RM0433 (H742/743/750/753) §4.4.3 "Option byte modification", §4.5.3
+ *          "Read protection (RDP)", §4.9.8-4.9.12 FLASH_OPTCR, FLASH_OPTSR_CUR,
+ *          FLASH_OPTSR_PRG, FLASH_OPTCCR; RM0399 (H745/747/755/757) §4.4.3,
+ *          §4.5.3 (BCM4/BCM7, D2 reset bits in OPTSR); RM0468 (H72x/73x) §4.4.3;
+ *          RM0455 (H7A3/B0/B3) §4.4.3 (different CR layout, F_SIZE 0x08FFF80C).
+ *   OpenOCD src/flash/nor/stm32h7x.c stm32h7_set_rdp (sequence, OPT_BUSY poll).
+ *   Facts: ../shared/facts/stm32-rdp.md §0.7, §1, §9.
+ *
+ * Option programming (RM0433 §4.4.3): clear OPTLOCK with the option keys,
+ * write the new values to FLASH_OPTSR_PRG, set OPTSTART, wait for
+ * FLASH_OPTSR_CUR.OPT_BUSY to clear, check OPTCHANGEERR. There is no
+ * OBL_LAUNCH: OPTSR_CUR shows the new options once OPT_BUSY clears. Lowering
+ * RDP from 1 to 0 makes the controller erase the user flash of both banks
+ * first, which takes seconds. After an RDP change with a debugger attached,
+ * a community report on an H742 says NRST did not give the flash back, a
+ * power cycle did (facts §0.7, §9): the driver reports that honestly.
+ *
+ * OPTCR is written read-modify-write: OpenOCD writes OPTSTART and OPTLOCK as
+ * whole words, which also writes SWAP_BANK (bit 31) = 0 (facts §9).
+ */
+#include <stdio.h>
+
+#include "err.h"
+#include "targets/stm32_common.h"
+#include "targets/target.h"
+
+#define STM32H7_FLASH_BASE 0x52002000u
+#define STM32H7_FLASH_OPTKEYR (STM32H7_FLASH_BASE + 0x08)
+#define STM32H7_FLASH_OPTCR (STM32H7_FLASH_BASE + 0x18)
+#define STM32H7_FLASH_OPTSR_CUR (STM32H7_FLASH_BASE + 0x1C)
+#define STM32H7_FLASH_OPTSR_PRG (STM32H7_FLASH_BASE + 0x20)
+#define STM32H7_FLASH_OPTCCR (STM32H7_FLASH_BASE + 0x24)
+#define STM32H7_FLASH_PRAR_CUR1 (STM32H7_FLASH_BASE + 0x28)
+#define STM32H7_FLASH_WPSN_CUR1 (STM32H7_FLASH_BASE + 0x38)
+#define STM32H7_FLASH_WPSN_CUR2 (STM32H7_FLASH_BASE + 0x138)
+
+#define STM32H7_OPTCR_OPTLOCK (1u << 0)
+#define STM32H7_OPTCR_OPTSTART (1u << 1)
+#define STM32H7_OPTCR_MER (1u << 4)
+#define STM32H7_OPTCR_PG_OTP (1u << 5) /* H7A3/B0/B3 */
+#define STM32H7_OPTCR_SWAP_BANK (1u << 31)
+
+#define STM32H7_OPTSR_OPT_BUSY (1u << 0)
+#define STM32H7_OPTSR_RDP_SHIFT 8
+#define STM32H7_OPTSR_RDP_MASK (0xFFu << STM32H7_OPTSR_RDP_SHIFT)
+#define STM32H7_OPTSR_BCM4 (1u << 22)  /* dual core: CM4 boot enable */
+#define STM32H7_OPTSR_BCM7 (1u << 23)  /* dual core: CM7 boot enable */
+#define STM32H7_OPTSR_OPTCHANGEERR (1u << 30)
+#define STM32H7_OPTCCR_CLR_OPTCHANGEERR (1u << 30)
+
+/* Part flags. */
+#define STM32H7_DUAL_BANK (1u << 0)   /* bank 2 at 0x08100000 unless the part has 128 KB */
+#define STM32H7_WPSN_32 (1u << 1)     /* H7A3/B0/B3: 32 WPSN bits per bank (groups of 4 sectors) */
+#define STM32H7_IS_RS (1u << 2)       /* H7R/S: other register map, no RDP byte */
+
+#define H7 0x5C001000u
+#define H7_FSIZE 0x1FF1E880u
+#define H7A_FSIZE 0x08FFF80Cu
+/* Bank erase takes seconds (a 128 KB sector at x32: 1.1 s typical, 2.2 s
+ * maximum, ST community answer for the H743); OpenOCD's mass-erase budget
+ * is 30 s. Typical times assume about 4 s per MB (?: not measured). */
+#define BUDGET 60000
+
+static const struct target_part stm32h7_parts[] = {
+	{0x450, H7, "STM32H742/743/750/753/745/747/755/757", H7_FSIZE, 2048, STM32H7_DUAL_BANK, 8000, BUDGET, 0},
+	{0x483, H7, "STM32H72x/73x", H7_FSIZE, 1024, 0, 4000, BUDGET, 0},
+	{0x480, H7, "STM32H7A3/B0/B3", H7A_FSIZE, 2048, STM32H7_DUAL_BANK | STM32H7_WPSN_32, 8000, BUDGET, 0},
+	{0x485, H7, "STM32H7R/S", H7A_FSIZE, 64, STM32H7_IS_RS, 0, BUDGET, 0},
+};
+
+static bool stm32h7_dual_bank(const struct target *t)
+{
+	return (t->part->flags & STM32H7_DUAL_BANK) && t->flash_kb > 128;
+}
+
+static int stm32h7_rs_unsupported(void)
+{
+	return err_setf(ERR_NOT_SUPPORTED,
+			"STM32H7R/S has no RDP byte: it protects with product states and option-byte "
+			"keys through another register map, and rdpd does not read or change those yet");
+}
+
+static int stm32h7_read_protection(struct target *t, struct target_protection *p)
+{
+	uint32_t cur = 0, prg = 0, optcr = 0, wpsn1 = 0, wpsn2 = 0xFFFFFFFFu, prar1 = 0;
+	bool dual = stm32h7_dual_bank(t);
+	unsigned bits = (t->part->flags & STM32H7_WPSN_32) ? 32 : 8;
+	uint64_t mask = bits == 32 ? 0xFFFFFFFFull : 0xFFull;
+	int rc;
+
+	p->n_options = 0;
+	if (t->part->flags & STM32H7_IS_RS) {
+		/* Identified, but its protection is not an RDP byte (facts §9). */
+		p->level = RDP_UNKNOWN;
+		p->rdp_raw = 0;
+		p->wrp_raw = 0;
+		p->wrp_sectors = 0;
+		return 0;
+	}
+	mem_read32(t->a, STM32H7_FLASH_OPTSR_CUR, &cur);
+	mem_read32(t->a, STM32H7_FLASH_OPTSR_PRG, &prg);
+	mem_read32(t->a, STM32H7_FLASH_OPTCR, &optcr);
+	mem_read32(t->a, STM32H7_FLASH_WPSN_CUR1, &wpsn1);
+	mem_read32(t->a, STM32H7_FLASH_PRAR_CUR1, &prar1);
+	if (dual)
+		mem_read32(t->a, STM32H7_FLASH_WPSN_CUR2, &wpsn2);
+	rc = adiv5_run(t->a);
+	if (rc < 0)
+		return err_context(rc, "reading FLASH_OPTSR_CUR: ");
+	/* OPTSR_CUR is what the protection logic uses (RM0433 §4.9.9). */
+	p->rdp_raw = (cur & STM32H7_OPTSR_RDP_MASK) >> STM32H7_OPTSR_RDP_SHIFT;
+	p->level = rdp_level_from_byte((uint8_t)p->rdp_raw);
+	/* nWRPSN bit = 0 write-protects the sector (group) (RM0433 §4.9.15). */
+	p->wrp_raw = wpsn1;
+	p->wrp_sectors = ~(uint64_t)wpsn1 & mask;
+	if (dual)
+		p->wrp_sectors |= (~(uint64_t)wpsn2 & mask) << bits;
+	p->options[p->n_options++] = (struct target_option){"optsr_cur", cur};
+	p->options[p->n_options++] = (struct target_option){"optsr_prg", prg};
+	p->options[p->n_options++] = (struct target_option){"optcr", optcr};
+	p->options[p->n_options++] = (struct target_option){"wpsn_cur1", wpsn1};
+	if (dual)
+		p->options[p->n_options++] = (struct target_option){"wpsn_cur2", wpsn2};
+	p->options[p->n_options++] = (struct target_option){"prar_cur1", prar1};
+	return 0;
+}
+
+/* Clear OPTLOCK with the option keys (RM0433 §4.4.3 "Option byte
+ * modification"); a wrong or repeated sequence locks OPTCR until reset, so
+ * the keys go only when it is locked, once, and the result is checked. */
+static int stm32h7_unlock_optcr(struct target *t, uint32_t *optcr)
+{
+	int rc;
+
+	if (!(*optcr & STM32H7_OPTCR_OPTLOCK))
+		return 0;
+	mem_write32(t->a, STM32H7_FLASH_OPTKEYR, STM32_OPT_KEY1);
+	mem_write32(t->a, STM32H7_FLASH_OPTKEYR, STM32_OPT_KEY2);
+	mem_read32(t->a, STM32H7_FLASH_OPTCR, optcr);
+	rc = adiv5_run(t->a);
+	if (rc < 0)
+		return err_context(rc, "writing the option keys: ");
+	if (*optcr & STM32H7_OPTCR_OPTLOCK)
+		return err_setf(ERR_FLASH_LOCKED,
+				"FLASH_OPTCR stayed locked after the option keys (0x%08x); "
+				"reset the board and try again", *optcr);
+	return 0;
+}
+
+static int stm32h7_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
+{
+	const bool erases = level == RDP_LEVEL_0;
+	uint32_t cur = 0, optcr = 0, prg, action;
+	unsigned took = 0;
+	uint8_t rdp;
+	int rc, rc2;
+
+	if (t->part->flags & STM32H7_IS_RS)
+		return stm32h7_rs_unsupported();
+	if ((rc = stm32_rdp_byte_for(level, &rdp)) < 0)
+		return rc;
+	if (cortexm_halt(t->a) < 0)
+		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
+	mem_read32(t->a, STM32H7_FLASH_OPTSR_CUR, &cur);
+	mem_read32(t->a, STM32H7_FLASH_OPTCR, &optcr);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading the flash controller: ");
+	if (((cur & STM32H7_OPTSR_RDP_MASK) >> STM32H7_OPTSR_RDP_SHIFT) == STM32_RDP_LEVEL2)
+		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
+				"FLASH_OPTSR_CUR RDP = 0xCC: level 2 is permanent; nothing was written");
+	if (cur & STM32H7_OPTSR_OPT_BUSY) {
+		rc = stm32_wait_not_busy(t, STM32H7_FLASH_OPTSR_CUR, STM32H7_OPTSR_OPT_BUSY, 0,
+					 t->part->erase_max_ms, NULL, &cur, NULL);
+		if (rc < 0)
+			return err_context(rc, "waiting for an option change in progress: ");
+	}
+	if ((rc = stm32h7_unlock_optcr(t, &optcr)) < 0)
+		return rc;
+	/* The new image is the active one with only RDP changed: every other
+	 * bit (BOR, watchdogs, BCM4/BCM7 and the D2 reset bits of the dual-core
+	 * parts, SWAP_BANK_OPT, ...) is kept. It starts from OPTSR_CUR rather
+	 * than OPTSR_PRG (OpenOCD's choice) so that a value someone left
+	 * unstarted in OPTSR_PRG cannot ride along; OPT_BUSY and OPTCHANGEERR
+	 * are status bits, reserved in OPTSR_PRG (RM0433 §4.9.10). */
+	prg = (cur & ~(STM32H7_OPTSR_RDP_MASK | STM32H7_OPTSR_OPT_BUSY | STM32H7_OPTSR_OPTCHANGEERR)) |
+	      (uint32_t)rdp << STM32H7_OPTSR_RDP_SHIFT;
+	/* OPTSTART read-modify-write: SWAP_BANK and OPTCHANGEERRIE keep their
+	 * values; MER and PG_OTP are requests, never passed along. */
+	action = (optcr & ~(STM32H7_OPTCR_OPTLOCK | STM32H7_OPTCR_MER | STM32H7_OPTCR_PG_OTP)) |
+		 STM32H7_OPTCR_OPTSTART;
+	stm32_log(ev, "FLASH_OPTSR_PRG 0x%08x -> 0x%08x%s", cur, prg,
+		  erases ? ": the controller now erases both banks" : "");
+	mem_write32(t->a, STM32H7_FLASH_OPTSR_PRG, prg);
+	mem_write32(t->a, STM32H7_FLASH_OPTCCR, STM32H7_OPTCCR_CLR_OPTCHANGEERR);
+	mem_write32(t->a, STM32H7_FLASH_OPTCR, action);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "starting option programming: ");
+	rc = stm32_wait_not_busy(t, STM32H7_FLASH_OPTSR_CUR, STM32H7_OPTSR_OPT_BUSY,
+				 erases ? t->part->erase_typ_ms : 0, t->part->erase_max_ms, ev, &cur,
+				 &took);
+	if (rc < 0)
+		return err_context(rc, erases ? "bank erase: " : "programming options: ");
+	/* Lock again whatever happened next (RMW, SWAP_BANK kept). */
+	rc2 = mem_write32_now(t->a, STM32H7_FLASH_OPTCR,
+			      (optcr & ~(STM32H7_OPTCR_MER | STM32H7_OPTCR_PG_OTP)) | STM32H7_OPTCR_OPTLOCK);
+	if (cur & STM32H7_OPTSR_OPTCHANGEERR)
+		return err_setf(ERR_FLASH_ERROR,
+				"the option change was refused (FLASH_OPTSR_CUR 0x%08x, OPTCHANGEERR)", cur);
+	if (((cur & STM32H7_OPTSR_RDP_MASK) >> STM32H7_OPTSR_RDP_SHIFT) != rdp)
+		return err_setf(ERR_VERIFY_FAILED,
+				"FLASH_OPTSR_CUR reads 0x%08x after programming RDP 0x%02x", cur, rdp);
+	stm32_log(ev, "option bytes programmed in %u ms", took);
+	return rc2;
+}
+
+/* No OBL_LAUNCH on H7: OPTSR_CUR already shows the new level. After a
+ * regression, the flash stays closed to a debugger that was attached at
+ * level 1 until a power-on reset (community report on an H742, facts §0.7):
+ * one word of flash is read to find out, rather than guessed. */
+static int stm32h7_apply(struct target *t, bool *power_cycle)
+{
+	uint32_t cur = 0, word = 0;
+	int rc;
+
+	*power_cycle = false;
+	if (t->part->flags & STM32H7_IS_RS)
+		return stm32h7_rs_unsupported();
+	if ((rc = mem_read32_now(t->a, STM32H7_FLASH_OPTSR_CUR, &cur)) < 0)
+		return err_context(rc, "reading FLASH_OPTSR_CUR: ");
+	if (((cur & STM32H7_OPTSR_RDP_MASK) >> STM32H7_OPTSR_RDP_SHIFT) != STM32_RDP_LEVEL0)
+		return cortexm_reset_halt(t->a); /* locked: a reset restarts the firmware */
+	rc = mem_read32_now(t->a, t->flash_base, &word);
+	if (rc == -ERR_TARGET_FAULT) {
+		*power_cycle = true;
+		return 0;
+	}
+	return rc;
+}
+
+const struct target_driver stm32h7_driver = {
+	.name = "stm32h7",
+	.family = "STM32H7",
+	.parts = stm32h7_parts,
+	.n_parts = sizeof(stm32h7_parts) / sizeof(stm32h7_parts[0]),
+	.erase_scope = "the user flash of both banks (PCROP and secure-only areas only where their "
+		       "delete-on-mass-erase bit is set)",
+	.erased_word = 0xFFFFFFFFu,
+	.read_protection = stm32h7_read_protection,
+	.set_level = stm32h7_set_level,
+	.apply = stm32h7_apply,
+};

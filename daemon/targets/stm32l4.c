@@ -1,0 +1,273 @@
+/*
+ * stm32l4.c - the "L4-style" OPTR flash controller: STM32L4, L4+, G4, G0, C0,
+ * U0, WB and WL. One lineage: the same KEYR/OPTKEYR/SR/CR/OPTR offsets and
+ * the same CR bits; the parts differ by register base (WB/WL 0x58004000),
+ * F_SIZE address, the user bits of OPTR, PCROP register names, and a few SR
+ * bits (BSY2, CFGBSY, PESD).
+ *
+ * References:
+ *   RM0351 (L47x/48x/49x/4Ax) §3.4 "FLASH option bytes", §3.4.2 "Option
+ *     bytes programming", §3.5.1 "Read protection (RDP)", §3.7 registers
+ *   RM0394 (L43x-L46x), RM0432 (L4+) §3.4-3.5 (fig. 6 "RDP level regression")
+ *   RM0440 (G4) §3.4-3.5, RM0444 (G0) §3.4-3.5 (table 18), RM0454 (G0x0),
+ *   RM0490 (C0), RM0503 (U0), RM0434 (WB) §3.4-3.5, RM0453/RM0461 (WL)
+ *   OpenOCD src/flash/nor/stm32l4x.c (stm32l4_write_option, option_load)
+ *   Facts: ../shared/facts/stm32-rdp.md §0.5, §0.7, §1, §7.
+ *
+ * Unlock (level 1 -> 0): read OPTR, replace only the RDP byte with 0xAA
+ * (every user bit, DUALBANK/DBANK/nSWAP_BANK included, is written back as
+ * read), OPTSTRT, wait BSY: the controller mass-erases the flash (both
+ * banks; SRAM2 and backup registers too) and programs the options. OPTR
+ * keeps showing the loaded options until OBL_LAUNCH, which resets the chip.
+ * PCROP_RDP is read and reported, never changed: with PCROP_RDP = 0 and a
+ * PCROP area the erase spares that area (RM0444 table 18).
+ *
+ * Second core: WB (RM0434) keeps its CPU2 options (SFR, SRRVR) out of reach
+ * of CPU1 and the debugger; they are only read here. WB/WL: PESD (CPU2 has
+ * suspended program/erase) is waited for before OPTSTRT. WL5x (DEV_ID 0x497
+ * like WLE5) has a Cortex-M0+ CPU2 on AP1 that this driver neither halts
+ * nor uses; OPTR's C2BOOT_LOCK/BOOT_LOCK bits are written back unchanged.
+ */
+#include <stdio.h>
+
+#include "err.h"
+#include "targets/stm32_optr.h"
+#include "targets/target.h"
+
+#define STM32L4_FLASH_BASE 0x40022000u
+#define STM32L4_FLASH_BASE_WB 0x58004000u /* WB, WL (RM0434, RM0453) */
+
+/* Offsets from the flash register base. */
+#define STM32L4_FLASH_KEYR 0x08u
+#define STM32L4_FLASH_OPTKEYR 0x0Cu
+#define STM32L4_FLASH_SR 0x10u
+#define STM32L4_FLASH_CR 0x14u
+#define STM32L4_FLASH_OPTR 0x20u
+#define STM32L4_FLASH_PCROP1ER 0x28u /* PCROP1AER on G0/C0/WB/WL */
+#define STM32L4_FLASH_WRP1AR 0x2Cu
+#define STM32L4_FLASH_WRP1BR 0x30u
+#define STM32L4_FLASH_WRP2AR 0x4Cu
+#define STM32L4_FLASH_WRP2BR 0x50u
+#define STM32L4_FLASH_SFR 0x80u      /* WB/WL: CPU2 secure flash start */
+
+#define STM32L4_SR_ERRORS 0xC3FAu    /* OPERR..FASTERR, RDERR, OPTVERR */
+#define STM32L4_SR_U0_ERRORS 0x1800u /* U0: HDPOPTWERR 11, OEMOPTWERR 12 */
+#define STM32L4_SR_BSY2 (1u << 17)   /* G0B/C only (bit 17 is PEMPTY on L4+) */
+#define STM32L4_SR_CFGBSY (1u << 18) /* G0/C0/U0/WB/WL */
+#define STM32L4_SR_PESD (1u << 19)   /* WB/WL */
+
+#define STM32L4_PCROP_RDP (1u << 31)
+#define STM32L4_WRP_END_SHIFT 16
+
+/* Part flags: the controller variant in [3:0], then features. */
+#define STM32L4_KIND_MASK 0xFu
+enum stm32l4_kind {
+	STM32L4_L4, STM32L4_L4P, STM32L4_G4, STM32L4_G0, STM32L4_C0, STM32L4_U0, STM32L4_WB,
+	STM32L4_WL, STM32L4_NKINDS
+};
+#define STM32L4_F_BSY2 (1u << 4) /* G0B/C: second bank busy flag */
+#define STM32L4_F_DUAL (1u << 5) /* WRP2AR/WRP2BR exist (dual-bank capable) */
+
+struct stm32l4_variant {
+	uint32_t base;
+	const char *pcrop_name; /* NULL: no PCROP (U0) */
+	uint32_t sr_busy, sr_errors, sr_pesd;
+	unsigned page_kb;       /* single-bank page size, for the WRP groups */
+	uint32_t wrp_page_mask; /* width of WRPxyR start/end page fields */
+};
+
+static const struct stm32l4_variant stm32l4_variants[STM32L4_NKINDS] = {
+	[STM32L4_L4] = {STM32L4_FLASH_BASE, "pcrop1er", STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2, 0xFF},
+	[STM32L4_L4P] = {STM32L4_FLASH_BASE, "pcrop1er", STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 8, 0xFF},
+	[STM32L4_G4] = {STM32L4_FLASH_BASE, "pcrop1er", STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2, 0xFF},
+	[STM32L4_G0] = {STM32L4_FLASH_BASE, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+			STM32L4_SR_ERRORS, 0, 2, 0x7F},
+	[STM32L4_C0] = {STM32L4_FLASH_BASE, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+			STM32L4_SR_ERRORS, 0, 2, 0x7F},
+	[STM32L4_U0] = {STM32L4_FLASH_BASE, NULL, STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+			STM32L4_SR_ERRORS | STM32L4_SR_U0_ERRORS, 0, 2, 0x7F},
+	[STM32L4_WB] = {STM32L4_FLASH_BASE_WB, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 4, 0xFF},
+	[STM32L4_WL] = {STM32L4_FLASH_BASE_WB, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 2, 0x7F},
+};
+
+#define CM 0xE0042000u   /* DBGMCU_IDCODE, Cortex-M4 parts */
+#define M0 0x40015800u   /* DBGMCU_IDCODE, Cortex-M0+ parts */
+#define FS 0x1FFF75E0u
+#define FS_C0 0x1FFF75A0u
+#define FS_U031 0x1FFF3EA0u
+#define FS_U073 0x1FFF6EA0u
+/* Regression erase: "as high as 25 ms" per bank (OpenOCD stm32l4x.c,
+ * STM32L476 datasheet tME); the budget is eight times OpenOCD's 250 ms. */
+#define E1 25
+#define E2 50
+#define MAX 2000
+#define K(kind, more) ((uint32_t)(STM32L4_##kind) | (more))
+
+static const struct target_part stm32l4_parts[] = {
+	{0x415, CM, "STM32L47x/48x", FS, 1024, K(L4, STM32L4_F_DUAL), E2, MAX},
+	{0x461, CM, "STM32L49x/4Ax", FS, 1024, K(L4, STM32L4_F_DUAL), E2, MAX},
+	{0x435, CM, "STM32L43x/44x", FS, 256, K(L4, 0), E1, MAX},
+	{0x462, CM, "STM32L45x/46x", FS, 512, K(L4, 0), E1, MAX},
+	{0x464, CM, "STM32L41x/42x", FS, 128, K(L4, 0), E1, MAX},
+	{0x470, CM, "STM32L4Rx/4Sx", FS, 2048, K(L4P, STM32L4_F_DUAL), E2, MAX},
+	{0x471, CM, "STM32L4P5/4Q5", FS, 1024, K(L4P, STM32L4_F_DUAL), E2, MAX},
+	{0x468, CM, "STM32G43x/44x", FS, 128, K(G4, 0), E1, MAX},
+	{0x469, CM, "STM32G47x/48x", FS, 512, K(G4, STM32L4_F_DUAL), E2, MAX},
+	{0x479, CM, "STM32G49x/4Ax", FS, 512, K(G4, 0), E1, MAX},
+	{0x466, M0, "STM32G03x/04x", FS, 64, K(G0, 0), E1, MAX},
+	{0x456, M0, "STM32G05x/06x", FS, 64, K(G0, 0), E1, MAX},
+	{0x460, M0, "STM32G07x/08x", FS, 128, K(G0, 0), E1, MAX},
+	{0x467, M0, "STM32G0Bx/0Cx", FS, 512, K(G0, STM32L4_F_DUAL | STM32L4_F_BSY2), E2, MAX},
+	{0x443, M0, "STM32C011", FS_C0, 32, K(C0, 0), E1, MAX},
+	{0x453, M0, "STM32C031", FS_C0, 32, K(C0, 0), E1, MAX},
+	{0x44C, M0, "STM32C051", FS_C0, 64, K(C0, 0), E1, MAX},
+	{0x493, M0, "STM32C071", FS_C0, 128, K(C0, 0), E1, MAX},
+	{0x44D, M0, "STM32C091/092", FS_C0, 256, K(C0, 0), E1, MAX},
+	{0x459, M0, "STM32U031", FS_U031, 64, K(U0, 0), E1, MAX},
+	{0x489, M0, "STM32U073/083", FS_U073, 256, K(U0, 0), E1, MAX},
+	{0x495, CM, "STM32WB5x/WB35", FS, 1024, K(WB, 0), E1, MAX},
+	{0x496, CM, "STM32WB3x", FS, 512, K(WB, 0), E1, MAX},
+	{0x494, CM, "STM32WB1x", FS, 320, K(WB, 0), E1, MAX},
+	{0x497, CM, "STM32WLE/WL5x", FS, 256, K(WL, 0), E1, MAX},
+};
+
+static const struct stm32l4_variant *stm32l4_variant_of(const struct target *t)
+{
+	return &stm32l4_variants[t->part->flags & STM32L4_KIND_MASK];
+}
+
+static void stm32l4_regs(const struct target *t, struct stm32_optr_regs *r)
+{
+	const struct stm32l4_variant *v = stm32l4_variant_of(t);
+
+	r->keyr = v->base + STM32L4_FLASH_KEYR;
+	r->optkeyr = v->base + STM32L4_FLASH_OPTKEYR;
+	r->sr = v->base + STM32L4_FLASH_SR;
+	r->cr = v->base + STM32L4_FLASH_CR;
+	r->optr = v->base + STM32L4_FLASH_OPTR;
+	r->sr_busy = v->sr_busy | ((t->part->flags & STM32L4_F_BSY2) ? STM32L4_SR_BSY2 : 0);
+	r->sr_errors = v->sr_errors;
+	r->sr_pesd = v->sr_pesd;
+}
+
+/* Pages START..END of one WRPxyR (an empty area has START > END), as
+ * 64 groups of equal size over the whole flash; bank 2's areas count from
+ * the middle of the flash. */
+static uint64_t stm32l4_wrp_groups(const struct target *t, uint32_t wrp, unsigned first_page)
+{
+	const struct stm32l4_variant *v = stm32l4_variant_of(t);
+	unsigned pages = t->flash_kb / v->page_kb;
+	unsigned per_group = pages > 64 ? (pages + 63) / 64 : 1;
+	unsigned start = wrp & v->wrp_page_mask;
+	unsigned end = (wrp >> STM32L4_WRP_END_SHIFT) & v->wrp_page_mask;
+	uint64_t groups = 0;
+
+	for (unsigned pg = start; pg <= end && pg < pages; pg++) {
+		unsigned g = (first_page + pg) / per_group;
+
+		if (g < 64)
+			groups |= 1ull << g;
+	}
+	return groups;
+}
+
+static int stm32l4_read_protection(struct target *t, struct target_protection *p)
+{
+	const struct stm32l4_variant *v = stm32l4_variant_of(t);
+	bool dual = t->part->flags & STM32L4_F_DUAL;
+	bool wb = v->base == STM32L4_FLASH_BASE_WB;
+	uint32_t optr = 0, pcrop = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0, sfr = 0;
+	unsigned half = t->flash_kb / v->page_kb / 2;
+	int rc;
+
+	mem_read32(t->a, v->base + STM32L4_FLASH_OPTR, &optr);
+	if (v->pcrop_name)
+		mem_read32(t->a, v->base + STM32L4_FLASH_PCROP1ER, &pcrop);
+	mem_read32(t->a, v->base + STM32L4_FLASH_WRP1AR, &wrp1a);
+	mem_read32(t->a, v->base + STM32L4_FLASH_WRP1BR, &wrp1b);
+	if (dual) {
+		mem_read32(t->a, v->base + STM32L4_FLASH_WRP2AR, &wrp2a);
+		mem_read32(t->a, v->base + STM32L4_FLASH_WRP2BR, &wrp2b);
+	}
+	if (wb)
+		mem_read32(t->a, v->base + STM32L4_FLASH_SFR, &sfr);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading FLASH_OPTR: ");
+	p->rdp_raw = optr & STM32_OPTR_RDP_MASK;
+	p->level = rdp_level_from_byte((uint8_t)p->rdp_raw);
+	p->wrp_raw = wrp1a;
+	p->wrp_sectors = stm32l4_wrp_groups(t, wrp1a, 0) | stm32l4_wrp_groups(t, wrp1b, 0);
+	if (dual)
+		p->wrp_sectors |= stm32l4_wrp_groups(t, wrp2a, half) | stm32l4_wrp_groups(t, wrp2b, half);
+	p->n_options = 0;
+	p->options[p->n_options++] = (struct target_option){"optr", optr};
+	if (v->pcrop_name) {
+		p->options[p->n_options++] = (struct target_option){v->pcrop_name, pcrop};
+		p->options[p->n_options++] = (struct target_option){"pcrop_rdp", (pcrop & STM32L4_PCROP_RDP) ? 1 : 0};
+	}
+	p->options[p->n_options++] = (struct target_option){"wrp1ar", wrp1a};
+	p->options[p->n_options++] = (struct target_option){"wrp1br", wrp1b};
+	/* WB/WL: SFR holds the CPU2 secure area start, owned by CPU2 (RM0434). */
+	if (wb)
+		p->options[p->n_options++] = (struct target_option){"sfr", sfr};
+	else if (dual)
+		p->options[p->n_options++] = (struct target_option){"wrp2ar", wrp2a};
+	return 0;
+}
+
+static int stm32l4_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
+{
+	const struct stm32l4_variant *v = stm32l4_variant_of(t);
+	struct stm32_optr_regs r;
+	uint32_t optr = 0, pcrop = STM32L4_PCROP_RDP, new_optr;
+	bool erases;
+	uint8_t rdp;
+	int rc;
+
+	if ((rc = stm32_rdp_byte_for(level, &rdp)) < 0)
+		return rc;
+	stm32l4_regs(t, &r);
+	if (cortexm_halt(t->a) < 0)
+		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
+	mem_read32(t->a, r.optr, &optr);
+	if (v->pcrop_name)
+		mem_read32(t->a, v->base + STM32L4_FLASH_PCROP1ER, &pcrop);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading FLASH_OPTR: ");
+	if ((optr & STM32_OPTR_RDP_MASK) == STM32_RDP_LEVEL2)
+		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
+				"FLASH_OPTR RDP = 0xCC: level 2 is permanent; nothing was written");
+	erases = level == RDP_LEVEL_0 &&
+		 rdp_level_from_byte((uint8_t)(optr & STM32_OPTR_RDP_MASK)) != RDP_LEVEL_0;
+	if (erases && !(pcrop & STM32L4_PCROP_RDP))
+		stm32_log(ev, "%s PCROP_RDP = 0 (0x%08x): a PCROP area, if defined, survives the "
+			  "erase; rdpd leaves the bit as it is", v->pcrop_name, pcrop);
+	new_optr = (optr & ~STM32_OPTR_RDP_MASK) | rdp;
+	stm32_log(ev, "FLASH_OPTR 0x%08x -> 0x%08x%s", optr, new_optr,
+		  erases ? ": the controller now mass-erases the flash" : "");
+	return stm32_optr_program(t, &r, new_optr, erases, ev);
+}
+
+/* OBL_LAUNCH (RM0351 §3.4.2): the options load and the chip resets. */
+static int stm32l4_apply(struct target *t, bool *power_cycle)
+{
+	struct stm32_optr_regs r;
+
+	stm32l4_regs(t, &r);
+	return stm32_optr_launch(t, &r, power_cycle);
+}
+
+const struct target_driver stm32l4_driver = {
+	.name = "stm32l4",
+	.family = "STM32L4/L4+/G0/G4/C0/U0/WB/WL",
+	.parts = stm32l4_parts,
+	.n_parts = sizeof(stm32l4_parts) / sizeof(stm32l4_parts[0]),
+	.erase_scope = "the whole flash (both banks; a PCROP area survives when PCROP_RDP = 0), "
+		       "SRAM2 and the backup registers",
+	.erased_word = 0xFFFFFFFFu,
+	.read_protection = stm32l4_read_protection,
+	.set_level = stm32l4_set_level,
+	.apply = stm32l4_apply,
+};

@@ -1,0 +1,117 @@
+"""Start the real rdpd on a free port, talk to it over HTTP, stop it.
+
+Shared by the API tests. Standard library only (python3 from Debian).
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BUILD = os.environ.get("RDPD_BUILD", "build")
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, cond, info=""):
+    if cond:
+        results["passed"] += 1
+        print("ok", name, flush=True)
+    else:
+        results["failed"] += 1
+        print("not ok", name, flush=True)
+        print("  FAIL", name, info, flush=True)
+    return cond
+
+
+def summary(prog):
+    print("%s: %d passed, %d failed" % (prog, results["passed"], results["failed"]))
+    sys.exit(1 if results["failed"] else 0)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Daemon:
+    def __init__(self, args=(), state_dir=None, listen_host="127.0.0.1"):
+        self.port = free_port()
+        self.host = listen_host
+        self.state_dir = state_dir or tempfile.mkdtemp(prefix="rdpd-state-")
+        self.args = list(args)
+        self.proc = None
+        self.log_path = os.path.join(self.state_dir, "daemon.log")
+
+    def start(self):
+        cmd = [os.path.join(BUILD, "rdpd"), "serve", "--listen", "%s:%d" % (self.host, self.port),
+               "--state-dir", self.state_dir, "--no-usb", "--config", "/dev/null"] + self.args
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("rdpd exited: " + open(self.log_path).read())
+                time.sleep(0.02)
+        raise RuntimeError("rdpd did not listen: " + open(self.log_path).read())
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def request(self, method, path, body=None, headers=None, raw=None, timeout=60):
+        """Returns (status, headers, parsed JSON or text)."""
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        h = {"Content-Type": "application/json"} if body is not None else {}
+        h.update(headers or {})
+        req = urllib.request.Request(self.url(path), data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, hdrs, text = r.status, dict(r.headers), r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, hdrs, text = e.code, dict(e.headers), e.read().decode()
+        ctype = hdrs.get("Content-Type", "")
+        if "json" in ctype and text:
+            return status, hdrs, json.loads(text)
+        return status, hdrs, text
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def wait_job(self, job_id, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            _, _, j = self.get("/jobs/%s" % job_id)
+            if j["state"] not in ("queued", "running"):
+                return j
+            time.sleep(0.05)
+        return j
+
+
+def is_problem(status, hdrs, body, want_status, want_code=None):
+    return (status == want_status and hdrs.get("Content-Type", "").startswith("application/problem+json")
+            and isinstance(body, dict) and body.get("status") == want_status
+            and isinstance(body.get("detail"), str) and len(body["detail"]) > 10
+            and (want_code is None or body.get("code") == want_code))

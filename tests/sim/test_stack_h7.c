@@ -1,0 +1,217 @@
+/*
+ * The whole driver stack against the simulated STM32H7 parts (H743ZI with
+ * banks swapped, H723ZG, H7B3AI, dual-core H747XI): identify, read the
+ * level, unlock with the power cycle the result asks for, lock, refuse
+ * level 2. Assertions look at the model itself.
+ */
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+#define H7_OPTCR 0x52002018u
+#define H7_OPTSR_CUR 0x5200201Cu
+#define H7_OPTSR_PRG 0x52002020u
+
+static const struct {
+	const char *part;
+	const char *name;
+	uint16_t dev_id;
+	unsigned flash_kb;
+	uint32_t optsr_rdp0; /* the model's OPTSR image at level 0 */
+	bool dual_bank;
+} h7_cases[] = {
+	{"stm32h743zi", "STM32H742/743/750/753/745/747/755/757", 0x450, 2048, 0x8006AAD0, true},
+	{"stm32h723zg", "STM32H72x/73x",                          0x483, 1024, 0x0006AAD0, false},
+	{"stm32h7b3ai", "STM32H7A3/B0/B3",                        0x480, 2048, 0x0006AAD0, true},
+	{"stm32h747xi", "STM32H742/743/750/753/745/747/755/757", 0x450, 2048, 0x03C6AAF0, true},
+};
+
+#define H7_NCASES (sizeof(h7_cases) / sizeof(h7_cases[0]))
+
+static struct probe_link *h7_open(size_t i, unsigned level)
+{
+	char uri[96];
+
+	snprintf(uri, sizeof(uri), "sim:%s-rdp%u" FAST, h7_cases[i].part, level);
+	return stack_open(uri);
+}
+
+static uint32_t h7_option(const struct target_protection *p, const char *name)
+{
+	for (unsigned i = 0; i < p->n_options; i++)
+		if (strcmp(p->options[i].name, name) == 0)
+			return p->options[i].value;
+	return 0xDEADBEEF;
+}
+
+TEST(identify_and_read_level1)
+{
+	for (size_t i = 0; i < H7_NCASES; i++) {
+		struct probe_link *pl = h7_open(i, 1);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_STR(t.drv->name, "stm32h7");
+		CHECK_STR(t.part->name, h7_cases[i].name);
+		CHECK_EQ_U(t.idcode & 0xFFF, h7_cases[i].dev_id);
+		CHECK_EQ_U(t.flash_kb, h7_cases[i].flash_kb);
+		CHECK_EQ_I(t.core, CORTEXM_M7);
+		CHECK_EQ_U(t.dpidr, 0x6BA02477);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xBB);
+		CHECK_EQ_U(h7_option(&p, "optsr_cur"), (h7_cases[i].optsr_rdp0 & ~0xFF00u) | 0xBB00u);
+		CHECK_EQ_U(p.wrp_sectors, 0);
+		CHECK((h7_option(&p, "wpsn_cur2") != 0xDEADBEEF) == h7_cases[i].dual_bank);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(read_level0)
+{
+	for (size_t i = 0; i < H7_NCASES; i++) {
+		struct probe_link *pl = h7_open(i, 0);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		CHECK_EQ_U(p.rdp_raw, 0xAA);
+		probe_link_close(pl);
+	}
+}
+
+/* Level 1 -> 0: the model keeps flash closed to the debugger until a power
+ * cycle, the job must say so; after it, flash reads erased through the stack
+ * and every option bit but RDP is what it was (BCM4/BCM7/D2 on the H747,
+ * SWAP_BANK on the H743). */
+TEST(unlock_power_cycle_verify)
+{
+	for (size_t i = 0; i < H7_NCASES; i++) {
+		struct probe_link *pl = h7_open(i, 1);
+		static uint32_t head[64], tail[64];
+		uint32_t end = 0x08000000u + h7_cases[i].flash_kb * 1024u;
+		uint32_t optcr_before;
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+		int rc;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
+		optcr_before = stack_peek(pl, H7_OPTCR);
+		rc = unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res);
+		CHECK_EQ_I(rc, 0);
+		if (rc)
+			fprintf(stderr, "  %s: %s\n", h7_cases[i].part, err_detail());
+		CHECK_EQ_I(res.rdp_before, RDP_LEVEL_1);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK(res.flash_erased);
+		CHECK(res.power_cycle_required);
+		CHECK(!res.flash_verified_blank);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		CHECK_EQ_U(stack_peek(pl, H7_OPTSR_CUR), h7_cases[i].optsr_rdp0);
+		CHECK_EQ_U(stack_peek(pl, H7_OPTSR_PRG), h7_cases[i].optsr_rdp0);
+		/* Relocked, SWAP_BANK untouched (read-modify-write). */
+		CHECK_EQ_U(stack_peek(pl, H7_OPTCR), optcr_before);
+		CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+		CHECK_EQ_U(stack_peek(pl, end - 4), 0xFFFFFFFF);
+
+		sim_probe_power_cycle(stack_model(pl));
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		mem_read_block(&pl->a, 0x08000000u, head, 64);
+		mem_read_block(&pl->a, end - sizeof(tail), tail, 64);
+		CHECK_EQ_I(adiv5_run(&pl->a), 0);
+		CHECK_EQ_U(head[0], 0xFFFFFFFF);
+		CHECK_EQ_U(head[63], 0xFFFFFFFF);
+		CHECK_EQ_U(tail[0], 0xFFFFFFFF);
+		CHECK_EQ_U(tail[63], 0xFFFFFFFF);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(lock_then_read_back)
+{
+	for (size_t i = 0; i < H7_NCASES; i++) {
+		struct probe_link *pl = h7_open(i, 0);
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+		CHECK(!res.flash_erased);
+		CHECK(!res.power_cycle_required);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xBB);
+		/* Only RDP changed. */
+		CHECK_EQ_U(h7_option(&p, "optsr_cur"), (h7_cases[i].optsr_rdp0 & ~0xFF00u) | 0xBB00u);
+		probe_link_close(pl);
+	}
+}
+
+TEST(level2_refused_without_writes)
+{
+	for (size_t i = 0; i < H7_NCASES; i++) {
+		struct probe_link *pl = h7_open(i, 2);
+		struct target t;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+			   -ERR_TARGET_NOT_RESPONDING);
+		CHECK(strstr(err_detail(), "RDP level 2") != NULL);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+		probe_link_close(pl);
+	}
+}
+
+/* The driver's own guard, below the job: asking it for level 2 is refused
+ * before anything reaches the flash interface. */
+TEST(driver_never_offers_level2)
+{
+	struct probe_link *pl = h7_open(0, 0);
+	struct target t;
+	struct target_protection p;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(t.drv->set_level(&t, RDP_LEVEL_2, NULL), -ERR_NOT_SUPPORTED);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	RUN(identify_and_read_level1);
+	RUN(read_level0);
+	RUN(unlock_power_cycle_verify);
+	RUN(lock_then_read_back);
+	RUN(level2_refused_without_writes);
+	RUN(driver_never_offers_level2);
+	return check_summary();
+}
