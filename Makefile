@@ -31,7 +31,7 @@ SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c tests/sim/test_*.c)
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-BENCH_BIN := $(BUILD)/bench/bench_probe
+BENCH_BIN := $(BUILD)/bench/bench_probe $(BUILD)/bench/bench_service
 
 .PHONY: all deps run test bench clean lint
 all: $(BUILD)/rdpd $(BUILD)/rdpd-sim
@@ -86,10 +86,14 @@ deps:
 	    || { echo "rdpd: could not install:$$missing (run as root or configure sudo)"; exit 1; }; \
 	fi
 
-# Until the daemon lands: read and unlock a simulated locked STM32F401 with the CLI.
+# The daemon on 127.0.0.1:$(PORT) with the real probes it finds, or else a
+# simulated DAPLink with a locked STM32F401. State (the job journal) in ./state.
+PORT ?= 8080
 run: deps
 	@$(MAKE) --no-print-directory all
-	@sh tests/run_demo.sh $(BUILD)
+	@mkdir -p state
+	$(BUILD)/rdpd serve --listen 127.0.0.1:$(PORT) --state-dir ./state --config /dev/null \
+		--sim-if-empty stm32f401re-rdp1
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
@@ -97,7 +101,8 @@ test: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
-	@$(BENCH_BIN)
+	@$(BUILD)/bench/bench_probe
+	@$(BUILD)/bench/bench_service $(BUILD)/rdpd
 
 # Lower layers never include upper ones (STYLE.md: includes point downward only).
 lint:

@@ -41,6 +41,8 @@ struct api_req {
 /* Replies (reply.c). Each returns the MHD result to hand back. */
 enum MHD_Result reply_json(struct api_req *r, unsigned status, json_object *o, const char *location);
 enum MHD_Result reply_text(struct api_req *r, unsigned status, const char *type, const char *text, size_t len);
+/* TEXT (malloc'd) is handed to the response, which frees it. */
+enum MHD_Result reply_text_owned(struct api_req *r, unsigned status, const char *type, char *text);
 /* application/problem+json from RC and the thread's err_detail(); EXTRA
  * (may be NULL) adds members such as "job". */
 enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra);

@@ -9,11 +9,11 @@
 #include "err.h"
 #include "json_util.h"
 
-static enum MHD_Result reply_buffer(struct api_req *r, unsigned status, const char *type,
-				    const char *text, size_t len, const char *location)
+static enum MHD_Result reply_buffer_mode(struct api_req *r, unsigned status, const char *type,
+					 const char *text, size_t len, const char *location,
+					 enum MHD_ResponseMemoryMode mode)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)text, mode);
 	enum MHD_Result ret;
 
 	if (!resp)
@@ -27,6 +27,17 @@ static enum MHD_Result reply_buffer(struct api_req *r, unsigned status, const ch
 	MHD_destroy_response(resp);
 	api_count_status(status);
 	return ret;
+}
+
+static enum MHD_Result reply_buffer(struct api_req *r, unsigned status, const char *type,
+				    const char *text, size_t len, const char *location)
+{
+	return reply_buffer_mode(r, status, type, text, len, location, MHD_RESPMEM_MUST_COPY);
+}
+
+enum MHD_Result reply_text_owned(struct api_req *r, unsigned status, const char *type, char *text)
+{
+	return reply_buffer_mode(r, status, type, text, strlen(text), NULL, MHD_RESPMEM_MUST_FREE);
 }
 
 enum MHD_Result reply_json(struct api_req *r, unsigned status, json_object *o, const char *location)

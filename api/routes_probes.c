@@ -90,10 +90,9 @@ static int body_object(struct api_req *r, json_object **out)
 
 enum MHD_Result route_probes_list(struct api_req *r)
 {
-	json_object *o = json_object_new_object();
+	char *text = registry_list_text();
 
-	json_object_object_add(o, "probes", registry_list_json());
-	return reply_json(r, MHD_HTTP_OK, o, NULL);
+	return text ? reply_text_owned(r, MHD_HTTP_OK, "application/json", text) : MHD_NO;
 }
 
 enum MHD_Result route_probe_get(struct api_req *r)

@@ -41,6 +41,9 @@ struct probe_entry {
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct probe_entry reg[REGISTRY_MAX_PROBES];
 static char reg_state_dir[256];
+/* GET /probes is the hottest request: its text is kept until the table changes. */
+static uint64_t reg_version = 1, reg_cache_version;
+static char *reg_cache;
 
 static int64_t reg_mono_ms(void)
 {
@@ -95,6 +98,7 @@ static int reg_add_locked(const char *uri, const char *serial, const char *trans
 		snprintf(e->serial, sizeof(e->serial), "%s", serial && *serial ? serial : uri);
 		snprintf(e->transport, sizeof(e->transport), "%s", transport);
 		e->simulated = strcmp(transport, "sim") == 0;
+		reg_version++;
 		return i;
 	}
 	return err_setf(ERR_INVALID_ARGUMENT, "rdpd handles at most %d probes", REGISTRY_MAX_PROBES);
@@ -170,6 +174,7 @@ int registry_remove(int index)
 
 		free(reg[index].last_rdp);
 		memset(&reg[index], 0, sizeof(reg[index]));
+		reg_version++;
 		if (was_persistent)
 			reg_save_locked();
 	}
@@ -218,8 +223,10 @@ void registry_rescan_usb(void)
 			continue;
 		for (size_t k = 0; k < n && !present; k++)
 			present = strcmp(found[k].uri, e->uri) == 0;
-		if (e->gone != !present)
+		if (e->gone != !present) {
 			log_notice("probe %d (%s) %s", i, e->uri, present ? "plugged in again" : "unplugged");
+			reg_version++;
+		}
 		e->gone = !present;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -276,8 +283,10 @@ int registry_claim(int index, uint64_t job_id)
 			      "Probe %d is running job %llu. Wait for it or follow /jobs/%llu/events.",
 			      index, (unsigned long long)reg[index].job_id,
 			      (unsigned long long)reg[index].job_id);
-	if (rc == 0)
+	if (rc == 0) {
 		reg[index].job_id = job_id;
+		reg_version++;
+	}
 	pthread_mutex_unlock(&reg_lock);
 	return rc;
 }
@@ -287,6 +296,7 @@ void registry_claim_set(int index, uint64_t job_id)
 	pthread_mutex_lock(&reg_lock);
 	if (index >= 0 && index < REGISTRY_MAX_PROBES)
 		reg[index].job_id = job_id;
+	reg_version++;
 	pthread_mutex_unlock(&reg_lock);
 }
 
@@ -295,6 +305,7 @@ void registry_release(int index)
 	pthread_mutex_lock(&reg_lock);
 	if (index >= 0 && index < REGISTRY_MAX_PROBES)
 		reg[index].job_id = 0;
+	reg_version++;
 	pthread_mutex_unlock(&reg_lock);
 }
 
@@ -339,6 +350,7 @@ int registry_lease(int index, const char *holder, unsigned ttl_s)
 		snprintf(reg[index].lease_holder, sizeof(reg[index].lease_holder), "%s", holder);
 		reg[index].lease_until_ms = reg_mono_ms() + (int64_t)ttl_s * 1000;
 		reg[index].lease_until_wall = time(NULL) + ttl_s;
+		reg_version++;
 	}
 	pthread_mutex_unlock(&reg_lock);
 	return rc;
@@ -358,6 +370,7 @@ int registry_unlease(int index, const char *holder, bool force)
 			      reg[index].lease_holder, holder);
 	else
 		reg[index].lease_holder[0] = '\0';
+	reg_version++;
 	pthread_mutex_unlock(&reg_lock);
 	return rc;
 }
@@ -379,6 +392,7 @@ void registry_set_identity(int index, const struct dap *d)
 		e->caps = d->caps;
 		e->packet_size = d->packet_size;
 		e->packet_count = d->packet_count;
+		reg_version++;
 	}
 	pthread_mutex_unlock(&reg_lock);
 }
@@ -389,6 +403,7 @@ void registry_set_target(int index, const struct probe_target_summary *t, const 
 	if (index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].used) {
 		reg[index].has_target = true;
 		reg[index].target = *t;
+		reg_version++;
 		if (rdp_json) {
 			free(reg[index].last_rdp);
 			reg[index].last_rdp = strdup(rdp_json);
@@ -495,6 +510,32 @@ json_object *registry_list_json(void)
 			json_object_array_add(arr, reg_entry_json_locked(i));
 	pthread_mutex_unlock(&reg_lock);
 	return arr;
+}
+
+char *registry_list_text(void)
+{
+	char *copy;
+	bool leases = false;
+
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
+		leases |= reg[i].used && reg[i].lease_holder[0];
+	/* A lease expires by the clock, not by a change: never cache across one. */
+	if (!reg_cache || reg_cache_version != reg_version || leases) {
+		json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+		for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
+			if (reg[i].used)
+				json_object_array_add(arr, reg_entry_json_locked(i));
+		json_object_object_add(o, "probes", arr);
+		free(reg_cache);
+		reg_cache = strdup(json_text(o, 1));
+		reg_cache_version = reg_version;
+		json_object_put(o);
+	}
+	copy = reg_cache ? strdup(reg_cache) : NULL;
+	pthread_mutex_unlock(&reg_lock);
+	return copy;
 }
 
 void registry_counts(unsigned out[4])

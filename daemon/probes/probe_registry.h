@@ -61,6 +61,8 @@ char *registry_last_rdp(int index);
 
 json_object *registry_probe_json(int index);
 json_object *registry_list_json(void);
+/* GET /probes's body (malloc'd), rebuilt only when the table changed. */
+char *registry_list_text(void);
 /* Counts by transport for /metrics: usb-bulk, usb-hid, tcp, sim (present only). */
 void registry_counts(unsigned out[4]);
 

@@ -89,6 +89,14 @@ struct sim_chip_ops {
 	size_t (*part_count)(void);
 	const char *(*part_name)(size_t i);
 	const char *(*part_summary)(size_t i);
+	/* Optional: the option byte a "<part>-rdp<level>" profile starts with;
+	 * -1 when the part has no such level (F1: no level 2), so no profile is
+	 * made. NULL: 0xAA / 0xBB / 0xCC for levels 0 / 1 / 2. */
+	int (*profile_rdp)(size_t i, unsigned level, uint8_t *rdp);
+	/* Optional: true when part I has RDP level 0.5 (TrustZone parts): a
+	 * "<part>-rdp0.5" profile is made, created with option byte 0x55 (the
+	 * family's create() turns TZEN on, without which 0x55 is level 1). */
+	bool (*part_has_level_half)(size_t i);
 	/* Fill c->priv, c->dpidr, c->ap_idr, c->dp_version, core desc; RDP is the option byte. */
 	int (*create)(struct sim_chip *c, size_t part, uint8_t rdp);
 	void (*destroy)(struct sim_chip *c);

@@ -10,12 +10,18 @@
 #include <stdio.h>
 #include <string.h>
 
+extern const struct sim_chip_ops sim_stm32f1_ops;
 extern const struct sim_chip_ops sim_stm32f4_ops;
 extern const struct sim_chip_ops sim_stm32h7_ops;
+extern const struct sim_chip_ops sim_stm32l0_ops;
+extern const struct sim_chip_ops sim_stm32l4_ops;
 
 static const struct sim_chip_ops *const sim_families[] = {
 	&sim_stm32f4_ops,
+	&sim_stm32f1_ops,
 	&sim_stm32h7_ops,
+	&sim_stm32l0_ops,
+	&sim_stm32l4_ops,
 };
 
 #define PROFILE_NFAMILIES (sizeof(sim_families) / sizeof(sim_families[0]))
@@ -71,17 +77,36 @@ static void profile_build(void)
 
 		for (size_t i = 0; i < ops->part_count(); i++)
 			for (unsigned lvl = 0; lvl < 3 && profile_n < PROFILE_MAX; lvl++) {
-				struct profile_entry *e = &profile_table[profile_n++];
+				struct profile_entry *e;
+				uint8_t rdp = profile_rdp_byte[lvl];
 
+				if (ops->profile_rdp && ops->profile_rdp(i, lvl, &rdp) < 0)
+					continue; /* the part has no such level */
+				e = &profile_table[profile_n++];
 				snprintf(e->name, sizeof(e->name), "%s-rdp%u", ops->part_name(i), lvl);
 				snprintf(e->summary, sizeof(e->summary), "%s, RDP level %u (option byte 0x%02X)%s",
-					 ops->part_summary(i), lvl, profile_rdp_byte[lvl],
+					 ops->part_summary(i), lvl, rdp,
 					 lvl == 2 ? ": debug port silent" : "");
 				e->info.ops = ops;
 				e->info.part = i;
-				e->info.rdp = profile_rdp_byte[lvl];
+				e->info.rdp = rdp;
 				e->info.flags = 0;
 			}
+		/* TrustZone parts: "<part>-rdp0.5", option byte 0x55 with TZEN = 1. */
+		for (size_t i = 0; ops->part_has_level_half && i < ops->part_count(); i++) {
+			struct profile_entry *e;
+
+			if (!ops->part_has_level_half(i) || profile_n >= PROFILE_MAX)
+				continue;
+			e = &profile_table[profile_n++];
+			snprintf(e->name, sizeof(e->name), "%s-rdp0.5", ops->part_name(i));
+			snprintf(e->summary, sizeof(e->summary),
+				 "%s, RDP level 0.5 (option byte 0x55, TZEN = 1)", ops->part_summary(i));
+			e->info.ops = ops;
+			e->info.part = i;
+			e->info.rdp = 0x55;
+			e->info.flags = 0;
+		}
 	}
 	for (size_t s = 0; s < PROFILE_NSPECIAL && profile_n < PROFILE_MAX; s++) {
 		struct profile_entry *e = &profile_table[profile_n];

@@ -116,9 +116,13 @@ int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32
 
 int stm32_optr_launch(struct target *t, const struct stm32_optr_regs *r, bool *power_cycle)
 {
-	uint32_t optr = 0, word = 0;
 	int rc;
 
+	/* Whether flash is readable now is for the job's verify step to find
+	 * out: RM0351 §3.5.1 asks for a power-on reset after a protection
+	 * change made with the debugger attached, and until then flash answers
+	 * the debugger with a bus error, which that step reads as "power-cycle
+	 * the board". */
 	*power_cycle = false;
 	if ((rc = stm32_optr_unlock(t, r)) < 0)
 		return rc;
@@ -132,21 +136,8 @@ int stm32_optr_launch(struct target *t, const struct stm32_optr_regs *r, bool *p
 		stm32_optr_sleep_ms(STM32_OPTR_RECONNECT_GAP_MS);
 		rc = target_reattach(t);
 		if (rc == 0)
-			break;
+			return 0;
 		if (i + 1 >= STM32_OPTR_RECONNECT_TRIES)
 			return err_context(rc, "connecting again after OBL_LAUNCH: ");
 	}
-	if ((rc = mem_read32_now(t->a, r->optr, &optr)) < 0)
-		return err_context(rc, "reading FLASH_OPTR after OBL_LAUNCH: ");
-	if ((optr & STM32_OPTR_RDP_MASK) != STM32_RDP_LEVEL0)
-		return 0; /* locked: flash is meant to refuse the debugger now */
-	/* RM0351 §3.5.1: after a change of protection with the debugger
-	 * connected a power-on reset is needed; until then flash answers the
-	 * debugger with a bus error. Ask the chip rather than assume. */
-	rc = mem_read32_now(t->a, t->flash_base, &word);
-	if (rc == -ERR_TARGET_FAULT) {
-		*power_cycle = true; /* adiv5_run has cleared the sticky error */
-		return 0;
-	}
-	return rc < 0 ? err_context(rc, "reading flash after OBL_LAUNCH: ") : 0;
 }

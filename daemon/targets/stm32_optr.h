@@ -41,8 +41,8 @@ int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32
 		       bool erases, const struct target_events *ev);
 
 /* Load the options (CR.OBL_LAUNCH, which resets the chip and whose own ACK
- * is ignored), connect again, and find out whether flash is readable at
- * level 0 or the debugger latch needs a power-on reset (*POWER_CYCLE). */
+ * is ignored) and connect again. *POWER_CYCLE is left false: the debugger
+ * latch that may still close flash shows as a FAULT in the job's verify. */
 int stm32_optr_launch(struct target *t, const struct stm32_optr_regs *r, bool *power_cycle);
 
 #endif

@@ -309,8 +309,12 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 	 * loads today; WRP2/3 only where they exist (RM0365 §4.1). */
 	n_ob = stm32f1_wrp_bytes(t) == 4 ? 8 : STM32F1_OB_WRP2;
 	want[STM32F1_OB_RDP] = stm32f1_ob_halfword(rdp);
-	for (unsigned i = 1; i < STM32F1_OB_HALFWORDS; i++)
-		want[i] = i < n_ob ? stm32f1_ob_halfword(stm32f1_ob_byte(ob[i])) : 0xFFFF;
+	for (unsigned i = 1; i < STM32F1_OB_HALFWORDS; i++) {
+		uint8_t v = i < n_ob ? stm32f1_ob_byte(ob[i]) : 0xFF;
+
+		/* 0xFF stays erased: an erased half-word loads as 0xFF. */
+		want[i] = v == 0xFF ? 0xFFFF : stm32f1_ob_halfword(v);
+	}
 	{
 		uint32_t wrp_stored = 0;
 
@@ -342,7 +346,7 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 				  erases ? t->part->erase_max_ms : ST_MAX, erases ? ev : NULL,
 				  erases ? "mass erase" : "programming RDP");
 	for (unsigned i = 1; rc == 0 && i < n_ob; i++)
-		if (want[i] != 0xFFFF) /* 0xFF stays erased: it loads as 0xFF */
+		if (want[i] != 0xFFFF)
 			rc = stm32f1_program_half(t, i, want[i], 0, ST_MAX, NULL, names[i]);
 lock:
 	/* Setting LOCK also clears OPTWRE (PM0075 §3.4). */
@@ -390,6 +394,7 @@ static int stm32f1_apply(struct target *t, bool *power_cycle)
 		return err_context(rc, "unlocking FLASH_CR for OBL_LAUNCH: ");
 	mem_write32(t->a, STM32F1_FLASH_CR, STM32F1_CR_OBL_LAUNCH);
 	(void)adiv5_run(t->a); /* the reset may cut the ACK short: ignored on purpose */
+	err_clear();
 	adiv5_invalidate(t->a);
 	nanosleep(&two_ms, NULL);
 	if ((rc = target_reattach(t)) < 0)

@@ -82,6 +82,10 @@ struct target_driver {
 	/* Make stored options take effect (reset or OBL_LAUNCH) and re-attach;
 	 * *POWER_CYCLE set when only a power-on reset will finish the job. */
 	int (*apply)(struct target *t, bool *power_cycle);
+	/* Optional: KiB of flash from the raw F_SIZE half-word, for parts whose
+	 * F_SIZE is not a plain count (L1 0x436: 0 = 384, 1 = 256; 0x429: low
+	 * byte only). NULL: the raw count, a blank value meaning flash_kb_max. */
+	unsigned (*flash_kb_from_fsize)(const struct target_part *part, uint16_t raw);
 };
 
 struct target {

@@ -12,13 +12,17 @@
 extern const struct target_driver stm32f1_driver;
 extern const struct target_driver stm32f4_driver;
 extern const struct target_driver stm32h7_driver;
+extern const struct target_driver stm32l0_driver;
 extern const struct target_driver stm32l4_driver;
+extern const struct target_driver stm32l5_driver;
 
 static const struct target_driver *const target_drivers[] = {
 	&stm32f1_driver,
 	&stm32f4_driver,
 	&stm32h7_driver,
+	&stm32l0_driver,
 	&stm32l4_driver,
+	&stm32l5_driver,
 };
 
 #define TARGET_DRIVER_COUNT (sizeof(target_drivers) / sizeof(target_drivers[0]))
@@ -123,6 +127,8 @@ static int target_read_flash_size(struct target *t)
 	kb = (uint16_t)(word >> ((addr & 2) * 8));
 	/* Blank F_SIZE on early silicon: assume the family maximum (OpenOCD). */
 	t->flash_kb = (kb == 0 || kb == 0xFFFF) ? t->part->flash_kb_max : kb;
+	if (t->drv->flash_kb_from_fsize)
+		t->flash_kb = t->drv->flash_kb_from_fsize(t->part, kb);
 	return 0;
 }
 

@@ -32,6 +32,32 @@ static const struct {
 	{0x5C001000, 0x483, "stm32h7", "STM32H72x/73x",          1024, 0x1FF1E880},
 	{0x5C001000, 0x480, "stm32h7", "STM32H7A3/B0/B3",        2048, 0x08FFF80C},
 	{0x5C001000, 0x485, "stm32h7", "STM32H7R/S",               64, 0x08FFF80C},
+	{0x40015800, 0x457, "stm32l0", "STM32L0 Cat.1 (L011/L021)",  16, 0x1FF8007C},
+	{0x40015800, 0x425, "stm32l0", "STM32L0 Cat.2 (L031/L041)",  32, 0x1FF8007C},
+	{0x40015800, 0x417, "stm32l0", "STM32L0 Cat.3 (L05x/L06x)",  64, 0x1FF8007C},
+	{0x40015800, 0x447, "stm32l0", "STM32L0 Cat.5 (L07x/L08x)", 192, 0x1FF8007C},
+	{0xE0042000, 0x416, "stm32l0", "STM32L1 Cat.1",            128, 0x1FF8004C},
+	{0xE0042000, 0x429, "stm32l0", "STM32L1 Cat.2",            128, 0x1FF8004C},
+	{0xE0042000, 0x427, "stm32l0", "STM32L1 Cat.3",            256, 0x1FF800CC},
+	{0xE0042000, 0x436, "stm32l0", "STM32L1 Cat.4/Cat.3 (xD)", 384, 0x1FF800CC},
+	{0xE0042000, 0x437, "stm32l0", "STM32L1 Cat.5/Cat.6",      512, 0x1FF800CC},
+	{0x40015800, 0x440, "stm32f1", "STM32F05x/F030x8",          64, 0x1FFFF7CC},
+	{0x40015800, 0x444, "stm32f1", "STM32F03x/F030x4/6",        32, 0x1FFFF7CC},
+	{0x40015800, 0x445, "stm32f1", "STM32F04x/F070x6",          32, 0x1FFFF7CC},
+	{0x40015800, 0x448, "stm32f1", "STM32F07x",                128, 0x1FFFF7CC},
+	{0x40015800, 0x442, "stm32f1", "STM32F09x/F030xC",         256, 0x1FFFF7CC},
+	{0xE0042000, 0x412, "stm32f1", "STM32F10x low density",     32, 0x1FFFF7E0},
+	{0xE0042000, 0x410, "stm32f1", "STM32F10x medium density", 128, 0x1FFFF7E0},
+	{0xE0042000, 0x414, "stm32f1", "STM32F10x high density",   512, 0x1FFFF7E0},
+	{0xE0042000, 0x418, "stm32f1", "STM32F105/107 connectivity line", 256, 0x1FFFF7E0},
+	{0xE0042000, 0x430, "stm32f1", "STM32F10x XL density",    1024, 0x1FFFF7E0},
+	{0xE0042000, 0x420, "stm32f1", "STM32F100 value line low/medium density", 128, 0x1FFFF7E0},
+	{0xE0042000, 0x428, "stm32f1", "STM32F100 value line high density", 512, 0x1FFFF7E0},
+	{0xE0042000, 0x422, "stm32f1", "STM32F302xB/C/F303xB/C/F358", 256, 0x1FFFF7CC},
+	{0xE0042000, 0x432, "stm32f1", "STM32F37x",                256, 0x1FFFF7CC},
+	{0xE0042000, 0x438, "stm32f1", "STM32F303x6/8/F328/F334",   64, 0x1FFFF7CC},
+	{0xE0042000, 0x439, "stm32f1", "STM32F301/F302x6/8/F318",   64, 0x1FFFF7CC},
+	{0xE0042000, 0x446, "stm32f1", "STM32F302/303xD/E/F398",   512, 0x1FFFF7CC},
 };
 
 TEST(every_device_id)
@@ -47,9 +73,42 @@ TEST(every_device_id)
 		CHECK_STR(p->name, id_cases[i].name);
 		CHECK_EQ_U(p->flash_kb_max, id_cases[i].flash_kb_max);
 		CHECK_EQ_U(p->flash_size_addr, id_cases[i].fsize_addr);
-		CHECK(p->erase_max_ms >= 30000); /* a 2 MB F4 erase can take 32 s */
+		/* a 2 MB F4 erase can take 32 s; F0/F1/F3's 40 ms gets 25 times that */
+		CHECK(p->erase_max_ms >= (strcmp(id_cases[i].driver, "stm32f1") == 0 ? 1000u : 30000u));
 		CHECK(p->erase_typ_ms < p->erase_max_ms);
 	}
+}
+
+/* GigaDevice clones say DEV_ID 0x410 and are told apart by REV_ID
+ * (facts §11); an ST REV_ID keeps the STM32F1 row. */
+TEST(gd32_by_rev_id)
+{
+	static const struct {
+		uint32_t dbgmcu, idcode;
+		const char *name;
+		unsigned flash_kb_max;
+	} cases[] = {
+		{0xE0042000, 0x13030410, "GD32F1x0 (or GD32F10x)",   64},
+		{0xE0042000, 0x17040410, "GD32F3x0",                128},
+		{0x40015800, 0x19090410, "GD32E23x",                 64},
+		{0xE0042000, 0x20030410, "STM32F10x medium density", 128},
+		{0xE0042000, 0x00000410, "STM32F10x medium density", 128},
+	};
+	const struct target_driver *drv = NULL;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct target_part *p = target_find_part_rev(cases[i].dbgmcu, cases[i].idcode, &drv);
+
+		CHECK(p != NULL);
+		if (!p)
+			continue;
+		CHECK_STR(drv->name, "stm32f1");
+		CHECK_STR(p->name, cases[i].name);
+		CHECK_EQ_U(p->flash_kb_max, cases[i].flash_kb_max);
+		CHECK_EQ_U(p->flash_size_addr, 0x1FFFF7E0);
+	}
+	/* A GD32E23x id with another revision is not guessed. */
+	CHECK(target_find_part_rev(0x40015800, 0x10000410, &drv) == NULL);
 }
 
 TEST(unknown_ids_are_not_guessed)
@@ -88,6 +147,7 @@ TEST(drivers_are_complete)
 int main(void)
 {
 	RUN(every_device_id);
+	RUN(gd32_by_rev_id);
 	RUN(unknown_ids_are_not_guessed);
 	RUN(every_rdp_byte);
 	RUN(drivers_are_complete);

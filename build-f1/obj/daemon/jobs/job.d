@@ -1,0 +1,19 @@
+build-f1/obj/daemon/jobs/job.o: daemon/jobs/job.c daemon/err.h \
+ daemon/jobs/job_internal.h daemon/jobs/job.h daemon/jobs/unlock_job.h \
+ daemon/targets/target.h daemon/adiv5/adiv5.h daemon/dap/dap.h \
+ daemon/dap/dap_commands.h daemon/transport/transport.h \
+ daemon/cortexm/cortexm.h daemon/jobs/journal.h daemon/json_util.h \
+ daemon/log.h
+daemon/err.h:
+daemon/jobs/job_internal.h:
+daemon/jobs/job.h:
+daemon/jobs/unlock_job.h:
+daemon/targets/target.h:
+daemon/adiv5/adiv5.h:
+daemon/dap/dap.h:
+daemon/dap/dap_commands.h:
+daemon/transport/transport.h:
+daemon/cortexm/cortexm.h:
+daemon/jobs/journal.h:
+daemon/json_util.h:
+daemon/log.h:

@@ -1,0 +1,3 @@
+build-f1/obj/daemon/main.o: daemon/main.c daemon/cli/cli.h daemon/serve.h
+daemon/cli/cli.h:
+daemon/serve.h:

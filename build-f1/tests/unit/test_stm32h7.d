@@ -1,0 +1,12 @@
+build-f1/tests/unit/test_stm32h7: tests/unit/test_stm32h7.c tests/check.h \
+ daemon/err.h daemon/targets/target.h daemon/adiv5/adiv5.h \
+ daemon/dap/dap.h daemon/dap/dap_commands.h daemon/transport/transport.h \
+ daemon/cortexm/cortexm.h
+tests/check.h:
+daemon/err.h:
+daemon/targets/target.h:
+daemon/adiv5/adiv5.h:
+daemon/dap/dap.h:
+daemon/dap/dap_commands.h:
+daemon/transport/transport.h:
+daemon/cortexm/cortexm.h:

@@ -1,0 +1,14 @@
+build-h7/obj/daemon/targets/stm32l5.o: daemon/targets/stm32l5.c \
+ daemon/err.h daemon/targets/stm32_optr.h daemon/targets/stm32_common.h \
+ daemon/targets/target.h daemon/adiv5/adiv5.h daemon/dap/dap.h \
+ daemon/dap/dap_commands.h daemon/transport/transport.h \
+ daemon/cortexm/cortexm.h
+daemon/err.h:
+daemon/targets/stm32_optr.h:
+daemon/targets/stm32_common.h:
+daemon/targets/target.h:
+daemon/adiv5/adiv5.h:
+daemon/dap/dap.h:
+daemon/dap/dap_commands.h:
+daemon/transport/transport.h:
+daemon/cortexm/cortexm.h:

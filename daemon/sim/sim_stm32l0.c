@@ -1,0 +1,637 @@
+/*
+ * sim_stm32l0.c - STM32L0 (Cortex-M0+) and STM32L1 (Cortex-M3): the PECR
+ * flash controller, option bytes as words with complements, data EEPROM,
+ * read-out protection. One lineage; the parts differ by the rows of l0_parts[].
+ *
+ * References:
+ *   RM0367/RM0377 (L0) §3.3.4 unlocking (PELOCK, then OPTLOCK), §3.4.4
+ *     option bytes programming, §3.8.2 read protection ("writing xx55xxAA
+ *     ... generates a mass erase"), §3.7 registers; RM0038 (L1) §3.7.1,
+ *     §3.9 registers (PECR, SR, OBR, WRPR).
+ *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §6, §14.
+ *
+ * Choices the manuals seen do not settle, marked (?) where made:
+ *   - The regression erases flash and data EEPROM to 0x00; on L1 it also
+ *     leaves the USER and WRP option words at 0x00000000 (ST community
+ *     report on an L151, facts §6), on L0 it keeps them (RM0367 "does not
+ *     delete the third word").
+ *   - Option words with a wrong complement load as: RDP -> level 1, USER
+ *     and WRP -> 0, with OPTVERR (L0) / OPTVERRUSR (L1) set.
+ *   - The debugger latch closes flash and EEPROM while the loaded level is
+ *     1 (facts §14); after OBL_LAUNCH to level 0 they open again: the RMs
+ *     seen ask for a POR only on L4 (facts §0.5).
+ *   - The PECR write that sets OBL_LAUNCH resets the chip and is answered
+ *     with a bus error (OpenOCD: "SWD_DP_ERROR despite the write was
+ *     successful", facts §0.7).
+ */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define L0_FLASH_BASE 0x08000000u
+#define L0_EEPROM_BASE 0x08080000u
+#define L0_SRAM_BASE 0x20000000u
+#define L0_PERIPH_BASE 0x40000000u
+#define L0_PERIPH_END 0x60000000u
+#define L0_OB_BASE 0x1FF80000u
+#define L0_OB_WORDS 8u
+#define L0_INFO_END 0x1FF80100u /* factory bytes after the options: UID, F_SIZE */
+#define L0_SYSMEM_BASE 0x1FF00000u
+
+#define L0_PECR 0x04u
+#define L0_PDKEYR 0x08u
+#define L0_PEKEYR 0x0Cu
+#define L0_PRGKEYR 0x10u
+#define L0_OPTKEYR 0x14u
+#define L0_SR 0x18u
+#define L0_OBR 0x1Cu
+#define L0_WRPR1 0x20u
+
+#define L0_PEKEY1 0x89ABCDEFu
+#define L0_PEKEY2 0x02030405u
+#define L0_PRGKEY1 0x8C9DAEBFu
+#define L0_PRGKEY2 0x13141516u
+#define L0_OPTKEY1 0xFBEAD9C8u
+#define L0_OPTKEY2 0x24252627u
+
+#define L0_PECR_PELOCK (1u << 0)
+#define L0_PECR_PRGLOCK (1u << 1)
+#define L0_PECR_OPTLOCK (1u << 2)
+#define L0_PECR_LOCKS 0x7u
+#define L0_PECR_OBL_LAUNCH (1u << 18)
+#define L0_PECR_WRITABLE 0x00038778u /* PROG, DATA, FIX/FTDW, ERASE, FPRG, PARALLBANK, EOPIE, ERRIE */
+
+#define L0_SR_BSY (1u << 0)
+#define L0_SR_EOP (1u << 1)
+#define L0_SR_ENDHV (1u << 2)
+#define L0_SR_READY (1u << 3)
+#define L0_SR_WRPERR (1u << 8)
+#define L0_SR_SIZERR (1u << 10)
+#define L0_SR_OPTVERR (1u << 11)
+#define L0_SR_OPTVERRUSR (1u << 12)
+#define L0_SR_W1C 0x3F02u
+
+#define L0_RDP_LEVEL0 0xAAu
+#define L0_RDP_LEVEL2 0xCCu
+
+/* EEPROM-style word write of an option (?: "tens of ms" in the facts). */
+#define L0_OB_WRITE_MS 4.0
+
+struct l0_part {
+	const char *name;
+	const char *summary;
+	bool l1;
+	uint16_t dev_id, rev_id;    /* typical revisions (?) */
+	uint32_t flash_kb, sram_kb, eeprom_bytes;
+	uint32_t regs, dbgmcu, fsize_addr, uid_addr;
+	uint16_t fsize_raw;         /* what F_SIZE holds */
+	uint32_t user_default;      /* option word 1 low half (BOR, watchdog, resets, BFB2) */
+	double mass_erase_ms;
+	struct sim_cortexm_desc core;
+	uint32_t dpidr, ap_idr;
+};
+
+#define L0_CORE(dev) { SIM_CORTEX_M0PLUS, 0x410CC601u, false, 0, 0, 0, dev, 0x020 }
+#define L1_CORE(dev) { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, dev, 0x020 }
+
+static const struct l0_part l0_parts[] = {
+	{
+		.name = "stm32l073rz", .summary = "STM32L073RZ, Cortex-M0+, 192 KB flash, 20 KB SRAM, 6 KB data EEPROM",
+		.l1 = false, .dev_id = 0x447, .rev_id = 0x2000, .flash_kb = 192, .sram_kb = 20,
+		.eeprom_bytes = 6144, .regs = 0x40022000u, .dbgmcu = 0x40015800u,
+		.fsize_addr = 0x1FF8007Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 192,
+		.user_default = 0x8070u, .mass_erase_ms = 200.0, .core = L0_CORE(0x447),
+		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u,
+	},
+	{
+		.name = "stm32l011k4", .summary = "STM32L011K4, Cortex-M0+, 16 KB flash, 2 KB SRAM, 512 B data EEPROM",
+		.l1 = false, .dev_id = 0x457, .rev_id = 0x1000, .flash_kb = 16, .sram_kb = 2,
+		.eeprom_bytes = 512, .regs = 0x40022000u, .dbgmcu = 0x40015800u,
+		.fsize_addr = 0x1FF8007Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 16,
+		.user_default = 0x8070u, .mass_erase_ms = 50.0, .core = L0_CORE(0x457),
+		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u,
+	},
+	{
+		/* Cat.5: F_SIZE at 0x1FF800CC, UID at 0x1FF800D0 (facts §1) */
+		.name = "stm32l152re", .summary = "STM32L152RE, Cortex-M3, 512 KB dual-bank flash, 80 KB SRAM, 16 KB data EEPROM",
+		.l1 = true, .dev_id = 0x437, .rev_id = 0x1000, .flash_kb = 512, .sram_kb = 80,
+		.eeprom_bytes = 16384, .regs = 0x40023C00u, .dbgmcu = 0xE0042000u,
+		.fsize_addr = 0x1FF800CCu, .uid_addr = 0x1FF800D0u, .fsize_raw = 512,
+		.user_default = 0x00F8u, .mass_erase_ms = 400.0, .core = L1_CORE(0x437),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u,
+	},
+	{
+		.name = "stm32l151c8", .summary = "STM32L151C8, Cortex-M3, 64 KB flash (Cat.1), 10 KB SRAM, 4 KB data EEPROM",
+		.l1 = true, .dev_id = 0x416, .rev_id = 0x1008, .flash_kb = 64, .sram_kb = 10,
+		.eeprom_bytes = 4096, .regs = 0x40023C00u, .dbgmcu = 0xE0042000u,
+		.fsize_addr = 0x1FF8004Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 64,
+		.user_default = 0x0078u, .mass_erase_ms = 100.0, .core = L1_CORE(0x416),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u,
+	},
+};
+
+#define L0_NPARTS (sizeof(l0_parts) / sizeof(l0_parts[0]))
+
+enum l0_key_state { L0_KEY_EXPECT1, L0_KEY_EXPECT2, L0_KEY_DEAD };
+
+struct l0_chip {
+	const struct l0_part *part;
+	uint8_t *flash, *eeprom, *sram;
+	uint32_t dbgmcu[4];
+	/* flash interface */
+	uint32_t acr, pecr, sr;
+	enum l0_key_state pekey, prgkey, optkey;
+	/* option words: stored (in the option area) and loaded (OBR, WRPR) */
+	uint32_t ob[L0_OB_WORDS];
+	uint8_t loaded_rdp;
+	uint32_t loaded_obr, loaded_wrp;
+	/* option word write in progress */
+	bool busy, op_regress;
+	uint64_t busy_until_ns;
+	unsigned op_index;
+	uint32_t op_word;
+};
+
+static struct l0_chip *l0_of(struct sim_chip *c)
+{
+	return c->priv;
+}
+
+static int l0_level_of(uint8_t rdp)
+{
+	if (rdp == L0_RDP_LEVEL0)
+		return 0;
+	return rdp == L0_RDP_LEVEL2 ? 2 : 1;
+}
+
+static uint32_t l0_word(uint16_t low)
+{
+	return ((uint32_t)(uint16_t)~low << 16) | low;
+}
+
+static bool l0_word_ok(uint32_t w)
+{
+	return (w >> 16) == (~w & 0xFFFFu);
+}
+
+static size_t l0_part_count(void)
+{
+	return L0_NPARTS;
+}
+
+static const char *l0_part_name(size_t i)
+{
+	return i < L0_NPARTS ? l0_parts[i].name : NULL;
+}
+
+static const char *l0_part_summary(size_t i)
+{
+	return i < L0_NPARTS ? l0_parts[i].summary : NULL;
+}
+
+static void l0_destroy(struct sim_chip *c)
+{
+	struct l0_chip *l = l0_of(c);
+
+	if (!l)
+		return;
+	free(l->flash);
+	free(l->eeprom);
+	free(l->sram);
+	free(l);
+	c->priv = NULL;
+}
+
+static int l0_create(struct sim_chip *c, size_t part, uint8_t rdp)
+{
+	const struct l0_part *p;
+	struct l0_chip *l;
+	uint32_t n;
+
+	if (part >= L0_NPARTS)
+		return -ENOENT;
+	p = &l0_parts[part];
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	c->priv = l;
+	l->part = p;
+	l->flash = malloc(p->flash_kb * 1024u);
+	l->eeprom = malloc(p->eeprom_bytes);
+	l->sram = calloc(1, p->sram_kb * 1024u);
+	if (!l->flash || !l->eeprom || !l->sram) {
+		l0_destroy(c);
+		return -ENOMEM;
+	}
+	/* Vector table, then 0xC0DE0000 | index; EEPROM holds 0xEE.. data. */
+	n = p->flash_kb * 1024u / 4u;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t w = i == 0 ? L0_SRAM_BASE + p->sram_kb * 1024u :
+			     i == 1 ? L0_FLASH_BASE + 0xC1u : 0xC0DE0000u | (i & 0xFFFFu);
+
+		memcpy(l->flash + 4u * i, &w, 4);
+	}
+	memset(l->eeprom, 0xEE, p->eeprom_bytes);
+	l->ob[0] = l0_word(rdp);
+	l->ob[1] = l0_word((uint16_t)p->user_default);
+	l->ob[2] = l0_word(0x0003); /* sectors 0 and 1 write-protected: a bootloader */
+	for (unsigned i = 3; i < L0_OB_WORDS; i++)
+		l->ob[i] = l0_word(0);
+	c->dpidr = p->dpidr;
+	c->ap_idr = p->ap_idr;
+	c->dp_version = 1;
+	sim_cortexm_init(&c->core, &p->core);
+	return 0;
+}
+
+/* Option-byte loading (OBL_LAUNCH, reset, power-on): OBR and WRPR from the
+ * stored words, checked against their complements. */
+static void l0_load_options(struct l0_chip *l)
+{
+	uint32_t user = 0;
+
+	l->sr &= ~(L0_SR_OPTVERR | L0_SR_OPTVERRUSR);
+	if (l0_word_ok(l->ob[0])) {
+		l->loaded_rdp = (uint8_t)l->ob[0];
+	} else {
+		l->loaded_rdp = 0x00; /* mismatch: level 1 (facts §0.4) */
+		l->sr |= L0_SR_OPTVERR;
+	}
+	if (l0_word_ok(l->ob[1]) && l0_word_ok(l->ob[2]) && l0_word_ok(l->ob[3])) {
+		user = l->ob[1] & 0xFFFFu;
+		l->loaded_wrp = (l->ob[2] & 0xFFFFu) | (l->ob[3] & 0xFFFFu) << 16;
+	} else {
+		l->loaded_wrp = 0;
+		l->sr |= l->part->l1 ? L0_SR_OPTVERRUSR : L0_SR_OPTVERR;
+	}
+	/* OBR/OPTR: RDP [7:0], WPRMOD/SPRMOD 8, user bits from 16 (L1 keeps
+	 * only the user byte, [23:16]). */
+	l->loaded_obr = l->loaded_rdp | (l0_word_ok(l->ob[0]) ? (l->ob[0] & 0x100u) : 0) |
+			((l->part->l1 ? (user & 0xFFu) : user) << 16);
+}
+
+/* End of an option word write. A 1 -> 0 RDP change erased flash and data
+ * EEPROM first (RM0367 §3.8.2). */
+static void l0_finish(struct sim_chip *c)
+{
+	struct l0_chip *l = l0_of(c);
+
+	if (!l->busy)
+		return;
+	l->ob[l->op_index] = l->op_word;
+	if (l->op_regress) {
+		memset(l->flash, 0x00, l->part->flash_kb * 1024u);
+		memset(l->eeprom, 0x00, l->part->eeprom_bytes);
+		if (l->part->l1)
+			for (unsigned i = 1; i < L0_OB_WORDS; i++)
+				l->ob[i] = 0; /* (?) L151 report */
+		c->counters->mass_erases++;
+	}
+	l->busy = false;
+	l->op_regress = false;
+	l->sr = (l->sr & ~L0_SR_BSY) | L0_SR_EOP;
+}
+
+static void l0_tick(struct sim_chip *c)
+{
+	struct l0_chip *l = l0_of(c);
+
+	if (l->busy && sim_now_ns() >= l->busy_until_ns)
+		l0_finish(c);
+}
+
+/* A 32-bit write to the option area with OPTLOCK clear (RM0367 §3.4.4).
+ * Level 2 loaded: RDP cannot change (WRPERR). */
+static void l0_option_write(struct sim_chip *c, unsigned index, uint32_t w)
+{
+	struct l0_chip *l = l0_of(c);
+	double ms = L0_OB_WRITE_MS;
+
+	if (index == 0 && l0_level_of(l->loaded_rdp) == 2) {
+		l->sr |= L0_SR_WRPERR;
+		return;
+	}
+	l->op_index = index;
+	l->op_word = w;
+	l->op_regress = index == 0 && l0_word_ok(w) && l0_level_of(l->loaded_rdp) == 1 &&
+			l0_level_of((uint8_t)w) == 0;
+	if (l->op_regress)
+		ms = l->part->mass_erase_ms;
+	l->busy = true;
+	l->sr |= L0_SR_BSY;
+	l->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+}
+
+/* Key registers: the pair in order clears the lock; a wrong value, or keys
+ * while unlocked (or OPTKEYR/PRGKEYR while PELOCK is set) lock the
+ * controller until reset with a bus error (RM0367 §3.3.4, facts §0.3). */
+static int l0_key(struct l0_chip *l, enum l0_key_state *st, uint32_t lock_bit, uint32_t k1,
+		  uint32_t k2, uint32_t v)
+{
+	bool allowed = (l->pecr & lock_bit) &&
+		       (lock_bit == L0_PECR_PELOCK || !(l->pecr & L0_PECR_PELOCK));
+
+	if (*st == L0_KEY_DEAD || !allowed) {
+		*st = L0_KEY_DEAD;
+		return -EFAULT;
+	}
+	if (*st == L0_KEY_EXPECT1 && v == k1) {
+		*st = L0_KEY_EXPECT2;
+		return 0;
+	}
+	if (*st == L0_KEY_EXPECT2 && v == k2) {
+		*st = L0_KEY_EXPECT1;
+		l->pecr &= ~lock_bit;
+		return 0;
+	}
+	*st = L0_KEY_DEAD;
+	return -EFAULT;
+}
+
+static uint32_t l0_if_read(struct l0_chip *l, uint32_t off)
+{
+	switch (off) {
+	case 0x00: return l->acr;
+	case L0_PECR: return l->pecr;
+	case L0_SR: return l->sr | L0_SR_READY | (l->busy ? 0 : L0_SR_ENDHV);
+	case L0_OBR: return l->loaded_obr;
+	case L0_WRPR1: return l->loaded_wrp;
+	default: return 0;
+	}
+}
+
+static int l0_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+{
+	struct l0_chip *l = l0_of(c);
+
+	switch (off) {
+	case 0x00:
+		l->acr = v & 0x7Fu;
+		return 0;
+	case L0_PEKEYR:
+		return l0_key(l, &l->pekey, L0_PECR_PELOCK, L0_PEKEY1, L0_PEKEY2, v);
+	case L0_PRGKEYR:
+		return l0_key(l, &l->prgkey, L0_PECR_PRGLOCK, L0_PRGKEY1, L0_PRGKEY2, v);
+	case L0_OPTKEYR:
+		return l0_key(l, &l->optkey, L0_PECR_OPTLOCK, L0_OPTKEY1, L0_OPTKEY2, v);
+	case L0_SR:
+		l->sr &= ~(v & L0_SR_W1C);
+		return 0;
+	case L0_PECR:
+		if (l->pecr & L0_PECR_PELOCK)
+			return 0; /* PECR is write-protected while PELOCK is set */
+		if ((v & L0_PECR_OBL_LAUNCH) && !(l->pecr & L0_PECR_OPTLOCK)) {
+			/* Option loading resets the chip under this write. */
+			sim_chip_system_reset(c);
+			return -EFAULT;
+		}
+		/* Lock bits can be set, not cleared; PELOCK sets all three. */
+		l->pecr = (l->pecr & L0_PECR_LOCKS) | (v & L0_PECR_LOCKS) | (v & L0_PECR_WRITABLE);
+		if (v & L0_PECR_PELOCK)
+			l->pecr |= L0_PECR_LOCKS;
+		if (l->pecr & L0_PECR_PELOCK)
+			l->pekey = L0_KEY_EXPECT1;
+		if (l->pecr & L0_PECR_OPTLOCK)
+			l->optkey = L0_KEY_EXPECT1;
+		if (l->pecr & L0_PECR_PRGLOCK)
+			l->prgkey = L0_KEY_EXPECT1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static bool l0_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
+{
+	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
+}
+
+/* Flash and data EEPROM: closed to an attached debugger at level 1
+ * (RM0367 §3.8.2). */
+static uint8_t *l0_mem_at(struct l0_chip *l, uint32_t addr, unsigned size, bool *protected)
+{
+	const struct l0_part *p = l->part;
+
+	*protected = true;
+	if (l0_in(addr, size, L0_FLASH_BASE, p->flash_kb * 1024u))
+		return l->flash + (addr - L0_FLASH_BASE);
+	if (l0_in(addr, size, L0_EEPROM_BASE, p->eeprom_bytes))
+		return l->eeprom + (addr - L0_EEPROM_BASE);
+	*protected = false;
+	if (l0_in(addr, size, L0_SRAM_BASE, p->sram_kb * 1024u))
+		return l->sram + (addr - L0_SRAM_BASE);
+	return NULL;
+}
+
+/* Option words (stored image) and the factory bytes after them. */
+static bool l0_info_byte(struct l0_chip *l, uint32_t a, uint8_t *b)
+{
+	const struct l0_part *p = l->part;
+	static const uint8_t uid[12] = { 0x31, 0x35, 0x4E, 0x41, 0x05, 0x20, 0x37, 0x36,
+					 0x33, 0x30, 0x00, 0x1A };
+
+	if (a >= L0_OB_BASE && a < L0_OB_BASE + 4 * L0_OB_WORDS) {
+		*b = (uint8_t)(l->ob[(a - L0_OB_BASE) / 4] >> (8 * (a & 3)));
+		return true;
+	}
+	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
+		*b = (uint8_t)(p->fsize_raw >> (8 * (a - p->fsize_addr)));
+		return true;
+	}
+	if (a >= p->uid_addr && a < p->uid_addr + 12) {
+		*b = uid[a - p->uid_addr];
+		return true;
+	}
+	if ((a >= L0_OB_BASE && a < L0_INFO_END) || (a >= L0_SYSMEM_BASE && a < L0_SYSMEM_BASE + 0x2000)) {
+		*b = (uint8_t)(0x10 ^ (a & 0xFF));
+		return true;
+	}
+	return false;
+}
+
+static uint32_t l0_lane(uint32_t w, uint32_t addr, unsigned size)
+{
+	w >>= 8 * (addr & 3);
+	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
+}
+
+static uint32_t l0_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
+{
+	unsigned sh = 8 * (addr & 3);
+	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
+
+	return (old & ~mask) | ((v << sh) & mask);
+}
+
+static bool l0_blocked(struct sim_chip *c, bool prot, bool debugger)
+{
+	return prot && debugger && c->debugger_attached && l0_level_of(l0_of(c)->loaded_rdp) >= 1;
+}
+
+static int l0_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+		       bool debugger)
+{
+	struct l0_chip *l = l0_of(c);
+	const struct l0_part *p = l->part;
+	bool prot;
+	uint8_t *m;
+
+	l0_tick(c);
+	*val = 0;
+	m = l0_mem_at(l, addr, size, &prot);
+	if (m) {
+		if (l0_blocked(c, prot, debugger))
+			return -EFAULT;
+		memcpy(val, m, size);
+		return 0;
+	}
+	if (addr >= p->regs && addr < p->regs + 0x400) {
+		*val = l0_lane(l0_if_read(l, (addr - p->regs) & ~3u), addr, size);
+		return 0;
+	}
+	if (addr >= p->dbgmcu && addr < p->dbgmcu + 0x10) {
+		uint32_t w = (addr & ~3u) == p->dbgmcu ? ((uint32_t)p->rev_id << 16) | p->dev_id :
+							    l->dbgmcu[(addr - p->dbgmcu) / 4];
+
+		*val = l0_lane(w, addr, size);
+		return 0;
+	}
+	if (addr >= L0_PERIPH_BASE && addr < L0_PERIPH_END)
+		return 0;
+	if (sim_cortexm_owns(addr)) {
+		uint32_t w;
+
+		sim_cortexm_read(&c->core, addr, &w);
+		*val = l0_lane(w, addr, size);
+		return 0;
+	}
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t b;
+
+		if (!l0_info_byte(l, addr + i, &b))
+			return -EFAULT;
+		*val |= (uint32_t)b << (8 * i);
+	}
+	return 0;
+}
+
+static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+			bool debugger)
+{
+	struct l0_chip *l = l0_of(c);
+	const struct l0_part *p = l->part;
+	bool prot;
+	uint8_t *m;
+
+	l0_tick(c);
+	m = l0_mem_at(l, addr, size, &prot);
+	if (m) {
+		if (l0_blocked(c, prot, debugger))
+			return -EFAULT;
+		if (prot && debugger)
+			return 0; /* flash / EEPROM programming is not modelled */
+		memcpy(m, &val, size);
+		return 0;
+	}
+	if (addr >= p->regs && addr < p->regs + 0x400) {
+		uint32_t off = (addr - p->regs) & ~3u;
+
+		if (debugger)
+			c->counters->flash_if_writes++;
+		if (size == 4)
+			return l0_if_write(c, off, val);
+		return l0_if_write(c, off, l0_merge(l0_if_read(l, off), addr, size, val));
+	}
+	if (addr >= L0_OB_BASE && addr < L0_OB_BASE + 4 * L0_OB_WORDS) {
+		if (debugger)
+			c->counters->flash_if_writes++; /* the option area is the interface's too */
+		if ((l->pecr & L0_PECR_OPTLOCK) || l->busy) {
+			l->sr |= L0_SR_WRPERR; /* (?) */
+			return 0;
+		}
+		if (size != 4) {
+			l->sr |= L0_SR_SIZERR; /* options are written as words (?) */
+			return 0;
+		}
+		l0_option_write(c, (addr - L0_OB_BASE) / 4, val);
+		return 0;
+	}
+	if (addr >= p->dbgmcu && addr < p->dbgmcu + 0x10) {
+		if ((addr & ~3u) != p->dbgmcu) {
+			uint32_t *r = &l->dbgmcu[(addr - p->dbgmcu) / 4];
+
+			*r = l0_merge(*r, addr, size, val);
+		}
+		return 0;
+	}
+	if (addr >= L0_PERIPH_BASE && addr < L0_PERIPH_END)
+		return 0;
+	if (sim_cortexm_owns(addr)) {
+		uint32_t old = 0;
+
+		if (size != 4)
+			sim_cortexm_read(&c->core, addr, &old);
+		return sim_cortexm_write(&c->core, addr & ~3u, l0_merge(old, addr, size, val));
+	}
+	{
+		uint8_t b;
+
+		if (l0_info_byte(l, addr, &b))
+			return 0;
+	}
+	return -EFAULT;
+}
+
+/* A system reset (NRST, AIRCR, OBL_LAUNCH) finishes the write in progress
+ * and loads the options (RM0038 §3.9.5). */
+static void l0_system_reset(struct sim_chip *c)
+{
+	struct l0_chip *l = l0_of(c);
+
+	l0_finish(c);
+	l->sr = 0;
+	l0_load_options(l);
+	l->pecr = L0_PECR_LOCKS;
+	l->acr = 0;
+	l->pekey = l->prgkey = l->optkey = L0_KEY_EXPECT1;
+}
+
+static void l0_power_on(struct sim_chip *c)
+{
+	struct l0_chip *l = l0_of(c);
+
+	memset(l->dbgmcu, 0, sizeof(l->dbgmcu));
+	l0_system_reset(c);
+}
+
+static int l0_rdp_level(struct sim_chip *c)
+{
+	l0_tick(c);
+	return l0_level_of(l0_of(c)->loaded_rdp);
+}
+
+static void l0_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+{
+	struct l0_chip *l = l0_of(c);
+
+	memcpy(msp, l->flash, 4);
+	memcpy(pc, l->flash + 4, 4);
+}
+
+const struct sim_chip_ops sim_stm32l0_ops = {
+	.family = "stm32l0/l1",
+	.part_count = l0_part_count,
+	.part_name = l0_part_name,
+	.part_summary = l0_part_summary,
+	.create = l0_create,
+	.destroy = l0_destroy,
+	.bus_read = l0_bus_read,
+	.bus_write = l0_bus_write,
+	.tick = l0_tick,
+	.system_reset = l0_system_reset,
+	.power_on = l0_power_on,
+	.rdp_level = l0_rdp_level,
+	.reset_vectors = l0_reset_vectors,
+};

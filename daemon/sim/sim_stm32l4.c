@@ -1,0 +1,876 @@
+/*
+ * sim_stm32l4.c - the OPTR flash controllers: L4, L4+, G4, G0, C0, U0, WB, WL
+ * ("L4-style": KEYR 0x08, OPTKEYR 0x0C, SR 0x10, CR 0x14, OPTR 0x20) and the
+ * TrustZone parts L5 and U5 (non-secure set: NSKEYR 0x08, OPTKEYR 0x10,
+ * NSSR 0x20, NSCR 0x28, OPTR 0x40). One model; the parts differ by the rows
+ * of l4_parts[] and the option register table each row points to.
+ *
+ * References:
+ *   RM0351 (L47x/L49x) §3.4 option bytes and their programming, §3.5.1 read
+ *     protection (level 1 with debugger: no flash/SRAM2 access; "apply a POR
+ *     instead of a system reset" when protection changes with a debugger
+ *     attached), §3.7 registers (CR: LOCK also sets OPTLOCK; OBL_LAUNCH).
+ *   RM0432 (L4+) fig. 6 "RDP level regression", RM0440 (G4), RM0444 (G0)
+ *     table 18 (what a regression erases, PCROP_RDP), "a read from the option
+ *     registers still returns the last loaded option byte values".
+ *   RM0490 (C0), RM0503 (U0), RM0434 (WB: PESD, CFGBSY, SFR), RM0453 (WL).
+ *   RM0438 (L5) §6.4-6.5, RM0456 (U5) §7.4-7.6: level 0.5 (RDP 0x55 with
+ *     TZEN = 1), TZEN cleared only with a regression to level 0, OEM keys.
+ *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §7, §8, §14.
+ *
+ * Choices where the sources do not say (marked (?) below): OPTR and the
+ * other option registers read back the loaded values once BSY clears; the
+ * OBL_LAUNCH write resets the chip and its own ACK is FAULT; a regression
+ * made while a debugger is attached leaves flash answering the debugger
+ * with a bus error until a power-on reset; the regression erases flash,
+ * SRAM2/CCM and the backup registers, never OTP.
+ */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define L4_FLASH_BASE 0x08000000u
+#define L4_SRAM_BASE 0x20000000u
+#define L4_PERIPH_BASE 0x40000000u
+#define L4_PERIPH_END 0x60000000u
+
+#define L4_KEY1 0x45670123u
+#define L4_KEY2 0xCDEF89ABu
+#define L4_OPTKEY1 0x08192A3Bu
+#define L4_OPTKEY2 0x4C5D6E7Fu
+
+/* SR (NSSR) bits; the same positions on both register sets. */
+#define L4_SR_EOP (1u << 0)
+#define L4_SR_WRPERR (1u << 4)
+#define L4_SR_PGSERR (1u << 7)
+#define L4_SR_OPTWERR (1u << 13)   /* L5/U5 NSSR */
+#define L4_SR_BSY (1u << 16)
+#define L4_SR_BSY2 (1u << 17)      /* G0B/C */
+#define L4_SR_CFGBSY (1u << 18)    /* G0/C0/U0/WB/WL */
+#define L4_SR_OEM1LOCK (1u << 18)  /* U5 NSSR, read-only */
+#define L4_SR_W1C 0xE3FBu          /* EOP..FASTERR, OPTNV/OPTWERR, RDERR, OPTVERR */
+
+#define L4_CR_PG (1u << 0)
+#define L4_CR_OPTSTRT (1u << 17)
+#define L4_CR_EOPIE (1u << 24)
+#define L4_CR_OBL_LAUNCH (1u << 27)
+#define L4_CR_OPTLOCK (1u << 30)
+#define L4_CR_LOCK (1u << 31)
+#define L4_CR_WRITABLE 0xCF07FFFFu
+
+#define L4_OPTR_TZEN (1u << 31)    /* L5/U5 */
+
+#define L4_RDP_LEVEL0 0xAAu
+#define L4_RDP_LEVEL05 0x55u
+#define L4_RDP_LEVEL2 0xCCu
+
+/* Option programming without an erase: the option page erase and write,
+ * a few ms (?). */
+#define L4_OPT_PROGRAM_MS 5.0
+
+#define L4_MAX_OPTREGS 12
+
+/* One option register: offset from the flash interface base, value of an
+ * unprogrammed chip, bits software may change (0: read-only to CPU1/debug,
+ * like the CPU2 options of WB). Entry 0 is always OPTR. */
+struct l4_optreg {
+	uint16_t off;
+	uint32_t reset, mask;
+};
+
+/* Register set of the controller: offsets of the registers that the key
+ * and start logic use. */
+struct l4_layout {
+	uint16_t keyr, optkeyr, sr, cr;
+	uint32_t sr_refused; /* flag set when option programming is refused */
+};
+
+static const struct l4_layout l4_layout_l4 = { 0x08, 0x0C, 0x10, 0x14, L4_SR_WRPERR };
+static const struct l4_layout l4_layout_tz = { 0x08, 0x10, 0x20, 0x28, L4_SR_OPTWERR };
+
+/* L4/L4+/G4 (RM0351 §3.7): PCROP1SR/ER, WRP1AR/BR, bank 2 copies. PCROP_RDP
+ * (PCROP1ER bit 31) is 1 on an unprogrammed chip and no PCROP/WRP area is
+ * defined (start > end) (?: reset values per CMSIS comments). */
+#define L4_OPT_L4_COMMON \
+	{ 0x24, 0xFFFFFFFFu, 0x0000FFFFu }, { 0x28, 0x80000000u, 0x8000FFFFu }, \
+	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu }
+static const struct l4_optreg l4_opt_l4[] = {
+	{ 0x20, 0, 0xFFFFFFFFu }, L4_OPT_L4_COMMON,
+	{ 0x44, 0xFFFFFFFFu, 0x0000FFFFu }, { 0x48, 0x00000000u, 0x0000FFFFu },
+	{ 0x4C, 0x000000FFu, 0x00FF00FFu }, { 0x50, 0x000000FFu, 0x00FF00FFu },
+};
+/* G0/C0 (RM0444): PCROP1ASR/AER (PCROP_RDP bit 31), WRP1AR/BR, PCROP1BSR/BER. */
+static const struct l4_optreg l4_opt_g0[] = {
+	{ 0x20, 0, 0xFFFFFFFFu },
+	{ 0x24, 0x000000FFu, 0x000000FFu }, { 0x28, 0x80000000u, 0x800000FFu },
+	{ 0x2C, 0x0000007Fu, 0x007F007Fu }, { 0x30, 0x0000007Fu, 0x007F007Fu },
+	{ 0x34, 0x000000FFu, 0x000000FFu }, { 0x38, 0x00000000u, 0x000000FFu },
+};
+/* U0 (RM0503): no PCROP, WRP1AR/BR only. */
+static const struct l4_optreg l4_opt_u0[] = {
+	{ 0x20, 0, 0xFFFFFFFFu },
+	{ 0x2C, 0x0000007Fu, 0x007F007Fu }, { 0x30, 0x0000007Fu, 0x007F007Fu },
+};
+/* WB/WL (RM0434, RM0453): as G0, plus SFR and SRRVR which belong to CPU2
+ * and cannot be changed from CPU1 or the debugger. SFR 0x...FF: no CPU2
+ * secure area in the profiles (?), so the whole flash is CPU1's. */
+static const struct l4_optreg l4_opt_wb[] = {
+	{ 0x20, 0, 0xFFFFFFFFu },
+	{ 0x24, 0x000001FFu, 0x000001FFu }, { 0x28, 0x80000000u, 0x800001FFu },
+	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu },
+	{ 0x34, 0x000001FFu, 0x000001FFu }, { 0x38, 0x00000000u, 0x000001FFu },
+	{ 0x80, 0xFFFFE0FFu, 0 }, { 0x84, 0x00000000u, 0 },
+};
+/* L5/U5 (RM0438, RM0456): boot addresses, secure watermarks, WRP of both
+ * banks. Reset values: no secure area (start > end), no WRP (?). */
+static const struct l4_optreg l4_opt_tz[] = {
+	{ 0x40, 0, 0xFFFFFFFFu },
+	{ 0x44, 0x0800007Fu, 0xFFFFFF80u }, { 0x48, 0x0BF9007Fu, 0xFFFFFF80u },
+	{ 0x4C, 0x0C00007Cu, 0xFFFFFF81u },
+	{ 0x50, 0x0000007Fu, 0x007F007Fu }, { 0x54, 0x0000007Fu, 0x807F0000u },
+	{ 0x58, 0x0000007Fu, 0x807F007Fu }, { 0x5C, 0x0000007Fu, 0x807F007Fu },
+	{ 0x60, 0x0000007Fu, 0x007F007Fu }, { 0x64, 0x0000007Fu, 0x807F0000u },
+	{ 0x68, 0x0000007Fu, 0x807F007Fu }, { 0x6C, 0x0000007Fu, 0x807F007Fu },
+};
+
+#define L4_OPTS(t) (t), (sizeof(t) / sizeof((t)[0]))
+
+struct l4_part {
+	const char *name;
+	const char *summary;
+	uint16_t dev_id, rev_id;   /* REV_ID: a typical revision (?) */
+	const struct l4_layout *lay;
+	bool tz;                   /* L5/U5: level 0.5, TZEN */
+	bool oem1_locked;          /* U5 with an OEM1 key provisioned */
+	uint32_t if_base;          /* flash interface registers */
+	uint32_t dbgmcu;           /* DBGMCU_IDCODE address */
+	uint32_t flash_kb, sram_kb;
+	uint32_t sram2_base, sram2_kb; /* SRAM2 (L4/WB/WL/L5/U5) or CCM (G4): protected, erased */
+	uint32_t bkp_base;         /* RTC_BKP0R or TAMP_BKP0R */
+	unsigned bkp_regs;
+	uint32_t fsize_addr, uid_base;
+	const struct l4_optreg *opt;
+	size_t n_opt;
+	uint32_t optr_reset;       /* OPTR of a new chip; the profile sets the RDP byte */
+	uint32_t busy_extra;       /* SR bits set with BSY: CFGBSY, BSY2 */
+	double mass_erase_ms;
+	struct sim_cortexm_desc core;
+	uint32_t dpidr, ap_idr;
+	unsigned dp_version;
+};
+
+#define L4_CORE_M4(dev) { SIM_CORTEX_M4, 0x410FC241u, true, 0x10110021u, 0x11000011u, 0, dev, 0x020 }
+#define L4_CORE_M0P(dev) { SIM_CORTEX_M0PLUS, 0x410CC601u, false, 0, 0, 0, dev, 0x020 }
+#define L4_CORE_M33(dev) { SIM_CORTEX_M33, 0x410FD214u, true, 0x10110021u, 0x11000011u, 0x00000040u, dev, 0x020 }
+#define L4_DBG_CM 0xE0042000u
+#define L4_DBG_M0 0x40015800u
+#define L4_DBG_M33 0xE0044000u
+
+/* Mass erase times: "as high as 25 ms" per bank (OpenOCD stm32l4x.c from the
+ * L476 datasheet), taken for every part and bank (?). DPIDR/AP IDR values
+ * from facts §0.2 and OpenOCD configs; AP IDRs of the M0+ and M33 parts (?). */
+static const struct l4_part l4_parts[] = {
+	{
+		.name = "stm32l476rg", .summary = "STM32L476RG, Cortex-M4F, 1 MB dual-bank flash, 96+32 KB SRAM",
+		.dev_id = 0x415, .rev_id = 0x1007, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 96, .sram2_base = 0x10000000u,
+		.sram2_kb = 32, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x415),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		.name = "stm32l4r5zi", .summary = "STM32L4R5ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM",
+		.dev_id = 0x470, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 2048, .sram_kb = 192, .sram2_base = 0x10000000u,
+		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x470),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* RM0440: DBANK (bit 22) = 1, CCM SRAM at 0x10000000 (erased (?)) */
+		.name = "stm32g474re", .summary = "STM32G474RE, Cortex-M4F, 512 KB dual-bank flash, 96 KB SRAM + 32 KB CCM",
+		.dev_id = 0x469, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 512, .sram_kb = 96, .sram2_base = 0x10000000u,
+		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x469),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* RM0444: OPTR reset 0xFFFFFEAA (?), TAMP_BKP0R 0x4000B100 */
+		.name = "stm32g071rb", .summary = "STM32G071RB, Cortex-M0+, 128 KB flash, 36 KB SRAM",
+		.dev_id = 0x460, .rev_id = 0x1000, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_M0, .flash_kb = 128, .sram_kb = 36, .bkp_base = 0x4000B100u,
+		.bkp_regs = 5, .fsize_addr = 0x1FFF75E0u, .uid_base = 0x1FFF7590u,
+		.opt = L4_OPTS(l4_opt_g0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
+		.mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x460),
+		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u, .dp_version = 1,
+	},
+	{
+		/* RM0490: F_SIZE at 0x1FFF75A0; no backup registers modelled (?) */
+		.name = "stm32c031c6", .summary = "STM32C031C6, Cortex-M0+, 32 KB flash, 12 KB SRAM",
+		.dev_id = 0x453, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_M0, .flash_kb = 32, .sram_kb = 12, .fsize_addr = 0x1FFF75A0u,
+		.uid_base = 0x1FFF7550u, .opt = L4_OPTS(l4_opt_g0), .optr_reset = 0xFFFFFEAAu,
+		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x453),
+		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u, .dp_version = 1,
+	},
+	{
+		/* RM0503: F_SIZE 0x1FFF6EA0, TAMP_BKP0R 0x4000B100 (?), 9 registers (?) */
+		.name = "stm32u083rc", .summary = "STM32U083RC, Cortex-M0+, 256 KB flash, 40 KB SRAM",
+		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
+		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
+		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
+		.mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x489),
+		.dpidr = 0x6BA02477u, .ap_idr = 0x04770031u, .dp_version = 2,
+	},
+	{
+		/* RM0434: flash registers at 0x58004000, SRAM2a/2b at 0x20030000 */
+		.name = "stm32wb55rg", .summary = "STM32WB55RG, Cortex-M4F (+ CPU2 M0+), 1 MB flash, 192+64 KB SRAM",
+		.dev_id = 0x495, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x58004000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
+		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
+		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x495),
+		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
+	},
+	{
+		/* RM0453: flash registers at 0x58004000, SRAM2 at 0x20008000 */
+		.name = "stm32wle5jc", .summary = "STM32WLE5JC, Cortex-M4, 256 KB flash, 32+32 KB SRAM",
+		.dev_id = 0x497, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x58004000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 32, .sram2_base = 0x20008000u,
+		.sram2_kb = 32, .bkp_base = 0x4000B100u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF0AAu,
+		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0,
+		.core = { SIM_CORTEX_M4, 0x410FC241u, false, 0, 0, 0, 0x497, 0x020 },
+		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
+	},
+	{
+		/* RM0438: TZEN = 0 as shipped; SRAM2 at 0x20030000; TAMP_BKP0R
+		 * 0x40003500 (?) */
+		.name = "stm32l552ze", .summary = "STM32L552ZE, Cortex-M33, 512 KB dual-bank flash, 192+64 KB SRAM, TrustZone",
+		.dev_id = 0x472, .rev_id = 0x1001, .lay = &l4_layout_tz, .tz = true,
+		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 512, .sram_kb = 192,
+		.sram2_base = 0x20030000u, .sram2_kb = 64, .bkp_base = 0x40003500u, .bkp_regs = 32,
+		.fsize_addr = 0x0BFA05E0u, .uid_base = 0x0BFA0590u, .opt = L4_OPTS(l4_opt_tz),
+		.optr_reset = 0x7FEFF8AAu, .mass_erase_ms = 50.0, .core = L4_CORE_M33(0x472),
+		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
+	},
+	{
+		/* RM0456: 2 MB dual bank; TAMP_BKP0R 0x46007D00 (?) is not modelled */
+		.name = "stm32u585ai", .summary = "STM32U585AI, Cortex-M33, 2 MB dual-bank flash, 768 KB SRAM, TrustZone",
+		.dev_id = 0x482, .rev_id = 0x2001, .lay = &l4_layout_tz, .tz = true,
+		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 2048, .sram_kb = 192,
+		.sram2_base = 0x20030000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
+		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_tz), .optr_reset = 0x7FEFF8AAu,
+		.mass_erase_ms = 50.0, .core = L4_CORE_M33(0x482),
+		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
+	},
+	{
+		/* The same chip with an OEM1 key provisioned: NSSR.OEM1LOCK = 1 and
+		 * a regression from level 1 is refused until the key is presented
+		 * through the debug mailbox (not modelled) (RM0456 §7.6.2 (?)). */
+		.name = "stm32u585ai-oem1", .summary = "STM32U585AI with an OEM1 key provisioned (NSSR.OEM1LOCK = 1)",
+		.dev_id = 0x482, .rev_id = 0x2001, .lay = &l4_layout_tz, .tz = true, .oem1_locked = true,
+		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 2048, .sram_kb = 192,
+		.sram2_base = 0x20030000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
+		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_tz), .optr_reset = 0x7FEFF8AAu,
+		.mass_erase_ms = 50.0, .core = L4_CORE_M33(0x482),
+		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
+	},
+};
+
+#define L4_NPARTS (sizeof(l4_parts) / sizeof(l4_parts[0]))
+
+enum l4_key_state { L4_KEY_EXPECT1, L4_KEY_EXPECT2, L4_KEY_DEAD };
+
+struct l4_chip {
+	const struct l4_part *part;
+	uint8_t *flash, *sram, *sram2;
+	uint32_t bkpr[32];
+	uint32_t dbgmcu_cr;
+	/* flash interface */
+	uint32_t acr, sr, cr;
+	enum l4_key_state key, optkey;
+	/* option registers: what software sees/writes, what the option page
+	 * holds, what the last option load put in force */
+	uint32_t reg[L4_MAX_OPTREGS], stored[L4_MAX_OPTREGS], loaded[L4_MAX_OPTREGS];
+	/* operation in progress */
+	bool busy, op_regress;
+	uint64_t busy_until_ns;
+	uint32_t op_val[L4_MAX_OPTREGS];
+	/* RM0351 §3.5.1: protection changed with the debugger attached; flash
+	 * stays closed to the debugger until a power-on reset. */
+	bool por_needed;
+};
+
+static struct l4_chip *l4_of(struct sim_chip *c)
+{
+	return c->priv;
+}
+
+/* RDP byte -> level: 0, 1, 2, or 5 for 0.5 (0x55 with TZEN = 1 only). */
+static int l4_level_of(const struct l4_part *p, uint32_t optr)
+{
+	uint8_t rdp = optr & 0xFF;
+
+	if (rdp == L4_RDP_LEVEL0)
+		return 0;
+	if (rdp == L4_RDP_LEVEL2)
+		return 2;
+	if (p->tz && rdp == L4_RDP_LEVEL05 && (optr & L4_OPTR_TZEN))
+		return 5;
+	return 1; /* anything else, including an erased byte, is level 1 */
+}
+
+static size_t l4_part_count(void)
+{
+	return L4_NPARTS;
+}
+
+static const char *l4_part_name(size_t i)
+{
+	return i < L4_NPARTS ? l4_parts[i].name : NULL;
+}
+
+static const char *l4_part_summary(size_t i)
+{
+	return i < L4_NPARTS ? l4_parts[i].summary : NULL;
+}
+
+static bool l4_part_has_level_half(size_t i)
+{
+	return i < L4_NPARTS && l4_parts[i].tz;
+}
+
+static void l4_fill_program(struct l4_chip *f)
+{
+	uint32_t n = f->part->flash_kb * 1024u / 4u;
+	uint32_t msp = L4_SRAM_BASE + f->part->sram_kb * 1024u;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t w = 0xC0DE0000u | (i & 0xFFFFu);
+
+		if (i == 0)
+			w = msp;
+		else if (i == 1)
+			w = L4_FLASH_BASE + 0x1C1u;
+		memcpy(f->flash + 4u * i, &w, 4);
+	}
+}
+
+static void l4_destroy(struct sim_chip *c)
+{
+	struct l4_chip *f = l4_of(c);
+
+	if (!f)
+		return;
+	free(f->flash);
+	free(f->sram);
+	free(f->sram2);
+	free(f);
+	c->priv = NULL;
+}
+
+static int l4_create(struct sim_chip *c, size_t part, uint8_t rdp)
+{
+	const struct l4_part *p;
+	struct l4_chip *f;
+
+	if (part >= L4_NPARTS)
+		return -ENOENT;
+	p = &l4_parts[part];
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	c->priv = f;
+	f->part = p;
+	f->flash = malloc(p->flash_kb * 1024u);
+	f->sram = calloc(1, p->sram_kb * 1024u);
+	f->sram2 = p->sram2_kb ? malloc(p->sram2_kb * 1024u) : NULL;
+	if (!f->flash || !f->sram || (p->sram2_kb && !f->sram2)) {
+		l4_destroy(c);
+		return -ENOMEM;
+	}
+	l4_fill_program(f);
+	if (f->sram2)
+		memset(f->sram2, 0x5A, p->sram2_kb * 1024u);
+	for (size_t i = 0; i < p->n_opt; i++)
+		f->stored[i] = p->opt[i].reset;
+	f->stored[0] = (p->optr_reset & ~0xFFu) | rdp;
+	/* Level 0.5 exists only with TrustZone on: its profile has TZEN = 1. */
+	if (p->tz && rdp == L4_RDP_LEVEL05)
+		f->stored[0] |= L4_OPTR_TZEN;
+	for (unsigned i = 0; i < p->bkp_regs; i++)
+		f->bkpr[i] = 0xB4C40000u | i;
+	c->dpidr = p->dpidr;
+	c->ap_idr = p->ap_idr;
+	c->dp_version = p->dp_version;
+	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* DPv2 TARGETID (?) */
+	sim_cortexm_init(&c->core, &p->core);
+	return 0;
+}
+
+/* Option registers read back the loaded options outside a programming
+ * sequence (RM0444: "a read from the option registers still returns the
+ * last loaded option byte values" after BSY clears) (?). */
+static void l4_show_loaded(struct l4_chip *f)
+{
+	memcpy(f->reg, f->loaded, sizeof(f->reg));
+}
+
+/* Complete the option programming: the page holds the new values; a
+ * regression also erased flash (both banks), SRAM2/CCM and the backup
+ * registers (RM0432 fig. 6, RM0444 table 18, facts §0.6); OTP is kept.
+ * PCROP_RDP = 0 with a PCROP area would spare that area: no profile has a
+ * PCROP area, so that partial erase is not modelled. */
+static void l4_finish(struct sim_chip *c)
+{
+	struct l4_chip *f = l4_of(c);
+	const struct l4_part *p = f->part;
+
+	if (!f->busy)
+		return;
+	memcpy(f->stored, f->op_val, sizeof(f->stored));
+	if (f->op_regress) {
+		memset(f->flash, 0xFF, p->flash_kb * 1024u);
+		if (f->sram2)
+			memset(f->sram2, 0, p->sram2_kb * 1024u);
+		memset(f->bkpr, 0, sizeof(f->bkpr));
+		c->counters->mass_erases++;
+		if (c->debugger_attached)
+			f->por_needed = true;
+	}
+	f->busy = false;
+	f->op_regress = false;
+	f->sr &= ~(L4_SR_BSY | p->busy_extra);
+	f->cr &= ~L4_CR_OPTSTRT;
+	if (f->cr & L4_CR_EOPIE)
+		f->sr |= L4_SR_EOP;
+	l4_show_loaded(f);
+}
+
+static void l4_tick(struct sim_chip *c)
+{
+	struct l4_chip *f = l4_of(c);
+
+	if (f->busy && sim_now_ns() >= f->busy_until_ns)
+		l4_finish(c);
+}
+
+/* OPTSTRT. Refusals (the flag of the layout, option page unchanged):
+ * level 2 in force (its options "can no longer be changed"); on L5/U5,
+ * TZEN 1 -> 0 without a regression to level 0 (RM0438 §6.4), and with an
+ * OEM1 key any regression from level 1 (RM0456) (?: the manuals name
+ * OPTWERR for invalid option changes). */
+static void l4_option_start(struct sim_chip *c)
+{
+	struct l4_chip *f = l4_of(c);
+	const struct l4_part *p = f->part;
+	int cur = l4_level_of(p, f->loaded[0]), nxt;
+	bool tz_off;
+
+	for (size_t i = 0; i < p->n_opt; i++)
+		f->op_val[i] = (f->stored[i] & ~p->opt[i].mask) | (f->reg[i] & p->opt[i].mask);
+	nxt = l4_level_of(p, f->op_val[0]);
+	tz_off = p->tz && (f->loaded[0] & L4_OPTR_TZEN) && !(f->op_val[0] & L4_OPTR_TZEN);
+	if (cur == 2 || (tz_off && !(cur != 0 && nxt == 0)) ||
+	    (p->oem1_locked && cur == 1 && (nxt == 0 || nxt == 5))) {
+		f->sr |= p->lay->sr_refused;
+		f->cr &= ~L4_CR_OPTSTRT;
+		l4_show_loaded(f);
+		return;
+	}
+	/* Any step down to level 0 (from 1, or from 0.5) erases; 1 -> 0.5
+	 * erases only the non-secure part on silicon (?): modelled as all. */
+	f->op_regress = (cur == 1 && (nxt == 0 || nxt == 5)) || (cur == 5 && nxt == 0);
+	f->busy = true;
+	f->sr |= L4_SR_BSY | p->busy_extra;
+	f->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, f->op_regress ? p->mass_erase_ms
+										 : L4_OPT_PROGRAM_MS);
+}
+
+/* KEY1 then KEY2 unlocks; a wrong value, or a key written to an unlocked
+ * register, locks it until the next reset with a bus error (facts §0.3). */
+static int l4_key_write(enum l4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
+{
+	if (*st == L4_KEY_DEAD || !*locked) {
+		*st = L4_KEY_DEAD;
+		*locked = true;
+		return -EFAULT;
+	}
+	if (*st == L4_KEY_EXPECT1 && v == k1) {
+		*st = L4_KEY_EXPECT2;
+		return 0;
+	}
+	if (*st == L4_KEY_EXPECT2 && v == k2) {
+		*st = L4_KEY_EXPECT1;
+		*locked = false;
+		return 0;
+	}
+	*st = L4_KEY_DEAD;
+	return -EFAULT;
+}
+
+static int l4_optreg_index(const struct l4_part *p, uint32_t off)
+{
+	for (size_t i = 0; i < p->n_opt; i++)
+		if (p->opt[i].off == off)
+			return (int)i;
+	return -1;
+}
+
+static uint32_t l4_if_read(struct l4_chip *f, uint32_t off)
+{
+	const struct l4_part *p = f->part;
+	int i;
+
+	if (off == 0x00)
+		return f->acr;
+	if (off == p->lay->sr)
+		return f->sr | (p->oem1_locked ? L4_SR_OEM1LOCK : 0);
+	if (off == p->lay->cr)
+		return f->cr;
+	i = l4_optreg_index(p, off);
+	return i >= 0 ? f->reg[i] : 0; /* key registers are write-only */
+}
+
+/* CR (RM0351 §3.7.5): write-protected while LOCK; LOCK set by software sets
+ * OPTLOCK too; OPTLOCK is cleared only by the option keys; OPTSTRT and
+ * OBL_LAUNCH act only with OPTLOCK clear. OBL_LAUNCH reloads the options
+ * through a system reset, which cuts the write's own ACK short: FAULT (?). */
+static int l4_cr_write(struct sim_chip *c, uint32_t v)
+{
+	struct l4_chip *f = l4_of(c);
+	uint32_t old = f->cr;
+
+	if ((old & L4_CR_LOCK) || f->busy)
+		return 0;
+	f->cr = (v & L4_CR_WRITABLE & ~(L4_CR_OPTSTRT | L4_CR_OBL_LAUNCH)) | (old & L4_CR_OPTLOCK);
+	if (f->cr & L4_CR_LOCK) {
+		f->cr |= L4_CR_OPTLOCK;
+		f->key = L4_KEY_EXPECT1;
+	}
+	if (f->cr & L4_CR_OPTLOCK)
+		f->optkey = L4_KEY_EXPECT1;
+	if ((v & L4_CR_OBL_LAUNCH) && !(old & L4_CR_OPTLOCK)) {
+		sim_chip_system_reset(c);
+		return -EFAULT;
+	}
+	if ((v & L4_CR_OPTSTRT) && !(old & L4_CR_OPTLOCK)) {
+		f->cr |= L4_CR_OPTSTRT;
+		l4_option_start(c);
+	}
+	return 0;
+}
+
+static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+{
+	struct l4_chip *f = l4_of(c);
+	const struct l4_part *p = f->part;
+	bool locked;
+	int i, rc;
+
+	if (off == 0x00) {
+		f->acr = v & 0x7FFFu;
+		return 0;
+	}
+	if (off == p->lay->keyr) {
+		locked = f->cr & L4_CR_LOCK;
+		rc = l4_key_write(&f->key, &locked, L4_KEY1, L4_KEY2, v);
+		if (!locked)
+			f->cr &= ~L4_CR_LOCK;
+		return rc;
+	}
+	if (off == p->lay->optkeyr) {
+		/* Only after LOCK is clear (facts §14): otherwise a wrong
+		 * sequence, and the option lock stays until reset (?). */
+		if (f->cr & L4_CR_LOCK) {
+			f->optkey = L4_KEY_DEAD;
+			return -EFAULT;
+		}
+		locked = f->cr & L4_CR_OPTLOCK;
+		rc = l4_key_write(&f->optkey, &locked, L4_OPTKEY1, L4_OPTKEY2, v);
+		if (!locked)
+			f->cr &= ~L4_CR_OPTLOCK;
+		return rc;
+	}
+	if (off == p->lay->sr) {
+		f->sr &= ~(v & L4_SR_W1C);
+		return 0;
+	}
+	if (off == p->lay->cr)
+		return l4_cr_write(c, v);
+	i = l4_optreg_index(p, off);
+	/* Option registers are write-protected while OPTLOCK (RM0351 §3.7.8). */
+	if (i >= 0 && !(f->cr & L4_CR_OPTLOCK) && !f->busy)
+		f->reg[i] = (f->reg[i] & ~p->opt[i].mask) | (v & p->opt[i].mask);
+	return 0;
+}
+
+static bool l4_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
+{
+	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
+}
+
+/* RAM-like regions; *PROTECTED for those closed to the debugger at level 1. */
+static uint8_t *l4_ram_at(struct l4_chip *f, uint32_t addr, unsigned size, bool *protected,
+			  bool *is_flash)
+{
+	const struct l4_part *p = f->part;
+
+	*protected = *is_flash = false;
+	if (l4_in(addr, size, L4_FLASH_BASE, p->flash_kb * 1024u)) {
+		*protected = *is_flash = true;
+		return f->flash + (addr - L4_FLASH_BASE);
+	}
+	if (p->sram2_kb && l4_in(addr, size, p->sram2_base, p->sram2_kb * 1024u)) {
+		*protected = true; /* RM0351 §3.5.1: SRAM2 as flash at level 1 */
+		return f->sram2 + (addr - p->sram2_base);
+	}
+	if (l4_in(addr, size, L4_SRAM_BASE, p->sram_kb * 1024u))
+		return f->sram + (addr - L4_SRAM_BASE);
+	return NULL;
+}
+
+static uint32_t l4_load(const uint8_t *b, unsigned size)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, b, size);
+	return v;
+}
+
+static uint32_t l4_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
+{
+	unsigned sh = 8 * (addr & 3);
+	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
+
+	return (old & ~mask) | ((v << sh) & mask);
+}
+
+static uint32_t l4_extract(uint32_t w, uint32_t addr, unsigned size)
+{
+	w >>= 8 * (addr & 3);
+	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
+}
+
+/* Flash closed to the debugger: level 1 with a debugger attached, or the
+ * power-on reset still owed after a change made with it attached. Level
+ * 0.5 keeps non-secure flash open; no secure watermark area is modelled. */
+static bool l4_closed(struct sim_chip *c, bool debugger)
+{
+	struct l4_chip *f = l4_of(c);
+	int lvl = l4_level_of(f->part, f->loaded[0]);
+
+	return debugger && c->debugger_attached && (lvl == 1 || lvl == 2 || f->por_needed);
+}
+
+/* Read-only information bytes: F_SIZE and the unique id. */
+static bool l4_info_byte(const struct l4_part *p, uint32_t a, uint8_t *b)
+{
+	static const uint8_t uid[12] = { 0x24, 0x00, 0x3A, 0x00, 0x0E, 0x51, 0x34, 0x31,
+					 0x36, 0x38, 0x39, 0x34 };
+
+	if (a >= p->uid_base && a < p->uid_base + 12) {
+		*b = uid[a - p->uid_base];
+		return true;
+	}
+	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
+		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
+		return true;
+	}
+	/* The rest of the words around them (package data etc.): 0xFF (?). */
+	if ((a & ~0xFu) == (p->fsize_addr & ~0xFu) || (a & ~0xFu) == (p->uid_base & ~0xFu) ||
+	    (a & ~0xFu) == ((p->uid_base + 8) & ~0xFu)) {
+		*b = 0xFF;
+		return true;
+	}
+	return false;
+}
+
+static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+		       bool debugger)
+{
+	struct l4_chip *f = l4_of(c);
+	const struct l4_part *p = f->part;
+	bool prot, is_flash;
+	uint8_t *ram;
+
+	l4_tick(c);
+	*val = 0;
+	ram = l4_ram_at(f, addr, size, &prot, &is_flash);
+	if (ram) {
+		if (prot && l4_closed(c, debugger))
+			return -EFAULT;
+		*val = l4_load(ram, size);
+		return 0;
+	}
+	if (addr >= p->if_base && addr < p->if_base + 0x400) {
+		*val = l4_extract(l4_if_read(f, (addr - p->if_base) & ~3u), addr, size);
+		return 0;
+	}
+	if ((addr & ~0x1Fu) == p->dbgmcu) {
+		uint32_t w = 0;
+
+		if ((addr & ~3u) == p->dbgmcu)
+			w = ((uint32_t)p->rev_id << 16) | p->dev_id;
+		else if ((addr & ~3u) == p->dbgmcu + 4)
+			w = f->dbgmcu_cr;
+		*val = l4_extract(w, addr, size);
+		return 0;
+	}
+	if (p->bkp_regs && addr >= p->bkp_base && addr < p->bkp_base + 4 * p->bkp_regs) {
+		*val = l4_extract(f->bkpr[(addr - p->bkp_base) / 4], addr, size);
+		return 0;
+	}
+	if (addr >= L4_PERIPH_BASE && addr < L4_PERIPH_END)
+		return 0; /* unmodelled peripherals read as 0 */
+	if (sim_cortexm_owns(addr)) {
+		uint32_t w = 0;
+
+		if (sim_cortexm_read(&c->core, addr, &w) < 0)
+			return -EFAULT;
+		*val = l4_extract(w, addr, size);
+		return 0;
+	}
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t b;
+
+		if (!l4_info_byte(p, addr + i, &b))
+			return -EFAULT; /* nothing mapped there */
+		*val |= (uint32_t)b << (8 * i);
+	}
+	return 0;
+}
+
+static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+			bool debugger)
+{
+	struct l4_chip *f = l4_of(c);
+	const struct l4_part *p = f->part;
+	bool prot, is_flash;
+	uint8_t *ram;
+
+	l4_tick(c);
+	ram = l4_ram_at(f, addr, size, &prot, &is_flash);
+	if (ram) {
+		if (prot && l4_closed(c, debugger))
+			return -EFAULT;
+		if (is_flash && debugger) {
+			/* Programs only with PG set and CR unlocked; bits go 1 -> 0. */
+			if ((f->cr & L4_CR_LOCK) || !(f->cr & L4_CR_PG) || f->busy) {
+				f->sr |= L4_SR_PGSERR;
+				return 0;
+			}
+			for (unsigned i = 0; i < size; i++)
+				ram[i] &= (uint8_t)(val >> (8 * i));
+			return 0;
+		}
+		memcpy(ram, &val, size);
+		return 0;
+	}
+	if (addr >= p->if_base && addr < p->if_base + 0x400) {
+		uint32_t off = (addr - p->if_base) & ~3u;
+
+		if (debugger)
+			c->counters->flash_if_writes++;
+		if (size == 4 || off == p->lay->keyr || off == p->lay->optkeyr)
+			return l4_if_write(c, off, val);
+		/* Byte/half-word writes merge into the register (e.g. the RDP
+		 * byte of OPTR) (?: the RMs ask for word accesses). */
+		return l4_if_write(c, off, l4_merge(l4_if_read(f, off), addr, size, val));
+	}
+	if ((addr & ~0x1Fu) == p->dbgmcu) {
+		if ((addr & ~3u) == p->dbgmcu + 4)
+			f->dbgmcu_cr = l4_merge(f->dbgmcu_cr, addr, size, val);
+		return 0;
+	}
+	if (p->bkp_regs && addr >= p->bkp_base && addr < p->bkp_base + 4 * p->bkp_regs) {
+		uint32_t *r = &f->bkpr[(addr - p->bkp_base) / 4];
+
+		*r = l4_merge(*r, addr, size, val);
+		return 0;
+	}
+	if (addr >= L4_PERIPH_BASE && addr < L4_PERIPH_END)
+		return 0;
+	if (sim_cortexm_owns(addr)) {
+		uint32_t old = 0;
+
+		if (size != 4 && sim_cortexm_read(&c->core, addr, &old) < 0)
+			return -EFAULT;
+		return sim_cortexm_write(&c->core, addr & ~3u, l4_merge(old, addr, size, val));
+	}
+	{
+		uint8_t b;
+
+		if (l4_info_byte(p, addr, &b))
+			return 0; /* read-only information block: write ignored */
+	}
+	return -EFAULT;
+}
+
+/* Option load (OBL_LAUNCH, system reset, power-on): an operation still
+ * running completes first; the loaded image becomes the stored one and the
+ * flash interface returns to its reset state, keys locked. Facts §14 has a
+ * system reset reload the options on these parts (?). */
+static void l4_system_reset(struct sim_chip *c)
+{
+	struct l4_chip *f = l4_of(c);
+
+	l4_finish(c);
+	memcpy(f->loaded, f->stored, sizeof(f->loaded));
+	l4_show_loaded(f);
+	f->cr = L4_CR_LOCK | L4_CR_OPTLOCK;
+	f->sr = 0;
+	f->acr = 0;
+	f->key = L4_KEY_EXPECT1;
+	f->optkey = L4_KEY_EXPECT1;
+}
+
+static void l4_power_on(struct sim_chip *c)
+{
+	struct l4_chip *f = l4_of(c);
+
+	f->dbgmcu_cr = 0;
+	f->por_needed = false;
+	l4_system_reset(c);
+}
+
+static int l4_rdp_level(struct sim_chip *c)
+{
+	struct l4_chip *f = l4_of(c);
+
+	l4_tick(c);
+	return l4_level_of(f->part, f->loaded[0]);
+}
+
+static void l4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+{
+	struct l4_chip *f = l4_of(c);
+
+	*msp = l4_load(f->flash, 4);
+	*pc = l4_load(f->flash + 4, 4);
+}
+
+const struct sim_chip_ops sim_stm32l4_ops = {
+	.family = "stm32l4/g0/g4/c0/u0/wb/wl/l5/u5",
+	.part_count = l4_part_count,
+	.part_name = l4_part_name,
+	.part_summary = l4_part_summary,
+	.part_has_level_half = l4_part_has_level_half,
+	.create = l4_create,
+	.destroy = l4_destroy,
+	.bus_read = l4_bus_read,
+	.bus_write = l4_bus_write,
+	.tick = l4_tick,
+	.system_reset = l4_system_reset,
+	.power_on = l4_power_on,
+	.rdp_level = l4_rdp_level,
+	.reset_vectors = l4_reset_vectors,
+};

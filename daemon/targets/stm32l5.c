@@ -1,0 +1,196 @@
+/*
+ * stm32l5.c - STM32L5 and STM32U5: the OPTR flash controller with TrustZone.
+ *
+ * The controller is the L4 lineage (same keys, same CR/SR bits, OPTSTRT and
+ * OBL_LAUNCH); TrustZone splits its registers into a non-secure and a secure
+ * set, which moves every offset, and adds level 0.5 and TZEN. The shared
+ * sequence is stm32_optr.c; this file holds what TrustZone changes, so
+ * stm32l4.c stays free of it.
+ *
+ * References:
+ *   RM0438 (L552/L562) §6.3.5 "Flash option byte programming", §6.5.1
+ *     "Readout protection (RDP)" (levels 0, 0.5, 1, 2; regression from 0.5
+ *     and 1; TZEN deactivation only with a regression to level 0), §6.9
+ *     registers (NSKEYR 0x08, OPTKEYR 0x10, NSSR 0x20, NSCR 0x28, OPTR 0x40)
+ *   RM0456 (U5) §7.4-7.6: same, plus the OEM1/OEM2 keys (NSSR.OEM1LOCK 18,
+ *     OEM2LOCK 19): with OEM1LOCK set a regression from level 1 needs the
+ *     OEM1 key through the debug mailbox
+ *   OpenOCD src/flash/nor/stm32l4x.c (non-secure set for option bytes,
+ *     "trustzone" command); facts ../shared/facts/stm32-rdp.md §0.4, §8.
+ *
+ * rdpd keeps TZEN as it finds it: turning TrustZone off is a separate
+ * decision (a regression to 0 with TZEN = 0 in the same write) that the API
+ * does not offer yet. Unlock from 0.5 or 1 is RDP 0xAA with TZEN unchanged.
+ */
+#include <stdio.h>
+
+#include "err.h"
+#include "targets/stm32_optr.h"
+#include "targets/target.h"
+
+#define STM32L5_FLASH_BASE 0x40022000u /* non-secure alias (secure: 0x50022000) */
+#define STM32L5_FLASH_NSKEYR (STM32L5_FLASH_BASE + 0x08)
+#define STM32L5_FLASH_OPTKEYR (STM32L5_FLASH_BASE + 0x10)
+#define STM32L5_FLASH_NSSR (STM32L5_FLASH_BASE + 0x20)
+#define STM32L5_FLASH_NSCR (STM32L5_FLASH_BASE + 0x28)
+#define STM32L5_FLASH_OPTR (STM32L5_FLASH_BASE + 0x40)
+#define STM32L5_FLASH_WRP1AR (STM32L5_FLASH_BASE + 0x58)
+#define STM32L5_FLASH_WRP1BR (STM32L5_FLASH_BASE + 0x5C)
+#define STM32L5_FLASH_WRP2AR (STM32L5_FLASH_BASE + 0x68)
+#define STM32L5_FLASH_WRP2BR (STM32L5_FLASH_BASE + 0x6C)
+
+/* NSSR: OPERR 1, PROGERR 3, WRPERR 4, PGAERR 5, SIZERR 6, PGSERR 7, OPTWERR 13. */
+#define STM32L5_NSSR_ERRORS 0x20FAu
+#define STM32L5_NSSR_OEM1LOCK (1u << 18) /* U5 */
+#define STM32L5_NSSR_OEM2LOCK (1u << 19) /* U5 */
+#define STM32L5_OPTR_TZEN (1u << 31)
+#define STM32L5_RDP_LEVEL0_5 0x55u
+#define STM32L5_WRP_PAGE_MASK 0x7Fu
+#define STM32L5_WRP_END_SHIFT 16
+
+/* Part flags. */
+#define STM32L5_IS_U5 (1u << 0) /* OEM keys; 8 KB pages */
+
+#define M33 0xE0044000u
+#define FS_L5 0x0BFA05E0u
+#define FS_U5 0x0BFA07A0u
+/* Regression erase: the L4 lineage's ~25 ms per bank (?) for L5; U5 banks
+ * are up to 2 MB of 8 KB pages, taken as 100 ms typical (?). Budgets are
+ * far above both. */
+#define BUDGET 5000
+
+static const struct target_part stm32l5_parts[] = {
+	{0x472, M33, "STM32L55x/56x", FS_L5, 512, 0, 50, BUDGET},
+	{0x455, M33, "STM32U535/545", FS_U5, 512, STM32L5_IS_U5, 100, BUDGET},
+	{0x482, M33, "STM32U575/585", FS_U5, 2048, STM32L5_IS_U5, 100, BUDGET},
+	{0x481, M33, "STM32U59x/5Ax", FS_U5, 4096, STM32L5_IS_U5, 200, BUDGET},
+	{0x476, M33, "STM32U5Fx/5Gx", FS_U5, 4096, STM32L5_IS_U5, 200, BUDGET},
+};
+
+static const struct stm32_optr_regs stm32l5_regs = {
+	.keyr = STM32L5_FLASH_NSKEYR,
+	.optkeyr = STM32L5_FLASH_OPTKEYR,
+	.sr = STM32L5_FLASH_NSSR,
+	.cr = STM32L5_FLASH_NSCR,
+	.optr = STM32L5_FLASH_OPTR,
+	.sr_busy = STM32_OPTR_SR_BSY,
+	.sr_errors = STM32L5_NSSR_ERRORS,
+	.sr_pesd = 0,
+};
+
+/* facts §0.4: 0x55 is level 0.5 only with TZEN = 1, otherwise level 1. */
+static enum rdp_level stm32l5_level(uint32_t optr)
+{
+	uint8_t rdp = optr & STM32_OPTR_RDP_MASK;
+
+	if (rdp == STM32L5_RDP_LEVEL0_5 && (optr & STM32L5_OPTR_TZEN))
+		return RDP_LEVEL_0_5;
+	return rdp_level_from_byte(rdp);
+}
+
+/* WRPxyR pages START..END (empty when START > END) as 64 equal groups of
+ * the whole flash; bank 2 counts from its middle. Page size: U5 8 KB, L5
+ * 2 KB (dual bank, the shipped DBANK = 1). */
+static uint64_t stm32l5_wrp_groups(const struct target *t, uint32_t wrp, unsigned first_page)
+{
+	unsigned page_kb = (t->part->flags & STM32L5_IS_U5) ? 8 : 2;
+	unsigned pages = t->flash_kb / page_kb;
+	unsigned per_group = pages > 64 ? (pages + 63) / 64 : 1;
+	unsigned start = wrp & STM32L5_WRP_PAGE_MASK;
+	unsigned end = (wrp >> STM32L5_WRP_END_SHIFT) & STM32L5_WRP_PAGE_MASK;
+	uint64_t groups = 0;
+
+	for (unsigned pg = start; pg <= end; pg++) {
+		unsigned g = (first_page + pg) / per_group;
+
+		if (g < 64)
+			groups |= 1ull << g;
+	}
+	return groups;
+}
+
+static int stm32l5_read_protection(struct target *t, struct target_protection *p)
+{
+	uint32_t optr = 0, nssr = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0;
+	unsigned half = t->flash_kb / ((t->part->flags & STM32L5_IS_U5) ? 8 : 2) / 2;
+	int rc;
+
+	mem_read32(t->a, STM32L5_FLASH_OPTR, &optr);
+	mem_read32(t->a, STM32L5_FLASH_NSSR, &nssr);
+	mem_read32(t->a, STM32L5_FLASH_WRP1AR, &wrp1a);
+	mem_read32(t->a, STM32L5_FLASH_WRP1BR, &wrp1b);
+	mem_read32(t->a, STM32L5_FLASH_WRP2AR, &wrp2a);
+	mem_read32(t->a, STM32L5_FLASH_WRP2BR, &wrp2b);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading FLASH_OPTR: ");
+	p->rdp_raw = optr & STM32_OPTR_RDP_MASK;
+	p->level = stm32l5_level(optr);
+	p->wrp_raw = wrp1a;
+	p->wrp_sectors = stm32l5_wrp_groups(t, wrp1a, 0) | stm32l5_wrp_groups(t, wrp1b, 0) |
+			 stm32l5_wrp_groups(t, wrp2a, half) | stm32l5_wrp_groups(t, wrp2b, half);
+	p->n_options = 0;
+	p->options[p->n_options++] = (struct target_option){"optr", optr};
+	p->options[p->n_options++] = (struct target_option){"tzen", (optr & STM32L5_OPTR_TZEN) ? 1 : 0};
+	/* NSSR carries OEM1LOCK/OEM2LOCK on U5: whether a key guards the levels. */
+	p->options[p->n_options++] = (struct target_option){"nssr", nssr};
+	p->options[p->n_options++] = (struct target_option){"wrp1ar", wrp1a};
+	p->options[p->n_options++] = (struct target_option){"wrp1br", wrp1b};
+	p->options[p->n_options++] = (struct target_option){"wrp2ar", wrp2a};
+	return 0;
+}
+
+static int stm32l5_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
+{
+	uint32_t optr = 0, nssr = 0, new_optr;
+	enum rdp_level cur;
+	bool erases;
+	uint8_t rdp;
+	int rc;
+
+	if ((rc = stm32_rdp_byte_for(level, &rdp)) < 0)
+		return rc;
+	if (cortexm_halt(t->a) < 0)
+		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
+	mem_read32(t->a, STM32L5_FLASH_OPTR, &optr);
+	mem_read32(t->a, STM32L5_FLASH_NSSR, &nssr);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading FLASH_OPTR: ");
+	cur = stm32l5_level(optr);
+	if (cur == RDP_LEVEL_2)
+		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
+				"FLASH_OPTR RDP = 0xCC: level 2 is permanent here (an OEM2 key "
+				"regression is not supported); nothing was written");
+	erases = level == RDP_LEVEL_0 && cur != RDP_LEVEL_0;
+	/* RM0456 §7.6: with an OEM1 key the chip refuses the regression until
+	 * the key has been presented through the debug mailbox. */
+	if (erases && cur == RDP_LEVEL_1 && (t->part->flags & STM32L5_IS_U5) &&
+	    (nssr & STM32L5_NSSR_OEM1LOCK))
+		return err_setf(ERR_NOT_SUPPORTED,
+				"%s has an OEM1 key set (FLASH_NSSR 0x%08x, OEM1LOCK): leaving level 1 "
+				"needs that key through the debug mailbox, which rdpd does not support "
+				"yet; nothing was written", t->part->name, nssr);
+	new_optr = (optr & ~STM32_OPTR_RDP_MASK) | rdp;
+	stm32_log(ev, "FLASH_OPTR 0x%08x -> 0x%08x%s%s", optr, new_optr,
+		  (optr & STM32L5_OPTR_TZEN) ? " (TZEN = 1 kept: TrustZone stays on)" : "",
+		  erases ? ": the controller now mass-erases the flash" : "");
+	return stm32_optr_program(t, &stm32l5_regs, new_optr, erases, ev);
+}
+
+/* OBL_LAUNCH (RM0438 §6.3.5), then connect again. */
+static int stm32l5_apply(struct target *t, bool *power_cycle)
+{
+	return stm32_optr_launch(t, &stm32l5_regs, power_cycle);
+}
+
+const struct target_driver stm32l5_driver = {
+	.name = "stm32l5",
+	.family = "STM32L5/U5",
+	.parts = stm32l5_parts,
+	.n_parts = sizeof(stm32l5_parts) / sizeof(stm32l5_parts[0]),
+	.erase_scope = "the whole flash (secure and non-secure, both banks), SRAM2 and the "
+		       "backup registers",
+	.erased_word = 0xFFFFFFFFu,
+	.read_protection = stm32l5_read_protection,
+	.set_level = stm32l5_set_level,
+	.apply = stm32l5_apply,
+};

@@ -1,0 +1,375 @@
+/*
+ * The whole driver stack against the simulated F0/F1/F3 and GD32F1x0 flash
+ * interface, for every profile of sim_stm32f1.c: identify, read the level,
+ * unlock (1 -> 0) and check what the model holds afterwards (flash erased,
+ * the other option bytes kept, backup registers as the family does), lock
+ * (0 -> 1), and refuse level 2 without a single flash-interface write.
+ */
+#include <time.h>
+
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+
+#define OB 0x1FFFF800u
+
+static const struct f1_case {
+	const char *part;
+	const char *name;
+	uint16_t dev_id;
+	unsigned flash_kb;
+	enum cortexm_core core;
+	uint8_t level0;       /* RDP byte of level 0 */
+	bool has_level2;
+	bool obl;             /* options applied through OBL_LAUNCH */
+	uint32_t bkp_addr;    /* a backup register, 0: none */
+	bool bkp_cleared;     /* the regression clears it */
+	unsigned wrp_bytes;
+} cases[] = {
+	/* part           name                             dev    KB    core        L0    L2     OBL    backup reg   cleared WRP */
+	{"stm32f103c8", "STM32F10x medium density",       0x410,   64, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
+	{"stm32f103ze", "STM32F10x high density",         0x414,  512, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
+	{"stm32f105rc", "STM32F105/107 connectivity line", 0x418, 256, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
+	{"stm32f103zg", "STM32F10x XL density",           0x430, 1024, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
+	{"stm32f100rb", "STM32F100 value line low/medium density", 0x420, 128, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
+	{"stm32f030r8", "STM32F05x/F030x8",               0x440,   64, CORTEXM_M0, 0xAA, true,  true,  0,          false, 2},
+	{"stm32f072rb", "STM32F07x",                      0x448,  128, CORTEXM_M0, 0xAA, true,  true,  0x40002850, true,  4},
+	{"stm32f303vc", "STM32F302xB/C/F303xB/C/F358",    0x422,  256, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  4},
+	{"stm32f334r8", "STM32F303x6/8/F328/F334",        0x438,   64, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  2},
+	{"gd32f130c8",  "GD32F1x0 (or GD32F10x)",         0x410,   64, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4},
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static struct probe_link *open_profile(const struct f1_case *c, unsigned level)
+{
+	char uri[96];
+
+	snprintf(uri, sizeof(uri), "sim:%s-rdp%u" FAST, c->part, level);
+	return stack_open(uri);
+}
+
+static uint16_t ob_half(struct probe_link *pl, unsigned idx)
+{
+	return (uint16_t)(stack_peek(pl, OB + 4 * (idx / 2)) >> (16 * (idx & 1)));
+}
+
+/* The byte the option loader makes of a half-word: 0xFF when erased or
+ * when the complement does not match. */
+static uint8_t ob_loaded(uint16_t hw)
+{
+	return (uint8_t)(hw >> 8) == (uint8_t)~hw ? (uint8_t)hw : 0xFF;
+}
+
+/* FLASH_OBR read-protection bits: RDPRT [2:1] on F0/F3/GD32F1x0, bit 1 on F1
+ * (bit 2 is IWDG_SW there). */
+static uint32_t obr_rdp_bits(const struct f1_case *c, uint32_t obr)
+{
+	return obr & (c->level0 == 0xAA || c->has_level2 ? 6u : 2u);
+}
+
+TEST(identify_and_read_level1)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct f1_case *c = &cases[i];
+		struct probe_link *pl = open_profile(c, 1);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_STR(t.drv->name, "stm32f1");
+		CHECK_STR(t.part->name, c->name);
+		CHECK_EQ_U(t.idcode & 0xFFF, c->dev_id);
+		CHECK_EQ_U(t.flash_kb, c->flash_kb);
+		CHECK_EQ_I(t.core, c->core);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xBB);
+		/* The profile's page: WRP0 = 0xFE, the rest unprotected. */
+		CHECK_EQ_U(p.wrp_raw & 0xFFFF, 0xFFFE);
+		CHECK_EQ_U(p.wrp_sectors, 1);
+		CHECK_STR(p.options[0].name, "obr");
+		CHECK_EQ_U(p.options[0].value & 2, 2); /* RDPRT */
+		CHECK_EQ_U(p.n_options, c->wrp_bytes == 4 ? 6u : 5u);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(read_level0)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		struct probe_link *pl = open_profile(&cases[i], 0);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		CHECK_EQ_U(p.rdp_raw, cases[i].level0);
+		CHECK_EQ_U(obr_rdp_bits(&cases[i], p.options[0].value), 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(unlock_level1)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct f1_case *c = &cases[i];
+		struct probe_link *pl = open_profile(c, 1);
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+		uint32_t end = 0x08000000u + c->flash_kb * 1024u;
+		uint16_t before[8];
+		struct sim_counters n;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		fprintf(stderr, "  %s\n", c->part);
+		for (unsigned k = 0; k < 8; k++)
+			before[k] = ob_half(pl, k);
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
+		CHECK(stack_peek(pl, end - 4) != 0xFFFFFFFF);
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+		if (*err_detail())
+			fprintf(stderr, "  detail: %s\n", err_detail());
+		CHECK_EQ_I(res.rdp_before, RDP_LEVEL_1);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK(res.flash_erased);
+		if (res.power_cycle_required) {
+			sim_probe_power_cycle(stack_model(pl));
+			CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+			CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		} else {
+			CHECK(res.flash_verified_blank);
+		}
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+		CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+		CHECK_EQ_U(stack_peek(pl, end - 4), 0xFFFFFFFF);
+		/* RDP is the level-0 key with its complement; USER, DATA0/1 and
+		 * WRP0..3 are back as they were. */
+		CHECK_EQ_U(ob_half(pl, 0), (uint16_t)(c->level0 | (uint8_t)~c->level0 << 8));
+		for (unsigned k = 1; k < 8; k++)
+			CHECK_EQ_U(ob_loaded(ob_half(pl, k)), ob_loaded(before[k]));
+		CHECK_EQ_U(ob_half(pl, 2), 0xED12);
+		CHECK_EQ_U(ob_half(pl, 3), 0xCB34);
+		CHECK_EQ_U(ob_half(pl, 4), 0x01FE);
+		CHECK_EQ_U(obr_rdp_bits(c, stack_peek(pl, 0x4002201C)), 0); /* OBR reloaded */
+		CHECK_EQ_U(stack_peek(pl, 0x40022020) & 0xFF, 0xFE); /* WRPR reloaded */
+		n = stack_counters(pl);
+		CHECK_EQ_U(n.mass_erases, 1);
+		CHECK(n.resets >= 1);
+		if (c->bkp_addr)
+			CHECK_EQ_U(stack_peek(pl, c->bkp_addr) == 0, c->bkp_cleared);
+		probe_link_close(pl);
+	}
+}
+
+TEST(lock_then_unlock)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct f1_case *c = &cases[i];
+		struct probe_link *pl = open_profile(c, 0);
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+		if (*err_detail())
+			fprintf(stderr, "  %s detail: %s\n", c->part, err_detail());
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+		CHECK(!res.flash_erased);
+		if (res.power_cycle_required)
+			sim_probe_power_cycle(stack_model(pl));
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF); /* raising the level erases nothing */
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xBB);
+		CHECK_EQ_U(ob_half(pl, 2), 0xED12); /* DATA0 kept */
+		/* A later session with the same board unlocks it again. */
+		pl = stack_reopen(pl);
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		probe_link_close(pl);
+	}
+}
+
+/* Loaded level 2: the debug port is silent, nothing can be written. */
+TEST(level2_never_answers_and_is_never_written)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct f1_case *c = &cases[i];
+		struct probe_link *pl;
+		struct target t;
+		struct job_result res;
+		char name[64];
+		struct sim_probe *sp = NULL;
+
+		snprintf(name, sizeof(name), "%s-rdp2", c->part);
+		if (!c->has_level2) {
+			/* F1 has no level 2: no such profile exists. */
+			CHECK(sim_probe_create(name, NULL, &sp) != 0);
+			continue;
+		}
+		pl = open_profile(c, 2);
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+			   -ERR_TARGET_NOT_RESPONDING);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+		probe_link_close(pl);
+	}
+}
+
+/* Level 2 stored but not yet loaded (0xCC programmed, no reset since): the
+ * chip still answers, and rdpd refuses it before any flash-interface write. */
+TEST(pending_level2_is_refused_before_any_write)
+{
+	static const char *const parts[] = {"stm32f030r8", "stm32f303vc", "gd32f130c8"};
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		char uri[96];
+		struct probe_link *pl;
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+		uint64_t writes;
+
+		snprintf(uri, sizeof(uri), "sim:%s-rdp1" FAST, parts[i]);
+		pl = stack_open(uri);
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		/* The test itself (not rdpd) erases the page and programs 0xCC. */
+		mem_write32(&pl->a, 0x40022004, 0x45670123);
+		mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
+		mem_write32(&pl->a, 0x40022008, 0x45670123);
+		mem_write32(&pl->a, 0x40022008, 0xCDEF89AB);
+		mem_write32(&pl->a, 0x40022010, 0x220);
+		mem_write32(&pl->a, 0x40022010, 0x260);
+		CHECK_EQ_I(adiv5_run(&pl->a), 0);
+		nanosleep(&(struct timespec){.tv_nsec = 50000000L}, NULL);
+		mem_write32(&pl->a, 0x40022010, 0x210);
+		mem_write16(&pl->a, OB, 0x33CC);
+		mem_write32(&pl->a, 0x40022010, 0x80);
+		CHECK_EQ_I(adiv5_run(&pl->a), 0);
+		CHECK_EQ_U(ob_half(pl, 0), 0x33CC);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1); /* not loaded yet */
+		writes = stack_counters(pl).flash_if_writes;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+			   -ERR_RDP_LEVEL2_PERMANENT);
+		CHECK(strstr(err_detail(), "Nothing was written") != NULL);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, writes);
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res),
+			   -ERR_RDP_LEVEL2_PERMANENT);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, writes);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		probe_link_close(pl);
+	}
+}
+
+/* At real speed the F103's mass erase keeps BSY set for 40 ms: the driver
+ * must wait for all of it (OpenOCD's fallback path polls only 5 times). */
+TEST(unlock_waits_for_a_real_speed_erase)
+{
+	static const char *const uris[] = {"sim:stm32f103c8-rdp1", "sim:stm32f303vc-rdp1"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct probe_link *pl = stack_open(uris[i]);
+		struct target t;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+		CHECK(res.flash_erased);
+		CHECK(res.erase_ms >= 35);
+		CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		probe_link_close(pl);
+	}
+}
+
+/* Model behaviour seen through the AP: flash faults at level 1 while the
+ * option page and the flash registers answer; a wrong key locks the FPEC
+ * until reset; OBL_LAUNCH resets the chip and its write is not ACKed clean. */
+TEST(model_keys_latch_and_obl_launch)
+{
+	struct probe_link *pl = stack_open("sim:stm32f303vc-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	uint32_t v = 0, cr = 0;
+	uint64_t resets;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x08000000, &v), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	CHECK_EQ_I(mem_read32_now(&pl->a, OB, &v), 0);
+	CHECK_EQ_U(v & 0xFFFF, 0x44BB);
+	/* Wrong second key: bus error, and the right keys no longer help. */
+	mem_write32(&pl->a, 0x40022004, 0x45670123);
+	mem_write32(&pl->a, 0x40022004, 0x12345678);
+	CHECK(adiv5_run(&pl->a) < 0);
+	dp_clear_sticky(&pl->a);
+	mem_write32(&pl->a, 0x40022004, 0x45670123);
+	mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
+	(void)adiv5_run(&pl->a);
+	dp_clear_sticky(&pl->a);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x40022010, &cr), 0);
+	CHECK_EQ_U(cr & 0x80, 0x80);
+	/* A reset clears it; OBL_LAUNCH is such a reset. */
+	CHECK_EQ_I(cortexm_reset_halt(&pl->a), 0);
+	mem_write32(&pl->a, 0x40022004, 0x45670123);
+	mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
+	mem_read32(&pl->a, 0x40022010, &cr);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	CHECK_EQ_U(cr & 0x80, 0);
+	resets = stack_counters(pl).resets;
+	mem_write32(&pl->a, 0x40022010, 1u << 13);
+	mem_read32(&pl->a, 0x40022010, &cr);
+	CHECK(adiv5_run(&pl->a) < 0); /* the reset cuts the write short */
+	dp_clear_sticky(&pl->a);
+	CHECK_EQ_U(stack_counters(pl).resets, resets + 1);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x40022010, &cr), 0);
+	CHECK_EQ_U(cr & 0x80, 0x80); /* locked again after the reset */
+	/* Still level 1 and the debugger latch holds until power-on. */
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x08000000, &v), -ERR_TARGET_FAULT);
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	RUN(identify_and_read_level1);
+	RUN(read_level0);
+	RUN(unlock_level1);
+	RUN(lock_then_unlock);
+	RUN(level2_never_answers_and_is_never_written);
+	RUN(pending_level2_is_refused_before_any_write);
+	RUN(unlock_waits_for_a_real_speed_erase);
+	RUN(model_keys_latch_and_obl_launch);
+	return check_summary();
+}

@@ -1,0 +1,209 @@
+/*
+ * The whole driver stack against the simulated STM32L0/L1 parts (L073RZ,
+ * L011K4, L152RE, L151C8): identify, read the level, unlock through
+ * OBL_LAUNCH with flash and data EEPROM reading 0x00 after, lock, refuse
+ * level 2. Assertions look at the model itself.
+ */
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+#define OB_BASE 0x1FF80000u
+#define EEPROM_BASE 0x08080000u
+
+static const struct {
+	const char *part;
+	const char *name;
+	uint16_t dev_id;
+	unsigned flash_kb, eeprom_bytes;
+	enum cortexm_core core;
+	const char *obr_name;
+} l0_cases[] = {
+	{"stm32l073rz", "STM32L0 Cat.5 (L07x/L08x)", 0x447, 192, 6144, CORTEXM_M0PLUS, "optr"},
+	{"stm32l011k4", "STM32L0 Cat.1 (L011/L021)", 0x457, 16, 512, CORTEXM_M0PLUS, "optr"},
+	{"stm32l152re", "STM32L1 Cat.5/Cat.6", 0x437, 512, 16384, CORTEXM_M3, "obr"},
+	{"stm32l151c8", "STM32L1 Cat.1", 0x416, 64, 4096, CORTEXM_M3, "obr"},
+};
+
+#define L0_NCASES (sizeof(l0_cases) / sizeof(l0_cases[0]))
+
+static struct probe_link *l0_open(size_t i, unsigned level)
+{
+	char uri[96];
+
+	snprintf(uri, sizeof(uri), "sim:%s-rdp%u" FAST, l0_cases[i].part, level);
+	return stack_open(uri);
+}
+
+static bool l0_has_option(const struct target_protection *p, const char *name)
+{
+	for (unsigned i = 0; i < p->n_options; i++)
+		if (strcmp(p->options[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+TEST(identify_and_read_level1)
+{
+	for (size_t i = 0; i < L0_NCASES; i++) {
+		struct probe_link *pl = l0_open(i, 1);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_STR(t.drv->name, "stm32l0");
+		CHECK_STR(t.part->name, l0_cases[i].name);
+		CHECK_EQ_U(t.idcode & 0xFFF, l0_cases[i].dev_id);
+		CHECK_EQ_U(t.flash_kb, l0_cases[i].flash_kb);
+		CHECK_EQ_I(t.core, l0_cases[i].core);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xFF4400BB); /* the whole option word, complement included */
+		CHECK_EQ_U(p.wrp_sectors, 0x3);      /* the profile protects sectors 0 and 1 */
+		CHECK(l0_has_option(&p, l0_cases[i].obr_name));
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(read_level0)
+{
+	for (size_t i = 0; i < L0_NCASES; i++) {
+		struct probe_link *pl = l0_open(i, 0);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		CHECK_EQ_U(p.rdp_raw, 0xFF5500AA);
+		probe_link_close(pl);
+	}
+}
+
+/* Level 1 -> 0: erased flash and EEPROM read 0x00, the USER and WRP words
+ * are what they were (the L1 model clears them in the erase), and the
+ * level reads 0 through the stack after whatever power cycle was asked. */
+TEST(unlock_verify)
+{
+	for (size_t i = 0; i < L0_NCASES; i++) {
+		struct probe_link *pl = l0_open(i, 1);
+		uint32_t end = 0x08000000u + l0_cases[i].flash_kb * 1024u;
+		uint32_t ob_before[8], head[16], tail[16], ee[4];
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+		int rc;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		for (unsigned k = 0; k < 8; k++)
+			ob_before[k] = stack_peek(pl, OB_BASE + 4 * k);
+		CHECK(stack_peek(pl, 0x08000008) != 0);
+		CHECK(stack_peek(pl, EEPROM_BASE) != 0);
+		rc = unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res);
+		CHECK_EQ_I(rc, 0);
+		if (rc)
+			fprintf(stderr, "  %s: %s\n", l0_cases[i].part, err_detail());
+		CHECK_EQ_I(res.rdp_before, RDP_LEVEL_1);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK(res.flash_erased);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		CHECK(stack_counters(pl).resets >= 1); /* OBL_LAUNCH */
+		CHECK_EQ_U(stack_peek(pl, OB_BASE), 0xFF5500AA);
+		for (unsigned k = 1; k < 8; k++)
+			CHECK_EQ_U(stack_peek(pl, OB_BASE + 4 * k), ob_before[k]);
+		CHECK_EQ_U(stack_peek(pl, 0x08000000), 0);
+		CHECK_EQ_U(stack_peek(pl, end - 4), 0);
+		CHECK_EQ_U(stack_peek(pl, EEPROM_BASE + l0_cases[i].eeprom_bytes - 4), 0);
+		if (res.power_cycle_required)
+			sim_probe_power_cycle(stack_model(pl));
+		else
+			CHECK(res.flash_verified_blank);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		CHECK_EQ_U(p.wrp_sectors, 0x3); /* WRP reloaded from the rewritten words */
+		mem_read_block(&pl->a, 0x08000000u, head, 16);
+		mem_read_block(&pl->a, end - sizeof(tail), tail, 16);
+		mem_read_block(&pl->a, EEPROM_BASE, ee, 4);
+		CHECK_EQ_I(adiv5_run(&pl->a), 0);
+		CHECK_EQ_U(head[0] | head[15] | tail[0] | tail[15] | ee[0] | ee[3], 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(lock_then_read_back)
+{
+	for (size_t i = 0; i < L0_NCASES; i++) {
+		struct probe_link *pl = l0_open(i, 0);
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+		CHECK(!res.flash_erased);
+		CHECK(!res.power_cycle_required);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_U(stack_peek(pl, OB_BASE), 0xFFFF0000); /* OpenOCD's level-1 word */
+		CHECK(stack_peek(pl, 0x08000008) != 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		probe_link_close(pl);
+	}
+}
+
+TEST(level2_refused_without_writes)
+{
+	for (size_t i = 0; i < L0_NCASES; i++) {
+		struct probe_link *pl = l0_open(i, 2);
+		struct target t;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+			   -ERR_TARGET_NOT_RESPONDING);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+		probe_link_close(pl);
+	}
+}
+
+TEST(driver_never_offers_level2)
+{
+	struct probe_link *pl = l0_open(0, 0);
+	struct target t;
+	struct target_protection p;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(t.drv->set_level(&t, RDP_LEVEL_2, NULL), -ERR_NOT_SUPPORTED);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	RUN(identify_and_read_level1);
+	RUN(read_level0);
+	RUN(unlock_verify);
+	RUN(lock_then_read_back);
+	RUN(level2_refused_without_writes);
+	RUN(driver_never_offers_level2);
+	return check_summary();
+}

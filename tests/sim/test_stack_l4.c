@@ -1,0 +1,219 @@
+/*
+ * The whole driver stack against the simulated OPTR-style parts (L4, L4+,
+ * G4, G0, C0, U0, WB, WL): identify, read the level, unlock with the power
+ * cycle the result asks for, lock, and level 2 untouched. Assertions look
+ * at the model (option bytes, flash, SRAM2, backup registers, counters).
+ */
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+
+static const struct l4_case {
+	const char *part;
+	const char *name;
+	uint16_t dev_id;
+	unsigned flash_kb;
+	enum cortexm_core core;
+	uint32_t optr;      /* FLASH_OPTR address */
+	uint32_t optr_user; /* the profile's OPTR without the RDP byte */
+	uint32_t sram2;     /* an address erased by the regression, or 0 */
+	uint32_t bkp0;      /* first backup register, or 0 */
+} l4_cases[] = {
+	{"stm32l476rg", "STM32L47x/48x", 0x415, 1024, CORTEXM_M4, 0x40022020, 0xFFEFF800, 0x10000000, 0x40002850},
+	{"stm32l4r5zi", "STM32L4Rx/4Sx", 0x470, 2048, CORTEXM_M4, 0x40022020, 0xFFEFF800, 0x10000000, 0x40002850},
+	{"stm32g474re", "STM32G47x/48x", 0x469, 512, CORTEXM_M4, 0x40022020, 0xFFEFF800, 0x10000000, 0x40002500},
+	{"stm32g071rb", "STM32G07x/08x", 0x460, 128, CORTEXM_M0PLUS, 0x40022020, 0xFFFFFE00, 0, 0x4000B100},
+	{"stm32c031c6", "STM32C031", 0x453, 32, CORTEXM_M0PLUS, 0x40022020, 0xFFFFFE00, 0, 0},
+	{"stm32u083rc", "STM32U073/083", 0x489, 256, CORTEXM_M0PLUS, 0x40022020, 0xFFFFFE00, 0, 0x4000B100},
+	{"stm32wb55rg", "STM32WB5x/WB35", 0x495, 1024, CORTEXM_M4, 0x58004020, 0x3FFFF100, 0x20030000, 0x40002850},
+	{"stm32wle5jc", "STM32WLE/WL5x", 0x497, 256, CORTEXM_M4, 0x58004020, 0x3FFFF000, 0x20008000, 0x4000B100},
+};
+
+#define N_CASES (sizeof(l4_cases) / sizeof(l4_cases[0]))
+
+static struct probe_link *open_profile(const struct l4_case *c, const char *level)
+{
+	char uri[96];
+
+	snprintf(uri, sizeof(uri), "sim:%s-rdp%s" FAST, c->part, level);
+	return stack_open(uri);
+}
+
+/* Both ends of the flash read through the stack: 0 and all erased, or the
+ * error of the read. */
+static int read_flash_ends(struct probe_link *pl, const struct target *t, bool *erased)
+{
+	static uint32_t head[64], tail[64];
+	uint32_t end = t->flash_base + t->flash_kb * 1024u;
+	int rc;
+
+	mem_read_block(&pl->a, t->flash_base, head, 64);
+	mem_read_block(&pl->a, end - sizeof(tail), tail, 64);
+	rc = adiv5_run(&pl->a);
+	*erased = true;
+	for (unsigned i = 0; i < 64; i++)
+		if (head[i] != 0xFFFFFFFFu || tail[i] != 0xFFFFFFFFu)
+			*erased = false;
+	return rc;
+}
+
+TEST(identify_and_read_level1)
+{
+	for (size_t i = 0; i < N_CASES; i++) {
+		const struct l4_case *c = &l4_cases[i];
+		struct probe_link *pl = open_profile(c, "1");
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_STR(t.drv->name, "stm32l4");
+		CHECK_STR(t.part->name, c->name);
+		CHECK_EQ_U(t.idcode & 0xFFF, c->dev_id);
+		CHECK_EQ_U(t.flash_kb, c->flash_kb);
+		CHECK_EQ_I(t.core, c->core);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xBB);
+		CHECK(p.n_options >= 3);
+		CHECK_STR(p.options[0].name, "optr");
+		CHECK_EQ_U(p.options[0].value, c->optr_user | 0xBB);
+		/* PCROP_RDP is reported where the part has PCROP (not U0). */
+		if (c->dev_id != 0x489) {
+			CHECK_STR(p.options[2].name, "pcrop_rdp");
+			CHECK_EQ_U(p.options[2].value, 1);
+		}
+		CHECK_EQ_U(p.wrp_sectors, 0);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(unlock_level1_then_power_cycle)
+{
+	for (size_t i = 0; i < N_CASES; i++) {
+		const struct l4_case *c = &l4_cases[i];
+		struct probe_link *pl = open_profile(c, "1");
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+		bool erased = false;
+		int rc;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF); /* the profile holds a program */
+		if (c->sram2)
+			CHECK(stack_peek(pl, c->sram2) != 0);
+		rc = unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res);
+		CHECK_EQ_I(rc, 0);
+		if (rc < 0)
+			fprintf(stderr, "  %s: %s\n", c->part, err_detail());
+		CHECK_EQ_I(res.rdp_before, RDP_LEVEL_1);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK(res.flash_erased);
+		/* The regression was made with the debugger attached: the model
+		 * keeps flash closed until a power-on reset, the job says so. */
+		CHECK(res.power_cycle_required);
+		CHECK(!res.flash_verified_blank);
+		CHECK(stack_counters(pl).resets >= 1); /* OBL_LAUNCH */
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+		CHECK_EQ_U(stack_peek(pl, 0x08000000 + c->flash_kb * 1024 - 4), 0xFFFFFFFF);
+		if (c->sram2)
+			CHECK_EQ_U(stack_peek(pl, c->sram2), 0);
+		if (c->bkp0)
+			CHECK_EQ_U(stack_peek(pl, c->bkp0), 0);
+		/* Only the RDP byte changed: every user bit was written back. */
+		CHECK_EQ_U(stack_peek(pl, c->optr), c->optr_user | 0xAA);
+		if (res.power_cycle_required)
+			sim_probe_power_cycle(stack_model(pl));
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		CHECK_EQ_U(p.rdp_raw, 0xAA);
+		CHECK_EQ_I(read_flash_ends(pl, &t, &erased), 0);
+		CHECK(erased);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(lock_level0_and_read_back)
+{
+	for (size_t i = 0; i < N_CASES; i++) {
+		const struct l4_case *c = &l4_cases[i];
+		struct probe_link *pl = open_profile(c, "0");
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+		bool erased = true;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+		CHECK_EQ_I(res.rdp_before, RDP_LEVEL_0);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+		CHECK(!res.flash_erased);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF); /* raising erases nothing */
+		CHECK_EQ_U(stack_peek(pl, c->optr), c->optr_user | 0xBB);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xBB);
+		/* Level 1 with the debugger attached: flash answers FAULT. */
+		CHECK_EQ_I(read_flash_ends(pl, &t, &erased), -ERR_TARGET_FAULT);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+		probe_link_close(pl);
+	}
+}
+
+TEST(level2_refused_without_a_write)
+{
+	for (size_t i = 0; i < N_CASES; i++) {
+		const struct l4_case *c = &l4_cases[i];
+		struct probe_link *pl = open_profile(c, "2");
+		struct target t;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+			   -ERR_TARGET_NOT_RESPONDING);
+		CHECK(strstr(err_detail(), "RDP level 2") != NULL);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+		probe_link_close(pl);
+	}
+}
+
+TEST(unlock_level0_writes_nothing)
+{
+	struct probe_link *pl = stack_open("sim:stm32g071rb-rdp0" FAST);
+	struct target t;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+	CHECK(!res.flash_erased);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	RUN(identify_and_read_level1);
+	RUN(unlock_level1_then_power_cycle);
+	RUN(lock_level0_and_read_back);
+	RUN(level2_refused_without_a_write);
+	RUN(unlock_level0_writes_nothing);
+	return check_summary();
+}
