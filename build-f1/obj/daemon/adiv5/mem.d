@@ -1,8 +1,0 @@
-build-f1/obj/daemon/adiv5/mem.o: daemon/adiv5/mem.c daemon/adiv5/adiv5.h \
- daemon/dap/dap.h daemon/dap/dap_commands.h daemon/transport/transport.h \
- daemon/err.h
-daemon/adiv5/adiv5.h:
-daemon/dap/dap.h:
-daemon/dap/dap_commands.h:
-daemon/transport/transport.h:
-daemon/err.h:

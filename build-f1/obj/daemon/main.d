@@ -1,3 +1,0 @@
-build-f1/obj/daemon/main.o: daemon/main.c daemon/cli/cli.h daemon/serve.h
-daemon/cli/cli.h:
-daemon/serve.h:

@@ -1,4 +1,0 @@
-build-f1/obj/daemon/sim/sim_probe.o: daemon/sim/sim_probe.c \
- daemon/sim/sim_internal.h daemon/sim/sim.h
-daemon/sim/sim_internal.h:
-daemon/sim/sim.h:

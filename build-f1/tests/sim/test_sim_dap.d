@@ -1,5 +1,0 @@
-build-f1/tests/sim/test_sim_dap: tests/sim/test_sim_dap.c \
- tests/sim/test_sim_util.h tests/check.h daemon/sim/sim.h
-tests/sim/test_sim_util.h:
-tests/check.h:
-daemon/sim/sim.h:

@@ -1,3 +1,0 @@
-build-h7/obj/api/router.o: api/router.c api/api.h daemon/err.h
-api/api.h:
-daemon/err.h:

@@ -1,2 +1,0 @@
-build-h7/obj/daemon/err.o: daemon/err.c daemon/err.h
-daemon/err.h:

@@ -1,2 +1,0 @@
-build-h7/obj/daemon/log.o: daemon/log.c daemon/log.h
-daemon/log.h:

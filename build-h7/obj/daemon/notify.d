@@ -1,2 +1,0 @@
-build-h7/obj/daemon/notify.o: daemon/notify.c daemon/notify.h
-daemon/notify.h:

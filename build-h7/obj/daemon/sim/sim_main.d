@@ -1,3 +1,0 @@
-build-h7/obj/daemon/sim/sim_main.o: daemon/sim/sim_main.c \
- daemon/sim/sim.h
-daemon/sim/sim.h:

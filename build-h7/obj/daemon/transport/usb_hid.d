@@ -1,5 +1,0 @@
-build-h7/obj/daemon/transport/usb_hid.o: daemon/transport/usb_hid.c \
- daemon/transport/transport.h daemon/err.h daemon/log.h
-daemon/transport/transport.h:
-daemon/err.h:
-daemon/log.h:

@@ -1,5 +1,0 @@
-build-h7/tests/sim/test_sim_stm32h7: tests/sim/test_sim_stm32h7.c \
- tests/sim/test_sim_util.h tests/check.h daemon/sim/sim.h
-tests/sim/test_sim_util.h:
-tests/check.h:
-daemon/sim/sim.h:

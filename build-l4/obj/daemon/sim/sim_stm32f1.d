@@ -1,4 +1,0 @@
-build-l4/obj/daemon/sim/sim_stm32f1.o: daemon/sim/sim_stm32f1.c \
- daemon/sim/sim_internal.h daemon/sim/sim.h
-daemon/sim/sim_internal.h:
-daemon/sim/sim.h:
