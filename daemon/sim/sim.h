@@ -44,6 +44,7 @@ struct sim_fault {
 	enum sim_fault_kind kind;
 	uint64_t nth;  /* 1-based: counted in SWD transfers or command packets, per kind */
 	bool forever;  /* true: every one from the Nth on; false: only the Nth */
+	uint32_t count; /* not forever: this many in a row from the Nth (0 = 1) */
 };
 
 struct sim_counters {

@@ -19,9 +19,12 @@ void sim_fault_set(struct sim_fault_state *fs, const struct sim_fault *f)
 
 static bool fault_fires(const struct sim_fault *f, uint64_t seen)
 {
-	if (f->nth == 0)
+	if (f->nth == 0 || seen < f->nth)
 		return false;
-	return seen == f->nth || (f->forever && seen > f->nth);
+	if (f->forever)
+		return true;
+	/* A burst of COUNT (a WAIT storm longer than the probe's retries). */
+	return seen < f->nth + (f->count ? f->count : 1);
 }
 
 /* Called for every SWD transaction on the wire; returns the ACK to force

@@ -11,6 +11,7 @@
 
 extern const struct target_driver stm32f1_driver;
 extern const struct target_driver stm32f4_driver;
+extern const struct target_driver stm32h5_driver;
 extern const struct target_driver stm32h7_driver;
 extern const struct target_driver stm32l0_driver;
 extern const struct target_driver stm32l4_driver;
@@ -19,6 +20,7 @@ extern const struct target_driver stm32l5_driver;
 static const struct target_driver *const target_drivers[] = {
 	&stm32f1_driver,
 	&stm32f4_driver,
+	&stm32h5_driver,
 	&stm32h7_driver,
 	&stm32l0_driver,
 	&stm32l4_driver,
@@ -162,7 +164,10 @@ int target_identify(struct target *t)
 	adiv5_ap_read(t->a, 0, AP_IDR, &idr);
 	mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);
 	mem_read32(t->a, 0xE0042000u, &first);
-	have_first = adiv5_run(t->a) == 0;
+	rc = adiv5_run(t->a);
+	have_first = rc == 0;
+	if (rc < 0 && rc != -ERR_TARGET_FAULT)
+		return err_context(rc, "reading the core id: ");
 	if (!have_first) {
 		adiv5_ap_read(t->a, 0, AP_IDR, &idr);
 		mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);

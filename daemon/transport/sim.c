@@ -27,7 +27,9 @@ static struct {
 	char uri[TRANSPORT_URI_MAX];
 	struct sim_probe *probe;
 	bool open;
+	uint64_t closed_seq; /* for evicting the board left alone longest */
 } sim_models[SIM_MAX_MODELS];
+static uint64_t sim_close_seq;
 static pthread_mutex_t sim_models_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct sim_transport {
@@ -87,8 +89,17 @@ static int sim_model_get(const char *addr, const char *profile, const struct sim
 			free_slot = i;
 	}
 	if (free_slot < 0) {
-		rc = err_setf(ERR_NO_MEMORY, "more than %d simulated probes", SIM_MAX_MODELS);
-		goto out;
+		/* The bench is full: the board nobody has used for longest goes. */
+		for (int i = 0; i < SIM_MAX_MODELS; i++)
+			if (!sim_models[i].open &&
+			    (free_slot < 0 || sim_models[i].closed_seq < sim_models[free_slot].closed_seq))
+				free_slot = i;
+		if (free_slot < 0) {
+			rc = err_setf(ERR_NO_MEMORY, "more than %d simulated probes in use", SIM_MAX_MODELS);
+			goto out;
+		}
+		sim_probe_destroy(sim_models[free_slot].probe);
+		sim_models[free_slot].probe = NULL;
 	}
 	rc = sim_probe_create(profile, opt, out);
 	if (rc == -ENOENT)
@@ -194,8 +205,10 @@ static void sim_close(struct transport *t)
 
 	pthread_mutex_lock(&sim_models_lock);
 	for (int i = 0; i < SIM_MAX_MODELS; i++)
-		if (sim_models[i].probe == st->probe)
+		if (sim_models[i].probe == st->probe) {
 			sim_models[i].open = false;
+			sim_models[i].closed_seq = ++sim_close_seq;
+		}
 	pthread_mutex_unlock(&sim_models_lock);
 	free(st);
 }

@@ -28,7 +28,7 @@ static struct probe_link *stack_open(const char *uri)
 }
 
 /* Open URI again as it is (the same simulated board as before). */
-static struct probe_link *stack_reopen(struct probe_link *pl)
+static __attribute__((unused)) struct probe_link *stack_reopen(struct probe_link *pl)
 {
 	char uri[TRANSPORT_URI_MAX];
 	struct probe_link *again = NULL;
@@ -38,12 +38,12 @@ static struct probe_link *stack_reopen(struct probe_link *pl)
 	return probe_link_open(uri, &again) < 0 ? NULL : again;
 }
 
-static struct sim_probe *stack_model(struct probe_link *pl)
+static __attribute__((unused)) struct sim_probe *stack_model(struct probe_link *pl)
 {
 	return transport_sim_model(pl->t);
 }
 
-static struct sim_counters stack_counters(struct probe_link *pl)
+static __attribute__((unused)) struct sim_counters stack_counters(struct probe_link *pl)
 {
 	struct sim_counters c;
 
@@ -51,7 +51,7 @@ static struct sim_counters stack_counters(struct probe_link *pl)
 	return c;
 }
 
-static uint32_t stack_peek(struct probe_link *pl, uint32_t addr)
+static __attribute__((unused)) uint32_t stack_peek(struct probe_link *pl, uint32_t addr)
 {
 	uint32_t v = 0xDEADBEEF;
 
