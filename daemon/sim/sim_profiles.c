@@ -12,6 +12,7 @@
 
 extern const struct sim_chip_ops sim_stm32f1_ops;
 extern const struct sim_chip_ops sim_stm32f4_ops;
+extern const struct sim_chip_ops sim_stm32h5_ops;
 extern const struct sim_chip_ops sim_stm32h7_ops;
 extern const struct sim_chip_ops sim_stm32l0_ops;
 extern const struct sim_chip_ops sim_stm32l4_ops;
@@ -19,6 +20,7 @@ extern const struct sim_chip_ops sim_stm32l4_ops;
 static const struct sim_chip_ops *const sim_families[] = {
 	&sim_stm32f4_ops,
 	&sim_stm32f1_ops,
+	&sim_stm32h5_ops,
 	&sim_stm32h7_ops,
 	&sim_stm32l0_ops,
 	&sim_stm32l4_ops,

@@ -583,8 +583,7 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	if (off == p->lay->keyr) {
 		locked = f->cr & L4_CR_LOCK;
 		rc = l4_key_write(&f->key, &locked, L4_KEY1, L4_KEY2, v);
-		if (!locked)
-			f->cr &= ~L4_CR_LOCK;
+		f->cr = locked ? (f->cr | L4_CR_LOCK | L4_CR_OPTLOCK) : (f->cr & ~L4_CR_LOCK);
 		return rc;
 	}
 	if (off == p->lay->optkeyr) {
@@ -596,8 +595,7 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		}
 		locked = f->cr & L4_CR_OPTLOCK;
 		rc = l4_key_write(&f->optkey, &locked, L4_OPTKEY1, L4_OPTKEY2, v);
-		if (!locked)
-			f->cr &= ~L4_CR_OPTLOCK;
+		f->cr = locked ? (f->cr | L4_CR_OPTLOCK) : (f->cr & ~L4_CR_OPTLOCK);
 		return rc;
 	}
 	if (off == p->lay->sr) {

@@ -98,9 +98,11 @@ int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32
 	mem_write32(t->a, r->cr, STM32_OPTR_CR_OPTSTRT);
 	if ((rc = adiv5_run(t->a)) < 0)
 		return err_context(rc, "starting option programming: ");
+	/* Progress only for an erase: the job reads the first report as "the
+	 * mass erase has started". */
 	rc = stm32_wait_not_busy(t, r->sr, r->sr_busy, erases ? t->part->erase_typ_ms : 0,
-				 erases ? t->part->erase_max_ms : STM32_OPTR_PROGRAM_MAX_MS, ev, &sr,
-				 &took);
+				 erases ? t->part->erase_max_ms : STM32_OPTR_PROGRAM_MAX_MS,
+				 erases ? ev : NULL, &sr, &took);
 	if (rc < 0)
 		return err_context(rc, erases ? "mass erase: " : "programming options: ");
 	/* Lock again whatever happened: setting LOCK sets OPTLOCK too. */

@@ -41,6 +41,12 @@ static const struct {
 	{0xE0042000, 0x427, "stm32l0", "STM32L1 Cat.3",            256, 0x1FF800CC},
 	{0xE0042000, 0x436, "stm32l0", "STM32L1 Cat.4/Cat.3 (xD)", 384, 0x1FF800CC},
 	{0xE0042000, 0x437, "stm32l0", "STM32L1 Cat.5/Cat.6",      512, 0x1FF800CC},
+	{0xE0044000, 0x484, "stm32h5", "STM32H562/563/573",       2048, 0x08FFF80C},
+	{0xE0044000, 0x474, "stm32h5", "STM32H503",                128, 0x08FFF80C},
+	{0xE0044000, 0x478, "stm32h5", "STM32H523/533",            512, 0x08FFF80C},
+	{0x44024000, 0x484, "stm32h5", "STM32H562/563/573",       2048, 0x08FFF80C},
+	{0x44024000, 0x474, "stm32h5", "STM32H503",                128, 0x08FFF80C},
+	{0x44024000, 0x478, "stm32h5", "STM32H523/533",            512, 0x08FFF80C},
 	{0x40015800, 0x440, "stm32f1", "STM32F05x/F030x8",          64, 0x1FFFF7CC},
 	{0x40015800, 0x444, "stm32f1", "STM32F03x/F030x4/6",        32, 0x1FFFF7CC},
 	{0x40015800, 0x445, "stm32f1", "STM32F04x/F070x6",          32, 0x1FFFF7CC},
@@ -58,6 +64,36 @@ static const struct {
 	{0xE0042000, 0x438, "stm32f1", "STM32F303x6/8/F328/F334",   64, 0x1FFFF7CC},
 	{0xE0042000, 0x439, "stm32f1", "STM32F301/F302x6/8/F318",   64, 0x1FFFF7CC},
 	{0xE0042000, 0x446, "stm32f1", "STM32F302/303xD/E/F398",   512, 0x1FFFF7CC},
+	{0xE0042000, 0x415, "stm32l4", "STM32L47x/48x",           1024, 0x1FFF75E0},
+	{0xE0042000, 0x461, "stm32l4", "STM32L49x/4Ax",           1024, 0x1FFF75E0},
+	{0xE0042000, 0x435, "stm32l4", "STM32L43x/44x",            256, 0x1FFF75E0},
+	{0xE0042000, 0x462, "stm32l4", "STM32L45x/46x",            512, 0x1FFF75E0},
+	{0xE0042000, 0x464, "stm32l4", "STM32L41x/42x",            128, 0x1FFF75E0},
+	{0xE0042000, 0x470, "stm32l4", "STM32L4Rx/4Sx",           2048, 0x1FFF75E0},
+	{0xE0042000, 0x471, "stm32l4", "STM32L4P5/4Q5",           1024, 0x1FFF75E0},
+	{0xE0042000, 0x468, "stm32l4", "STM32G43x/44x",            128, 0x1FFF75E0},
+	{0xE0042000, 0x469, "stm32l4", "STM32G47x/48x",            512, 0x1FFF75E0},
+	{0xE0042000, 0x479, "stm32l4", "STM32G49x/4Ax",            512, 0x1FFF75E0},
+	{0x40015800, 0x466, "stm32l4", "STM32G03x/04x",             64, 0x1FFF75E0},
+	{0x40015800, 0x456, "stm32l4", "STM32G05x/06x",             64, 0x1FFF75E0},
+	{0x40015800, 0x460, "stm32l4", "STM32G07x/08x",            128, 0x1FFF75E0},
+	{0x40015800, 0x467, "stm32l4", "STM32G0Bx/0Cx",            512, 0x1FFF75E0},
+	{0x40015800, 0x443, "stm32l4", "STM32C011",                 32, 0x1FFF75A0},
+	{0x40015800, 0x453, "stm32l4", "STM32C031",                 32, 0x1FFF75A0},
+	{0x40015800, 0x44C, "stm32l4", "STM32C051",                 64, 0x1FFF75A0},
+	{0x40015800, 0x493, "stm32l4", "STM32C071",                128, 0x1FFF75A0},
+	{0x40015800, 0x44D, "stm32l4", "STM32C091/092",            256, 0x1FFF75A0},
+	{0x40015800, 0x459, "stm32l4", "STM32U031",                 64, 0x1FFF3EA0},
+	{0x40015800, 0x489, "stm32l4", "STM32U073/083",            256, 0x1FFF6EA0},
+	{0xE0042000, 0x495, "stm32l4", "STM32WB5x/WB35",          1024, 0x1FFF75E0},
+	{0xE0042000, 0x496, "stm32l4", "STM32WB3x",                512, 0x1FFF75E0},
+	{0xE0042000, 0x494, "stm32l4", "STM32WB1x",                320, 0x1FFF75E0},
+	{0xE0042000, 0x497, "stm32l4", "STM32WLE/WL5x",            256, 0x1FFF75E0},
+	{0xE0044000, 0x472, "stm32l5", "STM32L55x/56x",            512, 0x0BFA05E0},
+	{0xE0044000, 0x455, "stm32l5", "STM32U535/545",            512, 0x0BFA07A0},
+	{0xE0044000, 0x482, "stm32l5", "STM32U575/585",           2048, 0x0BFA07A0},
+	{0xE0044000, 0x481, "stm32l5", "STM32U59x/5Ax",           4096, 0x0BFA07A0},
+	{0xE0044000, 0x476, "stm32l5", "STM32U5Fx/5Gx",           4096, 0x0BFA07A0},
 };
 
 TEST(every_device_id)
@@ -74,7 +110,10 @@ TEST(every_device_id)
 		CHECK_EQ_U(p->flash_kb_max, id_cases[i].flash_kb_max);
 		CHECK_EQ_U(p->flash_size_addr, id_cases[i].fsize_addr);
 		/* a 2 MB F4 erase can take 32 s; F0/F1/F3's 40 ms gets 25 times that */
-		CHECK(p->erase_max_ms >= (strcmp(id_cases[i].driver, "stm32f1") == 0 ? 1000u : 30000u));
+		/* (L4-style: ~25 ms per bank, 2 s budget; L5/U5 5 s) */
+		CHECK(p->erase_max_ms >= (strcmp(id_cases[i].driver, "stm32f1") == 0 ||
+					  strcmp(id_cases[i].driver, "stm32l4") == 0 ||
+					  strcmp(id_cases[i].driver, "stm32l5") == 0 ? 1000u : 30000u));
 		CHECK(p->erase_typ_ms < p->erase_max_ms);
 	}
 }

@@ -1,0 +1,244 @@
+/*
+ * The whole driver stack against the simulated TrustZone parts STM32L552ZE
+ * and STM32U585AI: levels 0, 0.5 (TZEN = 1), 1 and 2; unlock from 1 and
+ * from 0.5 keeps TZEN; lock; level 2 and an OEM1 key refused before any
+ * write to the flash interface.
+ */
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+#define OPTR 0x40022040u
+#define TZEN 0x80000000u
+#define OPTR_USER 0x7FEFF800u /* the profiles' OPTR without RDP and TZEN */
+
+static const struct l5_case {
+	const char *part;
+	const char *name;
+	uint16_t dev_id;
+	unsigned flash_kb;
+} l5_cases[] = {
+	{"stm32l552ze", "STM32L55x/56x", 0x472, 512},
+	{"stm32u585ai", "STM32U575/585", 0x482, 2048},
+};
+
+#define N_CASES (sizeof(l5_cases) / sizeof(l5_cases[0]))
+
+static struct probe_link *open_profile(const char *part, const char *level)
+{
+	char uri[96];
+
+	snprintf(uri, sizeof(uri), "sim:%s-rdp%s" FAST, part, level);
+	return stack_open(uri);
+}
+
+static bool flash_reads_erased(struct probe_link *pl, const struct target *t)
+{
+	static uint32_t head[64], tail[64];
+	uint32_t end = t->flash_base + t->flash_kb * 1024u;
+
+	mem_read_block(&pl->a, t->flash_base, head, 64);
+	mem_read_block(&pl->a, end - sizeof(tail), tail, 64);
+	if (adiv5_run(&pl->a) < 0)
+		return false;
+	for (unsigned i = 0; i < 64; i++)
+		if (head[i] != 0xFFFFFFFFu || tail[i] != 0xFFFFFFFFu)
+			return false;
+	return true;
+}
+
+static uint32_t option(const struct target_protection *p, const char *name)
+{
+	for (unsigned i = 0; i < p->n_options; i++)
+		if (strcmp(p->options[i].name, name) == 0)
+			return p->options[i].value;
+	return 0xDEADBEEFu;
+}
+
+TEST(identify_and_read_every_level)
+{
+	static const struct {
+		const char *level;
+		enum rdp_level want;
+		uint32_t rdp, tzen;
+	} levels[] = {
+		{"0", RDP_LEVEL_0, 0xAA, 0},
+		{"0.5", RDP_LEVEL_0_5, 0x55, 1},
+		{"1", RDP_LEVEL_1, 0xBB, 0},
+	};
+
+	for (size_t i = 0; i < N_CASES; i++)
+		for (size_t k = 0; k < sizeof(levels) / sizeof(levels[0]); k++) {
+			struct probe_link *pl = open_profile(l5_cases[i].part, levels[k].level);
+			struct target t;
+			struct target_protection p;
+
+			CHECK(pl != NULL);
+			if (!pl)
+				continue;
+			CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+			CHECK_STR(t.drv->name, "stm32l5");
+			CHECK_STR(t.part->name, l5_cases[i].name);
+			CHECK_EQ_U(t.idcode & 0xFFF, l5_cases[i].dev_id);
+			CHECK_EQ_U(t.flash_kb, l5_cases[i].flash_kb);
+			CHECK_EQ_I(t.core, CORTEXM_M33);
+			CHECK_EQ_U(t.dpidr, 0x0BE12477);
+			CHECK_EQ_I(p.level, levels[k].want);
+			CHECK_EQ_U(p.rdp_raw, levels[k].rdp);
+			CHECK_EQ_U(option(&p, "tzen"), levels[k].tzen);
+			CHECK_EQ_U(option(&p, "optr"), OPTR_USER | (levels[k].tzen ? TZEN : 0) | levels[k].rdp);
+			CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+			probe_link_close(pl);
+		}
+}
+
+/* Unlock from LEVEL, power-cycle when asked, and check level 0, erased
+ * flash and TZEN as it was. */
+static void unlock_from(const struct l5_case *c, const char *level, enum rdp_level before,
+			uint32_t tzen)
+{
+	struct probe_link *pl = open_profile(c->part, level);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	int rc;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
+	rc = unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res);
+	CHECK_EQ_I(rc, 0);
+	if (rc < 0)
+		fprintf(stderr, "  %s-rdp%s: %s\n", c->part, level, err_detail());
+	CHECK_EQ_I(res.rdp_before, before);
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+	CHECK(res.flash_erased);
+	CHECK(res.power_cycle_required); /* changed with the debugger attached */
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	CHECK_EQ_U(stack_peek(pl, OPTR), OPTR_USER | tzen | 0xAA);
+	CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_peek(pl, 0x20030000), 0); /* SRAM2 */
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	CHECK_EQ_U(option(&p, "tzen"), tzen ? 1 : 0);
+	CHECK(flash_reads_erased(pl, &t));
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+	probe_link_close(pl);
+}
+
+TEST(unlock_level1_keeps_tzen_off)
+{
+	for (size_t i = 0; i < N_CASES; i++)
+		unlock_from(&l5_cases[i], "1", RDP_LEVEL_1, 0);
+}
+
+TEST(unlock_level0_5_keeps_tzen_on)
+{
+	for (size_t i = 0; i < N_CASES; i++)
+		unlock_from(&l5_cases[i], "0.5", RDP_LEVEL_0_5, TZEN);
+}
+
+TEST(lock_from_0_5_then_unlock)
+{
+	for (size_t i = 0; i < N_CASES; i++) {
+		struct probe_link *pl = open_profile(l5_cases[i].part, "0.5");
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+		CHECK_EQ_I(res.rdp_before, RDP_LEVEL_0_5);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+		CHECK(!res.flash_erased);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_U(stack_peek(pl, OPTR), OPTR_USER | TZEN | 0xBB);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		CHECK_EQ_U(stack_peek(pl, OPTR), OPTR_USER | TZEN | 0xAA);
+		probe_link_close(pl);
+	}
+}
+
+TEST(lock_level0)
+{
+	for (size_t i = 0; i < N_CASES; i++) {
+		struct probe_link *pl = open_profile(l5_cases[i].part, "0");
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xBB);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+		probe_link_close(pl);
+	}
+}
+
+TEST(level2_refused_without_a_write)
+{
+	for (size_t i = 0; i < N_CASES; i++) {
+		struct probe_link *pl = open_profile(l5_cases[i].part, "2");
+		struct target t;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+			   -ERR_TARGET_NOT_RESPONDING);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+		probe_link_close(pl);
+	}
+}
+
+TEST(oem1_key_refused_without_a_write)
+{
+	struct probe_link *pl = stack_open("sim:stm32u585ai-oem1-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK(option(&p, "nssr") & (1u << 18)); /* OEM1LOCK reported */
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
+	CHECK(strstr(err_detail(), "OEM1") != NULL);
+	CHECK(strstr(err_detail(), "not support") != NULL);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	RUN(identify_and_read_every_level);
+	RUN(unlock_level1_keeps_tzen_off);
+	RUN(unlock_level0_5_keeps_tzen_on);
+	RUN(lock_from_0_5_then_unlock);
+	RUN(lock_level0);
+	RUN(level2_refused_without_a_write);
+	RUN(oem1_key_refused_without_a_write);
+	return check_summary();
+}
