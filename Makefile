@@ -11,7 +11,7 @@ BUILD   ?= build
 VERSION ?= 0.1.0
 PKGS    := libusb-1.0 hidapi-hidraw json-c libmicrohttpd
 CFLAGS  ?= -O2 -g
-CFLAGS  += -DRDPD_VERSION=\"$(VERSION)\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+override CFLAGS += -DRDPD_VERSION=\"$(VERSION)\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wno-unused-parameter -Wno-missing-field-initializers -fno-strict-aliasing -pthread -MMD -MP
 CPPFLAGS += -Idaemon -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
@@ -33,7 +33,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c tests/sim/test_*.c)
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/bench/bench_probe $(BUILD)/bench/bench_service
 
-.PHONY: all deps run test bench clean lint
+.PHONY: all deps run test bench clean lint sanitize
 all: $(BUILD)/rdpd $(BUILD)/rdpd-sim
 
 $(BUILD)/obj/%.o: %.c
@@ -103,6 +103,12 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@$(BUILD)/bench/bench_probe
 	@$(BUILD)/bench/bench_service $(BUILD)/rdpd
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" test
 
 # Lower layers never include upper ones (STYLE.md: includes point downward only).
 lint:

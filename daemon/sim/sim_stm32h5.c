@@ -1,0 +1,298 @@
+/*
+ * sim_stm32h5.c - STM32H5, identification model: DBGMCU, F_SIZE, and the
+ * product state in FLASH_OPTSR_CUR. Option programming, the debug
+ * authentication mailbox and the regression are not modelled: rdpd only
+ * reads H5 (facts §10).
+ *
+ * Profiles come from the generic "<part>-rdp<level>" table with this
+ * mapping of the profile's option byte to a product state:
+ *   rdp0 (0xAA) -> OPEN (0xED), rdp1 (0xBB) -> CLOSED (0x72),
+ *   rdp2 (0xCC) -> LOCKED (0x5C).
+ *
+ * References: RM0481 §7.6 (product states, OPTSR_CUR/PRG), CMSIS
+ * stm32h563xx.h (offsets), OpenOCD tcl/target/stm32h5x.cfg (PSTATE codes,
+ * SW-DP 0x0BE12477, DBGMCU at 0xE0044000); facts §0.1, §10.
+ *
+ * Simplifications (?):
+ *   - On silicon the Cortex-M33 sits behind AP1 and AP0 is a separate
+ *     MEM-AP (OpenOCD cfg); the simulator has AP0 only and lets it see the
+ *     core's bus, as on the other families.
+ *   - CLOSED: the DP answers, flash and SRAM fault to the debugger, the
+ *     FLASH registers and DBGMCU stay readable. LOCKED: the DP is silent,
+ *     like RDP level 2.
+ */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H5_FLASH_BASE 0x08000000u
+#define H5_SRAM_BASE 0x20000000u
+#define H5_UID_BASE 0x08FFF800u
+#define H5_FSIZE 0x08FFF80Cu
+#define H5_DBGMCU_PPB 0xE0044000u
+#define H5_DBGMCU_APB 0x44024000u
+#define H5_PERIPH_BASE 0x40000000u
+#define H5_PERIPH_END 0x60000000u
+
+#define H5_FLASH_IF 0x40022000u
+#define H5_OPTCR 0x1Cu
+#define H5_NSCR 0x28u
+#define H5_OPTSR_CUR 0x50u
+#define H5_OPTSR_PRG 0x54u
+#define H5_OPTSR2_CUR 0x70u
+#define H5_OPTSR2_PRG 0x74u
+
+#define H5_PSTATE_OPEN 0xEDu
+#define H5_PSTATE_CLOSED 0x72u
+#define H5_PSTATE_LOCKED 0x5Cu
+
+struct h5_part {
+	const char *name;
+	const char *summary;
+	uint16_t dev_id, rev_id;
+	uint32_t flash_kb, sram_kb;
+	uint32_t optsr_default; /* without PRODUCT_STATE (?) */
+	uint32_t optsr2_default;
+};
+
+static const struct h5_part h5_parts[] = {
+	{
+		.name = "stm32h563zi",
+		.summary = "STM32H563ZI, Cortex-M33, 2 MB flash; rdp0 = OPEN, rdp1 = CLOSED, rdp2 = LOCKED (product states)",
+		.dev_id = 0x484, .rev_id = 0x1001, .flash_kb = 2048, .sram_kb = 640,
+		.optsr_default = 0x003000D8u, .optsr2_default = 0xC3000000u, /* TZEN = 0xC3: off */
+	},
+};
+
+#define H5_NPARTS (sizeof(h5_parts) / sizeof(h5_parts[0]))
+
+struct h5_chip {
+	const struct h5_part *part;
+	uint8_t *flash, *sram;
+	uint8_t pstate;
+	uint32_t dbgmcu_cr;
+};
+
+static struct h5_chip *h5_of(struct sim_chip *c)
+{
+	return c->priv;
+}
+
+static size_t h5_part_count(void)
+{
+	return H5_NPARTS;
+}
+
+static const char *h5_part_name(size_t i)
+{
+	return i < H5_NPARTS ? h5_parts[i].name : NULL;
+}
+
+static const char *h5_part_summary(size_t i)
+{
+	return i < H5_NPARTS ? h5_parts[i].summary : NULL;
+}
+
+static void h5_destroy(struct sim_chip *c)
+{
+	struct h5_chip *h = h5_of(c);
+
+	if (!h)
+		return;
+	free(h->flash);
+	free(h->sram);
+	free(h);
+	c->priv = NULL;
+}
+
+static int h5_create(struct sim_chip *c, size_t part, uint8_t rdp)
+{
+	static const struct sim_cortexm_desc m33 = {
+		SIM_CORTEX_M33, 0x410FD214u, true, 0x10110021u, 0x11000011u, 0, 0x484, 0x020
+	};
+	const struct h5_part *p;
+	struct h5_chip *h;
+
+	if (part >= H5_NPARTS)
+		return -ENOENT;
+	p = &h5_parts[part];
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	c->priv = h;
+	h->part = p;
+	h->flash = malloc(p->flash_kb * 1024u);
+	h->sram = calloc(1, p->sram_kb * 1024u);
+	if (!h->flash || !h->sram) {
+		h5_destroy(c);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < p->flash_kb * 256u; i++) {
+		uint32_t w = 0xC0DE0000u | (i & 0xFFFFu);
+
+		memcpy(h->flash + 4u * i, &w, 4);
+	}
+	h->pstate = rdp == 0xAA ? H5_PSTATE_OPEN : rdp == 0xCC ? H5_PSTATE_LOCKED : H5_PSTATE_CLOSED;
+	c->dpidr = 0x0BE12477u; /* OpenOCD stm32h5x.cfg */
+	c->ap_idr = 0x84770001u; /* (?) */
+	c->dp_version = 2;
+	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* (?) */
+	sim_cortexm_init(&c->core, &m33);
+	return 0;
+}
+
+static uint32_t h5_if_read(struct h5_chip *h, uint32_t off)
+{
+	uint32_t optsr = h->part->optsr_default | ((uint32_t)h->pstate << 8);
+
+	switch (off) {
+	case H5_OPTCR: return 1u;  /* OPTLOCK */
+	case H5_NSCR: return 1u;   /* LOCK */
+	case H5_OPTSR_CUR: case H5_OPTSR_PRG: return optsr;
+	case H5_OPTSR2_CUR: case H5_OPTSR2_PRG: return h->part->optsr2_default;
+	default: return 0;
+	}
+}
+
+static uint32_t h5_lane(uint32_t w, uint32_t addr, unsigned size)
+{
+	w >>= 8 * (addr & 3);
+	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
+}
+
+/* Flash and SRAM closed to the debugger in any state but OPEN (?). */
+static uint8_t *h5_mem_at(struct sim_chip *c, uint32_t addr, unsigned size, bool debugger,
+			  bool *fault)
+{
+	struct h5_chip *h = h5_of(c);
+	uint8_t *m = NULL;
+
+	if (addr >= H5_FLASH_BASE && addr + size <= H5_FLASH_BASE + h->part->flash_kb * 1024u)
+		m = h->flash + (addr - H5_FLASH_BASE);
+	else if (addr >= H5_SRAM_BASE && addr + size <= H5_SRAM_BASE + h->part->sram_kb * 1024u)
+		m = h->sram + (addr - H5_SRAM_BASE);
+	*fault = m && debugger && h->pstate != H5_PSTATE_OPEN;
+	return m;
+}
+
+static int h5_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+		       bool debugger)
+{
+	struct h5_chip *h = h5_of(c);
+	bool fault;
+	uint8_t *m = h5_mem_at(c, addr, size, debugger, &fault);
+
+	*val = 0;
+	if (m) {
+		if (fault)
+			return -EFAULT;
+		memcpy(val, m, size);
+		return 0;
+	}
+	if (addr >= H5_FLASH_IF && addr < H5_FLASH_IF + 0x400) {
+		*val = h5_lane(h5_if_read(h, (addr - H5_FLASH_IF) & ~3u), addr, size);
+		return 0;
+	}
+	if ((addr & ~7u) == H5_DBGMCU_PPB || (addr & ~7u) == H5_DBGMCU_APB) {
+		uint32_t w = (addr & 4) ? h->dbgmcu_cr : ((uint32_t)h->part->rev_id << 16) | h->part->dev_id;
+
+		*val = h5_lane(w, addr, size);
+		return 0;
+	}
+	if (addr >= H5_UID_BASE && addr < H5_UID_BASE + 0x10) {
+		uint32_t w = (addr & ~3u) == (H5_FSIZE & ~3u) ? h->part->flash_kb : 0x35315A10u ^ addr;
+
+		*val = h5_lane(w, addr, size);
+		return 0;
+	}
+	if (addr >= H5_PERIPH_BASE && addr < H5_PERIPH_END)
+		return 0;
+	if (sim_cortexm_owns(addr)) {
+		uint32_t w;
+
+		sim_cortexm_read(&c->core, addr, &w);
+		*val = h5_lane(w, addr, size);
+		return 0;
+	}
+	return -EFAULT;
+}
+
+static int h5_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+			bool debugger)
+{
+	struct h5_chip *h = h5_of(c);
+	bool fault;
+	uint8_t *m = h5_mem_at(c, addr, size, debugger, &fault);
+
+	if (m) {
+		if (fault)
+			return -EFAULT;
+		if (m >= h->sram)
+			memcpy(m, &val, size);
+		return 0; /* flash programming not modelled */
+	}
+	if (addr >= H5_FLASH_IF && addr < H5_FLASH_IF + 0x400) {
+		if (debugger)
+			c->counters->flash_if_writes++;
+		return 0; /* option programming not modelled: writes are ignored */
+	}
+	if ((addr & ~3u) == H5_DBGMCU_PPB + 4 || (addr & ~3u) == H5_DBGMCU_APB + 4) {
+		h->dbgmcu_cr = val;
+		return 0;
+	}
+	if (addr >= H5_PERIPH_BASE && addr < H5_PERIPH_END)
+		return 0;
+	if (sim_cortexm_owns(addr)) {
+		if (size != 4)
+			return 0;
+		return sim_cortexm_write(&c->core, addr, val);
+	}
+	return -EFAULT;
+}
+
+static void h5_tick(struct sim_chip *c)
+{
+	(void)c;
+}
+
+static void h5_system_reset(struct sim_chip *c)
+{
+	(void)c;
+}
+
+static void h5_power_on(struct sim_chip *c)
+{
+	h5_of(c)->dbgmcu_cr = 0;
+}
+
+static int h5_rdp_level(struct sim_chip *c)
+{
+	uint8_t s = h5_of(c)->pstate;
+
+	return s == H5_PSTATE_OPEN ? 0 : s == H5_PSTATE_LOCKED ? 2 : 1;
+}
+
+static void h5_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+{
+	(void)c;
+	*msp = H5_SRAM_BASE + 0x1000u;
+	*pc = H5_FLASH_BASE + 0x201u;
+}
+
+const struct sim_chip_ops sim_stm32h5_ops = {
+	.family = "stm32h5",
+	.part_count = h5_part_count,
+	.part_name = h5_part_name,
+	.part_summary = h5_part_summary,
+	.create = h5_create,
+	.destroy = h5_destroy,
+	.bus_read = h5_bus_read,
+	.bus_write = h5_bus_write,
+	.tick = h5_tick,
+	.system_reset = h5_system_reset,
+	.power_on = h5_power_on,
+	.rdp_level = h5_rdp_level,
+	.reset_vectors = h5_reset_vectors,
+};

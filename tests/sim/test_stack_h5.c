@@ -1,0 +1,92 @@
+/*
+ * The whole driver stack against the simulated STM32H563ZI: identified,
+ * its product state read and named, every change refused before any write.
+ * Profiles: rdp0 = OPEN, rdp1 = CLOSED, rdp2 = LOCKED (sim_stm32h5.c).
+ */
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+
+static uint32_t h5_option(const struct target_protection *p, const char *name)
+{
+	for (unsigned i = 0; i < p->n_options; i++)
+		if (strcmp(p->options[i].name, name) == 0)
+			return p->options[i].value;
+	return 0xDEADBEEF;
+}
+
+TEST(open_is_level0_and_lock_is_refused)
+{
+	struct probe_link *pl = stack_open("sim:stm32h563zi-rdp0" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_STR(t.drv->name, "stm32h5");
+	CHECK_STR(t.part->name, "STM32H562/563/573");
+	CHECK_EQ_U(t.idcode & 0xFFF, 0x484);
+	CHECK_EQ_I(t.core, CORTEXM_M33);
+	CHECK_EQ_U(t.flash_kb, 2048);
+	CHECK_EQ_U(t.dpidr, 0x0BE12477);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	CHECK_EQ_U(h5_option(&p, "product_state"), 0xED);
+	CHECK_EQ_U((h5_option(&p, "optsr_cur") >> 8) & 0xFF, 0xED);
+	/* Unlocking an OPEN chip has nothing to do; locking is not offered. */
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
+	CHECK(strstr(err_detail(), "product state OPEN") != NULL);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+	probe_link_close(pl);
+}
+
+TEST(closed_is_named_and_unlock_refused)
+{
+	struct probe_link *pl = stack_open("sim:stm32h563zi-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_UNKNOWN);
+	CHECK_EQ_U(p.rdp_raw, 0x72);
+	CHECK_EQ_U(h5_option(&p, "product_state"), 0x72);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
+	CHECK(strstr(err_detail(), "product state CLOSED (0x72)") != NULL);
+	CHECK(strstr(err_detail(), "debug authentication") != NULL);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+	probe_link_close(pl);
+}
+
+TEST(locked_never_answers)
+{
+	struct probe_link *pl = stack_open("sim:stm32h563zi-rdp2" FAST);
+	struct target t;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+		   -ERR_TARGET_NOT_RESPONDING);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	RUN(open_is_level0_and_lock_is_refused);
+	RUN(closed_is_named_and_unlock_refused);
+	RUN(locked_never_answers);
+	return check_summary();
+}
