@@ -124,10 +124,11 @@ enum MHD_Result route_probes_add(struct api_req *r)
 		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
 	}
 	rc = registry_add(uri, true, &index);
-	json_object_put(body);
+	if (rc == 0)
+		log_notice("probe %d added: %s (by %s)", index, uri, r->who);
+	json_object_put(body); /* URI pointed into it */
 	if (rc < 0)
 		return reply_problem(r, rc == -ERR_INVALID_ARGUMENT ? -ERR_PROBE_BUSY : rc, NULL);
-	log_notice("probe %d added: %s (by %s)", index, uri, r->who);
 	worker_probe_identity(index);
 	snprintf(loc, sizeof(loc), "/probes/%d", index);
 	return reply_json(r, MHD_HTTP_CREATED, registry_probe_json(index), loc);
@@ -338,10 +339,11 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 	    json_object_get_string_len(v) > 0 && json_object_get_string_len(v) < 60)
 		holder = json_object_get_string(v);
 	rc = registry_lease(index, holder, (unsigned)ttl);
-	json_object_put(body);
+	if (rc == 0)
+		log_notice("probe %d leased by %s for %lld s", index, holder, (long long)ttl);
+	json_object_put(body); /* HOLDER may point into it */
 	if (rc < 0)
 		return reply_problem(r, rc, NULL);
-	log_notice("probe %d leased by %s for %lld s", index, holder, (long long)ttl);
 	return reply_json(r, MHD_HTTP_OK, registry_probe_json(index), NULL);
 }
 

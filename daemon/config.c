@@ -50,7 +50,9 @@ static int config_add_probe(struct config *c, const char *uri)
 {
 	if (c->n_probes == CONFIG_MAX_PROBES)
 		return err_setf(ERR_INVALID_ARGUMENT, "at most %d probes in the configuration", CONFIG_MAX_PROBES);
-	c->probes[c->n_probes++] = strdup(uri);
+	if (strlen(uri) >= sizeof(c->probes[0]))
+		return err_setf(ERR_INVALID_ARGUMENT, "probe URI too long: %.40s...", uri);
+	snprintf(c->probes[c->n_probes++], sizeof(c->probes[0]), "%s", uri);
 	return 0;
 }
 
@@ -64,6 +66,10 @@ static int config_set(struct config *c, const char *key, const char *val)
 		c->usb = strcmp(val, "no") != 0 && strcmp(val, "false") != 0;
 		return 0;
 	}
+	if (strcmp(key, "dnssd") == 0) {
+		c->dnssd = strcmp(val, "no") != 0 && strcmp(val, "false") != 0;
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		log_set_level(strcmp(val, "debug") == 0 ? LOG_LVL_DEBUG : strcmp(val, "info") == 0 ? LOG_LVL_INFO
 								      : LOG_LVL_NOTICE);
@@ -73,7 +79,9 @@ static int config_set(struct config *c, const char *key, const char *val)
 		char *dst = strcmp(key, "state_dir") == 0 ? c->state_dir
 			    : strcmp(key, "tokens") == 0 ? c->tokens
 			    : strcmp(key, "allow_host") == 0 ? c->allow_hosts
-			    : strcmp(key, "sim_if_empty") == 0 ? c->sim_if_empty : NULL;
+			    : strcmp(key, "sim_if_empty") == 0 ? c->sim_if_empty
+			    : strcmp(key, "tls_cert") == 0 ? c->tls_cert
+			    : strcmp(key, "tls_key") == 0 ? c->tls_key : NULL;
 
 		if (!dst)
 			return err_setf(ERR_INVALID_ARGUMENT, "unknown setting '%s'", key);
@@ -139,6 +147,8 @@ int config_parse(int argc, char **argv, struct config *c)
 		{"probe", required_argument, NULL, 'p'},     {"sim-if-empty", required_argument, NULL, 'S'},
 		{"allow-host", required_argument, NULL, 'A'}, {"no-usb", no_argument, NULL, 'U'},
 		{"verbose", no_argument, NULL, 'v'},         {"help", no_argument, NULL, 'h'},
+		{"tls-cert", required_argument, NULL, 'C'},  {"tls-key", required_argument, NULL, 'K'},
+		{"no-dnssd", no_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
@@ -147,6 +157,7 @@ int config_parse(int argc, char **argv, struct config *c)
 
 	memset(c, 0, sizeof(*c));
 	c->usb = true;
+	c->dnssd = true;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/rdpd");
 	snprintf(c->tokens, sizeof(c->tokens), "/etc/rdpd/tokens");
 	config_set_listen(c, "127.0.0.1:8080");
@@ -172,6 +183,9 @@ int config_parse(int argc, char **argv, struct config *c)
 		case 'S': rc = config_set(c, "sim_if_empty", optarg); break;
 		case 'A': rc = config_set(c, "allow_host", optarg); break;
 		case 'U': c->usb = false; break;
+		case 'C': rc = config_set(c, "tls_cert", optarg); break;
+		case 'K': rc = config_set(c, "tls_key", optarg); break;
+		case 'D': c->dnssd = false; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'c': break;
 		case 'h': serve_usage(); return 1;
@@ -182,5 +196,8 @@ int config_parse(int argc, char **argv, struct config *c)
 	}
 	if (optind < argc)
 		return err_setf(ERR_INVALID_ARGUMENT, "unexpected argument '%s' (see `rdpd serve --help`)", argv[optind]);
+	if (!c->tls_cert[0] != !c->tls_key[0])
+		return err_setf(ERR_INVALID_ARGUMENT, "HTTPS needs both a certificate and its key "
+				"(--tls-cert FILE --tls-key FILE, or tls_cert and tls_key in %s)", c->config_path);
 	return 0;
 }

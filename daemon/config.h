@@ -1,7 +1,8 @@
 /*
  * config.h - settings from /etc/rdpd/rdpd.conf and the command line (flags
  * win). The file has "key = value" lines: listen, state_dir, tokens,
- * allow_host, probe (repeatable), sim_if_empty, usb (yes/no), log_level.
+ * allow_host, probe (repeatable), sim_if_empty, usb (yes/no), log_level,
+ * tls_cert and tls_key (PEM files: HTTPS), dnssd (yes/no).
  */
 #ifndef RDPD_CONFIG_H
 #define RDPD_CONFIG_H
@@ -17,11 +18,14 @@ struct config {
 	char state_dir[256];
 	char tokens[256];
 	char allow_hosts[256];
-	char *probes[CONFIG_MAX_PROBES];
+	char probes[CONFIG_MAX_PROBES][192];
 	unsigned n_probes;
 	char sim_if_empty[64];
 	bool usb;
 	char config_path[256];
+	char tls_cert[256];        /* both set: HTTPS */
+	char tls_key[256];
+	bool dnssd;                /* announce _rdpd._tcp through avahi-publish */
 };
 
 /* 0, 1 after printing --help, or -ERR_INVALID_ARGUMENT with a detail. */

@@ -58,12 +58,22 @@ class Daemon:
         for _ in range(200):
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.1).close()
+                self.wait_identities()
                 return self
             except OSError:
                 if self.proc.poll() is not None:
                     raise RuntimeError("rdpd exited: " + open(self.log_path).read())
                 time.sleep(0.02)
         raise RuntimeError("rdpd did not listen: " + open(self.log_path).read())
+
+    def wait_identities(self, timeout=10):
+        """Until every probe has been opened once (its serial and firmware known)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            probes = self.get("/probes")[2]["probes"]
+            if all(p["firmware_version"] for p in probes if p["state"] != "gone"):
+                return
+            time.sleep(0.02)
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
