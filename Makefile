@@ -30,10 +30,13 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/assets.o
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c tests/sim/test_*.c)
+FUZZ_TARGETS := dap_replies json_body router journal
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
+FUZZ_SECONDS ?= 60
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/bench/bench_probe $(BUILD)/bench/bench_service
 
-.PHONY: all deps run test bench clean lint sanitize
+.PHONY: all deps run test bench clean lint sanitize fuzz
 all: $(BUILD)/rdpd $(BUILD)/rdpd-sim
 
 $(BUILD)/obj/%.o: %.c
@@ -70,6 +73,11 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/librdpd.a $(BUILD)/libsim.a tests/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
 
+# Each fuzz target built with a plain main() that replays its kept inputs.
+$(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(BUILD)/librdpd.a $(BUILD)/libsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/librdpd.a $(BUILD)/libsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
@@ -96,13 +104,31 @@ run: deps
 		--sim-if-empty stm32f401re-rdp1
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY)
 	@sh tests/run.sh $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@$(BUILD)/bench/bench_probe
 	@$(BUILD)/bench/bench_service $(BUILD)/rdpd
+
+# libFuzzer (clang) on every target for FUZZ_SECONDS each. New corpus
+# entries go to build-fuzz/corpus/; crashes to tests/fuzz/crashes/, where
+# `make test` replays them from then on.
+fuzz:
+	@command -v clang >/dev/null && dpkg-query -W libclang-rt-14-dev >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then s=""; else s=sudo; fi; $$s apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/librdpd.a build-fuzz/libsim.a
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t tests/fuzz/crashes/$$t; \
+	  clang -O1 -g -fsanitize=fuzzer,address,undefined -Idaemon -I. -Itests/fuzz $(shell pkg-config --cflags json-c) \
+	    -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c build-fuzz/librdpd.a build-fuzz/libsim.a $(LDLIBS) || exit 1; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    -artifact_prefix=tests/fuzz/crashes/$$t/ build-fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 \
+	    | grep -E "^(stat::number_of_executed_units|stat::new_units_added|==.*ERROR|SUMMARY)" ; \
+	done
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps
@@ -118,3 +144,108 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --- Installing and packaging (systemd/, systemd/debian/) --------------------
+# make install [DESTDIR=...] [PREFIX=/usr/local]: binaries, unit and socket,
+# udev rule, sysusers entry, man page; /etc/rdpd/rdpd.conf only if absent.
+# It creates no user and no token: see README.md "Install on a Raspberry Pi".
+PREFIX       ?= /usr/local
+SBINDIR      ?= $(PREFIX)/sbin
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+SYSCONFDIR   ?= /etc
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+STRIP        ?= strip
+DEB_ARCH     ?= $(shell dpkg --print-architecture 2>/dev/null)
+DEB_STAGE    := $(BUILD)/deb/rdpd_$(VERSION)_$(DEB_ARCH)
+DEB_FILE     := $(BUILD)/rdpd_$(VERSION)_$(DEB_ARCH).deb
+# What packaging and its test need; what the arm64 build and test need.
+DEB_PACKAGING := dpkg-dev lintian debootstrap
+ARM64_LIBS    := libmicrohttpd-dev:arm64 libjson-c-dev:arm64 libhidapi-dev:arm64 libusb-1.0-0-dev:arm64
+DEB_ARM64     := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user $(ARM64_LIBS)
+ARM64_PKGCONFIG := /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+
+# $(call deb_need,PACKAGES): apt-get install those not installed yet.
+deb_need = missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "rdpd: installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing >/dev/null \
+	    || { echo "rdpd: could not install:$$missing"; exit 1; }; \
+	fi
+
+.PHONY: install deb deb-arm64 deps-deb deps-arm64 test-deb test-arm64
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/rdpd
+	install -m 0755 $(BUILD)/rdpd $(DESTDIR)$(SBINDIR)/rdpd
+	install -m 0755 $(BUILD)/rdpd-sim $(DESTDIR)$(BINDIR)/rdpd-sim
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/rdpd.service >$(DESTDIR)$(UNITDIR)/rdpd.service
+	install -m 0644 systemd/rdpd.socket $(DESTDIR)$(UNITDIR)/rdpd.socket
+	install -m 0644 systemd/60-rdpd.rules $(DESTDIR)$(UDEVRULESDIR)/60-rdpd.rules
+	install -m 0644 systemd/rdpd.sysusers $(DESTDIR)$(SYSUSERSDIR)/rdpd.conf
+	sed 's|@VERSION@|$(VERSION)|g' systemd/rdpd.8 >$(DESTDIR)$(MANDIR)/man8/rdpd.8
+	chmod 0644 $(DESTDIR)$(UNITDIR)/rdpd.service $(DESTDIR)$(MANDIR)/man8/rdpd.8
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/rdpd/rdpd.conf ]; then \
+	  echo "rdpd: keeping $(DESTDIR)$(SYSCONFDIR)/rdpd/rdpd.conf (new defaults: systemd/rdpd.conf)"; \
+	else install -m 0644 systemd/rdpd.conf $(DESTDIR)$(SYSCONFDIR)/rdpd/rdpd.conf; fi
+
+# make deb: build/rdpd_VERSION_ARCH.deb, assembled with dpkg-deb from a
+# staging tree (the layout is Debian's: /usr/sbin, /lib/systemd/system,
+# /lib/udev/rules.d, /usr/lib/sysusers.d; maintainer scripts in systemd/debian).
+deb: all
+	@$(call deb_need,dpkg-dev)
+	rm -rf $(DEB_STAGE) $(BUILD)/deb/src
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_STAGE) PREFIX=/usr \
+		UNITDIR=/lib/systemd/system UDEVRULESDIR=/lib/udev/rules.d SYSUSERSDIR=/usr/lib/sysusers.d
+	$(STRIP) --strip-unneeded --remove-section=.comment --remove-section=.note \
+		$(DEB_STAGE)/usr/sbin/rdpd $(DEB_STAGE)/usr/bin/rdpd-sim
+	gzip -9n $(DEB_STAGE)/usr/share/man/man8/rdpd.8
+	install -d $(DEB_STAGE)/usr/share/doc/rdpd $(DEB_STAGE)/DEBIAN
+	install -m 0644 systemd/debian/copyright $(DEB_STAGE)/usr/share/doc/rdpd/copyright
+	sed 's|@VERSION@|$(VERSION)|g' systemd/debian/changelog | gzip -9n >$(DEB_STAGE)/usr/share/doc/rdpd/changelog.gz
+	install -m 0755 systemd/debian/postinst systemd/debian/prerm systemd/debian/postrm $(DEB_STAGE)/DEBIAN/
+	install -m 0644 systemd/debian/conffiles $(DEB_STAGE)/DEBIAN/conffiles
+	@mkdir -p $(BUILD)/deb/src/debian
+	@printf 'Source: rdpd\n\nPackage: rdpd\nArchitecture: any\n' >$(BUILD)/deb/src/debian/control
+	deps=$$(cd $(BUILD)/deb/src && DEB_HOST_ARCH=$(DEB_ARCH) dpkg-shlibdeps -O -e $(CURDIR)/$(DEB_STAGE)/usr/sbin/rdpd \
+		-e $(CURDIR)/$(DEB_STAGE)/usr/bin/rdpd-sim 2>/dev/null | sed -n 's/^shlibs:Depends=//p'); \
+	[ -n "$$deps" ] || { echo "rdpd: dpkg-shlibdeps found no dependencies (are the $(DEB_ARCH) libraries installed?)"; exit 1; }; \
+	size=$$(du -sk --exclude=DEBIAN $(DEB_STAGE) | cut -f1); \
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' -e "s|@SIZE@|$$size|" \
+	    -e "s|@DEPENDS@|$$deps, adduser|" systemd/debian/control.in >$(DEB_STAGE)/DEBIAN/control
+	cd $(DEB_STAGE) && find . -path ./DEBIAN -prune -o -type f -print | sed 's|^\./||' | sort | xargs md5sum >DEBIAN/md5sums
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_STAGE) $(DEB_FILE)
+	@echo "rdpd: built $(DEB_FILE)"
+
+# The same package for a Raspberry Pi 4/5 (arm64), with Debian's cross compiler.
+deb-arm64: deps-arm64
+	PKG_CONFIG_LIBDIR=$(ARM64_PKGCONFIG) $(MAKE) --no-print-directory deb BUILD=build-arm64 \
+		CC=aarch64-linux-gnu-gcc STRIP=aarch64-linux-gnu-strip DEB_ARCH=arm64
+
+deps-deb: deps
+	@$(call deb_need,$(DEB_PACKAGING))
+
+deps-arm64: deps
+	@dpkg --print-foreign-architectures | grep -qx arm64 || { \
+	  if [ "$$(id -u)" = 0 ]; then dpkg --add-architecture arm64; else sudo dpkg --add-architecture arm64; fi; }
+	@$(call deb_need,$(DEB_ARM64))
+
+# Builds the package, lints it, installs it into a Debian root made with
+# debootstrap (cached in build/deb-root), checks it, purges it (a minute or
+# several the first time: debootstrap; make test does not run it).
+test-deb: deps-deb
+	@$(MAKE) --no-print-directory deb
+	@sh tests/cli/test_deb.sh $(BUILD) $(DEB_FILE)
+
+# arm64: cross-build everything into build-arm64 and run the unit and
+# simulator tests under qemu-aarch64 (user-mode emulation).
+test-arm64: deps-arm64
+	@PKG_CONFIG_LIBDIR=$(ARM64_PKGCONFIG) $(MAKE) --no-print-directory BUILD=build-arm64 \
+		CC=aarch64-linux-gnu-gcc all $(patsubst $(BUILD)/%,build-arm64/%,$(UNIT_BIN))
+	@sh tests/cli/run_arm64.sh build-arm64

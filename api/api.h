@@ -19,6 +19,10 @@ struct api_config {
 	const char *web_dir;       /* dashboard files (fixed list) */
 	const char *allowed_hosts; /* comma-separated extra Host names */
 	const char *state_dir;
+	bool have_listen_fd;       /* a bound socket from systemd (rdpd.socket) */
+	int listen_fd;
+	const char *tls_cert_pem;  /* both set: HTTPS (MHD with GnuTLS) */
+	const char *tls_key_pem;
 };
 
 enum api_role { API_ROLE_NONE, API_ROLE_READ, API_ROLE_OPERATE, API_ROLE_ADMIN };
@@ -49,7 +53,10 @@ enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra);
 enum MHD_Result reply_problem_status(struct api_req *r, unsigned status, const char *code,
 				     const char *title, const char *detail);
 
-/* Router (router.c). */
+/* Router (router.c). router_find: the route for R's method and path
+ * (params captured into R), -1 for no such path, -2 for a path that exists
+ * with other methods (listed in ALLOW). */
+int router_find(struct api_req *r, char *allow, size_t allow_cap);
 enum MHD_Result router_dispatch(struct api_req *r);
 
 /* Routes. */

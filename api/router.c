@@ -71,41 +71,54 @@ static bool route_match(const char *pattern, const char *path, struct api_req *r
 	return *p == '\0' && *s == '\0';
 }
 
-enum MHD_Result router_dispatch(struct api_req *r)
+int router_find(struct api_req *r, char *allow, size_t allow_cap)
 {
 	static _Thread_local char params[512];
-	char allow[64] = "";
 
+	if (allow_cap)
+		allow[0] = '\0';
 	for (size_t i = 0; i < ROUTE_COUNT; i++) {
 		const struct route *rt = &routes[i];
 
 		if (!route_match(rt->pattern, r->path, r, params, sizeof(params)))
 			continue;
-		if (strcmp(rt->method, r->method) != 0) {
+		if (strcmp(rt->method, r->method) == 0)
+			return (int)i;
+		if (allow_cap) {
 			size_t n = strlen(allow);
 
-			snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "", rt->method);
-			continue;
+			snprintf(allow + n, allow_cap - n, "%s%s", n ? ", " : "", rt->method);
 		}
-		if (r->role < rt->role) {
-			bool anonymous = strcmp(r->who, "anonymous") == 0;
-
-			return reply_problem_status(
-				r, anonymous ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_FORBIDDEN,
-				anonymous ? "unauthorized" : "forbidden",
-				anonymous ? "Authentication required" : "Not allowed",
-				anonymous ? "Send Authorization: Bearer <token> (a token from /etc/rdpd/tokens)."
-					  : "Your token's role does not allow this; it needs the operate or admin role.");
-		}
-		return rt->handler(r);
 	}
-	if (allow[0]) {
-		char detail[128];
+	return allow_cap && allow[0] ? -2 : -1;
+}
 
-		snprintf(detail, sizeof(detail), "%s %s is not supported; use %s.", r->method, r->path, allow);
+enum MHD_Result router_dispatch(struct api_req *r)
+{
+	char allow[64];
+	int i = router_find(r, allow, sizeof(allow));
+	const struct route *rt;
+
+	if (i == -2) {
+		char detail[192];
+
+		snprintf(detail, sizeof(detail), "%.16s %.40s is not supported; use %s.", r->method, r->path, allow);
 		return reply_problem_status(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
 					    "Method not allowed", detail);
 	}
-	return reply_problem_status(r, MHD_HTTP_NOT_FOUND, "not_found", "Not found",
-				    "No such resource. GET /openapi.json lists the endpoints.");
+	if (i < 0)
+		return reply_problem_status(r, MHD_HTTP_NOT_FOUND, "not_found", "Not found",
+					    "No such resource. GET /openapi.json lists the endpoints.");
+	rt = &routes[i];
+	if (r->role < rt->role) {
+		bool anonymous = strcmp(r->who, "anonymous") == 0;
+
+		return reply_problem_status(
+			r, anonymous ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_FORBIDDEN,
+			anonymous ? "unauthorized" : "forbidden",
+			anonymous ? "Authentication required" : "Not allowed",
+			anonymous ? "Send Authorization: Bearer <token> (a token from /etc/rdpd/tokens)."
+				  : "Your token's role does not allow this; it needs the operate or admin role.");
+	}
+	return rt->handler(r);
 }

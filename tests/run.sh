@@ -38,6 +38,10 @@ run_one() { # name, command...
 for t in $(find "$build/tests" -type f -perm -u+x 2>/dev/null | sort); do
 	run_one "${t#$build/tests/}" "$t"
 done
+for t in dap_replies json_body router journal; do
+	[ -x "$build/fuzz-replay/$t" ] && run_one "fuzz/$t" "$build/fuzz-replay/$t" "fuzz_$t" \
+		"tests/fuzz/corpus/$t" "tests/fuzz/crashes/$t"
+done
 for t in tests/cli/test_*.sh; do
 	[ -f "$t" ] && run_one "$t" sh "$t" "$build"
 done
