@@ -19,7 +19,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 # Debian packages: what builds rdpd, and what its tests drive it with.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libjson-c-dev libhidapi-dev \
              libusb-1.0-0-dev
-DEB_TEST  := curl python3
+DEB_TEST  := curl python3 chromium nodejs
 
 LIB_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
             $(wildcard daemon/transport/*.c daemon/dap/*.c daemon/adiv5/*.c \
@@ -36,7 +36,7 @@ FUZZ_SECONDS ?= 60
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/bench/bench_probe $(BUILD)/bench/bench_service
 
-.PHONY: all deps run test bench clean lint sanitize fuzz
+.PHONY: all deps run test test-web bench clean lint sanitize fuzz valgrind
 all: $(BUILD)/rdpd $(BUILD)/rdpd-sim
 
 $(BUILD)/obj/%.o: %.c
@@ -107,6 +107,14 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY)
 	@sh tests/run.sh $(BUILD)
 
+# The dashboard's end-to-end tests (Playwright + Debian's Chromium, tests/web/).
+test-web: deps
+	@command -v npm >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get install -y -qq npm >/dev/null || echo "rdpd: could not install npm"; }
+	@[ -d tests/web/node_modules/playwright-core ] || npm ci --prefix tests/web --no-audit --no-fund
+	@$(MAKE) --no-print-directory all
+	@sh tests/web/run.sh $(BUILD)
+
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@$(BUILD)/bench/bench_probe
@@ -135,6 +143,14 @@ sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" test
+
+# The C test programs under valgrind memcheck (a reported error fails the program).
+valgrind: deps
+	@command -v valgrind >/dev/null || { if [ "$$(id -u)" = 0 ]; then s=""; else s=sudo; fi; \
+	  $$s apt-get install -y -qq valgrind >/dev/null; }
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@RDPD_C_ONLY=1 RDPD_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite --show-leak-kinds=definite" sh tests/run.sh $(BUILD)
 
 # Lower layers never include upper ones (STYLE.md: includes point downward only).
 lint:

@@ -35,9 +35,16 @@ run_one() { # name, command...
 	fi
 }
 
+# RDPD_TEST_WRAPPER (e.g. valgrind) runs each C test program under it;
+# RDPD_C_ONLY=1 skips the shell, Python and web tests.
 for t in $(find "$build/tests" -type f -perm -u+x 2>/dev/null | sort); do
-	run_one "${t#$build/tests/}" "$t"
+	run_one "${t#$build/tests/}" $RDPD_TEST_WRAPPER "$t"
 done
+if [ "${RDPD_C_ONLY:-0}" = 1 ]; then
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+fi
 for t in dap_replies json_body router journal; do
 	[ -x "$build/fuzz-replay/$t" ] && run_one "fuzz/$t" "$build/fuzz-replay/$t" "fuzz_$t" \
 		"tests/fuzz/corpus/$t" "tests/fuzz/crashes/$t"
@@ -48,6 +55,7 @@ done
 for t in tests/api/test_*.py; do
 	[ -f "$t" ] && RDPD_BUILD="$build" run_one "$t" python3 "$t"
 done
+[ -f tests/web/run.sh ] && run_one tests/web sh tests/web/run.sh "$build"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

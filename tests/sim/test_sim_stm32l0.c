@@ -102,7 +102,7 @@ TEST(key_order_and_wrong_keys)
  * OBL_LAUNCH, whose write answers FAULT while the chip resets. */
 TEST(l1_regression_and_obl_launch)
 {
-	struct sim_probe *sp = ts_open("stm32l152re-rdp1", 0.001);
+	struct sim_probe *sp = ts_open("stm32l152re-rdp1", 0.5); /* BSY long enough to be seen, even under valgrind */
 	struct sim_counters n;
 	uint32_t v = 0;
 

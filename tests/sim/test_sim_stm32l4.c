@@ -148,7 +148,7 @@ TEST(optr_readback_optstrt_and_obl_launch)
 
 TEST(regression_needs_power_on_reset)
 {
-	struct sim_probe *sp = ts_open("stm32wb55rg-rdp1", 0.01);
+	struct sim_probe *sp = ts_open("stm32wb55rg-rdp1", 2.0); /* BSY long enough to be seen, even under valgrind */
 	struct sim_counters cnt;
 	uint32_t v = 0;
 
