@@ -140,6 +140,10 @@ void sim_chip_set_nreset(struct sim_chip *c, bool low);
 void sim_chip_system_reset(struct sim_chip *c);
 void sim_chip_power_cycle(struct sim_chip *c);
 uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms);
+/* Fill BYTES of FLASH with a recognisable program, so a test can tell it
+ * from an erased array: the vector table (initial MSP, reset handler), then
+ * 0xC0DE0000 | word index. */
+void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc);
 
 /* ---- SWJ-DP, SW-DP and AHB-AP (sim_swd.c) ---- */
 

@@ -273,22 +273,6 @@ static void f1_load_options(struct f1_chip *f)
 		f->wrpr |= (uint32_t)v[6] << 16 | (uint32_t)v[7] << 24;
 }
 
-static void f1_fill_program(struct f1_chip *f)
-{
-	uint32_t n = f->part->flash_kb * 1024u / 4u;
-	uint32_t msp = F1_SRAM_BASE + f->part->sram_kb * 1024u;
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t w = 0xC0DE0000u | (i & 0xFFFFu);
-
-		if (i == 0)
-			w = msp;
-		else if (i == 1)
-			w = F1_FLASH_BASE + 0xC1u;
-		memcpy(f->flash + 4u * i, &w, 4);
-	}
-}
-
 static void f1_destroy(struct sim_chip *c)
 {
 	struct f1_chip *f = f1_of(c);
@@ -325,7 +309,8 @@ static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		f1_destroy(c);
 		return -ENOMEM;
 	}
-	f1_fill_program(f);
+	sim_fill_program(f->flash, f->part->flash_kb * 1024u, F1_SRAM_BASE + f->part->sram_kb * 1024u,
+			 F1_FLASH_BASE + 0xC1u);
 	/* A programmed page: RDP, USER, DATA0 = 0x12, DATA1 = 0x34, WRP0 =
 	 * 0xFE (first page group write-protected), the rest erased. */
 	for (unsigned i = 0; i < 8; i++)

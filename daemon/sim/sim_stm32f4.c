@@ -229,24 +229,6 @@ static const char *f4_part_summary(size_t i)
 	return i < F4_NPARTS ? f4_parts[i].summary : NULL;
 }
 
-/* A recognisable non-erased pattern: a vector table (MSP at the top of
- * SRAM, reset handler in flash) followed by 0xC0DE0000 | word index. */
-static void f4_fill_program(struct f4_chip *f)
-{
-	uint32_t n = f->part->flash_kb * 1024u / 4u;
-	uint32_t msp = F4_SRAM_BASE + f->part->sram_kb * 1024u;
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t w = 0xC0DE0000u | (i & 0xFFFFu);
-
-		if (i == 0)
-			w = msp;
-		else if (i == 1)
-			w = F4_FLASH_BASE + 0x1C1u;
-		memcpy(f->flash + 4u * i, &w, 4);
-	}
-}
-
 static void f4_destroy(struct sim_chip *c)
 {
 	struct f4_chip *f = f4_of(c);
@@ -285,7 +267,7 @@ static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		f4_destroy(c);
 		return -ENOMEM;
 	}
-	f4_fill_program(f);
+	sim_fill_program(f->flash, p->flash_kb * 1024u, F4_SRAM_BASE + p->sram_kb * 1024u, F4_FLASH_BASE + 0x1C1u);
 	memset(f->otp, 0xFF, p->otp_size);
 	f->stored_optcr = (p->optcr_default & ~(0xFFu << F4_OPTCR_RDP_SHIFT) & ~3u) |
 			  ((uint32_t)rdp << F4_OPTCR_RDP_SHIFT);

@@ -190,23 +190,6 @@ static const char *h7_part_summary(size_t i)
 	return i < H7_NPARTS ? h7_parts[i].summary : NULL;
 }
 
-/* A vector table (MSP at the top of AXI SRAM, reset handler in flash), then
- * 0xC0DE0000 | word index: recognisably not erased. */
-static void h7_fill_program(struct h7_chip *h)
-{
-	uint32_t n = h->part->flash_kb * 1024u / 4u;
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t w = 0xC0DE0000u | (i & 0xFFFFu);
-
-		if (i == 0)
-			w = H7_AXI_BASE + h->part->axi_kb * 1024u;
-		else if (i == 1)
-			w = H7_FLASH_BASE + 0x299u;
-		memcpy(h->flash + 4u * i, &w, 4);
-	}
-}
-
 static void h7_destroy(struct sim_chip *c)
 {
 	struct h7_chip *h = h7_of(c);
@@ -242,7 +225,8 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		h7_destroy(c);
 		return -ENOMEM;
 	}
-	h7_fill_program(h);
+	sim_fill_program(h->flash, h->part->flash_kb * 1024u, H7_AXI_BASE + h->part->axi_kb * 1024u,
+			 H7_FLASH_BASE + 0x299u);
 	memset(h->bkpsram, 0x5A, H7_BKPSRAM_KB * 1024u);
 	h->stored_optsr = (p->optsr_default & ~(0xFFu << H7_OPTSR_RDP_SHIFT)) |
 			  ((uint32_t)rdp << H7_OPTSR_RDP_SHIFT);

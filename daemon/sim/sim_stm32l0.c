@@ -208,7 +208,6 @@ static int l0_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
 	const struct l0_part *p;
 	struct l0_chip *l;
-	uint32_t n;
 
 	if (part >= L0_NPARTS)
 		return -ENOENT;
@@ -225,15 +224,8 @@ static int l0_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		l0_destroy(c);
 		return -ENOMEM;
 	}
-	/* Vector table, then 0xC0DE0000 | index; EEPROM holds 0xEE.. data. */
-	n = p->flash_kb * 1024u / 4u;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t w = i == 0 ? L0_SRAM_BASE + p->sram_kb * 1024u :
-			     i == 1 ? L0_FLASH_BASE + 0xC1u : 0xC0DE0000u | (i & 0xFFFFu);
-
-		memcpy(l->flash + 4u * i, &w, 4);
-	}
-	memset(l->eeprom, 0xEE, p->eeprom_bytes);
+	sim_fill_program(l->flash, p->flash_kb * 1024u, L0_SRAM_BASE + p->sram_kb * 1024u, L0_FLASH_BASE + 0xC1u);
+	memset(l->eeprom, 0xEE, p->eeprom_bytes); /* recognisable data EEPROM */
 	l->ob[0] = l0_word(rdp);
 	l->ob[1] = l0_word((uint16_t)p->user_default);
 	l->ob[2] = l0_word(0x0003); /* sectors 0 and 1 write-protected: a bootloader */

@@ -348,22 +348,6 @@ static bool l4_part_has_level_half(size_t i)
 	return i < L4_NPARTS && l4_parts[i].tz;
 }
 
-static void l4_fill_program(struct l4_chip *f)
-{
-	uint32_t n = f->part->flash_kb * 1024u / 4u;
-	uint32_t msp = L4_SRAM_BASE + f->part->sram_kb * 1024u;
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t w = 0xC0DE0000u | (i & 0xFFFFu);
-
-		if (i == 0)
-			w = msp;
-		else if (i == 1)
-			w = L4_FLASH_BASE + 0x1C1u;
-		memcpy(f->flash + 4u * i, &w, 4);
-	}
-}
-
 static void l4_destroy(struct sim_chip *c)
 {
 	struct l4_chip *f = l4_of(c);
@@ -397,7 +381,8 @@ static int l4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		l4_destroy(c);
 		return -ENOMEM;
 	}
-	l4_fill_program(f);
+	sim_fill_program(f->flash, f->part->flash_kb * 1024u, L4_SRAM_BASE + f->part->sram_kb * 1024u,
+			 L4_FLASH_BASE + 0x1C1u);
 	if (f->sram2)
 		memset(f->sram2, 0x5A, p->sram2_kb * 1024u);
 	for (size_t i = 0; i < p->n_opt; i++)
