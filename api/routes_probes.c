@@ -130,6 +130,10 @@ enum MHD_Result route_probes_add(struct api_req *r)
 	if (rc < 0)
 		return reply_problem(r, rc == -ERR_INVALID_ARGUMENT ? -ERR_PROBE_BUSY : rc, NULL);
 	worker_probe_identity(index);
+	/* Answer with the probe's own serial (DAP_Info), not its URI: wait a
+	 * little for the worker to have opened it once. */
+	for (int i = 0; i < 200 && !registry_has_identity(index); i++)
+		nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
 	snprintf(loc, sizeof(loc), "/probes/%d", index);
 	return reply_json(r, MHD_HTTP_CREATED, registry_probe_json(index), loc);
 }

@@ -434,8 +434,13 @@ void job_finish(uint64_t id, int rc, const char *detail, const struct job_result
 			job_hist_sum[j->kind] += secs;
 		}
 		json_object_object_add(d, "state", json_object_new_string(job_state_name(j->state)));
-		if (rc)
-			json_object_object_add(d, "error", json_object_new_string(err_name(rc)));
+		if (rc) { /* the same member as the job's own "error" */
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "code", json_object_new_string(err_name(rc)));
+			json_object_object_add(e, "detail", json_object_new_string(j->error_detail));
+			json_object_object_add(d, "error", e);
+		}
 		job_event_locked(j, "state", d);
 		job_trim_locked();
 	}

@@ -199,6 +199,7 @@ static int job_change_level(struct job_run *r, struct target *t, enum job_kind k
 	if (rc < 0)
 		return job_fail(r, rc);
 	res->rdp_after = p.level;
+	res->rdp_raw_after = p.rdp_raw;
 	if (p.level != want)
 		return job_fail(r, err_setf(ERR_VERIFY_FAILED,
 					    "the chip reads RDP level %g (0x%02x) after the change, not %g",
@@ -223,6 +224,7 @@ int unlock_job_run(struct adiv5 *a, enum job_kind kind, const struct target_conn
 	if (rc < 0)
 		return rc;
 	res->rdp_before = res->rdp_after = p.level;
+	res->rdp_raw_after = p.rdp_raw;
 	if (p.level == RDP_LEVEL_2) {
 		job_skip_remaining(&r);
 		return err_setf(ERR_RDP_LEVEL2_PERMANENT,

@@ -41,6 +41,7 @@ struct job_result {
 	bool flash_verified_blank; /* flash read back erased */
 	bool power_cycle_required; /* only a power-on reset will finish the job */
 	unsigned erase_ms;
+	uint32_t rdp_raw_after;    /* the RDP byte (word) read back at the end */
 };
 
 /* "connect", "mass_erase", ...: the names the API uses. */

@@ -178,7 +178,7 @@ static void worker_run_job(int index, struct work *w)
 		rc = unlock_job_run(&pl->a, kind, &co, &ev, &t, &res);
 		if (t.part) {
 			job_set_chip(w->job_id, t.part->name);
-			worker_remember_target(index, &t, res.rdp_after, 0, NULL);
+			worker_remember_target(index, &t, res.rdp_after, res.rdp_raw_after, NULL);
 		}
 	}
 	/* Free the probe before the job reads as ended, so whoever waited for

@@ -412,6 +412,17 @@ void registry_set_target(int index, const struct probe_target_summary *t, const 
 	pthread_mutex_unlock(&reg_lock);
 }
 
+bool registry_has_identity(int index)
+{
+	bool has = false;
+
+	pthread_mutex_lock(&reg_lock);
+	if (index >= 0 && index < REGISTRY_MAX_PROBES)
+		has = reg[index].used && reg[index].has_identity;
+	pthread_mutex_unlock(&reg_lock);
+	return has;
+}
+
 char *registry_last_rdp(int index)
 {
 	char *s = NULL;

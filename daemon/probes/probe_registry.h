@@ -55,6 +55,8 @@ int registry_lease(int index, const char *holder, unsigned ttl_s);
 int registry_unlease(int index, const char *holder, bool force);
 
 void registry_set_identity(int index, const struct dap *d);
+/* The probe has been opened once and its DAP_Info identity is known. */
+bool registry_has_identity(int index);
 void registry_set_target(int index, const struct probe_target_summary *t, const char *rdp_json);
 /* The last GET /probes/{ref}/rdp answer (malloc'd text), or NULL. */
 char *registry_last_rdp(int index);

@@ -200,6 +200,8 @@ def test_sse(d):
     check("sse_ids_increase", ids == sorted(ids) and len(set(ids)) == len(ids) and ids[0] == 1, ids)
     check("sse_ends_with_final_state", events and events[-1]["event"] == "state" and
           json.loads(events[-1]["data"])["state"] == "succeeded", events[-1:])
+    check("probe_target_raw_after_unlock", d.get("/probes/%d" % idx)[2]["target"]["rdp_raw"] == "0xaa",
+          d.get("/probes/%d" % idx)[2]["target"])
     kinds = {e["event"] for e in events}
     check("sse_event_kinds", {"state", "step", "log"} <= kinds, kinds)
     _, resumed = sse(d, jid, last=ids[len(ids) // 2])
@@ -212,6 +214,8 @@ def test_sse(d):
 def test_probe_admin(d):
     res = record("/probes", "POST", d.post("/probes", {"uri": "sim:stm32f401re-rdp0"}))
     check("add_probe_201", res[0] == 201 and res[1]["Location"] == "/probes/%d" % res[2]["index"], res)
+    check("add_probe_answers_real_serial", res[2]["serial"].startswith("SIMDAP") and
+          d.get("/probes/" + res[2]["serial"])[0] == 200, res[2]["serial"])
     idx = res[2]["index"]
     res = d.post("/probes", {"uri": "sim:stm32f401re-rdp0"})
     check("add_duplicate_409", is_problem(*res, 409), res)
