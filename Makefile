@@ -178,7 +178,7 @@ DEB_ARCH     ?= $(shell dpkg --print-architecture 2>/dev/null)
 DEB_STAGE    := $(BUILD)/deb/rdpd_$(VERSION)_$(DEB_ARCH)
 DEB_FILE     := $(BUILD)/rdpd_$(VERSION)_$(DEB_ARCH).deb
 # What packaging and its test need; what the arm64 build and test need.
-DEB_PACKAGING := dpkg-dev lintian debootstrap
+DEB_PACKAGING := dpkg-dev lintian debootstrap systemd-container
 ARM64_LIBS    := libmicrohttpd-dev:arm64 libjson-c-dev:arm64 libhidapi-dev:arm64 libusb-1.0-0-dev:arm64
 DEB_ARM64     := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user $(ARM64_LIBS)
 ARM64_PKGCONFIG := /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
@@ -257,7 +257,7 @@ deps-arm64: deps
 # several the first time: debootstrap; make test does not run it).
 test-deb: deps-deb
 	@$(MAKE) --no-print-directory deb
-	@sh tests/cli/test_deb.sh $(BUILD) $(DEB_FILE)
+	@sh tests/cli/check_deb.sh $(BUILD) $(DEB_FILE)
 
 # arm64: cross-build everything into build-arm64 and run the unit and
 # simulator tests under qemu-aarch64 (user-mode emulation).
@@ -265,3 +265,19 @@ test-arm64: deps-arm64
 	@PKG_CONFIG_LIBDIR=$(ARM64_PKGCONFIG) $(MAKE) --no-print-directory BUILD=build-arm64 \
 		CC=aarch64-linux-gnu-gcc all $(patsubst $(BUILD)/%,build-arm64/%,$(UNIT_BIN))
 	@sh tests/cli/run_arm64.sh build-arm64
+
+# --- Emulated USB (tests/usb/) ------------------------------------------------
+# rdpd's usb-bulk/usb-hid transports and Debian's OpenOCD against the simulated
+# DAPLink, through umockdev. `make test` runs these too (tests/run.sh builds
+# the test bed), so `make deps` installs what they need.
+DEB_USB  := umockdev libumockdev-dev openocd
+DEB_TEST += $(DEB_USB)
+.PHONY: test-usb
+$(BUILD)/usb_testbed: tests/usb/usb_testbed.c $(BUILD)/libsim.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(shell pkg-config --cflags umockdev-1.0) -o $@ $< \
+		$(BUILD)/libsim.a $(shell pkg-config --libs umockdev-1.0) -pthread -lm
+
+test-usb: deps
+	@$(call deb_need,$(DEB_USB))
+	@$(MAKE) --no-print-directory all $(BUILD)/usb_testbed
+	@sh tests/usb/test_usb.sh $(BUILD)

@@ -56,6 +56,13 @@ for t in tests/api/test_*.py; do
 	[ -f "$t" ] && RDPD_BUILD="$build" run_one "$t" python3 "$t"
 done
 [ -f tests/web/run.sh ] && run_one tests/web sh tests/web/run.sh "$build"
+# USB through umockdev (tests/usb): build the test bed, run, say why if skipped.
+if [ -f tests/usb/test_usb.sh ] && case tests/usb/test_usb.sh in *"$filter"*) true ;; *) false ;; esac; then
+	make --no-print-directory BUILD="$build" "$build/usb_testbed" >"$log_dir/usb_testbed_build.log" 2>&1 ||
+		echo "tests/usb: the test bed did not build; see $log_dir/usb_testbed_build.log"
+	run_one tests/usb/test_usb.sh sh tests/usb/test_usb.sh "$build"
+	grep -h '^SKIPPED:' "$log_dir/tests_usb_test_usb.sh.log" 2>/dev/null | sed 's|^|tests/usb/test_usb.sh: |'
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

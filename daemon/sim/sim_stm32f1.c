@@ -418,13 +418,14 @@ static bool f1_blocked(struct sim_chip *c, bool debugger)
 	return debugger && c->debugger_attached && f1_of(c)->level != 0;
 }
 
-/* KEYR/KEYR2: KEY1 then KEY2 clears LOCK; any other value, or a key while
- * unlocked, locks the FPEC until the next reset with a bus error (PM0075
- * §2.3.1, facts §0.3). */
+/* KEYR/KEYR2: KEY1 then KEY2 clears LOCK; any other value locks the FPEC
+ * until the next reset with a bus error (PM0075 §2.3.1: "any wrong
+ * sequence"). The right keys written again while unlocked are accepted:
+ * OpenOCD's stm32f1x unlock does exactly that on real F1 chips every day
+ * (the "repeated sequence" rule of facts §0.3 comes from the G0/WL manuals). */
 static int f1_key_write(struct f1_bank *b, uint32_t v)
 {
-	if (b->key == F1_KEY_DEAD || !(b->cr & F1_CR_LOCK)) {
-		b->key = F1_KEY_DEAD;
+	if (b->key == F1_KEY_DEAD) {
 		b->cr |= F1_CR_LOCK;
 		return -EFAULT;
 	}
@@ -443,13 +444,13 @@ static int f1_key_write(struct f1_bank *b, uint32_t v)
 
 /* OPTKEYR: the same keys set OPTWRE; they are only heard once CR.LOCK is
  * clear (RM0091 §3.5.3; facts §14 (?)), a write while LOCK is set is
- * ignored. A wrong or repeated sequence disables option writes until reset. */
+ * ignored. A wrong value disables option writes until reset; the right
+ * keys again while OPTWRE is set are accepted, as for KEYR. */
 static int f1_optkey_write(struct f1_chip *f, uint32_t v)
 {
 	if (f->b[0].cr & F1_CR_LOCK)
 		return 0;
-	if (f->optkey == F1_KEY_DEAD || f->optwre) {
-		f->optkey = F1_KEY_DEAD;
+	if (f->optkey == F1_KEY_DEAD) {
 		f->optwre = false;
 		return -EFAULT;
 	}
