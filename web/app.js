@@ -684,7 +684,9 @@ function followJob(id) {
 		const j = jobOf();
 		j.state = d.state;
 		if (FINAL.has(d.state)) {
-			if (d.error && !j.error) j.error = {code: d.error, detail: ''};
+			// The final state event carries the job's error: {code, detail}.
+			if (d.error && !j.error)
+				j.error = typeof d.error === 'string' ? {code: d.error, detail: ''} : d.error;
 			es.close();
 			f.es = null;
 			finishJob(id);
