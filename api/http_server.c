@@ -257,14 +257,40 @@ static void api_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_info("http: %s", line);
 }
 
+/* The port and family of a socket handed over by systemd. */
+static int api_inherited_port(int fd, unsigned short *port, bool *ipv6)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return err_setf(ERR_INVALID_ARGUMENT, "the socket systemd passed (fd %d) is not a TCP "
+				"socket: check ListenStream= in rdpd.socket", fd);
+	*ipv6 = ss.ss_family == AF_INET6;
+	*port = ntohs(*ipv6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
+
 int api_start(const struct api_config *cfg)
 {
 	struct sockaddr_storage ss = {0};
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem opts[4] = {{MHD_OPTION_END, 0, NULL}};
+	unsigned n_opts = 0;
+	int rc;
 
 	api_cfg = *cfg;
-	if (strchr(cfg->listen_host, ':')) {
+	if (cfg->have_listen_fd) {
+		bool ipv6 = false;
+
+		if ((rc = api_inherited_port(cfg->listen_fd, &api_cfg.port, &ipv6)) < 0)
+			return rc;
+		if (ipv6)
+			flags |= MHD_USE_IPv6;
+		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL};
+	} else if (strchr(cfg->listen_host, ':')) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 
 		a->sin6_family = AF_INET6;
@@ -272,6 +298,7 @@ int api_start(const struct api_config *cfg)
 		if (inet_pton(AF_INET6, cfg->listen_host, &a->sin6_addr) != 1)
 			return err_setf(ERR_INVALID_ARGUMENT, "--listen: '%s' is not an IPv6 address", cfg->listen_host);
 		flags |= MHD_USE_IPv6;
+		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
 	} else {
 		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 
@@ -279,10 +306,19 @@ int api_start(const struct api_config *cfg)
 		a->sin_port = htons(cfg->port);
 		if (inet_pton(AF_INET, cfg->listen_host, &a->sin_addr) != 1)
 			return err_setf(ERR_INVALID_ARGUMENT, "--listen: '%s' is not an IPv4 address", cfg->listen_host);
+		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+	}
+	if (cfg->tls_cert_pem && cfg->tls_key_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			return err_setf(ERR_INVALID_ARGUMENT, "HTTPS: this libmicrohttpd was built without "
+					"TLS (GnuTLS); remove tls_cert and tls_key");
+		flags |= MHD_USE_TLS;
+		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem};
+		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
 	}
 	api_daemon = MHD_start_daemon(
-		flags, cfg->port, NULL, NULL, api_handle, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		flags, cfg->have_listen_fd ? 0 : cfg->port, NULL, NULL, api_handle, NULL,
+		MHD_OPTION_ARRAY, opts,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTION_LIMIT,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_PER_IP_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_TIMEOUT_S,
@@ -291,11 +327,16 @@ int api_start(const struct api_config *cfg)
 		MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 		MHD_OPTION_END);
+	if (!api_daemon && cfg->tls_cert_pem)
+		return err_setf(ERR_INVALID_ARGUMENT, "cannot start HTTPS on %s:%u: the port is in use, or "
+				"the certificate and key do not load or do not match (openssl x509 -noout "
+				"-modulus -in CERT; openssl rsa -noout -modulus -in KEY)",
+				cfg->listen_host, api_cfg.port);
 	if (!api_daemon)
 		return err_setf(ERR_IO, "cannot listen on %s:%u: the port is in use or the address "
 				"is not on this machine (try --listen 127.0.0.1:8081)",
 				cfg->listen_host, cfg->port);
-	if (cfg->port == 0) {
+	if (cfg->port == 0 && !cfg->have_listen_fd) {
 		const union MHD_DaemonInfo *di = MHD_get_daemon_info(api_daemon, MHD_DAEMON_INFO_BIND_PORT);
 
 		if (di)

@@ -7,7 +7,9 @@
  */
 #include "serve.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/api.h"
 #include "api/auth.h"
 #include "config.h"
+#include "dnssd.h"
 #include "err.h"
 #include "jobs/job.h"
 #include "jobs/journal.h"
@@ -53,6 +57,8 @@ void serve_usage(void)
 	      "      --sim-if-empty PROF  when no probe at all is found, serve sim:PROF\n"
 	      "      --allow-host NAME    another Host name to answer to (DNS-rebinding guard)\n"
 	      "      --no-usb             do not scan USB (network and simulated probes only)\n"
+	      "      --tls-cert FILE      HTTPS with this PEM certificate (and --tls-key FILE)\n"
+	      "      --no-dnssd           do not announce _rdpd._tcp through avahi-daemon\n"
 	      "  -v, --verbose            debug log\n"
 	      "\n"
 	      "Try: curl http://127.0.0.1:8080/probes\n"
@@ -82,6 +88,7 @@ static void *serve_hotplug(void *arg)
 		}
 		if (cfg->usb && since_wd % SERVE_HOTPLUG_MS == 0)
 			registry_rescan_usb();
+		dnssd_tick();
 	}
 	return NULL;
 }
@@ -137,6 +144,81 @@ static void serve_add_probes(const struct config *cfg)
 	}
 }
 
+/*
+ * Socket activation (rdpd.socket): systemd passes the bound socket as fd 3
+ * with LISTEN_PID and LISTEN_FDS (sd_listen_fds(3)). Then the socket's own
+ * address decides loopback (and so whether tokens are required), not
+ * rdpd.conf. Returns true when a socket was passed.
+ */
+static bool serve_inherited_socket(struct config *cfg, int *fd)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (!pid || !fds || strtol(pid, NULL, 10) != (long)getpid() || strtol(fds, NULL, 10) < 1)
+		return false;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	*fd = 3; /* SD_LISTEN_FDS_START */
+	fcntl(*fd, F_SETFD, FD_CLOEXEC);
+	if (getsockname(*fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &a->sin_addr, cfg->listen_host, sizeof(cfg->listen_host));
+			cfg->port = ntohs(a->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &a->sin6_addr, cfg->listen_host, sizeof(cfg->listen_host));
+			cfg->port = ntohs(a->sin6_port);
+		}
+		cfg->loopback = strncmp(cfg->listen_host, "127.", 4) == 0 || strcmp(cfg->listen_host, "::1") == 0 ||
+				strncmp(cfg->listen_host, "::ffff:127.", 11) == 0;
+	}
+	log_notice("socket activation: serving the socket systemd passed (%s port %u)", cfg->listen_host, cfg->port);
+	return true;
+}
+
+/* The whole of a small file (a PEM certificate or key), NUL-terminated. */
+static int serve_read_pem(const char *path, char **out)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!f)
+		return err_setf(ERR_INVALID_ARGUMENT, "HTTPS: cannot read %s: %s (it must be readable by "
+				"group rdpd: chgrp rdpd FILE; chmod 0640 FILE)", path, strerror(errno));
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *nb = cap >= (1u << 20) ? NULL : realloc(buf, cap = cap ? cap * 2 : 8192);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return err_setf(ERR_INVALID_ARGUMENT, "HTTPS: %s is not a PEM file of sane size", path);
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, 4096, f);
+
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (!strstr(buf, "-----BEGIN ")) {
+		free(buf);
+		return err_setf(ERR_INVALID_ARGUMENT, "HTTPS: %s is not in PEM format (-----BEGIN ...)", path);
+	}
+	*out = buf;
+	return 0;
+}
+
 static void serve_print_urls(const struct config *cfg, unsigned port)
 {
 	const char *host = strcmp(cfg->listen_host, "0.0.0.0") == 0 || strcmp(cfg->listen_host, "::") == 0
@@ -161,7 +243,8 @@ static int serve_run(struct config *cfg)
 	};
 	pthread_t hotplug;
 	sigset_t stop;
-	int rc, sig = 0;
+	int rc, sig = 0, listen_fd = -1;
+	char *tls_cert = NULL, *tls_key = NULL;
 
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
@@ -169,14 +252,26 @@ static int serve_run(struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN); /* a file size limit must give EFBIG, not kill us */
+	acfg.have_listen_fd = serve_inherited_socket(cfg, &listen_fd);
+	acfg.listen_fd = listen_fd;
+	acfg.require_token = !cfg->loopback;
+	if (cfg->tls_cert[0] &&
+	    ((rc = serve_read_pem(cfg->tls_cert, &tls_cert)) < 0 || (rc = serve_read_pem(cfg->tls_key, &tls_key)) < 0))
+		return rc;
+	acfg.tls_cert_pem = tls_cert;
+	acfg.tls_key_pem = tls_key;
 	if ((rc = auth_load(cfg->tokens, !cfg->loopback)) < 0 || (rc = serve_prepare_state(cfg)) < 0)
 		return rc;
 	serve_add_probes(cfg);
 	api_set_journal_ok(serve_journal_ok);
 	if ((rc = api_start(&acfg)) < 0)
 		return rc;
+	if (cfg->dnssd && !cfg->loopback)
+		dnssd_start(api_config()->port, tls_cert != NULL);
 	pthread_create(&hotplug, NULL, serve_hotplug, cfg);
 	serve_print_urls(cfg, api_config()->port);
+	if (tls_cert)
+		printf("  HTTPS: use https:// in the addresses above (curl --cacert %s)\n", cfg->tls_cert);
 	log_notice("listening on %s:%u (%s)", cfg->listen_host, api_config()->port,
 		   cfg->loopback ? "loopback: no token needed" : "tokens required for changes");
 	notify_send("READY=1\nSTATUS=serving probes");
@@ -187,7 +282,10 @@ static int serve_run(struct config *cfg)
 	atomic_store(&api_stopping, true);
 	atomic_store(&serve_hotplug_run, false);
 	pthread_join(hotplug, NULL);
+	dnssd_stop();
 	api_stop();
+	free(tls_cert);
+	free(tls_key);
 	worker_shutdown(SERVE_STOP_TIMEOUT_MS);
 	if (worker_busy_count()) {
 		/* Leave the journal open: the job stays "running" there and is
