@@ -413,7 +413,7 @@ static int usb_bulk_open_error(const struct usb_bulk_match *m, int rc, const cha
 	case LIBUSB_ERROR_ACCESS:
 		return err_setf(ERR_PROBE_PERMISSION,
 				"cannot %s %s (USB %s, %04x:%04x): permission denied; install the udev "
-				"rule systemd/60-rdpd.rules or add the user to the plugdev group",
+				"rule (60-rdpd.rules, installed with rdpd) and add the user to the rdpd group",
 				what, m->info.uri, m->location, m->info.vid, m->info.pid);
 	case LIBUSB_ERROR_BUSY:
 		return err_setf(ERR_PROBE_OPEN_FAILED,

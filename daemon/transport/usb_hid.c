@@ -369,7 +369,7 @@ static int usb_hid_open(const char *addr, struct transport **out)
 		if (access(m.path, R_OK | W_OK) != 0 && (errno == EACCES || errno == EPERM))
 			rc = err_setf(ERR_PROBE_PERMISSION,
 				      "cannot open %s (%s, %04x:%04x): permission denied; install the "
-				      "udev rule systemd/60-rdpd.rules or add the user to the plugdev group",
+				      "udev rule (60-rdpd.rules, installed with rdpd) and add the user to the rdpd group",
 				      m.info.uri, m.path, m.info.vid, m.info.pid);
 		else if (access(m.path, F_OK) != 0)
 			rc = err_setf(ERR_PROBE_DISCONNECTED, "probe %s was unplugged while opening it",
