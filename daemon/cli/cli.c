@@ -158,30 +158,48 @@ static int cli_open(const struct cli_opts *o, struct probe_link **pl, int *index
 	return rc < 0 ? rc : probe_link_open(uri, pl);
 }
 
+/* Open a listed probe for a moment to read what only CMSIS-DAP tells:
+ * firmware and protocol versions. A probe another program holds says so. */
+static void cli_probe_versions(const struct transport_probe_info *info, char *fw, size_t fw_cap,
+			       char *proto, size_t proto_cap)
+{
+	struct probe_link *pl = NULL;
+
+	if (probe_link_open(info->uri, &pl) < 0) {
+		snprintf(fw, fw_cap, "%s", "(busy)");
+		proto[0] = '\0';
+		return;
+	}
+	snprintf(fw, fw_cap, "%s", pl->dap->firmware_version);
+	snprintf(proto, proto_cap, "%s", pl->dap->protocol_version);
+	probe_link_close(pl);
+}
+
 static int cli_probes(const struct cli_opts *o)
 {
 	static struct transport_probe_info list[CLI_MAX_PROBES];
 	size_t n = 0;
 	int rc = transport_enumerate(list, CLI_MAX_PROBES, &n);
-	json_object *arr;
+	json_object *arr = json_object_new_array(), *j;
 
-	if (rc < 0)
+	if (rc < 0) {
+		json_object_put(arr);
 		return cli_report_error(o, rc);
-	if (!o->json) {
-		if (n == 0)
-			puts("No CMSIS-DAP probe found. Check the USB cable, that the probe's firmware is\n"
-			     "CMSIS-DAP (DAPLink), and that the udev rule gives you access\n"
-			     "(systemd/60-rdpd.rules). To try rdpd without hardware:\n"
-			     "  rdpd rdp --probe sim:stm32f401re-rdp1");
-		for (size_t i = 0; i < n; i++)
-			printf("%zu  %-40s  %-9s  %04x:%04x  %s %s\n", i, list[i].uri, list[i].transport,
-			       list[i].vid, list[i].pid, list[i].vendor, list[i].product);
-		return CLI_EXIT_OK;
 	}
-	arr = json_object_new_array();
+	if (!o->json && n == 0)
+		puts("No CMSIS-DAP probe found. Check the USB cable, that the probe's firmware is\n"
+		     "CMSIS-DAP (DAPLink), and that the udev rule gives you access\n"
+		     "(60-rdpd.rules, group rdpd). To try rdpd without hardware:\n"
+		     "  rdpd rdp --probe sim:stm32f401re-rdp1");
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_new_object();
+		char fw[32], proto[32];
 
+		cli_probe_versions(&list[i], fw, sizeof(fw), proto, sizeof(proto));
+		if (!o->json)
+			printf("%zu  %-40s  %-9s  %04x:%04x  %s %s, firmware %s, CMSIS-DAP %s\n", i,
+			       list[i].uri, list[i].transport, list[i].vid, list[i].pid, list[i].vendor,
+			       list[i].product, fw, proto[0] ? proto : "?");
 		json_object_object_add(p, "index", json_object_new_int((int)i));
 		json_object_object_add(p, "serial", json_object_new_string(list[i].serial));
 		json_object_object_add(p, "uri", json_object_new_string(list[i].uri));
@@ -189,15 +207,18 @@ static int cli_probes(const struct cli_opts *o)
 		json_object_object_add(p, "simulated", json_object_new_boolean(list[i].simulated));
 		json_object_object_add(p, "vendor", json_object_new_string(list[i].vendor));
 		json_object_object_add(p, "product", json_object_new_string(list[i].product));
+		json_object_object_add(p, "firmware_version", json_object_new_string(fw));
+		json_object_object_add(p, "protocol_version", proto[0] ? json_object_new_string(proto) : NULL);
 		json_object_array_add(arr, p);
 	}
-	{
-		json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "probes", arr);
-		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
+	if (!o->json) {
+		json_object_put(arr);
+		return CLI_EXIT_OK;
 	}
+	j = json_object_new_object();
+	json_object_object_add(j, "probes", arr);
+	puts(json_text(j, 1));
+	json_object_put(j);
 	return CLI_EXIT_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+extern const struct sim_chip_ops sim_at32f4_ops;
 extern const struct sim_chip_ops sim_stm32f1_ops;
 extern const struct sim_chip_ops sim_stm32f4_ops;
 extern const struct sim_chip_ops sim_stm32h5_ops;
@@ -24,6 +25,7 @@ static const struct sim_chip_ops *const sim_families[] = {
 	&sim_stm32h7_ops,
 	&sim_stm32l0_ops,
 	&sim_stm32l4_ops,
+	&sim_at32f4_ops,
 };
 
 #define PROFILE_NFAMILIES (sizeof(sim_families) / sizeof(sim_families[0]))

@@ -86,6 +86,12 @@ struct target_driver {
 	 * F_SIZE is not a plain count (L1 0x436: 0 = 384, 1 = 256; 0x429: low
 	 * byte only). NULL: the raw count, a blank value meaning flash_kb_max. */
 	unsigned (*flash_kb_from_fsize)(const struct target_part *part, uint16_t raw);
+	/* Optional: the part from the whole DBGMCU word at DBGMCU_ADDR, for
+	 * chips whose id is not a DEV_ID/REV_ID pair (Artery AT32: a 32-bit
+	 * product id whose bits 15:12 matter, facts §12). It may read the
+	 * target (T->a) to tell apart parts sharing an id. A driver with this
+	 * hook is never matched by DEV_ID. NULL: its table is matched by DEV_ID. */
+	const struct target_part *(*find_part)(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode);
 };
 
 struct target {

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "log.h"
 
+extern const struct target_driver at32f4_driver;
 extern const struct target_driver stm32f1_driver;
 extern const struct target_driver stm32f4_driver;
 extern const struct target_driver stm32h5_driver;
@@ -18,6 +19,7 @@ extern const struct target_driver stm32l4_driver;
 extern const struct target_driver stm32l5_driver;
 
 static const struct target_driver *const target_drivers[] = {
+	&at32f4_driver,
 	&stm32f1_driver,
 	&stm32f4_driver,
 	&stm32h5_driver,
@@ -43,7 +45,7 @@ const struct target_part *target_find_part(uint32_t dbgmcu_addr, uint16_t dev_id
 					   const struct target_driver **drv)
 {
 	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
-		for (size_t k = 0; k < target_drivers[i]->n_parts; k++) {
+		for (size_t k = 0; !target_drivers[i]->find_part && k < target_drivers[i]->n_parts; k++) {
 			const struct target_part *p = &target_drivers[i]->parts[k];
 
 			if (p->dev_id == dev_id && p->dbgmcu_addr == dbgmcu_addr && !p->rev_id) {
@@ -60,7 +62,7 @@ const struct target_part *target_find_part_rev(uint32_t dbgmcu_addr, uint32_t id
 	uint16_t dev_id = idcode & 0xFFF, rev_id = (uint16_t)(idcode >> 16);
 
 	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
-		for (size_t k = 0; k < target_drivers[i]->n_parts; k++) {
+		for (size_t k = 0; !target_drivers[i]->find_part && k < target_drivers[i]->n_parts; k++) {
 			const struct target_part *p = &target_drivers[i]->parts[k];
 
 			if (p->dev_id == dev_id && p->dbgmcu_addr == dbgmcu_addr && p->rev_id &&
@@ -139,6 +141,14 @@ static int target_match_idcode(struct target *t, uint32_t addr, uint32_t id)
 {
 	if ((id & 0xFFF) == 0 || (id & 0xFFF) == 0xFFF)
 		return 1; /* nothing here: try the next address */
+	/* Drivers that know their chips by the whole word (Artery) first. */
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
+		if (target_drivers[i]->find_part &&
+		    (t->part = target_drivers[i]->find_part(t, addr, id)) != NULL) {
+			t->idcode = id;
+			t->drv = target_drivers[i];
+			return target_read_flash_size(t);
+		}
 	/* Early F4 (rev A) reports the F2's 0x411 (OpenOCD stm32f2x.c). */
 	if ((id & 0xFFF) == 0x411 && t->core == CORTEXM_M4)
 		id = (id & ~0xFFFu) | 0x413;

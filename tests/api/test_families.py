@@ -30,6 +30,7 @@ FAMILIES = [
     ("stm32u585ai", "stm32l5", "STM32U5", True),
     ("stm32h743zi", "stm32h7", "STM32H7", True),
     ("stm32h7b3ai", "stm32h7", "STM32H7", True),
+    ("at32f415cbt7", "at32f4", "AT32F415", True),
 ]
 
 

@@ -1,0 +1,316 @@
+/*
+ * The whole driver stack against the simulated Artery AT32F4 (sim_at32f4.c),
+ * for every profile: identify by the whole PID (F413 and F415 share one and
+ * differ by the FPU), read FAP, unlock (FAP off: the chip mass-erases and
+ * resets itself, the other USD contents come back), lock (FAP low), and the
+ * FAP high level refused without a single flash-interface write.
+ */
+#include <time.h>
+
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+
+static const struct at32_case {
+	const char *part;
+	const char *name;
+	uint32_t pid;
+	unsigned flash_kb;
+	uint32_t regs;        /* flash register base */
+	uint32_t crm;         /* CRM_CTRL */
+	uint32_t usd;         /* USD area */
+	bool has_high;
+	unsigned n_options;
+} cases[] = {
+	/* part            name                 PID         KB    regs        CRM         USD         high   opts */
+	{"at32f403acgu7", "AT32F403A/407xG",  0x70050347, 1024, 0x40022000, 0x40021000, 0x1FFFF800, false, 3},
+	{"at32f413kbu7",  "AT32F413xB",       0x700301C5,  128, 0x40022000, 0x40021000, 0x1FFFF800, false, 3},
+	{"at32f415cbt7",  "AT32F415xB",       0x700301C5,  128, 0x40022000, 0x40021000, 0x1FFFF800, true,  3},
+	{"at32f423cct7",  "AT32F423xC",       0x700A3249,  256, 0x40023C00, 0x40023800, 0x1FFFF800, true,  3},
+	{"at32f437zct7",  "AT32F435/437xC",   0x70083251,  256, 0x40023C00, 0x40023800, 0x1FFFC000, false, 4},
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static struct probe_link *open_profile(const struct at32_case *c, unsigned level, const char *q)
+{
+	char uri[96];
+
+	snprintf(uri, sizeof(uri), "sim:%s-rdp%u%s", c->part, level, q);
+	return stack_open(uri);
+}
+
+TEST(identify_and_read_level1)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct at32_case *c = &cases[i];
+		struct probe_link *pl = open_profile(c, 1, FAST);
+		struct target t;
+		struct target_protection p;
+		uint32_t v = 0;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_STR(t.drv->name, "at32f4");
+		CHECK_STR(t.part->name, c->name);
+		CHECK_EQ_U(t.idcode, c->pid);
+		CHECK_EQ_U(t.flash_kb, c->flash_kb);
+		CHECK_EQ_I(t.core, CORTEXM_M4);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xBB);
+		/* EPP0 = 0xFE: the first sector group is protected. */
+		CHECK_EQ_U(p.wrp_raw, 0xFFFFFFFE);
+		CHECK_EQ_U(p.wrp_sectors, 1);
+		CHECK_STR(p.options[0].name, "usd");
+		CHECK_EQ_U(p.options[0].value & 0x04000002u, 0x2); /* FAP, not FAP_HL */
+		CHECK_EQ_U((p.options[0].value >> 10) & 0xFF, 0x12); /* user data 0 */
+		CHECK_EQ_U(p.n_options, c->n_options);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		/* FAP on with the debugger attached: flash faults, the USD answers. */
+		CHECK_EQ_I(mem_read32_now(&pl->a, 0x08000000, &v), -ERR_TARGET_FAULT);
+		dp_clear_sticky(&pl->a);
+		CHECK_EQ_I(mem_read32_now(&pl->a, c->usd, &v), 0);
+		CHECK_EQ_U(v, 0x01FE44BB);
+		probe_link_close(pl);
+	}
+}
+
+TEST(read_level0)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		struct probe_link *pl = open_profile(&cases[i], 0, FAST);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		CHECK_EQ_U(p.rdp_raw, 0xA5);
+		CHECK_EQ_U(p.options[0].value & 0x2u, 0);
+		probe_link_close(pl);
+	}
+}
+
+TEST(unlock_level1)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct at32_case *c = &cases[i];
+		struct probe_link *pl = open_profile(c, 1, FAST);
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+		uint32_t end = 0x08000000u + c->flash_kb * 1024u;
+		struct sim_counters n;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		fprintf(stderr, "  %s\n", c->part);
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
+		CHECK_EQ_U(stack_peek(pl, c->crm) & 2, 0); /* the firmware stopped HICK */
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+		if (*err_detail())
+			fprintf(stderr, "  detail: %s\n", err_detail());
+		CHECK_EQ_I(res.rdp_before, RDP_LEVEL_1);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK(res.flash_erased);
+		if (res.power_cycle_required) {
+			sim_probe_power_cycle(stack_model(pl));
+			CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+			CHECK_EQ_I(p.level, RDP_LEVEL_0);
+		} else {
+			CHECK(res.flash_verified_blank);
+		}
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+		CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+		CHECK_EQ_U(stack_peek(pl, end - 4), 0xFFFFFFFF);
+		/* FAP 0xA5 with its complement; SSB, user data and EPP back. */
+		CHECK_EQ_U(stack_peek(pl, c->usd), 0x01FE5AA5);
+		CHECK_EQ_U(stack_peek(pl, c->usd + 4), 0xCB34ED12);
+		CHECK_EQ_U(stack_peek(pl, c->usd + 8), 0xFFFF01FE);
+		/* ... and loaded by apply()'s reset. */
+		CHECK_EQ_U(stack_peek(pl, c->regs + 0x1C) & 0x3FFFFFEu, 0x34u << 18 | 0x12u << 10 | 0xFEu << 2);
+		CHECK_EQ_U(stack_peek(pl, c->regs + 0x20), 0xFFFFFFFE);
+		n = stack_counters(pl);
+		CHECK_EQ_U(n.mass_erases, 1);
+		CHECK(n.resets >= 2); /* its own, then apply()'s */
+		probe_link_close(pl);
+	}
+}
+
+TEST(lock_then_unlock)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct at32_case *c = &cases[i];
+		struct probe_link *pl = open_profile(c, 0, FAST);
+		struct target t;
+		struct target_protection p;
+		struct job_result res;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+		if (*err_detail())
+			fprintf(stderr, "  %s detail: %s\n", c->part, err_detail());
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+		CHECK(!res.flash_erased);
+		if (res.power_cycle_required)
+			sim_probe_power_cycle(stack_model(pl));
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(p.rdp_raw, 0xFF);
+		CHECK_EQ_U(stack_peek(pl, c->usd), 0x01FE00FF); /* FAP low, SSB kept */
+		CHECK_EQ_U(stack_peek(pl, c->usd + 4), 0xCB34ED12);
+		pl = stack_reopen(pl);
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		probe_link_close(pl);
+	}
+}
+
+/* FAP high level: the debug port is silent; series without it have no
+ * "-rdp2" profile. */
+TEST(high_level_never_answers_and_is_never_written)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct at32_case *c = &cases[i];
+		struct probe_link *pl;
+		struct target t;
+		struct job_result res;
+		char name[64];
+		struct sim_probe *sp = NULL;
+
+		snprintf(name, sizeof(name), "%s-rdp2", c->part);
+		if (!c->has_high) {
+			CHECK(sim_probe_create(name, NULL, &sp) != 0);
+			continue;
+		}
+		pl = open_profile(c, 2, FAST);
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+			   -ERR_TARGET_NOT_RESPONDING);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+		probe_link_close(pl);
+	}
+}
+
+/* High level stored but not loaded yet (the test programs FAP 0xCC): the
+ * chip still answers and rdpd refuses before any flash-interface write. */
+TEST(pending_high_level_is_refused_before_any_write)
+{
+	struct probe_link *pl = stack_open("sim:at32f415cbt7-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint64_t writes;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	mem_write32(&pl->a, 0x40021000, 1);            /* HICK on */
+	mem_write32(&pl->a, 0x40022004, 0x45670123);
+	mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
+	mem_write32(&pl->a, 0x40022008, 0x45670123);
+	mem_write32(&pl->a, 0x40022008, 0xCDEF89AB);
+	mem_write32(&pl->a, 0x40022010, 0x260);        /* USDULKS | USDERS | ERSTR */
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	nanosleep(&(struct timespec){.tv_nsec = 5000000L}, NULL);
+	mem_write32(&pl->a, 0x40022010, 0x210);        /* USDULKS | USDPRGM */
+	mem_write16(&pl->a, 0x1FFFF800, 0x33CC);
+	mem_write32(&pl->a, 0x40022010, 0x80);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	CHECK_EQ_U(stack_peek(pl, 0x1FFFF800) & 0xFFFF, 0x33CC);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+	writes = stack_counters(pl).flash_if_writes;
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
+		   -ERR_RDP_LEVEL2_PERMANENT);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, writes);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res),
+		   -ERR_RDP_LEVEL2_PERMANENT);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, writes);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	probe_link_close(pl);
+}
+
+/* At real speed the erase runs 200 ms after the FAP write, whose reply is
+ * an error; the driver waits through it and the chip's own reset. */
+TEST(unlock_at_real_speed)
+{
+	struct probe_link *pl = stack_open("sim:at32f415cbt7-rdp1");
+	struct target t;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK(res.flash_erased);
+	CHECK(res.erase_ms >= 190);
+	CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	probe_link_close(pl);
+}
+
+/* Model: a wrong UNLOCK key locks the controller until reset; the UID is
+ * refused while FAP is on. */
+TEST(model_wrong_key_and_uid)
+{
+	struct probe_link *pl = stack_open("sim:at32f403acgu7-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	uint32_t v = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x1FFFF7E8, &v), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x1FFFF7E0, &v), 0);
+	CHECK_EQ_U(v & 0xFFFF, 1024);
+	CHECK_EQ_I(mem_write32_now(&pl->a, 0x40022004, 0x12345678), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	mem_write32(&pl->a, 0x40022004, 0x45670123);
+	(void)adiv5_run(&pl->a);
+	dp_clear_sticky(&pl->a);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x40022010, &v), 0);
+	CHECK_EQ_U(v & 0x80, 0x80); /* OPLK stays */
+	CHECK_EQ_I(cortexm_reset_halt(&pl->a), 0);
+	mem_write32(&pl->a, 0x40022004, 0x45670123);
+	mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x40022010, &v), 0);
+	CHECK_EQ_U(v & 0x80, 0);
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	RUN(identify_and_read_level1);
+	RUN(read_level0);
+	RUN(unlock_level1);
+	RUN(lock_then_unlock);
+	RUN(high_level_never_answers_and_is_never_written);
+	RUN(pending_high_level_is_refused_before_any_write);
+	RUN(unlock_at_real_speed);
+	RUN(model_wrong_key_and_uid);
+	return check_summary();
+}
