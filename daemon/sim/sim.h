@@ -83,6 +83,15 @@ const char *sim_probe_profile(const struct sim_probe *sp);
  * clears the debugger-attached latch, reloads option bytes, resets the DP. */
 void sim_probe_power_cycle(struct sim_probe *sp);
 
+/* Power loss in the middle of option programming: ARMED, the next option
+ * programming the chip starts (OPTSTRT) is cut by a power-on reset right
+ * after the command packet that started it. What the interrupted operation
+ * leaves is the family's (RM0444 caution, facts §7: mismatched option bytes;
+ * modelled for F2/F4/F7 and the L4-style parts incl. L5/U5: option bytes
+ * invalid, loaded as level 1, OPTVERR where the family has it). Families
+ * without the model ignore it and program normally. */
+void sim_probe_power_fail_at_option_start(struct sim_probe *sp, bool armed);
+
 /* Install (or clear, with kind NONE) a fault; counting starts from the call. */
 void sim_probe_set_fault(struct sim_probe *sp, const struct sim_fault *f);
 void sim_probe_get_counters(struct sim_probe *sp, struct sim_counters *out);

@@ -228,3 +228,11 @@ void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset
 		memcpy(flash + 4u * i, &w, 4);
 	}
 }
+
+void sim_chip_option_started(struct sim_chip *c)
+{
+	if (c->option_power_fail_armed && c->ops->option_power_loss) {
+		c->option_power_fail_armed = false;
+		c->option_power_fail_now = true;
+	}
+}

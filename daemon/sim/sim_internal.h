@@ -108,6 +108,9 @@ struct sim_chip_ops {
 	void (*power_on)(struct sim_chip *c);     /* family part of a power-on reset */
 	int (*rdp_level)(struct sim_chip *c);     /* level the chip applies now */
 	void (*reset_vectors)(struct sim_chip *c, uint32_t *msp, uint32_t *pc);
+	/* Optional: power is lost while option programming runs: abort it and
+	 * leave the option bytes as the manual says (then a power-on follows). */
+	void (*option_power_loss)(struct sim_chip *c);
 };
 
 #define SIM_CHIP_ABSENT 0x1u  /* no-target: nothing drives SWDIO */
@@ -127,6 +130,8 @@ struct sim_chip {
 	bool swd_pins_off;      /* SWD-off firmware has run long enough */
 	bool running;           /* core state at the last sim_chip_track() */
 	uint64_t run_ns, run_since_ns;
+	bool option_power_fail_armed; /* sim_probe_power_fail_at_option_start() */
+	bool option_power_fail_now;   /* armed and OPTSTRT seen: cut after this packet */
 };
 
 int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
@@ -140,6 +145,8 @@ void sim_chip_set_nreset(struct sim_chip *c, bool low);
 void sim_chip_system_reset(struct sim_chip *c);
 void sim_chip_power_cycle(struct sim_chip *c);
 uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms);
+/* A family's OPTSTRT handler calls this once option programming has started. */
+void sim_chip_option_started(struct sim_chip *c);
 /* Fill BYTES of FLASH with a recognisable program, so a test can tell it
  * from an erased array: the vector table (initial MSP, reset handler), then
  * 0xC0DE0000 | word index. */

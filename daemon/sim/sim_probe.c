@@ -96,8 +96,23 @@ int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len, 
 	n = sim_dap_execute(sp, req, req_len, rsp, rsp_cap);
 	if (fk != SIM_FAULT_NONE)
 		sim_fault_mangle(fk, rsp, &n);
+	if (sp->chip->option_power_fail_now) {
+		/* The packet that started option programming got its answer;
+		 * then the power goes, and comes back. */
+		sp->chip->option_power_fail_now = false;
+		sp->chip->ops->option_power_loss(sp->chip);
+		sim_chip_power_cycle(sp->chip);
+		sim_swd_power_on(&sp->swd);
+	}
 	pthread_mutex_unlock(&sp->lock);
 	return n;
+}
+
+void sim_probe_power_fail_at_option_start(struct sim_probe *sp, bool armed)
+{
+	pthread_mutex_lock(&sp->lock);
+	sp->chip->option_power_fail_armed = armed;
+	pthread_mutex_unlock(&sp->lock);
 }
 
 unsigned sim_probe_packet_size(const struct sim_probe *sp)

@@ -358,6 +358,32 @@ static void f4_option_start(struct sim_chip *c)
 	/* Mass erase only on 1 -> 0; raising the level never erases (§3.7.3). */
 	f->op_regress = cur == 1 && f4_level_of(want) == 0;
 	f4_start(c, F4_OP_OPTIONS, f->op_regress ? p->mass_erase_ms : F4_OPT_PROGRAM_MS);
+	sim_chip_option_started(c);
+}
+
+/* Power lost while OPTSTRT runs (sim_probe_power_fail_at_option_start).
+ * Options are written by erasing the user configuration sector, then
+ * programming it (RM0090 §3.6.2); cut in between, the sector reads erased:
+ * RDP byte 0xFF, which is level 1 ("any other value", RM0090 §3.7.3) (?:
+ * the manual does not say where an interrupted sequence stops). The other
+ * option bits are kept (?: erased bytes would also set SPRMOD and nWRP,
+ * the "secure configuration" RM0444's caution warns of). A regression had
+ * begun its mass erase: the first half of the flash reads erased, the rest
+ * keeps its content (?), and no mass erase is counted. F2/F4/F7 have no
+ * option validity flag. */
+static void f4_option_power_loss(struct sim_chip *c)
+{
+	struct f4_chip *f = f4_of(c);
+
+	if (!f->busy || f->op != F4_OP_OPTIONS)
+		return;
+	if (f->op_regress)
+		memset(f->flash, 0xFF, f->part->flash_kb * 1024u / 2);
+	f->stored_optcr |= 0xFFu << F4_OPTCR_RDP_SHIFT;
+	f->busy = false;
+	f->op = F4_OP_NONE;
+	f->op_regress = false;
+	f->sr &= ~F4_SR_BSY;
 }
 
 /* Key registers: KEY1 then KEY2 unlocks; any other value, or a key written
@@ -762,4 +788,5 @@ const struct sim_chip_ops sim_stm32f4_ops = {
 	.power_on = f4_power_on,
 	.rdp_level = f4_rdp_level,
 	.reset_vectors = f4_reset_vectors,
+	.option_power_loss = f4_option_power_loss,
 };

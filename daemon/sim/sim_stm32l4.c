@@ -46,6 +46,7 @@
 #define L4_SR_WRPERR (1u << 4)
 #define L4_SR_PGSERR (1u << 7)
 #define L4_SR_OPTWERR (1u << 13)   /* L5/U5 NSSR */
+#define L4_SR_OPTVERR (1u << 15)   /* L4-style SR (not L5/U5 NSSR) */
 #define L4_SR_BSY (1u << 16)
 #define L4_SR_BSY2 (1u << 17)      /* G0B/C */
 #define L4_SR_CFGBSY (1u << 18)    /* G0/C0/U0/WB/WL */
@@ -307,6 +308,9 @@ struct l4_chip {
 	/* RM0351 §3.5.1: protection changed with the debugger attached; flash
 	 * stays closed to the debugger until a power-on reset. */
 	bool por_needed;
+	/* The option page was being rewritten when power went: its words and
+	 * their complements mismatch until the next complete programming. */
+	bool opt_invalid;
 };
 
 static struct l4_chip *l4_of(struct sim_chip *c)
@@ -433,6 +437,7 @@ static void l4_finish(struct sim_chip *c)
 	}
 	f->busy = false;
 	f->op_regress = false;
+	f->opt_invalid = false; /* the page holds words and complements again */
 	f->sr &= ~(L4_SR_BSY | p->busy_extra);
 	f->cr &= ~L4_CR_OPTSTRT;
 	if (f->cr & L4_CR_EOPIE)
@@ -478,6 +483,30 @@ static void l4_option_start(struct sim_chip *c)
 	f->sr |= L4_SR_BSY | p->busy_extra;
 	f->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, f->op_regress ? p->mass_erase_ms
 										 : L4_OPT_PROGRAM_MS);
+	sim_chip_option_started(c);
+}
+
+/* Power lost while OPTSTRT runs (sim_probe_power_fail_at_option_start):
+ * "a reset or power loss during option programming can leave mismatched
+ * option bytes" (RM0444 caution, facts §7). At the next load a word whose
+ * complement mismatches sets OPTVERR (RM0351 §3.4.2, FLASH_SR.OPTVERR:
+ * "set again after each system reset" while the options are not valid)
+ * and RDP is loaded as level 1 (?: the manuals say "default"/secure
+ * value; 0xFF with the reset user bits is modelled). A regression had
+ * begun: half the flash reads erased (?), no mass erase is counted. */
+static void l4_option_power_loss(struct sim_chip *c)
+{
+	struct l4_chip *f = l4_of(c);
+
+	if (!f->busy)
+		return;
+	if (f->op_regress)
+		memset(f->flash, 0xFF, f->part->flash_kb * 1024u / 2);
+	f->opt_invalid = true;
+	f->busy = false;
+	f->op_regress = false;
+	f->sr &= ~(L4_SR_BSY | f->part->busy_extra);
+	f->cr &= ~L4_CR_OPTSTRT;
 }
 
 /* KEY1 then KEY2 unlocks; a wrong value, or a key written to an unlocked
@@ -808,9 +837,13 @@ static void l4_system_reset(struct sim_chip *c)
 
 	l4_finish(c);
 	memcpy(f->loaded, f->stored, sizeof(f->loaded));
+	if (f->opt_invalid)
+		f->loaded[0] = (f->part->optr_reset & ~0xFFu) | 0xFFu; /* level 1 */
 	l4_show_loaded(f);
 	f->cr = L4_CR_LOCK | L4_CR_OPTLOCK;
 	f->sr = 0;
+	if (f->opt_invalid && !f->part->tz)
+		f->sr = L4_SR_OPTVERR;
 	f->acr = 0;
 	f->key = L4_KEY_EXPECT1;
 	f->optkey = L4_KEY_EXPECT1;
@@ -856,4 +889,5 @@ const struct sim_chip_ops sim_stm32l4_ops = {
 	.power_on = l4_power_on,
 	.rdp_level = l4_rdp_level,
 	.reset_vectors = l4_reset_vectors,
+	.option_power_loss = l4_option_power_loss,
 };

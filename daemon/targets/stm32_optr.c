@@ -82,22 +82,45 @@ static int stm32_optr_wait_idle(struct target *t, const struct stm32_optr_regs *
 	return rc < 0 ? err_context(rc, "waiting for a flash operation in progress: ") : 0;
 }
 
+/* OPTSTRT did not take (a fault on the wire): FLASH_OPTR keeps the value
+ * written to it until the next option load (RM0351 §3.7.8: the register is
+ * loaded from the option bytes at reset/OBL_LAUNCH and written by software),
+ * so every later RDP read would report the level asked for, not the one the
+ * chip applies. Put the old value back and lock, unless the controller is
+ * busy after all (the OPTSTRT write went through and only its answer was
+ * lost: the programming runs). Best effort: the link may be gone. */
+static void stm32_optr_restore(struct target *t, const struct stm32_optr_regs *r, uint32_t old_optr)
+{
+	uint32_t sr = 0;
+
+	if (mem_read32_now(t->a, r->sr, &sr) < 0 || (sr & r->sr_busy))
+		return;
+	mem_write32(t->a, r->optr, old_optr);
+	mem_write32(t->a, r->cr, STM32_OPTR_CR_LOCK | STM32_OPTR_CR_OPTLOCK);
+	(void)adiv5_run(t->a);
+}
+
 int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32_t new_optr,
 		       bool erases, const struct target_events *ev)
 {
 	uint32_t sr = 0;
 	unsigned took = 0;
+	uint32_t old_optr = 0;
 	int rc;
 
 	if ((rc = stm32_optr_wait_idle(t, r)) < 0 || (rc = stm32_optr_unlock(t, r)) < 0)
 		return rc;
+	if ((rc = mem_read32_now(t->a, r->optr, &old_optr)) < 0)
+		return err_context(rc, "reading FLASH_OPTR: ");
 	/* Stale error flags would stop OPTSTRT (PGSERR) or fool the check;
 	 * EOP (bit 0, also write-1-to-clear) goes with them. */
 	mem_write32(t->a, r->sr, r->sr_errors | 1u);
 	mem_write32(t->a, r->optr, new_optr);
 	mem_write32(t->a, r->cr, STM32_OPTR_CR_OPTSTRT);
-	if ((rc = adiv5_run(t->a)) < 0)
+	if ((rc = adiv5_run(t->a)) < 0) {
+		stm32_optr_restore(t, r, old_optr);
 		return err_context(rc, "starting option programming: ");
+	}
 	/* Progress only for an erase: the job reads the first report as "the
 	 * mass erase has started". */
 	rc = stm32_wait_not_busy(t, r->sr, r->sr_busy, erases ? t->part->erase_typ_ms : 0,

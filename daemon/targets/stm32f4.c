@@ -179,8 +179,16 @@ static int stm32f4_set_level(struct target *t, enum rdp_level level, const struc
 	mem_write32(t->a, STM32F4_FLASH_SR, STM32F4_SR_ERRORS | STM32F4_SR_EOP);
 	mem_write32(t->a, STM32F4_FLASH_OPTCR, newcr);
 	mem_write32(t->a, STM32F4_FLASH_OPTCR, newcr | STM32F4_OPTCR_OPTSTRT);
-	if ((rc = adiv5_run(t->a)) < 0)
+	if ((rc = adiv5_run(t->a)) < 0) {
+		/* OPTSTRT did not take: OPTCR would keep reading the RDP byte
+		 * written, not the one programmed (RM0090, FLASH_OPTCR (?)), and every later
+		 * read report it until a reset. Unless the controller is busy
+		 * after all, put the old value back and lock (best effort). */
+		if (mem_read32_now(t->a, STM32F4_FLASH_SR, &sr) == 0 && !(sr & STM32F4_SR_BSY))
+			(void)mem_write32_now(t->a, STM32F4_FLASH_OPTCR,
+					      (optcr & ~STM32F4_OPTCR_OPTSTRT) | STM32F4_OPTCR_OPTLOCK);
 		return err_context(rc, "starting option programming: ");
+	}
 	rc = stm32_wait_not_busy(t, STM32F4_FLASH_SR, STM32F4_SR_BSY,
 				 erases ? t->part->erase_typ_ms : 0,
 				 erases ? t->part->erase_max_ms : 2000, ev, &sr, &took);

@@ -51,6 +51,7 @@
 #define STM32L4_FLASH_SFR 0x80u      /* WB/WL: CPU2 secure flash start */
 
 #define STM32L4_SR_ERRORS 0xC3FAu    /* OPERR..FASTERR, RDERR, OPTVERR */
+#define STM32L4_SR_OPTVERR 0x8000u
 #define STM32L4_SR_U0_ERRORS 0x1800u /* U0: HDPOPTWERR 11, OEMOPTWERR 12 */
 #define STM32L4_SR_BSY2 (1u << 17)   /* G0B/C only (bit 17 is PEMPTY on L4+) */
 #define STM32L4_SR_CFGBSY (1u << 18) /* G0/C0/U0/WB/WL */
@@ -178,11 +179,12 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
 	bool dual = t->part->flags & STM32L4_F_DUAL;
 	bool wb = v->base == STM32L4_FLASH_BASE_WB;
-	uint32_t optr = 0, pcrop = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0, sfr = 0;
+	uint32_t optr = 0, pcrop = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0, sfr = 0, sr = 0;
 	unsigned half = t->flash_kb / v->page_kb / 2;
 	int rc;
 
 	mem_read32(t->a, v->base + STM32L4_FLASH_OPTR, &optr);
+	mem_read32(t->a, v->base + STM32L4_FLASH_SR, &sr);
 	if (v->pcrop_name)
 		mem_read32(t->a, v->base + STM32L4_FLASH_PCROP1ER, &pcrop);
 	mem_read32(t->a, v->base + STM32L4_FLASH_WRP1AR, &wrp1a);
@@ -214,6 +216,12 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 		p->options[p->n_options++] = (struct target_option){"sfr", sfr};
 	else if (dual)
 		p->options[p->n_options++] = (struct target_option){"wrp2ar", wrp2a};
+	/* OPTVERR: the option bytes loaded at the last reset were not valid
+	 * (a word and its complement mismatch, e.g. power lost during option
+	 * programming); RDP was loaded as level 1 (RM0351 §3.4.2, RM0444
+	 * caution). Shown only when set; the next unlock reprograms them. */
+	if (sr & STM32L4_SR_OPTVERR)
+		p->options[p->n_options++] = (struct target_option){"optverr", 1};
 	return 0;
 }
 

@@ -40,7 +40,7 @@ struct target_part {
 	uint16_t rev_id;
 };
 
-#define TARGET_MAX_OPTIONS 6
+#define TARGET_MAX_OPTIONS 8
 #define TARGET_MAX_SECTORS 64
 
 struct target_option {

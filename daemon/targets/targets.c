@@ -195,8 +195,10 @@ int target_identify(struct target *t)
 
 		if (cands[i] == 0xE0042000u && have_first)
 			id = first;
-		else if (mem_read32_now(t->a, cands[i], &id) < 0)
-			continue;
+		else if ((rc = mem_read32_now(t->a, cands[i], &id)) == -ERR_TARGET_FAULT)
+			continue; /* nothing mapped there: the next candidate */
+		else if (rc < 0) /* the probe or the wire, not the chip: say so */
+			return err_context(rc, "reading DBGMCU_IDCODE at 0x%08x: ", cands[i]);
 		rc = target_match_idcode(t, cands[i], id);
 		if (rc <= 0)
 			return rc;
