@@ -320,6 +320,8 @@ static void f4_tick(struct sim_chip *c)
 {
 	struct f4_chip *f = f4_of(c);
 
+	if (c->option_power_fail_now)
+		return; /* the power fails at the end of this packet, before anything finishes */
 	if (f->busy && sim_now_ns() >= f->busy_until_ns)
 		f4_finish(c);
 }

@@ -449,6 +449,8 @@ static void l4_tick(struct sim_chip *c)
 {
 	struct l4_chip *f = l4_of(c);
 
+	if (c->option_power_fail_now)
+		return; /* the power fails at the end of this packet, before anything finishes */
 	if (f->busy && sim_now_ns() >= f->busy_until_ns)
 		l4_finish(c);
 }
