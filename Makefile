@@ -19,7 +19,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 # Debian packages: what builds rdpd, and what its tests drive it with.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libjson-c-dev libhidapi-dev \
              libusb-1.0-0-dev
-DEB_TEST  := curl python3 chromium nodejs
+DEB_TEST  := curl python3 chromium nodejs faketime
 
 LIB_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
             $(wildcard daemon/transport/*.c daemon/dap/*.c daemon/adiv5/*.c \
@@ -34,7 +34,7 @@ FUZZ_TARGETS := dap_replies json_body router journal
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
 FUZZ_SECONDS ?= 60
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-BENCH_BIN := $(BUILD)/bench/bench_probe $(BUILD)/bench/bench_service
+BENCH_BIN := $(BUILD)/bench/bench_probe $(BUILD)/bench/bench_service $(BUILD)/bench/soak
 
 .PHONY: all deps run test test-web bench clean lint sanitize fuzz valgrind
 all: $(BUILD)/rdpd $(BUILD)/rdpd-sim
@@ -119,6 +119,16 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@$(BUILD)/bench/bench_probe
 	@$(BUILD)/bench/bench_service $(BUILD)/rdpd
+	@$(BUILD)/bench/soak $(BUILD)/rdpd 10
+
+# A soak of the real daemon on loopback for SOAK_SECONDS (tests/bench/soak.c):
+# keep-alive clients, SSE subscribers, slowloris, oversized requests, unlocks,
+# probes removed and re-added; figures and a verdict (RSS and fds flat).
+SOAK_SECONDS ?= 60
+.PHONY: soak
+soak: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/soak
+	@$(BUILD)/bench/soak $(BUILD)/rdpd $(SOAK_SECONDS)
 
 # libFuzzer (clang) on every target for FUZZ_SECONDS each. New corpus
 # entries go to build-fuzz/corpus/; crashes to tests/fuzz/crashes/, where

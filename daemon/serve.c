@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -299,6 +300,10 @@ static int serve_run(struct config *cfg)
 
 int serve_main(int argc, char **argv)
 {
+	/* Every HTTP connection has its own thread; glibc would give busy
+	 * threads arenas of their own and keep their freed memory. Two arenas
+	 * keep the resident size flat under load (measured by make soak). */
+	mallopt(M_ARENA_MAX, 2);
 	struct config cfg;
 	int rc = config_parse(argc, argv, &cfg);
 

@@ -71,8 +71,19 @@ static void job_event_locked(struct job *j, const char *type, json_object *data)
 {
 	struct job_event *e;
 
-	if (!j->events && !(j->events = calloc(JOB_EVENTS_MAX, sizeof(*j->events))))
-		goto out;
+	if (j->n_events == j->cap_events && j->cap_events < JOB_EVENTS_MAX) {
+		/* Grown as needed: a typical job has a few dozen events. */
+		unsigned cap = j->cap_events ? j->cap_events * 2 : 32;
+		struct job_event *ne;
+
+		if (cap > JOB_EVENTS_MAX)
+			cap = JOB_EVENTS_MAX;
+		ne = realloc(j->events, cap * sizeof(*ne));
+		if (!ne)
+			goto out;
+		j->events = ne;
+		j->cap_events = cap;
+	}
 	if (j->n_events == JOB_EVENTS_MAX) {
 		/* Keep the newest; a listener that fell this far behind resumes at
 		 * the oldest kept event. */
@@ -124,9 +135,27 @@ static int job_compact_iter(void *ctx, size_t i, const uint8_t **rec, size_t *le
 
 /* Drop the oldest finished jobs beyond the history bound; compact the
  * journal when it has grown. */
+/* A finished job's events are for listeners that join late; past the newest
+ * few, keep only its record (late listeners get its final state). */
+#define JOB_EVENTS_KEPT_FINISHED 20
+
+static void job_release_events_locked(struct job *j)
+{
+	for (unsigned i = 0; i < j->n_events; i++)
+		free(j->events[i].data);
+	free(j->events);
+	j->events = NULL;
+	j->n_events = j->cap_events = 0;
+}
+
 static void job_trim_locked(void)
 {
-	size_t finished = 0;
+	size_t finished = 0, with_events = 0;
+
+	for (size_t i = n_jobs; i-- > 0;)
+		if (job_state_final(jobs[i]->state) && jobs[i]->events &&
+		    ++with_events > JOB_EVENTS_KEPT_FINISHED)
+			job_release_events_locked(jobs[i]);
 
 	for (size_t i = 0; i < n_jobs; i++)
 		finished += job_state_final(jobs[i]->state);
@@ -543,6 +572,14 @@ size_t job_events_since(uint64_t id, uint64_t after, char *out, size_t cap, uint
 	pthread_mutex_lock(&job_lock);
 	j = job_find_locked(id);
 	if (!j) {
+		*done = true;
+	} else if (!j->events && job_state_final(j->state) && after < j->next_seq) {
+		/* An old job whose events were let go: its end is what is left. */
+		int n = snprintf(out, cap, "id: %llu\nevent: state\ndata: {\"state\":\"%s\"}\n\n",
+				 (unsigned long long)j->next_seq, job_state_name(j->state));
+
+		used = n > 0 && (size_t)n < cap ? (size_t)n : 0;
+		*last_seq = j->next_seq;
 		*done = true;
 	} else {
 		unsigned i = 0;

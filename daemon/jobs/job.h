@@ -68,7 +68,7 @@ struct job {
 	char chip[48];
 	/* Events for SSE. */
 	struct job_event *events;
-	unsigned n_events, events_dropped;
+	unsigned n_events, cap_events, events_dropped;
 	uint64_t next_seq;
 };
 

@@ -209,6 +209,14 @@ def test_sse(d):
           ([e["id"] for e in resumed], ids))
     res = d.get("/jobs/999999/events")
     check("sse_unknown_job_404", is_problem(*res, 404), res)
+    # Past the newest 20 finished jobs only the record is kept, not the
+    # events: a late listener still gets the end, and the stream ends.
+    fast = d.post("/probes", {"uri": "sim:stm32f401re-rdp0?time_scale=0.001&serial=MANY"})[2]["index"]
+    for _ in range(22):
+        d.post("/probes/%d/lock?wait=20" % fast, {})
+    _, old = sse(d, jid, timeout=10)
+    check("sse_old_job_ends_with_its_state", len(old) == 1 and json.loads(old[0]["data"])["state"] == "succeeded"
+          and int(old[0]["id"]) >= ids[-1], old)
 
 
 def test_probe_admin(d):
