@@ -161,6 +161,14 @@ static enum MHD_Result api_check_request(struct api_req *r)
 					    "A page from another site cannot change probes. Send requests from "
 					    "rdpd's own dashboard, or without an Origin header (curl, CI), with "
 					    "Content-Type: application/json.");
+	/* A body of any type but JSON is what an HTML form sends: without a
+	 * bearer token it is refused whatever the Origin says (SERVICE.md).
+	 * A body-less `curl -X POST` carries no type and stays welcome. */
+	if (mutating && !authz && ctype && strncasecmp(ctype, "application/json", 16) != 0)
+		return reply_problem_status(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+					    "Unsupported media type",
+					    "Changes take a JSON body: send Content-Type: application/json "
+					    "(or an Authorization: Bearer token).");
 	r->checked = true;
 	return MHD_YES;
 }

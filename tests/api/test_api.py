@@ -116,6 +116,13 @@ def test_security(d):
     res = d.request("POST", "/probes/0/unlock", raw=b"x=1",
                     headers={"Origin": "http://127.0.0.1:%d" % d.port, "Content-Type": "text/plain"})
     check("same_origin_form_post_refused", is_problem(*res, 403), res)
+    res = d.request("POST", "/probes/0/unlock", raw=b"a=1",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    check("form_post_without_origin_refused", is_problem(*res, 415, "unsupported_media_type"), res)
+    res = d.request("POST", "/probes/0/lock?wait=20")  # no body, no Content-Type, like curl -X POST
+    check("bodyless_curl_post_accepted", res[0] == 200 and res[2]["state"] == "succeeded", res[0])
+    res = d.post("/probes/0/unlock?wait=20")
+    check("relock_then_unlock", res[0] == 200, res[0])
     res = d.get("/probes", headers={"Host": "evil.example"})
     check("dns_rebinding_refused", is_problem(*res, 421, "host_not_allowed"), res)
     res = d.get("/probes", headers={"Host": "localhost:%d" % d.port})
