@@ -59,4 +59,27 @@ static __attribute__((unused)) uint32_t stack_peek(struct probe_link *pl, uint32
 	return v;
 }
 
+/* The option register NAME of a protection report: true and *VAL (may be
+ * NULL) when the driver reported it. */
+static __attribute__((unused)) bool stack_has_option(const struct target_protection *p, const char *name,
+						     uint32_t *val)
+{
+	for (unsigned i = 0; i < p->n_options; i++)
+		if (strcmp(p->options[i].name, name) == 0) {
+			if (val)
+				*val = p->options[i].value;
+			return true;
+		}
+	return false;
+}
+
+/* Its value, or 0xDEADBEEF when it was not reported. */
+static __attribute__((unused)) uint32_t stack_option(const struct target_protection *p, const char *name)
+{
+	uint32_t v = 0xDEADBEEFu;
+
+	stack_has_option(p, name, &v);
+	return v;
+}
+
 #endif

@@ -8,14 +8,6 @@
 
 #define FAST "?time_scale=0.001"
 
-static uint32_t h5_option(const struct target_protection *p, const char *name)
-{
-	for (unsigned i = 0; i < p->n_options; i++)
-		if (strcmp(p->options[i].name, name) == 0)
-			return p->options[i].value;
-	return 0xDEADBEEF;
-}
-
 TEST(open_is_level0_and_lock_is_refused)
 {
 	struct probe_link *pl = stack_open("sim:stm32h563zi-rdp0" FAST);
@@ -34,8 +26,8 @@ TEST(open_is_level0_and_lock_is_refused)
 	CHECK_EQ_U(t.flash_kb, 2048);
 	CHECK_EQ_U(t.dpidr, 0x0BE12477);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
-	CHECK_EQ_U(h5_option(&p, "product_state"), 0xED);
-	CHECK_EQ_U((h5_option(&p, "optsr_cur") >> 8) & 0xFF, 0xED);
+	CHECK_EQ_U(stack_option(&p, "product_state"), 0xED);
+	CHECK_EQ_U((stack_option(&p, "optsr_cur") >> 8) & 0xFF, 0xED);
 	/* Unlocking an OPEN chip has nothing to do; locking is not offered. */
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
@@ -58,7 +50,7 @@ TEST(closed_is_named_and_unlock_refused)
 	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_UNKNOWN);
 	CHECK_EQ_U(p.rdp_raw, 0x72);
-	CHECK_EQ_U(h5_option(&p, "product_state"), 0x72);
+	CHECK_EQ_U(stack_option(&p, "product_state"), 0x72);
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
 	CHECK(strstr(err_detail(), "product state CLOSED (0x72)") != NULL);
 	CHECK(strstr(err_detail(), "debug authentication") != NULL);

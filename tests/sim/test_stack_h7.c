@@ -36,14 +36,6 @@ static struct probe_link *h7_open(size_t i, unsigned level)
 	return stack_open(uri);
 }
 
-static uint32_t h7_option(const struct target_protection *p, const char *name)
-{
-	for (unsigned i = 0; i < p->n_options; i++)
-		if (strcmp(p->options[i].name, name) == 0)
-			return p->options[i].value;
-	return 0xDEADBEEF;
-}
-
 TEST(identify_and_read_level1)
 {
 	for (size_t i = 0; i < H7_NCASES; i++) {
@@ -63,9 +55,9 @@ TEST(identify_and_read_level1)
 		CHECK_EQ_U(t.dpidr, 0x6BA02477);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xBB);
-		CHECK_EQ_U(h7_option(&p, "optsr_cur"), (h7_cases[i].optsr_rdp0 & ~0xFF00u) | 0xBB00u);
+		CHECK_EQ_U(stack_option(&p, "optsr_cur"), (h7_cases[i].optsr_rdp0 & ~0xFF00u) | 0xBB00u);
 		CHECK_EQ_U(p.wrp_sectors, 0);
-		CHECK((h7_option(&p, "wpsn_cur2") != 0xDEADBEEF) == h7_cases[i].dual_bank);
+		CHECK((stack_option(&p, "wpsn_cur2") != 0xDEADBEEF) == h7_cases[i].dual_bank);
 		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
 		probe_link_close(pl);
 	}
@@ -163,7 +155,7 @@ TEST(lock_then_read_back)
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xBB);
 		/* Only RDP changed. */
-		CHECK_EQ_U(h7_option(&p, "optsr_cur"), (h7_cases[i].optsr_rdp0 & ~0xFF00u) | 0xBB00u);
+		CHECK_EQ_U(stack_option(&p, "optsr_cur"), (h7_cases[i].optsr_rdp0 & ~0xFF00u) | 0xBB00u);
 		probe_link_close(pl);
 	}
 }

@@ -35,14 +35,6 @@ static struct probe_link *l0_open(size_t i, unsigned level)
 	return stack_open(uri);
 }
 
-static bool l0_has_option(const struct target_protection *p, const char *name)
-{
-	for (unsigned i = 0; i < p->n_options; i++)
-		if (strcmp(p->options[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 TEST(identify_and_read_level1)
 {
 	for (size_t i = 0; i < L0_NCASES; i++) {
@@ -62,7 +54,7 @@ TEST(identify_and_read_level1)
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xFF4400BB); /* the whole option word, complement included */
 		CHECK_EQ_U(p.wrp_sectors, 0x3);      /* the profile protects sectors 0 and 1 */
-		CHECK(l0_has_option(&p, l0_cases[i].obr_name));
+		CHECK(stack_has_option(&p, l0_cases[i].obr_name, NULL));
 		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
 		probe_link_close(pl);
 	}

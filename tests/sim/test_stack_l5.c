@@ -47,14 +47,6 @@ static bool flash_reads_erased(struct probe_link *pl, const struct target *t)
 	return true;
 }
 
-static uint32_t option(const struct target_protection *p, const char *name)
-{
-	for (unsigned i = 0; i < p->n_options; i++)
-		if (strcmp(p->options[i].name, name) == 0)
-			return p->options[i].value;
-	return 0xDEADBEEFu;
-}
-
 TEST(identify_and_read_every_level)
 {
 	static const struct {
@@ -85,8 +77,8 @@ TEST(identify_and_read_every_level)
 			CHECK_EQ_U(t.dpidr, 0x0BE12477);
 			CHECK_EQ_I(p.level, levels[k].want);
 			CHECK_EQ_U(p.rdp_raw, levels[k].rdp);
-			CHECK_EQ_U(option(&p, "tzen"), levels[k].tzen);
-			CHECK_EQ_U(option(&p, "optr"), OPTR_USER | (levels[k].tzen ? TZEN : 0) | levels[k].rdp);
+			CHECK_EQ_U(stack_option(&p, "tzen"), levels[k].tzen);
+			CHECK_EQ_U(stack_option(&p, "optr"), OPTR_USER | (levels[k].tzen ? TZEN : 0) | levels[k].rdp);
 			CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
 			probe_link_close(pl);
 		}
@@ -123,7 +115,7 @@ static void unlock_from(const struct l5_case *c, const char *level, enum rdp_lev
 		sim_probe_power_cycle(stack_model(pl));
 	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
-	CHECK_EQ_U(option(&p, "tzen"), tzen ? 1 : 0);
+	CHECK_EQ_U(stack_option(&p, "tzen"), tzen ? 1 : 0);
 	CHECK(flash_reads_erased(pl, &t));
 	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
 	probe_link_close(pl);
@@ -221,7 +213,7 @@ TEST(oem1_key_refused_without_a_write)
 	if (!pl)
 		return;
 	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
-	CHECK(option(&p, "nssr") & (1u << 18)); /* OEM1LOCK reported */
+	CHECK(stack_option(&p, "nssr") & (1u << 18)); /* OEM1LOCK reported */
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
 	CHECK(strstr(err_detail(), "OEM1") != NULL);
 	CHECK(strstr(err_detail(), "not support") != NULL);

@@ -23,16 +23,6 @@ static const struct pl_case {
 	{"sim:stm32u585ai-rdp1?time_scale=0.001", false}, /* NSSR: no OPTVERR modelled (?) */
 };
 
-static bool pl_has_option(const struct target_protection *p, const char *name, uint32_t *val)
-{
-	for (unsigned i = 0; i < p->n_options; i++)
-		if (strcmp(p->options[i].name, name) == 0) {
-			*val = p->options[i].value;
-			return true;
-		}
-	return false;
-}
-
 TEST(power_loss_during_option_programming)
 {
 	for (size_t i = 0; i < sizeof(pl_cases) / sizeof(pl_cases[0]); i++) {
@@ -67,7 +57,7 @@ TEST(power_loss_during_option_programming)
 		CHECK_EQ_I(rc, 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xFF);
-		CHECK(pl_has_option(&p, "optverr", &v) == c->optverr);
+		CHECK(stack_has_option(&p, "optverr", &v) == c->optverr);
 		if (c->optverr)
 			CHECK_EQ_U(v, 1);
 
@@ -86,7 +76,7 @@ TEST(power_loss_during_option_programming)
 		sim_probe_power_cycle(stack_model(pl));
 		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
-		CHECK(!pl_has_option(&p, "optverr", &v));
+		CHECK(!stack_has_option(&p, "optverr", &v));
 		probe_link_close(pl);
 	}
 }
