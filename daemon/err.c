@@ -65,6 +65,12 @@ const char *err_detail(void)
 	return err_detail_buf;
 }
 
+void err_restore(const char *detail)
+{
+	if (detail != err_detail_buf)
+		snprintf(err_detail_buf, sizeof(err_detail_buf), "%s", detail);
+}
+
 void err_clear(void)
 {
 	err_detail_buf[0] = '\0';

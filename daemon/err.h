@@ -56,6 +56,8 @@ int err_context(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* The calling thread's last detail ("" when none). */
 const char *err_detail(void);
 void err_clear(void);
+/* Put back a detail saved earlier (cleanup code must not clobber a failure). */
+void err_restore(const char *detail);
 
 /* Lookups by code; rc may be given negative (-ERR_X) or positive. */
 const char *err_name(int rc);   /* "rdp_level2_permanent"; "unknown_error" */

@@ -94,6 +94,8 @@ static void work_complete(struct work *w, int rc, char *json)
 	pthread_mutex_lock(&w->lock);
 	w->rc = rc;
 	w->json = json;
+	if (rc < 0)
+		snprintf(w->detail, sizeof(w->detail), "%s", err_detail());
 	w->done = true;
 	pthread_cond_broadcast(&w->done_cond);
 	pthread_mutex_unlock(&w->lock);
@@ -153,7 +155,7 @@ static void worker_run_job(int index, struct work *w)
 	struct probe_link *pl = NULL;
 	struct job_result res = {.rdp_before = RDP_UNKNOWN, .rdp_after = RDP_UNKNOWN};
 	struct target t = {0};
-	char serial[128] = "", detail[512];
+	char serial[128] = "";
 	enum job_state st;
 	enum job_kind kind = JOB_KIND_UNLOCK;
 	int rc;
@@ -184,11 +186,10 @@ static void worker_run_job(int index, struct work *w)
 	/* Free the probe before the job reads as ended, so whoever waited for
 	 * the end finds the probe idle. Work for this probe is serialised on
 	 * this thread, so nothing can reach it before the link is closed. */
-	snprintf(detail, sizeof(detail), "%s", err_detail()); /* closing may set its own */
-	probe_link_close(pl);
+	probe_link_close(pl); /* keeps the failure's sentence */
 	registry_release(index);
 	worker_count_error(rc);
-	job_finish(w->job_id, rc, detail, rc == 0 || res.rdp_before != RDP_UNKNOWN ? &res : NULL);
+	job_finish(w->job_id, rc, err_detail(), rc == 0 || res.rdp_before != RDP_UNKNOWN ? &res : NULL);
 	/* The audit line: who, which probe and chip, what, the outcome. */
 	log_notice("audit: job %llu %s probe %d (%s) chip %s: %s%s", (unsigned long long)w->job_id,
 		   kind == JOB_KIND_LOCK ? "lock" : "unlock", index, serial,
@@ -216,9 +217,7 @@ static void worker_run_read(int index, struct work *w)
 		json_object_put(o);
 		worker_remember_target(index, &t, p.level, p.rdp_raw, json);
 	}
-	if (rc < 0) /* closing may set a detail of its own */
-		snprintf(w->detail, sizeof(w->detail), "%s", err_detail());
-	probe_link_close(pl);
+	probe_link_close(pl); /* keeps the failure's sentence */
 	worker_count_error(rc);
 	work_complete(w, rc, rc == 0 && json ? strdup(json) : NULL);
 	free(json);

@@ -3,6 +3,7 @@
  */
 #include "probes/probe_link.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "err.h"
@@ -21,6 +22,9 @@ int probe_link_open(const char *uri, struct probe_link **out)
 	if (rc < 0)
 		goto close_transport;
 	adiv5_init(&pl->a, pl->dap);
+	/* The probe's connect LED says on the bench who holds it (as OpenOCD
+	 * does); a probe without LEDs answers anyway, so failure is ignored. */
+	(void)dap_host_status(pl->dap, 0, true);
 	*out = pl;
 	return 0;
 close_transport:
@@ -32,11 +36,18 @@ free_link:
 
 void probe_link_close(struct probe_link *pl)
 {
+	char detail[768];
+
 	if (!pl)
 		return;
-	/* Pins to high-Z: the board runs on without the probe's influence. */
+	/* Closing an unplugged probe fails; the failure that matters is the
+	 * caller's, so its sentence is kept. */
+	snprintf(detail, sizeof(detail), "%s", err_detail());
+	/* LED off, pins to high-Z: the board runs on without the probe. */
+	(void)dap_host_status(pl->dap, 0, false);
 	dap_disconnect(pl->dap);
 	dap_close(pl->dap);
 	transport_close(pl->t);
 	free(pl);
+	err_restore(detail);
 }

@@ -44,10 +44,24 @@ TEST(detail_travels_with_the_code)
 	CHECK_STR(err_detail(), "mass erase: BSY for 35000 ms");
 }
 
+TEST(cleanup_keeps_the_failure)
+{
+	char saved[64];
+
+	err_setf(ERR_PROBE_DISCONNECTED, "probe unplugged during the erase");
+	snprintf(saved, sizeof(saved), "%s", err_detail());
+	err_setf(ERR_PROBE_TIMEOUT, "closing: no answer"); /* what a cleanup may do */
+	err_restore(saved);
+	CHECK_STR(err_detail(), "probe unplugged during the erase");
+	err_restore(err_detail()); /* restoring onto itself is harmless */
+	CHECK_STR(err_detail(), "probe unplugged during the erase");
+}
+
 int main(void)
 {
 	RUN(every_code_is_complete);
 	RUN(known_codes);
 	RUN(detail_travels_with_the_code);
+	RUN(cleanup_keeps_the_failure);
 	return check_summary();
 }
