@@ -23,6 +23,7 @@ struct api_config {
 	int listen_fd;
 	const char *tls_cert_pem;  /* both set: HTTPS (MHD with GnuTLS) */
 	const char *tls_key_pem;
+	unsigned request_timeout_s; /* a whole request must arrive within it (0: 60 s) */
 };
 
 enum api_role { API_ROLE_NONE, API_ROLE_READ, API_ROLE_OPERATE, API_ROLE_ADMIN };
@@ -39,6 +40,7 @@ struct api_req {
 	unsigned n_params;
 	char who[64];            /* token name, or "local" */
 	bool checked;            /* passed the Host/Origin/token checks */
+	bool answered;           /* reached rdpd's handler whole (else MHD answered it) */
 	enum api_role role;
 };
 

@@ -20,18 +20,20 @@
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "api/conn_guard.h"
 #include "err.h"
 #include "log.h"
 
 #define API_CONNECTION_LIMIT 256
 #define API_PER_IP_LIMIT 64
-#define API_TIMEOUT_S 30
+#define API_TIMEOUT_S 30 /* idle time; a trickled request is conn_guard.c's */
 #define API_MEMORY_LIMIT (32 * 1024)
 
 static struct MHD_Daemon *api_daemon;
 static struct api_config api_cfg;
 static atomic_uint api_status_counts[6]; /* 1xx..5xx, index by status/100 */
 static atomic_uint api_status_detail[600];
+static atomic_uint api_requests_abandoned;
 
 const struct api_config *api_config(void)
 {
@@ -55,6 +57,14 @@ void api_metrics_http(char *out, size_t cap, size_t *used)
 			*used += (size_t)snprintf(out + *used, cap - *used,
 						  "rdpd_http_requests_total{code=\"%u\"} %u\n", s, n);
 	}
+	if (*used < cap)
+		*used += (size_t)snprintf(out + *used, cap - *used,
+					  "# HELP rdpd_http_requests_abandoned_total Requests whose client left "
+					  "before sending all of it.\n"
+					  "# TYPE rdpd_http_requests_abandoned_total counter\n"
+					  "rdpd_http_requests_abandoned_total %u\n",
+					  atomic_load(&api_requests_abandoned));
+	conn_guard_metrics(out, cap, used);
 }
 
 static bool api_is_ip_literal(const char *host, size_t len)
@@ -180,14 +190,12 @@ static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const 
 	struct api_req *r = *con_cls;
 	enum MHD_Result ret;
 
-	if (!r) {
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return MHD_NO;
+	if (!r && !(r = *con_cls = calloc(1, sizeof(*r))))
+		return MHD_NO;
+	if (!r->conn) { /* the headers are in; a body may follow */
 		r->conn = conn;
 		r->method = method;
 		r->path = url;
-		*con_cls = r;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -206,6 +214,8 @@ static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	r->answered = true;
+	conn_guard_answering(conn, true);
 	if (r->body_too_large)
 		return reply_problem_status(r, 413, "body_too_large",
 					    "Request body too large",
@@ -223,11 +233,45 @@ static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 {
 	struct api_req *r = *con_cls;
 
+	(void)cls;
+	(void)toe;
+	conn_guard_answering(conn, false);
+	if (r && !r->answered) {
+		/* libmicrohttpd answered it itself (431 for oversized headers,
+		 * 400, 414...) or the client left mid-request: counted too. */
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+
+		if (ci && ci->http_status >= 100)
+			api_count_status(ci->http_status);
+		else
+			atomic_fetch_add(&api_requests_abandoned, 1);
+	}
 	if (r) {
 		free(r->body);
 		free(r);
 		*con_cls = NULL;
 	}
+}
+
+/* Called once the request line is in, before the headers: the request's
+ * record starts here so that api_completed() also sees the requests that
+ * never reach api_handle() (refused by libmicrohttpd, or abandoned). */
+static void *api_request_begins(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)uri;
+	(void)conn;
+	return calloc(1, sizeof(struct api_req));
+}
+
+static void api_connection_event(void *cls, struct MHD_Connection *conn, void **socket_context,
+				 enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		conn_guard_started(conn, socket_context);
+	else
+		conn_guard_closed(socket_context);
 }
 
 /* Percent-decoding of the path, done here so that what cannot name a
@@ -290,6 +334,8 @@ int api_start(const struct api_config *cfg)
 	int rc;
 
 	api_cfg = *cfg;
+	if ((rc = conn_guard_start(cfg->request_timeout_s ? cfg->request_timeout_s : 60)) < 0)
+		return rc;
 	if (cfg->have_listen_fd) {
 		bool ipv6 = false;
 
@@ -332,9 +378,13 @@ int api_start(const struct api_config *cfg)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_MEMORY_LIMIT,
 		MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, api_connection_event, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, api_request_begins, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 		MHD_OPTION_END);
+	if (!api_daemon)
+		conn_guard_stop();
 	if (!api_daemon && cfg->tls_cert_pem)
 		return err_setf(ERR_INVALID_ARGUMENT, "cannot start HTTPS on %s:%u: the port is in use, or "
 				"the certificate and key do not load or do not match (openssl x509 -noout "
@@ -358,4 +408,5 @@ void api_stop(void)
 	if (api_daemon)
 		MHD_stop_daemon(api_daemon);
 	api_daemon = NULL;
+	conn_guard_stop();
 }

@@ -70,6 +70,16 @@ static int config_set(struct config *c, const char *key, const char *val)
 		c->dnssd = strcmp(val, "no") != 0 && strcmp(val, "false") != 0;
 		return 0;
 	}
+	if (strcmp(key, "request_timeout") == 0) {
+		char *end = NULL;
+		unsigned long v = strtoul(val, &end, 10);
+
+		if (!*val || *end || v < 2 || v > 3600)
+			return err_setf(ERR_INVALID_ARGUMENT, "request_timeout '%s': give whole seconds, 2 to 3600 "
+					"(the time a client has to send a whole request; default 60)", val);
+		c->request_timeout_s = (unsigned)v;
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		log_set_level(strcmp(val, "debug") == 0 ? LOG_LVL_DEBUG : strcmp(val, "info") == 0 ? LOG_LVL_INFO
 								      : LOG_LVL_NOTICE);
@@ -148,7 +158,7 @@ int config_parse(int argc, char **argv, struct config *c)
 		{"allow-host", required_argument, NULL, 'A'}, {"no-usb", no_argument, NULL, 'U'},
 		{"verbose", no_argument, NULL, 'v'},         {"help", no_argument, NULL, 'h'},
 		{"tls-cert", required_argument, NULL, 'C'},  {"tls-key", required_argument, NULL, 'K'},
-		{"no-dnssd", no_argument, NULL, 'D'},
+		{"no-dnssd", no_argument, NULL, 'D'},        {"request-timeout", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
@@ -158,6 +168,7 @@ int config_parse(int argc, char **argv, struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->usb = true;
 	c->dnssd = true;
+	c->request_timeout_s = 60;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/rdpd");
 	snprintf(c->tokens, sizeof(c->tokens), "/etc/rdpd/tokens");
 	config_set_listen(c, "127.0.0.1:8080");
@@ -186,6 +197,7 @@ int config_parse(int argc, char **argv, struct config *c)
 		case 'C': rc = config_set(c, "tls_cert", optarg); break;
 		case 'K': rc = config_set(c, "tls_key", optarg); break;
 		case 'D': c->dnssd = false; break;
+		case 'R': rc = config_set(c, "request_timeout", optarg); break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'c': break;
 		case 'h': serve_usage(); return 1;

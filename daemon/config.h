@@ -2,7 +2,8 @@
  * config.h - settings from /etc/rdpd/rdpd.conf and the command line (flags
  * win). The file has "key = value" lines: listen, state_dir, tokens,
  * allow_host, probe (repeatable), sim_if_empty, usb (yes/no), log_level,
- * tls_cert and tls_key (PEM files: HTTPS), dnssd (yes/no).
+ * tls_cert and tls_key (PEM files: HTTPS), dnssd (yes/no), request_timeout
+ * (seconds a client has to send a whole request).
  */
 #ifndef RDPD_CONFIG_H
 #define RDPD_CONFIG_H
@@ -26,6 +27,7 @@ struct config {
 	char tls_cert[256];        /* both set: HTTPS */
 	char tls_key[256];
 	bool dnssd;                /* announce _rdpd._tcp through avahi-publish */
+	unsigned request_timeout_s; /* slow clients are closed past it */
 };
 
 /* 0, 1 after printing --help, or -ERR_INVALID_ARGUMENT with a detail. */

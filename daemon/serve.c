@@ -60,6 +60,8 @@ void serve_usage(void)
 	      "      --no-usb             do not scan USB (network and simulated probes only)\n"
 	      "      --tls-cert FILE      HTTPS with this PEM certificate (and --tls-key FILE)\n"
 	      "      --no-dnssd           do not announce _rdpd._tcp through avahi-daemon\n"
+	      "      --request-timeout S  close a connection that takes more than S seconds to\n"
+	      "                           send a whole request (slow clients; default 60)\n"
 	      "  -v, --verbose            debug log\n"
 	      "\n"
 	      "Try: curl http://127.0.0.1:8080/probes\n"
@@ -261,6 +263,7 @@ static int serve_run(struct config *cfg)
 		return rc;
 	acfg.tls_cert_pem = tls_cert;
 	acfg.tls_key_pem = tls_key;
+	acfg.request_timeout_s = cfg->request_timeout_s;
 	if ((rc = auth_load(cfg->tokens, !cfg->loopback)) < 0 || (rc = serve_prepare_state(cfg)) < 0)
 		return rc;
 	serve_add_probes(cfg);

@@ -9,10 +9,15 @@
  *    probe removed at once (DELETE /probes/{ref}: 409 while the job runs,
  *    by design), the job followed to its end, the probe removed (204, then
  *    404), added again (POST /probes, 201) and locked (it works again);
+ *  - a wireless probe lost for real: rdpd-sim serving CMSIS-DAP over TCP
+ *    (as an ESP32 probe does), killed in the middle of an unlock and started
+ *    again; the job must fail and say so (probe_disconnected) within 10 s,
+ *    and an unlock and a lock on the restarted probe must succeed;
  *  - 80 slowloris sockets from another address (127.0.0.2): half connect and
  *    stay silent, half send a request line and trickle a header byte every
  *    5 s; counted: refused at once (per-IP limit 64), closed by the 30 s idle
- *    timeout, still open at the end;
+ *    timeout, closed by the request timeout (--request-timeout 6; a
+ *    trickler still open past it fails the soak), still open at the end;
  *  - a hostile client (127.0.0.3): headers over 32 KiB (431 or a closed
  *    connection), bodies over 64 KiB with a length and chunked (413).
  * Legitimate clients use 127.0.0.1, under the per-IP limit. Before the
@@ -51,6 +56,9 @@
 #define N_REPLUG 2
 #define N_SLOW 80
 #define TRICKLE_S 5
+#define REQUEST_TIMEOUT_S 6 /* rdpd --request-timeout */
+#define REQUEST_TIMEOUT_S_STR "6"
+#define WIRE_SERIAL "WIRE0"
 #define RSS_SLACK_KB 4096
 #define FD_SLACK 2
 #define HISTORY_CAP 1000 /* JOB_HISTORY_MAX */
@@ -71,14 +79,18 @@ static double now_ms(void)
 /* ---- counters ---------------------------------------------------------- */
 
 enum kind { K_PROBES, K_METRICS, K_SSE, K_LOCK, K_UNLOCK, K_REPLUG_UNLOCK, K_DELETE_BUSY, K_JOB_GET,
-	    K_DELETE, K_GONE, K_ADD, K_REPLUG_LOCK, K_BIG_HEADER, K_BIG_BODY, K_CHUNKED_BODY, N_KINDS };
+	    K_DELETE, K_GONE, K_ADD, K_REPLUG_LOCK, K_WIRE_UNLOCK, K_WIRE_JOB, K_WIRE_AGAIN, K_WIRE_LOCK,
+	    K_BIG_HEADER,
+	    K_BIG_BODY, K_CHUNKED_BODY, N_KINDS };
 static const char *const kind_name[N_KINDS] = {
 	"GET /probes", "GET /metrics", "GET /jobs/{id}/events", "POST lock?wait=20", "POST unlock?wait=20",
 	"replug: POST unlock", "replug: DELETE, busy -> 409", "replug: GET /jobs/{id}",
 	"replug: DELETE, idle -> 204", "replug: GET removed -> 404", "replug: POST /probes -> 201",
-	"replug: POST lock?wait=20", "hostile: header > 32 KiB", "hostile: body > 64 KiB",
+	"replug: POST lock?wait=20", "wireless: POST unlock", "wireless: GET /jobs/{id}",
+	"wireless: back, unlock?wait=20", "wireless: lock?wait=20", "hostile: header > 32 KiB", "hostile: body > 64 KiB",
 	"hostile: chunked body > 64 KiB"};
-static const int kind_want[N_KINDS] = {200, 200, 200, 200, 200, 202, 409, 200, 204, 404, 201, 200, 431, 413, 413};
+static const int kind_want[N_KINDS] = {200, 200, 200, 200, 200, 202, 409, 200, 204, 404, 201, 200,
+					202, 200, 200, 200, 431, 413, 413};
 static const bool kind_hostile[N_KINDS] = {[K_BIG_HEADER] = true, [K_BIG_BODY] = true, [K_CHUNKED_BODY] = true};
 
 enum conn_err { E_CONNECT, E_CLOSED, E_TIMEOUT, E_SHORT, N_ERRS };
@@ -89,6 +101,7 @@ static atomic_uint status_seen[N_KINDS][600];
 static atomic_uint conn_errs[N_KINDS][N_ERRS];
 static atomic_uint unexpected[N_KINDS];   /* answered, but not as expected */
 static atomic_uint job_outcome[8];        /* replugged jobs: see outcome_name */
+static atomic_uint wire_outcome[8];       /* jobs whose wireless probe died */
 static const char *const outcome_name[8] = {"succeeded", "failed (probe_disconnected)", "failed (other)",
 					    "interrupted", "cancelled", "still running 10 s after the unplug",
 					    "unreadable", "other"};
@@ -422,6 +435,35 @@ static void *prefill_client(void *arg)
 	return NULL;
 }
 
+/* Follows job ID for up to 10 s and counts how it ended in OUTCOME (see
+ * outcome_name). Returns -1 when the connection broke. */
+static int follow_job(int fd, const char *id, enum kind k, atomic_uint *outcome)
+{
+	char path[64], body[65536], st_s[32];
+	double until = now_ms() + 10000;
+	int o = 5, st = 0;
+
+	snprintf(path, sizeof(path), "/jobs/%s", id);
+	while (now_ms() < until) {
+		st = http_do(fd, "GET", path, NULL, body, sizeof(body));
+		tally(k, st, 200);
+		if (st != 200 || !json_str(body, "state", st_s, sizeof(st_s))) {
+			o = 6;
+			break;
+		}
+		if (!strcmp(st_s, "queued") || !strcmp(st_s, "running")) {
+			sleep_ms(20);
+			continue;
+		}
+		o = !strcmp(st_s, "succeeded") ? 0 : !strcmp(st_s, "failed") ?
+		    (strstr(body, "probe_disconnected") ? 1 : 2) : !strcmp(st_s, "interrupted") ? 3 :
+		    !strcmp(st_s, "cancelled") ? 4 : 7;
+		break;
+	}
+	atomic_fetch_add(&outcome[o], 1);
+	return st < 0 ? -1 : 0;
+}
+
 /* Unplug and replug, with a job running on the probe at first: rdpd
  * refuses to forget a busy probe (409 with a link to the job); once the job
  * has ended the probe goes (204, then 404), comes back (201) and works (a
@@ -429,7 +471,7 @@ static void *prefill_client(void *arg)
 static void *replug_client(void *arg)
 {
 	int i = (int)(long)arg, fd = -1;
-	char path[128], body[65536], id[32], uri[256], st_s[32];
+	char path[128], body[65536], id[32], uri[256];
 
 	snprintf(uri, sizeof(uri), "{\"uri\":\"sim:stm32f401re-rdp1?time_scale=0.05&serial=PLUG%d\"}", i);
 	while (!stopping) {
@@ -454,31 +496,8 @@ static void *replug_client(void *arg)
 		tally(K_DELETE_BUSY, st, 409);
 		if (st < 0)
 			goto reconnect;
-		if (have_job) {
-			double until = now_ms() + 10000;
-			int o = 5;
-
-			snprintf(path, sizeof(path), "/jobs/%s", id);
-			while (now_ms() < until) {
-				st = http_do(fd, "GET", path, NULL, body, sizeof(body));
-				tally(K_JOB_GET, st, 200);
-				if (st != 200 || !json_str(body, "state", st_s, sizeof(st_s))) {
-					o = 6;
-					break;
-				}
-				if (!strcmp(st_s, "queued") || !strcmp(st_s, "running")) {
-					sleep_ms(20);
-					continue;
-				}
-				o = !strcmp(st_s, "succeeded") ? 0 : !strcmp(st_s, "failed") ?
-				    (strstr(body, "probe_disconnected") ? 1 : 2) : !strcmp(st_s, "interrupted") ? 3 :
-				    !strcmp(st_s, "cancelled") ? 4 : 7;
-				break;
-			}
-			atomic_fetch_add(&job_outcome[o], 1);
-			if (st < 0)
-				goto reconnect;
-		}
+		if (have_job && follow_job(fd, id, K_JOB_GET, job_outcome) < 0)
+			goto reconnect;
 		snprintf(path, sizeof(path), "/probes/PLUG%d", i);
 		st = http_do(fd, "DELETE", path, NULL, NULL, 0);
 		tally(K_DELETE, st, 204);
@@ -498,6 +517,128 @@ static void *replug_client(void *arg)
 		if (st == 200 && !job_succeeded(body))
 			st = 299;
 		tally(K_REPLUG_LOCK, st, 200);
+		atomic_fetch_add(&jobs_created, 1);
+		if (st < 0)
+			goto reconnect;
+		continue;
+reconnect:
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* ---- a wireless probe lost for real ------------------------------------- */
+
+static char wire_sim[600]; /* rdpd-sim, next to rdpd */
+static int wire_port;
+static pid_t wire_pid = -1;
+
+/* rdpd-sim serving a locked F401 on wire_port; returns once it listens. */
+static pid_t wire_start(void)
+{
+	char listen[32];
+	pid_t pid;
+
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", wire_port);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) || dup2(1, 2) < 0)
+			_exit(126);
+		execl(wire_sim, wire_sim, "--listen", listen, "--profile", "stm32f401re-rdp1", "--time-scale",
+		      "0.05", "--serial", WIRE_SERIAL, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && pid > 0; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)wire_port)};
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool up;
+
+		inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+		up = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (up)
+			break;
+		sleep_ms(10);
+	}
+	return pid;
+}
+
+static void wire_kill(void)
+{
+	if (wire_pid > 0) {
+		kill(wire_pid, SIGKILL);
+		waitpid(wire_pid, NULL, 0);
+	}
+	wire_pid = -1;
+}
+
+/* Until job ID's mass_erase step runs (at most 2 s). */
+static void wait_for_erase(int fd, const char *id)
+{
+	char path[64], body[65536];
+	double until = now_ms() + 2000;
+
+	snprintf(path, sizeof(path), "/jobs/%s", id);
+	while (now_ms() < until && http_do(fd, "GET", path, NULL, body, sizeof(body)) == 200) {
+		const char *step = strstr(body, "\"mass_erase\"");
+		const char *running = step ? strstr(step, "\"running\"") : NULL;
+
+		if (running && running - step < 60)
+			return;
+		sleep_ms(2);
+	}
+}
+
+/* An unlock, the probe's process killed during its erase (~200 ms here),
+ * the job followed to its end, the probe started again, unlocked for real
+ * and locked again. */
+static void *wire_client(void *arg)
+{
+	unsigned seed = 7;
+	int fd = -1;
+	char body[65536], id[32];
+
+	(void)arg;
+	while (!stopping) {
+		int st;
+		bool have_job;
+
+		if (fd < 0 && (fd = connect_from(NULL, 30)) < 0) {
+			atomic_fetch_add(&conn_errs[K_WIRE_UNLOCK][E_CONNECT], 1);
+			sleep_ms(50);
+			continue;
+		}
+		st = http_do(fd, "POST", "/probes/" WIRE_SERIAL "/unlock", "{}", body, sizeof(body));
+		have_job = st == 202 && json_str(body, "id", id, sizeof(id));
+		tally(K_WIRE_UNLOCK, have_job ? 202 : st, 202);
+		if (have_job)
+			atomic_fetch_add(&jobs_created, 1);
+		if (have_job)
+			wait_for_erase(fd, id);
+		sleep_ms(rand_r(&seed) % 60);
+		wire_kill();
+		if (st < 0 || (have_job && follow_job(fd, id, K_WIRE_JOB, wire_outcome) < 0)) {
+			wire_pid = wire_start();
+			goto reconnect;
+		}
+		wire_pid = wire_start();
+		st = http_do(fd, "POST", "/probes/" WIRE_SERIAL "/unlock?wait=20", "{}", body, sizeof(body));
+		if (st == 200 && !job_succeeded(body))
+			st = 299;
+		tally(K_WIRE_AGAIN, st, 200);
+		atomic_fetch_add(&jobs_created, 1);
+		if (st < 0)
+			goto reconnect;
+		/* Locked again, for the next round's unlock to have an erase. */
+		st = http_do(fd, "POST", "/probes/" WIRE_SERIAL "/lock?wait=20", "{}", body, sizeof(body));
+		if (st == 200 && !job_succeeded(body))
+			st = 299;
+		tally(K_WIRE_LOCK, st, 200);
 		atomic_fetch_add(&jobs_created, 1);
 		if (st < 0)
 			goto reconnect;
@@ -700,7 +841,7 @@ static bool daemon_alive(void)
 
 static pid_t start_rdpd(const char *rdpd, const char *state, const char *log)
 {
-	char listen[32], *argv[64], uris[N_UNLOCK + N_REPLUG][128];
+	char listen[32], *argv[64], uris[N_UNLOCK + N_REPLUG][128], wire[64];
 	int argc = 0;
 	pid_t pid;
 
@@ -714,6 +855,11 @@ static pid_t start_rdpd(const char *rdpd, const char *state, const char *log)
 	argv[argc++] = "--no-usb";
 	argv[argc++] = "--config";
 	argv[argc++] = "/dev/null";
+	argv[argc++] = "--request-timeout";
+	argv[argc++] = REQUEST_TIMEOUT_S_STR;
+	snprintf(wire, sizeof(wire), "tcp:127.0.0.1:%d", wire_port);
+	argv[argc++] = "--probe";
+	argv[argc++] = wire;
 	for (int i = 0; i < N_UNLOCK + N_REPLUG; i++) {
 		snprintf(uris[i], sizeof(uris[i]), "sim:stm32f401re-rdp1?time_scale=%s&serial=%s%d",
 			 i < N_UNLOCK ? "0.002" : "0.05", i < N_UNLOCK ? "SOAK" : "PLUG", i < N_UNLOCK ? i : i - N_UNLOCK);
@@ -744,7 +890,7 @@ int main(int argc, char **argv)
 	double seconds = argc > 2 ? atof(argv[2]) : env ? atof(env) : 60, warm_s;
 	char state[] = "/tmp/rdpd-soak-XXXXXX", log[128], body[65536];
 	pthread_t th_get[N_GET + N_METRICS], th_sse[N_SSE], th_unlock[N_UNLOCK], th_replug[N_REPLUG], th_slow,
-		th_hostile;
+		th_hostile, th_wire;
 	struct proc_figures f_fresh, f_start, f_warm = {-1, -1, -1}, f_loaded, f_end, f_max = {0, 0, 0};
 	unsigned bad = 0, hostile_bad = 0;
 	double prefill_s;
@@ -759,6 +905,10 @@ int main(int argc, char **argv)
 		return 2;
 	snprintf(log, sizeof(log), "%s/daemon.log", state);
 	port = free_port();
+	wire_port = free_port();
+	snprintf(wire_sim, sizeof(wire_sim), "%.*s/rdpd-sim",
+		 strrchr(rdpd, '/') ? (int)(strrchr(rdpd, '/') - rdpd) : 1, strrchr(rdpd, '/') ? rdpd : ".");
+	wire_pid = wire_start();
 	daemon_pid = start_rdpd(rdpd, state, log);
 	/* Listening, and every probe opened once (its firmware version known). */
 	for (int i = 0; i < 500 && !ready; i++) {
@@ -799,6 +949,7 @@ int main(int argc, char **argv)
 	for (long i = 0; i < N_SSE; i++)
 		pthread_create(&th_sse[i], NULL, sse_client, (void *)(i + 1));
 	pthread_create(&th_hostile, NULL, hostile_client, NULL);
+	pthread_create(&th_wire, NULL, wire_client, NULL);
 
 	/* Sample the daemon once a second: its peak, and that it is alive. */
 	unsigned tick = 0, last_g = 0, last_m = 0, last_j = 0, last_e = 0;
@@ -831,6 +982,8 @@ int main(int argc, char **argv)
 	stopping = true;
 	pthread_join(th_slow, NULL);
 	pthread_join(th_hostile, NULL);
+	pthread_join(th_wire, NULL);
+	wire_kill();
 	for (int i = 0; i < N_GET + N_METRICS; i++)
 		pthread_join(th_get[i], NULL);
 	for (int i = 0; i < N_UNLOCK; i++)
@@ -890,6 +1043,12 @@ int main(int argc, char **argv)
 			printf(" %s x%u;", outcome_name[o], job_outcome[o]);
 	printf("\n");
 	bad += job_outcome[5] + job_outcome[6];
+	printf("  wireless: the job whose probe process was killed ended:");
+	for (int o = 0; o < 8; o++)
+		if (wire_outcome[o])
+			printf(" %s x%u;", outcome_name[o], wire_outcome[o]);
+	printf("\n");
+	bad += wire_outcome[3] + wire_outcome[5] + wire_outcome[6] + wire_outcome[7];
 	{
 		unsigned refused = 0, timed_out = 0, open_ = 0, trickle_closed = 0, trickle_open = 0;
 		double first_to = 0;
@@ -910,10 +1069,15 @@ int main(int argc, char **argv)
 			}
 		}
 		printf("  slowloris from 127.0.0.2: %d sockets (%u could not connect): %u closed within 1 s "
-		       "(per-IP limit 64); silent: %u closed by the idle timeout (first after %.1f s), %u still "
-		       "open at the end; trickling a byte every %d s: %u closed, %u still open at the end\n",
+		       "(per-IP limit 64); silent: %u closed by the request or idle timeout (first after %.1f s), %u still "
+		       "open at the end; trickling a byte every %d s: %u closed by the request timeout, %u still open "
+		       "at the end\n",
 		       N_SLOW, slow_connect_failed, refused, timed_out, first_to / 1000, open_, TRICKLE_S,
 		       trickle_closed, trickle_open);
+		if (seconds > REQUEST_TIMEOUT_S + TRICKLE_S + 2 && trickle_open) {
+			printf("  a trickling client outlived the %d s request timeout\n", REQUEST_TIMEOUT_S);
+			bad += trickle_open;
+		}
 	}
 	printf("\nGET /probes latency under load: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (%u requests)\n",
 	       hist_pct(0.5), hist_pct(0.99), hist_pct(0.999), served[K_PROBES]);
