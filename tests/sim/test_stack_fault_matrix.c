@@ -8,7 +8,8 @@
  * F401 alone; this file spreads N over every family with a step where the
  * operation is long (see fm_step()), so the whole file stays well under a
  * minute: each family runs in its own child process, in parallel, since the
- * runs mostly sleep in the drivers' polls.
+ * runs mostly sleep in the drivers' polls. FM_FULL=1 (`make fault-matrix`)
+ * fails every N of the unlock too: minutes, not for every `make test`.
  *
  * Every run must tell the truth:
  *  - 0: the model's chip is at the level asked for (1 for the read of an
@@ -40,7 +41,7 @@ static const struct fm_family {
 	{"stm32f103c8"}, {"stm32f072rb"}, {"stm32f401re"}, {"stm32f746zg"},
 	{"stm32l073rz"}, {"stm32l152re"}, {"stm32l476rg"}, {"stm32g071rb"},
 	{"stm32wb55rg"}, {"stm32l552ze"}, {"stm32u585ai"}, {"stm32h743zi"},
-	{"stm32h563zi", true},
+	{"stm32h563zi", true}, {"at32f403acgu7"}, {"gd32f130c8"},
 };
 
 #define FM_N_FAMILIES (sizeof(fm_families) / sizeof(fm_families[0]))
@@ -79,6 +80,7 @@ static uint64_t fm_erases(struct sim_probe *sp)
 }
 
 static unsigned fm_fails, fm_runs;
+static bool fm_full; /* FM_FULL=1: every N of the unlock too */
 /* What a clean read of the family's -rdp1 profile says (H5: a product
  * state, not a level). */
 static enum rdp_level fm_clean_level = RDP_LEVEL_1;
@@ -350,7 +352,9 @@ static void fm_matrix(const struct fm_family *fam, bool unlock)
 	static const enum sim_fault_kind pkt_kinds[] = {SIM_FAULT_SHORT_REPLY, SIM_FAULT_WRONG_ECHO,
 							 SIM_FAULT_DROP_PROBE};
 	struct fm_costs c;
-	unsigned budget = unlock ? 16 : 1000; /* the read is short: every N */
+	/* The read is short: every N. The unlock: ~16 points plus the option
+	 * writes, or every N with FM_FULL=1 (`make fault-matrix`). */
+	unsigned budget = unlock && !fm_full ? 16 : 100000;
 
 	fm_measure(fam, unlock, &c);
 	if (c.swd == 0 || c.packets == 0) {
@@ -393,7 +397,7 @@ static void fm_matrix(const struct fm_family *fam, bool unlock)
 		}
 	for (size_t k = 0; k < 3; k++)
 		for (int m = FM_ONCE; m <= FM_FOREVER; m += FM_FOREVER) {
-			uint64_t step = fm_step(c.packets, unlock ? 12 : 1000);
+			uint64_t step = fm_step(c.packets, unlock && !fm_full ? 12 : 100000);
 
 			if (pkt_kinds[k] == SIM_FAULT_DROP_PROBE && m == FM_ONCE)
 				continue; /* gone is gone: for ever by nature */
@@ -462,6 +466,7 @@ int main(void)
 {
 	double t0 = fm_now();
 
+	fm_full = getenv("FM_FULL") && strcmp(getenv("FM_FULL"), "1") == 0;
 	fflush(NULL);
 	for (size_t i = 0; i < FM_N_FAMILIES; i++) {
 		/* FM_FAMILY=stm32l476rg runs that one alone (the others pass). */
