@@ -10,7 +10,8 @@
  * family's option error flag where it has one: OPTVERR on the L4-style parts
  * (RM0351 §3.4.2) and L0/L1 (RM0377 §3.7, RM0038 §3.9), OPTERR on F1
  * (PM0075 §3.4.6; not for an erased page on F0/F3, RM0091 §4.1),
- * OPTCHANGEERR on H7 (RM0433 §4.4.3). rdpd must fail the job truthfully,
+ * OPTCHANGEERR on H7 (RM0433 §4.4.3); none on AT32F4, whose erased FAP
+ * byte is the low level (facts §12). rdpd must fail the job truthfully,
  * read level 1 (and the flag) next, and recover the chip to level 0 with the
  * next unlock, erasing it exactly once.
  */
