@@ -87,10 +87,17 @@ void sim_probe_power_cycle(struct sim_probe *sp);
  * programming the chip starts (OPTSTRT) is cut by a power-on reset right
  * after the command packet that started it. What the interrupted operation
  * leaves is the family's (RM0444 caution, facts §7: mismatched option bytes;
- * modelled for F2/F4/F7 and the L4-style parts incl. L5/U5: option bytes
- * invalid, loaded as level 1, OPTVERR where the family has it). Families
- * without the model ignore it and program normally. */
+ * modelled for F0/F1/F3, F2/F4/F7, L0/L1, the L4-style parts incl. L5/U5,
+ * H7 and AT32F4: option bytes invalid, loaded as level 1, with the family's
+ * option error flag where it has one). Families without the model ignore it
+ * and program normally. */
 void sim_probe_power_fail_at_option_start(struct sim_probe *sp, bool armed);
+
+/* The same, but the power fails at the NTH option programming step the chip
+ * starts (1 = the first, as above; 0 disarms). On the F1-style and AT32
+ * controllers one unlock starts several steps: the option page erase is the
+ * first, the RDP (FAP) half-word the second, then the others. */
+void sim_probe_power_fail_at_option_step(struct sim_probe *sp, unsigned nth);
 
 /* Install (or clear, with kind NONE) a fault; counting starts from the call. */
 void sim_probe_set_fault(struct sim_probe *sp, const struct sim_fault *f);

@@ -343,6 +343,8 @@ static void at_tick(struct sim_chip *c)
 {
 	struct at_chip *a = at_of(c);
 
+	if (c->option_power_fail_now)
+		return; /* the power fails at the end of this packet, before anything finishes */
 	if (a->busy && sim_now_ns() >= a->busy_until_ns)
 		at_finish(c);
 }
@@ -416,6 +418,7 @@ static void at_ctrl_write(struct sim_chip *c, uint32_t v)
 			return;
 		}
 		at_start(c, AT_OP_USD_ERASE, AT_USD_ERASE_MS);
+		sim_chip_option_started(c);
 		return;
 	}
 	if (v & (AT_CTRL_BANKERS | AT_CTRL_SECERS)) {
@@ -500,10 +503,39 @@ static int at_usd_half(struct sim_chip *c, uint32_t off, uint16_t v)
 	a->op_value = v;
 	if (off == 0 && (uint8_t)v == 0xA5 && a->level == 1) {
 		at_start(c, AT_OP_REGRESS, a->part->mass_erase_ms);
+		sim_chip_option_started(c);
 		return -EFAULT;
 	}
 	at_start(c, AT_OP_USD_PROGRAM, AT_USD_PROGRAM_MS);
+	sim_chip_option_started(c);
 	return 0;
+}
+
+/* Power lost while a USD step runs (sim_probe_power_fail_at_option_step).
+ * Facts §12 (from OpenOCD artery.c) say only that an erased USD leaves FAP
+ * 0xFF, the low level, and that the FAP write mass-erases, then resets;
+ * the rest is picked (?) as on the F1 it copies (PM0075 §2.4.1): the USD
+ * erase (step 1) leaves the area erased; the FAP half-word (step 2) is still
+ * erased, its mass erase having come first, with half the flash erased and
+ * no mass erase counted; any other half-word keeps its low byte without the
+ * complement (a mismatch: USD_ERR, at_load). An erased FAP loads as the low
+ * level; at_load raises no error for erased half-words (?). */
+static void at_option_power_loss(struct sim_chip *c)
+{
+	struct at_chip *a = at_of(c);
+
+	if (!a->busy)
+		return;
+	if (a->op == AT_OP_USD_ERASE)
+		memset(a->usd, 0xFF, a->part->usd_bytes);
+	else if (a->op == AT_OP_REGRESS)
+		memset(a->flash, 0xFF, at_flash_size(a->part) / 2);
+	else if (a->op == AT_OP_USD_PROGRAM)
+		at_set_hw(a, a->op_off, (uint16_t)(0xFF00u | (a->op_value & 0xFFu)));
+	a->busy = false;
+	a->op = AT_OP_NONE;
+	a->sts &= ~AT_STS_OBF;
+	a->ctrl &= ~AT_CTRL_ERSTR;
 }
 
 static int at_usd_write(struct sim_chip *c, uint32_t off, unsigned size, uint32_t v)
@@ -789,4 +821,5 @@ const struct sim_chip_ops sim_at32f4_ops = {
 	.power_on = at_power_on,
 	.rdp_level = at_rdp_level,
 	.reset_vectors = at_reset_vectors,
+	.option_power_loss = at_option_power_loss,
 };

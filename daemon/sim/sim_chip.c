@@ -231,8 +231,6 @@ void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset
 
 void sim_chip_option_started(struct sim_chip *c)
 {
-	if (c->option_power_fail_armed && c->ops->option_power_loss) {
-		c->option_power_fail_armed = false;
+	if (c->option_power_fail_at && c->ops->option_power_loss && --c->option_power_fail_at == 0)
 		c->option_power_fail_now = true;
-	}
 }

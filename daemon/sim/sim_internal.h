@@ -130,8 +130,8 @@ struct sim_chip {
 	bool swd_pins_off;      /* SWD-off firmware has run long enough */
 	bool running;           /* core state at the last sim_chip_track() */
 	uint64_t run_ns, run_since_ns;
-	bool option_power_fail_armed; /* sim_probe_power_fail_at_option_start() */
-	bool option_power_fail_now;   /* armed and OPTSTRT seen: cut after this packet */
+	unsigned option_power_fail_at; /* option steps until the cut, 0 = disarmed */
+	bool option_power_fail_now;    /* armed and the step seen: cut after this packet */
 };
 
 int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
@@ -145,7 +145,8 @@ void sim_chip_set_nreset(struct sim_chip *c, bool low);
 void sim_chip_system_reset(struct sim_chip *c);
 void sim_chip_power_cycle(struct sim_chip *c);
 uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms);
-/* A family's OPTSTRT handler calls this once option programming has started. */
+/* A family's OPTSTRT handler calls this once option programming has started
+ * (on F1-style controllers: each option page erase or half-word program). */
 void sim_chip_option_started(struct sim_chip *c);
 /* Fill BYTES of FLASH with a recognisable program, so a test can tell it
  * from an erased array: the vector table (initial MSP, reset handler), then

@@ -110,8 +110,13 @@ int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len, 
 
 void sim_probe_power_fail_at_option_start(struct sim_probe *sp, bool armed)
 {
+	sim_probe_power_fail_at_option_step(sp, armed ? 1 : 0);
+}
+
+void sim_probe_power_fail_at_option_step(struct sim_probe *sp, unsigned nth)
+{
 	pthread_mutex_lock(&sp->lock);
-	sp->chip->option_power_fail_armed = armed;
+	sp->chip->option_power_fail_at = nth;
 	pthread_mutex_unlock(&sp->lock);
 }
 

@@ -234,11 +234,16 @@ static int f1_level_of(const struct f1_part *p, uint8_t rdp)
 }
 
 /* The option byte loader (RM0091 §4.1): each half-word loads its low byte
- * when the high byte is its complement; an erased half-word (0xFFFF) loads
- * 0xFF without error; a mismatch loads 0xFF and sets OPTERR. */
+ * when the high byte is its complement; a mismatch loads 0xFF and sets
+ * OPTERR. An erased half-word (0xFFFF) loads 0xFF without error on F0/F3
+ * (RM0091 §4.1, RM0365: the check is skipped when both bytes are 0xFF);
+ * PM0075 §2.5 and its FLASH_OBR.OPTERR description (§3.4.6) name no such
+ * exception, so on F1 an erased half-word is a mismatch like any other (?).
+ * GigaDevice parts follow the F0/F3 rule (?: their manuals are silent). */
 static void f1_load_options(struct f1_chip *f)
 {
 	const struct f1_part *p = f->part;
+	bool erased_ok = p->flags & (F1S_F0_STYLE | F1S_GD32);
 	uint8_t v[8];
 	bool opterr = false;
 	uint32_t obr;
@@ -247,7 +252,7 @@ static void f1_load_options(struct f1_chip *f)
 		uint16_t hw = f->ob[i];
 
 		v[i] = (uint8_t)hw;
-		if (hw != 0xFFFF && (uint8_t)(hw >> 8) != (uint8_t)~v[i]) {
+		if (!(hw == 0xFFFF && erased_ok) && (uint8_t)(hw >> 8) != (uint8_t)~v[i]) {
 			v[i] = 0xFF;
 			opterr = true;
 		}
@@ -312,9 +317,11 @@ static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	sim_fill_program(f->flash, f->part->flash_kb * 1024u, F1_SRAM_BASE + f->part->sram_kb * 1024u,
 			 F1_FLASH_BASE + 0xC1u);
 	/* A programmed page: RDP, USER, DATA0 = 0x12, DATA1 = 0x34, WRP0 =
-	 * 0xFE (first page group write-protected), the rest erased. */
+	 * 0xFE (first page group write-protected), WRP1..3 0xFF with their
+	 * complements as ST ships them (an erased one would set OPTERR on
+	 * F1); WRP2/3 stay erased where they do not exist (RM0365 Table 12). */
 	for (unsigned i = 0; i < 8; i++)
-		f->ob[i] = 0xFFFF;
+		f->ob[i] = (i >= 6 && (p->flags & F1S_WRP01)) ? 0xFFFF : f1_halfword(0xFF);
 	f->ob[0] = f1_halfword(rdp);
 	f->ob[1] = f1_halfword(p->user);
 	f->ob[2] = f1_halfword(0x12);
@@ -396,6 +403,8 @@ static void f1_tick(struct sim_chip *c)
 {
 	struct f1_chip *f = f1_of(c);
 
+	if (c->option_power_fail_now)
+		return; /* the power fails at the end of this packet, before anything finishes */
 	for (unsigned k = 0; k < 2; k++)
 		if (f->b[k].busy && sim_now_ns() >= f->b[k].busy_until_ns)
 			f1_finish(c, k);
@@ -514,6 +523,7 @@ static void f1_cr_write(struct sim_chip *c, unsigned bank, uint32_t v)
 			return;
 		}
 		f1_start(c, 0, F1_OP_OPT_ERASE, F1_PAGE_ERASE_MS);
+		sim_chip_option_started(c);
 		return;
 	}
 	if (v & (F1_CR_MER | F1_CR_PER)) {
@@ -621,6 +631,41 @@ static void f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, ui
 		f->b[1].op = F1_OP_NONE;
 		f->b[1].sr |= F1_SR_BSY;
 		f->b[1].busy_until_ns = b->busy_until_ns;
+	}
+	sim_chip_option_started(c);
+}
+
+/* Power lost while an option step runs (sim_probe_power_fail_at_option_step).
+ * The option page erase (step 1 of an unlock): the page is left erased (?:
+ * an erase cut short may leave cells in between; erased is the state the
+ * manuals describe after OPTER, PM0075 §2.3.2), so RDP loads as 0xFF = level
+ * 1 (PM0075 §2.4.1: any value but the key protects), with OPTERR on F1
+ * (f1_load_options). The RDP half-word at level 1 (step 2): "this operation
+ * first forces a Mass Erase" (PM0075 §2.4.1), so the half-word is still
+ * erased when the power goes; half the main flash reads erased (?), and no
+ * mass erase is counted. Any other half-word is cut mid-program: its low
+ * byte is written, its complement byte not yet (?), a mismatch (OPTERR). */
+static void f1_option_power_loss(struct sim_chip *c)
+{
+	struct f1_chip *f = f1_of(c);
+	struct f1_bank *b = &f->b[0];
+
+	if (!b->busy)
+		return;
+	if (b->op == F1_OP_OPT_ERASE) {
+		for (unsigned i = 0; i < 8; i++)
+			f->ob[i] = 0xFFFF;
+	} else if (b->op == F1_OP_OPT_PROGRAM && f->op_regress) {
+		memset(f->flash, 0xFF, f1_flash_size(f->part) / 2);
+	} else if (b->op == F1_OP_OPT_PROGRAM) {
+		f->ob[f->op_idx] = (uint16_t)(0xFF00u | (f->op_value & 0xFFu));
+	}
+	f->op_regress = false;
+	for (unsigned k = 0; k < 2; k++) {
+		f->b[k].busy = false;
+		f->b[k].op = F1_OP_NONE;
+		f->b[k].sr &= ~F1_SR_BSY;
+		f->b[k].cr &= ~F1_CR_STRT;
 	}
 }
 
@@ -928,4 +973,5 @@ const struct sim_chip_ops sim_stm32f1_ops = {
 	.power_on = f1_power_on,
 	.rdp_level = f1_rdp_level,
 	.reset_vectors = f1_reset_vectors,
+	.option_power_loss = f1_option_power_loss,
 };

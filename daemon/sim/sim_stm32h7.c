@@ -159,6 +159,8 @@ struct h7_chip {
 	bool busy, op_regress;
 	uint64_t busy_until_ns;
 	uint32_t op_optsr;
+	/* an option change was cut by a power loss and none completed since */
+	bool opt_invalid;
 };
 
 static struct h7_chip *h7_of(struct sim_chip *c)
@@ -260,6 +262,7 @@ static void h7_finish(struct sim_chip *c)
 		h->por_needed = true;
 	h->stored_optsr = h->loaded_optsr = h->op_optsr;
 	h->optsr_prg = h->op_optsr;
+	h->opt_invalid = false;
 	h->busy = false;
 	h->op_regress = false;
 	h->optcr &= ~H7_OPTCR_OPTSTART;
@@ -269,6 +272,8 @@ static void h7_tick(struct sim_chip *c)
 {
 	struct h7_chip *h = h7_of(c);
 
+	if (c->option_power_fail_now)
+		return; /* the power fails at the end of this packet, before anything finishes */
 	if (h->busy && sim_now_ns() >= h->busy_until_ns)
 		h7_finish(c);
 }
@@ -292,6 +297,32 @@ static void h7_option_start(struct sim_chip *c)
 	h->busy = true;
 	h->busy_until_ns = sim_now_ns() +
 			   sim_chip_scaled_ns(c, h->op_regress ? p->mass_erase_ms : H7_OPT_PROGRAM_MS);
+	sim_chip_option_started(c);
+}
+
+/* Power lost while OPT_BUSY is set (sim_probe_power_fail_at_option_start).
+ * RM0433 §4.4.3: an option change that does not complete is reported with
+ * FLASH_OPTSR_CUR.OPTCHANGEERR ("the option byte change operation did not
+ * successfully complete", §4.9.9), cleared by OPTCCR.CLR_OPTCHANGEERR. What
+ * the option words hold after a power loss the manual does not say (?):
+ * modelled as RM0444's caution puts it for the other families, an invalid
+ * RDP that loads as 0xFF = level 1 (§4.5.3: "any other value"), the other
+ * bits kept, and OPTCHANGEERR shown at every option load until a change
+ * completes (?). A regression had begun its bank erase: the first half of
+ * the flash reads erased (?), no mass erase is counted. */
+static void h7_option_power_loss(struct sim_chip *c)
+{
+	struct h7_chip *h = h7_of(c);
+
+	if (!h->busy)
+		return;
+	if (h->op_regress)
+		memset(h->flash, 0xFF, h->part->flash_kb * 1024u / 2);
+	h->stored_optsr |= 0xFFu << H7_OPTSR_RDP_SHIFT;
+	h->opt_invalid = true;
+	h->busy = false;
+	h->op_regress = false;
+	h->optcr &= ~H7_OPTCR_OPTSTART;
 }
 
 /* KEY1 then KEY2 unlocks; a wrong value, or keys written while unlocked,
@@ -584,7 +615,7 @@ static void h7_system_reset(struct sim_chip *c)
 	h->sr[0] = h->sr[1] = 0;
 	h->acr = 0;
 	h->key[0] = h->key[1] = h->optkey = H7_KEY_EXPECT1;
-	h->optchangeerr = false;
+	h->optchangeerr = h->opt_invalid;
 }
 
 static void h7_power_on(struct sim_chip *c)
@@ -624,4 +655,5 @@ const struct sim_chip_ops sim_stm32h7_ops = {
 	.power_on = h7_power_on,
 	.rdp_level = h7_rdp_level,
 	.reset_vectors = h7_reset_vectors,
+	.option_power_loss = h7_option_power_loss,
 };

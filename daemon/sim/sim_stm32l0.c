@@ -290,6 +290,8 @@ static void l0_tick(struct sim_chip *c)
 {
 	struct l0_chip *l = l0_of(c);
 
+	if (c->option_power_fail_now)
+		return; /* the power fails at the end of this packet, before anything finishes */
 	if (l->busy && sim_now_ns() >= l->busy_until_ns)
 		l0_finish(c);
 }
@@ -314,6 +316,31 @@ static void l0_option_write(struct sim_chip *c, unsigned index, uint32_t w)
 	l->busy = true;
 	l->sr |= L0_SR_BSY;
 	l->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+	sim_chip_option_started(c);
+}
+
+/* Power lost while an option word is written (sim_probe_power_fail_at_
+ * option_start). An option word write erases the word, then programs it
+ * (RM0038 §3.9.4; erased reads 0x00 on L0/L1, facts §6); cut in between the
+ * word reads 0x00000000 (?: the manuals do not say where an interrupted
+ * write stops), whose high half-word is not the complement of the low one.
+ * The next option load finds the mismatch: OPTVERR is set and RDP loads as
+ * level 1 (RM0377 §3.7 FLASH_SR.OPTVERR, option validity error; RM0038
+ * §3.9 FLASH_SR: OPTVERR for the RDP word, OPTVERRUSR for the user words;
+ * the value loaded for RDP is 0x00, facts §0.4 (?)). A regression had begun
+ * its mass erase: half the flash reads erased (?), no mass erase counted. */
+static void l0_option_power_loss(struct sim_chip *c)
+{
+	struct l0_chip *l = l0_of(c);
+
+	if (!l->busy)
+		return;
+	if (l->op_regress)
+		memset(l->flash, 0x00, l->part->flash_kb * 1024u / 2);
+	l->ob[l->op_index] = 0;
+	l->busy = false;
+	l->op_regress = false;
+	l->sr &= ~L0_SR_BSY;
 }
 
 /* Key registers: the pair in order clears the lock; a wrong value, or keys
@@ -626,4 +653,5 @@ const struct sim_chip_ops sim_stm32l0_ops = {
 	.power_on = l0_power_on,
 	.rdp_level = l0_rdp_level,
 	.reset_vectors = l0_reset_vectors,
+	.option_power_loss = l0_option_power_loss,
 };

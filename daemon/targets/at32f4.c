@@ -369,12 +369,20 @@ static int at32f4_program_usd(struct target *t, const uint32_t *img, unsigned wo
 	return 0;
 }
 
-/* Relock: setting OPLK also drops USDULKS. */
+/* Relock: setting OPLK also drops USDULKS. After a failure (a chip that
+ * lost power, say) the failure's sentence is the one kept. */
 static int at32f4_lock(struct target *t, int rc)
 {
-	int lrc = mem_write32_now(t->a, at32f4_reg(t, AT32F4_CTRL), AT32F4_CTRL_OPLK);
+	char why[768];
+	int lrc;
 
-	return rc < 0 ? rc : lrc < 0 ? err_context(lrc, "locking FLASH_CTRL: ") : 0;
+	snprintf(why, sizeof(why), "%s", err_detail());
+	lrc = mem_write32_now(t->a, at32f4_reg(t, AT32F4_CTRL), AT32F4_CTRL_OPLK);
+	if (rc < 0) {
+		err_restore(why);
+		return rc;
+	}
+	return lrc < 0 ? err_context(lrc, "locking FLASH_CTRL: ") : 0;
 }
 
 static int64_t at32f4_now_ms(void)
@@ -387,7 +395,11 @@ static int64_t at32f4_now_ms(void)
 
 /* After the FAP write: the chip erases, then resets by itself. Poll
  * (connecting again whenever the link dropped) until FLASH_USD says FAP is
- * off and nothing is busy, reporting progress against the typical time. */
+ * off and nothing is busy, reporting progress against the typical time.
+ * A chip that answers idle with FAP on and its FAP half-word still erased
+ * never ran the erase (power lost or reset under the write): that is said at
+ * once rather than after the whole budget; it loads at the low level and the
+ * next unlock starts over. */
 static int at32f4_wait_regression(struct target *t, const struct target_events *ev)
 {
 	int64_t start = at32f4_now_ms();
@@ -396,17 +408,23 @@ static int at32f4_wait_regression(struct target *t, const struct target_events *
 	if (ev && ev->progress)
 		ev->progress(ev->ctx, 0);
 	for (;;) {
-		uint32_t usd = 0, sts = 0;
+		uint32_t usd = 0, sts = 0, usd0 = 0;
 		unsigned elapsed;
 		int rc = target_reattach(t);
 
 		if (rc == 0) {
 			mem_read32(t->a, at32f4_reg(t, AT32F4_STS), &sts);
 			mem_read32(t->a, at32f4_reg(t, AT32F4_USD), &usd);
+			mem_read32(t->a, at32f4_usd_base(t), &usd0);
 			rc = adiv5_run(t->a);
 		}
 		if (rc == 0 && !(sts & AT32F4_STS_OBF) && !(usd & AT32F4_USD_FAP))
 			break;
+		if (rc == 0 && !(sts & AT32F4_STS_OBF) && (uint16_t)usd0 == 0xFFFF)
+			return err_setf(ERR_FLASH_ERROR,
+					"the chip came back with FAP on and the FAP half-word erased "
+					"(FLASH_USD 0x%08x): the erase never ran (power lost or reset "
+					"under the unlock write?); unlock again", usd);
 		err_clear();
 		adiv5_invalidate(t->a);
 		elapsed = (unsigned)(at32f4_now_ms() - start);

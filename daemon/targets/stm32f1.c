@@ -27,7 +27,15 @@
  * FLASH_OBR: the OBR bit layout differs between F1 and F0/F3 and cannot be
  * told apart on GD32 parts with REV_ID 0x1303 (GD32F1x0 and GD32F10x share
  * it, facts §11). A half-word whose complement does not match was loaded as
- * 0xFF (RM0091 §4.1) and is left erased, which loads as 0xFF again.
+ * 0xFF (RM0091 §4.1) and is written back as 0xFF with its complement.
+ *
+ * Power lost in the middle (after the page erase, or during the forced mass
+ * erase before the RDP half-word is written) leaves the page erased: RDP
+ * loads as 0xFF, level 1 (PM0075 §2.4.1), and on F1 FLASH_OBR.OPTERR is set
+ * (PM0075 names no exception for erased half-words (?); F0/F3 skip them,
+ * RM0091 §4.1). OPTERR is read-only: it is neither a reason to refuse nor
+ * cleared by software; the next unlock rewrites every half-word with its
+ * complement, and the next option-byte load clears it.
  */
 #include <stdio.h>
 #include <time.h>
@@ -59,6 +67,7 @@
 #define STM32F1_CR_OPTWRE (1u << 9)
 #define STM32F1_CR_OBL_LAUNCH (1u << 13) /* F0/F3 only */
 
+#define STM32F1_OBR_OPTERR (1u << 0)     /* all: a half-word's complement did not match */
 #define STM32F1_OBR_RDPRT1 (1u << 1)     /* all: read protection active */
 #define STM32F1_OBR_RDPRT2 (1u << 2)     /* F0/F3: level 2 (on F1 this is IWDG_SW) */
 
@@ -211,6 +220,8 @@ static int stm32f1_read_protection(struct target *t, struct target_protection *p
 	p->options[p->n_options++] = (struct target_option){"ob_wrp01", ob[4] | (uint32_t)ob[5] << 16};
 	if (stm32f1_wrp_bytes(t) == 4)
 		p->options[p->n_options++] = (struct target_option){"ob_wrp23", ob[6] | (uint32_t)ob[7] << 16};
+	if (obr & STM32F1_OBR_OPTERR)
+		p->options[p->n_options++] = (struct target_option){"opterr", 1};
 	return 0;
 }
 
@@ -306,15 +317,13 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 			return err_context(rc, "waiting for a flash operation in progress: ");
 	}
 	/* What to write back after the page erase: every option byte as it
-	 * loads today; WRP2/3 only where they exist (RM0365 §4.1). */
+	 * loads today, each with its complement, as OpenOCD does: an erased
+	 * half-word loads as 0xFF cleanly only on F0/F3 (RM0091 §4.1), on F1
+	 * it sets OPTERR (?). WRP2/3 only where they exist (RM0365 §4.1). */
 	n_ob = stm32f1_wrp_bytes(t) == 4 ? 8 : STM32F1_OB_WRP2;
 	want[STM32F1_OB_RDP] = stm32f1_ob_halfword(rdp);
-	for (unsigned i = 1; i < STM32F1_OB_HALFWORDS; i++) {
-		uint8_t v = i < n_ob ? stm32f1_ob_byte(ob[i]) : 0xFF;
-
-		/* 0xFF stays erased: an erased half-word loads as 0xFF. */
-		want[i] = v == 0xFF ? 0xFFFF : stm32f1_ob_halfword(v);
-	}
+	for (unsigned i = 1; i < STM32F1_OB_HALFWORDS; i++)
+		want[i] = i < n_ob ? stm32f1_ob_halfword(stm32f1_ob_byte(ob[i])) : 0xFFFF;
 	{
 		uint32_t wrp_stored = 0;
 
@@ -346,15 +355,21 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 				  erases ? t->part->erase_max_ms : ST_MAX, erases ? ev : NULL,
 				  erases ? "mass erase" : "programming RDP");
 	for (unsigned i = 1; rc == 0 && i < n_ob; i++)
-		if (want[i] != 0xFFFF)
-			rc = stm32f1_program_half(t, i, want[i], 0, ST_MAX, NULL, names[i]);
+		rc = stm32f1_program_half(t, i, want[i], 0, ST_MAX, NULL, names[i]);
 lock:
-	/* Setting LOCK also clears OPTWRE (PM0075 §3.4). */
+	/* Setting LOCK also clears OPTWRE (PM0075 §3.4). After a failure (a
+	 * chip that lost power, say) the lock is tried all the same, but the
+	 * sentence that counts is the failure's. */
 	{
-		int lrc = mem_write32_now(t->a, STM32F1_FLASH_CR, STM32F1_CR_LOCK);
+		char why[768];
+		int lrc;
 
+		snprintf(why, sizeof(why), "%s", err_detail());
+		lrc = mem_write32_now(t->a, STM32F1_FLASH_CR, STM32F1_CR_LOCK);
 		if (lrc < 0 && rc == 0)
 			rc = err_context(lrc, "locking FLASH_CR: ");
+		else if (rc < 0)
+			err_restore(why);
 	}
 	if (rc < 0)
 		return rc;

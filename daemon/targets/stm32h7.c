@@ -21,6 +21,10 @@
  * a community report on an H742 says NRST did not give the flash back, a
  * power cycle did (facts §0.7, §9): the driver reports that honestly.
  *
+ * OPTCHANGEERR left by an earlier change (one cut by a power loss, say) is
+ * cleared through OPTCCR before OPTSTART, so that the flag read afterwards
+ * is this change's; it is never a reason to refuse.
+ *
  * OPTCR is written read-modify-write: OpenOCD writes OPTSTART and OPTLOCK as
  * whole words, which also writes SWAP_BANK (bit 31) = 0 (facts §9).
  */
@@ -128,6 +132,10 @@ static int stm32h7_read_protection(struct target *t, struct target_protection *p
 	if (dual)
 		p->options[p->n_options++] = (struct target_option){"wpsn_cur2", wpsn2};
 	p->options[p->n_options++] = (struct target_option){"prar_cur1", prar1};
+	/* An option change that did not complete (RM0433 §4.9.9), e.g. one cut
+	 * by a power loss. */
+	if (cur & STM32H7_OPTSR_OPTCHANGEERR)
+		p->options[p->n_options++] = (struct target_option){"optchangeerr", 1};
 	return 0;
 }
 

@@ -23,6 +23,12 @@
  * cycle. An ST community report on an L151 says the USER and WRP words read
  * 0 after the forced erase (facts §6 (?)): they are saved before and written
  * back when they changed.
+ *
+ * A word write cut by a power loss leaves a word that does not match its
+ * complement: SR.OPTVERR is set at every load and RDP loads as level 1. It
+ * is no reason to refuse: each option write clears the SR flags (write 1,
+ * RM0377 §3.7) and the regression word written whole makes the next load
+ * valid again.
  */
 #include <stdio.h>
 #include <time.h>
@@ -56,6 +62,7 @@
 #define STM32L0_SR_PGAERR (1u << 9)
 #define STM32L0_SR_SIZERR (1u << 10)
 #define STM32L0_SR_OPTVERR (1u << 11)
+#define STM32L0_SR_OPTVERRUSR (1u << 12) /* L1 only */
 #define STM32L0_SR_W1C 0x3F02u /* EOP and the error flags [13:8] */
 #define STM32L0_SR_FATAL (STM32L0_SR_WRPERR | STM32L0_SR_PGAERR | STM32L0_SR_SIZERR)
 
@@ -148,6 +155,13 @@ static int stm32l0_read_protection(struct target *t, struct target_protection *p
 	p->options[p->n_options++] = (struct target_option){stm32l0_is_l1(t) ? "wrpr1" : "wrprot1", wrpr};
 	p->options[p->n_options++] = (struct target_option){"ob_rdp_word", ob0};
 	p->options[p->n_options++] = (struct target_option){"ob_user_word", ob1};
+	/* An option word whose complement did not match at the last load
+	 * (e.g. a write cut by a power loss): RDP then loads as level 1
+	 * (RM0377 §3.7, RM0038 §3.9 FLASH_SR). */
+	if (sr & STM32L0_SR_OPTVERR)
+		p->options[p->n_options++] = (struct target_option){"optverr", 1};
+	if (stm32l0_is_l1(t) && (sr & STM32L0_SR_OPTVERRUSR))
+		p->options[p->n_options++] = (struct target_option){"optverrusr", 1};
 	return 0;
 }
 
@@ -193,7 +207,7 @@ static int stm32l0_write_ob(struct target *t, uint32_t addr, uint32_t word, unsi
 	rc = stm32_wait_not_busy(t, stm32l0_reg(t, STM32L0_SR), STM32L0_SR_BSY, typ_ms, max_ms, ev,
 				 sr, NULL);
 	if (rc < 0)
-		return rc;
+		return err_context(rc, "option word 0x%08x: ", addr);
 	if (*sr & STM32L0_SR_FATAL)
 		return err_setf(ERR_FLASH_ERROR,
 				"the flash controller refused option word 0x%08x (FLASH_SR 0x%08x)%s",
@@ -205,6 +219,7 @@ static int stm32l0_set_level(struct target *t, enum rdp_level level, const struc
 {
 	const bool erases = level == RDP_LEVEL_0;
 	uint32_t obr = 0, sr = 0, ob[STM32L0_OB_WORDS], after[STM32L0_OB_WORDS], word;
+	char why[768];
 	uint8_t rdp;
 	int rc, rc2;
 
@@ -260,8 +275,12 @@ static int stm32l0_set_level(struct target *t, enum rdp_level level, const struc
 			rc = err_setf(ERR_VERIFY_FAILED, "option word 0x%08x reads 0x%08x, not 0x%08x",
 				      STM32L0_OB_BASE, ob[0], word);
 	}
-	/* PELOCK relocks PRGLOCK and OPTLOCK with it. */
+	/* PELOCK relocks PRGLOCK and OPTLOCK with it; after a failure the
+	 * failure's sentence is the one kept. */
+	snprintf(why, sizeof(why), "%s", err_detail());
 	rc2 = mem_write32_now(t->a, stm32l0_reg(t, STM32L0_PECR), STM32L0_PECR_PELOCK);
+	if (rc < 0)
+		err_restore(why);
 	return rc < 0 ? rc : rc2;
 }
 

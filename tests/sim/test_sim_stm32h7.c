@@ -117,6 +117,56 @@ TEST(regression_needs_power_cycle)
 	sim_probe_destroy(sp);
 }
 
+/* Power lost while OPT_BUSY is set (issue 7): the change did not complete,
+ * so every option load shows OPTCHANGEERR (bit 30, RM0433 §4.4.3) with RDP
+ * 0xFF, level 1; OPTCCR clears the flag until the next load, a change that
+ * completes clears it for good. */
+TEST(power_loss_leaves_optchangeerr)
+{
+	struct sim_probe *sp = ts_open("stm32h743zi-rdp1", 0.001);
+	struct sim_counters n;
+	uint32_t v = 0, cur;
+	int polls = 0;
+
+	CHECK_EQ_U(ts_attach(sp), 1);
+	cur = rd(sp, OPTSR_CUR);
+	CHECK_EQ_U(cur >> 8 & 0xFF, 0xBB);
+	opt_unlock(sp);
+	wr(sp, OPTSR_PRG, (cur & ~0xFF00u) | 0xAA00u);
+	sim_probe_power_fail_at_option_start(sp, true);
+	wr(sp, OPTCR, 1u << 1); /* answered, then the power goes */
+	sim_probe_get_counters(sp, &n);
+	CHECK_EQ_U(n.power_cycles, 1);
+	CHECK_EQ_U(n.mass_erases, 0);
+	CHECK_EQ_U(ts_attach(sp), 1);
+	CHECK_EQ_U(rd(sp, OPTSR_CUR), (cur & ~0xFF00u) | 0xFF00u | 1u << 30);
+	CHECK_EQ_U(rd(sp, OPTCR) & 1u, 1u); /* OPTLOCK again */
+	CHECK_EQ_I(sim_probe_rdp_level(sp), 1);
+	CHECK_EQ_U(ts_read32(sp, 0x08000000u, &v), 4);
+	ts_abort(sp);
+	CHECK_EQ_U(sim_probe_peek32(sp, 0x08000000u, &v), 0);
+	CHECK_EQ_U(v, 0xFFFFFFFFu); /* the bank erase had begun (?) */
+	CHECK_EQ_U(sim_probe_peek32(sp, 0x081FFFFCu, &v), 0);
+	CHECK(v != 0xFFFFFFFFu);
+	wr(sp, OPTCCR, 1u << 30);
+	CHECK_EQ_U(rd(sp, OPTSR_CUR) & 1u << 30, 0);
+	wr(sp, AIRCR, 0x05FA0004u);
+	CHECK_EQ_U(rd(sp, OPTSR_CUR) & 1u << 30, 1u << 30); /* loaded again: still invalid */
+	opt_unlock(sp);
+	wr(sp, OPTSR_PRG, (cur & ~0xFF00u) | 0xAA00u);
+	wr(sp, OPTCCR, 1u << 30);
+	wr(sp, OPTCR, 1u << 1);
+	while ((rd(sp, OPTSR_CUR) & 1u) && polls++ < 2000)
+		ts_sleep_ms(1);
+	sim_probe_power_cycle(sp);
+	CHECK_EQ_U(ts_attach(sp), 1);
+	CHECK_EQ_U(rd(sp, OPTSR_CUR), (cur & ~0xFF00u) | 0xAA00u);
+	sim_probe_get_counters(sp, &n);
+	CHECK_EQ_U(n.mass_erases, 1);
+	CHECK_EQ_U(rd(sp, 0x081FFFFCu), 0xFFFFFFFFu);
+	sim_probe_destroy(sp);
+}
+
 /* SWAP_BANK follows SWAP_BANK_OPT at reset; OPTCR writes while locked are
  * ignored, while unlocked they take the value written. */
 TEST(swap_bank_is_a_live_bit)
@@ -180,6 +230,7 @@ int main(void)
 	RUN(identification);
 	RUN(wrong_key_locks_until_reset);
 	RUN(regression_needs_power_cycle);
+	RUN(power_loss_leaves_optchangeerr);
 	RUN(swap_bank_is_a_live_bit);
 	RUN(lock_raises_without_erase);
 	RUN(level2_silent);

@@ -157,6 +157,53 @@ TEST(l0_regression_keeps_user_and_lock_does_not_erase)
 	sim_probe_destroy(sp);
 }
 
+/* Power lost while the regression word is written (issue 7): the word is
+ * left 0x00000000, which does not match its complement; every option load
+ * then sets OPTVERR (bit 11) and loads RDP 0x00, level 1 (RM0377 §3.7).
+ * Writing 1 clears the flag until the next load; a whole word written again
+ * recovers the chip. */
+TEST(power_loss_leaves_optverr)
+{
+	struct sim_probe *sp = ts_open("stm32l073rz-rdp1", 0.001);
+	struct sim_counters n;
+	uint32_t v = 0;
+
+	CHECK_EQ_U(ts_attach(sp), 1);
+	unlock_options(sp, L0_REGS);
+	sim_probe_power_fail_at_option_start(sp, true);
+	wr(sp, OB_BASE, 0xFF5500AAu); /* answered, then the power goes */
+	sim_probe_get_counters(sp, &n);
+	CHECK_EQ_U(n.power_cycles, 1);
+	CHECK_EQ_U(n.mass_erases, 0);
+	CHECK_EQ_U(ts_attach(sp), 1);
+	CHECK_EQ_U(rd(sp, OB_BASE), 0);
+	CHECK_EQ_U(rd(sp, L0_REGS + OBR) & 0xFF, 0x00);
+	CHECK_EQ_U(rd(sp, L0_REGS + SR) & (1u << 11), 1u << 11);
+	CHECK_EQ_U(rd(sp, L0_REGS + PECR), 0x7u); /* locked again by the power-on */
+	CHECK_EQ_I(sim_probe_rdp_level(sp), 1);
+	CHECK_EQ_U(ts_read32(sp, 0x08000000u, &v), 4); /* still level 1 to a debugger */
+	ts_abort(sp);
+	CHECK_EQ_U(sim_probe_peek32(sp, 0x08000000u, &v), 0);
+	CHECK_EQ_U(v, 0); /* the erase had begun: first half erased (?) */
+	CHECK_EQ_U(sim_probe_peek32(sp, 0x0802FFFCu, &v), 0);
+	CHECK(v != 0);
+	wr(sp, L0_REGS + SR, 1u << 11);
+	CHECK_EQ_U(rd(sp, L0_REGS + SR) & (1u << 11), 0);
+	wr(sp, 0xE000ED0Cu, 0x05FA0004u); /* a reset loads the options again */
+	CHECK_EQ_U(ts_attach(sp), 1);
+	CHECK_EQ_U(rd(sp, L0_REGS + SR) & (1u << 11), 1u << 11);
+	unlock_options(sp, L0_REGS);
+	wr(sp, OB_BASE, 0xFF5500AAu);
+	wait_bsy(sp, L0_REGS);
+	CHECK_EQ_U(ts_write32(sp, L0_REGS + PECR, 1u << 18), 4);
+	ts_abort(sp);
+	CHECK_EQ_U(rd(sp, L0_REGS + SR) & (1u << 11), 0);
+	CHECK_EQ_U(rd(sp, L0_REGS + OBR) & 0xFF, 0xAA);
+	sim_probe_get_counters(sp, &n);
+	CHECK_EQ_U(n.mass_erases, 1);
+	sim_probe_destroy(sp);
+}
+
 TEST(level2_silent)
 {
 	struct sim_probe *sp = ts_open("stm32l151c8-rdp2", 0.001);
@@ -178,6 +225,7 @@ int main(void)
 	RUN(key_order_and_wrong_keys);
 	RUN(l1_regression_and_obl_launch);
 	RUN(l0_regression_keeps_user_and_lock_does_not_erase);
+	RUN(power_loss_leaves_optverr);
 	RUN(level2_silent);
 	return check_summary();
 }
