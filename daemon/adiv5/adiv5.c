@@ -129,6 +129,14 @@ void adiv5_ap_write(struct adiv5 *a, uint8_t apsel, uint8_t reg, uint32_t val)
 	}
 }
 
+bool adiv5_idr_is_ahb_mem_ap(uint32_t idr)
+{
+	uint32_t type = idr & 0xFu;
+
+	return ((idr >> AP_IDR_CLASS_SHIFT) & 0xFu) == AP_IDR_CLASS_MEM_AP &&
+	       (type == AP_IDR_TYPE_AHB3 || type == AP_IDR_TYPE_AHB5 || type == AP_IDR_TYPE_AHB5_HPROT);
+}
+
 static int64_t adiv5_now_ms(void)
 {
 	struct timespec ts;

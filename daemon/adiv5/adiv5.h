@@ -39,6 +39,14 @@
 #define AP_BASE 0xF8
 #define AP_IDR 0xFC
 
+/* AP IDR fields (ADIv5.2 C2.6.1): CLASS [16:13], TYPE [3:0]. */
+#define AP_IDR_CLASS_SHIFT 13
+#define AP_IDR_CLASS_MEM_AP 0x8u
+#define AP_IDR_TYPE_AHB3 0x1u
+#define AP_IDR_TYPE_AHB5 0x5u
+#define AP_IDR_TYPE_AHB5_HPROT 0x8u
+#define ADIV5_AP_SCAN 4 /* APSELs searched for the core's AHB-AP */
+
 #define ADIV5_QUEUE_MAX 512
 #define ADIV5_TAR_BLOCK 1024u /* only TAR[9:0] are guaranteed to auto-increment */
 #define ADIV5_DEFAULT_TIMEOUT_MS 2000
@@ -66,6 +74,7 @@ struct adiv5 {
 	bool csw_valid;
 	uint32_t tar;
 	bool tar_valid;
+	uint8_t mem_ap;        /* APSEL of the AHB-AP on the core's bus: 0 but on STM32H5 */
 	uint32_t dpidr;
 	bool link_up;
 	int timeout_ms;        /* deadline for one run while the target answers WAIT */
@@ -86,6 +95,10 @@ void adiv5_select_ap_bank(struct adiv5 *a, uint8_t apsel, uint8_t reg);
 void adiv5_ap_read(struct adiv5 *a, uint8_t apsel, uint8_t reg, uint32_t *out);
 void adiv5_ap_write(struct adiv5 *a, uint8_t apsel, uint8_t reg, uint32_t val);
 
+/* True when IDR names an AHB MEM-AP, the kind a Cortex-M core's bus sits
+ * behind (an APB-AP reaches debug components only). */
+bool adiv5_idr_is_ahb_mem_ap(uint32_t idr);
+
 /* Execute everything queued. Returns 0 or -ERR_TARGET_* with a detail; the
  * queue is empty afterwards either way. Out values of failed reads are left
  * untouched. */
@@ -104,7 +117,9 @@ int dp_clear_sticky(struct adiv5 *a);
 /* Drive nRESET (true = asserted, low). */
 int dp_set_nreset(struct adiv5 *a, bool asserted);
 
-/* mem.c: 32-bit MEM-AP accesses on AP0, queued. */
+/* mem.c: MEM-AP accesses through the AP a->mem_ap, queued. */
+/* Aim later accesses at the MEM-AP APSEL (its CSW and TAR are not known). */
+void mem_use_ap(struct adiv5 *a, uint8_t apsel);
 void mem_read32(struct adiv5 *a, uint32_t addr, uint32_t *out);
 void mem_write32(struct adiv5 *a, uint32_t addr, uint32_t val);
 /* 16-bit write (option half-words on F0/F1/F3); the value travels on its byte lane. */

@@ -1,5 +1,6 @@
 /*
- * mem.c - MEM-AP (AHB-AP on AP0) memory access, ADIv5.2 C2.
+ * mem.c - MEM-AP memory access, ADIv5.2 C2, through the AHB-AP the core's
+ * bus sits behind (a->mem_ap: AP0 on most parts, AP1 on STM32H5).
  *
  * CSW and TAR are written only when they change; TAR follows the auto-
  * increment, which ADIv5 guarantees only inside a 1 KB block (C2.2.2), so
@@ -10,12 +11,18 @@
 
 #include "err.h"
 
-#define MEM_AP 0
 /* HPROT1 (privileged) | MasterType debug | DbgSwEnable: OpenOCD's AHB default. */
 #define MEM_CSW_BASE 0xA2000000u
 #define MEM_CSW_SIZE_16 0x1u
 #define MEM_CSW_SIZE_32 0x2u
 #define MEM_CSW_ADDRINC_SINGLE 0x10u
+
+void mem_use_ap(struct adiv5 *a, uint8_t apsel)
+{
+	/* The CSW and TAR caches describe one AP's registers. */
+	a->mem_ap = apsel;
+	a->csw_valid = a->tar_valid = false;
+}
 
 static void mem_set_csw(struct adiv5 *a, uint32_t size)
 {
@@ -23,7 +30,7 @@ static void mem_set_csw(struct adiv5 *a, uint32_t size)
 
 	if (a->csw_valid && a->csw == csw)
 		return;
-	adiv5_ap_write(a, MEM_AP, AP_CSW, csw);
+	adiv5_ap_write(a, a->mem_ap, AP_CSW, csw);
 	a->csw = csw;
 	a->csw_valid = true;
 }
@@ -32,7 +39,7 @@ static void mem_set_tar(struct adiv5 *a, uint32_t addr)
 {
 	if (a->tar_valid && a->tar == addr)
 		return;
-	adiv5_ap_write(a, MEM_AP, AP_TAR, addr);
+	adiv5_ap_write(a, a->mem_ap, AP_TAR, addr);
 	a->tar = addr;
 	a->tar_valid = true;
 }
@@ -60,7 +67,7 @@ void mem_read32(struct adiv5 *a, uint32_t addr, uint32_t *out)
 {
 	mem_set_csw(a, MEM_CSW_SIZE_32);
 	mem_set_tar(a, addr);
-	adiv5_ap_read(a, MEM_AP, AP_DRW, out);
+	adiv5_ap_read(a, a->mem_ap, AP_DRW, out);
 	mem_mark_drw(a, addr, false);
 	mem_advance_tar(a, 4);
 }
@@ -69,7 +76,7 @@ void mem_write32(struct adiv5 *a, uint32_t addr, uint32_t val)
 {
 	mem_set_csw(a, MEM_CSW_SIZE_32);
 	mem_set_tar(a, addr);
-	adiv5_ap_write(a, MEM_AP, AP_DRW, val);
+	adiv5_ap_write(a, a->mem_ap, AP_DRW, val);
 	mem_mark_drw(a, addr, true);
 	mem_advance_tar(a, 4);
 }
@@ -79,7 +86,7 @@ void mem_write16(struct adiv5 *a, uint32_t addr, uint16_t val)
 	mem_set_csw(a, MEM_CSW_SIZE_16);
 	mem_set_tar(a, addr);
 	/* Narrow accesses use the byte lanes of the address (ADIv5.2 C2.2.6). */
-	adiv5_ap_write(a, MEM_AP, AP_DRW, (uint32_t)val << ((addr & 2) * 8));
+	adiv5_ap_write(a, a->mem_ap, AP_DRW, (uint32_t)val << ((addr & 2) * 8));
 	mem_mark_drw(a, addr, true);
 	mem_advance_tar(a, 2);
 }
@@ -98,7 +105,7 @@ void mem_read_block(struct adiv5 *a, uint32_t addr, uint32_t *buf, size_t n)
 			count = per_packet;
 		mem_set_csw(a, MEM_CSW_SIZE_32);
 		mem_set_tar(a, addr);
-		adiv5_select_ap_bank(a, MEM_AP, AP_DRW);
+		adiv5_select_ap_bank(a, a->mem_ap, AP_DRW);
 		if (a->n == ADIV5_QUEUE_MAX) {
 			if (!a->queue_rc)
 				a->queue_rc = err_setf(ERR_INTERNAL, "ADIv5 queue overflow");

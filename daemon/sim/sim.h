@@ -54,6 +54,7 @@ struct sim_counters {
 	uint64_t mass_erases;      /* regressions (or mass erases) performed */
 	uint64_t resets;           /* system resets (AIRCR, nRESET, OBL_LAUNCH) */
 	uint64_t power_cycles;
+	uint64_t ap_mem_accesses[4]; /* MEM-AP data accesses (DRW, BDx) by APSEL 0..3, bus errors included */
 };
 
 /* Create a probe with the chip of PROFILE (e.g. "stm32f401re-rdp1") behind it.

@@ -5,7 +5,7 @@
  *
  *   sim_probe.c    public API, locking, fault hook, counters
  *   sim_dap.c      CMSIS-DAP firmware (command parsing, DAP_Transfer engine)
- *   sim_swd.c      SWJ-DP line state, SW-DP registers, AHB-AP (AP0)
+ *   sim_swd.c      SWJ-DP line state, SW-DP registers, the access ports
  *   sim_chip.c     one chip: reset sequencing, nRESET, debugger latch, firmware
  *   sim_cortexm.c  Cortex-M3/M4/M7 debug and system registers (PPB)
  *   sim_stm32f4.c  STM32F2/F4/F7 memory map, flash interface, option bytes
@@ -97,7 +97,9 @@ struct sim_chip_ops {
 	 * "<part>-rdp0.5" profile is made, created with option byte 0x55 (the
 	 * family's create() turns TZEN on, without which 0x55 is level 1). */
 	bool (*part_has_level_half)(size_t i);
-	/* Fill c->priv, c->dpidr, c->ap_idr, c->dp_version, core desc; RDP is the option byte. */
+	/* Fill c->priv, c->dpidr, c->ap_idr, c->dp_version, core desc (and,
+	 * where the part has more than one AP, c->core_ap and c->aps); RDP is
+	 * the option byte. */
 	int (*create)(struct sim_chip *c, size_t part, uint8_t rdp);
 	void (*destroy)(struct sim_chip *c);
 	int (*bus_read)(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val, bool debugger);
@@ -113,6 +115,20 @@ struct sim_chip_ops {
 	void (*option_power_loss)(struct sim_chip *c);
 };
 
+/* APSELs 0..SIM_AP_COUNT-1 are modelled; a higher APSEL selects no AP. */
+#define SIM_AP_COUNT 4
+
+/* An access port other than the core's AHB-AP (ADIv5.2 C1.1): a family
+ * fills these in create(). A MEM-AP's data accesses go to BUS_READ /
+ * BUS_WRITE (0 or -EFAULT; NULL: every access is a bus error). Other AP
+ * kinds only answer IDR. IDR 0 means no AP at that APSEL (C2.6: an
+ * unimplemented AP reads IDR as zero). */
+struct sim_ap {
+	uint32_t idr;
+	int (*bus_read)(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+	int (*bus_write)(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+};
+
 #define SIM_CHIP_ABSENT 0x1u  /* no-target: nothing drives SWDIO */
 #define SIM_CHIP_SWD_OFF 0x2u /* firmware turns PA13/PA14 into GPIOs after it starts */
 
@@ -122,6 +138,11 @@ struct sim_chip {
 	struct sim_cortexm core;
 	uint32_t dpidr, ap_idr, targetid;
 	unsigned dp_version;
+	/* APSEL of the AHB-AP on the core's bus, whose IDR is ap_idr: 0 (zero-
+	 * initialised) on most parts, 1 on STM32H5. APS describes the others;
+	 * aps[core_ap] is not used. */
+	unsigned core_ap;
+	struct sim_ap aps[SIM_AP_COUNT];
 	double time_scale;
 	struct sim_counters *counters;
 	unsigned flags;
@@ -173,8 +194,8 @@ struct sim_swd {
 	uint32_t act_bits;
 	/* DP */
 	uint32_t ctrl_stat, select, dlcr, rdbuff, last_read;
-	/* AP0 (AHB-AP) */
-	uint32_t csw, tar;
+	/* each MEM-AP's CSW and TAR, by APSEL */
+	uint32_t csw[SIM_AP_COUNT], tar[SIM_AP_COUNT];
 };
 
 void sim_swd_power_on(struct sim_swd *s);

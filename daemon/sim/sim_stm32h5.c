@@ -9,14 +9,21 @@
  *   rdp0 (0xAA) -> OPEN (0xED), rdp1 (0xBB) -> CLOSED (0x72),
  *   rdp2 (0xCC) -> LOCKED (0x5C).
  *
+ * Access ports, as on silicon: the Cortex-M33's AHB-AP is AP1 (OpenOCD
+ * stm32h5x.cfg creates the cpu with -ap-num 1; probe-rs STM32H5_Series.yaml
+ * "ap: !v1 1"). AP0 is the port debug authentication talks through (ST wiki
+ * "Debug Authentication for STM32H5": "the JTAG dedicated access point
+ * (ap0)"); OpenOCD drives it as a MEM-AP and writes DBGMCU_CR at 0xE0044004
+ * through it, so it is modelled as an APB MEM-AP that reaches DBGMCU and
+ * nothing else: no core, no flash. APSEL 2 and 3 have no AP (IDR 0).
+ *
  * References: RM0481 §7.6 (product states, OPTSR_CUR/PRG), CMSIS
  * stm32h563xx.h (offsets), OpenOCD tcl/target/stm32h5x.cfg (PSTATE codes,
- * SW-DP 0x0BE12477, DBGMCU at 0xE0044000); facts §0.1, §10.
+ * SW-DP 0x0BE12477, DBGMCU at 0xE0044000, AP numbers); facts §0.1, §10.
  *
  * Simplifications (?):
- *   - On silicon the Cortex-M33 sits behind AP1 and AP0 is a separate
- *     MEM-AP (OpenOCD cfg); the simulator has AP0 only and lets it see the
- *     core's bus, as on the other families.
+ *   - AP0's IDR (an APB-AP's, the value the H7's APB-AP reports) and AP1's
+ *     (the AHB5-AP value the L5/U5 models use) are not from an H5 source.
  *   - CLOSED: the DP answers, flash and SRAM fault to the debugger, the
  *     FLASH registers and DBGMCU stay readable. LOCKED: the DP is silent,
  *     like RDP level 2.
@@ -43,6 +50,8 @@
 #define H5_OPTSR_PRG 0x54u
 #define H5_OPTSR2_CUR 0x70u
 #define H5_OPTSR2_PRG 0x74u
+
+#define H5_DBGMCU_SIZE 0x1000u
 
 #define H5_PSTATE_OPEN 0xEDu
 #define H5_PSTATE_CLOSED 0x72u
@@ -107,6 +116,9 @@ static void h5_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
+static int h5_ap0_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int h5_ap0_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+
 static int h5_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
 	static const struct sim_cortexm_desc m33 = {
@@ -132,7 +144,9 @@ static int h5_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	sim_fill_program(h->flash, p->flash_kb * 1024u, H5_SRAM_BASE + 0x1000u, H5_FLASH_BASE + 0x201u);
 	h->pstate = rdp == 0xAA ? H5_PSTATE_OPEN : rdp == 0xCC ? H5_PSTATE_LOCKED : H5_PSTATE_CLOSED;
 	c->dpidr = 0x0BE12477u; /* OpenOCD stm32h5x.cfg */
-	c->ap_idr = 0x84770001u; /* (?) */
+	c->core_ap = 1;
+	c->ap_idr = 0x14770015u; /* AHB5-AP (?) */
+	c->aps[0] = (struct sim_ap){0x54770002u /* APB-AP (?) */, h5_ap0_read, h5_ap0_write};
 	c->dp_version = 2;
 	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* (?) */
 	sim_cortexm_init(&c->core, &m33);
@@ -246,6 +260,27 @@ static int h5_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return sim_cortexm_write(&c->core, addr, val);
 	}
 	return -EFAULT;
+}
+
+/* AP0's bus: DBGMCU at its debug-bus address only (OpenOCD reaches
+ * DBGMCU_CR there through AP0); anything else is a bus error (?). */
+static bool h5_ap0_reaches(uint32_t addr, unsigned size)
+{
+	return addr >= H5_DBGMCU_PPB && addr + size <= H5_DBGMCU_PPB + H5_DBGMCU_SIZE;
+}
+
+static int h5_ap0_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+{
+	if (!h5_ap0_reaches(addr, size)) {
+		*val = 0;
+		return -EFAULT;
+	}
+	return h5_bus_read(c, addr, size, val, true);
+}
+
+static int h5_ap0_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+{
+	return h5_ap0_reaches(addr, size) ? h5_bus_write(c, addr, size, val, true) : -EFAULT;
 }
 
 static void h5_tick(struct sim_chip *c)

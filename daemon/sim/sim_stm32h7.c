@@ -21,6 +21,15 @@
  *     areas are not modelled (no profile defines one).
  *   - OPTCR.SWAP_BANK is a live bit loaded from SWAP_BANK_OPT at reset and
  *     writable while unlocked; the address swap itself is not modelled.
+ *
+ * Access ports (OpenOCD stm32h7x.cfg: cpu0 on AP0, cpu1 on AP3, DBGMCU
+ * through AP2; IDRs as pyOCD reads them on an H745, pyOCD issue #1499;
+ * probe-rs issue #3088 lists the same kinds on an H747): AP0 the Cortex-M7's AHB-AP 0x84770001, AP1 the D3
+ * domain AHB-AP 0x84770001, AP2 the debug APB-AP 0x54770002 (DBGMCU at
+ * 0xE00E1000, OpenOCD stm32h7x.cfg), AP3 the Cortex-M4's AHB-AP 0x24770011
+ * on dual-core parts only. Modelled reach (?): AP1 sees the D3 SRAMs and
+ * D3 peripherals, AP2 only DBGMCU, AP3 the system bus without the M4's own
+ * PPB (the M4 core is not modelled).
  */
 #include "sim_internal.h"
 
@@ -89,6 +98,7 @@ struct h7_part {
 	uint16_t dev_id, rev_id;   /* typical silicon revisions (?) */
 	uint32_t flash_kb, axi_kb;
 	bool dual_bank;
+	bool dual_core;            /* a Cortex-M4 AHB-AP on AP3 */
 	uint32_t uid_base, fsize_addr;
 	uint32_t optsr_default;    /* factory image with RDP 0xAA (?) */
 	uint32_t optsr_mask;       /* bits OPTSR_PRG can change */
@@ -128,10 +138,11 @@ static const struct h7_part h7_parts[] = {
 		.mass_erase_ms = 8000.0, .core = H7_CORE_M7(0x480),
 	},
 	{
-		/* Dual core: the CM7 is on AP0 (the only AP modelled); both cores
+		/* Dual core: the CM7 is on AP0, the CM4 on AP3; both cores
 		 * boot (BCM4 = BCM7 = 1), D2 reset bits and IWDG2_SW set. */
-		.name = "stm32h747xi", .summary = "STM32H747XI, Cortex-M7F + Cortex-M4F (CM7 on AP0), 2 MB dual-bank flash",
+		.name = "stm32h747xi", .summary = "STM32H747XI, Cortex-M7F + Cortex-M4F (CM7 on AP0, CM4 on AP3), 2 MB dual-bank flash",
 		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 2048, .axi_kb = 512, .dual_bank = true,
+		.dual_core = true,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
 		.optsr_default = 0x03C6AAF0u, .optsr_mask = 0xA3FEFFFCu, .wpsn_default = 0xFFu,
 		.mass_erase_ms = 8000.0, .core = H7_CORE_M7(0x450),
@@ -206,6 +217,13 @@ static void h7_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
+static int h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+
 static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
 	const struct h7_part *p;
@@ -237,7 +255,11 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	h->prar[0] = h->prar[1] = 0x000000FFu;
 	h->scar[0] = h->scar[1] = 0x000000FFu;
 	c->dpidr = 0x6BA02477u;  /* facts §0.2: H7 SW-DP */
-	c->ap_idr = 0x84770001u; /* AHB-AP (?) */
+	c->ap_idr = 0x84770001u; /* AP0, the M7's AHB-AP */
+	c->aps[1] = (struct sim_ap){0x84770001u, h7_d3_read, h7_d3_write};
+	c->aps[2] = (struct sim_ap){0x54770002u, h7_apbd_read, h7_apbd_write};
+	if (p->dual_core)
+		c->aps[3] = (struct sim_ap){0x24770011u, h7_m4_read, h7_m4_write};
 	c->dp_version = 2;
 	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* (?) */
 	sim_cortexm_init(&c->core, &p->core);
@@ -639,6 +661,66 @@ static void h7_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 	memcpy(msp, h->flash, 4);
 	memcpy(pc, h->flash + 4, 4);
+}
+
+/* AP1, the D3 domain's AHB-AP: SRAM4 and backup SRAM, D3 peripherals (?). */
+static bool h7_d3_reaches(uint32_t addr)
+{
+	return (addr >= 0x38000000u && addr < 0x39000000u) || (addr >= 0x58000000u && addr < 0x5C000000u);
+}
+
+static int h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+{
+	if (!h7_d3_reaches(addr)) {
+		*val = 0;
+		return -EFAULT;
+	}
+	return h7_bus_read(c, addr, size, val, true);
+}
+
+static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+{
+	return h7_d3_reaches(addr) ? h7_bus_write(c, addr, size, val, true) : -EFAULT;
+}
+
+/* AP2, the debug APB-AP: DBGMCU at 0xE00E1000 is the one component modelled. */
+#define H7_APBD_DBGMCU 0xE00E1000u
+
+static bool h7_apbd_reaches(uint32_t addr, unsigned size)
+{
+	return addr >= H7_APBD_DBGMCU && addr + size <= H7_APBD_DBGMCU + 8u;
+}
+
+static int h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+{
+	if (!h7_apbd_reaches(addr, size)) {
+		*val = 0;
+		return -EFAULT;
+	}
+	return h7_bus_read(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
+}
+
+static int h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+{
+	if (!h7_apbd_reaches(addr, size))
+		return -EFAULT;
+	return h7_bus_write(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
+}
+
+/* AP3 (dual core), the Cortex-M4's AHB-AP: the system bus; the M4's PPB is
+ * not modelled, so it faults rather than show the M7's registers. */
+static int h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+{
+	if (addr >= 0xE0000000u) {
+		*val = 0;
+		return -EFAULT;
+	}
+	return h7_bus_read(c, addr, size, val, true);
+}
+
+static int h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+{
+	return addr >= 0xE0000000u ? -EFAULT : h7_bus_write(c, addr, size, val, true);
 }
 
 const struct sim_chip_ops sim_stm32h7_ops = {

@@ -1,6 +1,8 @@
 /*
  * sim_swd.c - the target side of the wire: the SWJ-DP's JTAG/SWD/dormant
- * selection, the SW-DP registers and the AHB-AP (AP0).
+ * selection, the SW-DP registers and the access ports: the AHB-AP on the
+ * core's bus (AP0 on most parts, the family's c->core_ap) and whatever other
+ * APs the family declares in c->aps.
  *
  * References (ADIv5.2, ARM IHI 0031C):
  *   B4.3.3 line reset and the reset state (first access must read DPIDR),
@@ -10,7 +12,8 @@
  *   B1.2 sticky flags: with one set the DP faults every access but DPIDR
  *     read, CTRL/STAT read and ABORT write,
  *   C2.2 MEM-AP (CSW, TAR, DRW, BD0-3, CFG, BASE, IDR), C2.2.2 TAR
- *     auto-increment only guaranteed within 1 KB (TAR[9:0]).
+ *     auto-increment only guaranteed within 1 KB (TAR[9:0]),
+ *   C2.6 IDR: zero for an unimplemented AP; CLASS [16:13] 0b1000 = MEM-AP.
  * Facts: cmsis-dap-adiv5.md §5, §6, §7.
  */
 #include "sim_internal.h"
@@ -47,6 +50,8 @@
 #define AP_CSW_DEVICEEN (1u << 6)
 #define AP_CSW_RESET 0x03000042u /* Prot bits, 32-bit, no increment (?) */
 #define AP_BASE_ROM 0xE00FF003u  /* ROM table present, ADIv5 format */
+#define AP_IDR_CLASS_MEM 0x8u
+#define AP_IDR_CLASS(idr) (((idr) >> 13) & 0xFu)
 
 /* Dormant selection alert, 128 bits as sent LSB first (ADIv5.2 B5.3.4). */
 #define SWD_ALERT_LO 0x86852D956209F392ull
@@ -57,7 +62,8 @@ void sim_swd_power_on(struct sim_swd *s)
 	memset(s, 0, sizeof(*s));
 	s->mode = SIM_SWD_MODE_JTAG; /* SWJ-DP powers up in JTAG (B5.2) */
 	s->act_left = -1;
-	s->csw = AP_CSW_RESET;
+	for (unsigned i = 0; i < SIM_AP_COUNT; i++)
+		s->csw[i] = AP_CSW_RESET;
 }
 
 void sim_swd_set_stickyerr(struct sim_swd *s)
@@ -171,11 +177,31 @@ static uint32_t swd_ctrl_stat(const struct sim_swd *s)
 	return v;
 }
 
+/* A data access on the bus behind MEM-AP APSEL: the core's bus for the
+ * core's AHB-AP (obeying read-out protection), the family's hook otherwise. */
+static int swd_bus(struct sim_chip *c, unsigned apsel, uint32_t addr, unsigned size, bool rnw,
+		   uint32_t *v)
+{
+	const struct sim_ap *ap = &c->aps[apsel];
+
+	c->counters->ap_mem_accesses[apsel]++;
+	if (apsel == c->core_ap)
+		return rnw ? sim_chip_read(c, addr, size, v, true) : sim_chip_write(c, addr, size, *v, true);
+	if (rnw ? !ap->bus_read : !ap->bus_write) {
+		if (rnw)
+			*v = 0;
+		return -EFAULT;
+	}
+	sim_chip_tick(c);
+	return rnw ? ap->bus_read(c, addr, size, v) : ap->bus_write(c, addr, size, *v);
+}
+
 /* One MEM-AP data access at ADDR with the CSW size: byte lanes by address
  * (ADIv5.2 C2.2.5). Returns 0 or -EFAULT (bus error). */
-static int swd_mem(struct sim_swd *s, struct sim_chip *c, uint32_t addr, bool rnw, uint32_t *data)
+static int swd_mem(struct sim_swd *s, struct sim_chip *c, unsigned apsel, uint32_t addr, bool rnw,
+		   uint32_t *data)
 {
-	unsigned size = 1u << (s->csw & AP_CSW_SIZE_MASK);
+	unsigned size = 1u << (s->csw[apsel] & AP_CSW_SIZE_MASK);
 	unsigned lane;
 	uint32_t v;
 	int rc;
@@ -186,28 +212,39 @@ static int swd_mem(struct sim_swd *s, struct sim_chip *c, uint32_t addr, bool rn
 		addr &= ~1u;
 	lane = 8 * (addr & 3);
 	if (rnw) {
-		rc = sim_chip_read(c, addr, size, &v, true);
+		rc = swd_bus(c, apsel, addr, size, true, &v);
 		*data = rc ? 0 : (size == 4 ? v : v << lane);
 		return rc;
 	}
 	v = size == 4 ? *data : (*data >> lane) & ((1u << (8 * size)) - 1);
-	return sim_chip_write(c, addr, size, v, true);
+	return swd_bus(c, apsel, addr, size, false, &v);
 }
 
-static void swd_tar_increment(struct sim_swd *s)
+static void swd_tar_increment(struct sim_swd *s, unsigned apsel)
 {
-	uint32_t size = 1u << (s->csw & AP_CSW_SIZE_MASK);
+	uint32_t size = 1u << (s->csw[apsel] & AP_CSW_SIZE_MASK);
 
-	if ((s->csw & AP_CSW_ADDRINC_MASK) == AP_CSW_ADDRINC_SINGLE)
-		s->tar = (s->tar & ~0x3FFu) | ((s->tar + size) & 0x3FFu);
+	if ((s->csw[apsel] & AP_CSW_ADDRINC_MASK) == AP_CSW_ADDRINC_SINGLE)
+		s->tar[apsel] = (s->tar[apsel] & ~0x3FFu) | ((s->tar[apsel] + size) & 0x3FFu);
 }
 
-/* AP register access (AP0 only; other APSELs have no AP: IDR reads 0). */
+/* IDR of the AP at APSEL, 0 where there is none. */
+static uint32_t swd_ap_idr(const struct sim_chip *c, unsigned apsel)
+{
+	if (apsel >= SIM_AP_COUNT)
+		return 0;
+	return apsel == c->core_ap ? c->ap_idr : c->aps[apsel].idr;
+}
+
+/* AP register access. An APSEL with no AP reads 0 (IDR included) and
+ * ignores writes; an AP that is not a MEM-AP answers only IDR (?). */
 static int swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw, uint32_t *data)
 {
+	unsigned apsel = s->select >> 24;
+	uint32_t idr = swd_ap_idr(c, apsel);
 	int rc;
 
-	if ((s->select >> 24) != 0) {
+	if (AP_IDR_CLASS(idr) != AP_IDR_CLASS_MEM && reg != AP_IDR) {
 		if (rnw)
 			*data = 0;
 		return 0;
@@ -215,7 +252,7 @@ static int swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw,
 	switch (reg) {
 	case AP_CSW:
 		if (rnw) {
-			*data = s->csw | AP_CSW_DEVICEEN;
+			*data = s->csw[apsel] | AP_CSW_DEVICEEN;
 		} else {
 			uint32_t v = *data, size = v & AP_CSW_SIZE_MASK, inc = v & AP_CSW_ADDRINC_MASK;
 
@@ -223,28 +260,28 @@ static int swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw,
 			 * implemented: those fields keep their value, so a read
 			 * back shows the host what is supported. */
 			if (size > 2)
-				size = s->csw & AP_CSW_SIZE_MASK;
+				size = s->csw[apsel] & AP_CSW_SIZE_MASK;
 			if (inc > AP_CSW_ADDRINC_SINGLE)
-				inc = s->csw & AP_CSW_ADDRINC_MASK;
-			s->csw = (v & 0xFFFFFF00u) | inc | size;
+				inc = s->csw[apsel] & AP_CSW_ADDRINC_MASK;
+			s->csw[apsel] = (v & 0xFFFFFF00u) | inc | size;
 		}
 		return 0;
 	case AP_TAR:
 		if (rnw)
-			*data = s->tar;
+			*data = s->tar[apsel];
 		else
-			s->tar = *data;
+			s->tar[apsel] = *data;
 		return 0;
 	case AP_DRW:
-		rc = swd_mem(s, c, s->tar, rnw, data);
+		rc = swd_mem(s, c, apsel, s->tar[apsel], rnw, data);
 		if (rc == 0)
-			swd_tar_increment(s); /* a failed transfer leaves TAR alone */
+			swd_tar_increment(s, apsel); /* a failed transfer leaves TAR alone */
 		return rc;
 	case AP_BD0:
 	case AP_BD0 + 4:
 	case AP_BD0 + 8:
 	case AP_BD0 + 12:
-		return swd_mem(s, c, (s->tar & ~0xFu) + (reg - AP_BD0), rnw, data);
+		return swd_mem(s, c, apsel, (s->tar[apsel] & ~0xFu) + (reg - AP_BD0), rnw, data);
 	case AP_CFG:
 		if (rnw)
 			*data = 0; /* little-endian, 32-bit addresses */
@@ -255,7 +292,7 @@ static int swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw,
 		return 0;
 	case AP_IDR:
 		if (rnw)
-			*data = c->ap_idr;
+			*data = idr;
 		return 0;
 	default:
 		if (rnw)

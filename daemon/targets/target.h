@@ -122,7 +122,10 @@ struct target_connect_opts {
 /* Bring the link up (trying clocks and connect modes) and identify the chip.
  * On -ERR_TARGET_NOT_RESPONDING the detail says what to check. */
 int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struct target *t);
-/* Identify the chip on an already powered-up link. */
+/* Identify the chip on an already powered-up link: the core through the AP
+ * a->mem_ap (AP0 after target_attach's start), else the first other AHB-AP
+ * among AP0-AP3 that answers a CPUID read, which then serves every later
+ * access (STM32H5: AP1). */
 int target_identify(struct target *t);
 /* Connect again after a reset or power cycle, same clock and mode. */
 int target_reattach(struct target *t);

@@ -161,9 +161,67 @@ static int target_match_idcode(struct target *t, uint32_t addr, uint32_t id)
 			id, addr, id & 0xFFF, cortexm_core_name(t->core));
 }
 
+/* Read CPUID through AP APSEL if it is an AHB MEM-AP: its IDR is read in a
+ * run of its own, so nothing is written to an AP of another kind. Returns 0
+ * when the core answered (later accesses now use APSEL), 1 when APSEL holds
+ * no AHB-AP, 2 when it does but the read faulted, or a negative error (an
+ * IDR read never faults, even where there is no AP (ADIv5.2 C2.6): a fault
+ * there is the wire's or the DP's, and is returned). */
+static int target_try_ap(struct target *t, uint8_t apsel)
+{
+	uint32_t idr = 0;
+	uint8_t was = t->a->mem_ap;
+	int rc;
+
+	adiv5_ap_read(t->a, apsel, AP_IDR, &idr);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading AP%u IDR: ", apsel);
+	if (!adiv5_idr_is_ahb_mem_ap(idr))
+		return 1;
+	mem_use_ap(t->a, apsel);
+	rc = mem_read32_now(t->a, CORTEXM_CPUID, &t->cpuid);
+	if (rc == -ERR_TARGET_FAULT)
+		mem_use_ap(t->a, was);
+	return rc == -ERR_TARGET_FAULT ? 2 : rc;
+}
+
+/* The core did not answer behind AP TRIED (IDR TRIED_IDR): look on the other
+ * APs. STM32H5 keeps its Cortex-M33 on AP1 and AP0 for debug authentication
+ * (OpenOCD stm32h5x.cfg -ap-num 1); every other part rdpd knows has its
+ * core on AP0 and gets here only when that core's bus refuses the read. When an AHB-AP was there but refused the read,
+ * the fault is what is reported (a sleeping core; connecting under reset
+ * may help), with that AP kept for the next attempt. */
+static int target_scan_aps(struct target *t, uint8_t tried, uint32_t tried_idr)
+{
+	bool faulted = adiv5_idr_is_ahb_mem_ap(tried_idr);
+	uint8_t fault_ap = tried;
+
+	for (uint8_t ap = 0; ap < ADIV5_AP_SCAN; ap++) {
+		int rc;
+
+		if (ap == tried)
+			continue;
+		rc = target_try_ap(t, ap);
+		if (rc <= 0)
+			return rc;
+		if (rc == 2 && !faulted) {
+			faulted = true;
+			fault_ap = ap;
+		}
+	}
+	mem_use_ap(t->a, fault_ap);
+	if (faulted)
+		return err_setf(ERR_TARGET_FAULT,
+				"the core's bus refused the CPUID read through AP%u", fault_ap);
+	return err_setf(ERR_TARGET_UNKNOWN_CHIP,
+			"no AHB-AP on AP0-AP%d leads to a Cortex-M core (AP%u IDR 0x%08x)",
+			ADIV5_AP_SCAN - 1, tried, tried_idr);
+}
+
 int target_identify(struct target *t)
 {
 	uint32_t idr = 0, first = 0, cands[2];
+	uint8_t ap = t->a->mem_ap;
 	bool have_first;
 	size_t n;
 	int rc;
@@ -171,22 +229,26 @@ int target_identify(struct target *t)
 	/* Most parts are M3/M4/M7 with DBGMCU at 0xE0042000: read it in the same
 	 * packet as the core id. Where nothing is mapped there (M0 parts) the
 	 * batch faults and is redone without it. */
-	adiv5_ap_read(t->a, 0, AP_IDR, &idr);
+	adiv5_ap_read(t->a, ap, AP_IDR, &idr);
 	mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);
 	mem_read32(t->a, 0xE0042000u, &first);
 	rc = adiv5_run(t->a);
 	have_first = rc == 0;
 	if (rc < 0 && rc != -ERR_TARGET_FAULT)
 		return err_context(rc, "reading the core id: ");
-	if (!have_first) {
-		adiv5_ap_read(t->a, 0, AP_IDR, &idr);
+	/* An IDR that arrived and names no AHB-AP needs no second try. */
+	if (!have_first && (idr == 0 || adiv5_idr_is_ahb_mem_ap(idr))) {
+		adiv5_ap_read(t->a, ap, AP_IDR, &idr);
 		mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);
 		rc = adiv5_run(t->a);
-		if (rc < 0)
+		if (rc < 0 && rc != -ERR_TARGET_FAULT)
 			return err_context(rc, "reading the core id: ");
 	}
-	if (((idr >> 13) & 0xF) != 0x8)
-		return err_setf(ERR_TARGET_UNKNOWN_CHIP, "AP0 is not a MEM-AP (IDR 0x%08x)", idr);
+	if (rc < 0 || !adiv5_idr_is_ahb_mem_ap(idr)) {
+		have_first = false;
+		if ((rc = target_scan_aps(t, ap, idr)) < 0)
+			return rc;
+	}
 	t->core = cortexm_core_from_cpuid(t->cpuid);
 	t->dpidr = t->a->dpidr;
 	n = target_dbgmcu_candidates(t->core, cands);
@@ -219,12 +281,34 @@ static void target_note(const struct target_connect_opts *o, const char *fmt, ui
 	o->log(o->ctx, line);
 }
 
+/* Under reset the core is halted through a->mem_ap before anything is
+ * identified. Where that AP is not an AHB-AP at all (AP0 on STM32H5), find
+ * the first that is by IDR alone and use it. Returns true when it moved. */
+static bool target_find_ahb_ap(struct adiv5 *a)
+{
+	uint32_t idr[ADIV5_AP_SCAN] = {0};
+
+	for (uint8_t ap = 0; ap < ADIV5_AP_SCAN; ap++)
+		adiv5_ap_read(a, ap, AP_IDR, &idr[ap]);
+	if (adiv5_run(a) < 0 || adiv5_idr_is_ahb_mem_ap(idr[a->mem_ap]))
+		return false;
+	for (uint8_t ap = 0; ap < ADIV5_AP_SCAN; ap++)
+		if (adiv5_idr_is_ahb_mem_ap(idr[ap])) {
+			mem_use_ap(a, ap);
+			return true;
+		}
+	return false;
+}
+
 static int target_try(struct adiv5 *a, struct target *t, uint32_t hz, bool under_reset)
 {
 	int rc = dp_connect(a, hz, under_reset);
 
-	if (rc == 0 && under_reset)
+	if (rc == 0 && under_reset) {
 		rc = cortexm_release_reset_halted(a);
+		if (rc == -ERR_TARGET_FAULT && target_find_ahb_ap(a))
+			rc = cortexm_release_reset_halted(a);
+	}
 	if (rc == 0)
 		rc = target_identify(t);
 	if (rc < 0 && under_reset)
@@ -249,6 +333,7 @@ int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struc
 	memset(t, 0, sizeof(*t));
 	t->a = a;
 	t->flash_base = 0x08000000u;
+	mem_use_ap(a, 0); /* a fresh chip may be behind the probe: AP0 first */
 	for (size_t c = 0; c < n_clocks; c++)
 		for (int m = 0; m < 2; m++) {
 			bool under_reset = m == 1;
@@ -278,6 +363,8 @@ int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struc
 			opts->mode == TARGET_CONNECT_AUTO ? ", with and without holding reset" : "");
 }
 
+/* The link comes back as it was, a->mem_ap included: the AP found at
+ * attach time stays in use. */
 int target_reattach(struct target *t)
 {
 	int rc = dp_reconnect(t->a);

@@ -36,6 +36,10 @@ TEST(read_level1)
 	CHECK_EQ_U(t.clock_hz, 1000000);
 	CHECK(!t.under_reset);
 	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0); /* reading writes nothing */
+	/* The F401's only AP is AP0: no other APSEL is ever tried. */
+	CHECK_EQ_U(pl->a.mem_ap, 0);
+	CHECK(stack_counters(pl).ap_mem_accesses[0] > 0);
+	CHECK_EQ_U(stack_counters(pl).ap_mem_accesses[1], 0);
 	probe_link_close(pl);
 }
 

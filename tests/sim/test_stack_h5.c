@@ -2,6 +2,8 @@
  * The whole driver stack against the simulated STM32H563ZI: identified,
  * its product state read and named, every change refused before any write.
  * Profiles: rdp0 = OPEN, rdp1 = CLOSED, rdp2 = LOCKED (sim_stm32h5.c).
+ * The model puts the Cortex-M33 behind AP1, as the silicon does, and AP0
+ * (debug authentication) reaches DBGMCU only: the stack must find AP1.
  */
 #include "check.h"
 #include "stack_util.h"
@@ -75,10 +77,77 @@ TEST(locked_never_answers)
 	probe_link_close(pl);
 }
 
+/* Identification tries AP0 once (its bus refuses the CPUID read), finds
+ * the core on AP1, and every later access goes there. */
+TEST(core_found_on_ap1_and_kept)
+{
+	struct probe_link *pl = stack_open("sim:stm32h563zi-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct sim_counters c0, c1, c2;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(target_attach(&pl->a, NULL, &t), 0);
+	CHECK_EQ_U(pl->a.mem_ap, 1);
+	CHECK_EQ_U(t.idcode & 0xFFF, 0x484);
+	CHECK_EQ_I(t.core, CORTEXM_M33);
+	c0 = stack_counters(pl);
+	CHECK_EQ_U(c0.ap_mem_accesses[0], 1); /* the refused CPUID read */
+	/* CPUID, DBGMCU_IDCODE at 0xE0044000, F_SIZE. */
+	CHECK_EQ_U(c0.ap_mem_accesses[1], 3);
+	CHECK_EQ_U(c0.ap_mem_accesses[2] + c0.ap_mem_accesses[3], 0);
+
+	CHECK_EQ_I(t.drv->read_protection(&t, &p), 0);
+	CHECK_EQ_U(p.rdp_raw, 0x72);
+	CHECK_EQ_U(stack_option(&p, "product_state"), 0x72);
+	c1 = stack_counters(pl);
+	CHECK_EQ_U(c1.ap_mem_accesses[0], c0.ap_mem_accesses[0]);
+	CHECK(c1.ap_mem_accesses[1] > c0.ap_mem_accesses[1]);
+
+	/* A reconnect keeps AP1: halting and reading again never touch AP0. */
+	CHECK_EQ_I(target_reattach(&t), 0);
+	CHECK_EQ_I(cortexm_halt(&pl->a), 0);
+	CHECK_EQ_I(t.drv->read_protection(&t, &p), 0);
+	CHECK_EQ_U(p.rdp_raw, 0x72);
+	c2 = stack_counters(pl);
+	CHECK_EQ_U(c2.ap_mem_accesses[0], c0.ap_mem_accesses[0]);
+	CHECK(c2.ap_mem_accesses[1] > c1.ap_mem_accesses[1]);
+	CHECK_EQ_U(pl->a.mem_ap, 1);
+	probe_link_close(pl);
+}
+
+/* Under reset the core is halted before identification: the AP that can
+ * do it is found by IDR (AP0 is an APB-AP), then used throughout. */
+TEST(under_reset_finds_ap1)
+{
+	struct probe_link *pl = stack_open("sim:stm32h563zi-rdp0" FAST);
+	struct target_connect_opts o = {.mode = TARGET_CONNECT_UNDER_RESET};
+	struct target t;
+	struct target_protection p;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(target_attach(&pl->a, &o, &t), 0);
+	CHECK(t.under_reset);
+	CHECK_EQ_U(pl->a.mem_ap, 1);
+	CHECK_EQ_U(stack_counters(pl).ap_mem_accesses[0], 1); /* the refused DHCSR write */
+	CHECK_EQ_U(stack_peek(pl, 0xE000EDF0u) & 0x00020000u, 0x00020000u); /* S_HALT */
+	CHECK_EQ_I(t.drv->read_protection(&t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	CHECK_EQ_U(stack_option(&p, "product_state"), 0xED);
+	CHECK_EQ_U(stack_counters(pl).ap_mem_accesses[0], 1);
+	probe_link_close(pl);
+}
+
 int main(void)
 {
 	RUN(open_is_level0_and_lock_is_refused);
 	RUN(closed_is_named_and_unlock_refused);
 	RUN(locked_never_answers);
+	RUN(core_found_on_ap1_and_kept);
+	RUN(under_reset_finds_ap1);
 	return check_summary();
 }
