@@ -1,5 +1,5 @@
 /*
- * sim_stm32f1.c - STM32F0/F1/F3 and GD32F1x0: the FPEC flash interface with
+ * sim_stm32f1.c - STM32F0/F1/F3 and GD32F1x0/E23x: the FPEC flash interface with
  * 16-bit option bytes, the option byte loader and read-out protection. One
  * controller lineage; the parts differ by the rows of f1_parts[] and flags.
  *
@@ -148,6 +148,16 @@ static const struct f1_part f1_parts[] = {
 	  0x410, 0x1303, F1S_GD32 | F1S_OBL, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x410, 0x020 },
 	  F1_DP_M3, 0xA5 },
+	/* GD32E230C8: Cortex-M23 r1p0 (CPUID 0x411CD200, as the silicon reports
+	 * it; Arm's TRM DDI 0550C gives PARTNO 0xD20), DEV_ID 0x410 with REV_ID
+	 * 0x1909 in DBGMCU at 0x40015800, F_SIZE at 0x1FFFF7E0 (facts §11).
+	 * SW-DP 0x0BF11477 (facts §0.2), AHB5-AP IDR 0x04770025 (pyOCD's table
+	 * of Arm APs). Flash interface as the GD32F1x0 (same FMC, SPC 0xA5/0xCC,
+	 * OBL_LAUNCH); mass erase time not in our sources: 200 ms (?). */
+	{ "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
+	  0x410, 0x1909, F1S_GD32 | F1S_OBL | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
+	  0x1FFFF7E0u, 0x1FFFF7E8u, 0, 0xFF, 200.0,
+	  { SIM_CORTEX_M23, 0x411CD200u, false, 0, 0, 0, 0x410, 0x020 }, 0x0BF11477u, 0x04770025u, 0xA5 },
 };
 
 #define F1_NPARTS (sizeof(f1_parts) / sizeof(f1_parts[0]))
@@ -756,10 +766,10 @@ static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return -EFAULT;
 	if (sim_cortexm_owns(addr)) {
 		uint32_t w = 0;
+		int rc = sim_cortexm_read(&c->core, addr & ~3u, &w);
 
-		sim_cortexm_read(&c->core, addr & ~3u, &w);
 		*val = f1_sub(w, addr, size);
-		return 0;
+		return rc; /* the PPB holes of ARMv6-M/v8-M Baseline cores fault */
 	}
 	{
 		uint32_t v = 0;
@@ -857,8 +867,8 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	if (sim_cortexm_owns(addr)) {
 		uint32_t old = 0;
 
-		if (size != 4)
-			sim_cortexm_read(&c->core, addr & ~3u, &old);
+		if (size != 4 && sim_cortexm_read(&c->core, addr & ~3u, &old) < 0)
+			return -EFAULT;
 		return sim_cortexm_write(&c->core, addr & ~3u, f1_merge(old, addr, size, val));
 	}
 	{
@@ -914,7 +924,7 @@ static void f1_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 }
 
 const struct sim_chip_ops sim_stm32f1_ops = {
-	.family = "stm32f0/f1/f3, gd32f1x0",
+	.family = "stm32f0/f1/f3, gd32f1x0/e23x",
 	.part_count = f1_part_count,
 	.part_name = f1_part_name,
 	.part_summary = f1_part_summary,

@@ -179,6 +179,7 @@ int target_identify(struct target *t)
 	if (rc < 0 && rc != -ERR_TARGET_FAULT)
 		return err_context(rc, "reading the core id: ");
 	if (!have_first) {
+		err_clear(); /* the expected fault is no failure to report later */
 		adiv5_ap_read(t->a, 0, AP_IDR, &idr);
 		mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);
 		rc = adiv5_run(t->a);
