@@ -26,6 +26,7 @@ static const struct f1_case {
 	uint32_t bkp_addr;    /* a backup register, 0: none */
 	bool bkp_cleared;     /* the regression clears it */
 	unsigned wrp_bytes;
+	bool obr_f1;          /* a GD32 whose FLASH_OBR has the F1 layout */
 } cases[] = {
 	/* part           name                             dev    KB    core        L0    L2     OBL    backup reg   cleared WRP */
 	{"stm32f103c8", "STM32F10x medium density",       0x410,   64, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
@@ -39,6 +40,7 @@ static const struct f1_case {
 	{"stm32f334r8", "STM32F303x6/8/F328/F334",        0x438,   64, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  2},
 	{"gd32f130c8",  "GD32F1x0 (or GD32F10x)",         0x410,   64, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4},
 	{"gd32e230c8",  "GD32E23x",                       0x410,   64, CORTEXM_M23, 0xA5, true, false, 0,          false, 4},
+	{"gd32f205rc",  "GD32F20x",                       0x418,  256, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4, true},
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -63,11 +65,11 @@ static uint8_t ob_loaded(uint16_t hw)
 	return (uint8_t)(hw >> 8) == (uint8_t)~hw ? (uint8_t)hw : 0xFF;
 }
 
-/* FLASH_OBR read-protection bits: RDPRT [2:1] on F0/F3/GD32F1x0, bit 1 on F1
- * (bit 2 is IWDG_SW there). */
+/* FLASH_OBR read-protection bits: RDPRT [2:1] on F0/F3/GD32F1x0/E23x, bit 1
+ * on F1 and GD32F20x (bit 2 is IWDG_SW there). */
 static uint32_t obr_rdp_bits(const struct f1_case *c, uint32_t obr)
 {
-	return obr & (c->level0 == 0xAA || c->has_level2 ? 6u : 2u);
+	return obr & ((c->level0 == 0xAA || c->has_level2) && !c->obr_f1 ? 6u : 2u);
 }
 
 TEST(identify_and_read_level1)
@@ -245,7 +247,8 @@ TEST(level2_never_answers_and_is_never_written)
  * chip still answers, and rdpd refuses it before any flash-interface write. */
 TEST(pending_level2_is_refused_before_any_write)
 {
-	static const char *const parts[] = {"stm32f030r8", "stm32f303vc", "gd32f130c8", "gd32e230c8"};
+	static const char *const parts[] = {"stm32f030r8", "stm32f303vc", "gd32f130c8", "gd32e230c8",
+					    "gd32f205rc"};
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		char uri[96];
