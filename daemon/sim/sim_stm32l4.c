@@ -51,6 +51,11 @@
 #define L4_SR_BSY2 (1u << 17)      /* G0B/C */
 #define L4_SR_CFGBSY (1u << 18)    /* G0/C0/U0/WB/WL */
 #define L4_SR_OEM1LOCK (1u << 18)  /* U5 NSSR, read-only */
+#define L4_SR_U0_OEM1LOCK (1u << 20) /* U0 SR, read-only (RM0503 §3.7.4) */
+#define L4_U0_OEMKEYSR 0xA8u       /* U0: OEM1KEYCRC [7:0], OEM2KEYCRC [23:16] */
+/* CRC of the OEM1 key a "-oem1" U0 profile holds: any value; the model does
+ * not compute it from a key (?). */
+#define L4_U0_OEM1_CRC 0x5Au
 #define L4_SR_W1C 0xE3FBu          /* EOP..FASTERR, OPTNV/OPTWERR, RDERR, OPTVERR */
 
 #define L4_CR_PG (1u << 0)
@@ -144,7 +149,8 @@ struct l4_part {
 	uint16_t dev_id, rev_id;   /* REV_ID: a typical revision (?) */
 	const struct l4_layout *lay;
 	bool tz;                   /* L5/U5: level 0.5, TZEN */
-	bool oem1_locked;          /* U5 with an OEM1 key provisioned */
+	bool oem1_locked;          /* U5/U0 with an OEM1 key provisioned */
+	bool oem_keys_u0;          /* U0: OEM key registers and FLASH_OEMKEYSR */
 	uint32_t if_base;          /* flash interface registers */
 	uint32_t dbgmcu;           /* DBGMCU_IDCODE address */
 	uint32_t flash_kb, sram_kb;
@@ -223,7 +229,23 @@ static const struct l4_part l4_parts[] = {
 	{
 		/* RM0503: F_SIZE 0x1FFF6EA0, TAMP_BKP0R 0x4000B100 (?), 9 registers (?) */
 		.name = "stm32u083rc", .summary = "STM32U083RC, Cortex-M0+, 256 KB flash, 40 KB SRAM",
-		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .oem_keys_u0 = true,
+		.if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
+		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
+		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
+		.mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x489),
+		.dpidr = 0x6BA02477u, .ap_idr = 0x04770031u, .dp_version = 2,
+	},
+	{
+		/* The same chip with an OEM1 key provisioned (RM0503 §3.5.1):
+		 * SR.OEM1LOCK = 1, OEMKEYSR holds the key's CRC, and a regression
+		 * from level 1 is refused (the layout's WRPERR (?: the manual's
+		 * flag for it is not in our sources)) until the key is presented
+		 * through the debug mailbox, which is not modelled. */
+		.name = "stm32u083rc-oem1", .summary = "STM32U083RC with an OEM1 key provisioned (SR.OEM1LOCK = 1)",
+		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .oem_keys_u0 = true,
+		.oem1_locked = true, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
 		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
 		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
@@ -458,7 +480,7 @@ static void l4_tick(struct sim_chip *c)
 /* OPTSTRT. Refusals (the flag of the layout, option page unchanged):
  * level 2 in force (its options "can no longer be changed"); on L5/U5,
  * TZEN 1 -> 0 without a regression to level 0 (RM0438 §6.4), and with an
- * OEM1 key any regression from level 1 (RM0456) (?: the manuals name
+ * OEM1 key any regression from level 1 (RM0456, RM0503) (?: the manuals name
  * OPTWERR for invalid option changes). */
 static void l4_option_start(struct sim_chip *c)
 {
@@ -549,7 +571,9 @@ static uint32_t l4_if_read(struct l4_chip *f, uint32_t off)
 	if (off == 0x00)
 		return f->acr;
 	if (off == p->lay->sr)
-		return f->sr | (p->oem1_locked ? L4_SR_OEM1LOCK : 0);
+		return f->sr | (!p->oem1_locked ? 0 : p->oem_keys_u0 ? L4_SR_U0_OEM1LOCK : L4_SR_OEM1LOCK);
+	if (p->oem_keys_u0 && off == L4_U0_OEMKEYSR)
+		return p->oem1_locked ? L4_U0_OEM1_CRC : 0;
 	if (off == p->lay->cr)
 		return f->cr;
 	i = l4_optreg_index(p, off);
