@@ -63,6 +63,9 @@
 #define STM32L4_SR_U0_OEM1LOCK (1u << 20) /* U0: an OEM1 key guards level 1 */
 #define STM32L4_SR_U0_OEM2LOCK (1u << 21) /* U0: an OEM2 key guards level 2 */
 
+#define STM32L4_SFR_SFSA_MASK 0xFFu  /* WB: first page of CPU2's secure area */
+#define STM32L4_SFR_FSD (1u << 8)    /* WB: 1 = no secure area */
+
 #define STM32L4_PCROP_RDP (1u << 31)
 #define STM32L4_WRP_END_SHIFT 16
 
@@ -285,6 +288,28 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	return stm32_optr_program(t, &r, new_optr, erases, ev);
 }
 
+/* WB (RM0434 §3.3.3, facts §7): the flash from SFR.SFSA (pages of 4 KB)
+ * up belongs to CPU2 (FUS and the wireless stack) unless FSD is set: the
+ * debugger cannot read it and the regression is not known to erase it
+ * (?), so the read-back of the end of flash stops below it. Other parts:
+ * the whole flash. */
+static int stm32l4_flash_end(struct target *t, uint32_t *end)
+{
+	const struct stm32l4_variant *v = stm32l4_variant_of(t);
+	uint32_t size = t->flash_kb * 1024u, sfr = 0, secure;
+	int rc;
+
+	*end = t->flash_base + size;
+	if ((t->part->flags & STM32L4_KIND_MASK) != STM32L4_WB)
+		return 0;
+	if ((rc = mem_read32_now(t->a, v->base + STM32L4_FLASH_SFR, &sfr)) < 0)
+		return err_context(rc, "reading FLASH_SFR: ");
+	secure = (sfr & STM32L4_SFR_SFSA_MASK) * v->page_kb * 1024u;
+	if (!(sfr & STM32L4_SFR_FSD) && secure > 0 && secure < size)
+		*end = t->flash_base + secure;
+	return 0;
+}
+
 /* OBL_LAUNCH (RM0351 §3.4.2): the options load and the chip resets. */
 static int stm32l4_apply(struct target *t, bool *power_cycle)
 {
@@ -299,10 +324,12 @@ const struct target_driver stm32l4_driver = {
 	.family = "STM32L4/L4+/G0/G4/C0/U0/WB/WL",
 	.parts = stm32l4_parts,
 	.n_parts = sizeof(stm32l4_parts) / sizeof(stm32l4_parts[0]),
-	.erase_scope = "the whole flash (both banks; a PCROP area survives when PCROP_RDP = 0), "
-		       "SRAM2 and the backup registers",
+	.erase_scope = "the whole flash (both banks; a PCROP area survives when PCROP_RDP = 0; "
+		       "on WB the CPU2 secure area from SFSA up, FUS and wireless stack, is CPU2's and "
+		       "is left to it), SRAM2 and the backup registers",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32l4_read_protection,
 	.set_level = stm32l4_set_level,
 	.apply = stm32l4_apply,
+	.flash_end = stm32l4_flash_end,
 };

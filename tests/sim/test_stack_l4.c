@@ -270,6 +270,58 @@ TEST(u0_oem1_key_refused_without_a_write)
 	probe_link_close(pl);
 }
 
+/* WB with FUS and a wireless stack (SFR.SFSA = 0xC0): the flash from
+ * 0x080C0000 up is CPU2's. The debugger cannot read it at any level, the
+ * regression erases only below it, and the driver's end of flash for the
+ * unlock job's read-back is SFSA * 4 KB, not the end of the array. */
+TEST(wb_cpu2_secure_area)
+{
+	struct probe_link *pl = stack_open("sim:stm32wb55rg-fus-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint32_t end = 0, v = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_STR(t.part->name, "STM32WB5x/WB35");
+	CHECK_EQ_U(stack_option(&p, "sfr") & 0x1FF, 0xC0);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x080C0000);
+	CHECK(stack_peek(pl, 0x080BFFFC) != 0xFFFFFFFF);
+	CHECK(stack_peek(pl, 0x080C0000) != 0xFFFFFFFF);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK(res.flash_erased);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_peek(pl, 0x080BFFFC), 0xFFFFFFFF);
+	CHECK(stack_peek(pl, 0x080C0000) != 0xFFFFFFFF); /* CPU2's area kept */
+	CHECK(stack_peek(pl, 0x080FFFFC) != 0xFFFFFFFF);
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	/* Level 0: user flash reads up to SFSA, CPU2's area still faults. */
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, end - 4, &v), 0);
+	CHECK_EQ_U(v, 0xFFFFFFFF);
+	CHECK_EQ_I(mem_read32_now(&pl->a, end, &v), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	probe_link_close(pl);
+
+	/* Parts without a CPU2 area: the whole array. */
+	pl = stack_open("sim:stm32l476rg-rdp0" FAST);
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x08100000);
+	probe_link_close(pl);
+}
+
 int main(void)
 {
 	RUN(identify_and_read_level1);
@@ -278,5 +330,6 @@ int main(void)
 	RUN(level2_refused_without_a_write);
 	RUN(unlock_level0_writes_nothing);
 	RUN(u0_oem1_key_refused_without_a_write);
+	RUN(wb_cpu2_secure_area);
 	return check_summary();
 }
