@@ -1,5 +1,5 @@
 /*
- * sim_cortexm.c - Cortex-M0/M0+/M3/M4/M7/M33 debug and system registers, as seen from
+ * sim_cortexm.c - Cortex-M0/M0+/M3/M4/M7/M23/M33 debug and system registers, as seen from
  * the AHB-AP. The core never executes code: "running" only means "not halted
  * and not in reset".
  *
@@ -7,6 +7,9 @@
  *   ARMv7-M ARM (DDI 0403E): B3.2 System control block (CPUID, AIRCR, CPACR),
  *     C1.6 Debug system registers (DHCSR, DCRSR, DCRDR, DEMCR, DFSR),
  *     C1.8 DWT, C1.11 FPB, B5.4 ROM table, B1.5.5 reset behaviour.
+ *   ARMv8-M ARM (DDI 0553): D1.2 debug registers (DHCSR S_RESTART_ST, DEMCR
+ *     of the Baseline), FP_CTRL.REV; Cortex-M23 TRM (DDI 0550C) §7.1
+ *     (processor ROM table, component identification: part 0xD20).
  *   CoreSight component identification: ADIv5.2 (IHI 0031C) D1.2.
  */
 #include "sim_internal.h"
@@ -47,9 +50,13 @@
 #define DHCSR_S_HALT (1u << 17)
 #define DHCSR_S_RETIRE_ST (1u << 24)
 #define DHCSR_S_RESET_ST (1u << 25)
+#define DHCSR_S_RESTART_ST (1u << 26) /* ARMv8-M only */
 
 #define DEMCR_VC_CORERESET (1u << 0)
 #define DEMCR_WRITABLE 0x010F07F1u /* TRCENA, MON_*, VC_* (C1.6.5) */
+/* ARMv6-M DWTENA, VC_HARDERR, VC_CORERESET; the ARMv8-M Baseline without
+ * the Security Extension has the same three (TRCENA at bit 24, DDI 0553 D1.2). */
+#define DEMCR_WRITABLE_BASELINE 0x01000401u
 
 #define DFSR_HALTED (1u << 0)
 #define DFSR_VCATCH (1u << 3)
@@ -78,6 +85,11 @@ struct cm_component {
  * ARMv6-M (M0, M0+; DDI 0419): only SCS 0x008, DWT 0x00A and BPU 0x00B (?).
  * Cortex-M33 (ARMv8-M): every component carries the core's part 0xD21 and
  * tells its type by DEVARCH (?), TPIU 0x9A1 and ETM 0xD21 as well (?).
+ * Cortex-M23 (DDI 0550C §7.1): SCS, DWT and FPB are the components every
+ * debug configuration has, each with the core's part 0xD20 and CoreSight
+ * class 0x9 (Table 7.5 gives the FPB's; SCS and DWT alike (?)). ETM, MTB
+ * and CTI are build options; which ones the GD32E23x has is not in our
+ * sources, so the model has none (?).
  * Returns the number of components. */
 static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component out[6])
 {
@@ -95,9 +107,18 @@ static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component 
 		{ 0xE0001000u, 0x00A, 0xE },
 		{ 0xE0002000u, 0x00B, 0xE },
 	};
+	static const struct cm_component m23[3] = {
+		{ 0xE000E000u, 0xD20, 0x9 },
+		{ 0xE0001000u, 0xD20, 0x9 },
+		{ 0xE0002000u, 0xD20, 0x9 },
+	};
 
 	if (cm->d.kind == SIM_CORTEX_M0 || cm->d.kind == SIM_CORTEX_M0PLUS) {
 		memcpy(out, v6m, sizeof(v6m));
+		return 3;
+	}
+	if (cm->d.kind == SIM_CORTEX_M23) {
+		memcpy(out, m23, sizeof(m23));
 		return 3;
 	}
 	if (cm->d.kind == SIM_CORTEX_M33) {
@@ -108,12 +129,25 @@ static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component 
 	return 6;
 }
 
+/* ARMv6-M and ARMv8-M Baseline cores: no ITM, TPIU, FPU, MON_* bits. */
+static bool cm_baseline(const struct sim_cortexm *cm)
+{
+	return cm->d.kind == SIM_CORTEX_M0 || cm->d.kind == SIM_CORTEX_M0PLUS ||
+	       cm->d.kind == SIM_CORTEX_M23;
+}
+
+static bool cm_v8m(const struct sim_cortexm *cm)
+{
+	return cm->d.kind == SIM_CORTEX_M23 || cm->d.kind == SIM_CORTEX_M33;
+}
+
 /* ARMv6-M implements only DWT, BPU, SCS and the ROM table in the PPB
  * (ARMv6-M ARM DDI 0419, PPB memory map); anything else there is a bus
- * error (?: "unpredictable" in the manual; STM32G0 answers FAULT). */
+ * error (?: "unpredictable" in the manual; STM32G0 answers FAULT). The
+ * Cortex-M23 without ETM/MTB/CTI has the same PPB (DDI 0550C §7.1) (?). */
 static bool cm_v6m_hole(const struct sim_cortexm *cm, uint32_t addr)
 {
-	if (cm->d.kind != SIM_CORTEX_M0 && cm->d.kind != SIM_CORTEX_M0PLUS)
+	if (!cm_baseline(cm))
 		return false;
 	return !((addr >= 0xE0001000u && addr < 0xE0003000u) ||
 		 (addr >= 0xE000E000u && addr < 0xE000F000u) ||
@@ -180,6 +214,13 @@ void sim_cortexm_power_on(struct sim_cortexm *cm)
 		cm->fp_ctrl = 0x00000040u;  /* BP_CTRL: 4 comparators (DDI 0419 C1.11) (?) */
 		cm->dwt_ctrl = 0x20000000u; /* NUMCOMP = 2 */
 	}
+	if (d.kind == SIM_CORTEX_M23) {
+		/* FP_CTRL.REV = 1 (FPB version 2, DDI 0553) with 4 comparators;
+		 * DWT: 2 comparators, NOTRCPKT/NOEXTTRIG/NOCYCCNT/NOPRFCNT set as
+		 * the Baseline has none of them (?: the M23's build options). */
+		cm->fp_ctrl = 0x10000040u;
+		cm->dwt_ctrl = 0x2F000000u;
+	}
 	cm->in_reset = true;
 }
 
@@ -209,6 +250,7 @@ void sim_cortexm_leave_reset(struct sim_cortexm *cm, uint32_t msp, uint32_t pc)
 	cm->cpacr = 0;
 	cm->in_reset = false;
 	cm->reset_st = true;
+	cm->restart_st = true;
 	cm->halted = false;
 	if ((cm->dhcsr_ctrl & DHCSR_C_DEBUGEN) &&
 	    ((cm->demcr & DEMCR_VC_CORERESET) || (cm->dhcsr_ctrl & DHCSR_C_HALT))) {
@@ -244,8 +286,12 @@ static uint32_t cm_dhcsr_read(struct sim_cortexm *cm)
 		v |= DHCSR_S_RETIRE_ST;
 	if (cm->reset_st || cm->in_reset)
 		v |= DHCSR_S_RESET_ST;
+	/* ARMv8-M D1.2.38: set when the core leaves halt (or reset), clear on read. */
+	if (cm_v8m(cm) && cm->restart_st)
+		v |= DHCSR_S_RESTART_ST;
 	cm->retire_st = false;
 	cm->reset_st = false;
+	cm->restart_st = false;
 	return v;
 }
 
@@ -257,7 +303,7 @@ static void cm_dhcsr_write(struct sim_cortexm *cm, uint32_t val)
 		/* Clearing C_DEBUGEN leaves debug state: the core runs again. */
 		cm->dhcsr_ctrl = 0;
 		if (cm->halted)
-			cm->retire_st = true;
+			cm->retire_st = cm->restart_st = true;
 		cm->halted = false;
 		return;
 	}
@@ -275,6 +321,8 @@ static void cm_dhcsr_write(struct sim_cortexm *cm, uint32_t val)
 		cm->regrdy = true;
 		cm->dhcsr_ctrl |= DHCSR_C_HALT;
 	} else {
+		if (cm->halted)
+			cm->restart_st = true;
 		cm->halted = false;
 		cm->retire_st = true;
 	}
@@ -393,9 +441,7 @@ int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val)
 	case CM_DCRSR: cm_dcrsr_write(cm, val); break;
 	case CM_DCRDR: cm->dcrdr = val; break;
 	case CM_DEMCR:
-		/* ARMv6-M has DWTENA, VC_HARDERR and VC_CORERESET only (C1.6.5) */
-		cm->demcr = val & (cm->d.kind == SIM_CORTEX_M0 || cm->d.kind == SIM_CORTEX_M0PLUS
-				   ? 0x01000401u : DEMCR_WRITABLE);
+		cm->demcr = val & (cm_baseline(cm) ? DEMCR_WRITABLE_BASELINE : DEMCR_WRITABLE);
 		break;
 	case CM_FP_CTRL:
 		if (val & 2u) /* KEY must be written as 1 (C1.11.3) */

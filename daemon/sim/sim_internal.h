@@ -7,7 +7,7 @@
  *   sim_dap.c      CMSIS-DAP firmware (command parsing, DAP_Transfer engine)
  *   sim_swd.c      SWJ-DP line state, SW-DP registers, the access ports
  *   sim_chip.c     one chip: reset sequencing, nRESET, debugger latch, firmware
- *   sim_cortexm.c  Cortex-M3/M4/M7 debug and system registers (PPB)
+ *   sim_cortexm.c  Cortex-M0/M0+/M3/M4/M7/M23/M33 debug and system registers (PPB)
  *   sim_stm32f4.c  STM32F2/F4/F7 memory map, flash interface, option bytes
  *   sim_profiles.c the catalogue: family table x part table x RDP level
  *
@@ -44,6 +44,7 @@ enum sim_cortexm_kind {
 	SIM_CORTEX_M3 = 3,
 	SIM_CORTEX_M4 = 4,
 	SIM_CORTEX_M7 = 7,
+	SIM_CORTEX_M23 = 23, /* ARMv8-M Baseline, no Security Extension (GD32E23x) */
 	SIM_CORTEX_M33 = 33,
 };
 
@@ -62,7 +63,7 @@ struct sim_cortexm {
 	struct sim_cortexm_desc d;
 	uint32_t regs[SIM_CM_NREGS]; /* indexed by DCRSR.REGSEL */
 	uint32_t dhcsr_ctrl;         /* C_DEBUGEN, C_HALT, C_STEP, C_MASKINTS, C_SNAPSTALL */
-	bool halted, in_reset, regrdy, reset_st, retire_st;
+	bool halted, in_reset, regrdy, reset_st, retire_st, restart_st;
 	uint32_t demcr, dfsr, dcrdr, vtor, prigroup, cpacr, fpccr, fpcar, fpdscr;
 	uint32_t fp_ctrl, fp_comp[8];
 	uint32_t dwt_ctrl, dwt_cmp[4][3];

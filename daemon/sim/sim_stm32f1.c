@@ -1,5 +1,5 @@
 /*
- * sim_stm32f1.c - STM32F0/F1/F3 and GD32F1x0: the FPEC flash interface with
+ * sim_stm32f1.c - STM32F0/F1/F3 and GD32F1x0/E23x/F20x: the FPEC flash interface with
  * 16-bit option bytes, the option byte loader and read-out protection. One
  * controller lineage; the parts differ by the rows of f1_parts[] and flags.
  *
@@ -78,6 +78,7 @@
 #define F1S_WRP01 (1u << 3)    /* only WRP0/WRP1 are implemented */
 #define F1S_GD32 (1u << 4)     /* SPC: 0xA5 none, 0xCC high (level 2) */
 #define F1S_M0_DBG (1u << 5)   /* DBGMCU at 0x40015800; nothing at 0xE0040000.. */
+#define F1S_OBR_F1 (1u << 6)   /* a GD32 with the F1 FMC_OBSTAT layout (GD32F20x) */
 
 /* Option half-word programming (tPROG, 40-70 us) and option page erase
  * (tERASE, 20-40 ms) from the F103/F030 datasheets (?). */
@@ -147,6 +148,25 @@ static const struct f1_part f1_parts[] = {
 	{ "gd32f130c8", "GD32F130C8, Cortex-M3, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
 	  0x410, 0x1303, F1S_GD32 | F1S_OBL, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x410, 0x020 },
+	  F1_DP_M3, 0xA5 },
+	/* GD32E230C8: Cortex-M23 r1p0 (CPUID 0x411CD200, as the silicon reports
+	 * it; Arm's TRM DDI 0550C gives PARTNO 0xD20), DEV_ID 0x410 with REV_ID
+	 * 0x1909 in DBGMCU at 0x40015800, F_SIZE at 0x1FFFF7E0 (facts §11).
+	 * SW-DP 0x0BF11477 (facts §0.2), AHB5-AP IDR 0x04770025 (pyOCD's table
+	 * of Arm APs). Flash interface as the GD32F1x0 (same FMC, SPC 0xA5/0xCC,
+	 * OBL_LAUNCH); mass erase time not in our sources: 200 ms (?). */
+	{ "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
+	  0x410, 0x1909, F1S_GD32 | F1S_OBL | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
+	  0x1FFFF7E0u, 0x1FFFF7E8u, 0, 0xFF, 200.0,
+	  { SIM_CORTEX_M23, 0x411CD200u, false, 0, 0, 0, 0x410, 0x020 }, 0x0BF11477u, 0x04770025u, 0xA5 },
+	/* GD32F205RC: the STM32F105/107 DEV_ID 0x418 with REV_ID 0x1508 (a
+	 * GD32F205's IDCODE 0x15080418, CommunityGD32Cores/platform-gd32 issue
+	 * #25); driven as an F1 (OpenOCD stm32f1x), so FMC_OBSTAT has the F1
+	 * layout (?) and there is no OBL_LAUNCH (?). SPC 0xCC = high protection
+	 * as on the other GD32 (facts §11 (?)). 256 KB: one bank. Erase 200 ms (?). */
+	{ "gd32f205rc", "GD32F205RC, Cortex-M3, 256 KB flash, 128 KB SRAM (STM32F105-like clone, SPC 0xA5)",
+	  0x418, 0x1508, F1S_GD32 | F1S_OBR_F1, 256, 128, 2, 0x1FFFB000u, 0xE0042000u, 0x1FFFF7E0u,
+	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x418, 0x020 },
 	  F1_DP_M3, 0xA5 },
 };
 
@@ -259,7 +279,7 @@ static void f1_load_options(struct f1_chip *f)
 	}
 	f->level = f1_level_of(p, v[0]);
 	obr = opterr ? 1u : 0u;
-	if (p->flags & (F1S_F0_STYLE | F1S_GD32)) {
+	if ((p->flags & (F1S_F0_STYLE | F1S_GD32)) && !(p->flags & F1S_OBR_F1)) {
 		/* RDPRT [2:1]: 01 level 1, 11 level 2 (RM0091 §3.5.6). */
 		obr |= f->level == 1 ? 0x2u : f->level == 2 ? 0x6u : 0u;
 		obr |= (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
@@ -801,10 +821,10 @@ static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return -EFAULT;
 	if (sim_cortexm_owns(addr)) {
 		uint32_t w = 0;
+		int rc = sim_cortexm_read(&c->core, addr & ~3u, &w);
 
-		sim_cortexm_read(&c->core, addr & ~3u, &w);
 		*val = f1_sub(w, addr, size);
-		return 0;
+		return rc; /* the PPB holes of ARMv6-M/v8-M Baseline cores fault */
 	}
 	{
 		uint32_t v = 0;
@@ -902,8 +922,8 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	if (sim_cortexm_owns(addr)) {
 		uint32_t old = 0;
 
-		if (size != 4)
-			sim_cortexm_read(&c->core, addr & ~3u, &old);
+		if (size != 4 && sim_cortexm_read(&c->core, addr & ~3u, &old) < 0)
+			return -EFAULT;
 		return sim_cortexm_write(&c->core, addr & ~3u, f1_merge(old, addr, size, val));
 	}
 	{
@@ -959,7 +979,7 @@ static void f1_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 }
 
 const struct sim_chip_ops sim_stm32f1_ops = {
-	.family = "stm32f0/f1/f3, gd32f1x0",
+	.family = "stm32f0/f1/f3, gd32f1x0/e23x/f20x",
 	.part_count = f1_part_count,
 	.part_name = f1_part_name,
 	.part_summary = f1_part_summary,

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #define H7_FLASH_BASE 0x08000000u
+#define H7_BANK2_BASE 0x08100000u /* whatever the bank size (RM0433 §4.3.4) */
 #define H7_DTCM_BASE 0x20000000u
 #define H7_DTCM_KB 128u
 #define H7_AXI_BASE 0x24000000u
@@ -122,6 +123,14 @@ static const struct h7_part h7_parts[] = {
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
 		.optsr_default = 0x8006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
 		.mass_erase_ms = 8000.0, .core = H7_CORE_M7(0x450),
+	},
+	{
+		/* 1 MB as two 512 KB banks: bank 2 still at 0x08100000. */
+		.name = "stm32h743zg", .summary = "STM32H743ZG, Cortex-M7F, 1 MB flash as 2 x 512 KB banks (bank 2 at 0x08100000), 512 KB AXI SRAM",
+		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 1024, .axi_kb = 512, .dual_bank = true,
+		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
+		.optsr_default = 0x0006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
+		.mass_erase_ms = 4000.0, .core = H7_CORE_M7(0x450),
 	},
 	{
 		.name = "stm32h723zg", .summary = "STM32H723ZG, Cortex-M7F, 1 MB single-bank flash, 128 KB AXI SRAM",
@@ -465,11 +474,19 @@ static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool 
 {
 	const struct h7_part *p = h->part;
 
+	uint32_t bank = p->flash_kb * 1024u / (p->dual_bank ? 2 : 1);
+
 	*protected = false;
 	*is_flash = false;
-	if (h7_in(addr, size, H7_FLASH_BASE, p->flash_kb * 1024u)) {
+	/* Dual bank: bank 2 at 0x08100000 even when a bank is 512 KB; the
+	 * hole after bank 1 is not memory and answers with a bus error (?). */
+	if (h7_in(addr, size, H7_FLASH_BASE, bank)) {
 		*protected = *is_flash = true;
 		return h->flash + (addr - H7_FLASH_BASE);
+	}
+	if (p->dual_bank && h7_in(addr, size, H7_BANK2_BASE, bank)) {
+		*protected = *is_flash = true;
+		return h->flash + bank + (addr - H7_BANK2_BASE);
 	}
 	if (h7_in(addr, size, H7_DTCM_BASE, H7_DTCM_KB * 1024u))
 		return h->dtcm + (addr - H7_DTCM_BASE);

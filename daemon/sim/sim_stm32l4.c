@@ -51,6 +51,11 @@
 #define L4_SR_BSY2 (1u << 17)      /* G0B/C */
 #define L4_SR_CFGBSY (1u << 18)    /* G0/C0/U0/WB/WL */
 #define L4_SR_OEM1LOCK (1u << 18)  /* U5 NSSR, read-only */
+#define L4_SR_U0_OEM1LOCK (1u << 20) /* U0 SR, read-only (RM0503 §3.7.4) */
+#define L4_U0_OEMKEYSR 0xA8u       /* U0: OEM1KEYCRC [7:0], OEM2KEYCRC [23:16] */
+/* CRC of the OEM1 key a "-oem1" U0 profile holds: any value; the model does
+ * not compute it from a key (?). */
+#define L4_U0_OEM1_CRC 0x5Au
 #define L4_SR_W1C 0xE3FBu          /* EOP..FASTERR, OPTNV/OPTWERR, RDERR, OPTVERR */
 
 #define L4_CR_PG (1u << 0)
@@ -124,6 +129,20 @@ static const struct l4_optreg l4_opt_wb[] = {
 	{ 0x34, 0x000001FFu, 0x000001FFu }, { 0x38, 0x00000000u, 0x000001FFu },
 	{ 0x80, 0xFFFFE0FFu, 0 }, { 0x84, 0x00000000u, 0 },
 };
+/* A WB whose FUS and wireless stack are installed: SFR.SFSA = 0xC0, FSD = 0,
+ * so pages 0xC0.. (0x080C0000 up, 256 KB) are CPU2's secure area (RM0434
+ * §3.3.3 (?): FUS places it; the value is a typical one for a BLE stack). */
+static const struct l4_optreg l4_opt_wb_fus[] = {
+	{ 0x20, 0, 0xFFFFFFFFu },
+	{ 0x24, 0x000001FFu, 0x000001FFu }, { 0x28, 0x80000000u, 0x800001FFu },
+	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu },
+	{ 0x34, 0x000001FFu, 0x000001FFu }, { 0x38, 0x00000000u, 0x000001FFu },
+	{ 0x80, 0xFFFFE0C0u, 0 }, { 0x84, 0x00000000u, 0 },
+};
+#define L4_SFR 0x80u
+#define L4_SFR_FSD (1u << 8)   /* 1: no secure area */
+#define L4_WB_PAGE 4096u
+
 /* L5/U5 (RM0438, RM0456): boot addresses, secure watermarks, WRP of both
  * banks. Reset values: no secure area (start > end), no WRP (?). */
 static const struct l4_optreg l4_opt_tz[] = {
@@ -144,7 +163,9 @@ struct l4_part {
 	uint16_t dev_id, rev_id;   /* REV_ID: a typical revision (?) */
 	const struct l4_layout *lay;
 	bool tz;                   /* L5/U5: level 0.5, TZEN */
-	bool oem1_locked;          /* U5 with an OEM1 key provisioned */
+	bool oem1_locked;          /* U5/U0 with an OEM1 key provisioned */
+	bool oem_keys_u0;          /* U0: OEM key registers and FLASH_OEMKEYSR */
+	bool cpu2_secure;          /* WB: flash from SFR.SFSA up is CPU2's */
 	uint32_t if_base;          /* flash interface registers */
 	uint32_t dbgmcu;           /* DBGMCU_IDCODE address */
 	uint32_t flash_kb, sram_kb;
@@ -223,7 +244,23 @@ static const struct l4_part l4_parts[] = {
 	{
 		/* RM0503: F_SIZE 0x1FFF6EA0, TAMP_BKP0R 0x4000B100 (?), 9 registers (?) */
 		.name = "stm32u083rc", .summary = "STM32U083RC, Cortex-M0+, 256 KB flash, 40 KB SRAM",
-		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .oem_keys_u0 = true,
+		.if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
+		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
+		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
+		.mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x489),
+		.dpidr = 0x6BA02477u, .ap_idr = 0x04770031u, .dp_version = 2,
+	},
+	{
+		/* The same chip with an OEM1 key provisioned (RM0503 §3.5.1):
+		 * SR.OEM1LOCK = 1, OEMKEYSR holds the key's CRC, and a regression
+		 * from level 1 is refused (the layout's WRPERR (?: the manual's
+		 * flag for it is not in our sources)) until the key is presented
+		 * through the debug mailbox, which is not modelled. */
+		.name = "stm32u083rc-oem1", .summary = "STM32U083RC with an OEM1 key provisioned (SR.OEM1LOCK = 1)",
+		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .oem_keys_u0 = true,
+		.oem1_locked = true, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
 		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
 		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
@@ -237,6 +274,21 @@ static const struct l4_part l4_parts[] = {
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
+		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x495),
+		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
+	},
+	{
+		/* The same chip with FUS and a wireless stack installed: the flash
+		 * from SFSA up belongs to CPU2; the debugger's reads of it fault and
+		 * the regression erase spares it (facts §7 WB note (?): "All option
+		 * bytes managed by CPU2 remain inaccessible"; the erase scope is not
+		 * confirmed in RM0434 text we have). */
+		.name = "stm32wb55rg-fus", .summary = "STM32WB55RG with FUS + wireless stack (CPU2 secure area from 0x080C0000)",
+		.dev_id = 0x495, .rev_id = 0x2001, .lay = &l4_layout_l4, .cpu2_secure = true,
+		.if_base = 0x58004000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
+		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_wb_fus), .optr_reset = 0x3FFFF1AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x495),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
 	},
@@ -418,6 +470,24 @@ static void l4_show_loaded(struct l4_chip *f)
  * registers (RM0432 fig. 6, RM0444 table 18, facts §0.6); OTP is kept.
  * PCROP_RDP = 0 with a PCROP area would spare that area: no profile has a
  * PCROP area, so that partial erase is not modelled. */
+/* Offset in flash where CPU2's secure area starts (WB: SFSA pages of 4 KB
+ * unless FSD), or the flash size when there is none. */
+static uint32_t l4_cpu2_start(const struct l4_chip *f)
+{
+	const struct l4_part *p = f->part;
+	uint32_t size = p->flash_kb * 1024u, sfr = 0, start;
+
+	if (!p->cpu2_secure)
+		return size;
+	for (size_t i = 0; i < p->n_opt; i++)
+		if (p->opt[i].off == L4_SFR)
+			sfr = f->loaded[i];
+	if (sfr & L4_SFR_FSD)
+		return size;
+	start = (sfr & 0xFFu) * L4_WB_PAGE;
+	return start < size ? start : size;
+}
+
 static void l4_finish(struct sim_chip *c)
 {
 	struct l4_chip *f = l4_of(c);
@@ -427,7 +497,7 @@ static void l4_finish(struct sim_chip *c)
 		return;
 	memcpy(f->stored, f->op_val, sizeof(f->stored));
 	if (f->op_regress) {
-		memset(f->flash, 0xFF, p->flash_kb * 1024u);
+		memset(f->flash, 0xFF, l4_cpu2_start(f)); /* CPU2's area is spared */
 		if (f->sram2)
 			memset(f->sram2, 0, p->sram2_kb * 1024u);
 		memset(f->bkpr, 0, sizeof(f->bkpr));
@@ -458,7 +528,7 @@ static void l4_tick(struct sim_chip *c)
 /* OPTSTRT. Refusals (the flag of the layout, option page unchanged):
  * level 2 in force (its options "can no longer be changed"); on L5/U5,
  * TZEN 1 -> 0 without a regression to level 0 (RM0438 §6.4), and with an
- * OEM1 key any regression from level 1 (RM0456) (?: the manuals name
+ * OEM1 key any regression from level 1 (RM0456, RM0503) (?: the manuals name
  * OPTWERR for invalid option changes). */
 static void l4_option_start(struct sim_chip *c)
 {
@@ -549,7 +619,9 @@ static uint32_t l4_if_read(struct l4_chip *f, uint32_t off)
 	if (off == 0x00)
 		return f->acr;
 	if (off == p->lay->sr)
-		return f->sr | (p->oem1_locked ? L4_SR_OEM1LOCK : 0);
+		return f->sr | (!p->oem1_locked ? 0 : p->oem_keys_u0 ? L4_SR_U0_OEM1LOCK : L4_SR_OEM1LOCK);
+	if (p->oem_keys_u0 && off == L4_U0_OEMKEYSR)
+		return p->oem1_locked ? L4_U0_OEM1_CRC : 0;
 	if (off == p->lay->cr)
 		return f->cr;
 	i = l4_optreg_index(p, off);
@@ -722,6 +794,10 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	if (ram) {
 		if (prot && l4_closed(c, debugger))
 			return -EFAULT;
+		/* WB: CPU2's secure flash is not readable from CPU1 or the debug
+		 * port at any level (RM0434 §3.3.3 (?)). */
+		if (is_flash && debugger && addr + size > L4_FLASH_BASE + l4_cpu2_start(f))
+			return -EFAULT;
 		*val = l4_load(ram, size);
 		return 0;
 	}
@@ -776,6 +852,8 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	if (ram) {
 		if (prot && l4_closed(c, debugger))
 			return -EFAULT;
+		if (is_flash && debugger && addr + size > L4_FLASH_BASE + l4_cpu2_start(f))
+			return -EFAULT; /* CPU2's secure area */
 		if (is_flash && debugger) {
 			/* Programs only with PG set and CR unlocked; bits go 1 -> 0. */
 			if ((f->cr & L4_CR_LOCK) || !(f->cr & L4_CR_PG) || f->busy) {

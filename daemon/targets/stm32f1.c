@@ -1,6 +1,6 @@
 /*
  * stm32f1.c - the F0/F1/F3 flash controller (FPEC) and its GigaDevice
- * clones (GD32F1x0/F3x0/E23x "FMC"): one register map, one lineage.
+ * clones (GD32F1x0/F3x0/E23x/F20x "FMC"): one register map, one lineage.
  *
  * References:
  *   PM0075 (F10x flash programming) §2.3.2 option byte programming/erase,
@@ -127,6 +127,14 @@ static const struct target_part stm32f1_parts[] = {
 	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32,           GD_TYP, GD_MAX, 0x1303},
 	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32,           GD_TYP, GD_MAX, 0x1704},
 	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32,           GD_TYP, GD_MAX, 0x1909},
+	/* GD32F20x says the connectivity line's DEV_ID 0x418 with REV_ID 0x1508
+	 * (a GD32F205: IDCODE 0x15080418, programmed with OpenOCD's stm32f1x,
+	 * CommunityGD32Cores/platform-gd32 issue #25). Up to 3 MB; above 512 KB
+	 * a second FMC bank with its registers at +0x40 like the F1 XL (facts
+	 * §11 (?)): BSY is watched in both. F1-style FMC_OBSTAT (OpenOCD gives
+	 * the F0 layout only to 0x1303/0x1704/0x1909). Erase budget x3 for the
+	 * size (?). */
+	{0x418, F1, "GD32F20x",                         F1_FSIZE, 3072, STM32F1_GD32 | STM32F1_XL, 2 * GD_TYP, 3 * GD_MAX, 0x1508},
 };
 
 static bool stm32f1_is(const struct target *t, uint32_t flag)
@@ -421,7 +429,7 @@ static int stm32f1_apply(struct target *t, bool *power_cycle)
 
 const struct target_driver stm32f1_driver = {
 	.name = "stm32f1",
-	.family = "STM32F0/F1/F3, GD32F1x0/F3x0/E23x",
+	.family = "STM32F0/F1/F3, GD32F1x0/F3x0/E23x/F20x",
 	.parts = stm32f1_parts,
 	.n_parts = sizeof(stm32f1_parts) / sizeof(stm32f1_parts[0]),
 	.erase_scope = "the whole main flash (both banks on XL parts) and, on F0/F3, the RTC backup registers",

@@ -63,6 +63,8 @@
 #define STM32H7_WPSN_32 (1u << 1)     /* H7A3/B0/B3: 32 WPSN bits per bank (groups of 4 sectors) */
 #define STM32H7_IS_RS (1u << 2)       /* H7R/S: other register map, no RDP byte */
 
+#define STM32H7_BANK2_BASE 0x08100000u
+
 #define H7 0x5C001000u
 #define H7_FSIZE 0x1FF1E880u
 #define H7A_FSIZE 0x08FFF80Cu
@@ -81,6 +83,18 @@ static const struct target_part stm32h7_parts[] = {
 static bool stm32h7_dual_bank(const struct target *t)
 {
 	return (t->part->flags & STM32H7_DUAL_BANK) && t->flash_kb > 128;
+}
+
+/* Bank 2 starts at 0x08100000 whatever the size (facts §1, OpenOCD
+ * stm32h7x.c): on 2 x 512 KB parts (H743xG/H753xG) bank 1 ends at
+ * 0x08080000 and nothing answers up to 0x08100000 (RM0433 §4.3.4 "Flash
+ * memory organization" (?: the table for the 1 MB parts was not re-read)).
+ * The last word is the end of bank 2. */
+static int stm32h7_flash_end(struct target *t, uint32_t *end)
+{
+	*end = stm32h7_dual_bank(t) ? STM32H7_BANK2_BASE + t->flash_kb / 2 * 1024u
+				    : t->flash_base + t->flash_kb * 1024u;
+	return 0;
 }
 
 static int stm32h7_rs_unsupported(void)
@@ -262,4 +276,5 @@ const struct target_driver stm32h7_driver = {
 	.read_protection = stm32h7_read_protection,
 	.set_level = stm32h7_set_level,
 	.apply = stm32h7_apply,
+	.flash_end = stm32h7_flash_end,
 };

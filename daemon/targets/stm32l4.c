@@ -10,7 +10,10 @@
  *     bytes programming", §3.5.1 "Read protection (RDP)", §3.7 registers
  *   RM0394 (L43x-L46x), RM0432 (L4+) §3.4-3.5 (fig. 6 "RDP level regression")
  *   RM0440 (G4) §3.4-3.5, RM0444 (G0) §3.4-3.5 (table 18), RM0454 (G0x0),
- *   RM0490 (C0), RM0503 (U0), RM0434 (WB) §3.4-3.5, RM0453/RM0461 (WL)
+ *   RM0490 (C0), RM0503 (U0) §3.5.1 (OEM1/OEM2 RDP keys), §3.7 (FLASH_SR
+ *     OEM1LOCK 20 / OEM2LOCK 21, FLASH_OEMKEYSR: OEM1KEYCRC [7:0], OEM2KEYCRC
+ *     [23:16]; bit positions as CMSIS u0 and NuttX stm32u0_flash.h give them),
+ *   RM0434 (WB) §3.4-3.5, RM0453/RM0461 (WL)
  *   OpenOCD src/flash/nor/stm32l4x.c (stm32l4_write_option, option_load)
  *   Facts: ../shared/facts/stm32-rdp.md §0.5, §0.7, §1, §7.
  *
@@ -49,6 +52,7 @@
 #define STM32L4_FLASH_WRP2AR 0x4Cu
 #define STM32L4_FLASH_WRP2BR 0x50u
 #define STM32L4_FLASH_SFR 0x80u      /* WB/WL: CPU2 secure flash start */
+#define STM32L4_FLASH_OEMKEYSR 0xA8u /* U0: CRCs of the OEM1/OEM2 keys */
 
 #define STM32L4_SR_ERRORS 0xC3FAu    /* OPERR..FASTERR, RDERR, OPTVERR */
 #define STM32L4_SR_OPTVERR 0x8000u
@@ -56,6 +60,11 @@
 #define STM32L4_SR_BSY2 (1u << 17)   /* G0B/C only (bit 17 is PEMPTY on L4+) */
 #define STM32L4_SR_CFGBSY (1u << 18) /* G0/C0/U0/WB/WL */
 #define STM32L4_SR_PESD (1u << 19)   /* WB/WL */
+#define STM32L4_SR_U0_OEM1LOCK (1u << 20) /* U0: an OEM1 key guards level 1 */
+#define STM32L4_SR_U0_OEM2LOCK (1u << 21) /* U0: an OEM2 key guards level 2 */
+
+#define STM32L4_SFR_SFSA_MASK 0xFFu  /* WB: first page of CPU2's secure area */
+#define STM32L4_SFR_FSD (1u << 8)    /* WB: 1 = no secure area */
 
 #define STM32L4_PCROP_RDP (1u << 31)
 #define STM32L4_WRP_END_SHIFT 16
@@ -179,7 +188,9 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
 	bool dual = t->part->flags & STM32L4_F_DUAL;
 	bool wb = v->base == STM32L4_FLASH_BASE_WB;
+	bool u0 = (t->part->flags & STM32L4_KIND_MASK) == STM32L4_U0;
 	uint32_t optr = 0, pcrop = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0, sfr = 0, sr = 0;
+	uint32_t oemkeysr = 0;
 	unsigned half = t->flash_kb / v->page_kb / 2;
 	int rc;
 
@@ -195,6 +206,8 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	}
 	if (wb)
 		mem_read32(t->a, v->base + STM32L4_FLASH_SFR, &sfr);
+	if (u0)
+		mem_read32(t->a, v->base + STM32L4_FLASH_OEMKEYSR, &oemkeysr);
 	if ((rc = adiv5_run(t->a)) < 0)
 		return err_context(rc, "reading FLASH_OPTR: ");
 	p->rdp_raw = optr & STM32_OPTR_RDP_MASK;
@@ -216,6 +229,13 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 		p->options[p->n_options++] = (struct target_option){"sfr", sfr};
 	else if (dual)
 		p->options[p->n_options++] = (struct target_option){"wrp2ar", wrp2a};
+	/* U0: whether OEM keys guard the levels (SR.OEM1LOCK/OEM2LOCK) and the
+	 * CRCs of the keys (RM0503 §3.5.1). */
+	if (u0) {
+		p->options[p->n_options++] = (struct target_option){"oem_locks",
+			((sr & STM32L4_SR_U0_OEM1LOCK) ? 1u : 0u) | ((sr & STM32L4_SR_U0_OEM2LOCK) ? 2u : 0u)};
+		p->options[p->n_options++] = (struct target_option){"oemkeysr", oemkeysr};
+	}
 	/* OPTVERR: the option bytes loaded at the last reset were not valid
 	 * (a word and its complement mismatch, e.g. power lost during option
 	 * programming); RDP was loaded as level 1 (RM0351 §3.4.2, RM0444
@@ -229,7 +249,7 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 {
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
 	struct stm32_optr_regs r;
-	uint32_t optr = 0, pcrop = STM32L4_PCROP_RDP, new_optr;
+	uint32_t optr = 0, pcrop = STM32L4_PCROP_RDP, sr = 0, new_optr;
 	bool erases;
 	uint8_t rdp;
 	int rc;
@@ -240,6 +260,7 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	if (cortexm_halt(t->a) < 0)
 		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
 	mem_read32(t->a, r.optr, &optr);
+	mem_read32(t->a, r.sr, &sr);
 	if (v->pcrop_name)
 		mem_read32(t->a, v->base + STM32L4_FLASH_PCROP1ER, &pcrop);
 	if ((rc = adiv5_run(t->a)) < 0)
@@ -249,6 +270,15 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 				"FLASH_OPTR RDP = 0xCC: level 2 is permanent; nothing was written");
 	erases = level == RDP_LEVEL_0 &&
 		 rdp_level_from_byte((uint8_t)(optr & STM32_OPTR_RDP_MASK)) != RDP_LEVEL_0;
+	/* RM0503 §3.5.1: with an OEM1 key set, the U0 leaves level 1 only after
+	 * the key has been presented through the debug mailbox
+	 * (DBGMCU_DBG_AUTH_HOST, via AP1); as on the U5 (stm32l5.c). */
+	if (erases && (t->part->flags & STM32L4_KIND_MASK) == STM32L4_U0 &&
+	    (sr & STM32L4_SR_U0_OEM1LOCK))
+		return err_setf(ERR_NOT_SUPPORTED,
+				"%s has an OEM1 key set (FLASH_SR 0x%08x, OEM1LOCK): leaving level 1 "
+				"needs that key through the debug mailbox, which rdpd does not support "
+				"yet; nothing was written", t->part->name, sr);
 	if (erases && !(pcrop & STM32L4_PCROP_RDP))
 		stm32_log(ev, "%s PCROP_RDP = 0 (0x%08x): a PCROP area, if defined, survives the "
 			  "erase; rdpd leaves the bit as it is", v->pcrop_name, pcrop);
@@ -256,6 +286,28 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	stm32_log(ev, "FLASH_OPTR 0x%08x -> 0x%08x%s", optr, new_optr,
 		  erases ? ": the controller now mass-erases the flash" : "");
 	return stm32_optr_program(t, &r, new_optr, erases, ev);
+}
+
+/* WB (RM0434 §3.3.3, facts §7): the flash from SFR.SFSA (pages of 4 KB)
+ * up belongs to CPU2 (FUS and the wireless stack) unless FSD is set: the
+ * debugger cannot read it and the regression is not known to erase it
+ * (?), so the read-back of the end of flash stops below it. Other parts:
+ * the whole flash. */
+static int stm32l4_flash_end(struct target *t, uint32_t *end)
+{
+	const struct stm32l4_variant *v = stm32l4_variant_of(t);
+	uint32_t size = t->flash_kb * 1024u, sfr = 0, secure;
+	int rc;
+
+	*end = t->flash_base + size;
+	if ((t->part->flags & STM32L4_KIND_MASK) != STM32L4_WB)
+		return 0;
+	if ((rc = mem_read32_now(t->a, v->base + STM32L4_FLASH_SFR, &sfr)) < 0)
+		return err_context(rc, "reading FLASH_SFR: ");
+	secure = (sfr & STM32L4_SFR_SFSA_MASK) * v->page_kb * 1024u;
+	if (!(sfr & STM32L4_SFR_FSD) && secure > 0 && secure < size)
+		*end = t->flash_base + secure;
+	return 0;
 }
 
 /* OBL_LAUNCH (RM0351 §3.4.2): the options load and the chip resets. */
@@ -272,10 +324,12 @@ const struct target_driver stm32l4_driver = {
 	.family = "STM32L4/L4+/G0/G4/C0/U0/WB/WL",
 	.parts = stm32l4_parts,
 	.n_parts = sizeof(stm32l4_parts) / sizeof(stm32l4_parts[0]),
-	.erase_scope = "the whole flash (both banks; a PCROP area survives when PCROP_RDP = 0), "
-		       "SRAM2 and the backup registers",
+	.erase_scope = "the whole flash (both banks; a PCROP area survives when PCROP_RDP = 0; "
+		       "on WB the CPU2 secure area from SFSA up, FUS and wireless stack, is CPU2's and "
+		       "is left to it), SRAM2 and the backup registers",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32l4_read_protection,
 	.set_level = stm32l4_set_level,
 	.apply = stm32l4_apply,
+	.flash_end = stm32l4_flash_end,
 };

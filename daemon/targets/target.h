@@ -92,6 +92,14 @@ struct target_driver {
 	 * target (T->a) to tell apart parts sharing an id. A driver with this
 	 * hook is never matched by DEV_ID. NULL: its table is matched by DEV_ID. */
 	const struct target_part *(*find_part)(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode);
+	/* Optional: *END = the address just past the last flash word that the
+	 * regression erases and a debugger may read, for the unlock job's
+	 * read-back of the end of flash. A callback, not a field: it depends on
+	 * the size read from F_SIZE (H7 with 2 x 512 KB keeps bank 2 at
+	 * 0x08100000, leaving a hole after bank 1) and may read the chip (WB:
+	 * the CPU2 secure area above SFSA is neither readable nor erased).
+	 * NULL: flash_base + flash_kb KiB, right for every contiguous flash. */
+	int (*flash_end)(struct target *t, uint32_t *end);
 };
 
 struct target {

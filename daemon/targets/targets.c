@@ -238,6 +238,7 @@ int target_identify(struct target *t)
 		return err_context(rc, "reading the core id: ");
 	/* An IDR that arrived and names no AHB-AP needs no second try. */
 	if (!have_first && (idr == 0 || adiv5_idr_is_ahb_mem_ap(idr))) {
+		err_clear(); /* the expected fault is no failure to report later */
 		adiv5_ap_read(t->a, ap, AP_IDR, &idr);
 		mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);
 		rc = adiv5_run(t->a);

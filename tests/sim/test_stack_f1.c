@@ -1,5 +1,5 @@
 /*
- * The whole driver stack against the simulated F0/F1/F3 and GD32F1x0 flash
+ * The whole driver stack against the simulated F0/F1/F3 and GD32F1x0/E23x flash
  * interface, for every profile of sim_stm32f1.c: identify, read the level,
  * unlock (1 -> 0) and check what the model holds afterwards (flash erased,
  * the other option bytes kept, backup registers as the family does), lock
@@ -26,6 +26,7 @@ static const struct f1_case {
 	uint32_t bkp_addr;    /* a backup register, 0: none */
 	bool bkp_cleared;     /* the regression clears it */
 	unsigned wrp_bytes;
+	bool obr_f1;          /* a GD32 whose FLASH_OBR has the F1 layout */
 } cases[] = {
 	/* part           name                             dev    KB    core        L0    L2     OBL    backup reg   cleared WRP */
 	{"stm32f103c8", "STM32F10x medium density",       0x410,   64, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
@@ -38,6 +39,8 @@ static const struct f1_case {
 	{"stm32f303vc", "STM32F302xB/C/F303xB/C/F358",    0x422,  256, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  4},
 	{"stm32f334r8", "STM32F303x6/8/F328/F334",        0x438,   64, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  2},
 	{"gd32f130c8",  "GD32F1x0 (or GD32F10x)",         0x410,   64, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4},
+	{"gd32e230c8",  "GD32E23x",                       0x410,   64, CORTEXM_M23, 0xA5, true, false, 0,          false, 4},
+	{"gd32f205rc",  "GD32F20x",                       0x418,  256, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4, true},
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -62,11 +65,11 @@ static uint8_t ob_loaded(uint16_t hw)
 	return (uint8_t)(hw >> 8) == (uint8_t)~hw ? (uint8_t)hw : 0xFF;
 }
 
-/* FLASH_OBR read-protection bits: RDPRT [2:1] on F0/F3/GD32F1x0, bit 1 on F1
- * (bit 2 is IWDG_SW there). */
+/* FLASH_OBR read-protection bits: RDPRT [2:1] on F0/F3/GD32F1x0/E23x, bit 1
+ * on F1 and GD32F20x (bit 2 is IWDG_SW there). */
 static uint32_t obr_rdp_bits(const struct f1_case *c, uint32_t obr)
 {
-	return obr & (c->level0 == 0xAA || c->has_level2 ? 6u : 2u);
+	return obr & ((c->level0 == 0xAA || c->has_level2) && !c->obr_f1 ? 6u : 2u);
 }
 
 TEST(identify_and_read_level1)
@@ -244,7 +247,8 @@ TEST(level2_never_answers_and_is_never_written)
  * chip still answers, and rdpd refuses it before any flash-interface write. */
 TEST(pending_level2_is_refused_before_any_write)
 {
-	static const char *const parts[] = {"stm32f030r8", "stm32f303vc", "gd32f130c8"};
+	static const char *const parts[] = {"stm32f030r8", "stm32f303vc", "gd32f130c8", "gd32e230c8",
+					    "gd32f205rc"};
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		char uri[96];
@@ -361,6 +365,61 @@ TEST(model_keys_latch_and_obl_launch)
 	probe_link_close(pl);
 }
 
+/* The GD32E23x's Cortex-M23 as the stack meets it: CPUID part 0xD20, no
+ * DBGMCU at 0xE0042000 (the first identification batch faults and is
+ * redone), DBGMCU_IDCODE 0x19090410 at 0x40015800, the core's ROM table
+ * (SCS, DWT, FPB with part 0xD20, CoreSight class 9: DDI 0550C §7.1), the
+ * Baseline's three DEMCR bits and DHCSR.S_RESTART_ST (ARMv8-M). */
+TEST(gd32e23x_cortex_m23_debug)
+{
+	struct probe_link *pl = stack_open("sim:gd32e230c8-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	uint32_t v = 0, rom[4] = {0}, pidr0 = 0, pidr1 = 0, cidr1 = 0, dhcsr = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_U(t.cpuid, 0x411CD200);
+	CHECK_STR(cortexm_core_name(t.core), "Cortex-M23");
+	CHECK_EQ_U(t.idcode, 0x19090410);
+	CHECK_EQ_U(t.dpidr, 0x0BF11477);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0xE0042000, &v), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	for (unsigned i = 0; i < 4; i++)
+		mem_read32(&pl->a, 0xE00FF000 + 4 * i, &rom[i]);
+	mem_read32(&pl->a, 0xE0002FE0, &pidr0);
+	mem_read32(&pl->a, 0xE0002FE4, &pidr1);
+	mem_read32(&pl->a, 0xE0002FF4, &cidr1);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	CHECK_EQ_U(rom[0], 0xFFF0F003);
+	CHECK_EQ_U(rom[1], 0xFFF02003);
+	CHECK_EQ_U(rom[2], 0xFFF03003);
+	CHECK_EQ_U(rom[3], 0);
+	CHECK_EQ_U(pidr0, 0x20);
+	CHECK_EQ_U(pidr1, 0xBD);
+	CHECK_EQ_U(cidr1, 0x90);
+	/* No ITM on the Baseline: the access faults. */
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0xE0000000, &v), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	/* DEMCR keeps TRCENA, VC_HARDERR and VC_CORERESET only. */
+	CHECK_EQ_I(mem_write32_now(&pl->a, 0xE000EDFC, 0xFFFFFFFF), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0xE000EDFC, &v), 0);
+	CHECK_EQ_U(v, 0x01000401);
+	/* Halted (the read job halts it): resuming sets S_RESTART_ST once. */
+	CHECK_EQ_I(cortexm_halt(&pl->a), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0xE000EDF0, &dhcsr), 0);
+	CHECK_EQ_U(mem_write32_now(&pl->a, 0xE000EDF0, 0xA05F0001), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0xE000EDF0, &dhcsr), 0);
+	CHECK_EQ_U(dhcsr & (1u << 26), 1u << 26);
+	CHECK_EQ_U(dhcsr & (1u << 17), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0xE000EDF0, &dhcsr), 0);
+	CHECK_EQ_U(dhcsr & (1u << 26), 0);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	probe_link_close(pl);
+}
+
 int main(void)
 {
 	RUN(identify_and_read_level1);
@@ -371,5 +430,6 @@ int main(void)
 	RUN(pending_level2_is_refused_before_any_write);
 	RUN(unlock_waits_for_a_real_speed_erase);
 	RUN(model_keys_latch_and_obl_launch);
+	RUN(gd32e23x_cortex_m23_debug);
 	return check_summary();
 }

@@ -197,6 +197,67 @@ TEST(driver_never_offers_level2)
 	probe_link_close(pl);
 }
 
+/* H743ZG: 1 MB as two 512 KB banks, bank 2 still at 0x08100000 (RM0433
+ * §4.3.4). The driver puts the last flash word at the end of bank 2, not
+ * at flash_base + 1 MB, which is the hole after bank 1: the model faults
+ * there, and the unlock job's read-back of the end would have been taken
+ * for the power-on latch. The regression erases both banks. */
+TEST(half_populated_banks_end_of_flash)
+{
+	struct probe_link *pl = stack_open("sim:stm32h743zg-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint32_t end = 0, v = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_U(t.flash_kb, 1024);
+	CHECK(t.drv->flash_end != NULL);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x08180000);
+	CHECK(stack_peek(pl, 0x0807FFFC) != 0xFFFFFFFF);
+	CHECK(stack_peek(pl, 0x0817FFFC) != 0xFFFFFFFF);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK(res.flash_erased);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	CHECK_EQ_U(stack_peek(pl, 0x0807FFFC), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_peek(pl, 0x08100000), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_peek(pl, 0x0817FFFC), 0xFFFFFFFF);
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	/* Level 0, latch cleared: both bank ends read, the hole faults. */
+	CHECK_EQ_I(mem_read32_now(&pl->a, end - 4, &v), 0);
+	CHECK_EQ_U(v, 0xFFFFFFFF);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x0807FFFC, &v), 0);
+	CHECK_EQ_U(v, 0xFFFFFFFF);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x080FFFFC, &v), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	probe_link_close(pl);
+
+	/* Contiguous flash: the default end. */
+	pl = h7_open(1, 0); /* H723ZG, 1 MB single bank */
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x08100000);
+	probe_link_close(pl);
+	pl = h7_open(0, 0); /* H743ZI, 2 x 1 MB */
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x08200000);
+	probe_link_close(pl);
+}
+
 int main(void)
 {
 	RUN(identify_and_read_level1);
@@ -205,5 +266,6 @@ int main(void)
 	RUN(lock_then_read_back);
 	RUN(level2_refused_without_writes);
 	RUN(driver_never_offers_level2);
+	RUN(half_populated_banks_end_of_flash);
 	return check_summary();
 }

@@ -208,6 +208,120 @@ TEST(unlock_level0_writes_nothing)
 	probe_link_close(pl);
 }
 
+/* U0 with an OEM1 key (RM0503 §3.5.1): the stack reports the lock and the
+ * key's CRC, refuses the regression before any flash-interface write, and
+ * still raises the level; the model itself refuses OPTSTRT of 0xAA. */
+TEST(u0_oem1_key_refused_without_a_write)
+{
+	struct probe_link *pl = stack_open("sim:stm32u083rc-oem1-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint32_t sr = 0, optr = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_STR(t.part->name, "STM32U073/083");
+	CHECK_EQ_U(stack_option(&p, "oem_locks"), 1);
+	CHECK_EQ_U(stack_option(&p, "oemkeysr"), 0x5A);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
+	CHECK(strstr(err_detail(), "OEM1 key set") != NULL);
+	CHECK(strstr(err_detail(), "does not support") != NULL);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+	/* The test itself (not rdpd) tries the regression: refused, no erase. */
+	mem_write32(&pl->a, 0x40022008, 0x45670123);
+	mem_write32(&pl->a, 0x40022008, 0xCDEF89AB);
+	mem_write32(&pl->a, 0x4002200C, 0x08192A3B);
+	mem_write32(&pl->a, 0x4002200C, 0x4C5D6E7F);
+	mem_write32(&pl->a, 0x40022020, 0xFFFFFEAA);
+	mem_write32(&pl->a, 0x40022014, 1u << 17);
+	mem_read32(&pl->a, 0x40022010, &sr);
+	mem_read32(&pl->a, 0x40022020, &optr);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	CHECK_EQ_U(sr & (1u << 4), 1u << 4);  /* WRPERR */
+	CHECK_EQ_U(sr & (1u << 20), 1u << 20); /* OEM1LOCK */
+	CHECK_EQ_U(optr & 0xFF, 0xBB);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	probe_link_close(pl);
+
+	/* Without the key nothing changes for the plain part... */
+	pl = stack_open("sim:stm32u083rc-rdp1" FAST);
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_U(stack_option(&p, "oem_locks"), 0);
+	CHECK_EQ_U(stack_option(&p, "oemkeysr"), 0);
+	probe_link_close(pl);
+
+	/* ...and raising the level is not what the key guards. */
+	pl = stack_open("sim:stm32u083rc-oem1-rdp0" FAST);
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+	probe_link_close(pl);
+}
+
+/* WB with FUS and a wireless stack (SFR.SFSA = 0xC0): the flash from
+ * 0x080C0000 up is CPU2's. The debugger cannot read it at any level, the
+ * regression erases only below it, and the driver's end of flash for the
+ * unlock job's read-back is SFSA * 4 KB, not the end of the array. */
+TEST(wb_cpu2_secure_area)
+{
+	struct probe_link *pl = stack_open("sim:stm32wb55rg-fus-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint32_t end = 0, v = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_STR(t.part->name, "STM32WB5x/WB35");
+	CHECK_EQ_U(stack_option(&p, "sfr") & 0x1FF, 0xC0);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x080C0000);
+	CHECK(stack_peek(pl, 0x080BFFFC) != 0xFFFFFFFF);
+	CHECK(stack_peek(pl, 0x080C0000) != 0xFFFFFFFF);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK(res.flash_erased);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_peek(pl, 0x080BFFFC), 0xFFFFFFFF);
+	CHECK(stack_peek(pl, 0x080C0000) != 0xFFFFFFFF); /* CPU2's area kept */
+	CHECK(stack_peek(pl, 0x080FFFFC) != 0xFFFFFFFF);
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	/* Level 0: user flash reads up to SFSA, CPU2's area still faults. */
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, end - 4, &v), 0);
+	CHECK_EQ_U(v, 0xFFFFFFFF);
+	CHECK_EQ_I(mem_read32_now(&pl->a, end, &v), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	probe_link_close(pl);
+
+	/* Parts without a CPU2 area: the whole array. */
+	pl = stack_open("sim:stm32l476rg-rdp0" FAST);
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x08100000);
+	probe_link_close(pl);
+}
+
 int main(void)
 {
 	RUN(identify_and_read_level1);
@@ -215,5 +329,7 @@ int main(void)
 	RUN(lock_level0_and_read_back);
 	RUN(level2_refused_without_a_write);
 	RUN(unlock_level0_writes_nothing);
+	RUN(u0_oem1_key_refused_without_a_write);
+	RUN(wb_cpu2_secure_area);
 	return check_summary();
 }

@@ -120,8 +120,8 @@ TEST(every_device_id)
 	}
 }
 
-/* GigaDevice clones say DEV_ID 0x410 and are told apart by REV_ID
- * (facts §11); an ST REV_ID keeps the STM32F1 row. */
+/* GigaDevice clones say DEV_ID 0x410 (0x418: GD32F20x) and are told apart
+ * by REV_ID (facts §11); an ST REV_ID keeps the STM32F1 row. */
 TEST(gd32_by_rev_id)
 {
 	static const struct {
@@ -132,6 +132,8 @@ TEST(gd32_by_rev_id)
 		{0xE0042000, 0x13030410, "GD32F1x0 (or GD32F10x)",   64},
 		{0xE0042000, 0x17040410, "GD32F3x0",                128},
 		{0x40015800, 0x19090410, "GD32E23x",                 64},
+		{0xE0042000, 0x15080418, "GD32F20x",               3072},
+		{0xE0042000, 0x10010418, "STM32F105/107 connectivity line", 256},
 		{0xE0042000, 0x20030410, "STM32F10x medium density", 128},
 		{0xE0042000, 0x00000410, "STM32F10x medium density", 128},
 	};
