@@ -196,7 +196,8 @@ static int stm32_optr_flash_open(struct target *t, bool *open)
  * Three images of the options: OPTR (what software wrote, or else the
  * loaded values), the option page (what the next option load takes), and
  * the loaded options the chip applies, which the debugger cannot read.
- * With OPTLOCK = 1 since the last reset OPTR holds the loaded values. With
+ * With OPTLOCK = 1 OPTR is taken as the loaded values (an edit someone
+ * locked in without OPTSTRT is not looked for: rdpd never does that). With
  * OPTLOCK = 0 and OPTR's RDP byte not the page's, one of two things
  * happened: OPTR holds an edit never programmed (the page is what is
  * loaded), or an OPTSTRT completed and OPTR shows the loaded values again
