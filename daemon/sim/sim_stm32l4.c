@@ -173,6 +173,7 @@ struct l4_part {
 	uint32_t bkp_base;         /* RTC_BKP0R or TAMP_BKP0R */
 	unsigned bkp_regs;
 	uint32_t fsize_addr, uid_base;
+	uint32_t ob_base;          /* option bytes in the information block; 0: not mapped */
 	const struct l4_optreg *opt;
 	size_t n_opt;
 	uint32_t optr_reset;       /* OPTR of a new chip; the profile sets the RDP byte */
@@ -199,7 +200,8 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x415, .rev_id = 0x1007, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
-		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.uid_base = 0x1FFF7590u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x415),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
@@ -208,7 +210,8 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x470, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 2048, .sram_kb = 192, .sram2_base = 0x10000000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
-		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.uid_base = 0x1FFF7590u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x470),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
@@ -218,7 +221,8 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x469, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 512, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
-		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.uid_base = 0x1FFF7590u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x469),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
@@ -228,8 +232,8 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x460, .rev_id = 0x1000, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 128, .sram_kb = 36, .bkp_base = 0x4000B100u,
 		.bkp_regs = 5, .fsize_addr = 0x1FFF75E0u, .uid_base = 0x1FFF7590u,
-		.opt = L4_OPTS(l4_opt_g0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
-		.mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x460),
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g0), .optr_reset = 0xFFFFFEAAu,
+		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x460),
 		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u, .dp_version = 1,
 	},
 	{
@@ -237,7 +241,8 @@ static const struct l4_part l4_parts[] = {
 		.name = "stm32c031c6", .summary = "STM32C031C6, Cortex-M0+, 32 KB flash, 12 KB SRAM",
 		.dev_id = 0x453, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 32, .sram_kb = 12, .fsize_addr = 0x1FFF75A0u,
-		.uid_base = 0x1FFF7550u, .opt = L4_OPTS(l4_opt_g0), .optr_reset = 0xFFFFFEAAu,
+		.uid_base = 0x1FFF7550u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g0), .optr_reset = 0xFFFFFEAAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x453),
 		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u, .dp_version = 1,
 	},
@@ -263,17 +268,20 @@ static const struct l4_part l4_parts[] = {
 		.oem1_locked = true, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
 		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
-		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
-		.mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x489),
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu,
+		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x489),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x04770031u, .dp_version = 2,
 	},
 	{
-		/* RM0434: flash registers at 0x58004000, SRAM2a/2b at 0x20030000 */
+		/* RM0434: flash registers at 0x58004000, SRAM2a/2b at 0x20030000;
+		 * option bytes at 0x1FFF8000 (?: as Flipper Zero's WB55 scripts
+		 * use them; the other parts' 0x1FFF7800 per RM0351/RM0444/RM0453) */
 		.name = "stm32wb55rg", .summary = "STM32WB55RG, Cortex-M4F (+ CPU2 M0+), 1 MB flash, 192+64 KB SRAM",
 		.dev_id = 0x495, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
-		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
+		.uid_base = 0x1FFF7590u,
+		.ob_base = 0x1FFF8000u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x495),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
 	},
@@ -298,14 +306,17 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x497, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 32, .sram2_base = 0x20008000u,
 		.sram2_kb = 32, .bkp_base = 0x4000B100u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
-		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF0AAu,
+		.uid_base = 0x1FFF7590u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF0AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0,
 		.core = { SIM_CORTEX_M4, 0x410FC241u, false, 0, 0, 0, 0x497, 0x020 },
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
 	},
 	{
 		/* RM0438: TZEN = 0 as shipped; SRAM2 at 0x20030000; TAMP_BKP0R
-		 * 0x40003500 (?) */
+		 * 0x40003500 (?). L5/U5: no option page mapped for the debugger
+		 * (?: RM0438/RM0456 describe the options only through their
+		 * registers), so ob_base stays 0. */
 		.name = "stm32l552ze", .summary = "STM32L552ZE, Cortex-M33, 512 KB dual-bank flash, 192+64 KB SRAM, TrustZone",
 		.dev_id = 0x472, .rev_id = 0x1001, .lay = &l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 512, .sram_kb = 192,
@@ -757,9 +768,37 @@ static bool l4_closed(struct sim_chip *c, bool debugger)
 	return debugger && c->debugger_attached && (lvl == 1 || lvl == 2 || f->por_needed);
 }
 
-/* Read-only information bytes: F_SIZE and the unique id. */
-static bool l4_info_byte(const struct l4_part *p, uint32_t a, uint8_t *b)
+/* The option page (RM0351 §3.4.1 "Option bytes organization", RM0444
+ * §3.4.1): one double word per option register of bank 1, the value in the
+ * low word and its complement in the high one, OPTR first, so the register
+ * at offset 0x20 + 4n sits at OB_BASE + 8n. It shows what the page holds
+ * (stored), not what was loaded, and the debugger may read it at level 1
+ * (RM0432 table 16 and RM0351 table "Access status versus protection
+ * level": option bytes, debug, level 1: read yes). Words with no register
+ * here (bank 2, CPU2's) read erased (?). A page cut short by a power loss
+ * has mismatching complements (?: modelled as an erased complement). */
+static bool l4_ob_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
 {
+	const struct l4_part *p = f->part;
+	uint32_t o, w = 0xFFFFFFFFu;
+	int i;
+
+	if (!p->ob_base || a < p->ob_base || a >= p->ob_base + 0x40)
+		return false;
+	o = a - p->ob_base;
+	i = l4_optreg_index(p, 0x20 + (o / 8) * 4);
+	if (i >= 0 && !(o & 4))
+		w = f->stored[i];
+	else if (i >= 0 && !f->opt_invalid)
+		w = ~f->stored[i];
+	*b = (uint8_t)(w >> (8 * (o & 3)));
+	return true;
+}
+
+/* Read-only information bytes: F_SIZE, the unique id, the option page. */
+static bool l4_info_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
+{
+	const struct l4_part *p = f->part;
 	static const uint8_t uid[12] = { 0x24, 0x00, 0x3A, 0x00, 0x0E, 0x51, 0x34, 0x31,
 					 0x36, 0x38, 0x39, 0x34 };
 
@@ -777,7 +816,7 @@ static bool l4_info_byte(const struct l4_part *p, uint32_t a, uint8_t *b)
 		*b = 0xFF;
 		return true;
 	}
-	return false;
+	return l4_ob_byte(f, a, b);
 }
 
 static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
@@ -832,7 +871,7 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	for (unsigned i = 0; i < size; i++) {
 		uint8_t b;
 
-		if (!l4_info_byte(p, addr + i, &b))
+		if (!l4_info_byte(f, addr + i, &b))
 			return -EFAULT; /* nothing mapped there */
 		*val |= (uint32_t)b << (8 * i);
 	}
@@ -901,7 +940,7 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	{
 		uint8_t b;
 
-		if (l4_info_byte(p, addr, &b))
+		if (l4_info_byte(f, addr, &b))
 			return 0; /* read-only information block: write ignored */
 	}
 	return -EFAULT;

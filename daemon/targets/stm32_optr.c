@@ -10,6 +10,7 @@
  */
 #include "targets/stm32_optr.h"
 
+#include <stdio.h>
 #include <time.h>
 
 #include "err.h"
@@ -26,6 +27,20 @@
 static void stm32_optr_sleep_ms(unsigned ms)
 {
 	nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L}, NULL);
+}
+
+/* Lock CR and the options again after a failure (setting LOCK sets
+ * OPTLOCK too, RM0351 §3.7.5), so that a later read does not find options
+ * that rdpd left unlocked. Best effort: the link may be gone, and the
+ * controller ignores CR while BSY. */
+static void stm32_optr_relock(struct target *t, const struct stm32_optr_regs *r)
+{
+	char detail[STM32_DETAIL_MAX];
+
+	snprintf(detail, sizeof(detail), "%s", err_detail()); /* the failure that matters */
+	mem_write32(t->a, r->cr, STM32_OPTR_CR_LOCK | STM32_OPTR_CR_OPTLOCK);
+	(void)adiv5_run(t->a);
+	err_restore(detail);
 }
 
 int stm32_optr_unlock(struct target *t, const struct stm32_optr_regs *r)
@@ -51,12 +66,16 @@ int stm32_optr_unlock(struct target *t, const struct stm32_optr_regs *r)
 		mem_write32(t->a, r->optkeyr, STM32_OPT_KEY1);
 		mem_write32(t->a, r->optkeyr, STM32_OPT_KEY2);
 		mem_read32(t->a, r->cr, &cr);
-		if ((rc = adiv5_run(t->a)) < 0)
+		if ((rc = adiv5_run(t->a)) < 0) {
+			stm32_optr_relock(t, r);
 			return err_context(rc, "writing the option keys: ");
-		if (cr & STM32_OPTR_CR_OPTLOCK)
+		}
+		if (cr & STM32_OPTR_CR_OPTLOCK) {
+			stm32_optr_relock(t, r);
 			return err_setf(ERR_FLASH_LOCKED,
 					"FLASH_CR.OPTLOCK stayed set after the option keys (0x%08x); "
 					"reset the board and try again", cr);
+		}
 	}
 	return 0;
 }
@@ -91,13 +110,15 @@ static int stm32_optr_wait_idle(struct target *t, const struct stm32_optr_regs *
  * lost: the programming runs). Best effort: the link may be gone. */
 static void stm32_optr_restore(struct target *t, const struct stm32_optr_regs *r, uint32_t old_optr)
 {
+	char detail[STM32_DETAIL_MAX];
 	uint32_t sr = 0;
 
-	if (mem_read32_now(t->a, r->sr, &sr) < 0 || (sr & r->sr_busy))
-		return;
-	mem_write32(t->a, r->optr, old_optr);
-	mem_write32(t->a, r->cr, STM32_OPTR_CR_LOCK | STM32_OPTR_CR_OPTLOCK);
-	(void)adiv5_run(t->a);
+	snprintf(detail, sizeof(detail), "%s", err_detail());
+	if (mem_read32_now(t->a, r->sr, &sr) == 0 && !(sr & r->sr_busy)) {
+		mem_write32(t->a, r->optr, old_optr);
+		stm32_optr_relock(t, r);
+	}
+	err_restore(detail);
 }
 
 int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32_t new_optr,
@@ -110,8 +131,10 @@ int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32
 
 	if ((rc = stm32_optr_wait_idle(t, r)) < 0 || (rc = stm32_optr_unlock(t, r)) < 0)
 		return rc;
-	if ((rc = mem_read32_now(t->a, r->optr, &old_optr)) < 0)
+	if ((rc = mem_read32_now(t->a, r->optr, &old_optr)) < 0) {
+		stm32_optr_relock(t, r);
 		return err_context(rc, "reading FLASH_OPTR: ");
+	}
 	/* Stale error flags would stop OPTSTRT (PGSERR) or fool the check;
 	 * EOP (bit 0, also write-1-to-clear) goes with them. */
 	mem_write32(t->a, r->sr, r->sr_errors | 1u);
@@ -126,8 +149,10 @@ int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32
 	rc = stm32_wait_not_busy(t, r->sr, r->sr_busy, erases ? t->part->erase_typ_ms : 0,
 				 erases ? t->part->erase_max_ms : STM32_OPTR_PROGRAM_MAX_MS,
 				 erases ? ev : NULL, &sr, &took);
-	if (rc < 0)
+	if (rc < 0) {
+		stm32_optr_relock(t, r);
 		return err_context(rc, erases ? "mass erase: " : "programming options: ");
+	}
 	/* Lock again whatever happened: setting LOCK sets OPTLOCK too. */
 	mem_write32(t->a, r->cr, STM32_OPTR_CR_LOCK | STM32_OPTR_CR_OPTLOCK);
 	if ((rc = adiv5_run(t->a)) < 0)
@@ -136,6 +161,96 @@ int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32
 		return err_setf(ERR_FLASH_ERROR,
 				"the flash controller refused the options (FLASH_SR 0x%08x)", sr);
 	stm32_log(ev, "option bytes programmed in %u ms", took);
+	return 0;
+}
+
+static void stm32_optr_add_option(struct target_protection *p, const char *name, uint32_t value)
+{
+	if (p->n_options < TARGET_MAX_OPTIONS)
+		p->options[p->n_options++] = (struct target_option){name, value};
+}
+
+/* Levels at which a debugger may read (non-secure) flash. */
+static bool stm32_optr_level_open(enum rdp_level level)
+{
+	return level == RDP_LEVEL_0 || level == RDP_LEVEL_0_5;
+}
+
+/* Whether flash answers the debugger now: at level 1 every debugger read
+ * of it is a bus error (RM0351 §3.5.1, RM0438 §6.5.1), at 0 and 0.5 the
+ * first word reads. (?) Three other things also fault and read "closed":
+ * a PCROP or secure area over the first page, the debugger latch owed a
+ * power-on reset after a regression (RM0351 §3.5.1), and a FAULT ACK from
+ * a failing link; each needs someone else's change to the options on top
+ * of the edit for this to be asked at all. */
+static int stm32_optr_flash_open(struct target *t, bool *open)
+{
+	uint32_t word = 0;
+	int rc = mem_read32_now(t->a, t->flash_base, &word);
+
+	*open = rc == 0;
+	return rc == -ERR_TARGET_FAULT ? 0 : rc;
+}
+
+/*
+ * Three images of the options: OPTR (what software wrote, or else the
+ * loaded values), the option page (what the next option load takes), and
+ * the loaded options the chip applies, which the debugger cannot read.
+ * With OPTLOCK = 1 OPTR is taken as the loaded values (an edit someone
+ * locked in without OPTSTRT is not looked for: rdpd never does that). With
+ * OPTLOCK = 0 and OPTR's RDP byte not the page's, one of two things
+ * happened: OPTR holds an edit never programmed (the page is what is
+ * loaded), or an OPTSTRT completed and OPTR shows the loaded values again
+ * while the page holds the new ones, not loaded yet ("a read from the
+ * option registers still returns the last loaded option byte values",
+ * RM0444 §3.4.2). When the two bytes mean different levels, flash decides:
+ * it is closed to the debugger exactly at level 1. Without a mapped page
+ * (L5/U5) flash alone says whether OPTR's level is the one applied.
+ */
+int stm32_optr_check_pending(struct target *t, uint32_t cr, uint32_t optr, uint32_t ob_addr,
+			     enum rdp_level (*level_of)(uint32_t optr), struct target_protection *p)
+{
+	const uint32_t edit = optr & STM32_OPTR_RDP_MASK;
+	enum rdp_level page_level = RDP_UNKNOWN;
+	uint32_t page = 0;
+	bool open;
+	int rc;
+
+	if (cr & STM32_OPTR_CR_OPTLOCK)
+		return 0;
+	if (ob_addr && (rc = mem_read32_now(t->a, ob_addr, &page)) < 0) {
+		if (rc != -ERR_TARGET_FAULT)
+			return err_context(rc, "reading the option bytes: ");
+		ob_addr = 0; /* not mapped on this part after all (?): flash decides alone */
+	}
+	if (ob_addr) {
+		page &= STM32_OPTR_RDP_MASK;
+		if (page == edit)
+			return 0;
+		page_level = level_of((optr & ~STM32_OPTR_RDP_MASK) | page);
+	}
+	if (page_level == RDP_UNKNOWN || page_level != p->level) {
+		if ((rc = stm32_optr_flash_open(t, &open)) < 0)
+			return err_context(rc, "reading the first flash word: ");
+	} else {
+		open = stm32_optr_level_open(page_level); /* same level either way */
+	}
+	if (page_level == RDP_UNKNOWN) {
+		if (stm32_optr_level_open(p->level) == open)
+			return 0;
+		/* OPTR's level is not the one applied: an edit never programmed.
+		 * The page's byte is out of reach; rdp_raw stays OPTR's. */
+		p->level = open ? RDP_LEVEL_0 : RDP_LEVEL_1;
+		stm32_optr_add_option(p, "rdp_pending", edit);
+		return 0;
+	}
+	if (stm32_optr_level_open(page_level) != open) {
+		stm32_optr_add_option(p, "rdp_stored", page); /* programmed, loaded at the next OBL */
+		return 0;
+	}
+	p->level = page_level;
+	p->rdp_raw = page;
+	stm32_optr_add_option(p, "rdp_pending", edit);
 	return 0;
 }
 

@@ -40,6 +40,20 @@ int stm32_optr_unlock(struct target *t, const struct stm32_optr_regs *r);
 int stm32_optr_program(struct target *t, const struct stm32_optr_regs *r, uint32_t new_optr,
 		       bool erases, const struct target_events *ev);
 
+/* A protection report P made from OPTR tells the level the chip applies,
+ * also when CR (read with it) says OPTLOCK = 0: someone unlocked the
+ * options since the last reset, and OPTR may hold an edit that was never
+ * programmed (an OPTSTRT lost for good), which the register keeps until the
+ * next option load (RM0351 §3.7.8). LEVEL_OF is the controller's byte ->
+ * level rule (on L5/U5 TZEN decides what 0x55 means). OB_ADDR is where the
+ * option page's OPTR word is mapped for the debugger, 0 where it is not
+ * (L5/U5). P may then change: the level and rdp_raw from the option page,
+ * the edit in an "rdp_pending" option; or, when the page holds a value
+ * programmed but not loaded yet, an "rdp_stored" option. Returns 0 or a
+ * link error. */
+int stm32_optr_check_pending(struct target *t, uint32_t cr, uint32_t optr, uint32_t ob_addr,
+			     enum rdp_level (*level_of)(uint32_t optr), struct target_protection *p);
+
 /* Load the options (CR.OBL_LAUNCH, which resets the chip and whose own ACK
  * is ignored) and connect again. *POWER_CYCLE is left false: the debugger
  * latch that may still close flash shows as a FAULT in the job's verify. */

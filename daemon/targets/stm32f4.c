@@ -41,6 +41,14 @@
 #define STM32F4_SR_ERRORS (STM32F4_SR_OPERR | STM32F4_SR_WRPERR | STM32F4_SR_PGAERR | \
 			   STM32F4_SR_PGPERR | STM32F4_SR_PGSERR)
 
+/* The option bytes as the user configuration sector holds them, RDP in
+ * bits [15:8] of the first word: F2/F4 0x1FFFC000 (RM0090 §3.6.1 "Option
+ * bytes organization"), F7 0x1FFF0000 (?: stlink's F7 chip files, RM0385
+ * not seen). The debugger may read them at level 1 (RM0090 table 13
+ * "Access versus read protection level": option bytes, level 1, read yes). */
+#define STM32F4_OB 0x1FFFC000u
+#define STM32F4_OB_F7 0x1FFF0000u
+
 #define STM32F4_OPTCR_OPTLOCK (1u << 0)
 #define STM32F4_OPTCR_OPTSTRT (1u << 1)
 #define STM32F4_OPTCR_RDP_SHIFT 8
@@ -87,6 +95,34 @@ static unsigned stm32f4_wrp_bits(const struct target *t)
 	return 12;
 }
 
+/* OPTCR is loaded from the option bytes at reset and reads back what was
+ * programmed once BSY clears (RM0090 §3.6.2, facts §0.7), so an OPTCR
+ * whose RDP byte is not the stored one holds a value written but never
+ * programmed: an OPTSTRT lost for good, or one still running. That takes
+ * OPTLOCK = 0 (someone unlocked the options since the reset), and the
+ * register keeps it until the next reset, which loads the stored byte:
+ * the level the chip applies. Report that one, and the edit as
+ * "rdp_pending". */
+static int stm32f4_check_pending(struct target *t, uint32_t optcr, struct target_protection *p)
+{
+	uint32_t ob = (t->part->flags & STM32F4_IS_F7) ? STM32F4_OB_F7 : STM32F4_OB;
+	uint32_t word = 0, stored;
+	int rc;
+
+	if (optcr & STM32F4_OPTCR_OPTLOCK)
+		return 0;
+	if ((rc = mem_read32_now(t->a, ob, &word)) < 0)
+		return err_context(rc, "reading the option bytes at 0x%08x: ", ob);
+	stored = (word & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT;
+	if (stored == p->rdp_raw)
+		return 0;
+	if (p->n_options < TARGET_MAX_OPTIONS)
+		p->options[p->n_options++] = (struct target_option){"rdp_pending", p->rdp_raw};
+	p->rdp_raw = stored;
+	p->level = rdp_level_from_byte((uint8_t)stored);
+	return 0;
+}
+
 static int stm32f4_read_protection(struct target *t, struct target_protection *p)
 {
 	uint32_t optcr = 0, optcr1 = 0, optcr2 = 0, nwrp;
@@ -121,7 +157,7 @@ static int stm32f4_read_protection(struct target *t, struct target_protection *p
 		p->options[p->n_options++] = (struct target_option){"optcr1", optcr1};
 	if (has2)
 		p->options[p->n_options++] = (struct target_option){"optcr2", optcr2};
-	return 0;
+	return stm32f4_check_pending(t, optcr, p);
 }
 
 /* Clear OPTLOCK with the option keys; a wrong sequence locks the register
@@ -143,6 +179,26 @@ static int stm32f4_unlock_optcr(struct target *t, uint32_t *optcr)
 				"FLASH_OPTCR stayed locked after the option keys (0x%08x); "
 				"reset the board and try again", *optcr);
 	return 0;
+}
+
+/* Lock the options again after a failure, so that a later read does not
+ * find them left unlocked by rdpd: with OLD, put that value back first
+ * (the programming did not happen: an edit would otherwise stay in OPTCR
+ * until reset); without, keep what OPTCR holds (it may have happened).
+ * Best effort: the link may be gone, and while BSY the controller ignores
+ * OPTCR (the programming runs, and nothing should be undone). */
+static void stm32f4_relock(struct target *t, const uint32_t *old)
+{
+	char detail[STM32_DETAIL_MAX];
+	uint32_t sr = 0, optcr = 0;
+
+	snprintf(detail, sizeof(detail), "%s", err_detail()); /* the failure that matters */
+	if (mem_read32_now(t->a, STM32F4_FLASH_SR, &sr) == 0 && !(sr & STM32F4_SR_BSY) &&
+	    (old || mem_read32_now(t->a, STM32F4_FLASH_OPTCR, &optcr) == 0))
+		(void)mem_write32_now(t->a, STM32F4_FLASH_OPTCR,
+				      ((old ? *old : optcr) & ~STM32F4_OPTCR_OPTSTRT) |
+				      STM32F4_OPTCR_OPTLOCK);
+	err_restore(detail);
 }
 
 static int stm32f4_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
@@ -181,28 +237,34 @@ static int stm32f4_set_level(struct target *t, enum rdp_level level, const struc
 	mem_write32(t->a, STM32F4_FLASH_OPTCR, newcr | STM32F4_OPTCR_OPTSTRT);
 	if ((rc = adiv5_run(t->a)) < 0) {
 		/* OPTSTRT did not take: OPTCR would keep reading the RDP byte
-		 * written, not the one programmed (RM0090, FLASH_OPTCR (?)), and every later
-		 * read report it until a reset. Unless the controller is busy
-		 * after all, put the old value back and lock (best effort). */
-		if (mem_read32_now(t->a, STM32F4_FLASH_SR, &sr) == 0 && !(sr & STM32F4_SR_BSY))
-			(void)mem_write32_now(t->a, STM32F4_FLASH_OPTCR,
-					      (optcr & ~STM32F4_OPTCR_OPTSTRT) | STM32F4_OPTCR_OPTLOCK);
+		 * written, not the one programmed (RM0090 §3.6.2), and every
+		 * later read meet it until a reset (stm32f4_check_pending tells
+		 * it apart when the link is lost for good). */
+		stm32f4_relock(t, &optcr);
 		return err_context(rc, "starting option programming: ");
 	}
 	rc = stm32_wait_not_busy(t, STM32F4_FLASH_SR, STM32F4_SR_BSY,
 				 erases ? t->part->erase_typ_ms : 0,
 				 erases ? t->part->erase_max_ms : 2000, ev, &sr, &took);
-	if (rc < 0)
+	if (rc < 0) {
+		stm32f4_relock(t, NULL);
 		return err_context(rc, erases ? "mass erase: " : "programming options: ");
-	if (sr & STM32F4_SR_ERRORS)
+	}
+	if (sr & STM32F4_SR_ERRORS) {
+		stm32f4_relock(t, &optcr); /* refused: nothing was programmed */
 		return err_setf(ERR_FLASH_ERROR, "the flash controller reported errors (FLASH_SR 0x%08x)%s",
 				sr, (sr & STM32F4_SR_WRPERR) ? ": write protection refused it" : "");
+	}
 	mem_read32(t->a, STM32F4_FLASH_OPTCR, &optcr);
-	if ((rc = adiv5_run(t->a)) < 0)
+	if ((rc = adiv5_run(t->a)) < 0) {
+		stm32f4_relock(t, NULL);
 		return rc;
-	if (((optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT) != rdp)
+	}
+	if (((optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT) != rdp) {
+		stm32f4_relock(t, NULL);
 		return err_setf(ERR_VERIFY_FAILED, "FLASH_OPTCR reads 0x%08x after programming RDP 0x%02x",
 				optcr, rdp);
+	}
 	stm32_log(ev, "option bytes programmed in %u ms", took);
 	return mem_write32_now(t->a, STM32F4_FLASH_OPTCR, optcr | STM32F4_OPTCR_OPTLOCK);
 }

@@ -40,6 +40,15 @@
 #define STM32L4_FLASH_BASE 0x40022000u
 #define STM32L4_FLASH_BASE_WB 0x58004000u /* WB, WL (RM0434, RM0453) */
 
+/* The option page, one double word per option register (value, then its
+ * complement), OPTR first: RM0351 §3.4.1, RM0444 §3.4.1, RM0453 §4.4.1;
+ * C0 as stlink's chip file (RM0490); U0 taken the same (?: RM0503 not
+ * seen). WB: 0x1FFF8000 (?: from Flipper Zero's WB55 option-byte scripts,
+ * RM0434 not seen). The debugger may read it at level 1 (RM0351 table
+ * "Access status versus protection level", RM0432 table 16). */
+#define STM32L4_OB 0x1FFF7800u
+#define STM32L4_OB_WB 0x1FFF8000u
+
 /* Offsets from the flash register base. */
 #define STM32L4_FLASH_KEYR 0x08u
 #define STM32L4_FLASH_OPTKEYR 0x0Cu
@@ -80,6 +89,7 @@ enum stm32l4_kind {
 
 struct stm32l4_variant {
 	uint32_t base;
+	uint32_t ob_base;       /* the option page as the debugger reads it */
 	const char *pcrop_name; /* NULL: no PCROP (U0) */
 	uint32_t sr_busy, sr_errors, sr_pesd;
 	unsigned page_kb;       /* single-bank page size, for the WRP groups */
@@ -87,18 +97,23 @@ struct stm32l4_variant {
 };
 
 static const struct stm32l4_variant stm32l4_variants[STM32L4_NKINDS] = {
-	[STM32L4_L4] = {STM32L4_FLASH_BASE, "pcrop1er", STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2, 0xFF},
-	[STM32L4_L4P] = {STM32L4_FLASH_BASE, "pcrop1er", STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 8, 0xFF},
-	[STM32L4_G4] = {STM32L4_FLASH_BASE, "pcrop1er", STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2, 0xFF},
-	[STM32L4_G0] = {STM32L4_FLASH_BASE, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+	[STM32L4_L4] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1er",
+			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2, 0xFF},
+	[STM32L4_L4P] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1er",
+			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 8, 0xFF},
+	[STM32L4_G4] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1er",
+			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2, 0xFF},
+	[STM32L4_G0] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
 			STM32L4_SR_ERRORS, 0, 2, 0x7F},
-	[STM32L4_C0] = {STM32L4_FLASH_BASE, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+	[STM32L4_C0] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
 			STM32L4_SR_ERRORS, 0, 2, 0x7F},
-	[STM32L4_U0] = {STM32L4_FLASH_BASE, NULL, STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+	[STM32L4_U0] = {STM32L4_FLASH_BASE, STM32L4_OB, NULL, STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
 			STM32L4_SR_ERRORS | STM32L4_SR_U0_ERRORS, 0, 2, 0x7F},
-	[STM32L4_WB] = {STM32L4_FLASH_BASE_WB, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+	[STM32L4_WB] = {STM32L4_FLASH_BASE_WB, STM32L4_OB_WB, "pcrop1aer",
+			STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
 			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 4, 0xFF},
-	[STM32L4_WL] = {STM32L4_FLASH_BASE_WB, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+	[STM32L4_WL] = {STM32L4_FLASH_BASE_WB, STM32L4_OB, "pcrop1aer",
+			STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
 			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 2, 0x7F},
 };
 
@@ -183,6 +198,11 @@ static uint64_t stm32l4_wrp_groups(const struct target *t, uint32_t wrp, unsigne
 	return groups;
 }
 
+static enum rdp_level stm32l4_level(uint32_t optr)
+{
+	return rdp_level_from_byte((uint8_t)(optr & STM32_OPTR_RDP_MASK));
+}
+
 static int stm32l4_read_protection(struct target *t, struct target_protection *p)
 {
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
@@ -190,12 +210,13 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	bool wb = v->base == STM32L4_FLASH_BASE_WB;
 	bool u0 = (t->part->flags & STM32L4_KIND_MASK) == STM32L4_U0;
 	uint32_t optr = 0, pcrop = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0, sfr = 0, sr = 0;
-	uint32_t oemkeysr = 0;
+	uint32_t oemkeysr = 0, cr = 0;
 	unsigned half = t->flash_kb / v->page_kb / 2;
 	int rc;
 
 	mem_read32(t->a, v->base + STM32L4_FLASH_OPTR, &optr);
 	mem_read32(t->a, v->base + STM32L4_FLASH_SR, &sr);
+	mem_read32(t->a, v->base + STM32L4_FLASH_CR, &cr);
 	if (v->pcrop_name)
 		mem_read32(t->a, v->base + STM32L4_FLASH_PCROP1ER, &pcrop);
 	mem_read32(t->a, v->base + STM32L4_FLASH_WRP1AR, &wrp1a);
@@ -211,7 +232,7 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	if ((rc = adiv5_run(t->a)) < 0)
 		return err_context(rc, "reading FLASH_OPTR: ");
 	p->rdp_raw = optr & STM32_OPTR_RDP_MASK;
-	p->level = rdp_level_from_byte((uint8_t)p->rdp_raw);
+	p->level = stm32l4_level(optr);
 	p->wrp_raw = wrp1a;
 	p->wrp_sectors = stm32l4_wrp_groups(t, wrp1a, 0) | stm32l4_wrp_groups(t, wrp1b, 0);
 	if (dual)
@@ -242,13 +263,14 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	 * caution). Shown only when set; the next unlock reprograms them. */
 	if (sr & STM32L4_SR_OPTVERR)
 		p->options[p->n_options++] = (struct target_option){"optverr", 1};
-	return 0;
+	return stm32_optr_check_pending(t, cr, optr, v->ob_base, stm32l4_level, p);
 }
 
 static int stm32l4_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
 {
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
 	struct stm32_optr_regs r;
+	struct target_protection cur;
 	uint32_t optr = 0, pcrop = STM32L4_PCROP_RDP, sr = 0, new_optr;
 	bool erases;
 	uint8_t rdp;
@@ -259,6 +281,11 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	stm32l4_regs(t, &r);
 	if (cortexm_halt(t->a) < 0)
 		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
+	/* The level applied, not OPTR's byte: OPTR may hold an edit never
+	 * programmed (stm32_optr_check_pending), and whether the controller
+	 * erases follows the applied level. */
+	if ((rc = stm32l4_read_protection(t, &cur)) < 0)
+		return rc;
 	mem_read32(t->a, r.optr, &optr);
 	mem_read32(t->a, r.sr, &sr);
 	if (v->pcrop_name)
@@ -268,8 +295,7 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	if ((optr & STM32_OPTR_RDP_MASK) == STM32_RDP_LEVEL2)
 		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
 				"FLASH_OPTR RDP = 0xCC: level 2 is permanent; nothing was written");
-	erases = level == RDP_LEVEL_0 &&
-		 rdp_level_from_byte((uint8_t)(optr & STM32_OPTR_RDP_MASK)) != RDP_LEVEL_0;
+	erases = level == RDP_LEVEL_0 && cur.level != RDP_LEVEL_0;
 	/* RM0503 §3.5.1: with an OEM1 key set, the U0 leaves level 1 only after
 	 * the key has been presented through the debug mailbox
 	 * (DBGMCU_DBG_AUTH_HOST, via AP1); as on the U5 (stm32l5.c). */

@@ -111,12 +111,13 @@ static uint64_t stm32l5_wrp_groups(const struct target *t, uint32_t wrp, unsigne
 
 static int stm32l5_read_protection(struct target *t, struct target_protection *p)
 {
-	uint32_t optr = 0, nssr = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0;
+	uint32_t optr = 0, nssr = 0, nscr = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0;
 	unsigned half = t->flash_kb / ((t->part->flags & STM32L5_IS_U5) ? 8 : 2) / 2;
 	int rc;
 
 	mem_read32(t->a, STM32L5_FLASH_OPTR, &optr);
 	mem_read32(t->a, STM32L5_FLASH_NSSR, &nssr);
+	mem_read32(t->a, STM32L5_FLASH_NSCR, &nscr);
 	mem_read32(t->a, STM32L5_FLASH_WRP1AR, &wrp1a);
 	mem_read32(t->a, STM32L5_FLASH_WRP1BR, &wrp1b);
 	mem_read32(t->a, STM32L5_FLASH_WRP2AR, &wrp2a);
@@ -136,12 +137,20 @@ static int stm32l5_read_protection(struct target *t, struct target_protection *p
 	p->options[p->n_options++] = (struct target_option){"wrp1ar", wrp1a};
 	p->options[p->n_options++] = (struct target_option){"wrp1br", wrp1b};
 	p->options[p->n_options++] = (struct target_option){"wrp2ar", wrp2a};
-	return 0;
+	/* An OPTR edit never programmed is told from flash alone here: the
+	 * option page is not mapped for the debugger (?: RM0438/RM0456 show
+	 * the options only through their registers). With TZEN = 1 the first
+	 * page may be secure and fault at any level, so flash says nothing and
+	 * OPTR is taken as it reads. */
+	if (optr & STM32L5_OPTR_TZEN)
+		return 0;
+	return stm32_optr_check_pending(t, nscr, optr, 0, stm32l5_level, p);
 }
 
 static int stm32l5_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
 {
 	uint32_t optr = 0, nssr = 0, new_optr;
+	struct target_protection p;
 	enum rdp_level cur;
 	bool erases;
 	uint8_t rdp;
@@ -151,11 +160,15 @@ static int stm32l5_set_level(struct target *t, enum rdp_level level, const struc
 		return rc;
 	if (cortexm_halt(t->a) < 0)
 		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
+	/* The level applied, not OPTR's byte, which may be an edit never
+	 * programmed (stm32_optr_check_pending). */
+	if ((rc = stm32l5_read_protection(t, &p)) < 0)
+		return rc;
 	mem_read32(t->a, STM32L5_FLASH_OPTR, &optr);
 	mem_read32(t->a, STM32L5_FLASH_NSSR, &nssr);
 	if ((rc = adiv5_run(t->a)) < 0)
 		return err_context(rc, "reading FLASH_OPTR: ");
-	cur = stm32l5_level(optr);
+	cur = p.level;
 	if (cur == RDP_LEVEL_2)
 		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
 				"FLASH_OPTR RDP = 0xCC: level 2 is permanent here (an OEM2 key "

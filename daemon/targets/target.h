@@ -50,7 +50,11 @@ struct target_option {
 
 struct target_protection {
 	enum rdp_level level;
-	uint32_t rdp_raw;          /* the RDP byte (word on L0/L1) as stored */
+	/* The RDP byte (word on L0/L1) of the level reported. An option
+	 * "rdp_pending" names a byte written to the option register but never
+	 * programmed (rdp_raw is then the option page's, where it is mapped);
+	 * "rdp_stored" one programmed but not loaded yet. */
+	uint32_t rdp_raw;
 	uint32_t wrp_raw;          /* write-protection bits as the register holds them */
 	uint64_t wrp_sectors;      /* bit n set: sector/page group n is write-protected */
 	struct target_option options[TARGET_MAX_OPTIONS];
