@@ -130,6 +130,13 @@ soak: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/soak
 	@$(BUILD)/bench/soak $(BUILD)/rdpd $(SOAK_SECONDS)
 
+# The fault matrix failing every Nth SWD transfer and packet of every
+# family's unlock too (make test steps N over the unlock): minutes.
+.PHONY: fault-matrix
+fault-matrix: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tests/sim/test_stack_fault_matrix
+	@FM_FULL=1 $(BUILD)/tests/sim/test_stack_fault_matrix
+
 # libFuzzer (clang) on every target for FUZZ_SECONDS each. New corpus
 # entries go to build-fuzz/corpus/; crashes to tests/fuzz/crashes/, where
 # `make test` replays them from then on.

@@ -393,6 +393,19 @@ static int64_t at32f4_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* How long the wire may stay silent while the chip resets itself after the
+ * erase. The facts (§12) give no reset duration (?); a reset lasts
+ * milliseconds and the debug port answers during the erase (FLASH_STS.OBF is
+ * polled), so two seconds without an answer mean the chip or the wire is
+ * gone, not resetting. */
+#define AT32F4_SILENCE_MS 2000
+
+static bool at32f4_probe_failed(int rc)
+{
+	return rc == -ERR_PROBE_DISCONNECTED || rc == -ERR_PROBE_PROTOCOL || rc == -ERR_PROBE_TIMEOUT ||
+	       rc == -ERR_PROBE_UNSUPPORTED || rc == -ERR_PROBE_OPEN_FAILED;
+}
+
 /* After the FAP write: the chip erases, then resets by itself. Poll
  * (connecting again whenever the link dropped) until FLASH_USD says FAP is
  * off and nothing is busy, reporting progress against the typical time.
@@ -407,6 +420,9 @@ static int at32f4_wait_regression(struct target *t, const struct target_events *
 
 	if (ev && ev->progress)
 		ev->progress(ev->ctx, 0);
+	char last[256] = "";
+	int64_t silent_since = -1;
+
 	for (;;) {
 		uint32_t usd = 0, sts = 0, usd0 = 0;
 		unsigned elapsed;
@@ -425,9 +441,23 @@ static int at32f4_wait_regression(struct target *t, const struct target_events *
 					"the chip came back with FAP on and the FAP half-word erased "
 					"(FLASH_USD 0x%08x): the erase never ran (power lost or reset "
 					"under the unlock write?); unlock again", usd);
+		/* The chip's own reset drops the wire, not the probe: a probe
+		 * that fails or is gone ends the wait now, with its sentence. */
+		if (at32f4_probe_failed(rc))
+			return err_context(rc, "waiting for the erase: ");
+		if (rc < 0)
+			snprintf(last, sizeof(last), "%s", err_detail());
 		err_clear();
 		adiv5_invalidate(t->a);
 		elapsed = (unsigned)(at32f4_now_ms() - start);
+		if (rc == 0)
+			silent_since = -1;
+		else if (silent_since < 0)
+			silent_since = at32f4_now_ms();
+		if (rc < 0 && at32f4_now_ms() - silent_since > AT32F4_SILENCE_MS)
+			return err_setf(ERR_TARGET_NOT_RESPONDING,
+					"the chip has not answered for %u ms, %u ms after the unlock write (%s)",
+					(unsigned)(at32f4_now_ms() - silent_since), elapsed, last);
 		if (elapsed > t->part->erase_max_ms)
 			return err_setf(ERR_FLASH_TIMEOUT,
 					"FAP still on %u ms after the unlock write (FLASH_USD 0x%08x, FLASH_STS 0x%08x)",
