@@ -50,6 +50,7 @@
 #define H7_SYSMEM_END 0x1FF20000u
 #define H7_DBGMCU_IDCODE 0x5C001000u
 #define H7_DBGMCU_CR 0x5C001004u
+#define H7_DBGMCU_SIZE 0x1000u /* one 4 KB page; unlisted offsets read 0 */
 
 #define H7_FLASH_IF_BASE 0x52002000u
 #define H7_FLASH_IF_END 0x52003000u
@@ -166,6 +167,7 @@ struct h7_chip {
 	const struct h7_part *part;
 	uint8_t *flash, *dtcm, *axi, *bkpsram;
 	uint32_t dbgmcu_cr;
+	uint32_t dbgmcu_fz[5]; /* APB3FZ1, APB1LFZ1, APB1HFZ1, APB2FZ1, APB4FZ1 */
 	/* flash interface */
 	uint32_t acr, cr[2], sr[2], optcr, optsr_prg, wpsn[2], prar[2], scar[2];
 	enum h7_key_state key[2], optkey;
@@ -536,6 +538,38 @@ static bool h7_blocked(struct sim_chip *c, bool prot, bool debugger)
 	       (h7_level_of(h->loaded_optsr) >= 1 || h->por_needed);
 }
 
+/* DBGMCU (RM0433 §60.5.8-60.5.14): IDC, CR and the five peripheral freeze
+ * registers OpenOCD's stm32h7x.cfg sets (APB3FZ1 0x34, APB1LFZ1 0x3C,
+ * APB1HFZ1 0x44, APB2FZ1 0x4C, APB4FZ1 0x54); the rest of the page reads 0
+ * (reserved). */
+static uint32_t *h7_dbgmcu_fz(struct h7_chip *h, uint32_t off)
+{
+	if (off >= 0x34 && off <= 0x54 && (off - 0x34) % 8 == 0)
+		return &h->dbgmcu_fz[(off - 0x34) / 8];
+	return NULL;
+}
+
+static uint32_t h7_dbgmcu_read(struct h7_chip *h, uint32_t off)
+{
+	uint32_t *fz = h7_dbgmcu_fz(h, off);
+
+	if (off == 0)
+		return ((uint32_t)h->part->rev_id << 16) | h->part->dev_id;
+	if (off == 4)
+		return h->dbgmcu_cr;
+	return fz ? *fz : 0;
+}
+
+static void h7_dbgmcu_write(struct h7_chip *h, uint32_t off, uint32_t val)
+{
+	uint32_t *fz = h7_dbgmcu_fz(h, off);
+
+	if (off == 4)
+		h->dbgmcu_cr = val;
+	else if (fz)
+		*fz = val;
+}
+
 static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
 		       bool debugger)
 {
@@ -556,11 +590,8 @@ static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		*val = h7_lane(h7_if_read(h, (addr - H7_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
-	if ((addr & ~7u) == H7_DBGMCU_IDCODE) {
-		uint32_t w = (addr & ~3u) == H7_DBGMCU_IDCODE ?
-				     ((uint32_t)h->part->rev_id << 16) | h->part->dev_id : h->dbgmcu_cr;
-
-		*val = h7_lane(w, addr, size);
+	if (addr >= H7_DBGMCU_IDCODE && addr < H7_DBGMCU_IDCODE + H7_DBGMCU_SIZE) {
+		*val = h7_lane(h7_dbgmcu_read(h, (addr - H7_DBGMCU_IDCODE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
@@ -616,11 +647,13 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 			return h7_if_write(c, off, val);
 		return h7_if_write(c, off, h7_merge(h7_if_read(h, off), addr, size, val));
 	}
-	if ((addr & ~3u) == H7_DBGMCU_CR) {
-		h->dbgmcu_cr = h7_merge(h->dbgmcu_cr, addr, size, val);
+	if (addr >= H7_DBGMCU_IDCODE && addr < H7_DBGMCU_IDCODE + H7_DBGMCU_SIZE) {
+		uint32_t off = (addr - H7_DBGMCU_IDCODE) & ~3u;
+
+		h7_dbgmcu_write(h, off, h7_merge(h7_dbgmcu_read(h, off), addr, size, val));
 		return 0;
 	}
-	if ((addr & ~3u) == H7_DBGMCU_IDCODE || (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END))
+	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
 		return 0;
 	if (sim_cortexm_owns(addr)) {
 		uint32_t old = 0;
@@ -662,6 +695,7 @@ static void h7_power_on(struct sim_chip *c)
 	struct h7_chip *h = h7_of(c);
 
 	h->dbgmcu_cr = 0;
+	memset(h->dbgmcu_fz, 0, sizeof(h->dbgmcu_fz));
 	h7_system_reset(c);
 	h->por_needed = false;
 }
@@ -700,20 +734,32 @@ static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	return h7_d3_reaches(addr) ? h7_bus_write(c, addr, size, val, true) : -EFAULT;
 }
 
-/* AP2, the debug APB-AP: DBGMCU at 0xE00E1000 is the one component modelled. */
+/* AP2, the debug APB-AP: the system debug components from 0xE00E0000
+ * (RM0433 §60.2, Figure "system debug" memory map: ROM table, DBGMCU at
+ * 0xE00E1000, TPIU, SWO, SWTF at 0xE00E4000, ...). DBGMCU is the one
+ * modelled; the others read 0 and take writes (OpenOCD's stm32h7x.cfg
+ * sets SWTF_CTRL on every part, with or without a funnel). */
+#define H7_APBD_BASE 0xE00E0000u
+#define H7_APBD_END 0xE0100000u
 #define H7_APBD_DBGMCU 0xE00E1000u
 
 static bool h7_apbd_reaches(uint32_t addr, unsigned size)
 {
-	return addr >= H7_APBD_DBGMCU && addr + size <= H7_APBD_DBGMCU + 8u;
+	return addr >= H7_APBD_BASE && addr + size <= H7_APBD_END;
+}
+
+static bool h7_apbd_dbgmcu(uint32_t addr)
+{
+	return addr >= H7_APBD_DBGMCU && addr < H7_APBD_DBGMCU + H7_DBGMCU_SIZE;
 }
 
 static int h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
 {
-	if (!h7_apbd_reaches(addr, size)) {
-		*val = 0;
+	*val = 0;
+	if (!h7_apbd_reaches(addr, size))
 		return -EFAULT;
-	}
+	if (!h7_apbd_dbgmcu(addr))
+		return 0;
 	return h7_bus_read(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
 }
 
@@ -721,6 +767,8 @@ static int h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint3
 {
 	if (!h7_apbd_reaches(addr, size))
 		return -EFAULT;
+	if (!h7_apbd_dbgmcu(addr))
+		return 0;
 	return h7_bus_write(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
 }
 

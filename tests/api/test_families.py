@@ -13,6 +13,8 @@ FAMILIES = [
     ("stm32f103c8", "stm32f1", "STM32F10", False),
     ("stm32f303vc", "stm32f1", "STM32F30", True),
     ("gd32f130c8", "stm32f1", "GD32", True),
+    ("gd32e230c8", "stm32f1", "GD32E23", True),
+    ("gd32f205rc", "stm32f1", "GD32F20", True),
     ("stm32f205rg", "stm32f4", "STM32F2", True),
     ("stm32f401re", "stm32f4", "STM32F401", True),
     ("stm32f746zg", "stm32f4", "STM32F74", True),
@@ -30,6 +32,8 @@ FAMILIES = [
     ("stm32u585ai", "stm32l5", "STM32U5", True),
     ("stm32h743zi", "stm32h7", "STM32H7", True),
     ("stm32h7b3ai", "stm32h7", "STM32H7", True),
+    ("stm32h743zg", "stm32h7", "STM32H7", False),
+    ("stm32wb55rg-fus", "stm32l4", "STM32WB", False),
     ("at32f415cbt7", "at32f4", "AT32F415", True),
 ]
 
@@ -85,6 +89,14 @@ def main():
         res = d.post("/probes/%d/unlock?wait=60" % idx, {})
         check("u5 0.5 unlocks to 0", res[2]["state"] == "succeeded" and res[2]["result"]["rdp_before"] == 0.5 and
               res[2]["result"]["rdp_after"] == 0, res[2].get("result"))
+        # U0 with an OEM1 key: leaving level 1 needs the key; refused, nothing written.
+        idx = add(d, "stm32u083rc-oem1-rdp1", "OEM1")
+        res = d.post("/probes/%d/unlock?wait=60" % idx, {})
+        check("u0 oem1 unlock not supported", res[2]["state"] == "failed" and
+              res[2]["error"]["code"] == "not_supported" and "OEM1" in res[2]["error"]["detail"],
+              res[2].get("error"))
+        res = d.get("/probes/%d/rdp" % idx)
+        check("u0 oem1 still level 1", res[0] == 200 and res[2]["rdp_level"] == 1, res[2])
         # H5: product states, not RDP: identified, and unlocking said to be unsupported.
         idx = add(d, "stm32h563zi-rdp1", "H5")
         res = d.get("/probes/%d/rdp" % idx)
