@@ -224,4 +224,28 @@ run ocd_l5lock --profile stm32l552ze-rdp0 $FAST -- sh -c "$RD lock --probe 0 && 
 l5_locked() { w=$(sed -n 's/^Option Register: <0x40022040> = 0x\([0-9a-f]*\).*/\1/p' "$T/ocd_l5lock.out"); [ -n "$w" ] && b=$(printf '%02x' $((0x$w & 0xff))) && [ "$b" != aa ] && [ "$b" != cc ]; }
 check openocd_l5_option_read_shows_lock l5_locked
 
+# The other families OpenOCD 0.12.0 drives, each unlocked by OpenOCD with
+# its own target file and then read by rdpd: the option bytes the
+# simulator keeps are the ones OpenOCD expects (RDP byte, complements,
+# reload). F0 and the GD32 parts run without a flash loader, as F1 above.
+# NAME PROFILE TARGET-FILE UNLOCK-COMMAND OPENOCD-SUCCESS-TEXT RDP-BYTE
+while read -r o_fam o_prof o_cfg o_cmd o_text o_raw; do
+	[ -z "$o_fam" ] && continue
+	o_wa=; case $o_cfg in stm32f0x.cfg|stm32f1x.cfg|gd32e23x.cfg) o_wa="-c 'set WORKAREASIZE 0'";; esac
+	run "ocd_$o_fam" --profile "$o_prof-rdp1" $FAST -- sh -c "$OCD $o_wa -f target/$o_cfg -c init -c 'reset halt' -c '$(echo "$o_cmd" | tr _ ' ')' -c 'reset halt' -c exit; $(step after "$RD rdp --probe 0 --json")"
+	check "openocd_${o_fam}_unlock" ocd_ok "ocd_$o_fam" "$(echo "$o_text" | tr _ ' ')"
+	check "rdpd_reads_0_after_openocd_$o_fam" jcheck "ocd_$o_fam" after "j['rdp_level']==0 and j['rdp_raw']=='$o_raw'"
+done <<EOT
+f0 stm32f030r8 stm32f0x.cfg stm32f1x_unlock_0 stm32x_unlocked 0xaa
+f2 stm32f205rg stm32f2x.cfg stm32f2x_unlock_0 stm32f2x_unlocked 0xaa
+f7 stm32f746zg stm32f7x.cfg stm32f2x_unlock_0 stm32f2x_unlocked 0xaa
+g4 stm32g474re stm32g4x.cfg stm32l4x_unlock_0 RDP_level_1 0xaa
+l4plus stm32l4r5zi stm32l4x.cfg stm32l4x_unlock_0 RDP_level_1 0xaa
+wb stm32wb55rg stm32wbx.cfg stm32l4x_unlock_0 RDP_level_1 0xaa
+wl stm32wle5jc stm32wlx.cfg stm32l4x_unlock_0 RDP_level_1 0xaa
+u5 stm32u585ai stm32u5x.cfg stm32l4x_unlock_0 RDP_level_1 0xaa
+gd32f1x0 gd32f130c8 stm32f1x.cfg stm32f1x_unlock_0 stm32x_unlocked 0xa5
+gd32e23x gd32e230c8 gd32e23x.cfg stm32f1x_unlock_0 stm32x_unlocked 0xa5
+EOT
+
 summary
