@@ -31,6 +31,7 @@ FAMILIES = [
     ("stm32h743zi", "stm32h7", "STM32H7", True),
     ("stm32h7b3ai", "stm32h7", "STM32H7", True),
     ("at32f415cbt7", "at32f4", "AT32F415", True),
+    ("gd32f450zk", "stm32f4", "GD32F450", True),
 ]
 
 
