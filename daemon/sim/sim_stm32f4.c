@@ -11,7 +11,11 @@
  *   RM0368 (F401), RM0383 (F411): same controller, no backup SRAM, SPRMOD.
  *   RM0385 (F74x/75x) §3.7: OPTCR layout, OPTCR1 = BOOT_ADD0/1.
  *   DS10086 (F401xD/E) flash characteristics: mass erase time (see parts).
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §4, §5, §14.
+ *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §4, §5, §11, §14.
+ *   GigaDevice GD32F4xx: gd32f4xx_fmc.h (FMC at 0x40023C00 with ST's
+ *     layout: OBCTL0 = OPTCR, OBCTL1 = OPTCR1, OBKEY = OPTKEYR with ST's
+ *     keys, SPC 0xAA none / 0xCC high / else low); Black Magic Debug
+ *     stm32f4.c gd32f4_probe (ROM table part 0x2B3 F450, 0xA2E F470).
  */
 #include "sim_internal.h"
 
@@ -98,6 +102,12 @@ struct f4_part {
 /* MVFR values for FPv4-SP (M4F) and FPv5-SP (M7, F74x) (?). */
 #define F4_CORE_M4(dev) { SIM_CORTEX_M4, 0x410FC241u, true, 0x10110021u, 0x11000011u, 0, dev, 0x020 }
 
+/* GigaDevice GD32F4: Cortex-M4F; the MCU ROM table carries GigaDevice's
+ * JEP106 code (continuation 7, identity 0x51: 0x3D1 in the 11-bit
+ * designer packing cm_id_regs uses, continuation in [10:7]) and the part
+ * number Black Magic Debug matches. */
+#define F4_CORE_GD32(part) { SIM_CORTEX_M4, 0x410FC241u, true, 0x10110021u, 0x11000011u, 0, part, 0x3D1 }
+
 static const struct f4_part f4_parts[] = {
 	{
 		/* DS10086: mass erase 512 KB at x32 about 4 s typ (?), RM0368 */
@@ -175,6 +185,44 @@ static const struct f4_part f4_parts[] = {
 		.mass_erase_ms = 8000.0,
 		.core = { SIM_CORTEX_M7, 0x410FC271u, true, 0x10110021u, 0x12000011u, 0x00000040u, 0x449, 0x020 },
 		.dpidr = 0x5BA02477u, .ap_idr = 0x74770001u, .dp_version = 2,
+	},
+	{
+		/* GD32F450ZK: 3 MB (bank 0 1 MB, bank 1 2 MB, contiguous), 256 KB
+		 * SRAM + 64 KB TCM SRAM at 0x10000000, 4 KB backup SRAM (?: sizes
+		 * from the GD32F450 datasheet's overview as remembered). The FMC
+		 * behaves as the STM32F42x's here; where GigaDevice's behaviour
+		 * is unpublished the ST one is modelled (?): mass erase on 1 -> 0
+		 * with backup SRAM, reset applies the options. DBGMCU IDCODE is
+		 * not published (BMD issue #1816): this part reads 0 there (?),
+		 * as if DBG_ID held nothing; the F470ZG below reads its ROM part
+		 * number there, as ST's DEV_ID equals theirs (?). The two model
+		 * the two cases rdpd must survive. Mass erase of 3 MB 16 s (?);
+		 * FLASH_DENSITY [31:16] of 0x1FFF7A20 = F_SIZE's place. SW-DP and
+		 * AHB-AP ids are the Cortex-M4's (?). */
+		.name = "gd32f450zk", .summary = "GD32F450ZK, Cortex-M4F, 3 MB flash, 256+64 KB SRAM, OBCTL1",
+		.dev_id = 0x000, .rev_id = 0x0000, .flash_kb = 3072, .sram_kb = 256, .bkpsram_kb = 4,
+		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
+		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
+		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
+		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .opt_base2 = 0x1FFEC000u,
+		.bkp_regs = 20, .optcr_default = 0x0FFFAAEDu, .optcr_mask = 0xCFFFFFFCu,
+		.has_optcr1 = true, .optcr1_default = 0x0FFF0000u, .optcr1_mask = 0x0FFF0000u,
+		.mass_erase_ms = 16000.0, .core = F4_CORE_GD32(0x2B3),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* GD32F470ZG: 1 MB, otherwise as the F450ZK; DBGMCU reads 0xA2E,
+		 * which no ST part uses (?). Mass erase of 1 MB 8 s (?). */
+		.name = "gd32f470zg", .summary = "GD32F470ZG, Cortex-M4F, 1 MB flash, 256+64 KB SRAM, OBCTL1",
+		.dev_id = 0xA2E, .rev_id = 0x0000, .flash_kb = 1024, .sram_kb = 256, .bkpsram_kb = 4,
+		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
+		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
+		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
+		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .opt_base2 = 0x1FFEC000u,
+		.bkp_regs = 20, .optcr_default = 0x0FFFAAEDu, .optcr_mask = 0xCFFFFFFCu,
+		.has_optcr1 = true, .optcr1_default = 0x0FFF0000u, .optcr1_mask = 0x0FFF0000u,
+		.mass_erase_ms = 8000.0, .core = F4_CORE_GD32(0xA2E),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 };
 

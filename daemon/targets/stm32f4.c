@@ -9,6 +9,14 @@
  *   RM0402 (F412), RM0430 (F413/423), RM0401 (F410), RM0386 (F469/479)
  *   RM0385 (F74x/75x), RM0410 (F76x/77x), RM0431 (F72x/73x) §3.4 "Option bytes"
  *   OpenOCD src/flash/nor/stm32f2x.c (unlock/lock behaviour, 33 s budget).
+ *   GigaDevice GD32F4xx firmware library gd32f4xx_fmc.h (GD32F405/407/450/
+ *          470: the same controller, "FMC", at the same address: KEY 0x04,
+ *          OBKEY 0x08 with ST's option keys, STAT 0x0C BUSY bit 16, CTL
+ *          0x10, OBCTL0 0x14 = OPTCR (OB_LK 0, OB_START 1, SPC [15:8], WP0
+ *          [27:16], DBS 30, DRP 31), OBCTL1 0x18 = OPTCR1 (WP1 [27:16]);
+ *          SPC FMC_NSPC 0xAA, FMC_LSPC 0xAB, FMC_HSPC 0xCC: ST's encoding).
+ *          Black Magic Debug src/target/stm32f4.c (gd32f4_probe, PR #1271)
+ *          drives them with its STM32F4 option code, two option words.
  *
  * Programming user options (RM0090 §3.7.2): check BSY clear, write the new
  * value to FLASH_OPTCR, set OPTSTRT, wait for BSY to clear. Lowering RDP from
@@ -60,12 +68,25 @@
 #define STM32F4_HAS_OPTCR1 (1u << 0)  /* F42x/43x/469/479: nWRP of sectors 12-23 */
 #define STM32F4_IS_F7 (1u << 1)       /* nWRP is [23:16]; OPTCR1 = boot addresses */
 #define STM32F4_HAS_OPTCR2 (1u << 2)  /* F72x/73x: PCROP, PCROP_RDP */
+#define STM32F4_IS_GD32 (1u << 3)     /* GigaDevice: registers named OBCTL0/OBCTL1 */
 
 #define F4 0xE0042000u
 #define F4_FSIZE 0x1FFF7A22u
 #define F7_FSIZE 0x1FF0F442u
 #define F72_FSIZE 0x1FF07A22u
 #define BUDGET 35000 /* OpenOCD allows 33 s: "as high as 32 s in x8 mode" */
+/* GD32F4 memory density register 0x1FFF7A20: FLASH_DENSITY [31:16] in KB
+ * (?: the GD32F4xx user manual was not seen; GD32F4/F470 projects read
+ * the flash size in KB from bits [31:16] of 0x1FFF7A20). */
+#define GD32F4_DENSITY 0x1FFF7A22u
+/* GD32 erases are slower than ST's, and no GD32F4 mass-erase time is
+ * published (GigaDevice's GD32F1 notes budget 3 s for a 128 KB mass
+ * erase): 16 s typical and 120 s for up to 3 MB are picked (?). */
+#define GD32F4_ERASE_TYP 16000
+#define GD32F4_BUDGET 120000
+/* GigaDevice's JEP106 code: continuation 7, identity 0x51 (Black Magic
+ * Debug JEP106_MANUFACTURER_GIGADEVICE). */
+#define GD32_JEP106 0x751
 
 /* Typical regression times follow the datasheets' tME at x32 parallelism,
  * scaled with flash size (?: not measured on silicon). */
@@ -84,7 +105,25 @@ static const struct target_part stm32f4_parts[] = {
 	{0x449, F4, "STM32F74x/75x", F7_FSIZE, 1024, STM32F4_IS_F7, 8000, BUDGET},
 	{0x451, F4, "STM32F76x/77x", F7_FSIZE, 2048, STM32F4_IS_F7, 16000, BUDGET},
 	{0x452, F4, "STM32F72x/73x", F72_FSIZE, 512, STM32F4_IS_F7 | STM32F4_HAS_OPTCR2, 4000, BUDGET},
+	/* GD32F4: no published DBGMCU IDCODE, so found by the MCU ROM table's
+	 * PIDR part number (targets.c): 0x2B3 GD32F450, 0xA2E GD32F470 (Black
+	 * Magic Debug stm32f4.c ID_GD32F450/ID_GD32F470), 0xFA4 GD32F405
+	 * (Black Magic Debug issue #1816, 2024; the GD32F407 is taken to share
+	 * it (?)). Every GD32F4xx has OBCTL1 (gd32f4xx_fmc.h is one header for
+	 * the series); parts go up to 3 MB. */
+	{0, 0, "GD32F405/407", GD32F4_DENSITY, 3072, STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0xFA4},
+	{0, 0, "GD32F450", GD32F4_DENSITY, 3072, STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0x2B3},
+	{0, 0, "GD32F470", GD32F4_DENSITY, 3072, STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0xA2E},
 };
+
+/* The option register as the part's manual names it, for messages. */
+static const char *stm32f4_optcr_name(const struct target *t)
+{
+	return (t->part->flags & STM32F4_IS_GD32) ? "FMC_OBCTL0" : "FLASH_OPTCR";
+}
 
 /* Sectors covered by OPTCR's nWRP: 16/16/16/16/64 KB then 128 KB each on F2/F4
  * (per bank); F7 has 8 nWRP bits. */
@@ -128,6 +167,7 @@ static int stm32f4_read_protection(struct target *t, struct target_protection *p
 	uint32_t optcr = 0, optcr1 = 0, optcr2 = 0, nwrp;
 	bool has1 = (t->part->flags & (STM32F4_HAS_OPTCR1 | STM32F4_IS_F7)) != 0;
 	bool has2 = (t->part->flags & STM32F4_HAS_OPTCR2) != 0;
+	bool gd = (t->part->flags & STM32F4_IS_GD32) != 0;
 	unsigned bits = stm32f4_wrp_bits(t);
 	int rc;
 
@@ -144,7 +184,9 @@ static int stm32f4_read_protection(struct target *t, struct target_protection *p
 	nwrp = (optcr >> STM32F4_OPTCR_NWRP_SHIFT) & ((1u << bits) - 1);
 	p->wrp_raw = nwrp;
 	/* nWRP bit = 0 protects the sector; with SPRMOD = 1 the bits select
-	 * PCROP sectors instead, active high (RM0090 §3.7.4). */
+	 * PCROP sectors instead, active high (RM0090 §3.7.4). GD32F4's bit 31
+	 * is DRP: the WPx bits then also guard D-bus reads (gd32f4xx_fmc.h),
+	 * taken to be active high as on ST (?). */
 	p->wrp_sectors = (optcr & STM32F4_OPTCR_SPRMOD) ? nwrp : (~nwrp & ((1u << bits) - 1));
 	if (t->part->flags & STM32F4_HAS_OPTCR1) {
 		uint32_t hi = (optcr1 >> STM32F4_OPTCR_NWRP_SHIFT) & 0xFFF;
@@ -152,9 +194,9 @@ static int stm32f4_read_protection(struct target *t, struct target_protection *p
 		p->wrp_sectors |= (uint64_t)((optcr & STM32F4_OPTCR_SPRMOD) ? hi : (~hi & 0xFFF)) << 12;
 	}
 	p->n_options = 0;
-	p->options[p->n_options++] = (struct target_option){"optcr", optcr};
+	p->options[p->n_options++] = (struct target_option){gd ? "obctl0" : "optcr", optcr};
 	if (has1)
-		p->options[p->n_options++] = (struct target_option){"optcr1", optcr1};
+		p->options[p->n_options++] = (struct target_option){gd ? "obctl1" : "optcr1", optcr1};
 	if (has2)
 		p->options[p->n_options++] = (struct target_option){"optcr2", optcr2};
 	return stm32f4_check_pending(t, optcr, p);
@@ -176,8 +218,8 @@ static int stm32f4_unlock_optcr(struct target *t, uint32_t *optcr)
 		return err_context(rc, "writing the option keys: ");
 	if (*optcr & STM32F4_OPTCR_OPTLOCK)
 		return err_setf(ERR_FLASH_LOCKED,
-				"FLASH_OPTCR stayed locked after the option keys (0x%08x); "
-				"reset the board and try again", *optcr);
+				"%s stayed locked after the option keys (0x%08x); "
+				"reset the board and try again", stm32f4_optcr_name(t), *optcr);
 	return 0;
 }
 
@@ -224,12 +266,13 @@ static int stm32f4_set_level(struct target *t, enum rdp_level level, const struc
 	}
 	if (((optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT) == STM32_RDP_LEVEL2)
 		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
-				"FLASH_OPTCR RDP = 0xCC: level 2 is permanent; nothing was written");
+				"%s RDP = 0xCC: level 2 is permanent; nothing was written",
+				stm32f4_optcr_name(t));
 	if ((rc = stm32f4_unlock_optcr(t, &optcr)) < 0)
 		return rc;
 	newcr = (optcr & ~(STM32F4_OPTCR_RDP_MASK | STM32F4_OPTCR_OPTSTRT | STM32F4_OPTCR_OPTLOCK)) |
 		(uint32_t)rdp << STM32F4_OPTCR_RDP_SHIFT;
-	stm32_log(ev, "FLASH_OPTCR 0x%08x -> 0x%08x%s", optcr, newcr,
+	stm32_log(ev, "%s 0x%08x -> 0x%08x%s", stm32f4_optcr_name(t), optcr, newcr,
 		  erases ? ": the controller now mass-erases the flash" : "");
 	/* Clear stale error flags (write 1 to clear), then write and start. */
 	mem_write32(t->a, STM32F4_FLASH_SR, STM32F4_SR_ERRORS | STM32F4_SR_EOP);
@@ -262,8 +305,8 @@ static int stm32f4_set_level(struct target *t, enum rdp_level level, const struc
 	}
 	if (((optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT) != rdp) {
 		stm32f4_relock(t, NULL);
-		return err_setf(ERR_VERIFY_FAILED, "FLASH_OPTCR reads 0x%08x after programming RDP 0x%02x",
-				optcr, rdp);
+		return err_setf(ERR_VERIFY_FAILED, "%s reads 0x%08x after programming RDP 0x%02x",
+				stm32f4_optcr_name(t), optcr, rdp);
 	}
 	stm32_log(ev, "option bytes programmed in %u ms", took);
 	return mem_write32_now(t->a, STM32F4_FLASH_OPTCR, optcr | STM32F4_OPTCR_OPTLOCK);

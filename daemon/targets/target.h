@@ -38,6 +38,15 @@ struct target_part {
 	/* 0: any REV_ID. Otherwise the row matches only this REV_ID: GigaDevice
 	 * clones reuse ST's DEV_ID 0x410 and differ by REV_ID (facts §11). */
 	uint16_t rev_id;
+	/* 0: the row is found by DBGMCU_IDCODE. Otherwise the row is found only
+	 * by the MCU ROM table's CoreSight PIDR, when DBGMCU_IDCODE matched no
+	 * row (target_find_part_rom): JEP106 designer as (continuation << 8) |
+	 * identity, Black Magic Debug's packing (GigaDevice 0x751), and the
+	 * 12-bit part number. Such rows have dev_id 0 and dbgmcu_addr 0, which
+	 * no DBGMCU lookup ever asks for. GD32F4 (facts §11): its DBGMCU
+	 * IDCODE is not published (Black Magic Debug issue #1816). */
+	uint16_t rom_designer;
+	uint16_t rom_part;
 };
 
 #define TARGET_MAX_OPTIONS 8
@@ -158,6 +167,10 @@ const struct target_part *target_find_part(uint32_t dbgmcu_addr, uint16_t dev_id
 /* The same from the whole DBGMCU_IDCODE: a row bound to its REV_ID first,
  * then a row for any revision. */
 const struct target_part *target_find_part_rev(uint32_t dbgmcu_addr, uint32_t idcode,
+					       const struct target_driver **drv);
+/* The part whose MCU ROM table names DESIGNER (JEP106, (continuation <<
+ * 8) | identity) and PART (PIDR part number), or NULL. */
+const struct target_part *target_find_part_rom(uint16_t designer, uint16_t part,
 					       const struct target_driver **drv);
 
 #endif

@@ -74,6 +74,21 @@ const struct target_part *target_find_part_rev(uint32_t dbgmcu_addr, uint32_t id
 	return target_find_part(dbgmcu_addr, dev_id, drv);
 }
 
+const struct target_part *target_find_part_rom(uint16_t designer, uint16_t part,
+					       const struct target_driver **drv)
+{
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
+		for (size_t k = 0; k < target_drivers[i]->n_parts; k++) {
+			const struct target_part *p = &target_drivers[i]->parts[k];
+
+			if (p->rom_designer && p->rom_designer == designer && p->rom_part == part) {
+				*drv = target_drivers[i];
+				return p;
+			}
+		}
+	return NULL;
+}
+
 double rdp_level_number(enum rdp_level level)
 {
 	return level == RDP_UNKNOWN ? -1 : level / 10.0;
@@ -159,6 +174,80 @@ static int target_match_idcode(struct target *t, uint32_t addr, uint32_t id)
 	return err_setf(ERR_TARGET_UNKNOWN_CHIP,
 			"DBGMCU_IDCODE 0x%08x at 0x%08x (DEV_ID 0x%03x, %s) is not a chip rdpd knows",
 			id, addr, id & 0xFFF, cortexm_core_name(t->core));
+}
+
+/* CoreSight component id registers (ARM IHI 0029 CoreSight architecture
+ * §B2, ADIv5 IHI 0031): PIDR4 at 0xFD0, PIDR0-PIDR2 at 0xFE0-0xFE8; the
+ * part number is PIDR0[7:0] | PIDR1[3:0] << 8, the JEP106 identity
+ * PIDR1[7:4] | PIDR2[2:0] << 4 (PIDR2 bit 3: a JEP106 code is used), its
+ * continuation code PIDR4[3:0]. */
+#define TARGET_ROM_PIDR4 0xFD0u
+#define TARGET_ROM_PIDR0 0xFE0u
+#define TARGET_ROM_PIDR1 0xFE4u
+#define TARGET_ROM_PIDR2 0xFE8u
+#define TARGET_ROM_PIDR2_JEDEC (1u << 3)
+#define TARGET_AP_BASE_PRESENT (1u << 0)
+#define TARGET_AP_BASE_FORMAT (1u << 1)
+
+/* Identify the chip by its MCU ROM table when DBGMCU_IDCODE named no part:
+ * GigaDevice GD32F4 publishes no DBGMCU IDCODE (Black Magic Debug issue
+ * #1816), and Black Magic Debug tells it apart by the ROM table's PIDR
+ * (src/target/cortexm.c probe switch on the designer, stm32f4.c
+ * gd32f4_probe on the part). The ROM table is where the AHB-AP's BASE
+ * register points (ADIv5 IHI 0031, MEM-AP BASE: BASEADDR [31:12], bit 1 =
+ * ADIv5 format, bit 0 = entry present; 0xFFFFFFFF = none, legacy). Reached only
+ * on the failing path, so no ST part pays a packet for it. A GD32F4 that
+ * did answer an ST DEV_ID would be taken for that STM32F4: the same flash
+ * controller at the same address (gd32f4xx_fmc.h), so it is still read
+ * and unlocked right. Returns 0 when a part matched, 1 when none did, or
+ * a negative error of the link. */
+static int target_identify_rom(struct target *t)
+{
+	uint32_t base = 0, pidr[4] = {0}, rom;
+	uint16_t designer, part;
+	int rc;
+
+	adiv5_ap_read(t->a, t->a->mem_ap, AP_BASE, &base);
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading the AP BASE register: ");
+	if (base == 0xFFFFFFFFu || ((base & TARGET_AP_BASE_FORMAT) && !(base & TARGET_AP_BASE_PRESENT)))
+		return 1;
+	rom = base & ~0xFFFu;
+	mem_read32(t->a, rom + TARGET_ROM_PIDR0, &pidr[0]);
+	mem_read32(t->a, rom + TARGET_ROM_PIDR1, &pidr[1]);
+	mem_read32(t->a, rom + TARGET_ROM_PIDR2, &pidr[2]);
+	mem_read32(t->a, rom + TARGET_ROM_PIDR4, &pidr[3]);
+	/* Every ARMv6/7/8-M core has this ROM table (the architecture manuals'
+	 * "ROM Table" sections): a fault reading it is the link's or the
+	 * bus's, not "unknown chip", and the attach ladder may try again
+	 * (under reset). */
+	if ((rc = adiv5_run(t->a)) < 0)
+		return err_context(rc, "reading the ROM table at 0x%08x: ", rom);
+	if (!(pidr[2] & TARGET_ROM_PIDR2_JEDEC))
+		return 1; /* no JEP106 code: nothing to look up */
+	part = (uint16_t)((pidr[0] & 0xFF) | (pidr[1] & 0xF) << 8);
+	designer = (uint16_t)((pidr[3] & 0xF) << 8 | ((pidr[1] >> 4) & 0xF) | (pidr[2] & 0x7) << 4);
+	t->part = target_find_part_rom(designer, part, &t->drv);
+	if (!t->part)
+		return 1;
+	return target_read_flash_size(t);
+}
+
+/* DBGMCU_IDCODE told nothing (RC: the failure): try the ROM table, and
+ * keep RC's detail when that finds nothing either. */
+static int target_fall_back_to_rom(struct target *t, int rc)
+{
+	char detail[768]; /* err.c's detail buffer */
+	int rom;
+
+	snprintf(detail, sizeof(detail), "%s", err_detail());
+	rom = target_identify_rom(t);
+	if (rom == 0)
+		err_clear(); /* the DBGMCU miss was no failure after all */
+	if (rom <= 0)
+		return rom;
+	err_restore(detail);
+	return rc;
 }
 
 /* Read CPUID through AP APSEL if it is an AHB MEM-AP: its IDR is read in a
@@ -263,12 +352,15 @@ int target_identify(struct target *t)
 		else if (rc < 0) /* the probe or the wire, not the chip: say so */
 			return err_context(rc, "reading DBGMCU_IDCODE at 0x%08x: ", cands[i]);
 		rc = target_match_idcode(t, cands[i], id);
+		if (rc == -ERR_TARGET_UNKNOWN_CHIP)
+			return target_fall_back_to_rom(t, rc);
 		if (rc <= 0)
 			return rc;
 	}
-	return err_setf(ERR_TARGET_UNKNOWN_CHIP,
-			"no DBGMCU_IDCODE found for this %s (CPUID 0x%08x): not an STM32 rdpd knows",
-			cortexm_core_name(t->core), t->cpuid);
+	rc = err_setf(ERR_TARGET_UNKNOWN_CHIP,
+		      "no DBGMCU_IDCODE found for this %s (CPUID 0x%08x): not an STM32 rdpd knows",
+		      cortexm_core_name(t->core), t->cpuid);
+	return target_fall_back_to_rom(t, rc);
 }
 
 static void target_note(const struct target_connect_opts *o, const char *fmt, uint32_t hz,

@@ -35,6 +35,7 @@ FAMILIES = [
     ("stm32h743zg", "stm32h7", "STM32H7", False),
     ("stm32wb55rg-fus", "stm32l4", "STM32WB", False),
     ("at32f415cbt7", "at32f4", "AT32F415", True),
+    ("gd32f450zk", "stm32f4", "GD32F450", True),
 ]
 
 

@@ -43,7 +43,7 @@ static const struct fm_family {
 	{"stm32f103c8"}, {"stm32f072rb"}, {"stm32f401re"}, {"stm32f746zg"},
 	{"stm32l073rz"}, {"stm32l152re"}, {"stm32l476rg"}, {"stm32g071rb"},
 	{"stm32wb55rg"}, {"stm32l552ze"}, {"stm32u585ai"}, {"stm32h743zi"},
-	{"stm32h563zi", true}, {"at32f403acgu7"}, {"gd32f130c8"},
+	{"stm32h563zi", true}, {"at32f403acgu7"}, {"gd32f130c8"}, {"gd32f450zk"},
 };
 
 #define FM_N_FAMILIES (sizeof(fm_families) / sizeof(fm_families[0]))
