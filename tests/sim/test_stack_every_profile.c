@@ -1,0 +1,145 @@
+/*
+ * Every profile the simulator lists (issue 4: "for every profile"), through
+ * the whole stack, with the model as the judge:
+ *  - <part>-rdp0: reads level 0;
+ *  - <part>-rdp1: reads level 1; the unlock ends at level 0 with exactly one
+ *    mass erase and both ends of the flash erased (after the power cycle the
+ *    result asked for); the lock then reads level 1 again;
+ *  - <part>-rdp0.5: reads 0.5 and unlocks to 0;
+ *  - <part>-rdp2: the unlock fails, and nothing was written to the flash
+ *    interface;
+ *  - parts that rdpd refuses on purpose (H5 product states, an OEM1 key set):
+ *    refused with not_supported before any flash-interface write.
+ * The per-family files test each family in depth; this one makes sure no
+ * profile is left out, including the ones added later.
+ */
+#include "check.h"
+#include "stack_util.h"
+
+#define FAST "?time_scale=0.001"
+
+static unsigned ep_profiles;
+
+static bool ep_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	return n > s && strcmp(name + n - s, suffix) == 0;
+}
+
+/* The last flash word the job may read back (H7 dual bank, WB CPU2 area),
+ * asked of the driver while the link is up. */
+static uint32_t ep_last_word(struct target *t)
+{
+	uint32_t end = t->flash_base + t->flash_kb * 1024u;
+
+	if (t->drv->flash_end)
+		CHECK_EQ_I(t->drv->flash_end(t, &end), 0);
+	return end - 4;
+}
+
+static bool ep_refused_on_purpose(const char *name, const struct target *t)
+{
+	return strstr(name, "-oem1-") != NULL || (t->drv && strcmp(t->drv->name, "stm32h5") == 0);
+}
+
+static void ep_level1(struct probe_link *pl, const char *name)
+{
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint32_t last;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	rc = rdp_read_run(&pl->a, NULL, &t, &p);
+	CHECK_EQ_I(rc, 0);
+	if (rc)
+		return;
+	CHECK(strcmp(t.drv->name, "stm32h5") == 0 || p.level == RDP_LEVEL_1);
+	rc = unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res);
+	if (ep_refused_on_purpose(name, &t)) {
+		CHECK_EQ_I(rc, -ERR_NOT_SUPPORTED);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
+		return;
+	}
+	CHECK_EQ_I(rc, 0);
+	if (rc) {
+		fprintf(stderr, "  %s unlock: %s\n", name, err_detail());
+		return;
+	}
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+	CHECK(res.flash_verified_blank || res.power_cycle_required);
+	last = ep_last_word(&t);
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	CHECK_EQ_U(stack_peek(pl, t.flash_base), t.drv->erased_word);
+	CHECK_EQ_U(stack_peek(pl, last), t.drv->erased_word);
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	/* And back to level 1, which erases nothing. */
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_1);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+}
+
+static void ep_one(const char *name)
+{
+	char uri[160];
+	struct probe_link *pl;
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+
+	snprintf(uri, sizeof(uri), "sim:%s" FAST, name);
+	pl = stack_open(uri);
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	check_current_name = name;
+	ep_profiles++;
+	if (ep_suffix(name, "-rdp0")) {
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK(strcmp(t.drv->name, "stm32h5") == 0 || p.level == RDP_LEVEL_0);
+	} else if (ep_suffix(name, "-rdp0.5")) {
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(p.level, RDP_LEVEL_0_5);
+		if (strstr(name, "-oem1-") == NULL) {
+			CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+			CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+		}
+	} else if (ep_suffix(name, "-rdp1")) {
+		ep_level1(pl, name);
+	} else if (ep_suffix(name, "-rdp2")) {
+		CHECK(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res) < 0);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+	} else {
+		ep_profiles--; /* no-target: test_stack_f401.c's */
+	}
+	probe_link_close(pl);
+}
+
+int main(void)
+{
+	for (size_t i = 0; i < sim_profile_count(); i++) {
+		const char *name = sim_profile_name(i);
+
+		check_current_failed = 0;
+		ep_one(name);
+		if (check_current_failed) {
+			fprintf(stderr, "not ok %s\n", name);
+			check_tests_failed++;
+		} else {
+			check_tests_passed++;
+		}
+	}
+	fprintf(stderr, "  %u profiles through the whole stack\n", ep_profiles);
+	return check_summary();
+}
