@@ -380,6 +380,20 @@ static bool job_succeeded(const char *body)
 	return json_str(body, "state", st, sizeof(st)) && strcmp(st, "succeeded") == 0;
 }
 
+/* POST PATH (a ?wait= job) and tally it under K: 200 only when the job
+ * succeeded (299: answered, but the job did not). Returns the status. */
+static int post_job(int fd, const char *path, enum kind k)
+{
+	char body[65536];
+	int st = http_do(fd, "POST", path, "{}", body, sizeof(body));
+
+	if (st == 200 && !job_succeeded(body))
+		st = 299;
+	tally(k, st, 200);
+	atomic_fetch_add(&jobs_created, 1);
+	return st;
+}
+
 /* Locks and unlocks one probe for ever, each with ?wait=20. */
 static void *unlock_client(void *arg)
 {
@@ -513,12 +527,7 @@ static void *replug_client(void *arg)
 		if (st < 0)
 			goto reconnect;
 		snprintf(path, sizeof(path), "/probes/PLUG%d/lock?wait=20", i);
-		st = http_do(fd, "POST", path, "{}", body, sizeof(body));
-		if (st == 200 && !job_succeeded(body))
-			st = 299;
-		tally(K_REPLUG_LOCK, st, 200);
-		atomic_fetch_add(&jobs_created, 1);
-		if (st < 0)
+		if ((st = post_job(fd, path, K_REPLUG_LOCK)) < 0)
 			goto reconnect;
 		continue;
 reconnect:
@@ -627,20 +636,10 @@ static void *wire_client(void *arg)
 			goto reconnect;
 		}
 		wire_pid = wire_start();
-		st = http_do(fd, "POST", "/probes/" WIRE_SERIAL "/unlock?wait=20", "{}", body, sizeof(body));
-		if (st == 200 && !job_succeeded(body))
-			st = 299;
-		tally(K_WIRE_AGAIN, st, 200);
-		atomic_fetch_add(&jobs_created, 1);
-		if (st < 0)
+		if (post_job(fd, "/probes/" WIRE_SERIAL "/unlock?wait=20", K_WIRE_AGAIN) < 0)
 			goto reconnect;
 		/* Locked again, for the next round's unlock to have an erase. */
-		st = http_do(fd, "POST", "/probes/" WIRE_SERIAL "/lock?wait=20", "{}", body, sizeof(body));
-		if (st == 200 && !job_succeeded(body))
-			st = 299;
-		tally(K_WIRE_LOCK, st, 200);
-		atomic_fetch_add(&jobs_created, 1);
-		if (st < 0)
+		if (post_job(fd, "/probes/" WIRE_SERIAL "/lock?wait=20", K_WIRE_LOCK) < 0)
 			goto reconnect;
 		continue;
 reconnect:
