@@ -28,12 +28,15 @@
 
 #define CONN_GUARD_SLOTS 1024 /* > the connection limit, so a slot is always free */
 
+/* used, fd and closed_by_guard change under conn_lock; answering and since
+ * are the connection's own, written on every request without the lock
+ * (atomics: the reaper only reads them). */
 struct conn_slot {
-	bool used;
-	bool answering; /* rdpd is answering: no deadline */
+	_Alignas(64) bool used; /* a cache line each: no sharing between connections */
 	bool closed_by_guard;
 	int fd;
-	struct timespec since; /* start of the connection or end of its last request */
+	atomic_bool answering; /* rdpd is answering: no deadline */
+	atomic_llong since_ms; /* start of the connection or end of its last request */
 };
 
 static struct conn_slot conn_slots[CONN_GUARD_SLOTS];
@@ -44,9 +47,12 @@ static bool conn_reaper_running, conn_stopping;
 static unsigned conn_timeout_s = 60;
 static atomic_uint conn_closed_slow;
 
-static void conn_now(struct timespec *ts)
+static long long conn_now_ms(void)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void conn_guard_started(struct MHD_Connection *conn, void **socket_context)
@@ -59,8 +65,11 @@ void conn_guard_started(struct MHD_Connection *conn, void **socket_context)
 	pthread_mutex_lock(&conn_lock);
 	for (size_t i = 0; i < CONN_GUARD_SLOTS; i++)
 		if (!conn_slots[i].used) {
-			conn_slots[i] = (struct conn_slot){.used = true, .fd = ci->connect_fd};
-			conn_now(&conn_slots[i].since);
+			conn_slots[i].used = true;
+			conn_slots[i].closed_by_guard = false;
+			conn_slots[i].fd = ci->connect_fd;
+			atomic_store(&conn_slots[i].answering, false);
+			atomic_store(&conn_slots[i].since_ms, conn_now_ms());
 			*socket_context = &conn_slots[i];
 			break;
 		}
@@ -92,28 +101,20 @@ void conn_guard_answering(struct MHD_Connection *conn, bool answering)
 
 	if (!s)
 		return;
-	pthread_mutex_lock(&conn_lock);
-	s->answering = answering;
 	if (!answering)
-		conn_now(&s->since);
-	pthread_mutex_unlock(&conn_lock);
-}
-
-static double conn_age_s(const struct timespec *since, const struct timespec *now)
-{
-	return (double)(now->tv_sec - since->tv_sec) + (now->tv_nsec - since->tv_nsec) / 1e9;
+		atomic_store(&s->since_ms, conn_now_ms());
+	atomic_store(&s->answering, answering);
 }
 
 static void conn_reap_overdue(void)
 {
-	struct timespec now;
+	long long now = conn_now_ms();
 
-	conn_now(&now);
 	for (size_t i = 0; i < CONN_GUARD_SLOTS; i++) {
 		struct conn_slot *s = &conn_slots[i];
 
-		if (!s->used || s->answering || s->closed_by_guard ||
-		    conn_age_s(&s->since, &now) <= conn_timeout_s)
+		if (!s->used || s->closed_by_guard || atomic_load(&s->answering) ||
+		    now - atomic_load(&s->since_ms) <= (long long)conn_timeout_s * 1000)
 			continue;
 		s->closed_by_guard = true;
 		shutdown(s->fd, SHUT_RDWR);
