@@ -229,11 +229,13 @@ static void cli_print_rdp(const struct probe_link *pl, const struct target *t,
 	       pl->dap->product, pl->dap->serial, pl->dap->firmware_version);
 	printf("Chip:     %s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash\n", t->part->name,
 	       t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb);
+	char text[512];
+
 	if (p->level == RDP_UNKNOWN)
 		printf("RDP:      unknown (raw 0x%02x)\n", p->rdp_raw);
 	else /* "Level 1: flash cannot..." without its "Level 1: " */
 		printf("RDP:      level %g (0x%02x). %s\n", rdp_level_number(p->level), p->rdp_raw,
-		       strchr(rdp_level_text(p->level), ':') + 2);
+		       strchr(rdp_describe(p, text, sizeof(text)), ':') + 2);
 	printf("WRP:      ");
 	if (!p->wrp_sectors)
 		printf("no sector write-protected");

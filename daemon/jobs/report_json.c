@@ -30,7 +30,7 @@ json_object *json_rdp_report(int probe_index, const char *serial, const struct t
 {
 	json_object *o = json_object_new_object(), *probe = json_object_new_object();
 	json_object *opts = json_object_new_object(), *conn = json_object_new_object();
-	char when[32];
+	char when[32], text[512];
 
 	json_object_object_add(probe, "index", probe_index >= 0 ? json_object_new_int(probe_index) : NULL);
 	json_object_object_add(probe, "serial", json_object_new_string(serial ? serial : ""));
@@ -44,7 +44,7 @@ json_object *json_rdp_report(int probe_index, const char *serial, const struct t
 	json_object_object_add(o, "flash_kb", json_object_new_int((int)t->flash_kb));
 	json_object_object_add(o, "rdp_level", json_rdp_level(p->level));
 	json_object_object_add(o, "rdp_raw", json_hex(p->rdp_raw));
-	json_object_object_add(o, "rdp_text", json_object_new_string(rdp_level_text(p->level)));
+	json_object_object_add(o, "rdp_text", json_object_new_string(rdp_describe(p, text, sizeof(text))));
 	json_object_object_add(o, "write_protection", json_write_protection(p));
 	for (unsigned i = 0; i < p->n_options; i++)
 		json_object_object_add(opts, p->options[i].name, json_hex(p->options[i].value));

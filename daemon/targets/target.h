@@ -154,6 +154,10 @@ int target_reattach(struct target *t);
 /* Levels as users read them: 0, 0.5, 1, 2 (JSON numbers); -1 for unknown. */
 double rdp_level_number(enum rdp_level level);
 const char *rdp_level_text(enum rdp_level level);
+/* The level's sentence, and what the options say is pending: an edit never
+ * programmed (rdp_pending) or options programmed but not loaded yet
+ * (rdp_stored). Returns OUT. */
+const char *rdp_describe(const struct target_protection *p, char *out, size_t cap);
 /* Byte-coded families (F0/F2/F3/F4/F7/L4/...): 0xAA = 0, 0xCC = 2, else 1. */
 enum rdp_level rdp_level_from_byte(uint8_t rdp);
 

@@ -105,6 +105,26 @@ const char *rdp_level_text(enum rdp_level level)
 	}
 }
 
+const char *rdp_describe(const struct target_protection *p, char *out, size_t cap)
+{
+	size_t n = (size_t)snprintf(out, cap, "%s", rdp_level_text(p->level));
+
+	for (unsigned i = 0; i < p->n_options && n < cap; i++) {
+		if (strcmp(p->options[i].name, "rdp_pending") == 0)
+			n += (size_t)snprintf(out + n, cap - n,
+					      " The option register holds RDP 0x%02x written but never "
+					      "programmed (an unlock cut short?): the chip applies the level "
+					      "above, and a reset discards the edit.",
+					      (unsigned)p->options[i].value & 0xFF);
+		else if (strcmp(p->options[i].name, "rdp_stored") == 0)
+			n += (size_t)snprintf(out + n, cap - n,
+					      " Options with RDP 0x%02x are programmed but not loaded yet: "
+					      "a reset (or power cycle) loads them.",
+					      (unsigned)p->options[i].value & 0xFF);
+	}
+	return out;
+}
+
 enum rdp_level rdp_level_from_byte(uint8_t rdp)
 {
 	return rdp == 0xAA ? RDP_LEVEL_0 : rdp == 0xCC ? RDP_LEVEL_2 : RDP_LEVEL_1;
