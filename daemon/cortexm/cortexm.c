@@ -112,7 +112,10 @@ int cortexm_reset_halt(struct adiv5 *a)
 {
 	int rc;
 
-	mem_write32(a, CORTEXM_DHCSR, CORTEXM_DHCSR_DBGKEY | CORTEXM_DHCSR_C_DEBUGEN);
+	/* C_HALT stays set: a DHCSR write with C_HALT = 0 resumes a halted
+	 * core (ARMv7-M C1.6.3), and firmware that turns SWD off could do so
+	 * in the time before the reset (the SWD-off simulator profile did). */
+	mem_write32(a, CORTEXM_DHCSR, CORTEXM_DHCSR_DBGKEY | CORTEXM_DHCSR_C_DEBUGEN | CORTEXM_DHCSR_C_HALT);
 	mem_write32(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA | CORTEXM_DEMCR_VC_HARDERR |
 					      CORTEXM_DEMCR_VC_BUSERR | CORTEXM_DEMCR_VC_CORERESET);
 	rc = adiv5_run(a);

@@ -408,8 +408,9 @@ static int stm32f1_apply(struct target *t, bool *power_cycle)
 	*power_cycle = false;
 	if (!stm32f1_is(t, STM32F1_OBL))
 		return cortexm_reset_halt(t->a);
-	/* Halt at the reset vector after the reload, as reset_halt does. */
-	mem_write32(t->a, CORTEXM_DHCSR, CORTEXM_DHCSR_DBGKEY | CORTEXM_DHCSR_C_DEBUGEN);
+	/* Halt at the reset vector after the reload, as reset_halt does (and
+	 * stay halted until then: C_HALT = 0 would resume the core). */
+	mem_write32(t->a, CORTEXM_DHCSR, CORTEXM_DHCSR_DBGKEY | CORTEXM_DHCSR_C_DEBUGEN | CORTEXM_DHCSR_C_HALT);
 	mem_write32(t->a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA | CORTEXM_DEMCR_VC_CORERESET);
 	mem_write32(t->a, STM32F1_FLASH_KEYR, STM32_FLASH_KEY1);
 	mem_write32(t->a, STM32F1_FLASH_KEYR, STM32_FLASH_KEY2);
