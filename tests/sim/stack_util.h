@@ -59,6 +59,20 @@ static __attribute__((unused)) uint32_t stack_peek(struct probe_link *pl, uint32
 	return v;
 }
 
+/* A chip at level 2: the unlock ends as "not responding" (the debug port is
+ * silent), and nothing reached the flash interface nor erased anything.
+ * err_detail() is the job's sentence afterwards. Needs check.h. */
+static __attribute__((unused)) void stack_unlock_refused_at_level2(struct probe_link *pl)
+{
+	struct target t;
+	struct job_result res;
+
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), -ERR_TARGET_NOT_RESPONDING);
+	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+}
+
 /* The option register NAME of a protection report: true and *VAL (may be
  * NULL) when the driver reported it. */
 static __attribute__((unused)) bool stack_has_option(const struct target_protection *p, const char *name,

@@ -219,8 +219,6 @@ TEST(level2_never_answers_and_is_never_written)
 	for (size_t i = 0; i < NCASES; i++) {
 		const struct f1_case *c = &cases[i];
 		struct probe_link *pl;
-		struct target t;
-		struct job_result res;
 		char name[64];
 		struct sim_probe *sp = NULL;
 
@@ -234,11 +232,7 @@ TEST(level2_never_answers_and_is_never_written)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
-			   -ERR_TARGET_NOT_RESPONDING);
-		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
-		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
-		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+		stack_unlock_refused_at_level2(pl);
 		probe_link_close(pl);
 	}
 }

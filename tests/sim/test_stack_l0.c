@@ -159,17 +159,11 @@ TEST(level2_refused_without_writes)
 {
 	for (size_t i = 0; i < L0_NCASES; i++) {
 		struct probe_link *pl = l0_open(i, 2);
-		struct target t;
-		struct job_result res;
 
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res),
-			   -ERR_TARGET_NOT_RESPONDING);
-		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
-		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
-		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 2);
+		stack_unlock_refused_at_level2(pl);
 		probe_link_close(pl);
 	}
 }
