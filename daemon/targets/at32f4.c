@@ -400,12 +400,6 @@ static int64_t at32f4_now_ms(void)
  * gone, not resetting. */
 #define AT32F4_SILENCE_MS 2000
 
-static bool at32f4_probe_failed(int rc)
-{
-	return rc == -ERR_PROBE_DISCONNECTED || rc == -ERR_PROBE_PROTOCOL || rc == -ERR_PROBE_TIMEOUT ||
-	       rc == -ERR_PROBE_UNSUPPORTED || rc == -ERR_PROBE_OPEN_FAILED;
-}
-
 /* After the FAP write: the chip erases, then resets by itself. Poll
  * (connecting again whenever the link dropped) until FLASH_USD says FAP is
  * off and nothing is busy, reporting progress against the typical time.
@@ -443,7 +437,7 @@ static int at32f4_wait_regression(struct target *t, const struct target_events *
 					"under the unlock write?); unlock again", usd);
 		/* The chip's own reset drops the wire, not the probe: a probe
 		 * that fails or is gone ends the wait now, with its sentence. */
-		if (at32f4_probe_failed(rc))
+		if (rc < 0 && !target_error_is_chip(rc))
 			return err_context(rc, "waiting for the erase: ");
 		if (rc < 0)
 			snprintf(last, sizeof(last), "%s", err_detail());

@@ -148,6 +148,10 @@ int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struc
  * among AP0-AP3 that answers a CPUID read, which then serves every later
  * access (STM32H5: AP1). */
 int target_identify(struct target *t);
+/* RC says the chip did not answer as hoped (silent, faulting, busy, not
+ * halting) rather than the probe failing: worth another try at another
+ * clock, under reset, or once the chip's own reset is over. */
+bool target_error_is_chip(int rc);
 /* Connect again after a reset or power cycle, same clock and mode. */
 int target_reattach(struct target *t);
 

@@ -460,9 +460,9 @@ int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struc
 				t->under_reset = under_reset;
 				return 0;
 			}
-			/* A chip that answered but is unknown will not change its mind. */
-			if (rc != -ERR_TARGET_NOT_RESPONDING && rc != -ERR_TARGET_FAULT &&
-			    rc != -ERR_TARGET_WAIT_TIMEOUT && rc != -ERR_TARGET_HALT_FAILED)
+			/* A chip that answered but is unknown will not change its
+			 * mind, nor will a failed probe. */
+			if (!target_error_is_chip(rc))
 				return rc;
 			target_note(opts, under_reset ? "no answer at %u kHz under reset: %s"
 						      : "no answer at %u kHz: %s",
@@ -478,6 +478,12 @@ int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struc
 
 /* The link comes back as it was, a->mem_ap included: the AP found at
  * attach time stays in use. */
+bool target_error_is_chip(int rc)
+{
+	return rc == -ERR_TARGET_NOT_RESPONDING || rc == -ERR_TARGET_FAULT || rc == -ERR_TARGET_WAIT_TIMEOUT ||
+	       rc == -ERR_TARGET_HALT_FAILED;
+}
+
 int target_reattach(struct target *t)
 {
 	int rc = dp_reconnect(t->a);
