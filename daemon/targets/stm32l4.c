@@ -271,7 +271,7 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
 	struct stm32_optr_regs r;
 	struct target_protection cur;
-	uint32_t optr = 0, pcrop = STM32L4_PCROP_RDP, sr = 0, new_optr;
+	uint32_t optr = 0, pcrop = STM32L4_PCROP_RDP, oem_locks = 0, new_optr;
 	bool erases;
 	uint8_t rdp;
 	int rc;
@@ -283,15 +283,14 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
 	/* The level applied, not OPTR's byte: OPTR may hold an edit never
 	 * programmed (stm32_optr_check_pending), and whether the controller
-	 * erases follows the applied level. */
+	 * erases follows the applied level. The same read gives OPTR, PCROP
+	 * and the U0's OEM locks. */
 	if ((rc = stm32l4_read_protection(t, &cur)) < 0)
 		return rc;
-	mem_read32(t->a, r.optr, &optr);
-	mem_read32(t->a, r.sr, &sr);
+	target_option(&cur, "optr", &optr);
 	if (v->pcrop_name)
-		mem_read32(t->a, v->base + STM32L4_FLASH_PCROP1ER, &pcrop);
-	if ((rc = adiv5_run(t->a)) < 0)
-		return err_context(rc, "reading FLASH_OPTR: ");
+		target_option(&cur, v->pcrop_name, &pcrop);
+	target_option(&cur, "oem_locks", &oem_locks);
 	if ((optr & STM32_OPTR_RDP_MASK) == STM32_RDP_LEVEL2)
 		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
 				"FLASH_OPTR RDP = 0xCC: level 2 is permanent; nothing was written");
@@ -299,12 +298,11 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	/* RM0503 §3.5.1: with an OEM1 key set, the U0 leaves level 1 only after
 	 * the key has been presented through the debug mailbox
 	 * (DBGMCU_DBG_AUTH_HOST, via AP1); as on the U5 (stm32l5.c). */
-	if (erases && (t->part->flags & STM32L4_KIND_MASK) == STM32L4_U0 &&
-	    (sr & STM32L4_SR_U0_OEM1LOCK))
+	if (erases && (oem_locks & 1u))
 		return err_setf(ERR_NOT_SUPPORTED,
-				"%s has an OEM1 key set (FLASH_SR 0x%08x, OEM1LOCK): leaving level 1 "
+				"%s has an OEM1 key set (FLASH_SR.OEM1LOCK): leaving level 1 "
 				"needs that key through the debug mailbox, which rdpd does not support "
-				"yet; nothing was written", t->part->name, sr);
+				"yet; nothing was written", t->part->name);
 	if (erases && !(pcrop & STM32L4_PCROP_RDP))
 		stm32_log(ev, "%s PCROP_RDP = 0 (0x%08x): a PCROP area, if defined, survives the "
 			  "erase; rdpd leaves the bit as it is", v->pcrop_name, pcrop);

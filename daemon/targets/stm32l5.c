@@ -164,10 +164,8 @@ static int stm32l5_set_level(struct target *t, enum rdp_level level, const struc
 	 * programmed (stm32_optr_check_pending). */
 	if ((rc = stm32l5_read_protection(t, &p)) < 0)
 		return rc;
-	mem_read32(t->a, STM32L5_FLASH_OPTR, &optr);
-	mem_read32(t->a, STM32L5_FLASH_NSSR, &nssr);
-	if ((rc = adiv5_run(t->a)) < 0)
-		return err_context(rc, "reading FLASH_OPTR: ");
+	target_option(&p, "optr", &optr);
+	target_option(&p, "nssr", &nssr);
 	cur = p.level;
 	if (cur == RDP_LEVEL_2)
 		return err_setf(ERR_RDP_LEVEL2_PERMANENT,

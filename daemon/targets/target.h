@@ -158,6 +158,9 @@ int target_reattach(struct target *t);
 /* Levels as users read them: 0, 0.5, 1, 2 (JSON numbers); -1 for unknown. */
 double rdp_level_number(enum rdp_level level);
 const char *rdp_level_text(enum rdp_level level);
+/* The option register NAME of a protection report: true and *VAL (may be
+ * NULL) when the driver reported it. */
+bool target_option(const struct target_protection *p, const char *name, uint32_t *val);
 /* The level's sentence, and what the options say is pending: an edit never
  * programmed (rdp_pending) or options programmed but not loaded yet
  * (rdp_stored). Returns OUT. */

@@ -105,23 +105,31 @@ const char *rdp_level_text(enum rdp_level level)
 	}
 }
 
+bool target_option(const struct target_protection *p, const char *name, uint32_t *val)
+{
+	for (unsigned i = 0; i < p->n_options; i++)
+		if (strcmp(p->options[i].name, name) == 0) {
+			if (val)
+				*val = p->options[i].value;
+			return true;
+		}
+	return false;
+}
+
 const char *rdp_describe(const struct target_protection *p, char *out, size_t cap)
 {
 	size_t n = (size_t)snprintf(out, cap, "%s", rdp_level_text(p->level));
+	uint32_t v;
 
-	for (unsigned i = 0; i < p->n_options && n < cap; i++) {
-		if (strcmp(p->options[i].name, "rdp_pending") == 0)
-			n += (size_t)snprintf(out + n, cap - n,
-					      " The option register holds RDP 0x%02x written but never "
-					      "programmed (an unlock cut short?): the chip applies the level "
-					      "above, and a reset discards the edit.",
-					      (unsigned)p->options[i].value & 0xFF);
-		else if (strcmp(p->options[i].name, "rdp_stored") == 0)
-			n += (size_t)snprintf(out + n, cap - n,
-					      " Options with RDP 0x%02x are programmed but not loaded yet: "
-					      "a reset (or power cycle) loads them.",
-					      (unsigned)p->options[i].value & 0xFF);
-	}
+	if (target_option(p, "rdp_pending", &v) && n < cap)
+		n += (size_t)snprintf(out + n, cap - n,
+				      " The option register holds RDP 0x%02x written but never "
+				      "programmed (an unlock cut short?): the chip applies the level "
+				      "above, and a reset discards the edit.", (unsigned)v & 0xFF);
+	if (target_option(p, "rdp_stored", &v) && n < cap)
+		snprintf(out + n, cap - n,
+			 " Options with RDP 0x%02x are programmed but not loaded yet: "
+			 "a reset (or power cycle) loads them.", (unsigned)v & 0xFF);
 	return out;
 }
 

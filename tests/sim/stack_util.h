@@ -78,13 +78,7 @@ static __attribute__((unused)) void stack_unlock_refused_at_level2(struct probe_
 static __attribute__((unused)) bool stack_has_option(const struct target_protection *p, const char *name,
 						     uint32_t *val)
 {
-	for (unsigned i = 0; i < p->n_options; i++)
-		if (strcmp(p->options[i].name, name) == 0) {
-			if (val)
-				*val = p->options[i].value;
-			return true;
-		}
-	return false;
+	return target_option(p, name, val);
 }
 
 /* Its value, or 0xDEADBEEF when it was not reported. */
