@@ -100,6 +100,20 @@ void sim_probe_power_fail_at_option_start(struct sim_probe *sp, bool armed);
  * first, the RDP (FAP) half-word the second, then the others. */
 void sim_probe_power_fail_at_option_step(struct sim_probe *sp, unsigned nth);
 
+/* A system reset now, from outside the debug port: the NRST pin pulled by a
+ * button or a supervisor, a watchdog firing. What it does to an operation
+ * the flash controller is running is the family's (docs/sim-cortexm.md,
+ * "Reset during a mass erase"); the core halts out of it only with
+ * DHCSR.C_DEBUGEN and DEMCR.VC_CORERESET set. */
+void sim_probe_system_reset(struct sim_probe *sp);
+
+/* The same reset, at a chosen moment of option programming: the NTH option
+ * programming step the chip starts (counted as for
+ * sim_probe_power_fail_at_option_step) is cut by a system reset once AFTER
+ * more command packets have been answered (0: right after the packet that
+ * started it). NTH 0 disarms. */
+void sim_probe_reset_at_option_step(struct sim_probe *sp, unsigned nth, unsigned after);
+
 /* Install (or clear, with kind NONE) a fault; counting starts from the call. */
 void sim_probe_set_fault(struct sim_probe *sp, const struct sim_fault *f);
 void sim_probe_get_counters(struct sim_probe *sp, struct sim_counters *out);

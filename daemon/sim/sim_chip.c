@@ -233,4 +233,18 @@ void sim_chip_option_started(struct sim_chip *c)
 {
 	if (c->option_power_fail_at && c->ops->option_power_loss && --c->option_power_fail_at == 0)
 		c->option_power_fail_now = true;
+	if (c->option_reset_at && --c->option_reset_at == 0)
+		c->option_reset_pending = true;
+}
+
+void sim_chip_packet_done(struct sim_chip *c)
+{
+	if (!c->option_reset_pending)
+		return;
+	if (c->option_reset_after) {
+		c->option_reset_after--;
+		return;
+	}
+	c->option_reset_pending = false;
+	sim_chip_system_reset(c);
 }

@@ -71,62 +71,110 @@
 #define REGSEL_MSP 17u
 #define REGSEL_FPSCR 0x21u
 
-/* One CoreSight component of the core's ROM table: base and PIDR part. */
+/* One CoreSight component of the core's ROM table: its base, PIDR part
+ * number, CIDR1 class (0xE generic IP, 0x9 CoreSight), DEVTYPE (0xFCC) and
+ * DEVARCH (0xFBC; 0 where the component predates it and reads it as zero).
+ * The values per core and their sources are tabled in docs/sim-cortexm.md;
+ * pyOCD names components by exactly this key (coresight/component_ids.py:
+ * designer, class, part, DEVTYPE, DEVARCH.ARCHID). */
 struct cm_component {
 	uint32_t base;
 	uint16_t part;
-	uint8_t cid_class; /* CIDR1[7:4]: 0xE generic IP, 0x9 CoreSight */
+	uint8_t cid_class;
+	uint8_t devtype;
+	uint32_t devarch;
 };
 
-/* Components of the processor as the STM32 ROM table lists them (order as
- * OpenOCD's `dap info` shows for F4: SCS, DWT, FPB, ITM, TPIU, ETM). The part
- * numbers are Arm's (?): SCS 0x00C (M4/M7) / 0x000 (M3), DWT 0x002,
- * FPB 0x003 (0x00E FPBv2 on M7), ITM 0x001, TPIU 0x9A1, ETM 0x925.
- * ARMv6-M (M0, M0+; DDI 0419): only SCS 0x008, DWT 0x00A and BPU 0x00B (?).
- * Cortex-M33 (ARMv8-M): every component carries the core's part 0xD21 and
- * tells its type by DEVARCH (?), TPIU 0x9A1 and ETM 0xD21 as well (?).
- * Cortex-M23 (DDI 0550C §7.1): SCS, DWT and FPB are the components every
- * debug configuration has, each with the core's part 0xD20 and CoreSight
- * class 0x9 (Table 7.5 gives the FPB's; SCS and DWT alike (?)). ETM, MTB
- * and CTI are build options; which ones the GD32E23x has is not in our
- * sources, so the model has none (?).
- * Returns the number of components. */
-static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component out[6])
-{
-	bool m7 = cm->d.kind == SIM_CORTEX_M7;
-	struct cm_component t[6] = {
-		{ 0xE000E000u, cm->d.kind == SIM_CORTEX_M3 ? 0x000 : 0x00C, 0xE },
-		{ 0xE0001000u, 0x002, 0xE },
-		{ 0xE0002000u, m7 ? 0x00E : 0x003, 0xE },
-		{ 0xE0000000u, 0x001, 0xE },
-		{ 0xE0040000u, 0x9A1, 0x9 },
-		{ 0xE0041000u, m7 ? 0x975 : 0x925, 0x9 },
-	};
-	static const struct cm_component v6m[3] = {
-		{ 0xE000E000u, 0x008, 0xE },
-		{ 0xE0001000u, 0x00A, 0xE },
-		{ 0xE0002000u, 0x00B, 0xE },
-	};
-	static const struct cm_component m23[3] = {
-		{ 0xE000E000u, 0xD20, 0x9 },
-		{ 0xE0001000u, 0xD20, 0x9 },
-		{ 0xE0002000u, 0xD20, 0x9 },
-	};
+#define CM_MAX_COMPONENTS 6
 
-	if (cm->d.kind == SIM_CORTEX_M0 || cm->d.kind == SIM_CORTEX_M0PLUS) {
-		memcpy(out, v6m, sizeof(v6m));
-		return 3;
+/* DEVARCH of an Arm-architected component (ADIv5.2 D1.2.2 / CoreSight
+ * v3.0 B2.3.3): ARCHITECT 0x23B [31:21], PRESENT [20], REVISION [19:16],
+ * ARCHID [15:0]. */
+#define CM_DEVARCH(rev, archid) ((0x23Bu << 21) | (1u << 20) | ((uint32_t)(rev) << 16) | (archid))
+/* DEVTYPE: minor [7:4], major [3:0] (CoreSight v3.0 B2.3.8). */
+#define CM_DEVTYPE_TPIU 0x11  /* trace sink, port */
+#define CM_DEVTYPE_ETM 0x13   /* trace source, processor */
+#define CM_DEVTYPE_ITM 0x43   /* trace source, stimulus (ARMv8-M ITM) */
+
+/* Components as the STM32 ROM table at 0xE00FF000 lists them (order as
+ * OpenOCD's `dap info` shows for F4: SCS, DWT, FPB, ITM, TPIU, ETM).
+ *   Cortex-M0/M0+ (ARMv6-M; Cortex-M0 TRM DDI 0432C §4.1, M0+ DDI 0484C):
+ *     SCS 0x008, DWT 0x00A, BPU 0x00B, generic class, no trace.
+ *   Cortex-M3 (TRM DDI 0337G §10, ROM table): SCS 0x000, ITM 0x001, DWT
+ *     0x002, FPB 0x003; TPIU-M3 0x923 and ETM-M3 0x924, CoreSight class.
+ *   Cortex-M4 (TRM DDI 0439B §11.1, Table 11-1 and the TPIU/ETM ID
+ *     tables): SCS 0x00C, the rest as M3; TPIU-M4 0x9A1, ETM-M4 0x925.
+ *   Cortex-M7 (TRM DDI 0489): FPBv2 0x00E, TPIU-M7 0x9A9, ETMv4 0x975
+ *     with DEVARCH ARCHID 0x4A13 (?: revision 0 picked).
+ *   Cortex-M33 (TRM 100230): every component is part 0xD21 and told apart
+ *     by DEVARCH (SCS 0x2A04, DWT 0x1A02, FPB 0x1A03, ITM 0x1A01 with
+ *     DEVTYPE 0x43, ETMv4.2 0x4A13 revision 2) or DEVTYPE (TPIU 0x11).
+ *   Cortex-M23 (TRM DDI 0550C §7.1): SCS, DWT and FPB are the components
+ *     every debug configuration has, part 0xD20, DEVARCH as the M33's.
+ *     ETM, MTB and CTI are build options; which ones the GD32E23x has is
+ *     not in our sources, so the model has none (?).
+ * The ARMv7-M TPIU and ETM are CoreSight components whose DEVTYPE says
+ * what they are (0x11 sink/port, 0x13 source/processor): pyOCD names them
+ * TPIU and ETM from it, and a zero there left them unnamed.
+ * Returns the number of components. */
+static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component out[CM_MAX_COMPONENTS])
+{
+	static const struct cm_component v6m[] = {
+		{ 0xE000E000u, 0x008, 0xE, 0, 0 },
+		{ 0xE0001000u, 0x00A, 0xE, 0, 0 },
+		{ 0xE0002000u, 0x00B, 0xE, 0, 0 },
+	};
+	static const struct cm_component m3[] = {
+		{ 0xE000E000u, 0x000, 0xE, 0, 0 },
+		{ 0xE0001000u, 0x002, 0xE, 0, 0 },
+		{ 0xE0002000u, 0x003, 0xE, 0, 0 },
+		{ 0xE0000000u, 0x001, 0xE, 0, 0 },
+		{ 0xE0040000u, 0x923, 0x9, CM_DEVTYPE_TPIU, 0 },
+		{ 0xE0041000u, 0x924, 0x9, CM_DEVTYPE_ETM, 0 },
+	};
+	static const struct cm_component m4[] = {
+		{ 0xE000E000u, 0x00C, 0xE, 0, 0 },
+		{ 0xE0001000u, 0x002, 0xE, 0, 0 },
+		{ 0xE0002000u, 0x003, 0xE, 0, 0 },
+		{ 0xE0000000u, 0x001, 0xE, 0, 0 },
+		{ 0xE0040000u, 0x9A1, 0x9, CM_DEVTYPE_TPIU, 0 },
+		{ 0xE0041000u, 0x925, 0x9, CM_DEVTYPE_ETM, 0 },
+	};
+	static const struct cm_component m7[] = {
+		{ 0xE000E000u, 0x00C, 0xE, 0, 0 },
+		{ 0xE0001000u, 0x002, 0xE, 0, 0 },
+		{ 0xE0002000u, 0x00E, 0xE, 0, 0 },
+		{ 0xE0000000u, 0x001, 0xE, 0, 0 },
+		{ 0xE0040000u, 0x9A9, 0x9, CM_DEVTYPE_TPIU, 0 },
+		{ 0xE0041000u, 0x975, 0x9, CM_DEVTYPE_ETM, CM_DEVARCH(0, 0x4A13) },
+	};
+	static const struct cm_component m23[] = {
+		{ 0xE000E000u, 0xD20, 0x9, 0, CM_DEVARCH(0, 0x2A04) },
+		{ 0xE0001000u, 0xD20, 0x9, 0, CM_DEVARCH(0, 0x1A02) },
+		{ 0xE0002000u, 0xD20, 0x9, 0, CM_DEVARCH(0, 0x1A03) },
+	};
+	static const struct cm_component m33[] = {
+		{ 0xE000E000u, 0xD21, 0x9, 0, CM_DEVARCH(0, 0x2A04) },
+		{ 0xE0001000u, 0xD21, 0x9, 0, CM_DEVARCH(0, 0x1A02) },
+		{ 0xE0002000u, 0xD21, 0x9, 0, CM_DEVARCH(0, 0x1A03) },
+		{ 0xE0000000u, 0xD21, 0x9, CM_DEVTYPE_ITM, CM_DEVARCH(0, 0x1A01) },
+		{ 0xE0040000u, 0xD21, 0x9, CM_DEVTYPE_TPIU, 0 },
+		{ 0xE0041000u, 0xD21, 0x9, CM_DEVTYPE_ETM, CM_DEVARCH(2, 0x4A13) },
+	};
+	const struct cm_component *t = m4;
+	unsigned n = 6;
+
+	switch (cm->d.kind) {
+	case SIM_CORTEX_M0:
+	case SIM_CORTEX_M0PLUS: t = v6m; n = 3; break;
+	case SIM_CORTEX_M3: t = m3; break;
+	case SIM_CORTEX_M4: t = m4; break;
+	case SIM_CORTEX_M7: t = m7; break;
+	case SIM_CORTEX_M23: t = m23; n = 3; break;
+	case SIM_CORTEX_M33: t = m33; break;
 	}
-	if (cm->d.kind == SIM_CORTEX_M23) {
-		memcpy(out, m23, sizeof(m23));
-		return 3;
-	}
-	if (cm->d.kind == SIM_CORTEX_M33) {
-		for (unsigned i = 0; i < 6; i++)
-			t[i].part = i == 4 ? 0x9A1 : 0xD21;
-	}
-	memcpy(out, t, sizeof(t));
-	return 6;
+	memcpy(out, t, n * sizeof(*t));
+	return n;
 }
 
 /* ARMv6-M and ARMv8-M Baseline cores: no ITM, TPIU, FPU, MON_* bits. */
@@ -161,6 +209,7 @@ static bool cm_id_regs(uint32_t off, uint16_t part, uint16_t designer, uint8_t c
 	uint8_t jep = designer & 0x7F, cont = (designer >> 7) & 0xF;
 
 	switch (off) {
+	case 0xFD4: case 0xFD8: case 0xFDC: *val = 0; return true;            /* PIDR5-7 */
 	case 0xFD0: *val = cont; return true;                                 /* PIDR4 */
 	case 0xFE0: *val = part & 0xFF; return true;                          /* PIDR0 */
 	case 0xFE4: *val = ((part >> 8) & 0xF) | ((jep & 0xF) << 4); return true;
@@ -178,7 +227,7 @@ static bool cm_id_regs(uint32_t off, uint16_t part, uint16_t designer, uint8_t c
  * bit 0 present, bit 1 32-bit format; a zero word ends it. */
 static uint32_t cm_rom_read(const struct sim_cortexm *cm, uint32_t off)
 {
-	struct cm_component comp[6];
+	struct cm_component comp[CM_MAX_COMPONENTS];
 	unsigned n = cm_components(cm, comp);
 	uint32_t v;
 
@@ -232,9 +281,15 @@ void sim_cortexm_hold_reset(struct sim_cortexm *cm)
 }
 
 /* Leave reset (B1.5.5): registers from the vector table, xPSR.T from bit 0
- * of the reset vector; the debug registers survive a local reset. With
- * C_DEBUGEN set, VC_CORERESET or a pending C_HALT stop the core before the
- * first instruction (C1.6.5 vector catch). */
+ * of the reset vector; the debug registers survive a local reset, but not
+ * C_HALT: "This bit clears on core reset" (Cortex-M3 TRM DDI 0337G Table
+ * 10-2), "the C_HALT bit always clears on a system reset. To halt on a
+ * reset, [...] VC_CORERESET [...] and C_DEBUGEN" (Cortex-M4, TI SLAU356
+ * §2.4.7.1 after Arm's text). So only the reset vector catch stops the core
+ * before its first instruction (ARMv7-M ARM C1.6.5 DEMCR.VC_CORERESET,
+ * C1.6.6 DFSR.VCATCH; the same for ARMv6-M and ARMv8-M, the model assumes
+ * (?)). A C_HALT written while the core is held in reset counts as cleared
+ * by that reset (?: no manual says; rdpd always arms the vector catch). */
 void sim_cortexm_leave_reset(struct sim_cortexm *cm, uint32_t msp, uint32_t pc)
 {
 	for (unsigned i = 0; i < 13; i++)
@@ -252,14 +307,12 @@ void sim_cortexm_leave_reset(struct sim_cortexm *cm, uint32_t msp, uint32_t pc)
 	cm->reset_st = true;
 	cm->restart_st = true;
 	cm->halted = false;
-	if ((cm->dhcsr_ctrl & DHCSR_C_DEBUGEN) &&
-	    ((cm->demcr & DEMCR_VC_CORERESET) || (cm->dhcsr_ctrl & DHCSR_C_HALT))) {
+	cm->dhcsr_ctrl &= ~DHCSR_C_HALT;
+	if ((cm->dhcsr_ctrl & DHCSR_C_DEBUGEN) && (cm->demcr & DEMCR_VC_CORERESET)) {
 		cm->halted = true;
 		cm->regrdy = true;
-		cm->dhcsr_ctrl |= DHCSR_C_HALT;
-		cm->dfsr |= (cm->demcr & DEMCR_VC_CORERESET) ? DFSR_VCATCH : DFSR_HALTED;
-	} else {
-		cm->dhcsr_ctrl &= ~DHCSR_C_HALT;
+		cm->dhcsr_ctrl |= DHCSR_C_HALT; /* set on entry to Debug state (DDI 0337G Table 10-2) */
+		cm->dfsr |= DFSR_VCATCH;
 	}
 }
 
@@ -362,8 +415,7 @@ static void cm_dcrsr_write(struct sim_cortexm *cm, uint32_t val)
  * which is what OpenOCD's examine needs. */
 int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val)
 {
-	struct cm_component comp[6];
-
+	struct cm_component comp[CM_MAX_COMPONENTS];
 	unsigned n;
 
 	addr &= ~3u;
@@ -375,10 +427,16 @@ int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val)
 		return 0;
 	}
 	n = cm_components(cm, comp);
-	for (unsigned i = 0; i < n; i++)
-		if ((addr & ~0xFFFu) == comp[i].base &&
-		    cm_id_regs(addr & 0xFFF, comp[i].part, 0x23B, comp[i].cid_class, val))
+	for (unsigned i = 0; i < n; i++) {
+		if ((addr & ~0xFFFu) != comp[i].base)
+			continue;
+		if (cm_id_regs(addr & 0xFFF, comp[i].part, 0x23B, comp[i].cid_class, val))
 			return 0;
+		if ((addr & 0xFFF) == 0xFCC || (addr & 0xFFF) == 0xFBC) {
+			*val = (addr & 0xFFF) == 0xFCC ? comp[i].devtype : comp[i].devarch;
+			return 0;
+		}
+	}
 	if (addr >= CM_FP_COMP0 && addr < CM_FP_COMP0 + 8 * 4) {
 		*val = cm->fp_comp[(addr - CM_FP_COMP0) / 4];
 		return 0;

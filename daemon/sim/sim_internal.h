@@ -154,6 +154,9 @@ struct sim_chip {
 	uint64_t run_ns, run_since_ns;
 	unsigned option_power_fail_at; /* option steps until the cut, 0 = disarmed */
 	bool option_power_fail_now;    /* armed and the step seen: cut after this packet */
+	unsigned option_reset_at;      /* option steps until a system reset, 0 = disarmed */
+	unsigned option_reset_after;   /* command packets to answer before it comes */
+	bool option_reset_pending;     /* the step seen: reset after option_reset_after packets */
 };
 
 int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
@@ -170,6 +173,9 @@ uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms);
 /* A family's OPTSTRT handler calls this once option programming has started
  * (on F1-style controllers: each option page erase or half-word program). */
 void sim_chip_option_started(struct sim_chip *c);
+/* After each command packet: the armed reset of
+ * sim_probe_reset_at_option_step comes when its packets are counted out. */
+void sim_chip_packet_done(struct sim_chip *c);
 /* Fill BYTES of FLASH with a recognisable program, so a test can tell it
  * from an erased array: the vector table (initial MSP, reset handler), then
  * 0xC0DE0000 | word index. */

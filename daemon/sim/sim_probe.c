@@ -96,6 +96,7 @@ int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len, 
 	n = sim_dap_execute(sp, req, req_len, rsp, rsp_cap);
 	if (fk != SIM_FAULT_NONE)
 		sim_fault_mangle(fk, rsp, &n);
+	sim_chip_packet_done(sp->chip);
 	if (sp->chip->option_power_fail_now) {
 		/* The packet that started option programming got its answer;
 		 * then the power goes, and comes back. */
@@ -157,6 +158,23 @@ void sim_probe_power_cycle(struct sim_probe *sp)
 	pthread_mutex_lock(&sp->lock);
 	sim_chip_power_cycle(sp->chip);
 	sim_swd_power_on(&sp->swd);
+	pthread_mutex_unlock(&sp->lock);
+}
+
+void sim_probe_system_reset(struct sim_probe *sp)
+{
+	pthread_mutex_lock(&sp->lock);
+	sim_chip_tick(sp->chip);
+	sim_chip_system_reset(sp->chip);
+	pthread_mutex_unlock(&sp->lock);
+}
+
+void sim_probe_reset_at_option_step(struct sim_probe *sp, unsigned nth, unsigned after)
+{
+	pthread_mutex_lock(&sp->lock);
+	sp->chip->option_reset_at = nth;
+	sp->chip->option_reset_after = after;
+	sp->chip->option_reset_pending = false;
 	pthread_mutex_unlock(&sp->lock);
 }
 
