@@ -287,7 +287,7 @@ test-arm64: deps-arm64
 # rdpd's usb-bulk/usb-hid transports and Debian's OpenOCD against the simulated
 # DAPLink, through umockdev. `make test` runs these too (tests/run.sh builds
 # the test bed), so `make deps` installs what they need.
-DEB_USB  := umockdev libumockdev-dev openocd
+DEB_USB  := umockdev libumockdev-dev openocd python3-pyocd
 DEB_TEST += $(DEB_USB)
 .PHONY: test-usb
 $(BUILD)/usb_testbed: tests/usb/usb_testbed.c $(BUILD)/libsim.a
@@ -298,3 +298,4 @@ test-usb: deps
 	@$(call deb_need,$(DEB_USB))
 	@$(MAKE) --no-print-directory all $(BUILD)/usb_testbed
 	@sh tests/usb/test_usb.sh $(BUILD)
+	@sh tests/usb/test_pyocd.sh $(BUILD)

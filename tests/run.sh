@@ -64,5 +64,13 @@ if [ -f tests/usb/test_usb.sh ] && case tests/usb/test_usb.sh in *"$filter"*) tr
 	grep -h '^SKIPPED:' "$log_dir/tests_usb_test_usb.sh.log" 2>/dev/null | sed 's|^|tests/usb/test_usb.sh: |'
 fi
 
+# pyOCD through the same test bed (tests/usb/test_pyocd.sh), its own lane.
+if [ -f tests/usb/test_pyocd.sh ] && case tests/usb/test_pyocd.sh in *"$filter"*) true ;; *) false ;; esac; then
+	[ -x "$build/usb_testbed" ] || make --no-print-directory BUILD="$build" "$build/usb_testbed" \
+		>>"$log_dir/usb_testbed_build.log" 2>&1
+	run_one tests/usb/test_pyocd.sh sh tests/usb/test_pyocd.sh "$build"
+	grep -h '^SKIPPED:' "$log_dir/tests_usb_test_pyocd.sh.log" 2>/dev/null | sed 's|^|tests/usb/test_pyocd.sh: |'
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
