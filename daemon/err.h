@@ -40,6 +40,8 @@
 	X(ERR_NOT_FOUND, 1032, 404, "not_found", "Not found")                                \
 	X(ERR_STATE_UNWRITABLE, 1033, 503, "state_not_writable", "State directory not writable") \
 	X(ERR_SHUTTING_DOWN, 1034, 503, "shutting_down", "rdpd is shutting down")           \
+	X(ERR_ERASE_INTERRUPTED, 1085, 502, "erase_interrupted", "Mass erase cut short by a reset") \
+	X(ERR_OPTIONS_INTERRUPTED, 1086, 502, "options_interrupted", "Option programming cut short by a reset") \
 	X(ERR_INTERNAL, 1099, 500, "internal_error", "Internal error")
 
 enum err_code {

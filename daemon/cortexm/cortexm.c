@@ -13,6 +13,10 @@
 #include "log.h"
 
 #define CORTEXM_HALT_TIMEOUT_MS 500
+/* SYSRESETREQ is asked for up to this many times, each given this long to
+ * show a reset in DHCSR.S_RESET_ST (the last one the whole timeout). */
+#define CORTEXM_RESET_TRIES 3
+#define CORTEXM_RESET_RETRY_MS 100
 
 static const struct {
 	uint16_t partno;
@@ -108,23 +112,100 @@ static int cortexm_sysreset(struct adiv5 *a)
 	return rc;
 }
 
-int cortexm_reset_halt(struct adiv5 *a)
+/* Arm the reset vector catch for the next reset: C_DEBUGEN with C_HALT
+ * kept (a DHCSR write with C_HALT = 0 would resume a halted core, ARMv7-M
+ * C1.6.3, and firmware that turns SWD off could do so before the reset),
+ * DEMCR.VC_CORERESET, and a DHCSR read that clears a stale S_RESET_ST so
+ * the next one seen is this reset's. C_HALT itself does not survive the
+ * reset (Cortex-M3 TRM DDI 0337G Table 10-2: "clears on core reset"):
+ * only the vector catch stops the core before its first instruction. */
+static void cortexm_queue_catch(struct adiv5 *a, uint32_t demcr_extra, uint32_t *dhcsr)
 {
-	int rc;
-
-	/* C_HALT stays set: a DHCSR write with C_HALT = 0 resumes a halted
-	 * core (ARMv7-M C1.6.3), and firmware that turns SWD off could do so
-	 * in the time before the reset (the SWD-off simulator profile did). */
 	mem_write32(a, CORTEXM_DHCSR, CORTEXM_DHCSR_DBGKEY | CORTEXM_DHCSR_C_DEBUGEN | CORTEXM_DHCSR_C_HALT);
-	mem_write32(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA | CORTEXM_DEMCR_VC_HARDERR |
-					      CORTEXM_DEMCR_VC_BUSERR | CORTEXM_DEMCR_VC_CORERESET);
-	rc = adiv5_run(a);
-	if (rc < 0 || (rc = cortexm_sysreset(a)) < 0 || (rc = cortexm_wait_halted(a)) < 0)
-		return rc;
-	/* Leave the vector catch off so a later reset lets the chip run. */
-	return mem_write32_now(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
+	mem_write32(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA | CORTEXM_DEMCR_VC_CORERESET | demcr_extra);
+	mem_read32(a, CORTEXM_DHCSR, dhcsr);
 }
 
+int cortexm_catch_reset(struct adiv5 *a)
+{
+	uint32_t dhcsr = 0;
+
+	cortexm_queue_catch(a, 0, &dhcsr);
+	return adiv5_run(a);
+}
+
+/* Poll DHCSR for up to TIMEOUT_MS until the core is halted and, with
+ * *RESET false on entry, S_RESET_ST (sticky, clear on read) has been seen
+ * since the catch was armed; *RESET says whether it was. */
+static int cortexm_poll_caught(struct adiv5 *a, int timeout_ms, bool *reset)
+{
+	int64_t deadline = cortexm_now_ms() + timeout_ms;
+	uint32_t dhcsr = 0;
+
+	for (;;) {
+		int rc = mem_read32_now(a, CORTEXM_DHCSR, &dhcsr);
+
+		if (rc < 0)
+			return rc;
+		*reset |= (dhcsr & CORTEXM_DHCSR_S_RESET_ST) != 0;
+		if (*reset && (dhcsr & CORTEXM_DHCSR_S_HALT))
+			return 0;
+		if (cortexm_now_ms() > deadline)
+			return err_setf(ERR_TARGET_HALT_FAILED,
+					*reset ? "the core did not stop on the reset vector within %d ms (DHCSR 0x%08x)"
+					       : "no reset was seen within %d ms of the reset request (DHCSR 0x%08x)",
+					timeout_ms, dhcsr);
+		cortexm_sleep_ms(1);
+	}
+}
+
+/* The same, then the vector catch off, whatever happened, so that a later
+ * reset lets the firmware run. */
+static int cortexm_wait_caught(struct adiv5 *a, bool need_reset)
+{
+	bool reset = !need_reset;
+	int rc = cortexm_poll_caught(a, CORTEXM_HALT_TIMEOUT_MS, &reset);
+	int rc2 = mem_write32_now(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
+
+	return rc < 0 ? rc : rc2;
+}
+
+int cortexm_wait_reset_caught(struct adiv5 *a)
+{
+	return cortexm_wait_caught(a, true);
+}
+
+int cortexm_reset_halt(struct adiv5 *a)
+{
+	uint32_t dhcsr = 0;
+	int rc, rc2;
+
+	/* VC_HARDERR and VC_BUSERR too: a bad vector table halts rather than
+	 * locks up (OpenOCD cortex_m_assert_reset does the same). */
+	cortexm_queue_catch(a, CORTEXM_DEMCR_VC_HARDERR | CORTEXM_DEMCR_VC_BUSERR, &dhcsr);
+	rc = adiv5_run(a);
+	/* The AIRCR write's own ACK is ignored (the reset may cut it short), so
+	 * a write the AP refused (WAIT, FAULT) looks the same: when no reset
+	 * shows within the first tries, ask again. */
+	for (int i = 0; rc == 0 && i < CORTEXM_RESET_TRIES; i++) {
+		bool reset = false;
+
+		if (i > 0)
+			err_clear(); /* "no reset was seen": asked again */
+		if ((rc = cortexm_sysreset(a)) < 0)
+			break;
+		rc = cortexm_poll_caught(a, i + 1 < CORTEXM_RESET_TRIES ? CORTEXM_RESET_RETRY_MS
+								   : CORTEXM_HALT_TIMEOUT_MS, &reset);
+		if (rc == 0 || reset || rc != -ERR_TARGET_HALT_FAILED || i + 1 == CORTEXM_RESET_TRIES)
+			break;
+		rc = 0;
+	}
+	rc2 = mem_write32_now(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
+	return rc < 0 ? rc : rc2;
+}
+
+/* A plain reset: the vector catch and halting debug off first, so the core
+ * runs from its reset vector (C_HALT is cleared by the reset anyway). */
 int cortexm_reset_run(struct adiv5 *a)
 {
 	int rc;
@@ -135,19 +216,27 @@ int cortexm_reset_run(struct adiv5 *a)
 	return rc < 0 ? rc : cortexm_sysreset(a);
 }
 
+/* Held in reset, DHCSR reads S_RESET_ST as 1 on every read (DDI 0337G
+ * Table 10-2), so whether a new one shows after the release is not relied
+ * on: the core can only be halted on leaving reset through the catch. */
 int cortexm_release_reset_halted(struct adiv5 *a)
 {
+	uint32_t dhcsr = 0;
 	int rc;
 
-	mem_write32(a, CORTEXM_DHCSR,
-		    CORTEXM_DHCSR_DBGKEY | CORTEXM_DHCSR_C_DEBUGEN | CORTEXM_DHCSR_C_HALT);
-	mem_write32(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA | CORTEXM_DEMCR_VC_CORERESET);
+	cortexm_queue_catch(a, 0, &dhcsr);
 	rc = adiv5_run(a);
 	if (rc < 0 || (rc = dp_set_nreset(a, false)) < 0)
 		return rc;
 	cortexm_sleep_ms(2);
-	rc = cortexm_wait_halted(a);
-	if (rc < 0)
-		return rc;
-	return mem_write32_now(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
+	return cortexm_wait_caught(a, false);
+}
+
+int cortexm_reset_seen(struct adiv5 *a, bool *seen)
+{
+	uint32_t dhcsr = 0;
+	int rc = mem_read32_now(a, CORTEXM_DHCSR, &dhcsr);
+
+	*seen = rc == 0 && (dhcsr & CORTEXM_DHCSR_S_RESET_ST);
+	return rc;
 }

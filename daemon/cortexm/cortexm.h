@@ -45,12 +45,23 @@ enum cortexm_core cortexm_core_from_cpuid(uint32_t cpuid);
 const char *cortexm_core_name(enum cortexm_core core);
 
 int cortexm_halt(struct adiv5 *a);
-/* Halt at the reset vector through DEMCR.VC_CORERESET + AIRCR.SYSRESETREQ. */
+/* Halt at the reset vector through DEMCR.VC_CORERESET + AIRCR.SYSRESETREQ:
+ * 0 once DHCSR has shown S_RESET_ST and S_HALT, -ERR_TARGET_HALT_FAILED if
+ * not within 500 ms. The vector catch is off again on return. */
 int cortexm_reset_halt(struct adiv5 *a);
-/* Reset and let the core run (debug disabled), re-establishing the link. */
+/* Reset and let the core run (vector catch and halting debug off),
+ * re-establishing the link. */
 int cortexm_reset_run(struct adiv5 *a);
 /* With nRESET held low by dp_connect(): arm the reset vector catch, release
  * nRESET, wait for the halt. */
 int cortexm_release_reset_halted(struct adiv5 *a);
+/* For resets rdpd causes another way (OBL_LAUNCH): arm the vector catch
+ * before, then wait for the reset and the halt on the reset vector after
+ * (same result as cortexm_reset_halt; the catch is off again on return). */
+int cortexm_catch_reset(struct adiv5 *a);
+int cortexm_wait_reset_caught(struct adiv5 *a);
+/* *SEEN = DHCSR.S_RESET_ST: the core was reset since DHCSR was last read
+ * (ARMv7-M C1.6.2; sticky, the read clears it). */
+int cortexm_reset_seen(struct adiv5 *a, bool *seen);
 
 #endif

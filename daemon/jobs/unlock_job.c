@@ -163,6 +163,67 @@ static int job_verify_blank(struct job_run *r, struct target *t, struct job_resu
 	return 0;
 }
 
+/* After set_level: had the chip been reset since the option programming
+ * began (a watchdog, NRST), the operation was cut short, whatever the
+ * driver concluded from the registers it found after the reset (BSY clear,
+ * options reloaded). What a reset leaves is the family's: docs/sim-cortexm.md
+ * "Reset during a mass erase" (RM0444's caution; PM0075's order; otherwise
+ * nothing said and the level taken to stay). The level is read back to
+ * tell which: the one asked for means the operation had completed and the
+ * reset came after it; otherwise the job fails saying what the chip holds.
+ * RC is set_level's result; returns the job's. */
+static int job_check_reset(struct job_run *r, struct target *t, enum job_kind kind, enum rdp_level want,
+			   int rc, struct job_result *res)
+{
+	char was[512];
+	struct target_protection p;
+	bool seen = false;
+	int rc2;
+
+	snprintf(was, sizeof(was), "%s", rc < 0 ? err_detail() : "");
+	if (target_reset_seen(t, &seen) < 0 || !seen) {
+		if (rc < 0)
+			err_restore(was);
+		return rc;
+	}
+	rc2 = t->drv->read_protection(t, &p);
+	if (rc2 == 0) {
+		res->rdp_after = p.level;
+		res->rdp_raw_after = p.rdp_raw;
+		if (p.level == want && rc == 0) {
+			job_log(r, "the chip was reset at the end of the option programming; it reads level %g",
+				rdp_level_number(p.level));
+			return 0;
+		}
+	}
+	if (kind == JOB_KIND_UNLOCK && r->erase_started) {
+		if (rc2 < 0)
+			return err_setf(ERR_ERASE_INTERRUPTED,
+					"the mass erase was cut short by a reset (or power loss) of the chip "
+					"(DHCSR.S_RESET_ST set while rdpd waited), and the level could not be read back (%s): "
+					"the chip is most likely still at level 1 with its flash partly erased. "
+					"Check what resets it (watchdog, NRST), then unlock it again.%s%s",
+					err_detail(), *was ? " The controller then showed: " : "", was);
+		return err_setf(ERR_ERASE_INTERRUPTED,
+				"the mass erase was cut short by a reset (or power loss) of the chip "
+				"(DHCSR.S_RESET_ST set while rdpd waited): it reads RDP level %g (0x%02x), still locked, and its "
+				"flash may be partly erased. Check what resets it (watchdog, NRST), then "
+				"unlock it again: the next erase starts over.%s%s",
+				rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "",
+				was);
+	}
+	if (rc2 < 0)
+		return err_setf(ERR_OPTIONS_INTERRUPTED,
+				"the option programming was cut short by a reset of the chip (DHCSR.S_RESET_ST "
+				"set while rdpd waited), and the level could not be read back (%s). Check "
+				"what resets it (watchdog, NRST), then try again.", err_detail());
+	return err_setf(ERR_OPTIONS_INTERRUPTED,
+			"the option programming was cut short by a reset of the chip (DHCSR.S_RESET_ST set "
+			"while rdpd waited): it reads RDP level %g (0x%02x). Check what resets it "
+			"(watchdog, NRST), then try again.%s%s",
+			rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "", was);
+}
+
 static void job_skip_remaining(struct job_run *r)
 {
 	for (enum job_step s = JOB_STEP_PROGRAM_OPTIONS; s < JOB_STEP_COUNT; s++)
@@ -175,10 +236,17 @@ static int job_change_level(struct job_run *r, struct target *t, enum job_kind k
 	const struct target_events tev = {.ctx = r, .progress = job_target_progress, .log = job_target_log};
 	struct target_protection p;
 	enum rdp_level want = kind == JOB_KIND_UNLOCK ? RDP_LEVEL_0 : RDP_LEVEL_1;
+	bool baseline;
 	int rc;
 
 	job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_RUNNING);
+	/* A reset before this point is not this job's business: clear the
+	 * sticky bit so that one seen after set_level came during it. If that
+	 * read fails, a later one proves nothing: no check then. */
+	baseline = target_reset_seen(t, &(bool){false}) == 0;
 	rc = t->drv->set_level(t, want, &tev);
+	if (baseline)
+		rc = job_check_reset(r, t, kind, want, rc, res);
 	if (rc < 0)
 		return job_fail(r, rc);
 	if (!r->erase_started) { /* nothing to erase: raising the level */

@@ -749,20 +749,30 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 }
 
 /* Every system reset loads the USD (OpenOCD doc: "changes need a reset").
- * An operation in progress completes first (?), unless it is the
- * regression, whose own reset is this one. */
+ * The regression's own reset comes from at_finish once it is done (or is
+ * this one, when its time was up unseen). A USD
+ * step or regression whose time is up has completed; one still running is
+ * cut by this (external) reset as a power loss cuts it (at_option_power_
+ * loss: the FAP half-word still erased, half the flash erased): no Artery
+ * document we found says what a reset does there (?). Other operations in
+ * progress complete first (?). */
 static void at_system_reset(struct sim_chip *c)
 {
 	struct at_chip *a = at_of(c);
 
-	if (a->busy && a->op != AT_OP_REGRESS)
-		at_finish(c);
-	if (a->busy) { /* an external reset during the regression: let it finish (?) */
+	bool due = a->busy && sim_now_ns() >= a->busy_until_ns;
+
+	if (a->busy && a->op == AT_OP_REGRESS && due) { /* done: this is its own reset */
 		a->busy = false;
 		memset(a->flash, 0xFF, at_flash_size(a->part));
 		at_set_hw(a, 0, a->op_value);
 		c->counters->mass_erases++;
+	} else if (a->busy && !due &&
+		   (a->op == AT_OP_REGRESS || a->op == AT_OP_USD_ERASE || a->op == AT_OP_USD_PROGRAM)) {
+		at_option_power_loss(c);
 	}
+	if (a->busy)
+		at_finish(c);
 	a->op = AT_OP_NONE;
 	at_load(a);
 	a->ctrl = AT_CTRL_OPLK;

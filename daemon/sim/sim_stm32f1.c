@@ -936,12 +936,19 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 }
 
 /* Every system reset runs the option byte loader (PM0075 §2.5: "loaded
- * after a system reset"; RM0091 §4.1). An operation in progress completes
- * first (?). */
+ * after a system reset"; RM0091 §4.1). An operation whose time is up has
+ * completed. An option step still running is cut as a power loss cuts it
+ * (f1_option_power_loss): the RDP half-word "first forces a Mass Erase"
+ * (PM0075 §2.4.1), so a reset during that erase finds the half-word still
+ * erased, as OPTER left it: level 1. No F0/F1/F3 or GD32 manual we found
+ * says more. Other operations in progress complete first (?). */
 static void f1_system_reset(struct sim_chip *c)
 {
 	struct f1_chip *f = f1_of(c);
 
+	f1_tick(c);
+	if (f->b[0].busy && (f->b[0].op == F1_OP_OPT_ERASE || f->b[0].op == F1_OP_OPT_PROGRAM))
+		f1_option_power_loss(c);
 	f1_finish(c, 0);
 	f1_finish(c, 1);
 	f1_load_options(f);

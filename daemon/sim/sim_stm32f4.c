@@ -781,15 +781,41 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	return -EFAULT;
 }
 
+/* A reset (or a power-on) while the controller is busy. No F2/F4/F7
+ * manual we found says what a reset does to a mass erase or to the RDP
+ * regression; ST's HAL says only that "the contents of the Flash memory
+ * are not guaranteed if a device reset occurs during a Flash memory
+ * operation" (stm32f7xx_hal_flash.c line 62). Modelled as the conservative
+ * case (docs/sim-cortexm.md): the operation is aborted, the option bytes
+ * keep what they stored (the level does not change), and an interrupted
+ * erase leaves the first half of the flash erased, the rest as it was (?).
+ * An operation whose time is already up has completed. */
+static void f4_reset_abort(struct sim_chip *c)
+{
+	struct f4_chip *f = f4_of(c);
+
+	f4_tick(c);
+	if (!f->busy)
+		return;
+	if (f->op == F4_OP_MASS_ERASE || f->op_regress)
+		memset(f->flash, 0xFF, f->part->flash_kb * 1024u / 2);
+	f->busy = false;
+	f->op = F4_OP_NONE;
+	f->op_regress = false;
+	f->sr &= ~F4_SR_BSY;
+	f->optcr &= ~F4_OPTCR_OPTSTRT;
+	f->cr &= ~F4_CR_STRT;
+}
+
 /* Option bytes are loaded into OPTCR/OPTCR1 and the protection logic at
  * every reset (facts §0.7; OpenOCD stm32f2x "reset or power cycle is
  * required"; the F4 manuals describe OPTCR as "loaded with the option
- * bytes at reset" (?)). An operation still running is completed first. */
+ * bytes at reset" (?)). An operation still running is aborted first. */
 static void f4_system_reset(struct sim_chip *c)
 {
 	struct f4_chip *f = f4_of(c);
 
-	f4_finish(c);
+	f4_reset_abort(c);
 	f->loaded_optcr = f->stored_optcr;
 	f->optcr = f->stored_optcr | F4_OPTCR_OPTLOCK;
 	f->optcr1 = f->stored_optcr1;

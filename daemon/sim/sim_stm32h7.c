@@ -671,6 +671,28 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	return -EFAULT;
 }
 
+/* A reset (or a power-on) while OPT_BUSY is set. RM0433 says nothing we
+ * found of a reset during an option change or its bank erase; ST's HAL
+ * says "the contents of the Flash memory are not guaranteed if a device
+ * reset occurs during a Flash memory operation" (stm32h7xx_hal_flash.c
+ * line 64). Modelled as the conservative case (docs/sim-cortexm.md): the
+ * change is aborted, the stored option image (and so the level) stays, and
+ * a regression's bank erase leaves the first half of the flash erased (?).
+ * An operation whose time is up has completed. */
+static void h7_reset_abort(struct sim_chip *c)
+{
+	struct h7_chip *h = h7_of(c);
+
+	h7_tick(c);
+	if (!h->busy)
+		return;
+	if (h->op_regress)
+		memset(h->flash, 0xFF, h->part->flash_kb * 1024u / 2);
+	h->busy = false;
+	h->op_regress = false;
+	h->optcr &= ~H7_OPTCR_OPTSTART;
+}
+
 /* System reset: the option image is read again (the same one: it was
  * loaded when OPT_BUSY cleared), OPTCR locks, SWAP_BANK follows
  * SWAP_BANK_OPT (RM0433 §4.9.8). The POR latch stays: NRST does not give
@@ -679,7 +701,7 @@ static void h7_system_reset(struct sim_chip *c)
 {
 	struct h7_chip *h = h7_of(c);
 
-	h7_finish(c);
+	h7_reset_abort(c);
 	h->loaded_optsr = h->stored_optsr;
 	h->optsr_prg = h->stored_optsr;
 	h->optcr = H7_OPTCR_OPTLOCK | (h->loaded_optsr & H7_OPTSR_SWAP_BANK_OPT ? H7_OPTCR_SWAP_BANK : 0);

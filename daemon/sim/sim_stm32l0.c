@@ -603,13 +603,18 @@ static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	return -EFAULT;
 }
 
-/* A system reset (NRST, AIRCR, OBL_LAUNCH) finishes the write in progress
- * and loads the options (RM0038 §3.9.5). */
+/* A system reset (NRST, AIRCR, OBL_LAUNCH) loads the options (RM0038
+ * §3.9.5). An option word write whose time is up has completed; one still
+ * running (the RDP word's regression erase among them) is cut as a power
+ * loss cuts it: RM0377/RM0038 say nothing we found of a reset there, and
+ * the word write erases before it programs, so the conservative reading is
+ * the same half-written word, loaded as level 1 with OPTVERR (?). */
 static void l0_system_reset(struct sim_chip *c)
 {
 	struct l0_chip *l = l0_of(c);
 
-	l0_finish(c);
+	l0_tick(c);
+	l0_option_power_loss(c);
 	l->sr = 0;
 	l0_load_options(l);
 	l->pecr = L0_PECR_LOCKS;

@@ -946,15 +946,21 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	return -EFAULT;
 }
 
-/* Option load (OBL_LAUNCH, system reset, power-on): an operation still
- * running completes first; the loaded image becomes the stored one and the
- * flash interface returns to its reset state, keys locked. Facts §14 has a
- * system reset reload the options on these parts (?). */
+/* Option load (OBL_LAUNCH, system reset, power-on): an operation whose
+ * time is up has completed; one still running is cut as a power loss cuts
+ * it, which is what RM0444 §3.4.2 says of a reset: "Upon an option byte
+ * programming failure (for any reason, such as loss of power or a reset
+ * during the option byte change sequence), the mismatch values of the
+ * option bytes are loaded after reset" (the RDP regression's mass erase is
+ * part of that sequence). Then the loaded image becomes the stored one and
+ * the flash interface returns to its reset state, keys locked. Facts §14
+ * has a system reset reload the options on these parts (?). */
 static void l4_system_reset(struct sim_chip *c)
 {
 	struct l4_chip *f = l4_of(c);
 
-	l4_finish(c);
+	l4_tick(c);
+	l4_option_power_loss(c);
 	memcpy(f->loaded, f->stored, sizeof(f->loaded));
 	if (f->opt_invalid)
 		f->loaded[0] = (f->part->optr_reset & ~0xFFu) | 0xFFu; /* level 1 */

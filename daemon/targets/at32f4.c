@@ -433,8 +433,8 @@ static int at32f4_wait_regression(struct target *t, const struct target_events *
 		if (rc == 0 && !(sts & AT32F4_STS_OBF) && (uint16_t)usd0 == 0xFFFF)
 			return err_setf(ERR_FLASH_ERROR,
 					"the chip came back with FAP on and the FAP half-word erased "
-					"(FLASH_USD 0x%08x): the erase never ran (power lost or reset "
-					"under the unlock write?); unlock again", usd);
+					"(FLASH_USD 0x%08x): the erase did not complete (power lost or "
+					"reset under it?); unlock again", usd);
 		/* The chip's own reset drops the wire, not the probe: a probe
 		 * that fails or is gone ends the wait now, with its sentence. */
 		if (rc < 0 && !target_error_is_chip(rc))
@@ -468,7 +468,10 @@ static int at32f4_wait_regression(struct target *t, const struct target_events *
 	}
 	if (ev && ev->progress)
 		ev->progress(ev->ctx, 100);
-	return 0;
+	/* That reset was the chip's own, asked for by the FAP write: take its
+	 * DHCSR.S_RESET_ST so the job does not count it as one that cut the
+	 * erase short. */
+	return target_reset_seen(t, &(bool){false});
 }
 
 static int at32f4_change(struct target *t, bool erases, uint32_t *img, uint32_t *check,

@@ -266,6 +266,11 @@ int stm32_optr_launch(struct target *t, const struct stm32_optr_regs *r, bool *p
 	*power_cycle = false;
 	if ((rc = stm32_optr_unlock(t, r)) < 0)
 		return rc;
+	/* Stop the core on the reset vector after the reload, so that firmware
+	 * (a locked chip's, after a lock) cannot take the SWD pins before the
+	 * verify step: the reset clears C_HALT, only the vector catch holds it. */
+	if ((rc = cortexm_catch_reset(t->a)) < 0)
+		return err_context(rc, "arming the reset vector catch: ");
 	/* OBL_LAUNCH resets the chip while the write is still on the wire:
 	 * "ST-Link reports an SWD_DP_ERROR despite the write was successful"
 	 * (OpenOCD stm32l4x.c). Its result says nothing; connecting again does. */
@@ -276,8 +281,13 @@ int stm32_optr_launch(struct target *t, const struct stm32_optr_regs *r, bool *p
 		stm32_optr_sleep_ms(STM32_OPTR_RECONNECT_GAP_MS);
 		rc = target_reattach(t);
 		if (rc == 0)
-			return 0;
+			break;
 		if (i + 1 >= STM32_OPTR_RECONNECT_TRIES)
 			return err_context(rc, "connecting again after OBL_LAUNCH: ");
 	}
+	/* A core that ran anyway (the catch missed) is no failure here: the
+	 * verify step reads the result. The vector catch is off either way. */
+	(void)cortexm_wait_reset_caught(t->a);
+	err_clear();
+	return 0;
 }

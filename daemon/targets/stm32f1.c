@@ -408,10 +408,10 @@ static int stm32f1_apply(struct target *t, bool *power_cycle)
 	*power_cycle = false;
 	if (!stm32f1_is(t, STM32F1_OBL))
 		return cortexm_reset_halt(t->a);
-	/* Halt at the reset vector after the reload, as reset_halt does (and
-	 * stay halted until then: C_HALT = 0 would resume the core). */
-	mem_write32(t->a, CORTEXM_DHCSR, CORTEXM_DHCSR_DBGKEY | CORTEXM_DHCSR_C_DEBUGEN | CORTEXM_DHCSR_C_HALT);
-	mem_write32(t->a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA | CORTEXM_DEMCR_VC_CORERESET);
+	/* Halt at the reset vector after the reload, as reset_halt does: the
+	 * reset clears C_HALT, only the vector catch stops the core. */
+	if ((rc = cortexm_catch_reset(t->a)) < 0)
+		return err_context(rc, "arming the reset vector catch: ");
 	mem_write32(t->a, STM32F1_FLASH_KEYR, STM32_FLASH_KEY1);
 	mem_write32(t->a, STM32F1_FLASH_KEYR, STM32_FLASH_KEY2);
 	if ((rc = adiv5_run(t->a)) < 0)
@@ -423,9 +423,9 @@ static int stm32f1_apply(struct target *t, bool *power_cycle)
 	nanosleep(&two_ms, NULL);
 	if ((rc = target_reattach(t)) < 0)
 		return err_context(rc, "connecting again after OBL_LAUNCH: ");
-	if ((rc = cortexm_halt(t->a)) < 0)
+	if ((rc = cortexm_wait_reset_caught(t->a)) < 0)
 		return err_context(rc, "halting after OBL_LAUNCH: ");
-	return mem_write32_now(t->a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
+	return 0;
 }
 
 const struct target_driver stm32f1_driver = {

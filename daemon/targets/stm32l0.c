@@ -297,12 +297,19 @@ static int stm32l0_apply(struct target *t, bool *power_cycle)
 	*power_cycle = false;
 	if ((rc = stm32l0_unlock_options(t)) < 0)
 		return rc;
+	/* Stop the core on the reset vector: the reset clears C_HALT, only the
+	 * vector catch holds it (docs/sim-cortexm.md). */
+	if ((rc = cortexm_catch_reset(t->a)) < 0)
+		return err_context(rc, "arming the reset vector catch: ");
 	mem_write32(t->a, stm32l0_reg(t, STM32L0_PECR), STM32L0_PECR_OBL_LAUNCH);
 	(void)adiv5_run(t->a); /* the chip resets under this write */
 	nanosleep(&(struct timespec){.tv_nsec = 20 * 1000000L}, NULL);
 	if ((rc = target_reattach(t)) < 0)
 		return err_context(rc, "connecting again after OBL_LAUNCH: ");
-	(void)cortexm_halt(t->a); /* only to keep an erased chip quiet */
+	/* Only to keep an erased chip quiet: a core that ran anyway is no
+	 * failure, and the vector catch is off again either way. */
+	(void)cortexm_wait_reset_caught(t->a);
+	err_clear();
 	if ((rc = mem_read32_now(t->a, stm32l0_reg(t, STM32L0_OBR), &obr)) < 0)
 		return err_context(rc, "reading the loaded options: ");
 	if ((obr & 0xFF) != STM32_RDP_LEVEL0)

@@ -154,6 +154,10 @@ int target_identify(struct target *t);
 bool target_error_is_chip(int rc);
 /* Connect again after a reset or power cycle, same clock and mode. */
 int target_reattach(struct target *t);
+/* *SEEN: the chip went through a reset since the last call (the core's
+ * sticky DHCSR.S_RESET_ST, which this read clears). A reset rdpd did not
+ * ask for while a flash operation runs cuts it short. */
+int target_reset_seen(struct target *t, bool *seen);
 
 /* Levels as users read them: 0, 0.5, 1, 2 (JSON numbers); -1 for unknown. */
 double rdp_level_number(enum rdp_level level);

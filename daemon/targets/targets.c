@@ -492,6 +492,11 @@ bool target_error_is_chip(int rc)
 	       rc == -ERR_TARGET_HALT_FAILED;
 }
 
+int target_reset_seen(struct target *t, bool *seen)
+{
+	return cortexm_reset_seen(t->a, seen);
+}
+
 int target_reattach(struct target *t)
 {
 	int rc = dp_reconnect(t->a);

@@ -45,11 +45,12 @@ static const struct pl_case {
 	{"sim:stm32l152re-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "option word 0x1ff80000: ", 0x00000000, "optverr"},
 	{"sim:stm32h743zi-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "bank erase: ", 0xFF, "optchangeerr"},
 	/* AT32F4: power lost during the USD erase, then during the mass erase
-	 * the FAP half-word starts (the chip is back at once: the driver sees
-	 * the erase never ran). No error flag: facts §12 name none. */
+	 * the FAP half-word starts (the chip is back at once, FAP on, half the
+	 * flash erased: the job says the erase was cut short, not that it never
+	 * ran). No error flag: facts §12 name none. */
 	{"sim:at32f403acgu7-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "USD erase: ", 0xFF, NULL},
-	{"sim:at32f403acgu7-rdp1" FAST, 2, -ERR_FLASH_ERROR, "the chip came back with FAP on", 0xFF, NULL},
-	{"sim:at32f415cbt7-rdp1" FAST, 2, -ERR_FLASH_ERROR, "the chip came back with FAP on", 0xFF, NULL},
+	{"sim:at32f403acgu7-rdp1" FAST, 2, -ERR_ERASE_INTERRUPTED, "the mass erase was cut short", 0xFF, NULL},
+	{"sim:at32f415cbt7-rdp1" FAST, 2, -ERR_ERASE_INTERRUPTED, "the mass erase was cut short", 0xFF, NULL},
 };
 
 TEST(power_loss_during_option_programming)
