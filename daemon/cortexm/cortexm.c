@@ -134,27 +134,32 @@ int cortexm_catch_reset(struct adiv5 *a)
 	return adiv5_run(a);
 }
 
-/* Poll DHCSR for up to TIMEOUT_MS until the core is halted and, with
- * *RESET false on entry, S_RESET_ST (sticky, clear on read) has been seen
- * since the catch was armed; *RESET says whether it was. */
-static int cortexm_poll_caught(struct adiv5 *a, int timeout_ms, bool *reset)
+/* Poll DHCSR until the core is halted and, with *RESET false on entry,
+ * S_RESET_ST (sticky, clear on read) has been seen since the catch was
+ * armed; *RESET says whether it was. The reset must show within RESET_MS,
+ * the halt within CORTEXM_HALT_TIMEOUT_MS. */
+static int cortexm_poll_caught(struct adiv5 *a, int reset_ms, bool *reset)
 {
-	int64_t deadline = cortexm_now_ms() + timeout_ms;
+	int64_t start = cortexm_now_ms();
 	uint32_t dhcsr = 0;
 
 	for (;;) {
 		int rc = mem_read32_now(a, CORTEXM_DHCSR, &dhcsr);
+		int64_t now = cortexm_now_ms();
 
 		if (rc < 0)
 			return rc;
 		*reset |= (dhcsr & CORTEXM_DHCSR_S_RESET_ST) != 0;
 		if (*reset && (dhcsr & CORTEXM_DHCSR_S_HALT))
 			return 0;
-		if (cortexm_now_ms() > deadline)
+		if (!*reset && now - start > reset_ms)
 			return err_setf(ERR_TARGET_HALT_FAILED,
-					*reset ? "the core did not stop on the reset vector within %d ms (DHCSR 0x%08x)"
-					       : "no reset was seen within %d ms of the reset request (DHCSR 0x%08x)",
-					timeout_ms, dhcsr);
+					"no reset was seen within %d ms of the reset request (DHCSR 0x%08x)",
+					reset_ms, dhcsr);
+		if (now - start > CORTEXM_HALT_TIMEOUT_MS)
+			return err_setf(ERR_TARGET_HALT_FAILED,
+					"the core did not stop on the reset vector within %d ms (DHCSR 0x%08x)",
+					CORTEXM_HALT_TIMEOUT_MS, dhcsr);
 		cortexm_sleep_ms(1);
 	}
 }
