@@ -79,6 +79,7 @@
 #define F1S_GD32 (1u << 4)     /* SPC: 0xA5 none, 0xCC high (level 2) */
 #define F1S_M0_DBG (1u << 5)   /* DBGMCU at 0x40015800; nothing at 0xE0040000.. */
 #define F1S_OBR_F1 (1u << 6)   /* a GD32 with the F1 FMC_OBSTAT layout (GD32F20x) */
+#define F1S_WRP0 (1u << 7)     /* only WRP0 is implemented (F030x4/x6, F031, F042...) */
 
 /* Option half-word programming (tPROG, 40-70 us) and option page erase
  * (tERASE, 20-40 ms) from the F103/F030 datasheets (?). */
@@ -130,6 +131,14 @@ static const struct f1_part f1_parts[] = {
 	  0x440, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
 	  40.0, F1_CORE_M0(0x440), F1_DP_M0, 0xAA },
+	/* STM32F030K6: DEV_ID 0x444, 32 KB in 1 KB pages, 4 KB SRAM; the
+	 * option page ends at WRP0 (stm32f030x6.h:215-222 OB_TypeDef), WRPR
+	 * [15:0] (stm32f030x6.h:1775); system memory 0x1FFFEC00 (?); no RTC
+	 * backup registers on the F030 (?). */
+	{ "stm32f030k6", "STM32F030K6, Cortex-M0, 32 KB flash, 4 KB SRAM, WRP0 only",
+	  0x444, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP0 | F1S_M0_DBG, 32, 4, 1, 0x1FFFEC00u,
+	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
+	  40.0, F1_CORE_M0(0x444), F1_DP_M0, 0xAA },
 	{ "stm32f072rb", "STM32F072RB, Cortex-M0, 128 KB flash, 16 KB SRAM, 5 RTC backup registers",
 	  0x448, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_M0_DBG, 128, 16, 2, 0x1FFFC800u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 5, 0xFF,
@@ -143,10 +152,11 @@ static const struct f1_part f1_parts[] = {
 	  0xE0042000u, 0x1FFFF7CCu, 0x1FFFF7ACu, 16, 0xFF,
 	  40.0, F1_CORE_M4(0x438), F1_DP_M4, 0xAA },
 	/* GD32F130C8: Cortex-M3, ST's DEV_ID 0x410 with REV_ID 0x1303, F0-style
-	 * OBR (OpenOCD stm32f1x.c). Its mass erase time is not in our sources:
+	 * OBR (OpenOCD stm32f1x.c; FMC_OBSTAT_PLVL [2:1], gd32f1x0_fmc.h:104),
+	 * option bytes up to WP1 (gd32f1x0_fmc.h:63-68). Its mass erase time is not in our sources:
 	 * 200 ms (?). The ROM table designer is taken as ST's (?). */
 	{ "gd32f130c8", "GD32F130C8, Cortex-M3, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
-	  0x410, 0x1303, F1S_GD32 | F1S_OBL, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
+	  0x410, 0x1303, F1S_GD32 | F1S_OBL | F1S_WRP01, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x410, 0x020 },
 	  F1_DP_M3, 0xA5 },
 	/* GD32E230C8: Cortex-M23 r1p0 (CPUID 0x411CD200, as the silicon reports
@@ -154,9 +164,10 @@ static const struct f1_part f1_parts[] = {
 	 * 0x1909 in DBGMCU at 0x40015800, F_SIZE at 0x1FFFF7E0 (facts §11).
 	 * SW-DP 0x0BF11477 (facts §0.2), AHB5-AP IDR 0x04770025 (pyOCD's table
 	 * of Arm APs). Flash interface as the GD32F1x0 (same FMC, SPC 0xA5/0xCC,
-	 * OBL_LAUNCH); mass erase time not in our sources: 200 ms (?). */
+	 * OBL_LAUNCH); WP0/WP1 only (OB_WP at OB + 8, gd32e23x_fmc.h:57);
+	 * mass erase time not in our sources: 200 ms (?). */
 	{ "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
-	  0x410, 0x1909, F1S_GD32 | F1S_OBL | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
+	  0x410, 0x1909, F1S_GD32 | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
 	  0x1FFFF7E0u, 0x1FFFF7E8u, 0, 0xFF, 200.0,
 	  { SIM_CORTEX_M23, 0x411CD200u, false, 0, 0, 0, 0x410, 0x020 }, 0x0BF11477u, 0x04770025u, 0xA5 },
 	/* GD32F205RC: the STM32F105/107 DEV_ID 0x418 with REV_ID 0x1508 (a
@@ -253,6 +264,17 @@ static int f1_level_of(const struct f1_part *p, uint8_t rdp)
 	return 1;
 }
 
+/* WRP half-words the part implements (its OB_TypeDef): 1, 2 or 4. The
+ * option half-words after them are reserved: they read erased and a write
+ * there programs nothing (?: the manuals only say "reserved"; RM0365 §5
+ * asks to keep absent WRPx at their reset value). */
+static unsigned f1_wrp_count(const struct f1_part *p)
+{
+	if (p->flags & F1S_WRP0)
+		return 1;
+	return (p->flags & F1S_WRP01) ? 2 : 4;
+}
+
 /* The option byte loader (RM0091 §4.1): each half-word loads its low byte
  * when the high byte is its complement; a mismatch loads 0xFF and sets
  * OPTERR. An erased half-word (0xFFFF) loads 0xFF without error on F0/F3
@@ -290,12 +312,10 @@ static void f1_load_options(struct f1_chip *f)
 		obr |= (uint32_t)v[1] << 2 | (uint32_t)v[2] << 10 | (uint32_t)v[3] << 18;
 	}
 	f->obr = obr;
-	f->wrpr = (uint32_t)v[4] | (uint32_t)v[5] << 8;
-	/* Parts without WRP2/3 read those WRPR bits as 1 (?). */
-	if (p->flags & F1S_WRP01)
-		f->wrpr |= 0xFFFF0000u;
-	else
-		f->wrpr |= (uint32_t)v[6] << 16 | (uint32_t)v[7] << 24;
+	/* Parts without some WRPx read those WRPR bits as 1 (?). */
+	f->wrpr = 0xFFFFFFFFu;
+	for (unsigned i = 0; i < f1_wrp_count(p); i++)
+		f->wrpr = (f->wrpr & ~(0xFFu << (8 * i))) | (uint32_t)v[4 + i] << (8 * i);
 }
 
 static void f1_destroy(struct sim_chip *c)
@@ -339,9 +359,9 @@ static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	/* A programmed page: RDP, USER, DATA0 = 0x12, DATA1 = 0x34, WRP0 =
 	 * 0xFE (first page group write-protected), WRP1..3 0xFF with their
 	 * complements as ST ships them (an erased one would set OPTERR on
-	 * F1); WRP2/3 stay erased where they do not exist (RM0365 Table 12). */
+	 * F1); absent WRPx stay erased (RM0365 §5 table 12). */
 	for (unsigned i = 0; i < 8; i++)
-		f->ob[i] = (i >= 6 && (p->flags & F1S_WRP01)) ? 0xFFFF : f1_halfword(0xFF);
+		f->ob[i] = i >= 4 + f1_wrp_count(p) ? 0xFFFF : f1_halfword(0xFF);
 	f->ob[0] = f1_halfword(rdp);
 	f->ob[1] = f1_halfword(p->user);
 	f->ob[2] = f1_halfword(0x12);
@@ -638,6 +658,8 @@ static void f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, ui
 		b->sr |= F1_SR_PGERR;
 		return;
 	}
+	if (idx >= 4 + f1_wrp_count(f->part))
+		return; /* a reserved half-word: nothing is programmed (?) */
 	f->op_idx = idx;
 	f->op_value = f1_halfword(byte);
 	/* The regression: the level-0 key programmed while the loaded level is

@@ -75,7 +75,7 @@
 #define STM32F1_OB_BASE 0x1FFFF800u
 #define STM32F1_OB_HALFWORDS 8
 #define STM32F1_OB_RDP 0
-#define STM32F1_OB_WRP2 6
+#define STM32F1_OB_WRP0 4
 
 #define STM32F1_F1_RDP_LEVEL0 0xA5u /* F1 and GD32 (RDP_KEY, facts §3, §11) */
 
@@ -85,6 +85,7 @@
 #define STM32F1_XL (1u << 2)       /* F1 XL density: bank-2 registers */
 #define STM32F1_WRP01 (1u << 3)    /* only WRP0/WRP1 exist; WRP2/3 stay 0xFF */
 #define STM32F1_GD32 (1u << 4)     /* GigaDevice: SPC 0xA5 none, 0xCC high */
+#define STM32F1_WRP0 (1u << 5)     /* only WRP0 exists (OB_TypeDef ends at WRP0) */
 
 #define F0 0x40015800u
 #define F1 0xE0042000u
@@ -102,8 +103,8 @@
 static const struct target_part stm32f1_parts[] = {
 	/* dev   dbgmcu name                              F_SIZE    KB max flags                     typ     max     rev */
 	{0x440, F0, "STM32F05x/F030x8",                 F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
-	{0x444, F0, "STM32F03x/F030x4/6",               F0_FSIZE, 32,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
-	{0x445, F0, "STM32F04x/F070x6",                 F0_FSIZE, 32,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
+	{0x444, F0, "STM32F03x/F030x4/6",               F0_FSIZE, 32,   F0F3 | STM32F1_WRP0,    ST_TYP, ST_MAX, 0},
+	{0x445, F0, "STM32F04x/F070x6",                 F0_FSIZE, 32,   F0F3 | STM32F1_WRP0,    ST_TYP, ST_MAX, 0},
 	{0x448, F0, "STM32F07x",                        F0_FSIZE, 128,  F0F3,                   ST_TYP, ST_MAX, 0},
 	{0x442, F0, "STM32F09x/F030xC",                 F0_FSIZE, 256,  F0F3,                   ST_TYP, ST_MAX, 0},
 	{0x412, F1, "STM32F10x low density",            F1_FSIZE, 32,   0,                      ST_TYP, ST_MAX, 0},
@@ -124,9 +125,9 @@ static const struct target_part stm32f1_parts[] = {
 	 * every GD32 manual's "memory density information" (?) - OpenOCD reads
 	 * 0x1FFFF7CC on Cortex-M4. GD32F10x/F30x with other REV_IDs are
 	 * driven through the STM32F1 rows: same flow, same 0xA5 key. */
-	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32,           GD_TYP, GD_MAX, 0x1303},
-	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32,           GD_TYP, GD_MAX, 0x1704},
-	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32,           GD_TYP, GD_MAX, 0x1909},
+	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1303},
+	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32 | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1704},
+	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1909},
 	/* GD32F20x says the connectivity line's DEV_ID 0x418 with REV_ID 0x1508
 	 * (a GD32F205: IDCODE 0x15080418, programmed with OpenOCD's stm32f1x,
 	 * CommunityGD32Cores/platform-gd32 issue #25). Up to 3 MB; above 512 KB
@@ -181,9 +182,23 @@ static enum rdp_level stm32f1_level(const struct target *t, uint32_t obr, uint16
 	return (obr & STM32F1_OBR_RDPRT1) ? RDP_LEVEL_1 : RDP_LEVEL_0;
 }
 
+/* WRP half-words the part has (OB_TypeDef: WRP0 only on F030x4/x6, F031,
+ * F038, F042, F048, F070x6, stm32f030x6.h:221; WRP0/1 on F030x8/F05x,
+ * F3x8, GD32F1x0/F3x0/E23x; WRP0..3 elsewhere). The others are reserved:
+ * never written, never checked. */
 static unsigned stm32f1_wrp_bytes(const struct target *t)
 {
+	if (stm32f1_is(t, STM32F1_WRP0))
+		return 1;
 	return stm32f1_is(t, STM32F1_WRP01) ? 2 : 4;
+}
+
+/* The FLASH_WRPR bits that exist: one byte per WRP half-word. */
+static uint32_t stm32f1_wrp_mask(const struct target *t)
+{
+	unsigned n = stm32f1_wrp_bytes(t);
+
+	return n == 4 ? 0xFFFFFFFFu : (1u << (8 * n)) - 1;
 }
 
 /* FLASH_OBR, FLASH_WRPR and the stored option half-words, in one batch. */
@@ -214,7 +229,7 @@ static int stm32f1_read_protection(struct target *t, struct target_protection *p
 
 	if (rc < 0)
 		return rc;
-	mask = stm32f1_wrp_bytes(t) == 4 ? 0xFFFFFFFFu : 0xFFFFu;
+	mask = stm32f1_wrp_mask(t);
 	p->level = stm32f1_level(t, obr, ob[STM32F1_OB_RDP]);
 	p->rdp_raw = ob[STM32F1_OB_RDP] & 0xFF;
 	p->wrp_raw = wrpr & mask;
@@ -225,7 +240,10 @@ static int stm32f1_read_protection(struct target *t, struct target_protection *p
 	p->options[p->n_options++] = (struct target_option){"wrpr", wrpr};
 	p->options[p->n_options++] = (struct target_option){"ob_rdp_user", ob[0] | (uint32_t)ob[1] << 16};
 	p->options[p->n_options++] = (struct target_option){"ob_data", ob[2] | (uint32_t)ob[3] << 16};
-	p->options[p->n_options++] = (struct target_option){"ob_wrp01", ob[4] | (uint32_t)ob[5] << 16};
+	if (stm32f1_wrp_bytes(t) == 1)
+		p->options[p->n_options++] = (struct target_option){"ob_wrp0", ob[4]};
+	else
+		p->options[p->n_options++] = (struct target_option){"ob_wrp01", ob[4] | (uint32_t)ob[5] << 16};
 	if (stm32f1_wrp_bytes(t) == 4)
 		p->options[p->n_options++] = (struct target_option){"ob_wrp23", ob[6] | (uint32_t)ob[7] << 16};
 	if (obr & STM32F1_OBR_OPTERR)
@@ -327,8 +345,9 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 	/* What to write back after the page erase: every option byte as it
 	 * loads today, each with its complement, as OpenOCD does: an erased
 	 * half-word loads as 0xFF cleanly only on F0/F3 (RM0091 §4.1), on F1
-	 * it sets OPTERR (?). WRP2/3 only where they exist (RM0365 §4.1). */
-	n_ob = stm32f1_wrp_bytes(t) == 4 ? 8 : STM32F1_OB_WRP2;
+	 * it sets OPTERR (?). WRPx only where they exist (RM0365 §5 table 12:
+	 * "must be kept at reset value"; stm32f1_wrp_bytes). */
+	n_ob = STM32F1_OB_WRP0 + stm32f1_wrp_bytes(t);
 	want[STM32F1_OB_RDP] = stm32f1_ob_halfword(rdp);
 	for (unsigned i = 1; i < STM32F1_OB_HALFWORDS; i++)
 		want[i] = i < n_ob ? stm32f1_ob_halfword(stm32f1_ob_byte(ob[i])) : 0xFFFF;
@@ -337,7 +356,7 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 
 		for (unsigned i = 0; i < stm32f1_wrp_bytes(t); i++)
 			wrp_stored |= (uint32_t)stm32f1_ob_byte(ob[4 + i]) << (8 * i);
-		if ((wrp_stored ^ wrpr) & (stm32f1_wrp_bytes(t) == 4 ? 0xFFFFFFFFu : 0xFFFFu))
+		if ((wrp_stored ^ wrpr) & stm32f1_wrp_mask(t))
 			stm32_log(ev, "stored WRP 0x%08x differs from the loaded FLASH_WRPR 0x%08x "
 				  "(a change waiting for reset): keeping the stored one", wrp_stored, wrpr);
 	}

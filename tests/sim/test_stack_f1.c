@@ -35,11 +35,12 @@ static const struct f1_case {
 	{"stm32f103zg", "STM32F10x XL density",           0x430, 1024, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
 	{"stm32f100rb", "STM32F100 value line low/medium density", 0x420, 128, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
 	{"stm32f030r8", "STM32F05x/F030x8",               0x440,   64, CORTEXM_M0, 0xAA, true,  true,  0,          false, 2},
+	{"stm32f030k6", "STM32F03x/F030x4/6",             0x444,   32, CORTEXM_M0, 0xAA, true,  true,  0,          false, 1},
 	{"stm32f072rb", "STM32F07x",                      0x448,  128, CORTEXM_M0, 0xAA, true,  true,  0x40002850, true,  4},
 	{"stm32f303vc", "STM32F302xB/C/F303xB/C/F358",    0x422,  256, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  4},
 	{"stm32f334r8", "STM32F303x6/8/F328/F334",        0x438,   64, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  2},
-	{"gd32f130c8",  "GD32F1x0 (or GD32F10x)",         0x410,   64, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4},
-	{"gd32e230c8",  "GD32E23x",                       0x410,   64, CORTEXM_M23, 0xA5, true, false, 0,          false, 4},
+	{"gd32f130c8",  "GD32F1x0 (or GD32F10x)",         0x410,   64, CORTEXM_M3, 0xA5, true,  false, 0,          false, 2},
+	{"gd32e230c8",  "GD32E23x",                       0x410,   64, CORTEXM_M23, 0xA5, true, false, 0,          false, 2},
 	{"gd32f205rc",  "GD32F20x",                       0x418,  256, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4, true},
 };
 
@@ -92,11 +93,15 @@ TEST(identify_and_read_level1)
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xBB);
 		/* The profile's page: WRP0 = 0xFE, the rest unprotected. */
-		CHECK_EQ_U(p.wrp_raw & 0xFFFF, 0xFFFE);
+		if (c->wrp_bytes > 1)
+			CHECK_EQ_U(p.wrp_raw & 0xFFFF, 0xFFFE);
 		CHECK_EQ_U(p.wrp_sectors, 1);
 		CHECK_STR(p.options[0].name, "obr");
 		CHECK_EQ_U(p.options[0].value & 2, 2); /* RDPRT */
 		CHECK_EQ_U(p.n_options, c->wrp_bytes == 4 ? 6u : 5u);
+		/* Only the WRPR bits of the WRPx the part has (OB_TypeDef). */
+		CHECK_EQ_U(p.wrp_raw, c->wrp_bytes == 4 ? 0xFFFFFFFEu : c->wrp_bytes == 2 ? 0xFFFEu : 0xFEu);
+		CHECK(stack_has_option(&p, c->wrp_bytes == 1 ? "ob_wrp0" : "ob_wrp01", NULL));
 		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
 		probe_link_close(pl);
 	}
