@@ -108,6 +108,13 @@ TEST(l1_regression_and_obl_launch)
 
 	CHECK_EQ_U(ts_attach(sp), 1);
 	CHECK_EQ_U(rd(sp, OB_BASE + 4), 0xFF0700F8u);
+	/* Cat.5/6: WRP1213 and WRP1415 at +0x80/+0x84 (stm32l151xe.h:315-316)
+	 * load into FLASH_WRPR4 at 0x88 (stm32l151xe.h:298); the profile
+	 * protects sector 127. */
+	CHECK_EQ_U(rd(sp, OB_BASE + 0x80), 0xFFFF0000u);
+	CHECK_EQ_U(rd(sp, OB_BASE + 0x84), 0x7FFF8000u);
+	CHECK_EQ_U(rd(sp, L1_REGS + 0x88), 0x80000000u);
+	CHECK_EQ_U(rd(sp, L1_REGS + 0x80), 0);
 	unlock_options(sp, L1_REGS);
 	wr(sp, OB_BASE, 0xFF5500AAu);
 	CHECK_EQ_U(rd(sp, L1_REGS + SR) & 1u, 1u);
@@ -117,6 +124,7 @@ TEST(l1_regression_and_obl_launch)
 	CHECK_EQ_U(rd(sp, OB_BASE), 0xFF5500AAu);
 	CHECK_EQ_U(rd(sp, OB_BASE + 4), 0);
 	CHECK_EQ_U(rd(sp, OB_BASE + 8), 0);
+	CHECK_EQ_U(rd(sp, OB_BASE + 0x84), 0); /* erased with the other WRP words */
 	CHECK_EQ_U(rd(sp, L1_REGS + OBR) & 0xFF, 0xBB); /* not loaded yet */
 	CHECK_EQ_U(ts_read32(sp, 0x08000000u, &v), 4);
 	ts_abort(sp);
