@@ -11,7 +11,7 @@
  *     §3.5 registers (CR.OBL_LAUNCH, OBR RDPRT [2:1]), §4.1 option byte loading.
  *   RM0316 (F303xB/C), RM0364 (F334) §4.2, §5: same controller as F0.
  *   GD32F1x0 user manual, FMC chapter: SPC 0xA5 = no protection, 0xCC = high.
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §2, §3, §11, §14.
+ *   Constants, sources and the choices made: docs/sim/sim_stm32f1.md.
  *
  * State: the option page as stored (eight half-words at 0x1FFFF800) and the
  * image the loader made of it at the last reset (FLASH_OBR, FLASH_WRPR and
@@ -161,8 +161,8 @@ static const struct f1_part f1_parts[] = {
 	  F1_DP_M3, 0xA5 },
 	/* GD32E230C8: Cortex-M23 r1p0 (CPUID 0x411CD200, as the silicon reports
 	 * it; Arm's TRM DDI 0550C gives PARTNO 0xD20), DEV_ID 0x410 with REV_ID
-	 * 0x1909 in DBGMCU at 0x40015800, F_SIZE at 0x1FFFF7E0 (facts §11).
-	 * SW-DP 0x0BF11477 (facts §0.2), AHB5-AP IDR 0x04770025 (pyOCD's table
+	 * 0x1909 in DBGMCU at 0x40015800, F_SIZE at 0x1FFFF7E0 (?: OpenOCD stm32f1x.c).
+	 * SW-DP 0x0BF11477 (OpenOCD's GD32E23x config), AHB5-AP IDR 0x04770025 (pyOCD's table
 	 * of Arm APs). Flash interface as the GD32F1x0 (same FMC, SPC 0xA5/0xCC,
 	 * OBL_LAUNCH); WP0/WP1 only (OB_WP at OB + 8, gd32e23x_fmc.h:57);
 	 * mass erase time not in our sources: 200 ms (?). */
@@ -174,7 +174,7 @@ static const struct f1_part f1_parts[] = {
 	 * GD32F205's IDCODE 0x15080418, CommunityGD32Cores/platform-gd32 issue
 	 * #25); driven as an F1 (OpenOCD stm32f1x), so FMC_OBSTAT has the F1
 	 * layout (?) and there is no OBL_LAUNCH (?). SPC 0xCC = high protection
-	 * as on the other GD32 (facts §11 (?)). 256 KB: one bank. Erase 200 ms (?). */
+	 * as on the other GD32 (gd32f20x_fmc.h:228 names only FMC_NSPC/FMC_USPC (?)). 256 KB: one bank. Erase 200 ms (?). */
 	{ "gd32f205rc", "GD32F205RC, Cortex-M3, 256 KB flash, 128 KB SRAM (STM32F105-like clone, SPC 0xA5)",
 	  0x418, 0x1508, F1S_GD32 | F1S_OBR_F1, 256, 128, 2, 0x1FFFB000u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x418, 0x020 },
@@ -402,7 +402,7 @@ static void f1_finish(struct sim_chip *c, unsigned bank)
 		if (f->op_regress) {
 			/* PM0075 §2.4.1 / RM0091 §3.3.1: main flash first (both
 			 * banks on XL), then the RDP half-word. F0/F3 also reset
-			 * the RTC backup registers (facts §2); the F1 backup
+			 * the RTC backup registers (RM0091 §3.3.1 note); the F1 backup
 			 * data registers are kept: the F1 manuals name only the
 			 * main flash (?). */
 			memset(f->flash, 0xFF, f1_flash_size(p));
@@ -461,7 +461,7 @@ static void f1_start(struct sim_chip *c, unsigned bank, enum f1_op op, double ms
 }
 
 /* Debugger accesses to main flash are refused while the loaded level is
- * not 0 and a debugger has been attached since power-on (facts §0.5, §14). */
+ * not 0 and a debugger has been attached since power-on (docs/sim/sim_stm32f1.md). */
 static bool f1_blocked(struct sim_chip *c, bool debugger)
 {
 	return debugger && c->debugger_attached && f1_of(c)->level != 0;
@@ -471,7 +471,7 @@ static bool f1_blocked(struct sim_chip *c, bool debugger)
  * until the next reset with a bus error (PM0075 §2.3.1: "any wrong
  * sequence"). The right keys written again while unlocked are accepted:
  * OpenOCD's stm32f1x unlock does exactly that on real F1 chips every day
- * (the "repeated sequence" rule of facts §0.3 comes from the G0/WL manuals). */
+ * (the "repeated sequence" rule comes from the G0/WL manuals). */
 static int f1_key_write(struct f1_bank *b, uint32_t v)
 {
 	if (b->key == F1_KEY_DEAD) {
@@ -492,7 +492,7 @@ static int f1_key_write(struct f1_bank *b, uint32_t v)
 }
 
 /* OPTKEYR: the same keys set OPTWRE; they are only heard once CR.LOCK is
- * clear (RM0091 §3.5.3; facts §14 (?)), a write while LOCK is set is
+ * clear (RM0091 §3.5.3 (?)), a write while LOCK is set is
  * ignored. A wrong value disables option writes until reset; the right
  * keys again while OPTWRE is set are accepted, as for KEYR. */
 static int f1_optkey_write(struct f1_chip *f, uint32_t v)
@@ -605,7 +605,7 @@ static int f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		if ((v & F1_CR_OBL_LAUNCH) && (p->flags & F1S_OBL) && !(f->b[0].cr & F1_CR_LOCK)) {
 			/* RM0091 §3.5.5: OBL_LAUNCH reloads the option bytes and
 			 * generates a system reset. The reset cuts the write's own
-			 * completion: the AP reports it as a fault (facts §0.7). */
+			 * completion: the AP reports it as a fault (OpenOCD ignores it). */
 			sim_chip_system_reset(c);
 			return -EFAULT;
 		}
@@ -637,8 +637,8 @@ static int f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 /* A write into the option page with OPTPG (PM0075 §2.3.2): half-words only
  * (other sizes: PGERR (?)); the target half-word must be erased (PGERR);
  * the controller writes the low byte with its complement, whatever the high
- * byte written (the GD32 manual says so; for ST the tools differ, facts §2
- * (?)). At level 2 nothing is programmed (WRPRTERR, RM0365 §4.3.1). */
+ * byte written (the GD32 manual says so; for ST the tools differ:
+ * OpenOCD writes the low byte, stlink both (?)). At level 2 nothing is programmed (WRPRTERR, RM0365 §4.3.1). */
 static void f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t v)
 {
 	struct f1_chip *f = f1_of(c);

@@ -11,7 +11,7 @@
  *   RM0368 (F401), RM0383 (F411): same controller, no backup SRAM, SPRMOD.
  *   RM0385 (F74x/75x) §3.7: OPTCR layout, OPTCR1 = BOOT_ADD0/1.
  *   DS10086 (F401xD/E) flash characteristics: mass erase time (see parts).
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §4, §5, §11, §14.
+ *   Constants, sources and the choices made: docs/sim/sim_stm32f4.md.
  *   GigaDevice GD32F4xx: gd32f4xx_fmc.h (FMC at 0x40023C00 with ST's
  *     layout: OBCTL0 = OPTCR, OBCTL1 = OPTCR1, OBKEY = OPTKEYR with ST's
  *     keys, SPC 0xAA none / 0xCC high / else low); Black Magic Debug
@@ -475,7 +475,7 @@ static void f4_option_power_loss(struct sim_chip *c)
 
 /* Key registers: KEY1 then KEY2 unlocks; any other value, or a key written
  * while already unlocked, locks the register until the next reset and
- * raises a bus error (RM0090 §3.5.1, §3.6.2; facts §0.3). */
+ * raises a bus error (RM0090 §3.5.1, §3.6.2). */
 static int f4_key_write(enum f4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
 {
 	if (*st == F4_KEY_DEAD || !*locked) {
@@ -827,7 +827,7 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 }
 
 /* Option bytes are loaded into OPTCR/OPTCR1 and the protection logic at
- * every reset (facts §0.7; OpenOCD stm32f2x "reset or power cycle is
+ * every reset (OpenOCD stm32f2x "reset or power cycle is
  * required"; the F4 manuals describe OPTCR as "loaded with the option
  * bytes at reset" (?)). An operation still running is completed first. */
 static void f4_system_reset(struct sim_chip *c)

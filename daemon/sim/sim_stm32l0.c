@@ -8,21 +8,21 @@
  *     option bytes programming, §3.8.2 read protection ("writing xx55xxAA
  *     ... generates a mass erase"), §3.7 registers; RM0038 (L1) §3.7.1,
  *     §3.9 registers (PECR, SR, OBR, WRPR).
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §6, §14.
+ *   Constants, sources and the choices made: docs/sim/sim_stm32l0.md.
  *
  * Choices the manuals seen do not settle, marked (?) where made:
  *   - The regression erases flash and data EEPROM to 0x00; on L1 it also
  *     leaves the USER and WRP option words at 0x00000000 (ST community
- *     report on an L151, facts §6), on L0 it keeps them (RM0367 "does not
+ *     report on an L151, docs/sim/sim_stm32l0.md), on L0 it keeps them (RM0367 "does not
  *     delete the third word").
  *   - Option words with a wrong complement load as: RDP -> level 1, USER
  *     and WRP -> 0, with OPTVERR (L0) / OPTVERRUSR (L1) set.
  *   - The debugger latch closes flash and EEPROM while the loaded level is
- *     1 (facts §14); after OBL_LAUNCH to level 0 they open again: the RMs
- *     seen ask for a POR only on L4 (facts §0.5).
+ *     1; after OBL_LAUNCH to level 0 they open again: the RMs
+ *     seen ask for a POR only on L4.
  *   - The PECR write that sets OBL_LAUNCH resets the chip and is answered
  *     with a bus error (OpenOCD: "SWD_DP_ERROR despite the write was
- *     successful", facts §0.7).
+ *     successful").
  */
 #include "sim_internal.h"
 
@@ -79,7 +79,7 @@
 #define L0_RDP_LEVEL0 0xAAu
 #define L0_RDP_LEVEL2 0xCCu
 
-/* EEPROM-style word write of an option (?: "tens of ms" in the facts). */
+/* EEPROM-style word write of an option (?: no RM figure seen). */
 #define L0_OB_WRITE_MS 4.0
 
 struct l0_part {
@@ -259,7 +259,7 @@ static void l0_load_options(struct l0_chip *l)
 	if (l0_word_ok(l->ob[0])) {
 		l->loaded_rdp = (uint8_t)l->ob[0];
 	} else {
-		l->loaded_rdp = 0x00; /* mismatch: level 1 (facts §0.4) */
+		l->loaded_rdp = 0x00; /* mismatch: level 1 (RM0367 §3.4.4) */
 		l->sr |= L0_SR_OPTVERR;
 	}
 	if (l0_word_ok(l->ob[1]))
@@ -343,13 +343,13 @@ static void l0_option_write(struct sim_chip *c, unsigned index, uint32_t w)
 
 /* Power lost while an option word is written (sim_probe_power_fail_at_
  * option_start). An option word write erases the word, then programs it
- * (RM0038 §3.9.4; erased reads 0x00 on L0/L1, facts §6); cut in between the
+ * (RM0038 §3.9.4; erased reads 0x00 on L0/L1); cut in between the
  * word reads 0x00000000 (?: the manuals do not say where an interrupted
  * write stops), whose high half-word is not the complement of the low one.
  * The next option load finds the mismatch: OPTVERR is set and RDP loads as
  * level 1 (RM0377 §3.7 FLASH_SR.OPTVERR, option validity error; RM0038
  * §3.9 FLASH_SR: OPTVERR for the RDP word, OPTVERRUSR for the user words;
- * the value loaded for RDP is 0x00, facts §0.4 (?)). A regression had begun
+ * the value loaded for RDP is 0x00 (?)). A regression had begun
  * its mass erase: half the flash reads erased (?), no mass erase counted. */
 static void l0_option_power_loss(struct sim_chip *c)
 {
@@ -367,7 +367,7 @@ static void l0_option_power_loss(struct sim_chip *c)
 
 /* Key registers: the pair in order clears the lock; a wrong value, or keys
  * while unlocked (or OPTKEYR/PRGKEYR while PELOCK is set) lock the
- * controller until reset with a bus error (RM0367 §3.3.4, facts §0.3). */
+ * controller until reset with a bus error (RM0367 §3.3.4). */
 static int l0_key(struct l0_chip *l, enum l0_key_state *st, uint32_t lock_bit, uint32_t k1,
 		  uint32_t k2, uint32_t v)
 {

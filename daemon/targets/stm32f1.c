@@ -12,7 +12,10 @@
  *   RM0365 (F302/F303x6/8) §4.3.1 "Read protection", Table 8
  *   GD32F1x0 / GD32F3x0 / GD32E23x user manuals, chapter FMC (SPC byte)
  *   OpenOCD src/flash/nor/stm32f1x.c (unlock/lock, GD32 REV_IDs)
- *   Facts: ../shared/facts/stm32-rdp.md §2, §3, §11.
+ *   GigaDevice firmware libraries gd32f1x0_fmc.h, gd32f3x0_fmc.h,
+ *          gd32e23x_fmc.h, gd32f10x_fmc.h, gd32f20x_fmc.h (FMC registers,
+ *          option bytes, SPC values)
+ *   Constants and their sources: docs/targets/stm32f1.md.
  *
  * Regression (PM0075 §2.4.1, RM0091 §3.3.1): the whole option page is
  * erased (OPTER), which by itself leaves RDP erased = protected; programming
@@ -26,8 +29,9 @@
  * 0x1FFFF800 (readable at level 1, RM0365 Table 8), not from decoding
  * FLASH_OBR: the OBR bit layout differs between F1 and F0/F3 and cannot be
  * told apart on GD32 parts with REV_ID 0x1303 (GD32F1x0 and GD32F10x share
- * it, facts §11). A half-word whose complement does not match was loaded as
- * 0xFF (RM0091 §4.1) and is written back as 0xFF with its complement.
+ * it, docs/targets/stm32f1.md). A half-word whose complement does not
+ * match was loaded as 0xFF (RM0091 §4.1) and is written back as 0xFF with
+ * its complement.
  *
  * Power lost in the middle (after the page erase, or during the forced mass
  * erase before the RDP half-word is written) leaves the page erased: RDP
@@ -77,7 +81,7 @@
 #define STM32F1_OB_RDP 0
 #define STM32F1_OB_WRP0 4
 
-#define STM32F1_F1_RDP_LEVEL0 0xA5u /* F1 and GD32 (RDP_KEY, facts §3, §11) */
+#define STM32F1_F1_RDP_LEVEL0 0xA5u /* F1 and GD32: RDP_KEY (stm32f103xb.h:9708), FMC_NSPC (gd32f1x0_fmc.h:136) */
 
 /* Part flags. */
 #define STM32F1_F0_STYLE (1u << 0) /* F0/F3: 0xAA = level 0, 0xCC = level 2 */
@@ -92,7 +96,7 @@
 #define F0_FSIZE 0x1FFFF7CCu
 #define F1_FSIZE 0x1FFFF7E0u
 /* PM0075 / DS5319: tME 20 ms typical, 40 ms max on ST parts; the budget is
- * 25 times that (OpenOCD's fallback path polls BSY only 5 times, facts §3). */
+ * 25 times that (OpenOCD's fallback path polls BSY only 5 times, stm32f1x.c). */
 #define ST_TYP 40
 #define ST_MAX 1000
 #define F0F3 (STM32F1_F0_STYLE | STM32F1_OBL)
@@ -120,8 +124,9 @@ static const struct target_part stm32f1_parts[] = {
 	{0x439, F1, "STM32F301/F302x6/8/F318",          F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
 	{0x446, F1, "STM32F302/303xD/E/F398",           F0_FSIZE, 512,  F0F3,                   ST_TYP, ST_MAX, 0},
 	/* GigaDevice: DEV_ID 0x410 with their own REV_IDs (OpenOCD stm32f1x.c).
-	 * GD32F10x was also reported with REV_ID 0x1303 (facts §11): the name
-	 * says so; the flow is the same. GD32F3x0's F_SIZE: 0x1FFFF7E0 as on
+	 * GD32F10x was also reported with REV_ID 0x1303 (docs/targets/stm32f1.md):
+	 * the name says so; the flow is the same, but a GD32F10x's WP2/WP3
+	 * (gd32f10x_fmc.h:67-68) are then left erased. GD32F3x0's F_SIZE: 0x1FFFF7E0 as on
 	 * every GD32 manual's "memory density information" (?) - OpenOCD reads
 	 * 0x1FFFF7CC on Cortex-M4. GD32F10x/F30x with other REV_IDs are
 	 * driven through the STM32F1 rows: same flow, same 0xA5 key. */
@@ -131,9 +136,9 @@ static const struct target_part stm32f1_parts[] = {
 	/* GD32F20x says the connectivity line's DEV_ID 0x418 with REV_ID 0x1508
 	 * (a GD32F205: IDCODE 0x15080418, programmed with OpenOCD's stm32f1x,
 	 * CommunityGD32Cores/platform-gd32 issue #25). Up to 3 MB; above 512 KB
-	 * a second FMC bank with its registers at +0x40 like the F1 XL (facts
-	 * §11 (?)): BSY is watched in both. F1-style FMC_OBSTAT (OpenOCD gives
-	 * the F0 layout only to 0x1303/0x1704/0x1909). Erase budget x3 for the
+	 * a second FMC bank with its registers at +0x40 like the F1 XL
+	 * (FMC_STAT1 0x4C, gd32f20x_fmc.h:57): BSY is watched in both.
+	 * F1-style FMC_OBSTAT (gd32f20x_fmc.h:102-105). Erase budget x3 for the
 	 * size (?). */
 	{0x418, F1, "GD32F20x",                         F1_FSIZE, 3072, STM32F1_GD32 | STM32F1_XL, 2 * GD_TYP, 3 * GD_MAX, 0x1508},
 };
@@ -411,11 +416,12 @@ lock:
 	return 0;
 }
 
-/* Options load at a system reset on every part of this lineage (PM0075
- * §2.5, RM0091 §3.2.2); F0/F3 also load them through OBL_LAUNCH, which
- * resets the chip, so the write that sets it may not be acknowledged
- * cleanly (facts §0.7). GD32 parts are reset like F1: whether their
- * OBL_LAUNCH works is not confirmed (?).
+/* F1 loads the options at a system reset (PM0075 §2.5); F0/F3 through
+ * OBL_LAUNCH (RM0360 §4: a system reset does not load them on F030/F070),
+ * which resets the chip, so the write that sets it may not be acknowledged
+ * cleanly (OpenOCD ignores it). GD32F1x0/F3x0/E23x have the same bit
+ * (FMC_CTL_OBRLD, gd32f1x0_fmc.h:97), but are reset like F1 here: a
+ * GD32F10x behind REV_ID 0x1303 has no such bit (?).
  * With the level back at 0 the debugger may read flash without a power
  * cycle (?: the RMs ask for a POR only after *setting* protection with a
  * debugger attached); the unlock job's read-back still catches a fault. */

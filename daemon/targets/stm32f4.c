@@ -50,9 +50,9 @@
 			   STM32F4_SR_PGPERR | STM32F4_SR_PGSERR)
 
 /* The option bytes as the user configuration sector holds them, RDP in
- * bits [15:8] of the first word: F2/F4 0x1FFFC000 (RM0090 §3.6.1 "Option
- * bytes organization"), F7 0x1FFF0000 (?: stlink's F7 chip files, RM0385
- * not seen). The debugger may read them at level 1 (RM0090 table 13
+ * bits [15:8] of the first word: F2/F4 0x1FFFC000 (RM0090 "Option bytes
+ * organization"; GD32F4 OB_SPC at 0x1FFFC001, gd32f4xx_fmc.h:64), F7
+ * 0x1FFF0000 (?: stlink's F7 chip files, RM0385 not re-read). The debugger may read them at level 1 (RM0090 table 13
  * "Access versus read protection level": option bytes, level 1, read yes). */
 #define STM32F4_OB 0x1FFFC000u
 #define STM32F4_OB_F7 0x1FFF0000u
@@ -88,9 +88,9 @@
 #define F7_FSIZE 0x1FF0F442u
 #define F72_FSIZE 0x1FF07A22u
 #define BUDGET 35000 /* OpenOCD allows 33 s: "as high as 32 s in x8 mode" */
-/* GD32F4 memory density register 0x1FFF7A20: FLASH_DENSITY [31:16] in KB
- * (?: the GD32F4xx user manual was not seen; GD32F4/F470 projects read
- * the flash size in KB from bits [31:16] of 0x1FFF7A20). */
+/* GD32F4 memory density: flash KB in the half-word at 0x1FFF7A22, SRAM KB
+ * at 0x1FFF7A20 (GD32F4xx firmware library examples: FMC_SIZE in
+ * FMC/Program_erase/fmc_operation.h:64; SRAM size read from 0x1FFF7A20). */
 #define GD32F4_DENSITY 0x1FFF7A22u
 /* GD32 erases are slower than ST's, and no GD32F4 mass-erase time is
  * published (GigaDevice's GD32F1 notes budget 3 s for a 128 KB mass
@@ -153,7 +153,7 @@ static bool stm32f4_pcrop_mode(const struct target *t, uint32_t optcr)
 }
 
 /* OPTCR is loaded from the option bytes at reset and reads back what was
- * programmed once BSY clears (RM0090 §3.6.2, facts §0.7), so an OPTCR
+ * programmed once BSY clears (RM0090 §3.6.2), so an OPTCR
  * whose RDP byte is not the stored one holds a value written but never
  * programmed: an OPTSTRT lost for good, or one still running. That takes
  * OPTLOCK = 0 (someone unlocked the options since the reset), and the

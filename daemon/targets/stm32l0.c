@@ -14,14 +14,14 @@
  *          registers (PECR, OBR, WRPR1..4), §3.7.x OBL_LAUNCH.
  *   OpenOCD src/flash/nor/stm32lx.c (unlock writes 0xFF5500AA, lock
  *          0xFFFF0000, 30 s budget, option_load = PECR.OBL_LAUNCH).
- *   Facts: ../shared/facts/stm32-rdp.md §0.3, §0.7, §1, §6.
+ *   Constants and their sources: docs/targets/stm32l0.md.
  *
  * Option byte word 0 at 0x1FF80000: RDP (byte 0), WPRMOD/SPRMOD (bit 8),
  * and the complement of the low half-word in the high half-word. Writing it
  * with RDP 0xAA at level 1 erases flash and data EEPROM; the change is used
  * after option-byte loading (PECR.OBL_LAUNCH, a system reset) or a power
  * cycle. An ST community report on an L151 says the USER and WRP words read
- * 0 after the forced erase (facts §6 (?)): they are saved before and written
+ * 0 after the forced erase (docs/targets/stm32l0.md (?)): they are saved before and written
  * back when they changed.
  *
  * A word write cut by a power loss leaves a word that does not match its
@@ -92,7 +92,7 @@
 #define L0_FSIZE 0x1FF8007Cu
 #define L1_FSIZE_12 0x1FF8004Cu
 #define L1_FSIZE_36 0x1FF800CCu
-/* OpenOCD allows 30 s for the erase; the facts give "tens of ms (?)". */
+/* OpenOCD allows 30 s for the erase (stm32lx.c); no RM gives a figure (?). */
 #define BUDGET 30000
 
 static const struct target_part stm32l0_parts[] = {
@@ -117,7 +117,7 @@ static bool stm32l0_is_l1(const struct target *t)
 	return (t->part->flags & STM32L0_IS_L1) != 0;
 }
 
-/* F_SIZE quirks (OpenOCD stm32lx_probe, facts §1). */
+/* F_SIZE quirks (OpenOCD stm32lx_probe). */
 static unsigned stm32l0_flash_kb(const struct target_part *part, uint16_t raw)
 {
 	if (part->flags & STM32L0_FSIZE_436)
@@ -313,7 +313,7 @@ static int stm32l0_set_level(struct target *t, enum rdp_level level, const struc
  * options with a system reset (RM0038 §3.9.5); the write that sets it may
  * not be acknowledged cleanly (OpenOCD ignores its error). Then connect
  * again and, after a regression, read one flash word to learn whether the
- * debugger latch still closes the flash until a power cycle (facts §0.5). */
+ * debugger latch still closes the flash until a power cycle (docs/targets/stm32l0.md). */
 static int stm32l0_apply(struct target *t, bool *power_cycle)
 {
 	uint32_t obr = 0, word = 0;

@@ -2,7 +2,7 @@
  * test_sim_stm32l0.c - the simulated STM32L0/L1 PECR controller at register
  * level through raw CMSIS-DAP bytes: key order, wrong keys, the regression
  * erasing flash and data EEPROM to 0x00, the L1 USER/WRP words, option
- * loading by OBL_LAUNCH, level 2. Addresses from RM0367/RM0038 (facts §6).
+ * loading by OBL_LAUNCH, level 2. Addresses from RM0367/RM0038 (docs/sim/sim_stm32l0.md).
  */
 #include "test_sim_util.h"
 
