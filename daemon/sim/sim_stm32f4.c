@@ -65,7 +65,10 @@
 #define F4_CR_STRT (1u << 16)
 #define F4_CR_EOPIE (1u << 24)
 #define F4_CR_LOCK (1u << 31)
-#define F4_CR_WRITABLE 0x8301C3FFu
+/* PG 0, SER 1, MER 2, SNB [7:3], PSIZE [9:8], MER1/MER2 15, STRT 16, EOPIE
+ * 24, ERRIE 25, LOCK 31 (FLASH_CR_*_Pos, stm32f429xx.h:7184-7219); bit 14
+ * is reserved. */
+#define F4_CR_WRITABLE 0x830183FFu
 
 #define F4_OPTCR_OPTLOCK (1u << 0)
 #define F4_OPTCR_OPTSTRT (1u << 1)

@@ -64,7 +64,10 @@
 #define L0_PECR_OPTLOCK (1u << 2)
 #define L0_PECR_LOCKS 0x7u
 #define L0_PECR_OBL_LAUNCH (1u << 18)
-#define L0_PECR_WRITABLE 0x00038778u /* PROG, DATA, FIX/FTDW, ERASE, FPRG, PARALLBANK, EOPIE, ERRIE */
+/* PROG 3, DATA 4, FIX/FTDW 8, ERASE 9, FPRG 10, PARALLBANK 15, EOPIE 16,
+ * ERRIE 17 (FLASH_PECR_*_Pos, stm32l073xx.h:2422-2443, stm32l151xe.h:3088-3109);
+ * bits 5-7 are reserved. */
+#define L0_PECR_WRITABLE 0x00038718u
 
 #define L0_SR_BSY (1u << 0)
 #define L0_SR_EOP (1u << 1)
@@ -416,7 +419,10 @@ static int l0_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 
 	switch (off) {
 	case 0x00:
-		l->acr = v & 0x7Fu;
+		/* L0: LATENCY 0, PRFTEN 1, SLEEP_PD 3, RUN_PD 4, DISAB_BUF 5,
+		 * PRE_READ 6 (stm32l073xx.h:2393-2408); L1: LATENCY, PRFTEN,
+		 * ACC64 2, SLEEP_PD, RUN_PD (stm32l151xe.h:3062-3074). */
+		l->acr = v & (l->part->l1 ? 0x1Fu : 0x7Bu);
 		return 0;
 	case L0_PEKEYR:
 		return l0_key(l, &l->pekey, L0_PECR_PELOCK, L0_PEKEY1, L0_PEKEY2, v);

@@ -412,6 +412,20 @@ TEST(wp1_option_bytes_at_0x1ffec008)
 	}
 }
 
+/* FLASH_CR keeps only the bits the F4 has: bit 14 is reserved
+ * (FLASH_CR_*_Pos, stm32f429xx.h:7184-7219). */
+TEST(flash_cr_reserved_bits)
+{
+	struct sim_probe *sp = ts_open("stm32f429zi-rdp0", 0.01);
+
+	CHECK_EQ_U(ts_attach(sp), 1);
+	wr(sp, 0x40023C04u, 0x45670123u);
+	wr(sp, 0x40023C04u, 0xCDEF89ABu);
+	wr(sp, 0x40023C10u, 0x0000C000u);
+	CHECK_EQ_U(rd(sp, 0x40023C10u), 0x00008000u);
+	sim_probe_destroy(sp);
+}
+
 TEST(power_cycle_resets_dp)
 {
 	struct sim_probe *sp = ts_open("stm32f401re-rdp1", 0.01);
@@ -442,6 +456,7 @@ int main(void)
 	RUN(optcr1_kept_through_regression);
 	RUN(f7_otp_is_1056_bytes);
 	RUN(wp1_option_bytes_at_0x1ffec008);
+	RUN(flash_cr_reserved_bits);
 	RUN(power_cycle_resets_dp);
 	return check_summary();
 }

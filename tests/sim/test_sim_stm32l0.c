@@ -92,6 +92,12 @@ TEST(key_order_and_wrong_keys)
 	CHECK_EQ_U(rd(sp, L0_REGS + PECR), 0x2u);
 	CHECK_EQ_U(ts_write32(sp, L0_REGS + PEKEYR, 0x12345678u), 4); /* keys while unlocked */
 	ts_abort(sp);
+	/* Reserved PECR bits 5-7 and ACR bit 2 (L0) stay 0 (stm32l073xx.h
+	 * FLASH_PECR_*_Pos, FLASH_ACR_*_Pos). */
+	wr(sp, L0_REGS + PECR, 0xE8u);
+	CHECK_EQ_U(rd(sp, L0_REGS + PECR) & 0xF8u, 0x08u);
+	wr(sp, L0_REGS, 0xFFu);
+	CHECK_EQ_U(rd(sp, L0_REGS), 0x7Bu);
 	wr(sp, L0_REGS + PECR, 0x1u); /* PELOCK relocks everything */
 	CHECK_EQ_U(rd(sp, L0_REGS + PECR), 0x7u);
 	sim_probe_destroy(sp);
