@@ -76,7 +76,8 @@
 #define F1S_OBL (1u << 1)      /* CR.OBL_LAUNCH exists */
 #define F1S_XL (1u << 2)       /* bank-2 register set at +0x40, flash split at 512 KB */
 #define F1S_WRP01 (1u << 3)    /* only WRP0/WRP1 are implemented */
-#define F1S_GD32 (1u << 4)     /* SPC: 0xA5 none, 0xCC high (level 2) */
+#define F1S_GD32 (1u << 4)     /* SPC: 0xA5 none (FMC_NSPC) */
+#define F1S_GD32_HSPC (1u << 8) /* SPC 0xCC = high (level 2): GD32F1x0/F3x0/E23x FMC_HSPC */
 #define F1S_M0_DBG (1u << 5)   /* DBGMCU at 0x40015800; nothing at 0xE0040000.. */
 #define F1S_OBR_F1 (1u << 6)   /* a GD32 with the F1 FMC_OBSTAT layout (GD32F20x) */
 #define F1S_WRP0 (1u << 7)     /* only WRP0 is implemented (F030x4/x6, F031, F042...) */
@@ -156,7 +157,7 @@ static const struct f1_part f1_parts[] = {
 	 * option bytes up to WP1 (gd32f1x0_fmc.h:63-68). Its mass erase time is not in our sources:
 	 * 200 ms (?). The ROM table designer is taken as ST's (?). */
 	{ "gd32f130c8", "GD32F130C8, Cortex-M3, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
-	  0x410, 0x1303, F1S_GD32 | F1S_OBL | F1S_WRP01, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
+	  0x410, 0x1303, F1S_GD32 | F1S_GD32_HSPC | F1S_OBL | F1S_WRP01, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x410, 0x020 },
 	  F1_DP_M3, 0xA5 },
 	/* GD32E230C8: Cortex-M23 r1p0 (CPUID 0x411CD200, as the silicon reports
@@ -167,14 +168,16 @@ static const struct f1_part f1_parts[] = {
 	 * OBL_LAUNCH); WP0/WP1 only (OB_WP at OB + 8, gd32e23x_fmc.h:57);
 	 * mass erase time not in our sources: 200 ms (?). */
 	{ "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
-	  0x410, 0x1909, F1S_GD32 | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
+	  0x410, 0x1909, F1S_GD32 | F1S_GD32_HSPC | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
 	  0x1FFFF7E0u, 0x1FFFF7E8u, 0, 0xFF, 200.0,
 	  { SIM_CORTEX_M23, 0x411CD200u, false, 0, 0, 0, 0x410, 0x020 }, 0x0BF11477u, 0x04770025u, 0xA5 },
 	/* GD32F205RC: the STM32F105/107 DEV_ID 0x418 with REV_ID 0x1508 (a
 	 * GD32F205's IDCODE 0x15080418, CommunityGD32Cores/platform-gd32 issue
 	 * #25); driven as an F1 (OpenOCD stm32f1x), so FMC_OBSTAT has the F1
-	 * layout (?) and there is no OBL_LAUNCH (?). SPC 0xCC = high protection
-	 * as on the other GD32 (gd32f20x_fmc.h:228 names only FMC_NSPC/FMC_USPC (?)). 256 KB: one bank. Erase 200 ms (?). */
+	 * layout (gd32f20x_fmc.h:102-105) and there is no OBL_LAUNCH (no
+	 * OBRLD in gd32f20x_fmc.h). No high protection: FMC_NSPC 0xA5 and
+	 * FMC_USPC only (gd32f20x_fmc.h:228-229), so 0xCC is level 1 and there
+	 * is no -rdp2 profile. 256 KB: one bank. Erase 200 ms (?). */
 	{ "gd32f205rc", "GD32F205RC, Cortex-M3, 256 KB flash, 128 KB SRAM (STM32F105-like clone, SPC 0xA5)",
 	  0x418, 0x1508, F1S_GD32 | F1S_OBR_F1, 256, 128, 2, 0x1FFFB000u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x418, 0x020 },
@@ -233,8 +236,9 @@ static const char *f1_part_summary(size_t i)
 	return i < F1_NPARTS ? f1_parts[i].summary : NULL;
 }
 
-/* The RDP byte each profile level starts with; the F1 has no level 2
- * (PM0075 §2.4.1: any value but 0xA5 protects), so no "-rdp2" profile. */
+/* The RDP byte each profile level starts with; the F1 and GD32F10x/F20x/F30x
+ * have no level 2 (PM0075 §2.4.1: any value but 0xA5 protects;
+ * gd32f20x_fmc.h:228-229), so no "-rdp2" profile. */
 static int f1_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 {
 	const struct f1_part *p;
@@ -246,7 +250,7 @@ static int f1_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 	case 0: *rdp = p->rdp_level0; return 0;
 	case 1: *rdp = 0xBB; return 0;
 	case 2:
-		if (!(p->flags & (F1S_F0_STYLE | F1S_GD32)))
+		if (!(p->flags & (F1S_F0_STYLE | F1S_GD32_HSPC)))
 			return -1;
 		*rdp = 0xCC;
 		return 0;
@@ -259,7 +263,7 @@ static int f1_level_of(const struct f1_part *p, uint8_t rdp)
 {
 	if (rdp == p->rdp_level0)
 		return 0;
-	if (rdp == 0xCC && (p->flags & (F1S_F0_STYLE | F1S_GD32)))
+	if (rdp == 0xCC && (p->flags & (F1S_F0_STYLE | F1S_GD32_HSPC)))
 		return 2;
 	return 1;
 }

@@ -88,7 +88,11 @@
 #define STM32F1_OBL (1u << 1)      /* CR.OBL_LAUNCH reloads the options */
 #define STM32F1_XL (1u << 2)       /* F1 XL density: bank-2 registers */
 #define STM32F1_WRP01 (1u << 3)    /* only WRP0/WRP1 exist; WRP2/3 stay 0xFF */
-#define STM32F1_GD32 (1u << 4)     /* GigaDevice: SPC 0xA5 none, 0xCC high */
+#define STM32F1_GD32 (1u << 4)     /* GigaDevice: SPC 0xA5 = no protection (FMC_NSPC) */
+/* SPC 0xCC = high protection, level 2 (FMC_HSPC: gd32f1x0_fmc.h:138,
+ * gd32f3x0_fmc.h:146, gd32e23x_fmc.h:132). GD32F10x/F20x/F30x have no high
+ * level: FMC_NSPC and FMC_USPC only (gd32f20x_fmc.h:228-229), 0xCC is level 1. */
+#define STM32F1_GD32_HSPC (1u << 6)
 #define STM32F1_WRP0 (1u << 5)     /* only WRP0 exists (OB_TypeDef ends at WRP0) */
 
 #define F0 0x40015800u
@@ -130,9 +134,9 @@ static const struct target_part stm32f1_parts[] = {
 	 * every GD32 manual's "memory density information" (?) - OpenOCD reads
 	 * 0x1FFFF7CC on Cortex-M4. GD32F10x/F30x with other REV_IDs are
 	 * driven through the STM32F1 rows: same flow, same 0xA5 key. */
-	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1303},
-	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32 | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1704},
-	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1909},
+	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1303},
+	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1704},
+	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1909},
 	/* GD32F20x says the connectivity line's DEV_ID 0x418 with REV_ID 0x1508
 	 * (a GD32F205: IDCODE 0x15080418, programmed with OpenOCD's stm32f1x,
 	 * CommunityGD32Cores/platform-gd32 issue #25). Up to 3 MB; above 512 KB
@@ -177,7 +181,7 @@ static enum rdp_level stm32f1_level(const struct target *t, uint32_t obr, uint16
 {
 	uint8_t stored = (uint8_t)rdp_hw;
 
-	if (stm32f1_is(t, STM32F1_F0_STYLE | STM32F1_GD32) && stored == STM32_RDP_LEVEL2)
+	if (stm32f1_is(t, STM32F1_F0_STYLE | STM32F1_GD32_HSPC) && stored == STM32_RDP_LEVEL2)
 		return RDP_LEVEL_2;
 	/* OBR RDPRT [2:1] on F0/F3: 01 level 1, 11 level 2 (RM0091 §3.5.6,
 	 * CMSIS FLASH_OBR_RDPRT2). GD32 parts of REV 0x1303 may be F1-style,
