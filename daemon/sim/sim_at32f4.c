@@ -7,12 +7,12 @@
  * References (an independent reading; no driver header is used):
  *   AT32F403A/407, F413, F415, F423, F435/437 reference manuals, chapter
  *     "Flash memory controller" (FLASH_STS, FLASH_CTRL, FLASH_USD, USD area,
- *     "Flash access protection") as summarised in facts §12.
+ *     "Flash access protection"; the Artery firmware libraries' flash headers.
  *   Artery BSP: CRM_CTRL HICKEN bit 0, HICKSTBL bit 1; F_SIZE at 0x1FFFF7E0.
  *   OpenOCD src/flash/nor/artery.c (series table, PIDs, the FAP disable
  *     sequence: "directly after the FAP byte(s) are written, a device reset
  *     is performed").
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §12, §14.
+ *   Constants, sources and the choices made: docs/sim/sim_at32f4.md.
  *
  * State: the USD area as stored (value/complement half-words) and the image
  * loaded from it at the last reset (FLASH_USD, EPPS0/1 and the FAP level).
@@ -286,7 +286,7 @@ static int at_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	at_set_hw(a, 4, 0xED12);
 	at_set_hw(a, 6, 0xCB34);
 	at_set_hw(a, 8, 0x01FE);
-	c->dpidr = 0x1BA01477u; /* facts §0.2 (artery/at32f4x.cfg) */
+	c->dpidr = 0x1BA01477u; /* OpenOCD tcl/target/artery/at32f4x.cfg */
 	c->ap_idr = 0x24770011u;
 	c->dp_version = 1;
 	sim_cortexm_init(&c->core, &p->core);
@@ -360,7 +360,7 @@ static void at_start(struct sim_chip *c, enum at_op op, double ms)
 }
 
 /* With FAP on and a debugger attached since power-on, main flash (and the
- * UID, OpenOCD artery.c) is refused (facts §0.5, §12). */
+ * UID, OpenOCD artery.c) is refused (docs/sim/sim_at32f4.md). */
 static bool at_blocked(struct sim_chip *c, bool debugger)
 {
 	return debugger && c->debugger_attached && at_of(c)->level != 0;

@@ -11,7 +11,7 @@
  *     §3.5 registers (CR.OBL_LAUNCH, OBR RDPRT [2:1]), §4.1 option byte loading.
  *   RM0316 (F303xB/C), RM0364 (F334) §4.2, §5: same controller as F0.
  *   GD32F1x0 user manual, FMC chapter: SPC 0xA5 = no protection, 0xCC = high.
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §2, §3, §11, §14.
+ *   Constants, sources and the choices made: docs/sim/sim_stm32f1.md.
  *
  * State: the option page as stored (eight half-words at 0x1FFFF800) and the
  * image the loader made of it at the last reset (FLASH_OBR, FLASH_WRPR and
@@ -76,9 +76,11 @@
 #define F1S_OBL (1u << 1)      /* CR.OBL_LAUNCH exists */
 #define F1S_XL (1u << 2)       /* bank-2 register set at +0x40, flash split at 512 KB */
 #define F1S_WRP01 (1u << 3)    /* only WRP0/WRP1 are implemented */
-#define F1S_GD32 (1u << 4)     /* SPC: 0xA5 none, 0xCC high (level 2) */
+#define F1S_GD32 (1u << 4)     /* SPC: 0xA5 none (FMC_NSPC) */
+#define F1S_GD32_HSPC (1u << 8) /* SPC 0xCC = high (level 2): GD32F1x0/F3x0/E23x FMC_HSPC */
 #define F1S_M0_DBG (1u << 5)   /* DBGMCU at 0x40015800; nothing at 0xE0040000.. */
 #define F1S_OBR_F1 (1u << 6)   /* a GD32 with the F1 FMC_OBSTAT layout (GD32F20x) */
+#define F1S_WRP0 (1u << 7)     /* only WRP0 is implemented (F030x4/x6, F031, F042...) */
 
 /* Option half-word programming (tPROG, 40-70 us) and option page erase
  * (tERASE, 20-40 ms) from the F103/F030 datasheets (?). */
@@ -130,6 +132,14 @@ static const struct f1_part f1_parts[] = {
 	  0x440, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
 	  40.0, F1_CORE_M0(0x440), F1_DP_M0, 0xAA },
+	/* STM32F030K6: DEV_ID 0x444, 32 KB in 1 KB pages, 4 KB SRAM; the
+	 * option page ends at WRP0 (stm32f030x6.h:215-222 OB_TypeDef), WRPR
+	 * [15:0] (stm32f030x6.h:1775); system memory 0x1FFFEC00 (?); no RTC
+	 * backup registers on the F030 (?). */
+	{ "stm32f030k6", "STM32F030K6, Cortex-M0, 32 KB flash, 4 KB SRAM, WRP0 only",
+	  0x444, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP0 | F1S_M0_DBG, 32, 4, 1, 0x1FFFEC00u,
+	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
+	  40.0, F1_CORE_M0(0x444), F1_DP_M0, 0xAA },
 	{ "stm32f072rb", "STM32F072RB, Cortex-M0, 128 KB flash, 16 KB SRAM, 5 RTC backup registers",
 	  0x448, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_M0_DBG, 128, 16, 2, 0x1FFFC800u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 5, 0xFF,
@@ -143,27 +153,31 @@ static const struct f1_part f1_parts[] = {
 	  0xE0042000u, 0x1FFFF7CCu, 0x1FFFF7ACu, 16, 0xFF,
 	  40.0, F1_CORE_M4(0x438), F1_DP_M4, 0xAA },
 	/* GD32F130C8: Cortex-M3, ST's DEV_ID 0x410 with REV_ID 0x1303, F0-style
-	 * OBR (OpenOCD stm32f1x.c). Its mass erase time is not in our sources:
+	 * OBR (OpenOCD stm32f1x.c; FMC_OBSTAT_PLVL [2:1], gd32f1x0_fmc.h:104),
+	 * option bytes up to WP1 (gd32f1x0_fmc.h:63-68). Its mass erase time is not in our sources:
 	 * 200 ms (?). The ROM table designer is taken as ST's (?). */
 	{ "gd32f130c8", "GD32F130C8, Cortex-M3, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
-	  0x410, 0x1303, F1S_GD32 | F1S_OBL, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
+	  0x410, 0x1303, F1S_GD32 | F1S_GD32_HSPC | F1S_OBL | F1S_WRP01, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x410, 0x020 },
 	  F1_DP_M3, 0xA5 },
 	/* GD32E230C8: Cortex-M23 r1p0 (CPUID 0x411CD200, as the silicon reports
 	 * it; Arm's TRM DDI 0550C gives PARTNO 0xD20), DEV_ID 0x410 with REV_ID
-	 * 0x1909 in DBGMCU at 0x40015800, F_SIZE at 0x1FFFF7E0 (facts §11).
-	 * SW-DP 0x0BF11477 (facts §0.2), AHB5-AP IDR 0x04770025 (pyOCD's table
+	 * 0x1909 in DBGMCU at 0x40015800, F_SIZE at 0x1FFFF7E0 (?: OpenOCD stm32f1x.c).
+	 * SW-DP 0x0BF11477 (OpenOCD's GD32E23x config), AHB5-AP IDR 0x04770025 (pyOCD's table
 	 * of Arm APs). Flash interface as the GD32F1x0 (same FMC, SPC 0xA5/0xCC,
-	 * OBL_LAUNCH); mass erase time not in our sources: 200 ms (?). */
+	 * OBL_LAUNCH); WP0/WP1 only (OB_WP at OB + 8, gd32e23x_fmc.h:57);
+	 * mass erase time not in our sources: 200 ms (?). */
 	{ "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
-	  0x410, 0x1909, F1S_GD32 | F1S_OBL | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
+	  0x410, 0x1909, F1S_GD32 | F1S_GD32_HSPC | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
 	  0x1FFFF7E0u, 0x1FFFF7E8u, 0, 0xFF, 200.0,
 	  { SIM_CORTEX_M23, 0x411CD200u, false, 0, 0, 0, 0x410, 0x020 }, 0x0BF11477u, 0x04770025u, 0xA5 },
 	/* GD32F205RC: the STM32F105/107 DEV_ID 0x418 with REV_ID 0x1508 (a
 	 * GD32F205's IDCODE 0x15080418, CommunityGD32Cores/platform-gd32 issue
 	 * #25); driven as an F1 (OpenOCD stm32f1x), so FMC_OBSTAT has the F1
-	 * layout (?) and there is no OBL_LAUNCH (?). SPC 0xCC = high protection
-	 * as on the other GD32 (facts §11 (?)). 256 KB: one bank. Erase 200 ms (?). */
+	 * layout (gd32f20x_fmc.h:102-105) and there is no OBL_LAUNCH (no
+	 * OBRLD in gd32f20x_fmc.h). No high protection: FMC_NSPC 0xA5 and
+	 * FMC_USPC only (gd32f20x_fmc.h:228-229), so 0xCC is level 1 and there
+	 * is no -rdp2 profile. 256 KB: one bank. Erase 200 ms (?). */
 	{ "gd32f205rc", "GD32F205RC, Cortex-M3, 256 KB flash, 128 KB SRAM (STM32F105-like clone, SPC 0xA5)",
 	  0x418, 0x1508, F1S_GD32 | F1S_OBR_F1, 256, 128, 2, 0x1FFFB000u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x418, 0x020 },
@@ -222,8 +236,9 @@ static const char *f1_part_summary(size_t i)
 	return i < F1_NPARTS ? f1_parts[i].summary : NULL;
 }
 
-/* The RDP byte each profile level starts with; the F1 has no level 2
- * (PM0075 §2.4.1: any value but 0xA5 protects), so no "-rdp2" profile. */
+/* The RDP byte each profile level starts with; the F1 and GD32F10x/F20x/F30x
+ * have no level 2 (PM0075 §2.4.1: any value but 0xA5 protects;
+ * gd32f20x_fmc.h:228-229), so no "-rdp2" profile. */
 static int f1_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 {
 	const struct f1_part *p;
@@ -235,7 +250,7 @@ static int f1_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 	case 0: *rdp = p->rdp_level0; return 0;
 	case 1: *rdp = 0xBB; return 0;
 	case 2:
-		if (!(p->flags & (F1S_F0_STYLE | F1S_GD32)))
+		if (!(p->flags & (F1S_F0_STYLE | F1S_GD32_HSPC)))
 			return -1;
 		*rdp = 0xCC;
 		return 0;
@@ -248,9 +263,20 @@ static int f1_level_of(const struct f1_part *p, uint8_t rdp)
 {
 	if (rdp == p->rdp_level0)
 		return 0;
-	if (rdp == 0xCC && (p->flags & (F1S_F0_STYLE | F1S_GD32)))
+	if (rdp == 0xCC && (p->flags & (F1S_F0_STYLE | F1S_GD32_HSPC)))
 		return 2;
 	return 1;
+}
+
+/* WRP half-words the part implements (its OB_TypeDef): 1, 2 or 4. The
+ * option half-words after them are reserved: they read erased and a write
+ * there programs nothing (?: the manuals only say "reserved"; RM0365 §5
+ * asks to keep absent WRPx at their reset value). */
+static unsigned f1_wrp_count(const struct f1_part *p)
+{
+	if (p->flags & F1S_WRP0)
+		return 1;
+	return (p->flags & F1S_WRP01) ? 2 : 4;
 }
 
 /* The option byte loader (RM0091 §4.1): each half-word loads its low byte
@@ -290,12 +316,10 @@ static void f1_load_options(struct f1_chip *f)
 		obr |= (uint32_t)v[1] << 2 | (uint32_t)v[2] << 10 | (uint32_t)v[3] << 18;
 	}
 	f->obr = obr;
-	f->wrpr = (uint32_t)v[4] | (uint32_t)v[5] << 8;
-	/* Parts without WRP2/3 read those WRPR bits as 1 (?). */
-	if (p->flags & F1S_WRP01)
-		f->wrpr |= 0xFFFF0000u;
-	else
-		f->wrpr |= (uint32_t)v[6] << 16 | (uint32_t)v[7] << 24;
+	/* Parts without some WRPx read those WRPR bits as 1 (?). */
+	f->wrpr = 0xFFFFFFFFu;
+	for (unsigned i = 0; i < f1_wrp_count(p); i++)
+		f->wrpr = (f->wrpr & ~(0xFFu << (8 * i))) | (uint32_t)v[4 + i] << (8 * i);
 }
 
 static void f1_destroy(struct sim_chip *c)
@@ -339,9 +363,9 @@ static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	/* A programmed page: RDP, USER, DATA0 = 0x12, DATA1 = 0x34, WRP0 =
 	 * 0xFE (first page group write-protected), WRP1..3 0xFF with their
 	 * complements as ST ships them (an erased one would set OPTERR on
-	 * F1); WRP2/3 stay erased where they do not exist (RM0365 Table 12). */
+	 * F1); absent WRPx stay erased (RM0365 §5 table 12). */
 	for (unsigned i = 0; i < 8; i++)
-		f->ob[i] = (i >= 6 && (p->flags & F1S_WRP01)) ? 0xFFFF : f1_halfword(0xFF);
+		f->ob[i] = i >= 4 + f1_wrp_count(p) ? 0xFFFF : f1_halfword(0xFF);
 	f->ob[0] = f1_halfword(rdp);
 	f->ob[1] = f1_halfword(p->user);
 	f->ob[2] = f1_halfword(0x12);
@@ -382,7 +406,7 @@ static void f1_finish(struct sim_chip *c, unsigned bank)
 		if (f->op_regress) {
 			/* PM0075 §2.4.1 / RM0091 §3.3.1: main flash first (both
 			 * banks on XL), then the RDP half-word. F0/F3 also reset
-			 * the RTC backup registers (facts §2); the F1 backup
+			 * the RTC backup registers (RM0091 §3.3.1 note); the F1 backup
 			 * data registers are kept: the F1 manuals name only the
 			 * main flash (?). */
 			memset(f->flash, 0xFF, f1_flash_size(p));
@@ -441,7 +465,7 @@ static void f1_start(struct sim_chip *c, unsigned bank, enum f1_op op, double ms
 }
 
 /* Debugger accesses to main flash are refused while the loaded level is
- * not 0 and a debugger has been attached since power-on (facts §0.5, §14). */
+ * not 0 and a debugger has been attached since power-on (docs/sim/sim_stm32f1.md). */
 static bool f1_blocked(struct sim_chip *c, bool debugger)
 {
 	return debugger && c->debugger_attached && f1_of(c)->level != 0;
@@ -451,7 +475,7 @@ static bool f1_blocked(struct sim_chip *c, bool debugger)
  * until the next reset with a bus error (PM0075 §2.3.1: "any wrong
  * sequence"). The right keys written again while unlocked are accepted:
  * OpenOCD's stm32f1x unlock does exactly that on real F1 chips every day
- * (the "repeated sequence" rule of facts §0.3 comes from the G0/WL manuals). */
+ * (the "repeated sequence" rule comes from the G0/WL manuals). */
 static int f1_key_write(struct f1_bank *b, uint32_t v)
 {
 	if (b->key == F1_KEY_DEAD) {
@@ -472,7 +496,7 @@ static int f1_key_write(struct f1_bank *b, uint32_t v)
 }
 
 /* OPTKEYR: the same keys set OPTWRE; they are only heard once CR.LOCK is
- * clear (RM0091 §3.5.3; facts §14 (?)), a write while LOCK is set is
+ * clear (RM0091 §3.5.3 (?)), a write while LOCK is set is
  * ignored. A wrong value disables option writes until reset; the right
  * keys again while OPTWRE is set are accepted, as for KEYR. */
 static int f1_optkey_write(struct f1_chip *f, uint32_t v)
@@ -585,7 +609,7 @@ static int f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		if ((v & F1_CR_OBL_LAUNCH) && (p->flags & F1S_OBL) && !(f->b[0].cr & F1_CR_LOCK)) {
 			/* RM0091 §3.5.5: OBL_LAUNCH reloads the option bytes and
 			 * generates a system reset. The reset cuts the write's own
-			 * completion: the AP reports it as a fault (facts §0.7). */
+			 * completion: the AP reports it as a fault (OpenOCD ignores it). */
 			sim_chip_system_reset(c);
 			return -EFAULT;
 		}
@@ -617,8 +641,8 @@ static int f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 /* A write into the option page with OPTPG (PM0075 §2.3.2): half-words only
  * (other sizes: PGERR (?)); the target half-word must be erased (PGERR);
  * the controller writes the low byte with its complement, whatever the high
- * byte written (the GD32 manual says so; for ST the tools differ, facts §2
- * (?)). At level 2 nothing is programmed (WRPRTERR, RM0365 §4.3.1). */
+ * byte written (the GD32 manual says so; for ST the tools differ:
+ * OpenOCD writes the low byte, stlink both (?)). At level 2 nothing is programmed (WRPRTERR, RM0365 §4.3.1). */
 static void f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t v)
 {
 	struct f1_chip *f = f1_of(c);
@@ -638,6 +662,8 @@ static void f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, ui
 		b->sr |= F1_SR_PGERR;
 		return;
 	}
+	if (idx >= 4 + f1_wrp_count(f->part))
+		return; /* a reserved half-word: nothing is programmed (?) */
 	f->op_idx = idx;
 	f->op_value = f1_halfword(byte);
 	/* The regression: the level-0 key programmed while the loaded level is

@@ -11,7 +11,7 @@
  *   RM0368 (F401), RM0383 (F411): same controller, no backup SRAM, SPRMOD.
  *   RM0385 (F74x/75x) §3.7: OPTCR layout, OPTCR1 = BOOT_ADD0/1.
  *   DS10086 (F401xD/E) flash characteristics: mass erase time (see parts).
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §4, §5, §11, §14.
+ *   Constants, sources and the choices made: docs/sim/sim_stm32f4.md.
  *   GigaDevice GD32F4xx: gd32f4xx_fmc.h (FMC at 0x40023C00 with ST's
  *     layout: OBCTL0 = OPTCR, OBCTL1 = OPTCR1, OBKEY = OPTKEYR with ST's
  *     keys, SPC 0xAA none / 0xCC high / else low); Black Magic Debug
@@ -65,7 +65,10 @@
 #define F4_CR_STRT (1u << 16)
 #define F4_CR_EOPIE (1u << 24)
 #define F4_CR_LOCK (1u << 31)
-#define F4_CR_WRITABLE 0x8301C3FFu
+/* PG 0, SER 1, MER 2, SNB [7:3], PSIZE [9:8], MER1/MER2 15, STRT 16, EOPIE
+ * 24, ERRIE 25, LOCK 31 (FLASH_CR_*_Pos, stm32f429xx.h:7184-7219); bit 14
+ * is reserved. */
+#define F4_CR_WRITABLE 0x830183FFu
 
 #define F4_OPTCR_OPTLOCK (1u << 0)
 #define F4_OPTCR_OPTSTRT (1u << 1)
@@ -87,6 +90,7 @@ struct f4_part {
 	uint32_t extra_ram_base, extra_ram_kb; /* CCM (F40x/F42x) or ITCM RAM (F7) */
 	uint32_t flash_alias;      /* second address of main flash (F7 ITCM bus) or 0 */
 	bool boot_alias0;          /* flash aliased at 0x00000000 (BOOT0 = 0) */
+	bool boot_add;             /* F7: OPTCR1 = BOOT_ADD0/1, option bytes +0x10/+0x18 */
 	uint32_t info_base, info_end, otp_base, otp_size, uid_base, fsize_addr, opt_base;
 	uint32_t opt_base2;        /* bank-2 option copy (F42x) or 0 (?) */
 	unsigned bkp_regs;
@@ -177,14 +181,50 @@ static const struct f4_part f4_parts[] = {
 		.name = "stm32f746zg", .summary = "STM32F746ZG, Cortex-M7F, 1 MB flash, 320 KB SRAM, OPTCR1 boot addresses",
 		.dev_id = 0x449, .rev_id = 0x1001, .flash_kb = 1024, .sram_kb = 320, .bkpsram_kb = 4,
 		.extra_ram_base = 0x00000000u, .extra_ram_kb = 16, .flash_alias = 0x00200000u,
-		.boot_alias0 = false, .info_base = 0x1FF00000u, .info_end = 0x1FF0F450u,
-		.otp_base = 0x1FF0F000u, .otp_size = 1040, .uid_base = 0x1FF0F420u,
+		.boot_alias0 = false, .boot_add = true, .info_base = 0x1FF00000u, .info_end = 0x1FF0F450u,
+		.otp_base = 0x1FF0F000u, .otp_size = 1056, .uid_base = 0x1FF0F420u,
 		.fsize_addr = 0x1FF0F442u, .opt_base = 0x1FFF0000u, .bkp_regs = 32,
 		.optcr_default = 0xC0FFAAFDu, .optcr_mask = 0xC0FFFFFCu,
 		.has_optcr1 = true, .optcr1_default = 0x00400080u, .optcr1_mask = 0xFFFFFFFFu,
 		.mass_erase_ms = 8000.0,
 		.core = { SIM_CORTEX_M7, 0x410FC271u, true, 0x10110021u, 0x12000011u, 0x00000040u, 0x449, 0x020 },
 		.dpidr = 0x5BA02477u, .ap_idr = 0x74770001u, .dp_version = 2,
+	},
+	{
+		/* RM0410: as the F746 with 2 MB, 12 nWRP bits, nDBOOT 28 and
+		 * nDBANK 29 (stm32f767xx.h:7893-7911); OPTCR reset 0xFFFFAAFD
+		 * (?: every documented bit at its erased 1, RDP 0xAA); 512 KB
+		 * SRAM from 0x20000000 (DTCM 128 + SRAM1 368 + SRAM2 16,
+		 * stm32f767xx.h:1294-1300); Cortex-M7 r1p0 with the double
+		 * precision FPU (?: CPUID and MVFR0 as the M7 TRM gives them);
+		 * mass erase of 2 MB at x32 about 16 s (?) */
+		.name = "stm32f767zi", .summary = "STM32F767ZI, Cortex-M7F, 2 MB flash, 512 KB SRAM, 12 nWRP bits",
+		.dev_id = 0x451, .rev_id = 0x1001, .flash_kb = 2048, .sram_kb = 512, .bkpsram_kb = 4,
+		.extra_ram_base = 0x00000000u, .extra_ram_kb = 16, .flash_alias = 0x00200000u,
+		.boot_alias0 = false, .boot_add = true, .info_base = 0x1FF00000u, .info_end = 0x1FF0F450u,
+		.otp_base = 0x1FF0F000u, .otp_size = 1056, .uid_base = 0x1FF0F420u,
+		.fsize_addr = 0x1FF0F442u, .opt_base = 0x1FFF0000u, .bkp_regs = 32,
+		.optcr_default = 0xFFFFAAFDu, .optcr_mask = 0xFFFFFFFCu,
+		.has_optcr1 = true, .optcr1_default = 0x00400080u, .optcr1_mask = 0xFFFFFFFFu,
+		.mass_erase_ms = 16000.0,
+		.core = { SIM_CORTEX_M7, 0x411FC270u, true, 0x10110221u, 0x12000011u, 0x00000040u, 0x451, 0x020 },
+		.dpidr = 0x5BA02477u, .ap_idr = 0x74770001u, .dp_version = 2,
+	},
+	{
+		/* RM0430: 1.5 MB in 16 sectors, 15 nWRP bits [30:16] (bit 30
+		 * guards sectors 14 and 15) and SPRMOD 31 (stm32f413xx.h:6951,
+		 * stm32f4xx_hal_flash_ex.h:696); 320 KB SRAM (SRAM1 256 + SRAM2
+		 * 64, stm32f413xx.h:915-916), no backup SRAM; OPTCR reset
+		 * 0x7FFFAAED (?: the F4 value with 15 nWRP bits); mass erase of
+		 * 1.5 MB at x32 about 12 s (?) */
+		.name = "stm32f413zh", .summary = "STM32F413ZH, Cortex-M4F, 1.5 MB flash, 320 KB SRAM, 15 nWRP bits",
+		.dev_id = 0x463, .rev_id = 0x1000, .flash_kb = 1536, .sram_kb = 320,
+		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
+		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
+		.fsize_addr = 0x1FFF7A22u, .opt_base = 0x1FFFC000u, .bkp_regs = 20,
+		.optcr_default = 0x7FFFAAEDu, .optcr_mask = 0xFFFFFFECu,
+		.mass_erase_ms = 12000.0, .core = F4_CORE_M4(0x463),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
 		/* GD32F450ZK: 3 MB (bank 0 1 MB, bank 1 2 MB, contiguous), 256 KB
@@ -438,7 +478,7 @@ static void f4_option_power_loss(struct sim_chip *c)
 
 /* Key registers: KEY1 then KEY2 unlocks; any other value, or a key written
  * while already unlocked, locks the register until the next reset and
- * raises a bus error (RM0090 §3.5.1, §3.6.2; facts §0.3). */
+ * raises a bus error (RM0090 §3.5.1, §3.6.2). */
 static int f4_key_write(enum f4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
 {
 	if (*st == F4_KEY_DEAD || !*locked) {
@@ -604,8 +644,12 @@ static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
 		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
 		return true;
 	}
-	/* Raw option bytes (?): [15:0] of the stored OPTCR at +0, [31:16] at +8,
-	 * OPTCR1 [31:16] at +0x18; everything else reads 0xFF. */
+	/* Raw option bytes: user byte and RDP at +0 and the nWRP half-word at
+	 * +8 (RM0090 §3.7.1 table 16); on parts with a second copy (F42x,
+	 * GD32F4) its +8 holds OPTCR1's nWRP/WP1 (RM0090 table 16; GD32
+	 * OB_WP1 at OB_BASE 0x1FFEC000 + 8, gd32f4xx_fmc.h:62, gd32f4xx.h:354);
+	 * on F7 BOOT_ADD0 at +0x10 and BOOT_ADD1 at +0x18 (RM0385 §3.4.1 (?)).
+	 * The complement half-words and everything else read 0xFF (?). */
 	for (int bank = 0; bank < 2; bank++) {
 		uint32_t base = bank ? p->opt_base2 : p->opt_base;
 		uint32_t o;
@@ -614,12 +658,16 @@ static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
 			continue;
 		o = a - base;
 		*b = 0xFF;
-		if (o < 2)
+		if (bank == 0 && o < 2)
 			*b = (uint8_t)((f->stored_optcr & 0xFFFCu) >> (8 * o));
-		else if (o >= 8 && o < 10)
+		else if (bank == 0 && o >= 8 && o < 10)
 			*b = (uint8_t)(f->stored_optcr >> (16 + 8 * (o - 8)));
-		else if (o >= 0x18 && o < 0x1C && p->has_optcr1)
-			*b = (uint8_t)(f->stored_optcr1 >> (8 * (o - 0x18)));
+		else if (bank == 1 && o >= 8 && o < 10)
+			*b = (uint8_t)(f->stored_optcr1 >> (16 + 8 * (o - 8)));
+		else if (bank == 0 && p->boot_add && o >= 0x10 && o < 0x12)
+			*b = (uint8_t)(f->stored_optcr1 >> (8 * (o - 0x10)));
+		else if (bank == 0 && p->boot_add && o >= 0x18 && o < 0x1A)
+			*b = (uint8_t)(f->stored_optcr1 >> (16 + 8 * (o - 0x18)));
 		return true;
 	}
 	if (a >= p->info_base && a < p->info_end) {
@@ -808,7 +856,7 @@ static void f4_reset_abort(struct sim_chip *c)
 }
 
 /* Option bytes are loaded into OPTCR/OPTCR1 and the protection logic at
- * every reset (facts §0.7; OpenOCD stm32f2x "reset or power cycle is
+ * every reset (OpenOCD stm32f2x "reset or power cycle is
  * required"; the F4 manuals describe OPTCR as "loaded with the option
  * bytes at reset" (?)). An operation still running is aborted first. */
 static void f4_system_reset(struct sim_chip *c)

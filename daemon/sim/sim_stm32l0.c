@@ -8,21 +8,21 @@
  *     option bytes programming, §3.8.2 read protection ("writing xx55xxAA
  *     ... generates a mass erase"), §3.7 registers; RM0038 (L1) §3.7.1,
  *     §3.9 registers (PECR, SR, OBR, WRPR).
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §6, §14.
+ *   Constants, sources and the choices made: docs/sim/sim_stm32l0.md.
  *
  * Choices the manuals seen do not settle, marked (?) where made:
  *   - The regression erases flash and data EEPROM to 0x00; on L1 it also
  *     leaves the USER and WRP option words at 0x00000000 (ST community
- *     report on an L151, facts §6), on L0 it keeps them (RM0367 "does not
+ *     report on an L151, docs/sim/sim_stm32l0.md), on L0 it keeps them (RM0367 "does not
  *     delete the third word").
  *   - Option words with a wrong complement load as: RDP -> level 1, USER
  *     and WRP -> 0, with OPTVERR (L0) / OPTVERRUSR (L1) set.
  *   - The debugger latch closes flash and EEPROM while the loaded level is
- *     1 (facts §14); after OBL_LAUNCH to level 0 they open again: the RMs
- *     seen ask for a POR only on L4 (facts §0.5).
+ *     1; after OBL_LAUNCH to level 0 they open again: the RMs
+ *     seen ask for a POR only on L4.
  *   - The PECR write that sets OBL_LAUNCH resets the chip and is answered
  *     with a bus error (OpenOCD: "SWD_DP_ERROR despite the write was
- *     successful", facts §0.7).
+ *     successful").
  */
 #include "sim_internal.h"
 
@@ -36,7 +36,9 @@
 #define L0_PERIPH_BASE 0x40000000u
 #define L0_PERIPH_END 0x60000000u
 #define L0_OB_BASE 0x1FF80000u
-#define L0_OB_WORDS 8u
+#define L0_OB_WORDS 8u   /* 0x1FF80000-0x1FF8001F: RDP, USER, WRP01..WRP1011 */
+#define L0_OB_EXT 0x80u  /* L1 Cat.5/6: WRP1213 at +0x80, WRP1415 at +0x84 */
+#define L0_OB_ALL 10u    /* ob[8], ob[9]: the two words at +0x80 */
 #define L0_INFO_END 0x1FF80100u /* factory bytes after the options: UID, F_SIZE */
 #define L0_SYSMEM_BASE 0x1FF00000u
 
@@ -48,6 +50,7 @@
 #define L0_SR 0x18u
 #define L0_OBR 0x1Cu
 #define L0_WRPR1 0x20u
+#define L0_WRPR2 0x80u /* WRPR2..4 at 0x80/0x84/0x88 (stm32l151xe.h:296-298) */
 
 #define L0_PEKEY1 0x89ABCDEFu
 #define L0_PEKEY2 0x02030405u
@@ -61,7 +64,10 @@
 #define L0_PECR_OPTLOCK (1u << 2)
 #define L0_PECR_LOCKS 0x7u
 #define L0_PECR_OBL_LAUNCH (1u << 18)
-#define L0_PECR_WRITABLE 0x00038778u /* PROG, DATA, FIX/FTDW, ERASE, FPRG, PARALLBANK, EOPIE, ERRIE */
+/* PROG 3, DATA 4, FIX/FTDW 8, ERASE 9, FPRG 10, PARALLBANK 15, EOPIE 16,
+ * ERRIE 17 (FLASH_PECR_*_Pos, stm32l073xx.h:2422-2443, stm32l151xe.h:3088-3109);
+ * bits 5-7 are reserved. */
+#define L0_PECR_WRITABLE 0x00038718u
 
 #define L0_SR_BSY (1u << 0)
 #define L0_SR_EOP (1u << 1)
@@ -76,7 +82,7 @@
 #define L0_RDP_LEVEL0 0xAAu
 #define L0_RDP_LEVEL2 0xCCu
 
-/* EEPROM-style word write of an option (?: "tens of ms" in the facts). */
+/* EEPROM-style word write of an option (?: no RM figure seen). */
 #define L0_OB_WRITE_MS 4.0
 
 struct l0_part {
@@ -86,6 +92,8 @@ struct l0_part {
 	uint16_t dev_id, rev_id;    /* typical revisions (?) */
 	uint32_t flash_kb, sram_kb, eeprom_bytes;
 	uint32_t regs, dbgmcu, fsize_addr, uid_addr;
+	unsigned wrpr_regs;         /* FLASH_WRPR1..4 that exist (FLASH_TypeDef) */
+	bool ob_ext;                /* WRP1213/WRP1415 option words at +0x80/+0x84 */
 	uint16_t fsize_raw;         /* what F_SIZE holds */
 	uint32_t user_default;      /* option word 1 low half (BOR, watchdog, resets, BFB2) */
 	double mass_erase_ms;
@@ -102,6 +110,7 @@ static const struct l0_part l0_parts[] = {
 		.l1 = false, .dev_id = 0x447, .rev_id = 0x2000, .flash_kb = 192, .sram_kb = 20,
 		.eeprom_bytes = 6144, .regs = 0x40022000u, .dbgmcu = 0x40015800u,
 		.fsize_addr = 0x1FF8007Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 192,
+		.wrpr_regs = 2, /* WRPR and WRPR2 (stm32l073xx.h:280-282) */
 		.user_default = 0x8070u, .mass_erase_ms = 200.0, .core = L0_CORE(0x447),
 		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u,
 	},
@@ -109,16 +118,19 @@ static const struct l0_part l0_parts[] = {
 		.name = "stm32l011k4", .summary = "STM32L011K4, Cortex-M0+, 16 KB flash, 2 KB SRAM, 512 B data EEPROM",
 		.l1 = false, .dev_id = 0x457, .rev_id = 0x1000, .flash_kb = 16, .sram_kb = 2,
 		.eeprom_bytes = 512, .regs = 0x40022000u, .dbgmcu = 0x40015800u,
-		.fsize_addr = 0x1FF8007Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 16,
+		.fsize_addr = 0x1FF8007Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 16, .wrpr_regs = 1,
 		.user_default = 0x8070u, .mass_erase_ms = 50.0, .core = L0_CORE(0x457),
 		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u,
 	},
 	{
-		/* Cat.5: F_SIZE at 0x1FF800CC, UID at 0x1FF800D0 (facts §1) */
+		/* Cat.5: F_SIZE at 0x1FF800CC, UID at 0x1FF800D0 (FLASHSIZE_BASE,
+		 * UID_BASE, stm32l151xe.h:699-700); WRPR1..4 and the option words
+		 * WRP1213/WRP1415 at +0x80/+0x84 (stm32l151xe.h:294-298, 315-316) */
 		.name = "stm32l152re", .summary = "STM32L152RE, Cortex-M3, 512 KB dual-bank flash, 80 KB SRAM, 16 KB data EEPROM",
 		.l1 = true, .dev_id = 0x437, .rev_id = 0x1000, .flash_kb = 512, .sram_kb = 80,
 		.eeprom_bytes = 16384, .regs = 0x40023C00u, .dbgmcu = 0xE0042000u,
 		.fsize_addr = 0x1FF800CCu, .uid_addr = 0x1FF800D0u, .fsize_raw = 512,
+		.wrpr_regs = 4, .ob_ext = true,
 		.user_default = 0x00F8u, .mass_erase_ms = 400.0, .core = L1_CORE(0x437),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u,
 	},
@@ -126,7 +138,7 @@ static const struct l0_part l0_parts[] = {
 		.name = "stm32l151c8", .summary = "STM32L151C8, Cortex-M3, 64 KB flash (Cat.1), 10 KB SRAM, 4 KB data EEPROM",
 		.l1 = true, .dev_id = 0x416, .rev_id = 0x1008, .flash_kb = 64, .sram_kb = 10,
 		.eeprom_bytes = 4096, .regs = 0x40023C00u, .dbgmcu = 0xE0042000u,
-		.fsize_addr = 0x1FF8004Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 64,
+		.fsize_addr = 0x1FF8004Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 64, .wrpr_regs = 1,
 		.user_default = 0x0078u, .mass_erase_ms = 100.0, .core = L1_CORE(0x416),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u,
 	},
@@ -143,10 +155,10 @@ struct l0_chip {
 	/* flash interface */
 	uint32_t acr, pecr, sr;
 	enum l0_key_state pekey, prgkey, optkey;
-	/* option words: stored (in the option area) and loaded (OBR, WRPR) */
-	uint32_t ob[L0_OB_WORDS];
+	/* option words: stored (in the option area) and loaded (OBR, WRPRx) */
+	uint32_t ob[L0_OB_ALL];
 	uint8_t loaded_rdp;
-	uint32_t loaded_obr, loaded_wrp;
+	uint32_t loaded_obr, loaded_wrp[4];
 	/* option word write in progress */
 	bool busy, op_regress;
 	uint64_t busy_until_ns;
@@ -229,8 +241,10 @@ static int l0_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	l->ob[0] = l0_word(rdp);
 	l->ob[1] = l0_word((uint16_t)p->user_default);
 	l->ob[2] = l0_word(0x0003); /* sectors 0 and 1 write-protected: a bootloader */
-	for (unsigned i = 3; i < L0_OB_WORDS; i++)
+	for (unsigned i = 3; i < L0_OB_ALL; i++)
 		l->ob[i] = l0_word(0);
+	if (p->ob_ext)
+		l->ob[9] = l0_word(0x8000); /* WRP1415: the last sector (127) too */
 	c->dpidr = p->dpidr;
 	c->ap_idr = p->ap_idr;
 	c->dp_version = 1;
@@ -248,15 +262,26 @@ static void l0_load_options(struct l0_chip *l)
 	if (l0_word_ok(l->ob[0])) {
 		l->loaded_rdp = (uint8_t)l->ob[0];
 	} else {
-		l->loaded_rdp = 0x00; /* mismatch: level 1 (facts §0.4) */
+		l->loaded_rdp = 0x00; /* mismatch: level 1 (RM0367 §3.4.4) */
 		l->sr |= L0_SR_OPTVERR;
 	}
-	if (l0_word_ok(l->ob[1]) && l0_word_ok(l->ob[2]) && l0_word_ok(l->ob[3])) {
+	if (l0_word_ok(l->ob[1]))
 		user = l->ob[1] & 0xFFFFu;
-		l->loaded_wrp = (l->ob[2] & 0xFFFFu) | (l->ob[3] & 0xFFFFu) << 16;
-	} else {
-		l->loaded_wrp = 0;
+	else
 		l->sr |= l->part->l1 ? L0_SR_OPTVERRUSR : L0_SR_OPTVERR;
+	/* Option word 2 + k holds WRPR(k / 2 + 1)'s half k % 2: WRP01 and
+	 * WRP23 make WRPR1, ..., WRP1213 and WRP1415 WRPR4 (OB_TypeDef,
+	 * stm32l151xe.h:304-317; L0: WRPROT1/WRPROT2, stm32l073xx.h:289-296).
+	 * A mismatched word loads 0: nothing protected (?). */
+	memset(l->loaded_wrp, 0, sizeof(l->loaded_wrp));
+	for (unsigned k = 0; k < 8 && k / 2 < l->part->wrpr_regs; k++) {
+		uint32_t w = l->ob[2 + k];
+
+		if (!l0_word_ok(w)) {
+			l->sr |= l->part->l1 ? L0_SR_OPTVERRUSR : L0_SR_OPTVERR;
+			continue;
+		}
+		l->loaded_wrp[k / 2] |= (w & 0xFFFFu) << (16 * (k % 2));
 	}
 	/* OBR/OPTR: RDP [7:0], WPRMOD/SPRMOD 8, user bits from 16 (L1 keeps
 	 * only the user byte, [23:16]). */
@@ -277,8 +302,8 @@ static void l0_finish(struct sim_chip *c)
 		memset(l->flash, 0x00, l->part->flash_kb * 1024u);
 		memset(l->eeprom, 0x00, l->part->eeprom_bytes);
 		if (l->part->l1)
-			for (unsigned i = 1; i < L0_OB_WORDS; i++)
-				l->ob[i] = 0; /* (?) L151 report */
+			for (unsigned i = 1; i < L0_OB_ALL; i++)
+				l->ob[i] = 0; /* (?) L151 report; WRP1213/1415 alike */
 		c->counters->mass_erases++;
 	}
 	l->busy = false;
@@ -321,13 +346,13 @@ static void l0_option_write(struct sim_chip *c, unsigned index, uint32_t w)
 
 /* Power lost while an option word is written (sim_probe_power_fail_at_
  * option_start). An option word write erases the word, then programs it
- * (RM0038 §3.9.4; erased reads 0x00 on L0/L1, facts §6); cut in between the
+ * (RM0038 §3.9.4; erased reads 0x00 on L0/L1); cut in between the
  * word reads 0x00000000 (?: the manuals do not say where an interrupted
  * write stops), whose high half-word is not the complement of the low one.
  * The next option load finds the mismatch: OPTVERR is set and RDP loads as
  * level 1 (RM0377 §3.7 FLASH_SR.OPTVERR, option validity error; RM0038
  * §3.9 FLASH_SR: OPTVERR for the RDP word, OPTVERRUSR for the user words;
- * the value loaded for RDP is 0x00, facts §0.4 (?)). A regression had begun
+ * the value loaded for RDP is 0x00 (?)). A regression had begun
  * its mass erase: half the flash reads erased (?), no mass erase counted. */
 static void l0_option_power_loss(struct sim_chip *c)
 {
@@ -345,7 +370,7 @@ static void l0_option_power_loss(struct sim_chip *c)
 
 /* Key registers: the pair in order clears the lock; a wrong value, or keys
  * while unlocked (or OPTKEYR/PRGKEYR while PELOCK is set) lock the
- * controller until reset with a bus error (RM0367 §3.3.4, facts §0.3). */
+ * controller until reset with a bus error (RM0367 §3.3.4). */
 static int l0_key(struct l0_chip *l, enum l0_key_state *st, uint32_t lock_bit, uint32_t k1,
 		  uint32_t k2, uint32_t v)
 {
@@ -376,7 +401,14 @@ static uint32_t l0_if_read(struct l0_chip *l, uint32_t off)
 	case L0_PECR: return l->pecr;
 	case L0_SR: return l->sr | L0_SR_READY | (l->busy ? 0 : L0_SR_ENDHV);
 	case L0_OBR: return l->loaded_obr;
-	case L0_WRPR1: return l->loaded_wrp;
+	case L0_WRPR1: return l->loaded_wrp[0];
+	case L0_WRPR2:
+	case L0_WRPR2 + 4:
+	case L0_WRPR2 + 8: {
+		unsigned n = 1 + (off - L0_WRPR2) / 4;
+
+		return n < l->part->wrpr_regs ? l->loaded_wrp[n] : 0;
+	}
 	default: return 0;
 	}
 }
@@ -387,7 +419,10 @@ static int l0_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 
 	switch (off) {
 	case 0x00:
-		l->acr = v & 0x7Fu;
+		/* L0: LATENCY 0, PRFTEN 1, SLEEP_PD 3, RUN_PD 4, DISAB_BUF 5,
+		 * PRE_READ 6 (stm32l073xx.h:2393-2408); L1: LATENCY, PRFTEN,
+		 * ACC64 2, SLEEP_PD, RUN_PD (stm32l151xe.h:3062-3074). */
+		l->acr = v & (l->part->l1 ? 0x1Fu : 0x7Bu);
 		return 0;
 	case L0_PEKEYR:
 		return l0_key(l, &l->pekey, L0_PECR_PELOCK, L0_PEKEY1, L0_PEKEY2, v);
@@ -444,6 +479,16 @@ static uint8_t *l0_mem_at(struct l0_chip *l, uint32_t addr, unsigned size, bool 
 	return NULL;
 }
 
+/* The option word at address A, as an index of ob[], or -1. */
+static int l0_ob_index(const struct l0_part *p, uint32_t a)
+{
+	if (a >= L0_OB_BASE && a < L0_OB_BASE + 4 * L0_OB_WORDS)
+		return (int)((a - L0_OB_BASE) / 4);
+	if (p->ob_ext && a >= L0_OB_BASE + L0_OB_EXT && a < L0_OB_BASE + L0_OB_EXT + 8)
+		return (int)(L0_OB_WORDS + (a - L0_OB_BASE - L0_OB_EXT) / 4);
+	return -1;
+}
+
 /* Option words (stored image) and the factory bytes after them. */
 static bool l0_info_byte(struct l0_chip *l, uint32_t a, uint8_t *b)
 {
@@ -451,8 +496,8 @@ static bool l0_info_byte(struct l0_chip *l, uint32_t a, uint8_t *b)
 	static const uint8_t uid[12] = { 0x31, 0x35, 0x4E, 0x41, 0x05, 0x20, 0x37, 0x36,
 					 0x33, 0x30, 0x00, 0x1A };
 
-	if (a >= L0_OB_BASE && a < L0_OB_BASE + 4 * L0_OB_WORDS) {
-		*b = (uint8_t)(l->ob[(a - L0_OB_BASE) / 4] >> (8 * (a & 3)));
+	if (l0_ob_index(p, a) >= 0) {
+		*b = (uint8_t)(l->ob[l0_ob_index(p, a)] >> (8 * (a & 3)));
 		return true;
 	}
 	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
@@ -563,7 +608,7 @@ static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 			return l0_if_write(c, off, val);
 		return l0_if_write(c, off, l0_merge(l0_if_read(l, off), addr, size, val));
 	}
-	if (addr >= L0_OB_BASE && addr < L0_OB_BASE + 4 * L0_OB_WORDS) {
+	if (l0_ob_index(p, addr) >= 0) {
 		if (debugger)
 			c->counters->flash_if_writes++; /* the option area is the interface's too */
 		if ((l->pecr & L0_PECR_OPTLOCK) || l->busy) {
@@ -574,7 +619,7 @@ static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 			l->sr |= L0_SR_SIZERR; /* options are written as words (?) */
 			return 0;
 		}
-		l0_option_write(c, (addr - L0_OB_BASE) / 4, val);
+		l0_option_write(c, (unsigned)l0_ob_index(p, addr), val);
 		return 0;
 	}
 	if (addr >= p->dbgmcu && addr < p->dbgmcu + 0x10) {

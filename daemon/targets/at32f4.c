@@ -6,12 +6,14 @@
  *   AT32F403A/407, AT32F413, AT32F415, AT32F421, AT32F423, AT32F425,
  *   AT32F435/437, AT32WB415 reference manuals, chapter "Flash memory
  *   controller": FLASH_USD (FAP, FAP_HL), "Flash access protection",
- *   "User system data area" (not re-read here; facts §12 carries them).
+ *   "User system data area" (not re-read here).
  *   Artery BSP (at32f403a_407_crm.h): CRM_CTRL HICKEN bit 0, HICKSTBL bit 1;
  *   at32f403a_407 middlewares hid_iap_class.h: flash size at 0x1FFFF7E0.
  *   OpenOCD src/flash/nor/artery.c/.h: product ids (PID) per part and
  *   series, register bases, FAP readback, `artery fap disable/enable`.
- *   Facts: ../shared/facts/stm32-rdp.md §12.
+ *   Artery firmware libraries at32f4xx_flash.h / _crm.h per series (flash
+ *          registers, USD layout, keys, FAP values); constants and their
+ *          sources: docs/targets/at32f4.md.
  *
  * Identification is by the whole 32-bit word at 0xE0042000 (the PID): its
  * bits 15:12 tell AT32F423C8T7 (0x7003210B) from AT32F415R8T7-7 (0x7003010B),
@@ -99,8 +101,9 @@
 #define FS AT32F4_FSIZE
 
 /* One row per series and flash size; the PID table below points here. The
- * F_SIZE address is sourced for F403A (Artery BSP); the others use the same
- * address (?) and the PID's size is what counts (at32f4_flash_kb). */
+ * F_SIZE address 0x1FFFF7E0 is the same on every series (each Artery
+ * library's usart_iap_demo flash.h, "flash capacity register"), but the
+ * PID's size is what counts (at32f4_flash_kb). */
 static const struct target_part at32f4_parts[] = {
 	/* dev dbgmcu name                    F_SIZE KB    flags              typ        max    rev */
 	{0, D, "AT32F403A/407xC",             FS, 256,  F403A,               TYP(256),  MAX_MS, 0},
@@ -303,7 +306,7 @@ static int at32f4_hick_on(struct target *t)
 }
 
 /* Clear OPLK, then set USDULKS; each key pair only when its lock is on: a
- * wrong or repeated sequence locks until reset (F1 heritage, facts §0.3). */
+ * wrong or repeated sequence locks until reset (F1 heritage, PM0075 §2.3.1). */
 static int at32f4_unlock(struct target *t)
 {
 	uint32_t ctrl = 0;
@@ -394,7 +397,7 @@ static int64_t at32f4_now_ms(void)
 }
 
 /* How long the wire may stay silent while the chip resets itself after the
- * erase. The facts (§12) give no reset duration (?); a reset lasts
+ * erase. No source gives the reset duration (?); a reset lasts
  * milliseconds and the debug port answers during the erase (FLASH_STS.OBF is
  * polled), so two seconds without an answer mean the chip or the wire is
  * gone, not resetting. */

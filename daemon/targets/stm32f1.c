@@ -12,7 +12,10 @@
  *   RM0365 (F302/F303x6/8) §4.3.1 "Read protection", Table 8
  *   GD32F1x0 / GD32F3x0 / GD32E23x user manuals, chapter FMC (SPC byte)
  *   OpenOCD src/flash/nor/stm32f1x.c (unlock/lock, GD32 REV_IDs)
- *   Facts: ../shared/facts/stm32-rdp.md §2, §3, §11.
+ *   GigaDevice firmware libraries gd32f1x0_fmc.h, gd32f3x0_fmc.h,
+ *          gd32e23x_fmc.h, gd32f10x_fmc.h, gd32f20x_fmc.h (FMC registers,
+ *          option bytes, SPC values)
+ *   Constants and their sources: docs/targets/stm32f1.md.
  *
  * Regression (PM0075 §2.4.1, RM0091 §3.3.1): the whole option page is
  * erased (OPTER), which by itself leaves RDP erased = protected; programming
@@ -26,8 +29,9 @@
  * 0x1FFFF800 (readable at level 1, RM0365 Table 8), not from decoding
  * FLASH_OBR: the OBR bit layout differs between F1 and F0/F3 and cannot be
  * told apart on GD32 parts with REV_ID 0x1303 (GD32F1x0 and GD32F10x share
- * it, facts §11). A half-word whose complement does not match was loaded as
- * 0xFF (RM0091 §4.1) and is written back as 0xFF with its complement.
+ * it, docs/targets/stm32f1.md). A half-word whose complement does not
+ * match was loaded as 0xFF (RM0091 §4.1) and is written back as 0xFF with
+ * its complement.
  *
  * Power lost in the middle (after the page erase, or during the forced mass
  * erase before the RDP half-word is written) leaves the page erased: RDP
@@ -75,23 +79,28 @@
 #define STM32F1_OB_BASE 0x1FFFF800u
 #define STM32F1_OB_HALFWORDS 8
 #define STM32F1_OB_RDP 0
-#define STM32F1_OB_WRP2 6
+#define STM32F1_OB_WRP0 4
 
-#define STM32F1_F1_RDP_LEVEL0 0xA5u /* F1 and GD32 (RDP_KEY, facts §3, §11) */
+#define STM32F1_F1_RDP_LEVEL0 0xA5u /* F1 and GD32: RDP_KEY (stm32f103xb.h:9708), FMC_NSPC (gd32f1x0_fmc.h:136) */
 
 /* Part flags. */
 #define STM32F1_F0_STYLE (1u << 0) /* F0/F3: 0xAA = level 0, 0xCC = level 2 */
 #define STM32F1_OBL (1u << 1)      /* CR.OBL_LAUNCH reloads the options */
 #define STM32F1_XL (1u << 2)       /* F1 XL density: bank-2 registers */
 #define STM32F1_WRP01 (1u << 3)    /* only WRP0/WRP1 exist; WRP2/3 stay 0xFF */
-#define STM32F1_GD32 (1u << 4)     /* GigaDevice: SPC 0xA5 none, 0xCC high */
+#define STM32F1_GD32 (1u << 4)     /* GigaDevice: SPC 0xA5 = no protection (FMC_NSPC) */
+/* SPC 0xCC = high protection, level 2 (FMC_HSPC: gd32f1x0_fmc.h:138,
+ * gd32f3x0_fmc.h:146, gd32e23x_fmc.h:132). GD32F10x/F20x/F30x have no high
+ * level: FMC_NSPC and FMC_USPC only (gd32f20x_fmc.h:228-229), 0xCC is level 1. */
+#define STM32F1_GD32_HSPC (1u << 6)
+#define STM32F1_WRP0 (1u << 5)     /* only WRP0 exists (OB_TypeDef ends at WRP0) */
 
 #define F0 0x40015800u
 #define F1 0xE0042000u
 #define F0_FSIZE 0x1FFFF7CCu
 #define F1_FSIZE 0x1FFFF7E0u
 /* PM0075 / DS5319: tME 20 ms typical, 40 ms max on ST parts; the budget is
- * 25 times that (OpenOCD's fallback path polls BSY only 5 times, facts §3). */
+ * 25 times that (OpenOCD's fallback path polls BSY only 5 times, stm32f1x.c). */
 #define ST_TYP 40
 #define ST_MAX 1000
 #define F0F3 (STM32F1_F0_STYLE | STM32F1_OBL)
@@ -102,8 +111,8 @@
 static const struct target_part stm32f1_parts[] = {
 	/* dev   dbgmcu name                              F_SIZE    KB max flags                     typ     max     rev */
 	{0x440, F0, "STM32F05x/F030x8",                 F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
-	{0x444, F0, "STM32F03x/F030x4/6",               F0_FSIZE, 32,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
-	{0x445, F0, "STM32F04x/F070x6",                 F0_FSIZE, 32,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
+	{0x444, F0, "STM32F03x/F030x4/6",               F0_FSIZE, 32,   F0F3 | STM32F1_WRP0,    ST_TYP, ST_MAX, 0},
+	{0x445, F0, "STM32F04x/F070x6",                 F0_FSIZE, 32,   F0F3 | STM32F1_WRP0,    ST_TYP, ST_MAX, 0},
 	{0x448, F0, "STM32F07x",                        F0_FSIZE, 128,  F0F3,                   ST_TYP, ST_MAX, 0},
 	{0x442, F0, "STM32F09x/F030xC",                 F0_FSIZE, 256,  F0F3,                   ST_TYP, ST_MAX, 0},
 	{0x412, F1, "STM32F10x low density",            F1_FSIZE, 32,   0,                      ST_TYP, ST_MAX, 0},
@@ -119,20 +128,21 @@ static const struct target_part stm32f1_parts[] = {
 	{0x439, F1, "STM32F301/F302x6/8/F318",          F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
 	{0x446, F1, "STM32F302/303xD/E/F398",           F0_FSIZE, 512,  F0F3,                   ST_TYP, ST_MAX, 0},
 	/* GigaDevice: DEV_ID 0x410 with their own REV_IDs (OpenOCD stm32f1x.c).
-	 * GD32F10x was also reported with REV_ID 0x1303 (facts §11): the name
-	 * says so; the flow is the same. GD32F3x0's F_SIZE: 0x1FFFF7E0 as on
+	 * GD32F10x was also reported with REV_ID 0x1303 (docs/targets/stm32f1.md):
+	 * the name says so; the flow is the same, but a GD32F10x's WP2/WP3
+	 * (gd32f10x_fmc.h:67-68) are then left erased. GD32F3x0's F_SIZE: 0x1FFFF7E0 as on
 	 * every GD32 manual's "memory density information" (?) - OpenOCD reads
 	 * 0x1FFFF7CC on Cortex-M4. GD32F10x/F30x with other REV_IDs are
 	 * driven through the STM32F1 rows: same flow, same 0xA5 key. */
-	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32,           GD_TYP, GD_MAX, 0x1303},
-	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32,           GD_TYP, GD_MAX, 0x1704},
-	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32,           GD_TYP, GD_MAX, 0x1909},
+	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1303},
+	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1704},
+	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1909},
 	/* GD32F20x says the connectivity line's DEV_ID 0x418 with REV_ID 0x1508
 	 * (a GD32F205: IDCODE 0x15080418, programmed with OpenOCD's stm32f1x,
 	 * CommunityGD32Cores/platform-gd32 issue #25). Up to 3 MB; above 512 KB
-	 * a second FMC bank with its registers at +0x40 like the F1 XL (facts
-	 * §11 (?)): BSY is watched in both. F1-style FMC_OBSTAT (OpenOCD gives
-	 * the F0 layout only to 0x1303/0x1704/0x1909). Erase budget x3 for the
+	 * a second FMC bank with its registers at +0x40 like the F1 XL
+	 * (FMC_STAT1 0x4C, gd32f20x_fmc.h:57): BSY is watched in both.
+	 * F1-style FMC_OBSTAT (gd32f20x_fmc.h:102-105). Erase budget x3 for the
 	 * size (?). */
 	{0x418, F1, "GD32F20x",                         F1_FSIZE, 3072, STM32F1_GD32 | STM32F1_XL, 2 * GD_TYP, 3 * GD_MAX, 0x1508},
 };
@@ -171,7 +181,7 @@ static enum rdp_level stm32f1_level(const struct target *t, uint32_t obr, uint16
 {
 	uint8_t stored = (uint8_t)rdp_hw;
 
-	if (stm32f1_is(t, STM32F1_F0_STYLE | STM32F1_GD32) && stored == STM32_RDP_LEVEL2)
+	if (stm32f1_is(t, STM32F1_F0_STYLE | STM32F1_GD32_HSPC) && stored == STM32_RDP_LEVEL2)
 		return RDP_LEVEL_2;
 	/* OBR RDPRT [2:1] on F0/F3: 01 level 1, 11 level 2 (RM0091 §3.5.6,
 	 * CMSIS FLASH_OBR_RDPRT2). GD32 parts of REV 0x1303 may be F1-style,
@@ -181,9 +191,23 @@ static enum rdp_level stm32f1_level(const struct target *t, uint32_t obr, uint16
 	return (obr & STM32F1_OBR_RDPRT1) ? RDP_LEVEL_1 : RDP_LEVEL_0;
 }
 
+/* WRP half-words the part has (OB_TypeDef: WRP0 only on F030x4/x6, F031,
+ * F038, F042, F048, F070x6, stm32f030x6.h:221; WRP0/1 on F030x8/F05x,
+ * F3x8, GD32F1x0/F3x0/E23x; WRP0..3 elsewhere). The others are reserved:
+ * never written, never checked. */
 static unsigned stm32f1_wrp_bytes(const struct target *t)
 {
+	if (stm32f1_is(t, STM32F1_WRP0))
+		return 1;
 	return stm32f1_is(t, STM32F1_WRP01) ? 2 : 4;
+}
+
+/* The FLASH_WRPR bits that exist: one byte per WRP half-word. */
+static uint32_t stm32f1_wrp_mask(const struct target *t)
+{
+	unsigned n = stm32f1_wrp_bytes(t);
+
+	return n == 4 ? 0xFFFFFFFFu : (1u << (8 * n)) - 1;
 }
 
 /* FLASH_OBR, FLASH_WRPR and the stored option half-words, in one batch. */
@@ -214,7 +238,7 @@ static int stm32f1_read_protection(struct target *t, struct target_protection *p
 
 	if (rc < 0)
 		return rc;
-	mask = stm32f1_wrp_bytes(t) == 4 ? 0xFFFFFFFFu : 0xFFFFu;
+	mask = stm32f1_wrp_mask(t);
 	p->level = stm32f1_level(t, obr, ob[STM32F1_OB_RDP]);
 	p->rdp_raw = ob[STM32F1_OB_RDP] & 0xFF;
 	p->wrp_raw = wrpr & mask;
@@ -225,7 +249,10 @@ static int stm32f1_read_protection(struct target *t, struct target_protection *p
 	p->options[p->n_options++] = (struct target_option){"wrpr", wrpr};
 	p->options[p->n_options++] = (struct target_option){"ob_rdp_user", ob[0] | (uint32_t)ob[1] << 16};
 	p->options[p->n_options++] = (struct target_option){"ob_data", ob[2] | (uint32_t)ob[3] << 16};
-	p->options[p->n_options++] = (struct target_option){"ob_wrp01", ob[4] | (uint32_t)ob[5] << 16};
+	if (stm32f1_wrp_bytes(t) == 1)
+		p->options[p->n_options++] = (struct target_option){"ob_wrp0", ob[4]};
+	else
+		p->options[p->n_options++] = (struct target_option){"ob_wrp01", ob[4] | (uint32_t)ob[5] << 16};
 	if (stm32f1_wrp_bytes(t) == 4)
 		p->options[p->n_options++] = (struct target_option){"ob_wrp23", ob[6] | (uint32_t)ob[7] << 16};
 	if (obr & STM32F1_OBR_OPTERR)
@@ -327,8 +354,9 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 	/* What to write back after the page erase: every option byte as it
 	 * loads today, each with its complement, as OpenOCD does: an erased
 	 * half-word loads as 0xFF cleanly only on F0/F3 (RM0091 §4.1), on F1
-	 * it sets OPTERR (?). WRP2/3 only where they exist (RM0365 §4.1). */
-	n_ob = stm32f1_wrp_bytes(t) == 4 ? 8 : STM32F1_OB_WRP2;
+	 * it sets OPTERR (?). WRPx only where they exist (RM0365 §5 table 12:
+	 * "must be kept at reset value"; stm32f1_wrp_bytes). */
+	n_ob = STM32F1_OB_WRP0 + stm32f1_wrp_bytes(t);
 	want[STM32F1_OB_RDP] = stm32f1_ob_halfword(rdp);
 	for (unsigned i = 1; i < STM32F1_OB_HALFWORDS; i++)
 		want[i] = i < n_ob ? stm32f1_ob_halfword(stm32f1_ob_byte(ob[i])) : 0xFFFF;
@@ -337,7 +365,7 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 
 		for (unsigned i = 0; i < stm32f1_wrp_bytes(t); i++)
 			wrp_stored |= (uint32_t)stm32f1_ob_byte(ob[4 + i]) << (8 * i);
-		if ((wrp_stored ^ wrpr) & (stm32f1_wrp_bytes(t) == 4 ? 0xFFFFFFFFu : 0xFFFFu))
+		if ((wrp_stored ^ wrpr) & stm32f1_wrp_mask(t))
 			stm32_log(ev, "stored WRP 0x%08x differs from the loaded FLASH_WRPR 0x%08x "
 				  "(a change waiting for reset): keeping the stored one", wrp_stored, wrpr);
 	}
@@ -392,11 +420,12 @@ lock:
 	return 0;
 }
 
-/* Options load at a system reset on every part of this lineage (PM0075
- * §2.5, RM0091 §3.2.2); F0/F3 also load them through OBL_LAUNCH, which
- * resets the chip, so the write that sets it may not be acknowledged
- * cleanly (facts §0.7). GD32 parts are reset like F1: whether their
- * OBL_LAUNCH works is not confirmed (?).
+/* F1 loads the options at a system reset (PM0075 §2.5); F0/F3 through
+ * OBL_LAUNCH (RM0360 §4: a system reset does not load them on F030/F070),
+ * which resets the chip, so the write that sets it may not be acknowledged
+ * cleanly (OpenOCD ignores it). GD32F1x0/F3x0/E23x have the same bit
+ * (FMC_CTL_OBRLD, gd32f1x0_fmc.h:97), but are reset like F1 here: a
+ * GD32F10x behind REV_ID 0x1303 has no such bit (?).
  * With the level back at 0 the debugger may read flash without a power
  * cycle (?: the RMs ask for a POR only after *setting* protection with a
  * debugger attached); the unlock job's read-back still catches a fault. */

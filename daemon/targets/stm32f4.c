@@ -50,9 +50,9 @@
 			   STM32F4_SR_PGPERR | STM32F4_SR_PGSERR)
 
 /* The option bytes as the user configuration sector holds them, RDP in
- * bits [15:8] of the first word: F2/F4 0x1FFFC000 (RM0090 §3.6.1 "Option
- * bytes organization"), F7 0x1FFF0000 (?: stlink's F7 chip files, RM0385
- * not seen). The debugger may read them at level 1 (RM0090 table 13
+ * bits [15:8] of the first word: F2/F4 0x1FFFC000 (RM0090 "Option bytes
+ * organization"; GD32F4 OB_SPC at 0x1FFFC001, gd32f4xx_fmc.h:64), F7
+ * 0x1FFF0000 (?: stlink's F7 chip files, RM0385 not re-read). The debugger may read them at level 1 (RM0090 table 13
  * "Access versus read protection level": option bytes, level 1, read yes). */
 #define STM32F4_OB 0x1FFFC000u
 #define STM32F4_OB_F7 0x1FFF0000u
@@ -62,22 +62,35 @@
 #define STM32F4_OPTCR_RDP_SHIFT 8
 #define STM32F4_OPTCR_RDP_MASK (0xFFu << STM32F4_OPTCR_RDP_SHIFT)
 #define STM32F4_OPTCR_NWRP_SHIFT 16
+/* Bit 31 is SPRMOD only where the part has PCROP (the HAL's
+ * OB_PCROP_SELECTED 0x80 in OPTCR byte 3, stm32f4xx_hal_flash_ex.h:696-702:
+ * F401/F410/F411/F412/F413/F42x/F446/F469), GD32F4's DRP (gd32f4xx_fmc.h:109);
+ * reserved on F2 and F405/407, IWDG_STOP on F7 (stm32f746xx.h:7364). */
 #define STM32F4_OPTCR_SPRMOD (1u << 31)
 
 /* Part flags. */
 #define STM32F4_HAS_OPTCR1 (1u << 0)  /* F42x/43x/469/479: nWRP of sectors 12-23 */
-#define STM32F4_IS_F7 (1u << 1)       /* nWRP is [23:16]; OPTCR1 = boot addresses */
+#define STM32F4_IS_F7 (1u << 1)       /* OPTCR1 = boot addresses; F7 option bytes */
 #define STM32F4_HAS_OPTCR2 (1u << 2)  /* F72x/73x: PCROP, PCROP_RDP */
 #define STM32F4_IS_GD32 (1u << 3)     /* GigaDevice: registers named OBCTL0/OBCTL1 */
+#define STM32F4_HAS_SPRMOD (1u << 4)  /* OPTCR bit 31 = 1: the nWRP bits select PCROP */
+/* How many nWRP bits OPTCR has, from bit 16 (FLASH_OPTCR_nWRP_Msk): 12 on
+ * F2/F4 (stm32f429xx.h:7260) and F76x/77x (stm32f767xx.h:7893), 15 on
+ * F413/423 (stm32f413xx.h:6951), 8 on F74x/75x and F72x/73x
+ * (stm32f746xx.h:7351, stm32f723xx.h:6506). */
+#define STM32F4_NWRP(bits) ((uint32_t)(bits) << 8)
+#define STM32F4_NWRP_BITS(flags) (((flags) >> 8) & 0x1Fu)
+#define F2F4 STM32F4_NWRP(12)
+#define F4PC (STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD)
 
 #define F4 0xE0042000u
 #define F4_FSIZE 0x1FFF7A22u
 #define F7_FSIZE 0x1FF0F442u
 #define F72_FSIZE 0x1FF07A22u
 #define BUDGET 35000 /* OpenOCD allows 33 s: "as high as 32 s in x8 mode" */
-/* GD32F4 memory density register 0x1FFF7A20: FLASH_DENSITY [31:16] in KB
- * (?: the GD32F4xx user manual was not seen; GD32F4/F470 projects read
- * the flash size in KB from bits [31:16] of 0x1FFF7A20). */
+/* GD32F4 memory density: flash KB in the half-word at 0x1FFF7A22, SRAM KB
+ * at 0x1FFF7A20 (GD32F4xx firmware library examples: FMC_SIZE in
+ * FMC/Program_erase/fmc_operation.h:64; SRAM size read from 0x1FFF7A20). */
 #define GD32F4_DENSITY 0x1FFF7A22u
 /* GD32 erases are slower than ST's, and no GD32F4 mass-erase time is
  * published (GigaDevice's GD32F1 notes budget 3 s for a 128 KB mass
@@ -91,31 +104,31 @@
 /* Typical regression times follow the datasheets' tME at x32 parallelism,
  * scaled with flash size (?: not measured on silicon). */
 static const struct target_part stm32f4_parts[] = {
-	{0x411, F4, "STM32F2xx", F4_FSIZE, 1024, 0, 8000, BUDGET},
-	{0x413, F4, "STM32F405/407/415/417", F4_FSIZE, 1024, 0, 8000, BUDGET},
-	{0x419, F4, "STM32F42x/43x", F4_FSIZE, 2048, STM32F4_HAS_OPTCR1, 16000, BUDGET},
-	{0x423, F4, "STM32F401xB/C", F4_FSIZE, 256, 0, 2000, BUDGET},
-	{0x433, F4, "STM32F401xD/E", F4_FSIZE, 512, 0, 4000, BUDGET},
-	{0x431, F4, "STM32F411xC/E", F4_FSIZE, 512, 0, 4000, BUDGET},
-	{0x421, F4, "STM32F446xx", F4_FSIZE, 512, 0, 4000, BUDGET},
-	{0x441, F4, "STM32F412xx", F4_FSIZE, 1024, 0, 8000, BUDGET},
-	{0x458, F4, "STM32F410xx", F4_FSIZE, 128, 0, 1000, BUDGET},
-	{0x434, F4, "STM32F469/479", F4_FSIZE, 2048, STM32F4_HAS_OPTCR1, 16000, BUDGET},
-	{0x463, F4, "STM32F413/423", F4_FSIZE, 1536, 0, 12000, BUDGET},
-	{0x449, F4, "STM32F74x/75x", F7_FSIZE, 1024, STM32F4_IS_F7, 8000, BUDGET},
-	{0x451, F4, "STM32F76x/77x", F7_FSIZE, 2048, STM32F4_IS_F7, 16000, BUDGET},
-	{0x452, F4, "STM32F72x/73x", F72_FSIZE, 512, STM32F4_IS_F7 | STM32F4_HAS_OPTCR2, 4000, BUDGET},
+	{0x411, F4, "STM32F2xx", F4_FSIZE, 1024, F2F4, 8000, BUDGET},
+	{0x413, F4, "STM32F405/407/415/417", F4_FSIZE, 1024, F2F4, 8000, BUDGET},
+	{0x419, F4, "STM32F42x/43x", F4_FSIZE, 2048, F4PC | STM32F4_HAS_OPTCR1, 16000, BUDGET},
+	{0x423, F4, "STM32F401xB/C", F4_FSIZE, 256, F4PC, 2000, BUDGET},
+	{0x433, F4, "STM32F401xD/E", F4_FSIZE, 512, F4PC, 4000, BUDGET},
+	{0x431, F4, "STM32F411xC/E", F4_FSIZE, 512, F4PC, 4000, BUDGET},
+	{0x421, F4, "STM32F446xx", F4_FSIZE, 512, F4PC, 4000, BUDGET},
+	{0x441, F4, "STM32F412xx", F4_FSIZE, 1024, F4PC, 8000, BUDGET},
+	{0x458, F4, "STM32F410xx", F4_FSIZE, 128, F4PC, 1000, BUDGET},
+	{0x434, F4, "STM32F469/479", F4_FSIZE, 2048, F4PC | STM32F4_HAS_OPTCR1, 16000, BUDGET},
+	{0x463, F4, "STM32F413/423", F4_FSIZE, 1536, STM32F4_NWRP(15) | STM32F4_HAS_SPRMOD, 12000, BUDGET},
+	{0x449, F4, "STM32F74x/75x", F7_FSIZE, 1024, STM32F4_IS_F7 | STM32F4_NWRP(8), 8000, BUDGET},
+	{0x451, F4, "STM32F76x/77x", F7_FSIZE, 2048, STM32F4_IS_F7 | STM32F4_NWRP(12), 16000, BUDGET},
+	{0x452, F4, "STM32F72x/73x", F72_FSIZE, 512, STM32F4_IS_F7 | STM32F4_HAS_OPTCR2 | STM32F4_NWRP(8), 4000, BUDGET},
 	/* GD32F4: no published DBGMCU IDCODE, so found by the MCU ROM table's
 	 * PIDR part number (targets.c): 0x2B3 GD32F450, 0xA2E GD32F470 (Black
 	 * Magic Debug stm32f4.c ID_GD32F450/ID_GD32F470), 0xFA4 GD32F405
 	 * (Black Magic Debug issue #1816, 2024; the GD32F407 is taken to share
 	 * it (?)). Every GD32F4xx has OBCTL1 (gd32f4xx_fmc.h is one header for
 	 * the series); parts go up to 3 MB. */
-	{0, 0, "GD32F405/407", GD32F4_DENSITY, 3072, STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	{0, 0, "GD32F405/407", GD32F4_DENSITY, 3072, F4PC | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
 	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0xFA4},
-	{0, 0, "GD32F450", GD32F4_DENSITY, 3072, STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	{0, 0, "GD32F450", GD32F4_DENSITY, 3072, F4PC | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
 	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0x2B3},
-	{0, 0, "GD32F470", GD32F4_DENSITY, 3072, STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	{0, 0, "GD32F470", GD32F4_DENSITY, 3072, F4PC | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
 	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0xA2E},
 };
 
@@ -125,17 +138,22 @@ static const char *stm32f4_optcr_name(const struct target *t)
 	return (t->part->flags & STM32F4_IS_GD32) ? "FMC_OBCTL0" : "FLASH_OPTCR";
 }
 
-/* Sectors covered by OPTCR's nWRP: 16/16/16/16/64 KB then 128 KB each on F2/F4
- * (per bank); F7 has 8 nWRP bits. */
+/* Sector groups covered by OPTCR's nWRP, one bit each (the part's row). */
 static unsigned stm32f4_wrp_bits(const struct target *t)
 {
-	if (t->part->flags & STM32F4_IS_F7)
-		return 8;
-	return 12;
+	return STM32F4_NWRP_BITS(t->part->flags);
+}
+
+/* The nWRP bits select PCROP sectors, active high, instead of write
+ * protection, active low (RM0090 §3.7.4; GD32F4 DRP, gd32f4xx_fmc.c
+ * ob_write_protection_enable clears WPx, ob_drp_enable sets them). */
+static bool stm32f4_pcrop_mode(const struct target *t, uint32_t optcr)
+{
+	return (t->part->flags & STM32F4_HAS_SPRMOD) && (optcr & STM32F4_OPTCR_SPRMOD);
 }
 
 /* OPTCR is loaded from the option bytes at reset and reads back what was
- * programmed once BSY clears (RM0090 §3.6.2, facts §0.7), so an OPTCR
+ * programmed once BSY clears (RM0090 §3.6.2), so an OPTCR
  * whose RDP byte is not the stored one holds a value written but never
  * programmed: an OPTSTRT lost for good, or one still running. That takes
  * OPTLOCK = 0 (someone unlocked the options since the reset), and the
@@ -183,15 +201,15 @@ static int stm32f4_read_protection(struct target *t, struct target_protection *p
 	p->level = rdp_level_from_byte((uint8_t)p->rdp_raw);
 	nwrp = (optcr >> STM32F4_OPTCR_NWRP_SHIFT) & ((1u << bits) - 1);
 	p->wrp_raw = nwrp;
-	/* nWRP bit = 0 protects the sector; with SPRMOD = 1 the bits select
-	 * PCROP sectors instead, active high (RM0090 §3.7.4). GD32F4's bit 31
-	 * is DRP: the WPx bits then also guard D-bus reads (gd32f4xx_fmc.h),
-	 * taken to be active high as on ST (?). */
-	p->wrp_sectors = (optcr & STM32F4_OPTCR_SPRMOD) ? nwrp : (~nwrp & ((1u << bits) - 1));
+	/* nWRP bit = 0 protects the sector group; in PCROP mode a 1 selects
+	 * it for PCROP. Bit 31 means that only on parts with SPRMOD/DRP: on
+	 * F7 it is IWDG_STOP, normally 1 (docs/targets/stm32f4.md). */
+	p->wrp_sectors = stm32f4_pcrop_mode(t, optcr) ? nwrp : (~nwrp & ((1u << bits) - 1));
 	if (t->part->flags & STM32F4_HAS_OPTCR1) {
+		/* FLASH_OPTCR1_nWRP_Msk 0x0FFF0000 (stm32f429xx.h:7283) */
 		uint32_t hi = (optcr1 >> STM32F4_OPTCR_NWRP_SHIFT) & 0xFFF;
 
-		p->wrp_sectors |= (uint64_t)((optcr & STM32F4_OPTCR_SPRMOD) ? hi : (~hi & 0xFFF)) << 12;
+		p->wrp_sectors |= (uint64_t)(stm32f4_pcrop_mode(t, optcr) ? hi : (~hi & 0xFFF)) << bits;
 	}
 	p->n_options = 0;
 	p->options[p->n_options++] = (struct target_option){gd ? "obctl0" : "optcr", optcr};

@@ -14,14 +14,14 @@
  *          registers (PECR, OBR, WRPR1..4), §3.7.x OBL_LAUNCH.
  *   OpenOCD src/flash/nor/stm32lx.c (unlock writes 0xFF5500AA, lock
  *          0xFFFF0000, 30 s budget, option_load = PECR.OBL_LAUNCH).
- *   Facts: ../shared/facts/stm32-rdp.md §0.3, §0.7, §1, §6.
+ *   Constants and their sources: docs/targets/stm32l0.md.
  *
  * Option byte word 0 at 0x1FF80000: RDP (byte 0), WPRMOD/SPRMOD (bit 8),
  * and the complement of the low half-word in the high half-word. Writing it
  * with RDP 0xAA at level 1 erases flash and data EEPROM; the change is used
  * after option-byte loading (PECR.OBL_LAUNCH, a system reset) or a power
  * cycle. An ST community report on an L151 says the USER and WRP words read
- * 0 after the forced erase (facts §6 (?)): they are saved before and written
+ * 0 after the forced erase (docs/targets/stm32l0.md (?)): they are saved before and written
  * back when they changed.
  *
  * A word write cut by a power loss leaves a word that does not match its
@@ -45,6 +45,7 @@
 #define STM32L0_SR 0x18u
 #define STM32L0_OBR 0x1Cu  /* OPTR on L0 */
 #define STM32L0_WRPR1 0x20u /* WRPROT1 on L0 */
+#define STM32L0_WRPR2 0x80u /* WRPROT2 on L0 Cat.5 (stm32l073xx.h:282); L1 Cat.3+ */
 
 #define STM32L0_PEKEY1 0x89ABCDEFu
 #define STM32L0_PEKEY2 0x02030405u
@@ -67,7 +68,9 @@
 #define STM32L0_SR_FATAL (STM32L0_SR_WRPERR | STM32L0_SR_PGAERR | STM32L0_SR_SIZERR)
 
 #define STM32L0_OB_BASE 0x1FF80000u
-#define STM32L0_OB_WORDS 8 /* RDP, USER, WRP words: 0x1FF80000-0x1FF8001F */
+/* RDP, USER and the WRP words at 0x1FF80000-0x1FF8001F; L1 Cat.5/6 adds
+ * WRP1213 at +0x80 and WRP1415 at +0x84 (OB_TypeDef, stm32l151xe.h:304-317). */
+#define STM32L0_OB_WORDS 10
 #define STM32L0_OB_RDP_MASK 0xFFu
 #define STM32L0_OB_WPRMOD (1u << 8)
 
@@ -77,25 +80,31 @@
 #define STM32L0_IS_L1 (1u << 0)
 #define STM32L0_FSIZE_436 (1u << 1) /* F_SIZE 0 = 384 KB, 1 = 256 KB */
 #define STM32L0_FSIZE_LOW8 (1u << 2) /* only F_SIZE[7:0] is valid (0x429) */
+#define STM32L0_OB_EXT (1u << 3)     /* WRP1213/WRP1415 option words at +0x80/+0x84 */
+/* FLASH_WRPRx registers (FLASH_TypeDef): 1 on L0 Cat.1-3 and L1 Cat.1/2,
+ * 2 on L0 Cat.5 and L1 Cat.3, 3 on L1 Cat.4, 4 on L1 Cat.5/6
+ * (stm32l151xc.h:294, stm32l151xd.h:297-298, stm32l151xe.h:296-298). */
+#define STM32L0_WRPR(n) ((uint32_t)(n) << 8)
+#define STM32L0_WRPR_COUNT(flags) (((flags) >> 8) & 0x7u)
 
 #define L0 0x40015800u
 #define L1 0xE0042000u
 #define L0_FSIZE 0x1FF8007Cu
 #define L1_FSIZE_12 0x1FF8004Cu
 #define L1_FSIZE_36 0x1FF800CCu
-/* OpenOCD allows 30 s for the erase; the facts give "tens of ms (?)". */
+/* OpenOCD allows 30 s for the erase (stm32lx.c); no RM gives a figure (?). */
 #define BUDGET 30000
 
 static const struct target_part stm32l0_parts[] = {
-	{0x457, L0, "STM32L0 Cat.1 (L011/L021)", L0_FSIZE, 16, 0, 50, BUDGET, 0},
-	{0x425, L0, "STM32L0 Cat.2 (L031/L041)", L0_FSIZE, 32, 0, 50, BUDGET, 0},
-	{0x417, L0, "STM32L0 Cat.3 (L05x/L06x)", L0_FSIZE, 64, 0, 100, BUDGET, 0},
-	{0x447, L0, "STM32L0 Cat.5 (L07x/L08x)", L0_FSIZE, 192, 0, 200, BUDGET, 0},
-	{0x416, L1, "STM32L1 Cat.1", L1_FSIZE_12, 128, STM32L0_IS_L1, 100, BUDGET, 0},
-	{0x429, L1, "STM32L1 Cat.2", L1_FSIZE_12, 128, STM32L0_IS_L1 | STM32L0_FSIZE_LOW8, 100, BUDGET, 0},
-	{0x427, L1, "STM32L1 Cat.3", L1_FSIZE_36, 256, STM32L0_IS_L1, 200, BUDGET, 0},
-	{0x436, L1, "STM32L1 Cat.4/Cat.3 (xD)", L1_FSIZE_36, 384, STM32L0_IS_L1 | STM32L0_FSIZE_436, 300, BUDGET, 0},
-	{0x437, L1, "STM32L1 Cat.5/Cat.6", L1_FSIZE_36, 512, STM32L0_IS_L1, 400, BUDGET, 0},
+	{0x457, L0, "STM32L0 Cat.1 (L011/L021)", L0_FSIZE, 16, STM32L0_WRPR(1), 50, BUDGET, 0},
+	{0x425, L0, "STM32L0 Cat.2 (L031/L041)", L0_FSIZE, 32, STM32L0_WRPR(1), 50, BUDGET, 0},
+	{0x417, L0, "STM32L0 Cat.3 (L05x/L06x)", L0_FSIZE, 64, STM32L0_WRPR(1), 100, BUDGET, 0},
+	{0x447, L0, "STM32L0 Cat.5 (L07x/L08x)", L0_FSIZE, 192, STM32L0_WRPR(2), 200, BUDGET, 0},
+	{0x416, L1, "STM32L1 Cat.1", L1_FSIZE_12, 128, STM32L0_IS_L1 | STM32L0_WRPR(1), 100, BUDGET, 0},
+	{0x429, L1, "STM32L1 Cat.2", L1_FSIZE_12, 128, STM32L0_IS_L1 | STM32L0_FSIZE_LOW8 | STM32L0_WRPR(1), 100, BUDGET, 0},
+	{0x427, L1, "STM32L1 Cat.3", L1_FSIZE_36, 256, STM32L0_IS_L1 | STM32L0_WRPR(2), 200, BUDGET, 0},
+	{0x436, L1, "STM32L1 Cat.4/Cat.3 (xD)", L1_FSIZE_36, 384, STM32L0_IS_L1 | STM32L0_FSIZE_436 | STM32L0_WRPR(3), 300, BUDGET, 0},
+	{0x437, L1, "STM32L1 Cat.5/Cat.6", L1_FSIZE_36, 512, STM32L0_IS_L1 | STM32L0_OB_EXT | STM32L0_WRPR(4), 400, BUDGET, 0},
 };
 
 static uint32_t stm32l0_reg(const struct target *t, uint32_t off)
@@ -108,7 +117,7 @@ static bool stm32l0_is_l1(const struct target *t)
 	return (t->part->flags & STM32L0_IS_L1) != 0;
 }
 
-/* F_SIZE quirks (OpenOCD stm32lx_probe, facts §1). */
+/* F_SIZE quirks (OpenOCD stm32lx_probe). */
 static unsigned stm32l0_flash_kb(const struct target_part *part, uint16_t raw)
 {
 	if (part->flags & STM32L0_FSIZE_436)
@@ -116,6 +125,18 @@ static unsigned stm32l0_flash_kb(const struct target_part *part, uint16_t raw)
 	if (part->flags & STM32L0_FSIZE_LOW8)
 		raw &= 0xFF;
 	return (raw == 0 || raw == 0xFFFF || raw == 0xFF) ? part->flash_kb_max : raw;
+}
+
+/* The option words this part has, as offsets from 0x1FF80000: 8, or 10 with
+ * WRP1213/WRP1415. */
+static unsigned stm32l0_ob_words(const struct target *t)
+{
+	return (t->part->flags & STM32L0_OB_EXT) ? STM32L0_OB_WORDS : 8;
+}
+
+static uint32_t stm32l0_ob_addr(unsigned i)
+{
+	return STM32L0_OB_BASE + (i < 8 ? 4 * i : 0x80 + 4 * (i - 8));
 }
 
 /* An option word as stored: low half-word and its complement above it. */
@@ -126,13 +147,15 @@ static uint32_t stm32l0_ob_word(uint16_t low)
 
 static int stm32l0_read_protection(struct target *t, struct target_protection *p)
 {
-	uint32_t pecr = 0, sr = 0, obr = 0, wrpr = 0, ob0 = 0, ob1 = 0;
+	uint32_t pecr = 0, sr = 0, obr = 0, wrpr = 0, wrpr2 = 0, ob0 = 0, ob1 = 0;
 	int rc;
 
 	mem_read32(t->a, stm32l0_reg(t, STM32L0_PECR), &pecr);
 	mem_read32(t->a, stm32l0_reg(t, STM32L0_SR), &sr);
 	mem_read32(t->a, stm32l0_reg(t, STM32L0_OBR), &obr);
 	mem_read32(t->a, stm32l0_reg(t, STM32L0_WRPR1), &wrpr);
+	if (STM32L0_WRPR_COUNT(t->part->flags) >= 2)
+		mem_read32(t->a, stm32l0_reg(t, STM32L0_WRPR2), &wrpr2);
 	/* The option words are readable at level 1 (information block). */
 	mem_read32(t->a, STM32L0_OB_BASE, &ob0);
 	mem_read32(t->a, STM32L0_OB_BASE + 4, &ob1);
@@ -145,9 +168,11 @@ static int stm32l0_read_protection(struct target *t, struct target_protection *p
 	p->level = rdp_level_from_byte((uint8_t)(obr & 0xFF));
 	p->rdp_raw = ob0;
 	/* WRP bit = 1: the sector (4 KB) is write-protected (RM0038 §3.9.9).
-	 * With WPRMOD = 1 on L0 the same bits select PCROP sectors (?). */
+	 * With WPRMOD = 1 on L0 the same bits select PCROP sectors (?).
+	 * WRPR2 holds sectors 32-63; WRPR3/4 (sectors 64-127 on L1 Cat.4-6)
+	 * do not fit the 64 sector groups a report carries. */
 	p->wrp_raw = wrpr;
-	p->wrp_sectors = wrpr;
+	p->wrp_sectors = wrpr | (uint64_t)wrpr2 << 32;
 	p->n_options = 0;
 	p->options[p->n_options++] = (struct target_option){stm32l0_is_l1(t) ? "obr" : "optr", obr};
 	p->options[p->n_options++] = (struct target_option){"pecr", pecr};
@@ -231,8 +256,8 @@ static int stm32l0_set_level(struct target *t, enum rdp_level level, const struc
 		stm32_log(ev, "core did not halt (%s); programming options anyway", err_detail());
 	mem_read32(t->a, stm32l0_reg(t, STM32L0_OBR), &obr);
 	mem_read32(t->a, stm32l0_reg(t, STM32L0_SR), &sr);
-	for (unsigned i = 0; i < STM32L0_OB_WORDS; i++)
-		mem_read32(t->a, STM32L0_OB_BASE + 4 * i, &ob[i]);
+	for (unsigned i = 0; i < stm32l0_ob_words(t); i++)
+		mem_read32(t->a, stm32l0_ob_addr(i), &ob[i]);
 	if ((rc = adiv5_run(t->a)) < 0)
 		return err_context(rc, "reading the option bytes: ");
 	if ((obr & 0xFF) == STM32_RDP_LEVEL2)
@@ -257,17 +282,17 @@ static int stm32l0_set_level(struct target *t, enum rdp_level level, const struc
 		  erases ? ": the controller now erases flash and data EEPROM" : "");
 	rc = stm32l0_write_ob(t, STM32L0_OB_BASE, word, erases ? t->part->erase_typ_ms : 0,
 			      erases ? t->part->erase_max_ms : 2000, ev, &sr);
-	/* Put back USER and WRP words the erase cleared (facts §6). */
-	for (unsigned i = 1; rc == 0 && i < STM32L0_OB_WORDS; i++)
-		mem_read32(t->a, STM32L0_OB_BASE + 4 * i, &after[i]);
+	/* Put back USER and WRP words the erase cleared (docs/targets/stm32l0.md). */
+	for (unsigned i = 1; rc == 0 && i < stm32l0_ob_words(t); i++)
+		mem_read32(t->a, stm32l0_ob_addr(i), &after[i]);
 	if (rc == 0 && (rc = adiv5_run(t->a)) < 0)
 		rc = err_context(rc, "reading the option bytes back: ");
-	for (unsigned i = 1; rc == 0 && i < STM32L0_OB_WORDS; i++) {
+	for (unsigned i = 1; rc == 0 && i < stm32l0_ob_words(t); i++) {
 		if (after[i] == ob[i])
 			continue;
 		stm32_log(ev, "option word 0x%08x changed to 0x%08x: writing 0x%08x back",
-			  STM32L0_OB_BASE + 4 * i, after[i], ob[i]);
-		rc = stm32l0_write_ob(t, STM32L0_OB_BASE + 4 * i, ob[i], 0, 2000, NULL, &sr);
+			  stm32l0_ob_addr(i), after[i], ob[i]);
+		rc = stm32l0_write_ob(t, stm32l0_ob_addr(i), ob[i], 0, 2000, NULL, &sr);
 	}
 	if (rc == 0) {
 		mem_read32(t->a, STM32L0_OB_BASE, &ob[0]);
@@ -288,7 +313,7 @@ static int stm32l0_set_level(struct target *t, enum rdp_level level, const struc
  * options with a system reset (RM0038 §3.9.5); the write that sets it may
  * not be acknowledged cleanly (OpenOCD ignores its error). Then connect
  * again and, after a regression, read one flash word to learn whether the
- * debugger latch still closes the flash until a power cycle (facts §0.5). */
+ * debugger latch still closes the flash until a power cycle (docs/targets/stm32l0.md). */
 static int stm32l0_apply(struct target *t, bool *power_cycle)
 {
 	uint32_t obr = 0, word = 0;

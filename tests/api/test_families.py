@@ -14,7 +14,7 @@ FAMILIES = [
     ("stm32f303vc", "stm32f1", "STM32F30", True),
     ("gd32f130c8", "stm32f1", "GD32", True),
     ("gd32e230c8", "stm32f1", "GD32E23", True),
-    ("gd32f205rc", "stm32f1", "GD32F20", True),
+    ("gd32f205rc", "stm32f1", "GD32F20", False),  # no high protection (gd32f20x_fmc.h)
     ("stm32f205rg", "stm32f4", "STM32F2", True),
     ("stm32f401re", "stm32f4", "STM32F401", True),
     ("stm32f746zg", "stm32f4", "STM32F74", True),

@@ -365,6 +365,67 @@ TEST(optcr1_kept_through_regression)
 	}
 }
 
+/* F7 OTP: 1,024 data bytes and the lock bytes, 0x1FF0F000-0x1FF0F41F
+ * (FLASH_OTP_BASE/FLASH_OTP_END, stm32f746xx.h:1140-1141; the same on
+ * F767, stm32f767xx.h:1303-1304), read erased; the unique id follows at
+ * 0x1FF0F420 (UID_BASE, stm32f746xx.h:1228). */
+TEST(f7_otp_is_1056_bytes)
+{
+	static const char *const profiles[] = {"stm32f746zg-rdp0", "stm32f767zi-rdp0"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct sim_probe *sp = ts_open(profiles[i], 0.01);
+
+		CHECK_EQ_U(ts_attach(sp), 1);
+		CHECK_EQ_U(rd(sp, 0x1FF0F000u), 0xFFFFFFFFu);
+		CHECK_EQ_U(rd(sp, 0x1FF0F410u), 0xFFFFFFFFu);
+		CHECK_EQ_U(rd(sp, 0x1FF0F41Cu), 0xFFFFFFFFu);
+		CHECK(rd(sp, 0x1FF0F420u) != 0xFFFFFFFFu); /* UID */
+		sim_probe_destroy(sp);
+	}
+}
+
+/* The second option-byte copy: OPTCR1's nWRP (ST F42x, RM0090 option byte
+ * organization) or GD32F4's WP1 (OB_WP1 = OB_BASE 0x1FFEC000 + 8,
+ * gd32f4xx_fmc.h:62 and gd32f4xx.h:354) lives at 0x1FFEC008; OPTCR's
+ * nWRP/WP0 at 0x1FFFC008 (OB_WP0, gd32f4xx_fmc.h:65). */
+TEST(wp1_option_bytes_at_0x1ffec008)
+{
+	static const char *const profiles[] = {"gd32f450zk-rdp0", "stm32f429zi-rdp0"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct sim_probe *sp = ts_open(profiles[i], 0.001);
+		uint32_t optcr;
+
+		CHECK_EQ_U(ts_attach(sp), 1);
+		optcr = rd(sp, FLASH_OPTCR);
+		opt_unlock(sp);
+		wr(sp, FLASH_OPTCR1, 0x0FFE0000u); /* sector 12 write-protected */
+		wr(sp, FLASH_OPTCR, (optcr & ~3u) & ~(1u << 17)); /* and sector 1 */
+		wr(sp, FLASH_OPTCR, ((optcr & ~3u) & ~(1u << 17)) | 2u);
+		wait_not_busy(sp, 2000);
+		CHECK_EQ_U(rd(sp, 0x1FFEC008u) & 0xFFFF, 0x0FFE);
+		CHECK_EQ_U(rd(sp, 0x1FFFC008u) & 0xFFFF, 0x0FFD);
+		CHECK_EQ_U((rd(sp, 0x1FFFC000u) >> 8) & 0xFF, 0xAA); /* RDP byte */
+		CHECK_EQ_U(rd(sp, 0x1FFEC000u) & 0xFFFF, 0xFFFF);     /* reserved */
+		sim_probe_destroy(sp);
+	}
+}
+
+/* FLASH_CR keeps only the bits the F4 has: bit 14 is reserved
+ * (FLASH_CR_*_Pos, stm32f429xx.h:7184-7219). */
+TEST(flash_cr_reserved_bits)
+{
+	struct sim_probe *sp = ts_open("stm32f429zi-rdp0", 0.01);
+
+	CHECK_EQ_U(ts_attach(sp), 1);
+	wr(sp, 0x40023C04u, 0x45670123u);
+	wr(sp, 0x40023C04u, 0xCDEF89ABu);
+	wr(sp, 0x40023C10u, 0x0000C000u);
+	CHECK_EQ_U(rd(sp, 0x40023C10u), 0x00008000u);
+	sim_probe_destroy(sp);
+}
+
 TEST(power_cycle_resets_dp)
 {
 	struct sim_probe *sp = ts_open("stm32f401re-rdp1", 0.01);
@@ -393,6 +454,9 @@ int main(void)
 	RUN(reset_halt_and_core_registers);
 	RUN(identification_table);
 	RUN(optcr1_kept_through_regression);
+	RUN(f7_otp_is_1056_bytes);
+	RUN(wp1_option_bytes_at_0x1ffec008);
+	RUN(flash_cr_reserved_bits);
 	RUN(power_cycle_resets_dp);
 	return check_summary();
 }

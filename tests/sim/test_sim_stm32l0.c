@@ -2,7 +2,7 @@
  * test_sim_stm32l0.c - the simulated STM32L0/L1 PECR controller at register
  * level through raw CMSIS-DAP bytes: key order, wrong keys, the regression
  * erasing flash and data EEPROM to 0x00, the L1 USER/WRP words, option
- * loading by OBL_LAUNCH, level 2. Addresses from RM0367/RM0038 (facts §6).
+ * loading by OBL_LAUNCH, level 2. Addresses from RM0367/RM0038 (docs/sim/sim_stm32l0.md).
  */
 #include "test_sim_util.h"
 
@@ -92,6 +92,12 @@ TEST(key_order_and_wrong_keys)
 	CHECK_EQ_U(rd(sp, L0_REGS + PECR), 0x2u);
 	CHECK_EQ_U(ts_write32(sp, L0_REGS + PEKEYR, 0x12345678u), 4); /* keys while unlocked */
 	ts_abort(sp);
+	/* Reserved PECR bits 5-7 and ACR bit 2 (L0) stay 0 (stm32l073xx.h
+	 * FLASH_PECR_*_Pos, FLASH_ACR_*_Pos). */
+	wr(sp, L0_REGS + PECR, 0xE8u);
+	CHECK_EQ_U(rd(sp, L0_REGS + PECR) & 0xF8u, 0x08u);
+	wr(sp, L0_REGS, 0xFFu);
+	CHECK_EQ_U(rd(sp, L0_REGS), 0x7Bu);
 	wr(sp, L0_REGS + PECR, 0x1u); /* PELOCK relocks everything */
 	CHECK_EQ_U(rd(sp, L0_REGS + PECR), 0x7u);
 	sim_probe_destroy(sp);
@@ -108,6 +114,13 @@ TEST(l1_regression_and_obl_launch)
 
 	CHECK_EQ_U(ts_attach(sp), 1);
 	CHECK_EQ_U(rd(sp, OB_BASE + 4), 0xFF0700F8u);
+	/* Cat.5/6: WRP1213 and WRP1415 at +0x80/+0x84 (stm32l151xe.h:315-316)
+	 * load into FLASH_WRPR4 at 0x88 (stm32l151xe.h:298); the profile
+	 * protects sector 127. */
+	CHECK_EQ_U(rd(sp, OB_BASE + 0x80), 0xFFFF0000u);
+	CHECK_EQ_U(rd(sp, OB_BASE + 0x84), 0x7FFF8000u);
+	CHECK_EQ_U(rd(sp, L1_REGS + 0x88), 0x80000000u);
+	CHECK_EQ_U(rd(sp, L1_REGS + 0x80), 0);
 	unlock_options(sp, L1_REGS);
 	wr(sp, OB_BASE, 0xFF5500AAu);
 	CHECK_EQ_U(rd(sp, L1_REGS + SR) & 1u, 1u);
@@ -117,6 +130,7 @@ TEST(l1_regression_and_obl_launch)
 	CHECK_EQ_U(rd(sp, OB_BASE), 0xFF5500AAu);
 	CHECK_EQ_U(rd(sp, OB_BASE + 4), 0);
 	CHECK_EQ_U(rd(sp, OB_BASE + 8), 0);
+	CHECK_EQ_U(rd(sp, OB_BASE + 0x84), 0); /* erased with the other WRP words */
 	CHECK_EQ_U(rd(sp, L1_REGS + OBR) & 0xFF, 0xBB); /* not loaded yet */
 	CHECK_EQ_U(ts_read32(sp, 0x08000000u, &v), 4);
 	ts_abort(sp);

@@ -35,12 +35,13 @@ static const struct f1_case {
 	{"stm32f103zg", "STM32F10x XL density",           0x430, 1024, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
 	{"stm32f100rb", "STM32F100 value line low/medium density", 0x420, 128, CORTEXM_M3, 0xA5, false, false, 0x40006C04, false, 4},
 	{"stm32f030r8", "STM32F05x/F030x8",               0x440,   64, CORTEXM_M0, 0xAA, true,  true,  0,          false, 2},
+	{"stm32f030k6", "STM32F03x/F030x4/6",             0x444,   32, CORTEXM_M0, 0xAA, true,  true,  0,          false, 1},
 	{"stm32f072rb", "STM32F07x",                      0x448,  128, CORTEXM_M0, 0xAA, true,  true,  0x40002850, true,  4},
 	{"stm32f303vc", "STM32F302xB/C/F303xB/C/F358",    0x422,  256, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  4},
 	{"stm32f334r8", "STM32F303x6/8/F328/F334",        0x438,   64, CORTEXM_M4, 0xAA, true,  true,  0x40002850, true,  2},
-	{"gd32f130c8",  "GD32F1x0 (or GD32F10x)",         0x410,   64, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4},
-	{"gd32e230c8",  "GD32E23x",                       0x410,   64, CORTEXM_M23, 0xA5, true, false, 0,          false, 4},
-	{"gd32f205rc",  "GD32F20x",                       0x418,  256, CORTEXM_M3, 0xA5, true,  false, 0,          false, 4, true},
+	{"gd32f130c8",  "GD32F1x0 (or GD32F10x)",         0x410,   64, CORTEXM_M3, 0xA5, true,  false, 0,          false, 2},
+	{"gd32e230c8",  "GD32E23x",                       0x410,   64, CORTEXM_M23, 0xA5, true, false, 0,          false, 2},
+	{"gd32f205rc",  "GD32F20x",                       0x418,  256, CORTEXM_M3, 0xA5, false, false, 0,          false, 4, true},
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -92,11 +93,15 @@ TEST(identify_and_read_level1)
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xBB);
 		/* The profile's page: WRP0 = 0xFE, the rest unprotected. */
-		CHECK_EQ_U(p.wrp_raw & 0xFFFF, 0xFFFE);
+		if (c->wrp_bytes > 1)
+			CHECK_EQ_U(p.wrp_raw & 0xFFFF, 0xFFFE);
 		CHECK_EQ_U(p.wrp_sectors, 1);
 		CHECK_STR(p.options[0].name, "obr");
 		CHECK_EQ_U(p.options[0].value & 2, 2); /* RDPRT */
 		CHECK_EQ_U(p.n_options, c->wrp_bytes == 4 ? 6u : 5u);
+		/* Only the WRPR bits of the WRPx the part has (OB_TypeDef). */
+		CHECK_EQ_U(p.wrp_raw, c->wrp_bytes == 4 ? 0xFFFFFFFEu : c->wrp_bytes == 2 ? 0xFFFEu : 0xFEu);
+		CHECK(stack_has_option(&p, c->wrp_bytes == 1 ? "ob_wrp0" : "ob_wrp01", NULL));
 		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
 		probe_link_close(pl);
 	}
@@ -241,8 +246,7 @@ TEST(level2_never_answers_and_is_never_written)
  * chip still answers, and rdpd refuses it before any flash-interface write. */
 TEST(pending_level2_is_refused_before_any_write)
 {
-	static const char *const parts[] = {"stm32f030r8", "stm32f303vc", "gd32f130c8", "gd32e230c8",
-					    "gd32f205rc"};
+	static const char *const parts[] = {"stm32f030r8", "stm32f303vc", "gd32f130c8", "gd32e230c8"};
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		char uri[96];
@@ -284,6 +288,44 @@ TEST(pending_level2_is_refused_before_any_write)
 		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
 		probe_link_close(pl);
 	}
+}
+
+/* GD32F10x/F20x/F30x have no high protection: FMC_NSPC 0xA5 and FMC_USPC
+ * only (gd32f20x_fmc.h:228-229), so a stored SPC of 0xCC is level 1 there
+ * and the unlock goes ahead (on GD32F1x0/F3x0/E23x it is FMC_HSPC, level 2:
+ * pending_level2_is_refused_before_any_write). */
+TEST(gd32f20x_spc_0xcc_is_level1)
+{
+	struct probe_link *pl = stack_open("sim:gd32f205rc-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	/* The test itself (not rdpd) erases the page and programs 0xCC. */
+	mem_write32(&pl->a, 0x40022004, 0x45670123);
+	mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
+	mem_write32(&pl->a, 0x40022008, 0x45670123);
+	mem_write32(&pl->a, 0x40022008, 0xCDEF89AB);
+	mem_write32(&pl->a, 0x40022010, 0x220);
+	mem_write32(&pl->a, 0x40022010, 0x260);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	nanosleep(&(struct timespec){.tv_nsec = 50000000L}, NULL);
+	mem_write32(&pl->a, 0x40022010, 0x210);
+	mem_write16(&pl->a, OB, 0x33CC);
+	mem_write32(&pl->a, 0x40022010, 0x80);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	CHECK_EQ_U(ob_half(pl, 0), 0x33CC);
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_1);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+	probe_link_close(pl);
 }
 
 /* At real speed the F103's mass erase keeps BSY set for 40 ms: the driver
@@ -422,6 +464,7 @@ int main(void)
 	RUN(lock_then_unlock);
 	RUN(level2_never_answers_and_is_never_written);
 	RUN(pending_level2_is_refused_before_any_write);
+	RUN(gd32f20x_spc_0xcc_is_level1);
 	RUN(unlock_waits_for_a_real_speed_erase);
 	RUN(model_keys_latch_and_obl_launch);
 	RUN(gd32e23x_cortex_m23_debug);

@@ -110,6 +110,12 @@ TEST(unlock_verify)
 		CHECK_EQ_U(stack_peek(pl, OB_BASE), 0xFF5500AA);
 		for (unsigned k = 1; k < 8; k++)
 			CHECK_EQ_U(stack_peek(pl, OB_BASE + 4 * k), ob_before[k]);
+		/* L1 Cat.5/6 also has WRP1213/WRP1415 at +0x80/+0x84
+		 * (stm32l151xe.h:315-316): written back too. */
+		if (l0_cases[i].dev_id == 0x437) {
+			CHECK_EQ_U(stack_peek(pl, OB_BASE + 0x80), 0xFFFF0000u);
+			CHECK_EQ_U(stack_peek(pl, OB_BASE + 0x84), 0x7FFF8000u);
+		}
 		CHECK_EQ_U(stack_peek(pl, 0x08000000), 0);
 		CHECK_EQ_U(stack_peek(pl, end - 4), 0);
 		CHECK_EQ_U(stack_peek(pl, EEPROM_BASE + l0_cases[i].eeprom_bytes - 4), 0);
@@ -168,6 +174,35 @@ TEST(level2_refused_without_writes)
 	}
 }
 
+/* Sectors 32-47 of an L0 Cat.5 are guarded by WRPROT2, loaded into
+ * FLASH_WRPR2 at 0x80 (stm32l073xx.h:282) from the option word at
+ * 0x1FF80010 (WRP45, stm32l073xx.h:295): the report includes them. */
+TEST(wrpr2_sectors_reported)
+{
+	struct probe_link *pl = l0_open(0, 0);
+	struct target t;
+	struct target_protection p;
+	uint32_t sr = 1;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_U(p.wrp_sectors, 0x3);
+	mem_write32(&pl->a, 0x4002200C, 0x89ABCDEF);
+	mem_write32(&pl->a, 0x4002200C, 0x02030405);
+	mem_write32(&pl->a, 0x40022014, 0xFBEAD9C8);
+	mem_write32(&pl->a, 0x40022014, 0x24252627);
+	mem_write32(&pl->a, OB_BASE + 0x10, 0xFFFE0001); /* sector 32 */
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	for (int i = 0; i < 1000 && (sr & 1); i++)
+		CHECK_EQ_I(mem_read32_now(&pl->a, 0x40022018, &sr), 0);
+	sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_U(p.wrp_sectors, 0x100000003ull);
+	probe_link_close(pl);
+}
+
 TEST(driver_never_offers_level2)
 {
 	struct probe_link *pl = l0_open(0, 0);
@@ -190,6 +225,7 @@ int main(void)
 	RUN(unlock_verify);
 	RUN(lock_then_read_back);
 	RUN(level2_refused_without_writes);
+	RUN(wrpr2_sectors_reported);
 	RUN(driver_never_offers_level2);
 	return check_summary();
 }
