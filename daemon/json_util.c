@@ -79,7 +79,19 @@ json_object *json_parse_strict(const char *buf, size_t len)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	e = json_tokener_get_error(tok);
-	if (!o || e != json_tokener_success) {
+	if (!o && e == json_tokener_continue) {
+		/* A bare number or literal ends where the text does, which json-c
+		 * learns from a terminating NUL (json_tokener.h). The strict check
+		 * has seen the whole value, so nothing else can follow. */
+		o = json_tokener_parse_ex(tok, "", 1);
+		e = json_tokener_get_error(tok);
+		if (e == json_tokener_success)
+			len = json_tokener_get_parse_end(tok);
+	}
+	if (!o && e == json_tokener_success) {
+		/* json-c's null is a NULL object: nothing a caller could use. */
+		err_setf(ERR_JSON_INVALID, "the body is null, not a JSON object");
+	} else if (!o || e != json_tokener_success) {
 		err_setf(ERR_JSON_INVALID, "the body is not valid JSON (%s at byte %zu)",
 			 e == json_tokener_continue ? "unexpected end" : json_tokener_error_desc(e),
 			 json_tokener_get_parse_end(tok));

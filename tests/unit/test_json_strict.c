@@ -156,6 +156,25 @@ TEST(parse_takes_eight_levels)
 	json_object_put(o);
 }
 
+/* A bare number or literal is a whole JSON text too (json-c needs to be
+ * told where it ends); null is refused with a sentence of its own. */
+TEST(parse_bare_values)
+{
+	static const char *const values[] = {"1", " -0.5 ", "true", "\"x\"", "[]"};
+	json_object *o;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		o = json_parse_strict(values[i], strlen(values[i]));
+		CHECK(o != NULL);
+		json_object_put(o);
+	}
+	o = json_parse_strict("1", 1);
+	CHECK_EQ_I(json_object_get_int(o), 1);
+	json_object_put(o);
+	CHECK(json_parse_strict("null", 4) == NULL);
+	CHECK(strstr(err_detail(), "null, not a JSON object") != NULL);
+}
+
 /* A long body of distinct names is fine and quick; one repeat is found. */
 TEST(many_members)
 {
@@ -264,6 +283,7 @@ int main(void)
 	RUN(strict_table);
 	RUN(parse_refuses_what_json_c_accepts);
 	RUN(parse_takes_eight_levels);
+	RUN(parse_bare_values);
 	RUN(many_members);
 	RUN(schema_table);
 	RUN(canonical_ignores_order_and_spacing);
