@@ -239,7 +239,14 @@ test('a simulated probe added through the API appears without a reload', async (
 	assert.equal(status, 201, JSON.stringify(data));
 	await card(data.index).waitFor({timeout: 6000});
 	assert.equal(await page.locator('article.probe').count(), 5);
-	const serial = (await api(`/probes/${data.index}`)).data.serial;
+	/* The 201 comes at once; the serial is the probe's own (DAP_Info), known
+	 * once its worker has opened it. */
+	let probe = (await api(`/probes/${data.index}`)).data;
+	for (let k = 0; k < 500 && !probe.firmware_version; k++) {
+		await new Promise((r) => setTimeout(r, 20));
+		probe = (await api(`/probes/${data.index}`)).data;
+	}
+	const serial = probe.serial;
 	await card(data.index).getByText(serial, {exact: true}).waitFor();
 	assert.equal(await page.evaluate(() => window.__marker), marker, 'no reload');
 	/* and the history filter offers it */
