@@ -289,6 +289,7 @@ def test_tokens():
     tokens = os.path.join(tdir, "tokens")
     with open(tokens, "w") as f:
         f.write("# name role secret\nreader read r-0123456789abcdef\nci operate o-0123456789abcdef\n")
+    os.chmod(tokens, 0o600)  # rdpd refuses a tokens file others may read
     d = Daemon(["--tokens", tokens, "--probe", FAST], listen_host="0.0.0.0").start()
     res = d.get("/probes")
     check("token_mode_get_open", res[0] == 200, res[0])

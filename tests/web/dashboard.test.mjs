@@ -86,7 +86,8 @@ before(async () => {
 	if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
 	stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdpd-web-state-'));
 	profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdpd-web-chromium-'));
-	/* Tokens loaded but not required (loopback): a wrong bearer token gets a real 401. */
+	/* Tokens loaded but not required (loopback, --loopback-anonymous): a wrong
+	 * bearer token gets a real 401. */
 	const tokens = path.join(stateDir, 'tokens');
 	fs.writeFileSync(tokens, `webtest admin ${TOKEN}\n`, {mode: 0o600});
 	port = await freePort();
@@ -94,7 +95,8 @@ before(async () => {
 	const log = path.join(stateDir, 'daemon.log');
 	const out = fs.openSync(log, 'a');
 	daemon = spawn(path.join(BUILD, 'rdpd'), ['serve', '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir,
-		'--no-usb', '--config', '/dev/null', '--tokens', tokens, ...PROBES.flatMap((u) => ['--probe', u])],
+		'--no-usb', '--config', '/dev/null', '--tokens', tokens, '--loopback-anonymous',
+		...PROBES.flatMap((u) => ['--probe', u])],
 	{stdio: ['ignore', out, out]});
 	await waitListening(port, daemon, log);
 
