@@ -2,12 +2,14 @@
  * Request bodies and journal snapshots: the strict RFC 8259 check, json-c
  * behind it, a body schema, the canonical form, then a job snapshot read
  * from whatever parsed. Properties (abort on violation): json-c never
- * refuses what the strict check accepted, and the canonical text of any
- * accepted value is itself accepted and canonical.
+ * refuses what the strict check accepted (null aside, refused on purpose),
+ * and the canonical text of any accepted value is itself accepted and
+ * canonical.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "fuzz_targets.h"
 #include "jobs/job_internal.h"
 #include "json_strict.h"
@@ -56,8 +58,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	strict = json_strict_check(buf, size);
 	o = json_parse_strict(buf, size);
-	if (strict == 0 && !o)
-		abort(); /* the two readers disagree */
+	/* The two readers agree; the one value json_parse_strict refuses after
+	 * the check is a top-level null (json-c's NULL object). */
+	if (strict == 0 && !o && !strstr(err_detail(), "is null"))
+		abort();
 	if (o) {
 		struct job *j = calloc(1, sizeof(*j));
 
