@@ -285,6 +285,8 @@ static int serve_run(struct config *cfg)
 	    (rc = serve_prepare_state(cfg)) < 0)
 		return rc;
 	acfg.require_token = auth_tokens_required();
+	if (cfg->loopback_anonymous && !cfg->loopback)
+		log_warn("loopback_anonymous is ignored: rdpd listens on %s, beyond loopback", cfg->listen_host);
 	serve_add_probes(cfg);
 	api_set_journal_ok(serve_journal_ok);
 	if ((rc = api_start(&acfg)) < 0)
