@@ -308,9 +308,11 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		rc = connect_opts_from(body, &clock_hz, &mode);
 	/* "expect" is typed by the schema, but nothing in this build compares
 	 * it with the chip yet: erasing anyway would betray the caller. */
-	if (rc == 0 && json_object_object_get_ex(body, "expect", NULL))
+	if (rc == 0 && json_object_object_get_ex(body, "expect", NULL)) {
 		rc = err_setf(ERR_NOT_SUPPORTED, "this rdpd does not check \"expect\" against the chip yet, so "
 			      "it refuses the job rather than erase a chip it cannot vouch for; leave expect out");
+		snprintf(bad, sizeof(bad), "expect");
+	}
 	/* A key binds to its whole request: this probe, this action, this body
 	 * (canonical, so a retry that respaces it is still the same request). */
 	if (rc == 0 && idem && !(canon = json_canonical(body)))
