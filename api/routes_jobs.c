@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/body.h"
 #include "err.h"
 #include "jobs/job.h"
 #include "probes/probe_registry.h"
@@ -100,11 +101,20 @@ enum MHD_Result route_job_get(struct api_req *r)
 	return o ? reply_json(r, MHD_HTTP_OK, o, NULL) : no_such_job(r);
 }
 
+/* Cancel takes no members: an empty body or {}, like every other route's
+ * body checked before anything else is looked at. */
+static const struct json_member body_cancel[] = {{NULL}};
+
 enum MHD_Result route_job_cancel(struct api_req *r)
 {
 	uint64_t id = parse_id(r->params[0]);
-	int rc;
+	json_object *body = NULL;
+	char bad[64];
+	int rc = api_body(r, body_cancel, &body, bad, sizeof(bad));
 
+	json_object_put(body);
+	if (rc < 0)
+		return api_body_problem(r, rc, bad);
 	if (!id || !job_exists(id))
 		return no_such_job(r);
 	rc = job_cancel(id);

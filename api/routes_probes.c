@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/body.h"
 #include "err.h"
 #include "jobs/job.h"
 #include "jobs/worker.h"
@@ -41,7 +42,33 @@ static bool probe_ref(struct api_req *r, int *index, enum MHD_Result *ret)
 	return rc == 0;
 }
 
-/* Body members for connect options: {"clock_hz": N, "connect": "normal"|"under-reset"}. */
+/*
+ * What each route's body may hold. A member the table does not name is a
+ * 400 naming it, and so is one of another type, before the handler looks
+ * at anything (api_body). To add a member: one row here (name, type, for
+ * an object its own table, for a string its longest length), then read it
+ * in the handler, whose only remaining check is its range or meaning.
+ */
+static const struct json_member body_expect[] = {
+	{"uid", JSON_MEMBER_STRING, NULL, 64},    /* the STM32 96-bit unique ID, hex */
+	{"dev_id", JSON_MEMBER_STRING, NULL, 64}, /* "0x433" */
+	{NULL},
+};
+
+#define BODY_JOB_MEMBERS                                                                            \
+	{"clock_hz", JSON_MEMBER_INT}, {"connect", JSON_MEMBER_STRING, NULL, 32},                   \
+	{"expect", JSON_MEMBER_OBJECT, body_expect}
+
+static const struct json_member body_unlock[] = {BODY_JOB_MEMBERS, {NULL}};
+static const struct json_member body_lock[] = {BODY_JOB_MEMBERS, {"level", JSON_MEMBER_NUMBER}, {NULL}};
+static const struct json_member body_lease[] = {
+	{"ttl_s", JSON_MEMBER_INT},
+	{"holder", JSON_MEMBER_STRING},
+	{NULL},
+};
+static const struct json_member body_probe_add[] = {{"uri", JSON_MEMBER_STRING}, {NULL}};
+
+/* Connect options from a checked body: {"clock_hz": N, "connect": "normal"|"under-reset"}. */
 static int connect_opts_from(json_object *body, uint32_t *clock_hz, int *mode)
 {
 	json_object *v;
@@ -71,23 +98,6 @@ static int connect_opts_from(json_object *body, uint32_t *clock_hz, int *mode)
 	return 0;
 }
 
-/* The request body as a JSON object; an empty body is no object (NULL, 0). */
-static int body_object(struct api_req *r, json_object **out)
-{
-	*out = NULL;
-	if (r->body_len == 0)
-		return 0;
-	*out = json_parse_strict(r->body, r->body_len);
-	if (!*out)
-		return -ERR_INVALID_ARGUMENT;
-	if (!json_object_is_type(*out, json_type_object)) {
-		json_object_put(*out);
-		*out = NULL;
-		return err_setf(ERR_INVALID_ARGUMENT, "the body must be a JSON object");
-	}
-	return 0;
-}
-
 enum MHD_Result route_probes_list(struct api_req *r)
 {
 	char *text = registry_list_text();
@@ -109,31 +119,36 @@ enum MHD_Result route_probes_add(struct api_req *r)
 {
 	json_object *body = NULL, *v;
 	const char *uri;
-	char loc[32];
-	int index, rc = body_object(r, &body);
+	char loc[32], bad[64];
+	int index = -1, rc = api_body(r, body_probe_add, &body, bad, sizeof(bad));
 
 	if (rc < 0)
-		return reply_problem(r, rc, NULL);
-	uri = body && json_object_object_get_ex(body, "uri", &v) && json_object_is_type(v, json_type_string)
-		      ? json_object_get_string(v) : NULL;
-	if (!uri || (strncmp(uri, "tcp:", 4) != 0 && strncmp(uri, "sim:", 4) != 0)) {
+		return api_body_problem(r, rc, bad);
+	uri = json_object_object_get_ex(body, "uri", &v) ? json_object_get_string(v) : NULL;
+	if (!uri || strncmp(uri, "usb:", 4) == 0) {
 		json_object_put(body);
-		err_setf(ERR_INVALID_ARGUMENT,
-			 "send {\"uri\": \"tcp:HOST:PORT\"} or {\"uri\": \"sim:PROFILE\"}; USB probes "
-			 "appear by themselves when plugged in");
-		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
+		rc = err_setf(uri ? ERR_PROBE_URI_INVALID : ERR_BODY_MEMBER,
+			      "send {\"uri\": \"tcp:HOST:PORT\"} or {\"uri\": \"sim:PROFILE\"}; USB probes "
+			      "appear by themselves when plugged in");
+		return api_body_problem(r, rc, "uri");
 	}
 	rc = registry_add(uri, true, &index);
 	if (rc == 0)
 		log_notice("probe %d added: %s (by %s)", index, uri, r->who);
 	json_object_put(body); /* URI pointed into it */
+	if (rc == -ERR_PROBE_EXISTS) {
+		json_object *extra = json_object_new_object();
+
+		snprintf(loc, sizeof(loc), "/probes/%d", index);
+		json_object_object_add(extra, "probe", json_object_new_string(loc));
+		return reply_problem(r, rc, extra);
+	}
 	if (rc < 0)
-		return reply_problem(r, rc == -ERR_INVALID_ARGUMENT ? -ERR_PROBE_BUSY : rc, NULL);
+		return api_body_problem(r, rc, rc == -ERR_PROBE_URI_INVALID ? "uri" : "");
+	/* The worker opens it (probe I/O never runs on an HTTP thread); the
+	 * answer is what the registry knows now, and the serial, firmware and
+	 * packet size fill in on GET /probes/{ref} once it has. */
 	worker_probe_identity(index);
-	/* Answer with the probe's own serial (DAP_Info), not its URI: wait a
-	 * little for the worker to have opened it once. */
-	for (int i = 0; i < 200 && !registry_has_identity(index); i++)
-		nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
 	snprintf(loc, sizeof(loc), "/probes/%d", index);
 	return reply_json(r, MHD_HTTP_CREATED, registry_probe_json(index), loc);
 }
@@ -232,6 +247,32 @@ static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s
 			  job_json(id), loc);
 }
 
+/* Idempotency-Key: RFC 9110 field value characters, printable ASCII only
+ * (it is journaled and may reach a log line). */
+static bool idem_key_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n == 0 || n > 100)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)k[i] < 0x20 || (unsigned char)k[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* Level 2 is permanent: rdpd never offers it, and says so. */
+static int lock_level_ok(json_object *body)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(body, "level", &v) && json_level_to_tenths(v) != RDP_LEVEL_1)
+		return err_setf(ERR_NOT_SUPPORTED,
+				"rdpd locks to level 1 only. Level 2 disables debug for good and cannot be "
+				"undone, so it is never offered.");
+	return 0;
+}
+
 static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 {
 	const char *idem = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
@@ -240,14 +281,14 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 	enum MHD_Result ret = MHD_NO;
 	unsigned wait_s = 0;
 	uint32_t clock_hz;
-	uint64_t id, existing;
-	char serial[128], uri[192];
+	uint64_t id, existing = 0;
+	char serial[128], uri[192], bad[64], *canon = NULL;
 	int index, mode, rc;
 
 	if (!probe_ref(r, &index, &ret))
 		return ret;
-	if (idem && (strlen(idem) == 0 || strlen(idem) > 100)) {
-		err_setf(ERR_INVALID_ARGUMENT, "Idempotency-Key must be 1 to 100 characters");
+	if (idem && !idem_key_ok(idem)) {
+		err_setf(ERR_INVALID_ARGUMENT, "Idempotency-Key must be 1 to 100 printable ASCII characters");
 		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
 	}
 	if (wait_q) {
@@ -260,16 +301,39 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		}
 		wait_s = (unsigned)w;
 	}
-	if (idem && (existing = job_find_idempotent(idem)))
-		return reply_job(r, existing, wait_s, false); /* a retried request: the same job */
-	if ((rc = body_object(r, &body)) < 0 || (rc = connect_opts_from(body, &clock_hz, &mode)) < 0) {
-		json_object_put(body);
-		return reply_problem(r, rc, NULL);
+	rc = api_body(r, kind == JOB_KIND_LOCK ? body_lock : body_unlock, &body, bad, sizeof(bad));
+	if (rc == 0 && kind == JOB_KIND_LOCK)
+		rc = lock_level_ok(body);
+	if (rc == 0)
+		rc = connect_opts_from(body, &clock_hz, &mode);
+	/* "expect" is typed by the schema, but nothing in this build compares
+	 * it with the chip yet: erasing anyway would betray the caller. */
+	if (rc == 0 && json_object_object_get_ex(body, "expect", NULL)) {
+		rc = err_setf(ERR_NOT_SUPPORTED, "this rdpd does not check \"expect\" against the chip yet, so "
+			      "it refuses the job rather than erase a chip it cannot vouch for; leave expect out");
+		snprintf(bad, sizeof(bad), "expect");
 	}
+	/* A key binds to its whole request: this probe, this action, this body
+	 * (canonical, so a retry that respaces it is still the same request). */
+	if (rc == 0 && idem && !(canon = json_canonical(body)))
+		rc = err_setf(ERR_NO_MEMORY, "out of memory");
 	json_object_put(body);
+	if (rc == 0)
+		rc = registry_uri(index, uri, sizeof(uri), serial, sizeof(serial));
+	if (rc == 0 && idem)
+		rc = job_find_idempotent(idem, kind, index, uri, canon, &existing);
+	if (rc < 0) {
+		free(canon);
+		return api_body_problem(r, rc, bad);
+	}
+	if (existing) {
+		free(canon);
+		return reply_job(r, existing, wait_s, false); /* a retried request: the same job */
+	}
 	if ((rc = registry_claim(index, UINT64_MAX)) < 0) {
 		uint64_t running = registry_current_job(index);
 
+		free(canon);
 		/* The other request is writing its job record: its id follows at once. */
 		for (int i = 0; i < 100 && running == UINT64_MAX; i++) {
 			nanosleep(&(struct timespec){.tv_nsec = 2000000L}, NULL);
@@ -277,8 +341,8 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		}
 		return running && running != UINT64_MAX ? reply_busy(r, running) : reply_problem(r, rc, NULL);
 	}
-	registry_uri(index, uri, sizeof(uri), serial, sizeof(serial));
-	rc = job_create(kind, index, serial, uri, r->who, idem, clock_hz, mode, &id);
+	rc = job_create(kind, index, serial, uri, r->who, idem, canon, clock_hz, mode, &id);
+	free(canon);
 	if (rc < 0) {
 		registry_release(index);
 		err_setf(ERR_STATE_UNWRITABLE, "cannot record the job, so it was not started: %s. "
@@ -304,19 +368,22 @@ enum MHD_Result route_probe_unlock(struct api_req *r)
 
 enum MHD_Result route_probe_lock(struct api_req *r)
 {
-	json_object *body = NULL, *v;
-
-	/* Level 2 is permanent: rdpd never offers it, and says so. */
-	if (body_object(r, &body) == 0 && body && json_object_object_get_ex(body, "level", &v) &&
-	    json_level_to_tenths(v) != RDP_LEVEL_1) {
-		json_object_put(body);
-		err_setf(ERR_NOT_SUPPORTED,
-			 "rdpd locks to level 1 only. Level 2 disables debug for good and cannot be "
-			 "undone, so it is never offered.");
-		return reply_problem(r, -ERR_NOT_SUPPORTED, NULL);
-	}
-	json_object_put(body);
 	return start_job(r, JOB_KIND_LOCK);
+}
+
+/* A lease holder is shown by GET /probes and written to the log: 1 to 63
+ * bytes, no control characters (the strict check already made it UTF-8). */
+static int lease_holder_ok(const char *h)
+{
+	size_t n = strlen(h);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)h[i] < 0x20 || h[i] == 0x7f)
+			n = 0;
+	if (n == 0 || n > 63)
+		return err_setf(ERR_INVALID_ARGUMENT, "holder must be 1 to 63 bytes of text without "
+				"control characters (a name such as \"ci-runner-3\")");
+	return 0;
 }
 
 enum MHD_Result route_probe_lease(struct api_req *r)
@@ -325,26 +392,37 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 	const char *holder = r->who;
 	int64_t ttl = 300;
 	enum MHD_Result ret = MHD_NO;
+	char bad[64];
 	int index, rc;
 
 	if (!probe_ref(r, &index, &ret))
 		return ret;
-	if ((rc = body_object(r, &body)) < 0)
-		return reply_problem(r, rc, NULL);
-	if (body && json_object_object_get_ex(body, "ttl_s", &v)) {
-		ttl = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
-		if (ttl < 1 || ttl > API_LEASE_MAX_S) {
-			json_object_put(body);
-			err_setf(ERR_INVALID_ARGUMENT, "ttl_s must be 1 to %d seconds", API_LEASE_MAX_S);
-			return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
-		}
+	if ((rc = api_body(r, body_lease, &body, bad, sizeof(bad))) < 0)
+		return api_body_problem(r, rc, bad);
+	if (json_object_object_get_ex(body, "ttl_s", &v)) {
+		ttl = json_object_get_int64(v);
+		if (ttl < 1 || ttl > API_LEASE_MAX_S)
+			rc = err_setf(ERR_INVALID_ARGUMENT, "ttl_s must be 1 to %d seconds", API_LEASE_MAX_S);
+		snprintf(bad, sizeof(bad), "ttl_s");
 	}
-	if (body && json_object_object_get_ex(body, "holder", &v) && json_object_is_type(v, json_type_string) &&
-	    json_object_get_string_len(v) > 0 && json_object_get_string_len(v) < 60)
+	if (rc == 0 && json_object_object_get_ex(body, "holder", &v)) {
 		holder = json_object_get_string(v);
+		snprintf(bad, sizeof(bad), "holder");
+		rc = lease_holder_ok(holder);
+		/* The holder is who may release it: a token leases in its own
+		 * name; only an admin may lease for someone else. */
+		if (rc == 0 && strcmp(holder, r->who) != 0 && r->role < API_ROLE_ADMIN)
+			rc = err_setf(ERR_HOLDER_FORBIDDEN,
+				      "your token leases in its own name (\"%s\"); only an admin token may "
+				      "name another holder. Leave holder out.", r->who);
+	}
+	if (rc < 0) {
+		json_object_put(body);
+		return api_body_problem(r, rc, bad);
+	}
 	rc = registry_lease(index, holder, (unsigned)ttl);
 	if (rc == 0)
-		log_notice("probe %d leased by %s for %lld s", index, holder, (long long)ttl);
+		log_notice("probe %d leased by %s for %lld s (by %s)", index, holder, (long long)ttl, r->who);
 	json_object_put(body); /* HOLDER may point into it */
 	if (rc < 0)
 		return reply_problem(r, rc, NULL);
@@ -358,6 +436,7 @@ enum MHD_Result route_probe_unlease(struct api_req *r)
 
 	if (!probe_ref(r, &index, &ret))
 		return ret;
+	/* Released by the holder's own token, or by an admin. */
 	rc = registry_unlease(index, r->who, r->role >= API_ROLE_ADMIN);
 	if (rc < 0)
 		return reply_problem(r, rc, NULL);

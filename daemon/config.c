@@ -70,6 +70,15 @@ static int config_set(struct config *c, const char *key, const char *val)
 		c->dnssd = strcmp(val, "no") != 0 && strcmp(val, "false") != 0;
 		return 0;
 	}
+	if (strcmp(key, "loopback_anonymous") == 0) {
+		/* It gives every local user an admin's rights: only a clear yes. */
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+			return err_setf(ERR_INVALID_ARGUMENT, "loopback_anonymous '%s': yes or no", val);
+		c->loopback_anonymous = strcmp(val, "yes") == 0;
+		return 0;
+	}
+	if (strcmp(key, "tokens") == 0)
+		c->tokens_explicit = true;
 	if (strcmp(key, "request_timeout") == 0) {
 		char *end = NULL;
 		unsigned long v = strtoul(val, &end, 10);
@@ -159,6 +168,7 @@ int config_parse(int argc, char **argv, struct config *c)
 		{"verbose", no_argument, NULL, 'v'},         {"help", no_argument, NULL, 'h'},
 		{"tls-cert", required_argument, NULL, 'C'},  {"tls-key", required_argument, NULL, 'K'},
 		{"no-dnssd", no_argument, NULL, 'D'},        {"request-timeout", required_argument, NULL, 'R'},
+		{"loopback-anonymous", no_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
@@ -197,6 +207,7 @@ int config_parse(int argc, char **argv, struct config *c)
 		case 'C': rc = config_set(c, "tls_cert", optarg); break;
 		case 'K': rc = config_set(c, "tls_key", optarg); break;
 		case 'D': c->dnssd = false; break;
+		case 'L': c->loopback_anonymous = true; break;
 		case 'R': rc = config_set(c, "request_timeout", optarg); break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'c': break;

@@ -3,7 +3,9 @@
  * win). The file has "key = value" lines: listen, state_dir, tokens,
  * allow_host, probe (repeatable), sim_if_empty, usb (yes/no), log_level,
  * tls_cert and tls_key (PEM files: HTTPS), dnssd (yes/no), request_timeout
- * (seconds a client has to send a whole request).
+ * (seconds a client has to send a whole request), loopback_anonymous
+ * (yes/no: on loopback, requests without a token act as "local" even when
+ * tokens are loaded).
  */
 #ifndef RDPD_CONFIG_H
 #define RDPD_CONFIG_H
@@ -18,6 +20,8 @@ struct config {
 	bool loopback;
 	char state_dir[256];
 	char tokens[256];
+	bool tokens_explicit;      /* set by the config file or --tokens */
+	bool loopback_anonymous;   /* tokens loaded, yet none needed on loopback */
 	char allow_hosts[256];
 	char probes[CONFIG_MAX_PROBES][192];
 	unsigned n_probes;

@@ -40,6 +40,13 @@
 	X(ERR_NOT_FOUND, 1032, 404, "not_found", "Not found")                                \
 	X(ERR_STATE_UNWRITABLE, 1033, 503, "state_not_writable", "State directory not writable") \
 	X(ERR_SHUTTING_DOWN, 1034, 503, "shutting_down", "rdpd is shutting down")           \
+	X(ERR_JSON_INVALID, 1060, 400, "invalid_json", "Request body is not strict JSON")   \
+	X(ERR_BODY_MEMBER, 1061, 400, "invalid_member", "Request body member not accepted") \
+	X(ERR_PROBE_URI_INVALID, 1062, 400, "invalid_probe_uri", "Probe URI cannot work")  \
+	X(ERR_PROBE_TABLE_FULL, 1063, 409, "probe_table_full", "No room for another probe") \
+	X(ERR_PROBE_EXISTS, 1064, 409, "probe_exists", "Probe already listed")             \
+	X(ERR_IDEMPOTENCY_MISMATCH, 1065, 422, "idempotency_key_reused", "Idempotency-Key belongs to another request") \
+	X(ERR_HOLDER_FORBIDDEN, 1066, 403, "holder_not_allowed", "Lease holder not allowed") \
 	X(ERR_ERASE_INTERRUPTED, 1085, 502, "erase_interrupted", "Mass erase cut short by a reset") \
 	X(ERR_OPTIONS_INTERRUPTED, 1086, 502, "options_interrupted", "Option programming cut short by a reset") \
 	X(ERR_INTERNAL, 1099, 500, "internal_error", "Internal error")

@@ -1,6 +1,9 @@
 /*
  * log.c - one line per message, written with a single write(2) so lines from
- * probe workers and HTTP threads never interleave.
+ * probe workers and HTTP threads never interleave. Messages carry values
+ * from clients and probes (URIs, lease holders, DAP_Info strings): they are
+ * escaped here, at the one sink, so one call is exactly one line and no
+ * value can start a line of its own ("<0>...", "audit: ...").
  */
 #include "log.h"
 
@@ -9,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "utf8.h"
+
+#define LOG_MSG_MAX 1024
 
 static atomic_int log_max_level = LOG_LVL_NOTICE;
 
@@ -38,21 +45,26 @@ static const char *log_level_word(enum log_level lvl)
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char line[1024];
-	int n;
+	char msg[LOG_MSG_MAX], line[16 + 4 * LOG_MSG_MAX];
+	int n, m;
 	va_list ap;
 
 	if ((int)lvl > atomic_load(&log_max_level))
 		return;
+	va_start(ap, fmt);
+	m = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	if (m >= (int)sizeof(msg))
+		m = (int)sizeof(msg) - 1;
 	if (log_use_prefix())
 		n = snprintf(line, sizeof(line), "<%d>", (int)lvl);
 	else
 		n = snprintf(line, sizeof(line), "rdpd: %s", log_level_word(lvl));
-	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
+	/* Newlines, other control bytes and ill-formed UTF-8 (a message cut
+	 * at LOG_MSG_MAX included) become visible escapes: \n, \xNN. */
+	n += (int)utf8_escape((const uint8_t *)msg, (size_t)m, line + n, sizeof(line) - (size_t)n - 1);
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

@@ -52,7 +52,11 @@ void serve_usage(void)
 	      "  -s, --state-dir DIR      job journal and added probes (default /var/lib/rdpd)\n"
 	      "  -c, --config FILE        settings file (default /etc/rdpd/rdpd.conf); flags win\n"
 	      "  -t, --tokens FILE        'NAME ROLE SECRET' lines; roles read, operate, admin\n"
-	      "                           (default /etc/rdpd/tokens)\n"
+	      "                           (default /etc/rdpd/tokens; mode 0600, or 0640 with the\n"
+	      "                           group rdpd runs as). Once loaded, every change needs a\n"
+	      "                           token, on loopback too\n"
+	      "      --loopback-anonymous on loopback, requests without a token act as \"local\"\n"
+	      "                           (an admin) even when tokens are loaded\n"
 	      "  -p, --probe URI          also serve this probe: tcp:HOST:PORT or sim:PROFILE\n"
 	      "                           (repeatable; USB probes are found by themselves)\n"
 	      "      --sim-if-empty PROF  when no probe at all is found, serve sim:PROF\n"
@@ -222,19 +226,32 @@ static int serve_read_pem(const char *path, char **out)
 	return 0;
 }
 
+/* Who may change things, for the banner and the "listening on" line. */
+static const char *serve_token_mode(void)
+{
+	if (auth_tokens_required())
+		return "tokens required for changes";
+	if (auth_token_count())
+		return "loopback: tokens loaded, but loopback_anonymous lets local clients change things without one";
+	return "loopback: no tokens loaded, so anyone on this machine may change things";
+}
+
 static void serve_print_urls(const struct config *cfg, unsigned port)
 {
 	const char *host = strcmp(cfg->listen_host, "0.0.0.0") == 0 || strcmp(cfg->listen_host, "::") == 0
 				   ? "127.0.0.1" : cfg->listen_host;
 	const char *br = strchr(host, ':') ? "[" : "", *bc = strchr(host, ':') ? "]" : "";
+	const char *bearer = auth_tokens_required() ? "-H 'Authorization: Bearer SECRET' " : "";
 
 	printf("rdpd %s listening on %s%s%s:%u\n"
+	       "  tokens:     %s (%zu from %s)\n"
 	       "  dashboard:  http://%s%s%s:%u/\n"
 	       "  probes:     curl http://%s%s%s:%u/probes\n"
 	       "  protection: curl http://%s%s%s:%u/probes/0/rdp\n"
-	       "  unlock:     curl -X POST 'http://%s%s%s:%u/probes/0/unlock?wait=60'\n",
-	       RDPD_VERSION, br, cfg->listen_host, bc, port, br, host, bc, port, br, host, bc, port,
-	       br, host, bc, port, br, host, bc, port);
+	       "  unlock:     curl -X POST %s'http://%s%s%s:%u/probes/0/unlock?wait=60'\n",
+	       RDPD_VERSION, br, cfg->listen_host, bc, port, serve_token_mode(), auth_token_count(),
+	       cfg->tokens[0] ? cfg->tokens : "no file", br, host, bc, port, br, host, bc, port, br, host, bc, port,
+	       bearer, br, host, bc, port);
 	fflush(stdout);
 }
 
@@ -264,8 +281,12 @@ static int serve_run(struct config *cfg)
 	acfg.tls_cert_pem = tls_cert;
 	acfg.tls_key_pem = tls_key;
 	acfg.request_timeout_s = cfg->request_timeout_s;
-	if ((rc = auth_load(cfg->tokens, !cfg->loopback)) < 0 || (rc = serve_prepare_state(cfg)) < 0)
+	if ((rc = auth_load(cfg->tokens, cfg->loopback, cfg->loopback_anonymous, cfg->tokens_explicit)) < 0 ||
+	    (rc = serve_prepare_state(cfg)) < 0)
 		return rc;
+	acfg.require_token = auth_tokens_required();
+	if (cfg->loopback_anonymous && !cfg->loopback)
+		log_warn("loopback_anonymous is ignored: rdpd listens on %s, beyond loopback", cfg->listen_host);
 	serve_add_probes(cfg);
 	api_set_journal_ok(serve_journal_ok);
 	if ((rc = api_start(&acfg)) < 0)
@@ -276,8 +297,7 @@ static int serve_run(struct config *cfg)
 	serve_print_urls(cfg, api_config()->port);
 	if (tls_cert)
 		printf("  HTTPS: use https:// in the addresses above (curl --cacert %s)\n", cfg->tls_cert);
-	log_notice("listening on %s:%u (%s)", cfg->listen_host, api_config()->port,
-		   cfg->loopback ? "loopback: no token needed" : "tokens required for changes");
+	log_notice("listening on %s:%u (%s)", cfg->listen_host, api_config()->port, serve_token_mode());
 	notify_send("READY=1\nSTATUS=serving probes");
 	sigwait(&stop, &sig);
 	log_notice("%s: stopping (running jobs get %d s to finish)", sig == SIGTERM ? "SIGTERM" : "SIGINT",

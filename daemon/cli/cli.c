@@ -87,7 +87,7 @@ static int cli_exit_status(int rc)
 		return CLI_EXIT_NOT_RESPONDING;
 	if (rc == -ERR_RDP_LEVEL2_PERMANENT)
 		return CLI_EXIT_LEVEL2;
-	if (rc == -ERR_INVALID_ARGUMENT)
+	if (rc == -ERR_INVALID_ARGUMENT || rc == -ERR_PROBE_URI_INVALID)
 		return CLI_EXIT_USAGE;
 	return CLI_EXIT_FAILED;
 }

@@ -88,14 +88,7 @@ static int dap_info_string(struct dap *d, uint8_t id, char *out, size_t cap)
 
 	if (rc < 0 || (rc = dap_info_decode(rsp, rlen, &val, &vlen)) < 0)
 		return rc;
-	/* The length counts the terminating NUL; never trust it to be there. */
-	if (vlen >= cap)
-		vlen = cap - 1;
-	memcpy(out, val, vlen);
-	out[vlen] = '\0';
-	for (size_t i = 0; i < vlen; i++)
-		if ((unsigned char)out[i] < 0x20 && out[i] != '\0')
-			out[i] = '?';
+	dap_info_text(val, vlen, out, cap);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "utf8.h"
 
 #define DAP_OK 0x00
 
@@ -86,6 +87,16 @@ int dap_info_decode(const uint8_t *buf, size_t len, const uint8_t **val, size_t 
 	*val = buf + 2;
 	*vlen = buf[1];
 	return 2 + buf[1];
+}
+
+/* CMSIS-DAP 2.1 DAP_Info: a string is UTF-8 (ASCII before 2.1) and its
+ * length counts the NUL terminator; a probe on the network may send
+ * anything, and these strings end up in JSON answers, logs and refs. */
+size_t dap_info_text(const uint8_t *val, size_t vlen, char *out, size_t cap)
+{
+	const uint8_t *nul = memchr(val, 0, vlen);
+
+	return utf8_escape(val, nul ? (size_t)(nul - val) : vlen, out, cap);
 }
 
 int dap_host_status_encode(uint8_t *buf, size_t cap, uint8_t type, uint8_t on)

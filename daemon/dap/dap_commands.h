@@ -90,6 +90,11 @@ struct dap_transfer_result {
 int dap_info_encode(uint8_t *buf, size_t cap, uint8_t id);
 /* *VAL points into BUF, *VLEN bytes (0 = no information). */
 int dap_info_decode(const uint8_t *buf, size_t len, const uint8_t **val, size_t *vlen);
+/* A string DAP_Info answered (VAL, VLEN from dap_info_decode) as text OUT
+ * (CAP bytes, NUL-terminated) that is UTF-8 without control characters: up
+ * to the first NUL, with every other byte that is not so shown as \xNN.
+ * Returns the length written. */
+size_t dap_info_text(const uint8_t *val, size_t vlen, char *out, size_t cap);
 
 int dap_host_status_encode(uint8_t *buf, size_t cap, uint8_t type, uint8_t on);
 int dap_host_status_decode(const uint8_t *buf, size_t len);

@@ -278,12 +278,16 @@ void job_store_finish_replay(void)
 }
 
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
-	       const char *requested_by, const char *idem_key, uint32_t clock_hz, int connect_mode,
-	       uint64_t *id)
+	       const char *requested_by, const char *idem_key, const char *idem_body, uint32_t clock_hz,
+	       int connect_mode, uint64_t *id)
 {
-	struct job *j = calloc(1, sizeof(*j));
+	struct job *j;
 	int rc;
 
+	if (idem_key && idem_body && strlen(idem_body) >= sizeof(j->idempotency_body))
+		return err_setf(ERR_INVALID_ARGUMENT, "the body is too long to bind to an Idempotency-Key "
+				"(at most %zu bytes in canonical form)", sizeof(j->idempotency_body) - 1);
+	j = calloc(1, sizeof(*j));
 	if (!j)
 		return err_setf(ERR_NO_MEMORY, "out of memory for a new job");
 	j->kind = kind;
@@ -293,6 +297,7 @@ int job_create(enum job_kind kind, int probe_index, const char *serial, const ch
 	snprintf(j->probe_uri, sizeof(j->probe_uri), "%s", uri ? uri : "");
 	snprintf(j->requested_by, sizeof(j->requested_by), "%s", requested_by ? requested_by : "");
 	snprintf(j->idempotency_key, sizeof(j->idempotency_key), "%s", idem_key ? idem_key : "");
+	snprintf(j->idempotency_body, sizeof(j->idempotency_body), "%s", idem_key && idem_body ? idem_body : "");
 	j->clock_hz = clock_hz;
 	j->connect_mode = connect_mode;
 	j->created_at = time(NULL);
@@ -315,18 +320,32 @@ int job_create(enum job_kind kind, int probe_index, const char *serial, const ch
 	return rc;
 }
 
-uint64_t job_find_idempotent(const char *key)
+int job_find_idempotent(const char *key, enum job_kind kind, int index, const char *uri, const char *body,
+			uint64_t *id)
 {
-	uint64_t id = 0;
+	const struct job *j = NULL;
+	int rc = 0;
 
+	*id = 0;
 	if (!key || !*key)
 		return 0;
 	pthread_mutex_lock(&job_lock);
-	for (size_t i = n_jobs; i-- > 0 && !id;)
+	for (size_t i = n_jobs; i-- > 0 && !j;)
 		if (strcmp(jobs[i]->idempotency_key, key) == 0)
-			id = jobs[i]->id;
+			j = jobs[i];
+	/* A record from before keys were bound has no body: its kind and
+	 * probe are what it can be checked against. */
+	if (j && j->kind == kind && j->probe_index == index && strcmp(j->probe_uri, uri) == 0 &&
+	    (!j->idempotency_body[0] || strcmp(j->idempotency_body, body ? body : "{}") == 0))
+		*id = j->id;
+	else if (j)
+		rc = err_setf(ERR_IDEMPOTENCY_MISMATCH,
+			      "Idempotency-Key \"%s\" was first used for another request (%s of probe %d, %s, "
+			      "body %s); a retry must repeat that request exactly, and a new request needs a "
+			      "new key", key, job_kind_name(j->kind), j->probe_index, j->probe_uri,
+			      j->idempotency_body[0] ? j->idempotency_body : "not recorded");
 	pthread_mutex_unlock(&job_lock);
-	return id;
+	return rc;
 }
 
 void job_set_state(uint64_t id, enum job_state st)

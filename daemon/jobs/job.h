@@ -53,6 +53,9 @@ struct job {
 	char probe_uri[192];
 	char requested_by[64];
 	char idempotency_key[128];
+	/* The request the key was first used for, besides kind and probe: its
+	 * body in canonical form ("" in records older than the binding). */
+	char idempotency_body[512];
 	uint32_t clock_hz;       /* connect options asked for (0 = auto) */
 	int connect_mode;
 	unsigned progress_pct;
@@ -83,12 +86,20 @@ int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len);
 /* After replay: running/queued jobs become interrupted (journaled). */
 void job_store_finish_replay(void);
 
-/* Create a queued job (journaled). Returns its id, or -ERR_* (journal full). */
+/* Create a queued job (journaled). IDEM_KEY (or NULL) is bound to the
+ * request: KIND, the probe (index and URI) and IDEM_BODY, the body in
+ * canonical form (json_canonical). Returns its id, or -ERR_* (journal full,
+ * a body too long to bind). */
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
-	       const char *requested_by, const char *idem_key, uint32_t clock_hz, int connect_mode,
-	       uint64_t *id);
-/* The id of a job with this idempotency key, or 0. */
-uint64_t job_find_idempotent(const char *key);
+	       const char *requested_by, const char *idem_key, const char *idem_body, uint32_t clock_hz,
+	       int connect_mode, uint64_t *id);
+/* The job Idempotency-Key KEY was first used for, when that was this same
+ * request (KIND on probe INDEX at URI with canonical body BODY): 0 with *ID
+ * set, or *ID = 0 for a key not seen (or forgotten with its job). A key
+ * first used for another request is -ERR_IDEMPOTENCY_MISMATCH with a
+ * sentence saying what it was used for: never the other request's job. */
+int job_find_idempotent(const char *key, enum job_kind kind, int index, const char *uri, const char *body,
+			uint64_t *id);
 
 /* Worker-side updates. */
 void job_set_state(uint64_t id, enum job_state st);

@@ -111,6 +111,7 @@ json_object *job_to_journal_json(const struct job *j)
 	json_object *o = job_to_json(j), *x = json_object_new_object();
 
 	json_object_object_add(x, "idempotency_key", json_object_new_string(j->idempotency_key));
+	json_object_object_add(x, "idempotency_body", json_object_new_string(j->idempotency_body));
 	json_object_object_add(x, "created", json_object_new_int64(j->created_at));
 	json_object_object_add(x, "started", json_object_new_int64(j->started_at));
 	json_object_object_add(x, "finished", json_object_new_int64(j->finished_at));
@@ -183,6 +184,7 @@ int job_from_json(json_object *o, struct job *j)
 	snprintf(j->chip, sizeof(j->chip), "%s", jstr(o, "chip"));
 	snprintf(j->requested_by, sizeof(j->requested_by), "%s", jstr(o, "requested_by"));
 	snprintf(j->idempotency_key, sizeof(j->idempotency_key), "%s", jstr(x, "idempotency_key"));
+	snprintf(j->idempotency_body, sizeof(j->idempotency_body), "%s", jstr(x, "idempotency_body"));
 	j->created_at = jint(x, "created");
 	j->started_at = jint(x, "started");
 	j->finished_at = jint(x, "finished");

@@ -101,7 +101,8 @@ static int reg_add_locked(const char *uri, const char *serial, const char *trans
 		reg_version++;
 		return i;
 	}
-	return err_setf(ERR_INVALID_ARGUMENT, "rdpd handles at most %d probes", REGISTRY_MAX_PROBES);
+	return err_setf(ERR_PROBE_TABLE_FULL, "rdpd handles at most %d probes and has %d; remove one "
+			"(DELETE /probes/{ref}) before adding another", REGISTRY_MAX_PROBES, REGISTRY_MAX_PROBES);
 }
 
 static void reg_save_locked(void)
@@ -135,15 +136,15 @@ int registry_add(const char *uri, bool persistent, int *index)
 {
 	int i, rc;
 
-	if (!uri || strlen(uri) >= TRANSPORT_URI_MAX || !strchr(uri, ':'))
-		return err_setf(ERR_INVALID_ARGUMENT,
-				"'%s' is not a probe URI: use tcp:HOST:PORT or sim:PROFILE", uri ? uri : "");
+	/* Nothing that can never work is listed or saved to probes.json. */
+	if ((rc = transport_validate_uri(uri)) < 0)
+		return rc;
 	pthread_mutex_lock(&reg_lock);
 	i = reg_find_uri_locked(uri);
 	if (i >= 0) {
 		pthread_mutex_unlock(&reg_lock);
 		*index = i;
-		return err_setf(ERR_INVALID_ARGUMENT, "probe %s is already listed as index %d", uri, i);
+		return err_setf(ERR_PROBE_EXISTS, "probe %s is already listed as index %d", uri, i);
 	}
 	rc = reg_add_locked(uri, NULL, reg_transport_of(uri), persistent, false);
 	if (rc >= 0) {

@@ -30,7 +30,9 @@ struct probe_target_summary {
 };
 
 /* Add a probe by URI (tcp:, sim:, or usb:SERIAL). PERSISTENT ones are saved
- * in the state directory. -ERR_INVALID_ARGUMENT when the URI is already there. */
+ * in the state directory. -ERR_PROBE_URI_INVALID for a URI that can never
+ * work (transport_validate_uri), -ERR_PROBE_EXISTS (and *INDEX) when it is
+ * already there, -ERR_PROBE_TABLE_FULL past REGISTRY_MAX_PROBES. */
 int registry_add(const char *uri, bool persistent, int *index);
 /* Remove a tcp/sim probe; USB probes come and go by themselves. */
 int registry_remove(int index);

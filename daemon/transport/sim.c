@@ -4,6 +4,9 @@
  * so the DAP layer's pipelining (packet count) behaves as on a real probe.
  *
  * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S]
+ * PROFILE is one of sim_profile_name(); each option at most once: time_scale
+ * a decimal above 0 and at most 1000, latency_us 0 to 1000000, packet_size
+ * 64 to 1024, packet_count 1 to 8, serial 1 to 63 of [A-Za-z0-9._:-].
  */
 #include "transport/transport.h"
 
@@ -40,33 +43,119 @@ struct sim_transport {
 	unsigned head, count;
 };
 
-static int sim_parse_option(struct sim_options *o, char *key, char *val)
-{
-	char *end = NULL;
-	double d = strtod(val, &end);
+#define SIM_TIME_SCALE_MAX 1000.0
+#define SIM_LATENCY_MAX_US 1000000u
+#define SIM_SERIAL_MAX 63
 
-	if (!end || end == val || *end)
-		d = -1; /* only serial takes a non-number */
-	if (strcmp(key, "serial") == 0) {
-		o->serial = val;
-		return 0;
+/* A plain decimal: digits, at most one '.', nothing else (no sign, no
+ * exponent, no "inf" or "nan" that strtod would take). */
+static bool sim_decimal(const char *v, bool fraction, double *out)
+{
+	size_t digits = strspn(v, "0123456789"), rest;
+
+	if (fraction && v[digits] == '.') {
+		rest = strspn(v + digits + 1, "0123456789");
+		if (rest == 0 || v[digits + 1 + rest])
+			return false;
+	} else if (v[digits]) {
+		return false;
 	}
-	if (d < 0)
-		return err_setf(ERR_INVALID_ARGUMENT, "sim option %s=%s: expected a number", key, val);
-	if (strcmp(key, "time_scale") == 0 && d > 0)
+	if (digits == 0 || digits > 9)
+		return false;
+	*out = strtod(v, NULL);
+	return true;
+}
+
+static int sim_bad_option(const char *key, const char *val)
+{
+	return err_setf(ERR_PROBE_URI_INVALID,
+			"unknown or out-of-range sim option %s=%s (time_scale above 0 to %g, latency_us 0-%u, "
+			"packet_size 64-%d, packet_count 1-%d, serial of 1-%d letters, digits and ._:-)",
+			key, val, SIM_TIME_SCALE_MAX, SIM_LATENCY_MAX_US, TRANSPORT_MAX_PACKET, SIM_QUEUE_DEPTH,
+			SIM_SERIAL_MAX);
+}
+
+static int sim_parse_option(struct sim_options *o, const char *key, const char *val)
+{
+	double d = -1;
+
+	if (strcmp(key, "serial") == 0) {
+		size_t n = strlen(val);
+
+		if (n == 0 || n > SIM_SERIAL_MAX ||
+		    strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != n)
+			return sim_bad_option(key, val);
+		o->serial = val;
+	} else if (strcmp(key, "time_scale") == 0 && sim_decimal(val, true, &d) && d > 0 && d <= SIM_TIME_SCALE_MAX) {
 		o->time_scale = d;
-	else if (strcmp(key, "latency_us") == 0 && d <= 1e6)
+	} else if (strcmp(key, "latency_us") == 0 && sim_decimal(val, false, &d) && d <= SIM_LATENCY_MAX_US) {
 		o->latency_us = (unsigned)d;
-	else if (strcmp(key, "packet_size") == 0 && d >= 64 && d <= TRANSPORT_MAX_PACKET)
+	} else if (strcmp(key, "packet_size") == 0 && sim_decimal(val, false, &d) && d >= 64 &&
+		   d <= TRANSPORT_MAX_PACKET) {
 		o->packet_size = (unsigned)d;
-	else if (strcmp(key, "packet_count") == 0 && d >= 1 && d <= SIM_QUEUE_DEPTH)
+	} else if (strcmp(key, "packet_count") == 0 && sim_decimal(val, false, &d) && d >= 1 && d <= SIM_QUEUE_DEPTH) {
 		o->packet_count = (unsigned)d;
-	else
-		return err_setf(ERR_INVALID_ARGUMENT,
-				"unknown or out-of-range sim option %s=%s (time_scale, latency_us, "
-				"packet_size 64-%d, packet_count 1-%d, serial)",
-				key, val, TRANSPORT_MAX_PACKET, SIM_QUEUE_DEPTH);
+	} else {
+		return sim_bad_option(key, val);
+	}
 	return 0;
+}
+
+/*
+ * Split ADDR ("PROFILE?k=v&...") into SPEC (a copy, cut into the profile and
+ * the option values OPT points into) and check every option: the parser of
+ * sim_validate and sim_open alike. 0, or -ERR_PROBE_URI_INVALID.
+ */
+static int sim_parse(const char *addr, char *spec, size_t cap, struct sim_options *opt)
+{
+	char *query, *save = NULL, seen[8] = "";
+	static const char *const keys[] = {"time_scale", "latency_us", "packet_size", "packet_count", "serial"};
+
+	memset(opt, 0, sizeof(*opt));
+	if (strlen(addr) >= cap)
+		return err_setf(ERR_PROBE_URI_INVALID, "sim URI too long");
+	strcpy(spec, addr);
+	query = strchr(spec, '?');
+	if (query)
+		*query++ = '\0';
+	if (!spec[0])
+		return err_setf(ERR_PROBE_URI_INVALID, "'sim:%s' names no profile: use sim:PROFILE, e.g. "
+				"sim:stm32f401re-rdp1 (rdpd-sim --list-profiles lists them)", addr);
+	if (query && (!*query || strstr(query, "&&") || query[strlen(query) - 1] == '&'))
+		return err_setf(ERR_PROBE_URI_INVALID, "'sim:%s': an empty option", addr);
+	for (char *kv = query ? strtok_r(query, "&", &save) : NULL; kv; kv = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(kv, '=');
+		int rc;
+
+		if (!eq)
+			return err_setf(ERR_PROBE_URI_INVALID, "sim option '%s' needs =value", kv);
+		*eq = '\0';
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (strcmp(kv, keys[k]) == 0) {
+				if (seen[k])
+					return err_setf(ERR_PROBE_URI_INVALID, "sim option %s given twice", kv);
+				seen[k] = 1;
+			}
+		if ((rc = sim_parse_option(opt, kv, eq + 1)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int sim_validate(const char *addr)
+{
+	struct sim_options opt;
+	char spec[TRANSPORT_URI_MAX];
+	int rc = sim_parse(addr, spec, sizeof(spec), &opt);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < sim_profile_count(); i++)
+		if (strcmp(sim_profile_name(i), spec) == 0)
+			return 0;
+	return err_setf(ERR_PROBE_URI_INVALID,
+			"no simulator profile '%s' (rdpd-sim --list-profiles lists them, e.g. stm32f401re-rdp1)",
+			spec);
 }
 
 /* The model for URI ADDR: the existing one, or a new one. One connection at
@@ -119,28 +208,13 @@ out:
 
 static int sim_open(const char *addr, struct transport **out)
 {
-	struct sim_options opt = {0};
-	char spec[TRANSPORT_URI_MAX], *query, *save = NULL;
+	struct sim_options opt;
+	char spec[TRANSPORT_URI_MAX];
 	struct sim_transport *st;
 	int rc;
 
-	if (strlen(addr) >= sizeof(spec))
-		return err_setf(ERR_INVALID_ARGUMENT, "sim URI too long");
-	strcpy(spec, addr);
-	query = strchr(spec, '?');
-	if (query)
-		*query++ = '\0';
-	for (char *kv = query ? strtok_r(query, "&", &save) : NULL; kv;
-	     kv = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(kv, '=');
-
-		if (!eq)
-			return err_setf(ERR_INVALID_ARGUMENT, "sim option '%s' needs =value", kv);
-		*eq = '\0';
-		rc = sim_parse_option(&opt, kv, eq + 1);
-		if (rc < 0)
-			return rc;
-	}
+	if ((rc = sim_parse(addr, spec, sizeof(spec), &opt)) < 0)
+		return rc;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return err_setf(ERR_NO_MEMORY, "out of memory opening sim:%s", spec);
@@ -222,6 +296,7 @@ const struct transport_ops transport_sim = {
 	.name = "sim",
 	.scheme = "sim",
 	.enumerate = NULL,
+	.validate = sim_validate,
 	.open = sim_open,
 	.send = sim_send,
 	.recv = sim_recv,

@@ -5,10 +5,13 @@
  * header {u32 signature "DAP\0", u16 payload length, u8 type, u8 reserved};
  * type 1 = request, 2 = response. Default port 4441.
  *
- * URI: tcp:HOST[:PORT]  (HOST may be [v6addr])
+ * URI: tcp:HOST[:PORT]: a DNS name or IPv4 address, or an IPv6 literal in
+ * brackets (RFC 3986 section 3.2.2: tcp:[fe80::1%eth0]:4441); PORT 1 to
+ * 65535 in decimal, 4441 when left out.
  */
 #include "transport/transport.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -29,40 +32,114 @@
 #define TCP_TYPE_RESPONSE 0x02
 #define TCP_DEFAULT_PORT "4441"
 #define TCP_CONNECT_TIMEOUT_MS 3000
+#define TCP_HOST_MAX 253 /* RFC 1035 section 2.3.4, without the final dot */
 
 struct tcp_transport {
 	struct transport base;
 	int fd;
-	char where[100];
+	char where[TCP_HOST_MAX + 10];
 };
 
-static int tcp_split_addr(const char *addr, char *host, size_t host_cap, char *port, size_t port_cap)
+/* A DNS name or dotted IPv4 address: letters, digits, '-', '_' and '.'
+ * between labels of 1 to 63 bytes. */
+static bool tcp_host_name_ok(const char *h, size_t len)
 {
-	const char *p = addr, *colon;
+	size_t label = 0;
+
+	if (len == 0 || len > TCP_HOST_MAX + 1 || (len > TCP_HOST_MAX && h[len - 1] != '.'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = h[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false; /* "..", or a leading dot */
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			   c == '-' || c == '_') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The inside of "[...]": an IPv6 address, optionally with a zone ("%eth0"). */
+static bool tcp_host_v6_ok(const char *h, size_t len)
+{
+	char a[64];
+	struct in6_addr in6;
+	const char *zone = memchr(h, '%', len);
+	size_t alen = zone ? (size_t)(zone - h) : len;
+
+	if (alen == 0 || alen >= sizeof(a))
+		return false;
+	if (zone && !tcp_host_name_ok(zone + 1, len - alen - 1))
+		return false;
+	memcpy(a, h, alen);
+	a[alen] = '\0';
+	return inet_pton(AF_INET6, a, &in6) == 1;
+}
+
+/*
+ * Split ADDR into HOST (brackets removed) and PORT, checking both: the
+ * parser of tcp_validate and tcp_open alike. 0, or -ERR_PROBE_URI_INVALID
+ * with a sentence.
+ */
+static int tcp_parse(const char *addr, char *host, size_t host_cap, char *port, size_t port_cap)
+{
+	const char *p = addr, *colon, *hs = addr;
 	size_t hlen;
+	bool v6 = false;
 
 	if (*p == '[') {
 		const char *close = strchr(p, ']');
 
 		if (!close)
-			return -1;
-		hlen = (size_t)(close - p - 1);
-		p++;
+			return err_setf(ERR_PROBE_URI_INVALID, "'tcp:%s': the IPv6 address has no closing ']'", addr);
+		hs = p + 1;
+		hlen = (size_t)(close - hs);
 		colon = close[1] == ':' ? close + 1 : NULL;
 		if (!colon && close[1])
-			return -1;
+			return err_setf(ERR_PROBE_URI_INVALID, "'tcp:%s': only :PORT may follow ']'", addr);
+		v6 = true;
 	} else {
-		colon = strrchr(p, ':');
+		colon = strchr(p, ':');
+		if (colon && strchr(colon + 1, ':'))
+			return err_setf(ERR_PROBE_URI_INVALID, "'tcp:%s': an IPv6 address goes in brackets, "
+					"e.g. tcp:[::1]:4441", addr);
 		hlen = colon ? (size_t)(colon - p) : strlen(p);
 	}
-	if (hlen == 0 || hlen >= host_cap)
-		return -1;
-	memcpy(host, p, hlen);
+	if (hlen == 0)
+		return err_setf(ERR_PROBE_URI_INVALID,
+				"'tcp:%s' names no host: use tcp:HOST:PORT (example: tcp:192.168.1.50:4441)", addr);
+	if (hlen >= host_cap || !(v6 ? tcp_host_v6_ok(hs, hlen) : tcp_host_name_ok(hs, hlen)))
+		return err_setf(ERR_PROBE_URI_INVALID,
+				"'tcp:%s': the host is not a DNS name, an IPv4 address or a bracketed IPv6 "
+				"address", addr);
+	memcpy(host, hs, hlen);
 	host[hlen] = '\0';
-	snprintf(port, port_cap, "%s", colon ? colon + 1 : TCP_DEFAULT_PORT);
-	if (!*port || strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 || atoi(port) > 65535)
-		return -1;
+	if (!colon) {
+		snprintf(port, port_cap, "%s", TCP_DEFAULT_PORT);
+		return 0;
+	}
+	colon++;
+	if (!*colon || strlen(colon) > 5 || strspn(colon, "0123456789") != strlen(colon) || colon[0] == '0' ||
+	    atoi(colon) > 65535)
+		return err_setf(ERR_PROBE_URI_INVALID,
+				"'tcp:%s': the port must be a number from 1 to 65535 (CMSIS-DAP servers use 4441)",
+				addr);
+	snprintf(port, port_cap, "%s", colon);
 	return 0;
+}
+
+static int tcp_validate(const char *addr)
+{
+	char host[TCP_HOST_MAX + 2], port[8];
+
+	return tcp_parse(addr, host, sizeof(host), port, sizeof(port));
 }
 
 static int tcp_connect_one(const struct addrinfo *ai)
@@ -97,14 +174,13 @@ fail:;
 
 static int tcp_open(const char *addr, struct transport **out)
 {
-	char host[80], port[8];
+	char host[TCP_HOST_MAX + 2], port[8];
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 	struct tcp_transport *tt;
-	int fd = -ENOENT, gai;
+	int fd = -ENOENT, gai, rc;
 
-	if (tcp_split_addr(addr, host, sizeof(host), port, sizeof(port)) < 0)
-		return err_setf(ERR_INVALID_ARGUMENT,
-				"'tcp:%s' is not HOST:PORT (example: tcp:192.168.1.50:4441)", addr);
+	if ((rc = tcp_parse(addr, host, sizeof(host), port, sizeof(port))) < 0)
+		return rc;
 	gai = getaddrinfo(host, port, &hints, &res);
 	if (gai != 0)
 		return err_setf(ERR_PROBE_NOT_FOUND, "cannot resolve %s: %s", host, gai_strerror(gai));
@@ -126,7 +202,7 @@ static int tcp_open(const char *addr, struct transport **out)
 	tt->base.packet_size = TRANSPORT_MAX_PACKET; /* until DAP_Info 0xFF says otherwise */
 	snprintf(tt->where, sizeof(tt->where), "%s:%s", host, port);
 	snprintf(tt->base.info.uri, sizeof(tt->base.info.uri), "tcp:%s", addr);
-	snprintf(tt->base.info.serial, sizeof(tt->base.info.serial), "tcp-%s", tt->where);
+	snprintf(tt->base.info.serial, sizeof(tt->base.info.serial), "tcp-%.120s", tt->where);
 	tt->base.info.transport = "tcp";
 	*out = &tt->base;
 	return 0;
@@ -239,6 +315,7 @@ const struct transport_ops transport_tcp = {
 	.name = "tcp",
 	.scheme = "tcp",
 	.enumerate = NULL,
+	.validate = tcp_validate,
 	.open = tcp_open,
 	.send = tcp_send,
 	.recv = tcp_recv,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "utf8.h"
 
 /* In the order `usb:` tries them: v2 bulk first, as OpenOCD's backend auto. */
 static const struct transport_ops *const transport_table[] = {
@@ -43,6 +44,37 @@ int transport_open(const char *uri, struct transport **out)
 		return err_setf(ERR_INVALID_ARGUMENT,
 				"unknown probe URI scheme in '%s': use usb:, tcp: or sim:", uri);
 	return rc;
+}
+
+int transport_validate_uri(const char *uri)
+{
+	const char *colon;
+	char shown[64];
+	size_t len;
+
+	if (!uri || !*uri)
+		return err_setf(ERR_PROBE_URI_INVALID, "no probe URI given: use tcp:HOST:PORT or sim:PROFILE");
+	len = strlen(uri);
+	utf8_escape((const uint8_t *)uri, len, shown, sizeof(shown));
+	if (len >= TRANSPORT_URI_MAX)
+		return err_setf(ERR_PROBE_URI_INVALID,
+				"the probe URI is %zu bytes long; probe URIs are at most %d bytes (%s...)", len,
+				TRANSPORT_URI_MAX - 1, shown);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)uri[i] < 0x20 || (unsigned char)uri[i] > 0x7e)
+			return err_setf(ERR_PROBE_URI_INVALID,
+					"byte %zu of the probe URI '%s' is 0x%02x: probe URIs are printable ASCII",
+					i, shown, (unsigned char)uri[i]);
+	colon = strchr(uri, ':');
+	for (size_t i = 0; colon && i < TRANSPORT_COUNT; i++) {
+		const struct transport_ops *ops = transport_table[i];
+
+		if (strlen(ops->scheme) == (size_t)(colon - uri) &&
+		    strncmp(ops->scheme, uri, (size_t)(colon - uri)) == 0)
+			return ops->validate ? ops->validate(colon + 1) : 0;
+	}
+	return err_setf(ERR_PROBE_URI_INVALID,
+			"'%s' is not a probe URI: use usb:SERIAL, tcp:HOST:PORT or sim:PROFILE", shown);
 }
 
 int transport_enumerate(struct transport_probe_info *out, size_t cap, size_t *n)

@@ -48,6 +48,11 @@ struct transport_ops {
 	/* Append attached probes of this kind to OUT[*n..cap); NULL when the kind
 	 * cannot be discovered (tcp, sim). Returns 0 or -ERR_*. */
 	int (*enumerate)(struct transport_probe_info *out, size_t cap, size_t *n);
+	/* Optional: whether ADDR (the URI without "scheme:") can ever name a
+	 * probe of this kind, without any I/O (no DNS, no USB): 0, or
+	 * -ERR_PROBE_URI_INVALID with a sentence saying what is wrong and
+	 * what a good one looks like. */
+	int (*validate)(const char *addr);
 	/* Open the probe at ADDR (the URI without "scheme:"). -ERR_PROBE_NOT_FOUND
 	 * when nothing of this kind matches, so the next backend is tried. */
 	int (*open)(const char *addr, struct transport **out);
@@ -66,6 +71,11 @@ extern const struct transport_ops transport_tcp;
 extern const struct transport_ops transport_usb_bulk;
 extern const struct transport_ops transport_usb_hid;
 
+/* Check URI before it is kept anywhere (the registry, probes.json): at most
+ * TRANSPORT_URI_MAX - 1 bytes of printable ASCII, a known scheme, and an
+ * address the scheme's backend accepts (its validate). 0, or
+ * -ERR_PROBE_URI_INVALID with a sentence. No I/O: safe on an HTTP thread. */
+int transport_validate_uri(const char *uri);
 /* Open the probe named by URI with the first backend of its scheme that finds it. */
 int transport_open(const char *uri, struct transport **out);
 /* List every discoverable probe (USB bulk and HID; a probe offering both is

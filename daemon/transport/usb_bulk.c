@@ -36,6 +36,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "utf8.h"
 
 /* A command is a handful of bytes; a probe that does not take it within a
  * second has stopped reading (hung, or its packet queue is full). */
@@ -134,11 +135,14 @@ static void usb_bulk_string(libusb_device_handle *h, uint8_t index, const char *
 		return;
 	if (!h) {
 		usb_bulk_sysfs_string(sysfs_name, sysfs_attr, out, cap);
+		utf8_escape_inplace(out, cap);
 		return;
 	}
 	/* libusb gives ASCII (others become '?'), which is what OpenOCD matches. */
 	if (libusb_get_string_descriptor_ascii(h, index, (unsigned char *)out, (int)cap) < 0)
 		out[0] = '\0';
+	/* Control bytes are ASCII too: what the device says is shown as text. */
+	utf8_escape_inplace(out, cap);
 }
 
 static bool usb_bulk_is_bulk(const struct libusb_endpoint_descriptor *ep, bool in)
@@ -293,6 +297,58 @@ static bool usb_bulk_addr_matches(const struct usb_bulk_match *m, const char *ad
 	if (m->info.serial[0] && strcmp(m->info.serial, addr) == 0)
 		return true;
 	return strcasecmp(m->addr, addr) == 0; /* hex digits in either case */
+}
+
+/* A number of 1 to 3 decimal digits at *P, which moves past it. */
+static bool usb_bulk_small_number(const char **p)
+{
+	size_t n = strspn(*p, "0123456789");
+
+	*p += n;
+	return n >= 1 && n <= 3;
+}
+
+/* Four hex digits at *P, which moves past them. */
+static bool usb_bulk_hex4(const char **p)
+{
+	if (strspn(*p, "0123456789abcdefABCDEF") < 4)
+		return false;
+	*p += 4;
+	return true;
+}
+
+/*
+ * The addresses of the top of this file: "" (the only probe), a serial
+ * number (what the probe's iSerialNumber says: any printable text, which
+ * transport_validate_uri already checked) or a location, recognised by its
+ * "VVVV:PPPP@" start and then held to BUS-PORTS as Linux writes it
+ * (drivers/usb/core/usb.c: bus number, '-', ports joined by '.'; USB 2.0
+ * section 4.1.1 allows at most 7 tiers, so 6 hub ports).
+ */
+static int usb_bulk_validate(const char *addr)
+{
+	const char *p = addr;
+	unsigned ports = 0;
+
+	if (!*addr)
+		return 0;
+	if (addr[0] == ' ' || addr[strlen(addr) - 1] == ' ')
+		return err_setf(ERR_PROBE_URI_INVALID, "'usb:%s': a serial number has no leading or trailing "
+				"spaces", addr);
+	if (strspn(addr, "0123456789abcdefABCDEF") != 4 || addr[4] != ':' ||
+	    strspn(addr + 5, "0123456789abcdefABCDEF") != 4 || addr[9] != '@')
+		return 0; /* a serial number */
+	if (usb_bulk_hex4(&p) && *p++ == ':' && usb_bulk_hex4(&p) && *p++ == '@' && usb_bulk_small_number(&p) &&
+	    *p++ == '-') {
+		while (usb_bulk_small_number(&p) && ++ports <= 6) {
+			if (*p == '\0')
+				return 0;
+			if (*p++ != '.')
+				break;
+		}
+	}
+	return err_setf(ERR_PROBE_URI_INVALID, "'usb:%s': a USB location is VVVV:PPPP@BUS-PORTS, e.g. "
+			"usb:0d28:0204@1-2.3 (GET /probes lists the attached ones)", addr);
 }
 
 /* Append URI to a comma-separated list; "..." once it is full. */
@@ -621,6 +677,7 @@ const struct transport_ops transport_usb_bulk = {
 	.name = "usb-bulk",
 	.scheme = "usb",
 	.enumerate = usb_bulk_enumerate,
+	.validate = usb_bulk_validate, /* usb_hid.c takes the same addresses */
 	.open = usb_bulk_open,
 	.send = usb_bulk_send,
 	.recv = usb_bulk_recv,

@@ -35,6 +35,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "utf8.h"
 
 /* cmsis_dap.c cmsis_dap_flush_read: up to 64 stale responses, 10 ms each. */
 #define USB_HID_FLUSH_READS 64
@@ -185,6 +186,10 @@ static void usb_hid_fill(const struct hid_device_info *d, struct usb_hid_match *
 	usb_hid_utf8(d->serial_number, m->info.serial, sizeof(m->info.serial));
 	usb_hid_utf8(d->manufacturer_string, m->info.vendor, sizeof(m->info.vendor));
 	usb_hid_utf8(d->product_string, m->info.product, sizeof(m->info.product));
+	/* Valid UTF-8 now, but control characters are shown as text too. */
+	utf8_escape_inplace(m->info.serial, sizeof(m->info.serial));
+	utf8_escape_inplace(m->info.vendor, sizeof(m->info.vendor));
+	utf8_escape_inplace(m->info.product, sizeof(m->info.product));
 	usb_hid_location(d->path, location, sizeof(location));
 	snprintf(m->addr, sizeof(m->addr), "%04x:%04x@%s", d->vendor_id, d->product_id, location);
 	snprintf(m->info.uri, sizeof(m->info.uri), "usb:%s",

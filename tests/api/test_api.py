@@ -229,9 +229,13 @@ def test_sse(d):
 def test_probe_admin(d):
     res = record("/probes", "POST", d.post("/probes", {"uri": "sim:stm32f401re-rdp0"}))
     check("add_probe_201", res[0] == 201 and res[1]["Location"] == "/probes/%d" % res[2]["index"], res)
-    check("add_probe_answers_real_serial", res[2]["serial"].startswith("SIMDAP") and
-          d.get("/probes/" + res[2]["serial"])[0] == 200, res[2]["serial"])
     idx = res[2]["index"]
+    # The 201 comes at once; the probe's own serial (DAP_Info) follows when
+    # its worker has opened it.
+    d.wait_identities()
+    p = d.get("/probes/%d" % idx)[2]
+    check("add_probe_answers_real_serial", p["serial"].startswith("SIMDAP") and
+          d.get("/probes/" + p["serial"])[0] == 200, p["serial"])
     res = d.post("/probes", {"uri": "sim:stm32f401re-rdp0"})
     check("add_duplicate_409", is_problem(*res, 409), res)
     res = record("/probes/{ref}/lease", "POST", d.post("/probes/%d/lease" % idx, {"holder": "ci-runner-3", "ttl_s": 60}))
@@ -285,6 +289,7 @@ def test_tokens():
     tokens = os.path.join(tdir, "tokens")
     with open(tokens, "w") as f:
         f.write("# name role secret\nreader read r-0123456789abcdef\nci operate o-0123456789abcdef\n")
+    os.chmod(tokens, 0o600)  # rdpd refuses a tokens file others may read
     d = Daemon(["--tokens", tokens, "--probe", FAST], listen_host="0.0.0.0").start()
     res = d.get("/probes")
     check("token_mode_get_open", res[0] == 200, res[0])

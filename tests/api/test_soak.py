@@ -156,7 +156,15 @@ def replugger(d, serial, uri):
                 fail("replug: job", "job %s still running after 10 s" % job["id"])
         c.do("replug: DELETE idle -> 204", "DELETE", "/probes/" + serial, want=204)
         c.do("replug: GET removed -> 404", "GET", "/probes/" + serial, want=404)
-        c.do("replug: POST /probes -> 201", "POST", "/probes", {"uri": uri}, want=201)
+        st, added = c.do("replug: POST /probes -> 201", "POST", "/probes", {"uri": uri}, want=201)
+        # The 201 comes at once; the serial is the probe's own (DAP_Info),
+        # known once its worker has opened it.
+        end = time.time() + 10
+        while st == 201 and time.time() < end and not stop.is_set():
+            st2, p = c.do("replug: GET /probes/{index}", "GET", "/probes/%d" % added["index"])
+            if st2 != 200 or p.get("firmware_version"):
+                break
+            time.sleep(0.02)
         st, job = c.do("replug: POST lock?wait=20", "POST", "/probes/%s/lock?wait=20" % serial, {})
         if st == 200 and job.get("state") != "succeeded":
             fail("replug: POST lock?wait=20", "job %s: %s" % (job.get("id"), job.get("state")))

@@ -526,6 +526,13 @@ static void *replug_client(void *arg)
 		tally(K_ADD, st, 201);
 		if (st < 0)
 			goto reconnect;
+		/* The 201 comes at once; PLUGn is the probe's own serial
+		 * (DAP_Info), a ref once its worker has opened it. */
+		snprintf(path, sizeof(path), "/probes/PLUG%d", i);
+		for (int k = 0; k < 1000 && (st = http_do(fd, "GET", path, NULL, NULL, 0)) == 404; k++)
+			sleep_ms(10);
+		if (st < 0)
+			goto reconnect;
 		snprintf(path, sizeof(path), "/probes/PLUG%d/lock?wait=20", i);
 		if ((st = post_job(fd, path, K_REPLUG_LOCK)) < 0)
 			goto reconnect;

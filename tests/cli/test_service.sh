@@ -89,7 +89,7 @@ if command -v groff >/dev/null 2>&1; then
 else
 	skip man_page_no_groff_warnings "groff is not installed"
 fi
-check man_page_names_every_setting sh -c "for k in listen state_dir tokens allow_host probe sim_if_empty usb tls_cert tls_key dnssd; do grep -q \"\$k\" '$D/usr/share/man/man8/rdpd.8' || exit 1; done"
+check man_page_names_every_setting sh -c "for k in listen state_dir tokens allow_host probe sim_if_empty usb tls_cert tls_key dnssd loopback_anonymous; do grep -q \"\$k\" '$D/usr/share/man/man8/rdpd.8' || exit 1; done"
 
 # --- the shipped conffile: every key, commented or not, is one rdpd knows -------
 PORT=$(free_port)
@@ -132,6 +132,7 @@ check notify_stopping grep -q 'STOPPING=1' "$T/notify.log"
 
 # --- socket activation (rdpd.socket): the passed socket is served ----------------
 printf 'ci operate %s\nboss admin %s\n' 0123456789abcdef0123 fedcba9876543210fedc >"$T/tokens"
+chmod 0600 "$T/tokens" # rdpd refuses a tokens file others may read
 if command -v systemd-socket-activate >/dev/null 2>&1; then
 	PORT=$(free_port)
 	systemd-socket-activate -l 127.0.0.1:$PORT "$B/rdpd" serve --config /dev/null --state-dir "$T/state" \

@@ -127,6 +127,38 @@ TEST(info_decoder)
 	CHECK_EQ_U(vl, 0);
 }
 
+/* DAP_Info strings from a probe become text that is UTF-8 without control
+ * bytes, whatever the probe sends (a TCP probe may send anything). */
+TEST(info_text)
+{
+	static const struct {
+		const char *val;
+		size_t vlen;
+		size_t cap;
+		const char *want;
+	} cases[] = {
+		/* value                        vlen cap  text */
+		{"DAPLink CMSIS-DAP\0",          18, 128, "DAPLink CMSIS-DAP"},
+		{"caf\xc3\xa9\0",                 6, 128, "caf\xc3\xa9"},
+		{"no terminator",                13, 128, "no terminator"},
+		{"ab\0cd",                        5, 128, "ab"},
+		{"\xc0\xafSER\x01\0",              7, 128, "\\xc0\\xafSER\\x01"},
+		{"x\naudit: forged\0",            16, 128, "x\\naudit: forged"},
+		{"\xed\xa0\x80\xff\0",             5, 128, "\\xed\\xa0\\x80\\xff"},
+		{"0123456789\0",                 11,   8, "0123456"},
+		{"\xff\xff\xff\0",                  4,   8, "\\xff"},
+		{"",                              0, 128, ""},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[128];
+		size_t n = dap_info_text((const uint8_t *)cases[i].val, cases[i].vlen, out, cases[i].cap);
+
+		CHECK_STR(out, cases[i].want);
+		CHECK_EQ_U(n, strlen(cases[i].want));
+	}
+}
+
 TEST(connect_and_pins_decoders)
 {
 	static const uint8_t ok[] = {0x02, 0x01}, pins[] = {0x10, 0x83};
@@ -254,6 +286,7 @@ int main(void)
 	RUN(transfer_block_encoding);
 	RUN(status_decoders);
 	RUN(info_decoder);
+	RUN(info_text);
 	RUN(connect_and_pins_decoders);
 	RUN(transfer_decoder_success);
 	RUN(transfer_decoder_hostile);

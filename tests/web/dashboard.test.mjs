@@ -86,7 +86,8 @@ before(async () => {
 	if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
 	stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdpd-web-state-'));
 	profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdpd-web-chromium-'));
-	/* Tokens loaded but not required (loopback): a wrong bearer token gets a real 401. */
+	/* Tokens loaded but not required (loopback, --loopback-anonymous): a wrong
+	 * bearer token gets a real 401. */
 	const tokens = path.join(stateDir, 'tokens');
 	fs.writeFileSync(tokens, `webtest admin ${TOKEN}\n`, {mode: 0o600});
 	port = await freePort();
@@ -94,7 +95,8 @@ before(async () => {
 	const log = path.join(stateDir, 'daemon.log');
 	const out = fs.openSync(log, 'a');
 	daemon = spawn(path.join(BUILD, 'rdpd'), ['serve', '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir,
-		'--no-usb', '--config', '/dev/null', '--tokens', tokens, ...PROBES.flatMap((u) => ['--probe', u])],
+		'--no-usb', '--config', '/dev/null', '--tokens', tokens, '--loopback-anonymous',
+		...PROBES.flatMap((u) => ['--probe', u])],
 	{stdio: ['ignore', out, out]});
 	await waitListening(port, daemon, log);
 
@@ -239,7 +241,14 @@ test('a simulated probe added through the API appears without a reload', async (
 	assert.equal(status, 201, JSON.stringify(data));
 	await card(data.index).waitFor({timeout: 6000});
 	assert.equal(await page.locator('article.probe').count(), 5);
-	const serial = (await api(`/probes/${data.index}`)).data.serial;
+	/* The 201 comes at once; the serial is the probe's own (DAP_Info), known
+	 * once its worker has opened it. */
+	let probe = (await api(`/probes/${data.index}`)).data;
+	for (let k = 0; k < 500 && !probe.firmware_version; k++) {
+		await new Promise((r) => setTimeout(r, 20));
+		probe = (await api(`/probes/${data.index}`)).data;
+	}
+	const serial = probe.serial;
 	await card(data.index).getByText(serial, {exact: true}).waitFor();
 	assert.equal(await page.evaluate(() => window.__marker), marker, 'no reload');
 	/* and the history filter offers it */
