@@ -238,6 +238,7 @@ struct l4_part {
 	bool oem_keys_u0;          /* U0: OEM key registers and FLASH_OEMKEYSR */
 	bool cpu2_secure;          /* WB: flash from SFR.SFSA up is CPU2's */
 	uint32_t sfsa_page;        /* WB: bytes per SFR.SFSA step (the page size) */
+	uint32_t bank2_at;         /* G47x below 512 KB: bank 2's offset (a hole after bank 1); 0: none */
 	uint32_t if_base;          /* flash interface registers */
 	uint32_t dbgmcu;           /* DBGMCU_IDCODE address */
 	uint32_t flash_kb, sram_kb;
@@ -295,6 +296,21 @@ static const struct l4_part l4_parts[] = {
 		.dbgmcu = L4_DBG_CM, .flash_kb = 512, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g4), .optr_reset = 0xFFEFF8AAu,
+		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x469),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* A G47x with 256 KB in dual-bank mode (DBANK = 1, as shipped):
+		 * bank 1 0x08000000-0x0801FFFF, a hole, bank 2 from 0x08040000
+		 * where the 512 KB parts have it (OpenOCD stm32l4x.c "dual bank
+		 * WITH gap"; RM0440 §3.3.1 (?)). Reads of the hole fault (?).
+		 * DBANK changed by software does not move the banks here (?). */
+		.name = "stm32g473cc", .summary = "STM32G473CC, Cortex-M4F, 256 KB dual-bank flash (bank 2 at 0x08040000), 96 KB SRAM + 32 KB CCM",
+		.dev_id = 0x469, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 96, .sram2_base = 0x10000000u,
+		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u, .bank2_at = 0x40000u,
 		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g4), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x469),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
@@ -840,10 +856,16 @@ static uint8_t *l4_ram_at(struct l4_chip *f, uint32_t addr, unsigned size, bool 
 {
 	const struct l4_part *p = f->part;
 
+	uint32_t bank1 = p->bank2_at ? p->flash_kb * 512u : p->flash_kb * 1024u;
+
 	*protected = *is_flash = false;
-	if (l4_in(addr, size, L4_FLASH_BASE, p->flash_kb * 1024u)) {
+	if (l4_in(addr, size, L4_FLASH_BASE, bank1)) {
 		*protected = *is_flash = true;
 		return f->flash + (addr - L4_FLASH_BASE);
+	}
+	if (p->bank2_at && l4_in(addr, size, L4_FLASH_BASE + p->bank2_at, bank1)) {
+		*protected = *is_flash = true;
+		return f->flash + bank1 + (addr - L4_FLASH_BASE - p->bank2_at);
 	}
 	if (p->sram2_kb && l4_in(addr, size, p->sram2_base, p->sram2_kb * 1024u)) {
 		*protected = true; /* RM0351 §3.5.1: SRAM2 as flash at level 1 */
@@ -954,7 +976,7 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 			return -EFAULT;
 		/* WB: CPU2's secure flash is not readable from CPU1 or the debug
 		 * port at any level (RM0434 §3.3.3 (?)). */
-		if (is_flash && debugger && addr + size > L4_FLASH_BASE + l4_cpu2_start(f))
+		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > l4_cpu2_start(f))
 			return -EFAULT;
 		*val = l4_load(ram, size);
 		return 0;
@@ -1010,7 +1032,7 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	if (ram) {
 		if (prot && l4_closed(c, debugger))
 			return -EFAULT;
-		if (is_flash && debugger && addr + size > L4_FLASH_BASE + l4_cpu2_start(f))
+		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > l4_cpu2_start(f))
 			return -EFAULT; /* CPU2's secure area */
 		if (is_flash && debugger) {
 			/* Programs only with PG set and CR unlocked; bits go 1 -> 0. */

@@ -390,20 +390,34 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	return stm32_optr_program(t, &r, new_optr, erases, ev);
 }
 
-/* WB (RM0434 §3.3.3; RM0473 for WB1x): the flash from SFR.SFSA up belongs
- * to CPU2 (FUS and the wireless stack) unless FSD is set. SFSA counts
- * pages: 4 KB on WB5x/WB3x, 2 KB on WB1x (FLASH_PAGE_SIZE of
- * stm32wbxx_hal_flash.h). The debugger cannot read that area and the
+/* The address just past the last flash word the regression erases and a
+ * debugger may read. WB (RM0434 §3.3.3; RM0473 for WB1x): the flash from
+ * SFR.SFSA up belongs to CPU2 (FUS and the wireless stack) unless FSD is
+ * set. SFSA counts pages: 4 KB on WB5x/WB3x, 2 KB on WB1x (FLASH_PAGE_SIZE
+ * of stm32wbxx_hal_flash.h). The debugger cannot read that area and the
  * regression is not known to erase it (?), so the read-back of the end of
- * flash stops below it. Other parts: the whole flash. */
+ * flash stops below it. G47x/48x with less than 512 KB in dual-bank mode
+ * (DBANK): bank 2 still starts at 0x08040000, after a hole (OpenOCD
+ * stm32l4x.c stm32l4_probe "dual bank WITH gap"; RM0440 §3.3.1 (?: the
+ * table for the trimmed parts was not read)). Other parts: the whole
+ * flash. */
 static int stm32l4_flash_end(struct target *t, uint32_t *end)
 {
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
-	uint32_t size = t->flash_kb * 1024u, sfr = 0, secure;
+	uint32_t size = t->flash_kb * 1024u, sfr = 0, optr = 0, secure;
+	unsigned kind = t->part->flags & STM32L4_KIND_MASK;
 	int rc;
 
 	*end = t->flash_base + size;
-	if ((t->part->flags & STM32L4_KIND_MASK) != STM32L4_WB)
+	if (kind == STM32L4_G4 && (t->part->flags & STM32L4_F_DUAL) &&
+	    t->flash_kb < t->part->flash_kb_max) {
+		if ((rc = mem_read32_now(t->a, v->base + STM32L4_FLASH_OPTR, &optr)) < 0)
+			return err_context(rc, "reading FLASH_OPTR: ");
+		if (stm32l4_geometry_of(t, optr).dual)
+			*end = t->flash_base + (t->part->flash_kb_max + t->flash_kb) / 2 * 1024u;
+		return 0;
+	}
+	if (kind != STM32L4_WB)
 		return 0;
 	if ((rc = mem_read32_now(t->a, v->base + STM32L4_FLASH_SFR, &sfr)) < 0)
 		return err_context(rc, "reading FLASH_SFR: ");

@@ -358,6 +358,42 @@ TEST(wb1x_cpu2_area_in_2k_pages)
 	probe_link_close(pl);
 }
 
+/* A G47x with 256 KB in dual-bank mode keeps bank 2 at 0x08040000, where
+ * the 512 KB parts have it (OpenOCD stm32l4x.c "dual bank WITH gap"): the
+ * end of flash the unlock reads back is 0x08060000, not 0x08040000, which
+ * is the hole after bank 1. */
+TEST(g47x_trimmed_dual_bank_keeps_bank2_at_256k)
+{
+	struct probe_link *pl = stack_open("sim:stm32g473cc-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint32_t end = 0, v = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_STR(t.part->name, "STM32G47x/48x");
+	CHECK_EQ_U(t.flash_kb, 256);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x08060000);
+	CHECK(stack_peek(pl, 0x0805FFFC) != 0xFFFFFFFF);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK(res.flash_erased);
+	CHECK_EQ_U(stack_peek(pl, 0x0801FFFC), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_peek(pl, 0x0805FFFC), 0xFFFFFFFF);
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x0805FFFC, &v), 0);
+	CHECK_EQ_U(v, 0xFFFFFFFF);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x0803FFFC, &v), -ERR_TARGET_FAULT); /* the hole */
+	dp_clear_sticky(&pl->a);
+	probe_link_close(pl);
+}
+
 /* Program option register REG (at BASE + offset) to VALUE and load it:
  * the keys, the value, OPTSTRT, then OBL_LAUNCH, whose reset cuts its own
  * answer short. What a user's tool would do; rdpd never writes WRP. */
@@ -437,6 +473,7 @@ int main(void)
 	RUN(u0_oem1_key_refused_without_a_write);
 	RUN(wb_cpu2_secure_area);
 	RUN(wb1x_cpu2_area_in_2k_pages);
+	RUN(g47x_trimmed_dual_bank_keeps_bank2_at_256k);
 	RUN(wrp_fields_as_wide_as_the_headers);
 	return check_summary();
 }
