@@ -18,8 +18,8 @@
  * nothing else: no core, no flash. APSEL 2 and 3 have no AP (IDR 0).
  *
  * References: RM0481 §7.6 (product states, OPTSR_CUR/PRG), CMSIS
- * stm32h563xx.h (offsets), OpenOCD tcl/target/stm32h5x.cfg (PSTATE codes,
- * SW-DP 0x0BE12477, DBGMCU at 0xE0044000, AP numbers); the constants with
+ * stm32h563xx.h (offsets), ST's OpenOCD tcl/target/stm32h5x.cfg (PSTATE
+ * codes, SW-DP 0x0BE12477, DBGMCU at 0xE0044000, AP numbers); the constants with
  * their header lines: docs/targets/stm32h5.md, "simulator model".
  *
  * Simplifications (?):

@@ -11,9 +11,10 @@
  * References:
  *   RM0481 (H562/563/573) §7.6.2-7.6.3 product state, FLASH_OPTSR_CUR/PRG;
  *   RM0492 (H503) same sections; CMSIS stm32h563xx.h (offsets, bits);
- *   OpenOCD tcl/target/stm32h5x.cfg (PSTATE_* codes, OPTSR_CUR at
- *   0x40022050, DBGMCU at 0xE0044000 through AP0, the core on AP1, LOCKED
- *   "irreversible"); Black Magic Probe src/target/stm32h5.c (DEV_ID 0x484
+ *   ST's OpenOCD (STMicroelectronics/OpenOCD) tcl/target/stm32h5x.cfg
+ *   (PSTATE_* codes, OPTSR_CUR at 0x40022050, DBGMCU at 0xE0044000
+ *   through AP0, the core on AP1, LOCKED "irreversible"); Black Magic
+ *   Probe src/target/stm32h5.c (DEV_ID 0x484
  *   from RM0481 §18.12.4, 0x474 from RM0492 §41.12.4).
  *   Every constant with its header line: docs/targets/stm32h5.md.
  *
