@@ -55,6 +55,10 @@ struct sim_counters {
 	uint64_t resets;           /* system resets (AIRCR, nRESET, OBL_LAUNCH) */
 	uint64_t power_cycles;
 	uint64_t ap_mem_accesses[4]; /* MEM-AP data accesses (DRW, BDx) by APSEL 0..3, bus errors included */
+	/* Writes of 1 to status-register bits that a write does not clear
+	 * (reserved or read-only; the RMs: "keep at reset value"). Counted by
+	 * the models that check it (the OPTR-style flash SR). */
+	uint64_t reserved_writes;
 };
 
 /* Create a probe with the chip of PROFILE (e.g. "stm32f401re-rdp1") behind it.

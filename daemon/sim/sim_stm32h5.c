@@ -2,7 +2,7 @@
  * sim_stm32h5.c - STM32H5, identification model: DBGMCU, F_SIZE, and the
  * product state in FLASH_OPTSR_CUR. Option programming, the debug
  * authentication mailbox and the regression are not modelled: rdpd only
- * reads H5 (facts §10).
+ * reads H5 (docs/targets/stm32h5.md).
  *
  * Profiles come from the generic "<part>-rdp<level>" table with this
  * mapping of the profile's option byte to a product state:
@@ -18,8 +18,9 @@
  * nothing else: no core, no flash. APSEL 2 and 3 have no AP (IDR 0).
  *
  * References: RM0481 §7.6 (product states, OPTSR_CUR/PRG), CMSIS
- * stm32h563xx.h (offsets), OpenOCD tcl/target/stm32h5x.cfg (PSTATE codes,
- * SW-DP 0x0BE12477, DBGMCU at 0xE0044000, AP numbers); facts §0.1, §10.
+ * stm32h563xx.h (offsets), ST's OpenOCD tcl/target/stm32h5x.cfg (PSTATE
+ * codes, SW-DP 0x0BE12477, DBGMCU at 0xE0044000, AP numbers); the constants with
+ * their header lines: docs/targets/stm32h5.md, "simulator model".
  *
  * Simplifications (?):
  *   - AP0's IDR (an APB-AP's, the value the H7's APB-AP reports) and AP1's

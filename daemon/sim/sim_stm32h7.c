@@ -9,14 +9,17 @@
  *     PRAR, WPSN); RM0399 (dual core) OPTSR BCM4/BCM7, NRST_*_D2, IWDG2_SW;
  *   RM0468 (H72x/73x) single bank; RM0455 (H7A3/B0/B3) F_SIZE 0x08FFF80C,
  *     32 WPSN bits per bank.
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §9, §14.
+ *   ST CMSIS headers stm32h743xx.h, stm32h747xx.h, stm32h723xx.h,
+ *     stm32h7b3xx.h (offsets, bits, masks); every constant with its header
+ *     line and where this model reads the manual its own way:
+ *     docs/targets/stm32h7.md, "simulator model".
  *
  * Choices the manuals seen do not settle, marked (?) where made:
  *   - OPTSR_CUR (the loaded image) takes the new values as soon as OPT_BUSY
- *     clears; there is no OBL_LAUNCH on H7 (facts §0.7).
+ *     clears; there is no OBL_LAUNCH on H7 (RM0433 §4.4.3).
  *   - After an RDP change with a debugger attached, flash stays closed to
  *     the debugger until a power-on reset; NRST does not help (community
- *     report on an H742, facts §0.7/§9).
+ *     report on an H742, docs/targets/stm32h7.md).
  *   - The regression erases both banks and the backup SRAM; PCROP/secure
  *     areas are not modelled (no profile defines one).
  *   - OPTCR.SWAP_BANK is a live bit loaded from SWAP_BANK_OPT at reset and
@@ -111,10 +114,12 @@ struct h7_part {
 
 #define H7_CORE_M7(dev) { SIM_CORTEX_M7, 0x411FC271u, true, 0x10110221u, 0x12000011u, 0x00000040u, dev, 0x020 }
 
-/* OPTSR_PRG masks (RM0433/RM0399/RM0455 register maps in facts §9):
- * single core: BOR_LEV, IWDG1_SW, NRST_STOP/STBY_D1, RDP, FZ_IWDG_*,
- * ST_RAM_SIZE, SECURITY, IO_HSLV, SWAP_BANK_OPT = 0xA03EFFDC;
- * dual core adds IWDG2_SW, BCM4, BCM7, NRST_STOP/STBY_D2; H7A3 adds VDDMMC_HSLV. */
+/* OPTSR_PRG masks, the FLASH_OPTSR bits of each part's header:
+ * H743 (stm32h743xx.h): BOR_LEV, IWDG1_SW, NRST_STOP/STBY_D1, RDP,
+ * FZ_IWDG_*, ST_RAM_SIZE, SECURITY, IO_HSLV, SWAP_BANK_OPT = 0xA03EFFDC;
+ * dual core (stm32h747xx.h) adds IWDG2_SW, BCM4, BCM7, NRST_STOP/STBY_D2;
+ * H7B3 (stm32h7b3xx.h) adds VDDMMC_HSLV; H723 (stm32h723xx.h, one bank)
+ * has NRST_STOP/STBY_D2 but no SWAP_BANK_OPT = 0x233EFFDC. */
 static const struct h7_part h7_parts[] = {
 	{
 		/* A board whose firmware uses bank swapping: SWAP_BANK_OPT = 1,
@@ -137,7 +142,7 @@ static const struct h7_part h7_parts[] = {
 		.name = "stm32h723zg", .summary = "STM32H723ZG, Cortex-M7F, 1 MB single-bank flash, 128 KB AXI SRAM",
 		.dev_id = 0x483, .rev_id = 0x1001, .flash_kb = 1024, .axi_kb = 128, .dual_bank = false,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
-		.optsr_default = 0x0006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
+		.optsr_default = 0x0006AAD0u, .optsr_mask = 0x233EFFDCu, .wpsn_default = 0xFFu,
 		.mass_erase_ms = 4000.0, .core = H7_CORE_M7(0x483),
 	},
 	{
@@ -265,7 +270,7 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	/* PROT_AREA_START > PROT_AREA_END: no PCROP / secure area (?) */
 	h->prar[0] = h->prar[1] = 0x000000FFu;
 	h->scar[0] = h->scar[1] = 0x000000FFu;
-	c->dpidr = 0x6BA02477u;  /* facts §0.2: H7 SW-DP */
+	c->dpidr = 0x6BA02477u;  /* H7 SW-DP (OpenOCD tcl/target/stm32h7x.cfg) */
 	c->ap_idr = 0x84770001u; /* AP0, the M7's AHB-AP */
 	c->aps[1] = (struct sim_ap){0x84770001u, h7_d3_read, h7_d3_write};
 	c->aps[2] = (struct sim_ap){0x54770002u, h7_apbd_read, h7_apbd_write};
@@ -359,7 +364,8 @@ static void h7_option_power_loss(struct sim_chip *c)
 }
 
 /* KEY1 then KEY2 unlocks; a wrong value, or keys written while unlocked,
- * lock until the next reset with a bus error (facts §0.3, §14). */
+ * lock until the next reset with a bus error (RM0433, FLASH_KEYR and
+ * FLASH_OPTKEYR: a wrong sequence locks until reset). */
 static int h7_key_write(enum h7_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
 {
 	if (*st == H7_KEY_DEAD || !*locked) {
@@ -441,7 +447,9 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	case H7_OPTCR:
 		if ((h->optcr & H7_OPTCR_OPTLOCK) || h->busy)
 			return 0; /* §4.9.8: write-protected while OPTLOCK */
-		h->optcr = v & H7_OPTCR_WRITABLE & ~H7_OPTCR_OPTSTART;
+		/* One bank (H72x/73x): no SWAP_BANK (stm32h723xx.h FLASH_OPTCR). */
+		h->optcr = v & H7_OPTCR_WRITABLE & ~H7_OPTCR_OPTSTART &
+			   (h->part->dual_bank ? 0xFFFFFFFFu : ~H7_OPTCR_SWAP_BANK);
 		if (v & H7_OPTCR_OPTLOCK) {
 			h->optkey = H7_KEY_EXPECT1;
 			return 0;
@@ -696,7 +704,7 @@ static void h7_reset_abort(struct sim_chip *c)
 /* System reset: the option image is read again (the same one: it was
  * loaded when OPT_BUSY cleared), OPTCR locks, SWAP_BANK follows
  * SWAP_BANK_OPT (RM0433 §4.9.8). The POR latch stays: NRST does not give
- * the flash back after an RDP change with a debugger (?) (facts §9). */
+ * the flash back after an RDP change with a debugger (?) (docs/targets/stm32h7.md). */
 static void h7_system_reset(struct sim_chip *c)
 {
 	struct h7_chip *h = h7_of(c);

@@ -16,7 +16,10 @@
  *   RM0490 (C0), RM0503 (U0), RM0434 (WB: PESD, CFGBSY, SFR), RM0453 (WL).
  *   RM0438 (L5) §6.4-6.5, RM0456 (U5) §7.4-7.6: level 0.5 (RDP 0x55 with
  *     TZEN = 1), TZEN cleared only with a regression to level 0, OEM keys.
- *   Facts: /work/shared/facts/stm32-rdp.md §0, §1, §7, §8, §14.
+ *   ST CMSIS device headers of each modelled part (offsets, bits, field
+ *     widths); every constant with its header line, and where this model
+ *     reads the manuals its own way: docs/targets/stm32l4.md and
+ *     docs/targets/stm32l5.md, "simulator model".
  *
  * Choices where the sources do not say (marked (?) below): OPTR and the
  * other option registers read back the loaded values once BSY clears; the
@@ -56,7 +59,15 @@
 /* CRC of the OEM1 key a "-oem1" U0 profile holds: any value; the model does
  * not compute it from a key (?). */
 #define L4_U0_OEM1_CRC 0x5Au
-#define L4_SR_W1C 0xE3FBu          /* EOP..FASTERR, OPTNV/OPTWERR, RDERR, OPTVERR */
+/* SR flags cleared by writing 1 (FLASH_SR of RM0351 and RM0503, FLASH_NSSR
+ * of RM0438; bit lists of stm32l476xx.h, stm32u083xx.h, stm32l552xx.h): EOP 0,
+ * OPERR 1, PROGERR 3, WRPERR 4, PGAERR 5, SIZERR 6, PGSERR 7, MISERR 8,
+ * FASTERR 9, RDERR 14, OPTVERR 15; U0 has HDPOPTWERR 11 and OEMOPTWERR 12
+ * but no RDERR; the L5/U5 NSSR has EOP..PGSERR and OPTWERR 13. The rest is
+ * reserved or read-only (BSY, CFGBSY, OPTNV, PESD): "keep at reset value". */
+#define L4_SR_W1C 0xC3FBu
+#define L4_SR_W1C_U0 0x9BFBu
+#define L4_SR_W1C_TZ 0x20FBu
 
 #define L4_CR_PG (1u << 0)
 #define L4_CR_OPTSTRT (1u << 17)
@@ -96,56 +107,107 @@ struct l4_layout {
 static const struct l4_layout l4_layout_l4 = { 0x08, 0x0C, 0x10, 0x14, L4_SR_WRPERR };
 static const struct l4_layout l4_layout_tz = { 0x08, 0x10, 0x20, 0x28, L4_SR_OPTWERR };
 
-/* L4/L4+/G4 (RM0351 §3.7): PCROP1SR/ER, WRP1AR/BR, bank 2 copies. PCROP_RDP
- * (PCROP1ER bit 31) is 1 on an unprogrammed chip and no PCROP/WRP area is
- * defined (start > end) (?: reset values per CMSIS comments). */
-#define L4_OPT_L4_COMMON \
-	{ 0x24, 0xFFFFFFFFu, 0x0000FFFFu }, { 0x28, 0x80000000u, 0x8000FFFFu }, \
-	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu }
+/* Option register masks are the field widths of each part's CMSIS header
+ * (docs/targets/stm32l4.md, "simulator model"), read independently of the
+ * driver's tables. Reset values: no PCROP/WRP area (start > end) and
+ * PCROP_RDP = 1 (?: the RMs give "option byte loaded" values). Where a WRP
+ * page field is narrower than a byte, the bits above it read 1, the value
+ * of the erased option byte behind them (?: OpenOCD stm32l4x.c says some
+ * parts read such bits as 1, some as 0; 1 is the harder case for a driver
+ * that reads a wider field than the part has). */
+
+/* L47x/L49x (stm32l476xx.h): PCROP 16 bits, WRP 8 bits, bank 2 copies. */
 static const struct l4_optreg l4_opt_l4[] = {
-	{ 0x20, 0, 0xFFFFFFFFu }, L4_OPT_L4_COMMON,
+	{ 0x20, 0, 0xFFFFFFFFu },
+	{ 0x24, 0xFFFFFFFFu, 0x0000FFFFu }, { 0x28, 0x80000000u, 0x8000FFFFu },
+	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu },
 	{ 0x44, 0xFFFFFFFFu, 0x0000FFFFu }, { 0x48, 0x00000000u, 0x0000FFFFu },
 	{ 0x4C, 0x000000FFu, 0x00FF00FFu }, { 0x50, 0x000000FFu, 0x00FF00FFu },
 };
-/* G0/C0 (RM0444): PCROP1ASR/AER (PCROP_RDP bit 31), WRP1AR/BR, PCROP1BSR/BER. */
+/* L4R/L4S (stm32l4r5xx.h): PCROP 17 bits, WRP 8 bits. */
+static const struct l4_optreg l4_opt_l4r[] = {
+	{ 0x20, 0, 0xFFFFFFFFu },
+	{ 0x24, 0xFFFFFFFFu, 0x0001FFFFu }, { 0x28, 0x80000000u, 0x8001FFFFu },
+	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu },
+	{ 0x44, 0xFFFFFFFFu, 0x0001FFFFu }, { 0x48, 0x00000000u, 0x0001FFFFu },
+	{ 0x4C, 0x000000FFu, 0x00FF00FFu }, { 0x50, 0x000000FFu, 0x00FF00FFu },
+};
+/* G47x/48x (stm32g474xx.h): PCROP 15 bits, WRP 7 bits. */
+static const struct l4_optreg l4_opt_g4[] = {
+	{ 0x20, 0, 0xFFFFFFFFu },
+	{ 0x24, 0xFFFFFFFFu, 0x00007FFFu }, { 0x28, 0x80000000u, 0x80007FFFu },
+	{ 0x2C, 0xFF80FFFFu, 0x007F007Fu }, { 0x30, 0xFF80FFFFu, 0x007F007Fu },
+	{ 0x44, 0xFFFFFFFFu, 0x00007FFFu }, { 0x48, 0x00000000u, 0x00007FFFu },
+	{ 0x4C, 0xFF80FFFFu, 0x007F007Fu }, { 0x50, 0xFF80FFFFu, 0x007F007Fu },
+};
+/* G07x/08x (stm32g071xx.h): PCROP1ASR/AER, WRP1AR/BR, PCROP1BSR/BER;
+ * PCROP 8 bits, WRP 6 bits. */
 static const struct l4_optreg l4_opt_g0[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
 	{ 0x24, 0x000000FFu, 0x000000FFu }, { 0x28, 0x80000000u, 0x800000FFu },
-	{ 0x2C, 0x0000007Fu, 0x007F007Fu }, { 0x30, 0x0000007Fu, 0x007F007Fu },
+	{ 0x2C, 0xFFC0FFFFu, 0x003F003Fu }, { 0x30, 0xFFC0FFFFu, 0x003F003Fu },
 	{ 0x34, 0x000000FFu, 0x000000FFu }, { 0x38, 0x00000000u, 0x000000FFu },
 };
-/* U0 (RM0503): no PCROP, WRP1AR/BR only. */
+/* C031 (stm32c031xx.h): as G0 with PCROP 6 bits, WRP 4 bits. */
+static const struct l4_optreg l4_opt_c0[] = {
+	{ 0x20, 0, 0xFFFFFFFFu },
+	{ 0x24, 0x0000003Fu, 0x0000003Fu }, { 0x28, 0x80000000u, 0x8000003Fu },
+	{ 0x2C, 0xFFF0FFFFu, 0x000F000Fu }, { 0x30, 0xFFF0FFFFu, 0x000F000Fu },
+	{ 0x34, 0x0000003Fu, 0x0000003Fu }, { 0x38, 0x00000000u, 0x0000003Fu },
+};
+/* U0 (stm32u083xx.h): no PCROP, WRP1AR/BR with 16-bit page fields. */
 static const struct l4_optreg l4_opt_u0[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
-	{ 0x2C, 0x0000007Fu, 0x007F007Fu }, { 0x30, 0x0000007Fu, 0x007F007Fu },
+	{ 0x2C, 0x0000007Fu, 0xFFFFFFFFu }, { 0x30, 0x0000007Fu, 0xFFFFFFFFu },
 };
-/* WB/WL (RM0434, RM0453): as G0, plus SFR and SRRVR which belong to CPU2
- * and cannot be changed from CPU1 or the debugger. SFR 0x...FF: no CPU2
- * secure area in the profiles (?), so the whole flash is CPU1's. */
+/* WB5x (stm32wb55xx.h) and WB1x (stm32wb15xx.h): PCROP 9 bits, WRP 8
+ * bits, plus SFR and SRRVR which belong to CPU2 and cannot be changed from
+ * CPU1 or the debugger. SFR 0x...FF: no CPU2 secure area in the profiles
+ * (?), so the whole flash is CPU1's. */
+#define L4_OPT_WB_COMMON \
+	{ 0x20, 0, 0xFFFFFFFFu }, \
+	{ 0x24, 0x000001FFu, 0x000001FFu }, { 0x28, 0x80000000u, 0x800001FFu }, \
+	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu }, \
+	{ 0x34, 0x000001FFu, 0x000001FFu }, { 0x38, 0x00000000u, 0x000001FFu }
 static const struct l4_optreg l4_opt_wb[] = {
-	{ 0x20, 0, 0xFFFFFFFFu },
-	{ 0x24, 0x000001FFu, 0x000001FFu }, { 0x28, 0x80000000u, 0x800001FFu },
-	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu },
-	{ 0x34, 0x000001FFu, 0x000001FFu }, { 0x38, 0x00000000u, 0x000001FFu },
-	{ 0x80, 0xFFFFE0FFu, 0 }, { 0x84, 0x00000000u, 0 },
+	L4_OPT_WB_COMMON, { 0x80, 0xFFFFE0FFu, 0 }, { 0x84, 0x00000000u, 0 },
 };
 /* A WB whose FUS and wireless stack are installed: SFR.SFSA = 0xC0, FSD = 0,
  * so pages 0xC0.. (0x080C0000 up, 256 KB) are CPU2's secure area (RM0434
  * §3.3.3 (?): FUS places it; the value is a typical one for a BLE stack). */
 static const struct l4_optreg l4_opt_wb_fus[] = {
+	L4_OPT_WB_COMMON, { 0x80, 0xFFFFE0C0u, 0 }, { 0x84, 0x00000000u, 0 },
+};
+/* A WB1x with its stack: SFSA = 0x70, pages of 2 KB, so CPU2's area starts
+ * at 0x08038000 (224 KB) (?: a typical value, FUS places it). */
+static const struct l4_optreg l4_opt_wb1x_fus[] = {
+	L4_OPT_WB_COMMON, { 0x80, 0xFFFFE070u, 0 }, { 0x84, 0x00000000u, 0 },
+};
+/* WLE5 (stm32wle5xx.h): PCROP 8 bits, WRP 7 bits; its FLASH_TypeDef ends at
+ * PCROP1BER (0x38): no SFR or SRRVR, which only the dual-core WL5x has. */
+static const struct l4_optreg l4_opt_wl[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
-	{ 0x24, 0x000001FFu, 0x000001FFu }, { 0x28, 0x80000000u, 0x800001FFu },
-	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu },
-	{ 0x34, 0x000001FFu, 0x000001FFu }, { 0x38, 0x00000000u, 0x000001FFu },
-	{ 0x80, 0xFFFFE0C0u, 0 }, { 0x84, 0x00000000u, 0 },
+	{ 0x24, 0x000000FFu, 0x000000FFu }, { 0x28, 0x80000000u, 0x800000FFu },
+	{ 0x2C, 0xFF80FFFFu, 0x007F007Fu }, { 0x30, 0xFF80FFFFu, 0x007F007Fu },
+	{ 0x34, 0x000000FFu, 0x000000FFu }, { 0x38, 0x00000000u, 0x000000FFu },
 };
 #define L4_SFR 0x80u
 #define L4_SFR_FSD (1u << 8)   /* 1: no secure area */
-#define L4_WB_PAGE 4096u
 
 /* L5/U5 (RM0438, RM0456): boot addresses, secure watermarks, WRP of both
- * banks. Reset values: no secure area (start > end), no WRP (?). */
-static const struct l4_optreg l4_opt_tz[] = {
+ * banks. Reset values: no secure area (start > end), no WRP (?). Field
+ * widths: 7 bits on L5 (stm32l552xx.h) and U575/585 (stm32u585xx.h), 8 on
+ * U59x/5Ax/5Fx/5Gx (stm32u5a5xx.h); WRPxyR bit 31 is UNLOCK on U5 only. */
+static const struct l4_optreg l4_opt_l5[] = {
+	{ 0x40, 0, 0xFFFFFFFFu },
+	{ 0x44, 0x0800007Fu, 0xFFFFFF80u }, { 0x48, 0x0BF9007Fu, 0xFFFFFF80u },
+	{ 0x4C, 0x0C00007Cu, 0xFFFFFF81u },
+	{ 0x50, 0x0000007Fu, 0x007F007Fu }, { 0x54, 0x0000007Fu, 0x807F0000u },
+	{ 0x58, 0x0000007Fu, 0x007F007Fu }, { 0x5C, 0x0000007Fu, 0x007F007Fu },
+	{ 0x60, 0x0000007Fu, 0x007F007Fu }, { 0x64, 0x0000007Fu, 0x807F0000u },
+	{ 0x68, 0x0000007Fu, 0x007F007Fu }, { 0x6C, 0x0000007Fu, 0x007F007Fu },
+};
+static const struct l4_optreg l4_opt_u5[] = {
 	{ 0x40, 0, 0xFFFFFFFFu },
 	{ 0x44, 0x0800007Fu, 0xFFFFFF80u }, { 0x48, 0x0BF9007Fu, 0xFFFFFF80u },
 	{ 0x4C, 0x0C00007Cu, 0xFFFFFF81u },
@@ -153,6 +215,15 @@ static const struct l4_optreg l4_opt_tz[] = {
 	{ 0x58, 0x0000007Fu, 0x807F007Fu }, { 0x5C, 0x0000007Fu, 0x807F007Fu },
 	{ 0x60, 0x0000007Fu, 0x007F007Fu }, { 0x64, 0x0000007Fu, 0x807F0000u },
 	{ 0x68, 0x0000007Fu, 0x807F007Fu }, { 0x6C, 0x0000007Fu, 0x807F007Fu },
+};
+static const struct l4_optreg l4_opt_u5_4m[] = {
+	{ 0x40, 0, 0xFFFFFFFFu },
+	{ 0x44, 0x0800007Fu, 0xFFFFFF80u }, { 0x48, 0x0BF9007Fu, 0xFFFFFF80u },
+	{ 0x4C, 0x0C00007Cu, 0xFFFFFF81u },
+	{ 0x50, 0x000000FFu, 0x00FF00FFu }, { 0x54, 0x000000FFu, 0x80FF0000u },
+	{ 0x58, 0x000000FFu, 0x80FF00FFu }, { 0x5C, 0x000000FFu, 0x80FF00FFu },
+	{ 0x60, 0x000000FFu, 0x00FF00FFu }, { 0x64, 0x000000FFu, 0x80FF0000u },
+	{ 0x68, 0x000000FFu, 0x80FF00FFu }, { 0x6C, 0x000000FFu, 0x80FF00FFu },
 };
 
 #define L4_OPTS(t) (t), (sizeof(t) / sizeof((t)[0]))
@@ -166,6 +237,8 @@ struct l4_part {
 	bool oem1_locked;          /* U5/U0 with an OEM1 key provisioned */
 	bool oem_keys_u0;          /* U0: OEM key registers and FLASH_OEMKEYSR */
 	bool cpu2_secure;          /* WB: flash from SFR.SFSA up is CPU2's */
+	uint32_t sfsa_page;        /* WB: bytes per SFR.SFSA step (the page size) */
+	uint32_t bank2_at;         /* G47x below 512 KB: bank 2's offset (a hole after bank 1); 0: none */
 	uint32_t if_base;          /* flash interface registers */
 	uint32_t dbgmcu;           /* DBGMCU_IDCODE address */
 	uint32_t flash_kb, sram_kb;
@@ -193,7 +266,8 @@ struct l4_part {
 
 /* Mass erase times: "as high as 25 ms" per bank (OpenOCD stm32l4x.c from the
  * L476 datasheet), taken for every part and bank (?). DPIDR/AP IDR values
- * from facts §0.2 and OpenOCD configs; AP IDRs of the M0+ and M33 parts (?). */
+ * from OpenOCD's target configs (stm32l4x.cfg, stm32g0x.cfg, stm32wbx.cfg,
+ * stm32l5x.cfg, ...); AP IDRs of the M0+ and M33 parts (?). */
 static const struct l4_part l4_parts[] = {
 	{
 		.name = "stm32l476rg", .summary = "STM32L476RG, Cortex-M4F, 1 MB dual-bank flash, 96+32 KB SRAM",
@@ -211,7 +285,7 @@ static const struct l4_part l4_parts[] = {
 		.dbgmcu = L4_DBG_CM, .flash_kb = 2048, .sram_kb = 192, .sram2_base = 0x10000000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_l4r), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x470),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
@@ -222,7 +296,22 @@ static const struct l4_part l4_parts[] = {
 		.dbgmcu = L4_DBG_CM, .flash_kb = 512, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g4), .optr_reset = 0xFFEFF8AAu,
+		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x469),
+		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
+	},
+	{
+		/* A G47x with 256 KB in dual-bank mode (DBANK = 1, as shipped):
+		 * bank 1 0x08000000-0x0801FFFF, a hole, bank 2 from 0x08040000
+		 * where the 512 KB parts have it (OpenOCD stm32l4x.c "dual bank
+		 * WITH gap"; RM0440 §3.3.1 (?)). Reads of the hole fault (?).
+		 * DBANK changed by software does not move the banks here (?). */
+		.name = "stm32g473cc", .summary = "STM32G473CC, Cortex-M4F, 256 KB dual-bank flash (bank 2 at 0x08040000), 96 KB SRAM + 32 KB CCM",
+		.dev_id = 0x469, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 96, .sram2_base = 0x10000000u,
+		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u, .bank2_at = 0x40000u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g4), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x469),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
@@ -242,7 +331,7 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x453, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 32, .sram_kb = 12, .fsize_addr = 0x1FFF75A0u,
 		.uid_base = 0x1FFF7550u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g0), .optr_reset = 0xFFFFFEAAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_c0), .optr_reset = 0xFFFFFEAAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x453),
 		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u, .dp_version = 1,
 	},
@@ -268,7 +357,7 @@ static const struct l4_part l4_parts[] = {
 		.oem1_locked = true, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
 		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu,
+		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x489),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x04770031u, .dp_version = 2,
 	},
@@ -288,16 +377,45 @@ static const struct l4_part l4_parts[] = {
 	{
 		/* The same chip with FUS and a wireless stack installed: the flash
 		 * from SFSA up belongs to CPU2; the debugger's reads of it fault and
-		 * the regression erase spares it (facts §7 WB note (?): "All option
-		 * bytes managed by CPU2 remain inaccessible"; the erase scope is not
-		 * confirmed in RM0434 text we have). */
+		 * the regression erase spares it (?: an ST employee on the ST
+		 * community forum: "All option bytes managed by CPU2 remain
+		 * inaccessible"; the erase scope is not confirmed in RM0434 text
+		 * we have). */
 		.name = "stm32wb55rg-fus", .summary = "STM32WB55RG with FUS + wireless stack (CPU2 secure area from 0x080C0000)",
 		.dev_id = 0x495, .rev_id = 0x2001, .lay = &l4_layout_l4, .cpu2_secure = true,
-		.if_base = 0x58004000u,
+		.sfsa_page = 4096, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_wb_fus), .optr_reset = 0x3FFFF1AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x495),
+		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
+	},
+	{
+		/* RM0473 (WB1x): 320 KB of 2 KB pages (FLASH_PAGE_SIZE of
+		 * stm32wbxx_hal_flash.h), option bytes at 0x1FFF7800
+		 * (OPTION_BYTE_BASE, stm32wb15xx.h), SRAM2a + SRAM2b from
+		 * 0x20030000 (32 + 4 KB) */
+		.name = "stm32wb15cc", .summary = "STM32WB15CC, Cortex-M4 (+ CPU2 M0+), 320 KB flash (2 KB pages), 12+36 KB SRAM",
+		.dev_id = 0x494, .rev_id = 0x2000, .lay = &l4_layout_l4, .if_base = 0x58004000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 320, .sram_kb = 12, .sram2_base = 0x20030000u,
+		.sram2_kb = 36, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
+		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x494),
+		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
+	},
+	{
+		/* The same with FUS and a stack: SFSA = 0x70 in pages of 2 KB,
+		 * CPU2's area from 0x08038000 (at 4 KB pages it would lie past
+		 * the end of the flash). */
+		.name = "stm32wb15cc-fus", .summary = "STM32WB15CC with FUS + wireless stack (CPU2 secure area from 0x08038000)",
+		.dev_id = 0x494, .rev_id = 0x2000, .lay = &l4_layout_l4, .cpu2_secure = true,
+		.sfsa_page = 2048, .if_base = 0x58004000u,
+		.dbgmcu = L4_DBG_CM, .flash_kb = 320, .sram_kb = 12, .sram2_base = 0x20030000u,
+		.sram2_kb = 36, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
+		.uid_base = 0x1FFF7590u,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_wb1x_fus), .optr_reset = 0x3FFFF1AAu,
+		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x494),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
 	},
 	{
@@ -307,7 +425,7 @@ static const struct l4_part l4_parts[] = {
 		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 32, .sram2_base = 0x20008000u,
 		.sram2_kb = 32, .bkp_base = 0x4000B100u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF0AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_wl), .optr_reset = 0x3FFFF0AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0,
 		.core = { SIM_CORTEX_M4, 0x410FC241u, false, 0, 0, 0, 0x497, 0x020 },
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
@@ -321,7 +439,7 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x472, .rev_id = 0x1001, .lay = &l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 512, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .bkp_base = 0x40003500u, .bkp_regs = 32,
-		.fsize_addr = 0x0BFA05E0u, .uid_base = 0x0BFA0590u, .opt = L4_OPTS(l4_opt_tz),
+		.fsize_addr = 0x0BFA05E0u, .uid_base = 0x0BFA0590u, .opt = L4_OPTS(l4_opt_l5),
 		.optr_reset = 0x7FEFF8AAu, .mass_erase_ms = 50.0, .core = L4_CORE_M33(0x472),
 		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
 	},
@@ -331,7 +449,7 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x482, .rev_id = 0x2001, .lay = &l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 2048, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
-		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_tz), .optr_reset = 0x7FEFF8AAu,
+		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_u5), .optr_reset = 0x7FEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M33(0x482),
 		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
 	},
@@ -343,8 +461,20 @@ static const struct l4_part l4_parts[] = {
 		.dev_id = 0x482, .rev_id = 0x2001, .lay = &l4_layout_tz, .tz = true, .oem1_locked = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 2048, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
-		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_tz), .optr_reset = 0x7FEFF8AAu,
+		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_u5), .optr_reset = 0x7FEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M33(0x482),
+		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
+	},
+	{
+		/* RM0456: 4 MB dual bank of 8 KB pages, 256 per bank, so the
+		 * WRP and watermark page fields are 8 bits (stm32u5a5xx.h);
+		 * SRAM2 at 0x200C0000 */
+		.name = "stm32u5a5zj", .summary = "STM32U5A5ZJ, Cortex-M33, 4 MB dual-bank flash, 192+64 KB SRAM modelled, TrustZone",
+		.dev_id = 0x481, .rev_id = 0x3001, .lay = &l4_layout_tz, .tz = true,
+		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 4096, .sram_kb = 192,
+		.sram2_base = 0x200C0000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
+		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_u5_4m), .optr_reset = 0x7FEFF8AAu,
+		.mass_erase_ms = 50.0, .core = L4_CORE_M33(0x481),
 		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
 	},
 };
@@ -478,7 +608,7 @@ static void l4_show_loaded(struct l4_chip *f)
 
 /* Complete the option programming: the page holds the new values; a
  * regression also erased flash (both banks), SRAM2/CCM and the backup
- * registers (RM0432 fig. 6, RM0444 table 18, facts §0.6); OTP is kept.
+ * registers (RM0432 fig. 6, RM0444 table 18, RM0351 §3.5.1); OTP is kept.
  * PCROP_RDP = 0 with a PCROP area would spare that area: no profile has a
  * PCROP area, so that partial erase is not modelled. */
 /* Offset in flash where CPU2's secure area starts (WB: SFSA pages of 4 KB
@@ -495,7 +625,7 @@ static uint32_t l4_cpu2_start(const struct l4_chip *f)
 			sfr = f->loaded[i];
 	if (sfr & L4_SFR_FSD)
 		return size;
-	start = (sfr & 0xFFu) * L4_WB_PAGE;
+	start = (sfr & 0xFFu) * p->sfsa_page;
 	return start < size ? start : size;
 }
 
@@ -571,7 +701,7 @@ static void l4_option_start(struct sim_chip *c)
 
 /* Power lost while OPTSTRT runs (sim_probe_power_fail_at_option_start):
  * "a reset or power loss during option programming can leave mismatched
- * option bytes" (RM0444 caution, facts §7). At the next load a word whose
+ * option bytes" (RM0444 §3.4.2 caution). At the next load a word whose
  * complement mismatches sets OPTVERR (RM0351 §3.4.2, FLASH_SR.OPTVERR:
  * "set again after each system reset" while the options are not valid)
  * and RDP is loaded as level 1 (?: the manuals say "default"/secure
@@ -593,7 +723,8 @@ static void l4_option_power_loss(struct sim_chip *c)
 }
 
 /* KEY1 then KEY2 unlocks; a wrong value, or a key written to an unlocked
- * register, locks it until the next reset with a bus error (facts §0.3). */
+ * register, locks it until the next reset with a bus error (RM0444 and
+ * RM0453, FLASH_KEYR and FLASH_OPTKEYR). */
 static int l4_key_write(enum l4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
 {
 	if (*st == L4_KEY_DEAD || !*locked) {
@@ -686,7 +817,7 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		return rc;
 	}
 	if (off == p->lay->optkeyr) {
-		/* Only after LOCK is clear (facts §14): otherwise a wrong
+		/* Only after LOCK is clear (RM0444, FLASH_OPTKEYR): otherwise a wrong
 		 * sequence, and the option lock stays until reset (?). */
 		if (f->cr & L4_CR_LOCK) {
 			f->optkey = L4_KEY_DEAD;
@@ -698,7 +829,11 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		return rc;
 	}
 	if (off == p->lay->sr) {
-		f->sr &= ~(v & L4_SR_W1C);
+		uint32_t w1c = p->tz ? L4_SR_W1C_TZ : p->oem_keys_u0 ? L4_SR_W1C_U0 : L4_SR_W1C;
+
+		if (v & ~w1c)
+			c->counters->reserved_writes++;
+		f->sr &= ~(v & w1c);
 		return 0;
 	}
 	if (off == p->lay->cr)
@@ -721,10 +856,16 @@ static uint8_t *l4_ram_at(struct l4_chip *f, uint32_t addr, unsigned size, bool 
 {
 	const struct l4_part *p = f->part;
 
+	uint32_t bank1 = p->bank2_at ? p->flash_kb * 512u : p->flash_kb * 1024u;
+
 	*protected = *is_flash = false;
-	if (l4_in(addr, size, L4_FLASH_BASE, p->flash_kb * 1024u)) {
+	if (l4_in(addr, size, L4_FLASH_BASE, bank1)) {
 		*protected = *is_flash = true;
 		return f->flash + (addr - L4_FLASH_BASE);
+	}
+	if (p->bank2_at && l4_in(addr, size, L4_FLASH_BASE + p->bank2_at, bank1)) {
+		*protected = *is_flash = true;
+		return f->flash + bank1 + (addr - L4_FLASH_BASE - p->bank2_at);
 	}
 	if (p->sram2_kb && l4_in(addr, size, p->sram2_base, p->sram2_kb * 1024u)) {
 		*protected = true; /* RM0351 §3.5.1: SRAM2 as flash at level 1 */
@@ -835,7 +976,7 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 			return -EFAULT;
 		/* WB: CPU2's secure flash is not readable from CPU1 or the debug
 		 * port at any level (RM0434 §3.3.3 (?)). */
-		if (is_flash && debugger && addr + size > L4_FLASH_BASE + l4_cpu2_start(f))
+		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > l4_cpu2_start(f))
 			return -EFAULT;
 		*val = l4_load(ram, size);
 		return 0;
@@ -891,7 +1032,7 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	if (ram) {
 		if (prot && l4_closed(c, debugger))
 			return -EFAULT;
-		if (is_flash && debugger && addr + size > L4_FLASH_BASE + l4_cpu2_start(f))
+		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > l4_cpu2_start(f))
 			return -EFAULT; /* CPU2's secure area */
 		if (is_flash && debugger) {
 			/* Programs only with PG set and CR unlocked; bits go 1 -> 0. */

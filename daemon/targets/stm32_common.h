@@ -6,15 +6,18 @@
 
 #include "targets/target.h"
 
-/* Flash (main) keys, all ST families but L0/L1 (facts §0.3). */
+/* Flash (main) keys, all ST families but L0/L1 (FLASH_KEY1/2 of the HALs,
+ * e.g. stm32l4xx_hal_flash.h:489; docs/targets/common.md). */
 #define STM32_FLASH_KEY1 0x45670123u
 #define STM32_FLASH_KEY2 0xCDEF89ABu
-/* Option keys of the F2/F4/F7, L4-style, L5/U5, H7 controllers. */
+/* Option keys of the F2/F4/F7, L4-style, L5/U5, H7, H5 controllers
+ * (FLASH_OPTKEY1/2, stm32l4xx_hal_flash.h:497; FLASH_OPT_KEY1/2,
+ * stm32h7xx_hal_flash.h:339). */
 #define STM32_OPT_KEY1 0x08192A3Bu
 #define STM32_OPT_KEY2 0x4C5D6E7Fu
 
 #define STM32_RDP_LEVEL0 0xAAu
-#define STM32_RDP_LEVEL1 0xBBu /* any byte but 0xAA/0xCC; 0xBB is ST's own choice */
+#define STM32_RDP_LEVEL1 0xBBu /* any byte but 0xAA/0xCC; OB_RDP_LEVEL_1 of the L4/L5/U5 HALs */
 #define STM32_RDP_LEVEL2 0xCCu
 
 /* Poll ADDR until (value & BUSY_MASK) == 0, reporting progress against the

@@ -61,7 +61,7 @@ int stm32_optr_unlock(struct target *t, const struct stm32_optr_regs *r)
 					"FLASH_CR stayed locked after the flash keys (0x%08x); "
 					"reset the board and try again", cr);
 	}
-	/* OPTKEYR is accepted only once LOCK is clear (RM0444 FLASH_OPTKEYR; facts §14). */
+	/* OPTKEYR is accepted only once LOCK is clear (RM0444, FLASH_OPTKEYR). */
 	if (cr & STM32_OPTR_CR_OPTLOCK) {
 		mem_write32(t->a, r->optkeyr, STM32_OPT_KEY1);
 		mem_write32(t->a, r->optkeyr, STM32_OPT_KEY2);
@@ -82,7 +82,7 @@ int stm32_optr_unlock(struct target *t, const struct stm32_optr_regs *r)
 
 /* BSY (and CFGBSY) from an operation already under way, and on WB/WL the
  * PESD flag: CPU2 has suspended program/erase, and an OPTSTRT now would
- * not start (RM0453 FLASH_SR.PESD; facts §7). */
+ * not start (RM0453, FLASH_SR.PESD). */
 static int stm32_optr_wait_idle(struct target *t, const struct stm32_optr_regs *r)
 {
 	uint32_t sr = 0;

@@ -6,7 +6,8 @@
  * register offsets differ, so each driver passes its layout.
  *
  * References: RM0351 §3.4.2 "Option bytes programming", RM0444 §3.4.2,
- * RM0438 §6.4.2, RM0456 §7.4.2; facts stm32-rdp.md §7, §8.
+ * RM0438 §6.4.2, RM0456 §7.4.2; the bit positions, with their header lines:
+ * docs/targets/common.md.
  */
 #ifndef RDPD_STM32_OPTR_H
 #define RDPD_STM32_OPTR_H

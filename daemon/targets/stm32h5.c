@@ -11,11 +11,12 @@
  * References:
  *   RM0481 (H562/563/573) §7.6.2-7.6.3 product state, FLASH_OPTSR_CUR/PRG;
  *   RM0492 (H503) same sections; CMSIS stm32h563xx.h (offsets, bits);
- *   OpenOCD tcl/target/stm32h5x.cfg (PSTATE_* codes, OPTSR_CUR at
- *   0x40022050, DBGMCU at 0xE0044000 through AP0, the core on AP1, LOCKED
- *   "irreversible"); Black Magic Probe src/target/stm32h5.c (DEV_ID 0x484
+ *   ST's OpenOCD (STMicroelectronics/OpenOCD) tcl/target/stm32h5x.cfg
+ *   (PSTATE_* codes, OPTSR_CUR at 0x40022050, DBGMCU at 0xE0044000
+ *   through AP0, the core on AP1, LOCKED "irreversible"); Black Magic
+ *   Probe src/target/stm32h5.c (DEV_ID 0x484
  *   from RM0481 §18.12.4, 0x474 from RM0492 §41.12.4).
- *   Facts: ../shared/facts/stm32-rdp.md §0.1, §1, §10.
+ *   Every constant with its header line: docs/targets/stm32h5.md.
  *
  * Level mapping (rdpd speaks RDP levels): OPEN is level 0 (debug and flash
  * open: "unlock" has nothing to do); LOCKED is level 2 (final, nothing may
@@ -48,7 +49,7 @@
 static const struct target_part stm32h5_parts[] = {
 	{0x484, H5_PPB, "STM32H562/563/573", H5_FSIZE, 2048, 0, 0, 30000, 0},
 	{0x474, H5_PPB, "STM32H503", H5_FSIZE, 128, 0, 0, 30000, 0},
-	/* 0x478 (?): the facts sheet's value for H523/533, not confirmed */
+	/* 0x478 (?): H523/533, in no source at hand (docs/targets/stm32h5.md) */
 	{0x478, H5_PPB, "STM32H523/533", H5_FSIZE, 512, 0, 0, 30000, 0},
 	{0x484, H5_APB, "STM32H562/563/573", H5_FSIZE, 2048, 0, 0, 30000, 0},
 	{0x474, H5_APB, "STM32H503", H5_FSIZE, 128, 0, 0, 30000, 0},

@@ -9,8 +9,11 @@
  *          FLASH_OPTSR_PRG, FLASH_OPTCCR; RM0399 (H745/747/755/757) §4.4.3,
  *          §4.5.3 (BCM4/BCM7, D2 reset bits in OPTSR); RM0468 (H72x/73x) §4.4.3;
  *          RM0455 (H7A3/B0/B3) §4.4.3 (different CR layout, F_SIZE 0x08FFF80C).
+ *   ST CMSIS device headers (cmsis_device_h7 stm32h743xx.h, stm32h747xx.h,
+ *          stm32h723xx.h, stm32h7b3xx.h; cmsis_device_h7rs) and the HAL's
+ *          stm32h7xx_hal_flash*.h: every constant with its header line in
+ *          docs/targets/stm32h7.md.
  *   OpenOCD src/flash/nor/stm32h7x.c stm32h7_set_rdp (sequence, OPT_BUSY poll).
- *   Facts: ../shared/facts/stm32-rdp.md §0.7, §1, §9.
  *
  * Option programming (RM0433 §4.4.3): clear OPTLOCK with the option keys,
  * write the new values to FLASH_OPTSR_PRG, set OPTSTART, wait for
@@ -19,14 +22,16 @@
  * RDP from 1 to 0 makes the controller erase the user flash of both banks
  * first, which takes seconds. After an RDP change with a debugger attached,
  * a community report on an H742 says NRST did not give the flash back, a
- * power cycle did (facts §0.7, §9): the driver reports that honestly.
+ * power cycle did (docs/targets/stm32h7.md): the driver reports that
+ * honestly.
  *
  * OPTCHANGEERR left by an earlier change (one cut by a power loss, say) is
  * cleared through OPTCCR before OPTSTART, so that the flag read afterwards
  * is this change's; it is never a reason to refuse.
  *
  * OPTCR is written read-modify-write: OpenOCD writes OPTSTART and OPTLOCK as
- * whole words, which also writes SWAP_BANK (bit 31) = 0 (facts §9).
+ * whole words, which also writes SWAP_BANK (bit 31) = 0 (stm32h7x.c
+ * stm32h7_set_rdp).
  */
 #include <stdio.h>
 
@@ -85,10 +90,11 @@ static bool stm32h7_dual_bank(const struct target *t)
 	return (t->part->flags & STM32H7_DUAL_BANK) && t->flash_kb > 128;
 }
 
-/* Bank 2 starts at 0x08100000 whatever the size (facts §1, OpenOCD
- * stm32h7x.c): on 2 x 512 KB parts (H743xG/H753xG) bank 1 ends at
- * 0x08080000 and nothing answers up to 0x08100000 (RM0433 §4.3.4 "Flash
- * memory organization" (?: the table for the 1 MB parts was not re-read)).
+/* Bank 2 starts at 0x08100000 whatever the size (FLASH_BANK2_BASE,
+ * stm32h743xx.h:2077; OpenOCD stm32h7x.c): on 2 x 512 KB parts
+ * (H743xG/H753xG) bank 1 ends at 0x08080000 and nothing answers up to
+ * 0x08100000 (RM0433 §4.3.4 "Flash memory organization" (?: the table for
+ * the 1 MB parts was not re-read)).
  * The last word is the end of bank 2. */
 static int stm32h7_flash_end(struct target *t, uint32_t *end)
 {
@@ -114,7 +120,7 @@ static int stm32h7_read_protection(struct target *t, struct target_protection *p
 
 	p->n_options = 0;
 	if (t->part->flags & STM32H7_IS_RS) {
-		/* Identified, but its protection is not an RDP byte (facts §9). */
+		/* Identified, but its protection is not an RDP byte (RM0477). */
 		p->level = RDP_UNKNOWN;
 		p->rdp_raw = 0;
 		p->wrp_raw = 0;
@@ -243,7 +249,8 @@ static int stm32h7_set_level(struct target *t, enum rdp_level level, const struc
 
 /* No OBL_LAUNCH on H7: OPTSR_CUR already shows the new level. After a
  * regression, the flash stays closed to a debugger that was attached at
- * level 1 until a power-on reset (community report on an H742, facts §0.7):
+ * level 1 until a power-on reset (community report on an H742, see
+ * docs/targets/stm32h7.md):
  * one word of flash is read to find out, rather than guessed. */
 static int stm32h7_apply(struct target *t, bool *power_cycle)
 {

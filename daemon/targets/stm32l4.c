@@ -2,20 +2,22 @@
  * stm32l4.c - the "L4-style" OPTR flash controller: STM32L4, L4+, G4, G0, C0,
  * U0, WB and WL. One lineage: the same KEYR/OPTKEYR/SR/CR/OPTR offsets and
  * the same CR bits; the parts differ by register base (WB/WL 0x58004000),
- * F_SIZE address, the user bits of OPTR, PCROP register names, and a few SR
- * bits (BSY2, CFGBSY, PESD).
+ * F_SIZE address, the user bits of OPTR, PCROP register names, a few SR
+ * bits (BSY2, CFGBSY, PESD; U0 has no RDERR), the page size and the width
+ * of the WRP page fields. Every constant, with the header line or manual
+ * section it comes from: docs/targets/stm32l4.md.
  *
  * References:
  *   RM0351 (L47x/48x/49x/4Ax) §3.4 "FLASH option bytes", §3.4.2 "Option
  *     bytes programming", §3.5.1 "Read protection (RDP)", §3.7 registers
  *   RM0394 (L43x-L46x), RM0432 (L4+) §3.4-3.5 (fig. 6 "RDP level regression")
  *   RM0440 (G4) §3.4-3.5, RM0444 (G0) §3.4-3.5 (table 18), RM0454 (G0x0),
- *   RM0490 (C0), RM0503 (U0) §3.5.1 (OEM1/OEM2 RDP keys), §3.7 (FLASH_SR
- *     OEM1LOCK 20 / OEM2LOCK 21, FLASH_OEMKEYSR: OEM1KEYCRC [7:0], OEM2KEYCRC
- *     [23:16]; bit positions as CMSIS u0 and NuttX stm32u0_flash.h give them),
- *   RM0434 (WB) §3.4-3.5, RM0453/RM0461 (WL)
- *   OpenOCD src/flash/nor/stm32l4x.c (stm32l4_write_option, option_load)
- *   Facts: ../shared/facts/stm32-rdp.md §0.5, §0.7, §1, §7.
+ *   RM0490 (C0), RM0503 (U0) §3.5.1 (OEM1/OEM2 RDP keys), §3.7 registers,
+ *   RM0434 (WB5x/WB3x), RM0473 (WB1x), RM0453/RM0461 (WL)
+ *   ST CMSIS device headers (cmsis_device_l4/g0/g4/c0/u0/wb/wl) and the
+ *     HAL's stm32*xx_hal_flash.h (page sizes)
+ *   OpenOCD src/flash/nor/stm32l4x.c (stm32l4_write_option, option_load,
+ *     the bank/page layout of stm32l4_probe)
  *
  * Unlock (level 1 -> 0): read OPTR, replace only the RDP byte with 0xAA
  * (every user bit, DUALBANK/DBANK/nSWAP_BANK included, is written back as
@@ -25,11 +27,14 @@
  * PCROP_RDP is read and reported, never changed: with PCROP_RDP = 0 and a
  * PCROP area the erase spares that area (RM0444 table 18).
  *
- * Second core: WB (RM0434) keeps its CPU2 options (SFR, SRRVR) out of reach
- * of CPU1 and the debugger; they are only read here. WB/WL: PESD (CPU2 has
- * suspended program/erase) is waited for before OPTSTRT. WL5x (DEV_ID 0x497
- * like WLE5) has a Cortex-M0+ CPU2 on AP1 that this driver neither halts
- * nor uses; OPTR's C2BOOT_LOCK/BOOT_LOCK bits are written back unchanged.
+ * Second core: WB (RM0434, RM0473) keeps its CPU2 options (SFR, SRRVR) out
+ * of reach of CPU1 and the debugger; they are only read here. WB/WL: PESD
+ * (CPU2 has suspended program/erase) is waited for before OPTSTRT. WL5x
+ * (DEV_ID 0x497 like WLE5) has a Cortex-M0+ CPU2 on AP1 that this driver
+ * neither halts nor uses; OPTR's C2BOOT_LOCK/BOOT_LOCK bits are written back
+ * unchanged. FLASH_SFR exists on WL5x only (stm32wle5xx.h: the WLE5's
+ * FLASH_TypeDef ends at PCROP1BER), and the DEV_ID cannot tell the two
+ * apart, so the driver reads SFR on WB only.
  */
 #include <stdio.h>
 
@@ -37,19 +42,20 @@
 #include "targets/stm32_optr.h"
 #include "targets/target.h"
 
-#define STM32L4_FLASH_BASE 0x40022000u
-#define STM32L4_FLASH_BASE_WB 0x58004000u /* WB, WL (RM0434, RM0453) */
+#define STM32L4_FLASH_BASE 0x40022000u    /* FLASH_R_BASE */
+#define STM32L4_FLASH_BASE_WB 0x58004000u /* FLASH_REG_BASE, WB and WL */
 
 /* The option page, one double word per option register (value, then its
- * complement), OPTR first: RM0351 §3.4.1, RM0444 §3.4.1, RM0453 §4.4.1;
- * C0 as stlink's chip file (RM0490); U0 taken the same (?: RM0503 not
- * seen). WB: 0x1FFF8000 (?: from Flipper Zero's WB55 option-byte scripts,
- * RM0434 not seen). The debugger may read it at level 1 (RM0351 table
- * "Access status versus protection level", RM0432 table 16). */
+ * complement), OPTR first: RM0351 §3.4.1, RM0444 §3.4.1, RM0453 §4.4.1.
+ * The debugger may read it at level 1 (RM0351 table "Access status versus
+ * protection level", RM0432 table 16). WB5x/WB3x keep it at 0x1FFF8000,
+ * WB1x at 0x1FFF7800 (OPTION_BYTE_BASE of stm32wb55xx.h / stm32wb15xx.h).
+ * U0: not known (its information block sits lower, PACKAGE_BASE
+ * 0x1FFF6D00), so 0: flash alone tells a pending edit. */
 #define STM32L4_OB 0x1FFF7800u
 #define STM32L4_OB_WB 0x1FFF8000u
 
-/* Offsets from the flash register base. */
+/* Offsets from the flash register base (FLASH_TypeDef). */
 #define STM32L4_FLASH_KEYR 0x08u
 #define STM32L4_FLASH_OPTKEYR 0x0Cu
 #define STM32L4_FLASH_SR 0x10u
@@ -60,13 +66,16 @@
 #define STM32L4_FLASH_WRP1BR 0x30u
 #define STM32L4_FLASH_WRP2AR 0x4Cu
 #define STM32L4_FLASH_WRP2BR 0x50u
-#define STM32L4_FLASH_SFR 0x80u      /* WB/WL: CPU2 secure flash start */
+#define STM32L4_FLASH_SFR 0x80u      /* WB (and WL5x): CPU2 secure flash start */
 #define STM32L4_FLASH_OEMKEYSR 0xA8u /* U0: CRCs of the OEM1/OEM2 keys */
 
-#define STM32L4_SR_ERRORS 0xC3FAu    /* OPERR..FASTERR, RDERR, OPTVERR */
+/* SR write-1-to-clear error flags: OPERR 1, PROGERR 3, WRPERR 4, PGAERR 5,
+ * SIZERR 6, PGSERR 7, MISERR 8, FASTERR 9, then RDERR 14 and OPTVERR 15;
+ * U0 has no RDERR but HDPOPTWERR 11 and OEMOPTWERR 12. */
+#define STM32L4_SR_ERRORS 0xC3FAu
+#define STM32L4_SR_U0_ERRORS 0x9BFAu
 #define STM32L4_SR_OPTVERR 0x8000u
-#define STM32L4_SR_U0_ERRORS 0x1800u /* U0: HDPOPTWERR 11, OEMOPTWERR 12 */
-#define STM32L4_SR_BSY2 (1u << 17)   /* G0B/C only (bit 17 is PEMPTY on L4+) */
+#define STM32L4_SR_BSY2 (1u << 17)   /* G0B/C only (bit 17 is PEMPTY on L41x-L46x/L4+) */
 #define STM32L4_SR_CFGBSY (1u << 18) /* G0/C0/U0/WB/WL */
 #define STM32L4_SR_PESD (1u << 19)   /* WB/WL */
 #define STM32L4_SR_U0_OEM1LOCK (1u << 20) /* U0: an OEM1 key guards level 1 */
@@ -75,46 +84,54 @@
 #define STM32L4_SFR_SFSA_MASK 0xFFu  /* WB: first page of CPU2's secure area */
 #define STM32L4_SFR_FSD (1u << 8)    /* WB: 1 = no secure area */
 
+/* OPTR bank bits: DUALBANK (L47x/L49x) and DB1M (L4+) and DUAL_BANK (G0B/C)
+ * are bit 21, DBANK (L4+, G47x/48x) bit 22. */
+#define STM32L4_OPTR_BIT21 (1u << 21)
+#define STM32L4_OPTR_DBANK (1u << 22)
+
 #define STM32L4_PCROP_RDP (1u << 31)
 #define STM32L4_WRP_END_SHIFT 16
 
-/* Part flags: the controller variant in [3:0], then features. */
+/* Part flags: the controller variant in [3:0], then features, then the
+ * width of the WRPxyR start/end page fields in [12:8]. */
 #define STM32L4_KIND_MASK 0xFu
 enum stm32l4_kind {
 	STM32L4_L4, STM32L4_L4P, STM32L4_G4, STM32L4_G0, STM32L4_C0, STM32L4_U0, STM32L4_WB,
 	STM32L4_WL, STM32L4_NKINDS
 };
-#define STM32L4_F_BSY2 (1u << 4) /* G0B/C: second bank busy flag */
-#define STM32L4_F_DUAL (1u << 5) /* WRP2AR/WRP2BR exist (dual-bank capable) */
+#define STM32L4_F_BSY2 (1u << 4)    /* G0B/C: second bank busy flag */
+#define STM32L4_F_DUAL (1u << 5)    /* WRP2AR/WRP2BR exist (dual-bank capable) */
+#define STM32L4_F_WB1X (1u << 6)    /* WB1x: 2 KB pages, option page at 0x1FFF7800 */
+#define STM32L4_WRP_BITS(flags) (((flags) >> 8) & 0x1Fu)
+#define W(bits) ((uint32_t)(bits) << 8)
 
 struct stm32l4_variant {
 	uint32_t base;
-	uint32_t ob_base;       /* the option page as the debugger reads it */
+	uint32_t ob_base;       /* the option page as the debugger reads it; 0: unknown */
 	const char *pcrop_name; /* NULL: no PCROP (U0) */
 	uint32_t sr_busy, sr_errors, sr_pesd;
-	unsigned page_kb;       /* single-bank page size, for the WRP groups */
-	uint32_t wrp_page_mask; /* width of WRPxyR start/end page fields */
+	unsigned page_kb;       /* page size in single-bank mode */
 };
 
 static const struct stm32l4_variant stm32l4_variants[STM32L4_NKINDS] = {
 	[STM32L4_L4] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1er",
-			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2, 0xFF},
+			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2},
 	[STM32L4_L4P] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1er",
-			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 8, 0xFF},
+			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 8},
 	[STM32L4_G4] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1er",
-			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2, 0xFF},
+			STM32_OPTR_SR_BSY, STM32L4_SR_ERRORS, 0, 2},
 	[STM32L4_G0] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
-			STM32L4_SR_ERRORS, 0, 2, 0x7F},
+			STM32L4_SR_ERRORS, 0, 2},
 	[STM32L4_C0] = {STM32L4_FLASH_BASE, STM32L4_OB, "pcrop1aer", STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
-			STM32L4_SR_ERRORS, 0, 2, 0x7F},
-	[STM32L4_U0] = {STM32L4_FLASH_BASE, STM32L4_OB, NULL, STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
-			STM32L4_SR_ERRORS | STM32L4_SR_U0_ERRORS, 0, 2, 0x7F},
+			STM32L4_SR_ERRORS, 0, 2},
+	[STM32L4_U0] = {STM32L4_FLASH_BASE, 0, NULL, STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
+			STM32L4_SR_U0_ERRORS, 0, 2},
 	[STM32L4_WB] = {STM32L4_FLASH_BASE_WB, STM32L4_OB_WB, "pcrop1aer",
 			STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
-			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 4, 0xFF},
+			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 4},
 	[STM32L4_WL] = {STM32L4_FLASH_BASE_WB, STM32L4_OB, "pcrop1aer",
 			STM32_OPTR_SR_BSY | STM32L4_SR_CFGBSY,
-			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 2, 0x7F},
+			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 2},
 };
 
 #define CM 0xE0042000u   /* DBGMCU_IDCODE, Cortex-M4 parts */
@@ -131,36 +148,42 @@ static const struct stm32l4_variant stm32l4_variants[STM32L4_NKINDS] = {
 #define K(kind, more) ((uint32_t)(STM32L4_##kind) | (more))
 
 static const struct target_part stm32l4_parts[] = {
-	{0x415, CM, "STM32L47x/48x", FS, 1024, K(L4, STM32L4_F_DUAL), E2, MAX},
-	{0x461, CM, "STM32L49x/4Ax", FS, 1024, K(L4, STM32L4_F_DUAL), E2, MAX},
-	{0x435, CM, "STM32L43x/44x", FS, 256, K(L4, 0), E1, MAX},
-	{0x462, CM, "STM32L45x/46x", FS, 512, K(L4, 0), E1, MAX},
-	{0x464, CM, "STM32L41x/42x", FS, 128, K(L4, 0), E1, MAX},
-	{0x470, CM, "STM32L4Rx/4Sx", FS, 2048, K(L4P, STM32L4_F_DUAL), E2, MAX},
-	{0x471, CM, "STM32L4P5/4Q5", FS, 1024, K(L4P, STM32L4_F_DUAL), E2, MAX},
-	{0x468, CM, "STM32G43x/44x", FS, 128, K(G4, 0), E1, MAX},
-	{0x469, CM, "STM32G47x/48x", FS, 512, K(G4, STM32L4_F_DUAL), E2, MAX},
-	{0x479, CM, "STM32G49x/4Ax", FS, 512, K(G4, 0), E1, MAX},
-	{0x466, M0, "STM32G03x/04x", FS, 64, K(G0, 0), E1, MAX},
-	{0x456, M0, "STM32G05x/06x", FS, 64, K(G0, 0), E1, MAX},
-	{0x460, M0, "STM32G07x/08x", FS, 128, K(G0, 0), E1, MAX},
-	{0x467, M0, "STM32G0Bx/0Cx", FS, 512, K(G0, STM32L4_F_DUAL | STM32L4_F_BSY2), E2, MAX},
-	{0x443, M0, "STM32C011", FS_C0, 32, K(C0, 0), E1, MAX},
-	{0x453, M0, "STM32C031", FS_C0, 32, K(C0, 0), E1, MAX},
-	{0x44C, M0, "STM32C051", FS_C0, 64, K(C0, 0), E1, MAX},
-	{0x493, M0, "STM32C071", FS_C0, 128, K(C0, 0), E1, MAX},
-	{0x44D, M0, "STM32C091/092", FS_C0, 256, K(C0, 0), E1, MAX},
-	{0x459, M0, "STM32U031", FS_U031, 64, K(U0, 0), E1, MAX},
-	{0x489, M0, "STM32U073/083", FS_U073, 256, K(U0, 0), E1, MAX},
-	{0x495, CM, "STM32WB5x/WB35", FS, 1024, K(WB, 0), E1, MAX},
-	{0x496, CM, "STM32WB3x", FS, 512, K(WB, 0), E1, MAX},
-	{0x494, CM, "STM32WB1x", FS, 320, K(WB, 0), E1, MAX},
-	{0x497, CM, "STM32WLE/WL5x", FS, 256, K(WL, 0), E1, MAX},
+	{0x415, CM, "STM32L47x/48x", FS, 1024, K(L4, STM32L4_F_DUAL | W(8)), E2, MAX},
+	{0x461, CM, "STM32L49x/4Ax", FS, 1024, K(L4, STM32L4_F_DUAL | W(8)), E2, MAX},
+	{0x435, CM, "STM32L43x/44x", FS, 256, K(L4, W(7)), E1, MAX},
+	{0x462, CM, "STM32L45x/46x", FS, 512, K(L4, W(8)), E1, MAX},
+	{0x464, CM, "STM32L41x/42x", FS, 128, K(L4, W(6)), E1, MAX},
+	{0x470, CM, "STM32L4Rx/4Sx", FS, 2048, K(L4P, STM32L4_F_DUAL | W(8)), E2, MAX},
+	{0x471, CM, "STM32L4P5/4Q5", FS, 1024, K(L4P, STM32L4_F_DUAL | W(7)), E2, MAX},
+	{0x468, CM, "STM32G43x/44x", FS, 128, K(G4, W(6)), E1, MAX},
+	{0x469, CM, "STM32G47x/48x", FS, 512, K(G4, STM32L4_F_DUAL | W(7)), E2, MAX},
+	{0x479, CM, "STM32G49x/4Ax", FS, 512, K(G4, W(7)), E1, MAX},
+	{0x466, M0, "STM32G03x/04x", FS, 64, K(G0, W(5)), E1, MAX},
+	{0x456, M0, "STM32G05x/06x", FS, 64, K(G0, W(5)), E1, MAX},
+	{0x460, M0, "STM32G07x/08x", FS, 128, K(G0, W(6)), E1, MAX},
+	{0x467, M0, "STM32G0Bx/0Cx", FS, 512, K(G0, STM32L4_F_DUAL | STM32L4_F_BSY2 | W(7)), E2, MAX},
+	{0x443, M0, "STM32C011", FS_C0, 32, K(C0, W(4)), E1, MAX},
+	{0x453, M0, "STM32C031", FS_C0, 32, K(C0, W(4)), E1, MAX},
+	{0x44C, M0, "STM32C051", FS_C0, 64, K(C0, W(5)), E1, MAX},
+	{0x493, M0, "STM32C071", FS_C0, 128, K(C0, W(6)), E1, MAX},
+	{0x44D, M0, "STM32C091/092", FS_C0, 256, K(C0, W(7)), E1, MAX},
+	{0x459, M0, "STM32U031", FS_U031, 64, K(U0, W(16)), E1, MAX},
+	{0x489, M0, "STM32U073/083", FS_U073, 256, K(U0, W(16)), E1, MAX},
+	{0x495, CM, "STM32WB5x/WB35", FS, 1024, K(WB, W(8)), E1, MAX},
+	{0x496, CM, "STM32WB3x", FS, 512, K(WB, W(7)), E1, MAX},
+	{0x494, CM, "STM32WB1x", FS, 320, K(WB, STM32L4_F_WB1X | W(8)), E1, MAX},
+	{0x497, CM, "STM32WLE/WL5x", FS, 256, K(WL, W(7)), E1, MAX},
 };
 
 static const struct stm32l4_variant *stm32l4_variant_of(const struct target *t)
 {
 	return &stm32l4_variants[t->part->flags & STM32L4_KIND_MASK];
+}
+
+/* Where the debugger reads the option page (0: not known for this part). */
+static uint32_t stm32l4_ob_base(const struct target *t)
+{
+	return (t->part->flags & STM32L4_F_WB1X) ? STM32L4_OB : stm32l4_variant_of(t)->ob_base;
 }
 
 static void stm32l4_regs(const struct target *t, struct stm32_optr_regs *r)
@@ -177,19 +200,72 @@ static void stm32l4_regs(const struct target *t, struct stm32_optr_regs *r)
 	r->sr_pesd = v->sr_pesd;
 }
 
-/* Pages START..END of one WRPxyR (an empty area has START > END), as
- * 64 groups of equal size over the whole flash; bank 2's areas count from
- * the middle of the flash. */
-static uint64_t stm32l4_wrp_groups(const struct target *t, uint32_t wrp, unsigned first_page)
+/* Page size and bank mode as the OPTR bank bits set them (RM0351 §3.3.1,
+ * RM0432 §3.3.1, RM0440 §3.3.1, RM0444 §3.3.1; the HAL's FLASH_PAGE_SIZE;
+ * OpenOCD stm32l4x.c stm32l4_probe): L47x/L49x are dual bank on the 1 MB
+ * parts and with DUALBANK, 2 KB pages either way; L4+ dual bank (DBANK, or
+ * DB1M below the largest size) has 4 KB pages, single bank 8 KB; G47x/48x
+ * dual bank (DBANK) 2 KB, single bank 4 KB; G0B/C dual bank with
+ * DUAL_BANK. WRP2_FIRST: the page WRP2AR/WRP2BR count from, or -1 where
+ * they are not used; in single-bank mode the L4+ and the G47x/48x use all
+ * four areas over the one bank. */
+struct stm32l4_geometry {
+	unsigned page_kb;
+	int wrp2_first;
+	bool dual;
+};
+
+static struct stm32l4_geometry stm32l4_geometry_of(const struct target *t, uint32_t optr)
 {
-	const struct stm32l4_variant *v = stm32l4_variant_of(t);
-	unsigned pages = t->flash_kb / v->page_kb;
+	uint32_t flags = t->part->flags;
+	bool max = t->flash_kb >= t->part->flash_kb_max, all_wrp = false;
+	struct stm32l4_geometry g = {stm32l4_variant_of(t)->page_kb, -1, false};
+
+	if (flags & STM32L4_F_WB1X)
+		g.page_kb = 2;
+	if (flags & STM32L4_F_DUAL) {
+		switch (flags & STM32L4_KIND_MASK) {
+		case STM32L4_L4:
+			g.dual = max || (optr & STM32L4_OPTR_BIT21);
+			break;
+		case STM32L4_L4P:
+			g.dual = optr & (max ? STM32L4_OPTR_DBANK : STM32L4_OPTR_BIT21);
+			g.page_kb = g.dual ? 4 : 8;
+			all_wrp = true;
+			break;
+		case STM32L4_G4:
+			g.dual = optr & STM32L4_OPTR_DBANK;
+			g.page_kb = g.dual ? 2 : 4;
+			all_wrp = true;
+			break;
+		default: /* G0B/C */
+			g.dual = optr & STM32L4_OPTR_BIT21;
+			break;
+		}
+	}
+	if (g.dual)
+		g.wrp2_first = (int)(t->flash_kb / g.page_kb / 2);
+	else if (all_wrp)
+		g.wrp2_first = 0;
+	return g;
+}
+
+/* Pages START..END of one WRPxyR (an empty area has START > END), as
+ * 64 groups of equal size over the whole flash; FIRST_PAGE is the page the
+ * register counts from (bank 2: the middle of the flash). The fields are
+ * as wide as the part's header says (STM32L4_WRP_BITS): bits above them are
+ * reserved and may read 1 (OpenOCD stm32l4x.c, stm32l4_probe). */
+static uint64_t stm32l4_wrp_groups(const struct target *t, const struct stm32l4_geometry *geo,
+				   uint32_t wrp, unsigned first_page)
+{
+	uint32_t mask = (1u << STM32L4_WRP_BITS(t->part->flags)) - 1u;
+	unsigned pages = t->flash_kb / geo->page_kb;
 	unsigned per_group = pages > 64 ? (pages + 63) / 64 : 1;
-	unsigned start = wrp & v->wrp_page_mask;
-	unsigned end = (wrp >> STM32L4_WRP_END_SHIFT) & v->wrp_page_mask;
+	unsigned start = wrp & mask;
+	unsigned end = (wrp >> STM32L4_WRP_END_SHIFT) & mask;
 	uint64_t groups = 0;
 
-	for (unsigned pg = start; pg <= end && pg < pages; pg++) {
+	for (unsigned pg = start; pg <= end && first_page + pg < pages; pg++) {
 		unsigned g = (first_page + pg) / per_group;
 
 		if (g < 64)
@@ -207,11 +283,11 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 {
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
 	bool dual = t->part->flags & STM32L4_F_DUAL;
-	bool wb = v->base == STM32L4_FLASH_BASE_WB;
+	bool wb = (t->part->flags & STM32L4_KIND_MASK) == STM32L4_WB;
 	bool u0 = (t->part->flags & STM32L4_KIND_MASK) == STM32L4_U0;
 	uint32_t optr = 0, pcrop = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0, sfr = 0, sr = 0;
 	uint32_t oemkeysr = 0, cr = 0;
-	unsigned half = t->flash_kb / v->page_kb / 2;
+	struct stm32l4_geometry geo;
 	int rc;
 
 	mem_read32(t->a, v->base + STM32L4_FLASH_OPTR, &optr);
@@ -234,9 +310,11 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	p->rdp_raw = optr & STM32_OPTR_RDP_MASK;
 	p->level = stm32l4_level(optr);
 	p->wrp_raw = wrp1a;
-	p->wrp_sectors = stm32l4_wrp_groups(t, wrp1a, 0) | stm32l4_wrp_groups(t, wrp1b, 0);
-	if (dual)
-		p->wrp_sectors |= stm32l4_wrp_groups(t, wrp2a, half) | stm32l4_wrp_groups(t, wrp2b, half);
+	geo = stm32l4_geometry_of(t, optr);
+	p->wrp_sectors = stm32l4_wrp_groups(t, &geo, wrp1a, 0) | stm32l4_wrp_groups(t, &geo, wrp1b, 0);
+	if (geo.wrp2_first >= 0)
+		p->wrp_sectors |= stm32l4_wrp_groups(t, &geo, wrp2a, (unsigned)geo.wrp2_first) |
+				  stm32l4_wrp_groups(t, &geo, wrp2b, (unsigned)geo.wrp2_first);
 	p->n_options = 0;
 	p->options[p->n_options++] = (struct target_option){"optr", optr};
 	if (v->pcrop_name) {
@@ -245,7 +323,7 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	}
 	p->options[p->n_options++] = (struct target_option){"wrp1ar", wrp1a};
 	p->options[p->n_options++] = (struct target_option){"wrp1br", wrp1b};
-	/* WB/WL: SFR holds the CPU2 secure area start, owned by CPU2 (RM0434). */
+	/* WB: SFR holds the CPU2 secure area start, owned by CPU2 (RM0434). */
 	if (wb)
 		p->options[p->n_options++] = (struct target_option){"sfr", sfr};
 	else if (dual)
@@ -263,7 +341,7 @@ static int stm32l4_read_protection(struct target *t, struct target_protection *p
 	 * caution). Shown only when set; the next unlock reprograms them. */
 	if (sr & STM32L4_SR_OPTVERR)
 		p->options[p->n_options++] = (struct target_option){"optverr", 1};
-	return stm32_optr_check_pending(t, cr, optr, v->ob_base, stm32l4_level, p);
+	return stm32_optr_check_pending(t, cr, optr, stm32l4_ob_base(t), stm32l4_level, p);
 }
 
 static int stm32l4_set_level(struct target *t, enum rdp_level level, const struct target_events *ev)
@@ -312,23 +390,38 @@ static int stm32l4_set_level(struct target *t, enum rdp_level level, const struc
 	return stm32_optr_program(t, &r, new_optr, erases, ev);
 }
 
-/* WB (RM0434 §3.3.3, facts §7): the flash from SFR.SFSA (pages of 4 KB)
- * up belongs to CPU2 (FUS and the wireless stack) unless FSD is set: the
- * debugger cannot read it and the regression is not known to erase it
- * (?), so the read-back of the end of flash stops below it. Other parts:
- * the whole flash. */
+/* The address just past the last flash word the regression erases and a
+ * debugger may read. WB (RM0434 §3.3.3; RM0473 for WB1x): the flash from
+ * SFR.SFSA up belongs to CPU2 (FUS and the wireless stack) unless FSD is
+ * set. SFSA counts pages: 4 KB on WB5x/WB3x, 2 KB on WB1x (FLASH_PAGE_SIZE
+ * of stm32wbxx_hal_flash.h). The debugger cannot read that area and the
+ * regression is not known to erase it (?), so the read-back of the end of
+ * flash stops below it. G47x/48x with less than 512 KB in dual-bank mode
+ * (DBANK): bank 2 still starts at 0x08040000, after a hole (OpenOCD
+ * stm32l4x.c stm32l4_probe "dual bank WITH gap"; RM0440 §3.3.1 (?: the
+ * table for the trimmed parts was not read)). Other parts: the whole
+ * flash. */
 static int stm32l4_flash_end(struct target *t, uint32_t *end)
 {
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
-	uint32_t size = t->flash_kb * 1024u, sfr = 0, secure;
+	uint32_t size = t->flash_kb * 1024u, sfr = 0, optr = 0, secure;
+	unsigned kind = t->part->flags & STM32L4_KIND_MASK;
 	int rc;
 
 	*end = t->flash_base + size;
-	if ((t->part->flags & STM32L4_KIND_MASK) != STM32L4_WB)
+	if (kind == STM32L4_G4 && (t->part->flags & STM32L4_F_DUAL) &&
+	    t->flash_kb < t->part->flash_kb_max) {
+		if ((rc = mem_read32_now(t->a, v->base + STM32L4_FLASH_OPTR, &optr)) < 0)
+			return err_context(rc, "reading FLASH_OPTR: ");
+		if (stm32l4_geometry_of(t, optr).dual)
+			*end = t->flash_base + (t->part->flash_kb_max + t->flash_kb) / 2 * 1024u;
+		return 0;
+	}
+	if (kind != STM32L4_WB)
 		return 0;
 	if ((rc = mem_read32_now(t->a, v->base + STM32L4_FLASH_SFR, &sfr)) < 0)
 		return err_context(rc, "reading FLASH_SFR: ");
-	secure = (sfr & STM32L4_SFR_SFSA_MASK) * v->page_kb * 1024u;
+	secure = (sfr & STM32L4_SFR_SFSA_MASK) * stm32l4_geometry_of(t, 0).page_kb * 1024u;
 	if (!(sfr & STM32L4_SFR_FSD) && secure > 0 && secure < size)
 		*end = t->flash_base + secure;
 	return 0;

@@ -15,8 +15,11 @@
  *   RM0456 (U5) §7.4-7.6: same, plus the OEM1/OEM2 keys (NSSR.OEM1LOCK 18,
  *     OEM2LOCK 19): with OEM1LOCK set a regression from level 1 needs the
  *     OEM1 key through the debug mailbox
+ *   ST CMSIS device headers (cmsis_device_l5 stm32l552xx.h, cmsis_device_u5
+ *     stm32u5*.h) and the HAL's stm32l5xx/u5xx_hal_flash.h; every constant
+ *     with its header line: docs/targets/stm32l5.md
  *   OpenOCD src/flash/nor/stm32l4x.c (non-secure set for option bytes,
- *     "trustzone" command); facts ../shared/facts/stm32-rdp.md §0.4, §8.
+ *     "trustzone" command, the bank/page layout of stm32l4_probe)
  *
  * rdpd keeps TZEN as it finds it: turning TrustZone off is a separate
  * decision (a regression to 0 with TZEN = 0 in the same write) that the API
@@ -45,11 +48,17 @@
 #define STM32L5_NSSR_OEM2LOCK (1u << 19) /* U5 */
 #define STM32L5_OPTR_TZEN (1u << 31)
 #define STM32L5_RDP_LEVEL0_5 0x55u
-#define STM32L5_WRP_PAGE_MASK 0x7Fu
 #define STM32L5_WRP_END_SHIFT 16
+/* OPTR bank bits: L5 DB256K 21 / DBANK 22, U5 DUALBANK 21. */
+#define STM32L5_OPTR_BIT21 (1u << 21)
+#define STM32L5_OPTR_DBANK (1u << 22)
 
-/* Part flags. */
+/* Part flags: U5 or L5, then the width of the WRPxyR page fields in
+ * [12:8] (WRPxy_PSTRT/PEND of the part's header: 5 bits on U535/545, 7 on
+ * L5 and U575/585, 8 on U59x/5Ax/5Fx/5Gx). */
 #define STM32L5_IS_U5 (1u << 0) /* OEM keys; 8 KB pages */
+#define STM32L5_WRP_BITS(flags) (((flags) >> 8) & 0x1Fu)
+#define W(bits) ((uint32_t)(bits) << 8)
 
 #define M33 0xE0044000u
 #define FS_L5 0x0BFA05E0u
@@ -60,11 +69,11 @@
 #define BUDGET 5000
 
 static const struct target_part stm32l5_parts[] = {
-	{0x472, M33, "STM32L55x/56x", FS_L5, 512, 0, 50, BUDGET},
-	{0x455, M33, "STM32U535/545", FS_U5, 512, STM32L5_IS_U5, 100, BUDGET},
-	{0x482, M33, "STM32U575/585", FS_U5, 2048, STM32L5_IS_U5, 100, BUDGET},
-	{0x481, M33, "STM32U59x/5Ax", FS_U5, 4096, STM32L5_IS_U5, 200, BUDGET},
-	{0x476, M33, "STM32U5Fx/5Gx", FS_U5, 4096, STM32L5_IS_U5, 200, BUDGET},
+	{0x472, M33, "STM32L55x/56x", FS_L5, 512, W(7), 50, BUDGET},
+	{0x455, M33, "STM32U535/545", FS_U5, 512, STM32L5_IS_U5 | W(5), 100, BUDGET},
+	{0x482, M33, "STM32U575/585", FS_U5, 2048, STM32L5_IS_U5 | W(7), 100, BUDGET},
+	{0x481, M33, "STM32U59x/5Ax", FS_U5, 4096, STM32L5_IS_U5 | W(8), 200, BUDGET},
+	{0x476, M33, "STM32U5Fx/5Gx", FS_U5, 4096, STM32L5_IS_U5 | W(8), 200, BUDGET},
 };
 
 static const struct stm32_optr_regs stm32l5_regs = {
@@ -78,7 +87,8 @@ static const struct stm32_optr_regs stm32l5_regs = {
 	.sr_pesd = 0,
 };
 
-/* facts §0.4: 0x55 is level 0.5 only with TZEN = 1, otherwise level 1. */
+/* RM0438 §6.5.1, RM0456 §7.6.2: 0x55 is level 0.5 only with TZEN = 1,
+ * otherwise level 1. */
 static enum rdp_level stm32l5_level(uint32_t optr)
 {
 	uint8_t rdp = optr & STM32_OPTR_RDP_MASK;
@@ -88,19 +98,47 @@ static enum rdp_level stm32l5_level(uint32_t optr)
 	return rdp_level_from_byte(rdp);
 }
 
-/* WRPxyR pages START..END (empty when START > END) as 64 equal groups of
- * the whole flash; bank 2 counts from its middle. Page size: U5 8 KB, L5
- * 2 KB (dual bank, the shipped DBANK = 1). */
-static uint64_t stm32l5_wrp_groups(const struct target *t, uint32_t wrp, unsigned first_page)
+/* Page size and bank mode (RM0438 §6.3.1, RM0456 §7.3.1; OpenOCD
+ * stm32l4x.c stm32l4_probe): U5 pages are 8 KB, dual bank on the largest
+ * size and otherwise with DUALBANK; L5 pages are 2 KB with DBANK and 4 KB
+ * without, dual bank with DBANK (DB256K below 512 KB). WRP2_FIRST: the page
+ * WRP2AR/WRP2BR count from, or -1: a single-bank U5 leaves them unused, a
+ * single-bank L5 uses all four areas over the one bank. */
+struct stm32l5_geometry {
+	unsigned page_kb;
+	int wrp2_first;
+};
+
+static struct stm32l5_geometry stm32l5_geometry_of(const struct target *t, uint32_t optr)
 {
-	unsigned page_kb = (t->part->flags & STM32L5_IS_U5) ? 8 : 2;
-	unsigned pages = t->flash_kb / page_kb;
+	bool max = t->flash_kb >= t->part->flash_kb_max, dual;
+	struct stm32l5_geometry g;
+
+	if (t->part->flags & STM32L5_IS_U5) {
+		g.page_kb = 8;
+		dual = max || (optr & STM32L5_OPTR_BIT21);
+	} else {
+		g.page_kb = (optr & STM32L5_OPTR_DBANK) ? 2 : 4;
+		dual = optr & (max ? STM32L5_OPTR_DBANK : STM32L5_OPTR_BIT21);
+	}
+	g.wrp2_first = dual ? (int)(t->flash_kb / g.page_kb / 2) : (t->part->flags & STM32L5_IS_U5) ? -1 : 0;
+	return g;
+}
+
+/* WRPxyR pages START..END (empty when START > END) as 64 equal groups of
+ * the whole flash, counted from FIRST_PAGE; the fields are as wide as the
+ * part's header says, bits above them (U5: UNLOCK, bit 31) are not pages. */
+static uint64_t stm32l5_wrp_groups(const struct target *t, const struct stm32l5_geometry *geo,
+				   uint32_t wrp, unsigned first_page)
+{
+	uint32_t mask = (1u << STM32L5_WRP_BITS(t->part->flags)) - 1u;
+	unsigned pages = t->flash_kb / geo->page_kb;
 	unsigned per_group = pages > 64 ? (pages + 63) / 64 : 1;
-	unsigned start = wrp & STM32L5_WRP_PAGE_MASK;
-	unsigned end = (wrp >> STM32L5_WRP_END_SHIFT) & STM32L5_WRP_PAGE_MASK;
+	unsigned start = wrp & mask;
+	unsigned end = (wrp >> STM32L5_WRP_END_SHIFT) & mask;
 	uint64_t groups = 0;
 
-	for (unsigned pg = start; pg <= end; pg++) {
+	for (unsigned pg = start; pg <= end && first_page + pg < pages; pg++) {
 		unsigned g = (first_page + pg) / per_group;
 
 		if (g < 64)
@@ -112,7 +150,7 @@ static uint64_t stm32l5_wrp_groups(const struct target *t, uint32_t wrp, unsigne
 static int stm32l5_read_protection(struct target *t, struct target_protection *p)
 {
 	uint32_t optr = 0, nssr = 0, nscr = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0;
-	unsigned half = t->flash_kb / ((t->part->flags & STM32L5_IS_U5) ? 8 : 2) / 2;
+	struct stm32l5_geometry geo;
 	int rc;
 
 	mem_read32(t->a, STM32L5_FLASH_OPTR, &optr);
@@ -127,8 +165,11 @@ static int stm32l5_read_protection(struct target *t, struct target_protection *p
 	p->rdp_raw = optr & STM32_OPTR_RDP_MASK;
 	p->level = stm32l5_level(optr);
 	p->wrp_raw = wrp1a;
-	p->wrp_sectors = stm32l5_wrp_groups(t, wrp1a, 0) | stm32l5_wrp_groups(t, wrp1b, 0) |
-			 stm32l5_wrp_groups(t, wrp2a, half) | stm32l5_wrp_groups(t, wrp2b, half);
+	geo = stm32l5_geometry_of(t, optr);
+	p->wrp_sectors = stm32l5_wrp_groups(t, &geo, wrp1a, 0) | stm32l5_wrp_groups(t, &geo, wrp1b, 0);
+	if (geo.wrp2_first >= 0)
+		p->wrp_sectors |= stm32l5_wrp_groups(t, &geo, wrp2a, (unsigned)geo.wrp2_first) |
+				  stm32l5_wrp_groups(t, &geo, wrp2b, (unsigned)geo.wrp2_first);
 	p->n_options = 0;
 	p->options[p->n_options++] = (struct target_option){"optr", optr};
 	p->options[p->n_options++] = (struct target_option){"tzen", (optr & STM32L5_OPTR_TZEN) ? 1 : 0};

@@ -139,7 +139,8 @@ enum rdp_level rdp_level_from_byte(uint8_t rdp)
 }
 
 /* Where each core's STM32 parts keep DBGMCU_IDCODE, most likely first
- * (../shared/facts/stm32-rdp.md §0.1). */
+ * (the DBGMCU_BASE of their CMSIS headers; the list, with header lines,
+ * in docs/targets/common.md). */
 static size_t target_dbgmcu_candidates(enum cortexm_core core, uint32_t *out)
 {
 	switch (core) {

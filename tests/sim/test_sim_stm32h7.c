@@ -2,7 +2,8 @@
  * test_sim_stm32h7.c - the simulated STM32H7 at register level through raw
  * CMSIS-DAP bytes: identification, key rules, the regression with OPT_BUSY,
  * the flash latch that only a power cycle clears, SWAP_BANK, level 2.
- * Register addresses are written out from RM0433 §4.9 (facts §9).
+ * Register addresses are written out from RM0433 §4.9 and the FLASH_TypeDef
+ * of stm32h743xx.h.
  */
 #include "test_sim_util.h"
 
@@ -225,6 +226,36 @@ TEST(level2_silent)
 	sim_probe_destroy(sp);
 }
 
+/* FLASH_OPTSR_PRG takes the bits each part's header lists (stm32h743xx.h,
+ * stm32h723xx.h, stm32h7b3xx.h, stm32h747xx.h FLASH_OPTSR_*): the single-bank
+ * H72x/73x has NRST_STOP_D2/NRST_STBY_D2 but no SWAP_BANK_OPT, and its
+ * FLASH_OPTCR no SWAP_BANK. */
+TEST(option_bits_match_the_headers)
+{
+	static const struct { const char *profile; uint32_t optsr; bool swap; } c[] = {
+		{"stm32h743zi-rdp0", 0xA03EFFDCu, true},
+		{"stm32h723zg-rdp0", 0x233EFFDCu, false},
+		{"stm32h7b3ai-rdp0", 0xA03FFFDCu, true},
+		{"stm32h747xi-rdp0", 0xA3FEFFFCu, true},
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct sim_probe *sp = ts_open(c[i].profile, 0.001);
+		uint32_t zeros, ones;
+
+		CHECK_EQ_U(ts_attach(sp), 1);
+		opt_unlock(sp);
+		wr(sp, OPTSR_PRG, 0);
+		zeros = rd(sp, OPTSR_PRG);
+		wr(sp, OPTSR_PRG, 0xFFFFFFFFu);
+		ones = rd(sp, OPTSR_PRG);
+		CHECK_EQ_U(zeros ^ ones, c[i].optsr);
+		wr(sp, OPTCR, 0x80000000u); /* SWAP_BANK, OPTLOCK and OPTSTART clear */
+		CHECK_EQ_U(rd(sp, OPTCR) >> 31, c[i].swap ? 1u : 0u);
+		sim_probe_destroy(sp);
+	}
+}
+
 int main(void)
 {
 	RUN(identification);
@@ -234,5 +265,6 @@ int main(void)
 	RUN(swap_bank_is_a_live_bit);
 	RUN(lock_raises_without_erase);
 	RUN(level2_silent);
+	RUN(option_bits_match_the_headers);
 	return check_summary();
 }

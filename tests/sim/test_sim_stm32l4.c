@@ -236,6 +236,79 @@ TEST(level2_is_silent)
 	}
 }
 
+/* Each option register's writable bits are the field widths of the part's
+ * CMSIS header (stm32l4r5xx.h, stm32g474xx.h, stm32g071xx.h, stm32c031xx.h,
+ * stm32wle5xx.h, stm32u083xx.h, stm32wb15xx.h, stm32l552xx.h,
+ * stm32u585xx.h, stm32u5a5xx.h): write all zeros, then all ones; the bits
+ * that changed are the field. */
+TEST(option_field_widths_match_the_headers)
+{
+	static const struct {
+		const char *profile;
+		uint32_t base, keyr, optkeyr, reg, mask;
+	} cases[] = {
+		{ "stm32l4r5zi-rdp0", 0x40022000u, 0x08, 0x0C, 0x24, 0x0001FFFFu }, /* PCROP1SR */
+		{ "stm32g474re-rdp0", 0x40022000u, 0x08, 0x0C, 0x24, 0x00007FFFu }, /* PCROP1SR */
+		{ "stm32g474re-rdp0", 0x40022000u, 0x08, 0x0C, 0x2C, 0x007F007Fu }, /* WRP1AR */
+		{ "stm32g474re-rdp0", 0x40022000u, 0x08, 0x0C, 0x50, 0x007F007Fu }, /* WRP2BR */
+		{ "stm32g071rb-rdp0", 0x40022000u, 0x08, 0x0C, 0x2C, 0x003F003Fu }, /* WRP1AR */
+		{ "stm32c031c6-rdp0", 0x40022000u, 0x08, 0x0C, 0x24, 0x0000003Fu }, /* PCROP1ASR */
+		{ "stm32c031c6-rdp0", 0x40022000u, 0x08, 0x0C, 0x30, 0x000F000Fu }, /* WRP1BR */
+		{ "stm32wle5jc-rdp0", 0x58004000u, 0x08, 0x0C, 0x24, 0x000000FFu }, /* PCROP1ASR */
+		{ "stm32wle5jc-rdp0", 0x58004000u, 0x08, 0x0C, 0x2C, 0x007F007Fu }, /* WRP1AR */
+		{ "stm32u083rc-rdp0", 0x40022000u, 0x08, 0x0C, 0x2C, 0xFFFFFFFFu }, /* WRP1AR */
+		{ "stm32wb15cc-rdp0", 0x58004000u, 0x08, 0x0C, 0x24, 0x000001FFu }, /* PCROP1ASR */
+		{ "stm32wb15cc-rdp0", 0x58004000u, 0x08, 0x0C, 0x2C, 0x00FF00FFu }, /* WRP1AR */
+		{ "stm32l552ze-rdp0", 0x40022000u, 0x08, 0x10, 0x58, 0x007F007Fu }, /* WRP1AR, no UNLOCK */
+		{ "stm32u585ai-rdp0", 0x40022000u, 0x08, 0x10, 0x58, 0x807F007Fu }, /* WRP1AR */
+		{ "stm32u5a5zj-rdp0", 0x40022000u, 0x08, 0x10, 0x58, 0x80FF00FFu }, /* WRP1AR */
+		{ "stm32u5a5zj-rdp0", 0x40022000u, 0x08, 0x10, 0x50, 0x00FF00FFu }, /* SECWM1R1 */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sim_probe *sp = ts_open(cases[i].profile, 0.01);
+		uint32_t reg = cases[i].base + cases[i].reg, zeros, ones;
+
+		CHECK_EQ_U(ts_attach(sp), ACK_OK);
+		unlock(sp, cases[i].base + cases[i].keyr, cases[i].base + cases[i].optkeyr);
+		wr(sp, reg, 0);
+		zeros = rd(sp, reg);
+		wr(sp, reg, 0xFFFFFFFFu);
+		ones = rd(sp, reg);
+		if ((zeros ^ ones) != cases[i].mask)
+			fprintf(stderr, "  %s +0x%02x: writable 0x%08x\n", cases[i].profile,
+				(unsigned)cases[i].reg, zeros ^ ones);
+		CHECK_EQ_U(zeros ^ ones, cases[i].mask);
+		sim_probe_destroy(sp);
+	}
+}
+
+/* WLE5's flash interface ends at PCROP1BER (stm32wle5xx.h FLASH_TypeDef):
+ * nothing at SFR (0x80), unlike the WB and the WL5x. WB1x keeps its option
+ * page at 0x1FFF7800 (OPTION_BYTE_BASE, stm32wb15xx.h), the WB5x at
+ * 0x1FFF8000 (stm32wb55xx.h). */
+TEST(wle5_has_no_sfr_and_wb1x_option_page)
+{
+	struct sim_probe *sp = ts_open("stm32wle5jc-rdp1", 0.01);
+	uint32_t v = 0;
+
+	CHECK_EQ_U(ts_attach(sp), ACK_OK);
+	CHECK_EQ_U(rd(sp, 0x58004080u), 0);
+	CHECK_EQ_U(rd(sp, 0x58004084u), 0);
+	sim_probe_destroy(sp);
+
+	sp = ts_open("stm32wb15cc-rdp1", 0.01);
+	CHECK_EQ_U(ts_attach(sp), ACK_OK);
+	CHECK_EQ_U(rd(sp, 0xE0042000u) & 0xFFF, 0x494);
+	CHECK_EQ_U(rd(sp, 0x1FFF75E0u) & 0xFFFF, 320);
+	CHECK_EQ_U(rd(sp, 0x58004080u), 0xFFFFE0FFu);    /* SFR: CPU2's */
+	CHECK_EQ_U(rd(sp, 0x1FFF7800u), 0x3FFFF1BBu);    /* OPTR word of the page */
+	CHECK_EQ_U(rd(sp, 0x1FFF7804u), ~0x3FFFF1BBu);   /* and its complement */
+	CHECK_EQ_U(ts_read32(sp, 0x1FFF8000u, &v), ACK_FAULT);
+	ts_abort(sp);
+	sim_probe_destroy(sp);
+}
+
 int main(void)
 {
 	RUN(m0plus_part_identity);
@@ -246,5 +319,7 @@ int main(void)
 	RUN(tzen_cleared_only_with_regression);
 	RUN(oem1_key_refuses_regression);
 	RUN(level2_is_silent);
+	RUN(option_field_widths_match_the_headers);
+	RUN(wle5_has_no_sfr_and_wb1x_option_page);
 	return check_summary();
 }

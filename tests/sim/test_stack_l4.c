@@ -27,6 +27,7 @@ static const struct l4_case {
 	{"stm32c031c6", "STM32C031", 0x453, 32, CORTEXM_M0PLUS, 0x40022020, 0xFFFFFE00, 0, 0},
 	{"stm32u083rc", "STM32U073/083", 0x489, 256, CORTEXM_M0PLUS, 0x40022020, 0xFFFFFE00, 0, 0x4000B100},
 	{"stm32wb55rg", "STM32WB5x/WB35", 0x495, 1024, CORTEXM_M4, 0x58004020, 0x3FFFF100, 0x20030000, 0x40002850},
+	{"stm32wb15cc", "STM32WB1x", 0x494, 320, CORTEXM_M4, 0x58004020, 0x3FFFF100, 0x20030000, 0x40002850},
 	{"stm32wle5jc", "STM32WLE/WL5x", 0x497, 256, CORTEXM_M4, 0x58004020, 0x3FFFF000, 0x20008000, 0x4000B100},
 };
 
@@ -86,6 +87,8 @@ TEST(identify_and_read_level1)
 			CHECK_EQ_U(p.options[2].value, 1);
 		}
 		CHECK_EQ_U(p.wrp_sectors, 0);
+		/* FLASH_SR is read on WB only: WLE5 has none (stm32wle5xx.h). */
+		CHECK_EQ_I(stack_has_option(&p, "sfr", NULL), (c->dev_id == 0x495 || c->dev_id == 0x494));
 		CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
 		probe_link_close(pl);
 	}
@@ -121,6 +124,8 @@ TEST(unlock_level1_then_power_cycle)
 		CHECK(!res.flash_verified_blank);
 		CHECK(stack_counters(pl).resets >= 1); /* OBL_LAUNCH */
 		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		/* Only flags FLASH_SR clears were written: U0 has no RDERR. */
+		CHECK_EQ_U(stack_counters(pl).reserved_writes, 0);
 		CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
 		CHECK_EQ_U(stack_peek(pl, 0x08000000 + c->flash_kb * 1024 - 4), 0xFFFFFFFF);
 		if (c->sram2)
@@ -316,6 +321,148 @@ TEST(wb_cpu2_secure_area)
 	probe_link_close(pl);
 }
 
+/* WB1x (0x494) counts SFSA in pages of 2 KB (FLASH_PAGE_SIZE of
+ * stm32wbxx_hal_flash.h for WB10/WB15/WB1M): SFSA = 0x70 puts CPU2's area
+ * at 0x08038000. Counted in 4 KB pages it would lie past the end of the
+ * 320 KB, and the unlock's read-back of the end of flash would run into
+ * CPU2's area. */
+TEST(wb1x_cpu2_area_in_2k_pages)
+{
+	struct probe_link *pl = stack_open("sim:stm32wb15cc-fus-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint32_t end = 0, v = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_STR(t.part->name, "STM32WB1x");
+	CHECK_EQ_U(stack_option(&p, "sfr") & 0x1FF, 0x70);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x08038000);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK(res.flash_erased);
+	CHECK_EQ_U(stack_peek(pl, 0x08037FFC), 0xFFFFFFFF);
+	CHECK(stack_peek(pl, 0x08038000) != 0xFFFFFFFF); /* CPU2's area kept */
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, end - 4, &v), 0);
+	CHECK_EQ_U(v, 0xFFFFFFFF);
+	CHECK_EQ_I(mem_read32_now(&pl->a, end, &v), -ERR_TARGET_FAULT);
+	dp_clear_sticky(&pl->a);
+	probe_link_close(pl);
+}
+
+/* A G47x with 256 KB in dual-bank mode keeps bank 2 at 0x08040000, where
+ * the 512 KB parts have it (OpenOCD stm32l4x.c "dual bank WITH gap"): the
+ * end of flash the unlock reads back is 0x08060000, not 0x08040000, which
+ * is the hole after bank 1. */
+TEST(g47x_trimmed_dual_bank_keeps_bank2_at_256k)
+{
+	struct probe_link *pl = stack_open("sim:stm32g473cc-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+	struct job_result res;
+	uint32_t end = 0, v = 0;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_STR(t.part->name, "STM32G47x/48x");
+	CHECK_EQ_U(t.flash_kb, 256);
+	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
+	CHECK_EQ_U(end, 0x08060000);
+	CHECK(stack_peek(pl, 0x0805FFFC) != 0xFFFFFFFF);
+	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
+	CHECK(res.flash_erased);
+	CHECK_EQ_U(stack_peek(pl, 0x0801FFFC), 0xFFFFFFFF);
+	CHECK_EQ_U(stack_peek(pl, 0x0805FFFC), 0xFFFFFFFF);
+	if (res.power_cycle_required)
+		sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_0);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x0805FFFC, &v), 0);
+	CHECK_EQ_U(v, 0xFFFFFFFF);
+	CHECK_EQ_I(mem_read32_now(&pl->a, 0x0803FFFC, &v), -ERR_TARGET_FAULT); /* the hole */
+	dp_clear_sticky(&pl->a);
+	probe_link_close(pl);
+}
+
+/* Program option register REG (at BASE + offset) to VALUE and load it:
+ * the keys, the value, OPTSTRT, then OBL_LAUNCH, whose reset cuts its own
+ * answer short. What a user's tool would do; rdpd never writes WRP. */
+static void program_option(struct probe_link *pl, uint32_t base, uint32_t reg, uint32_t value)
+{
+	uint32_t sr = 0;
+
+	mem_write32(&pl->a, base + 0x08, 0x45670123);
+	mem_write32(&pl->a, base + 0x08, 0xCDEF89AB);
+	mem_write32(&pl->a, base + 0x0C, 0x08192A3B);
+	mem_write32(&pl->a, base + 0x0C, 0x4C5D6E7F);
+	mem_write32(&pl->a, base + reg, value);
+	mem_write32(&pl->a, base + 0x14, 1u << 17);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	for (int i = 0; i < 2000; i++) {
+		CHECK_EQ_I(mem_read32_now(&pl->a, base + 0x10, &sr), 0);
+		if (!(sr & (1u << 16)))
+			break;
+	}
+	mem_write32(&pl->a, base + 0x14, 1u << 27);
+	(void)adiv5_run(&pl->a);
+	adiv5_invalidate(&pl->a);
+}
+
+/* A WRP area read with the page-field width of the part's header and its
+ * page size: bits above the field (which the model reads as 1, the erased
+ * option byte) are no page, and the L4+ in its dual-bank mode has 4 KB
+ * pages (stm32l4xx_hal_flash.h FLASH_PAGE_SIZE). WRP_SECTORS are 64 groups
+ * over the whole flash. */
+TEST(wrp_fields_as_wide_as_the_headers)
+{
+	static const struct {
+		const char *uri;
+		uint32_t base, reg, value;
+		uint64_t sectors;
+	} cases[] = {
+		/* G47x: 7-bit fields (stm32g474xx.h); 256 pages of 2 KB, 4 a group */
+		{"sim:stm32g474re-rdp0" FAST, 0x40022000, 0x2C, 0x00170010, 0x30},
+		/* G07x: 6-bit fields (stm32g071xx.h); 64 pages */
+		{"sim:stm32g071rb-rdp0" FAST, 0x40022000, 0x2C, 0x000F0008, 0xFF00},
+		/* C031: 4-bit fields (stm32c031xx.h); 16 pages */
+		{"sim:stm32c031c6-rdp0" FAST, 0x40022000, 0x2C, 0x00050002, 0x3C},
+		/* U0: 16-bit fields (stm32u083xx.h): pages 0x80.. are past the 128 */
+		{"sim:stm32u083rc-rdp0" FAST, 0x40022000, 0x2C, 0x00FF0080, 0},
+		/* L4R5, dual bank (DBANK = 1): 512 pages of 4 KB, 8 a group */
+		{"sim:stm32l4r5zi-rdp0" FAST, 0x40022000, 0x2C, 0x00070000, 0x1},
+		/* WLE5: 7-bit fields (stm32wle5xx.h); 128 pages, 2 a group */
+		{"sim:stm32wle5jc-rdp0" FAST, 0x58004000, 0x2C, 0x00170010, 0xF00},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct probe_link *pl = stack_open(cases[i].uri);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		program_option(pl, cases[i].base, cases[i].reg, cases[i].value);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		if (p.wrp_sectors != cases[i].sectors)
+			fprintf(stderr, "  %s: WRP1AR 0x%08x -> sectors 0x%llx\n", cases[i].uri,
+				stack_option(&p, "wrp1ar"), (unsigned long long)p.wrp_sectors);
+		CHECK_EQ_U(p.wrp_sectors, cases[i].sectors);
+		probe_link_close(pl);
+	}
+}
+
 int main(void)
 {
 	RUN(identify_and_read_level1);
@@ -325,5 +472,8 @@ int main(void)
 	RUN(unlock_level0_writes_nothing);
 	RUN(u0_oem1_key_refused_without_a_write);
 	RUN(wb_cpu2_secure_area);
+	RUN(wb1x_cpu2_area_in_2k_pages);
+	RUN(g47x_trimmed_dual_bank_keeps_bank2_at_256k);
+	RUN(wrp_fields_as_wide_as_the_headers);
 	return check_summary();
 }

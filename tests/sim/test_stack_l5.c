@@ -17,9 +17,11 @@ static const struct l5_case {
 	const char *name;
 	uint16_t dev_id;
 	unsigned flash_kb;
+	uint32_t sram2;   /* an SRAM2 address the regression erases */
 } l5_cases[] = {
-	{"stm32l552ze", "STM32L55x/56x", 0x472, 512},
-	{"stm32u585ai", "STM32U575/585", 0x482, 2048},
+	{"stm32l552ze", "STM32L55x/56x", 0x472, 512, 0x20030000},
+	{"stm32u585ai", "STM32U575/585", 0x482, 2048, 0x20030000},
+	{"stm32u5a5zj", "STM32U59x/5Ax", 0x481, 4096, 0x200C0000},
 };
 
 #define N_CASES (sizeof(l5_cases) / sizeof(l5_cases[0]))
@@ -110,7 +112,8 @@ static void unlock_from(const struct l5_case *c, const char *level, enum rdp_lev
 	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
 	CHECK_EQ_U(stack_peek(pl, OPTR), OPTR_USER | tzen | 0xAA);
 	CHECK_EQ_U(stack_peek(pl, 0x08000000), 0xFFFFFFFF);
-	CHECK_EQ_U(stack_peek(pl, 0x20030000), 0); /* SRAM2 */
+	CHECK_EQ_U(stack_peek(pl, c->sram2), 0); /* SRAM2 */
+	CHECK_EQ_U(stack_counters(pl).reserved_writes, 0); /* only NSSR's flags written */
 	if (res.power_cycle_required)
 		sim_probe_power_cycle(stack_model(pl));
 	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
@@ -217,6 +220,69 @@ TEST(oem1_key_refused_without_a_write)
 	probe_link_close(pl);
 }
 
+/* Program the option register at OFF (from 0x40022000) to VALUE, with
+ * OPTR = NEW_OPTR in the same programming, and load them (OBL_LAUNCH, whose
+ * reset cuts its own answer short). What a user's tool would do. */
+static void program_options(struct probe_link *pl, uint32_t off, uint32_t value, uint32_t new_optr)
+{
+	uint32_t sr = 0;
+
+	mem_write32(&pl->a, 0x40022008, 0x45670123);
+	mem_write32(&pl->a, 0x40022008, 0xCDEF89AB);
+	mem_write32(&pl->a, 0x40022010, 0x08192A3B);
+	mem_write32(&pl->a, 0x40022010, 0x4C5D6E7F);
+	mem_write32(&pl->a, 0x40022000 + off, value);
+	mem_write32(&pl->a, OPTR, new_optr);
+	mem_write32(&pl->a, 0x40022028, 1u << 17);
+	CHECK_EQ_I(adiv5_run(&pl->a), 0);
+	for (int i = 0; i < 2000; i++) {
+		CHECK_EQ_I(mem_read32_now(&pl->a, 0x40022020, &sr), 0);
+		if (!(sr & (1u << 16)))
+			break;
+	}
+	mem_write32(&pl->a, 0x40022028, 1u << 27);
+	(void)adiv5_run(&pl->a);
+	adiv5_invalidate(&pl->a);
+}
+
+/* WRP areas with the page-field width of the part's header and the page
+ * size its OPTR selects: U59x/5Ax fields are 8 bits (stm32u5a5xx.h
+ * WRP1A_PSTRT 0xFF; 512 pages of 8 KB, 8 a group); an L5 with DBANK = 0 is
+ * one bank of 4 KB pages (stm32l5xx_hal_flash.h FLASH_PAGE_SIZE_128_BITS)
+ * whose WRP2 areas count from its start. */
+TEST(wrp_fields_and_pages_as_the_headers_say)
+{
+	static const struct {
+		const char *part;
+		uint32_t off, value, optr;
+		uint64_t sectors;
+	} cases[] = {
+		{"stm32u5a5zj", 0x58, 0x80970090, OPTR_USER | 0xAA, 1ull << 18},
+		{"stm32l552ze", 0x58, 0x00070000, (OPTR_USER & ~(1u << 22)) | 0xAA, 0xF},
+		{"stm32l552ze", 0x68, 0x00170010, (OPTR_USER & ~(1u << 22)) | 0xAA, 0xF00},
+		{"stm32l552ze", 0x58, 0x00070000, OPTR_USER | 0xAA, 0x3}, /* DBANK = 1: 2 KB */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct probe_link *pl = open_profile(cases[i].part, "0");
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		program_options(pl, cases[i].off, cases[i].value, cases[i].optr);
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_U(stack_option(&p, "optr"), cases[i].optr);
+		if (p.wrp_sectors != cases[i].sectors)
+			fprintf(stderr, "  %s +0x%02x = 0x%08x: sectors 0x%llx\n", cases[i].part,
+				(unsigned)cases[i].off, cases[i].value, (unsigned long long)p.wrp_sectors);
+		CHECK_EQ_U(p.wrp_sectors, cases[i].sectors);
+		probe_link_close(pl);
+	}
+}
+
 int main(void)
 {
 	RUN(identify_and_read_every_level);
@@ -226,5 +292,6 @@ int main(void)
 	RUN(lock_level0);
 	RUN(level2_refused_without_a_write);
 	RUN(oem1_key_refused_without_a_write);
+	RUN(wrp_fields_and_pages_as_the_headers_say);
 	return check_summary();
 }

@@ -27,6 +27,9 @@ static const struct pending_part pending_parts[] = {
 	{"sim:stm32f401re-rdp1?time_scale=0.001", 0x40023C14u, 8, 0x40023C14u, 1u << 0, true},
 	{"sim:stm32l476rg-rdp1?time_scale=0.001", 0x40022020u, 0, 0x40022014u, 1u << 30, true},
 	{"sim:stm32wb55rg-rdp1?time_scale=0.001", 0x58004020u, 0, 0x58004014u, 1u << 30, true},
+	/* WB1x: the page at 0x1FFF7800 (OPTION_BYTE_BASE, stm32wb15xx.h), not
+	 * the WB5x's 0x1FFF8000 */
+	{"sim:stm32wb15cc-rdp1?time_scale=0.001", 0x58004020u, 0, 0x58004014u, 1u << 30, true},
 	{"sim:stm32l552ze-rdp1?time_scale=0.001", 0x40022040u, 0, 0x40022028u, 1u << 30, false},
 };
 

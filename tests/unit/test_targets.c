@@ -1,5 +1,5 @@
 /*
- * Every device id of ../shared/facts/stm32-rdp.md §1 that rdpd drives maps
+ * Every device id of the part tables in docs/targets/ that rdpd drives maps
  * to the right driver, name and flash size; every RDP byte to its level.
  */
 #include <string.h>
