@@ -40,6 +40,9 @@
 	X(ERR_NOT_FOUND, 1032, 404, "not_found", "Not found")                                \
 	X(ERR_STATE_UNWRITABLE, 1033, 503, "state_not_writable", "State directory not writable") \
 	X(ERR_SHUTTING_DOWN, 1034, 503, "shutting_down", "rdpd is shutting down")           \
+	X(ERR_PROBE_REF_AMBIGUOUS, 1070, 409, "probe_ref_ambiguous", "Probe reference is ambiguous") \
+	X(ERR_CHIP_MISMATCH, 1071, 409, "chip_mismatch", "Chip is not the one expected")    \
+	X(ERR_UID_UNREADABLE, 1072, 409, "uid_unreadable", "Chip's unique ID cannot be read") \
 	X(ERR_INTERNAL, 1099, 500, "internal_error", "Internal error")
 
 enum err_code {
