@@ -234,3 +234,15 @@ void sim_chip_option_started(struct sim_chip *c)
 	if (c->option_power_fail_at && c->ops->option_power_loss && --c->option_power_fail_at == 0)
 		c->option_power_fail_now = true;
 }
+
+bool sim_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b)
+{
+	const uint32_t off[3] = {0, 4, third};
+
+	for (int i = 0; i < 3; i++)
+		if (a >= base + off[i] && a < base + off[i] + 4) {
+			*b = (uint8_t)(uid[i] >> (8 * (a - base - off[i])));
+			return true;
+		}
+	return false;
+}

@@ -154,6 +154,9 @@ struct sim_chip {
 	uint64_t run_ns, run_since_ns;
 	unsigned option_power_fail_at; /* option steps until the cut, 0 = disarmed */
 	bool option_power_fail_now;    /* armed and the step seen: cut after this packet */
+	/* The 96-bit unique device ID, uid[0] = U_ID[31:0]; set by
+	 * sim_probe_create, answered by each family at its own address. */
+	uint32_t uid[3];
 };
 
 int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
@@ -170,6 +173,9 @@ uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms);
 /* A family's OPTSTRT handler calls this once option programming has started
  * (on F1-style controllers: each option page erase or half-word program). */
 void sim_chip_option_started(struct sim_chip *c);
+/* Byte A of the unique ID UID whose words sit at BASE, BASE + 4 and BASE +
+ * THIRD (8; 0x14 on L0/L1): true and *B when A is one of its 12 bytes. */
+bool sim_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b);
 /* Fill BYTES of FLASH with a recognisable program, so a test can tell it
  * from an erased array: the vector table (initial MSP, reset handler), then
  * 0xC0DE0000 | word index. */

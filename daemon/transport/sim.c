@@ -3,7 +3,8 @@
  * into daemon/sim/. Responses are produced when a command is sent and queued,
  * so the DAP layer's pipelining (packet count) behaves as on a real probe.
  *
- * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S]
+ * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S&uid=H]
+ * (uid: the chip's 96-bit unique ID as 24 hex digits, docs/uid.md)
  */
 #include "transport/transport.h"
 
@@ -51,6 +52,12 @@ static int sim_parse_option(struct sim_options *o, char *key, char *val)
 		o->serial = val;
 		return 0;
 	}
+	if (strcmp(key, "uid") == 0) {
+		if (strlen(val) != 24 || strspn(val, "0123456789abcdefABCDEF") != 24)
+			return err_setf(ERR_INVALID_ARGUMENT, "sim option uid=%s: give 24 hex digits", val);
+		o->uid = val;
+		return 0;
+	}
 	if (d < 0)
 		return err_setf(ERR_INVALID_ARGUMENT, "sim option %s=%s: expected a number", key, val);
 	if (strcmp(key, "time_scale") == 0 && d > 0)
@@ -64,7 +71,7 @@ static int sim_parse_option(struct sim_options *o, char *key, char *val)
 	else
 		return err_setf(ERR_INVALID_ARGUMENT,
 				"unknown or out-of-range sim option %s=%s (time_scale, latency_us, "
-				"packet_size 64-%d, packet_count 1-%d, serial)",
+				"packet_size 64-%d, packet_count 1-%d, serial, uid)",
 				key, val, TRANSPORT_MAX_PACKET, SIM_QUEUE_DEPTH);
 	return 0;
 }
