@@ -278,7 +278,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		return running && running != UINT64_MAX ? reply_busy(r, running) : reply_problem(r, rc, NULL);
 	}
 	registry_uri(index, uri, sizeof(uri), serial, sizeof(serial));
-	rc = job_create(kind, index, serial, uri, r->who, idem, clock_hz, mode, &id);
+	rc = job_create(kind, index, serial, uri, r->who, idem, clock_hz, mode, NULL, &id);
 	if (rc < 0) {
 		registry_release(index);
 		err_setf(ERR_STATE_UNWRITABLE, "cannot record the job, so it was not started: %s. "

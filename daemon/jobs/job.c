@@ -279,7 +279,7 @@ void job_store_finish_replay(void)
 
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
 	       const char *requested_by, const char *idem_key, uint32_t clock_hz, int connect_mode,
-	       uint64_t *id)
+	       const struct job_expect *expect, uint64_t *id)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	int rc;
@@ -295,6 +295,8 @@ int job_create(enum job_kind kind, int probe_index, const char *serial, const ch
 	snprintf(j->idempotency_key, sizeof(j->idempotency_key), "%s", idem_key ? idem_key : "");
 	j->clock_hz = clock_hz;
 	j->connect_mode = connect_mode;
+	if (expect)
+		j->expect = *expect;
 	j->created_at = time(NULL);
 	pthread_mutex_lock(&job_lock);
 	j->id = next_id;
@@ -327,6 +329,18 @@ uint64_t job_find_idempotent(const char *key)
 			id = jobs[i]->id;
 	pthread_mutex_unlock(&job_lock);
 	return id;
+}
+
+int job_expect_of(uint64_t id, struct job_expect *out)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j)
+		*out = j->expect;
+	pthread_mutex_unlock(&job_lock);
+	return j ? 0 : err_setf(ERR_NOT_FOUND, "no job %llu", (unsigned long long)id);
 }
 
 void job_set_state(uint64_t id, enum job_state st)

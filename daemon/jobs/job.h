@@ -55,6 +55,7 @@ struct job {
 	char idempotency_key[128];
 	uint32_t clock_hz;       /* connect options asked for (0 = auto) */
 	int connect_mode;
+	struct job_expect expect; /* the chip the request named, checked before any write */
 	unsigned progress_pct;
 	time_t created_at, started_at, finished_at;
 	int64_t started_mono_ms; /* CLOCK_MONOTONIC, for the duration histogram */
@@ -83,10 +84,13 @@ int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len);
 /* After replay: running/queued jobs become interrupted (journaled). */
 void job_store_finish_replay(void);
 
-/* Create a queued job (journaled). Returns its id, or -ERR_* (journal full). */
+/* Create a queued job (journaled), with the chip it must find (EXPECT, may
+ * be NULL). Returns its id, or -ERR_* (journal full). */
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
 	       const char *requested_by, const char *idem_key, uint32_t clock_hz, int connect_mode,
-	       uint64_t *id);
+	       const struct job_expect *expect, uint64_t *id);
+/* The chip job ID expects (all unset when the request named none). */
+int job_expect_of(uint64_t id, struct job_expect *out);
 /* The id of a job with this idempotency key, or 0. */
 uint64_t job_find_idempotent(const char *key);
 

@@ -13,6 +13,7 @@
 #include "err.h"
 #include "json_util.h"
 #include "log.h"
+#include "targets/target.h"
 #include "transport/transport.h"
 
 struct probe_entry {
@@ -452,11 +453,14 @@ static json_object *reg_caps_json(uint8_t caps)
 static json_object *reg_target_json(const struct probe_target_summary *t)
 {
 	json_object *o = json_object_new_object();
+	char uid[25];
 
+	target_uid_hex(t->uid, uid);
 	json_object_object_add(o, "chip", json_object_new_string(t->chip));
 	json_object_object_add(o, "family", json_object_new_string(t->family));
 	json_object_object_add(o, "dev_id", json_hex(t->dev_id));
 	json_object_object_add(o, "flash_kb", json_object_new_int((int)t->flash_kb));
+	json_object_object_add(o, "uid", t->has_uid ? json_object_new_string(uid) : NULL);
 	json_object_object_add(o, "rdp_level", json_level_tenths(t->rdp_level_tenths));
 	json_object_object_add(o, "rdp_raw", json_hex(t->rdp_raw));
 	json_object_object_add(o, "read_at", json_time(t->read_at));

@@ -24,6 +24,8 @@ struct probe_target_summary {
 	char family[16];
 	uint32_t dev_id;
 	unsigned flash_kb;
+	bool has_uid;          /* the 96-bit unique ID was read */
+	uint32_t uid[3];       /* uid[0] = U_ID[31:0] (targets/target.h) */
 	int rdp_level_tenths;  /* -1 unknown */
 	uint32_t rdp_raw;
 	time_t read_at;
