@@ -30,6 +30,12 @@ static uint64_t parse_id(const char *s)
 	return errno || *end ? 0 : (uint64_t)v;
 }
 
+/* A job id in a path: canonical decimal only, so /jobs/01 is no job. */
+static uint64_t parse_path_id(const char *s)
+{
+	return s && s[0] == '0' ? 0 : parse_id(s);
+}
+
 static enum MHD_Result no_such_job(struct api_req *r)
 {
 	err_setf(ERR_NOT_FOUND, "no job '%.40s': GET /jobs lists them (history keeps the last %d)",
@@ -48,9 +54,13 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 	unsigned limit = 20;
 	uint64_t before = 0, next = 0;
 
-	if (q_probe && registry_resolve(q_probe, &probe) < 0) {
-		json_object_put(o);
-		return reply_problem(r, -ERR_PROBE_NOT_FOUND, NULL);
+	if (q_probe) {
+		enum MHD_Result ret = MHD_NO;
+
+		if (!api_probe_ref(r, q_probe, &probe, &ret)) {
+			json_object_put(o);
+			return ret;
+		}
 	}
 	if (q_state) {
 		for (int s = JOB_QUEUED; s <= JOB_INTERRUPTED && state < 0; s++)
@@ -94,7 +104,7 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 
 enum MHD_Result route_job_get(struct api_req *r)
 {
-	uint64_t id = parse_id(r->params[0]);
+	uint64_t id = parse_path_id(r->params[0]);
 	json_object *o = id ? job_json(id) : NULL;
 
 	return o ? reply_json(r, MHD_HTTP_OK, o, NULL) : no_such_job(r);
@@ -102,7 +112,7 @@ enum MHD_Result route_job_get(struct api_req *r)
 
 enum MHD_Result route_job_cancel(struct api_req *r)
 {
-	uint64_t id = parse_id(r->params[0]);
+	uint64_t id = parse_path_id(r->params[0]);
 	int rc;
 
 	if (!id || !job_exists(id))
@@ -161,7 +171,7 @@ static void sse_free(void *cls)
 enum MHD_Result route_job_events(struct api_req *r)
 {
 	const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
-	uint64_t id = parse_id(r->params[0]);
+	uint64_t id = parse_path_id(r->params[0]);
 	struct MHD_Response *resp;
 	struct sse_stream *s;
 	enum MHD_Result ret;

@@ -146,6 +146,8 @@ static int worker_open(int index, struct probe_link **pl, char *serial, size_t c
 		rc = probe_link_open(uri, pl);
 	if (rc == 0)
 		registry_set_identity(index, (*pl)->dap);
+	else
+		registry_set_open_failed(index);
 	return rc;
 }
 
