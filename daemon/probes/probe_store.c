@@ -31,6 +31,30 @@
 #define PROBE_STORE_MAX_BYTES (1u << 20)
 #define PROBE_STORE_ASIDE_MAX 1000
 
+/* Well-formed UTF-8 (RFC 3629 §4): no overlong form, no surrogate, nothing
+ * above U+10FFFF. json-c's own check lets overlong forms through. */
+static bool store_utf8_ok(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned c = s[i], n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+					 : (c & 0xF8) == 0xF0 ? 3 : 4;
+		uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1F : n == 2 ? c & 0x0F : c & 0x07;
+		static const uint32_t min[4] = {0, 0x80, 0x800, 0x10000};
+
+		if (n == 4 || i + n >= len)
+			return false;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
 /* A string member that fits CAP and holds no control byte (what rdpd
  * writes; anything else is damage). */
 static int store_string(json_object *v, const char *what, char *out, size_t cap, bool need)
@@ -51,6 +75,8 @@ static int store_string(json_object *v, const char *what, char *out, size_t cap,
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return err_setf(ERR_INVALID_ARGUMENT, "%s holds a control byte", what);
+	if (!store_utf8_ok((const unsigned char *)s, len))
+		return err_setf(ERR_INVALID_ARGUMENT, "%s is not well-formed UTF-8", what);
 	memcpy(out, s, len + 1);
 	return 0;
 }
