@@ -1,6 +1,7 @@
 /*
  * routes_jobs.c - /jobs: list, one job, its live events, cancel.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,6 +29,22 @@ static uint64_t parse_id(const char *s)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	return errno || *end ? 0 : (uint64_t)v;
+}
+
+/* S percent-encoded for a query value (RFC 3986 unreserved characters kept). */
+static void query_escape(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s && n + 4 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || strchr("-._~:@", c))
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, cap - n, "%%%02X", c);
+	}
+	out[n] = '\0';
 }
 
 /* A job id in a path: canonical decimal only, so /jobs/01 is no job. */
@@ -90,10 +107,12 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 	}
 	json_object_object_add(o, "jobs", job_list_json(probe, state, limit, before, &next));
 	if (next) {
-		char link[160];
+		char link[512], probe_q[400];
 
+		/* A probe ref may be a URI ("sim:x?serial=A&..."): encoded, it stays one parameter. */
+		query_escape(q_probe ? q_probe : "", probe_q, sizeof(probe_q));
 		snprintf(link, sizeof(link), "/jobs?before=%llu&limit=%u%s%s%s%s", (unsigned long long)next,
-			 limit, q_probe ? "&probe=" : "", q_probe ? q_probe : "", q_state ? "&state=" : "",
+			 limit, q_probe ? "&probe=" : "", probe_q, q_state ? "&state=" : "",
 			 q_state ? q_state : "");
 		json_object_object_add(o, "next", json_object_new_string(link));
 	} else {

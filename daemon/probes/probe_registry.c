@@ -443,10 +443,8 @@ void registry_rescan_usb(void)
 	/* Which index each attached probe has (no two get one). */
 	for (size_t k = 0; k < n; k++) {
 		slot[k] = reg_known_slot_locked(found[k].uri, found[k].serial, found[k].location, taken);
-		if (slot[k] >= 0 && (!reg[slot[k]].used || reg[slot[k]].usb))
+		if (slot[k] >= 0)
 			taken[slot[k]] = true;
-		else
-			slot[k] = -1; /* a tcp/sim probe's URI: not this one */
 	}
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
 		struct probe_entry *e = &reg[i];
@@ -464,7 +462,8 @@ void registry_rescan_usb(void)
 		int i = slot[k];
 
 		if (i >= 0 && reg[i].used) {
-			reg_usb_update_locked(i, &found[k]);
+			if (reg[i].usb) /* else listed by the configuration (--probe usb:...) */
+				reg_usb_update_locked(i, &found[k]);
 			continue;
 		}
 		if (i < 0 && (i = reg_free_slot_locked(taken)) >= 0)

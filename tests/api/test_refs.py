@@ -276,6 +276,11 @@ def test_expect(tdir):
               job.get("expect") == {"uid": UID_F401, "dev_id": "0x433"}, job)
         check("expect_match_level_0", level(d, il) == 0, rdp(d, il))
         job_id = job["id"] if job else "0"
+        # A URI is a ref in ?probe= too, and the next page's link keeps it one.
+        page = d.get("/jobs?limit=1&probe=" + urllib.parse.quote(locked, safe=""))[2]
+        nxt = d.get(page["next"])[2] if isinstance(page, dict) and page.get("next") else {}
+        check("jobs_by_uri_ref_pages", len(page.get("jobs", [])) == 1 and len(nxt.get("jobs", [])) == 1 and
+              all(j["probe"]["index"] == il for j in page["jobs"] + nxt["jobs"]), (page.get("next"), nxt))
     finally:
         d.stop()
     d = Daemon(["--probe", locked, "--probe", opened, "--probe", gd32], state_dir=tdir).start()
