@@ -61,6 +61,10 @@ enum MHD_Result reply_problem_status(struct api_req *r, unsigned status, const c
 int router_find(struct api_req *r, char *allow, size_t allow_cap);
 enum MHD_Result router_dispatch(struct api_req *r);
 
+/* REF names one probe (registry_resolve_ex): true and *INDEX, or false with
+ * the 404 problem (409 listing the candidates when ambiguous) queued in *RET. */
+bool api_probe_ref(struct api_req *r, const char *ref, int *index, enum MHD_Result *ret);
+
 /* Routes. */
 enum MHD_Result route_probes_list(struct api_req *r);
 enum MHD_Result route_probes_add(struct api_req *r);

@@ -1,6 +1,7 @@
 /*
  * routes_jobs.c - /jobs: list, one job, its live events, cancel.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,6 +32,28 @@ static uint64_t parse_id(const char *s)
 	return errno || *end ? 0 : (uint64_t)v;
 }
 
+/* S percent-encoded for a query value (RFC 3986 unreserved characters kept). */
+static void query_escape(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s && n + 4 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || strchr("-._~:@", c))
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, cap - n, "%%%02X", c);
+	}
+	out[n] = '\0';
+}
+
+/* A job id in a path: canonical decimal only, so /jobs/01 is no job. */
+static uint64_t parse_path_id(const char *s)
+{
+	return s && s[0] == '0' ? 0 : parse_id(s);
+}
+
 static enum MHD_Result no_such_job(struct api_req *r)
 {
 	err_setf(ERR_NOT_FOUND, "no job '%.40s': GET /jobs lists them (history keeps the last %d)",
@@ -49,9 +72,13 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 	unsigned limit = 20;
 	uint64_t before = 0, next = 0;
 
-	if (q_probe && registry_resolve(q_probe, &probe) < 0) {
-		json_object_put(o);
-		return reply_problem(r, -ERR_PROBE_NOT_FOUND, NULL);
+	if (q_probe) {
+		enum MHD_Result ret = MHD_NO;
+
+		if (!api_probe_ref(r, q_probe, &probe, &ret)) {
+			json_object_put(o);
+			return ret;
+		}
 	}
 	if (q_state) {
 		for (int s = JOB_QUEUED; s <= JOB_INTERRUPTED && state < 0; s++)
@@ -81,10 +108,12 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 	}
 	json_object_object_add(o, "jobs", job_list_json(probe, state, limit, before, &next));
 	if (next) {
-		char link[160];
+		char link[512], probe_q[400];
 
+		/* A probe ref may be a URI ("sim:x?serial=A&..."): encoded, it stays one parameter. */
+		query_escape(q_probe ? q_probe : "", probe_q, sizeof(probe_q));
 		snprintf(link, sizeof(link), "/jobs?before=%llu&limit=%u%s%s%s%s", (unsigned long long)next,
-			 limit, q_probe ? "&probe=" : "", q_probe ? q_probe : "", q_state ? "&state=" : "",
+			 limit, q_probe ? "&probe=" : "", probe_q, q_state ? "&state=" : "",
 			 q_state ? q_state : "");
 		json_object_object_add(o, "next", json_object_new_string(link));
 	} else {
@@ -95,7 +124,7 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 
 enum MHD_Result route_job_get(struct api_req *r)
 {
-	uint64_t id = parse_id(r->params[0]);
+	uint64_t id = parse_path_id(r->params[0]);
 	json_object *o = id ? job_json(id) : NULL;
 
 	return o ? reply_json(r, MHD_HTTP_OK, o, NULL) : no_such_job(r);
@@ -107,7 +136,7 @@ static const struct json_member body_cancel[] = {{NULL}};
 
 enum MHD_Result route_job_cancel(struct api_req *r)
 {
-	uint64_t id = parse_id(r->params[0]);
+	uint64_t id = parse_path_id(r->params[0]);
 	json_object *body = NULL;
 	char bad[64];
 	int rc = api_body(r, body_cancel, &body, bad, sizeof(bad));
@@ -171,7 +200,7 @@ static void sse_free(void *cls)
 enum MHD_Result route_job_events(struct api_req *r)
 {
 	const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
-	uint64_t id = parse_id(r->params[0]);
+	uint64_t id = parse_path_id(r->params[0]);
 	struct MHD_Response *resp;
 	struct sse_stream *s;
 	enum MHD_Result ret;

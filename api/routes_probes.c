@@ -32,14 +32,90 @@ static json_object *job_link(uint64_t id)
 	return o;
 }
 
-/* {ref} -> index, or a 404 problem already queued (*ret). */
+/* A candidate of an ambiguous ref, with the refs that name it alone. */
+static json_object *candidate_json(const struct registry_candidate *c)
+{
+	json_object *o = json_object_new_object(), *refs = json_object_new_array();
+	char index[16];
+
+	snprintf(index, sizeof(index), "%d", c->index);
+	json_object_array_add(refs, json_object_new_string(index));
+	json_object_array_add(refs, json_object_new_string(c->uri));
+	if (c->location[0] && strcmp(c->location, c->uri) != 0)
+		json_object_array_add(refs, json_object_new_string(c->location));
+	json_object_object_add(o, "index", json_object_new_int(c->index));
+	json_object_object_add(o, "uri", json_object_new_string(c->uri));
+	json_object_object_add(o, "serial", json_object_new_string(c->serial));
+	json_object_object_add(o, "transport", json_object_new_string(c->transport));
+	json_object_object_add(o, "product", json_object_new_string(c->product));
+	json_object_object_add(o, "refs", refs);
+	return o;
+}
+
+bool api_probe_ref(struct api_req *r, const char *ref, int *index, enum MHD_Result *ret)
+{
+	struct registry_candidate cands[8];
+	size_t n = 0;
+	int rc = registry_resolve_ex(ref, index, cands, 8, &n);
+	json_object *extra = NULL;
+
+	if (rc == 0)
+		return true;
+	if (rc == -ERR_PROBE_REF_AMBIGUOUS) {
+		json_object *arr = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, candidate_json(&cands[i]));
+		extra = json_object_new_object();
+		json_object_object_add(extra, "candidates", arr);
+	}
+	*ret = reply_problem(r, rc, extra);
+	return false;
+}
+
+/* {ref} -> index, or a 404 (409 when ambiguous) problem already queued (*ret). */
 static bool probe_ref(struct api_req *r, int *index, enum MHD_Result *ret)
 {
-	int rc = registry_resolve(r->params[0], index);
+	return api_probe_ref(r, r->params[0], index, ret);
+}
 
-	if (rc < 0)
-		*ret = reply_problem(r, rc, NULL);
-	return rc == 0;
+/* {"expect": {"uid": "<24 hex>", "dev_id": "0x433"}}: the chip the job must
+ * find, either member or both, hex in either case; anything else is a 400
+ * naming the member. */
+static int expect_from(json_object *body, struct job_expect *e)
+{
+	json_object *x, *v;
+	const char *s;
+
+	memset(e, 0, sizeof(*e));
+	if (!body || !json_object_object_get_ex(body, "expect", &x))
+		return 0;
+	if (!json_object_is_type(x, json_type_object) || json_object_object_length(x) == 0)
+		return err_setf(ERR_BODY_MEMBER, "expect must be an object with uid, dev_id or "
+				"both: {\"expect\": {\"uid\": \"<24 hex digits>\", \"dev_id\": \"0x433\"}}");
+	json_object_object_foreach(x, key, val) {
+		(void)val;
+		if (strcmp(key, "uid") != 0 && strcmp(key, "dev_id") != 0)
+			return err_setf(ERR_BODY_MEMBER, "expect.%.32s is not a member: use uid "
+					"and dev_id", key);
+	}
+	if (json_object_object_get_ex(x, "uid", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    target_uid_parse(json_object_get_string(v), e->uid) < 0)
+			return err_setf(ERR_BODY_MEMBER, "expect.uid must be the chip's 96-bit "
+					"unique ID as 24 hex digits, as GET /probes/{ref}/rdp shows it");
+		e->uid_set = true;
+	}
+	if (json_object_object_get_ex(x, "dev_id", &v)) {
+		s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+		if ((strncmp(s, "0x", 2) != 0 && strncmp(s, "0X", 2) != 0) || strlen(s) < 3 ||
+		    strlen(s) > 5 || strspn(s + 2, "0123456789abcdefABCDEF") != strlen(s + 2))
+			return err_setf(ERR_BODY_MEMBER, "expect.dev_id must be a hex string "
+					"like \"0x433\" (DBGMCU_IDCODE[11:0])");
+		e->dev_id = (uint16_t)strtoul(s + 2, NULL, 16);
+		e->dev_id_set = true;
+	}
+	return 0;
 }
 
 /*
@@ -283,6 +359,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 	uint32_t clock_hz;
 	uint64_t id, existing = 0;
 	char serial[128], uri[192], bad[64], *canon = NULL;
+	struct job_expect expect;
 	int index, mode, rc;
 
 	if (!probe_ref(r, &index, &ret))
@@ -306,13 +383,8 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		rc = lock_level_ok(body);
 	if (rc == 0)
 		rc = connect_opts_from(body, &clock_hz, &mode);
-	/* "expect" is typed by the schema, but nothing in this build compares
-	 * it with the chip yet: erasing anyway would betray the caller. */
-	if (rc == 0 && json_object_object_get_ex(body, "expect", NULL)) {
-		rc = err_setf(ERR_NOT_SUPPORTED, "this rdpd does not check \"expect\" against the chip yet, so "
-			      "it refuses the job rather than erase a chip it cannot vouch for; leave expect out");
+	if (rc == 0 && (rc = expect_from(body, &expect)) < 0)
 		snprintf(bad, sizeof(bad), "expect");
-	}
 	/* A key binds to its whole request: this probe, this action, this body
 	 * (canonical, so a retry that respaces it is still the same request). */
 	if (rc == 0 && idem && !(canon = json_canonical(body)))
@@ -341,7 +413,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		}
 		return running && running != UINT64_MAX ? reply_busy(r, running) : reply_problem(r, rc, NULL);
 	}
-	rc = job_create(kind, index, serial, uri, r->who, idem, canon, clock_hz, mode, &id);
+	rc = job_create(kind, index, serial, uri, r->who, idem, canon, clock_hz, mode, &expect, &id);
 	free(canon);
 	if (rc < 0) {
 		registry_release(index);

@@ -49,6 +49,9 @@
 	X(ERR_HOLDER_FORBIDDEN, 1066, 403, "holder_not_allowed", "Lease holder not allowed") \
 	X(ERR_ERASE_INTERRUPTED, 1085, 502, "erase_interrupted", "Mass erase cut short by a reset") \
 	X(ERR_OPTIONS_INTERRUPTED, 1086, 502, "options_interrupted", "Option programming cut short by a reset") \
+	X(ERR_PROBE_REF_AMBIGUOUS, 1070, 409, "probe_ref_ambiguous", "Probe reference is ambiguous") \
+	X(ERR_CHIP_MISMATCH, 1071, 409, "chip_mismatch", "Chip is not the one expected")    \
+	X(ERR_UID_UNREADABLE, 1072, 409, "uid_unreadable", "Chip's unique ID cannot be read") \
 	X(ERR_INTERNAL, 1099, 500, "internal_error", "Internal error")
 
 enum err_code {

@@ -236,22 +236,38 @@ static const char *serve_token_mode(void)
 	return "loopback: no tokens loaded, so anyone on this machine may change things";
 }
 
+/* The addresses to try, with the real index of each probe served (the
+ * first one's in the examples): a banner that says /probes/0 when probe 0
+ * is some other chip, or none, sends the reader's unlock to the wrong place. */
 static void serve_print_urls(const struct config *cfg, unsigned port)
 {
+	static struct registry_candidate probes[REGISTRY_MAX_PROBES];
 	const char *host = strcmp(cfg->listen_host, "0.0.0.0") == 0 || strcmp(cfg->listen_host, "::") == 0
 				   ? "127.0.0.1" : cfg->listen_host;
 	const char *br = strchr(host, ':') ? "[" : "", *bc = strchr(host, ':') ? "]" : "";
 	const char *bearer = auth_tokens_required() ? "-H 'Authorization: Bearer SECRET' " : "";
+	size_t n = registry_brief(probes, REGISTRY_MAX_PROBES);
 
 	printf("rdpd %s listening on %s%s%s:%u\n"
 	       "  tokens:     %s (%zu from %s)\n"
 	       "  dashboard:  http://%s%s%s:%u/\n"
-	       "  probes:     curl http://%s%s%s:%u/probes\n"
-	       "  protection: curl http://%s%s%s:%u/probes/0/rdp\n"
-	       "  unlock:     curl -X POST %s'http://%s%s%s:%u/probes/0/unlock?wait=60'\n",
+	       "  probes:     curl http://%s%s%s:%u/probes\n",
 	       RDPD_VERSION, br, cfg->listen_host, bc, port, serve_token_mode(), auth_token_count(),
-	       cfg->tokens[0] ? cfg->tokens : "no file", br, host, bc, port, br, host, bc, port, br, host, bc, port,
-	       bearer, br, host, bc, port);
+	       cfg->tokens[0] ? cfg->tokens : "no file", br, host, bc, port, br, host, bc, port);
+	for (size_t i = 0; i < n; i++) {
+		char label[24];
+
+		snprintf(label, sizeof(label), "probe %d:", probes[i].index);
+		printf("  %-11s %s (%s%s%s)\n", label, probes[i].uri, probes[i].transport,
+		       strcmp(probes[i].serial, probes[i].uri) ? ", serial " : "",
+		       strcmp(probes[i].serial, probes[i].uri) ? probes[i].serial : "");
+	}
+	if (n == 0)
+		printf("  no probe yet: plug one in, or add one (--probe URI, POST /probes)\n");
+	else
+		printf("  protection: curl http://%s%s%s:%u/probes/%d/rdp\n"
+		       "  unlock:     curl -X POST %s'http://%s%s%s:%u/probes/%d/unlock?wait=60'\n",
+		       br, host, bc, port, probes[0].index, bearer, br, host, bc, port, probes[0].index);
 	fflush(stdout);
 }
 

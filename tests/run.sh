@@ -63,6 +63,12 @@ if [ -f tests/usb/test_usb.sh ] && case tests/usb/test_usb.sh in *"$filter"*) tr
 	run_one tests/usb/test_usb.sh sh tests/usb/test_usb.sh "$build"
 	grep -h '^SKIPPED:' "$log_dir/tests_usb_test_usb.sh.log" 2>/dev/null | sed 's|^|tests/usb/test_usb.sh: |'
 fi
+# The same test bed with two probes that share one serial.
+if [ -f tests/usb/test_usb_twins.sh ] && case tests/usb/test_usb_twins.sh in *"$filter"*) true ;; *) false ;; esac; then
+	make --no-print-directory BUILD="$build" "$build/usb_testbed" >>"$log_dir/usb_testbed_build.log" 2>&1
+	run_one tests/usb/test_usb_twins.sh sh tests/usb/test_usb_twins.sh "$build"
+	grep -h '^SKIPPED:' "$log_dir/tests_usb_test_usb_twins.sh.log" 2>/dev/null | sed 's|^|tests/usb/test_usb_twins.sh: |'
+fi
 
 # pyOCD through the same test bed (tests/usb/test_pyocd.sh), its own lane.
 if [ -f tests/usb/test_pyocd.sh ] && case tests/usb/test_pyocd.sh in *"$filter"*) true ;; *) false ;; esac; then

@@ -28,11 +28,13 @@ const STATE_NAMES = {
 /* ---------- state ---------- */
 const app = {
 	probes: [],                 /* last GET /probes */
-	cards: new Map(),           /* serial -> card elements */
-	rdp: new Map(),             /* serial -> last rdp report read from this page */
-	notResponding: new Map(),   /* serial -> {detail, at} */
-	readErrors: new Map(),      /* serial -> sentence from the last failed read or request */
-	probeJob: new Map(),        /* serial -> job id shown in its card */
+	/* Per probe, keyed by its URI (unique, where a serial need not be:
+	 * cheap clones share one; probeKey). */
+	cards: new Map(),           /* key -> card elements */
+	rdp: new Map(),             /* key -> last rdp report read from this page */
+	notResponding: new Map(),   /* key -> {detail, at} */
+	readErrors: new Map(),      /* key -> sentence from the last failed read or request */
+	probeJob: new Map(),        /* key -> job id shown in its card */
 	dismissed: new Set(),       /* job ids whose card panel was dismissed */
 	jobs: new Map(),            /* id -> job (live) */
 	followers: new Map(),       /* id -> {es, timer, last} */
@@ -253,10 +255,25 @@ function probeLabel(p) {
 	return `Probe ${p.index}`;
 }
 
+/* A probe's key in this page: its URI, unique in rdpd's list. */
+function probeKey(p) {
+	return p.uri;
+}
+
+function probeByKey(key) {
+	return app.probes.find((x) => probeKey(x) === key);
+}
+
+/* The ref requests use: the index (stable, canonical, never ambiguous, as
+ * a shared serial would be). */
+function probeRef(p) {
+	return String(p.index);
+}
+
 /* The protection badge: level 0 open, 0.5, 1 locked, 2 permanently locked,
  * unknown, or not responding (a read or job from here found no target). */
 function badgeFor(p) {
-	const nr = app.notResponding.get(p.serial);
+	const nr = app.notResponding.get(probeKey(p));
 	const t = p.target;
 	const readAt = t && t.read_at ? new Date(t.read_at).getTime() : 0;
 	if (nr && nr.at >= readAt)
@@ -283,9 +300,9 @@ function transportText(p) {
 }
 
 function makeCard(p) {
-	const key = p.serial;
+	const key = probeKey(p);
 	const c = {};
-	const id = `probe-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+	const id = `probe-${p.index}-${p.serial.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 	c.title = h('h3', {id: `${id}-title`, class: 'probe-title'});
 	c.tags = h('div', {class: 'tags'});
 	c.badge = h('p', {class: 'badge', id: `${id}-level`});
@@ -302,7 +319,7 @@ function makeCard(p) {
 	c.note = h('p', {class: 'msg msg-note', hidden: true});
 	c.jobBox = h('div', {class: 'job-slot'});
 	c.live = h('p', {class: 'visually-hidden', role: 'status', 'aria-live': 'polite'});
-	c.el = h('article', {class: 'probe', id, 'aria-labelledby': `${id}-title`, 'data-serial': key},
+	c.el = h('article', {class: 'probe', id, 'aria-labelledby': `${id}-title`, 'data-serial': p.serial, 'data-uri': key},
 		h('header', {class: 'probe-head'}, c.title, c.tags),
 		h('div', {class: 'level-row'}, c.badge, c.readAt),
 		c.chip, c.facts, c.actions, c.msg, c.note, c.jobBox, c.live);
@@ -313,8 +330,8 @@ function setText(el, text) {
 	if (el.textContent !== text) el.textContent = text;
 }
 
-function fact(dt, dd) {
-	return [h('dt', {text: dt}), h('dd', {}, dd)];
+function fact(dt, ...dd) {
+	return [h('dt', {text: dt}), h('dd', {}, ...dd)];
 }
 
 function updateCard(c, p) {
@@ -346,7 +363,7 @@ function updateCard(c, p) {
 
 	/* chip */
 	const t = p.target;
-	const rep = app.rdp.get(p.serial);
+	const rep = app.rdp.get(probeKey(p));
 	let chipKids;
 	if (t && t.chip) {
 		const bits = [];
@@ -354,7 +371,7 @@ function updateCard(c, p) {
 		if (t.family) bits.push(t.family.toUpperCase());
 		if (t.dev_id) bits.push(`DEV_ID ${t.dev_id}`);
 		chipKids = [h('span', {class: 'chip-name', text: t.chip}), h('span', {class: 'chip-sub muted', text: bits.join(' · ')})];
-	} else if (app.notResponding.has(p.serial)) {
+	} else if (app.notResponding.has(probeKey(p))) {
 		chipKids = [h('span', {class: 'chip-name chip-none', text: 'No answer from the chip'}),
 			h('span', {class: 'chip-sub muted', text: 'Check power and wiring; a chip at level 2 never answers'})];
 	} else {
@@ -366,11 +383,13 @@ function updateCard(c, p) {
 
 	/* facts */
 	const facts = [
-		...fact('Serial', h('code', {text: p.serial})),
+		...fact('Serial', h('code', {text: p.serial}), p.serial_unique === false ? ' (shared with another probe)' : ''),
 		...fact('Firmware', `${p.firmware_version || '—'}${p.protocol_version ? ` · CMSIS-DAP ${p.protocol_version}` : ''}`),
 		...fact('Transport', transportText(p) + (p.simulated ? ' (simulated)' : '')),
 		...fact('Probe', [p.vendor, p.product].filter(Boolean).join(' ') || '—'),
 	];
+	const uid = (rep && rep.uid) || (t && t.uid);
+	if (uid) facts.push(...fact('Chip UID', h('code', {class: 'uid', text: uid})));
 	if (rep && rep.rdp_raw) facts.push(...fact('Option byte', `RDP ${rep.rdp_raw}`));
 	if (p.lease) facts.push(...fact('Leased', `by ${p.lease.holder} until ${fmtTime(p.lease.expires_at)}`));
 	const fSig = facts.map((f) => f.textContent).join('|');
@@ -387,7 +406,7 @@ function updateCard(c, p) {
 	c.btnLock.setAttribute('aria-label', `Lock probe ${p.index} to level 1`);
 
 	/* message: the sentence from the last failed read or request */
-	const err = app.readErrors.get(p.serial);
+	const err = app.readErrors.get(probeKey(p));
 	c.msg.hidden = !err;
 	setText(c.msg, err || '');
 	let note = '';
@@ -398,7 +417,7 @@ function updateCard(c, p) {
 	setText(c.note, note);
 
 	/* job of this probe */
-	const jobId = app.probeJob.get(p.serial);
+	const jobId = app.probeJob.get(probeKey(p));
 	const job = jobId && !app.dismissed.has(jobId) ? app.jobs.get(jobId) : null;
 	renderJobPanel(c, job);
 }
@@ -407,12 +426,12 @@ function renderProbes() {
 	const list = $('probes');
 	const seen = new Set();
 	for (const p of app.probes) {
-		let c = app.cards.get(p.serial);
+		let c = app.cards.get(probeKey(p));
 		if (!c) {
 			c = makeCard(p);
-			app.cards.set(p.serial, c);
+			app.cards.set(probeKey(p), c);
 		}
-		seen.add(p.serial);
+		seen.add(probeKey(p));
 		updateCard(c, p);
 	}
 	for (const [key, c] of app.cards) {
@@ -421,7 +440,7 @@ function renderProbes() {
 	/* order by index without moving nodes that are already in place (keeps focus) */
 	let prev = null;
 	for (const p of app.probes) {
-		const el = app.cards.get(p.serial).el;
+		const el = app.cards.get(probeKey(p)).el;
 		const want = prev ? prev.nextSibling : list.firstChild;
 		if (want !== el) list.insertBefore(el, want);
 		prev = el;
@@ -447,7 +466,7 @@ async function pollProbes() {
 			if (p.state === 'busy' && p.job) {
 				const id = String(p.job).split('/').pop();
 				if (!app.followers.has(id) && !(app.jobs.get(id) && FINAL.has(app.jobs.get(id).state))) {
-					app.probeJob.set(p.serial, id);
+					app.probeJob.set(probeKey(p), id);
 					followJob(id);
 				}
 			}
@@ -488,24 +507,24 @@ async function checkReady() {
 }
 
 /* ---------- read level ---------- */
-async function readLevel(serial) {
-	const p = app.probes.find((x) => x.serial === serial);
-	const c = app.cards.get(serial);
+async function readLevel(key) {
+	const p = probeByKey(key);
+	const c = app.cards.get(key);
 	if (!p || !c) return;
 	c.reading = true;
-	app.readErrors.delete(serial);
+	app.readErrors.delete(key);
 	updateCard(c, p);
 	try {
-		const {data} = await api(`/probes/${encodeURIComponent(serial)}/rdp`);
-		app.rdp.set(serial, data);
-		app.notResponding.delete(serial);
+		const {data} = await api(`/probes/${probeRef(p)}/rdp`);
+		app.rdp.set(key, data);
+		app.notResponding.delete(key);
 		p.target = Object.assign({}, p.target || {}, {
 			chip: data.chip, family: data.family, dev_id: data.dev_id, flash_kb: data.flash_kb,
-			rdp_level: data.rdp_level, rdp_raw: data.rdp_raw, read_at: data.read_at,
+			uid: data.uid, rdp_level: data.rdp_level, rdp_raw: data.rdp_raw, read_at: data.read_at,
 		});
 	} catch (e) {
-		app.readErrors.set(serial, e.message);
-		if (e.code === 'target_not_responding') app.notResponding.set(serial, {detail: e.message, at: Date.now()});
+		app.readErrors.set(key, e.message);
+		if (e.code === 'target_not_responding') app.notResponding.set(key, {detail: e.message, at: Date.now()});
 	} finally {
 		c.reading = false;
 		updateCard(c, p);
@@ -522,20 +541,20 @@ function familyScope(family) {
 	return null;
 }
 
-function eraseScope(serial) {
-	const rep = app.rdp.get(serial);
+function eraseScope(key) {
+	const rep = app.rdp.get(key);
 	if (rep && rep.erase_scope) return {text: rep.erase_scope, known: true};
-	const p = app.probes.find((x) => x.serial === serial);
+	const p = probeByKey(key);
 	const fam = familyScope(p && p.target && p.target.family);
 	if (fam) return {text: fam, known: true};
 	return {text: 'the whole flash, and the backup SRAM or data EEPROM where the family has one', known: false};
 }
 
-function fillConfirm(serial, kind) {
-	const p = app.probes.find((x) => x.serial === serial);
+function fillConfirm(key, kind) {
+	const p = probeByKey(key);
 	const t = p && p.target;
-	const scope = eraseScope(serial);
-	$('confirm-chip').textContent = [probeLabel(p), t && t.chip, t && t.rdp_level !== null && t.rdp_level !== undefined ? `now at level ${levelText(t.rdp_level)}` : 'level not read', `serial ${p.serial}`]
+	const scope = eraseScope(key);
+	$('confirm-chip').textContent = [probeLabel(p), t && t.chip, t && t.rdp_level !== null && t.rdp_level !== undefined ? `now at level ${levelText(t.rdp_level)}` : 'level not read', `serial ${p.serial}`, t && t.uid && `chip UID ${t.uid}`]
 		.filter(Boolean).join(' · ');
 	const body = $('confirm-body');
 	if (kind === 'unlock') {
@@ -563,39 +582,39 @@ function fillConfirm(serial, kind) {
 	return scope;
 }
 
-function confirmAction(serial, kind) {
+function confirmAction(key, kind) {
 	const dlg = $('confirm');
-	const p = app.probes.find((x) => x.serial === serial);
+	const p = probeByKey(key);
 	if (!p) return;
-	const scope = fillConfirm(serial, kind);
+	const scope = fillConfirm(key, kind);
 	const read = $('confirm-read');
 	read.textContent = '';
 	read.className = 'dialog-read';
-	dlg.dataset.serial = serial;
+	dlg.dataset.key = key;
 	dlg.dataset.kind = kind;
 	dlg.returnValue = '';
 	dlg.showModal();
 	$('confirm-cancel').focus();
 	/* Not read from here yet: read now so the dialog says exactly what is erased. */
-	if (!app.rdp.has(serial) || !scope.known) {
+	if (!app.rdp.has(key) || !scope.known) {
 		read.textContent = 'Reading the chip to confirm what it erases…';
-		api(`/probes/${encodeURIComponent(serial)}/rdp`).then(({data}) => {
-			app.rdp.set(serial, data);
-			app.notResponding.delete(serial);
-			app.readErrors.delete(serial);
+		api(`/probes/${probeRef(p)}/rdp`).then(({data}) => {
+			app.rdp.set(key, data);
+			app.notResponding.delete(key);
+			app.readErrors.delete(key);
 			p.target = Object.assign({}, p.target || {}, {
 				chip: data.chip, family: data.family, dev_id: data.dev_id, flash_kb: data.flash_kb,
-				rdp_level: data.rdp_level, rdp_raw: data.rdp_raw, read_at: data.read_at,
+				uid: data.uid, rdp_level: data.rdp_level, rdp_raw: data.rdp_raw, read_at: data.read_at,
 			});
-			if (dlg.open && dlg.dataset.serial === serial) {
-				fillConfirm(serial, kind);
+			if (dlg.open && dlg.dataset.key === key) {
+				fillConfirm(key, kind);
 				read.textContent = data.rdp_text || '';
 			}
-			const c = app.cards.get(serial);
+			const c = app.cards.get(key);
 			if (c) updateCard(c, p);
 		}).catch((e) => {
-			if (e.code === 'target_not_responding') app.notResponding.set(serial, {detail: e.message, at: Date.now()});
-			if (dlg.open && dlg.dataset.serial === serial) {
+			if (e.code === 'target_not_responding') app.notResponding.set(key, {detail: e.message, at: Date.now()});
+			if (dlg.open && dlg.dataset.key === key) {
 				read.textContent = e.message;
 				read.className = 'dialog-read msg-error';
 			}
@@ -606,9 +625,9 @@ function confirmAction(serial, kind) {
 function setupDialog() {
 	const dlg = $('confirm');
 	dlg.addEventListener('close', () => {
-		const serial = dlg.dataset.serial, kind = dlg.dataset.kind;
-		const c = app.cards.get(serial);
-		if (dlg.returnValue === 'ok') startJob(serial, kind);
+		const key = dlg.dataset.key, kind = dlg.dataset.kind;
+		const c = app.cards.get(key);
+		if (dlg.returnValue === 'ok') startJob(key, kind);
 		else if (c) c[kind === 'unlock' ? 'btnUnlock' : 'btnLock'].focus();
 	});
 	/* click on the backdrop closes (cancels) */
@@ -617,24 +636,30 @@ function setupDialog() {
 	});
 }
 
-async function startJob(serial, kind) {
-	const p = app.probes.find((x) => x.serial === serial);
-	const c = app.cards.get(serial);
-	app.readErrors.delete(serial);
-	if (p) p.state = 'busy';
-	if (c && p) updateCard(c, p);
+/* The chip the user was shown is the one the job must find: its UID (from
+ * the last read) goes with the request, and rdpd refuses before writing
+ * anything if another chip answers (chip_mismatch). */
+async function startJob(key, kind) {
+	const p = probeByKey(key);
+	const c = app.cards.get(key);
+	const rep = app.rdp.get(key);
+	const uid = (rep && rep.uid) || (p && p.target && p.target.uid);
+	app.readErrors.delete(key);
+	if (!p) return;
+	p.state = 'busy';
+	if (c) updateCard(c, p);
 	try {
-		const {data} = await api(`/probes/${encodeURIComponent(serial)}/${kind}`, {method: 'POST', body: {}});
+		const {data} = await api(`/probes/${probeRef(p)}/${kind}`, {method: 'POST', body: uid ? {expect: {uid}} : {}});
 		const id = String(data.id);
 		app.jobs.set(id, data);
-		app.probeJob.set(serial, id);
+		app.probeJob.set(key, id);
 		followJob(id);
 		loadHistory(false);
 	} catch (e) {
-		app.readErrors.set(serial, e.message);
+		app.readErrors.set(key, e.message);
 		if (e.status === 409 && e.problem && e.problem.job) {
 			const id = String(e.problem.job).split('/').pop();
-			app.probeJob.set(serial, id);
+			app.probeJob.set(key, id);
 			followJob(id);
 		}
 		if (p && e.status !== 409) p.state = 'idle';
@@ -764,10 +789,11 @@ async function finishJob(id) {
 	if (f) { if (f.es) f.es.close(); clearTimeout(f.timer); }
 	const j = await fetchJob(id);       /* the whole record: result, error, full log */
 	app.followers.delete(id);
-	if (j && j.error && j.error.code === 'target_not_responding' && j.probe)
-		app.notResponding.set(j.probe.serial, {detail: j.error.detail, at: Date.now()});
-	if (j && j.state === 'succeeded' && j.probe) app.notResponding.delete(j.probe.serial);
-	if (j && j.probe) app.rdp.delete(j.probe.serial);   /* the level changed; read again for details */
+	const key = j && j.probe ? j.probe.uri : null;     /* the job's probe, as probeKey */
+	if (key && j.error && j.error.code === 'target_not_responding')
+		app.notResponding.set(key, {detail: j.error.detail, at: Date.now()});
+	if (key && j.state === 'succeeded') app.notResponding.delete(key);
+	if (key) app.rdp.delete(key);   /* the level changed; read again for details */
 	scheduleJobRender(id);
 	loadHistory(false);
 	pollProbes();
@@ -784,9 +810,9 @@ function scheduleJobRender(id) {
 		const ids = new Set(pendingRender);
 		pendingRender.clear();
 		for (const p of app.probes) {
-			const jid = app.probeJob.get(p.serial);
+			const jid = app.probeJob.get(probeKey(p));
 			if (jid && ids.has(jid)) {
-				const c = app.cards.get(p.serial);
+				const c = app.cards.get(probeKey(p));
 				if (c) updateCard(c, p);
 			}
 		}
@@ -893,7 +919,7 @@ function renderJobPanel(c, j) {
 	if ((j.log || []).length && !running) actions.push(logDownload(j));
 	if (!running) actions.push(h('button', {type: 'button', class: 'btn btn-small btn-quiet', onclick: () => {
 		app.dismissed.add(j.id);
-		updateCard(c, app.probes.find((x) => x.serial === c.el.dataset.serial));
+		updateCard(c, probeByKey(c.el.dataset.uri));
 		c.btnRead.focus();
 	}}, 'Dismiss'));
 	c.jobPanel = h('section', {class: `job job-${j.state}`, 'aria-label': jobTitle(j), 'data-job': j.id},
@@ -1070,7 +1096,8 @@ function renderHistory() {
 
 function refreshProbeFilter() {
 	const sel = $('filter-probe');
-	const want = [['', 'All probes'], ...app.probes.map((p) => [p.serial, `Probe ${p.index} · ${p.serial}`])];
+	/* A serial two probes share is refused as a ref: those go by index. */
+	const want = [['', 'All probes'], ...app.probes.map((p) => [p.serial_unique === false ? probeRef(p) : p.serial, `Probe ${p.index} · ${p.serial}`])];
 	const cur = sel.value;
 	if (cur && !want.some(([v]) => v === cur)) want.push([cur, cur]);
 	const sig = want.map((w) => w.join('=')).join('|');
@@ -1098,7 +1125,7 @@ function start() {
 	loadHistory(true);
 	document.addEventListener('visibilitychange', () => { if (!document.hidden) pollProbes(); });
 	/* keep "read N s ago" fresh between polls */
-	setInterval(() => { for (const p of app.probes) { const c = app.cards.get(p.serial); if (c) updateCard(c, p); } }, 10000);
+	setInterval(() => { for (const p of app.probes) { const c = app.cards.get(probeKey(p)); if (c) updateCard(c, p); } }, 10000);
 }
 
 start();

@@ -21,6 +21,7 @@
 #include "jobs/unlock_job.h"
 #include "log.h"
 #include "probes/probe_link.h"
+#include "probes/probe_registry.h"
 
 #define CLI_MAX_PROBES 32
 
@@ -28,6 +29,7 @@ struct cli_opts {
 	const char *probe;
 	bool json;
 	struct target_connect_opts connect;
+	struct job_expect expect; /* --expect-uid, --expect-dev-id */
 };
 
 struct cli_job_view {
@@ -55,8 +57,11 @@ void cli_usage(void)
 	      "  serve               run the daemon (HTTP API + dashboard; see `rdpd serve --help`)\n"
 	      "  help                this text\n"
 	      "\n"
-	      "REF is an index from `rdpd probes`, a probe serial number, or a URI:\n"
+	      "REF is an index from `rdpd probes` (0, 1, ...), a serial number that one\n"
+	      "attached probe alone reports, or a URI:\n"
 	      "  usb:SERIAL          a USB probe (v2 bulk preferred, then v1 HID)\n"
+	      "  usb:VVVV:PPPP@BUS-PORTS  the USB probe in that port, e.g. usb:0d28:0204@1-2.3\n"
+	      "                      (how probes sharing one serial are listed)\n"
 	      "  tcp:HOST[:PORT]     CMSIS-DAP over TCP (OpenOCD cmsis_dap_tcp framing, 4441)\n"
 	      "  sim:PROFILE         the built-in simulator, e.g. sim:stm32f401re-rdp1;\n"
 	      "                      add ?time_scale=0.01 to shorten the simulated erase\n"
@@ -67,6 +72,10 @@ void cli_usage(void)
 	      "  -j, --json          print one JSON object (the HTTP API's shapes)\n"
 	      "  -c, --clock HZ      SWD clock; default tries 1 MHz, then 200 kHz\n"
 	      "      --connect MODE  normal | under-reset (default: normal, then under reset)\n"
+	      "      --expect-uid HEX     unlock/lock only if the chip's 96-bit unique ID is\n"
+	      "                           HEX (24 hex digits, as `rdpd rdp` shows it); checked\n"
+	      "                           before anything is written\n"
+	      "      --expect-dev-id 0xNNN  likewise for the DEV_ID (e.g. 0x433)\n"
 	      "  -v, --verbose       debug log on stderr\n"
 	      "\n"
 	      "Examples:\n"
@@ -106,21 +115,30 @@ static int cli_report_error(const struct cli_opts *o, int rc)
 	return cli_exit_status(rc);
 }
 
-static bool cli_is_number(const char *s)
+/* REF's serial is reported by more than one attached probe: refused, as
+ * the daemon refuses it (docs/probes.md), naming each by its URI. */
+static int cli_ambiguous(const char *ref, const struct transport_probe_info *list, size_t n)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
+	char names[600] = "";
+	size_t used = 0, count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ref, list[i].serial) == 0 && used < sizeof(names)) {
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%zu (%s)",
+						 count ? ", " : "", i, list[i].uri);
+			count++;
+		}
+	return err_setf(ERR_PROBE_REF_AMBIGUOUS,
+			"%zu attached probes report serial '%s': %s. Name one by its index or "
+			"its URI (--probe usb:VVVV:PPPP@BUS-PORTS).", count, ref, names);
 }
 
 /* Turn REF (index, serial, URI, or nothing) into a URI. */
 static int cli_resolve(const char *ref, char *uri, size_t cap, int *index)
 {
 	static struct transport_probe_info list[CLI_MAX_PROBES];
-	size_t n = 0;
+	size_t n = 0, hits = 0;
+	int want = -1, found = -1;
 
 	*index = -1;
 	if (ref && strchr(ref, ':')) {
@@ -140,12 +158,21 @@ static int cli_resolve(const char *ref, char *uri, size_t cap, int *index)
 				    "--probe sim:stm32f401re-rdp1 to meet the simulator",
 				n);
 	}
+	if (registry_ref_is_index(ref, &want) && (size_t)want < n) {
+		*index = want;
+		snprintf(uri, cap, "%s", list[want].uri);
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++)
-		if ((cli_is_number(ref) && strtoul(ref, NULL, 10) == i) || strcmp(ref, list[i].serial) == 0) {
-			*index = (int)i;
-			snprintf(uri, cap, "%s", list[i].uri);
-			return 0;
-		}
+		if (strcmp(ref, list[i].serial) == 0 && hits++ == 0)
+			found = (int)i;
+	if (hits > 1)
+		return cli_ambiguous(ref, list, n);
+	if (hits == 1) {
+		*index = found;
+		snprintf(uri, cap, "%s", list[found].uri);
+		return 0;
+	}
 	return err_setf(ERR_PROBE_NOT_FOUND,
 			"no probe '%s' among the %zu attached (`rdpd probes` lists them)", ref, n);
 }
@@ -175,6 +202,14 @@ static void cli_probe_versions(const struct transport_probe_info *info, char *fw
 	probe_link_close(pl);
 }
 
+static bool cli_serial_unique(const struct transport_probe_info *list, size_t n, size_t i)
+{
+	for (size_t k = 0; k < n; k++)
+		if (k != i && strcmp(list[k].serial, list[i].serial) == 0)
+			return false;
+	return true;
+}
+
 static int cli_probes(const struct cli_opts *o)
 {
 	static struct transport_probe_info list[CLI_MAX_PROBES];
@@ -202,7 +237,9 @@ static int cli_probes(const struct cli_opts *o)
 			       list[i].product, fw, proto[0] ? proto : "?");
 		json_object_object_add(p, "index", json_object_new_int((int)i));
 		json_object_object_add(p, "serial", json_object_new_string(list[i].serial));
+		json_object_object_add(p, "serial_unique", json_object_new_boolean(cli_serial_unique(list, n, i)));
 		json_object_object_add(p, "uri", json_object_new_string(list[i].uri));
+		json_object_object_add(p, "location", list[i].location[0] ? json_object_new_string(list[i].location) : NULL);
 		json_object_object_add(p, "transport", json_object_new_string(list[i].transport));
 		json_object_object_add(p, "simulated", json_object_new_boolean(list[i].simulated));
 		json_object_object_add(p, "vendor", json_object_new_string(list[i].vendor));
@@ -229,7 +266,11 @@ static void cli_print_rdp(const struct probe_link *pl, const struct target *t,
 	       pl->dap->product, pl->dap->serial, pl->dap->firmware_version);
 	printf("Chip:     %s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash\n", t->part->name,
 	       t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb);
-	char text[512];
+	char text[512], uid[25];
+
+	if (t->has_uid)
+		target_uid_hex(t->uid, uid);
+	printf("UID:      %s\n", t->has_uid ? uid : "unknown (no address known for this part, or read-protected)");
 
 	if (p->level == RDP_UNKNOWN)
 		printf("RDP:      unknown (raw 0x%02x)\n", p->rdp_raw);
@@ -356,7 +397,8 @@ static int cli_change(const struct cli_opts *o, enum job_kind kind)
 		return cli_report_error(o, rc);
 	view.steps = json_object_new_array();
 	view.log = json_object_new_array();
-	rc = unlock_job_run(&pl->a, kind, &o->connect, &ev, &t, &res);
+	rc = unlock_job_run_expect(&pl->a, kind, &o->connect,
+				   o->expect.uid_set || o->expect.dev_id_set ? &o->expect : NULL, &ev, &t, &res);
 	probe_link_close(pl);
 	if (o->json) {
 		json_object *j = json_object_new_object();
@@ -385,6 +427,7 @@ static int cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"probe", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
 		{"clock", required_argument, NULL, 'c'}, {"connect", required_argument, NULL, 'C'},
 		{"verbose", no_argument, NULL, 'v'},     {"help", no_argument, NULL, 'h'},
+		{"expect-uid", required_argument, NULL, 'U'}, {"expect-dev-id", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -411,6 +454,20 @@ static int cli_parse(int argc, char **argv, struct cli_opts *o)
 			else
 				return err_setf(ERR_INVALID_ARGUMENT,
 						"--connect %s: use normal or under-reset", optarg);
+			break;
+		case 'U':
+			if (target_uid_parse(optarg, o->expect.uid) < 0)
+				return err_setf(ERR_INVALID_ARGUMENT, "--expect-uid %.40s: give the chip's "
+						"unique ID as 24 hex digits (`rdpd rdp` shows it)", optarg);
+			o->expect.uid_set = true;
+			break;
+		case 'D':
+			if ((strncmp(optarg, "0x", 2) && strncmp(optarg, "0X", 2)) || strlen(optarg) < 3 ||
+			    strlen(optarg) > 5 || strspn(optarg + 2, "0123456789abcdefABCDEF") != strlen(optarg + 2))
+				return err_setf(ERR_INVALID_ARGUMENT, "--expect-dev-id %.40s: give the "
+						"DEV_ID in hex, e.g. 0x433", optarg);
+			o->expect.dev_id = (uint16_t)strtoul(optarg + 2, NULL, 16);
+			o->expect.dev_id_set = true;
 			break;
 		case 'h': cli_usage(); exit(CLI_EXIT_OK);
 		default:

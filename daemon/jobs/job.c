@@ -279,7 +279,7 @@ void job_store_finish_replay(void)
 
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
 	       const char *requested_by, const char *idem_key, const char *idem_body, uint32_t clock_hz,
-	       int connect_mode, uint64_t *id)
+	       int connect_mode, const struct job_expect *expect, uint64_t *id)
 {
 	struct job *j;
 	int rc;
@@ -300,6 +300,8 @@ int job_create(enum job_kind kind, int probe_index, const char *serial, const ch
 	snprintf(j->idempotency_body, sizeof(j->idempotency_body), "%s", idem_key && idem_body ? idem_body : "");
 	j->clock_hz = clock_hz;
 	j->connect_mode = connect_mode;
+	if (expect)
+		j->expect = *expect;
 	j->created_at = time(NULL);
 	pthread_mutex_lock(&job_lock);
 	j->id = next_id;
@@ -346,6 +348,18 @@ int job_find_idempotent(const char *key, enum job_kind kind, int index, const ch
 			      j->idempotency_body[0] ? j->idempotency_body : "not recorded");
 	pthread_mutex_unlock(&job_lock);
 	return rc;
+}
+
+int job_expect_of(uint64_t id, struct job_expect *out)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j)
+		*out = j->expect;
+	pthread_mutex_unlock(&job_lock);
+	return j ? 0 : err_setf(ERR_NOT_FOUND, "no job %llu", (unsigned long long)id);
 }
 
 void job_set_state(uint64_t id, enum job_state st)

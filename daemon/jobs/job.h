@@ -58,6 +58,7 @@ struct job {
 	char idempotency_body[512];
 	uint32_t clock_hz;       /* connect options asked for (0 = auto) */
 	int connect_mode;
+	struct job_expect expect; /* the chip the request named, checked before any write */
 	unsigned progress_pct;
 	time_t created_at, started_at, finished_at;
 	int64_t started_mono_ms; /* CLOCK_MONOTONIC, for the duration histogram */
@@ -86,13 +87,16 @@ int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len);
 /* After replay: running/queued jobs become interrupted (journaled). */
 void job_store_finish_replay(void);
 
-/* Create a queued job (journaled). IDEM_KEY (or NULL) is bound to the
- * request: KIND, the probe (index and URI) and IDEM_BODY, the body in
- * canonical form (json_canonical). Returns its id, or -ERR_* (journal full,
- * a body too long to bind). */
+/* Create a queued job (journaled), with the chip it must find (EXPECT, may
+ * be NULL). IDEM_KEY (or NULL) is bound to the request: KIND, the probe
+ * (index and URI) and IDEM_BODY, the body in canonical form
+ * (json_canonical). Returns its id, or -ERR_* (journal full, a body too
+ * long to bind). */
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
 	       const char *requested_by, const char *idem_key, const char *idem_body, uint32_t clock_hz,
-	       int connect_mode, uint64_t *id);
+	       int connect_mode, const struct job_expect *expect, uint64_t *id);
+/* The chip job ID expects (all unset when the request named none). */
+int job_expect_of(uint64_t id, struct job_expect *out);
 /* The job Idempotency-Key KEY was first used for, when that was this same
  * request (KIND on probe INDEX at URI with canonical body BODY): 0 with *ID
  * set, or *ID = 0 for a key not seen (or forgotten with its job). A key

@@ -50,6 +50,43 @@ json_object *job_result_json(const struct job_result *res)
 	return o;
 }
 
+/* API.md: {"uid": "...", "dev_id": "0x433"} with what the request named, or null. */
+static json_object *job_expect_json(const struct job_expect *e)
+{
+	json_object *o;
+	char hex[25];
+
+	if (!e->uid_set && !e->dev_id_set)
+		return NULL;
+	o = json_object_new_object();
+	if (e->uid_set) {
+		target_uid_hex(e->uid, hex);
+		json_object_object_add(o, "uid", json_object_new_string(hex));
+	}
+	if (e->dev_id_set)
+		json_object_object_add(o, "dev_id", json_hex(e->dev_id));
+	return o;
+}
+
+/* The journal's "expect" back; a member that does not parse is dropped,
+ * and the job (never re-run after a restart) keeps what did. */
+static void job_expect_from_json(json_object *o, struct job_expect *e)
+{
+	json_object *v;
+
+	memset(e, 0, sizeof(*e));
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	if (json_object_object_get_ex(o, "uid", &v) && json_object_is_type(v, json_type_string))
+		e->uid_set = target_uid_parse(json_object_get_string(v), e->uid) == 0;
+	if (json_object_object_get_ex(o, "dev_id", &v) && json_object_is_type(v, json_type_string)) {
+		unsigned long id = strtoul(json_object_get_string(v), NULL, 16);
+
+		e->dev_id_set = id <= 0xFFF;
+		e->dev_id = (uint16_t)id;
+	}
+}
+
 static json_object *job_steps_json(const struct job *j)
 {
 	json_object *arr = json_object_new_array();
@@ -82,6 +119,7 @@ json_object *job_to_json(const struct job *j)
 	json_object_object_add(probe, "uri", json_object_new_string(j->probe_uri));
 	json_object_object_add(o, "probe", probe);
 	json_object_object_add(o, "chip", j->chip[0] ? json_object_new_string(j->chip) : NULL);
+	json_object_object_add(o, "expect", job_expect_json(&j->expect));
 	json_object_object_add(o, "state", json_object_new_string(job_state_name(j->state)));
 	json_object_object_add(o, "progress_pct", json_object_new_int((int)j->progress_pct));
 	json_object_object_add(o, "created_at", json_time(j->created_at));
@@ -182,6 +220,8 @@ int job_from_json(json_object *o, struct job *j)
 		snprintf(j->probe_uri, sizeof(j->probe_uri), "%s", jstr(probe, "uri"));
 	}
 	snprintf(j->chip, sizeof(j->chip), "%s", jstr(o, "chip"));
+	if (json_object_object_get_ex(o, "expect", &v))
+		job_expect_from_json(v, &j->expect);
 	snprintf(j->requested_by, sizeof(j->requested_by), "%s", jstr(o, "requested_by"));
 	snprintf(j->idempotency_key, sizeof(j->idempotency_key), "%s", jstr(x, "idempotency_key"));
 	snprintf(j->idempotency_body, sizeof(j->idempotency_body), "%s", jstr(x, "idempotency_body"));

@@ -13,6 +13,16 @@ json_object *json_rdp_level(enum rdp_level level)
 	return json_level_tenths(level == RDP_UNKNOWN ? -1 : (int)level);
 }
 
+json_object *json_uid(const struct target *t)
+{
+	char hex[25];
+
+	if (!t->has_uid)
+		return NULL;
+	target_uid_hex(t->uid, hex);
+	return json_object_new_string(hex);
+}
+
 static json_object *json_write_protection(const struct target_protection *p)
 {
 	json_object *o = json_object_new_object(), *sectors = json_object_new_array();
@@ -42,6 +52,7 @@ json_object *json_rdp_report(int probe_index, const char *serial, const struct t
 	json_object_object_add(o, "dev_id", json_hex(t->idcode & 0xFFF));
 	json_object_object_add(o, "rev_id", json_hex(t->idcode >> 16));
 	json_object_object_add(o, "flash_kb", json_object_new_int((int)t->flash_kb));
+	json_object_object_add(o, "uid", json_uid(t));
 	json_object_object_add(o, "rdp_level", json_rdp_level(p->level));
 	json_object_object_add(o, "rdp_raw", json_hex(p->rdp_raw));
 	json_object_object_add(o, "rdp_text", json_object_new_string(rdp_describe(p, text, sizeof(text))));

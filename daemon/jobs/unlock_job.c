@@ -90,9 +90,40 @@ static int job_fail(struct job_run *r, int rc)
 	return rc;
 }
 
-static int job_attach(struct job_run *r, struct adiv5 *a, const struct target_connect_opts *co,
-		      struct target *t, struct target_protection *p)
+int job_expect_check(const struct job_expect *e, const struct target *t)
 {
+	char want[25], got[25];
+
+	if (!e)
+		return 0;
+	if (e->dev_id_set && (t->idcode & 0xFFF) != e->dev_id)
+		return err_setf(ERR_CHIP_MISMATCH,
+				"expected a chip with DEV_ID 0x%03x, found %s (DEV_ID 0x%03x): nothing "
+				"was written. Check which board this probe is wired to.",
+				e->dev_id, t->part->name, t->idcode & 0xFFF);
+	if (!e->uid_set)
+		return 0;
+	target_uid_hex(e->uid, want);
+	if (!t->has_uid)
+		return err_setf(ERR_UID_UNREADABLE,
+				"expected the chip with UID %s, but this %s's unique ID cannot be read "
+				"(no known address, or read-protected): nothing was written. Drop "
+				"expect.uid and name the chip by dev_id, or unlock it by hand.",
+				want, t->part->name);
+	target_uid_hex(t->uid, got);
+	if (memcmp(e->uid, t->uid, sizeof(e->uid)) != 0)
+		return err_setf(ERR_CHIP_MISMATCH,
+				"expected the chip with UID %s, found %s with UID %s: nothing was "
+				"written. Check which board this probe is wired to.",
+				want, t->part->name, got);
+	return 0;
+}
+
+static int job_attach(struct job_run *r, struct adiv5 *a, const struct target_connect_opts *co,
+		      const struct job_expect *expect, struct target *t, struct target_protection *p)
+{
+	char uid[25] = "unknown";
+
 	struct target_connect_opts o = co ? *co : (struct target_connect_opts){0};
 	int rc;
 
@@ -108,8 +139,12 @@ static int job_attach(struct job_run *r, struct adiv5 *a, const struct target_co
 	/* Identification happened inside the attach (it is how the attach
 	 * knows the chip answers); report it as its own step. */
 	job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_RUNNING);
-	job_log(r, "%s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash", t->part->name,
-		t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb);
+	if (t->has_uid)
+		target_uid_hex(t->uid, uid);
+	job_log(r, "%s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash, UID %s", t->part->name,
+		t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb, uid);
+	if ((rc = job_expect_check(expect, t)) < 0)
+		return job_fail(r, rc);
 	job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_DONE);
 	job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_RUNNING);
 	rc = t->drv->read_protection(t, p);
@@ -125,7 +160,7 @@ int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct t
 {
 	struct job_run r = {0};
 
-	return job_attach(&r, a, co, t, p);
+	return job_attach(&r, a, co, NULL, t, p);
 }
 
 /* Read both ends of the flash: erased words everywhere, or a fault that
@@ -287,13 +322,20 @@ static int job_change_level(struct job_run *r, struct target *t, enum job_kind k
 int unlock_job_run(struct adiv5 *a, enum job_kind kind, const struct target_connect_opts *co,
 		   const struct job_events *ev, struct target *t, struct job_result *res)
 {
+	return unlock_job_run_expect(a, kind, co, NULL, ev, t, res);
+}
+
+int unlock_job_run_expect(struct adiv5 *a, enum job_kind kind, const struct target_connect_opts *co,
+			  const struct job_expect *expect, const struct job_events *ev,
+			  struct target *t, struct job_result *res)
+{
 	struct job_run r = {.ev = ev};
 	struct target_protection p;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->rdp_before = res->rdp_after = RDP_UNKNOWN;
-	rc = job_attach(&r, a, co, t, &p);
+	rc = job_attach(&r, a, co, expect, t, &p);
 	if (rc < 0)
 		return rc;
 	res->rdp_before = res->rdp_after = p.level;

@@ -44,6 +44,22 @@ struct job_result {
 	uint32_t rdp_raw_after;    /* the RDP byte (word) read back at the end */
 };
 
+/* The chip the caller says is behind the probe (API.md: a job body's
+ * "expect"; `rdpd unlock --expect-uid`). Checked right after the chip is
+ * identified, before anything is written: rdpd's answer to two probes that
+ * report one serial, or a board swapped on the bench. */
+struct job_expect {
+	bool uid_set;
+	uint32_t uid[3];   /* as target.h: uid[0] = U_ID[31:0] */
+	bool dev_id_set;
+	uint16_t dev_id;   /* DBGMCU_IDCODE[11:0] */
+};
+
+/* T against E (NULL: nothing expected): 0, or -ERR_CHIP_MISMATCH naming the
+ * expected and the found values, or -ERR_UID_UNREADABLE when a UID is
+ * expected and the chip's cannot be read (refused, never guessed). */
+int job_expect_check(const struct job_expect *e, const struct target *t);
+
 /* "connect", "mass_erase", ...: the names the API uses. */
 const char *job_step_name(enum job_step step);
 const char *job_step_state_name(enum job_step_state state);
@@ -56,5 +72,10 @@ int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct t
  * before anything is written. */
 int unlock_job_run(struct adiv5 *a, enum job_kind kind, const struct target_connect_opts *co,
 		   const struct job_events *ev, struct target *t, struct job_result *res);
+/* The same, refused before the level is even read (the identify step
+ * fails, later steps stay pending) when the chip is not EXPECT's. */
+int unlock_job_run_expect(struct adiv5 *a, enum job_kind kind, const struct target_connect_opts *co,
+			  const struct job_expect *expect, const struct job_events *ev,
+			  struct target *t, struct job_result *res);
 
 #endif

@@ -127,6 +127,8 @@ static void worker_remember_target(int index, const struct target *t, enum rdp_l
 	snprintf(s.family, sizeof(s.family), "%s", t->drv->name);
 	s.dev_id = t->idcode & 0xFFF;
 	s.flash_kb = t->flash_kb;
+	s.has_uid = t->has_uid;
+	memcpy(s.uid, t->uid, sizeof(s.uid));
 	s.rdp_level_tenths = level;
 	s.rdp_raw = raw;
 	s.read_at = time(NULL);
@@ -144,6 +146,8 @@ static int worker_open(int index, struct probe_link **pl, char *serial, size_t c
 		rc = probe_link_open(uri, pl);
 	if (rc == 0)
 		registry_set_identity(index, (*pl)->dap);
+	else
+		registry_set_open_failed(index);
 	return rc;
 }
 
@@ -155,6 +159,7 @@ static void worker_run_job(int index, struct work *w)
 	struct probe_link *pl = NULL;
 	struct job_result res = {.rdp_before = RDP_UNKNOWN, .rdp_after = RDP_UNKNOWN};
 	struct target t = {0};
+	struct job_expect expect = {0};
 	char serial[128] = "";
 	enum job_state st;
 	enum job_kind kind = JOB_KIND_UNLOCK;
@@ -171,13 +176,14 @@ static void worker_run_job(int index, struct work *w)
 			       ? JOB_KIND_LOCK : JOB_KIND_UNLOCK;
 		json_object_put(j);
 	}
+	job_expect_of(w->job_id, &expect);
 	atomic_fetch_add(&worker_busy, 1);
 	job_set_state(w->job_id, JOB_RUNNING);
 	rc = worker_open(index, &pl, serial, sizeof(serial));
 	if (rc < 0) {
 		job_set_step(w->job_id, JOB_STEP_CONNECT, JOB_STEP_FAILED);
 	} else {
-		rc = unlock_job_run(&pl->a, kind, &co, &ev, &t, &res);
+		rc = unlock_job_run_expect(&pl->a, kind, &co, &expect, &ev, &t, &res);
 		if (t.part) {
 			job_set_chip(w->job_id, t.part->name);
 			worker_remember_target(index, &t, res.rdp_after, res.rdp_raw_after, NULL);

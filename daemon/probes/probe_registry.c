@@ -1,5 +1,10 @@
 /*
- * probe_registry.c - the table of probes, their states and leases.
+ * probe_registry.c - the table of probes, their states and leases, and what
+ * a ref names (docs/probes.md).
+ *
+ * A slot is "known" once a probe has been given its index, and stays so
+ * (remembered in probes.json) while the probe is away, so no other probe
+ * takes that index; it is "used" while the probe is listed.
  */
 #include "probes/probe_registry.h"
 
@@ -8,24 +13,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "json_util.h"
 #include "log.h"
+#include "probes/probe_store.h"
+#include "targets/target.h"
 #include "transport/transport.h"
 
 struct probe_entry {
-	bool used;
+	bool used;                /* listed (present, or a USB probe unplugged since) */
+	bool known;               /* the index is this probe's, listed or not */
 	bool persistent;
 	bool gone;
 	bool usb;                 /* discovered on USB (comes and goes by itself) */
 	char uri[TRANSPORT_URI_MAX];
 	char serial[128];
+	char location[64];        /* USB: "VVVV:PPPP@BUS-PORTS" */
+	uint64_t seen;            /* reg_seen_seq when it last appeared */
 	char transport[12];
 	bool simulated;
 	/* Identity from DAP_Info, once the probe has been opened. */
 	bool has_identity;
+	bool open_tried;          /* opened, or failed to open, at least once */
 	char vendor[64], product[128], firmware[32], protocol[32];
 	uint8_t caps;
 	unsigned packet_size, packet_count;
@@ -41,6 +53,8 @@ struct probe_entry {
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct probe_entry reg[REGISTRY_MAX_PROBES];
 static char reg_state_dir[256];
+static uint64_t reg_seen_seq;  /* orders probes by when they last appeared */
+static bool reg_store_dirty;   /* probes.json is behind the table */
 /* GET /probes is the hottest request: its text is kept until the table changes. */
 static uint64_t reg_version = 1, reg_cache_version;
 static char *reg_cache;
@@ -82,54 +96,112 @@ static int reg_find_uri_locked(const char *uri)
 	return -1;
 }
 
-static int reg_add_locked(const char *uri, const char *serial, const char *transport, bool persistent,
-			  bool usb)
+/* The index remembered for a probe: a USB probe's own port and serial
+ * first (its URI changes when a twin with its serial comes or goes), else
+ * its URI. Slots set in SKIP (may be NULL) are taken by other probes. */
+static int reg_known_slot_locked(const char *uri, const char *serial, const char *location,
+				 const bool *skip)
 {
-	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
-		struct probe_entry *e = &reg[i];
+	const char *id = serial && *serial ? serial : uri;
 
-		if (e->used)
-			continue;
-		memset(e, 0, sizeof(*e));
-		e->used = true;
-		e->persistent = persistent;
-		e->usb = usb;
-		snprintf(e->uri, sizeof(e->uri), "%s", uri);
-		snprintf(e->serial, sizeof(e->serial), "%s", serial && *serial ? serial : uri);
-		snprintf(e->transport, sizeof(e->transport), "%s", transport);
-		e->simulated = strcmp(transport, "sim") == 0;
-		reg_version++;
-		return i;
-	}
-	return err_setf(ERR_PROBE_TABLE_FULL, "rdpd handles at most %d probes and has %d; remove one "
-			"(DELETE /probes/{ref}) before adding another", REGISTRY_MAX_PROBES, REGISTRY_MAX_PROBES);
+	for (int i = 0; location && *location && i < REGISTRY_MAX_PROBES; i++)
+		if (reg[i].known && !(skip && skip[i]) && strcmp(reg[i].location, location) == 0 &&
+		    strcmp(reg[i].uri, uri) == 0)
+			return i;
+	for (int i = 0; location && *location && i < REGISTRY_MAX_PROBES; i++)
+		if (reg[i].known && !(skip && skip[i]) && strcmp(reg[i].location, location) == 0 &&
+		    strcmp(reg[i].serial, id) == 0)
+			return i;
+	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
+		if (reg[i].known && !(skip && skip[i]) && strcmp(reg[i].uri, uri) == 0)
+			return i;
+	return -1;
 }
 
+/* The index for a probe never seen: the lowest no remembered probe holds.
+ * When every index is held, the probe away longest (one removed through
+ * the API first) is forgotten. -1 when all are listed. SKIP as above. */
+static int reg_free_slot_locked(const bool *skip)
+{
+	int oldest = -1;
+
+	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
+		if (skip && skip[i])
+			continue;
+		if (!reg[i].known)
+			return i;
+		if (!reg[i].used && (oldest < 0 || reg[i].seen < reg[oldest].seen))
+			oldest = i;
+	}
+	if (oldest >= 0)
+		log_notice("forgetting probe %s (index %d, away longest): a new probe takes its index",
+			   reg[oldest].uri, oldest);
+	return oldest;
+}
+
+/* List a probe in SLOT (-1: its remembered one, else a free one). */
+static int reg_add_locked(int slot, const char *uri, const char *serial, const char *location,
+			  const char *transport, bool persistent, bool usb)
+{
+	struct probe_entry *e;
+	char remembered[128];
+	int i = slot >= 0 ? slot : reg_known_slot_locked(uri, serial, location, NULL);
+
+	if (i < 0 || reg[i].used)
+		i = reg_free_slot_locked(NULL);
+	if (i < 0)
+		return err_setf(ERR_PROBE_TABLE_FULL, "rdpd handles at most %d probes and has %d; remove one "
+				"(DELETE /probes/{ref}) before adding another", REGISTRY_MAX_PROBES, REGISTRY_MAX_PROBES);
+	e = &reg[i];
+	/* A network or simulated probe reports its serial only once opened:
+	 * until then the one remembered for this URI stands in, so a serial it
+	 * shares with another probe is refused as a ref from the first moment. */
+	snprintf(remembered, sizeof(remembered), "%s",
+		 e->known && strcmp(e->uri, uri) == 0 ? e->serial : "");
+	free(e->last_rdp);
+	memset(e, 0, sizeof(*e));
+	e->used = e->known = true;
+	e->persistent = persistent;
+	e->usb = usb;
+	snprintf(e->uri, sizeof(e->uri), "%s", uri);
+	snprintf(e->serial, sizeof(e->serial), "%s",
+		 serial && *serial ? serial : remembered[0] ? remembered : uri);
+	snprintf(e->location, sizeof(e->location), "%s", location ? location : "");
+	snprintf(e->transport, sizeof(e->transport), "%s", transport);
+	e->simulated = strcmp(transport, "sim") == 0;
+	e->seen = ++reg_seen_seq;
+	reg_store_dirty = true;
+	reg_version++;
+	return i;
+}
+
+/* probes.json catches up with the table, if it has fallen behind. */
 static void reg_save_locked(void)
 {
-	char path[300], tmp[310];
-	json_object *arr = json_object_new_array();
-	const char *text;
-	int fd;
+	static struct probe_store st;
 
-	if (!reg_state_dir[0])
-		goto out;
-	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-		if (reg[i].used && reg[i].persistent)
-			json_object_array_add(arr, json_object_new_string(reg[i].uri));
-	snprintf(path, sizeof(path), "%s/probes.json", reg_state_dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	text = json_text(arr, 1);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	/* temp + fsync + rename: the old list or the new one, never half. */
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) < 0 ||
-	    close(fd) < 0 || rename(tmp, path) < 0) {
-		log_err("cannot save %s: %m", path);
-		if (fd >= 0)
-			close(fd);
+	if (!reg_store_dirty || !reg_state_dir[0])
+		return;
+	memset(&st, 0, sizeof(st));
+	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
+		const struct probe_entry *e = &reg[i];
+		struct probe_store_known *k = &st.known[st.n_known];
+
+		if (!e->known)
+			continue;
+		k->index = i;
+		snprintf(k->uri, sizeof(k->uri), "%s", e->uri);
+		snprintf(k->serial, sizeof(k->serial), "%s", e->serial);
+		snprintf(k->location, sizeof(k->location), "%s", e->location);
+		k->seen = e->seen;
+		st.n_known++;
+		if (e->used && e->persistent)
+			snprintf(st.added[st.n_added++], TRANSPORT_URI_MAX, "%s", e->uri);
 	}
-out:
-	json_object_put(arr);
+	if (probe_store_save(reg_state_dir, &st) < 0)
+		log_err("%s", err_detail());
+	else
+		reg_store_dirty = false;
 }
 
 int registry_add(const char *uri, bool persistent, int *index)
@@ -146,11 +218,10 @@ int registry_add(const char *uri, bool persistent, int *index)
 		*index = i;
 		return err_setf(ERR_PROBE_EXISTS, "probe %s is already listed as index %d", uri, i);
 	}
-	rc = reg_add_locked(uri, NULL, reg_transport_of(uri), persistent, false);
+	rc = reg_add_locked(-1, uri, NULL, NULL, reg_transport_of(uri), persistent, false);
 	if (rc >= 0) {
 		*index = rc;
-		if (persistent)
-			reg_save_locked();
+		reg_save_locked();
 		rc = 0;
 	}
 	pthread_mutex_unlock(&reg_lock);
@@ -171,13 +242,137 @@ int registry_remove(int index)
 		rc = err_setf(ERR_PROBE_BUSY, "probe %d is running job %llu; wait for it to end", index,
 			      (unsigned long long)reg[index].job_id);
 	} else {
-		bool was_persistent = reg[index].persistent;
+		struct probe_entry *e = &reg[index];
 
-		free(reg[index].last_rdp);
-		memset(&reg[index], 0, sizeof(reg[index]));
+		/* The index stays the probe's (added again, it gets it back), and is
+		 * the first to go when every index is held. */
+		free(e->last_rdp);
+		e->last_rdp = NULL;
+		e->used = e->persistent = e->has_identity = e->has_target = false;
+		e->seen = 0;
+		reg_store_dirty = true;
 		reg_version++;
-		if (was_persistent)
-			reg_save_locked();
+		reg_save_locked();
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return rc;
+}
+
+bool registry_ref_is_index(const char *ref, int *index)
+{
+	long v = 0;
+
+	/* "0", or a non-zero digit and digits: no sign, space, tab or leading
+	 * zero, so one number has one spelling (/probes/00, /probes/%200: 404). */
+	if (!ref || !*ref || (ref[0] == '0' && ref[1]) || strspn(ref, "0123456789") != strlen(ref) ||
+	    strlen(ref) > 3)
+		return false;
+	v = strtol(ref, NULL, 10);
+	if (v >= REGISTRY_MAX_PROBES)
+		return false;
+	*index = (int)v;
+	return true;
+}
+
+static void reg_candidate_locked(int i, struct registry_candidate *c)
+{
+	const struct probe_entry *e = &reg[i];
+
+	c->index = i;
+	snprintf(c->uri, sizeof(c->uri), "%s", e->uri);
+	snprintf(c->location, sizeof(c->location), "%s%s", e->location[0] ? "usb:" : "", e->location);
+	snprintf(c->serial, sizeof(c->serial), "%s", e->serial);
+	snprintf(c->transport, sizeof(c->transport), "%s", e->transport);
+	snprintf(c->product, sizeof(c->product), "%s", e->product);
+}
+
+/* REF as a USB location, "usb:VVVV:PPPP@BUS-PORTS" (hex in either case). */
+static bool reg_is_location_locked(int i, const char *ref)
+{
+	return reg[i].location[0] && strncmp(ref, "usb:", 4) == 0 && strcasecmp(ref + 4, reg[i].location) == 0;
+}
+
+/* Entry I's serial is not known yet: a network or simulated probe never
+ * opened, with no serial remembered from an earlier run. */
+static bool reg_serial_pending_locked(int i)
+{
+	const struct probe_entry *e = &reg[i];
+
+	return e->used && !e->usb && !e->open_tried && strcmp(e->serial, e->uri) == 0;
+}
+
+/* Several probes answer to REF (a shared serial, or a port two listed
+ * probes used): refuse, naming each and the refs that name it alone. */
+static int reg_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
+				struct registry_candidate *cands, size_t cap, size_t *n)
+{
+	char list[600] = "";
+	size_t used = 0;
+
+	for (size_t k = 0; k < n_hits; k++) {
+		const struct probe_entry *e = &reg[hits[k]];
+
+		if (k < cap && cands)
+			reg_candidate_locked(hits[k], &cands[k]);
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d (%s%s%s%s)",
+						 k ? ", " : "", hits[k], e->uri,
+						 e->product[0] ? ", " : "", e->product,
+						 reg_serial_pending_locked(hits[k])
+							 ? ", serial not read yet" : "");
+	}
+	if (n)
+		*n = n_hits < cap ? n_hits : cap;
+	return err_setf(ERR_PROBE_REF_AMBIGUOUS,
+			"'%.64s' could mean %zu probes: %s. Name one by its index or its URI "
+			"(a USB probe also by its port, usb:VVVV:PPPP@BUS-PORTS); a serial is a ref "
+			"only while one probe reports it.",
+			ref, n_hits, list);
+}
+
+int registry_resolve_ex(const char *ref, int *index, struct registry_candidate *cands, size_t cap,
+			size_t *n)
+{
+	int hits[REGISTRY_MAX_PROBES], v, rc;
+	size_t n_hits = 0;
+
+	if (n)
+		*n = 0;
+	if (!ref || !*ref)
+		return err_setf(ERR_PROBE_NOT_FOUND, "no probe given");
+	pthread_mutex_lock(&reg_lock);
+	if (registry_ref_is_index(ref, &v) && reg[v].used) {
+		*index = v;
+		pthread_mutex_unlock(&reg_lock);
+		return 0;
+	}
+	if ((v = reg_find_uri_locked(ref)) >= 0) { /* URIs are unique */
+		*index = v;
+		pthread_mutex_unlock(&reg_lock);
+		return 0;
+	}
+	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
+		if (reg[i].used && reg_is_location_locked(i, ref))
+			hits[n_hits++] = i;
+	if (n_hits == 0) { /* a serial: a ref only while one probe reports it */
+		for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
+			if (reg[i].used && strcmp(reg[i].serial, ref) == 0)
+				hits[n_hits++] = i;
+		/* A probe not opened yet may report that serial too (rdpd was
+		 * just started): it could be meant as well. */
+		for (int i = 0; n_hits && i < REGISTRY_MAX_PROBES; i++)
+			if (reg_serial_pending_locked(i))
+				hits[n_hits++] = i;
+	}
+	if (n_hits == 1) {
+		*index = hits[0];
+		rc = 0;
+	} else if (n_hits > 1) {
+		rc = reg_ambiguous_locked(ref, hits, n_hits, cands, cap, n);
+	} else {
+		rc = err_setf(ERR_PROBE_NOT_FOUND,
+			      "no probe '%.64s': use an index, a URI or a serial number from GET /probes",
+			      ref);
 	}
 	pthread_mutex_unlock(&reg_lock);
 	return rc;
@@ -185,45 +380,79 @@ int registry_remove(int index)
 
 int registry_resolve(const char *ref, int *index)
 {
-	char *end = NULL;
-	long v;
+	return registry_resolve_ex(ref, index, NULL, 0, NULL);
+}
 
-	if (!ref || !*ref)
-		return err_setf(ERR_PROBE_NOT_FOUND, "no probe given");
-	v = strtol(ref, &end, 10);
+size_t registry_brief(struct registry_candidate *out, size_t cap)
+{
+	size_t n = 0;
+
 	pthread_mutex_lock(&reg_lock);
-	if (*end == '\0' && ref[0] != '-' && ref[0] != '+' && strlen(ref) < 6 && v >= 0 &&
-	    v < REGISTRY_MAX_PROBES && reg[v].used) {
-		*index = (int)v;
-		pthread_mutex_unlock(&reg_lock);
-		return 0;
-	}
-	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-		if (reg[i].used && strcmp(reg[i].serial, ref) == 0) {
-			*index = i;
-			pthread_mutex_unlock(&reg_lock);
-			return 0;
-		}
+	for (int i = 0; i < REGISTRY_MAX_PROBES && n < cap; i++)
+		if (reg[i].used)
+			reg_candidate_locked(i, &out[n++]);
 	pthread_mutex_unlock(&reg_lock);
-	return err_setf(ERR_PROBE_NOT_FOUND,
-			"no probe '%.64s': use an index or a serial number from GET /probes", ref);
+	return n;
+}
+
+/* URI is about to be entry I's: another remembered USB probe that had it
+ * is named by its port from now on (URIs stay unique), or forgotten. */
+static void reg_uri_free_locked(int i, const char *uri)
+{
+	for (int k = 0; k < REGISTRY_MAX_PROBES; k++) {
+		struct probe_entry *e = &reg[k];
+
+		if (k == i || !e->known || strcmp(e->uri, uri) != 0)
+			continue;
+		if (e->location[0] && strcmp(e->location, uri + 4) != 0)
+			snprintf(e->uri, sizeof(e->uri), "usb:%s", e->location);
+		else if (!e->used)
+			e->known = false;
+		reg_store_dirty = true;
+	}
+}
+
+/* A listed USB probe seen attached as F: its URI follows F's (a twin with
+ * its serial came or went), and so do its port and serial. */
+static void reg_usb_update_locked(int i, const struct transport_probe_info *f)
+{
+	struct probe_entry *e = &reg[i];
+	const char *serial = f->serial[0] ? f->serial : f->uri;
+
+	reg_uri_free_locked(i, f->uri);
+	if (strcmp(e->uri, f->uri) != 0)
+		log_notice("probe %d (serial %s) is now %s, was %s: another attached probe "
+			   "reports its serial, or no longer does", i, serial, f->uri, e->uri);
+	if (strcmp(e->uri, f->uri) || strcmp(e->location, f->location) || strcmp(e->serial, serial)) {
+		snprintf(e->uri, sizeof(e->uri), "%s", f->uri);
+		snprintf(e->location, sizeof(e->location), "%s", f->location);
+		snprintf(e->serial, sizeof(e->serial), "%s", serial);
+		reg_store_dirty = true;
+		reg_version++;
+	}
 }
 
 void registry_rescan_usb(void)
 {
 	static struct transport_probe_info found[REGISTRY_MAX_PROBES];
+	bool taken[REGISTRY_MAX_PROBES] = {false};
+	int slot[REGISTRY_MAX_PROBES];
 	size_t n = 0;
 
 	transport_enumerate(found, REGISTRY_MAX_PROBES, &n);
 	pthread_mutex_lock(&reg_lock);
+	/* Which index each attached probe has (no two get one). */
+	for (size_t k = 0; k < n; k++) {
+		slot[k] = reg_known_slot_locked(found[k].uri, found[k].serial, found[k].location, taken);
+		if (slot[k] >= 0)
+			taken[slot[k]] = true;
+	}
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
 		struct probe_entry *e = &reg[i];
-		bool present = false;
+		bool present = taken[i];
 
 		if (!e->used || !e->usb)
 			continue;
-		for (size_t k = 0; k < n && !present; k++)
-			present = strcmp(found[k].uri, e->uri) == 0;
 		if (e->gone != !present) {
 			log_notice("probe %d (%s) %s", i, e->uri, present ? "plugged in again" : "unplugged");
 			reg_version++;
@@ -231,15 +460,31 @@ void registry_rescan_usb(void)
 		e->gone = !present;
 	}
 	for (size_t k = 0; k < n; k++) {
-		int i = reg_find_uri_locked(found[k].uri);
+		int i = slot[k];
 
-		if (i < 0 && (i = reg_add_locked(found[k].uri, found[k].serial, found[k].transport, false, true)) >= 0) {
+		if (i >= 0 && reg[i].used) {
+			if (reg[i].usb) /* else listed by the configuration (--probe usb:...) */
+				reg_usb_update_locked(i, &found[k]);
+			continue;
+		}
+		if (i < 0 && (i = reg_free_slot_locked(taken)) >= 0)
+			taken[i] = true;
+		if (i >= 0) {
+			reg_uri_free_locked(i, found[k].uri);
+			i = reg_add_locked(i, found[k].uri, found[k].serial, found[k].location,
+					   found[k].transport, false, true);
+		}
+		if (i < 0) {
+			log_debug("probe %s plugged in: rdpd handles at most %d probes", found[k].uri,
+				  REGISTRY_MAX_PROBES);
+		} else {
 			snprintf(reg[i].vendor, sizeof(reg[i].vendor), "%s", found[k].vendor);
 			snprintf(reg[i].product, sizeof(reg[i].product), "%s", found[k].product);
 			log_notice("probe %d: %s %s (%s) plugged in", i, found[k].vendor, found[k].product,
 				   found[k].uri);
 		}
 	}
+	reg_save_locked();
 	pthread_mutex_unlock(&reg_lock);
 }
 
@@ -383,17 +628,21 @@ void registry_set_identity(int index, const struct dap *d)
 	pthread_mutex_lock(&reg_lock);
 	e = &reg[index];
 	if (index >= 0 && index < REGISTRY_MAX_PROBES && e->used) {
-		e->has_identity = true;
+		e->has_identity = e->open_tried = true;
 		snprintf(e->vendor, sizeof(e->vendor), "%s", d->vendor);
 		snprintf(e->product, sizeof(e->product), "%s", d->product);
 		snprintf(e->firmware, sizeof(e->firmware), "%s", d->firmware_version);
 		snprintf(e->protocol, sizeof(e->protocol), "%s", d->protocol_version);
-		if (!e->usb && d->serial[0] && strcmp(e->serial, e->uri) == 0)
+		/* The serial remembered from the last run stands in until now. */
+		if (!e->usb && d->serial[0] && strcmp(e->serial, d->serial) != 0) {
 			snprintf(e->serial, sizeof(e->serial), "%s", d->serial);
+			reg_store_dirty = true;
+		}
 		e->caps = d->caps;
 		e->packet_size = d->packet_size;
 		e->packet_count = d->packet_count;
 		reg_version++;
+		reg_save_locked();
 	}
 	pthread_mutex_unlock(&reg_lock);
 }
@@ -410,6 +659,14 @@ void registry_set_target(int index, const struct probe_target_summary *t, const 
 			reg[index].last_rdp = strdup(rdp_json);
 		}
 	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void registry_set_open_failed(int index)
+{
+	pthread_mutex_lock(&reg_lock);
+	if (index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].used)
+		reg[index].open_tried = true;
 	pthread_mutex_unlock(&reg_lock);
 }
 
@@ -453,15 +710,27 @@ static json_object *reg_caps_json(uint8_t caps)
 static json_object *reg_target_json(const struct probe_target_summary *t)
 {
 	json_object *o = json_object_new_object();
+	char uid[25];
 
+	target_uid_hex(t->uid, uid);
 	json_object_object_add(o, "chip", json_object_new_string(t->chip));
 	json_object_object_add(o, "family", json_object_new_string(t->family));
 	json_object_object_add(o, "dev_id", json_hex(t->dev_id));
 	json_object_object_add(o, "flash_kb", json_object_new_int((int)t->flash_kb));
+	json_object_object_add(o, "uid", t->has_uid ? json_object_new_string(uid) : NULL);
 	json_object_object_add(o, "rdp_level", json_level_tenths(t->rdp_level_tenths));
 	json_object_object_add(o, "rdp_raw", json_hex(t->rdp_raw));
 	json_object_object_add(o, "read_at", json_time(t->read_at));
 	return o;
+}
+
+/* No other listed probe reports entry I's serial: the serial is a ref. */
+static bool reg_serial_unique_locked(int i)
+{
+	for (int k = 0; k < REGISTRY_MAX_PROBES; k++)
+		if (k != i && reg[k].used && strcmp(reg[k].serial, reg[i].serial) == 0)
+			return false;
+	return true;
 }
 
 static json_object *reg_entry_json_locked(int i)
@@ -474,7 +743,9 @@ static json_object *reg_entry_json_locked(int i)
 
 	json_object_object_add(o, "index", json_object_new_int(i));
 	json_object_object_add(o, "serial", json_object_new_string(e->serial));
+	json_object_object_add(o, "serial_unique", json_object_new_boolean(reg_serial_unique_locked(i)));
 	json_object_object_add(o, "uri", json_object_new_string(e->uri));
+	json_object_object_add(o, "location", e->location[0] ? json_object_new_string(e->location) : NULL);
 	json_object_object_add(o, "transport", json_object_new_string(e->transport));
 	json_object_object_add(o, "simulated", json_object_new_boolean(e->simulated));
 	json_object_object_add(o, "vendor", json_object_new_string(e->vendor));
@@ -571,25 +842,36 @@ void registry_set_state_dir(const char *dir)
 
 int registry_load_persistent(void)
 {
-	char path[300];
-	json_object *arr;
+	struct probe_store *st = calloc(1, sizeof(*st));
+	int rc, index;
 
-	snprintf(path, sizeof(path), "%s/probes.json", reg_state_dir);
-	if (access(path, F_OK) != 0)
+	if (!st)
+		return err_setf(ERR_NO_MEMORY, "out of memory reading probes.json");
+	rc = probe_store_load(reg_state_dir, st);
+	if (rc < 0) {
+		/* It cannot even be moved aside: run without touching it. */
+		log_warn("%s; probe indexes are not remembered until then", err_detail());
+		reg_state_dir[0] = '\0';
+		free(st);
 		return 0;
-	arr = json_object_from_file(path);
-	if (!arr || !json_object_is_type(arr, json_type_array)) {
-		json_object_put(arr);
-		return err_setf(ERR_IO, "%s is not a JSON list of probe URIs; fix or remove it", path);
 	}
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *u = json_object_array_get_idx(arr, i);
-		int index;
+	pthread_mutex_lock(&reg_lock);
+	for (size_t i = 0; i < st->n_known; i++) {
+		const struct probe_store_known *k = &st->known[i];
+		struct probe_entry *e = &reg[k->index];
 
-		if (json_object_is_type(u, json_type_string) &&
-		    registry_add(json_object_get_string(u), true, &index) < 0)
-			log_warn("%s: %s", path, err_detail());
+		e->known = true;
+		snprintf(e->uri, sizeof(e->uri), "%s", k->uri);
+		snprintf(e->serial, sizeof(e->serial), "%s", k->serial[0] ? k->serial : k->uri);
+		snprintf(e->location, sizeof(e->location), "%s", k->location);
+		e->seen = k->seen;
+		if (k->seen > reg_seen_seq)
+			reg_seen_seq = k->seen;
 	}
-	json_object_put(arr);
+	pthread_mutex_unlock(&reg_lock);
+	for (size_t i = 0; i < st->n_added; i++)
+		if (registry_add(st->added[i], true, &index) < 0)
+			log_warn("probes.json: %s", err_detail());
+	free(st);
 	return 0;
 }

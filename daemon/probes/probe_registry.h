@@ -1,8 +1,10 @@
 /*
  * probe_registry.h - every probe rdpd knows: USB probes as they come and go,
- * network and simulated probes from the configuration or the API. Indices are
- * stable while a probe stays plugged in (a replugged probe gets its old index
- * back). One mutex guards the table; HTTP threads read snapshots of it.
+ * network and simulated probes from the configuration or the API. A probe
+ * keeps its index across replugs and restarts: the index of every probe ever
+ * seen is remembered in the state directory (probe_store.h), and a new probe
+ * never takes a remembered one's (docs/probes.md). One mutex guards the
+ * table; HTTP threads read snapshots of it.
  */
 #ifndef RDPD_PROBE_REGISTRY_H
 #define RDPD_PROBE_REGISTRY_H
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "dap/dap.h"
+#include "transport/transport.h"
 
 #define REGISTRY_MAX_PROBES 64
 
@@ -24,6 +27,8 @@ struct probe_target_summary {
 	char family[16];
 	uint32_t dev_id;
 	unsigned flash_kb;
+	bool has_uid;          /* the 96-bit unique ID was read */
+	uint32_t uid[3];       /* uid[0] = U_ID[31:0] (targets/target.h) */
 	int rdp_level_tenths;  /* -1 unknown */
 	uint32_t rdp_raw;
 	time_t read_at;
@@ -36,8 +41,29 @@ struct probe_target_summary {
 int registry_add(const char *uri, bool persistent, int *index);
 /* Remove a tcp/sim probe; USB probes come and go by themselves. */
 int registry_remove(int index);
-/* REF is an index or a serial number. -ERR_PROBE_NOT_FOUND otherwise. */
+/* A probe a ref could mean, and how to name it unambiguously. */
+struct registry_candidate {
+	int index;
+	char uri[TRANSPORT_URI_MAX];   /* unique in the registry: always a ref */
+	char location[64];             /* USB: "usb:VVVV:PPPP@BUS-PORTS", a ref; else "" */
+	char serial[128];
+	char transport[12];
+	char product[128];
+};
+
+/* REF names exactly one listed probe (docs/probes.md): its index in
+ * canonical decimal ("0", "12": no sign, space or leading zero), its URI,
+ * its USB location ("usb:0d28:0204@1-2.3"), or a serial that one probe
+ * alone reports. -ERR_PROBE_NOT_FOUND, or -ERR_PROBE_REF_AMBIGUOUS when two
+ * or more report the serial; then the detail lists them and CANDS (up to
+ * CAP, may be NULL) holds *N of them. */
+int registry_resolve_ex(const char *ref, int *index, struct registry_candidate *cands, size_t cap,
+			size_t *n);
 int registry_resolve(const char *ref, int *index);
+/* True when REF is an index in canonical decimal below REGISTRY_MAX_PROBES. */
+bool registry_ref_is_index(const char *ref, int *index);
+/* The listed probes (present or gone), lowest index first: up to CAP. */
+size_t registry_brief(struct registry_candidate *out, size_t cap);
 /* USB hotplug: compare with what is attached now (called every second). */
 void registry_rescan_usb(void);
 
@@ -57,6 +83,8 @@ int registry_lease(int index, const char *holder, unsigned ttl_s);
 int registry_unlease(int index, const char *holder, bool force);
 
 void registry_set_identity(int index, const struct dap *d);
+/* Opening the probe failed: it has been tried, whatever its serial is. */
+void registry_set_open_failed(int index);
 /* The probe has been opened once and its DAP_Info identity is known. */
 bool registry_has_identity(int index);
 void registry_set_target(int index, const struct probe_target_summary *t, const char *rdp_json);
@@ -70,7 +98,9 @@ char *registry_list_text(void);
 /* Counts by transport for /metrics: usb-bulk, usb-hid, tcp, sim (present only). */
 void registry_counts(unsigned out[4]);
 
-/* Persistence of added probes: DIR/probes.json. */
+/* Persistence in DIR/probes.json: the probes added through the API and the
+ * index of every probe seen. Load before anything is added: a damaged file
+ * is set aside with a warning and rdpd starts without it (probe_store.h). */
 void registry_set_state_dir(const char *dir);
 int registry_load_persistent(void);
 

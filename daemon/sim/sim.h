@@ -27,6 +27,10 @@ struct sim_options {
 	unsigned packet_size;  /* CMSIS-DAP packet size reported by DAP_Info 0xFF; 0 means 64 */
 	unsigned packet_count; /* DAP_Info 0xFE; 0 means 4 */
 	const char *serial;    /* DAP_Info 0x03; NULL means a serial derived from the profile */
+	/* The chip's 96-bit unique device ID, 24 hex digits, U_ID[95:0] most
+	 * significant first; NULL means one derived from the profile and the
+	 * serial, so two simulated probes differ. */
+	const char *uid;
 };
 
 /* Fault injection, SQLite FAULTSIM style. */
@@ -77,6 +81,9 @@ int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len,
 /* Packet size and count the probe reports (what DAP_Info 0xFF/0xFE return). */
 unsigned sim_probe_packet_size(const struct sim_probe *sp);
 unsigned sim_probe_packet_count(const struct sim_probe *sp);
+
+/* The chip's unique ID words, U_ID[31:0] first (test-only, like the peeks). */
+void sim_probe_uid(const struct sim_probe *sp, uint32_t uid[3]);
 
 /* Identity strings the firmware reports; valid for the probe's lifetime. */
 const char *sim_probe_serial(const struct sim_probe *sp);

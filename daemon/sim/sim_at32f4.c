@@ -590,7 +590,7 @@ static int at_info_byte(struct sim_chip *c, uint32_t x, uint8_t *b, bool debugge
 	if (x >= AT_UID && x < AT_UID + 12) {
 		if (at_blocked(c, debugger))
 			return -EACCES;
-		*b = (uint8_t)(0x40 + (x - AT_UID));
+		sim_uid_byte(c->uid, AT_UID, 8, x, b);
 		return 0;
 	}
 	if (x >= AT_INFO_BASE && x < AT_INFO_END) {

@@ -157,6 +157,9 @@ struct sim_chip {
 	unsigned option_reset_at;      /* option steps until a system reset, 0 = disarmed */
 	unsigned option_reset_after;   /* command packets to answer before it comes */
 	bool option_reset_pending;     /* the step seen: reset after option_reset_after packets */
+	/* The 96-bit unique device ID, uid[0] = U_ID[31:0]; set by
+	 * sim_probe_create, answered by each family at its own address. */
+	uint32_t uid[3];
 };
 
 int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
@@ -176,6 +179,9 @@ void sim_chip_option_started(struct sim_chip *c);
 /* After each command packet: the armed reset of
  * sim_probe_reset_at_option_step comes when its packets are counted out. */
 void sim_chip_packet_done(struct sim_chip *c);
+/* Byte A of the unique ID UID whose words sit at BASE, BASE + 4 and BASE +
+ * THIRD (8; 0x14 on L0/L1): true and *B when A is one of its 12 bytes. */
+bool sim_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b);
 /* Fill BYTES of FLASH with a recognisable program, so a test can tell it
  * from an erased array: the vector table (initial MSP, reset handler), then
  * 0xC0DE0000 | word index. */

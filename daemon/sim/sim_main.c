@@ -16,7 +16,7 @@ static void main_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rdpd-sim [--listen HOST:PORT] [--profile NAME] [--time-scale X]\n"
-		"                [--latency-ms N] [--packet-size N] [--serial S]\n"
+		"                [--latency-ms N] [--packet-size N] [--serial S] [--uid HEX]\n"
 		"       rdpd-sim --list-profiles [--verbose]\n"
 		"\n"
 		"A simulated CMSIS-DAP probe (DAPLink firmware semantics) with a simulated\n"
@@ -31,6 +31,8 @@ static void main_usage(FILE *f)
 		"  --latency-ms N      sleep N ms per command packet (USB full-speed ~1)\n"
 		"  --packet-size N     CMSIS-DAP packet size, 64..32768 (default 64)\n"
 		"  --serial S          serial number reported by DAP_Info\n"
+		"  --uid HEX           the chip's 96-bit unique ID, 24 hex digits (default:\n"
+		"                      derived from the profile and the serial)\n"
 		"  --list-profiles     print the profile names (--verbose adds a summary)\n"
 		"\n"
 		"Signals: SIGUSR1 power-cycles the chip; SIGINT/SIGTERM exit.\n"
@@ -96,6 +98,8 @@ int main(int argc, char **argv)
 			opt.packet_size = (unsigned)strtoul(v, NULL, 10), i++;
 		} else if (v && strcmp(a, "--serial") == 0) {
 			opt.serial = v, i++;
+		} else if (v && strcmp(a, "--uid") == 0) {
+			opt.uid = v, i++;
 		} else {
 			fprintf(stderr, "rdpd-sim: unknown or incomplete option '%s'\n", a);
 			main_usage(stderr);

@@ -22,6 +22,35 @@ static void probe_default_serial(char *out, size_t cap, const char *profile)
 	snprintf(out, cap, "SIMDAP%08X", h);
 }
 
+/* The chip's UID: OPT's 24 hex digits, or three FNV-1a words of the profile
+ * and the serial (a serial per simulated probe gives a UID per chip). */
+static int probe_uid(const char *hex, const char *profile, const char *serial, uint32_t uid[3])
+{
+	if (hex) {
+		if (strlen(hex) != 24 || strspn(hex, "0123456789abcdefABCDEF") != 24)
+			return -EINVAL;
+		for (int i = 0; i < 3; i++) {
+			char w[9];
+
+			memcpy(w, hex + 8 * (2 - i), 8);
+			w[8] = '\0';
+			uid[i] = (uint32_t)strtoul(w, NULL, 16);
+		}
+		return 0;
+	}
+	for (int i = 0; i < 3; i++) {
+		uint32_t h = 2166136261u ^ (uint32_t)i;
+
+		for (const char *s = profile; *s; s++)
+			h = (h ^ (uint8_t)*s) * 16777619u;
+		h = (h ^ '/') * 16777619u;
+		for (const char *s = serial; *s; s++)
+			h = (h ^ (uint8_t)*s) * 16777619u;
+		uid[i] = h;
+	}
+	return 0;
+}
+
 int sim_probe_create(const char *profile, const struct sim_options *opt, struct sim_probe **out)
 {
 	struct sim_profile_info info;
@@ -51,6 +80,8 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 		probe_default_serial(p->serial, sizeof(p->serial), profile);
 	rc = sim_chip_create(info.ops, info.part, info.rdp, info.flags, p->time_scale,
 			     &p->counters, &p->chip);
+	if (rc == 0 && (rc = probe_uid(opt ? opt->uid : NULL, profile, p->serial, p->chip->uid)))
+		sim_chip_destroy(p->chip);
 	if (rc) {
 		free(p);
 		return rc;
@@ -129,6 +160,11 @@ unsigned sim_probe_packet_size(const struct sim_probe *sp)
 unsigned sim_probe_packet_count(const struct sim_probe *sp)
 {
 	return sp->packet_count;
+}
+
+void sim_probe_uid(const struct sim_probe *sp, uint32_t uid[3])
+{
+	memcpy(uid, sp->chip->uid, sizeof(sp->chip->uid));
 }
 
 const char *sim_probe_serial(const struct sim_probe *sp)

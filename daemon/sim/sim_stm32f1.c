@@ -200,6 +200,7 @@ struct f1_bank {
 
 struct f1_chip {
 	const struct f1_part *part;
+	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *sram;
 	uint32_t bkpr[16];
 	uint32_t acr, dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
@@ -350,6 +351,7 @@ static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
@@ -751,10 +753,8 @@ static bool f1_info_byte(struct f1_chip *f, uint32_t a, uint8_t *b)
 		*b = (uint8_t)(p->sram_kb >> (8 * (a - p->fsize_addr - 2)));
 		return true;
 	}
-	if (a >= p->uid_base && a < p->uid_base + 12) {
-		*b = (uint8_t)(0x30 + (a - p->uid_base));
+	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
 		return true;
-	}
 	if (a >= p->info_base && a < F1_INFO_END) {
 		*b = a >= F1_OB_BASE ? 0xFF : (uint8_t)(0xB0 ^ (a & 0xFF));
 		return true;

@@ -272,6 +272,7 @@ enum f4_key_state { F4_KEY_EXPECT1, F4_KEY_EXPECT2, F4_KEY_DEAD };
 
 struct f4_chip {
 	const struct f4_part *part;
+	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *sram, *bkpsram, *extra_ram, *otp;
 	uint32_t bkpr[32];
 	uint32_t dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
@@ -343,6 +344,7 @@ static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
@@ -633,13 +635,8 @@ static uint32_t f4_load(const uint8_t *b, unsigned size)
 static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
 {
 	const struct f4_part *p = f->part;
-	static const uint8_t uid[12] = { 0x32, 0x00, 0x40, 0x00, 0x0F, 0x51, 0x35, 0x32,
-					 0x31, 0x37, 0x36, 0x33 };
-
-	if (a >= p->uid_base && a < p->uid_base + 12) {
-		*b = uid[a - p->uid_base];
+	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
 		return true;
-	}
 	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
 		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
 		return true;

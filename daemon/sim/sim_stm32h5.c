@@ -213,7 +213,8 @@ static int h5_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0;
 	}
 	if (addr >= H5_UID_BASE && addr < H5_UID_BASE + 0x10) {
-		uint32_t w = (addr & ~3u) == (H5_FSIZE & ~3u) ? h->part->flash_kb : 0x35315A10u ^ addr;
+		uint32_t w = (addr & ~3u) == (H5_FSIZE & ~3u) ? h->part->flash_kb
+							      : c->uid[((addr & ~3u) - H5_UID_BASE) / 4];
 
 		*val = h5_lane(w, addr, size);
 		return 0;

@@ -170,6 +170,7 @@ enum h7_key_state { H7_KEY_EXPECT1, H7_KEY_EXPECT2, H7_KEY_DEAD };
 
 struct h7_chip {
 	const struct h7_part *part;
+	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *dtcm, *axi, *bkpsram;
 	uint32_t dbgmcu_cr;
 	uint32_t dbgmcu_fz[5]; /* APB3FZ1, APB1LFZ1, APB1HFZ1, APB2FZ1, APB4FZ1 */
@@ -251,6 +252,7 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
+	h->uid = c->uid;
 	c->priv = h;
 	h->part = p;
 	h->flash = malloc(p->flash_kb * 1024u);
@@ -513,13 +515,8 @@ static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool 
 static bool h7_info_byte(struct h7_chip *h, uint32_t a, uint8_t *b)
 {
 	const struct h7_part *p = h->part;
-	static const uint8_t uid[12] = { 0x27, 0x00, 0x3A, 0x00, 0x12, 0x51, 0x38, 0x33,
-					 0x31, 0x36, 0x33, 0x37 };
-
-	if (a >= p->uid_base && a < p->uid_base + 12) {
-		*b = uid[a - p->uid_base];
+	if (sim_uid_byte(h->uid, p->uid_base, 8, a, b))
 		return true;
-	}
 	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
 		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
 		return true;

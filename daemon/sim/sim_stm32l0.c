@@ -150,6 +150,7 @@ enum l0_key_state { L0_KEY_EXPECT1, L0_KEY_EXPECT2, L0_KEY_DEAD };
 
 struct l0_chip {
 	const struct l0_part *part;
+	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *eeprom, *sram;
 	uint32_t dbgmcu[4];
 	/* flash interface */
@@ -227,6 +228,7 @@ static int l0_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	l->uid = c->uid;
 	c->priv = l;
 	l->part = p;
 	l->flash = malloc(p->flash_kb * 1024u);
@@ -493,8 +495,6 @@ static int l0_ob_index(const struct l0_part *p, uint32_t a)
 static bool l0_info_byte(struct l0_chip *l, uint32_t a, uint8_t *b)
 {
 	const struct l0_part *p = l->part;
-	static const uint8_t uid[12] = { 0x31, 0x35, 0x4E, 0x41, 0x05, 0x20, 0x37, 0x36,
-					 0x33, 0x30, 0x00, 0x1A };
 
 	if (l0_ob_index(p, a) >= 0) {
 		*b = (uint8_t)(l->ob[l0_ob_index(p, a)] >> (8 * (a & 3)));
@@ -504,10 +504,9 @@ static bool l0_info_byte(struct l0_chip *l, uint32_t a, uint8_t *b)
 		*b = (uint8_t)(p->fsize_raw >> (8 * (a - p->fsize_addr)));
 		return true;
 	}
-	if (a >= p->uid_addr && a < p->uid_addr + 12) {
-		*b = uid[a - p->uid_addr];
+	/* RM0377 §28.2, RM0038 §31.2: U_ID[95:64] is at +0x14, not +8. */
+	if (sim_uid_byte(l->uid, p->uid_addr, 0x14, a, b))
 		return true;
-	}
 	if ((a >= L0_OB_BASE && a < L0_INFO_END) || (a >= L0_SYSMEM_BASE && a < L0_SYSMEM_BASE + 0x2000)) {
 		*b = (uint8_t)(0x10 ^ (a & 0xFF));
 		return true;

@@ -485,6 +485,7 @@ enum l4_key_state { L4_KEY_EXPECT1, L4_KEY_EXPECT2, L4_KEY_DEAD };
 
 struct l4_chip {
 	const struct l4_part *part;
+	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *sram, *sram2;
 	uint32_t bkpr[32];
 	uint32_t dbgmcu_cr;
@@ -569,6 +570,7 @@ static int l4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
@@ -940,13 +942,8 @@ static bool l4_ob_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
 static bool l4_info_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
 {
 	const struct l4_part *p = f->part;
-	static const uint8_t uid[12] = { 0x24, 0x00, 0x3A, 0x00, 0x0E, 0x51, 0x34, 0x31,
-					 0x36, 0x38, 0x39, 0x34 };
-
-	if (a >= p->uid_base && a < p->uid_base + 12) {
-		*b = uid[a - p->uid_base];
+	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
 		return true;
-	}
 	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
 		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
 		return true;

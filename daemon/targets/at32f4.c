@@ -575,6 +575,15 @@ static int at32f4_apply(struct target *t, bool *power_cycle)
 	return cortexm_reset_halt(t->a);
 }
 
+/* The UID at 0x1FFFF7E8 on every AT32F4 series (Artery's firmware
+ * libraries, middlewares/usbd_class/audio/audio_desc.h MCU_ID1..MCU_ID3 at
+ * 0x1FFFF7E8..0x1FFFF7F0; docs/uid.md). Unreadable while FAP is on
+ * (OpenOCD artery.c): then the identification reads none. */
+static int at32f4_uid_addr(const struct target *t, uint32_t addr[3])
+{
+	return stm32_uid_words(0x1FFFF7E8u, 8, addr);
+}
+
 const struct target_driver at32f4_driver = {
 	.name = "at32f4",
 	.family = "Artery AT32F4",
@@ -587,4 +596,5 @@ const struct target_driver at32f4_driver = {
 	.apply = at32f4_apply,
 	.flash_kb_from_fsize = at32f4_flash_kb,
 	.find_part = at32f4_find_part,
+	.uid_addr = at32f4_uid_addr,
 };

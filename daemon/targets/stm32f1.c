@@ -457,6 +457,17 @@ static int stm32f1_apply(struct target *t, bool *power_cycle)
 	return 0;
 }
 
+/* UID_BASE (docs/uid.md): 0x1FFFF7AC on F0/F3 (stm32f072xb.h:696,
+ * stm32f303xc.h:781), 0x1FFFF7E8 on F1 (stm32f103xb.h:627). The GigaDevice
+ * rows have no address from a vendor source here, and the 0x1303 row may
+ * be a GD32F1x0 or a GD32F10x: none rather than a guess. */
+static int stm32f1_uid_addr(const struct target *t, uint32_t addr[3])
+{
+	if (stm32f1_is(t, STM32F1_GD32))
+		return 1;
+	return stm32_uid_words(stm32f1_is(t, STM32F1_F0_STYLE) ? 0x1FFFF7ACu : 0x1FFFF7E8u, 8, addr);
+}
+
 const struct target_driver stm32f1_driver = {
 	.name = "stm32f1",
 	.family = "STM32F0/F1/F3, GD32F1x0/F3x0/E23x/F20x",
@@ -467,4 +478,5 @@ const struct target_driver stm32f1_driver = {
 	.read_protection = stm32f1_read_protection,
 	.set_level = stm32f1_set_level,
 	.apply = stm32f1_apply,
+	.uid_addr = stm32f1_uid_addr,
 };

@@ -338,6 +338,23 @@ static int stm32f4_apply(struct target *t, bool *power_cycle)
 	return cortexm_reset_halt(t->a);
 }
 
+/* UID_BASE (docs/uid.md): 0x1FFF7A10 on F2/F4 (stm32f205xx.h:952,
+ * stm32f401xe.h:738) and on GD32F4xx (GigaDevice's library, usbd_enum.h
+ * DEVICE_ID1); F74x-F77x 0x1FF0F420 (stm32f746xx.h:1228), F72x/73x
+ * 0x1FF07A10 (stm32f723xx.h:1023). */
+static int stm32f4_uid_addr(const struct target *t, uint32_t addr[3])
+{
+	switch (t->part->dev_id) {
+	case 0x449:
+	case 0x451:
+		return stm32_uid_words(0x1FF0F420u, 8, addr);
+	case 0x452:
+		return stm32_uid_words(0x1FF07A10u, 8, addr);
+	default:
+		return stm32_uid_words(0x1FFF7A10u, 8, addr);
+	}
+}
+
 const struct target_driver stm32f4_driver = {
 	.name = "stm32f4",
 	.family = "STM32F2/F4/F7",
@@ -348,4 +365,5 @@ const struct target_driver stm32f4_driver = {
 	.read_protection = stm32f4_read_protection,
 	.set_level = stm32f4_set_level,
 	.apply = stm32f4_apply,
+	.uid_addr = stm32f4_uid_addr,
 };

@@ -139,6 +139,13 @@ static int stm32h5_apply(struct target *t, bool *power_cycle)
 	return stm32h5_refuse(t);
 }
 
+/* UID_BASE 0x08FFF800 on every H5 (stm32h563xx.h:2106, stm32h503xx.h:1283,
+ * stm32h533xx.h:1857; docs/uid.md). */
+static int stm32h5_uid_addr(const struct target *t, uint32_t addr[3])
+{
+	return stm32_uid_words(0x08FFF800u, 8, addr);
+}
+
 const struct target_driver stm32h5_driver = {
 	.name = "stm32h5",
 	.family = "STM32H5",
@@ -149,4 +156,5 @@ const struct target_driver stm32h5_driver = {
 	.read_protection = stm32h5_read_protection,
 	.set_level = stm32h5_set_level,
 	.apply = stm32h5_apply,
+	.uid_addr = stm32h5_uid_addr,
 };

@@ -272,6 +272,22 @@ static int stm32h7_apply(struct target *t, bool *power_cycle)
 	return rc;
 }
 
+/* UID_BASE (docs/uid.md): 0x1FF1E800 on H74x/75x and H72x/73x
+ * (stm32h743xx.h:2084, stm32h723xx.h:2082), 0x08FFF800 on H7A3/B0/B3
+ * (stm32h7a3xx.h:1978). H7R/S: no header here, so none. */
+static int stm32h7_uid_addr(const struct target *t, uint32_t addr[3])
+{
+	switch (t->part->dev_id) {
+	case 0x450:
+	case 0x483:
+		return stm32_uid_words(0x1FF1E800u, 8, addr);
+	case 0x480:
+		return stm32_uid_words(0x08FFF800u, 8, addr);
+	default:
+		return 1;
+	}
+}
+
 const struct target_driver stm32h7_driver = {
 	.name = "stm32h7",
 	.family = "STM32H7",
@@ -284,4 +300,5 @@ const struct target_driver stm32h7_driver = {
 	.set_level = stm32h7_set_level,
 	.apply = stm32h7_apply,
 	.flash_end = stm32h7_flash_end,
+	.uid_addr = stm32h7_uid_addr,
 };

@@ -347,6 +347,18 @@ static int stm32l0_apply(struct target *t, bool *power_cycle)
 	return rc;
 }
 
+/* UID_BASE (docs/uid.md): 0x1FF80050 on L0 (stm32l073xx.h:692) and L1
+ * Cat.1/2 (stm32l152xb.h:639), 0x1FF800D0 on L1 Cat.3 to 6 (stm32l152xe.h:716).
+ * The third word is at +0x14 (HAL_GetUIDw2, stm32l0xx_hal.c:471 and
+ * stm32l1xx_hal.c:476; RM0377 and RM0038 "Unique device ID registers"). */
+static int stm32l0_uid_addr(const struct target *t, uint32_t addr[3])
+{
+	uint16_t id = t->part->dev_id;
+	bool cat12 = !(t->part->flags & STM32L0_IS_L1) || id == 0x416 || id == 0x429;
+
+	return stm32_uid_words(cat12 ? 0x1FF80050u : 0x1FF800D0u, 0x14, addr);
+}
+
 const struct target_driver stm32l0_driver = {
 	.name = "stm32l0",
 	.family = "STM32L0/L1",
@@ -358,4 +370,5 @@ const struct target_driver stm32l0_driver = {
 	.set_level = stm32l0_set_level,
 	.apply = stm32l0_apply,
 	.flash_kb_from_fsize = stm32l0_flash_kb,
+	.uid_addr = stm32l0_uid_addr,
 };

@@ -436,6 +436,30 @@ static int stm32l4_apply(struct target *t, bool *power_cycle)
 	return stm32_optr_launch(t, &r, power_cycle);
 }
 
+/* UID_BASE (docs/uid.md): 0x1FFF7590 on L4, L4+, G0, G4, WB and WL
+ * (stm32l476xx.h:1310, stm32g071xx.h:732, stm32g474xx.h:1325,
+ * stm32wb55xx.h:1071, stm32wle5xx.h:783); C011/C031/C071 0x1FFF7550
+ * (stm32c031xx.h:573); U031 0x1FFF3E50 (stm32u031xx.h:706); U073/U083
+ * 0x1FFF6E50 (stm32u083xx.h:809). C05x and C09x: no header here, so none. */
+static int stm32l4_uid_addr(const struct target *t, uint32_t addr[3])
+{
+	switch (t->part->dev_id) {
+	case 0x443:
+	case 0x453:
+	case 0x493:
+		return stm32_uid_words(0x1FFF7550u, 8, addr);
+	case 0x44C:
+	case 0x44D:
+		return 1;
+	case 0x459:
+		return stm32_uid_words(0x1FFF3E50u, 8, addr);
+	case 0x489:
+		return stm32_uid_words(0x1FFF6E50u, 8, addr);
+	default:
+		return stm32_uid_words(0x1FFF7590u, 8, addr);
+	}
+}
+
 const struct target_driver stm32l4_driver = {
 	.name = "stm32l4",
 	.family = "STM32L4/L4+/G0/G4/C0/U0/WB/WL",
@@ -449,4 +473,5 @@ const struct target_driver stm32l4_driver = {
 	.set_level = stm32l4_set_level,
 	.apply = stm32l4_apply,
 	.flash_end = stm32l4_flash_end,
+	.uid_addr = stm32l4_uid_addr,
 };

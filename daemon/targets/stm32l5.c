@@ -234,6 +234,13 @@ static int stm32l5_apply(struct target *t, bool *power_cycle)
 	return stm32_optr_launch(t, &stm32l5_regs, power_cycle);
 }
 
+/* UID_BASE (docs/uid.md): 0x0BFA0590 on L5 (stm32l552xx.h:1680), 0x0BFA0700
+ * on U5 (stm32u585xx.h:2103). */
+static int stm32l5_uid_addr(const struct target *t, uint32_t addr[3])
+{
+	return stm32_uid_words(t->part->dev_id == 0x472 ? 0x0BFA0590u : 0x0BFA0700u, 8, addr);
+}
+
 const struct target_driver stm32l5_driver = {
 	.name = "stm32l5",
 	.family = "STM32L5/U5",
@@ -245,4 +252,5 @@ const struct target_driver stm32l5_driver = {
 	.read_protection = stm32l5_read_protection,
 	.set_level = stm32l5_set_level,
 	.apply = stm32l5_apply,
+	.uid_addr = stm32l5_uid_addr,
 };

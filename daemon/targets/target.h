@@ -113,6 +113,14 @@ struct target_driver {
 	 * the CPU2 secure area above SFSA is neither readable nor erased).
 	 * NULL: flash_base + flash_kb KiB, right for every contiguous flash. */
 	int (*flash_end)(struct target *t, uint32_t *end);
+	/* Optional: the addresses of the three words of the chip's 96-bit
+	 * unique device ID, U_ID[31:0], U_ID[63:32], U_ID[95:64] (docs/uid.md
+	 * lists them per part with their sources). Returns 0 with ADDR filled,
+	 * or 1 when the part has no UID rdpd knows where to find. A callback,
+	 * not a column of the part table: some families differ per part (F7,
+	 * L1, H7, U0). Read in the identification batch, with F_SIZE. NULL:
+	 * no UID for any of the driver's parts. */
+	int (*uid_addr)(const struct target *t, uint32_t addr[3]);
 };
 
 struct target {
@@ -127,6 +135,12 @@ struct target {
 	uint32_t flash_base;
 	uint32_t clock_hz;        /* the SWD clock that worked */
 	bool under_reset;         /* connected under reset */
+	/* The 96-bit unique device ID as the chip reported it: uid[0] =
+	 * U_ID[31:0] ... uid[2] = U_ID[95:64]. HAS_UID is false where the
+	 * driver knows no address for the part or the read faulted (AT32 with
+	 * its flash access protection on). */
+	bool has_uid;
+	uint32_t uid[3];
 };
 
 struct target_connect_opts {
@@ -169,6 +183,12 @@ bool target_option(const struct target_protection *p, const char *name, uint32_t
  * programmed (rdp_pending) or options programmed but not loaded yet
  * (rdp_stored). Returns OUT. */
 const char *rdp_describe(const struct target_protection *p, char *out, size_t cap);
+/* T's UID as API.md writes it: 24 lower-case hex digits, U_ID[95:0] as one
+ * number, most significant digit first (docs/uid.md). OUT takes 25 bytes. */
+void target_uid_hex(const uint32_t uid[3], char out[25]);
+/* Parse 24 hex digits (either case) into UID; -ERR_INVALID_ARGUMENT otherwise. */
+int target_uid_parse(const char *hex, uint32_t uid[3]);
+
 /* Byte-coded families (F0/F2/F3/F4/F7/L4/...): 0xAA = 0, 0xCC = 2, else 1. */
 enum rdp_level rdp_level_from_byte(uint8_t rdp);
 

@@ -4,6 +4,7 @@
 #include "targets/target.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -163,20 +164,59 @@ static size_t target_dbgmcu_candidates(enum cortexm_core core, uint32_t *out)
 	}
 }
 
+/* F_SIZE and the unique ID in one DAP_Transfer: identification plus the
+ * protection read stay at the packet count they had without the UID (make
+ * bench). F_SIZE comes first; where the UID faults (AT32 while its flash
+ * access protection is on, OpenOCD artery.c artery_probe), the batch is
+ * redone without it and the UID stays unknown: a fault costs a packet, a
+ * chip that answers none. */
 static int target_read_flash_size(struct target *t)
 {
-	uint32_t word = 0;
+	uint32_t word = 0, uid_addr[3];
 	uint32_t addr = t->part->flash_size_addr;
-	int rc = mem_read32_now(t->a, addr & ~3u, &word);
+	bool want_uid = t->drv->uid_addr && t->drv->uid_addr(t, uid_addr) == 0;
 	uint16_t kb;
+	int rc;
 
+	mem_read32(t->a, addr & ~3u, &word);
+	for (int i = 0; want_uid && i < 3; i++)
+		mem_read32(t->a, uid_addr[i], &t->uid[i]);
+	rc = adiv5_run(t->a);
+	if (rc == -ERR_TARGET_FAULT && want_uid) {
+		err_clear(); /* an unreadable UID is no failure of the identification */
+		want_uid = false;
+		rc = mem_read32_now(t->a, addr & ~3u, &word);
+	}
 	if (rc < 0)
 		return err_context(rc, "reading the flash size: ");
+	t->has_uid = want_uid;
+	if (!want_uid)
+		memset(t->uid, 0, sizeof(t->uid));
 	kb = (uint16_t)(word >> ((addr & 2) * 8));
 	/* Blank F_SIZE on early silicon: assume the family maximum (OpenOCD). */
 	t->flash_kb = (kb == 0 || kb == 0xFFFF) ? t->part->flash_kb_max : kb;
 	if (t->drv->flash_kb_from_fsize)
 		t->flash_kb = t->drv->flash_kb_from_fsize(t->part, kb);
+	return 0;
+}
+
+void target_uid_hex(const uint32_t uid[3], char out[25])
+{
+	snprintf(out, 25, "%08x%08x%08x", uid[2], uid[1], uid[0]);
+}
+
+int target_uid_parse(const char *hex, uint32_t uid[3])
+{
+	if (!hex || strlen(hex) != 24 || strspn(hex, "0123456789abcdefABCDEF") != 24)
+		return err_setf(ERR_INVALID_ARGUMENT,
+				"a unique ID is 24 hex digits (96 bits), e.g. \"0032004a3135510535383833\"");
+	for (int i = 0; i < 3; i++) {
+		char w[9];
+
+		memcpy(w, hex + 8 * (2 - i), 8);
+		w[8] = '\0';
+		uid[i] = (uint32_t)strtoul(w, NULL, 16);
+	}
 	return 0;
 }
 

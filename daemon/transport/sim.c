@@ -3,10 +3,11 @@
  * into daemon/sim/. Responses are produced when a command is sent and queued,
  * so the DAP layer's pipelining (packet count) behaves as on a real probe.
  *
- * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S]
+ * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S&uid=H]
  * PROFILE is one of sim_profile_name(); each option at most once: time_scale
  * a decimal above 0 and at most 1000, latency_us 0 to 1000000, packet_size
- * 64 to 1024, packet_count 1 to 8, serial 1 to 63 of [A-Za-z0-9._:-].
+ * 64 to 1024, packet_count 1 to 8, serial 1 to 63 of [A-Za-z0-9._:-], uid
+ * the chip's 96-bit unique ID as 24 hex digits (docs/uid.md).
  */
 #include "transport/transport.h"
 
@@ -70,7 +71,7 @@ static int sim_bad_option(const char *key, const char *val)
 {
 	return err_setf(ERR_PROBE_URI_INVALID,
 			"unknown or out-of-range sim option %s=%s (time_scale above 0 to %g, latency_us 0-%u, "
-			"packet_size 64-%d, packet_count 1-%d, serial of 1-%d letters, digits and ._:-)",
+			"packet_size 64-%d, packet_count 1-%d, serial of 1-%d letters, digits and ._:-, uid of 24 hex digits)",
 			key, val, SIM_TIME_SCALE_MAX, SIM_LATENCY_MAX_US, TRANSPORT_MAX_PACKET, SIM_QUEUE_DEPTH,
 			SIM_SERIAL_MAX);
 }
@@ -86,6 +87,10 @@ static int sim_parse_option(struct sim_options *o, const char *key, const char *
 		    strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != n)
 			return sim_bad_option(key, val);
 		o->serial = val;
+	} else if (strcmp(key, "uid") == 0) {
+		if (strlen(val) != 24 || strspn(val, "0123456789abcdefABCDEF") != 24)
+			return err_setf(ERR_PROBE_URI_INVALID, "sim option uid=%s: give 24 hex digits", val);
+		o->uid = val;
 	} else if (strcmp(key, "time_scale") == 0 && sim_decimal(val, true, &d) && d > 0 && d <= SIM_TIME_SCALE_MAX) {
 		o->time_scale = d;
 	} else if (strcmp(key, "latency_us") == 0 && sim_decimal(val, false, &d) && d <= SIM_LATENCY_MAX_US) {
@@ -109,7 +114,7 @@ static int sim_parse_option(struct sim_options *o, const char *key, const char *
 static int sim_parse(const char *addr, char *spec, size_t cap, struct sim_options *opt)
 {
 	char *query, *save = NULL, seen[8] = "";
-	static const char *const keys[] = {"time_scale", "latency_us", "packet_size", "packet_count", "serial"};
+	static const char *const keys[] = {"time_scale", "latency_us", "packet_size", "packet_count", "serial", "uid"};
 
 	memset(opt, 0, sizeof(*opt));
 	if (strlen(addr) >= cap)

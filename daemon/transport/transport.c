@@ -77,6 +77,28 @@ int transport_validate_uri(const char *uri)
 			"'%s' is not a probe URI: use usb:SERIAL, tcp:HOST:PORT or sim:PROFILE", shown);
 }
 
+/* The same USB device (by location when both know it, else by URI). */
+static bool transport_same_device(const struct transport_probe_info *a,
+				  const struct transport_probe_info *b)
+{
+	if (a->location[0] && b->location[0])
+		return strcmp(a->location, b->location) == 0;
+	return strcmp(a->uri, b->uri) == 0;
+}
+
+/* Probes reporting one serial are listed by location: each its own URI. */
+static void transport_split_shared_serials(struct transport_probe_info *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool shared = false;
+
+		for (size_t k = 0; k < n && !shared; k++)
+			shared = k != i && out[i].serial[0] && strcmp(out[i].serial, out[k].serial) == 0;
+		if (shared && out[i].location[0])
+			snprintf(out[i].uri, sizeof(out[i].uri), "usb:%s", out[i].location);
+	}
+}
+
 int transport_enumerate(struct transport_probe_info *out, size_t cap, size_t *n)
 {
 	*n = 0;
@@ -93,7 +115,7 @@ int transport_enumerate(struct transport_probe_info *out, size_t cap, size_t *n)
 			bool dup = false;
 
 			for (size_t k = 0; k < before && !dup; k++)
-				dup = strcmp(out[j].uri, out[k].uri) == 0;
+				dup = transport_same_device(&out[j], &out[k]);
 			if (dup) {
 				memmove(&out[j], &out[j + 1], (*n - j - 1) * sizeof(out[0]));
 				(*n)--;
@@ -102,6 +124,7 @@ int transport_enumerate(struct transport_probe_info *out, size_t cap, size_t *n)
 			}
 		}
 	}
+	transport_split_shared_serials(out, *n);
 	return 0;
 }
 

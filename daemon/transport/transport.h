@@ -22,6 +22,9 @@
 struct transport_probe_info {
 	char uri[TRANSPORT_URI_MAX];
 	char serial[128];
+	/* USB: "VVVV:PPPP@BUS-PORTS" ("0d28:0204@1-2.3"), the port the probe is
+	 * plugged into; "usb:" + it opens exactly that probe. "" elsewhere. */
+	char location[64];
 	char vendor[64];
 	char product[128];
 	const char *transport; /* "usb-bulk", "usb-hid", "tcp", "sim" */
@@ -79,7 +82,9 @@ int transport_validate_uri(const char *uri);
 /* Open the probe named by URI with the first backend of its scheme that finds it. */
 int transport_open(const char *uri, struct transport **out);
 /* List every discoverable probe (USB bulk and HID; a probe offering both is
- * listed once, as bulk). */
+ * listed once, as bulk). A probe's URI is "usb:SERIAL" while no other
+ * attached probe reports its serial, else its location, "usb:VVVV:PPPP@BUS-
+ * PORTS": cheap clones share serials, and both must be listed and opened. */
 int transport_enumerate(struct transport_probe_info *out, size_t cap, size_t *n);
 int transport_send(struct transport *t, const uint8_t *buf, size_t len);
 int transport_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms);

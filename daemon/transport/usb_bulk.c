@@ -279,6 +279,7 @@ static int usb_bulk_inspect(libusb_device *dev, struct usb_bulk_match *m)
 	m->info.transport = "usb-bulk";
 	snprintf(m->addr, sizeof(m->addr), "%04x:%04x@%s", dd.idVendor, dd.idProduct,
 		 m->location);
+	snprintf(m->info.location, sizeof(m->info.location), "%s", m->addr);
 	snprintf(m->info.uri, sizeof(m->info.uri), "usb:%s",
 		 m->info.serial[0] ? m->info.serial : m->addr);
 	rc = 0;

@@ -192,6 +192,7 @@ static void usb_hid_fill(const struct hid_device_info *d, struct usb_hid_match *
 	utf8_escape_inplace(m->info.product, sizeof(m->info.product));
 	usb_hid_location(d->path, location, sizeof(location));
 	snprintf(m->addr, sizeof(m->addr), "%04x:%04x@%s", d->vendor_id, d->product_id, location);
+	snprintf(m->info.location, sizeof(m->info.location), "%s", m->addr);
 	snprintf(m->info.uri, sizeof(m->info.uri), "usb:%s",
 		 m->info.serial[0] ? m->info.serial : m->addr);
 	snprintf(m->path, sizeof(m->path), "%s", d->path);

@@ -3,7 +3,10 @@
  * do not know it is simulated.
  *
  * Runs one program (the argv after "--") inside a umockdev test bed in which
- * a DAPLink-like probe is plugged in: either as CMSIS-DAP v2 (a vendor-class
+ * a DAPLink-like probe is plugged in (into port 1 of bus 1; with
+ * --second-profile a second one into port 2, with its own simulated chip and
+ * the same --serial if one is given: the cheap clones that share a serial):
+ * either as CMSIS-DAP v2 (a vendor-class
  * interface named "CMSIS-DAP v2" with bulk OUT 0x01 and bulk IN 0x81, driven
  * through usbdevfs by libusb) or, with --hid, as CMSIS-DAP v1 (a HID
  * interface and a hidraw node, driven by read(2)/write(2) by hidapi). Each
@@ -60,7 +63,7 @@
 #define TESTBED_IF_HID "CMSIS-DAP v1"
 #define TESTBED_EP_SIZE 64
 #define TESTBED_SYS_USB "/devices/pci0000:00/0000:00:14.0/usb1"
-#define TESTBED_SYS_DEV TESTBED_SYS_USB "/1-1"
+#define TESTBED_MAX_DEVS 2 /* probes plugged in, on ports 1 and 2 */
 
 /* String descriptor indexes (DAPLink's order). */
 enum {
@@ -93,11 +96,21 @@ static const uint8_t testbed_hid_report_desc[] = {
 
 struct testbed;
 
+/* One simulated probe and the port it is plugged into; SIGUSR1/SIGUSR2 and
+ * the --unplug/--replug timers act on the first. */
+struct testbed_dev {
+	struct testbed *tb;
+	struct sim_probe *sp;
+	unsigned port;             /* 1-PORT on bus 1 */
+	struct testbed_plug *plug; /* NULL while unplugged */
+};
+
 /* One plugging-in of the probe: a device number, a device node and, in HID
  * mode, a hidraw node. After an unplug its nodes answer ENODEV for ever;
  * a replug is a new plug with the next device number, as on real USB. */
 struct testbed_plug {
 	struct testbed *tb;
+	struct testbed_dev *dev;
 	unsigned devnum;
 	unsigned hidraw;
 	char usb_node[64];    /* /dev/bus/usb/001/002 */
@@ -123,10 +136,10 @@ struct testbed_urb {
 
 struct testbed {
 	UMockdevTestbed *bed;
-	struct sim_probe *sp;
+	struct testbed_dev devs[TESTBED_MAX_DEVS];
+	unsigned n_devs;
 	bool hid;
 	unsigned packet_size;
-	struct testbed_plug *plug; /* NULL while unplugged */
 	GPtrArray *old_plugs;      /* unplugged ones: their open nodes still answer */
 	unsigned next_devnum, next_hidraw;
 	GPid child;
@@ -209,9 +222,10 @@ static size_t testbed_config_desc(const struct testbed *tb, uint8_t *d)
 }
 
 /* String descriptor INDEX (0: the language list) in UTF-16LE; 0 if none. */
-static size_t testbed_string_desc(const struct testbed *tb, unsigned index, uint8_t *d,
+static size_t testbed_string_desc(const struct testbed_dev *dev, unsigned index, uint8_t *d,
 				  size_t cap)
 {
+	const struct testbed *tb = dev->tb;
 	const char *s;
 	size_t n;
 
@@ -229,7 +243,7 @@ static size_t testbed_string_desc(const struct testbed *tb, unsigned index, uint
 		s = TESTBED_PRODUCT;
 		break;
 	case TESTBED_STR_SERIAL:
-		s = sim_probe_serial(tb->sp);
+		s = sim_probe_serial(dev->sp);
 		break;
 	case TESTBED_STR_INTERFACE:
 		s = tb->hid ? TESTBED_IF_HID : TESTBED_IF_BULK;
@@ -267,7 +281,7 @@ static void testbed_command(struct testbed_plug *p, const uint8_t *req, size_t l
 
 	if (len == 0)
 		return;
-	n = sim_probe_command(p->tb->sp, req, len, rsp, sizeof(rsp));
+	n = sim_probe_command(p->dev->sp, req, len, rsp, sizeof(rsp));
 	if (n <= 0)
 		return;
 	/* v1 HID sends every response as a whole report (USBD_User_HID_0.c). */
@@ -328,7 +342,7 @@ static void testbed_control(struct testbed_plug *p, struct usbdevfs_urb *urb, ui
 			n = testbed_config_desc(p->tb, d);
 			break;
 		case 0x03:
-			n = testbed_string_desc(p->tb, value & 0xff, d, sizeof(d));
+			n = testbed_string_desc(p->dev, value & 0xff, d, sizeof(d));
 			stall = n == 0;
 			break;
 		default:
@@ -719,12 +733,13 @@ static char *testbed_record(struct testbed *tb, struct testbed_plug *p)
 	size_t n = testbed_device_desc(d);
 	char *hex, *rdesc_hex, *out;
 	GString *s = g_string_new(NULL);
-	const char *serial = sim_probe_serial(tb->sp);
+	const char *serial = sim_probe_serial(p->dev->sp);
+	unsigned port = p->dev->port;
 
 	n += testbed_config_desc(tb, d + n);
 	hex = testbed_hex(d, n);
 	g_string_append_printf(s,
-			       "P: " TESTBED_SYS_DEV "\n"
+			       "P: " TESTBED_SYS_USB "/1-%u\n"
 			       "N: bus/usb/001/%03u\n"
 			       "E: DEVNAME=/dev/bus/usb/001/%03u\n"
 			       "E: DEVTYPE=usb_device\n"
@@ -751,7 +766,7 @@ static char *testbed_record(struct testbed *tb, struct testbed_plug *p)
 			       "A: serial=%s\\n\n"
 			       "H: descriptors=%s\n"
 			       "\n"
-			       "P: " TESTBED_SYS_DEV "/1-1:1.0\n"
+			       "P: " TESTBED_SYS_USB "/1-%u/1-%u:1.0\n"
 			       "E: DEVTYPE=usb_interface\n"
 			       "E: SUBSYSTEM=usb\n"
 			       "E: INTERFACE=%u/0/0\n"
@@ -763,8 +778,8 @@ static char *testbed_record(struct testbed *tb, struct testbed_plug *p)
 			       "A: bNumEndpoints=02\\n\n"
 			       "A: interface=%s\\n\n"
 			       "\n",
-			       p->devnum, p->devnum, TESTBED_VID, TESTBED_PID, p->devnum, TESTBED_VID,
-			       TESTBED_PID, serial, p->devnum, TESTBED_VID, TESTBED_PID, serial, hex,
+			       port, p->devnum, p->devnum, TESTBED_VID, TESTBED_PID, p->devnum, TESTBED_VID,
+			       TESTBED_PID, serial, p->devnum, TESTBED_VID, TESTBED_PID, serial, hex, port, port,
 			       tb->hid ? 3 : 255, tb->hid ? 0x03 : 0xff,
 			       tb->hid ? TESTBED_IF_HID : TESTBED_IF_BULK);
 	g_free(hex);
@@ -773,37 +788,40 @@ static char *testbed_record(struct testbed *tb, struct testbed_plug *p)
 		/* hidraw nodes get file contents so that umockdev makes a plain
 		 * file (poll: always ready) rather than a pty nobody writes to. */
 		g_string_append_printf(s,
-				       "P: " TESTBED_SYS_DEV "/1-1:1.0/0003:0D28:0204.%04X\n"
+				       "P: " TESTBED_SYS_USB "/1-%u/1-%u:1.0/0003:0D28:0204.%04X\n"
 				       "E: DRIVER=hid-generic\n"
 				       "E: HID_ID=0003:%08X:%08X\n"
 				       "E: HID_NAME=" TESTBED_MANUFACTURER " " TESTBED_PRODUCT "\n"
-				       "E: HID_PHYS=usb-0000:00:14.0-1/input0\n"
+				       "E: HID_PHYS=usb-0000:00:14.0-%u/input0\n"
 				       "E: HID_UNIQ=%s\n"
 				       "E: MODALIAS=hid:b0003g0001v00000D28p00000204\n"
 				       "E: SUBSYSTEM=hid\n"
 				       "H: report_descriptor=%s\n"
 				       "\n"
-				       "P: " TESTBED_SYS_DEV "/1-1:1.0/0003:0D28:0204.%04X/hidraw/hidraw%u\n"
+				       "P: " TESTBED_SYS_USB "/1-%u/1-%u:1.0/0003:0D28:0204.%04X/hidraw/hidraw%u\n"
 				       "N: hidraw%u=00\n"
 				       "E: DEVNAME=/dev/hidraw%u\n"
 				       "E: SUBSYSTEM=hidraw\n"
 				       "A: dev=246:%u\\n\n"
 				       "\n",
-				       p->hidraw + 1, TESTBED_VID, TESTBED_PID, serial, rdesc_hex,
-				       p->hidraw + 1, p->hidraw, p->hidraw, p->hidraw, p->hidraw);
+				       port, port, p->hidraw + 1, TESTBED_VID, TESTBED_PID, port, serial,
+				       rdesc_hex, port, port, p->hidraw + 1, p->hidraw, p->hidraw, p->hidraw,
+				       p->hidraw);
 		g_free(rdesc_hex);
 	}
 	out = g_string_free(s, FALSE);
 	return out;
 }
 
-static bool testbed_plug_in(struct testbed *tb)
+static bool testbed_plug_in(struct testbed_dev *dev)
 {
+	struct testbed *tb = dev->tb;
 	struct testbed_plug *p = g_new0(struct testbed_plug, 1);
 	GError *error = NULL;
 	char *record;
 
 	p->tb = tb;
+	p->dev = dev;
 	p->devnum = tb->next_devnum++;
 	p->hidraw = tb->next_hidraw++;
 	g_mutex_init(&p->lock);
@@ -833,9 +851,9 @@ static bool testbed_plug_in(struct testbed *tb)
 		goto fail;
 	}
 	g_free(record);
-	tb->plug = p;
-	testbed_log(tb, "plugged in %s%s%s (serial %s)", p->usb_node, tb->hid ? " and " : "",
-		    tb->hid ? p->hidraw_node : "", sim_probe_serial(tb->sp));
+	dev->plug = p;
+	testbed_log(tb, "plugged in %s%s%s on port 1-%u (serial %s)", p->usb_node, tb->hid ? " and " : "",
+		    tb->hid ? p->hidraw_node : "", dev->port, sim_probe_serial(dev->sp));
 	return true;
 
 fail:
@@ -849,16 +867,16 @@ fail:
 static unsigned testbed_sys_paths(const struct testbed *tb, const struct testbed_plug *p,
 				  char paths[4][256])
 {
-	unsigned n = 0;
+	unsigned n = 0, port = p->dev->port;
 
-	snprintf(paths[n++], 256, "/sys" TESTBED_SYS_DEV);
-	snprintf(paths[n++], 256, "/sys" TESTBED_SYS_DEV "/1-1:1.0");
+	snprintf(paths[n++], 256, "/sys" TESTBED_SYS_USB "/1-%u", port);
+	snprintf(paths[n++], 256, "/sys" TESTBED_SYS_USB "/1-%u/1-%u:1.0", port, port);
 	if (tb->hid) {
-		snprintf(paths[n++], 256, "/sys" TESTBED_SYS_DEV "/1-1:1.0/0003:0D28:0204.%04X",
-			 p->hidraw + 1);
+		snprintf(paths[n++], 256, "/sys" TESTBED_SYS_USB "/1-%u/1-%u:1.0/0003:0D28:0204.%04X",
+			 port, port, p->hidraw + 1);
 		snprintf(paths[n++], 256,
-			 "/sys" TESTBED_SYS_DEV "/1-1:1.0/0003:0D28:0204.%04X/hidraw/hidraw%u",
-			 p->hidraw + 1, p->hidraw);
+			 "/sys" TESTBED_SYS_USB "/1-%u/1-%u:1.0/0003:0D28:0204.%04X/hidraw/hidraw%u",
+			 port, port, p->hidraw + 1, p->hidraw);
 	}
 	return n;
 }
@@ -870,7 +888,7 @@ static unsigned testbed_sys_paths(const struct testbed *tb, const struct testbed
  * an open node closes. */
 static void testbed_unplug(struct testbed *tb)
 {
-	struct testbed_plug *p = tb->plug;
+	struct testbed_plug *p = tb->devs[0].plug;
 	char paths[4][256];
 	unsigned n;
 
@@ -890,7 +908,7 @@ static void testbed_unplug(struct testbed *tb)
 	for (unsigned i = n; i-- > 0;)
 		umockdev_testbed_remove_device(tb->bed, paths[i]);
 	g_ptr_array_add(tb->old_plugs, p);
-	tb->plug = NULL;
+	tb->devs[0].plug = NULL;
 	testbed_log(tb, "unplugged %s", p->usb_node);
 }
 
@@ -908,9 +926,9 @@ static gboolean testbed_on_replug(gpointer user)
 	char paths[4][256];
 	unsigned n;
 
-	if (tb->plug || !testbed_plug_in(tb))
+	if (tb->devs[0].plug || !testbed_plug_in(&tb->devs[0]))
 		return G_SOURCE_REMOVE;
-	n = testbed_sys_paths(tb, tb->plug, paths);
+	n = testbed_sys_paths(tb, tb->devs[0].plug, paths);
 	for (unsigned i = 0; i < n; i++)
 		umockdev_testbed_uevent(tb->bed, paths[i], "add");
 	return G_SOURCE_REMOVE;
@@ -1024,13 +1042,15 @@ int main(int argc, char **argv)
 {
 	struct testbed tb = {0};
 	struct sim_options opt = {0};
-	char *profile = NULL, *serial = NULL;
+	char *profile = NULL, *serial = NULL, *second = NULL;
 	double time_scale = 0;
 	int unplug_ms = -1, replug_ms = -1, hid = 0, print_root = 0;
 	GOptionEntry entries[] = {
 		{"profile", 0, 0, G_OPTION_ARG_STRING, &profile,
 		 "simulator profile (default stm32f401re-rdp1)", "NAME"},
-		{"serial", 0, 0, G_OPTION_ARG_STRING, &serial, "probe serial number", "S"},
+		{"serial", 0, 0, G_OPTION_ARG_STRING, &serial, "probe serial number (both probes')", "S"},
+		{"second-profile", 0, 0, G_OPTION_ARG_STRING, &second,
+		 "plug a second probe into port 2, with a chip of this profile", "NAME"},
 		{"time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &time_scale,
 		 "scale simulated durations (erase times)", "X"},
 		{"hid", 0, 0, G_OPTION_ARG_NONE, &hid, "CMSIS-DAP v1 (HID) instead of v2 (bulk)",
@@ -1070,14 +1090,23 @@ int main(int argc, char **argv)
 	}
 	opt.time_scale = time_scale;
 	opt.serial = serial;
-	rc = sim_probe_create(profile ? profile : "stm32f401re-rdp1", &opt, &tb.sp);
-	if (rc < 0) {
-		fprintf(stderr, "usb_testbed: unknown simulator profile '%s'\n",
-			profile ? profile : "stm32f401re-rdp1");
-		return 2;
+	{
+		const char *profiles[TESTBED_MAX_DEVS] = {profile ? profile : "stm32f401re-rdp1", second};
+
+		for (unsigned i = 0; i < TESTBED_MAX_DEVS && profiles[i]; i++) {
+			struct testbed_dev *dev = &tb.devs[tb.n_devs++];
+
+			dev->tb = &tb;
+			dev->port = i + 1;
+			rc = sim_probe_create(profiles[i], &opt, &dev->sp);
+			if (rc < 0) {
+				fprintf(stderr, "usb_testbed: unknown simulator profile '%s'\n", profiles[i]);
+				return 2;
+			}
+		}
 	}
 	tb.hid = hid;
-	tb.packet_size = sim_probe_packet_size(tb.sp);
+	tb.packet_size = sim_probe_packet_size(tb.devs[0].sp);
 	tb.next_devnum = 2;
 	tb.next_hidraw = 0;
 	tb.old_plugs = g_ptr_array_new();
@@ -1093,8 +1122,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usb_testbed: root %s\n", root);
 		g_free(root);
 	}
-	if (!testbed_plug_in(&tb))
-		return 2;
+	for (unsigned i = 0; i < tb.n_devs; i++)
+		if (!testbed_plug_in(&tb.devs[i]))
+			return 2;
 	tb.loop = g_main_loop_new(NULL, FALSE);
 	if (!testbed_spawn(&tb, argv + dash + 1))
 		return 127;

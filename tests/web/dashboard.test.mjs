@@ -398,6 +398,39 @@ test('screenshots: desktop and phone, light and dark', async () => {
 	await page.emulateMedia({colorScheme: 'light'});
 });
 
+test('two probes with one serial: two cards, each with its own chip UID; an unlock erases only its chip', async () => {
+	const uids = ['0a0b0c0d0e0f101112131415', '1a1b1c1d1e1f202122232425'];
+	const sent = [];
+	const onReq = (r) => { if (r.method() === 'POST' && /\/unlock$/.test(r.url())) sent.push([r.url(), r.postData()]); };
+	page.on('request', onReq);
+	const idx = [];
+	for (const [i, profile] of [['0', 'stm32f401re-rdp1'], ['1', 'stm32f103c8-rdp1']]) {
+		const {status, data} = await api('/probes', {method: 'POST',
+			body: {uri: `sim:${profile}?time_scale=0.05&serial=WEBTWIN&uid=${uids[i]}`}});
+		assert.equal(status, 201, JSON.stringify(data));
+		idx.push(data.index);
+	}
+	for (const i of idx) await card(i).waitFor({timeout: 6000});
+	assert.equal((await api(`/probes/${idx[0]}`)).data.serial_unique, false);
+	for (const [k, i] of idx.entries()) {
+		await card(i).getByRole('button', {name: `Read level of probe ${i}`}).click();
+		await card(i).locator('code.uid', {hasText: uids[k]}).waitFor();
+		assert.match(await card(i).locator('.facts').innerText(), /shared with another probe/);
+	}
+	await card(idx[1]).getByRole('button', {name: `Unlock probe ${idx[1]}`}).click();
+	await page.locator('#confirm-chip').filter({hasText: uids[1]}).waitFor();
+	await page.getByRole('button', {name: 'Erase and unlock'}).click();
+	await card(idx[1]).locator('.job .jstate', {hasText: 'succeeded'}).waitFor({timeout: 15000});
+	page.off('request', onReq);
+	/* by index, with the UID the page showed: never by the shared serial */
+	assert.equal(sent.length, 1);
+	assert.ok(sent[0][0].endsWith(`/probes/${idx[1]}/unlock`), sent[0][0]);
+	assert.deepEqual(JSON.parse(sent[0][1]), {expect: {uid: uids[1]}});
+	assert.equal((await api(`/probes/${idx[1]}/rdp`)).data.rdp_level, 0);
+	assert.equal((await api(`/probes/${idx[0]}/rdp`)).data.rdp_level, 1, 'the twin keeps its level');
+	assert.equal(await card(idx[0]).locator('.badge').innerText(), 'Level 1 · locked');
+});
+
 test('the page asks no other host and has no script errors', () => {
 	assert.deepEqual(foreignRequests, []);
 	assert.deepEqual(pageErrors, []);
