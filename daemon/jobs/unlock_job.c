@@ -230,6 +230,13 @@ static int job_check_reset(struct job_run *r, struct target *t, enum job_kind ki
 				rdp_level_number(p.level));
 			return 0;
 		}
+		/* The level asked for was reached: the reset did not cut the
+		 * operation short, whatever else failed (a probe error is then
+		 * the job's truthful outcome, not "still locked"). */
+		if (p.level == want) {
+			err_restore(was);
+			return rc;
+		}
 	}
 	if (kind == JOB_KIND_UNLOCK && r->erase_started) {
 		if (rc2 < 0)

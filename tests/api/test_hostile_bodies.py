@@ -201,11 +201,11 @@ def test_good_bodies_still_work(d):
     check("lock_level_1_accepted", res[0] == 200 and res[2]["result"]["rdp_after"] == 1, res)
     res = post_raw(d, "/probes/0/lock", b'{"level": 2}')
     check("lock_level_2_still_refused", is_problem(*res, 501, "not_supported"), res)
-    # A well-typed expect passes the schema; until the job compares it with
-    # the chip (the "wrong chip" work), it is refused rather than ignored.
+    # A well-typed expect whose uid is not 24 hex digits starts nothing.
     jobs = job_count(d)
     res = post_raw(d, "/probes/0/unlock", b'{"expect": {"uid": "0x1234", "dev_id": "0x433"}}')
-    check("expect_refused_until_checked", is_problem(*res, 501, "not_supported") and job_count(d) == jobs, res)
+    check("expect_bad_uid_refused", is_problem(*res, 400, "invalid_member") and res[2].get("member") == "expect"
+          and job_count(d) == jobs, res)
 
 
 def test_cancel_bodies(d):
