@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #define API_MAX_BODY (64 * 1024)
+#define API_MEMORY_LIMIT (32 * 1024) /* per connection: request line, headers, answer headers */
 
 struct api_config {
 	const char *listen_host;   /* "127.0.0.1" */
@@ -40,7 +41,11 @@ struct api_req {
 	unsigned n_params;
 	char who[64];            /* token name, or "local" */
 	bool checked;            /* passed the Host/Origin/token checks */
-	bool answered;           /* reached rdpd's handler whole (else MHD answered it) */
+	bool answered;           /* rdpd answers it (else MHD answered it, or the client left) */
+	bool close;              /* answer with Connection: close (its framing was refused) */
+	const char *allow;       /* an Allow header for the answer (405, OPTIONS) */
+	const char *target_end;  /* where the request-target ends in MHD's buffer */
+	bool target_bad;         /* it holds a byte no request-target may (http_framing.c) */
 	enum api_role role;
 };
 
@@ -52,12 +57,14 @@ enum MHD_Result reply_text_owned(struct api_req *r, unsigned status, const char 
 /* application/problem+json from RC and the thread's err_detail(); EXTRA
  * (may be NULL) adds members such as "job". */
 enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra);
-enum MHD_Result reply_problem_status(struct api_req *r, unsigned status, const char *code,
-				     const char *title, const char *detail);
+/* The same problem as a whole HTTP/1.1 answer with Connection: close, for
+ * writing to a socket directly (http_errors.c); 0 when CAP is too small. */
+size_t reply_problem_wire(int rc, char *out, size_t cap);
 
 /* Router (router.c). router_find: the route for R's method and path
- * (params captured into R), -1 for no such path, -2 for a path that exists
- * with other methods (listed in ALLOW). */
+ * (params captured into R; HEAD finds the GET route), -1 for no such path,
+ * -2 for a path that exists with other methods (ALLOW then lists the
+ * path's methods, HEAD and OPTIONS included). */
 int router_find(struct api_req *r, char *allow, size_t allow_cap);
 enum MHD_Result router_dispatch(struct api_req *r);
 
@@ -94,5 +101,6 @@ const struct api_config *api_config(void);
 /* Metrics counters. */
 void api_count_status(unsigned status);
 void api_metrics_http(char *out, size_t cap, size_t *used);
+void routes_jobs_metrics(char *out, size_t cap, size_t *used); /* event streams open */
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * conn_guard.c - closes connections that take too long to send a request.
+ * conn_guard.c - the table of open connections: a deadline for each request
+ * to arrive, and a fair share of the slots for every client address.
  *
  * libmicrohttpd's connection timeout counts idle time only: a client that
  * trickles one header byte every few seconds (slowloris) is never idle and
@@ -9,16 +10,27 @@
  * (--request-timeout, 60 s by default). While rdpd answers a request (an
  * event stream, a `?wait=`), there is no deadline.
  *
- * The reaper thread ends an overdue connection with shutdown(2) on its
- * socket: MHD's own thread then sees the end of the stream and closes it
- * as usual. MHD reports a connection closed (MHD_CONNECTION_NOTIFY_CLOSED)
- * before it closes the socket, and the slot is released under the same lock
- * the reaper holds, so the reaper never touches a descriptor reused by
- * another connection.
+ * A full table must not lock a new client out: a few addresses holding
+ * every slot with idle sockets kept any other address waiting until the
+ * idle timeout. libmicrohttpd stops accepting at its connection limit
+ * (daemon.c MHD_poll_all() leaves the listening socket out) and only then
+ * asks the accept policy callback (new_connection_prepare_()), so its limit
+ * is set above this table's share: at the share, a newcomer takes the
+ * slot of the longest-idle connection of the address holding the most
+ * slots, provided that address holds more than the newcomer's own (a
+ * client never gains by pushing out another that holds as many as it).
+ *
+ * A connection is ended with shutdown(2) on its socket: MHD's own thread
+ * then sees the end of the stream and closes it as usual. MHD reports a
+ * connection closed (MHD_CONNECTION_NOTIFY_CLOSED) before it closes the
+ * socket, and the slot is released under the same lock the guard holds, so
+ * the guard never touches a descriptor reused by another connection.
  */
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -26,16 +38,23 @@
 #include "api/conn_guard.h"
 #include "log.h"
 
-#define CONN_GUARD_SLOTS 1024 /* > the connection limit, so a slot is always free */
+#define CONN_GUARD_SLOTS 1024 /* > libmicrohttpd's connection limit, so a slot is always free */
 
-/* used, fd and closed_by_guard change under conn_lock; answering and since
- * are the connection's own, written on every request without the lock
- * (atomics: the reaper only reads them). */
+/* Who a connection counts against: an IPv4 address, or an IPv6 /64 (one
+ * host usually has a whole /64 to pick addresses from). */
+struct conn_addr {
+	unsigned char b[16];
+};
+
+/* used, fd, addr and closed_by_guard change under conn_lock; answering and
+ * since are the connection's own, written on every request without the
+ * lock (atomics: the guard only reads them). */
 struct conn_slot {
 	_Alignas(64) bool used; /* a cache line each: no sharing between connections */
 	bool closed_by_guard;
 	int fd;
-	atomic_bool answering; /* rdpd is answering: no deadline */
+	struct conn_addr addr;
+	atomic_bool answering; /* rdpd is answering: no deadline, not evicted */
 	atomic_llong since_ms; /* start of the connection or end of its last request */
 };
 
@@ -44,8 +63,8 @@ static pthread_mutex_t conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t conn_stop_cond = PTHREAD_COND_INITIALIZER;
 static pthread_t conn_reaper;
 static bool conn_reaper_running, conn_stopping;
-static unsigned conn_timeout_s = 60;
-static atomic_uint conn_closed_slow;
+static unsigned conn_timeout_s = 60, conn_share = 256;
+static atomic_uint conn_closed_slow, conn_evicted, conn_open;
 
 static long long conn_now_ms(void)
 {
@@ -55,9 +74,110 @@ static long long conn_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void conn_addr_of(const struct sockaddr *sa, struct conn_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa && sa->sa_family == AF_INET) {
+		memcpy(a->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		/* An IPv4 client of a dual-stack socket is its own address. */
+		a->b[15] = 6;
+		memcpy(a->b, in6, IN6_IS_ADDR_V4MAPPED(in6) ? 16 : 8);
+	}
+}
+
+/* A slot that holds a place in the share: open, and not being closed. */
+static bool conn_live(const struct conn_slot *s)
+{
+	return s->used && !s->closed_by_guard;
+}
+
+/* What one address holds: its live slots and its longest-idle one. */
+struct conn_tally {
+	struct conn_addr addr;
+	unsigned n;
+	struct conn_slot *idlest;
+};
+
+static struct conn_tally conn_tallies[CONN_GUARD_SLOTS]; /* under conn_lock */
+
+/* Tallies every address with a live slot; returns how many there are and
+ * the number of live slots in *LIVE. */
+static size_t conn_tally_all(unsigned *live)
+{
+	size_t n_addr = 0;
+
+	*live = 0;
+	for (size_t i = 0; i < CONN_GUARD_SLOTS; i++) {
+		struct conn_slot *s = &conn_slots[i];
+		size_t k;
+
+		if (!conn_live(s))
+			continue;
+		(*live)++;
+		for (k = 0; k < n_addr && memcmp(&conn_tallies[k].addr, &s->addr, sizeof(s->addr)) != 0; k++)
+			;
+		if (k == n_addr)
+			conn_tallies[n_addr++] = (struct conn_tally){.addr = s->addr};
+		conn_tallies[k].n++;
+		if (!atomic_load(&s->answering) &&
+		    (!conn_tallies[k].idlest || atomic_load(&s->since_ms) < atomic_load(&conn_tallies[k].idlest->since_ms)))
+			conn_tallies[k].idlest = s;
+	}
+	return n_addr;
+}
+
+/* The longest-idle connection of the address holding the most slots, if
+ * that address holds more than A's share would after A's new one; NULL
+ * when there is none (every slot fairly shared, or all of them answering). */
+static struct conn_slot *conn_eviction_victim(const struct conn_addr *a, size_t n_addr)
+{
+	const struct conn_tally *most = NULL;
+	unsigned mine = 0;
+
+	for (size_t k = 0; k < n_addr; k++) {
+		const struct conn_tally *t = &conn_tallies[k];
+
+		if (memcmp(&t->addr, a, sizeof(*a)) == 0)
+			mine = t->n;
+		else if (t->idlest && (!most || t->n > most->n))
+			most = t;
+	}
+	return most && most->n > mine + 1 ? most->idlest : NULL;
+}
+
+bool conn_guard_admit(const struct sockaddr *addr)
+{
+	struct conn_addr a;
+	struct conn_slot *victim = NULL;
+	unsigned live;
+	size_t n_addr;
+	bool admit = true;
+
+	conn_addr_of(addr, &a);
+	pthread_mutex_lock(&conn_lock);
+	n_addr = conn_tally_all(&live);
+	if (live >= conn_share) {
+		victim = conn_eviction_victim(&a, n_addr);
+		admit = victim != NULL;
+	}
+	if (victim) {
+		victim->closed_by_guard = true;
+		shutdown(victim->fd, SHUT_RDWR);
+		atomic_fetch_add(&conn_evicted, 1);
+	}
+	pthread_mutex_unlock(&conn_lock);
+	if (!admit)
+		log_info("http: refused a connection: all %u slots are taken, fairly shared", conn_share);
+	return admit;
+}
+
 void conn_guard_started(struct MHD_Connection *conn, void **socket_context)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ca = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
 	*socket_context = NULL;
 	if (!ci)
@@ -68,9 +188,11 @@ void conn_guard_started(struct MHD_Connection *conn, void **socket_context)
 			conn_slots[i].used = true;
 			conn_slots[i].closed_by_guard = false;
 			conn_slots[i].fd = ci->connect_fd;
+			conn_addr_of(ca ? ca->client_addr : NULL, &conn_slots[i].addr);
 			atomic_store(&conn_slots[i].answering, false);
 			atomic_store(&conn_slots[i].since_ms, conn_now_ms());
 			*socket_context = &conn_slots[i];
+			atomic_fetch_add(&conn_open, 1);
 			break;
 		}
 	pthread_mutex_unlock(&conn_lock);
@@ -85,6 +207,7 @@ void conn_guard_closed(void **socket_context)
 	pthread_mutex_lock(&conn_lock);
 	s->used = false;
 	pthread_mutex_unlock(&conn_lock);
+	atomic_fetch_sub(&conn_open, 1);
 	*socket_context = NULL;
 }
 
@@ -106,6 +229,13 @@ void conn_guard_answering(struct MHD_Connection *conn, bool answering)
 	atomic_store(&s->answering, answering);
 }
 
+bool conn_guard_is_answering(struct MHD_Connection *conn)
+{
+	struct conn_slot *s = conn_slot_of(conn);
+
+	return s && atomic_load(&s->answering);
+}
+
 static void conn_reap_overdue(void)
 {
 	long long now = conn_now_ms();
@@ -113,7 +243,7 @@ static void conn_reap_overdue(void)
 	for (size_t i = 0; i < CONN_GUARD_SLOTS; i++) {
 		struct conn_slot *s = &conn_slots[i];
 
-		if (!s->used || s->closed_by_guard || atomic_load(&s->answering) ||
+		if (!conn_live(s) || atomic_load(&s->answering) ||
 		    now - atomic_load(&s->since_ms) <= (long long)conn_timeout_s * 1000)
 			continue;
 		s->closed_by_guard = true;
@@ -141,9 +271,10 @@ static void *conn_reaper_main(void *arg)
 	return NULL;
 }
 
-int conn_guard_start(unsigned timeout_s)
+int conn_guard_start(unsigned timeout_s, unsigned share)
 {
 	conn_timeout_s = timeout_s;
+	conn_share = share;
 	conn_stopping = false;
 	if (pthread_create(&conn_reaper, NULL, conn_reaper_main, NULL) != 0)
 		return err_setf(ERR_IO, "cannot start the slow-client guard thread (out of threads?)");
@@ -170,6 +301,14 @@ void conn_guard_metrics(char *out, size_t cap, size_t *used)
 					  "# HELP rdpd_http_slow_clients_closed_total Connections closed because "
 					  "a request took longer than the request timeout to arrive.\n"
 					  "# TYPE rdpd_http_slow_clients_closed_total counter\n"
-					  "rdpd_http_slow_clients_closed_total %u\n",
-					  atomic_load(&conn_closed_slow));
+					  "rdpd_http_slow_clients_closed_total %u\n"
+					  "# HELP rdpd_http_connections Connections open now.\n"
+					  "# TYPE rdpd_http_connections gauge\n"
+					  "rdpd_http_connections %u\n"
+					  "# HELP rdpd_http_connections_evicted_total Idle connections closed to "
+					  "let a client from another address in while every slot was taken.\n"
+					  "# TYPE rdpd_http_connections_evicted_total counter\n"
+					  "rdpd_http_connections_evicted_total %u\n",
+					  atomic_load(&conn_closed_slow), atomic_load(&conn_open),
+					  atomic_load(&conn_evicted));
 }

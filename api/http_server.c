@@ -21,13 +21,15 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/conn_guard.h"
+#include "api/http_errors.h"
+#include "api/http_framing.h"
 #include "err.h"
 #include "log.h"
 
-#define API_CONNECTION_LIMIT 256
+#define API_CONNECTION_LIMIT 256 /* served at once; a newcomer then takes an idle one's slot */
+#define API_CONNECTION_HEADROOM 32 /* MHD's own limit is above: room for those being closed */
 #define API_PER_IP_LIMIT 64
 #define API_TIMEOUT_S 30 /* idle time; a trickled request is conn_guard.c's */
-#define API_MEMORY_LIMIT (32 * 1024)
 
 static struct MHD_Daemon *api_daemon;
 static struct api_config api_cfg;
@@ -150,37 +152,61 @@ static enum MHD_Result api_check_request(struct api_req *r)
 	const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
 	const char *ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	bool mutating = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+	/* The safe methods (RFC 9110 9.2.1) change nothing. */
+	bool mutating = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 &&
+			strcmp(r->method, "OPTIONS") != 0;
 	int auth;
 
 	if (!api_host_allowed(host))
-		return reply_problem_status(r, 421, "host_not_allowed",
-					    "Host not allowed",
-					    "This Host name is not one rdpd answers to (DNS rebinding guard). "
-					    "Add it with --allow-host NAME or use the machine's address.");
+		return reply_problem(r, err_setf(ERR_HTTP_HOST_NOT_ALLOWED, "This Host name is not one rdpd "
+						 "answers to (DNS rebinding guard). Add it with --allow-host "
+						 "NAME or use the machine's address."), NULL);
 	auth = auth_check(authz, &r->role, r->who, sizeof(r->who));
 	if (auth < 0)
-		return reply_problem_status(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", "Invalid token",
-					    "The bearer token is not in the tokens file; check it, or ask "
-					    "the lab admin for one (rdpd --tokens PATH).");
+		return reply_problem(r, err_setf(ERR_HTTP_UNAUTHORIZED, "The bearer token is not in the tokens "
+						 "file; check it, or ask the lab admin for one (rdpd --tokens "
+						 "PATH)."), NULL);
 	if (mutating && origin &&
 	    (!api_origin_allowed(origin, host) ||
 	     (!authz && !(ctype && strncasecmp(ctype, "application/json", 16) == 0))))
-		return reply_problem_status(r, MHD_HTTP_FORBIDDEN, "cross_site_request",
-					    "Cross-site request refused",
-					    "A page from another site cannot change probes. Send requests from "
-					    "rdpd's own dashboard, or without an Origin header (curl, CI), with "
-					    "Content-Type: application/json.");
+		return reply_problem(r, err_setf(ERR_HTTP_CROSS_SITE, "A page from another site cannot change "
+						 "probes. Send requests from rdpd's own dashboard, or without "
+						 "an Origin header (curl, CI), with Content-Type: "
+						 "application/json."), NULL);
 	/* A body of any type but JSON is what an HTML form sends: without a
 	 * bearer token it is refused whatever the Origin says (SERVICE.md).
 	 * A body-less `curl -X POST` carries no type and stays welcome. */
 	if (mutating && !authz && ctype && strncasecmp(ctype, "application/json", 16) != 0)
-		return reply_problem_status(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-					    "Unsupported media type",
-					    "Changes take a JSON body: send Content-Type: application/json "
-					    "(or an Authorization: Bearer token).");
+		return reply_problem(r, err_setf(ERR_HTTP_MEDIA_TYPE, "Changes take a JSON body: send "
+						 "Content-Type: application/json (or an Authorization: Bearer "
+						 "token)."), NULL);
 	r->checked = true;
 	return MHD_YES;
+}
+
+/* The first handler call: the request line and the header fields are in,
+ * no byte of a body has been read. A request whose framing rdpd refuses,
+ * or that declares a body over the cap, is answered now, before its body
+ * is read and before any route runs, with Connection: close: libmicrohttpd
+ * then discards the rest (connection.c MHD_queue_response() in state
+ * HEADERS_PROCESSED) and never reads it as another request. */
+static enum MHD_Result api_begin(struct api_req *r, const char *version)
+{
+	uint64_t body_len = 0;
+	int rc;
+
+	err_clear();
+	rc = http_framing_check(r, version, &body_len);
+	if (rc == 0 && body_len != HTTP_FRAMING_CHUNKED && body_len > API_MAX_BODY)
+		rc = err_setf(ERR_HTTP_BODY_TOO_LARGE, "Request bodies are limited to %d KiB (this one declares "
+			      "%llu bytes); rdpd's requests are small JSON objects.", API_MAX_BODY / 1024,
+			      (unsigned long long)body_len);
+	if (rc == 0)
+		return MHD_YES;
+	r->answered = true;
+	r->close = true;
+	conn_guard_answering(r->conn, true);
+	return reply_problem(r, rc, NULL);
 }
 
 static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -196,7 +222,7 @@ static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->method = method;
 		r->path = url;
-		return MHD_YES;
+		return api_begin(r, version);
 	}
 	if (*upload_size) {
 		if (r->body_len + *upload_size > API_MAX_BODY) {
@@ -216,11 +242,11 @@ static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const 
 	}
 	r->answered = true;
 	conn_guard_answering(conn, true);
-	if (r->body_too_large)
-		return reply_problem_status(r, 413, "body_too_large",
-					    "Request body too large",
-					    "Request bodies are limited to 64 KiB; rdpd's requests are small JSON objects.");
 	err_clear();
+	if (r->body_too_large) /* a chunked one: its length was not known at the start */
+		return reply_problem(r, err_setf(ERR_HTTP_BODY_TOO_LARGE, "Request bodies are limited to %d KiB; "
+						 "rdpd's requests are small JSON objects.", API_MAX_BODY / 1024),
+				     NULL);
 	r->checked = false;
 	ret = api_check_request(r);
 	if (!r->checked) /* a refusal was queued */
@@ -253,25 +279,40 @@ static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 	}
 }
 
-/* Called once the request line is in, before the headers: the request's
- * record starts here so that api_completed() also sees the requests that
- * never reach api_handle() (refused by libmicrohttpd, or abandoned). */
+/* Called once the request line is in, before the headers, on the
+ * connection's own thread: the request's record starts here so that
+ * api_completed() also sees the requests that never reach api_handle()
+ * (refused by libmicrohttpd, or abandoned). The target is checked here,
+ * before libmicrohttpd decodes it in place. */
 static void *api_request_begins(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+	struct api_req *r = calloc(1, sizeof(*r));
+
 	(void)cls;
-	(void)uri;
-	(void)conn;
-	return calloc(1, sizeof(struct api_req));
+	http_errors_begin(conn);
+	if (r)
+		http_framing_target(r, uri);
+	return r;
+}
+
+/* Before libmicrohttpd takes a connection (and after its own limits). */
+static enum MHD_Result api_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)cls;
+	(void)addrlen;
+	return conn_guard_admit(addr) ? MHD_YES : MHD_NO;
 }
 
 static void api_connection_event(void *cls, struct MHD_Connection *conn, void **socket_context,
 				 enum MHD_ConnectionNotificationCode toe)
 {
 	(void)cls;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		conn_guard_started(conn, socket_context);
-	else
+	} else {
+		http_errors_end(conn);
 		conn_guard_closed(socket_context);
+	}
 }
 
 /* Percent-decoding of the path, done here so that what cannot name a
@@ -303,7 +344,11 @@ static size_t api_unescape(void *cls, struct MHD_Connection *c, char *uri)
 static void api_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
+	va_list copy;
 
+	va_copy(copy, ap);
+	http_errors_log(fmt, copy);
+	va_end(copy);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	log_info("http: %s", line);
@@ -334,7 +379,7 @@ int api_start(const struct api_config *cfg)
 	int rc;
 
 	api_cfg = *cfg;
-	if ((rc = conn_guard_start(cfg->request_timeout_s ? cfg->request_timeout_s : 60)) < 0)
+	if ((rc = conn_guard_start(cfg->request_timeout_s ? cfg->request_timeout_s : 60, API_CONNECTION_LIMIT)) < 0)
 		return rc;
 	if (cfg->have_listen_fd) {
 		bool ipv6 = false;
@@ -371,9 +416,9 @@ int api_start(const struct api_config *cfg)
 		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
 	}
 	api_daemon = MHD_start_daemon(
-		flags, cfg->have_listen_fd ? 0 : cfg->port, NULL, NULL, api_handle, NULL,
+		flags, cfg->have_listen_fd ? 0 : cfg->port, api_accept_policy, NULL, api_handle, NULL,
 		MHD_OPTION_ARRAY, opts,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)(API_CONNECTION_LIMIT + API_CONNECTION_HEADROOM),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_PER_IP_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_MEMORY_LIMIT,

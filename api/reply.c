@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "err.h"
@@ -18,11 +19,19 @@ static enum MHD_Result reply_buffer_mode(struct api_req *r, unsigned status, con
 
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (location)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	if (r->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	/* libmicrohttpd 0.9.75 closes the connection after an answer that
+	 * says so (connection.c keepalive_possible()): what follows a refused
+	 * request's headers is never read as another request. */
+	if (r->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	api_count_status(status);
@@ -54,34 +63,16 @@ enum MHD_Result reply_text(struct api_req *r, unsigned status, const char *type,
 	return reply_buffer(r, status, type, text, len, NULL);
 }
 
-enum MHD_Result reply_problem_status(struct api_req *r, unsigned status, const char *code,
-				     const char *title, const char *detail)
+/* The problem object for RC and the thread's err_detail(), plus EXTRA's
+ * members (EXTRA is consumed). */
+static json_object *reply_problem_object(int rc, json_object *extra)
 {
 	json_object *o = json_object_new_object();
-	const char *text;
-	enum MHD_Result ret;
-
-	json_object_object_add(o, "type", json_object_new_string("about:blank"));
-	json_object_object_add(o, "title", json_object_new_string(title));
-	json_object_object_add(o, "status", json_object_new_int((int)status));
-	json_object_object_add(o, "code", json_object_new_string(code));
-	json_object_object_add(o, "detail", json_object_new_string(detail));
-	text = json_text(o, 1);
-	ret = reply_buffer(r, status, "application/problem+json", text, strlen(text), NULL);
-	json_object_put(o);
-	return ret;
-}
-
-enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra)
-{
-	json_object *o = json_object_new_object();
-	unsigned status = (unsigned)err_http_status(rc);
-	const char *text, *detail = err_detail();
-	enum MHD_Result ret;
+	const char *detail = err_detail();
 
 	json_object_object_add(o, "type", json_object_new_string("about:blank"));
 	json_object_object_add(o, "title", json_object_new_string(err_title(rc)));
-	json_object_object_add(o, "status", json_object_new_int((int)status));
+	json_object_object_add(o, "status", json_object_new_int(err_http_status(rc)));
 	json_object_object_add(o, "code", json_object_new_string(err_name(rc)));
 	json_object_object_add(o, "detail", json_object_new_string(*detail ? detail : err_title(rc)));
 	if (extra) {
@@ -89,8 +80,37 @@ enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra)
 			json_object_object_add(o, key, json_object_get(val));
 		json_object_put(extra);
 	}
-	text = json_text(o, 1);
-	ret = reply_buffer(r, status, "application/problem+json", text, strlen(text), NULL);
+	return o;
+}
+
+enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra)
+{
+	json_object *o = reply_problem_object(rc, extra);
+	const char *text = json_text(o, 1);
+	enum MHD_Result ret;
+
+	ret = reply_buffer(r, (unsigned)err_http_status(rc), "application/problem+json", text,
+			   strlen(text), NULL);
 	json_object_put(o);
 	return ret;
+}
+
+size_t reply_problem_wire(int rc, char *out, size_t cap)
+{
+	json_object *o = reply_problem_object(rc, NULL);
+	const char *text = json_text(o, 1);
+	unsigned status = (unsigned)err_http_status(rc);
+	char date[40];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
+	n = snprintf(out, cap,
+		     "HTTP/1.1 %u %s\r\nDate: %s\r\nConnection: close\r\n"
+		     "Content-Type: application/problem+json\r\nContent-Length: %zu\r\n"
+		     "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n%s",
+		     status, MHD_get_reason_phrase_for(status), date, strlen(text), text);
+	json_object_put(o);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }

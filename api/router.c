@@ -71,6 +71,23 @@ static bool route_match(const char *pattern, const char *path, struct api_req *r
 	return *p == '\0' && *s == '\0';
 }
 
+/* ROUTE answers METHOD. HEAD is GET without the body (RFC 9110 9.3.2):
+ * libmicrohttpd leaves the body out of an answer to HEAD itself
+ * (connection.c is_reply_body_needed()), headers and Content-Length kept. */
+static bool route_serves(const struct route *rt, const char *method)
+{
+	return strcmp(rt->method, method) == 0 ||
+	       (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0);
+}
+
+static void route_allow_add(char *allow, size_t cap, const char *method)
+{
+	size_t n = strlen(allow);
+
+	if (n < cap)
+		snprintf(allow + n, cap - n, "%s%s", n ? ", " : "", method);
+}
+
 int router_find(struct api_req *r, char *allow, size_t allow_cap)
 {
 	static _Thread_local char params[512];
@@ -82,43 +99,70 @@ int router_find(struct api_req *r, char *allow, size_t allow_cap)
 
 		if (!route_match(rt->pattern, r->path, r, params, sizeof(params)))
 			continue;
-		if (strcmp(rt->method, r->method) == 0)
+		if (route_serves(rt, r->method))
 			return (int)i;
 		if (allow_cap) {
-			size_t n = strlen(allow);
-
-			snprintf(allow + n, allow_cap - n, "%s%s", n ? ", " : "", rt->method);
+			route_allow_add(allow, allow_cap, rt->method);
+			if (strcmp(rt->method, "GET") == 0)
+				route_allow_add(allow, allow_cap, "HEAD");
 		}
 	}
-	return allow_cap && allow[0] ? -2 : -1;
+	if (!allow_cap || !allow[0])
+		return -1;
+	route_allow_add(allow, allow_cap, "OPTIONS");
+	return -2;
+}
+
+/* OPTIONS (RFC 9110 9.3.7): 204 and the Allow list, and nothing else. No
+ * Access-Control-Allow-* header: a browser's CORS preflight from another
+ * site fails, so its page cannot go on to send the real request. */
+static enum MHD_Result router_options(struct api_req *r, const char *allow)
+{
+	enum MHD_Result ret;
+
+	r->allow = allow;
+	ret = reply_text(r, MHD_HTTP_NO_CONTENT, NULL, "", 0);
+	r->allow = NULL;
+	return ret;
+}
+
+static enum MHD_Result router_not_allowed(struct api_req *r, const char *allow)
+{
+	enum MHD_Result ret;
+
+	err_setf(ERR_HTTP_METHOD_NOT_ALLOWED, "%.16s %.40s is not supported; use %s.", r->method, r->path, allow);
+	r->allow = allow; /* RFC 9110 15.5.6: a 405 carries Allow */
+	ret = reply_problem(r, -ERR_HTTP_METHOD_NOT_ALLOWED, NULL);
+	r->allow = NULL;
+	return ret;
 }
 
 enum MHD_Result router_dispatch(struct api_req *r)
 {
+	bool options = strcmp(r->method, "OPTIONS") == 0;
 	char allow[64];
-	int i = router_find(r, allow, sizeof(allow));
 	const struct route *rt;
+	int i;
 
-	if (i == -2) {
-		char detail[192];
-
-		snprintf(detail, sizeof(detail), "%.16s %.40s is not supported; use %s.", r->method, r->path, allow);
-		return reply_problem_status(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-					    "Method not allowed", detail);
+	if (options && strcmp(r->path, "*") == 0) /* the server as a whole */
+		return router_options(r, "GET, HEAD, POST, DELETE, OPTIONS");
+	i = router_find(r, allow, sizeof(allow));
+	if (i == -2)
+		return options ? router_options(r, allow) : router_not_allowed(r, allow);
+	if (i < 0) {
+		err_setf(ERR_NOT_FOUND, "No such resource. GET /openapi.json lists the endpoints.");
+		return reply_problem(r, -ERR_NOT_FOUND, NULL);
 	}
-	if (i < 0)
-		return reply_problem_status(r, MHD_HTTP_NOT_FOUND, "not_found", "Not found",
-					    "No such resource. GET /openapi.json lists the endpoints.");
 	rt = &routes[i];
 	if (r->role < rt->role) {
-		bool anonymous = strcmp(r->who, "anonymous") == 0;
-
-		return reply_problem_status(
-			r, anonymous ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_FORBIDDEN,
-			anonymous ? "unauthorized" : "forbidden",
-			anonymous ? "Authentication required" : "Not allowed",
-			anonymous ? "Send Authorization: Bearer <token> (a token from /etc/rdpd/tokens)."
-				  : "Your token's role does not allow this; it needs the operate or admin role.");
+		if (strcmp(r->who, "anonymous") == 0) {
+			err_setf(ERR_HTTP_UNAUTHORIZED, "Send Authorization: Bearer <token> (a token from "
+				 "/etc/rdpd/tokens).");
+			return reply_problem(r, -ERR_HTTP_UNAUTHORIZED, NULL);
+		}
+		err_setf(ERR_HTTP_FORBIDDEN, "Your token's role does not allow this; it needs the operate "
+			 "or admin role.");
+		return reply_problem(r, -ERR_HTTP_FORBIDDEN, NULL);
 	}
 	return rt->handler(r);
 }

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #define SSE_CHUNK 16384
 
 extern atomic_bool api_stopping;
+static atomic_uint sse_open; /* event streams being served */
 
 /* Decimal job id, no sign, no overflow; 0 when it is not one. */
 static uint64_t parse_id(const char *s)
@@ -157,13 +159,26 @@ struct sse_stream {
 	uint64_t last_seq;
 	bool done;
 	unsigned idle_s;
+	int fd; /* the connection's socket: to see the client leave */
 	char buf[SSE_CHUNK];
 	size_t len, off;
 };
 
+/* The client has closed or reset the connection. A stream only writes, so
+ * in a quiet stretch nothing else would notice until the next event or
+ * heartbeat, and the connection would hold its slot (and one of its
+ * address's) all that time. POLLRDHUP: the peer's FIN (poll(2)). */
+static bool sse_client_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+
+	return fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* Content reader: runs on this connection's own thread, so it may block
- * waiting for the next event; a comment line every 15 s keeps proxies and
- * the connection timeout from closing an idle stream. */
+ * waiting for the next event, a second at a time, and looks for the client
+ * leaving on every wake; a comment line every 15 s keeps proxies and the
+ * connection timeout from closing an idle stream. */
 static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct sse_stream *s = cls;
@@ -178,6 +193,8 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 		}
 		if (s->done || atomic_load(&api_stopping))
 			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (sse_client_gone(s->fd))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (s->idle_s * 1000 >= SSE_HEARTBEAT_MS) {
 			s->len = (size_t)snprintf(s->buf, sizeof(s->buf), ": keep-alive\n\n");
 			s->idle_s = 0;
@@ -195,11 +212,22 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 static void sse_free(void *cls)
 {
 	free(cls);
+	atomic_fetch_sub(&sse_open, 1);
+}
+
+void routes_jobs_metrics(char *out, size_t cap, size_t *used)
+{
+	if (*used < cap)
+		*used += (size_t)snprintf(out + *used, cap - *used,
+					  "# HELP rdpd_http_event_streams Job event streams open now.\n"
+					  "# TYPE rdpd_http_event_streams gauge\n"
+					  "rdpd_http_event_streams %u\n", atomic_load(&sse_open));
 }
 
 enum MHD_Result route_job_events(struct api_req *r)
 {
 	const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	uint64_t id = parse_path_id(r->params[0]);
 	struct MHD_Response *resp;
 	struct sse_stream *s;
@@ -207,14 +235,21 @@ enum MHD_Result route_job_events(struct api_req *r)
 
 	if (!id || !job_exists(id))
 		return no_such_job(r);
+	/* HEAD: the headers only. libmicrohttpd 0.9.75 would still send a
+	 * chunked stream's last chunk ("0" CR LF CR LF) after a HEAD answer's
+	 * headers, which a kept-alive client would read as the next answer. */
+	if (strcmp(r->method, "HEAD") == 0)
+		return reply_text(r, MHD_HTTP_OK, "text/event-stream", "", 0);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return MHD_NO;
 	s->id = id;
 	s->last_seq = last ? parse_id(last) : 0; /* resume after the last event the client saw */
+	s->fd = ci ? ci->connect_fd : -1;
+	atomic_fetch_add(&sse_open, 1);
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, s, sse_free);
 	if (!resp) {
-		free(s);
+		sse_free(s);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");

@@ -3,14 +3,19 @@
  * dashboard's fixed files.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/assets.h"
+#include "err.h"
 #include "jobs/job.h"
 #include "jobs/worker.h"
 #include "json_util.h"
 #include "probes/probe_registry.h"
+
+#define METRICS_CAP_START 16384
+#define METRICS_CAP_MAX (1024 * 1024)
 
 static bool (*journal_ok)(void);
 
@@ -35,17 +40,18 @@ enum MHD_Result route_readyz(struct api_req *r)
 	return reply_json(r, journal ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o, NULL);
 }
 
-enum MHD_Result route_metrics(struct api_req *r)
+/* The metrics into OUT (CAP bytes); returns the length they need, CAP or
+ * more when they did not fit. */
+static size_t metrics_render(char *out, size_t cap)
 {
 	static const char *const transports[4] = {"usb-bulk", "usb-hid", "tcp", "sim"};
 	static const char *const kinds[2] = {"unlock", "lock"};
-	static char out[32768];
 	unsigned probes[4], jobs[2][6];
 	size_t used = 0;
 
 	registry_counts(probes);
 	job_counts(jobs);
-#define EMIT(...) used += (size_t)snprintf(out + used, used < sizeof(out) ? sizeof(out) - used : 0, __VA_ARGS__)
+#define EMIT(...) used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, __VA_ARGS__)
 	EMIT("# HELP rdpd_build_info rdpd version.\n# TYPE rdpd_build_info gauge\n"
 	     "rdpd_build_info{version=\"%s\"} 1\n", RDPD_VERSION);
 	EMIT("# HELP rdpd_probes Probes present, by transport.\n# TYPE rdpd_probes gauge\n");
@@ -57,15 +63,34 @@ enum MHD_Result route_metrics(struct api_req *r)
 			EMIT("rdpd_jobs_total{kind=\"%s\",outcome=\"%s\"} %u\n", kinds[k], job_state_name(s), jobs[k][s]);
 	EMIT("# HELP rdpd_jobs_running Jobs running now.\n# TYPE rdpd_jobs_running gauge\n"
 	     "rdpd_jobs_running %u\n", worker_busy_count());
-	job_metrics_durations(out, sizeof(out), &used);
-	worker_metrics_errors(out, sizeof(out), &used);
+	job_metrics_durations(out, cap, &used);
+	worker_metrics_errors(out, cap, &used);
 	EMIT("# HELP rdpd_http_requests_total HTTP responses, by status.\n"
 	     "# TYPE rdpd_http_requests_total counter\n");
-	api_metrics_http(out, sizeof(out), &used);
+	api_metrics_http(out, cap, &used);
+	routes_jobs_metrics(out, cap, &used);
 #undef EMIT
-	if (used > sizeof(out))
-		used = sizeof(out);
-	return reply_text(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out, used);
+	return used;
+}
+
+/* Every scrape renders into a buffer of its own: connection threads run at
+ * once, and one shared buffer garbled concurrent scrapes. */
+enum MHD_Result route_metrics(struct api_req *r)
+{
+	char *out = NULL;
+
+	for (size_t cap = METRICS_CAP_START; cap <= METRICS_CAP_MAX; cap *= 2) {
+		char *nb = realloc(out, cap);
+
+		if (!nb)
+			break;
+		out = nb;
+		if (metrics_render(out, cap) < cap)
+			return reply_text_owned(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out);
+	}
+	free(out);
+	return reply_problem(r, err_setf(ERR_NO_MEMORY, "the metrics did not fit in %d bytes, or memory "
+					 "ran out", METRICS_CAP_MAX), NULL);
 }
 
 enum MHD_Result route_openapi(struct api_req *r)
@@ -80,7 +105,6 @@ enum MHD_Result route_static(struct api_req *r)
 	const struct asset *a = asset_find(strcmp(r->path, "/") == 0 ? "/index.html" : r->path);
 
 	if (!a)
-		return reply_problem_status(r, MHD_HTTP_NOT_FOUND, "not_found", "Not found",
-					    "No such file in the dashboard.");
+		return reply_problem(r, err_setf(ERR_NOT_FOUND, "No such file in the dashboard."), NULL);
 	return reply_text(r, MHD_HTTP_OK, a->type, (const char *)a->data, a->len);
 }

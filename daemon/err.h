@@ -40,6 +40,17 @@
 	X(ERR_NOT_FOUND, 1032, 404, "not_found", "Not found")                                \
 	X(ERR_STATE_UNWRITABLE, 1033, 503, "state_not_writable", "State directory not writable") \
 	X(ERR_SHUTTING_DOWN, 1034, 503, "shutting_down", "rdpd is shutting down")           \
+	X(ERR_HTTP_METHOD_NOT_ALLOWED, 1040, 405, "method_not_allowed", "Method not allowed") \
+	X(ERR_HTTP_HOST_NOT_ALLOWED, 1041, 421, "host_not_allowed", "Host not allowed")      \
+	X(ERR_HTTP_UNAUTHORIZED, 1042, 401, "unauthorized", "Authentication required")       \
+	X(ERR_HTTP_FORBIDDEN, 1043, 403, "forbidden", "Not allowed")                         \
+	X(ERR_HTTP_CROSS_SITE, 1044, 403, "cross_site_request", "Cross-site request refused") \
+	X(ERR_HTTP_MEDIA_TYPE, 1045, 415, "unsupported_media_type", "Unsupported media type") \
+	X(ERR_HTTP_BODY_TOO_LARGE, 1046, 413, "body_too_large", "Request body too large")    \
+	X(ERR_HTTP_MALFORMED, 1047, 400, "malformed_request", "Malformed HTTP request")      \
+	X(ERR_HTTP_HEADERS_TOO_LARGE, 1048, 431, "headers_too_large", "Request headers too large") \
+	X(ERR_HTTP_URI_TOO_LONG, 1049, 414, "uri_too_long", "Request target too long")       \
+	X(ERR_HTTP_VERSION, 1050, 505, "http_version_not_supported", "HTTP version not supported") \
 	X(ERR_JSON_INVALID, 1060, 400, "invalid_json", "Request body is not strict JSON")   \
 	X(ERR_BODY_MEMBER, 1061, 400, "invalid_member", "Request body member not accepted") \
 	X(ERR_PROBE_URI_INVALID, 1062, 400, "invalid_probe_uri", "Probe URI cannot work")  \

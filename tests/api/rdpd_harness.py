@@ -1,9 +1,10 @@
-"""Start the real rdpd on a free port, talk to it over HTTP, stop it.
+"""Start the real rdpd on a port of its own, talk to it over HTTP, stop it.
 
 Shared by the API tests. Standard library only (python3 from Debian).
 """
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,37 +34,42 @@ def summary(prog):
     sys.exit(1 if results["failed"] else 0)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+BANNER = re.compile(rb"listening on (?:\[[^\]]*\]|[^\s:]+):(\d+)")
 
 
 class Daemon:
+    """rdpd on port 0: the kernel picks a free port as it binds, and the
+    start-up banner ("listening on HOST:PORT") says which. (A port picked
+    by the harness and released before rdpd binds it can be taken by any
+    other process's outgoing connection in between.)"""
+
     def __init__(self, args=(), state_dir=None, listen_host="127.0.0.1"):
-        self.port = free_port()
+        self.port = None
         self.host = listen_host
         self.state_dir = state_dir or tempfile.mkdtemp(prefix="rdpd-state-")
         self.args = list(args)
         self.proc = None
         self.log_path = os.path.join(self.state_dir, "daemon.log")
 
-    def start(self):
-        cmd = [os.path.join(BUILD, "rdpd"), "serve", "--listen", "%s:%d" % (self.host, self.port),
+    def start(self, timeout=30):
+        cmd = [os.path.join(BUILD, "rdpd"), "serve", "--listen", "%s:0" % self.host,
                "--state-dir", self.state_dir, "--no-usb", "--config", "/dev/null"] + self.args
+        offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
+        end = time.time() + timeout
+        while time.time() < end:
+            with open(self.log_path, "rb") as f:
+                f.seek(offset)
+                m = BANNER.search(f.read())
+            if m:
+                self.port = int(m.group(1))
+                socket.create_connection(("127.0.0.1", self.port), 5).close()
                 self.wait_identities()
                 return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("rdpd exited: " + open(self.log_path).read())
-                time.sleep(0.02)
+            if self.proc.poll() is not None:
+                raise RuntimeError("rdpd exited: " + open(self.log_path).read())
+            time.sleep(0.02)
         raise RuntimeError("rdpd did not listen: " + open(self.log_path).read())
 
     def wait_identities(self, timeout=10):

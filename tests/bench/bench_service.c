@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_port.h"
+
 #define CLIENTS 8
 #define RUN_MS 2000
 #define MAX_SAMPLES 400000
@@ -167,31 +169,19 @@ static enum MHD_Result ceiling_handler(void *cls, struct MHD_Connection *c, cons
 	return ret;
 }
 
-static int free_port(void)
+/* rdpd on port 0 with N_PROBES of PROBES; *PORT is the port it bound (-1
+ * when it did not start). */
+static pid_t start_rdpd(const char *rdpd, int *port, char **probes, int n_probes, const char *state)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	bind(fd, (struct sockaddr *)&a, sizeof(a));
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static pid_t start_rdpd(const char *rdpd, int port, char **probes, int n_probes, const char *state)
-{
-	char listen[32], *argv[64];
+	char out[256], *argv[64];
 	int argc = 0;
 	pid_t pid;
 
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	snprintf(out, sizeof(out), "%s/rdpd.out", state);
 	argv[argc++] = (char *)rdpd;
 	argv[argc++] = "serve";
 	argv[argc++] = "--listen";
-	argv[argc++] = listen;
+	argv[argc++] = "127.0.0.1:0";
 	argv[argc++] = "--state-dir";
 	argv[argc++] = (char *)state;
 	argv[argc++] = "--no-usb";
@@ -205,20 +195,12 @@ static pid_t start_rdpd(const char *rdpd, int port, char **probes, int n_probes,
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
+		if (!freopen(out, "w", stdout) || !freopen("/dev/null", "w", stderr))
+			_exit(126);
 		execv(rdpd, argv);
 		_exit(127);
 	}
-	for (int i = 0; i < 200; i++) {
-		int fd = connect_port(port);
-
-		if (fd >= 0) {
-			close(fd);
-			return pid;
-		}
-		usleep(20000);
-	}
+	*port = bench_port_from(out, 10000);
 	return pid;
 }
 
@@ -302,13 +284,11 @@ int main(int argc, char **argv)
 		probes[i] = probe_uri(i, "0.25"); /* the F401's 4 s erase lasts 1 s */
 
 	/* Idle memory, then with 16 probes. */
-	port = free_port();
-	pid = start_rdpd(rdpd, port, probes, 0, state);
+	pid = start_rdpd(rdpd, &port, probes, 0, state);
 	usleep(200000);
 	printf("resident memory idle: %ld KB (target < 10 MB)\n", rss_kb(pid));
 	stop_rdpd(pid);
-	port = free_port();
-	pid = start_rdpd(rdpd, port, probes, 16, state);
+	pid = start_rdpd(rdpd, &port, probes, 16, state);
 	{
 		int fd = connect_port(port);
 		char path[64];
@@ -325,14 +305,12 @@ int main(int argc, char **argv)
 	stop_rdpd(pid);
 
 	/* Parallel unlocks: 1 against 8. */
-	port = free_port();
-	pid = start_rdpd(rdpd, port, probes, 8, state);
+	pid = start_rdpd(rdpd, &port, probes, 8, state);
 	one = parallel_unlocks(port, 1);
 	stop_rdpd(pid);
 	for (int i = 0; i < 16; i++)
 		probes[i] = probe_uri(i + 16, "0.25");
-	port = free_port();
-	pid = start_rdpd(rdpd, port, probes, 8, state);
+	pid = start_rdpd(rdpd, &port, probes, 8, state);
 	eight = parallel_unlocks(port, 8);
 	printf("unlock wall time (1 s simulated erase, 1 ms/packet): 1 probe %.0f ms, 8 probes in parallel "
 	       "%.0f ms: %.2fx (target <= 1.2x)\n", one, eight, eight / one);
@@ -342,8 +320,7 @@ int main(int argc, char **argv)
 	 * very body rdpd gives for the same four probes. */
 	for (int i = 0; i < 16; i++)
 		probes[i] = probe_uri(i + 32, "1");
-	port = free_port();
-	pid = start_rdpd(rdpd, port, probes, 4, state);
+	pid = start_rdpd(rdpd, &port, probes, 4, state);
 	{
 		int fd = connect_port(port);
 
@@ -355,16 +332,19 @@ int main(int argc, char **argv)
 	}
 	stop_rdpd(pid);
 	{
-		int cport = free_port(), rport = free_port();
+		const union MHD_DaemonInfo *di;
+		int cport = -1, rport;
 		double rc_[3], pc_[3], rr_[3], pr_[3];
 		pthread_t th[4];
 		struct unlock_arg ua[4];
 
 		ceiling = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-					   (uint16_t)cport, NULL, NULL, ceiling_handler, NULL, MHD_OPTION_END);
+					   0, NULL, NULL, ceiling_handler, NULL, MHD_OPTION_END);
+		if (ceiling && (di = MHD_get_daemon_info(ceiling, MHD_DAEMON_INFO_BIND_PORT)))
+			cport = di->port; /* port 0: the kernel picked one */
 		for (int i = 0; i < 16; i++)
 			probes[i] = probe_uri(i + 48, "5"); /* a 20 s erase: it outlasts the runs */
-		pid = start_rdpd(rdpd, rport, probes, 4, state);
+		pid = start_rdpd(rdpd, &rport, probes, 4, state);
 		for (int i = 0; i < 4; i++) {
 			ua[i] = (struct unlock_arg){rport, i};
 			pthread_create(&th[i], NULL, unlock_thread, &ua[i]);

@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_port.h"
+
 #define N_GET 24
 #define N_METRICS 8
 #define N_SSE 8
@@ -549,10 +551,13 @@ reconnect:
 /* ---- a wireless probe lost for real ------------------------------------- */
 
 static char wire_sim[600]; /* rdpd-sim, next to rdpd */
-static int wire_port;
+static char wire_log[160];
+static int wire_port; /* 0 until the first start has bound one */
 static pid_t wire_pid = -1;
 
-/* rdpd-sim serving a locked F401 on wire_port; returns once it listens. */
+/* rdpd-sim serving a locked F401 on wire_port (on port 0 the first time:
+ * the port it binds is kept for the restarts, which rdpd's tcp: URI names);
+ * returns once it listens. */
 static pid_t wire_start(void)
 {
 	char listen[32];
@@ -562,13 +567,15 @@ static pid_t wire_start(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) || dup2(1, 2) < 0)
+		if (!freopen(wire_log, "w", stdout) || dup2(1, 2) < 0)
 			_exit(126);
 		execl(wire_sim, wire_sim, "--listen", listen, "--profile", "stm32f401re-rdp1", "--time-scale",
 		      "0.05", "--serial", WIRE_SERIAL, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200 && pid > 0; i++) {
+	if (wire_port == 0 && pid > 0)
+		wire_port = bench_port_from(wire_log, 10000);
+	for (int i = 0; i < 200 && pid > 0 && wire_port > 0; i++) {
 		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)wire_port)};
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		bool up;
@@ -826,20 +833,6 @@ static struct proc_figures proc_figures(void)
 	return f;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), p;
-
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	bind(fd, (struct sockaddr *)&a, sizeof(a));
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	p = ntohs(a.sin_port);
-	close(fd);
-	return p;
-}
-
 static bool daemon_alive(void)
 {
 	return waitpid(daemon_pid, NULL, WNOHANG) == 0;
@@ -847,15 +840,14 @@ static bool daemon_alive(void)
 
 static pid_t start_rdpd(const char *rdpd, const char *state, const char *log)
 {
-	char listen[32], *argv[64], uris[N_UNLOCK + N_REPLUG][128], wire[64];
+	char *argv[64], uris[N_UNLOCK + N_REPLUG][128], wire[64];
 	int argc = 0;
 	pid_t pid;
 
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	argv[argc++] = (char *)rdpd;
 	argv[argc++] = "serve";
 	argv[argc++] = "--listen";
-	argv[argc++] = listen;
+	argv[argc++] = "127.0.0.1:0";
 	argv[argc++] = "--state-dir";
 	argv[argc++] = (char *)state;
 	argv[argc++] = "--no-usb";
@@ -881,6 +873,7 @@ static pid_t start_rdpd(const char *rdpd, const char *state, const char *log)
 		execv(rdpd, argv);
 		_exit(127);
 	}
+	port = bench_port_from(log, 10000); /* its banner, on stdout */
 	return pid;
 }
 
@@ -910,8 +903,7 @@ int main(int argc, char **argv)
 	if (!mkdtemp(state))
 		return 2;
 	snprintf(log, sizeof(log), "%s/daemon.log", state);
-	port = free_port();
-	wire_port = free_port();
+	snprintf(wire_log, sizeof(wire_log), "%s/wire-sim.log", state);
 	snprintf(wire_sim, sizeof(wire_sim), "%.*s/rdpd-sim",
 		 strrchr(rdpd, '/') ? (int)(strrchr(rdpd, '/') - rdpd) : 1, strrchr(rdpd, '/') ? rdpd : ".");
 	wire_pid = wire_start();

@@ -72,14 +72,22 @@ fi
 # The real unit (Type=notify, the sandbox, StateDirectory, the user) started by
 # systemd as PID 1 of the container, which shares this machine's network.
 if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1; then
-	PORT=$(free_port)
 	cp "$R/etc/rdpd/rdpd.conf" "$B/deb-rdpd.conf.orig"
-	sed -i "s|^listen = .*|listen = 0.0.0.0:$PORT|" "$R/etc/rdpd/rdpd.conf"
+	sed -i "s|^listen = .*|listen = 0.0.0.0:0|" "$R/etc/rdpd/rdpd.conf"
 	echo "probe = sim:stm32f401re-rdp1?time_scale=0.001" >>"$R/etc/rdpd/rdpd.conf"
 	systemd-nspawn -q --register=no --keep-unit -D "$R" --boot --console=read-only >"$B/deb-boot.log" 2>&1 &
 	NSPAWN=$!
 	trap 'kill $PID $NSPAWN 2>/dev/null' EXIT
-	wait_port "$PORT" || wait_port "$PORT" || wait_port "$PORT"   # a boot: up to 15 s
+	# The port rdpd bound: its banner in this boot's journal (a boot: up to 15 s).
+	PORT=
+	i=0
+	while [ -z "$PORT" ] && [ $i -lt 150 ]; do
+		INIT=$(pgrep -P "$NSPAWN" | head -n 1)
+		[ -n "$INIT" ] && nsenter -t "$INIT" -a journalctl -b -u rdpd -o cat --no-pager >"$B/deb-boot-rdpd.log" 2>&1
+		PORT=$(port_in "$B/deb-boot-rdpd.log")
+		[ -n "$PORT" ] || sleep 0.1
+		i=$((i + 1))
+	done
 	check systemd_boots_and_starts_rdpd wait_port "$PORT"
 	INIT=$(pgrep -P "$NSPAWN" | head -n 1)
 	in_ct() { nsenter -t "$INIT" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
@@ -109,11 +117,11 @@ fi
 # As the unit runs it: user rdpd, StateDirectory=rdpd (made here: no systemd).
 uid=$(chroot "$R" id -u rdpd); gid=$(chroot "$R" id -g rdpd)
 install -d -o "$uid" -g "$gid" -m 0750 "$R/var/lib/rdpd"
-PORT=$(free_port)
 TOKEN=$(awk '$1=="admin"{print $3}' "$R/etc/rdpd/tokens")
-chroot --userspec="$uid:$gid" --groups="$gid" "$R" /usr/sbin/rdpd serve --listen "0.0.0.0:$PORT" --no-usb \
+chroot --userspec="$uid:$gid" --groups="$gid" "$R" /usr/sbin/rdpd serve --listen 0.0.0.0:0 --no-usb \
 	--no-dnssd --probe 'sim:stm32f401re-rdp1?time_scale=0.001' >"$B/deb-serve.out" 2>"$B/deb-serve.err" &
 PID=$!
+PORT=$(bound_port "$B/deb-serve.out")
 check daemon_starts_as_rdpd wait_port "$PORT"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -H 'Content-Type: application/json' \
 	"http://127.0.0.1:$PORT/probes/0/unlock")

@@ -3,7 +3,6 @@
 . "$(dirname "$0")/lib.sh"
 B=${1:-build}
 T=$(mktemp -d)
-PORT=$(free_port)
 trap 'kill $PID 2>/dev/null; rm -rf "$T"' EXIT
 
 "$B/rdpd" serve --help >"$T/help"; st=$?
@@ -19,13 +18,15 @@ check config_typo_names_line sh -c "[ $st = 2 ] && grep -q 'typo.conf:1' '$T/typ
 
 cat >"$T/rdpd.conf" <<EOC
 # a comment
-listen = 127.0.0.1:$PORT
+listen = 127.0.0.1:0
 state_dir = $T/state
 usb = no
 probe = sim:stm32f401re-rdp1?time_scale=0.001
 EOC
 "$B/rdpd" serve --config "$T/rdpd.conf" >"$T/out" 2>"$T/err" &
 PID=$!
+PORT=$(bound_port "$T/out")
+check port_0_banner_names_the_bound_port sh -c "[ -n '$PORT' ] && [ '$PORT' != 0 ]"
 check config_listen_used wait_port "$PORT"
 curl -s "http://127.0.0.1:$PORT/probes" >"$T/probes.json"
 check config_probe_served json "$T/probes.json" 'j["probes"][0]["uri"].startswith("sim:stm32f401re-rdp1")'

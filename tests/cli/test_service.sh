@@ -13,6 +13,27 @@ trap 'kill $PID 2>/dev/null; rm -f "$UDEV_RULE"; rm -rf "$T"' EXIT
 SIM='sim:stm32f401re-rdp1?time_scale=0.001'
 skip() { echo "ok $1 # SKIP $2"; passed=$((passed + 1)); }
 stop_daemon() { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=; }
+# socket_activate ADDR ERR ARGS...: rdpd ARGS under systemd-socket-activate,
+# its stderr and rdpd's in ERR; sets PORT and PID. systemd-socket-activate
+# cannot bind port 0, so a port is picked; when another process takes it
+# before systemd-socket-activate binds it ("Address already in use"), the
+# next one is tried.
+socket_activate() {
+	sa_addr=$1 sa_err=$2
+	shift 2
+	for try in 1 2 3 4 5; do
+		PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		systemd-socket-activate -l "$sa_addr:$PORT" "$B/rdpd" "$@" >"$sa_err.out" 2>"$sa_err" &
+		PID=$!
+		i=0
+		while [ $i -lt 100 ] && ! grep -q '^Listening on' "$sa_err" && kill -0 "$PID" 2>/dev/null; do
+			sleep 0.05; i=$((i + 1))
+		done
+		grep -q '^Listening on' "$sa_err" && return 0
+		stop_daemon
+	done
+	return 1
+}
 
 # --- make install ------------------------------------------------------------
 make --no-print-directory -s install BUILD="$B" DESTDIR="$D" PREFIX=/usr >"$T/install.log" 2>&1
@@ -92,12 +113,12 @@ fi
 check man_page_names_every_setting sh -c "for k in listen state_dir tokens allow_host probe sim_if_empty usb tls_cert tls_key dnssd loopback_anonymous; do grep -q \"\$k\" '$D/usr/share/man/man8/rdpd.8' || exit 1; done"
 
 # --- the shipped conffile: every key, commented or not, is one rdpd knows -------
-PORT=$(free_port)
-sed -e "s|^listen = .*|listen = 127.0.0.1:$PORT|" -e "s|^tokens = .*|tokens = $T/none|" \
+sed -e "s|^listen = .*|listen = 127.0.0.1:0|" -e "s|^tokens = .*|tokens = $T/none|" \
 	-e "s|^state_dir = .*|state_dir = $T/state|" -e "s|^usb = .*|usb = no|" systemd/rdpd.conf >"$T/ship.conf"
 echo "probe = $SIM" >>"$T/ship.conf"
 "$B/rdpd" serve --config "$T/ship.conf" --no-dnssd >"$T/ship.out" 2>&1 &
 PID=$!
+PORT=$(bound_port "$T/ship.out")
 check shipped_conffile_loads wait_port "$PORT"
 stop_daemon
 sed 's/^#\([a-z_]* = \)/\1/' systemd/rdpd.conf >"$T/all.conf"
@@ -117,11 +138,10 @@ PY
 python3 "$T/notify.py" "$T/notify.sock" "$T/notify.log" 4 &
 NPID=$!
 sleep 0.3
-PORT=$(free_port)
-NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=1000000 "$B/rdpd" serve --listen 127.0.0.1:$PORT --config /dev/null \
-	--state-dir "$T/state" --no-usb --probe "$SIM" >/dev/null 2>&1 &
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=1000000 "$B/rdpd" serve --listen 127.0.0.1:0 --config /dev/null \
+	--state-dir "$T/state" --no-usb --probe "$SIM" >"$T/notify.out" 2>&1 &
 PID=$!
-wait_port "$PORT"
+wait_port "$(bound_port "$T/notify.out")"
 sleep 1.6
 stop_daemon
 wait $NPID
@@ -134,20 +154,14 @@ check notify_stopping grep -q 'STOPPING=1' "$T/notify.log"
 printf 'ci operate %s\nboss admin %s\n' 0123456789abcdef0123 fedcba9876543210fedc >"$T/tokens"
 chmod 0600 "$T/tokens" # rdpd refuses a tokens file others may read
 if command -v systemd-socket-activate >/dev/null 2>&1; then
-	PORT=$(free_port)
-	systemd-socket-activate -l 127.0.0.1:$PORT "$B/rdpd" serve --config /dev/null --state-dir "$T/state" \
-		--no-usb --probe "$SIM" --listen 127.0.0.1:1 >"$T/sa.out" 2>"$T/sa.err" &
-	PID=$!
-	sleep 0.3
+	socket_activate 127.0.0.1 "$T/sa.err" serve --config /dev/null --state-dir "$T/state" \
+		--no-usb --probe "$SIM" --listen 127.0.0.1:1
 	check socket_activation_serves sh -c "curl -s --max-time 5 http://127.0.0.1:$PORT/livez | grep -q ok"
 	check socket_activation_logged grep -q 'socket activation' "$T/sa.err"
 	stop_daemon
 	# A socket on every address: tokens become mandatory.
-	PORT=$(free_port)
-	systemd-socket-activate -l 0.0.0.0:$PORT "$B/rdpd" serve --config /dev/null --state-dir "$T/state" \
-		--no-usb --no-dnssd --probe "$SIM" --tokens "$T/tokens" >/dev/null 2>"$T/sa2.err" &
-	PID=$!
-	sleep 0.3
+	socket_activate 0.0.0.0 "$T/sa2.err" serve --config /dev/null --state-dir "$T/state" \
+		--no-usb --no-dnssd --probe "$SIM" --tokens "$T/tokens"
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -H 'Content-Type: application/json' \
 		"http://127.0.0.1:$PORT/probes/0/unlock")
 	check socket_activation_any_address_needs_token sh -c "[ '$code' = 401 ] || [ '$code' = 403 ]"
@@ -164,10 +178,10 @@ fi
 if command -v openssl >/dev/null 2>&1; then
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
 		-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
-	PORT=$(free_port)
-	"$B/rdpd" serve --listen 127.0.0.1:$PORT --config /dev/null --state-dir "$T/state" --no-usb --probe "$SIM" \
+	"$B/rdpd" serve --listen 127.0.0.1:0 --config /dev/null --state-dir "$T/state" --no-usb --probe "$SIM" \
 		--tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >"$T/tls.out" 2>"$T/tls.err" &
 	PID=$!
+	PORT=$(bound_port "$T/tls.out")
 	wait_port "$PORT"
 	check https_self_signed_curl_k sh -c "curl -sk --max-time 5 https://127.0.0.1:$PORT/livez | grep -q ok"
 	check https_verifies_with_cacert sh -c "curl -s --max-time 5 --cacert '$T/cert.pem' https://localhost:$PORT/probes | grep -q simulated"
@@ -176,7 +190,7 @@ if command -v openssl >/dev/null 2>&1; then
 	check https_unlock_works [ "$code" = 200 ]
 	stop_daemon
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other.pem" -out /dev/null -days 2 -subj /CN=x >/dev/null 2>&1
-	"$B/rdpd" serve --listen 127.0.0.1:$(free_port) --config /dev/null --state-dir "$T/state" --no-usb \
+	"$B/rdpd" serve --listen 127.0.0.1:0 --config /dev/null --state-dir "$T/state" --no-usb \
 		--tls-cert "$T/cert.pem" --tls-key "$T/other.pem" >/dev/null 2>"$T/tls.bad"
 	check https_mismatched_key_explained sh -c "[ $? = 1 ] && grep -q 'do not match' '$T/tls.bad'"
 	"$B/rdpd" serve --config /dev/null --tls-cert "$T/cert.pem" >/dev/null 2>"$T/tls.half"
@@ -193,10 +207,10 @@ echo "\$*" >"$T/avahi.args"
 exec sleep 30
 SH
 chmod +x "$T/bin/avahi-publish"
-PORT=$(free_port)
-PATH="$T/bin:$PATH" "$B/rdpd" serve --listen 0.0.0.0:$PORT --config /dev/null --state-dir "$T/state" --no-usb \
-	--probe "$SIM" --tokens "$T/tokens" >/dev/null 2>"$T/dnssd.err" &
+PATH="$T/bin:$PATH" "$B/rdpd" serve --listen 0.0.0.0:0 --config /dev/null --state-dir "$T/state" --no-usb \
+	--probe "$SIM" --tokens "$T/tokens" >"$T/dnssd.out" 2>"$T/dnssd.err" &
 PID=$!
+PORT=$(bound_port "$T/dnssd.out")
 wait_port "$PORT"
 sleep 0.3
 check dnssd_publishes_service grep -q -- "-s rdpd on .* _rdpd._tcp $PORT path=/ version=.* tls=no" "$T/avahi.args"
@@ -204,12 +218,11 @@ APID=$(pgrep -f "^sleep 30$" -P "$PID" 2>/dev/null || pgrep -P "$PID" sleep)
 stop_daemon
 sleep 0.2
 check dnssd_withdrawn_on_stop sh -c "[ -n '$APID' ] && ! kill -0 '$APID' 2>/dev/null"
-PORT=$(free_port)
 rm -f "$T/avahi.args"
-PATH="$T/bin:$PATH" "$B/rdpd" serve --listen 127.0.0.1:$PORT --config /dev/null --state-dir "$T/state" --no-usb \
-	--probe "$SIM" >/dev/null 2>&1 &
+PATH="$T/bin:$PATH" "$B/rdpd" serve --listen 127.0.0.1:0 --config /dev/null --state-dir "$T/state" --no-usb \
+	--probe "$SIM" >"$T/dnssd2.out" 2>&1 &
 PID=$!
-wait_port "$PORT"
+wait_port "$(bound_port "$T/dnssd2.out")"
 sleep 0.3
 check dnssd_not_on_loopback test ! -e "$T/avahi.args"
 stop_daemon

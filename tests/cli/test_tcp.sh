@@ -4,10 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 B=${1:-build}
 T=$(mktemp -d)
-PORT=$(free_port)
-"$B/rdpd-sim" --listen "127.0.0.1:$PORT" --profile stm32f401re-rdp1 --time-scale 0.001 >"$T/sim.log" 2>&1 &
+"$B/rdpd-sim" --listen 127.0.0.1:0 --profile stm32f401re-rdp1 --time-scale 0.001 >"$T/sim.log" 2>&1 &
 SIM=$!
 trap 'kill $SIM 2>/dev/null; wait $SIM 2>/dev/null; rm -rf "$T"' EXIT
+PORT=$(bound_port "$T/sim.log")
 check sim_listens wait_port "$PORT"
 
 "$B/rdpd-sim" --list-profiles >"$T/profiles"

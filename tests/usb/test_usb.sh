@@ -72,11 +72,11 @@ check hid_reads_level_0_after jcheck hid after 'j["rdp_level"]==0'
 # when the probe goes; SIGUSR1 unplugs, SIGUSR2 plugs in (usb_testbed.c).
 daemon_run() { # NAME TESTBED-OPTIONS...
 	dname=$1; shift
-	PORT=$(free_port)
 	mkdir -p "$T/$dname.state"
-	"$TB" -v "$@" -- "$RDPD" serve --listen "127.0.0.1:$PORT" --state-dir "$T/$dname.state" \
+	"$TB" -v "$@" -- "$RDPD" serve --listen 127.0.0.1:0 --state-dir "$T/$dname.state" \
 		--config /dev/null --no-dnssd >"$T/$dname.out" 2>&1 &
 	PID=$!
+	PORT=$(bound_port "$T/$dname.out")
 	U="http://127.0.0.1:$PORT"
 	wait_port "$PORT"
 }

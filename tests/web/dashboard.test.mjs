@@ -1,14 +1,13 @@
 /*
  * End-to-end tests of rdpd's dashboard: Debian's Chromium driven by
  * playwright-core against a real rdpd with simulated probes, started here on
- * a free port and stopped at the end. Run: node --test tests/web/
+ * port 0 (the port it bound is in its banner) and stopped at the end. Run: node --test tests/web/
  * Environment: RDPD_BUILD (default build), CHROMIUM (default /usr/bin/chromium).
  */
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -33,17 +32,6 @@ let daemon, port, base, stateDir, profileDir, ctx, page;
 const foreignRequests = [];
 const pageErrors = [];
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer();
-		s.listen(0, '127.0.0.1', () => {
-			const p = s.address().port;
-			s.close(() => resolve(p));
-		});
-		s.on('error', reject);
-	});
-}
-
 async function api(p, opts = {}) {
 	const res = await fetch(base + p, {
 		method: opts.method || 'GET',
@@ -56,14 +44,14 @@ async function api(p, opts = {}) {
 	return {status: res.status, data};
 }
 
-async function waitListening(p, proc, log) {
-	for (let i = 0; i < 250; i++) {
+/* rdpd started on port 0 binds a port the kernel picks and names it in its
+ * banner ("listening on HOST:PORT"). A port picked here and bound by rdpd
+ * later could be taken in between by another process's outgoing connection. */
+async function boundPort(proc, log) {
+	for (let i = 0; i < 500; i++) {
 		if (proc.exitCode !== null) throw new Error(`rdpd exited: ${fs.readFileSync(log, 'utf8')}`);
-		const ok = await new Promise((resolve) => {
-			const s = net.connect(p, '127.0.0.1', () => { s.destroy(); resolve(true); });
-			s.on('error', () => resolve(false));
-		});
-		if (ok) return;
+		const m = /listening on (?:\[[^\]]*\]|[^\s:]+):(\d+)/.exec(fs.readFileSync(log, 'utf8'));
+		if (m) return Number(m[1]);
 		await new Promise((r) => setTimeout(r, 40));
 	}
 	throw new Error(`rdpd did not listen: ${fs.readFileSync(log, 'utf8')}`);
@@ -90,15 +78,14 @@ before(async () => {
 	 * bearer token gets a real 401. */
 	const tokens = path.join(stateDir, 'tokens');
 	fs.writeFileSync(tokens, `webtest admin ${TOKEN}\n`, {mode: 0o600});
-	port = await freePort();
-	base = `http://127.0.0.1:${port}`;
 	const log = path.join(stateDir, 'daemon.log');
 	const out = fs.openSync(log, 'a');
-	daemon = spawn(path.join(BUILD, 'rdpd'), ['serve', '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir,
+	daemon = spawn(path.join(BUILD, 'rdpd'), ['serve', '--listen', '127.0.0.1:0', '--state-dir', stateDir,
 		'--no-usb', '--config', '/dev/null', '--tokens', tokens, '--loopback-anonymous',
 		...PROBES.flatMap((u) => ['--probe', u])],
 	{stdio: ['ignore', out, out]});
-	await waitListening(port, daemon, log);
+	port = await boundPort(daemon, log);
+	base = `http://127.0.0.1:${port}`;
 
 	ctx = await chromium.launchPersistentContext(profileDir, {
 		executablePath: CHROMIUM,
