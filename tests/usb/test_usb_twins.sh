@@ -52,10 +52,10 @@ check cli_named_twin_unlocked jc cli two_after "j['rdp_level']==0"
 # ---- the daemon, and a restart -------------------------------------------
 mkdir -p "$T/state"
 daemon_run() { # NAME
-	PORT=$(free_port)
-	"$TB" -v $TWINS -- "$RDPD" serve --listen "127.0.0.1:$PORT" --state-dir "$T/state" \
+	"$TB" -v $TWINS -- "$RDPD" serve --listen 127.0.0.1:0 --state-dir "$T/state" \
 		--config /dev/null --no-dnssd >"$T/$1.out" 2>&1 &
 	PID=$!
+	PORT=$(bound_port "$T/$1.out")
 	U="http://127.0.0.1:$PORT"
 	wait_port "$PORT"
 }
