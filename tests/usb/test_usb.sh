@@ -127,7 +127,13 @@ if [ -n "${RDPD_SANITIZE:-}" ]; then
 	summary
 	exit $?
 fi
-OCD="openocd -f interface/cmsis-dap.cfg"
+# OpenOCD listens on 3333 (gdb), 4444 (telnet) and 6666 (Tcl) by default;
+# with any of them taken (a second OpenOCD: another checkout's lane, a
+# developer's session) it prints "Error: couldn't bind ... Address already
+# in use" and every check that reads its output fails on a busy machine.
+# These checks use none of the servers, so they open none (OpenOCD manual,
+# "TCP/IP Ports": a port may be given as "disabled").
+OCD="openocd -c 'gdb_port disabled' -c 'telnet_port disabled' -c 'tcl_port disabled' -f interface/cmsis-dap.cfg"
 # OpenOCD's unlock commands print their failure and still exit 0, so each
 # check reads the text: the success line, and no "failed" nor "Error".
 ocd_ok() { rc_is "$1" 0 && has "$1" "$2" && lacks "$1" failed && lacks "$1" 'Error:'; }
