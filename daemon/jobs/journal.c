@@ -92,6 +92,7 @@ struct journal {
 	bool tail_dirty;     /* bytes past `size` may remain (cut or rollback not done) */
 	struct journal_span *spans; /* damaged spans found at open, not yet kept aside */
 	size_t n_spans;
+	bool spans_failed;   /* copying them failed once: compaction tries again */
 	atomic_size_t size;  /* bytes of intact records */
 	atomic_bool writable;
 };
@@ -373,7 +374,8 @@ struct journal_scan {
 	unsigned long long resync_bytes; /* payload bytes checked while resynchronising */
 };
 
-/* Reads the header at OFF into HDR; false when fewer than 12 bytes are there. */
+/* Reads the header at OFF into HDR; *WHOLE is false when fewer than 12
+ * bytes are there. */
 static int journal_read_header(struct journal *j, size_t off, size_t end, uint8_t hdr[JOURNAL_HDR_BYTES],
 			       bool *whole)
 {
@@ -541,8 +543,9 @@ static int journal_tail_torn(struct journal *j, struct journal_scan *s, size_t o
 				    buf, cap, &ok);
 	if (rc < 0 || ok)
 		return rc;
-	/* *BUF now holds every byte after the header. */
-	*torn = memmem(*buf, left - JOURNAL_HDR_BYTES, journal_magic, sizeof(journal_magic)) == NULL;
+	/* *BUF now holds every byte after the header (none: NULL). */
+	*torn = left == JOURNAL_HDR_BYTES ||
+		memmem(*buf, left - JOURNAL_HDR_BYTES, journal_magic, sizeof(journal_magic)) == NULL;
 	return 0;
 }
 
@@ -694,8 +697,9 @@ fail:
 }
 
 /* Saves the damaged spans and cuts bytes past j->size. Needs a writable fd.
- * A span that cannot be saved is reported, and the tail cut anyway so new
- * records can be stored (spans in the middle stay for the next try). On a
+ * A span that cannot be saved is reported once, and the tail cut anyway so
+ * new records can be stored (spans in the middle stay in the file, and
+ * compaction tries to copy them again before it drops them). On a
  * failed cut the tail stays marked dirty; appends still land at j->size, so
  * the journal stays consistent. */
 static int journal_settle(struct journal *j)
@@ -703,13 +707,14 @@ static int journal_settle(struct journal *j)
 	size_t size = atomic_load(&j->size), kept = 0;
 	char eb[128];
 
-	if (j->n_spans && journal_save_spans(j) < 0) {
+	if (j->n_spans && !j->spans_failed && journal_save_spans(j) < 0) {
 		log_err("%s; %s", err_detail(), j->tail_dirty ? "cutting the damaged tail anyway so new "
-			"records can be stored" : "they stay in the journal for now");
+			"records can be stored" : "they stay in the journal until it is compacted");
 		for (size_t i = 0; i < j->n_spans; i++)
 			if (j->spans[i].off < size)
 				j->spans[kept++] = j->spans[i];
 		j->n_spans = kept;
+		j->spans_failed = true;
 	}
 	if (!j->tail_dirty)
 		return 0;

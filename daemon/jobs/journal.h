@@ -46,8 +46,9 @@ struct journal_replay_report {
  * rewrites it (the caller decides what to keep); damage at the end is
  * copied and cut. A torn tail (power lost mid-append) is cut without a copy.
  * REPORT (may be NULL) counts the intact records, the damaged spans and
- * bytes, and the bytes cut off the end. A copy that fails is logged and
- * retried by the next append or compaction, which then proceed anyway.
+ * bytes, and the bytes cut off the end. A copy that fails is logged (and
+ * tried again by the first append after a read-only start, and by
+ * compaction, which proceeds anyway).
  *
  * A directory that cannot be written (read-only file system, permissions,
  * disk full) is not fatal: the stored records are still replayed, the journal
