@@ -110,8 +110,9 @@ static int serve_prepare_state(const struct config *cfg)
 	if (rc < 0)
 		return rc;
 	job_store_init(serve_journal);
-	job_store_finish_replay();
-	log_info("journal %s/journal: %u records replayed", cfg->state_dir, rep.records);
+	job_store_finish_replay(&rep);
+	log_info("journal %s/journal: %u records replayed, %u damaged spans (%llu bytes) set aside",
+		 cfg->state_dir, rep.records, rep.damaged_spans, rep.damaged_bytes);
 	registry_set_state_dir(cfg->state_dir);
 	return registry_load_persistent();
 }

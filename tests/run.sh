@@ -1,7 +1,10 @@
 #!/bin/sh
-# Runs every test program and shell test; prints each one's summary and a
-# final "N passed, N failed" line. A program that crashes or prints no
-# summary counts as one failure. Usage: tests/run.sh BUILD_DIR [FILTER]
+# Runs every test program and shell test; prints each one's summary, the
+# lanes or parts that were SKIPPED because they cannot run on this machine
+# (with CI set in the environment they fail instead), and a final
+# "N passed, N failed" line. A program that crashes, prints no summary or
+# runs no check counts as one failure (tests/run_one.sh).
+# Usage: tests/run.sh BUILD_DIR [FILTER]
 build=${1:-build}
 filter=${2:-}
 passed=0
@@ -9,31 +12,7 @@ failed=0
 log_dir="$build/test-logs"
 mkdir -p "$log_dir"
 
-run_one() { # name, command...
-	name=$1; shift
-	case "$name" in *"$filter"*) ;; *) return ;; esac
-	out="$log_dir/$(echo "$name" | tr '/' '_').log"
-	"$@" >"$out" 2>&1
-	status=$?
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
-	if [ -z "$line" ]; then
-		echo "$name: CRASHED or printed no summary (exit $status); see $out"
-		tail -n 20 "$out" | sed 's/^/    /'
-		failed=$((failed + 1))
-		return
-	fi
-	p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
-	f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ "$f" != 0 ] || [ "$status" != 0 ]; then
-		[ "$f" = 0 ] && failed=$((failed + 1))
-		echo "$name: $p passed, $f failed (exit $status); failures:"
-		grep -E 'FAIL|not ok' "$out" | head -n 30 | sed 's/^/    /'
-	else
-		echo "$name: $p passed, $f failed"
-	fi
-}
+. "$(dirname "$0")/run_one.sh"
 
 # RDPD_TEST_WRAPPER (e.g. valgrind) runs each C test program under it;
 # RDPD_C_ONLY=1 skips the shell, Python and web tests.
@@ -41,6 +20,7 @@ for t in $(find "$build/tests" -type f -perm -u+x 2>/dev/null | sort); do
 	run_one "${t#$build/tests/}" $RDPD_TEST_WRAPPER "$t"
 done
 if [ "${RDPD_C_ONLY:-0}" = 1 ]; then
+	skipped_summary
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 	exit
@@ -56,12 +36,12 @@ for t in tests/api/test_*.py; do
 	[ -f "$t" ] && RDPD_BUILD="$build" run_one "$t" python3 "$t"
 done
 [ -f tests/web/run.sh ] && run_one tests/web sh tests/web/run.sh "$build"
-# USB through umockdev (tests/usb): build the test bed, run, say why if skipped.
+# USB through umockdev (tests/usb): build the test bed, run (it says why when
+# it cannot run).
 if [ -f tests/usb/test_usb.sh ] && case tests/usb/test_usb.sh in *"$filter"*) true ;; *) false ;; esac; then
 	make --no-print-directory BUILD="$build" "$build/usb_testbed" >"$log_dir/usb_testbed_build.log" 2>&1 ||
 		echo "tests/usb: the test bed did not build; see $log_dir/usb_testbed_build.log"
 	run_one tests/usb/test_usb.sh sh tests/usb/test_usb.sh "$build"
-	grep -h '^SKIPPED:' "$log_dir/tests_usb_test_usb.sh.log" 2>/dev/null | sed 's|^|tests/usb/test_usb.sh: |'
 fi
 # The same test bed with two probes that share one serial.
 if [ -f tests/usb/test_usb_twins.sh ] && case tests/usb/test_usb_twins.sh in *"$filter"*) true ;; *) false ;; esac; then
@@ -78,5 +58,6 @@ if [ -f tests/usb/test_pyocd.sh ] && case tests/usb/test_pyocd.sh in *"$filter"*
 	grep -h '^SKIPPED:' "$log_dir/tests_usb_test_pyocd.sh.log" 2>/dev/null | sed 's|^|tests/usb/test_pyocd.sh: |'
 fi
 
+skipped_summary
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

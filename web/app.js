@@ -397,6 +397,9 @@ function updateCard(c, p) {
 
 	/* buttons */
 	const blocked = p.state !== 'idle' || c.reading;
+	/* A chip read at level 0 has nothing to unlock: no red button that
+	 * would erase for nothing. Unknown or silent levels keep it. */
+	c.btnUnlock.hidden = b.cls === 'b-open';
 	c.btnRead.disabled = blocked;
 	c.btnUnlock.disabled = blocked;
 	c.btnLock.disabled = blocked;

@@ -5,6 +5,22 @@
  * `?wait=` callers on any change. Snapshots are journaled (fsync'd) on every
  * state change, not on every progress tick: progress is live-only, the
  * record that matters after a crash is the state and the steps.
+ *
+ * Job ids are never reused, also when the journal lost records. Replay
+ * resumes past damaged bytes (journal.c), and those may have held every
+ * record of the newest jobs. Each job's first record is its creation and
+ * ids are handed out in order, so the ids lost with D damaged bytes are at
+ * most the D / JOB_RECORD_MIN_BYTES ids right after the highest one replayed
+ * (or the high-water mark below): new ids start past them. For a damaged
+ * record of a few KB that skips a few dozen ids. An unfinished last append
+ * counts too: a flipped length can make a whole record look unfinished.
+ *
+ * Once the journal is rewritten without the damage, the bound is no longer
+ * in the file, so the rewrite stores it: a record {"next_id": "N"} first and
+ * last (one flipped byte cannot take both; any job created later carries a
+ * higher id anyway). Why not a high-water mark of its own, kept in every
+ * record or a file beside the journal: that costs a write on every job for
+ * a case that needs one record after damage.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +34,10 @@
 
 /* Past this size the journal is rewritten with only the jobs still kept. */
 #define JOB_JOURNAL_COMPACT_BYTES (4u << 20)
+/* The shortest record replay turns into a job: the journal's header and the
+ * shortest snapshot job_from_json() accepts (an id, a state, "_j"). */
+#define JOB_SNAPSHOT_MIN "{\"id\":\"1\",\"state\":\"failed\",\"_j\":{}}"
+#define JOB_RECORD_MIN_BYTES (JOURNAL_HEADER_BYTES + sizeof(JOB_SNAPSHOT_MIN) - 1)
 
 static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t job_changed;
@@ -118,23 +138,57 @@ static int job_journal_locked(const struct job *j)
 	return rc;
 }
 
+/* The high-water mark a rewritten journal must carry: next_id when the
+ * jobs kept do not imply it (ids skipped past damage), else 0. */
+static uint64_t job_high_water_locked(void)
+{
+	uint64_t newest = n_jobs ? jobs[n_jobs - 1]->id : 0;
+
+	return next_id > newest + 1 ? next_id : 0;
+}
+
+struct job_compaction {
+	uint64_t high_water; /* 0: none written */
+	json_object *last;
+	char mark[48];
+};
+
+/* Record I of the rewrite: [mark] jobs... [mark]. */
 static int job_compact_iter(void *ctx, size_t i, const uint8_t **rec, size_t *len)
 {
-	static json_object *last;
-	const char *text;
+	struct job_compaction *c = ctx;
+	size_t first = c->high_water ? 1 : 0;
 
-	json_object_put(last);
-	last = i < n_jobs ? job_to_journal_json(jobs[i]) : NULL;
-	if (!last)
+	json_object_put(c->last);
+	c->last = NULL;
+	if (c->high_water && (i == 0 || i == first + n_jobs)) {
+		snprintf(c->mark, sizeof(c->mark), "{\"next_id\":\"%llu\"}", (unsigned long long)c->high_water);
+		*rec = (const uint8_t *)c->mark;
+		*len = strlen(c->mark);
+		return 0;
+	}
+	if (i < first || i - first >= n_jobs)
 		return err_setf(ERR_INTERNAL, "compaction past the end");
-	text = json_text(last, 0);
-	*rec = (const uint8_t *)text;
-	*len = strlen(text);
+	c->last = job_to_journal_json(jobs[i - first]);
+	*rec = (const uint8_t *)json_text(c->last, 0);
+	*len = strlen((const char *)*rec);
 	return 0;
 }
 
-/* Drop the oldest finished jobs beyond the history bound; compact the
- * journal when it has grown. */
+/* Rewrite the journal with the jobs in memory (and the high-water mark when
+ * they do not imply it). Caller holds job_lock. */
+static int job_compact_locked(void)
+{
+	struct job_compaction c = {.high_water = job_high_water_locked()};
+	int rc;
+
+	rc = journal_compact(job_journal, job_compact_iter, &c, n_jobs + (c.high_water ? 2 : 0));
+	json_object_put(c.last);
+	if (rc < 0)
+		log_err("cannot compact the job journal: %s", err_detail());
+	return rc;
+}
+
 /* A finished job's events are for listeners that join late; past the newest
  * few, keep only its record (late listeners get its final state). */
 #define JOB_EVENTS_KEPT_FINISHED 20
@@ -148,14 +202,11 @@ static void job_release_events_locked(struct job *j)
 	j->n_events = j->cap_events = 0;
 }
 
-static void job_trim_locked(void)
+/* Drop the oldest finished jobs beyond JOB_HISTORY_MAX (never one still
+ * queued or running); returns how many went. */
+static size_t job_trim_history_locked(void)
 {
-	size_t finished = 0, with_events = 0;
-
-	for (size_t i = n_jobs; i-- > 0;)
-		if (job_state_final(jobs[i]->state) && jobs[i]->events &&
-		    ++with_events > JOB_EVENTS_KEPT_FINISHED)
-			job_release_events_locked(jobs[i]);
+	size_t finished = 0, dropped = 0;
 
 	for (size_t i = 0; i < n_jobs; i++)
 		finished += job_state_final(jobs[i]->state);
@@ -165,13 +216,25 @@ static void job_trim_locked(void)
 			memmove(&jobs[i], &jobs[i + 1], (n_jobs - i - 1) * sizeof(jobs[0]));
 			n_jobs--;
 			finished--;
+			dropped++;
 		} else {
 			i++;
 		}
 	}
-	if (job_journal && journal_size_bytes(job_journal) > JOB_JOURNAL_COMPACT_BYTES &&
-	    journal_compact(job_journal, job_compact_iter, NULL, n_jobs) < 0)
-		log_err("cannot compact the job journal: %s", err_detail());
+	return dropped;
+}
+
+static void job_trim_locked(void)
+{
+	size_t with_events = 0;
+
+	for (size_t i = n_jobs; i-- > 0;)
+		if (job_state_final(jobs[i]->state) && jobs[i]->events &&
+		    ++with_events > JOB_EVENTS_KEPT_FINISHED)
+			job_release_events_locked(jobs[i]);
+	job_trim_history_locked();
+	if (job_journal && journal_size_bytes(job_journal) > JOB_JOURNAL_COMPACT_BYTES)
+		job_compact_locked();
 }
 
 static int job_insert_locked(struct job *j)
@@ -211,17 +274,44 @@ void job_store_shutdown(void)
 	free(jobs);
 	jobs = NULL;
 	n_jobs = cap_jobs = 0;
+	next_id = 1;
 	job_journal = NULL;
 	pthread_mutex_unlock(&job_lock);
+}
+
+/* A high-water-mark record written by job_compact_locked(): 1 and *ID, or 0
+ * when REC is something else. */
+static int job_high_water_from_json(json_object *o, uint64_t *id)
+{
+	json_object *v;
+	const char *s;
+	char *end;
+
+	if (!json_object_is_type(o, json_type_object) || json_object_object_length(o) != 1 ||
+	    !json_object_object_get_ex(o, "next_id", &v) || !json_object_is_type(v, json_type_string))
+		return 0;
+	s = json_object_get_string(v);
+	errno = 0;
+	*id = strtoull(s, &end, 10);
+	return s[0] >= '1' && s[0] <= '9' && *end == '\0' && errno == 0;
 }
 
 int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len)
 {
 	json_object *o = json_parse_strict((const char *)rec, len);
 	struct job *j, *old;
+	uint64_t mark;
 
 	if (!o)
 		return 0; /* an unreadable snapshot is skipped, not fatal */
+	if (job_high_water_from_json(o, &mark)) {
+		json_object_put(o);
+		pthread_mutex_lock(&job_lock);
+		if (mark > next_id)
+			next_id = mark;
+		pthread_mutex_unlock(&job_lock);
+		return 0;
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j || job_from_json(o, j) < 0) {
 		free(j);
@@ -245,35 +335,74 @@ int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len)
 	return 0;
 }
 
-void job_store_finish_replay(void)
+/* Move next_id past every id the damaged or torn bytes REP reports could
+ * have held (see the top of this file). Caller holds job_lock. */
+static uint64_t job_skip_hidden_ids_locked(const struct journal_replay_report *rep)
 {
+	unsigned long long lost = rep->damaged_bytes + rep->torn_bytes;
+	uint64_t skip = lost / JOB_RECORD_MIN_BYTES;
+
+	if (!skip)
+		return 0;
+	log_warn("journal: %llu damaged or unfinished bytes could have held up to %llu jobs newer than "
+		 "the ones replayed; new job ids start at %llu so none is reused", lost,
+		 (unsigned long long)skip, (unsigned long long)(next_id + skip));
+	next_id += skip;
+	return skip;
+}
+
+/* A job journaled as queued or running: it may have been mass-erasing a
+ * chip, so it is never re-run. */
+static void job_mark_interrupted_locked(struct job *j, bool damaged)
+{
+	j->state = JOB_INTERRUPTED;
+	j->finished_at = time(NULL);
+	j->error_rc = -ERR_CANCELLED;
+	snprintf(j->error_detail, sizeof(j->error_detail),
+		 "rdpd stopped while this job ran%s; it was not re-run. Read the chip's level "
+		 "(GET /probes/{ref}/rdp) and start a new unlock if it is still locked.",
+		 damaged ? ", or the journal record of how it ended was damaged (kept in the state "
+			   "directory as journal.corrupt.N)" : "");
+	for (int s = 0; s < JOB_STEP_COUNT; s++)
+		if (j->steps[s].state == JOB_STEP_RUNNING)
+			j->steps[s].state = JOB_STEP_FAILED;
+	job_journal_locked(j);
+}
+
+void job_store_finish_replay(const struct journal_replay_report *rep)
+{
+	static const struct journal_replay_report clean;
+	uint64_t skipped;
+	size_t dropped;
+
+	if (!rep)
+		rep = &clean;
 	pthread_mutex_lock(&job_lock);
+	skipped = job_skip_hidden_ids_locked(rep);
+	/* The bound of run time (jobs it dropped stayed in the journal until its
+	 * next compaction), before the unfinished ones become interrupted: those
+	 * are news to whoever started them, not history. */
+	dropped = job_trim_history_locked();
+	if (dropped)
+		log_info("journal: %zu finished jobs beyond the %u kept were dropped", dropped,
+			 JOB_HISTORY_MAX);
+	for (size_t i = 0; i < n_jobs; i++)
+		if (!job_state_final(jobs[i]->state))
+			job_mark_interrupted_locked(jobs[i], rep->damaged_spans > 0);
 	for (size_t i = 0; i < n_jobs; i++) {
 		struct job *j = jobs[i];
-
-		if (!job_state_final(j->state)) {
-			/* It may have been mass-erasing a chip: never re-run it. */
-			j->state = JOB_INTERRUPTED;
-			j->finished_at = time(NULL);
-			j->error_rc = -ERR_CANCELLED;
-			snprintf(j->error_detail, sizeof(j->error_detail),
-				 "rdpd stopped while this job ran; it was not re-run. Read the chip's "
-				 "level (GET /probes/{ref}/rdp) and start a new unlock if it is still locked.");
-			for (int s = 0; s < JOB_STEP_COUNT; s++)
-				if (j->steps[s].state == JOB_STEP_RUNNING)
-					j->steps[s].state = JOB_STEP_FAILED;
-			job_journal_locked(j);
-		}
 		/* A listener that joins after a restart still sees how it ended. */
-		{
-			json_object *d = json_object_new_object();
+		json_object *d = json_object_new_object();
 
-			json_object_object_add(d, "state", json_object_new_string(job_state_name(j->state)));
-			job_event_locked(j, "state", d);
-		}
+		json_object_object_add(d, "state", json_object_new_string(job_state_name(j->state)));
+		job_event_locked(j, "state", d);
 		if (j->kind <= JOB_KIND_LOCK && j->state < 6)
 			job_outcomes[j->kind][j->state]++;
 	}
+	/* One rename drops the damage (kept aside by the journal) and the
+	 * dropped jobs, and stores the high-water mark the skip needs. */
+	if (job_journal && (rep->damaged_spans || dropped || skipped))
+		job_compact_locked();
 	pthread_mutex_unlock(&job_lock);
 }
 

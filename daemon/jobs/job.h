@@ -77,15 +77,21 @@ struct job {
 };
 
 struct journal;
+struct journal_replay_report;
 
-/* The store: start it (replaying JOURNAL when given), stop it. A job that was
- * running when the daemon died is marked interrupted and never re-run. */
+/* The store: start it (replaying JOURNAL when given), stop it (freeing every
+ * job; the next replay starts afresh). A job that was running when the
+ * daemon died is marked interrupted and never re-run. */
 int job_store_init(struct journal *journal);
 void job_store_shutdown(void);
 /* Replay callback for journal_open(): one JSON snapshot per record. */
 int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len);
-/* After replay: running/queued jobs become interrupted (journaled). */
-void job_store_finish_replay(void);
+/* After replay, with journal_open()'s REPORT (NULL: nothing was damaged):
+ * new ids skip every id the damaged bytes could have held, running/queued
+ * jobs become interrupted (journaled), at most JOB_HISTORY_MAX finished jobs
+ * stay (the oldest go), and the journal is rewritten when that dropped
+ * anything or it had damage. Call after job_store_init(journal). */
+void job_store_finish_replay(const struct journal_replay_report *report);
 
 /* Create a queued job (journaled), with the chip it must find (EXPECT, may
  * be NULL). IDEM_KEY (or NULL) is bound to the request: KIND, the probe

@@ -11,18 +11,40 @@
  *                 payload, u32 little-endian
  *   12      N     payload (opaque to this file)
  *
- * Replay reads records from offset 0 and stops at the first one that is
- * incomplete (torn: the header or the declared payload runs past the end of
- * the file, and no later record magic follows) or corrupt (wrong magic,
- * length over the cap, CRC mismatch, or a length that runs past the end with
- * records behind it: a flipped length bit). The file is cut there; a corrupt
- * cut is first copied to DIR/journal.corrupt.N (N = 1, 2, ...), a torn one is
- * just an append that never returned and is dropped.
+ * Replay reads records from offset 0. A record is intact when its magic is
+ * right, its length is at most 1 MiB and fits in the file, and its CRC
+ * matches; the CRC covers the length, so a flipped length is caught too.
+ * Past a record that is not intact, replay resynchronises: the next offset
+ * holding an intact record (found by its magic, then length and CRC) is
+ * where it resumes, and the bytes in between are one damaged span. One
+ * damaged record costs that record only, never the ones behind it. (A false
+ * resync point would need the magic and a matching CRC-32 inside damaged
+ * bytes; job records are JSON text, which never holds the magic's 0x01.)
+ *
+ * Every damaged span is copied, back to back in file order, to
+ * DIR/journal.corrupt.N (N = 1, 2, ...) and logged with its offset and
+ * length; the journal keeps them until the caller rewrites it with
+ * journal_compact() (the job store does at once, together with the bound on
+ * the job ids the damage may have held: see job.c). Damage that runs to the
+ * end of the file is copied and then cut. An incomplete last record (torn:
+ * a prefix of a header, or a good header whose payload runs past the end,
+ * with no record magic after it) is an append that never returned and is
+ * dropped without a copy, unless the bytes there are a whole record under
+ * the only length that fits: then its length field was hit, and it is
+ * damage like any other.
+ *
+ * Why no high-water mark of ids here: the journal knows bytes, not jobs.
+ * What it reports (damaged and torn byte counts) is enough for the job store
+ * to bound the ids the damage could have held, since every record is at
+ * least 12 header bytes plus the shortest job snapshot and each job's first
+ * record is its creation; the store then writes one mark record when it
+ * rewrites the journal without the damage (job.c). A mark kept up to date
+ * here would cost a write per job for a case that needs one record.
  *
  * Why appends use pwritev at the known end of the intact records instead of
  * O_APPEND: if a failed append cannot even be truncated away (the storage is
  * failing), the next append overwrites the debris instead of landing behind
- * it, where replay would never reach it.
+ * it, where replay would take it for a damaged span.
  *
  * Why the lock is a flock() on the directory: it outlives the file
  * descriptor swaps of compaction and read-only reopen, and it stops a second
@@ -46,10 +68,19 @@
 
 #define JOURNAL_FILE "journal"
 #define JOURNAL_NEW_FILE "journal.new"
-#define JOURNAL_HDR_BYTES 12u
+#define JOURNAL_HDR_BYTES JOURNAL_HEADER_BYTES
 #define JOURNAL_CORRUPT_MAX 1000 /* journal.corrupt.1 .. .999 */
+/* Payload bytes CRC-checked while looking for the next intact record past
+ * damage, per open: far above any real journal (compaction keeps it near
+ * 4 MiB), low enough that crafted magics cannot stall start-up. */
+#define JOURNAL_RESYNC_BUDGET (256ull << 20)
 
 static const uint8_t journal_magic[4] = {'R', 'D', 'J', 0x01};
+
+/* A damaged span found by replay, still to be copied aside. */
+struct journal_span {
+	size_t off, len;
+};
 
 struct journal {
 	pthread_mutex_t lock;
@@ -59,7 +90,9 @@ struct journal {
 	int fd;              /* -1 while the file does not exist */
 	bool fd_rw;          /* fd was opened for writing */
 	bool tail_dirty;     /* bytes past `size` may remain (cut or rollback not done) */
-	bool tail_save;      /* ...and they are corrupt records to copy before cutting */
+	struct journal_span *spans; /* damaged spans found at open, not yet kept aside */
+	size_t n_spans;
+	bool spans_failed;   /* copying them failed once: compaction tries again */
 	atomic_size_t size;  /* bytes of intact records */
 	atomic_bool writable;
 };
@@ -328,42 +361,215 @@ static int journal_open_ro(struct journal *j)
 	return 0;
 }
 
+/* ---- replay ---------------------------------------------------------- */
+
 struct journal_scan {
 	size_t good;            /* end of the last intact record */
 	size_t file_size;
 	unsigned records;
-	const char *why;        /* NULL when the whole file was intact */
-	bool torn;              /* the cut is an unfinished last record */
+	unsigned spans;         /* damaged spans, the tail included */
+	unsigned long long damaged_bytes;
+	const char *tail_why;   /* why the tail was cut; NULL when nothing was */
+	bool torn;              /* the cut tail is an unfinished last record */
+	unsigned long long resync_bytes; /* payload bytes checked while resynchronising */
 };
 
-/* Looks for a record magic in [FROM, END), which is under 1 MiB + 12 bytes. */
-static int journal_tail_has_magic(struct journal *j, size_t from, size_t end, bool *found)
+/* Reads the header at OFF into HDR; *WHOLE is false when fewer than 12
+ * bytes are there. */
+static int journal_read_header(struct journal *j, size_t off, size_t end, uint8_t hdr[JOURNAL_HDR_BYTES],
+			       bool *whole)
 {
-	size_t n = end - from;
-	uint8_t *buf = malloc(n ? n : 1);
 	char eb[128];
 	ssize_t got;
 
-	*found = false;
-	if (!buf)
-		return err_setf(ERR_NO_MEMORY, "no memory to read the tail of %s", j->path);
-	got = journal_pread_all(j->fd, buf, n, (off_t)from);
-	if (got < 0) {
-		free(buf);
-		return err_setf(ERR_IO, "cannot read %s at byte %zu: %s; check the storage (dmesg)",
-				j->path, from, journal_strerror(errno, eb, sizeof(eb)));
-	}
-	*found = memmem(buf, (size_t)got, journal_magic, sizeof(journal_magic)) != NULL;
-	free(buf);
+	*whole = false;
+	if (end - off < JOURNAL_HDR_BYTES)
+		return 0;
+	got = journal_pread_all(j->fd, hdr, JOURNAL_HDR_BYTES, (off_t)off);
+	if (got < 0)
+		return err_setf(ERR_IO, "cannot read %s at byte %zu: %s; check the storage (dmesg)", j->path,
+				off, journal_strerror(errno, eb, sizeof(eb)));
+	*whole = (size_t)got == JOURNAL_HDR_BYTES;
 	return 0;
 }
 
-/* Walks the records, handing each intact one to FN. */
+/* Reads LEN payload bytes at OFF into *BUF (grown as needed) and says
+ * whether they and the length field give the CRC of HDR. */
+static int journal_payload_crc_ok(struct journal *j, size_t off, uint32_t len, const uint8_t hdr[JOURNAL_HDR_BYTES],
+				  uint8_t **buf, size_t *cap, bool *ok)
+{
+	uint8_t lenle[4];
+	char eb[128];
+	ssize_t got;
+
+	*ok = false;
+	if (len > *cap) {
+		uint8_t *nb = realloc(*buf, len);
+
+		if (!nb)
+			return err_setf(ERR_NO_MEMORY, "no memory for a %u-byte journal record", len);
+		*buf = nb;
+		*cap = len;
+	}
+	got = journal_pread_all(j->fd, *buf, len, (off_t)off);
+	if (got < 0)
+		return err_setf(ERR_IO, "cannot read %s at byte %zu: %s; check the storage (dmesg)", j->path,
+				off, journal_strerror(errno, eb, sizeof(eb)));
+	if ((size_t)got < len)
+		return 0; /* shrank under us */
+	journal_put_u32le(lenle, len);
+	*ok = journal_crc32(journal_crc32(0, lenle, 4), *buf, len) == journal_get_u32le(hdr + 8);
+	return 0;
+}
+
+/* Checks the record at OFF: *INTACT with its payload in *BUF and length in
+ * *LEN, or *WHY says what is wrong with it. */
+static int journal_record_at(struct journal *j, size_t off, size_t end, uint8_t **buf, size_t *cap,
+			     uint32_t *len, bool *intact, const char **why)
+{
+	uint8_t hdr[JOURNAL_HDR_BYTES];
+	bool whole, ok;
+	int rc;
+
+	*intact = false;
+	rc = journal_read_header(j, off, end, hdr, &whole);
+	if (rc < 0)
+		return rc;
+	if (!whole) {
+		*why = "unfinished record header";
+		return 0;
+	}
+	*len = journal_get_u32le(hdr + 4);
+	if (memcmp(hdr, journal_magic, 4) != 0) {
+		*why = "bad record magic";
+		return 0;
+	}
+	if (*len > JOURNAL_RECORD_MAX) {
+		*why = "record length over the 1 MiB cap";
+		return 0;
+	}
+	if (*len > end - off - JOURNAL_HDR_BYTES) {
+		*why = "record runs past the end of the file";
+		return 0;
+	}
+	rc = journal_payload_crc_ok(j, off + JOURNAL_HDR_BYTES, *len, hdr, buf, cap, &ok);
+	if (rc < 0)
+		return rc;
+	if (!ok)
+		*why = "record checksum mismatch";
+	*intact = ok;
+	return 0;
+}
+
+/* The offset of the first intact record after FROM (S->file_size when there
+ * is none): every record magic is a candidate, and only one whose length
+ * fits and whose CRC matches counts. A file of crafted magics could make
+ * this quadratic; past JOURNAL_RESYNC_BUDGET checked bytes the rest of the
+ * file is taken as damaged (and kept aside), never silently dropped. */
+static int journal_next_intact(struct journal *j, struct journal_scan *s, size_t from, uint8_t **buf,
+			       size_t *cap, size_t *next)
+{
+	uint8_t chunk[16384];
+	char eb[128];
+
+	*next = s->file_size;
+	for (size_t pos = from; pos + JOURNAL_HDR_BYTES <= s->file_size;) {
+		size_t n = s->file_size - pos < sizeof(chunk) ? s->file_size - pos : sizeof(chunk);
+		ssize_t got = journal_pread_all(j->fd, chunk, n, (off_t)pos);
+		const uint8_t *p = chunk;
+
+		if (got < 0)
+			return err_setf(ERR_IO, "cannot read %s at byte %zu: %s; check the storage (dmesg)",
+					j->path, pos, journal_strerror(errno, eb, sizeof(eb)));
+		if ((size_t)got < sizeof(journal_magic))
+			break;
+		while ((p = memmem(p, (size_t)got - (size_t)(p - chunk), journal_magic, sizeof(journal_magic)))) {
+			size_t cand = pos + (size_t)(p - chunk);
+			const char *why;
+			uint32_t len = 0;
+			bool intact;
+			int rc;
+
+			if (s->resync_bytes > JOURNAL_RESYNC_BUDGET || cand + JOURNAL_HDR_BYTES > s->file_size)
+				return 0;
+			rc = journal_record_at(j, cand, s->file_size, buf, cap, &len, &intact, &why);
+			if (rc < 0)
+				return rc;
+			if (intact) {
+				*next = cand;
+				return 0;
+			}
+			if (len <= s->file_size - cand - JOURNAL_HDR_BYTES)
+				s->resync_bytes += len; /* its payload was read for the CRC */
+			p++;
+		}
+		/* A magic may straddle the chunk boundary: overlap by 3 bytes. */
+		pos += (size_t)got > 3 ? (size_t)got - 3 : (size_t)got;
+	}
+	return 0;
+}
+
+/* Whether the bytes from OFF to the end, with no intact record among them,
+ * are an append cut short (header first, as journal_pwrite_record writes
+ * it): a prefix of the magic, or a good header whose payload runs past the
+ * end. Not torn: any later magic (records behind a flipped length), or a
+ * length field hit by a flip while the bytes present are a whole record
+ * (its CRC matches the only length that fits). */
+static int journal_tail_torn(struct journal *j, struct journal_scan *s, size_t off, uint8_t **buf,
+			     size_t *cap, bool *torn)
+{
+	size_t left = s->file_size - off, n = left < 4 ? left : 4;
+	uint8_t hdr[JOURNAL_HDR_BYTES];
+	bool whole, ok;
+	uint32_t len;
+	int rc;
+
+	*torn = false;
+	if (journal_pread_all(j->fd, hdr, n, (off_t)off) != (ssize_t)n || memcmp(hdr, journal_magic, n) != 0)
+		return 0;
+	if (left < JOURNAL_HDR_BYTES) {
+		*torn = true;
+		return 0;
+	}
+	rc = journal_read_header(j, off, s->file_size, hdr, &whole);
+	if (rc < 0 || !whole)
+		return rc;
+	len = journal_get_u32le(hdr + 4);
+	if (len > JOURNAL_RECORD_MAX || len <= left - JOURNAL_HDR_BYTES ||
+	    memmem(hdr + 1, JOURNAL_HDR_BYTES - 1, journal_magic, sizeof(journal_magic)))
+		return 0;
+	journal_put_u32le(hdr + 4, (uint32_t)(left - JOURNAL_HDR_BYTES));
+	rc = journal_payload_crc_ok(j, off + JOURNAL_HDR_BYTES, (uint32_t)(left - JOURNAL_HDR_BYTES), hdr,
+				    buf, cap, &ok);
+	if (rc < 0 || ok)
+		return rc;
+	/* *BUF now holds every byte after the header (none: NULL). */
+	*torn = left == JOURNAL_HDR_BYTES ||
+		memmem(*buf, left - JOURNAL_HDR_BYTES, journal_magic, sizeof(journal_magic)) == NULL;
+	return 0;
+}
+
+/* Notes the damaged span [OFF, OFF+LEN) for journal_save_spans(). */
+static int journal_add_span(struct journal *j, struct journal_scan *s, size_t off, size_t len, const char *why)
+{
+	struct journal_span *ns = realloc(j->spans, (j->n_spans + 1) * sizeof(*ns));
+
+	if (!ns)
+		return err_setf(ERR_NO_MEMORY, "no memory to note a damaged span of %s", j->path);
+	j->spans = ns;
+	j->spans[j->n_spans++] = (struct journal_span){off, len};
+	s->spans++;
+	s->damaged_bytes += len;
+	return 0;
+}
+
+/* Walks the records, handing each intact one to FN; past a damaged record
+ * it resumes at the next intact one. */
 static int journal_replay(struct journal *j, int (*fn)(void *, const uint8_t *, size_t), void *ctx,
 			  struct journal_scan *s)
 {
-	uint8_t hdr[JOURNAL_HDR_BYTES], *buf = NULL;
-	size_t cap = 0;
+	uint8_t *buf = NULL;
+	size_t cap = 0, off = 0;
 	struct stat st;
 	char eb[128];
 	int rc = 0;
@@ -374,91 +580,87 @@ static int journal_replay(struct journal *j, int (*fn)(void *, const uint8_t *, 
 	if (fstat(j->fd, &st) < 0)
 		return err_setf(ERR_IO, "cannot stat %s: %s", j->path, journal_strerror(errno, eb, sizeof(eb)));
 	s->file_size = (size_t)st.st_size;
-	while (s->good < s->file_size) {
-		size_t left = s->file_size - s->good;
-		ssize_t got;
+	while (off < s->file_size) {
+		const char *why = NULL;
+		size_t next;
 		uint32_t len;
+		bool intact;
 
-		if (left < JOURNAL_HDR_BYTES) {
-			s->why = "unfinished record header";
-			s->torn = true;
-			break;
-		}
-		got = journal_pread_all(j->fd, hdr, JOURNAL_HDR_BYTES, (off_t)s->good);
-		if (got < 0)
-			goto io_error;
-		if ((size_t)got < JOURNAL_HDR_BYTES) { /* shrank under us: treat as torn */
-			s->why = "unfinished record header";
-			s->torn = true;
-			break;
-		}
-		len = journal_get_u32le(hdr + 4);
-		if (memcmp(hdr, journal_magic, 4) != 0) {
-			s->why = "bad record magic";
-			break;
-		}
-		if (len > JOURNAL_RECORD_MAX) {
-			s->why = "record length over the 1 MiB cap";
-			break;
-		}
-		if (len > left - JOURNAL_HDR_BYTES) {
-			/* Either the last append was cut short, or a flipped length
-			 * bit hides the records after it: those have magic. */
-			bool later_records;
-
-			s->why = "unfinished record payload";
-			rc = journal_tail_has_magic(j, s->good + 1, s->file_size, &later_records);
-			if (rc < 0)
-				goto out;
-			s->torn = !later_records;
-			break;
-		}
-		if (len > cap) {
-			uint8_t *nb = realloc(buf, len);
-
-			if (!nb) {
-				rc = err_setf(ERR_NO_MEMORY, "no memory for a %u-byte journal record", len);
-				goto out;
-			}
-			buf = nb;
-			cap = len;
-		}
-		got = journal_pread_all(j->fd, buf, len, (off_t)(s->good + JOURNAL_HDR_BYTES));
-		if (got < 0)
-			goto io_error;
-		if ((size_t)got < len) {
-			s->why = "unfinished record payload";
-			s->torn = true;
-			break;
-		}
-		if (journal_crc32(journal_crc32(0, hdr + 4, 4), buf, len) != journal_get_u32le(hdr + 8)) {
-			s->why = "record checksum mismatch";
-			break;
-		}
-		if (fn && (rc = fn(ctx, len ? buf : (const uint8_t *)"", len)) != 0)
+		rc = journal_record_at(j, off, s->file_size, &buf, &cap, &len, &intact, &why);
+		if (rc < 0)
 			goto out;
-		s->records++;
-		s->good += JOURNAL_HDR_BYTES + len;
+		if (intact) {
+			if (fn && (rc = fn(ctx, len ? buf : (const uint8_t *)"", len)) != 0)
+				goto out;
+			s->records++;
+			off += JOURNAL_HDR_BYTES + len;
+			s->good = off;
+			continue;
+		}
+		rc = journal_next_intact(j, s, off + 1, &buf, &cap, &next);
+		if (rc < 0)
+			goto out;
+		if (next < s->file_size) {
+			if ((rc = journal_add_span(j, s, off, next - off, why)) < 0)
+				goto out;
+			log_warn("%s: %s at byte %zu: %zu damaged bytes skipped, replay resumes at byte %zu",
+				 j->path, why, off, next - off, next);
+			off = next;
+			continue;
+		}
+		/* Nothing intact from here to the end: cut it. */
+		rc = journal_tail_torn(j, s, off, &buf, &cap, &s->torn);
+		if (rc < 0)
+			goto out;
+		s->tail_why = s->torn ? "unfinished last record" : why;
+		if (!s->torn && (rc = journal_add_span(j, s, off, s->file_size - off, why)) < 0)
+			goto out;
+		break;
 	}
-	if (s->good < s->file_size && !s->why)
-		s->why = "unreadable tail";
 out:
 	free(buf);
 	return rc;
-io_error:
-	rc = err_setf(ERR_IO, "cannot read %s at byte %zu: %s; check the storage (dmesg)", j->path,
-		      s->good, journal_strerror(errno, eb, sizeof(eb)));
-	goto out;
 }
 
-/* Copies the bytes past j->size to DIR/journal.corrupt.N before they are cut. */
-static int journal_save_tail(struct journal *j)
+/* Copies LEN bytes at OFF of the journal to FD. */
+static int journal_copy_range(struct journal *j, int fd, size_t off, size_t len)
+{
+	uint8_t buf[16384];
+
+	while (len) {
+		ssize_t got = journal_pread_all(j->fd, buf, len < sizeof(buf) ? len : sizeof(buf), (off_t)off);
+
+		if (got <= 0) {
+			if (got == 0)
+				errno = EIO; /* the file shrank under us */
+			return -1;
+		}
+		for (ssize_t done = 0; done < got;) {
+			ssize_t w = write(fd, buf + done, (size_t)(got - done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return -1;
+			done += w;
+		}
+		off += (size_t)got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
+/* Copies every damaged span noted by replay, back to back in file order, to
+ * a new DIR/journal.corrupt.N, synced, and forgets them. Nothing is
+ * destroyed unseen: compaction and the tail cut call this first. */
+static int journal_save_spans(struct journal *j)
 {
 	char name[32], eb[128];
-	uint8_t buf[16384];
-	size_t off = atomic_load(&j->size);
+	size_t at = 0;
 	int fd = -1, e;
 
+	if (!j->n_spans)
+		return 0;
 	for (int n = 1; n < JOURNAL_CORRUPT_MAX && fd < 0; n++) {
 		snprintf(name, sizeof(name), JOURNAL_FILE ".corrupt.%d", n);
 		fd = openat(j->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -466,54 +668,57 @@ static int journal_save_tail(struct journal *j)
 			break;
 	}
 	if (fd < 0)
-		return err_setf(ERR_IO, "cannot create %s/%s: %s", j->dir, name,
-				journal_strerror(errno, eb, sizeof(eb)));
-	for (;;) {
-		ssize_t got = journal_pread_all(j->fd, buf, sizeof(buf), (off_t)off);
-
-		if (got < 0)
+		return err_setf(ERR_IO, "cannot create %s/%s to keep the damaged records of %s: %s", j->dir,
+				name, j->path, journal_strerror(errno, eb, sizeof(eb)));
+	for (size_t i = 0; i < j->n_spans; i++) {
+		if (journal_copy_range(j, fd, j->spans[i].off, j->spans[i].len) < 0)
 			goto fail;
-		if (got == 0)
-			break;
-		for (ssize_t done = 0; done < got;) {
-			ssize_t w = write(fd, buf + done, (size_t)(got - done));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				goto fail;
-			done += w;
-		}
-		off += (size_t)got;
+		at += j->spans[i].len;
 	}
 	if (fsync(fd) < 0 || fsync(j->dir_fd) < 0)
 		goto fail;
 	close(fd);
-	log_warn("%s: the corrupt tail was kept in %s/%s", j->path, j->dir, name);
+	at = 0;
+	for (size_t i = 0; i < j->n_spans; i++) {
+		log_warn("%s: the %zu damaged bytes from byte %zu are kept in %s/%s at byte %zu", j->path,
+			 j->spans[i].len, j->spans[i].off, j->dir, name, at);
+		at += j->spans[i].len;
+	}
+	free(j->spans);
+	j->spans = NULL;
+	j->n_spans = 0;
 	return 0;
 fail:
 	e = errno;
 	close(fd);
 	unlinkat(j->dir_fd, name, 0);
-	return err_setf(ERR_IO, "cannot copy the corrupt tail of %s to %s/%s: %s", j->path, j->dir, name,
+	return err_setf(ERR_IO, "cannot copy the damaged records of %s to %s/%s: %s", j->path, j->dir, name,
 			journal_strerror(e, eb, sizeof(eb)));
 }
 
-/* Cuts bytes past j->size (copying them first when they are corrupt
- * records). Needs a writable fd. On failure the tail stays marked dirty;
- * appends still land at j->size, so the journal stays consistent. */
-static int journal_cut_tail(struct journal *j)
+/* Saves the damaged spans and cuts bytes past j->size. Needs a writable fd.
+ * A span that cannot be saved is reported once, and the tail cut anyway so
+ * new records can be stored (spans in the middle stay in the file, and
+ * compaction tries to copy them again before it drops them). On a
+ * failed cut the tail stays marked dirty; appends still land at j->size, so
+ * the journal stays consistent. */
+static int journal_settle(struct journal *j)
 {
+	size_t size = atomic_load(&j->size), kept = 0;
 	char eb[128];
 
+	if (j->n_spans && !j->spans_failed && journal_save_spans(j) < 0) {
+		log_err("%s; %s", err_detail(), j->tail_dirty ? "cutting the damaged tail anyway so new "
+			"records can be stored" : "they stay in the journal until it is compacted");
+		for (size_t i = 0; i < j->n_spans; i++)
+			if (j->spans[i].off < size)
+				j->spans[kept++] = j->spans[i];
+		j->n_spans = kept;
+		j->spans_failed = true;
+	}
 	if (!j->tail_dirty)
 		return 0;
-	if (j->tail_save) {
-		if (journal_save_tail(j) < 0)
-			log_err("%s; cutting it anyway so new records can be stored", err_detail());
-		j->tail_save = false;
-	}
-	if (ftruncate(j->fd, (off_t)atomic_load(&j->size)) < 0 || fdatasync(j->fd) < 0)
+	if (ftruncate(j->fd, (off_t)size) < 0 || fdatasync(j->fd) < 0)
 		return err_setf(ERR_IO, "cannot truncate %s to its last intact record: %s; check the "
 				"storage (dmesg)", j->path, journal_strerror(errno, eb, sizeof(eb)));
 	j->tail_dirty = false;
@@ -563,19 +768,24 @@ int journal_open(const char *dir, int (*fn)(void *ctx, const uint8_t *rec, size_
 	if (rc != 0)
 		goto fail;
 	atomic_store(&j->size, scan.good);
-	if (scan.why) {
-		log_warn("%s: %s at byte %zu; dropping %zu bytes after %u intact records", j->path,
-			 scan.why, scan.good, scan.file_size - scan.good, scan.records);
+	if (scan.tail_why) {
+		log_warn("%s: %s at byte %zu; dropping the %zu bytes after the last intact record", j->path,
+			 scan.tail_why, scan.good, scan.file_size - scan.good);
 		j->tail_dirty = true;
-		j->tail_save = !scan.torn;
-		/* On failure appends retry the cut; writing at j->size stays safe. */
-		if (j->fd_rw && journal_cut_tail(j) < 0)
-			log_err("%s", err_detail());
 	}
+	if (scan.spans)
+		log_warn("%s: %u intact records replayed, %u damaged spans (%llu bytes) skipped", j->path,
+			 scan.records, scan.spans, scan.damaged_bytes);
+	/* On failure appends retry; writing at j->size stays safe. */
+	if (j->fd_rw && (j->n_spans || j->tail_dirty) && journal_settle(j) < 0)
+		log_err("%s", err_detail());
 	atomic_store(&j->writable, j->fd_rw && !j->tail_dirty);
 	if (report) {
 		report->records = scan.records;
+		report->damaged_spans = scan.spans;
+		report->damaged_bytes = scan.damaged_bytes;
 		report->dropped_bytes = scan.file_size - scan.good;
+		report->torn_bytes = scan.torn ? report->dropped_bytes : 0;
 	}
 	*out = j;
 	return 0;
@@ -610,7 +820,7 @@ static int journal_prepare_write(struct journal *j)
 		if ((size_t)st.st_size > atomic_load(&j->size))
 			j->tail_dirty = true;
 	}
-	if (journal_cut_tail(j) < 0)
+	if (journal_settle(j) < 0)
 		log_warn("%s; the next record overwrites the tail instead", err_detail());
 	return 0;
 }
@@ -703,11 +913,9 @@ int journal_compact(struct journal *j, int (*iter)(void *ctx, size_t i, const ui
 	}
 	if (fsync(fd) < 0)
 		goto io_error;
-	if (j->tail_save) { /* corrupt records found at open, never cut yet */
-		if (journal_save_tail(j) < 0)
-			log_err("%s; compacting anyway", err_detail());
-		j->tail_save = false;
-	}
+	/* Damaged records found at open and not kept aside yet: last chance. */
+	if (j->n_spans && journal_save_spans(j) < 0)
+		log_err("%s; compacting anyway", err_detail());
 	if (renameat(j->dir_fd, JOURNAL_NEW_FILE, j->dir_fd, JOURNAL_FILE) < 0)
 		goto io_error;
 	/* From here DIR/journal is the new file, whatever happens next. */
@@ -716,7 +924,9 @@ int journal_compact(struct journal *j, int (*iter)(void *ctx, size_t i, const ui
 	j->fd = fd;
 	j->fd_rw = true;
 	j->tail_dirty = false;
-	j->tail_save = false;
+	free(j->spans);
+	j->spans = NULL;
+	j->n_spans = 0;
 	atomic_store(&j->size, off);
 	fd = -1;
 	if (fsync(j->dir_fd) < 0) {
@@ -766,6 +976,7 @@ void journal_close(struct journal *j)
 	if (j->dir_fd >= 0)
 		close(j->dir_fd); /* releases the flock */
 	pthread_mutex_destroy(&j->lock);
+	free(j->spans);
 	free(j->path);
 	free(j->dir);
 	free(j);

@@ -19,11 +19,16 @@
 
 /* Largest payload one record may carry (1 MiB). */
 #define JOURNAL_RECORD_MAX (1024u * 1024u)
+/* Bytes of a record before its payload (magic, length, CRC). */
+#define JOURNAL_HEADER_BYTES 12u
 
 struct journal;
 
 struct journal_replay_report {
 	unsigned records;                 /* intact records handed to the callback */
+	unsigned damaged_spans;           /* runs of damaged bytes skipped (the tail included) */
+	unsigned long long damaged_bytes; /* their bytes, kept in DIR/journal.corrupt.N */
+	unsigned long long torn_bytes;    /* an unfinished last append, dropped */
 	unsigned long long dropped_bytes; /* bytes cut off after the last intact record */
 };
 
@@ -33,13 +38,17 @@ struct journal_replay_report {
  * is valid only during the call. A non-zero return from FN stops the open and
  * is returned as is.
  *
- * A torn tail (power lost mid-append) or a corrupt record anywhere stops the
- * replay there: the file is truncated to the last intact record and synced,
- * and REPORT (may be NULL) says how many records were replayed and how many
- * bytes were dropped. When the dropped bytes are not simply an unfinished
- * last record (a bad checksum or magic), they are first copied to
- * DIR/journal.corrupt.N so nothing is destroyed unseen. Each cut is logged as
- * a warning here (offset and reason); the caller need not log it again.
+ * A record that is not intact (bad magic, length over the cap or past the
+ * end, CRC mismatch) does not stop the replay: it resumes at the next intact
+ * record, and each damaged span between is copied to DIR/journal.corrupt.N
+ * (one file per open, spans back to back) and logged with its offset and
+ * length. Spans in the middle stay in DIR/journal until journal_compact()
+ * rewrites it (the caller decides what to keep); damage at the end is
+ * copied and cut. A torn tail (power lost mid-append) is cut without a copy.
+ * REPORT (may be NULL) counts the intact records, the damaged spans and
+ * bytes, and the bytes cut off the end. A copy that fails is logged (and
+ * tried again by the first append after a read-only start, and by
+ * compaction, which proceeds anyway).
  *
  * A directory that cannot be written (read-only file system, permissions,
  * disk full) is not fatal: the stored records are still replayed, the journal

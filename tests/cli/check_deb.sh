@@ -110,7 +110,7 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 	cp "$B/deb-rdpd.conf.orig" "$R/etc/rdpd/rdpd.conf"
 	rm -rf "$R/var/lib/rdpd"
 else
-	echo "ok systemd_boots_and_starts_rdpd # SKIP systemd-nspawn not installed (Debian package systemd-container)"
+	cannot_run "systemd_boots_and_starts_rdpd: systemd-nspawn is not installed (Debian package systemd-container)"
 fi
 
 # --- it starts, serves, unlocks with the generated token, stops -----------------------

@@ -2,6 +2,24 @@
 # prints "N passed, N failed" and sets the exit status.
 passed=0
 failed=0
+skipped=0
+# in_ci: the environment says this is CI (GitHub and GitLab set CI=true,
+# .ci/run sets CI=1).
+in_ci() {
+	case "${CI:-}" in ""|0|false|False|FALSE|no) return 1 ;; esac
+	return 0
+}
+# cannot_run REASON: a part of this lane cannot run on this machine (a tool
+# or library missing). Under CI that is a failed check naming the reason: a
+# required lane that cannot run fails. Elsewhere it is a "SKIPPED:" line
+# (tests/run.sh lists them in its summary), never a pass.
+cannot_run() {
+	if in_ci; then
+		failed=$((failed + 1)); echo "not ok lane_can_run"; echo "  FAIL cannot run, and CI is set: $1"
+	else
+		skipped=$((skipped + 1)); echo "SKIPPED: $1"
+	fi
+}
 check() {
 	name=$1; shift
 	if "$@"; then
@@ -10,7 +28,13 @@ check() {
 		failed=$((failed + 1)); echo "not ok $name"; echo "  FAIL $name: $*"
 	fi
 }
+# A lane that ran nothing because it could not run says SKIPPED, not
+# "0 passed".
 summary() {
+	if [ "$passed" = 0 ] && [ "$failed" = 0 ] && [ "$skipped" != 0 ]; then
+		echo "$(basename "$0"): SKIPPED"
+		return 0
+	fi
 	echo "$(basename "$0"): $passed passed, $failed failed"
 	[ "$failed" = 0 ]
 }

@@ -23,30 +23,7 @@ passed=0
 failed=0
 log_dir="$build/test-logs"
 mkdir -p "$log_dir"
-run_one() { # name, command...
-	name=$1; shift
-	out="$log_dir/$(echo "$name" | tr '/' '_').log"
-	"$@" >"$out" 2>&1
-	status=$?
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
-	p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
-	f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
-	if [ -z "$line" ]; then
-		echo "$name: CRASHED or printed no summary (exit $status); see $out"
-		tail -n 10 "$out" | sed 's/^/    /'
-		failed=$((failed + 1))
-		return
-	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ "$f" != 0 ] || [ "$status" != 0 ]; then
-		[ "$f" = 0 ] && failed=$((failed + 1))
-		echo "$name: $p passed, $f failed (exit $status); failures:"
-		grep -E 'FAIL|not ok' "$out" | head -n 20 | sed 's/^/    /'
-	else
-		echo "$name: $p passed, $f failed"
-	fi
-}
+. "$(dirname "$0")/../run_one.sh"
 for t in $(find "$build/tests" -type f -perm -u+x 2>/dev/null | sort); do
 	run_one "arm64/${t#$build/tests/}" "$QEMU" "$t"
 done
@@ -57,5 +34,6 @@ done
 for t in tests/api/test_*.py; do
 	[ -f "$t" ] && RDPD_BUILD="$wrap" run_one "arm64/$t" python3 "$t"
 done
+skipped_summary
 echo "arm64: $passed passed, $failed failed"
 [ "$failed" = 0 ]

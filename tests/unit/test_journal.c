@@ -1,6 +1,9 @@
-/* The job journal: records survive close and reopen, torn tails and flipped
- * bits are cut off cleanly, garbage never crashes, compaction keeps exactly
- * what it is given, and a full disk fails appends without losing anything. */
+/* The job journal: records survive close and reopen, torn tails are cut off
+ * cleanly, a damaged record costs only itself (replay resumes behind it and
+ * the damage is kept aside), garbage never crashes, compaction keeps exactly
+ * what it is given, a full disk fails appends without losing anything; and
+ * the job store on top never reuses an id the damage may have held and keeps
+ * its history bound across a restart. */
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -14,6 +17,7 @@
 
 #include "check.h"
 #include "err.h"
+#include "jobs/job.h"
 #include "jobs/journal.h"
 #include "log.h"
 
@@ -327,54 +331,6 @@ TEST(torn_tail_at_every_offset)
 	free(orig);
 }
 
-TEST(flipped_bit_stops_replay_there)
-{
-	char dir[256], path[300], copy[300];
-	size_t start = 0, end, len = 0;
-	uint8_t *orig, rec[512];
-	const unsigned n = 7, k = 3;
-
-	fresh_dir(dir, sizeof(dir), "flip");
-	build_journal(dir, n, k, &start);
-	path_in(path, sizeof(path), dir, "journal");
-	path_in(copy, sizeof(copy), dir, "journal.corrupt.1");
-	orig = read_all(path, &len);
-	end = start + 12 + rec_make(k, rec);
-	CHECK(orig && end < len);
-	for (size_t b = start; orig && b < end; b++) {
-		for (unsigned bit = 0; bit < 8; bit += (b < start + 12 ? 1 : 3)) {
-			struct journal_replay_report rep;
-			struct journal *j = NULL;
-			struct seen s = {0};
-			uint8_t *saved;
-			size_t saved_len = 0;
-
-			orig[b] ^= (uint8_t)(1u << bit);
-			write_all(path, orig, len);
-			unlink(copy);
-			CHECK_EQ_I(journal_open(dir, seen_cb, &s, &j, &rep), 0);
-			CHECK_EQ_U(rep.records, k);
-			CHECK_EQ_U(s.bad, 0);
-			CHECK_EQ_U(rep.dropped_bytes, len - start);
-			CHECK_EQ_I(file_size(path), (long long)start);
-			/* The records behind the bad one are kept aside, byte for byte. */
-			saved = read_all(copy, &saved_len);
-			CHECK(saved && saved_len == len - start && memcmp(saved, orig + start, saved_len) == 0);
-			CHECK_EQ_U(count_corrupt_copies(dir), 1);
-			free(saved);
-			CHECK_EQ_I(append_made(j, k), 0);
-			journal_close(j);
-			orig[b] ^= (uint8_t)(1u << bit);
-			if (check_current_failed) {
-				fprintf(stderr, "  (byte %zu bit %u)\n", b, bit);
-				free(orig);
-				return;
-			}
-		}
-	}
-	free(orig);
-}
-
 TEST(random_garbage_never_crashes)
 {
 	char dir[256], path[300];
@@ -523,6 +479,438 @@ TEST(compaction_keeps_exactly_what_it_is_given)
 	CHECK_EQ_U(s.n, 1);
 	CHECK_EQ_U(s.bad, 0);
 	journal_close(j);
+}
+
+/* Offset of record K in a journal of rec_make(0..) records. */
+static size_t rec_start(unsigned k)
+{
+	uint8_t tmp[512];
+	size_t off = 0;
+
+	for (unsigned i = 0; i < k; i++)
+		off += 12 + rec_make(i, tmp);
+	return off;
+}
+
+/* Where a case flips bytes of its record: from the start (>= 0) or from the
+ * end (-1 is the last byte). */
+#define FLIP_NONE 0x7fff
+
+static const struct flip_case {
+	const char *what;
+	unsigned n, k;      /* record k of n (rec_make lengths) */
+	int at[3];          /* record-relative offsets, FLIP_NONE when unused */
+	uint8_t mask;
+} flip_cases[] = {
+	/* what                       n   k   bytes flipped                  mask */
+	{"magic, first byte",        9,  2, {0, FLIP_NONE, FLIP_NONE},     0x01},
+	{"magic, version byte",      9,  5, {3, FLIP_NONE, FLIP_NONE},     0x80},
+	{"length, low byte",         9,  1, {4, FLIP_NONE, FLIP_NONE},     0x04},
+	{"length, low bit down",     9,  2, {4, FLIP_NONE, FLIP_NONE},     0x01},
+	{"length, over the cap",     9,  4, {7, FLIP_NONE, FLIP_NONE},     0x10},
+	{"length, past the end",     9,  1, {6, FLIP_NONE, FLIP_NONE},     0x01},
+	{"crc",                      9,  6, {9, FLIP_NONE, FLIP_NONE},     0x40},
+	{"payload, first byte",      9,  2, {12, FLIP_NONE, FLIP_NONE},    0x20},
+	{"payload, last byte",       9,  2, {-1, FLIP_NONE, FLIP_NONE},    0x02},
+	{"first record",             9,  0, {14, FLIP_NONE, FLIP_NONE},    0xff},
+	{"empty record's crc",      11, 10, {8, FLIP_NONE, FLIP_NONE},     0x08},
+	{"last record, payload",     9,  8, {14, FLIP_NONE, FLIP_NONE},    0x11},
+	{"last record, length up",   9,  8, {5, FLIP_NONE, FLIP_NONE},     0x02},
+	{"last record, length down", 9,  8, {4, FLIP_NONE, FLIP_NONE},     0x01},
+	{"3 bytes, a third in",     48, 15, {2, 30, -5},                   0x5a},
+	{"3 bytes, header and body",48, 18, {5, 8, 40},                    0x81},
+};
+
+/* Applies case C to ORIG (in place; again to undo). */
+static void flip_apply(const struct flip_case *c, uint8_t *orig, size_t start, size_t rec_len)
+{
+	for (int i = 0; i < 3; i++) {
+		int at = c->at[i];
+
+		if (at == FLIP_NONE)
+			continue;
+		CHECK(at < (int)rec_len && -at <= (int)rec_len);
+		if (at < (int)rec_len && -at <= (int)rec_len)
+			orig[at >= 0 ? start + (size_t)at : start + rec_len - (size_t)-at] ^= c->mask;
+	}
+}
+
+/* Every record but k replays, in order; record k's bytes (as damaged) are
+ * in journal.corrupt.1, reported as one span; the tail is cut only when k
+ * is the last; after a compaction the damage is gone and appends work. */
+TEST(damage_in_one_record_costs_only_that_record)
+{
+	for (size_t ci = 0; ci < sizeof(flip_cases) / sizeof(flip_cases[0]); ci++) {
+		const struct flip_case *c = &flip_cases[ci];
+		char dir[256], path[300], copy[300];
+		unsigned expect[64], ne = 0;
+		uint8_t rec[512], *orig, *saved;
+		size_t start, rec_len, len = 0, saved_len = 0;
+		struct journal_replay_report rep;
+		struct keep kp = {.idx = expect, .fail_at = (size_t)-1};
+		struct journal *j = NULL;
+		struct seen s = {0};
+		bool last = c->k == c->n - 1;
+
+		fresh_dir(dir, sizeof(dir), "damage");
+		build_journal(dir, c->n, 0, NULL);
+		path_in(path, sizeof(path), dir, "journal");
+		path_in(copy, sizeof(copy), dir, "journal.corrupt.1");
+		orig = read_all(path, &len);
+		start = rec_start(c->k);
+		rec_len = 12 + rec_make(c->k, rec);
+		if (!orig)
+			continue;
+		flip_apply(c, orig, start, rec_len);
+		write_all(path, orig, len);
+		for (unsigned i = 0; i < c->n; i++)
+			if (i != c->k)
+				expect[ne++] = i;
+
+		s.expect = expect;
+		CHECK_EQ_I(journal_open(dir, seen_cb, &s, &j, &rep), 0);
+		CHECK_EQ_U(s.n, c->n - 1);
+		CHECK_EQ_U(s.bad, 0);
+		CHECK_EQ_U(rep.records, c->n - 1);
+		CHECK_EQ_U(rep.damaged_spans, 1);
+		CHECK_EQ_U(rep.damaged_bytes, rec_len);
+		CHECK_EQ_U(rep.torn_bytes, 0);
+		CHECK_EQ_U(rep.dropped_bytes, last ? rec_len : 0);
+		CHECK_EQ_I(file_size(path), (long long)(last ? start : len));
+		CHECK(journal_writable(j));
+		saved = read_all(copy, &saved_len);
+		CHECK(saved && saved_len == rec_len && memcmp(saved, orig + start, rec_len) == 0);
+		free(saved);
+		CHECK_EQ_U(count_corrupt_copies(dir), 1);
+
+		/* The caller rewrites it with what it keeps: the damage is gone. */
+		CHECK_EQ_I(journal_compact(j, keep_iter, &kp, ne), 0);
+		expect[ne++] = c->n;
+		CHECK_EQ_I(append_made(j, c->n), 0);
+		journal_close(j);
+		memset(&s, 0, sizeof(s));
+		s.expect = expect;
+		CHECK_EQ_I(journal_open(dir, seen_cb, &s, &j, &rep), 0);
+		CHECK_EQ_U(s.n, c->n);
+		CHECK_EQ_U(s.bad, 0);
+		CHECK_EQ_U(rep.damaged_spans, 0);
+		CHECK_EQ_U(rep.dropped_bytes, 0);
+		CHECK_EQ_U(count_corrupt_copies(dir), 1);
+		journal_close(j);
+		free(orig);
+		if (check_current_failed) {
+			fprintf(stderr, "  (case \"%s\": record %u of %u)\n", c->what, c->k, c->n);
+			return;
+		}
+	}
+}
+
+/* Every bit of every byte of one record with a payload, and of the empty
+ * record after it: only that record is lost. */
+TEST(flipped_bit_anywhere_skips_only_that_record)
+{
+	static const unsigned ks[] = {2, 3}; /* 85 bytes of payload; none */
+	char dir[256], path[300], copy[300];
+	size_t len = 0;
+	uint8_t *orig, rec[512];
+	const unsigned n = 7;
+
+	fresh_dir(dir, sizeof(dir), "flip");
+	build_journal(dir, n, 0, NULL);
+	path_in(path, sizeof(path), dir, "journal");
+	path_in(copy, sizeof(copy), dir, "journal.corrupt.1");
+	orig = read_all(path, &len);
+	for (size_t ki = 0; orig && ki < 2; ki++) {
+		unsigned k = ks[ki], expect[8], ne = 0;
+		size_t start = rec_start(k), end = start + 12 + rec_make(k, rec);
+
+		for (unsigned i = 0; i < n; i++)
+			if (i != k)
+				expect[ne++] = i;
+		for (size_t b = start; b < end; b++) {
+			for (unsigned bit = 0; bit < 8; bit++) {
+				struct journal_replay_report rep;
+				struct journal *j = NULL;
+				struct seen s = {.expect = expect};
+
+				orig[b] ^= (uint8_t)(1u << bit);
+				write_all(path, orig, len);
+				unlink(copy);
+				CHECK_EQ_I(journal_open(dir, seen_cb, &s, &j, &rep), 0);
+				CHECK_EQ_U(rep.records, n - 1);
+				CHECK_EQ_U(s.bad, 0);
+				CHECK_EQ_U(rep.damaged_spans, 1);
+				CHECK_EQ_U(rep.damaged_bytes, end - start);
+				CHECK_EQ_U(file_size(copy), end - start);
+				journal_close(j);
+				orig[b] ^= (uint8_t)(1u << bit);
+				if (check_current_failed) {
+					fprintf(stderr, "  (record %u, byte %zu bit %u)\n", k, b - start, bit);
+					free(orig);
+					return;
+				}
+			}
+		}
+	}
+	free(orig);
+}
+
+/* Several damaged places: adjacent damaged records make one span, each
+ * span is logged and kept, back to back, in one journal.corrupt.N, and a
+ * garbage tail after them is damage too (kept, then cut). */
+TEST(several_damaged_spans_kept_in_order)
+{
+	static const unsigned expect[] = {0, 1, 4, 5, 6, 8, 9};
+	char dir[256], path[300], copy[300];
+	struct journal_replay_report rep;
+	struct journal *j = NULL;
+	struct seen s = {.expect = expect};
+	size_t len = 0, saved_len = 0, a, b, c, d, e;
+	uint8_t *orig, *saved, want[2048];
+	static const uint8_t junk[] = "RDJ\x01 not a record at all, just junk";
+
+	fresh_dir(dir, sizeof(dir), "spans");
+	build_journal(dir, 10, 0, NULL);
+	path_in(path, sizeof(path), dir, "journal");
+	path_in(copy, sizeof(copy), dir, "journal.corrupt.1");
+	orig = read_all(path, &len);
+	orig = realloc(orig, len + sizeof(junk));
+	memcpy(orig + len, junk, sizeof(junk));
+	a = rec_start(2), b = rec_start(4), c = rec_start(7), d = rec_start(8), e = len;
+	orig[a + 13] ^= 1;  /* record 2's payload */
+	orig[b - 1] ^= 1;   /* record 3's last byte */
+	orig[c] = 'X';      /* record 7's magic */
+	len += sizeof(junk);
+	write_all(path, orig, len);
+	CHECK_EQ_I(journal_open(dir, seen_cb, &s, &j, &rep), 0);
+	CHECK_EQ_U(s.n, 7);
+	CHECK_EQ_U(s.bad, 0);
+	CHECK_EQ_U(rep.damaged_spans, 3);
+	CHECK_EQ_U(rep.damaged_bytes, (b - a) + (d - c) + sizeof(junk));
+	CHECK_EQ_U(rep.dropped_bytes, sizeof(junk));
+	CHECK_EQ_U(rep.torn_bytes, 0);
+	CHECK_EQ_I(file_size(path), (long long)e);
+	memcpy(want, orig + a, b - a);
+	memcpy(want + (b - a), orig + c, d - c);
+	memcpy(want + (b - a) + (d - c), orig + e, sizeof(junk));
+	saved = read_all(copy, &saved_len);
+	CHECK(saved && saved_len == rep.damaged_bytes && memcmp(saved, want, saved_len) == 0);
+	CHECK_EQ_U(count_corrupt_copies(dir), 1);
+	free(saved);
+	free(orig);
+	journal_close(j);
+}
+
+/* ---- the job store on a damaged journal -------------------------------- */
+
+/* Appends one record with PAYLOAD to F, as journal_append would. */
+static void put_record(FILE *f, const char *payload)
+{
+	size_t len = strlen(payload);
+	uint8_t hdr[12];
+	uint32_t c;
+
+	memcpy(hdr, "RDJ\x01", 4);
+	for (int q = 0; q < 4; q++)
+		hdr[4 + q] = (uint8_t)(len >> (8 * q));
+	c = journal_crc32(journal_crc32(0, hdr + 4, 4), payload, len);
+	for (int q = 0; q < 4; q++)
+		hdr[8 + q] = (uint8_t)(c >> (8 * q));
+	fwrite(hdr, 1, sizeof(hdr), f);
+	fwrite(payload, 1, len, f);
+}
+
+/* A job snapshot: SHORT is the shortest one replay accepts (the tightest
+ * case for the id bound), else the members the store writes. */
+static void put_job(FILE *f, unsigned id, const char *state, bool shortest)
+{
+	char buf[512];
+
+	if (shortest)
+		snprintf(buf, sizeof(buf), "{\"id\":\"%u\",\"state\":\"%s\",\"_j\":{}}", id, state);
+	else
+		snprintf(buf, sizeof(buf),
+			 "{\"id\":\"%u\",\"kind\":\"unlock\",\"probe\":{\"index\":0,\"serial\":\"S%u\",\"uri\":"
+			 "\"sim:stm32f401re-rdp1\"},\"chip\":null,\"state\":\"%s\",\"progress_pct\":0,"
+			 "\"requested_by\":\"test\",\"log\":[],\"result\":null,\"error\":null,\"_j\":{"
+			 "\"idempotency_key\":\"\",\"created\":1700000000,\"started\":0,\"finished\":0,"
+			 "\"error_rc\":0,\"clock_hz\":0,\"connect_mode\":0}}", id, id, state);
+	put_record(f, buf);
+}
+
+/* The store replayed from DIR as serve.c does it. */
+static struct journal *store_open(const char *dir, struct journal_replay_report *rep)
+{
+	struct journal *j = NULL;
+
+	job_store_shutdown();
+	job_store_init(NULL);
+	CHECK_EQ_I(journal_open(dir, job_store_replay_record, NULL, &j, rep), 0);
+	job_store_init(j);
+	job_store_finish_replay(rep);
+	return j;
+}
+
+static void store_close(struct journal *j)
+{
+	job_store_shutdown();
+	journal_close(j);
+}
+
+static uint64_t store_new_job(void)
+{
+	uint64_t id = 0;
+
+	CHECK_EQ_I(job_create(JOB_KIND_UNLOCK, 0, "S", "sim:stm32f401re-rdp1", "test", NULL, 0, 0, &id), 0);
+	return id;
+}
+
+static const char *store_state(uint64_t id)
+{
+	enum job_state st;
+
+	return job_state_of(id, &st, NULL) == 0 ? job_state_name(st) : "(none)";
+}
+
+/* Job records in the order written: id and state, and which get damaged. */
+struct job_rec {
+	unsigned id;
+	const char *state;
+	bool damaged;
+};
+
+static const struct id_case {
+	const char *what;
+	bool shortest;            /* shortest snapshots: the bound is tight */
+	unsigned lost_max;        /* the highest id whose records are all damaged */
+	unsigned n;
+	struct job_rec recs[10];
+} id_cases[] = {
+	{"newest five lost at the end", true, 9, 9,
+	 {{1, "failed"}, {2, "failed"}, {3, "failed"}, {4, "failed"}, {5, "failed", true},
+	  {6, "failed", true}, {7, "failed", true}, {8, "failed", true}, {9, "failed", true}}},
+	{"newest lost in the middle, older ones end after it", false, 3, 5,
+	 {{1, "queued"}, {2, "queued"}, {3, "queued", true}, {1, "succeeded"}, {2, "failed"}}},
+	{"newest two lost, the tail intact", false, 4, 6,
+	 {{1, "queued"}, {2, "queued"}, {3, "queued", true}, {4, "queued", true}, {1, "succeeded"},
+	  {2, "succeeded"}}},
+};
+
+/* The damage may have held the only records of the newest jobs: their ids
+ * are never handed out again, not after this start, not after the next one
+ * (the damage is gone from the file by then), not with one copy of the
+ * high-water mark damaged too. And the cost stays small. */
+TEST(ids_of_jobs_lost_with_damage_never_reused)
+{
+	for (size_t ci = 0; ci < sizeof(id_cases) / sizeof(id_cases[0]); ci++) {
+		const struct id_case *c = &id_cases[ci];
+		struct journal_replay_report rep;
+		char dir[256], path[300];
+		struct journal *j;
+		uint8_t *file;
+		size_t len = 0;
+		long offs[10];
+		uint64_t id;
+		FILE *f;
+
+		fresh_dir(dir, sizeof(dir), "ids");
+		mkdir(dir, 0750);
+		path_in(path, sizeof(path), dir, "journal");
+		f = fopen(path, "wb");
+		if (!f)
+			continue;
+		for (unsigned i = 0; i < c->n; i++) {
+			offs[i] = ftell(f);
+			put_job(f, c->recs[i].id, c->recs[i].state, c->shortest);
+		}
+		fclose(f);
+		file = read_all(path, &len);
+		for (unsigned i = 0; file && i < c->n; i++)
+			if (c->recs[i].damaged)
+				file[offs[i] + 20] ^= 0x04; /* a payload byte */
+		write_all(path, file, len);
+		free(file);
+
+		j = store_open(dir, &rep);
+		CHECK(rep.damaged_spans >= 1);
+		for (unsigned i = 0; i < c->n; i++) /* the intact jobs keep their last state */
+			if (!c->recs[i].damaged && strcmp(c->recs[i].state, "queued") != 0)
+				CHECK_STR(store_state(c->recs[i].id), c->recs[i].state);
+		id = store_new_job();
+		CHECK(id > c->lost_max);
+		CHECK(id < c->lost_max + 100); /* cheap: a few ids, not millions */
+		store_close(j);
+
+		/* Restarted twice more without a new job in between: the mark
+		 * written with the rewrite keeps the bound. */
+		j = store_open(dir, &rep);
+		CHECK_EQ_U(rep.damaged_spans, 0);
+		CHECK(store_new_job() > id);
+		store_close(j);
+		/* One copy of the mark (the first record) damaged as well. */
+		file = read_all(path, &len);
+		if (file && len > 20)
+			file[14] ^= 0x01;
+		write_all(path, file, len);
+		free(file);
+		j = store_open(dir, &rep);
+		CHECK_EQ_U(rep.damaged_spans, 1);
+		CHECK(store_new_job() > id + 1);
+		store_close(j);
+		if (check_current_failed) {
+			fprintf(stderr, "  (case \"%s\")\n", c->what);
+			return;
+		}
+	}
+}
+
+/* 1,050 finished jobs in the journal (the history holds 1,000) plus a job
+ * still running and one queued: after replay the oldest 50 finished go and
+ * the two that were not finished stay (interrupted now), and the journal is
+ * rewritten to match. Those two are finished from then on: the next start
+ * keeps the newest 1,000, as run time would, and the one after changes
+ * nothing. */
+TEST(history_bound_holds_after_replay)
+{
+	static const struct {
+		unsigned replayed, kept, oldest;
+	} rounds[] = {{1052, 1002, 52}, {1002, 1000, 53}, {1000, 1000, 53}};
+	struct journal_replay_report rep;
+	char dir[256], path[300];
+	struct journal *j;
+	uint64_t next = 0;
+	json_object *list;
+	FILE *f;
+
+	fresh_dir(dir, sizeof(dir), "history");
+	mkdir(dir, 0750);
+	path_in(path, sizeof(path), dir, "journal");
+	f = fopen(path, "wb");
+	if (!f)
+		return;
+	put_job(f, 1, "running", false);
+	for (unsigned id = 2; id <= 1051; id++)
+		put_job(f, id, "succeeded", false);
+	put_job(f, 1052, "queued", false);
+	fclose(f);
+
+	for (size_t r = 0; r < 3; r++) {
+		j = store_open(dir, &rep);
+		CHECK_EQ_U(rep.records, rounds[r].replayed);
+		list = job_list_json(-1, -1, 5000, 0, &next);
+		CHECK_EQ_U(json_object_array_length(list), rounds[r].kept);
+		json_object_put(list);
+		CHECK_STR(store_state(1), r == 0 ? "interrupted" : "(none)");
+		CHECK_STR(store_state(1052), "interrupted");
+		CHECK(!job_exists(rounds[r].oldest - 1));
+		CHECK_STR(store_state(rounds[r].oldest), "succeeded");
+		CHECK_STR(store_state(1051), "succeeded");
+		store_close(j);
+		if (check_current_failed) {
+			fprintf(stderr, "  (start %zu)\n", r + 1);
+			return;
+		}
+	}
 }
 
 static int fail_at_third(void *ctx, const uint8_t *rec, size_t len)
@@ -720,6 +1108,39 @@ TEST(full_disk_during_compaction_keeps_old_journal)
 	journal_close(j);
 }
 
+/* A read-only start replays past a damaged record; the copy is made once
+ * the directory can be written (by the next append). */
+static void readonly_damage_scenario(const char *state)
+{
+	char dir[300], path[320], copy[320];
+	struct journal *j = NULL;
+	struct seen s = {0};
+	size_t len = 0, start = rec_start(1);
+	uint8_t *orig;
+
+	snprintf(dir, sizeof(dir), "%s-damage", state);
+	build_journal(dir, 4, 0, NULL);
+	path_in(path, sizeof(path), dir, "journal");
+	path_in(copy, sizeof(copy), dir, "journal.corrupt.1");
+	orig = read_all(path, &len);
+	if (!orig || len < start + 20)
+		return;
+	orig[start + 15] ^= 0x10;
+	write_all(path, orig, len);
+	free(orig);
+	chmod(path, 0440);
+	chmod(dir, 0550);
+	CHECK_EQ_I(journal_open(dir, count_cb, &s, &j, NULL), 0);
+	CHECK_EQ_U(s.n, 3);
+	CHECK(!file_exists(copy));
+	chmod(dir, 0750);
+	chmod(path, 0640);
+	CHECK_EQ_I(append_made(j, 4), 0);
+	CHECK(file_exists(copy));
+	CHECK_EQ_I(file_size(copy), 12 + 48); /* record 1: 48 bytes of payload */
+	journal_close(j);
+}
+
 /* Read-only state directory at start-up: the stored records are served,
  * appends fail with a sentence, and work again once the directory is
  * writable. Root ignores directory modes, so as root this part runs in a
@@ -786,6 +1207,7 @@ static void readonly_scenario(const char *dir)
 		CHECK(journal_writable(j));
 		journal_close(j);
 	}
+	readonly_damage_scenario(dir);
 }
 
 TEST(readonly_state_directory)
@@ -838,9 +1260,13 @@ int main(void)
 	RUN(append_close_reopen_in_order);
 	RUN(record_size_cap);
 	RUN(torn_tail_at_every_offset);
-	RUN(flipped_bit_stops_replay_there);
 	RUN(random_garbage_never_crashes);
 	RUN(compaction_keeps_exactly_what_it_is_given);
+	RUN(damage_in_one_record_costs_only_that_record);
+	RUN(flipped_bit_anywhere_skips_only_that_record);
+	RUN(several_damaged_spans_kept_in_order);
+	RUN(ids_of_jobs_lost_with_damage_never_reused);
+	RUN(history_bound_holds_after_replay);
 	RUN(replay_callback_error_stops_open);
 	RUN(second_opener_is_refused);
 	RUN(concurrent_appends_are_whole_and_ordered);

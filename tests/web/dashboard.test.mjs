@@ -151,8 +151,21 @@ test('reading each level gives the right badges; a level-2 chip shows the API se
 	assert.doesNotMatch(await card(1).innerText(), /\b502\b/);
 });
 
+test('a level-0 chip offers no unlock (it would do nothing), only the lock; a locked one offers both', async () => {
+	assert.equal(await badge(2).innerText(), 'Level 0 · open');
+	await card(2).getByRole('button', {name: 'Lock probe 2 to level 1'}).waitFor();
+	assert.equal(await card(2).getByRole('button', {name: 'Unlock probe 2'}).count(), 0);
+	assert.equal(await card(2).locator('.btn-danger:visible').count(), 0, 'nothing red on an open chip');
+	assert.equal(await badge(0).innerText(), 'Level 1 · locked');
+	await card(0).getByRole('button', {name: 'Unlock probe 0'}).waitFor();
+	await card(0).getByRole('button', {name: 'Lock probe 0 to level 1'}).waitFor();
+	/* not read yet or not answering: the level is not known to be 0 */
+	await card(3).getByRole('button', {name: 'Unlock probe 3'}).waitFor();
+});
+
 test('keyboard: the unlock dialog opens from the keyboard, Escape cancels and returns focus', async () => {
-	const btn = card(2).getByRole('button', {name: 'Unlock probe 2'});
+	const before = (await api('/jobs?probe=0')).data.jobs.length;
+	const btn = card(0).getByRole('button', {name: 'Unlock probe 0'});
 	await btn.focus();
 	await page.keyboard.press('Enter');
 	const dlg = page.locator('dialog#confirm');
@@ -162,8 +175,8 @@ test('keyboard: the unlock dialog opens from the keyboard, Escape cancels and re
 	await page.keyboard.press('Escape');
 	await dlg.waitFor({state: 'hidden'});
 	assert.equal(await btn.evaluate((b) => b === document.activeElement), true);
-	const {data} = await api('/jobs?probe=2');
-	assert.equal(data.jobs.length, 0, 'cancelling must not start a job');
+	const {data} = await api('/jobs?probe=0');
+	assert.equal(data.jobs.length, before, 'cancelling must not start a job');
 });
 
 test('an unlock confirmed in the dialog is followed live to success, badge locked -> open', async () => {
@@ -202,6 +215,9 @@ test('an unlock confirmed in the dialog is followed live to success, badge locke
 	assert.equal(await job.locator('.step.st-done').count(), 7);
 	await page.waitForFunction(() => document.querySelector('article.probe[data-index="0"] .badge').textContent === 'Level 0 · open');
 	assert.match(await card(0).locator('[role=status][aria-live=polite]').innerText(), /Unlock finished: level 1 to level 0/);
+	/* open now: the unlock button goes, the lock stays */
+	await card(0).getByRole('button', {name: 'Unlock probe 0'}).waitFor({state: 'hidden'});
+	await card(0).getByRole('button', {name: 'Lock probe 0 to level 1'}).waitFor();
 });
 
 test('a level-2 chip: the dialog and the failed job show the API sentence', async () => {
@@ -362,18 +378,17 @@ test('screenshots: desktop and phone, light and dark', async () => {
 	await page.locator('article.probe').nth(4).waitFor();
 	for (const i of [0, 1, 2, 3]) await card(i).getByRole('button', {name: `Read level of probe ${i}`}).click();
 	await page.waitForFunction(() => document.querySelectorAll('article.probe .badge.b-unknown').length <= 1);
-	/* a finished job in a card for the pictures */
+	/* the unlock dialog of the locked probe 2, then a finished job in its
+	 * card for the pictures (probe 0 is open now: no unlock to show) */
+	const files = [];
 	await card(2).getByRole('button', {name: 'Unlock probe 2'}).click();
+	files.push(await shot('phone-dialog', {width: 390, height: 844, scheme: 'dark'}));
 	await page.getByRole('button', {name: 'Erase and unlock'}).click();
 	await card(2).locator('.job .jstate', {hasText: 'succeeded'}).waitFor();
-	const files = [];
 	for (const scheme of ['light', 'dark']) {
 		files.push(await shot('desktop', {width: 1280, height: 900, scheme}));
 		files.push(await shot('phone', {width: 390, height: 844, scheme}));
 	}
-	await card(0).getByRole('button', {name: 'Unlock probe 0'}).click();
-	files.push(await shot('phone-dialog', {width: 390, height: 844, scheme: 'dark'}));
-	await page.keyboard.press('Escape');
 	for (const f of files) assert.ok(fs.statSync(f).size > 10000, f);
 	/* on a phone nothing is wider than the screen */
 	await page.setViewportSize({width: 390, height: 844});
