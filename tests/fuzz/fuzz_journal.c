@@ -69,7 +69,7 @@ static void fuzz_census(size_t *jobs, uint64_t *next)
 	*jobs = json_object_array_length(list);
 	json_object_put(list);
 	*next = 0;
-	if (job_create(JOB_KIND_UNLOCK, 0, "F", "sim:stm32f401re-rdp1", "fuzz", NULL, 0, 0, next) == 0)
+	if (job_create(JOB_KIND_UNLOCK, 0, "F", "sim:stm32f401re-rdp1", "fuzz", NULL, NULL, 0, 0, NULL, next) == 0)
 		++*jobs;
 }
 

@@ -761,7 +761,7 @@ static uint64_t store_new_job(void)
 {
 	uint64_t id = 0;
 
-	CHECK_EQ_I(job_create(JOB_KIND_UNLOCK, 0, "S", "sim:stm32f401re-rdp1", "test", NULL, 0, 0, &id), 0);
+	CHECK_EQ_I(job_create(JOB_KIND_UNLOCK, 0, "S", "sim:stm32f401re-rdp1", "test", NULL, NULL, 0, 0, NULL, &id), 0);
 	return id;
 }
 

@@ -10,8 +10,7 @@
 #     DFSR.VCATCH set;
 #   - pyOCD's ROM-table walk names SCS, DWT, FPB, ITM, TPIU and ETM.
 # Usage: tests/usb/test_pyocd.sh [BUILD_DIR]. When it cannot run it says why
-# on a "SKIPPED:" line and counts nothing as passed; under CI (CI set) a lane
-# that cannot run fails.
+# (tests/usb/testbed_lane.sh): SKIPPED, or a failure under CI.
 . "$(dirname "$0")/../cli/lib.sh"
 B=${1:-build}
 TB="$B/usb_testbed"
@@ -19,20 +18,9 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 PYOCD=/usr/bin/pyocd-tool
 
-skipped() { # REASON
-	echo "SKIPPED: $1"
-	if [ -n "${CI:-}" ]; then
-		echo "$(basename "$0"): 0 passed, 1 failed (the pyOCD lane is required under CI)"
-		exit 1
-	fi
-	echo "$(basename "$0"): 0 passed, 0 failed (all pyOCD checks skipped)"
-	exit 0
-}
-
-[ -x "$TB" ] || skipped "$TB was not built (needs libumockdev-dev: make test-usb installs it)"
-[ -x "$PYOCD" ] || skipped "pyocd-tool is not installed (Debian package python3-pyocd)"
-ldconfig -p 2>/dev/null | grep -q libumockdev-preload.so.0 ||
-	skipped "libumockdev-preload.so.0 is not installed (Debian package libumockdev0)"
+. "$(dirname "$0")/testbed_lane.sh"
+testbed_lane_ready
+[ -x "$PYOCD" ] || lane_cannot_run "pyocd-tool is not installed (Debian package python3-pyocd)"
 
 # bed NAME PROFILE COMMANDS: one test bed (one simulated chip) for a shell
 # script of pyocd-tool commands ($P); output in $T/NAME.out.

@@ -18,11 +18,7 @@ trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$T"' EXIT
 # status only a few times per half-word (facts: openocd-vs-simulator.md).
 FAST="--time-scale 0.01"
 
-lane_cannot_run() { # REASON: nothing below can run here
-	cannot_run "USB checks: $1"
-	summary
-	exit $?
-}
+. "$(dirname "$0")/testbed_lane.sh"
 
 # run NAME TESTBED-OPTIONS... -- PROGRAM...: output in $T/NAME.out, status in $T/NAME.rc
 run() {
@@ -38,23 +34,8 @@ lacks() { ! grep -qi -- "$2" "$T/$1.out"; }
 jsonpart() { sed -n "/^<$2>\$/,/^<\/$2>\$/p" "$T/$1.out" | sed '1d;$d' >"$T/$1.$2.json"; }
 jcheck() { jsonpart "$1" "$2" && json "$T/$1.$2.json" "$3"; }
 
-# ---- can umockdev run here? ---------------------------------------------
-# Missing packages or an emulation that does not work on this machine are
-# reasons the lane cannot run; a test bed that does not build although its
-# library is there, or an emulated device rdpd does not see, are failures.
-if [ ! -x "$TB" ]; then
-	pkg-config --exists umockdev-1.0 2>/dev/null ||
-		lane_cannot_run "$TB was not built: umockdev-1.0 is not installed (Debian package libumockdev-dev; make test-usb installs it)"
-	check usb_testbed_builds false
-	echo "  FAIL $TB was not built although umockdev-1.0 is installed: run make $TB"
-	summary
-	exit $?
-fi
-ldconfig -p 2>/dev/null | grep -q libumockdev-preload.so.0 ||
-	lane_cannot_run "libumockdev-preload.so.0 is not installed (Debian package libumockdev0)"
-timeout 30 "$TB" -- cat /sys/bus/usb/devices/1-1/idVendor >"$T/emul.out" 2>&1
-grep -qx 0d28 "$T/emul.out" ||
-	lane_cannot_run "umockdev cannot emulate a USB device here: the test bed's own device was not visible ($(tr '\n' ' ' <"$T/emul.out" | cut -c1-300))"
+# ---- can umockdev run here? (tests/usb/testbed_lane.sh) ----------------
+testbed_lane_ready
 timeout 30 "$TB" -- "$RDPD" probes >"$T/smoke.out" 2>&1
 check rdpd_sees_the_emulated_probe grep -q 'usb-bulk' "$T/smoke.out"
 

@@ -17,17 +17,10 @@ TWINS="--serial TWIN0001 --second-profile stm32f103c8-rdp1 --time-scale 0.01"
 P1=usb:0d28:0204@1-1
 P2=usb:0d28:0204@1-2
 
-skipped() {
-	echo "SKIPPED: $1"
-	echo "$(basename "$0"): 0 passed, 0 failed (all USB checks skipped)"
-	exit 0
-}
-[ -x "$TB" ] || skipped "$TB was not built (needs libumockdev-dev: make test-usb installs it)"
-ldconfig -p 2>/dev/null | grep -q libumockdev-preload.so.0 ||
-	skipped "libumockdev-preload.so.0 is not installed (Debian package libumockdev0)"
+. "$(dirname "$0")/testbed_lane.sh"
+testbed_lane_ready
 timeout 30 "$TB" -- "$RDPD" probes >"$T/smoke.out" 2>&1
-grep -q 'usb-bulk' "$T/smoke.out" ||
-	skipped "umockdev cannot emulate USB here: the test bed's own smoke run saw no probe"
+check rdpd_sees_the_emulated_probe grep -q 'usb-bulk' "$T/smoke.out"
 
 # ---- the command line ----------------------------------------------------
 step() { printf 'echo "<%s>"; %s; echo "rc=$?"; echo "</%s>"; ' "$1" "$2" "$1"; }
