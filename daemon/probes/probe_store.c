@@ -9,7 +9,8 @@
  * Durability as for the job journal (SERVICE.md): a temp file, fsync,
  * rename over the old one, fsync of the directory, so a crash leaves the old
  * list or the new one. A damaged file never stops rdpd: it is moved aside
- * for the operator and rdpd starts with an empty memory.
+ * for the operator, and rdpd keeps every entry of it that is intact on its
+ * own (store_salvage: one entry per line).
  */
 #include "probes/probe_store.h"
 
@@ -25,35 +26,12 @@
 #include "err.h"
 #include "json_util.h"
 #include "log.h"
+#include "utf8.h"
 
 #define PROBE_STORE_FILE "probes.json"
 #define PROBE_STORE_VERSION 2
 #define PROBE_STORE_MAX_BYTES (1u << 20)
 #define PROBE_STORE_ASIDE_MAX 1000
-
-/* Well-formed UTF-8 (RFC 3629 §4): no overlong form, no surrogate, nothing
- * above U+10FFFF. json-c's own check lets overlong forms through. */
-static bool store_utf8_ok(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned c = s[i], n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-					 : (c & 0xF8) == 0xF0 ? 3 : 4;
-		uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1F : n == 2 ? c & 0x0F : c & 0x07;
-		static const uint32_t min[4] = {0, 0x80, 0x800, 0x10000};
-
-		if (n == 4 || i + n >= len)
-			return false;
-		for (unsigned k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
 
 /* A string member that fits CAP and holds no control byte (what rdpd
  * writes; anything else is damage). */
@@ -75,28 +53,38 @@ static int store_string(json_object *v, const char *what, char *out, size_t cap,
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return err_setf(ERR_INVALID_ARGUMENT, "%s holds a control byte", what);
-	if (!store_utf8_ok((const unsigned char *)s, len))
+	if (!utf8_valid((const uint8_t *)s, len))
 		return err_setf(ERR_INVALID_ARGUMENT, "%s is not well-formed UTF-8", what);
 	memcpy(out, s, len + 1);
 	return 0;
 }
 
+/* One added URI into *S, refused when damaged or listed already. */
+static int store_added_push(json_object *v, struct probe_store *s)
+{
+	char *uri = s->added[s->n_added];
+	int rc;
+
+	if (s->n_added == PROBE_STORE_MAX)
+		return err_setf(ERR_INVALID_ARGUMENT, "more than %d added URIs", PROBE_STORE_MAX);
+	if ((rc = store_string(v, "an added URI", uri, TRANSPORT_URI_MAX, true)) < 0)
+		return rc;
+	for (size_t k = 0; k < s->n_added; k++)
+		if (strcmp(s->added[k], uri) == 0)
+			return err_setf(ERR_INVALID_ARGUMENT, "added URI %s is listed twice", uri);
+	s->n_added++;
+	return 0;
+}
+
 static int store_added(json_object *arr, struct probe_store *s)
 {
-	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > PROBE_STORE_MAX)
-		return err_setf(ERR_INVALID_ARGUMENT, "\"added\" is not a list of at most %d URIs",
-				PROBE_STORE_MAX);
+	if (!json_object_is_type(arr, json_type_array))
+		return err_setf(ERR_INVALID_ARGUMENT, "\"added\" is not a list of URIs");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		char *uri = s->added[s->n_added];
-		int rc = store_string(json_object_array_get_idx(arr, i), "an added URI", uri,
-				      TRANSPORT_URI_MAX, true);
+		int rc = store_added_push(json_object_array_get_idx(arr, i), s);
 
 		if (rc < 0)
 			return rc;
-		for (size_t k = 0; k < s->n_added; k++)
-			if (strcmp(s->added[k], uri) == 0)
-				return err_setf(ERR_INVALID_ARGUMENT, "added URI %s is listed twice", uri);
-		s->n_added++;
 	}
 	return 0;
 }
@@ -135,22 +123,34 @@ static int store_known_one(json_object *o, struct probe_store_known *k)
 	return 0;
 }
 
+/* One remembered probe into *S, refused when damaged or its index or URI
+ * is listed already. */
+static int store_known_push(json_object *o, struct probe_store *s)
+{
+	struct probe_store_known *k = &s->known[s->n_known];
+	int rc;
+
+	if (s->n_known == PROBE_STORE_MAX)
+		return err_setf(ERR_INVALID_ARGUMENT, "more than %d probes", PROBE_STORE_MAX);
+	if ((rc = store_known_one(o, k)) < 0)
+		return rc;
+	for (size_t j = 0; j < s->n_known; j++)
+		if (s->known[j].index == k->index || strcmp(s->known[j].uri, k->uri) == 0)
+			return err_setf(ERR_INVALID_ARGUMENT, "index %d or URI %s is listed twice",
+					k->index, k->uri);
+	s->n_known++;
+	return 0;
+}
+
 static int store_known(json_object *arr, struct probe_store *s)
 {
-	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > PROBE_STORE_MAX)
-		return err_setf(ERR_INVALID_ARGUMENT, "\"probes\" is not a list of at most %d probes",
-				PROBE_STORE_MAX);
+	if (!json_object_is_type(arr, json_type_array))
+		return err_setf(ERR_INVALID_ARGUMENT, "\"probes\" is not a list of probes");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct probe_store_known *k = &s->known[s->n_known];
-		int rc = store_known_one(json_object_array_get_idx(arr, i), k);
+		int rc = store_known_push(json_object_array_get_idx(arr, i), s);
 
 		if (rc < 0)
 			return rc;
-		for (size_t j = 0; j < s->n_known; j++)
-			if (s->known[j].index == k->index || strcmp(s->known[j].uri, k->uri) == 0)
-				return err_setf(ERR_INVALID_ARGUMENT, "index %d or URI %s is listed twice",
-						k->index, k->uri);
-		s->n_known++;
 	}
 	return 0;
 }
@@ -189,6 +189,84 @@ static int store_parse(const char *text, size_t len, struct probe_store *s)
 out:
 	json_object_put(o);
 	return rc;
+}
+
+/*
+ * What is intact in a file that does not parse as a whole (SERVICE.md, bad
+ * input row 22: everything intact before and after the damage is kept).
+ * probe_store_save writes one entry per line (an added URI string, or a
+ * remembered probe as an object) and version 1 files are lists of URI
+ * strings, so an entry is a string outside any object that is not a member
+ * name, or an object that opens and closes on one line. JSON strings hold
+ * no raw newline and rdpd writes no entry across lines: whatever is still
+ * open at the end of a line is damage, and reading starts afresh on the
+ * next. Each entry is then checked on its own, as a whole file is.
+ */
+struct store_salvage {
+	const char *path, *text;
+	struct probe_store *s;
+	unsigned kept, lost;
+};
+
+static void store_salvage_entry(struct store_salvage *sv, const char *p, size_t n)
+{
+	json_object *o = json_parse_strict(p, n);
+	int rc = -ERR_INVALID_ARGUMENT;
+
+	if (o && json_object_is_type(o, json_type_string))
+		rc = store_added_push(o, sv->s);
+	else if (o && json_object_is_type(o, json_type_object))
+		rc = store_known_push(o, sv->s);
+	else if (o)
+		rc = err_setf(ERR_INVALID_ARGUMENT, "neither an added URI nor a probe");
+	json_object_put(o);
+	if (rc == 0) {
+		sv->kept++;
+		return;
+	}
+	sv->lost++;
+	/* The log sink escapes the entry's bytes (log.c). */
+	log_warn("%s: the entry at byte %zu is damaged (%s) and is dropped: %.*s", sv->path,
+		 (size_t)(p - sv->text), err_detail(), (int)(n < 200 ? n : 200), p);
+}
+
+/* The string closing at END is a member name: a ':' follows it. */
+static bool store_is_name(const char *t, size_t end, size_t len)
+{
+	while (end < len && (t[end] == ' ' || t[end] == '\t' || t[end] == '\r'))
+		end++;
+	return end < len && t[end] == ':';
+}
+
+static void store_salvage(const char *t, size_t len, struct store_salvage *sv)
+{
+	size_t tok = 0, obj = 0;
+	unsigned depth = 0; /* braces open since OBJ, on this line */
+	bool in_str = false, esc = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+
+		if (c == '\n') {
+			in_str = esc = false;
+			depth = 0;
+		} else if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"' && (in_str = false, depth == 0) && !store_is_name(t, i + 1, len))
+				store_salvage_entry(sv, t + tok, i + 1 - tok);
+		} else if (c == '"') {
+			in_str = true;
+			tok = i;
+		} else if (c == '{') {
+			if (depth++ == 0)
+				obj = i;
+		} else if (c == '}' && depth && --depth == 0) {
+			store_salvage_entry(sv, t + obj, i + 1 - obj);
+		}
+	}
 }
 
 static int store_fsync_dir(const char *dir)
@@ -241,7 +319,8 @@ static int store_read(const char *path, char **text, size_t *len)
 
 int probe_store_load(const char *dir, struct probe_store *s)
 {
-	char path[300], aside[320];
+	struct store_salvage sv = {.s = s};
+	char path[300], aside[320], why[256];
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -251,58 +330,103 @@ int probe_store_load(const char *dir, struct probe_store *s)
 	if (access(path, F_OK) != 0)
 		return 0;
 	rc = store_read(path, &text, &len);
-	if (rc == 0)
-		rc = store_parse(text, len, s);
-	free(text);
-	if (rc == 0)
+	if (rc == 0 && (rc = store_parse(text, len, s)) == 0) {
+		free(text);
 		return 0;
-	{
-		char why[256];
-
-		snprintf(why, sizeof(why), "%s", err_detail());
-		memset(s, 0, sizeof(*s));
-		if ((rc = store_set_aside(dir, path, aside, sizeof(aside))) < 0)
-			return rc;
-		log_warn("%s is damaged (%s) and was set aside as %s. rdpd starts without it: the "
-			 "probes it listed as added through the API (POST /probes) are not served, "
-			 "add them again; every probe gets its index afresh.", path, why, aside);
 	}
+	snprintf(why, sizeof(why), "%s", err_detail());
+	memset(s, 0, sizeof(*s));
+	sv.path = path;
+	sv.text = text;
+	if (text)
+		store_salvage(text, len, &sv);
+	free(text);
+	if ((rc = store_set_aside(dir, path, aside, sizeof(aside))) < 0)
+		return rc;
+	log_warn("%s is damaged (%s) and was set aside as %s. rdpd keeps the %u entries of it "
+		 "that are intact (added probes and remembered indexes) and drops %u damaged ones; "
+		 "an added probe that was lost must be added again (POST /probes), and a probe "
+		 "whose index was lost gets a new one.", path, why, aside, sv.kept, sv.lost);
 	return 0;
 }
 
-static json_object *store_json(const struct probe_store *s)
+/* One entry per line (store_salvage relies on it), plain JSON each. */
+static int store_put(char **buf, size_t *len, size_t *cap, const char *text)
 {
-	json_object *o = json_object_new_object(), *added = json_object_new_array();
-	json_object *probes = json_object_new_array();
+	size_t n = strlen(text);
 
-	json_object_object_add(o, "version", json_object_new_int(PROBE_STORE_VERSION));
-	for (size_t i = 0; i < s->n_added; i++)
-		json_object_array_add(added, json_object_new_string(s->added[i]));
-	for (size_t i = 0; i < s->n_known; i++) {
-		const struct probe_store_known *k = &s->known[i];
-		json_object *p = json_object_new_object();
+	if (*len + n + 1 > *cap) {
+		size_t ncap = (*len + n + 1) * 2;
+		char *nb = realloc(*buf, ncap);
 
-		json_object_object_add(p, "index", json_object_new_int(k->index));
-		json_object_object_add(p, "uri", json_object_new_string(k->uri));
-		json_object_object_add(p, "serial", json_object_new_string(k->serial));
-		if (k->location[0])
-			json_object_object_add(p, "location", json_object_new_string(k->location));
-		json_object_object_add(p, "seen", json_object_new_int64((int64_t)k->seen));
-		json_object_array_add(probes, p);
+		if (!nb)
+			return err_setf(ERR_NO_MEMORY, "out of memory writing probes.json");
+		*buf = nb;
+		*cap = ncap;
 	}
-	json_object_object_add(o, "added", added);
-	json_object_object_add(o, "probes", probes);
-	return o;
+	memcpy(*buf + *len, text, n + 1);
+	*len += n;
+	return 0;
+}
+
+static json_object *store_known_json(const struct probe_store_known *k)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "index", json_object_new_int(k->index));
+	json_object_object_add(p, "uri", json_object_new_string(k->uri));
+	json_object_object_add(p, "serial", json_object_new_string(k->serial));
+	if (k->location[0])
+		json_object_object_add(p, "location", json_object_new_string(k->location));
+	json_object_object_add(p, "seen", json_object_new_int64((int64_t)k->seen));
+	return p;
+}
+
+static char *store_text(const struct probe_store *s, size_t *len)
+{
+	char *buf = NULL, head[32];
+	size_t cap = 0;
+	int rc;
+
+	*len = 0;
+	snprintf(head, sizeof(head), "{\"version\": %d,\n \"added\": [", PROBE_STORE_VERSION);
+	rc = store_put(&buf, len, &cap, head);
+	for (size_t i = 0; rc == 0 && i < s->n_added; i++) {
+		json_object *u = json_object_new_string(s->added[i]);
+
+		rc = store_put(&buf, len, &cap, i ? ",\n  " : "\n  ");
+		if (rc == 0)
+			rc = store_put(&buf, len, &cap, json_text(u, 0));
+		json_object_put(u);
+	}
+	if (rc == 0)
+		rc = store_put(&buf, len, &cap, "\n ],\n \"probes\": [");
+	for (size_t i = 0; rc == 0 && i < s->n_known; i++) {
+		json_object *p = store_known_json(&s->known[i]);
+
+		rc = store_put(&buf, len, &cap, i ? ",\n  " : "\n  ");
+		if (rc == 0)
+			rc = store_put(&buf, len, &cap, json_text(p, 0));
+		json_object_put(p);
+	}
+	if (rc == 0)
+		rc = store_put(&buf, len, &cap, "\n ]}\n");
+	if (rc < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 int probe_store_save(const char *dir, const struct probe_store *s)
 {
 	char path[300], tmp[310];
-	json_object *o = store_json(s);
-	const char *text = json_text(o, 1);
-	size_t len = strlen(text);
+	size_t len;
+	char *text = store_text(s, &len);
 	int fd, rc = 0;
 
+	if (!text)
+		return -ERR_NO_MEMORY;
 	snprintf(path, sizeof(path), "%s/%s", dir, PROBE_STORE_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
@@ -315,6 +439,6 @@ int probe_store_save(const char *dir, const struct probe_store *s)
 		rc = err_setf(ERR_IO, "cannot replace %s: %s", path, strerror(errno));
 		unlink(tmp);
 	}
-	json_object_put(o);
+	free(text);
 	return rc;
 }

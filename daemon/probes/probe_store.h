@@ -35,9 +35,10 @@ struct probe_store {
  * not exactly what probe_store_save writes (any parse failure, a wrong type,
  * a duplicate index or URI, bad UTF-8, a control byte, version 1's plain
  * list of URIs excepted: it is read as the added probes) is renamed to
- * probes.json.corrupt.N and a warning says so and what is lost; *S is then
- * empty and 0 is returned, so rdpd starts. -ERR_IO only when the damaged
- * file cannot even be moved aside (nothing would stop it being overwritten). */
+ * probes.json.corrupt.N, *S holds every entry of it that is intact on its
+ * own, a warning says how many were kept and lost, and 0 is returned, so
+ * rdpd starts. -ERR_IO only when the damaged file cannot even be moved
+ * aside (nothing would stop it being overwritten). */
 int probe_store_load(const char *dir, struct probe_store *s);
 /* Write *S to DIR/probes.json: temp file, fsync, rename, fsync of DIR. */
 int probe_store_save(const char *dir, const struct probe_store *s);

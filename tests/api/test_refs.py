@@ -172,6 +172,35 @@ DAMAGE = [
 ]
 
 
+def test_probes_json_damage_in_the_middle(root):
+    """A byte flipped inside the second of three added probes: the first and
+    the third come back with their indexes, the second is dropped and said."""
+    tdir = tempfile.mkdtemp(prefix="rdpd-middle-", dir=root)
+    uris = [sim("stm32f401re-rdp0", "MID%d" % k) for k in range(3)]
+    d = Daemon([], state_dir=tdir).start()
+    try:
+        for u in uris:
+            d.post("/probes", {"uri": u})
+        before = {p["uri"]: p["index"] for p in d.get("/probes")[2]["probes"]}
+    finally:
+        d.stop()
+    path = os.path.join(tdir, "probes.json")
+    raw = bytearray(open(path, "rb").read())
+    pos = raw.index(b"MID1")
+    raw[pos] = 0xC0  # an overlong-UTF-8 lead byte inside the second URI of "added"
+    open(path, "wb").write(bytes(raw))
+    d = Daemon([], state_dir=tdir).start()
+    try:
+        after = {p["uri"]: p["index"] for p in d.get("/probes")[2]["probes"]}
+        check("damage_in_middle_keeps_before_and_after",
+              after == {uris[0]: before[uris[0]], uris[2]: before[uris[2]]}, (before, after))
+        log = open(d.log_path, errors="replace").read()
+        check("damage_in_middle_said", "is damaged" in log and "dropped" in log and
+              os.path.exists(path + ".corrupt.1"), log[-600:])
+    finally:
+        d.stop()
+
+
 def test_probes_json_damage(root):
     added = sim("stm32f401re-rdp0", "KEEP")
     for name, content in DAMAGE:
@@ -194,8 +223,12 @@ def test_probes_json_damage(root):
             check("damaged_probes_json_starts " + name, False, str(e)[-400:])
             continue
         try:
+            # What is intact on its own is kept (one entry per line): the
+            # probe added before the two flips comes back with its index.
+            want = [(0, added)] if name == "two_bytes_flipped" else []
             res = d.get("/probes")
-            check("damaged_probes_json_starts " + name, res[0] == 200 and res[2]["probes"] == [], res)
+            check("damaged_probes_json_starts " + name, res[0] == 200 and
+                  [(p["index"], p["uri"]) for p in res[2]["probes"]] == want, res)
             aside = os.path.join(tdir, "probes.json.corrupt.1")
             check("damaged_probes_json_set_aside " + name, os.path.exists(aside) and
                   open(aside, "rb").read() == content, os.listdir(tdir))
@@ -203,7 +236,8 @@ def test_probes_json_damage(root):
             check("damaged_probes_json_warning " + name, "<4>" in log and "probes.json.corrupt.1" in log and
                   "POST /probes" in log, log[-600:])
             res = d.post("/probes", {"uri": added})
-            check("damaged_probes_json_then_add " + name, res[0] == 201, res)
+            check("damaged_probes_json_then_add " + name, res[0] == 201 if not want else
+                  is_problem(*res, 409, "probe_exists"), res)
         finally:
             d.stop()
         try:
@@ -298,6 +332,7 @@ def main():
         test_twins(tempfile.mkdtemp(dir=root))
         test_canonical_refs(tempfile.mkdtemp(dir=root))
         test_stable_indexes(tempfile.mkdtemp(dir=root))
+        test_probes_json_damage_in_the_middle(root)
         test_probes_json_damage(root)
         test_expect(tempfile.mkdtemp(dir=root))
     finally:
