@@ -1,5 +1,5 @@
 #!/bin/sh
-# Includes point downward only (../shared/STYLE.md):
+# Includes point downward only (docs/README.md, "The layers"):
 # transport <- dap <- adiv5 <- cortexm <- targets <- jobs <- api; sim/ stands apart.
 status=0
 layers="transport dap adiv5 cortexm targets probes jobs"

@@ -1,7 +1,7 @@
 /*
  * rdpd dashboard: the probes, their read-out protection level, unlock and
  * lock jobs followed live, and the job history. Plain JavaScript, no build
- * step, no request to any other host. Shapes: shared API.md / openapi.json.
+ * step, no request to any other host. Shapes: api/openapi.json (docs/service.md).
  */
 'use strict';
 

@@ -6,7 +6,7 @@
  * DAP_TransferBlock packets as the probe's packet size allows and reports one
  * error per batch. SELECT, CSW and TAR are cached so repeated accesses cost
  * no extra transfers. References: ARM IHI 0031 (ADIv5.2) B2 (DP), C2 (MEM-AP);
- * ../shared/facts/cmsis-dap-adiv5.md §3, §5-7.
+ * docs/adiv5.md; the packets in docs/probe/cmsis-dap.md.
  */
 #ifndef RDPD_ADIV5_H
 #define RDPD_ADIV5_H

@@ -3,7 +3,7 @@
  *
  * Sequences: ADIv5.2 B5.2 (line reset, JTAG-to-SWD), ADIv6 B5.3 (dormant
  * wake-up), OpenOCD adi_v5_swd.c swd_connect_single and arm_adi_v5.c
- * dap_dp_init; bytes in ../shared/facts/cmsis-dap-adiv5.md §6 and §7.3-7.4.
+ * dap_dp_init; the bytes in docs/adiv5.md, "Link sequences" and "Power-up".
  */
 #include "adiv5/adiv5.h"
 

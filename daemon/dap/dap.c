@@ -3,8 +3,9 @@
  *
  * Replies come back strictly in request order (the firmware's ring buffers),
  * so a queue of up to min(packet count, 4) commands may be in flight; a HID
- * probe that receives more drops the extra report (facts §1.1), so the limit
- * is never exceeded.
+ * probe that receives more drops the extra report (ARM's USBD_User_HID_0.c;
+ * docs/probe/cmsis-dap.md, "Rules every command follows"), so the limit is
+ * never exceeded.
  */
 #include "dap/dap.h"
 

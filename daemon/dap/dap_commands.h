@@ -7,7 +7,7 @@
  * the number of bytes they consumed, or -ERR_PROBE_PROTOCOL /
  * -ERR_PROBE_UNSUPPORTED with a detail. No I/O here: dap.c does it once for
  * all commands. Byte layouts: ARM CMSIS-DAP Firmware/Source/DAP.c and the
- * command reference (ref_dap.txt); see ../shared/facts/cmsis-dap-adiv5.md §2-3.
+ * command reference (ref_dap.txt), as docs/probe/cmsis-dap.md describes them.
  */
 #ifndef RDPD_DAP_COMMANDS_H
 #define RDPD_DAP_COMMANDS_H

@@ -9,7 +9,8 @@
  * byte 0xFF (ID_DAP_Invalid) instead: never reading or writing out of
  * bounds matters more than copying undefined behaviour.
  *
- * Facts: cmsis-dap-adiv5.md §2 (commands), §3 (transfer semantics), §4.
+ * Described in docs/probe/cmsis-dap.md (what the firmware does for a host)
+ * and docs/sim/README.md (what the model adds and leaves out).
  */
 #include "sim_internal.h"
 
@@ -209,7 +210,8 @@ static int dap_transfer_size(const uint8_t *req, size_t len, size_t *used, size_
 	return 0;
 }
 
-/* DAP_SWD_Transfer of DAP.c, step for step (facts §3). */
+/* DAP_SWD_Transfer of DAP.c, step for step (docs/probe/cmsis-dap.md,
+ * "DAP_Transfer"). */
 static size_t dap_swd_transfer(struct sim_probe *p, const uint8_t *req, uint8_t *rsp)
 {
 	unsigned count = req[2], done = 0, ack = 0, rq;

@@ -1,4 +1,4 @@
-"""Request bodies that must never start an erase (SERVICE.md row 19): JSON
+"""Request bodies that must never start an erase (docs/service.md row 19): JSON
 that is not strictly RFC 8259 (invalid UTF-8, raw control bytes, NaN,
 duplicate keys, \\u0000, lone surrogates, numbers off the grammar, trailing
 bytes), unknown members and wrong types. Each is sent to every route that

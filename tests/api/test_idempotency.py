@@ -1,4 +1,4 @@
-"""Idempotency-Key (SERVICE.md row 18): a key binds to its request, the
+"""Idempotency-Key (docs/service.md row 18): a key binds to its request, the
 probe (whatever ref names it), the action and the body. The same request
 again is the same job; the same key on another probe, another action or
 another body is 422 with a code of its own, never the other request's job,

@@ -1,4 +1,4 @@
-"""Client- and probe-supplied values cannot forge log lines (SERVICE.md row
+"""Client- and probe-supplied values cannot forge log lines (docs/service.md row
 21): a newline in a probe URI (a --probe flag, probes.json, POST /probes)
 or in a lease holder must not start a line of its own, such as a fake
 "audit:" line or a "<0>" emergency. The daemon's own log is read back:

@@ -1,4 +1,4 @@
-"""Faults of the process and its disk (SERVICE.md rows 12, 14, 16): a full
+"""Faults of the process and its disk (docs/service.md rows 12, 14, 16): a full
 state directory, SIGTERM during an erase, SIGKILL at points of an unlock."""
 import os
 import resource

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Slow clients (SERVICE.md, slowloris): a connection that trickles its
+"""Slow clients (docs/service.md row 3, slowloris): a connection that trickles its
 request is closed once the request timeout has passed, while clients that
 are merely slow to come back, or that wait on rdpd (?wait=, event streams),
 are left alone. What libmicrohttpd answers by itself (431) and what clients

@@ -1,4 +1,4 @@
-"""A short soak of the real daemon (issue 7; SERVICE.md rows 2, 3, 7): for
+"""A short soak of the real daemon (issue 7; docs/service.md rows 2, 3, 7): for
 about 10 s, keep-alive clients on GET /probes and /metrics, SSE subscribers
 joining and leaving, lock/unlock jobs with ?wait, a probe removed and added
 again, slowloris sockets and oversized requests, all at once. Then: every

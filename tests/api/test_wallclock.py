@@ -1,4 +1,4 @@
-"""Wall clock jumps (SERVICE.md row 15): no timeout or lease misfires.
+"""Wall clock jumps (docs/service.md row 15): no timeout or lease misfires.
 
 A Raspberry Pi has no RTC: NTP steps its clock at boot, by days. rdpd's
 leases, ?wait= and timeouts run on CLOCK_MONOTONIC; here the daemon runs

@@ -119,7 +119,7 @@ TEST(tcp_framing)
 	CHECK(n == 2 && p[0] == 0x02 && p[1] == 0x01);
 	send_frame(fd, swd, sizeof(swd));
 	CHECK_EQ_I(recv_frame(fd, p), 2);
-	/* the exact example of the facts sheet (§1.5) */
+	/* the example of docs/probe/transports.md, "CMSIS-DAP over TCP" */
 	send_frame(fd, dpidr, sizeof(dpidr));
 	CHECK_EQ_U(recv_n(fd, raw, 15, 2000), 15);
 	CHECK(memcmp(raw, "\x44\x41\x50\x00\x07\x00\x02\x00\x05\x01\x01\x77\x14\xA0\x2B", 15) == 0);

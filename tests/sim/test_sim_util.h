@@ -1,7 +1,8 @@
 /*
  * test_sim_util.h - raw CMSIS-DAP byte helpers for the simulator's tests.
- * Every request is written out byte by byte from the facts sheet
- * (cmsis-dap-adiv5.md §2, §3, §6, §7); nothing of the driver stack is used.
+ * Every request is written out byte by byte from ARM's command reference
+ * (docs/probe/cmsis-dap.md) and the ADIv5 sequences and registers
+ * (docs/adiv5.md); nothing of the driver stack is used.
  */
 #ifndef RDPD_TEST_SIM_UTIL_H
 #define RDPD_TEST_SIM_UTIL_H

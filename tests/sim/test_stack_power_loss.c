@@ -4,16 +4,17 @@
  * programming step (sim_probe_power_fail_at_option_step; step 1 is OPTSTRT
  * / OPTSTART / the L0 RDP word write / the F1 option page erase, step 2 on
  * F1-style parts the RDP half-word). Interrupted option programming leaves
- * the option bytes invalid, loaded as level 1 (RM0444 caution, facts §7;
+ * the option bytes invalid, loaded as level 1 (RM0444 §3.4.2 caution;
  * RM0090 §3.7.3 for F2/F4/F7: an erased RDP byte is level 1; PM0075 §2.4.1
  * and RM0091 §3.3.1 for F0/F1/F3: an erased RDP half-word protects), with the
  * family's option error flag where it has one: OPTVERR on the L4-style parts
  * (RM0351 §3.4.2) and L0/L1 (RM0377 §3.7, RM0038 §3.9), OPTERR on F1
  * (PM0075 §3.4.6; not for an erased page on F0/F3, RM0091 §4.1),
  * OPTCHANGEERR on H7 (RM0433 §4.4.3); none on AT32F4, whose erased FAP
- * byte is the low level (facts §12). rdpd must fail the job truthfully,
- * read level 1 (and the flag) next, and recover the chip to level 0 with the
- * next unlock, erasing it exactly once.
+ * byte is the low level (docs/targets/at32f4.md,
+ * "Registers the driver uses"). rdpd must fail the job truthfully, read
+ * level 1 (and the flag) next, and recover the chip to level 0 with the next
+ * unlock, erasing it exactly once.
  */
 #include "check.h"
 #include "stack_util.h"
@@ -47,7 +48,8 @@ static const struct pl_case {
 	/* AT32F4: power lost during the USD erase, then during the mass erase
 	 * the FAP half-word starts (the chip is back at once, FAP on, half the
 	 * flash erased: the job says the erase was cut short, not that it never
-	 * ran). No error flag: facts §12 name none. */
+	 * ran). No error flag: none of the AT32 sources of
+	 * docs/targets/at32f4.md names one. */
 	{"sim:at32f403acgu7-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "USD erase: ", 0xFF, NULL},
 	{"sim:at32f403acgu7-rdp1" FAST, 2, -ERR_ERASE_INTERRUPTED, "the mass erase was cut short", 0xFF, NULL},
 	{"sim:at32f415cbt7-rdp1" FAST, 2, -ERR_ERASE_INTERRUPTED, "the mass erase was cut short", 0xFF, NULL},

@@ -1,6 +1,6 @@
 /*
- * Every CMSIS-DAP command's encoding, byte for byte, against the examples of
- * ../shared/facts/cmsis-dap-adiv5.md (ARM's ref_dap.txt), and every decoder
+ * Every CMSIS-DAP command's encoding, byte for byte, against ARM's command
+ * reference (ref_dap.txt; docs/probe/cmsis-dap.md), and every decoder
  * against truncated, mismatched and oversized replies.
  */
 #include "check.h"
@@ -56,7 +56,8 @@ TEST(swj_sequence_jtag_to_swd)
 
 TEST(transfer_encoding)
 {
-	/* facts §7.4 step 11: SELECT 0, CSW, TAR = CPUID, read DRW. */
+	/* SELECT 0, CSW, TAR = CPUID, read DRW: the shape of the batch in
+	 * docs/probe/cmsis-dap.md, "Example: the first batch after power-up". */
 	static const uint8_t want[] = {0x05, 0x00, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00, 0x01,
 				       0x52, 0x00, 0x00, 0x23, 0x05, 0x00, 0xED, 0x00, 0xE0, 0x0F};
 	const struct dap_xfer x[] = {

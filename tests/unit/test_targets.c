@@ -121,7 +121,8 @@ TEST(every_device_id)
 }
 
 /* GigaDevice clones say DEV_ID 0x410 (0x418: GD32F20x) and are told apart
- * by REV_ID (facts §11); an ST REV_ID keeps the STM32F1 row. */
+ * by REV_ID (docs/targets/stm32f1.md, "Parts"); an ST REV_ID keeps the
+ * STM32F1 row. */
 TEST(gd32_by_rev_id)
 {
 	static const struct {
@@ -154,9 +155,10 @@ TEST(gd32_by_rev_id)
 	CHECK(target_find_part_rev(0x40015800, 0x10000410, &drv) == NULL);
 }
 
-/* Artery AT32F4 by the whole PID at 0xE0042000 (facts §12, OpenOCD
- * artery.c): bits 15:12 count, so no DEV_ID row may claim these words. The
- * PIDs F413 and F415 share need the FPU (read from the target): not here. */
+/* Artery AT32F4 by the whole PID at 0xE0042000 (docs/targets/at32f4.md,
+ * "Identification"; OpenOCD artery.c): bits 15:12 count, so no DEV_ID row
+ * may claim these words. The PIDs F413 and F415 share need the FPU (read
+ * from the target): not here. */
 TEST(at32_by_whole_pid)
 {
 	static const struct {
