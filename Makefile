@@ -169,7 +169,7 @@ valgrind: deps
 	@RDPD_C_ONLY=1 RDPD_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
 	  --errors-for-leak-kinds=definite --show-leak-kinds=definite" sh tests/run.sh $(BUILD)
 
-# Lower layers never include upper ones (STYLE.md: includes point downward only).
+# Lower layers never include upper ones (docs/README.md, "The layers": includes point downward only).
 lint:
 	@sh tests/lint_layers.sh
 

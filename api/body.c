@@ -1,7 +1,7 @@
 /*
  * body.c - one way into a request body for every route: nothing reaches a
  * handler that two JSON readers could understand differently, or that
- * holds a member the route does not know (SERVICE.md, bad input row 19).
+ * holds a member the route does not know (docs/service.md, bad input row 19).
  */
 #include "api/body.h"
 

@@ -174,7 +174,7 @@ static enum MHD_Result api_check_request(struct api_req *r)
 						 "an Origin header (curl, CI), with Content-Type: "
 						 "application/json."), NULL);
 	/* A body of any type but JSON is what an HTML form sends: without a
-	 * bearer token it is refused whatever the Origin says (SERVICE.md).
+	 * bearer token it is refused whatever the Origin says (docs/service.md, "Security").
 	 * A body-less `curl -X POST` carries no type and stays welcome. */
 	if (mutating && !authz && ctype && strncasecmp(ctype, "application/json", 16) != 0)
 		return reply_problem(r, err_setf(ERR_HTTP_MEDIA_TYPE, "Changes take a JSON body: send "

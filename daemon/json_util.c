@@ -1,6 +1,6 @@
 /*
  * json_util.c - helpers over json-c 0.16 (Debian 12). Parsing follows
- * SERVICE.md: explicit length, strict mode, low depth, no trailing bytes,
+ * docs/service.md ("Endpoints and shapes"): explicit length, strict mode, low depth, no trailing bytes,
  * and before json-c sees the text, our own strict RFC 8259 check
  * (json_strict.c) for what json-c lets through.
  */

@@ -1,6 +1,6 @@
 /*
  * json_util.h - small json-c helpers every layer may use (like err and log):
- * API.md's conventions for times, hex values and levels, and strict parsing.
+ * the conventions of docs/service.md for times, hex values and levels, and strict parsing.
  */
 #ifndef RDPD_JSON_UTIL_H
 #define RDPD_JSON_UTIL_H

@@ -3,7 +3,7 @@
  *
  * Start-up order matters: the journal is replayed (running jobs become
  * interrupted) before the socket is bound, and systemd hears READY=1 only
- * once both are done (SERVICE.md).
+ * once both are done (docs/service.md, "Jobs and the journal").
  */
 #include "serve.h"
 

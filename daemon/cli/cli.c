@@ -2,7 +2,7 @@
  * cli.c - `rdpd probes`, `rdpd rdp`, `rdpd unlock`, `rdpd lock`.
  *
  * Human output on stdout, progress on stderr when it is a terminal, one JSON
- * object with --json (the shapes of ../shared/API.md). Exit status 0 only on
+ * object with --json (the shapes of api/openapi.json). Exit status 0 only on
  * success.
  */
 #include "cli/cli.h"

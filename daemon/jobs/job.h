@@ -1,7 +1,7 @@
 /*
  * job.h - jobs as users see them: a durable record of one unlock or lock,
  * with steps, progress, log lines, result and error, plus the ordered events
- * that Server-Sent Events replay (../shared/API.md, "Job").
+ * that Server-Sent Events replay (the Job schema of api/openapi.json).
  *
  * The store owns every job. Probe workers change jobs through job_* calls,
  * which journal a snapshot per state change and wake event listeners; HTTP
@@ -146,7 +146,7 @@ void job_metrics_durations(char *out, size_t cap, size_t *used);
 const char *job_state_name(enum job_state st);
 const char *job_kind_name(enum job_kind k);
 bool job_state_final(enum job_state st);
-/* The result member of API.md's job shape. */
+/* The result member of the Job schema (api/openapi.json). */
 json_object *job_result_json(const struct job_result *res);
 
 #endif

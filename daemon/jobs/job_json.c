@@ -1,5 +1,5 @@
 /*
- * job_json.c - a job to and from the JSON of ../shared/API.md. The same text
+ * job_json.c - a job to and from the JSON of api/openapi.json (Job). The same text
  * is the API's job resource and the journal's snapshot of it.
  */
 #include <stdio.h>
@@ -50,7 +50,7 @@ json_object *job_result_json(const struct job_result *res)
 	return o;
 }
 
-/* API.md: {"uid": "...", "dev_id": "0x433"} with what the request named, or null. */
+/* api/openapi.json, Expect: {"uid": "...", "dev_id": "0x433"} with what the request named, or null. */
 static json_object *job_expect_json(const struct job_expect *e)
 {
 	json_object *o;

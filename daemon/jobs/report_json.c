@@ -1,6 +1,6 @@
 /*
- * report_json.c - the protection report of ../shared/API.md ("Target and
- * protection"), shared by GET /probes/{ref}/rdp and `rdpd rdp --json`.
+ * report_json.c - the protection report (the Protection schema of
+ * api/openapi.json), shared by GET /probes/{ref}/rdp and `rdpd rdp --json`.
  */
 #include "jobs/report_json.h"
 

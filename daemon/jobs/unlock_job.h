@@ -44,7 +44,7 @@ struct job_result {
 	uint32_t rdp_raw_after;    /* the RDP byte (word) read back at the end */
 };
 
-/* The chip the caller says is behind the probe (API.md: a job body's
+/* The chip the caller says is behind the probe (api/openapi.json, Expect: a job body's
  * "expect"; `rdpd unlock --expect-uid`). Checked right after the chip is
  * identified, before anything is written: rdpd's answer to two probes that
  * report one serial, or a board swapped on the bench. */

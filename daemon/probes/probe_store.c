@@ -6,7 +6,7 @@
  *    "probes": [{"index": 0, "uri": "usb:0d28:0204@1-2", "serial": "...",
  *                "location": "0d28:0204@1-2", "seen": 7}, ...]}
  *
- * Durability as for the job journal (SERVICE.md): a temp file, fsync,
+ * Durability as for the job journal (docs/service.md, "Jobs and the journal"): a temp file, fsync,
  * rename over the old one, fsync of the directory, so a crash leaves the old
  * list or the new one. A damaged file never stops rdpd: it is moved aside
  * for the operator, and rdpd keeps every entry of it that is intact on its
@@ -192,7 +192,7 @@ out:
 }
 
 /*
- * What is intact in a file that does not parse as a whole (SERVICE.md, bad
+ * What is intact in a file that does not parse as a whole (docs/service.md, bad
  * input row 22: everything intact before and after the damage is kept).
  * probe_store_save writes one entry per line (an added URI string, or a
  * remembered probe as an object) and version 1 files are lists of URI

@@ -98,7 +98,7 @@ void sim_probe_power_cycle(struct sim_probe *sp);
 /* Power loss in the middle of option programming: ARMED, the next option
  * programming the chip starts (OPTSTRT) is cut by a power-on reset right
  * after the command packet that started it. What the interrupted operation
- * leaves is the family's (RM0444 caution, facts §7: mismatched option bytes;
+ * leaves is the family's (RM0444 §3.4.2 caution: mismatched option bytes;
  * modelled for F0/F1/F3, F2/F4/F7, L0/L1, the L4-style parts incl. L5/U5,
  * H7 and AT32F4: option bytes invalid, loaded as level 1, with the family's
  * option error flag where it has one). Families without the model ignore it

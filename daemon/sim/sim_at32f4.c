@@ -314,7 +314,7 @@ static void at_finish(struct sim_chip *c)
 		at_set_hw(a, a->op_off, a->op_value);
 		break;
 	case AT_OP_REGRESS:
-		/* Facts §12: FAP 0xA5 programmed while FAP is on mass-erases the
+		/* OpenOCD artery.c (docs/targets/at32f4.md): FAP 0xA5 programmed while FAP is on mass-erases the
 		 * main flash, then the device resets itself. */
 		memset(a->flash, 0xFF, at_flash_size(p));
 		at_set_hw(a, 0, a->op_value);
@@ -512,7 +512,7 @@ static int at_usd_half(struct sim_chip *c, uint32_t off, uint16_t v)
 }
 
 /* Power lost while a USD step runs (sim_probe_power_fail_at_option_step).
- * Facts §12 (from OpenOCD artery.c) say only that an erased USD leaves FAP
+ * OpenOCD's artery.c (docs/targets/at32f4.md) says only that an erased USD leaves FAP
  * 0xFF, the low level, and that the FAP write mass-erases, then resets;
  * the rest is picked (?) as on the F1 it copies (PM0075 §2.4.1): the USD
  * erase (step 1) leaves the area erased; the FAP half-word (step 2) is still

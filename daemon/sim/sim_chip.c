@@ -6,8 +6,9 @@
  * References:
  *   ARMv7-M ARM B1.5.5 (reset), C1.6 (debug registers survive a local reset);
  *   ADIv5.2 B2.4 (a system reset does not reset the debug domain);
- *   facts stm32-rdp.md §0.5 (debugger latch cleared by power-on only),
- *   §14 (state model); cmsis-dap-adiv5.md §9.3 (connect under reset).
+ *   RM0351 §3.5.1 (the debugger latch, cleared by power-on only) and the
+ *   state model of docs/sim/README.md; connect under reset: docs/cortexm.md,
+ *   "Connecting: the ladder".
  */
 #include "sim_internal.h"
 

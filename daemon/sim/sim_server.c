@@ -1,6 +1,6 @@
 /*
  * sim_server.c - the simulated probe over TCP, in the framing of OpenOCD's
- * cmsis_dap_tcp backend (facts cmsis-dap-adiv5.md §1.5): an 8-byte
+ * cmsis_dap_tcp backend (docs/probe/transports.md, "CMSIS-DAP over TCP"): an 8-byte
  * little-endian header {u32 0x00504144, u16 length, u8 type, u8 0} before
  * every request (type 1) and response (type 2). Nothing is ever sent
  * unsolicited: OpenOCD flushes the stream at start-up.

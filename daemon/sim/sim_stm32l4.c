@@ -1091,8 +1091,9 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
  * during the option byte change sequence), the mismatch values of the
  * option bytes are loaded after reset" (the RDP regression's mass erase is
  * part of that sequence). Then the loaded image becomes the stored one and
- * the flash interface returns to its reset state, keys locked. Facts §14
- * has a system reset reload the options on these parts (?). */
+ * the flash interface returns to its reset state, keys locked. That a
+ * system reset reloads the options on these parts is the model of
+ * docs/sim/README.md (?). */
 static void l4_system_reset(struct sim_chip *c)
 {
 	struct l4_chip *f = l4_of(c);

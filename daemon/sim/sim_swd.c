@@ -14,7 +14,7 @@
  *   C2.2 MEM-AP (CSW, TAR, DRW, BD0-3, CFG, BASE, IDR), C2.2.2 TAR
  *     auto-increment only guaranteed within 1 KB (TAR[9:0]),
  *   C2.6 IDR: zero for an unimplemented AP; CLASS [16:13] 0b1000 = MEM-AP.
- * Facts: cmsis-dap-adiv5.md §5, §6, §7.
+ * Described in docs/adiv5.md and docs/sim/README.md.
  */
 #include "sim_internal.h"
 

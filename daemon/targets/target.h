@@ -36,14 +36,14 @@ struct target_part {
 	unsigned erase_typ_ms;    /* typical regression erase, for progress */
 	unsigned erase_max_ms;    /* budget before the erase counts as failed */
 	/* 0: any REV_ID. Otherwise the row matches only this REV_ID: GigaDevice
-	 * clones reuse ST's DEV_ID 0x410 and differ by REV_ID (facts §11). */
+	 * clones reuse ST's DEV_ID 0x410 and differ by REV_ID (docs/targets/stm32f1.md, "Parts"). */
 	uint16_t rev_id;
 	/* 0: the row is found by DBGMCU_IDCODE. Otherwise the row is found only
 	 * by the MCU ROM table's CoreSight PIDR, when DBGMCU_IDCODE matched no
 	 * row (target_find_part_rom): JEP106 designer as (continuation << 8) |
 	 * identity, Black Magic Debug's packing (GigaDevice 0x751), and the
 	 * 12-bit part number. Such rows have dev_id 0 and dbgmcu_addr 0, which
-	 * no DBGMCU lookup ever asks for. GD32F4 (facts §11): its DBGMCU
+	 * no DBGMCU lookup ever asks for. GD32F4 (docs/adiv5.md, "Identification by the ROM table"): its DBGMCU
 	 * IDCODE is not published (Black Magic Debug issue #1816). */
 	uint16_t rom_designer;
 	uint16_t rom_part;
@@ -101,7 +101,7 @@ struct target_driver {
 	unsigned (*flash_kb_from_fsize)(const struct target_part *part, uint16_t raw);
 	/* Optional: the part from the whole DBGMCU word at DBGMCU_ADDR, for
 	 * chips whose id is not a DEV_ID/REV_ID pair (Artery AT32: a 32-bit
-	 * product id whose bits 15:12 matter, facts §12). It may read the
+	 * product id whose bits 15:12 matter, docs/targets/at32f4.md, "Identification"). It may read the
 	 * target (T->a) to tell apart parts sharing an id. A driver with this
 	 * hook is never matched by DEV_ID. NULL: its table is matched by DEV_ID. */
 	const struct target_part *(*find_part)(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode);
@@ -183,7 +183,7 @@ bool target_option(const struct target_protection *p, const char *name, uint32_t
  * programmed (rdp_pending) or options programmed but not loaded yet
  * (rdp_stored). Returns OUT. */
 const char *rdp_describe(const struct target_protection *p, char *out, size_t cap);
-/* T's UID as API.md writes it: 24 lower-case hex digits, U_ID[95:0] as one
+/* T's UID as api/openapi.json writes it: 24 lower-case hex digits, U_ID[95:0] as one
  * number, most significant digit first (docs/uid.md). OUT takes 25 bytes. */
 void target_uid_hex(const uint32_t uid[3], char out[25]);
 /* Parse 24 hex digits (either case) into UID; -ERR_INVALID_ARGUMENT otherwise. */

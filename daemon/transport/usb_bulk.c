@@ -7,7 +7,7 @@
  *     requirements) and Firmware/Template/MDK5/USBD_User_CustomClass_0.c.
  *   OpenOCD src/jtag/drivers/cmsis_dap_usb_bulk.c (discovery rules, packet
  *     size) and cmsis_dap.c (cmsis_dap_flush_read).
- *   /work/shared/facts/cmsis-dap-adiv5.md section 1.3.
+ *   docs/probe/transports.md, "CMSIS-DAP v2: USB bulk".
  *
  * Addresses (the part of the URI after "usb:"):
  *   SERIAL               the iSerialNumber string, exact match;

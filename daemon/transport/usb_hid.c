@@ -8,7 +8,7 @@
  *     deprecated, but many probes in use still speak only v1).
  *   OpenOCD src/jtag/drivers/cmsis_dap_usb_hid.c (discovery, report framing,
  *     Atmel packet sizes, LPC-Link2 quirk) and cmsis_dap.c (flush at open).
- *   /work/shared/facts/cmsis-dap-adiv5.md section 1.2.
+ *   docs/probe/transports.md, "CMSIS-DAP v1: USB HID".
  *
  * Addresses are those of usb_bulk.c: SERIAL, "VVVV:PPPP@BUS-PORTS" (the
  * location Linux gives the USB device, read from the hidraw node's sysfs

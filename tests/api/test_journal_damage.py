@@ -1,4 +1,4 @@
-"""A damaged job journal and a long history across a restart (SERVICE.md
+"""A damaged job journal and a long history across a restart (docs/service.md
 row 22): the real daemon runs jobs and stops; bytes of one record a third of
 the way into DIR/journal are flipped; the restarted daemon must keep every
 job before and after the damage with its state, keep the damaged bytes in

@@ -1,5 +1,5 @@
 /*
- * soak - a bounded soak of the real daemon on loopback (issue 7; SERVICE.md
+ * soak - a bounded soak of the real daemon on loopback (issue 7; docs/service.md
  * rows 2, 3, 7). For SECONDS, all at once:
  *  - 32 keep-alive clients on GET /probes (24) and GET /metrics (8);
  *  - 8 Server-Sent Events subscribers joining /jobs/{id}/events of recent

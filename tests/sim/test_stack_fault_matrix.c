@@ -1,5 +1,5 @@
 /*
- * The fault matrix of issue 7, SQLite FAULTSIM style (STYLE.md example 10),
+ * The fault matrix of issue 7, SQLite FAULTSIM style (docs/sim/README.md, "Faults, power loss and resets"),
  * for one part of every family: during an RDP read and during an unlock,
  * make the simulated probe fail the Nth SWD transfer (WAIT, FAULT, no ACK:
  * once, as a WAIT storm longer than the probe's 1000 retries, and for ever)
@@ -367,7 +367,7 @@ static void fm_matrix(const struct fm_family *fam, bool unlock)
 				if (step == 1 && c.swd > budget && n > c.poll_first)
 					step = fm_step(c.swd, budget);
 				/* A WAIT for ever inside the erase poll lasts the whole
-				 * erase budget (tens of seconds; SERVICE.md row 8):
+				 * erase budget (tens of seconds; docs/service.md row 8):
 				 * test_reliability.py covers that; here only outside it. */
 				if (swd_kinds[k] == SIM_FAULT_WAIT && m == FM_FOREVER && unlock &&
 				    c.poll_first && n >= c.poll_first && n <= c.poll_last + 12)

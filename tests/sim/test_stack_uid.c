@@ -150,7 +150,7 @@ TEST(a_job_expecting_another_chip_writes_nothing)
 		CHECK_EQ_I(target_uid_parse(hex, other_uid.uid), 0);
 		other_uid.uid[0] ^= 1; /* one bit off */
 		uid_refused(name, hex, kind, &other_uid, uid_unknown(name) ? -ERR_UID_UNREADABLE : -ERR_CHIP_MISMATCH);
-		/* No part has DEV_ID 0xFFF (an absent DBGMCU reads so, facts §0.1). */
+		/* No part has DEV_ID 0xFFF (an absent DBGMCU reads so, docs/targets/common.md). */
 		other_dev.dev_id = 0xFFF;
 		uid_refused(name, hex, kind, &other_dev, -ERR_CHIP_MISMATCH);
 		n++;

@@ -15,7 +15,7 @@ T=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$T"' EXIT
 # Simulated erase times are scaled down: OpenOCD's F1 driver polls the
-# status only a few times per half-word (facts: openocd-vs-simulator.md).
+# status only a few times per half-word (docs/sim/README.md, "Checked by tools we did not write").
 FAST="--time-scale 0.01"
 
 . "$(dirname "$0")/testbed_lane.sh"

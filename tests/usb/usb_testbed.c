@@ -26,7 +26,7 @@
  *     attributes, HID_ID/HID_NAME/HID_UNIQ from the hid parent's uevent,
  *     HIDIOCGRDESCSIZE at open, report ID 0 prefixed to every write).
  *   DAPLink source/usb (device 0d28:0204, strings, HID report descriptor).
- *   /work/shared/facts/umockdev.md.
+ *   docs/probe/transports.md, "Testing without USB hardware".
  *
  * Emulation limits (umockdev 0.17): device nodes are plain files, so poll()
  * on them always reports ready. libusb therefore reaps without waiting (a
