@@ -424,9 +424,10 @@ static void reg_usb_update_locked(int i, const struct transport_probe_info *f)
 		log_notice("probe %d (serial %s) is now %s, was %s: another attached probe "
 			   "reports its serial, or no longer does", i, serial, f->uri, e->uri);
 	if (strcmp(e->uri, f->uri) || strcmp(e->location, f->location) || strcmp(e->serial, serial)) {
-		snprintf(e->uri, sizeof(e->uri), "%s", f->uri);
-		snprintf(e->location, sizeof(e->location), "%s", f->location);
-		snprintf(e->serial, sizeof(e->serial), "%s", serial);
+		/* Bounded by the destination, not F's: both are the same size. */
+		snprintf(e->uri, sizeof(e->uri), "%.*s", (int)sizeof(e->uri) - 1, f->uri);
+		snprintf(e->location, sizeof(e->location), "%.*s", (int)sizeof(e->location) - 1, f->location);
+		snprintf(e->serial, sizeof(e->serial), "%.*s", (int)sizeof(e->serial) - 1, serial);
 		reg_store_dirty = true;
 		reg_version++;
 	}
