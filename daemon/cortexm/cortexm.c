@@ -114,7 +114,7 @@ static int cortexm_sysreset(struct adiv5 *a)
 
 /* Arm the reset vector catch for the next reset: C_DEBUGEN with C_HALT
  * kept (a DHCSR write with C_HALT = 0 would resume a halted core, ARMv7-M
- * C1.6.3, and firmware that turns SWD off could do so before the reset),
+ * C1.6.2, and firmware that turns SWD off could do so before the reset),
  * DEMCR.VC_CORERESET, and a DHCSR read that clears a stale S_RESET_ST so
  * the next one seen is this reset's. C_HALT itself does not survive the
  * reset (Cortex-M3 TRM DDI 0337G Table 10-2: "clears on core reset"):

@@ -287,7 +287,7 @@ void sim_cortexm_hold_reset(struct sim_cortexm *cm)
  * reset, [...] VC_CORERESET [...] and C_DEBUGEN" (Cortex-M4, TI SLAU356
  * §2.4.7.1 after Arm's text). So only the reset vector catch stops the core
  * before its first instruction (ARMv7-M ARM C1.6.5 DEMCR.VC_CORERESET,
- * C1.6.6 DFSR.VCATCH; the same for ARMv6-M and ARMv8-M, the model assumes
+ * C1.6.1 DFSR.VCATCH; the same for ARMv6-M and ARMv8-M, the model assumes
  * (?)). A C_HALT written while the core is held in reset counts as cleared
  * by that reset (?: no manual says; rdpd always arms the vector catch). */
 void sim_cortexm_leave_reset(struct sim_cortexm *cm, uint32_t msp, uint32_t pc)
@@ -334,7 +334,7 @@ static uint32_t cm_dhcsr_read(struct sim_cortexm *cm)
 		v |= DHCSR_S_REGRDY;
 	if (cm->halted)
 		v |= DHCSR_S_HALT;
-	/* Both sticky bits clear on read (C1.6.3); a running core keeps retiring. */
+	/* Both sticky bits clear on read (ARMv7-M C1.6.2); a running core keeps retiring. */
 	if (cm->retire_st || sim_cortexm_running(cm))
 		v |= DHCSR_S_RETIRE_ST;
 	if (cm->reset_st || cm->in_reset)
@@ -351,7 +351,7 @@ static uint32_t cm_dhcsr_read(struct sim_cortexm *cm)
 static void cm_dhcsr_write(struct sim_cortexm *cm, uint32_t val)
 {
 	if ((val >> 16) != DHCSR_DBGKEY)
-		return; /* C1.6.3: writes without DBGKEY are ignored */
+		return; /* ARMv7-M C1.6.2: writes without DBGKEY are ignored */
 	if (!(val & DHCSR_C_DEBUGEN)) {
 		/* Clearing C_DEBUGEN leaves debug state: the core runs again. */
 		cm->dhcsr_ctrl = 0;

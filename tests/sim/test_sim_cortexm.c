@@ -81,7 +81,7 @@ TEST(halt_then_plain_reset_runs)
 }
 
 /* With C_DEBUGEN and DEMCR.VC_CORERESET the core halts on the reset vector
- * (ARMv7-M ARM C1.6.5 DEMCR, C1.6.6 DFSR.VCATCH), whatever C_HALT was. */
+ * (ARMv7-M ARM C1.6.5 DEMCR, C1.6.1 DFSR.VCATCH), whatever C_HALT was. */
 TEST(reset_with_vector_catch_halts_at_reset_vector)
 {
 	for (size_t i = 0; i < sizeof(core_profiles) / sizeof(core_profiles[0]); i++) {
