@@ -98,6 +98,14 @@ void api_stop(void);
 /* Ready = listening and the journal writable (for /readyz). */
 void api_set_journal_ok(bool (*fn)(void));
 const struct api_config *api_config(void);
+/* The client behind socket FD has closed or reset the connection. A reply
+ * that waits (an event stream in a quiet stretch, a `?wait=`) writes
+ * nothing meanwhile, so nothing else would notice, and the connection
+ * would hold its slot (and one of its address's) all that time.
+ * POLLRDHUP: the peer's FIN (poll(2)). */
+bool api_client_gone(int fd);
+/* The socket of CONN, or -1. */
+int api_conn_fd(struct MHD_Connection *conn);
 /* Metrics counters. */
 void api_count_status(unsigned status);
 void api_metrics_http(char *out, size_t cap, size_t *used);

@@ -3,7 +3,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,17 +163,6 @@ struct sse_stream {
 	size_t len, off;
 };
 
-/* The client has closed or reset the connection. A stream only writes, so
- * in a quiet stretch nothing else would notice until the next event or
- * heartbeat, and the connection would hold its slot (and one of its
- * address's) all that time. POLLRDHUP: the peer's FIN (poll(2)). */
-static bool sse_client_gone(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
-
-	return fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
-
 /* Content reader: runs on this connection's own thread, so it may block
  * waiting for the next event, a second at a time, and looks for the client
  * leaving on every wake; a comment line every 15 s keeps proxies and the
@@ -193,7 +181,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 		}
 		if (s->done || atomic_load(&api_stopping))
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (sse_client_gone(s->fd))
+		if (api_client_gone(s->fd))
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (s->idle_s * 1000 >= SSE_HEARTBEAT_MS) {
 			s->len = (size_t)snprintf(s->buf, sizeof(s->buf), ": keep-alive\n\n");
@@ -227,7 +215,6 @@ void routes_jobs_metrics(char *out, size_t cap, size_t *used)
 enum MHD_Result route_job_events(struct api_req *r)
 {
 	const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	uint64_t id = parse_path_id(r->params[0]);
 	struct MHD_Response *resp;
 	struct sse_stream *s;
@@ -245,7 +232,7 @@ enum MHD_Result route_job_events(struct api_req *r)
 		return MHD_NO;
 	s->id = id;
 	s->last_seq = last ? parse_id(last) : 0; /* resume after the last event the client saw */
-	s->fd = ci ? ci->connect_fd : -1;
+	s->fd = api_conn_fd(r->conn);
 	atomic_fetch_add(&sse_open, 1);
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, s, sse_free);
 	if (!resp) {

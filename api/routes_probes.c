@@ -289,8 +289,9 @@ enum MHD_Result route_probe_rdp(struct api_req *r)
 	return ret;
 }
 
-/* Block the request's own thread until the job ends or SECONDS pass. */
-static void wait_for_job(uint64_t id, unsigned seconds)
+/* Block the request's own thread until the job ends, SECONDS pass or the
+ * client leaves (FD: its socket, api_client_gone). */
+static void wait_for_job(uint64_t id, unsigned seconds, int fd)
 {
 	struct timespec now, end;
 	enum job_state st;
@@ -303,7 +304,8 @@ static void wait_for_job(uint64_t id, unsigned seconds)
 		if (job_state_of(id, &st, NULL) < 0 || job_state_final(st))
 			return;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec) ||
+		    api_client_gone(fd))
 			return;
 		job_wait_event(id, seq, 1000);
 	}
@@ -315,7 +317,7 @@ static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s
 	enum job_state st = JOB_QUEUED;
 
 	if (wait_s)
-		wait_for_job(id, wait_s);
+		wait_for_job(id, wait_s, api_conn_fd(r->conn));
 	job_state_of(id, &st, NULL);
 	snprintf(loc, sizeof(loc), "/jobs/%llu", (unsigned long long)id);
 	/* A finished job under ?wait= is a plain 200; otherwise the work goes on: 202. */

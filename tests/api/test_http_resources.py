@@ -2,7 +2,8 @@
 """Connections and threads under load, with default settings: idle sockets
 from many addresses never lock out a new address; event-stream clients
 that hang up in a quiet stretch give their slot back within seconds;
-concurrent /metrics scrapes each get a whole, well-formed page.
+concurrent /metrics scrapes each get a whole, well-formed page; `?wait=`
+callers that hang up give their slot back too.
 
 127.0.0.2 to 127.0.0.18 are loopback addresses on Linux: a client socket
 bound to one of them is a client from another address."""
@@ -22,6 +23,7 @@ FAST = "sim:stm32f401re-rdp1?time_scale=0.001"
 # progress reaches 99% after the datasheet time, then the job stays quiet
 # (no event) until the simulated erase ends minutes later.
 QUIET = "sim:stm32f401re-rdp1?time_scale=50&serial=QUIET"
+QUIET2 = "sim:stm32f401re-rdp1?time_scale=50&serial=QUIET2"
 PROM_LINE = re.compile(r'^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|'
                        r'[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"'
                        r'(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|\+Inf|NaN))$')
@@ -130,7 +132,7 @@ def subscribe(port, job, deadline):
 
 
 def test_event_stream_slots(d):
-    job = d.post("/probes/QUIET/unlock", {})[2]["id"]
+    job = d.post("/probes/QUIET/unlock", {}, headers={"Idempotency-Key": "QUIET-1"})[2]["id"]
     quiet = wait_for(lambda: d.get("/jobs/" + job)[2]["progress_pct"] >= 99, 30)
     check("quiet_job_ready", quiet and d.get("/jobs/" + job)[2]["state"] == "running", d.get("/jobs/" + job)[2])
     # 100 short subscribers from one address (64 connections at most):
@@ -144,6 +146,39 @@ def test_event_stream_slots(d):
     check("sse_slots_freed", freed, metric(d, "rdpd_http_event_streams"))
     reply = ask(d.port, "127.0.0.1", timeout=5)
     check("sse_address_still_served", reply.startswith(b"HTTP/1.1 200"), reply[:100])
+
+
+def waiter(port):
+    """Retries the quiet unlock of QUIET2 (same Idempotency-Key, same body)
+    with ?wait=600 and hangs up without its answer. True when rdpd took the
+    request and was waiting (no answer within 0.2 s), False when it closed
+    the connection at once (no slot for this address) or answered."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(0.2)
+    body = b"{}"
+    try:
+        s.sendall(b"POST /probes/QUIET2/unlock?wait=600 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Content-Type: application/json\r\nIdempotency-Key: QUIET-2\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        return s.recv(1) == b"x"  # any answer, or the connection closed: not waiting
+    except socket.timeout:
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def test_wait_slots(d):
+    # 100 retries of a long ?wait= from one address (64 connections at
+    # most), each hanging up after 0.2 s: rdpd must notice each client
+    # leave and give its slot back, as for event streams. (The job stays
+    # running for the whole test: 20 s, short of its erase budget.)
+    d.post("/probes/QUIET2/unlock", {}, headers={"Idempotency-Key": "QUIET-2"})
+    waiting = sum(waiter(d.port) for _ in range(100))
+    check("wait_100_short_waiters_taken", waiting == 100, waiting)
+    freed = wait_for(lambda: (metric(d, "rdpd_http_connections") or 999) <= 2, 8)
+    check("wait_slots_freed", freed, metric(d, "rdpd_http_connections"))
 
 
 def test_metrics_concurrent(d):
@@ -179,11 +214,12 @@ def test_metrics_concurrent(d):
 
 
 def main():
-    d = Daemon(["--probe", FAST, "--probe", QUIET]).start()
+    d = Daemon(["--probe", FAST, "--probe", QUIET, "--probe", QUIET2]).start()
     try:
         test_metrics_concurrent(d)
         test_new_address_always_served(d)
         test_event_stream_slots(d)
+        test_wait_slots(d)
     finally:
         d.stop(__import__("signal").SIGKILL)  # the quiet erase would hold the stop for its timeout
     summary(os.path.basename(__file__))
