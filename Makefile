@@ -176,7 +176,9 @@ lint:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+# Dependencies gcc -MMD wrote: of the objects, and of the test, fuzz and
+# bench programs (a change to tests/sim/stack_util.h rebuilds its users).
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz-replay $(BUILD)/bench -name '*.d' 2>/dev/null)
 
 # --- Installing and packaging (systemd/, systemd/debian/) --------------------
 # make install [DESTDIR=...] [PREFIX=/usr/local]: binaries, unit and socket,

@@ -10,7 +10,6 @@
 
 #include "err.h"
 #include "log.h"
-#include "serve.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/rdpd/rdpd.conf"
 
@@ -158,6 +157,39 @@ static int config_load_file(struct config *c, const char *path, bool must_exist)
 	return 0;
 }
 
+void config_usage(void)
+{
+	fputs("Usage: rdpd serve [OPTIONS]   (or just `rdpd` with options)\n"
+	      "\n"
+	      "Runs the daemon: owns the probes, answers the JSON API and serves the dashboard.\n"
+	      "\n"
+	      "  -l, --listen ADDR:PORT   where to listen (default 127.0.0.1:8080). Any address\n"
+	      "                           other than loopback requires bearer tokens (--tokens)\n"
+	      "  -s, --state-dir DIR      job journal and added probes (default /var/lib/rdpd)\n"
+	      "  -c, --config FILE        settings file (default /etc/rdpd/rdpd.conf); flags win\n"
+	      "  -t, --tokens FILE        'NAME ROLE SECRET' lines; roles read, operate, admin\n"
+	      "                           (default /etc/rdpd/tokens; mode 0600, or 0640 with the\n"
+	      "                           group rdpd runs as). Once loaded, every change needs a\n"
+	      "                           token, on loopback too\n"
+	      "      --loopback-anonymous on loopback, requests without a token act as \"local\"\n"
+	      "                           (an admin) even when tokens are loaded\n"
+	      "  -p, --probe URI          also serve this probe: tcp:HOST:PORT or sim:PROFILE\n"
+	      "                           (repeatable; USB probes are found by themselves)\n"
+	      "      --sim-if-empty PROF  when no probe at all is found, serve sim:PROF\n"
+	      "      --allow-host NAME    another Host name to answer to (DNS-rebinding guard)\n"
+	      "      --no-usb             do not scan USB (network and simulated probes only)\n"
+	      "      --tls-cert FILE      HTTPS with this PEM certificate (and --tls-key FILE)\n"
+	      "      --no-dnssd           do not announce _rdpd._tcp through avahi-daemon\n"
+	      "      --request-timeout S  close a connection that takes more than S seconds to\n"
+	      "                           send a whole request (slow clients; default 60)\n"
+	      "  -v, --verbose            debug log\n"
+	      "\n"
+	      "Try: curl http://127.0.0.1:8080/probes\n"
+	      "     curl -X POST 'http://127.0.0.1:8080/probes/0/unlock?wait=60'\n"
+	      "Logs go to stderr with <N> priority prefixes: `journalctl -u rdpd -p warning`.\n",
+	      stdout);
+}
+
 int config_parse(int argc, char **argv, struct config *c)
 {
 	static const struct option longopts[] = {
@@ -211,7 +243,7 @@ int config_parse(int argc, char **argv, struct config *c)
 		case 'R': rc = config_set(c, "request_timeout", optarg); break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'c': break;
-		case 'h': serve_usage(); return 1;
+		case 'h': config_usage(); return 1;
 		default: return err_setf(ERR_INVALID_ARGUMENT, "see `rdpd serve --help`");
 		}
 		if (rc < 0)

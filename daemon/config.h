@@ -34,6 +34,8 @@ struct config {
 	unsigned request_timeout_s; /* slow clients are closed past it */
 };
 
+/* `rdpd serve --help`: every flag config_parse() takes. */
+void config_usage(void);
 /* 0, 1 after printing --help, or -ERR_INVALID_ARGUMENT with a detail. */
 int config_parse(int argc, char **argv, struct config *cfg);
 

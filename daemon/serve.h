@@ -6,6 +6,5 @@
 
 /* Parse ARGV (argv[0] is "serve"), run until SIGTERM/SIGINT. Exit status. */
 int serve_main(int argc, char **argv);
-void serve_usage(void);
 
 #endif
