@@ -82,50 +82,108 @@
 #define AT32F4_EPP_EXT (1u << 3)  /* EPPS1 */
 #define AT32F4_FPU (1u << 4)      /* Cortex-M4F: tells F413 from F415 */
 #define AT32F4_USD_SHIFT 16       /* USD area size in 16-byte units */
-#define USD(bytes) ((uint32_t)((bytes) / 16) << AT32F4_USD_SHIFT)
+#define AT32F4_USD_SIZE(bytes) ((uint32_t)((bytes) / 16) << AT32F4_USD_SHIFT)
 
-#define F403A (AT32F4_FPU | USD(48))
-#define F413 (AT32F4_FPU | USD(48))
-#define F415 (AT32F4_HIGH | USD(1024))
-#define F421 (AT32F4_HIGH | USD(512))
-#define F423 (AT32F4_HIGH | AT32F4_BASE_3C00 | AT32F4_FPU | USD(512))
-#define F425 (AT32F4_HIGH | USD(512))
-#define F435 (AT32F4_BASE_3C00 | AT32F4_USD_C000 | AT32F4_EPP_EXT | AT32F4_FPU)
-#define WB415 (AT32F4_HIGH | USD(1024))
+/* Each series' flags (docs/targets/at32f4.md, "Identification"). */
+#define AT32F4_F403A (AT32F4_FPU | AT32F4_USD_SIZE(48))
+#define AT32F4_F413 (AT32F4_FPU | AT32F4_USD_SIZE(48))
+#define AT32F4_F415 (AT32F4_HIGH | AT32F4_USD_SIZE(1024))
+#define AT32F4_F421 (AT32F4_HIGH | AT32F4_USD_SIZE(512))
+#define AT32F4_F423 (AT32F4_HIGH | AT32F4_BASE_3C00 | AT32F4_FPU | AT32F4_USD_SIZE(512))
+#define AT32F4_F425 (AT32F4_HIGH | AT32F4_USD_SIZE(512))
+#define AT32F4_F435 (AT32F4_BASE_3C00 | AT32F4_USD_C000 | AT32F4_EPP_EXT | AT32F4_FPU)
+#define AT32F4_WB415 (AT32F4_HIGH | AT32F4_USD_SIZE(1024))
 
 /* Mass erase: OpenOCD allows 2.4 s (FLASH_MASS_ERASE_TIMEOUT); the typical
  * times are guesses scaled with size (?). */
-#define TYP(kb) (100 + (kb) / 2)
-#define MAX_MS 10000
-#define D AT32F4_DBGMCU
-#define FS AT32F4_FSIZE
+#define AT32F4_ERASE_TYP_MS(kb) (100 + (kb) / 2)
+#define AT32F4_ERASE_MAX_MS 10000
 
 /* One row per series and flash size; the PID table below points here. The
  * F_SIZE address 0x1FFFF7E0 is the same on every series (each Artery
  * library's usart_iap_demo flash.h, "flash capacity register"), but the
  * PID's size is what counts (at32f4_flash_kb). */
 static const struct target_part at32f4_parts[] = {
-	/* dev dbgmcu name                    F_SIZE KB    flags              typ        max    rev */
-	{0, D, "AT32F403A/407xC",             FS, 256,  F403A,               TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F403A/407xE",             FS, 512,  F403A,               TYP(512),  MAX_MS, 0},
-	{0, D, "AT32F403A/407xG",             FS, 1024, F403A,               TYP(1024), MAX_MS, 0},
-	{0, D, "AT32F413x8",                  FS, 64,   F413,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F413xB",                  FS, 128,  F413,                TYP(128),  MAX_MS, 0},
-	{0, D, "AT32F413xC",                  FS, 256,  F413,                TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F415x8",                  FS, 64,   F415,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F415xB",                  FS, 128,  F415,                TYP(128),  MAX_MS, 0},
-	{0, D, "AT32F415xC",                  FS, 256,  F415,                TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F421x4",                  FS, 16,   F421,                TYP(16),   MAX_MS, 0},
-	{0, D, "AT32F421x6",                  FS, 32,   F421,                TYP(32),   MAX_MS, 0},
-	{0, D, "AT32F421x8",                  FS, 64,   F421,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F423x8",                  FS, 64,   F423,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F423xB",                  FS, 128,  F423,                TYP(128),  MAX_MS, 0},
-	{0, D, "AT32F423xC",                  FS, 256,  F423,                TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F425x6",                  FS, 32,   F425,                TYP(32),   MAX_MS, 0},
-	{0, D, "AT32F425x8",                  FS, 64,   F425,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F435/437xC",              FS, 256,  F435 | USD(512),     TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F435/437xD",              FS, 448,  F435 | USD(4096),    TYP(448),  MAX_MS, 0},
-	{0, D, "AT32WB415xC",                 FS, 256,  WB415,               TYP(256),  MAX_MS, 0},
+	{.name = "AT32F403A/407xC", .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F403A,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F403A/407xE", .flash_kb_max = 512,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F403A,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(512), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F403A/407xG", .flash_kb_max = 1024,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F403A,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(1024), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F413x8", .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F413,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F413xB", .flash_kb_max = 128,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F413,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F413xC", .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F413,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F415x8", .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F415,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F415xB", .flash_kb_max = 128,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F415,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F415xC", .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F415,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F421x4", .flash_kb_max = 16,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F421,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(16), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F421x6", .flash_kb_max = 32,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F421,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(32), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F421x8", .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F421,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F423x8", .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F423,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F423xB", .flash_kb_max = 128,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F423,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F423xC", .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F423,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F425x6", .flash_kb_max = 32,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F425,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(32), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F425x8", .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F425,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F435/437xC", .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F435 | AT32F4_USD_SIZE(512),
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32F435/437xD", .flash_kb_max = 448,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F435 | AT32F4_USD_SIZE(4096),
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(448), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	{.name = "AT32WB415xC", .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_WB415,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
 };
 
 enum {

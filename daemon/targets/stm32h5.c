@@ -42,18 +42,30 @@
 
 /* OpenOCD probes 0xE0044000 first for Cortex-M33 parts; CMSIS gives
  * 0x44024000 as DBGMCU_BASE: both rows are listed. */
-#define H5_PPB 0xE0044000u
-#define H5_APB 0x44024000u
-#define H5_FSIZE 0x08FFF80Cu
+#define STM32H5_DBGMCU_PPB 0xE0044000u
+#define STM32H5_DBGMCU_APB 0x44024000u
+#define STM32H5_FSIZE 0x08FFF80Cu
 
 static const struct target_part stm32h5_parts[] = {
-	{0x484, H5_PPB, "STM32H562/563/573", H5_FSIZE, 2048, 0, 0, 30000, 0},
-	{0x474, H5_PPB, "STM32H503", H5_FSIZE, 128, 0, 0, 30000, 0},
+	{.dev_id = 0x484, .name = "STM32H562/563/573", .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32H5_DBGMCU_PPB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000},
+	{.dev_id = 0x474, .name = "STM32H503", .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32H5_DBGMCU_PPB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000},
 	/* 0x478 (?): H523/533, in no source at hand (docs/targets/stm32h5.md) */
-	{0x478, H5_PPB, "STM32H523/533", H5_FSIZE, 512, 0, 0, 30000, 0},
-	{0x484, H5_APB, "STM32H562/563/573", H5_FSIZE, 2048, 0, 0, 30000, 0},
-	{0x474, H5_APB, "STM32H503", H5_FSIZE, 128, 0, 0, 30000, 0},
-	{0x478, H5_APB, "STM32H523/533", H5_FSIZE, 512, 0, 0, 30000, 0},
+	{.dev_id = 0x478, .name = "STM32H523/533", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32H5_DBGMCU_PPB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000},
+	{.dev_id = 0x484, .name = "STM32H562/563/573", .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32H5_DBGMCU_APB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000},
+	{.dev_id = 0x474, .name = "STM32H503", .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32H5_DBGMCU_APB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000},
+	{.dev_id = 0x478, .name = "STM32H523/533", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32H5_DBGMCU_APB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000},
 };
 
 static const struct {

@@ -70,19 +70,30 @@
 
 #define STM32H7_BANK2_BASE 0x08100000u
 
-#define H7 0x5C001000u
-#define H7_FSIZE 0x1FF1E880u
-#define H7A_FSIZE 0x08FFF80Cu
+#define STM32H7_DBGMCU 0x5C001000u
+#define STM32H7_FSIZE 0x1FF1E880u
+#define STM32H7_FSIZE_H7A 0x08FFF80Cu
 /* Bank erase takes seconds (a 128 KB sector at x32: 1.1 s typical, 2.2 s
  * maximum, ST community answer for the H743); OpenOCD's mass-erase budget
  * is 30 s. Typical times assume about 4 s per MB (?: not measured). */
-#define BUDGET 60000
+#define STM32H7_ERASE_MAX_MS 60000
 
 static const struct target_part stm32h7_parts[] = {
-	{0x450, H7, "STM32H742/743/750/753/745/747/755/757", H7_FSIZE, 2048, STM32H7_DUAL_BANK, 8000, BUDGET, 0},
-	{0x483, H7, "STM32H72x/73x", H7_FSIZE, 1024, 0, 4000, BUDGET, 0},
-	{0x480, H7, "STM32H7A3/B0/B3", H7A_FSIZE, 2048, STM32H7_DUAL_BANK | STM32H7_WPSN_32, 8000, BUDGET, 0},
-	{0x485, H7, "STM32H7R/S", H7A_FSIZE, 64, STM32H7_IS_RS, 0, BUDGET, 0},
+	{.dev_id = 0x450, .name = "STM32H742/743/750/753/745/747/755/757", .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32H7_DBGMCU, .flash_size_addr = STM32H7_FSIZE,
+	 .flags = STM32H7_DUAL_BANK,
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32H7_ERASE_MAX_MS},
+	{.dev_id = 0x483, .name = "STM32H72x/73x", .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32H7_DBGMCU, .flash_size_addr = STM32H7_FSIZE,
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32H7_ERASE_MAX_MS},
+	{.dev_id = 0x480, .name = "STM32H7A3/B0/B3", .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32H7_DBGMCU, .flash_size_addr = STM32H7_FSIZE_H7A,
+	 .flags = STM32H7_DUAL_BANK | STM32H7_WPSN_32,
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32H7_ERASE_MAX_MS},
+	{.dev_id = 0x485, .name = "STM32H7R/S", .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32H7_DBGMCU, .flash_size_addr = STM32H7_FSIZE_H7A,
+	 .flags = STM32H7_IS_RS,
+	 .erase_max_ms = STM32H7_ERASE_MAX_MS},
 };
 
 static bool stm32h7_dual_bank(const struct target *t)

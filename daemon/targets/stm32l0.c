@@ -87,24 +87,54 @@
 #define STM32L0_WRPR(n) ((uint32_t)(n) << 8)
 #define STM32L0_WRPR_COUNT(flags) (((flags) >> 8) & 0x7u)
 
-#define L0 0x40015800u
-#define L1 0xE0042000u
-#define L0_FSIZE 0x1FF8007Cu
-#define L1_FSIZE_12 0x1FF8004Cu
-#define L1_FSIZE_36 0x1FF800CCu
+/* DBGMCU_IDCODE: on the APB for L0 (Cortex-M0+), on the private
+ * peripheral bus for L1 (docs/targets/stm32l0.md). */
+#define STM32L0_DBGMCU_APB 0x40015800u
+#define STM32L0_DBGMCU_PPB 0xE0042000u
+/* F_SIZE: L0; L1 Cat.1/2; L1 Cat.3 to 6. */
+#define STM32L0_FSIZE_L0 0x1FF8007Cu
+#define STM32L0_FSIZE_L1_CAT12 0x1FF8004Cu
+#define STM32L0_FSIZE_L1_CAT36 0x1FF800CCu
 /* OpenOCD allows 30 s for the erase (stm32lx.c); no RM gives a figure (?). */
-#define BUDGET 30000
+#define STM32L0_ERASE_MAX_MS 30000
 
 static const struct target_part stm32l0_parts[] = {
-	{0x457, L0, "STM32L0 Cat.1 (L011/L021)", L0_FSIZE, 16, STM32L0_WRPR(1), 50, BUDGET, 0},
-	{0x425, L0, "STM32L0 Cat.2 (L031/L041)", L0_FSIZE, 32, STM32L0_WRPR(1), 50, BUDGET, 0},
-	{0x417, L0, "STM32L0 Cat.3 (L05x/L06x)", L0_FSIZE, 64, STM32L0_WRPR(1), 100, BUDGET, 0},
-	{0x447, L0, "STM32L0 Cat.5 (L07x/L08x)", L0_FSIZE, 192, STM32L0_WRPR(2), 200, BUDGET, 0},
-	{0x416, L1, "STM32L1 Cat.1", L1_FSIZE_12, 128, STM32L0_IS_L1 | STM32L0_WRPR(1), 100, BUDGET, 0},
-	{0x429, L1, "STM32L1 Cat.2", L1_FSIZE_12, 128, STM32L0_IS_L1 | STM32L0_FSIZE_LOW8 | STM32L0_WRPR(1), 100, BUDGET, 0},
-	{0x427, L1, "STM32L1 Cat.3", L1_FSIZE_36, 256, STM32L0_IS_L1 | STM32L0_WRPR(2), 200, BUDGET, 0},
-	{0x436, L1, "STM32L1 Cat.4/Cat.3 (xD)", L1_FSIZE_36, 384, STM32L0_IS_L1 | STM32L0_FSIZE_436 | STM32L0_WRPR(3), 300, BUDGET, 0},
-	{0x437, L1, "STM32L1 Cat.5/Cat.6", L1_FSIZE_36, 512, STM32L0_IS_L1 | STM32L0_OB_EXT | STM32L0_WRPR(4), 400, BUDGET, 0},
+	{.dev_id = 0x457, .name = "STM32L0 Cat.1 (L011/L021)", .flash_kb_max = 16,
+	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
+	 .flags = STM32L0_WRPR(1),
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	{.dev_id = 0x425, .name = "STM32L0 Cat.2 (L031/L041)", .flash_kb_max = 32,
+	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
+	 .flags = STM32L0_WRPR(1),
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	{.dev_id = 0x417, .name = "STM32L0 Cat.3 (L05x/L06x)", .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
+	 .flags = STM32L0_WRPR(1),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	{.dev_id = 0x447, .name = "STM32L0 Cat.5 (L07x/L08x)", .flash_kb_max = 192,
+	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
+	 .flags = STM32L0_WRPR(2),
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	{.dev_id = 0x416, .name = "STM32L1 Cat.1", .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT12,
+	 .flags = STM32L0_IS_L1 | STM32L0_WRPR(1),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	{.dev_id = 0x429, .name = "STM32L1 Cat.2", .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT12,
+	 .flags = STM32L0_IS_L1 | STM32L0_FSIZE_LOW8 | STM32L0_WRPR(1),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	{.dev_id = 0x427, .name = "STM32L1 Cat.3", .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
+	 .flags = STM32L0_IS_L1 | STM32L0_WRPR(2),
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	{.dev_id = 0x436, .name = "STM32L1 Cat.4/Cat.3 (xD)", .flash_kb_max = 384,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
+	 .flags = STM32L0_IS_L1 | STM32L0_FSIZE_436 | STM32L0_WRPR(3),
+	 .erase_typ_ms = 300, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	{.dev_id = 0x437, .name = "STM32L1 Cat.5/Cat.6", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
+	 .flags = STM32L0_IS_L1 | STM32L0_OB_EXT | STM32L0_WRPR(4),
+	 .erase_typ_ms = 400, .erase_max_ms = STM32L0_ERASE_MAX_MS},
 };
 
 static uint32_t stm32l0_reg(const struct target *t, uint32_t off)

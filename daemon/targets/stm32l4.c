@@ -103,7 +103,7 @@ enum stm32l4_kind {
 #define STM32L4_F_DUAL (1u << 5)    /* WRP2AR/WRP2BR exist (dual-bank capable) */
 #define STM32L4_F_WB1X (1u << 6)    /* WB1x: 2 KB pages, option page at 0x1FFF7800 */
 #define STM32L4_WRP_BITS(flags) (((flags) >> 8) & 0x1Fu)
-#define W(bits) ((uint32_t)(bits) << 8)
+#define STM32L4_WRP_WIDTH(bits) ((uint32_t)(bits) << 8)
 
 struct stm32l4_variant {
 	uint32_t base;
@@ -134,45 +134,119 @@ static const struct stm32l4_variant stm32l4_variants[STM32L4_NKINDS] = {
 			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 2},
 };
 
-#define CM 0xE0042000u   /* DBGMCU_IDCODE, Cortex-M4 parts */
-#define M0 0x40015800u   /* DBGMCU_IDCODE, Cortex-M0+ parts */
-#define FS 0x1FFF75E0u
-#define FS_C0 0x1FFF75A0u
-#define FS_U031 0x1FFF3EA0u
-#define FS_U073 0x1FFF6EA0u
+#define STM32L4_DBGMCU_PPB 0xE0042000u /* DBGMCU_IDCODE, Cortex-M4 parts */
+#define STM32L4_DBGMCU_APB 0x40015800u /* DBGMCU_IDCODE, Cortex-M0+ parts */
+#define STM32L4_FSIZE 0x1FFF75E0u
+#define STM32L4_FSIZE_C0 0x1FFF75A0u
+#define STM32L4_FSIZE_U031 0x1FFF3EA0u
+#define STM32L4_FSIZE_U073 0x1FFF6EA0u
 /* Regression erase: "as high as 25 ms" per bank (OpenOCD stm32l4x.c,
  * STM32L476 datasheet tME); the budget is eight times OpenOCD's 250 ms. */
-#define E1 25
-#define E2 50
-#define MAX 2000
-#define K(kind, more) ((uint32_t)(STM32L4_##kind) | (more))
+#define STM32L4_ERASE_TYP_MS 25
+#define STM32L4_ERASE_TYP_DUAL_MS 50
+#define STM32L4_ERASE_MAX_MS 2000
 
 static const struct target_part stm32l4_parts[] = {
-	{0x415, CM, "STM32L47x/48x", FS, 1024, K(L4, STM32L4_F_DUAL | W(8)), E2, MAX},
-	{0x461, CM, "STM32L49x/4Ax", FS, 1024, K(L4, STM32L4_F_DUAL | W(8)), E2, MAX},
-	{0x435, CM, "STM32L43x/44x", FS, 256, K(L4, W(7)), E1, MAX},
-	{0x462, CM, "STM32L45x/46x", FS, 512, K(L4, W(8)), E1, MAX},
-	{0x464, CM, "STM32L41x/42x", FS, 128, K(L4, W(6)), E1, MAX},
-	{0x470, CM, "STM32L4Rx/4Sx", FS, 2048, K(L4P, STM32L4_F_DUAL | W(8)), E2, MAX},
-	{0x471, CM, "STM32L4P5/4Q5", FS, 1024, K(L4P, STM32L4_F_DUAL | W(7)), E2, MAX},
-	{0x468, CM, "STM32G43x/44x", FS, 128, K(G4, W(6)), E1, MAX},
-	{0x469, CM, "STM32G47x/48x", FS, 512, K(G4, STM32L4_F_DUAL | W(7)), E2, MAX},
-	{0x479, CM, "STM32G49x/4Ax", FS, 512, K(G4, W(7)), E1, MAX},
-	{0x466, M0, "STM32G03x/04x", FS, 64, K(G0, W(5)), E1, MAX},
-	{0x456, M0, "STM32G05x/06x", FS, 64, K(G0, W(5)), E1, MAX},
-	{0x460, M0, "STM32G07x/08x", FS, 128, K(G0, W(6)), E1, MAX},
-	{0x467, M0, "STM32G0Bx/0Cx", FS, 512, K(G0, STM32L4_F_DUAL | STM32L4_F_BSY2 | W(7)), E2, MAX},
-	{0x443, M0, "STM32C011", FS_C0, 32, K(C0, W(4)), E1, MAX},
-	{0x453, M0, "STM32C031", FS_C0, 32, K(C0, W(4)), E1, MAX},
-	{0x44C, M0, "STM32C051", FS_C0, 64, K(C0, W(5)), E1, MAX},
-	{0x493, M0, "STM32C071", FS_C0, 128, K(C0, W(6)), E1, MAX},
-	{0x44D, M0, "STM32C091/092", FS_C0, 256, K(C0, W(7)), E1, MAX},
-	{0x459, M0, "STM32U031", FS_U031, 64, K(U0, W(16)), E1, MAX},
-	{0x489, M0, "STM32U073/083", FS_U073, 256, K(U0, W(16)), E1, MAX},
-	{0x495, CM, "STM32WB5x/WB35", FS, 1024, K(WB, W(8)), E1, MAX},
-	{0x496, CM, "STM32WB3x", FS, 512, K(WB, W(7)), E1, MAX},
-	{0x494, CM, "STM32WB1x", FS, 320, K(WB, STM32L4_F_WB1X | W(8)), E1, MAX},
-	{0x497, CM, "STM32WLE/WL5x", FS, 256, K(WL, W(7)), E1, MAX},
+	{.dev_id = 0x415, .name = "STM32L47x/48x", .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x461, .name = "STM32L49x/4Ax", .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x435, .name = "STM32L43x/44x", .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x462, .name = "STM32L45x/46x", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x464, .name = "STM32L41x/42x", .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(6),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x470, .name = "STM32L4Rx/4Sx", .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4P | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x471, .name = "STM32L4P5/4Q5", .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4P | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x468, .name = "STM32G43x/44x", .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G4 | STM32L4_WRP_WIDTH(6),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x469, .name = "STM32G47x/48x", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x479, .name = "STM32G49x/4Ax", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G4 | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x466, .name = "STM32G03x/04x", .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(5),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x456, .name = "STM32G05x/06x", .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(5),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x460, .name = "STM32G07x/08x", .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(6),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x467, .name = "STM32G0Bx/0Cx", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G0 | STM32L4_F_DUAL | STM32L4_F_BSY2 | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x443, .name = "STM32C011", .flash_kb_max = 32,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(4),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x453, .name = "STM32C031", .flash_kb_max = 32,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(4),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x44C, .name = "STM32C051", .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(5),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x493, .name = "STM32C071", .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(6),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x44D, .name = "STM32C091/092", .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x459, .name = "STM32U031", .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_U031,
+	 .flags = STM32L4_U0 | STM32L4_WRP_WIDTH(16),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x489, .name = "STM32U073/083", .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_U073,
+	 .flags = STM32L4_U0 | STM32L4_WRP_WIDTH(16),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x495, .name = "STM32WB5x/WB35", .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_WB | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x496, .name = "STM32WB3x", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_WB | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x494, .name = "STM32WB1x", .flash_kb_max = 320,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_WB | STM32L4_F_WB1X | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x497, .name = "STM32WLE/WL5x", .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_WL | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
 };
 
 static const struct stm32l4_variant *stm32l4_variant_of(const struct target *t)

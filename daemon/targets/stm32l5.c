@@ -58,22 +58,37 @@
  * L5 and U575/585, 8 on U59x/5Ax/5Fx/5Gx). */
 #define STM32L5_IS_U5 (1u << 0) /* OEM keys; 8 KB pages */
 #define STM32L5_WRP_BITS(flags) (((flags) >> 8) & 0x1Fu)
-#define W(bits) ((uint32_t)(bits) << 8)
+#define STM32L5_WRP_WIDTH(bits) ((uint32_t)(bits) << 8)
 
-#define M33 0xE0044000u
-#define FS_L5 0x0BFA05E0u
-#define FS_U5 0x0BFA07A0u
+#define STM32L5_DBGMCU 0xE0044000u
+#define STM32L5_FSIZE_L5 0x0BFA05E0u
+#define STM32L5_FSIZE_U5 0x0BFA07A0u
 /* Regression erase: the L4 lineage's ~25 ms per bank (?) for L5; U5 banks
  * are up to 2 MB of 8 KB pages, taken as 100 ms typical (?). Budgets are
  * far above both. */
-#define BUDGET 5000
+#define STM32L5_ERASE_MAX_MS 5000
 
 static const struct target_part stm32l5_parts[] = {
-	{0x472, M33, "STM32L55x/56x", FS_L5, 512, W(7), 50, BUDGET},
-	{0x455, M33, "STM32U535/545", FS_U5, 512, STM32L5_IS_U5 | W(5), 100, BUDGET},
-	{0x482, M33, "STM32U575/585", FS_U5, 2048, STM32L5_IS_U5 | W(7), 100, BUDGET},
-	{0x481, M33, "STM32U59x/5Ax", FS_U5, 4096, STM32L5_IS_U5 | W(8), 200, BUDGET},
-	{0x476, M33, "STM32U5Fx/5Gx", FS_U5, 4096, STM32L5_IS_U5 | W(8), 200, BUDGET},
+	{.dev_id = 0x472, .name = "STM32L55x/56x", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_L5,
+	 .flags = STM32L5_WRP_WIDTH(7),
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	{.dev_id = 0x455, .name = "STM32U535/545", .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
+	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(5),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	{.dev_id = 0x482, .name = "STM32U575/585", .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
+	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(7),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	{.dev_id = 0x481, .name = "STM32U59x/5Ax", .flash_kb_max = 4096,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
+	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(8),
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	{.dev_id = 0x476, .name = "STM32U5Fx/5Gx", .flash_kb_max = 4096,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
+	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(8),
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L5_ERASE_MAX_MS},
 };
 
 static const struct stm32_optr_regs stm32l5_regs = {
