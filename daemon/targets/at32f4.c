@@ -41,6 +41,11 @@
 
 #define AT32F4_DBGMCU 0xE0042000u
 #define AT32F4_FSIZE 0x1FFFF7E0u
+/* The UID at 0x1FFFF7E8 on every AT32F4 series (Artery's firmware
+ * libraries, middlewares/usbd_class/audio/audio_desc.h MCU_ID1..MCU_ID3 at
+ * 0x1FFFF7E8..0x1FFFF7F0; docs/uid.md). Unreadable while FAP is on
+ * (OpenOCD artery.c): then the identification reads none. */
+#define AT32F4_UID TARGET_UID(0x1FFFF7E8u, 8)
 
 /* Register offsets from the flash register base (OpenOCD artery.c). */
 #define AT32F4_UNLOCK 0x04u
@@ -107,83 +112,103 @@ static const struct target_part at32f4_parts[] = {
 	{.name = "AT32F403A/407xC", .flash_kb_max = 256,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F403A,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F403A/407xE", .flash_kb_max = 512,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F403A,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(512), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(512), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F403A/407xG", .flash_kb_max = 1024,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F403A,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(1024), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(1024), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F413x8", .flash_kb_max = 64,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F413,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F413xB", .flash_kb_max = 128,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F413,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F413xC", .flash_kb_max = 256,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F413,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F415x8", .flash_kb_max = 64,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F415,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F415xB", .flash_kb_max = 128,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F415,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F415xC", .flash_kb_max = 256,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F415,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F421x4", .flash_kb_max = 16,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F421,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(16), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(16), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F421x6", .flash_kb_max = 32,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F421,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(32), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(32), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F421x8", .flash_kb_max = 64,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F421,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F423x8", .flash_kb_max = 64,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F423,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F423xB", .flash_kb_max = 128,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F423,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F423xC", .flash_kb_max = 256,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F423,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F425x6", .flash_kb_max = 32,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F425,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(32), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(32), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F425x8", .flash_kb_max = 64,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F425,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F435/437xC", .flash_kb_max = 256,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F435 | AT32F4_USD_SIZE(512),
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32F435/437xD", .flash_kb_max = 448,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_F435 | AT32F4_USD_SIZE(4096),
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(448), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(448), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 	{.name = "AT32WB415xC", .flash_kb_max = 256,
 	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
 	 .flags = AT32F4_WB415,
-	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 };
 
 enum {
@@ -633,15 +658,6 @@ static int at32f4_apply(struct target *t, bool *power_cycle)
 	return cortexm_reset_halt(t->a);
 }
 
-/* The UID at 0x1FFFF7E8 on every AT32F4 series (Artery's firmware
- * libraries, middlewares/usbd_class/audio/audio_desc.h MCU_ID1..MCU_ID3 at
- * 0x1FFFF7E8..0x1FFFF7F0; docs/uid.md). Unreadable while FAP is on
- * (OpenOCD artery.c): then the identification reads none. */
-static int at32f4_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	return stm32_uid_words(0x1FFFF7E8u, 8, addr);
-}
-
 const struct target_driver at32f4_driver = {
 	.name = "at32f4",
 	.family = "Artery AT32F4",
@@ -654,5 +670,4 @@ const struct target_driver at32f4_driver = {
 	.apply = at32f4_apply,
 	.flash_kb_from_fsize = at32f4_flash_kb,
 	.find_part = at32f4_find_part,
-	.uid_addr = at32f4_uid_addr,
 };

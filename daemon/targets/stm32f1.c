@@ -102,6 +102,12 @@
 /* F_SIZE: F0 and F3 at 0x1FFFF7CC, F1 and GD32 at 0x1FFFF7E0. */
 #define STM32F1_FSIZE_F0F3 0x1FFFF7CCu
 #define STM32F1_FSIZE_F1 0x1FFFF7E0u
+/* UID_BASE (docs/uid.md): 0x1FFFF7AC on F0/F3 (stm32f072xb.h:696,
+ * stm32f303xc.h:781), 0x1FFFF7E8 on F1 (stm32f103xb.h:627). The GigaDevice
+ * rows have no address from a vendor source here, and the 0x1303 row may
+ * be a GD32F1x0 or a GD32F10x: none rather than a guess. */
+#define STM32F1_UID_F0F3 TARGET_UID(0x1FFFF7ACu, 8)
+#define STM32F1_UID_F1 TARGET_UID(0x1FFFF7E8u, 8)
 /* PM0075 / DS5319: tME 20 ms typical, 40 ms max on ST parts; the budget is
  * 25 times that (OpenOCD's fallback path polls BSY only 5 times, stm32f1x.c). */
 #define STM32F1_ERASE_TYP_MS 40
@@ -114,65 +120,82 @@ static const struct target_part stm32f1_parts[] = {
 	{.dev_id = 0x440, .name = "STM32F05x/F030x8", .flash_kb_max = 64,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP01,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x444, .name = "STM32F03x/F030x4/6", .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP0,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x445, .name = "STM32F04x/F070x6", .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP0,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x448, .name = "STM32F07x", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x442, .name = "STM32F09x/F030xC", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x412, .name = "STM32F10x low density", .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1},
 	{.dev_id = 0x410, .name = "STM32F10x medium density", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1},
 	{.dev_id = 0x414, .name = "STM32F10x high density", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1},
 	{.dev_id = 0x418, .name = "STM32F105/107 connectivity line", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1},
 	{.dev_id = 0x430, .name = "STM32F10x XL density", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
 	 .flags = STM32F1_XL,
-	 .erase_typ_ms = 2 * STM32F1_ERASE_TYP_MS, .erase_max_ms = 2 * STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = 2 * STM32F1_ERASE_TYP_MS, .erase_max_ms = 2 * STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1},
 	{.dev_id = 0x420, .name = "STM32F100 value line low/medium density", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1},
 	{.dev_id = 0x428, .name = "STM32F100 value line high density", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1},
 	{.dev_id = 0x422, .name = "STM32F302xB/C/F303xB/C/F358", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x432, .name = "STM32F37x", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x438, .name = "STM32F303x6/8/F328/F334", .flash_kb_max = 64,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP01,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x439, .name = "STM32F301/F302x6/8/F318", .flash_kb_max = 64,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP01,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	{.dev_id = 0x446, .name = "STM32F302/303xD/E/F398", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
-	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3},
 	/* GigaDevice: DEV_ID 0x410 with their own REV_IDs (OpenOCD stm32f1x.c).
 	 * GD32F10x was also reported with REV_ID 0x1303 (docs/targets/stm32f1.md):
 	 * the name says so; the flow is the same, but a GD32F10x's WP2/WP3
@@ -516,17 +539,6 @@ static int stm32f1_apply(struct target *t, bool *power_cycle)
 	return 0;
 }
 
-/* UID_BASE (docs/uid.md): 0x1FFFF7AC on F0/F3 (stm32f072xb.h:696,
- * stm32f303xc.h:781), 0x1FFFF7E8 on F1 (stm32f103xb.h:627). The GigaDevice
- * rows have no address from a vendor source here, and the 0x1303 row may
- * be a GD32F1x0 or a GD32F10x: none rather than a guess. */
-static int stm32f1_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	if (stm32f1_is(t, STM32F1_GD32))
-		return 1;
-	return stm32_uid_words(stm32f1_is(t, STM32F1_F0_STYLE) ? 0x1FFFF7ACu : 0x1FFFF7E8u, 8, addr);
-}
-
 const struct target_driver stm32f1_driver = {
 	.name = "stm32f1",
 	.family = "STM32F0/F1/F3, GD32F1x0/F3x0/E23x/F20x",
@@ -537,5 +549,4 @@ const struct target_driver stm32f1_driver = {
 	.read_protection = stm32f1_read_protection,
 	.set_level = stm32f1_set_level,
 	.apply = stm32f1_apply,
-	.uid_addr = stm32f1_uid_addr,
 };

@@ -86,6 +86,13 @@
 #define STM32F4_FSIZE_F2F4 0x1FFF7A22u
 #define STM32F4_FSIZE_F7 0x1FF0F442u
 #define STM32F4_FSIZE_F72 0x1FF07A22u
+/* UID_BASE (docs/uid.md): 0x1FFF7A10 on F2/F4 (stm32f205xx.h:952,
+ * stm32f401xe.h:738) and on GD32F4xx (GigaDevice's library, usbd_enum.h
+ * DEVICE_ID1); F74x-F77x 0x1FF0F420 (stm32f746xx.h:1228), F72x/73x
+ * 0x1FF07A10 (stm32f723xx.h:1023). */
+#define STM32F4_UID_F2F4 TARGET_UID(0x1FFF7A10u, 8)
+#define STM32F4_UID_F7 TARGET_UID(0x1FF0F420u, 8)
+#define STM32F4_UID_F72 TARGET_UID(0x1FF07A10u, 8)
 #define STM32F4_ERASE_MAX_MS 35000 /* OpenOCD allows 33 s: "as high as 32 s in x8 mode" */
 /* GD32F4 memory density: flash KB in the half-word at 0x1FFF7A22, SRAM KB
  * at 0x1FFF7A20 (GD32F4xx firmware library examples: FMC_SIZE in
@@ -106,59 +113,73 @@ static const struct target_part stm32f4_parts[] = {
 	{.dev_id = 0x411, .name = "STM32F2xx", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12),
-	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x413, .name = "STM32F405/407/415/417", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12),
-	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x419, .name = "STM32F42x/43x", .flash_kb_max = 2048,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1,
-	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x423, .name = "STM32F401xB/C", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
-	 .erase_typ_ms = 2000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 2000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x433, .name = "STM32F401xD/E", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
-	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x431, .name = "STM32F411xC/E", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
-	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x421, .name = "STM32F446xx", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
-	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x441, .name = "STM32F412xx", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
-	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x458, .name = "STM32F410xx", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
-	 .erase_typ_ms = 1000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 1000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x434, .name = "STM32F469/479", .flash_kb_max = 2048,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1,
-	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x463, .name = "STM32F413/423", .flash_kb_max = 1536,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
 	 .flags = STM32F4_NWRP(15) | STM32F4_HAS_SPRMOD,
-	 .erase_typ_ms = 12000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 12000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.dev_id = 0x449, .name = "STM32F74x/75x", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F7,
 	 .flags = STM32F4_IS_F7 | STM32F4_NWRP(8),
-	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F7},
 	{.dev_id = 0x451, .name = "STM32F76x/77x", .flash_kb_max = 2048,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F7,
 	 .flags = STM32F4_IS_F7 | STM32F4_NWRP(12),
-	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F7},
 	{.dev_id = 0x452, .name = "STM32F72x/73x", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F72,
 	 .flags = STM32F4_IS_F7 | STM32F4_HAS_OPTCR2 | STM32F4_NWRP(8),
-	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS},
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F72},
 	/* GD32F4: no published DBGMCU IDCODE, so found by the MCU ROM table's
 	 * PIDR part number (targets.c): 0x2B3 GD32F450, 0xA2E GD32F470 (Black
 	 * Magic Debug stm32f4.c ID_GD32F450/ID_GD32F470), 0xFA4 GD32F405
@@ -169,17 +190,20 @@ static const struct target_part stm32f4_parts[] = {
 	 .rom_designer = STM32F4_GD32_JEP106, .rom_part = 0xFA4,
 	 .flash_size_addr = STM32F4_GD32_DENSITY,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
-	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.name = "GD32F450", .flash_kb_max = 3072,
 	 .rom_designer = STM32F4_GD32_JEP106, .rom_part = 0x2B3,
 	 .flash_size_addr = STM32F4_GD32_DENSITY,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
-	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 	{.name = "GD32F470", .flash_kb_max = 3072,
 	 .rom_designer = STM32F4_GD32_JEP106, .rom_part = 0xA2E,
 	 .flash_size_addr = STM32F4_GD32_DENSITY,
 	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
-	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 };
 
 /* The option register as the part's manual names it, for messages. */
@@ -388,23 +412,6 @@ static int stm32f4_apply(struct target *t, bool *power_cycle)
 	return cortexm_reset_halt(t->a);
 }
 
-/* UID_BASE (docs/uid.md): 0x1FFF7A10 on F2/F4 (stm32f205xx.h:952,
- * stm32f401xe.h:738) and on GD32F4xx (GigaDevice's library, usbd_enum.h
- * DEVICE_ID1); F74x-F77x 0x1FF0F420 (stm32f746xx.h:1228), F72x/73x
- * 0x1FF07A10 (stm32f723xx.h:1023). */
-static int stm32f4_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	switch (t->part->dev_id) {
-	case 0x449:
-	case 0x451:
-		return stm32_uid_words(0x1FF0F420u, 8, addr);
-	case 0x452:
-		return stm32_uid_words(0x1FF07A10u, 8, addr);
-	default:
-		return stm32_uid_words(0x1FFF7A10u, 8, addr);
-	}
-}
-
 const struct target_driver stm32f4_driver = {
 	.name = "stm32f4",
 	.family = "STM32F2/F4/F7",
@@ -415,5 +422,4 @@ const struct target_driver stm32f4_driver = {
 	.read_protection = stm32f4_read_protection,
 	.set_level = stm32f4_set_level,
 	.apply = stm32f4_apply,
-	.uid_addr = stm32f4_uid_addr,
 };

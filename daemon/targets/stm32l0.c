@@ -95,6 +95,12 @@
 #define STM32L0_FSIZE_L0 0x1FF8007Cu
 #define STM32L0_FSIZE_L1_CAT12 0x1FF8004Cu
 #define STM32L0_FSIZE_L1_CAT36 0x1FF800CCu
+/* UID_BASE (docs/uid.md): 0x1FF80050 on L0 (stm32l073xx.h:692) and L1
+ * Cat.1/2 (stm32l152xb.h:639), 0x1FF800D0 on L1 Cat.3 to 6 (stm32l152xe.h:716).
+ * The third word is at +0x14 (HAL_GetUIDw2, stm32l0xx_hal.c:471 and
+ * stm32l1xx_hal.c:476; RM0377 and RM0038 "Unique device ID registers"). */
+#define STM32L0_UID_CAT12 TARGET_UID(0x1FF80050u, 0x14)
+#define STM32L0_UID_CAT36 TARGET_UID(0x1FF800D0u, 0x14)
 /* OpenOCD allows 30 s for the erase (stm32lx.c); no RM gives a figure (?). */
 #define STM32L0_ERASE_MAX_MS 30000
 
@@ -102,39 +108,48 @@ static const struct target_part stm32l0_parts[] = {
 	{.dev_id = 0x457, .name = "STM32L0 Cat.1 (L011/L021)", .flash_kb_max = 16,
 	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
 	 .flags = STM32L0_WRPR(1),
-	 .erase_typ_ms = 50, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12},
 	{.dev_id = 0x425, .name = "STM32L0 Cat.2 (L031/L041)", .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
 	 .flags = STM32L0_WRPR(1),
-	 .erase_typ_ms = 50, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12},
 	{.dev_id = 0x417, .name = "STM32L0 Cat.3 (L05x/L06x)", .flash_kb_max = 64,
 	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
 	 .flags = STM32L0_WRPR(1),
-	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12},
 	{.dev_id = 0x447, .name = "STM32L0 Cat.5 (L07x/L08x)", .flash_kb_max = 192,
 	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
 	 .flags = STM32L0_WRPR(2),
-	 .erase_typ_ms = 200, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12},
 	{.dev_id = 0x416, .name = "STM32L1 Cat.1", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT12,
 	 .flags = STM32L0_IS_L1 | STM32L0_WRPR(1),
-	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12},
 	{.dev_id = 0x429, .name = "STM32L1 Cat.2", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT12,
 	 .flags = STM32L0_IS_L1 | STM32L0_FSIZE_LOW8 | STM32L0_WRPR(1),
-	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12},
 	{.dev_id = 0x427, .name = "STM32L1 Cat.3", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
 	 .flags = STM32L0_IS_L1 | STM32L0_WRPR(2),
-	 .erase_typ_ms = 200, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT36},
 	{.dev_id = 0x436, .name = "STM32L1 Cat.4/Cat.3 (xD)", .flash_kb_max = 384,
 	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
 	 .flags = STM32L0_IS_L1 | STM32L0_FSIZE_436 | STM32L0_WRPR(3),
-	 .erase_typ_ms = 300, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 300, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT36},
 	{.dev_id = 0x437, .name = "STM32L1 Cat.5/Cat.6", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
 	 .flags = STM32L0_IS_L1 | STM32L0_OB_EXT | STM32L0_WRPR(4),
-	 .erase_typ_ms = 400, .erase_max_ms = STM32L0_ERASE_MAX_MS},
+	 .erase_typ_ms = 400, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT36},
 };
 
 static uint32_t stm32l0_reg(const struct target *t, uint32_t off)
@@ -377,18 +392,6 @@ static int stm32l0_apply(struct target *t, bool *power_cycle)
 	return rc;
 }
 
-/* UID_BASE (docs/uid.md): 0x1FF80050 on L0 (stm32l073xx.h:692) and L1
- * Cat.1/2 (stm32l152xb.h:639), 0x1FF800D0 on L1 Cat.3 to 6 (stm32l152xe.h:716).
- * The third word is at +0x14 (HAL_GetUIDw2, stm32l0xx_hal.c:471 and
- * stm32l1xx_hal.c:476; RM0377 and RM0038 "Unique device ID registers"). */
-static int stm32l0_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	uint16_t id = t->part->dev_id;
-	bool cat12 = !(t->part->flags & STM32L0_IS_L1) || id == 0x416 || id == 0x429;
-
-	return stm32_uid_words(cat12 ? 0x1FF80050u : 0x1FF800D0u, 0x14, addr);
-}
-
 const struct target_driver stm32l0_driver = {
 	.name = "stm32l0",
 	.family = "STM32L0/L1",
@@ -400,5 +403,4 @@ const struct target_driver stm32l0_driver = {
 	.set_level = stm32l0_set_level,
 	.apply = stm32l0_apply,
 	.flash_kb_from_fsize = stm32l0_flash_kb,
-	.uid_addr = stm32l0_uid_addr,
 };

@@ -140,6 +140,15 @@ static const struct stm32l4_variant stm32l4_variants[STM32L4_NKINDS] = {
 #define STM32L4_FSIZE_C0 0x1FFF75A0u
 #define STM32L4_FSIZE_U031 0x1FFF3EA0u
 #define STM32L4_FSIZE_U073 0x1FFF6EA0u
+/* UID_BASE (docs/uid.md): 0x1FFF7590 on L4, L4+, G0, G4, WB and WL
+ * (stm32l476xx.h:1310, stm32g071xx.h:732, stm32g474xx.h:1325,
+ * stm32wb55xx.h:1071, stm32wle5xx.h:783); C011/C031/C071 0x1FFF7550
+ * (stm32c031xx.h:573); U031 0x1FFF3E50 (stm32u031xx.h:706); U073/U083
+ * 0x1FFF6E50 (stm32u083xx.h:809). C05x and C09x: no header here, so none. */
+#define STM32L4_UID TARGET_UID(0x1FFF7590u, 8)
+#define STM32L4_UID_C0 TARGET_UID(0x1FFF7550u, 8)
+#define STM32L4_UID_U031 TARGET_UID(0x1FFF3E50u, 8)
+#define STM32L4_UID_U073 TARGET_UID(0x1FFF6E50u, 8)
 /* Regression erase: "as high as 25 ms" per bank (OpenOCD stm32l4x.c,
  * STM32L476 datasheet tME); the budget is eight times OpenOCD's 250 ms. */
 #define STM32L4_ERASE_TYP_MS 25
@@ -150,67 +159,83 @@ static const struct target_part stm32l4_parts[] = {
 	{.dev_id = 0x415, .name = "STM32L47x/48x", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_L4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x461, .name = "STM32L49x/4Ax", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_L4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x435, .name = "STM32L43x/44x", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(7),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x462, .name = "STM32L45x/46x", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(8),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x464, .name = "STM32L41x/42x", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(6),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x470, .name = "STM32L4Rx/4Sx", .flash_kb_max = 2048,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_L4P | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x471, .name = "STM32L4P5/4Q5", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_L4P | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(7),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x468, .name = "STM32G43x/44x", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_G4 | STM32L4_WRP_WIDTH(6),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x469, .name = "STM32G47x/48x", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_G4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(7),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x479, .name = "STM32G49x/4Ax", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_G4 | STM32L4_WRP_WIDTH(7),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x466, .name = "STM32G03x/04x", .flash_kb_max = 64,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(5),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x456, .name = "STM32G05x/06x", .flash_kb_max = 64,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(5),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x460, .name = "STM32G07x/08x", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(6),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x467, .name = "STM32G0Bx/0Cx", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_G0 | STM32L4_F_DUAL | STM32L4_F_BSY2 | STM32L4_WRP_WIDTH(7),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x443, .name = "STM32C011", .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
 	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(4),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_C0},
 	{.dev_id = 0x453, .name = "STM32C031", .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
 	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(4),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_C0},
 	{.dev_id = 0x44C, .name = "STM32C051", .flash_kb_max = 64,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
 	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(5),
@@ -218,7 +243,8 @@ static const struct target_part stm32l4_parts[] = {
 	{.dev_id = 0x493, .name = "STM32C071", .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
 	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(6),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_C0},
 	{.dev_id = 0x44D, .name = "STM32C091/092", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
 	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(7),
@@ -226,27 +252,33 @@ static const struct target_part stm32l4_parts[] = {
 	{.dev_id = 0x459, .name = "STM32U031", .flash_kb_max = 64,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_U031,
 	 .flags = STM32L4_U0 | STM32L4_WRP_WIDTH(16),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_U031},
 	{.dev_id = 0x489, .name = "STM32U073/083", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_U073,
 	 .flags = STM32L4_U0 | STM32L4_WRP_WIDTH(16),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_U073},
 	{.dev_id = 0x495, .name = "STM32WB5x/WB35", .flash_kb_max = 1024,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_WB | STM32L4_WRP_WIDTH(8),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x496, .name = "STM32WB3x", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_WB | STM32L4_WRP_WIDTH(7),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x494, .name = "STM32WB1x", .flash_kb_max = 320,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_WB | STM32L4_F_WB1X | STM32L4_WRP_WIDTH(8),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 	{.dev_id = 0x497, .name = "STM32WLE/WL5x", .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
 	 .flags = STM32L4_WL | STM32L4_WRP_WIDTH(7),
-	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID},
 };
 
 static const struct stm32l4_variant *stm32l4_variant_of(const struct target *t)
@@ -510,30 +542,6 @@ static int stm32l4_apply(struct target *t, bool *power_cycle)
 	return stm32_optr_launch(t, &r, power_cycle);
 }
 
-/* UID_BASE (docs/uid.md): 0x1FFF7590 on L4, L4+, G0, G4, WB and WL
- * (stm32l476xx.h:1310, stm32g071xx.h:732, stm32g474xx.h:1325,
- * stm32wb55xx.h:1071, stm32wle5xx.h:783); C011/C031/C071 0x1FFF7550
- * (stm32c031xx.h:573); U031 0x1FFF3E50 (stm32u031xx.h:706); U073/U083
- * 0x1FFF6E50 (stm32u083xx.h:809). C05x and C09x: no header here, so none. */
-static int stm32l4_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	switch (t->part->dev_id) {
-	case 0x443:
-	case 0x453:
-	case 0x493:
-		return stm32_uid_words(0x1FFF7550u, 8, addr);
-	case 0x44C:
-	case 0x44D:
-		return 1;
-	case 0x459:
-		return stm32_uid_words(0x1FFF3E50u, 8, addr);
-	case 0x489:
-		return stm32_uid_words(0x1FFF6E50u, 8, addr);
-	default:
-		return stm32_uid_words(0x1FFF7590u, 8, addr);
-	}
-}
-
 const struct target_driver stm32l4_driver = {
 	.name = "stm32l4",
 	.family = "STM32L4/L4+/G0/G4/C0/U0/WB/WL",
@@ -547,5 +555,4 @@ const struct target_driver stm32l4_driver = {
 	.set_level = stm32l4_set_level,
 	.apply = stm32l4_apply,
 	.flash_end = stm32l4_flash_end,
-	.uid_addr = stm32l4_uid_addr,
 };

@@ -63,6 +63,10 @@
 #define STM32L5_DBGMCU 0xE0044000u
 #define STM32L5_FSIZE_L5 0x0BFA05E0u
 #define STM32L5_FSIZE_U5 0x0BFA07A0u
+/* UID_BASE (docs/uid.md): 0x0BFA0590 on L5 (stm32l552xx.h:1680), 0x0BFA0700
+ * on U5 (stm32u585xx.h:2103). */
+#define STM32L5_UID_L5 TARGET_UID(0x0BFA0590u, 8)
+#define STM32L5_UID_U5 TARGET_UID(0x0BFA0700u, 8)
 /* Regression erase: the L4 lineage's ~25 ms per bank (?) for L5; U5 banks
  * are up to 2 MB of 8 KB pages, taken as 100 ms typical (?). Budgets are
  * far above both. */
@@ -72,23 +76,28 @@ static const struct target_part stm32l5_parts[] = {
 	{.dev_id = 0x472, .name = "STM32L55x/56x", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_L5,
 	 .flags = STM32L5_WRP_WIDTH(7),
-	 .erase_typ_ms = 50, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_L5},
 	{.dev_id = 0x455, .name = "STM32U535/545", .flash_kb_max = 512,
 	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
 	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(5),
-	 .erase_typ_ms = 100, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_U5},
 	{.dev_id = 0x482, .name = "STM32U575/585", .flash_kb_max = 2048,
 	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
 	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(7),
-	 .erase_typ_ms = 100, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_U5},
 	{.dev_id = 0x481, .name = "STM32U59x/5Ax", .flash_kb_max = 4096,
 	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
 	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(8),
-	 .erase_typ_ms = 200, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_U5},
 	{.dev_id = 0x476, .name = "STM32U5Fx/5Gx", .flash_kb_max = 4096,
 	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
 	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(8),
-	 .erase_typ_ms = 200, .erase_max_ms = STM32L5_ERASE_MAX_MS},
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_U5},
 };
 
 static const struct stm32_optr_regs stm32l5_regs = {
@@ -249,13 +258,6 @@ static int stm32l5_apply(struct target *t, bool *power_cycle)
 	return stm32_optr_launch(t, &stm32l5_regs, power_cycle);
 }
 
-/* UID_BASE (docs/uid.md): 0x0BFA0590 on L5 (stm32l552xx.h:1680), 0x0BFA0700
- * on U5 (stm32u585xx.h:2103). */
-static int stm32l5_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	return stm32_uid_words(t->part->dev_id == 0x472 ? 0x0BFA0590u : 0x0BFA0700u, 8, addr);
-}
-
 const struct target_driver stm32l5_driver = {
 	.name = "stm32l5",
 	.family = "STM32L5/U5",
@@ -267,5 +269,4 @@ const struct target_driver stm32l5_driver = {
 	.read_protection = stm32l5_read_protection,
 	.set_level = stm32l5_set_level,
 	.apply = stm32l5_apply,
-	.uid_addr = stm32l5_uid_addr,
 };

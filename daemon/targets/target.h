@@ -47,7 +47,16 @@ struct target_part {
 	 * IDCODE is not published (Black Magic Debug issue #1816). */
 	uint16_t rom_designer;
 	uint16_t rom_part;
+	/* The addresses of the three words of the 96-bit unique device ID,
+	 * U_ID[31:0], U_ID[63:32], U_ID[95:64] (docs/uid.md lists them per
+	 * part with their sources), read in the identification batch with
+	 * F_SIZE. All 0: no UID address rdpd knows for the part. */
+	uint32_t uid_addr[3];
 };
+
+/* The uid_addr of a part whose words are at BASE, BASE + 4, BASE + THIRD
+ * (THIRD is 8, or 0x14 on L0/L1: HAL_GetUIDw2 in stm32l0xx_hal.c:471). */
+#define TARGET_UID(base, third) {(base), (base) + 4u, (base) + (third)}
 
 #define TARGET_MAX_OPTIONS 8
 #define TARGET_MAX_SECTORS 64
@@ -113,14 +122,6 @@ struct target_driver {
 	 * the CPU2 secure area above SFSA is neither readable nor erased).
 	 * NULL: flash_base + flash_kb KiB, right for every contiguous flash. */
 	int (*flash_end)(struct target *t, uint32_t *end);
-	/* Optional: the addresses of the three words of the chip's 96-bit
-	 * unique device ID, U_ID[31:0], U_ID[63:32], U_ID[95:64] (docs/uid.md
-	 * lists them per part with their sources). Returns 0 with ADDR filled,
-	 * or 1 when the part has no UID rdpd knows where to find. A callback,
-	 * not a column of the part table: some families differ per part (F7,
-	 * L1, H7, U0). Read in the identification batch, with F_SIZE. NULL:
-	 * no UID for any of the driver's parts. */
-	int (*uid_addr)(const struct target *t, uint32_t addr[3]);
 };
 
 struct target {

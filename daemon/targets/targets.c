@@ -172,9 +172,10 @@ static size_t target_dbgmcu_candidates(enum cortexm_core core, uint32_t *out)
  * chip that answers none. */
 static int target_read_flash_size(struct target *t)
 {
-	uint32_t word = 0, uid_addr[3];
+	uint32_t word = 0;
 	uint32_t addr = t->part->flash_size_addr;
-	bool want_uid = t->drv->uid_addr && t->drv->uid_addr(t, uid_addr) == 0;
+	const uint32_t *uid_addr = t->part->uid_addr;
+	bool want_uid = uid_addr[0] != 0;
 	uint16_t kb;
 	int rc;
 
