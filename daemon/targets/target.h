@@ -25,10 +25,16 @@ enum rdp_level {
 	RDP_LEVEL_2 = 20,
 };
 
-/* One row of a driver's device table. */
+/* One row of a driver's device table, written with designated initializers
+ * (fields left out are 0). */
 struct target_part {
 	uint16_t dev_id;
-	uint32_t dbgmcu_addr;     /* where this part's DBGMCU_IDCODE lives */
+	/* Where this part's DBGMCU_IDCODE lives, as its core CORE sees it:
+	 * target_identify() reads, for the core the CPUID names, the
+	 * dbgmcu_addr of every row with that core (target_dbgmcu_addrs), so a
+	 * family with a new address adds no line in targets.c. */
+	uint32_t dbgmcu_addr;
+	enum cortexm_core core;   /* the core that identifies the part (CPU1 of dual-core parts) */
 	const char *name;         /* "STM32F401xD/E" */
 	uint32_t flash_size_addr; /* F_SIZE, a 16-bit count of KiB */
 	uint16_t flash_kb_max;    /* used when F_SIZE reads blank */
@@ -114,6 +120,12 @@ struct target_driver {
 	 * target (T->a) to tell apart parts sharing an id. A driver with this
 	 * hook is never matched by DEV_ID. NULL: its table is matched by DEV_ID. */
 	const struct target_part *(*find_part)(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode);
+	/* Optional: the DBGMCU_IDCODE to look up (and keep in t->idcode) for
+	 * the one a core of kind CORE read at DBGMCU_ADDR, for silicon that
+	 * reports another part's DEV_ID (early F4: the F2's 0x411). Every
+	 * driver's hook sees the word in table order, before DEV_ID matching.
+	 * NULL: the word as read. */
+	uint32_t (*idcode_quirk)(enum cortexm_core core, uint32_t dbgmcu_addr, uint32_t idcode);
 	/* Optional: *END = the address just past the last flash word that the
 	 * regression erases and a debugger may read, for the unlock job's
 	 * read-back of the end of flash. A callback, not a field: it depends on
@@ -196,6 +208,14 @@ enum rdp_level rdp_level_from_byte(uint8_t rdp);
 /* Driver table (targets.c). */
 size_t target_driver_count(void);
 const struct target_driver *target_driver_at(size_t i);
+/* The addresses where a core of kind CORE may find DBGMCU_IDCODE, most
+ * likely first: the dbgmcu_addr of each part row with that core, in the
+ * order of the driver table and its rows, each once; for a core no row
+ * names, 0xE0042000, where the first identification batch reads anyway.
+ * Writes at most CAP to OUT and returns how many it wrote; identification
+ * asks for TARGET_DBGMCU_MAX, more than any core's parts use (two). */
+#define TARGET_DBGMCU_MAX 4
+size_t target_dbgmcu_addrs(enum cortexm_core core, uint32_t *out, size_t cap);
 /* The part with this DBGMCU address and DEV_ID, or NULL (rows bound to one
  * REV_ID are skipped). */
 const struct target_part *target_find_part(uint32_t dbgmcu_addr, uint16_t dev_id,
