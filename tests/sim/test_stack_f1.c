@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
 
 #define FAST "?time_scale=0.001"
@@ -456,8 +457,74 @@ TEST(gd32e23x_cortex_m23_debug)
 	probe_link_close(pl);
 }
 
+/* Every DEV_ID of docs/targets/stm32f1.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 1000 ms (F0/F1/F3's 40 ms mass erase gets 25 times that). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name                                      KB  F_SIZE */
+		{0x40015800, 0x440, "STM32F05x/F030x8",                          64, 0x1FFFF7CC},
+		{0x40015800, 0x444, "STM32F03x/F030x4/6",                        32, 0x1FFFF7CC},
+		{0x40015800, 0x445, "STM32F04x/F070x6",                          32, 0x1FFFF7CC},
+		{0x40015800, 0x448, "STM32F07x",                                128, 0x1FFFF7CC},
+		{0x40015800, 0x442, "STM32F09x/F030xC",                         256, 0x1FFFF7CC},
+		{0xE0042000, 0x412, "STM32F10x low density",                     32, 0x1FFFF7E0},
+		{0xE0042000, 0x410, "STM32F10x medium density",                 128, 0x1FFFF7E0},
+		{0xE0042000, 0x414, "STM32F10x high density",                   512, 0x1FFFF7E0},
+		{0xE0042000, 0x418, "STM32F105/107 connectivity line",          256, 0x1FFFF7E0},
+		{0xE0042000, 0x430, "STM32F10x XL density",                    1024, 0x1FFFF7E0},
+		{0xE0042000, 0x420, "STM32F100 value line low/medium density",  128, 0x1FFFF7E0},
+		{0xE0042000, 0x428, "STM32F100 value line high density",        512, 0x1FFFF7E0},
+		{0xE0042000, 0x422, "STM32F302xB/C/F303xB/C/F358",              256, 0x1FFFF7CC},
+		{0xE0042000, 0x432, "STM32F37x",                                256, 0x1FFFF7CC},
+		{0xE0042000, 0x438, "STM32F303x6/8/F328/F334",                   64, 0x1FFFF7CC},
+		{0xE0042000, 0x439, "STM32F301/F302x6/8/F318",                   64, 0x1FFFF7CC},
+		{0xE0042000, 0x446, "STM32F302/303xD/E/F398",                   512, 0x1FFFF7CC},
+	};
+
+	part_cases_check("stm32f1", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 1000);
+}
+
+/* GigaDevice clones say DEV_ID 0x410 (0x418: GD32F20x) and are told apart
+ * by REV_ID (docs/targets/stm32f1.md, "Parts"); an ST REV_ID keeps the
+ * STM32F1 row. */
+TEST(gd32_by_rev_id)
+{
+	static const struct {
+		uint32_t dbgmcu, idcode;
+		const char *name;
+		unsigned flash_kb_max;
+	} gd32_cases[] = {
+		{0xE0042000, 0x13030410, "GD32F1x0 (or GD32F10x)",   64},
+		{0xE0042000, 0x17040410, "GD32F3x0",                128},
+		{0x40015800, 0x19090410, "GD32E23x",                 64},
+		{0xE0042000, 0x15080418, "GD32F20x",               3072},
+		{0xE0042000, 0x10010418, "STM32F105/107 connectivity line", 256},
+		{0xE0042000, 0x20030410, "STM32F10x medium density", 128},
+		{0xE0042000, 0x00000410, "STM32F10x medium density", 128},
+	};
+	const struct target_driver *drv = NULL;
+
+	for (size_t i = 0; i < sizeof(gd32_cases) / sizeof(gd32_cases[0]); i++) {
+		const struct target_part *p = target_find_part_rev(gd32_cases[i].dbgmcu, gd32_cases[i].idcode, &drv);
+
+		CHECK(p != NULL);
+		if (!p)
+			continue;
+		CHECK_STR(drv->name, "stm32f1");
+		CHECK_STR(p->name, gd32_cases[i].name);
+		CHECK_EQ_U(p->flash_kb_max, gd32_cases[i].flash_kb_max);
+		CHECK_EQ_U(p->flash_size_addr, 0x1FFFF7E0);
+	}
+	/* A GD32E23x id with another revision is not guessed. */
+	CHECK(target_find_part_rev(0x40015800, 0x10000410, &drv) == NULL);
+}
+
 int main(void)
 {
+	RUN(part_table);
+	RUN(gd32_by_rev_id);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_level1);

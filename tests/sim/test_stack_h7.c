@@ -5,6 +5,7 @@
  * level 2. Assertions look at the model itself.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
 
 #define FAST "?time_scale=0.001"
@@ -252,8 +253,25 @@ TEST(half_populated_banks_end_of_flash)
 	probe_link_close(pl);
 }
 
+/* Every DEV_ID of docs/targets/stm32h7.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 30000 ms (a bank erase takes seconds; OpenOCD allows 30 s). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name                                    KB  F_SIZE */
+		{0x5C001000, 0x450, "STM32H742/743/750/753/745/747/755/757", 2048, 0x1FF1E880},
+		{0x5C001000, 0x483, "STM32H72x/73x",                         1024, 0x1FF1E880},
+		{0x5C001000, 0x480, "STM32H7A3/B0/B3",                       2048, 0x08FFF80C},
+		{0x5C001000, 0x485, "STM32H7R/S",                              64, 0x08FFF80C},
+	};
+
+	part_cases_check("stm32h7", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 30000);
+}
+
 int main(void)
 {
+	RUN(part_table);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_power_cycle_verify);

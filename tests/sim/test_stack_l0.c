@@ -5,6 +5,7 @@
  * level 2. Assertions look at the model itself.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
 
 #define FAST "?time_scale=0.001"
@@ -218,8 +219,30 @@ TEST(driver_never_offers_level2)
 	probe_link_close(pl);
 }
 
+/* Every DEV_ID of docs/targets/stm32l0.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 30000 ms (OpenOCD allows 30 s). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name                        KB  F_SIZE */
+		{0x40015800, 0x457, "STM32L0 Cat.1 (L011/L021)",   16, 0x1FF8007C},
+		{0x40015800, 0x425, "STM32L0 Cat.2 (L031/L041)",   32, 0x1FF8007C},
+		{0x40015800, 0x417, "STM32L0 Cat.3 (L05x/L06x)",   64, 0x1FF8007C},
+		{0x40015800, 0x447, "STM32L0 Cat.5 (L07x/L08x)",  192, 0x1FF8007C},
+		{0xE0042000, 0x416, "STM32L1 Cat.1",              128, 0x1FF8004C},
+		{0xE0042000, 0x429, "STM32L1 Cat.2",              128, 0x1FF8004C},
+		{0xE0042000, 0x427, "STM32L1 Cat.3",              256, 0x1FF800CC},
+		{0xE0042000, 0x436, "STM32L1 Cat.4/Cat.3 (xD)",   384, 0x1FF800CC},
+		{0xE0042000, 0x437, "STM32L1 Cat.5/Cat.6",        512, 0x1FF800CC},
+	};
+
+	part_cases_check("stm32l0", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 30000);
+}
+
 int main(void)
 {
+	RUN(part_table);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_verify);

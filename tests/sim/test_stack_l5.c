@@ -5,6 +5,7 @@
  * write to the flash interface.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
 
 #define FAST "?time_scale=0.001"
@@ -283,8 +284,26 @@ TEST(wrp_fields_and_pages_as_the_headers_say)
 	}
 }
 
+/* Every DEV_ID of docs/targets/stm32l5.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 1000 ms (about 25 ms per bank on L5, more on U5; 5 s budget). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name            KB  F_SIZE */
+		{0xE0044000, 0x472, "STM32L55x/56x",  512, 0x0BFA05E0},
+		{0xE0044000, 0x455, "STM32U535/545",  512, 0x0BFA07A0},
+		{0xE0044000, 0x482, "STM32U575/585", 2048, 0x0BFA07A0},
+		{0xE0044000, 0x481, "STM32U59x/5Ax", 4096, 0x0BFA07A0},
+		{0xE0044000, 0x476, "STM32U5Fx/5Gx", 4096, 0x0BFA07A0},
+	};
+
+	part_cases_check("stm32l5", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 1000);
+}
+
 int main(void)
 {
+	RUN(part_table);
 	RUN(identify_and_read_every_level);
 	RUN(unlock_level1_keeps_tzen_off);
 	RUN(unlock_level0_5_keeps_tzen_on);
