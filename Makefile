@@ -35,6 +35,8 @@ FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
 FUZZ_SECONDS ?= 60
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/bench/bench_probe $(BUILD)/bench/bench_service $(BUILD)/bench/soak
+# What the tests read the driver table with (tests/tools/families.c).
+TOOL_BIN := $(BUILD)/tools/families
 
 .PHONY: all deps run test test-web bench clean lint sanitize fuzz valgrind
 all: $(BUILD)/rdpd $(BUILD)/rdpd-sim
@@ -78,6 +80,10 @@ $(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(BUILD)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
 
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/librdpd.a $(BUILD)/libsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/librdpd.a $(BUILD)/libsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
@@ -104,7 +110,7 @@ run: deps
 		--sim-if-empty stm32f401re-rdp1
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN)
 	@sh tests/run.sh $(BUILD)
 
 # The dashboard's end-to-end tests (Playwright + Debian's Chromium, tests/web/).

@@ -664,6 +664,7 @@ const struct target_driver at32f4_driver = {
 	.parts = at32f4_parts,
 	.n_parts = sizeof(at32f4_parts) / sizeof(at32f4_parts[0]),
 	.erase_scope = "the whole main flash; the user system data is erased and written back",
+	.unlock_summary = "FAP cleared through the user system data; the chip resets itself",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = at32f4_read_protection,
 	.set_level = at32f4_set_level,

@@ -58,6 +58,13 @@ struct target_part {
 	 * part with their sources), read in the identification batch with
 	 * F_SIZE. All 0: no UID address rdpd knows for the part. */
 	uint32_t uid_addr[3];
+	/* The target file OpenOCD 0.12.0 drives the part with, as its -f
+	 * takes it ("target/stm32f4x.cfg"); NULL where that release cannot
+	 * (no target file, or its flash driver does not know the DEV_ID).
+	 * With the driver's openocd_unlock, the command line a user of
+	 * Debian's OpenOCD runs (section "OpenOCD 0.12.0" of each driver's
+	 * page in docs/targets/). */
+	const char *openocd_target;
 };
 
 /* The uid_addr of a part whose words are at BASE, BASE + 4, BASE + THIRD
@@ -102,6 +109,12 @@ struct target_driver {
 	size_t n_parts;
 	/* What the regression erases, for the user's confirmation. */
 	const char *erase_scope;
+	/* How the unlock (level 1 to 0) goes and takes effect, one line for
+	 * the chip table of README.md (tests/tools/families.c --markdown). */
+	const char *unlock_summary;
+	/* OpenOCD 0.12.0's command that unlocks the parts, bank 0
+	 * ("stm32f2x unlock 0"); NULL where it has no flash driver for them. */
+	const char *openocd_unlock;
 	uint32_t erased_word;     /* flash contents after a mass erase */
 	int (*read_protection)(struct target *t, struct target_protection *p);
 	/* Program the RDP level LEVEL (0 or 1) into the option bytes and wait

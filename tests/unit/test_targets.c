@@ -167,8 +167,34 @@ TEST(drivers_are_complete)
 
 		CHECK(d->read_protection && d->set_level && d->apply);
 		CHECK(d->n_parts > 0 && d->erase_scope && d->family);
+		CHECK(d->unlock_summary != NULL);
 	}
 	CHECK(target_driver_at(target_driver_count()) == NULL);
+}
+
+/* OpenOCD's command line for a part is its row's target file and its
+ * driver's unlock command: a row names a file ("target/NAME.cfg") only
+ * where its driver names a command, and a driver with a command has a row
+ * with a file. */
+TEST(openocd_lines_are_whole)
+{
+	for (size_t i = 0; i < target_driver_count(); i++) {
+		const struct target_driver *d = target_driver_at(i);
+		size_t with_file = 0;
+
+		for (size_t k = 0; k < d->n_parts; k++) {
+			const char *f = d->parts[k].openocd_target;
+
+			if (!f)
+				continue;
+			with_file++;
+			CHECK(strncmp(f, "target/", 7) == 0 && strlen(f) > 11 &&
+			      strcmp(f + strlen(f) - 4, ".cfg") == 0);
+		}
+		CHECK(d->openocd_unlock ? with_file > 0 : with_file == 0);
+		if (d->openocd_unlock)
+			CHECK(strstr(d->openocd_unlock, " unlock ") != NULL);
+	}
 }
 
 int main(void)
@@ -180,5 +206,6 @@ int main(void)
 	RUN(unknown_ids_are_not_guessed);
 	RUN(every_rdp_byte);
 	RUN(drivers_are_complete);
+	RUN(openocd_lines_are_whole);
 	return check_summary();
 }
