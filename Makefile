@@ -88,6 +88,19 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/librdpd.a $(BUILD)/libsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
 
+# README.md's "Supported chips" table, written from the driver tables between
+# its chip table markers (tests/cli/test_chip_table.sh fails when it differs).
+.PHONY: chip-table
+chip-table: $(TOOL_BIN)
+	@$(TOOL_BIN) --markdown >$(BUILD)/chip-table.md
+	@awk -v f=$(BUILD)/chip-table.md ' \
+	  state == 2 && /^<!-- chip table end -->$$/ { state = 3 } \
+	  state == 2 { next } \
+	  { print } \
+	  state < 2 && /^<!-- chip table begin/ { state = 1 } \
+	  state == 1 && /-->$$/ { print ""; while ((getline l < f) > 0) print l; print ""; state = 2 }' \
+	  README.md >$(BUILD)/README.md.new && mv $(BUILD)/README.md.new README.md
+
 # Installs only what is missing; as root directly, otherwise through sudo.
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
