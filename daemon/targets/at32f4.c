@@ -288,24 +288,33 @@ static unsigned at32f4_usd_bytes(const struct target *t)
 }
 
 /* The row of PID; where F413 and F415 share it, the FPU decides (MVFR0 is
- * zero without one). NULL: not an Artery id rdpd knows. */
-static const struct target_part *at32f4_find_part(struct target *t, uint32_t dbgmcu_addr,
-						  uint32_t idcode)
+ * zero without one). 1: not an Artery id rdpd knows, or a shared one and
+ * no link to read MVFR0 (T->a NULL); a failed MVFR0 read is the link's
+ * error, not an unknown chip. */
+static int at32f4_find_part(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode,
+			    const struct target_part **part)
 {
 	const struct target_part *hit[2];
 	unsigned n = 0;
 	uint32_t mvfr0 = 0;
+	int rc;
 
+	*part = NULL;
 	if (dbgmcu_addr != AT32F4_DBGMCU)
-		return NULL;
+		return 1;
 	for (size_t i = 0; i < AT32F4_NPIDS && n < 2; i++)
 		if (at32f4_pids[i].pid == idcode)
 			hit[n++] = &at32f4_parts[at32f4_pids[i].row];
-	if (n < 2)
-		return n ? hit[0] : NULL;
-	if (!t || !t->a || mem_read32_now(t->a, AT32F4_MVFR0, &mvfr0) < 0)
-		return NULL;
-	return ((hit[0]->flags & AT32F4_FPU) != 0) == (mvfr0 != 0) ? hit[0] : hit[1];
+	if (n < 2) {
+		*part = n ? hit[0] : NULL;
+		return n ? 0 : 1;
+	}
+	if (!t || !t->a)
+		return 1;
+	if ((rc = mem_read32_now(t->a, AT32F4_MVFR0, &mvfr0)) < 0)
+		return err_context(rc, "reading MVFR0 (an FPU tells AT32F413 from F415): ");
+	*part = ((hit[0]->flags & AT32F4_FPU) != 0) == (mvfr0 != 0) ? hit[0] : hit[1];
+	return 0;
 }
 
 /* The PID fixes the flash size (OpenOCD takes it from its table too). */

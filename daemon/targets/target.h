@@ -127,12 +127,16 @@ struct target_driver {
 	 * F_SIZE is not a plain count (L1 0x436: 0 = 384, 1 = 256; 0x429: low
 	 * byte only). NULL: the raw count, a blank value meaning flash_kb_max. */
 	unsigned (*flash_kb_from_fsize)(const struct target_part *part, uint16_t raw);
-	/* Optional: the part from the whole DBGMCU word at DBGMCU_ADDR, for
+	/* Optional: *PART from the whole DBGMCU word at DBGMCU_ADDR, for
 	 * chips whose id is not a DEV_ID/REV_ID pair (Artery AT32: a 32-bit
-	 * product id whose bits 15:12 matter, docs/targets/at32f4.md, "Identification"). It may read the
-	 * target (T->a) to tell apart parts sharing an id. A driver with this
-	 * hook is never matched by DEV_ID. NULL: its table is matched by DEV_ID. */
-	const struct target_part *(*find_part)(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode);
+	 * product id whose bits 15:12 matter, docs/targets/at32f4.md,
+	 * "Identification"). It may read the target (T->a) to tell apart parts
+	 * sharing an id. Returns 0 with *PART set, 1 when the word is none of
+	 * the driver's parts (*PART NULL), or the link's error. A driver with
+	 * this hook is never matched by DEV_ID. NULL: its table is matched by
+	 * DEV_ID. */
+	int (*find_part)(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode,
+			 const struct target_part **part);
 	/* Optional: the DBGMCU_IDCODE to look up (and keep in t->idcode) for
 	 * the one a core of kind CORE read at DBGMCU_ADDR, for silicon that
 	 * reports another part's DEV_ID (early F4: the F2's 0x411). Every

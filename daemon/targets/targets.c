@@ -232,13 +232,17 @@ static int target_match_idcode(struct target *t, uint32_t addr, uint32_t id)
 	if ((id & 0xFFF) == 0 || (id & 0xFFF) == 0xFFF)
 		return 1; /* nothing here: try the next address */
 	/* Drivers that know their chips by the whole word (Artery) first. */
-	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
-		if (target_drivers[i]->find_part &&
-		    (t->part = target_drivers[i]->find_part(t, addr, id)) != NULL) {
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++) {
+		int rc = target_drivers[i]->find_part ? target_drivers[i]->find_part(t, addr, id, &t->part) : 1;
+
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
 			t->idcode = id;
 			t->drv = target_drivers[i];
 			return target_read_flash_size(t);
 		}
+	}
 	/* Then the ids some silicon misreports, then DEV_ID and REV_ID. */
 	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
 		if (target_drivers[i]->idcode_quirk)

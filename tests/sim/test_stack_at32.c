@@ -303,6 +303,16 @@ TEST(model_wrong_key_and_uid)
 	probe_link_close(pl);
 }
 
+/* The driver's look-up of a whole DBGMCU word: the part, or NULL when it
+ * names none (1) or the look-up failed. */
+static const struct target_part *at32_find(const struct target_driver *d, struct target *t, uint32_t addr,
+					   uint32_t pid)
+{
+	const struct target_part *p = NULL;
+
+	return d->find_part(t, addr, pid, &p) == 0 ? p : NULL;
+}
+
 /* Artery AT32F4 by the whole PID at 0xE0042000 (docs/targets/at32f4.md,
  * "Identification"; OpenOCD artery.c): bits 15:12 count, so no DEV_ID row
  * may claim these words. The PIDs F413 and F415 share need the FPU (read
@@ -339,7 +349,7 @@ TEST(at32_by_whole_pid)
 	if (!at32 || !at32->find_part)
 		return;
 	for (size_t i = 0; i < sizeof(pid_cases) / sizeof(pid_cases[0]); i++) {
-		const struct target_part *p = at32->find_part(&t, 0xE0042000, pid_cases[i].pid);
+		const struct target_part *p = at32_find(at32, &t, 0xE0042000, pid_cases[i].pid);
 
 		CHECK(p != NULL);
 		if (!p)
@@ -352,15 +362,44 @@ TEST(at32_by_whole_pid)
 		CHECK(target_find_part_rev(0xE0042000, pid_cases[i].pid, &drv) == NULL);
 	}
 	/* 0x7003010B is not in OpenOCD's current table; 0x7003210B is F423. */
-	CHECK(at32->find_part(&t, 0xE0042000, 0x7003010B) == NULL);
-	CHECK(at32->find_part(&t, 0x40015800, 0x70050347) == NULL);
+	CHECK(at32_find(at32, &t, 0xE0042000, 0x7003010B) == NULL);
+	CHECK(at32_find(at32, &t, 0x40015800, 0x70050347) == NULL);
 	/* Shared by F413/F415: without a link to read MVFR0, no guess. */
-	CHECK(at32->find_part(&t, 0xE0042000, 0x700301C5) == NULL);
+	CHECK(at32_find(at32, &t, 0xE0042000, 0x700301C5) == NULL);
+}
+
+/* F413 and F415 share PIDs and are told apart by the FPU (MVFR0): a probe
+ * that fails while MVFR0 is read is the probe's failure, never "unknown
+ * chip" (found by the fault matrix once it covered every part row). Every
+ * command packet of the read fails once in turn, as a short reply. */
+TEST(shared_pid_probe_failure_is_the_probes)
+{
+	for (size_t i = 1; i <= 2; i++) { /* at32f413kbu7, at32f415cbt7 */
+		for (uint64_t n = 1; n <= 12; n++) {
+			struct probe_link *pl = open_profile(&cases[i], 1, FAST);
+			struct sim_fault f = {.kind = SIM_FAULT_SHORT_REPLY, .nth = n};
+			struct target t;
+			struct target_protection p;
+			int rc;
+
+			CHECK(pl != NULL);
+			if (!pl)
+				continue;
+			sim_probe_set_fault(stack_model(pl), &f);
+			rc = rdp_read_run(&pl->a, NULL, &t, &p);
+			if (rc == -ERR_TARGET_UNKNOWN_CHIP)
+				fprintf(stderr, "  %s, packet %llu short: %s\n", cases[i].part,
+					(unsigned long long)n, err_detail());
+			CHECK(rc == 0 || rc == -ERR_PROBE_PROTOCOL || rc == -ERR_PROBE_UNSUPPORTED);
+			probe_link_close(pl);
+		}
+	}
 }
 
 int main(void)
 {
 	RUN(at32_by_whole_pid);
+	RUN(shared_pid_probe_failure_is_the_probes);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_level1);
