@@ -10,6 +10,7 @@
 #include "check.h"
 #include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -396,6 +397,37 @@ TEST(shared_pid_probe_failure_is_the_probes)
 	}
 }
 
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		/* AT32F4: power lost during the USD erase, then during the mass erase
+		 * the FAP half-word starts (the chip is back at once, FAP on, half the
+		 * flash erased: the job says the erase was cut short, not that it never
+		 * ran). No error flag: none of the AT32 sources of
+		 * docs/targets/at32f4.md names one. */
+		{"sim:at32f403acgu7-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "USD erase: ", 0xFF, NULL},
+		{"sim:at32f403acgu7-rdp1" FAST, 2, -ERR_ERASE_INTERRUPTED, "the mass erase was cut short", 0xFF, NULL},
+		{"sim:at32f415cbt7-rdp1" FAST, 2, -ERR_ERASE_INTERRUPTED, "the mass erase was cut short", 0xFF, NULL},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:at32f403acgu7-rdp1?time_scale=1", 2},    /* AT32F4: the FAP write */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
 	RUN(at32_by_whole_pid);
@@ -408,5 +440,7 @@ int main(void)
 	RUN(pending_high_level_is_refused_before_any_write);
 	RUN(unlock_at_real_speed);
 	RUN(model_wrong_key_and_uid);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -521,6 +522,37 @@ TEST(gd32_by_rev_id)
 	CHECK(target_find_part_rev(0x40015800, 0x10000410, &drv) == NULL);
 }
 
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		/* F1-style: power lost during the option page erase, then during the
+		 * mass erase that the RDP half-word forces before it is written. */
+		{"sim:stm32f103c8-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "option erase: ", 0xFF, "opterr"},
+		{"sim:stm32f103c8-rdp1" FAST, 2, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, "opterr"},
+		{"sim:stm32f072rb-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "option erase: ", 0xFF, NULL},
+		{"sim:stm32f072rb-rdp1" FAST, 2, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, NULL},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32f103c8-rdp1?time_scale=10", 2},     /* F1: RDP half-word's erase */
+		{"sim:stm32f072rb-rdp1?time_scale=10", 2},     /* F0 */
+		{"sim:gd32f130c8-rdp1?time_scale=10", 2},      /* GD32F1x0 */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
 	RUN(part_table);
@@ -535,5 +567,7 @@ int main(void)
 	RUN(unlock_waits_for_a_real_speed_erase);
 	RUN(model_keys_latch_and_obl_launch);
 	RUN(gd32e23x_cortex_m23_debug);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -238,6 +239,18 @@ TEST(gd32f4_by_rom_table)
 	}
 }
 
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:gd32f450zk-rdp1?time_scale=0.03", 1},
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
 	RUN(gd32f4_by_rom_table);
@@ -248,5 +261,6 @@ int main(void)
 	RUN(lock_f450_then_read_back);
 	RUN(unlock_f470_level1);
 	RUN(level2_refused_without_a_write);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 #define H7_OPTCR 0x52002018u
@@ -269,6 +270,30 @@ TEST(part_table)
 	part_cases_check("stm32h7", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 30000);
 }
 
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		{"sim:stm32h743zi-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "bank erase: ", 0xFF, "optchangeerr"},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32h743zi-rdp1?time_scale=0.0625", 1}, /* H7 */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
 	RUN(part_table);
@@ -279,5 +304,7 @@ int main(void)
 	RUN(level2_refused_without_writes);
 	RUN(driver_never_offers_level2);
 	RUN(half_populated_banks_end_of_flash);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -501,6 +502,34 @@ TEST(part_table)
 	part_cases_check("stm32l4", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 1000);
 }
 
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		{"sim:stm32l476rg-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, "optverr"},
+		{"sim:stm32g071rb-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, "optverr"},
+		{"sim:stm32wb55rg-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, "optverr"},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32l476rg-rdp1?time_scale=10", 1},     /* L4-style: RM0444 caution */
+		{"sim:stm32g071rb-rdp1?time_scale=20", 1},
+		{"sim:stm32wb55rg-rdp1?time_scale=20", 1},
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
 	RUN(part_table);
@@ -514,5 +543,7 @@ int main(void)
 	RUN(wb1x_cpu2_area_in_2k_pages);
 	RUN(g47x_trimmed_dual_bank_keeps_bank2_at_256k);
 	RUN(wrp_fields_as_wide_as_the_headers);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 #define OPTR 0x40022040u
@@ -301,6 +302,30 @@ TEST(part_table)
 	part_cases_check("stm32l5", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 1000);
 }
 
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		{"sim:stm32u585ai-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, NULL}, /* NSSR: no OPTVERR modelled (?) */
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32u585ai-rdp1?time_scale=10", 1},     /* L5/U5 */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
 	RUN(part_table);
@@ -312,5 +337,7 @@ int main(void)
 	RUN(level2_refused_without_a_write);
 	RUN(oem1_key_refused_without_a_write);
 	RUN(wrp_fields_and_pages_as_the_headers_say);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }
