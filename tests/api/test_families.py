@@ -8,7 +8,7 @@ model is in here without a line; a part with a P-rdp2 profile is also
 refused at level 2. What rdpd calls the chip is checked against the driver
 tables (build/tools/families --json: the family is a driver, the chip one
 of its parts) and against the simulator's own name for it (the same vendor
-and series: STM32F4, STM32WB, GD32F1, AT32F4). Each family's own test
+and series: STM32F4, STM32WB, GD32F1). Each family's own test
 (tests/sim/test_stack_FAMILY.c) checks the exact part names."""
 import json
 import os
@@ -38,9 +38,10 @@ def driver_parts():
 
 
 def series(name):
-    """Vendor and series of a part name: "STM32F401RE" and "STM32F401xD/E" are
-    both "STM32F4", "GD32F130C8" and "GD32F1x0 (or GD32F10x)" "GD32F1"."""
-    m = re.match(r"(STM32|GD32|AT32)..", name.upper())
+    """Vendor and series of a part name, the letters up to "32" and the two
+    characters after: "STM32F401RE" and "STM32F401xD/E" are both "STM32F4",
+    "GD32F130C8" and "GD32F1x0 (or GD32F10x)" "GD32F1"."""
+    m = re.match(r"[A-Z]+32..", name.upper())
     return m.group(0) if m else None
 
 

@@ -284,6 +284,7 @@ TEST(model_wrong_key_and_uid)
 	if (!pl)
 		return;
 	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK(!t.has_uid); /* so the identification reports none (docs/uid.md) */
 	CHECK_EQ_I(mem_read32_now(&pl->a, 0x1FFFF7E8, &v), -ERR_TARGET_FAULT);
 	dp_clear_sticky(&pl->a);
 	CHECK_EQ_I(mem_read32_now(&pl->a, 0x1FFFF7E0, &v), 0);

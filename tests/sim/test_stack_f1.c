@@ -553,10 +553,41 @@ TEST(reset_during_mass_erase_is_reported_and_recovered)
 	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
 }
 
+/* The GigaDevice rows name no UID address (docs/uid.md: none from a vendor
+ * source, and the 0x1303 row may be a GD32F1x0 or a GD32F10x): their chips
+ * report no UID; ST's F0/F1/F3 do. */
+TEST(gd32_parts_report_no_uid)
+{
+	static const struct {
+		const char *profile;
+		bool has_uid;
+	} uid_cases[] = {
+		{"sim:gd32f130c8-rdp0" FAST, false},
+		{"sim:gd32e230c8-rdp0" FAST, false},
+		{"sim:gd32f205rc-rdp0" FAST, false},
+		{"sim:stm32f103c8-rdp0" FAST, true},
+		{"sim:stm32f072rb-rdp0" FAST, true},
+	};
+
+	for (size_t i = 0; i < sizeof(uid_cases) / sizeof(uid_cases[0]); i++) {
+		struct probe_link *pl = stack_open(uid_cases[i].profile);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(t.has_uid, uid_cases[i].has_uid);
+		probe_link_close(pl);
+	}
+}
+
 int main(void)
 {
 	RUN(part_table);
 	RUN(gd32_by_rev_id);
+	RUN(gd32_parts_report_no_uid);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_level1);
