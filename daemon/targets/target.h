@@ -29,8 +29,8 @@ enum rdp_level {
  * (fields left out are 0). */
 struct target_part {
 	uint16_t dev_id;
-	/* Where this part's DBGMCU_IDCODE lives, as its core CORE sees it:
-	 * target_identify() reads, for the core the CPUID names, the
+	/* Where this part's DBGMCU_IDCODE lives, as the part's `core` sees
+	 * it: target_identify() reads, for the core the CPUID names, the
 	 * dbgmcu_addr of every row with that core (target_dbgmcu_addrs), so a
 	 * family with a new address adds no line in targets.c. */
 	uint32_t dbgmcu_addr;
