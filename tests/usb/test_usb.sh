@@ -277,8 +277,9 @@ ocd_text() {
 	*) return 1 ;;
 	esac
 }
-# OpenOCD 0.12.0 reads DBGMCU at 0xE0042000 first, not mapped on the
-# Cortex-M0/M0+/M23 parts: that one error line is its noise (see G0 above).
+# OpenOCD 0.12.0's stm32l4x driver reads DBGMCU at 0xE0042000 first, not
+# mapped on its Cortex-M0+ parts: that one error line is its noise (see G0
+# above). Its other drivers look where the core's parts keep it.
 ocd_ok_m0() { sed '/Failed to read memory at 0xe0042000/d' "$T/$1.out" >"$T/$1.m0.out" && cp "$T/$1.rc" "$T/$1.m0.rc" && ocd_ok "$1.m0" "$2"; }
 # The RDP byte rdpd reports: the byte, or the low byte of the option word
 # on L0/L1 (RDP [7:0] of the word with its complement, RM0377 §3.4.1).
@@ -296,8 +297,8 @@ while IFS='	' read -r o_part o_cfg o_cmd o_raw o_core; do
 		echo "  no success text for OpenOCD's $o_drv driver: add it to ocd_text in $0"
 		continue
 	fi
-	case $o_core in
-	Cortex-M0|Cortex-M0+|Cortex-M23) check "openocd_${o_part}_unlock" ocd_ok_m0 "ocd_$o_part" "$o_text" ;;
+	case $o_drv/$o_core in
+	stm32l4x/Cortex-M0+) check "openocd_${o_part}_unlock" ocd_ok_m0 "ocd_$o_part" "$o_text" ;;
 	*) check "openocd_${o_part}_unlock" ocd_ok "ocd_$o_part" "$o_text" ;;
 	esac
 	check "rdpd_reads_0_after_openocd_$o_part" raw_is "ocd_$o_part" "$o_raw"
