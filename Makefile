@@ -35,6 +35,8 @@ FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
 FUZZ_SECONDS ?= 60
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/bench/bench_probe $(BUILD)/bench/bench_service $(BUILD)/bench/soak
+# What the tests read the driver table with (tests/tools/families.c).
+TOOL_BIN := $(BUILD)/tools/families
 
 .PHONY: all deps run test test-web bench clean lint sanitize fuzz valgrind
 all: $(BUILD)/rdpd $(BUILD)/rdpd-sim
@@ -78,9 +80,26 @@ $(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(BUILD)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
 
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/librdpd.a $(BUILD)/libsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/librdpd.a $(BUILD)/libsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(BUILD)/librdpd.a $(BUILD)/libsim.a $(LDLIBS)
+
+# README.md's "Supported chips" table, written from the driver tables between
+# its chip table markers (tests/cli/test_chip_table.sh fails when it differs).
+.PHONY: chip-table
+chip-table: $(TOOL_BIN)
+	@$(TOOL_BIN) --markdown >$(BUILD)/chip-table.md
+	@awk -v f=$(BUILD)/chip-table.md ' \
+	  state == 2 && /^<!-- chip table end -->$$/ { state = 3 } \
+	  state == 2 { next } \
+	  { print } \
+	  state < 2 && /^<!-- chip table begin/ { state = 1 } \
+	  state == 1 && /-->$$/ { print ""; while ((getline l < f) > 0) print l; print ""; state = 2 }' \
+	  README.md >$(BUILD)/README.md.new && mv $(BUILD)/README.md.new README.md
 
 # Installs only what is missing; as root directly, otherwise through sudo.
 deps:
@@ -104,7 +123,7 @@ run: deps
 		--sim-if-empty stm32f401re-rdp1
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN)
 	@sh tests/run.sh $(BUILD)
 
 # The dashboard's end-to-end tests (Playwright + Debian's Chromium, tests/web/).

@@ -41,6 +41,11 @@
 
 #define AT32F4_DBGMCU 0xE0042000u
 #define AT32F4_FSIZE 0x1FFFF7E0u
+/* The UID at 0x1FFFF7E8 on every AT32F4 series (Artery's firmware
+ * libraries, middlewares/usbd_class/audio/audio_desc.h MCU_ID1..MCU_ID3 at
+ * 0x1FFFF7E8..0x1FFFF7F0; docs/uid.md). Unreadable while FAP is on
+ * (OpenOCD artery.c): then the identification reads none. */
+#define AT32F4_UID TARGET_UID(0x1FFFF7E8u, 8)
 
 /* Register offsets from the flash register base (OpenOCD artery.c). */
 #define AT32F4_UNLOCK 0x04u
@@ -82,50 +87,128 @@
 #define AT32F4_EPP_EXT (1u << 3)  /* EPPS1 */
 #define AT32F4_FPU (1u << 4)      /* Cortex-M4F: tells F413 from F415 */
 #define AT32F4_USD_SHIFT 16       /* USD area size in 16-byte units */
-#define USD(bytes) ((uint32_t)((bytes) / 16) << AT32F4_USD_SHIFT)
+#define AT32F4_USD_SIZE(bytes) ((uint32_t)((bytes) / 16) << AT32F4_USD_SHIFT)
 
-#define F403A (AT32F4_FPU | USD(48))
-#define F413 (AT32F4_FPU | USD(48))
-#define F415 (AT32F4_HIGH | USD(1024))
-#define F421 (AT32F4_HIGH | USD(512))
-#define F423 (AT32F4_HIGH | AT32F4_BASE_3C00 | AT32F4_FPU | USD(512))
-#define F425 (AT32F4_HIGH | USD(512))
-#define F435 (AT32F4_BASE_3C00 | AT32F4_USD_C000 | AT32F4_EPP_EXT | AT32F4_FPU)
-#define WB415 (AT32F4_HIGH | USD(1024))
+/* Each series' flags (docs/targets/at32f4.md, "Identification"). */
+#define AT32F4_F403A (AT32F4_FPU | AT32F4_USD_SIZE(48))
+#define AT32F4_F413 (AT32F4_FPU | AT32F4_USD_SIZE(48))
+#define AT32F4_F415 (AT32F4_HIGH | AT32F4_USD_SIZE(1024))
+#define AT32F4_F421 (AT32F4_HIGH | AT32F4_USD_SIZE(512))
+#define AT32F4_F423 (AT32F4_HIGH | AT32F4_BASE_3C00 | AT32F4_FPU | AT32F4_USD_SIZE(512))
+#define AT32F4_F425 (AT32F4_HIGH | AT32F4_USD_SIZE(512))
+#define AT32F4_F435 (AT32F4_BASE_3C00 | AT32F4_USD_C000 | AT32F4_EPP_EXT | AT32F4_FPU)
+#define AT32F4_WB415 (AT32F4_HIGH | AT32F4_USD_SIZE(1024))
 
 /* Mass erase: OpenOCD allows 2.4 s (FLASH_MASS_ERASE_TIMEOUT); the typical
  * times are guesses scaled with size (?). */
-#define TYP(kb) (100 + (kb) / 2)
-#define MAX_MS 10000
-#define D AT32F4_DBGMCU
-#define FS AT32F4_FSIZE
+#define AT32F4_ERASE_TYP_MS(kb) (100 + (kb) / 2)
+#define AT32F4_ERASE_MAX_MS 10000
 
 /* One row per series and flash size; the PID table below points here. The
  * F_SIZE address 0x1FFFF7E0 is the same on every series (each Artery
  * library's usart_iap_demo flash.h, "flash capacity register"), but the
  * PID's size is what counts (at32f4_flash_kb). */
 static const struct target_part at32f4_parts[] = {
-	/* dev dbgmcu name                    F_SIZE KB    flags              typ        max    rev */
-	{0, D, "AT32F403A/407xC",             FS, 256,  F403A,               TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F403A/407xE",             FS, 512,  F403A,               TYP(512),  MAX_MS, 0},
-	{0, D, "AT32F403A/407xG",             FS, 1024, F403A,               TYP(1024), MAX_MS, 0},
-	{0, D, "AT32F413x8",                  FS, 64,   F413,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F413xB",                  FS, 128,  F413,                TYP(128),  MAX_MS, 0},
-	{0, D, "AT32F413xC",                  FS, 256,  F413,                TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F415x8",                  FS, 64,   F415,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F415xB",                  FS, 128,  F415,                TYP(128),  MAX_MS, 0},
-	{0, D, "AT32F415xC",                  FS, 256,  F415,                TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F421x4",                  FS, 16,   F421,                TYP(16),   MAX_MS, 0},
-	{0, D, "AT32F421x6",                  FS, 32,   F421,                TYP(32),   MAX_MS, 0},
-	{0, D, "AT32F421x8",                  FS, 64,   F421,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F423x8",                  FS, 64,   F423,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F423xB",                  FS, 128,  F423,                TYP(128),  MAX_MS, 0},
-	{0, D, "AT32F423xC",                  FS, 256,  F423,                TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F425x6",                  FS, 32,   F425,                TYP(32),   MAX_MS, 0},
-	{0, D, "AT32F425x8",                  FS, 64,   F425,                TYP(64),   MAX_MS, 0},
-	{0, D, "AT32F435/437xC",              FS, 256,  F435 | USD(512),     TYP(256),  MAX_MS, 0},
-	{0, D, "AT32F435/437xD",              FS, 448,  F435 | USD(4096),    TYP(448),  MAX_MS, 0},
-	{0, D, "AT32WB415xC",                 FS, 256,  WB415,               TYP(256),  MAX_MS, 0},
+	{.name = "AT32F403A/407xC", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F403A,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F403A/407xE", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F403A,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(512), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F403A/407xG", .core = CORTEXM_M4, .flash_kb_max = 1024,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F403A,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(1024), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F413x8", .core = CORTEXM_M4, .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F413,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F413xB", .core = CORTEXM_M4, .flash_kb_max = 128,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F413,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F413xC", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F413,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F415x8", .core = CORTEXM_M4, .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F415,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F415xB", .core = CORTEXM_M4, .flash_kb_max = 128,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F415,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F415xC", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F415,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F421x4", .core = CORTEXM_M4, .flash_kb_max = 16,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F421,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(16), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F421x6", .core = CORTEXM_M4, .flash_kb_max = 32,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F421,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(32), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F421x8", .core = CORTEXM_M4, .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F421,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F423x8", .core = CORTEXM_M4, .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F423,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F423xB", .core = CORTEXM_M4, .flash_kb_max = 128,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F423,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(128), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F423xC", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F423,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F425x6", .core = CORTEXM_M4, .flash_kb_max = 32,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F425,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(32), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F425x8", .core = CORTEXM_M4, .flash_kb_max = 64,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F425,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(64), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F435/437xC", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F435 | AT32F4_USD_SIZE(512),
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32F435/437xD", .core = CORTEXM_M4, .flash_kb_max = 448,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_F435 | AT32F4_USD_SIZE(4096),
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(448), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
+	{.name = "AT32WB415xC", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = AT32F4_DBGMCU, .flash_size_addr = AT32F4_FSIZE,
+	 .flags = AT32F4_WB415,
+	 .erase_typ_ms = AT32F4_ERASE_TYP_MS(256), .erase_max_ms = AT32F4_ERASE_MAX_MS,
+	 .uid_addr = AT32F4_UID},
 };
 
 enum {
@@ -205,24 +288,33 @@ static unsigned at32f4_usd_bytes(const struct target *t)
 }
 
 /* The row of PID; where F413 and F415 share it, the FPU decides (MVFR0 is
- * zero without one). NULL: not an Artery id rdpd knows. */
-static const struct target_part *at32f4_find_part(struct target *t, uint32_t dbgmcu_addr,
-						  uint32_t idcode)
+ * zero without one). 1: not an Artery id rdpd knows, or a shared one and
+ * no link to read MVFR0 (T->a NULL); a failed MVFR0 read is the link's
+ * error, not an unknown chip. */
+static int at32f4_find_part(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode,
+			    const struct target_part **part)
 {
 	const struct target_part *hit[2];
 	unsigned n = 0;
 	uint32_t mvfr0 = 0;
+	int rc;
 
+	*part = NULL;
 	if (dbgmcu_addr != AT32F4_DBGMCU)
-		return NULL;
+		return 1;
 	for (size_t i = 0; i < AT32F4_NPIDS && n < 2; i++)
 		if (at32f4_pids[i].pid == idcode)
 			hit[n++] = &at32f4_parts[at32f4_pids[i].row];
-	if (n < 2)
-		return n ? hit[0] : NULL;
-	if (!t || !t->a || mem_read32_now(t->a, AT32F4_MVFR0, &mvfr0) < 0)
-		return NULL;
-	return ((hit[0]->flags & AT32F4_FPU) != 0) == (mvfr0 != 0) ? hit[0] : hit[1];
+	if (n < 2) {
+		*part = n ? hit[0] : NULL;
+		return n ? 0 : 1;
+	}
+	if (!t || !t->a)
+		return 1;
+	if ((rc = mem_read32_now(t->a, AT32F4_MVFR0, &mvfr0)) < 0)
+		return err_context(rc, "reading MVFR0 (an FPU tells AT32F413 from F415): ");
+	*part = ((hit[0]->flags & AT32F4_FPU) != 0) == (mvfr0 != 0) ? hit[0] : hit[1];
+	return 0;
 }
 
 /* The PID fixes the flash size (OpenOCD takes it from its table too). */
@@ -575,26 +667,17 @@ static int at32f4_apply(struct target *t, bool *power_cycle)
 	return cortexm_reset_halt(t->a);
 }
 
-/* The UID at 0x1FFFF7E8 on every AT32F4 series (Artery's firmware
- * libraries, middlewares/usbd_class/audio/audio_desc.h MCU_ID1..MCU_ID3 at
- * 0x1FFFF7E8..0x1FFFF7F0; docs/uid.md). Unreadable while FAP is on
- * (OpenOCD artery.c): then the identification reads none. */
-static int at32f4_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	return stm32_uid_words(0x1FFFF7E8u, 8, addr);
-}
-
 const struct target_driver at32f4_driver = {
 	.name = "at32f4",
 	.family = "Artery AT32F4",
 	.parts = at32f4_parts,
 	.n_parts = sizeof(at32f4_parts) / sizeof(at32f4_parts[0]),
 	.erase_scope = "the whole main flash; the user system data is erased and written back",
+	.unlock_summary = "FAP cleared through the user system data; the chip resets itself",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = at32f4_read_protection,
 	.set_level = at32f4_set_level,
 	.apply = at32f4_apply,
 	.flash_kb_from_fsize = at32f4_flash_kb,
 	.find_part = at32f4_find_part,
-	.uid_addr = at32f4_uid_addr,
 };

@@ -92,11 +92,3 @@ int stm32_rdp_byte_for(enum rdp_level level, uint8_t *byte)
 				"rdpd sets only levels 0 and 1; level 2 is permanent and never offered");
 	}
 }
-
-int stm32_uid_words(uint32_t base, uint32_t third, uint32_t addr[3])
-{
-	addr[0] = base;
-	addr[1] = base + 4;
-	addr[2] = base + third;
-	return 0;
-}

@@ -31,11 +31,6 @@ int stm32_wait_not_busy(struct target *t, uint32_t addr, uint32_t busy_mask, uns
  * rdpd does not offer it, so no code path can set it by accident. */
 int stm32_rdp_byte_for(enum rdp_level level, uint8_t *byte);
 
-/* ADDR = BASE, BASE + 4, BASE + THIRD: the three words of a 96-bit unique
- * ID (THIRD is 8, or 0x14 on L0/L1: HAL_GetUIDw2 in stm32l0xx_hal.c:471).
- * Returns 0, for a driver's uid_addr callback. */
-int stm32_uid_words(uint32_t base, uint32_t third, uint32_t addr[3]);
-
 /* Room for a failure detail kept across best-effort cleanup (err.c's). */
 #define STM32_DETAIL_MAX 768
 

@@ -95,38 +95,112 @@
 #define STM32F1_GD32_HSPC (1u << 6)
 #define STM32F1_WRP0 (1u << 5)     /* only WRP0 exists (OB_TypeDef ends at WRP0) */
 
-#define F0 0x40015800u
-#define F1 0xE0042000u
-#define F0_FSIZE 0x1FFFF7CCu
-#define F1_FSIZE 0x1FFFF7E0u
+/* DBGMCU_IDCODE: on the APB for the Cortex-M0/M23 parts (F0, GD32E23x),
+ * on the private peripheral bus elsewhere (docs/targets/stm32f1.md). */
+#define STM32F1_DBGMCU_APB 0x40015800u
+#define STM32F1_DBGMCU_PPB 0xE0042000u
+/* F_SIZE: F0 and F3 at 0x1FFFF7CC, F1 and GD32 at 0x1FFFF7E0. */
+#define STM32F1_FSIZE_F0F3 0x1FFFF7CCu
+#define STM32F1_FSIZE_F1 0x1FFFF7E0u
+/* UID_BASE (docs/uid.md): 0x1FFFF7AC on F0/F3 (stm32f072xb.h:696,
+ * stm32f303xc.h:781), 0x1FFFF7E8 on F1 (stm32f103xb.h:627). The GigaDevice
+ * rows have no address from a vendor source here, and the 0x1303 row may
+ * be a GD32F1x0 or a GD32F10x: none rather than a guess. */
+#define STM32F1_UID_F0F3 TARGET_UID(0x1FFFF7ACu, 8)
+#define STM32F1_UID_F1 TARGET_UID(0x1FFFF7E8u, 8)
 /* PM0075 / DS5319: tME 20 ms typical, 40 ms max on ST parts; the budget is
  * 25 times that (OpenOCD's fallback path polls BSY only 5 times, stm32f1x.c). */
-#define ST_TYP 40
-#define ST_MAX 1000
-#define F0F3 (STM32F1_F0_STYLE | STM32F1_OBL)
+#define STM32F1_ERASE_TYP_MS 40
+#define STM32F1_ERASE_MAX_MS 1000
 /* GD32 mass erase times are not in our sources (?): a wide budget. */
-#define GD_TYP 500
-#define GD_MAX 10000
+#define STM32F1_GD32_ERASE_TYP_MS 500
+#define STM32F1_GD32_ERASE_MAX_MS 10000
 
 static const struct target_part stm32f1_parts[] = {
-	/* dev   dbgmcu name                              F_SIZE    KB max flags                     typ     max     rev */
-	{0x440, F0, "STM32F05x/F030x8",                 F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
-	{0x444, F0, "STM32F03x/F030x4/6",               F0_FSIZE, 32,   F0F3 | STM32F1_WRP0,    ST_TYP, ST_MAX, 0},
-	{0x445, F0, "STM32F04x/F070x6",                 F0_FSIZE, 32,   F0F3 | STM32F1_WRP0,    ST_TYP, ST_MAX, 0},
-	{0x448, F0, "STM32F07x",                        F0_FSIZE, 128,  F0F3,                   ST_TYP, ST_MAX, 0},
-	{0x442, F0, "STM32F09x/F030xC",                 F0_FSIZE, 256,  F0F3,                   ST_TYP, ST_MAX, 0},
-	{0x412, F1, "STM32F10x low density",            F1_FSIZE, 32,   0,                      ST_TYP, ST_MAX, 0},
-	{0x410, F1, "STM32F10x medium density",         F1_FSIZE, 128,  0,                      ST_TYP, ST_MAX, 0},
-	{0x414, F1, "STM32F10x high density",           F1_FSIZE, 512,  0,                      ST_TYP, ST_MAX, 0},
-	{0x418, F1, "STM32F105/107 connectivity line",  F1_FSIZE, 256,  0,                      ST_TYP, ST_MAX, 0},
-	{0x430, F1, "STM32F10x XL density",             F1_FSIZE, 1024, STM32F1_XL,             2 * ST_TYP, 2 * ST_MAX, 0},
-	{0x420, F1, "STM32F100 value line low/medium density", F1_FSIZE, 128, 0,                ST_TYP, ST_MAX, 0},
-	{0x428, F1, "STM32F100 value line high density", F1_FSIZE, 512, 0,                      ST_TYP, ST_MAX, 0},
-	{0x422, F1, "STM32F302xB/C/F303xB/C/F358",      F0_FSIZE, 256,  F0F3,                   ST_TYP, ST_MAX, 0},
-	{0x432, F1, "STM32F37x",                        F0_FSIZE, 256,  F0F3,                   ST_TYP, ST_MAX, 0},
-	{0x438, F1, "STM32F303x6/8/F328/F334",          F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
-	{0x439, F1, "STM32F301/F302x6/8/F318",          F0_FSIZE, 64,   F0F3 | STM32F1_WRP01,   ST_TYP, ST_MAX, 0},
-	{0x446, F1, "STM32F302/303xD/E/F398",           F0_FSIZE, 512,  F0F3,                   ST_TYP, ST_MAX, 0},
+	{.dev_id = 0x440, .name = "STM32F05x/F030x8", .core = CORTEXM_M0, .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP01,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	{.dev_id = 0x444, .name = "STM32F03x/F030x4/6", .core = CORTEXM_M0, .flash_kb_max = 32,
+	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP0,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	{.dev_id = 0x445, .name = "STM32F04x/F070x6", .core = CORTEXM_M0, .flash_kb_max = 32,
+	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP0,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	{.dev_id = 0x448, .name = "STM32F07x", .core = CORTEXM_M0, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	{.dev_id = 0x442, .name = "STM32F09x/F030xC", .core = CORTEXM_M0, .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	{.dev_id = 0x412, .name = "STM32F10x low density", .core = CORTEXM_M3, .flash_kb_max = 32,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1, .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x410, .name = "STM32F10x medium density", .core = CORTEXM_M3,
+	 .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1, .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x414, .name = "STM32F10x high density", .core = CORTEXM_M3, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1, .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x418, .name = "STM32F105/107 connectivity line", .core = CORTEXM_M3,
+	 .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1, .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x430, .name = "STM32F10x XL density", .core = CORTEXM_M3, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .flags = STM32F1_XL,
+	 .erase_typ_ms = 2 * STM32F1_ERASE_TYP_MS, .erase_max_ms = 2 * STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1, .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x420, .name = "STM32F100 value line low/medium density", .core = CORTEXM_M3,
+	 .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1, .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x428, .name = "STM32F100 value line high density", .core = CORTEXM_M3,
+	 .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F1, .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x422, .name = "STM32F302xB/C/F303xB/C/F358", .core = CORTEXM_M4,
+	 .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f3x.cfg"},
+	{.dev_id = 0x432, .name = "STM32F37x", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f3x.cfg"},
+	{.dev_id = 0x438, .name = "STM32F303x6/8/F328/F334", .core = CORTEXM_M4, .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP01,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f3x.cfg"},
+	{.dev_id = 0x439, .name = "STM32F301/F302x6/8/F318", .core = CORTEXM_M4, .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP01,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f3x.cfg"},
+	{.dev_id = 0x446, .name = "STM32F302/303xD/E/F398", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F0F3,
+	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
+	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f3x.cfg"},
 	/* GigaDevice: DEV_ID 0x410 with their own REV_IDs (OpenOCD stm32f1x.c).
 	 * GD32F10x was also reported with REV_ID 0x1303 (docs/targets/stm32f1.md):
 	 * the name says so; the flow is the same, but a GD32F10x's WP2/WP3
@@ -134,9 +208,22 @@ static const struct target_part stm32f1_parts[] = {
 	 * every GD32 manual's "memory density information" (?) - OpenOCD reads
 	 * 0x1FFFF7CC on Cortex-M4. GD32F10x/F30x with other REV_IDs are
 	 * driven through the STM32F1 rows: same flow, same 0xA5 key. */
-	{0x410, F1, "GD32F1x0 (or GD32F10x)",           F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1303},
-	{0x410, F1, "GD32F3x0",                         F1_FSIZE, 128,  STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1704},
-	{0x410, F0, "GD32E23x",                         F1_FSIZE, 64,   STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01, GD_TYP, GD_MAX, 0x1909},
+	{.dev_id = 0x410, .rev_id = 0x1303, .name = "GD32F1x0 (or GD32F10x)", .core = CORTEXM_M3,
+	 .flash_kb_max = 64, .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .flags = STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01,
+	 .erase_typ_ms = STM32F1_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F1_GD32_ERASE_MAX_MS,
+	 .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x410, .rev_id = 0x1704, .name = "GD32F3x0", .core = CORTEXM_M4,
+	 .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .flags = STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01,
+	 .erase_typ_ms = STM32F1_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F1_GD32_ERASE_MAX_MS,
+	 .openocd_target = "target/stm32f1x.cfg"},
+	{.dev_id = 0x410, .rev_id = 0x1909, .name = "GD32E23x", .core = CORTEXM_M23,
+	 .flash_kb_max = 64, .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .flags = STM32F1_GD32 | STM32F1_GD32_HSPC | STM32F1_WRP01,
+	 .erase_typ_ms = STM32F1_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F1_GD32_ERASE_MAX_MS,
+	 .openocd_target = "target/gd32e23x.cfg"},
 	/* GD32F20x says the connectivity line's DEV_ID 0x418 with REV_ID 0x1508
 	 * (a GD32F205: IDCODE 0x15080418, programmed with OpenOCD's stm32f1x,
 	 * CommunityGD32Cores/platform-gd32 issue #25). Up to 3 MB; above 512 KB
@@ -144,7 +231,13 @@ static const struct target_part stm32f1_parts[] = {
 	 * (FMC_STAT1 0x4C, gd32f20x_fmc.h:57): BSY is watched in both.
 	 * F1-style FMC_OBSTAT (gd32f20x_fmc.h:102-105). Erase budget x3 for the
 	 * size (?). */
-	{0x418, F1, "GD32F20x",                         F1_FSIZE, 3072, STM32F1_GD32 | STM32F1_XL, 2 * GD_TYP, 3 * GD_MAX, 0x1508},
+	{.dev_id = 0x418, .rev_id = 0x1508, .name = "GD32F20x", .core = CORTEXM_M3,
+	 .flash_kb_max = 3072,
+	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
+	 .flags = STM32F1_GD32 | STM32F1_XL,
+	 .erase_typ_ms = 2 * STM32F1_GD32_ERASE_TYP_MS,
+	 .erase_max_ms = 3 * STM32F1_GD32_ERASE_MAX_MS,
+	 .openocd_target = "target/stm32f1x.cfg"},
 };
 
 static bool stm32f1_is(const struct target *t, uint32_t flag)
@@ -380,7 +473,7 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 	mem_write32(t->a, STM32F1_FLASH_CR, STM32F1_CR_OPTER | STM32F1_CR_STRT | STM32F1_CR_OPTWRE);
 	if ((rc = adiv5_run(t->a)) < 0)
 		return err_context(rc, "starting the option erase: ");
-	if ((rc = stm32f1_wait(t, 0, ST_MAX, NULL, "option erase")) < 0)
+	if ((rc = stm32f1_wait(t, 0, STM32F1_ERASE_MAX_MS, NULL, "option erase")) < 0)
 		goto lock;
 	mem_write32(t->a, STM32F1_FLASH_CR, STM32F1_CR_OPTPG | STM32F1_CR_OPTWRE);
 	if ((rc = adiv5_run(t->a)) < 0)
@@ -388,10 +481,10 @@ static int stm32f1_set_level(struct target *t, enum rdp_level level, const struc
 	/* "This operation first forces a Mass Erase of the main Flash memory"
 	 * (PM0075 §2.4.1): BSY stays set for the whole erase. */
 	rc = stm32f1_program_half(t, STM32F1_OB_RDP, want[0], erases ? t->part->erase_typ_ms : 0,
-				  erases ? t->part->erase_max_ms : ST_MAX, erases ? ev : NULL,
+				  erases ? t->part->erase_max_ms : STM32F1_ERASE_MAX_MS, erases ? ev : NULL,
 				  erases ? "mass erase" : "programming RDP");
 	for (unsigned i = 1; rc == 0 && i < n_ob; i++)
-		rc = stm32f1_program_half(t, i, want[i], 0, ST_MAX, NULL, names[i]);
+		rc = stm32f1_program_half(t, i, want[i], 0, STM32F1_ERASE_MAX_MS, NULL, names[i]);
 lock:
 	/* Setting LOCK also clears OPTWRE (PM0075 §3.4). After a failure (a
 	 * chip that lost power, say) the lock is tried all the same, but the
@@ -457,26 +550,17 @@ static int stm32f1_apply(struct target *t, bool *power_cycle)
 	return 0;
 }
 
-/* UID_BASE (docs/uid.md): 0x1FFFF7AC on F0/F3 (stm32f072xb.h:696,
- * stm32f303xc.h:781), 0x1FFFF7E8 on F1 (stm32f103xb.h:627). The GigaDevice
- * rows have no address from a vendor source here, and the 0x1303 row may
- * be a GD32F1x0 or a GD32F10x: none rather than a guess. */
-static int stm32f1_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	if (stm32f1_is(t, STM32F1_GD32))
-		return 1;
-	return stm32_uid_words(stm32f1_is(t, STM32F1_F0_STYLE) ? 0x1FFFF7ACu : 0x1FFFF7E8u, 8, addr);
-}
-
 const struct target_driver stm32f1_driver = {
 	.name = "stm32f1",
 	.family = "STM32F0/F1/F3, GD32F1x0/F3x0/E23x/F20x",
 	.parts = stm32f1_parts,
 	.n_parts = sizeof(stm32f1_parts) / sizeof(stm32f1_parts[0]),
 	.erase_scope = "the whole main flash (both banks on XL parts) and, on F0/F3, the RTC backup registers",
+	.unlock_summary = "option page erased, RDP written (0xA5 on F1 and GD32, 0xAA on F0/F3), other option bytes "
+			  "restored; OBL_LAUNCH on F0/F3, a reset elsewhere",
+	.openocd_unlock = "stm32f1x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32f1_read_protection,
 	.set_level = stm32f1_set_level,
 	.apply = stm32f1_apply,
-	.uid_addr = stm32f1_uid_addr,
 };

@@ -80,56 +80,130 @@
  * (stm32f746xx.h:7351, stm32f723xx.h:6506). */
 #define STM32F4_NWRP(bits) ((uint32_t)(bits) << 8)
 #define STM32F4_NWRP_BITS(flags) (((flags) >> 8) & 0x1Fu)
-#define F2F4 STM32F4_NWRP(12)
-#define F4PC (STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD)
 
-#define F4 0xE0042000u
-#define F4_FSIZE 0x1FFF7A22u
-#define F7_FSIZE 0x1FF0F442u
-#define F72_FSIZE 0x1FF07A22u
-#define BUDGET 35000 /* OpenOCD allows 33 s: "as high as 32 s in x8 mode" */
+#define STM32F4_DBGMCU 0xE0042000u
+/* F_SIZE: F2/F4, F74x-F77x, F72x/73x (docs/targets/stm32f4.md). */
+#define STM32F4_FSIZE_F2F4 0x1FFF7A22u
+#define STM32F4_FSIZE_F7 0x1FF0F442u
+#define STM32F4_FSIZE_F72 0x1FF07A22u
+/* UID_BASE (docs/uid.md): 0x1FFF7A10 on F2/F4 (stm32f205xx.h:952,
+ * stm32f401xe.h:738) and on GD32F4xx (GigaDevice's library, usbd_enum.h
+ * DEVICE_ID1); F74x-F77x 0x1FF0F420 (stm32f746xx.h:1228), F72x/73x
+ * 0x1FF07A10 (stm32f723xx.h:1023). */
+#define STM32F4_UID_F2F4 TARGET_UID(0x1FFF7A10u, 8)
+#define STM32F4_UID_F7 TARGET_UID(0x1FF0F420u, 8)
+#define STM32F4_UID_F72 TARGET_UID(0x1FF07A10u, 8)
+#define STM32F4_ERASE_MAX_MS 35000 /* OpenOCD allows 33 s: "as high as 32 s in x8 mode" */
 /* GD32F4 memory density: flash KB in the half-word at 0x1FFF7A22, SRAM KB
  * at 0x1FFF7A20 (GD32F4xx firmware library examples: FMC_SIZE in
  * FMC/Program_erase/fmc_operation.h:64; SRAM size read from 0x1FFF7A20). */
-#define GD32F4_DENSITY 0x1FFF7A22u
+#define STM32F4_GD32_DENSITY 0x1FFF7A22u
 /* GD32 erases are slower than ST's, and no GD32F4 mass-erase time is
  * published (GigaDevice's GD32F1 notes budget 3 s for a 128 KB mass
  * erase): 16 s typical and 120 s for up to 3 MB are picked (?). */
-#define GD32F4_ERASE_TYP 16000
-#define GD32F4_BUDGET 120000
+#define STM32F4_GD32_ERASE_TYP_MS 16000
+#define STM32F4_GD32_ERASE_MAX_MS 120000
 /* GigaDevice's JEP106 code: continuation 7, identity 0x51 (Black Magic
  * Debug JEP106_MANUFACTURER_GIGADEVICE). */
-#define GD32_JEP106 0x751
+#define STM32F4_GD32_JEP106 0x751
 
 /* Typical regression times follow the datasheets' tME at x32 parallelism,
  * scaled with flash size (?: not measured on silicon). */
 static const struct target_part stm32f4_parts[] = {
-	{0x411, F4, "STM32F2xx", F4_FSIZE, 1024, F2F4, 8000, BUDGET},
-	{0x413, F4, "STM32F405/407/415/417", F4_FSIZE, 1024, F2F4, 8000, BUDGET},
-	{0x419, F4, "STM32F42x/43x", F4_FSIZE, 2048, F4PC | STM32F4_HAS_OPTCR1, 16000, BUDGET},
-	{0x423, F4, "STM32F401xB/C", F4_FSIZE, 256, F4PC, 2000, BUDGET},
-	{0x433, F4, "STM32F401xD/E", F4_FSIZE, 512, F4PC, 4000, BUDGET},
-	{0x431, F4, "STM32F411xC/E", F4_FSIZE, 512, F4PC, 4000, BUDGET},
-	{0x421, F4, "STM32F446xx", F4_FSIZE, 512, F4PC, 4000, BUDGET},
-	{0x441, F4, "STM32F412xx", F4_FSIZE, 1024, F4PC, 8000, BUDGET},
-	{0x458, F4, "STM32F410xx", F4_FSIZE, 128, F4PC, 1000, BUDGET},
-	{0x434, F4, "STM32F469/479", F4_FSIZE, 2048, F4PC | STM32F4_HAS_OPTCR1, 16000, BUDGET},
-	{0x463, F4, "STM32F413/423", F4_FSIZE, 1536, STM32F4_NWRP(15) | STM32F4_HAS_SPRMOD, 12000, BUDGET},
-	{0x449, F4, "STM32F74x/75x", F7_FSIZE, 1024, STM32F4_IS_F7 | STM32F4_NWRP(8), 8000, BUDGET},
-	{0x451, F4, "STM32F76x/77x", F7_FSIZE, 2048, STM32F4_IS_F7 | STM32F4_NWRP(12), 16000, BUDGET},
-	{0x452, F4, "STM32F72x/73x", F72_FSIZE, 512, STM32F4_IS_F7 | STM32F4_HAS_OPTCR2 | STM32F4_NWRP(8), 4000, BUDGET},
+	{.dev_id = 0x411, .name = "STM32F2xx", .core = CORTEXM_M3, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12),
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f2x.cfg"},
+	{.dev_id = 0x413, .name = "STM32F405/407/415/417", .core = CORTEXM_M4, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12),
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x419, .name = "STM32F42x/43x", .core = CORTEXM_M4, .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1,
+	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x423, .name = "STM32F401xB/C", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
+	 .erase_typ_ms = 2000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x433, .name = "STM32F401xD/E", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x431, .name = "STM32F411xC/E", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x421, .name = "STM32F446xx", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x441, .name = "STM32F412xx", .core = CORTEXM_M4, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x458, .name = "STM32F410xx", .core = CORTEXM_M4, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD,
+	 .erase_typ_ms = 1000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x434, .name = "STM32F469/479", .core = CORTEXM_M4, .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1,
+	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x463, .name = "STM32F413/423", .core = CORTEXM_M4, .flash_kb_max = 1536,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F2F4,
+	 .flags = STM32F4_NWRP(15) | STM32F4_HAS_SPRMOD,
+	 .erase_typ_ms = 12000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4, .openocd_target = "target/stm32f4x.cfg"},
+	{.dev_id = 0x449, .name = "STM32F74x/75x", .core = CORTEXM_M7, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F7,
+	 .flags = STM32F4_IS_F7 | STM32F4_NWRP(8),
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F7, .openocd_target = "target/stm32f7x.cfg"},
+	{.dev_id = 0x451, .name = "STM32F76x/77x", .core = CORTEXM_M7, .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F7,
+	 .flags = STM32F4_IS_F7 | STM32F4_NWRP(12),
+	 .erase_typ_ms = 16000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F7, .openocd_target = "target/stm32f7x.cfg"},
+	{.dev_id = 0x452, .name = "STM32F72x/73x", .core = CORTEXM_M7, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32F4_DBGMCU, .flash_size_addr = STM32F4_FSIZE_F72,
+	 .flags = STM32F4_IS_F7 | STM32F4_HAS_OPTCR2 | STM32F4_NWRP(8),
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F72, .openocd_target = "target/stm32f7x.cfg"},
 	/* GD32F4: no published DBGMCU IDCODE, so found by the MCU ROM table's
 	 * PIDR part number (targets.c): 0x2B3 GD32F450, 0xA2E GD32F470 (Black
 	 * Magic Debug stm32f4.c ID_GD32F450/ID_GD32F470), 0xFA4 GD32F405
 	 * (Black Magic Debug issue #1816, 2024; the GD32F407 is taken to share
 	 * it (?)). Every GD32F4xx has OBCTL1 (gd32f4xx_fmc.h is one header for
 	 * the series); parts go up to 3 MB. */
-	{0, 0, "GD32F405/407", GD32F4_DENSITY, 3072, F4PC | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
-	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0xFA4},
-	{0, 0, "GD32F450", GD32F4_DENSITY, 3072, F4PC | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
-	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0x2B3},
-	{0, 0, "GD32F470", GD32F4_DENSITY, 3072, F4PC | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
-	 GD32F4_ERASE_TYP, GD32F4_BUDGET, 0, GD32_JEP106, 0xA2E},
+	{.name = "GD32F405/407", .core = CORTEXM_M4, .flash_kb_max = 3072,
+	 .rom_designer = STM32F4_GD32_JEP106, .rom_part = 0xFA4,
+	 .flash_size_addr = STM32F4_GD32_DENSITY,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
+	{.name = "GD32F450", .core = CORTEXM_M4, .flash_kb_max = 3072,
+	 .rom_designer = STM32F4_GD32_JEP106, .rom_part = 0x2B3,
+	 .flash_size_addr = STM32F4_GD32_DENSITY,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
+	{.name = "GD32F470", .core = CORTEXM_M4, .flash_kb_max = 3072,
+	 .rom_designer = STM32F4_GD32_JEP106, .rom_part = 0xA2E,
+	 .flash_size_addr = STM32F4_GD32_DENSITY,
+	 .flags = STM32F4_NWRP(12) | STM32F4_HAS_SPRMOD | STM32F4_HAS_OPTCR1 | STM32F4_IS_GD32,
+	 .erase_typ_ms = STM32F4_GD32_ERASE_TYP_MS, .erase_max_ms = STM32F4_GD32_ERASE_MAX_MS,
+	 .uid_addr = STM32F4_UID_F2F4},
 };
 
 /* The option register as the part's manual names it, for messages. */
@@ -338,32 +412,28 @@ static int stm32f4_apply(struct target *t, bool *power_cycle)
 	return cortexm_reset_halt(t->a);
 }
 
-/* UID_BASE (docs/uid.md): 0x1FFF7A10 on F2/F4 (stm32f205xx.h:952,
- * stm32f401xe.h:738) and on GD32F4xx (GigaDevice's library, usbd_enum.h
- * DEVICE_ID1); F74x-F77x 0x1FF0F420 (stm32f746xx.h:1228), F72x/73x
- * 0x1FF07A10 (stm32f723xx.h:1023). */
-static int stm32f4_uid_addr(const struct target *t, uint32_t addr[3])
+/* Early F4 silicon (rev A) reports the F2's DEV_ID 0x411 (OpenOCD
+ * stm32f2x.c stm32x_get_device_id; docs/targets/stm32f4.md, "Quirks"): a
+ * Cortex-M4 saying 0x411 is an F405/407/415/417 (0x413); the F2 is a
+ * Cortex-M3. */
+static uint32_t stm32f4_idcode_quirk(enum cortexm_core core, uint32_t dbgmcu_addr, uint32_t idcode)
 {
-	switch (t->part->dev_id) {
-	case 0x449:
-	case 0x451:
-		return stm32_uid_words(0x1FF0F420u, 8, addr);
-	case 0x452:
-		return stm32_uid_words(0x1FF07A10u, 8, addr);
-	default:
-		return stm32_uid_words(0x1FFF7A10u, 8, addr);
-	}
+	if ((idcode & 0xFFF) == 0x411 && core == CORTEXM_M4 && dbgmcu_addr == STM32F4_DBGMCU)
+		return (idcode & ~0xFFFu) | 0x413;
+	return idcode;
 }
 
 const struct target_driver stm32f4_driver = {
 	.name = "stm32f4",
-	.family = "STM32F2/F4/F7",
+	.family = "STM32F2/F4/F7, GD32F4xx",
 	.parts = stm32f4_parts,
 	.n_parts = sizeof(stm32f4_parts) / sizeof(stm32f4_parts[0]),
 	.erase_scope = "the whole flash and the backup SRAM (where the part has one)",
+	.unlock_summary = "FLASH_OPTCR RDP = 0xAA, OPTSTRT, mass erase, reset",
+	.openocd_unlock = "stm32f2x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32f4_read_protection,
 	.set_level = stm32f4_set_level,
 	.apply = stm32f4_apply,
-	.uid_addr = stm32f4_uid_addr,
+	.idcode_quirk = stm32f4_idcode_quirk,
 };

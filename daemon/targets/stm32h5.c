@@ -42,18 +42,39 @@
 
 /* OpenOCD probes 0xE0044000 first for Cortex-M33 parts; CMSIS gives
  * 0x44024000 as DBGMCU_BASE: both rows are listed. */
-#define H5_PPB 0xE0044000u
-#define H5_APB 0x44024000u
-#define H5_FSIZE 0x08FFF80Cu
+#define STM32H5_DBGMCU_PPB 0xE0044000u
+#define STM32H5_DBGMCU_APB 0x44024000u
+#define STM32H5_FSIZE 0x08FFF80Cu
+/* UID_BASE 0x08FFF800 on every H5 (stm32h563xx.h:2106, stm32h503xx.h:1283,
+ * stm32h533xx.h:1857; docs/uid.md). */
+#define STM32H5_UID TARGET_UID(0x08FFF800u, 8)
 
 static const struct target_part stm32h5_parts[] = {
-	{0x484, H5_PPB, "STM32H562/563/573", H5_FSIZE, 2048, 0, 0, 30000, 0},
-	{0x474, H5_PPB, "STM32H503", H5_FSIZE, 128, 0, 0, 30000, 0},
+	{.dev_id = 0x484, .name = "STM32H562/563/573", .core = CORTEXM_M33, .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32H5_DBGMCU_PPB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000,
+	 .uid_addr = STM32H5_UID},
+	{.dev_id = 0x474, .name = "STM32H503", .core = CORTEXM_M33, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32H5_DBGMCU_PPB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000,
+	 .uid_addr = STM32H5_UID},
 	/* 0x478 (?): H523/533, in no source at hand (docs/targets/stm32h5.md) */
-	{0x478, H5_PPB, "STM32H523/533", H5_FSIZE, 512, 0, 0, 30000, 0},
-	{0x484, H5_APB, "STM32H562/563/573", H5_FSIZE, 2048, 0, 0, 30000, 0},
-	{0x474, H5_APB, "STM32H503", H5_FSIZE, 128, 0, 0, 30000, 0},
-	{0x478, H5_APB, "STM32H523/533", H5_FSIZE, 512, 0, 0, 30000, 0},
+	{.dev_id = 0x478, .name = "STM32H523/533", .core = CORTEXM_M33, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32H5_DBGMCU_PPB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000,
+	 .uid_addr = STM32H5_UID},
+	{.dev_id = 0x484, .name = "STM32H562/563/573", .core = CORTEXM_M33, .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32H5_DBGMCU_APB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000,
+	 .uid_addr = STM32H5_UID},
+	{.dev_id = 0x474, .name = "STM32H503", .core = CORTEXM_M33, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32H5_DBGMCU_APB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000,
+	 .uid_addr = STM32H5_UID},
+	{.dev_id = 0x478, .name = "STM32H523/533", .core = CORTEXM_M33, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32H5_DBGMCU_APB, .flash_size_addr = STM32H5_FSIZE,
+	 .erase_max_ms = 30000,
+	 .uid_addr = STM32H5_UID},
 };
 
 static const struct {
@@ -139,22 +160,15 @@ static int stm32h5_apply(struct target *t, bool *power_cycle)
 	return stm32h5_refuse(t);
 }
 
-/* UID_BASE 0x08FFF800 on every H5 (stm32h563xx.h:2106, stm32h503xx.h:1283,
- * stm32h533xx.h:1857; docs/uid.md). */
-static int stm32h5_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	return stm32_uid_words(0x08FFF800u, 8, addr);
-}
-
 const struct target_driver stm32h5_driver = {
 	.name = "stm32h5",
 	.family = "STM32H5",
 	.parts = stm32h5_parts,
 	.n_parts = sizeof(stm32h5_parts) / sizeof(stm32h5_parts[0]),
 	.erase_scope = "not applicable: rdpd does not change STM32H5 product states",
+	.unlock_summary = "product state read and reported; changing it (debug authentication) is not supported",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32h5_read_protection,
 	.set_level = stm32h5_set_level,
 	.apply = stm32h5_apply,
-	.uid_addr = stm32h5_uid_addr,
 };

@@ -70,19 +70,38 @@
 
 #define STM32H7_BANK2_BASE 0x08100000u
 
-#define H7 0x5C001000u
-#define H7_FSIZE 0x1FF1E880u
-#define H7A_FSIZE 0x08FFF80Cu
+#define STM32H7_DBGMCU 0x5C001000u
+#define STM32H7_FSIZE 0x1FF1E880u
+#define STM32H7_FSIZE_H7A 0x08FFF80Cu
+/* UID_BASE (docs/uid.md): 0x1FF1E800 on H74x/75x and H72x/73x
+ * (stm32h743xx.h:2084, stm32h723xx.h:2082), 0x08FFF800 on H7A3/B0/B3
+ * (stm32h7a3xx.h:1978). H7R/S: no header here, so none. */
+#define STM32H7_UID TARGET_UID(0x1FF1E800u, 8)
+#define STM32H7_UID_H7A TARGET_UID(0x08FFF800u, 8)
 /* Bank erase takes seconds (a 128 KB sector at x32: 1.1 s typical, 2.2 s
  * maximum, ST community answer for the H743); OpenOCD's mass-erase budget
  * is 30 s. Typical times assume about 4 s per MB (?: not measured). */
-#define BUDGET 60000
+#define STM32H7_ERASE_MAX_MS 60000
 
 static const struct target_part stm32h7_parts[] = {
-	{0x450, H7, "STM32H742/743/750/753/745/747/755/757", H7_FSIZE, 2048, STM32H7_DUAL_BANK, 8000, BUDGET, 0},
-	{0x483, H7, "STM32H72x/73x", H7_FSIZE, 1024, 0, 4000, BUDGET, 0},
-	{0x480, H7, "STM32H7A3/B0/B3", H7A_FSIZE, 2048, STM32H7_DUAL_BANK | STM32H7_WPSN_32, 8000, BUDGET, 0},
-	{0x485, H7, "STM32H7R/S", H7A_FSIZE, 64, STM32H7_IS_RS, 0, BUDGET, 0},
+	{.dev_id = 0x450, .name = "STM32H742/743/750/753/745/747/755/757", .core = CORTEXM_M7,
+	 .flash_kb_max = 2048, .dbgmcu_addr = STM32H7_DBGMCU, .flash_size_addr = STM32H7_FSIZE,
+	 .flags = STM32H7_DUAL_BANK,
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32H7_ERASE_MAX_MS,
+	 .uid_addr = STM32H7_UID, .openocd_target = "target/stm32h7x.cfg"},
+	{.dev_id = 0x483, .name = "STM32H72x/73x", .core = CORTEXM_M7, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32H7_DBGMCU, .flash_size_addr = STM32H7_FSIZE,
+	 .erase_typ_ms = 4000, .erase_max_ms = STM32H7_ERASE_MAX_MS,
+	 .uid_addr = STM32H7_UID, .openocd_target = "target/stm32h7x.cfg"},
+	{.dev_id = 0x480, .name = "STM32H7A3/B0/B3", .core = CORTEXM_M7, .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32H7_DBGMCU, .flash_size_addr = STM32H7_FSIZE_H7A,
+	 .flags = STM32H7_DUAL_BANK | STM32H7_WPSN_32,
+	 .erase_typ_ms = 8000, .erase_max_ms = STM32H7_ERASE_MAX_MS,
+	 .uid_addr = STM32H7_UID_H7A, .openocd_target = "target/stm32h7x.cfg"},
+	{.dev_id = 0x485, .name = "STM32H7R/S", .core = CORTEXM_M7, .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32H7_DBGMCU, .flash_size_addr = STM32H7_FSIZE_H7A,
+	 .flags = STM32H7_IS_RS,
+	 .erase_max_ms = STM32H7_ERASE_MAX_MS},
 };
 
 static bool stm32h7_dual_bank(const struct target *t)
@@ -272,22 +291,6 @@ static int stm32h7_apply(struct target *t, bool *power_cycle)
 	return rc;
 }
 
-/* UID_BASE (docs/uid.md): 0x1FF1E800 on H74x/75x and H72x/73x
- * (stm32h743xx.h:2084, stm32h723xx.h:2082), 0x08FFF800 on H7A3/B0/B3
- * (stm32h7a3xx.h:1978). H7R/S: no header here, so none. */
-static int stm32h7_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	switch (t->part->dev_id) {
-	case 0x450:
-	case 0x483:
-		return stm32_uid_words(0x1FF1E800u, 8, addr);
-	case 0x480:
-		return stm32_uid_words(0x08FFF800u, 8, addr);
-	default:
-		return 1;
-	}
-}
-
 const struct target_driver stm32h7_driver = {
 	.name = "stm32h7",
 	.family = "STM32H7",
@@ -295,10 +298,11 @@ const struct target_driver stm32h7_driver = {
 	.n_parts = sizeof(stm32h7_parts) / sizeof(stm32h7_parts[0]),
 	.erase_scope = "the user flash of both banks (PCROP and secure-only areas only where their "
 		       "delete-on-mass-erase bit is set)",
+	.unlock_summary = "FLASH_OPTSR_PRG, OPTSTART; SWAP_BANK kept",
+	.openocd_unlock = "stm32h7x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32h7_read_protection,
 	.set_level = stm32h7_set_level,
 	.apply = stm32h7_apply,
 	.flash_end = stm32h7_flash_end,
-	.uid_addr = stm32h7_uid_addr,
 };

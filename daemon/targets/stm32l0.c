@@ -87,24 +87,71 @@
 #define STM32L0_WRPR(n) ((uint32_t)(n) << 8)
 #define STM32L0_WRPR_COUNT(flags) (((flags) >> 8) & 0x7u)
 
-#define L0 0x40015800u
-#define L1 0xE0042000u
-#define L0_FSIZE 0x1FF8007Cu
-#define L1_FSIZE_12 0x1FF8004Cu
-#define L1_FSIZE_36 0x1FF800CCu
+/* DBGMCU_IDCODE: on the APB for L0 (Cortex-M0+), on the private
+ * peripheral bus for L1 (docs/targets/stm32l0.md). */
+#define STM32L0_DBGMCU_APB 0x40015800u
+#define STM32L0_DBGMCU_PPB 0xE0042000u
+/* F_SIZE: L0; L1 Cat.1/2; L1 Cat.3 to 6. */
+#define STM32L0_FSIZE_L0 0x1FF8007Cu
+#define STM32L0_FSIZE_L1_CAT12 0x1FF8004Cu
+#define STM32L0_FSIZE_L1_CAT36 0x1FF800CCu
+/* UID_BASE (docs/uid.md): 0x1FF80050 on L0 (stm32l073xx.h:692) and L1
+ * Cat.1/2 (stm32l152xb.h:639), 0x1FF800D0 on L1 Cat.3 to 6 (stm32l152xe.h:716).
+ * The third word is at +0x14 (HAL_GetUIDw2, stm32l0xx_hal.c:471 and
+ * stm32l1xx_hal.c:476; RM0377 and RM0038 "Unique device ID registers"). */
+#define STM32L0_UID_CAT12 TARGET_UID(0x1FF80050u, 0x14)
+#define STM32L0_UID_CAT36 TARGET_UID(0x1FF800D0u, 0x14)
 /* OpenOCD allows 30 s for the erase (stm32lx.c); no RM gives a figure (?). */
-#define BUDGET 30000
+#define STM32L0_ERASE_MAX_MS 30000
 
 static const struct target_part stm32l0_parts[] = {
-	{0x457, L0, "STM32L0 Cat.1 (L011/L021)", L0_FSIZE, 16, STM32L0_WRPR(1), 50, BUDGET, 0},
-	{0x425, L0, "STM32L0 Cat.2 (L031/L041)", L0_FSIZE, 32, STM32L0_WRPR(1), 50, BUDGET, 0},
-	{0x417, L0, "STM32L0 Cat.3 (L05x/L06x)", L0_FSIZE, 64, STM32L0_WRPR(1), 100, BUDGET, 0},
-	{0x447, L0, "STM32L0 Cat.5 (L07x/L08x)", L0_FSIZE, 192, STM32L0_WRPR(2), 200, BUDGET, 0},
-	{0x416, L1, "STM32L1 Cat.1", L1_FSIZE_12, 128, STM32L0_IS_L1 | STM32L0_WRPR(1), 100, BUDGET, 0},
-	{0x429, L1, "STM32L1 Cat.2", L1_FSIZE_12, 128, STM32L0_IS_L1 | STM32L0_FSIZE_LOW8 | STM32L0_WRPR(1), 100, BUDGET, 0},
-	{0x427, L1, "STM32L1 Cat.3", L1_FSIZE_36, 256, STM32L0_IS_L1 | STM32L0_WRPR(2), 200, BUDGET, 0},
-	{0x436, L1, "STM32L1 Cat.4/Cat.3 (xD)", L1_FSIZE_36, 384, STM32L0_IS_L1 | STM32L0_FSIZE_436 | STM32L0_WRPR(3), 300, BUDGET, 0},
-	{0x437, L1, "STM32L1 Cat.5/Cat.6", L1_FSIZE_36, 512, STM32L0_IS_L1 | STM32L0_OB_EXT | STM32L0_WRPR(4), 400, BUDGET, 0},
+	{.dev_id = 0x457, .name = "STM32L0 Cat.1 (L011/L021)", .core = CORTEXM_M0PLUS,
+	 .flash_kb_max = 16, .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
+	 .flags = STM32L0_WRPR(1),
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12, .openocd_target = "target/stm32l0.cfg"},
+	{.dev_id = 0x425, .name = "STM32L0 Cat.2 (L031/L041)", .core = CORTEXM_M0PLUS,
+	 .flash_kb_max = 32, .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
+	 .flags = STM32L0_WRPR(1),
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12, .openocd_target = "target/stm32l0.cfg"},
+	{.dev_id = 0x417, .name = "STM32L0 Cat.3 (L05x/L06x)", .core = CORTEXM_M0PLUS,
+	 .flash_kb_max = 64, .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
+	 .flags = STM32L0_WRPR(1),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12, .openocd_target = "target/stm32l0.cfg"},
+	{.dev_id = 0x447, .name = "STM32L0 Cat.5 (L07x/L08x)", .core = CORTEXM_M0PLUS,
+	 .flash_kb_max = 192,
+	 .dbgmcu_addr = STM32L0_DBGMCU_APB, .flash_size_addr = STM32L0_FSIZE_L0,
+	 .flags = STM32L0_WRPR(2),
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12, .openocd_target = "target/stm32l0.cfg"},
+	{.dev_id = 0x416, .name = "STM32L1 Cat.1", .core = CORTEXM_M3, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT12,
+	 .flags = STM32L0_IS_L1 | STM32L0_WRPR(1),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12, .openocd_target = "target/stm32l1.cfg"},
+	{.dev_id = 0x429, .name = "STM32L1 Cat.2", .core = CORTEXM_M3, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT12,
+	 .flags = STM32L0_IS_L1 | STM32L0_FSIZE_LOW8 | STM32L0_WRPR(1),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT12, .openocd_target = "target/stm32l1.cfg"},
+	{.dev_id = 0x427, .name = "STM32L1 Cat.3", .core = CORTEXM_M3, .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
+	 .flags = STM32L0_IS_L1 | STM32L0_WRPR(2),
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT36, .openocd_target = "target/stm32l1.cfg"},
+	{.dev_id = 0x436, .name = "STM32L1 Cat.4/Cat.3 (xD)", .core = CORTEXM_M3,
+	 .flash_kb_max = 384,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
+	 .flags = STM32L0_IS_L1 | STM32L0_FSIZE_436 | STM32L0_WRPR(3),
+	 .erase_typ_ms = 300, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT36, .openocd_target = "target/stm32l1.cfg"},
+	{.dev_id = 0x437, .name = "STM32L1 Cat.5/Cat.6", .core = CORTEXM_M3, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L0_DBGMCU_PPB, .flash_size_addr = STM32L0_FSIZE_L1_CAT36,
+	 .flags = STM32L0_IS_L1 | STM32L0_OB_EXT | STM32L0_WRPR(4),
+	 .erase_typ_ms = 400, .erase_max_ms = STM32L0_ERASE_MAX_MS,
+	 .uid_addr = STM32L0_UID_CAT36, .openocd_target = "target/stm32l1.cfg"},
 };
 
 static uint32_t stm32l0_reg(const struct target *t, uint32_t off)
@@ -347,28 +394,18 @@ static int stm32l0_apply(struct target *t, bool *power_cycle)
 	return rc;
 }
 
-/* UID_BASE (docs/uid.md): 0x1FF80050 on L0 (stm32l073xx.h:692) and L1
- * Cat.1/2 (stm32l152xb.h:639), 0x1FF800D0 on L1 Cat.3 to 6 (stm32l152xe.h:716).
- * The third word is at +0x14 (HAL_GetUIDw2, stm32l0xx_hal.c:471 and
- * stm32l1xx_hal.c:476; RM0377 and RM0038 "Unique device ID registers"). */
-static int stm32l0_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	uint16_t id = t->part->dev_id;
-	bool cat12 = !(t->part->flags & STM32L0_IS_L1) || id == 0x416 || id == 0x429;
-
-	return stm32_uid_words(cat12 ? 0x1FF80050u : 0x1FF800D0u, 0x14, addr);
-}
-
 const struct target_driver stm32l0_driver = {
 	.name = "stm32l0",
 	.family = "STM32L0/L1",
 	.parts = stm32l0_parts,
 	.n_parts = sizeof(stm32l0_parts) / sizeof(stm32l0_parts[0]),
 	.erase_scope = "the whole flash and the data EEPROM (erased flash reads 0x00)",
+	.unlock_summary = "option word with its complement, mass erase of flash and data EEPROM (erased flash "
+			  "reads 0x00), OBL_LAUNCH",
+	.openocd_unlock = "stm32lx unlock 0",
 	.erased_word = 0x00000000u,
 	.read_protection = stm32l0_read_protection,
 	.set_level = stm32l0_set_level,
 	.apply = stm32l0_apply,
 	.flash_kb_from_fsize = stm32l0_flash_kb,
-	.uid_addr = stm32l0_uid_addr,
 };

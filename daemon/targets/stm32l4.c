@@ -103,7 +103,7 @@ enum stm32l4_kind {
 #define STM32L4_F_DUAL (1u << 5)    /* WRP2AR/WRP2BR exist (dual-bank capable) */
 #define STM32L4_F_WB1X (1u << 6)    /* WB1x: 2 KB pages, option page at 0x1FFF7800 */
 #define STM32L4_WRP_BITS(flags) (((flags) >> 8) & 0x1Fu)
-#define W(bits) ((uint32_t)(bits) << 8)
+#define STM32L4_WRP_WIDTH(bits) ((uint32_t)(bits) << 8)
 
 struct stm32l4_variant {
 	uint32_t base;
@@ -134,45 +134,151 @@ static const struct stm32l4_variant stm32l4_variants[STM32L4_NKINDS] = {
 			STM32L4_SR_ERRORS, STM32L4_SR_PESD, 2},
 };
 
-#define CM 0xE0042000u   /* DBGMCU_IDCODE, Cortex-M4 parts */
-#define M0 0x40015800u   /* DBGMCU_IDCODE, Cortex-M0+ parts */
-#define FS 0x1FFF75E0u
-#define FS_C0 0x1FFF75A0u
-#define FS_U031 0x1FFF3EA0u
-#define FS_U073 0x1FFF6EA0u
+#define STM32L4_DBGMCU_PPB 0xE0042000u /* DBGMCU_IDCODE, Cortex-M4 parts */
+#define STM32L4_DBGMCU_APB 0x40015800u /* DBGMCU_IDCODE, Cortex-M0+ parts */
+#define STM32L4_FSIZE 0x1FFF75E0u
+#define STM32L4_FSIZE_C0 0x1FFF75A0u
+#define STM32L4_FSIZE_U031 0x1FFF3EA0u
+#define STM32L4_FSIZE_U073 0x1FFF6EA0u
+/* UID_BASE (docs/uid.md): 0x1FFF7590 on L4, L4+, G0, G4, WB and WL
+ * (stm32l476xx.h:1310, stm32g071xx.h:732, stm32g474xx.h:1325,
+ * stm32wb55xx.h:1071, stm32wle5xx.h:783); C011/C031/C071 0x1FFF7550
+ * (stm32c031xx.h:573); U031 0x1FFF3E50 (stm32u031xx.h:706); U073/U083
+ * 0x1FFF6E50 (stm32u083xx.h:809). C05x and C09x: no header here, so none. */
+#define STM32L4_UID TARGET_UID(0x1FFF7590u, 8)
+#define STM32L4_UID_C0 TARGET_UID(0x1FFF7550u, 8)
+#define STM32L4_UID_U031 TARGET_UID(0x1FFF3E50u, 8)
+#define STM32L4_UID_U073 TARGET_UID(0x1FFF6E50u, 8)
 /* Regression erase: "as high as 25 ms" per bank (OpenOCD stm32l4x.c,
  * STM32L476 datasheet tME); the budget is eight times OpenOCD's 250 ms. */
-#define E1 25
-#define E2 50
-#define MAX 2000
-#define K(kind, more) ((uint32_t)(STM32L4_##kind) | (more))
+#define STM32L4_ERASE_TYP_MS 25
+#define STM32L4_ERASE_TYP_DUAL_MS 50
+#define STM32L4_ERASE_MAX_MS 2000
 
 static const struct target_part stm32l4_parts[] = {
-	{0x415, CM, "STM32L47x/48x", FS, 1024, K(L4, STM32L4_F_DUAL | W(8)), E2, MAX},
-	{0x461, CM, "STM32L49x/4Ax", FS, 1024, K(L4, STM32L4_F_DUAL | W(8)), E2, MAX},
-	{0x435, CM, "STM32L43x/44x", FS, 256, K(L4, W(7)), E1, MAX},
-	{0x462, CM, "STM32L45x/46x", FS, 512, K(L4, W(8)), E1, MAX},
-	{0x464, CM, "STM32L41x/42x", FS, 128, K(L4, W(6)), E1, MAX},
-	{0x470, CM, "STM32L4Rx/4Sx", FS, 2048, K(L4P, STM32L4_F_DUAL | W(8)), E2, MAX},
-	{0x471, CM, "STM32L4P5/4Q5", FS, 1024, K(L4P, STM32L4_F_DUAL | W(7)), E2, MAX},
-	{0x468, CM, "STM32G43x/44x", FS, 128, K(G4, W(6)), E1, MAX},
-	{0x469, CM, "STM32G47x/48x", FS, 512, K(G4, STM32L4_F_DUAL | W(7)), E2, MAX},
-	{0x479, CM, "STM32G49x/4Ax", FS, 512, K(G4, W(7)), E1, MAX},
-	{0x466, M0, "STM32G03x/04x", FS, 64, K(G0, W(5)), E1, MAX},
-	{0x456, M0, "STM32G05x/06x", FS, 64, K(G0, W(5)), E1, MAX},
-	{0x460, M0, "STM32G07x/08x", FS, 128, K(G0, W(6)), E1, MAX},
-	{0x467, M0, "STM32G0Bx/0Cx", FS, 512, K(G0, STM32L4_F_DUAL | STM32L4_F_BSY2 | W(7)), E2, MAX},
-	{0x443, M0, "STM32C011", FS_C0, 32, K(C0, W(4)), E1, MAX},
-	{0x453, M0, "STM32C031", FS_C0, 32, K(C0, W(4)), E1, MAX},
-	{0x44C, M0, "STM32C051", FS_C0, 64, K(C0, W(5)), E1, MAX},
-	{0x493, M0, "STM32C071", FS_C0, 128, K(C0, W(6)), E1, MAX},
-	{0x44D, M0, "STM32C091/092", FS_C0, 256, K(C0, W(7)), E1, MAX},
-	{0x459, M0, "STM32U031", FS_U031, 64, K(U0, W(16)), E1, MAX},
-	{0x489, M0, "STM32U073/083", FS_U073, 256, K(U0, W(16)), E1, MAX},
-	{0x495, CM, "STM32WB5x/WB35", FS, 1024, K(WB, W(8)), E1, MAX},
-	{0x496, CM, "STM32WB3x", FS, 512, K(WB, W(7)), E1, MAX},
-	{0x494, CM, "STM32WB1x", FS, 320, K(WB, STM32L4_F_WB1X | W(8)), E1, MAX},
-	{0x497, CM, "STM32WLE/WL5x", FS, 256, K(WL, W(7)), E1, MAX},
+	{.dev_id = 0x415, .name = "STM32L47x/48x", .core = CORTEXM_M4, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32l4x.cfg"},
+	{.dev_id = 0x461, .name = "STM32L49x/4Ax", .core = CORTEXM_M4, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32l4x.cfg"},
+	{.dev_id = 0x435, .name = "STM32L43x/44x", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32l4x.cfg"},
+	{.dev_id = 0x462, .name = "STM32L45x/46x", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32l4x.cfg"},
+	{.dev_id = 0x464, .name = "STM32L41x/42x", .core = CORTEXM_M4, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4 | STM32L4_WRP_WIDTH(6),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32l4x.cfg"},
+	{.dev_id = 0x470, .name = "STM32L4Rx/4Sx", .core = CORTEXM_M4, .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4P | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32l4x.cfg"},
+	{.dev_id = 0x471, .name = "STM32L4P5/4Q5", .core = CORTEXM_M4, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_L4P | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32l4x.cfg"},
+	{.dev_id = 0x468, .name = "STM32G43x/44x", .core = CORTEXM_M4, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G4 | STM32L4_WRP_WIDTH(6),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32g4x.cfg"},
+	{.dev_id = 0x469, .name = "STM32G47x/48x", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G4 | STM32L4_F_DUAL | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32g4x.cfg"},
+	{.dev_id = 0x479, .name = "STM32G49x/4Ax", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G4 | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32g4x.cfg"},
+	{.dev_id = 0x466, .name = "STM32G03x/04x", .core = CORTEXM_M0PLUS, .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(5),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32g0x.cfg"},
+	{.dev_id = 0x456, .name = "STM32G05x/06x", .core = CORTEXM_M0PLUS, .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(5),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32g0x.cfg"},
+	{.dev_id = 0x460, .name = "STM32G07x/08x", .core = CORTEXM_M0PLUS, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G0 | STM32L4_WRP_WIDTH(6),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32g0x.cfg"},
+	{.dev_id = 0x467, .name = "STM32G0Bx/0Cx", .core = CORTEXM_M0PLUS, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_G0 | STM32L4_F_DUAL | STM32L4_F_BSY2 | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_DUAL_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32g0x.cfg"},
+	{.dev_id = 0x443, .name = "STM32C011", .core = CORTEXM_M0PLUS, .flash_kb_max = 32,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(4),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_C0},
+	{.dev_id = 0x453, .name = "STM32C031", .core = CORTEXM_M0PLUS, .flash_kb_max = 32,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(4),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_C0},
+	{.dev_id = 0x44C, .name = "STM32C051", .core = CORTEXM_M0PLUS, .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(5),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x493, .name = "STM32C071", .core = CORTEXM_M0PLUS, .flash_kb_max = 128,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(6),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_C0},
+	{.dev_id = 0x44D, .name = "STM32C091/092", .core = CORTEXM_M0PLUS, .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_C0,
+	 .flags = STM32L4_C0 | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS},
+	{.dev_id = 0x459, .name = "STM32U031", .core = CORTEXM_M0PLUS, .flash_kb_max = 64,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_U031,
+	 .flags = STM32L4_U0 | STM32L4_WRP_WIDTH(16),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_U031},
+	{.dev_id = 0x489, .name = "STM32U073/083", .core = CORTEXM_M0PLUS, .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L4_DBGMCU_APB, .flash_size_addr = STM32L4_FSIZE_U073,
+	 .flags = STM32L4_U0 | STM32L4_WRP_WIDTH(16),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID_U073},
+	{.dev_id = 0x495, .name = "STM32WB5x/WB35", .core = CORTEXM_M4, .flash_kb_max = 1024,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_WB | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32wbx.cfg"},
+	{.dev_id = 0x496, .name = "STM32WB3x", .core = CORTEXM_M4, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_WB | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32wbx.cfg"},
+	{.dev_id = 0x494, .name = "STM32WB1x", .core = CORTEXM_M4, .flash_kb_max = 320,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_WB | STM32L4_F_WB1X | STM32L4_WRP_WIDTH(8),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32wbx.cfg"},
+	{.dev_id = 0x497, .name = "STM32WLE/WL5x", .core = CORTEXM_M4, .flash_kb_max = 256,
+	 .dbgmcu_addr = STM32L4_DBGMCU_PPB, .flash_size_addr = STM32L4_FSIZE,
+	 .flags = STM32L4_WL | STM32L4_WRP_WIDTH(7),
+	 .erase_typ_ms = STM32L4_ERASE_TYP_MS, .erase_max_ms = STM32L4_ERASE_MAX_MS,
+	 .uid_addr = STM32L4_UID, .openocd_target = "target/stm32wlx.cfg"},
 };
 
 static const struct stm32l4_variant *stm32l4_variant_of(const struct target *t)
@@ -436,30 +542,6 @@ static int stm32l4_apply(struct target *t, bool *power_cycle)
 	return stm32_optr_launch(t, &r, power_cycle);
 }
 
-/* UID_BASE (docs/uid.md): 0x1FFF7590 on L4, L4+, G0, G4, WB and WL
- * (stm32l476xx.h:1310, stm32g071xx.h:732, stm32g474xx.h:1325,
- * stm32wb55xx.h:1071, stm32wle5xx.h:783); C011/C031/C071 0x1FFF7550
- * (stm32c031xx.h:573); U031 0x1FFF3E50 (stm32u031xx.h:706); U073/U083
- * 0x1FFF6E50 (stm32u083xx.h:809). C05x and C09x: no header here, so none. */
-static int stm32l4_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	switch (t->part->dev_id) {
-	case 0x443:
-	case 0x453:
-	case 0x493:
-		return stm32_uid_words(0x1FFF7550u, 8, addr);
-	case 0x44C:
-	case 0x44D:
-		return 1;
-	case 0x459:
-		return stm32_uid_words(0x1FFF3E50u, 8, addr);
-	case 0x489:
-		return stm32_uid_words(0x1FFF6E50u, 8, addr);
-	default:
-		return stm32_uid_words(0x1FFF7590u, 8, addr);
-	}
-}
-
 const struct target_driver stm32l4_driver = {
 	.name = "stm32l4",
 	.family = "STM32L4/L4+/G0/G4/C0/U0/WB/WL",
@@ -468,10 +550,12 @@ const struct target_driver stm32l4_driver = {
 	.erase_scope = "the whole flash (both banks; a PCROP area survives when PCROP_RDP = 0; "
 		       "on WB the CPU2 secure area from SFSA up, FUS and wireless stack, is CPU2's and "
 		       "is left to it), SRAM2 and the backup registers",
+	.unlock_summary = "FLASH_OPTR RDP = 0xAA, OPTSTRT, OBL_LAUNCH; PCROP_RDP and bank bits kept; on WB the "
+			  "CPU2 area above SFSA is left alone",
+	.openocd_unlock = "stm32l4x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32l4_read_protection,
 	.set_level = stm32l4_set_level,
 	.apply = stm32l4_apply,
 	.flash_end = stm32l4_flash_end,
-	.uid_addr = stm32l4_uid_addr,
 };

@@ -58,22 +58,46 @@
  * L5 and U575/585, 8 on U59x/5Ax/5Fx/5Gx). */
 #define STM32L5_IS_U5 (1u << 0) /* OEM keys; 8 KB pages */
 #define STM32L5_WRP_BITS(flags) (((flags) >> 8) & 0x1Fu)
-#define W(bits) ((uint32_t)(bits) << 8)
+#define STM32L5_WRP_WIDTH(bits) ((uint32_t)(bits) << 8)
 
-#define M33 0xE0044000u
-#define FS_L5 0x0BFA05E0u
-#define FS_U5 0x0BFA07A0u
+#define STM32L5_DBGMCU 0xE0044000u
+#define STM32L5_FSIZE_L5 0x0BFA05E0u
+#define STM32L5_FSIZE_U5 0x0BFA07A0u
+/* UID_BASE (docs/uid.md): 0x0BFA0590 on L5 (stm32l552xx.h:1680), 0x0BFA0700
+ * on U5 (stm32u585xx.h:2103). */
+#define STM32L5_UID_L5 TARGET_UID(0x0BFA0590u, 8)
+#define STM32L5_UID_U5 TARGET_UID(0x0BFA0700u, 8)
 /* Regression erase: the L4 lineage's ~25 ms per bank (?) for L5; U5 banks
  * are up to 2 MB of 8 KB pages, taken as 100 ms typical (?). Budgets are
  * far above both. */
-#define BUDGET 5000
+#define STM32L5_ERASE_MAX_MS 5000
 
 static const struct target_part stm32l5_parts[] = {
-	{0x472, M33, "STM32L55x/56x", FS_L5, 512, W(7), 50, BUDGET},
-	{0x455, M33, "STM32U535/545", FS_U5, 512, STM32L5_IS_U5 | W(5), 100, BUDGET},
-	{0x482, M33, "STM32U575/585", FS_U5, 2048, STM32L5_IS_U5 | W(7), 100, BUDGET},
-	{0x481, M33, "STM32U59x/5Ax", FS_U5, 4096, STM32L5_IS_U5 | W(8), 200, BUDGET},
-	{0x476, M33, "STM32U5Fx/5Gx", FS_U5, 4096, STM32L5_IS_U5 | W(8), 200, BUDGET},
+	{.dev_id = 0x472, .name = "STM32L55x/56x", .core = CORTEXM_M33, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_L5,
+	 .flags = STM32L5_WRP_WIDTH(7),
+	 .erase_typ_ms = 50, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_L5, .openocd_target = "target/stm32l5x.cfg"},
+	{.dev_id = 0x455, .name = "STM32U535/545", .core = CORTEXM_M33, .flash_kb_max = 512,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
+	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(5),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_U5},
+	{.dev_id = 0x482, .name = "STM32U575/585", .core = CORTEXM_M33, .flash_kb_max = 2048,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
+	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(7),
+	 .erase_typ_ms = 100, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_U5, .openocd_target = "target/stm32u5x.cfg"},
+	{.dev_id = 0x481, .name = "STM32U59x/5Ax", .core = CORTEXM_M33, .flash_kb_max = 4096,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
+	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(8),
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_U5},
+	{.dev_id = 0x476, .name = "STM32U5Fx/5Gx", .core = CORTEXM_M33, .flash_kb_max = 4096,
+	 .dbgmcu_addr = STM32L5_DBGMCU, .flash_size_addr = STM32L5_FSIZE_U5,
+	 .flags = STM32L5_IS_U5 | STM32L5_WRP_WIDTH(8),
+	 .erase_typ_ms = 200, .erase_max_ms = STM32L5_ERASE_MAX_MS,
+	 .uid_addr = STM32L5_UID_U5},
 };
 
 static const struct stm32_optr_regs stm32l5_regs = {
@@ -234,13 +258,6 @@ static int stm32l5_apply(struct target *t, bool *power_cycle)
 	return stm32_optr_launch(t, &stm32l5_regs, power_cycle);
 }
 
-/* UID_BASE (docs/uid.md): 0x0BFA0590 on L5 (stm32l552xx.h:1680), 0x0BFA0700
- * on U5 (stm32u585xx.h:2103). */
-static int stm32l5_uid_addr(const struct target *t, uint32_t addr[3])
-{
-	return stm32_uid_words(t->part->dev_id == 0x472 ? 0x0BFA0590u : 0x0BFA0700u, 8, addr);
-}
-
 const struct target_driver stm32l5_driver = {
 	.name = "stm32l5",
 	.family = "STM32L5/U5",
@@ -248,9 +265,10 @@ const struct target_driver stm32l5_driver = {
 	.n_parts = sizeof(stm32l5_parts) / sizeof(stm32l5_parts[0]),
 	.erase_scope = "the whole flash (secure and non-secure, both banks), SRAM2 and the "
 		       "backup registers",
+	.unlock_summary = "as L4, from level 1 or 0.5; TZEN kept",
+	.openocd_unlock = "stm32l4x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32l5_read_protection,
 	.set_level = stm32l5_set_level,
 	.apply = stm32l5_apply,
-	.uid_addr = stm32l5_uid_addr,
 };

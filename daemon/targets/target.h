@@ -25,10 +25,16 @@ enum rdp_level {
 	RDP_LEVEL_2 = 20,
 };
 
-/* One row of a driver's device table. */
+/* One row of a driver's device table, written with designated initializers
+ * (fields left out are 0). */
 struct target_part {
 	uint16_t dev_id;
-	uint32_t dbgmcu_addr;     /* where this part's DBGMCU_IDCODE lives */
+	/* Where this part's DBGMCU_IDCODE lives, as the part's `core` sees
+	 * it: target_identify() reads, for the core the CPUID names, the
+	 * dbgmcu_addr of every row with that core (target_dbgmcu_addrs), so a
+	 * family with a new address adds no line in targets.c. */
+	uint32_t dbgmcu_addr;
+	enum cortexm_core core;   /* the core that identifies the part (CPU1 of dual-core parts) */
 	const char *name;         /* "STM32F401xD/E" */
 	uint32_t flash_size_addr; /* F_SIZE, a 16-bit count of KiB */
 	uint16_t flash_kb_max;    /* used when F_SIZE reads blank */
@@ -47,7 +53,23 @@ struct target_part {
 	 * IDCODE is not published (Black Magic Debug issue #1816). */
 	uint16_t rom_designer;
 	uint16_t rom_part;
+	/* The addresses of the three words of the 96-bit unique device ID,
+	 * U_ID[31:0], U_ID[63:32], U_ID[95:64] (docs/uid.md lists them per
+	 * part with their sources), read in the identification batch with
+	 * F_SIZE. All 0: no UID address rdpd knows for the part. */
+	uint32_t uid_addr[3];
+	/* The target file OpenOCD 0.12.0 drives the part with, as its -f
+	 * takes it ("target/stm32f4x.cfg"); NULL where that release cannot
+	 * (no target file, or its flash driver does not know the DEV_ID).
+	 * With the driver's openocd_unlock, the command line a user of
+	 * Debian's OpenOCD runs (section "OpenOCD 0.12.0" of each driver's
+	 * page in docs/targets/). */
+	const char *openocd_target;
 };
+
+/* The uid_addr of a part whose words are at BASE, BASE + 4, BASE + THIRD
+ * (THIRD is 8, or 0x14 on L0/L1: HAL_GetUIDw2 in stm32l0xx_hal.c:471). */
+#define TARGET_UID(base, third) {(base), (base) + 4u, (base) + (third)}
 
 #define TARGET_MAX_OPTIONS 8
 #define TARGET_MAX_SECTORS 64
@@ -87,6 +109,12 @@ struct target_driver {
 	size_t n_parts;
 	/* What the regression erases, for the user's confirmation. */
 	const char *erase_scope;
+	/* How the unlock (level 1 to 0) goes and takes effect, one line for
+	 * the chip table of README.md (tests/tools/families.c --markdown). */
+	const char *unlock_summary;
+	/* OpenOCD 0.12.0's command that unlocks the parts, bank 0
+	 * ("stm32f2x unlock 0"); NULL where it has no flash driver for them. */
+	const char *openocd_unlock;
 	uint32_t erased_word;     /* flash contents after a mass erase */
 	int (*read_protection)(struct target *t, struct target_protection *p);
 	/* Program the RDP level LEVEL (0 or 1) into the option bytes and wait
@@ -99,12 +127,22 @@ struct target_driver {
 	 * F_SIZE is not a plain count (L1 0x436: 0 = 384, 1 = 256; 0x429: low
 	 * byte only). NULL: the raw count, a blank value meaning flash_kb_max. */
 	unsigned (*flash_kb_from_fsize)(const struct target_part *part, uint16_t raw);
-	/* Optional: the part from the whole DBGMCU word at DBGMCU_ADDR, for
+	/* Optional: *PART from the whole DBGMCU word at DBGMCU_ADDR, for
 	 * chips whose id is not a DEV_ID/REV_ID pair (Artery AT32: a 32-bit
-	 * product id whose bits 15:12 matter, docs/targets/at32f4.md, "Identification"). It may read the
-	 * target (T->a) to tell apart parts sharing an id. A driver with this
-	 * hook is never matched by DEV_ID. NULL: its table is matched by DEV_ID. */
-	const struct target_part *(*find_part)(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode);
+	 * product id whose bits 15:12 matter, docs/targets/at32f4.md,
+	 * "Identification"). It may read the target (T->a) to tell apart parts
+	 * sharing an id. Returns 0 with *PART set, 1 when the word is none of
+	 * the driver's parts (*PART NULL), or the link's error. A driver with
+	 * this hook is never matched by DEV_ID. NULL: its table is matched by
+	 * DEV_ID. */
+	int (*find_part)(struct target *t, uint32_t dbgmcu_addr, uint32_t idcode,
+			 const struct target_part **part);
+	/* Optional: the DBGMCU_IDCODE to look up (and keep in t->idcode) for
+	 * the one a core of kind CORE read at DBGMCU_ADDR, for silicon that
+	 * reports another part's DEV_ID (early F4: the F2's 0x411). Every
+	 * driver's hook sees the word in table order, before DEV_ID matching.
+	 * NULL: the word as read. */
+	uint32_t (*idcode_quirk)(enum cortexm_core core, uint32_t dbgmcu_addr, uint32_t idcode);
 	/* Optional: *END = the address just past the last flash word that the
 	 * regression erases and a debugger may read, for the unlock job's
 	 * read-back of the end of flash. A callback, not a field: it depends on
@@ -113,14 +151,6 @@ struct target_driver {
 	 * the CPU2 secure area above SFSA is neither readable nor erased).
 	 * NULL: flash_base + flash_kb KiB, right for every contiguous flash. */
 	int (*flash_end)(struct target *t, uint32_t *end);
-	/* Optional: the addresses of the three words of the chip's 96-bit
-	 * unique device ID, U_ID[31:0], U_ID[63:32], U_ID[95:64] (docs/uid.md
-	 * lists them per part with their sources). Returns 0 with ADDR filled,
-	 * or 1 when the part has no UID rdpd knows where to find. A callback,
-	 * not a column of the part table: some families differ per part (F7,
-	 * L1, H7, U0). Read in the identification batch, with F_SIZE. NULL:
-	 * no UID for any of the driver's parts. */
-	int (*uid_addr)(const struct target *t, uint32_t addr[3]);
 };
 
 struct target {
@@ -195,6 +225,14 @@ enum rdp_level rdp_level_from_byte(uint8_t rdp);
 /* Driver table (targets.c). */
 size_t target_driver_count(void);
 const struct target_driver *target_driver_at(size_t i);
+/* The addresses where a core of kind CORE may find DBGMCU_IDCODE, most
+ * likely first: the dbgmcu_addr of each part row with that core, in the
+ * order of the driver table and its rows, each once; for a core no row
+ * names, 0xE0042000, where the first identification batch reads anyway.
+ * Writes at most CAP to OUT and returns how many it wrote; identification
+ * asks for TARGET_DBGMCU_MAX, more than any core's parts use (two). */
+#define TARGET_DBGMCU_MAX 4
+size_t target_dbgmcu_addrs(enum cortexm_core core, uint32_t *out, size_t cap);
 /* The part with this DBGMCU address and DEV_ID, or NULL (rows bound to one
  * REV_ID are skipped). */
 const struct target_part *target_find_part(uint32_t dbgmcu_addr, uint16_t dev_id,

@@ -139,29 +139,34 @@ enum rdp_level rdp_level_from_byte(uint8_t rdp)
 	return rdp == 0xAA ? RDP_LEVEL_0 : rdp == 0xCC ? RDP_LEVEL_2 : RDP_LEVEL_1;
 }
 
-/* Where each core's STM32 parts keep DBGMCU_IDCODE, most likely first
- * (the DBGMCU_BASE of their CMSIS headers; the list, with header lines,
- * in docs/targets/common.md). */
-static size_t target_dbgmcu_candidates(enum cortexm_core core, uint32_t *out)
+/* Most parts (Cortex-M3/M4/M7) keep DBGMCU_IDCODE here, on the private
+ * peripheral bus: the first identification batch reads it with the CPUID
+ * (docs/targets/common.md, "DBGMCU_IDCODE (targets.c)"). */
+#define TARGET_DBGMCU_FIRST 0xE0042000u
+
+static bool target_addr_listed(const uint32_t *list, size_t n, uint32_t addr)
 {
-	switch (core) {
-	case CORTEXM_M0:
-	case CORTEXM_M0PLUS:
-	case CORTEXM_M23:
-		out[0] = 0x40015800u;
-		return 1;
-	case CORTEXM_M7:
-		out[0] = 0xE0042000u; /* F7 */
-		out[1] = 0x5C001000u; /* H7 */
-		return 2;
-	case CORTEXM_M33:
-		out[0] = 0xE0044000u; /* L5, U5 */
-		out[1] = 0x44024000u; /* H5 */
-		return 2;
-	default:
-		out[0] = 0xE0042000u;
-		return 1;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == addr)
+			return true;
+	return false;
+}
+
+size_t target_dbgmcu_addrs(enum cortexm_core core, uint32_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
+		for (size_t k = 0; k < target_drivers[i]->n_parts && n < cap; k++) {
+			const struct target_part *p = &target_drivers[i]->parts[k];
+
+			/* dbgmcu_addr 0: found by the ROM table, never by DBGMCU */
+			if (p->core == core && p->dbgmcu_addr && !target_addr_listed(out, n, p->dbgmcu_addr))
+				out[n++] = p->dbgmcu_addr;
+		}
+	if (n == 0 && cap > 0)
+		out[n++] = TARGET_DBGMCU_FIRST;
+	return n;
 }
 
 /* F_SIZE and the unique ID in one DAP_Transfer: identification plus the
@@ -172,9 +177,10 @@ static size_t target_dbgmcu_candidates(enum cortexm_core core, uint32_t *out)
  * chip that answers none. */
 static int target_read_flash_size(struct target *t)
 {
-	uint32_t word = 0, uid_addr[3];
+	uint32_t word = 0;
 	uint32_t addr = t->part->flash_size_addr;
-	bool want_uid = t->drv->uid_addr && t->drv->uid_addr(t, uid_addr) == 0;
+	const uint32_t *uid_addr = t->part->uid_addr;
+	bool want_uid = uid_addr[0] != 0;
 	uint16_t kb;
 	int rc;
 
@@ -226,16 +232,21 @@ static int target_match_idcode(struct target *t, uint32_t addr, uint32_t id)
 	if ((id & 0xFFF) == 0 || (id & 0xFFF) == 0xFFF)
 		return 1; /* nothing here: try the next address */
 	/* Drivers that know their chips by the whole word (Artery) first. */
-	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
-		if (target_drivers[i]->find_part &&
-		    (t->part = target_drivers[i]->find_part(t, addr, id)) != NULL) {
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++) {
+		int rc = target_drivers[i]->find_part ? target_drivers[i]->find_part(t, addr, id, &t->part) : 1;
+
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
 			t->idcode = id;
 			t->drv = target_drivers[i];
 			return target_read_flash_size(t);
 		}
-	/* Early F4 (rev A) reports the F2's 0x411 (OpenOCD stm32f2x.c). */
-	if ((id & 0xFFF) == 0x411 && t->core == CORTEXM_M4)
-		id = (id & ~0xFFFu) | 0x413;
+	}
+	/* Then the ids some silicon misreports, then DEV_ID and REV_ID. */
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++)
+		if (target_drivers[i]->idcode_quirk)
+			id = target_drivers[i]->idcode_quirk(t->core, addr, id);
 	t->idcode = id;
 	t->part = target_find_part_rev(addr, id, &t->drv);
 	if (t->part)
@@ -378,7 +389,7 @@ static int target_scan_aps(struct target *t, uint8_t tried, uint32_t tried_idr)
 
 int target_identify(struct target *t)
 {
-	uint32_t idr = 0, first = 0, cands[2];
+	uint32_t idr = 0, first = 0, cands[TARGET_DBGMCU_MAX];
 	uint8_t ap = t->a->mem_ap;
 	bool have_first;
 	size_t n;
@@ -389,7 +400,7 @@ int target_identify(struct target *t)
 	 * batch faults and is redone without it. */
 	adiv5_ap_read(t->a, ap, AP_IDR, &idr);
 	mem_read32(t->a, CORTEXM_CPUID, &t->cpuid);
-	mem_read32(t->a, 0xE0042000u, &first);
+	mem_read32(t->a, TARGET_DBGMCU_FIRST, &first);
 	rc = adiv5_run(t->a);
 	have_first = rc == 0;
 	if (rc < 0 && rc != -ERR_TARGET_FAULT)
@@ -410,11 +421,11 @@ int target_identify(struct target *t)
 	}
 	t->core = cortexm_core_from_cpuid(t->cpuid);
 	t->dpidr = t->a->dpidr;
-	n = target_dbgmcu_candidates(t->core, cands);
+	n = target_dbgmcu_addrs(t->core, cands, TARGET_DBGMCU_MAX);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = 0;
 
-		if (cands[i] == 0xE0042000u && have_first)
+		if (cands[i] == TARGET_DBGMCU_FIRST && have_first)
 			id = first;
 		else if ((rc = mem_read32_now(t->a, cands[i], &id)) == -ERR_TARGET_FAULT)
 			continue; /* nothing mapped there: the next candidate */

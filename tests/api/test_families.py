@@ -1,45 +1,54 @@
 """One chip of every family through the daemon's HTTP API: add it as a
 simulated probe, read its level, unlock it, read it again, lock it; the
-level-2 part of the family must be reported and refused."""
+level-2 part of the family must be reported and refused.
+
+The chips are every part the simulator has (build/rdpd-sim --list-profiles:
+a part P is named by its P-rdp0 and P-rdp1 profiles), so a new family's
+model is in here without a line; a part with a P-rdp2 profile is also
+refused at level 2. What rdpd calls the chip is checked against the driver
+tables (build/tools/families --json: the family is a driver, the chip one
+of its parts) and against the simulator's own name for it (the same vendor
+and series: STM32F4, STM32WB, GD32F1). Each family's own test
+(tests/sim/test_stack_FAMILY.c) checks the exact part names."""
+import json
 import os
+import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from rdpd_harness import Daemon, check, is_problem, summary  # noqa: E402
+from rdpd_harness import BUILD, Daemon, check, is_problem, summary  # noqa: E402
 
-# part, family key, chip name prefix, has a level-2 profile
-FAMILIES = [
-    ("stm32f030r8", "stm32f1", "STM32F0", True),
-    ("stm32f103c8", "stm32f1", "STM32F10", False),
-    ("stm32f303vc", "stm32f1", "STM32F30", True),
-    ("gd32f130c8", "stm32f1", "GD32", True),
-    ("gd32e230c8", "stm32f1", "GD32E23", True),
-    ("gd32f205rc", "stm32f1", "GD32F20", False),  # no high protection (gd32f20x_fmc.h)
-    ("stm32f205rg", "stm32f4", "STM32F2", True),
-    ("stm32f401re", "stm32f4", "STM32F401", True),
-    ("stm32f746zg", "stm32f4", "STM32F74", True),
-    ("stm32l073rz", "stm32l0", "STM32L0", True),
-    ("stm32l152re", "stm32l0", "STM32L1", True),
-    ("stm32l476rg", "stm32l4", "STM32L4", True),
-    ("stm32l4r5zi", "stm32l4", "STM32L4", True),
-    ("stm32g071rb", "stm32l4", "STM32G0", True),
-    ("stm32g474re", "stm32l4", "STM32G4", True),
-    ("stm32g473cc", "stm32l4", "STM32G4", True),
-    ("stm32c031c6", "stm32l4", "STM32C0", True),
-    ("stm32u083rc", "stm32l4", "STM32U0", True),
-    ("stm32wb55rg", "stm32l4", "STM32WB", True),
-    ("stm32wb15cc", "stm32l4", "STM32WB", True),
-    ("stm32wle5jc", "stm32l4", "STM32WL", True),
-    ("stm32l552ze", "stm32l5", "STM32L5", True),
-    ("stm32u585ai", "stm32l5", "STM32U5", True),
-    ("stm32u5a5zj", "stm32l5", "STM32U5", True),
-    ("stm32h743zi", "stm32h7", "STM32H7", True),
-    ("stm32h7b3ai", "stm32h7", "STM32H7", True),
-    ("stm32h743zg", "stm32h7", "STM32H7", False),
-    ("stm32wb55rg-fus", "stm32l4", "STM32WB", False),
-    ("at32f415cbt7", "at32f4", "AT32F415", True),
-    ("gd32f450zk", "stm32f4", "GD32F450", True),
-]
+
+def sim_parts():
+    """(part, has a level-2 profile) for every simulated part, in the
+    simulator's order; the profiles that are not P-rdpN of a part with
+    P-rdp0 and P-rdp1 are special ones (no-target, an SWD-off firmware)."""
+    out = subprocess.check_output([os.path.join(BUILD, "rdpd-sim"), "--list-profiles"], text=True)
+    names = out.split()
+    have = set(names)
+    return [(n[:-5], n[:-5] + "-rdp2" in have) for n in names
+            if n.endswith("-rdp0") and n[:-5] + "-rdp1" in have]
+
+
+def driver_parts():
+    """{driver: set of part names} from the driver tables."""
+    out = subprocess.check_output([os.path.join(BUILD, "tools", "families"), "--json"], text=True)
+    return {d["name"]: {p["name"] for p in d["parts"]} for d in json.loads(out)["drivers"]}
+
+
+def series(name):
+    """Vendor and series of a part name, the letters up to "32" and the two
+    characters after: "STM32F401RE" and "STM32F401xD/E" are both "STM32F4",
+    "GD32F130C8" and "GD32F1x0 (or GD32F10x)" "GD32F1"."""
+    m = re.match(r"[A-Z]+32..", name.upper())
+    return m.group(0) if m else None
+
+
+def refused_on_purpose(part, family):
+    """Parts rdpd identifies but does not unlock: H5 product states, an OEM1
+    key set (as tests/sim/test_stack_every_profile.c)."""
+    return family == "stm32h5" or "-oem1" in part
 
 
 def add(d, profile, serial):
@@ -47,13 +56,27 @@ def add(d, profile, serial):
     return res[2]["index"] if res[0] == 201 else None
 
 
-def family_round_trip(d, part, family, prefix):
+def remove_all(d):
+    """Every probe removed again: more parts than the table's 64 probes."""
+    for p in d.get("/probes")[2]["probes"]:
+        d.request("DELETE", "/probes/%d" % p["index"])
+
+
+def family_round_trip(d, part, drivers, reached):
     idx = add(d, part + "-rdp1", "F" + part)
     if not check(part + " added", idx is not None):
         return
     res = d.get("/probes/%d/rdp" % idx)
-    ok = res[0] == 200 and res[2]["family"] == family and res[2]["chip"].startswith(prefix)
+    family = res[2]["family"] if res[0] == 200 else None
+    ok = family in drivers and res[2]["chip"] in drivers[family] and \
+        series(res[2]["chip"]) == series(part) is not None
     check(part + " identified", ok, res[2] if res[0] == 200 else res)
+    reached.add(family)
+    if refused_on_purpose(part, family):
+        res = d.post("/probes/%d/unlock?wait=60" % idx, {})
+        check(part + " unlock refused on purpose", res[0] == 200 and res[2]["state"] == "failed" and
+              res[2]["error"]["code"] == "not_supported", res[2].get("error"))
+        return
     check(part + " level 1", res[0] == 200 and res[2]["rdp_level"] == 1, res[2])
     res = d.post("/probes/%d/unlock?wait=60" % idx, {})
     j = res[2]
@@ -82,10 +105,15 @@ def level2_refused(d, part):
 def main():
     d = Daemon().start()
     try:
-        for part, family, prefix, has_l2 in FAMILIES:
-            family_round_trip(d, part, family, prefix)
+        drivers, reached = driver_parts(), set()
+        parts = sim_parts()
+        check("the simulator lists parts", len(parts) > 0, parts)
+        for part, has_l2 in parts:
+            family_round_trip(d, part, drivers, reached)
             if has_l2:
                 level2_refused(d, part)
+            remove_all(d)
+        check("every driver reached through the API", reached >= set(drivers), set(drivers) - reached)
         # TrustZone: level 0.5 reads as 0.5 and unlocks to 0.
         idx = add(d, "stm32u585ai-rdp0.5", "TZ")
         res = d.get("/probes/%d/rdp" % idx)

@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -282,6 +284,7 @@ TEST(model_wrong_key_and_uid)
 	if (!pl)
 		return;
 	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK(!t.has_uid); /* so the identification reports none (docs/uid.md) */
 	CHECK_EQ_I(mem_read32_now(&pl->a, 0x1FFFF7E8, &v), -ERR_TARGET_FAULT);
 	dp_clear_sticky(&pl->a);
 	CHECK_EQ_I(mem_read32_now(&pl->a, 0x1FFFF7E0, &v), 0);
@@ -302,8 +305,134 @@ TEST(model_wrong_key_and_uid)
 	probe_link_close(pl);
 }
 
+/* The driver's look-up of a whole DBGMCU word: the part, or NULL when it
+ * names none (1) or the look-up failed. */
+static const struct target_part *at32_find(const struct target_driver *d, struct target *t, uint32_t addr,
+					   uint32_t pid)
+{
+	const struct target_part *p = NULL;
+
+	return d->find_part(t, addr, pid, &p) == 0 ? p : NULL;
+}
+
+/* Artery AT32F4 by the whole PID at 0xE0042000 (docs/targets/at32f4.md,
+ * "Identification"; OpenOCD artery.c): bits 15:12 count, so no DEV_ID row
+ * may claim these words. The PIDs F413 and F415 share need the FPU (read
+ * from the target): not here. */
+TEST(at32_by_whole_pid)
+{
+	static const struct {
+		uint32_t pid;
+		const char *name;
+		unsigned flash_kb;
+	} pid_cases[] = {
+		{0x70050347, "AT32F403A/407xG",   1024},
+		{0x700502CD, "AT32F403A/407xE",    512},
+		{0x70050240, "AT32F403A/407xC",    256},
+		{0x70030106, "AT32F413x8",          64},
+		{0x700301C4, "AT32F415xB",         128},
+		{0x7003010A, "AT32F415x8",          64},
+		{0x50020100, "AT32F421x8",          64},
+		{0x5001000C, "AT32F421x4",          16},
+		{0x7003210B, "AT32F423x8",          64},
+		{0x700A3249, "AT32F423xC",         256},
+		{0x50092087, "AT32F425x6",          32},
+		{0x70083251, "AT32F435/437xC",     256},
+		{0x7008459A, "AT32F435/437xD",     448},
+		{0x70030250, "AT32WB415xC",        256},
+	};
+	const struct target_driver *at32 = NULL, *drv = NULL;
+	struct target t = {0};
+
+	for (size_t i = 0; i < target_driver_count(); i++)
+		if (strcmp(target_driver_at(i)->name, "at32f4") == 0)
+			at32 = target_driver_at(i);
+	CHECK(at32 != NULL && at32->find_part != NULL);
+	if (!at32 || !at32->find_part)
+		return;
+	for (size_t i = 0; i < sizeof(pid_cases) / sizeof(pid_cases[0]); i++) {
+		const struct target_part *p = at32_find(at32, &t, 0xE0042000, pid_cases[i].pid);
+
+		CHECK(p != NULL);
+		if (!p)
+			continue;
+		CHECK_STR(p->name, pid_cases[i].name);
+		CHECK_EQ_U(at32->flash_kb_from_fsize(p, 0xFFFF), pid_cases[i].flash_kb);
+		CHECK_EQ_U(p->flash_size_addr, 0x1FFFF7E0);
+		CHECK(p->erase_typ_ms < p->erase_max_ms && p->erase_max_ms >= 2400);
+		/* never by DEV_ID/REV_ID */
+		CHECK(target_find_part_rev(0xE0042000, pid_cases[i].pid, &drv) == NULL);
+	}
+	/* 0x7003010B is not in OpenOCD's current table; 0x7003210B is F423. */
+	CHECK(at32_find(at32, &t, 0xE0042000, 0x7003010B) == NULL);
+	CHECK(at32_find(at32, &t, 0x40015800, 0x70050347) == NULL);
+	/* Shared by F413/F415: without a link to read MVFR0, no guess. */
+	CHECK(at32_find(at32, &t, 0xE0042000, 0x700301C5) == NULL);
+}
+
+/* F413 and F415 share PIDs and are told apart by the FPU (MVFR0): a probe
+ * that fails while MVFR0 is read is the probe's failure, never "unknown
+ * chip" (found by the fault matrix once it covered every part row). Every
+ * command packet of the read fails once in turn, as a short reply. */
+TEST(shared_pid_probe_failure_is_the_probes)
+{
+	for (size_t i = 1; i <= 2; i++) { /* at32f413kbu7, at32f415cbt7 */
+		for (uint64_t n = 1; n <= 12; n++) {
+			struct probe_link *pl = open_profile(&cases[i], 1, FAST);
+			struct sim_fault f = {.kind = SIM_FAULT_SHORT_REPLY, .nth = n};
+			struct target t;
+			struct target_protection p;
+			int rc;
+
+			CHECK(pl != NULL);
+			if (!pl)
+				continue;
+			sim_probe_set_fault(stack_model(pl), &f);
+			rc = rdp_read_run(&pl->a, NULL, &t, &p);
+			if (rc == -ERR_TARGET_UNKNOWN_CHIP)
+				fprintf(stderr, "  %s, packet %llu short: %s\n", cases[i].part,
+					(unsigned long long)n, err_detail());
+			CHECK(rc == 0 || rc == -ERR_PROBE_PROTOCOL || rc == -ERR_PROBE_UNSUPPORTED);
+			probe_link_close(pl);
+		}
+	}
+}
+
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		/* AT32F4: power lost during the USD erase, then during the mass erase
+		 * the FAP half-word starts (the chip is back at once, FAP on, half the
+		 * flash erased: the job says the erase was cut short, not that it never
+		 * ran). No error flag: none of the AT32 sources of
+		 * docs/targets/at32f4.md names one. */
+		{"sim:at32f403acgu7-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "USD erase: ", 0xFF, NULL},
+		{"sim:at32f403acgu7-rdp1" FAST, 2, -ERR_ERASE_INTERRUPTED, "the mass erase was cut short", 0xFF, NULL},
+		{"sim:at32f415cbt7-rdp1" FAST, 2, -ERR_ERASE_INTERRUPTED, "the mass erase was cut short", 0xFF, NULL},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:at32f403acgu7-rdp1?time_scale=1", 2},    /* AT32F4: the FAP write */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
+	RUN(at32_by_whole_pid);
+	RUN(shared_pid_probe_failure_is_the_probes);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_level1);
@@ -312,5 +441,7 @@ int main(void)
 	RUN(pending_high_level_is_refused_before_any_write);
 	RUN(unlock_at_real_speed);
 	RUN(model_wrong_key_and_uid);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

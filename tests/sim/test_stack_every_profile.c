@@ -11,7 +11,9 @@
  *  - parts that rdpd refuses on purpose (H5 product states, an OEM1 key set):
  *    refused with not_supported before any flash-interface write.
  * The per-family files test each family in depth; this one makes sure no
- * profile is left out, including the ones added later.
+ * profile is left out, including the ones added later. It also checks the
+ * part tables against the models: the core each row names is the core the
+ * simulated chip has, and every driver has a simulated part.
  */
 #include <stdlib.h>
 
@@ -21,6 +23,17 @@
 #define FAST "?time_scale=0.001"
 
 static unsigned ep_profiles;
+static const struct target_driver *ep_seen[64]; /* the drivers some profile identified as */
+static size_t ep_n_seen;
+
+static void ep_saw(const struct target_driver *d)
+{
+	for (size_t i = 0; i < ep_n_seen; i++)
+		if (ep_seen[i] == d)
+			return;
+	if (ep_n_seen < sizeof(ep_seen) / sizeof(ep_seen[0]))
+		ep_seen[ep_n_seen++] = d;
+}
 
 static bool ep_suffix(const char *name, const char *suffix)
 {
@@ -106,8 +119,15 @@ static void ep_one(const char *name)
 	check_current_name = name;
 	ep_profiles++;
 	if (ep_suffix(name, "-rdp0")) {
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
-		CHECK(strcmp(t.drv->name, "stm32h5") == 0 || p.level == RDP_LEVEL_0);
+		int rc = rdp_read_run(&pl->a, NULL, &t, &p);
+
+		CHECK_EQ_I(rc, 0);
+		if (rc == 0) {
+			CHECK(strcmp(t.drv->name, "stm32h5") == 0 || p.level == RDP_LEVEL_0);
+			/* The row's core is the one the chip's CPUID names. */
+			CHECK_EQ_I(t.part->core, t.core);
+			ep_saw(t.drv);
+		}
 	} else if (ep_suffix(name, "-rdp0.5")) {
 		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0_5);
@@ -146,5 +166,23 @@ int main(void)
 		}
 	}
 	fprintf(stderr, "  %u profiles through the whole stack\n", ep_profiles);
+	/* Every driver of the table has a simulated part (all profiles run). */
+	if (!getenv("EP_PROFILE")) {
+		check_current_name = "every_driver_has_a_profile";
+		check_current_failed = 0;
+		for (size_t i = 0; i < target_driver_count(); i++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < ep_n_seen; k++)
+				seen |= ep_seen[k] == target_driver_at(i);
+			if (!seen)
+				fprintf(stderr, "  no profile identifies as %s\n", target_driver_at(i)->name);
+			CHECK(seen);
+		}
+		if (check_current_failed)
+			check_tests_failed++;
+		else
+			check_tests_passed++;
+	}
 	return check_summary();
 }

@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -456,8 +458,136 @@ TEST(gd32e23x_cortex_m23_debug)
 	probe_link_close(pl);
 }
 
+/* Every DEV_ID of docs/targets/stm32f1.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 1000 ms (F0/F1/F3's 40 ms mass erase gets 25 times that). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name                                      KB  F_SIZE */
+		{0x40015800, 0x440, "STM32F05x/F030x8",                          64, 0x1FFFF7CC},
+		{0x40015800, 0x444, "STM32F03x/F030x4/6",                        32, 0x1FFFF7CC},
+		{0x40015800, 0x445, "STM32F04x/F070x6",                          32, 0x1FFFF7CC},
+		{0x40015800, 0x448, "STM32F07x",                                128, 0x1FFFF7CC},
+		{0x40015800, 0x442, "STM32F09x/F030xC",                         256, 0x1FFFF7CC},
+		{0xE0042000, 0x412, "STM32F10x low density",                     32, 0x1FFFF7E0},
+		{0xE0042000, 0x410, "STM32F10x medium density",                 128, 0x1FFFF7E0},
+		{0xE0042000, 0x414, "STM32F10x high density",                   512, 0x1FFFF7E0},
+		{0xE0042000, 0x418, "STM32F105/107 connectivity line",          256, 0x1FFFF7E0},
+		{0xE0042000, 0x430, "STM32F10x XL density",                    1024, 0x1FFFF7E0},
+		{0xE0042000, 0x420, "STM32F100 value line low/medium density",  128, 0x1FFFF7E0},
+		{0xE0042000, 0x428, "STM32F100 value line high density",        512, 0x1FFFF7E0},
+		{0xE0042000, 0x422, "STM32F302xB/C/F303xB/C/F358",              256, 0x1FFFF7CC},
+		{0xE0042000, 0x432, "STM32F37x",                                256, 0x1FFFF7CC},
+		{0xE0042000, 0x438, "STM32F303x6/8/F328/F334",                   64, 0x1FFFF7CC},
+		{0xE0042000, 0x439, "STM32F301/F302x6/8/F318",                   64, 0x1FFFF7CC},
+		{0xE0042000, 0x446, "STM32F302/303xD/E/F398",                   512, 0x1FFFF7CC},
+	};
+
+	part_cases_check("stm32f1", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 1000);
+}
+
+/* GigaDevice clones say DEV_ID 0x410 (0x418: GD32F20x) and are told apart
+ * by REV_ID (docs/targets/stm32f1.md, "Parts"); an ST REV_ID keeps the
+ * STM32F1 row. */
+TEST(gd32_by_rev_id)
+{
+	static const struct {
+		uint32_t dbgmcu, idcode;
+		const char *name;
+		unsigned flash_kb_max;
+	} gd32_cases[] = {
+		{0xE0042000, 0x13030410, "GD32F1x0 (or GD32F10x)",   64},
+		{0xE0042000, 0x17040410, "GD32F3x0",                128},
+		{0x40015800, 0x19090410, "GD32E23x",                 64},
+		{0xE0042000, 0x15080418, "GD32F20x",               3072},
+		{0xE0042000, 0x10010418, "STM32F105/107 connectivity line", 256},
+		{0xE0042000, 0x20030410, "STM32F10x medium density", 128},
+		{0xE0042000, 0x00000410, "STM32F10x medium density", 128},
+	};
+	const struct target_driver *drv = NULL;
+
+	for (size_t i = 0; i < sizeof(gd32_cases) / sizeof(gd32_cases[0]); i++) {
+		const struct target_part *p = target_find_part_rev(gd32_cases[i].dbgmcu, gd32_cases[i].idcode, &drv);
+
+		CHECK(p != NULL);
+		if (!p)
+			continue;
+		CHECK_STR(drv->name, "stm32f1");
+		CHECK_STR(p->name, gd32_cases[i].name);
+		CHECK_EQ_U(p->flash_kb_max, gd32_cases[i].flash_kb_max);
+		CHECK_EQ_U(p->flash_size_addr, 0x1FFFF7E0);
+	}
+	/* A GD32E23x id with another revision is not guessed. */
+	CHECK(target_find_part_rev(0x40015800, 0x10000410, &drv) == NULL);
+}
+
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		/* F1-style: power lost during the option page erase, then during the
+		 * mass erase that the RDP half-word forces before it is written. */
+		{"sim:stm32f103c8-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "option erase: ", 0xFF, "opterr"},
+		{"sim:stm32f103c8-rdp1" FAST, 2, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, "opterr"},
+		{"sim:stm32f072rb-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "option erase: ", 0xFF, NULL},
+		{"sim:stm32f072rb-rdp1" FAST, 2, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, NULL},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32f103c8-rdp1?time_scale=10", 2},     /* F1: RDP half-word's erase */
+		{"sim:stm32f072rb-rdp1?time_scale=10", 2},     /* F0 */
+		{"sim:gd32f130c8-rdp1?time_scale=10", 2},      /* GD32F1x0 */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
+/* The GigaDevice rows name no UID address (docs/uid.md: none from a vendor
+ * source, and the 0x1303 row may be a GD32F1x0 or a GD32F10x): their chips
+ * report no UID; ST's F0/F1/F3 do. */
+TEST(gd32_parts_report_no_uid)
+{
+	static const struct {
+		const char *profile;
+		bool has_uid;
+	} uid_cases[] = {
+		{"sim:gd32f130c8-rdp0" FAST, false},
+		{"sim:gd32e230c8-rdp0" FAST, false},
+		{"sim:gd32f205rc-rdp0" FAST, false},
+		{"sim:stm32f103c8-rdp0" FAST, true},
+		{"sim:stm32f072rb-rdp0" FAST, true},
+	};
+
+	for (size_t i = 0; i < sizeof(uid_cases) / sizeof(uid_cases[0]); i++) {
+		struct probe_link *pl = stack_open(uid_cases[i].profile);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(t.has_uid, uid_cases[i].has_uid);
+		probe_link_close(pl);
+	}
+}
+
 int main(void)
 {
+	RUN(part_table);
+	RUN(gd32_by_rev_id);
+	RUN(gd32_parts_report_no_uid);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_level1);
@@ -468,5 +598,7 @@ int main(void)
 	RUN(unlock_waits_for_a_real_speed_erase);
 	RUN(model_keys_latch_and_obl_launch);
 	RUN(gd32e23x_cortex_m23_debug);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

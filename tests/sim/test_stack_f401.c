@@ -5,7 +5,9 @@
  * rdpd says about it.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -191,8 +193,85 @@ TEST(user_clock_and_mode_are_used)
 	probe_link_close(pl);
 }
 
+/* Every DEV_ID of docs/targets/stm32f4.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 30000 ms (a 2 MB F4 erase can take 32 s). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name                    KB  F_SIZE */
+		{0xE0042000, 0x411, "STM32F2xx",             1024, 0x1FFF7A22},
+		{0xE0042000, 0x413, "STM32F405/407/415/417", 1024, 0x1FFF7A22},
+		{0xE0042000, 0x419, "STM32F42x/43x",         2048, 0x1FFF7A22},
+		{0xE0042000, 0x423, "STM32F401xB/C",          256, 0x1FFF7A22},
+		{0xE0042000, 0x433, "STM32F401xD/E",          512, 0x1FFF7A22},
+		{0xE0042000, 0x431, "STM32F411xC/E",          512, 0x1FFF7A22},
+		{0xE0042000, 0x421, "STM32F446xx",            512, 0x1FFF7A22},
+		{0xE0042000, 0x441, "STM32F412xx",           1024, 0x1FFF7A22},
+		{0xE0042000, 0x458, "STM32F410xx",            128, 0x1FFF7A22},
+		{0xE0042000, 0x434, "STM32F469/479",         2048, 0x1FFF7A22},
+		{0xE0042000, 0x463, "STM32F413/423",         1536, 0x1FFF7A22},
+		{0xE0042000, 0x449, "STM32F74x/75x",         1024, 0x1FF0F442},
+		{0xE0042000, 0x451, "STM32F76x/77x",         2048, 0x1FF0F442},
+		{0xE0042000, 0x452, "STM32F72x/73x",          512, 0x1FF07A22},
+	};
+
+	part_cases_check("stm32f4", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 30000);
+}
+
+/* Early F4 silicon (rev A) says the F2's DEV_ID 0x411 (docs/targets/stm32f4.md,
+ * "Quirks"): the driver takes a Cortex-M4 saying it for an F405/407/415/417;
+ * a Cortex-M3 saying it is an F2, and no other id or address is touched. */
+TEST(early_f4_reports_the_f2_id)
+{
+	const struct target_driver *f4 = part_cases_driver("stm32f4"), *drv = NULL;
+	const struct target_part *p;
+	uint32_t id;
+
+	CHECK(f4 != NULL && f4->idcode_quirk != NULL);
+	if (!f4 || !f4->idcode_quirk)
+		return;
+	id = f4->idcode_quirk(CORTEXM_M4, 0xE0042000, 0x10000411);
+	CHECK_EQ_U(id, 0x10000413);
+	p = target_find_part_rev(0xE0042000, id, &drv);
+	CHECK(p != NULL);
+	if (p)
+		CHECK_STR(p->name, "STM32F405/407/415/417");
+	CHECK_EQ_U(f4->idcode_quirk(CORTEXM_M3, 0xE0042000, 0x20000411), 0x20000411);
+	CHECK_EQ_U(f4->idcode_quirk(CORTEXM_M4, 0xE0042000, 0x10000433), 0x10000433);
+	CHECK_EQ_U(f4->idcode_quirk(CORTEXM_M4, 0x40015800, 0x10000411), 0x10000411);
+}
+
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		{"sim:stm32f401re-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, NULL},
+		{"sim:stm32f746zg-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, NULL},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32f401re-rdp1?time_scale=0.125", 1},  /* F2/F4/F7: none says */
+		{"sim:stm32f746zg-rdp1?time_scale=0.0625", 1},
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
+	RUN(part_table);
+	RUN(early_f4_reports_the_f2_id);
 	RUN(read_level1);
 	RUN(read_level0);
 	RUN(level2_never_answers_and_is_never_written);
@@ -202,5 +281,7 @@ int main(void)
 	RUN(lock_then_unlock);
 	RUN(swd_off_firmware_needs_connect_under_reset);
 	RUN(user_clock_and_mode_are_used);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -1,14 +1,17 @@
 /*
  * The fault matrix of issue 7, SQLite FAULTSIM style (docs/sim/README.md, "Faults, power loss and resets"),
- * for one part of every family: during an RDP read and during an unlock,
+ * for one simulated part of every part row the simulator covers (the first
+ * profile, in the simulator's order, that identifies as the row: so every
+ * DEV_ID variant of every driver, and a new family's model is in without a
+ * line here): during an RDP read and during an unlock,
  * make the simulated probe fail the Nth SWD transfer (WAIT, FAULT, no ACK:
  * once, as a WAIT storm longer than the probe's 1000 retries, and for ever)
  * or the Nth command packet (short reply, wrong command echo: once and for
  * ever; the probe gone). test_stack_faults.c does the same densely for the
  * F401 alone; this file spreads N over every family with a step where the
- * operation is long (see fm_step()), so the whole file stays well under a
- * minute: each family runs in its own child process, in parallel, since the
- * runs mostly sleep in the drivers' polls. FM_FULL=1 (`make fault-matrix`)
+ * operation is long (see fm_step()): each part runs in its own child
+ * process, in parallel, since the runs mostly sleep in the drivers' polls.
+ * FM_FULL=1 (`make fault-matrix`)
  * fails every N of the unlock too: minutes, not for every `make test`.
  *
  * Every run must tell the truth:
@@ -36,17 +39,15 @@
 #define FAST "?time_scale=0.001"
 #define FM_MAX_FAILS 2000 /* printed per family; the rest are only counted */
 
-static const struct fm_family {
-	const char *part;
-	bool unlock_refused; /* H5: product states, refused with not_supported */
-} fm_families[] = {
-	{"stm32f103c8"}, {"stm32f072rb"}, {"stm32f401re"}, {"stm32f746zg"},
-	{"stm32l073rz"}, {"stm32l152re"}, {"stm32l476rg"}, {"stm32g071rb"},
-	{"stm32wb55rg"}, {"stm32l552ze"}, {"stm32u585ai"}, {"stm32h743zi"},
-	{"stm32h563zi", true}, {"at32f403acgu7"}, {"gd32f130c8"}, {"gd32f450zk"},
+#define FM_MAX_FAMILIES 128
+
+/* A simulated part: profile "<part>-rdp1" is the one faulted. */
+struct fm_family {
+	char part[48];
 };
 
-#define FM_N_FAMILIES (sizeof(fm_families) / sizeof(fm_families[0]))
+static struct fm_family fm_families[FM_MAX_FAMILIES];
+static size_t fm_n_families;
 
 enum fm_mode { FM_ONCE, FM_STORM, FM_FOREVER };
 
@@ -85,6 +86,9 @@ static bool fm_full; /* FM_FULL=1: every N of the unlock too */
 /* What a clean read of the family's -rdp1 profile says (H5: a product
  * state, not a level). */
 static enum rdp_level fm_clean_level = RDP_LEVEL_1;
+/* A clean unlock is refused with not_supported (H5 product states): every
+ * faulted unlock must fail, and nothing may be erased. */
+static bool fm_unlock_refused;
 static unsigned fm_codes[2][64]; /* [unlock][code index]: outcome histogram */
 
 static void fm_fail(const struct fm_run *r, const char *cond, int line)
@@ -200,14 +204,18 @@ static void fm_measure(const struct fm_family *fam, bool unlock, struct fm_costs
 	struct job_result res;
 	struct fm_probe_ctx ctx;
 	struct job_events ev = {.ctx = &ctx, .progress = fm_costs_progress};
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	if (!pl)
 		return;
 	c0 = stack_counters(pl);
 	ctx = (struct fm_probe_ctx){.sp = stack_model(pl), .base = c0.swd_transfers, .c = c};
-	if (fm_op(pl, unlock, &ev, &t, &p, &res) == 0 && !unlock)
+	rc = fm_op(pl, unlock, &ev, &t, &p, &res);
+	if (rc == 0 && !unlock)
 		fm_clean_level = p.level;
+	if (unlock)
+		fm_unlock_refused = rc == -ERR_NOT_SUPPORTED;
 	c1 = stack_counters(pl);
 	c->swd = c1.swd_transfers - c0.swd_transfers;
 	c->packets = c1.packets - c0.packets;
@@ -254,7 +262,7 @@ static void fm_check_truth(struct fm_run *r, struct probe_link *pl, const struct
 		FM_CHECK(r, c.mass_erases == 0 && level == 1);
 		return;
 	}
-	if (r->rc == 0 && !r->fam->unlock_refused) {
+	if (r->rc == 0 && !fm_unlock_refused) {
 		uint32_t first = 0xDEADBEEF;
 
 		FM_CHECK(r, level == 0 && c.mass_erases == 1);
@@ -294,7 +302,7 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 	sim_probe_set_fault(stack_model(pl), &none);
 
 	if (r->rc != 0) {
-		bool refused = r->unlock && r->fam->unlock_refused && r->rc == -ERR_NOT_SUPPORTED;
+		bool refused = r->unlock && fm_unlock_refused && r->rc == -ERR_NOT_SUPPORTED;
 
 		FM_CHECK(r, refused || fm_code_allowed(r->kind, r->unlock, r->rc));
 		FM_CHECK(r, r->detail[0] != '\0');
@@ -303,7 +311,7 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 			 rdp_level_number(p.level), (unsigned)p.rdp_raw);
 		FM_CHECK(r, p.level == fm_clean_level);
 	}
-	if (r->fam->unlock_refused && r->unlock)
+	if (fm_unlock_refused && r->unlock)
 		FM_CHECK(r, r->rc != 0);
 	fm_check_truth(r, pl, &t, &res);
 
@@ -426,7 +434,55 @@ static int fm_child(const struct fm_family *fam)
 	return check_current_failed ? 1 : 0;
 }
 
-static pid_t fm_pids[FM_N_FAMILIES];
+static bool fm_profile_exists(const char *name)
+{
+	for (size_t i = 0; i < sim_profile_count(); i++)
+		if (strcmp(sim_profile_name(i), name) == 0)
+			return true;
+	return false;
+}
+
+/* One simulated part per part row (docs/sim/README.md: a part P has the
+ * profiles P-rdp0 and P-rdp1; the others are special ones): each P-rdp0 is
+ * identified, and the first P for each row is kept. */
+static void fm_list_families(void)
+{
+	const struct target_part *rows[FM_MAX_FAMILIES];
+
+	for (size_t i = 0; i < sim_profile_count() && fm_n_families < FM_MAX_FAMILIES; i++) {
+		const char *name = sim_profile_name(i);
+		size_t n = strlen(name);
+		char uri[96], part[48], rdp1[64];
+		struct probe_link *pl;
+		struct target t;
+		struct target_protection p;
+		bool seen = false;
+
+		if (n < 6 || n - 5 >= sizeof(part) || strcmp(name + n - 5, "-rdp0") != 0)
+			continue;
+		snprintf(part, sizeof(part), "%.*s", (int)(n - 5), name);
+		snprintf(rdp1, sizeof(rdp1), "%s-rdp1", part);
+		if (!fm_profile_exists(rdp1))
+			continue;
+		snprintf(uri, sizeof(uri), "sim:%s" FAST, name);
+		if (!(pl = stack_open(uri)))
+			continue;
+		memset(&t, 0, sizeof(t));
+		if (rdp_read_run(&pl->a, NULL, &t, &p) == 0) {
+			for (size_t k = 0; k < fm_n_families; k++)
+				seen |= rows[k] == t.part;
+			if (!seen) {
+				rows[fm_n_families] = t.part;
+				snprintf(fm_families[fm_n_families++].part, sizeof(fm_families[0].part), "%s", part);
+			}
+		} else {
+			fprintf(stderr, "  %s not identified: %s\n", name, err_detail());
+		}
+		probe_link_close(pl);
+	}
+}
+
+static pid_t fm_pids[FM_MAX_FAMILIES];
 static size_t fm_current;
 
 TEST(family_matrix)
@@ -447,8 +503,10 @@ int main(void)
 	unsigned selected = 0;
 
 	fm_full = getenv("FM_FULL") && strcmp(getenv("FM_FULL"), "1") == 0;
+	fm_list_families();
+	fprintf(stderr, "  %zu simulated parts, one per part row\n", fm_n_families);
 	fflush(NULL);
-	for (size_t i = 0; i < FM_N_FAMILIES; i++) {
+	for (size_t i = 0; i < fm_n_families; i++) {
 		/* FM_FAMILY=stm32l476rg runs that one alone; the others are not
 		 * run and not counted (a family not run has not passed). */
 		if (only && strcmp(only, fm_families[i].part) != 0)
@@ -458,7 +516,7 @@ int main(void)
 		if (fm_pids[i] == 0)
 			_exit(fm_child(&fm_families[i]));
 	}
-	for (fm_current = 0; fm_current < FM_N_FAMILIES; fm_current++) {
+	for (fm_current = 0; fm_current < fm_n_families; fm_current++) {
 		if (only && strcmp(only, fm_families[fm_current].part) != 0) {
 			fprintf(stderr, "not run %s (FM_FAMILY=%s)\n", fm_families[fm_current].part, only);
 			continue;
@@ -476,10 +534,10 @@ int main(void)
 	if (!selected) {
 		fprintf(stderr, "  FAIL FM_FAMILY=%s names no family of the matrix\nnot ok fm_family\n", only);
 		check_tests_failed++;
-	} else if (selected < FM_N_FAMILIES) {
+	} else if (selected < fm_n_families) {
 		/* tests/run.sh lists SKIPPED: lines in its summary. */
-		printf("SKIPPED: %zu of %zu families not run (FM_FAMILY=%s)\n", (size_t)FM_N_FAMILIES - selected,
-		       (size_t)FM_N_FAMILIES, only);
+		printf("SKIPPED: %zu of %zu families not run (FM_FAMILY=%s)\n", (size_t)fm_n_families - selected,
+		       (size_t)fm_n_families, only);
 	}
 	fprintf(stderr, "fault matrix: %.1f s\n", fm_now() - t0);
 	return check_summary();

@@ -7,7 +7,9 @@
  * Assertions look at the model itself, not only at what rdpd says.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -202,8 +204,56 @@ TEST(level2_refused_without_a_write)
 	}
 }
 
+/* GD32F4 by the MCU ROM table's PIDR (no DBGMCU IDCODE is published, Black
+ * Magic Debug issue #1816): designer GigaDevice (JEP106 continuation 7,
+ * identity 0x51) and the part number; only rows that ask for it match. */
+TEST(gd32f4_by_rom_table)
+{
+	static const struct {
+		uint16_t designer, part;
+		const char *name; /* NULL: no row */
+	} cases[] = {
+		{0x751, 0x2B3, "GD32F450"},
+		{0x751, 0xA2E, "GD32F470"},
+		{0x751, 0xFA4, "GD32F405/407"},
+		{0x051, 0x2B3, NULL}, /* the continuation code counts */
+		{0x751, 0x413, NULL},
+		{0x020, 0x433, NULL}, /* ST parts are found by DBGMCU, never here */
+		{0x000, 0x000, NULL},
+	};
+	const struct target_driver *drv = NULL;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct target_part *p = target_find_part_rom(cases[i].designer, cases[i].part, &drv);
+
+		CHECK((p != NULL) == (cases[i].name != NULL));
+		if (!p || !cases[i].name)
+			continue;
+		CHECK_STR(drv->name, "stm32f4");
+		CHECK_STR(p->name, cases[i].name);
+		CHECK_EQ_U(p->flash_kb_max, 3072);
+		CHECK_EQ_U(p->flash_size_addr, 0x1FFF7A22);
+		CHECK(p->erase_max_ms >= 60000 && p->erase_typ_ms < p->erase_max_ms);
+		/* never by DBGMCU_IDCODE: a blank id or an ST id is not a GD32F4 */
+		CHECK(p->dev_id == 0 && p->dbgmcu_addr == 0);
+	}
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:gd32f450zk-rdp1?time_scale=0.03", 1},
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
+	RUN(gd32f4_by_rom_table);
 	RUN(identify_f450_by_rom_table);
 	RUN(identify_f470_with_unknown_dev_id);
 	RUN(st_part_pays_nothing_for_the_fallback);
@@ -211,5 +261,6 @@ int main(void)
 	RUN(lock_f450_then_read_back);
 	RUN(unlock_f470_level1);
 	RUN(level2_refused_without_a_write);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

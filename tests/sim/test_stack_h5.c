@@ -6,6 +6,7 @@
  * (debug authentication) reaches DBGMCU only: the stack must find AP1.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
 
 #define FAST "?time_scale=0.001"
@@ -142,8 +143,27 @@ TEST(under_reset_finds_ap1)
 	probe_link_close(pl);
 }
 
+/* Every DEV_ID of docs/targets/stm32h5.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 30000 ms (not used: rdpd changes no H5 product state). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name                KB  F_SIZE */
+		{0xE0044000, 0x484, "STM32H562/563/573", 2048, 0x08FFF80C},
+		{0xE0044000, 0x474, "STM32H503",          128, 0x08FFF80C},
+		{0xE0044000, 0x478, "STM32H523/533",      512, 0x08FFF80C},
+		{0x44024000, 0x484, "STM32H562/563/573", 2048, 0x08FFF80C},
+		{0x44024000, 0x474, "STM32H503",          128, 0x08FFF80C},
+		{0x44024000, 0x478, "STM32H523/533",      512, 0x08FFF80C},
+	};
+
+	part_cases_check("stm32h5", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 30000);
+}
+
 int main(void)
 {
+	RUN(part_table);
 	RUN(open_is_level0_and_lock_is_refused);
 	RUN(closed_is_named_and_unlock_refused);
 	RUN(locked_never_answers);

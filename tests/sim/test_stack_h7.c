@@ -5,7 +5,9 @@
  * level 2. Assertions look at the model itself.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 #define H7_OPTCR 0x52002018u
@@ -252,8 +254,49 @@ TEST(half_populated_banks_end_of_flash)
 	probe_link_close(pl);
 }
 
+/* Every DEV_ID of docs/targets/stm32h7.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 30000 ms (a bank erase takes seconds; OpenOCD allows 30 s). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name                                    KB  F_SIZE */
+		{0x5C001000, 0x450, "STM32H742/743/750/753/745/747/755/757", 2048, 0x1FF1E880},
+		{0x5C001000, 0x483, "STM32H72x/73x",                         1024, 0x1FF1E880},
+		{0x5C001000, 0x480, "STM32H7A3/B0/B3",                       2048, 0x08FFF80C},
+		{0x5C001000, 0x485, "STM32H7R/S",                              64, 0x08FFF80C},
+	};
+
+	part_cases_check("stm32h7", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 30000);
+}
+
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		{"sim:stm32h743zi-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "bank erase: ", 0xFF, "optchangeerr"},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32h743zi-rdp1?time_scale=0.0625", 1}, /* H7 */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
+	RUN(part_table);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_power_cycle_verify);
@@ -261,5 +304,7 @@ int main(void)
 	RUN(level2_refused_without_writes);
 	RUN(driver_never_offers_level2);
 	RUN(half_populated_banks_end_of_flash);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -5,7 +5,9 @@
  * level 2. Assertions look at the model itself.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 #define OB_BASE 0x1FF80000u
@@ -218,8 +220,57 @@ TEST(driver_never_offers_level2)
 	probe_link_close(pl);
 }
 
+/* Every DEV_ID of docs/targets/stm32l0.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 30000 ms (OpenOCD allows 30 s). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name                        KB  F_SIZE */
+		{0x40015800, 0x457, "STM32L0 Cat.1 (L011/L021)",   16, 0x1FF8007C},
+		{0x40015800, 0x425, "STM32L0 Cat.2 (L031/L041)",   32, 0x1FF8007C},
+		{0x40015800, 0x417, "STM32L0 Cat.3 (L05x/L06x)",   64, 0x1FF8007C},
+		{0x40015800, 0x447, "STM32L0 Cat.5 (L07x/L08x)",  192, 0x1FF8007C},
+		{0xE0042000, 0x416, "STM32L1 Cat.1",              128, 0x1FF8004C},
+		{0xE0042000, 0x429, "STM32L1 Cat.2",              128, 0x1FF8004C},
+		{0xE0042000, 0x427, "STM32L1 Cat.3",              256, 0x1FF800CC},
+		{0xE0042000, 0x436, "STM32L1 Cat.4/Cat.3 (xD)",   384, 0x1FF800CC},
+		{0xE0042000, 0x437, "STM32L1 Cat.5/Cat.6",        512, 0x1FF800CC},
+	};
+
+	part_cases_check("stm32l0", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 30000);
+}
+
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		/* L0/L1: the RDP word is left erased (0x00000000), not its complement. */
+		{"sim:stm32l073rz-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "option word 0x1ff80000: ", 0x00000000, "optverr"},
+		{"sim:stm32l152re-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "option word 0x1ff80000: ", 0x00000000, "optverr"},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32l073rz-rdp1?time_scale=2.5", 1},    /* L0 */
+		{"sim:stm32l152re-rdp1?time_scale=1.25", 1},   /* L1 */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
+	RUN(part_table);
 	RUN(identify_and_read_level1);
 	RUN(read_level0);
 	RUN(unlock_verify);
@@ -227,5 +278,7 @@ int main(void)
 	RUN(level2_refused_without_writes);
 	RUN(wrpr2_sectors_reported);
 	RUN(driver_never_offers_level2);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -5,7 +5,9 @@
  * at the model (option bytes, flash, SRAM2, backup registers, counters).
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 
@@ -463,8 +465,74 @@ TEST(wrp_fields_as_wide_as_the_headers)
 	}
 }
 
+/* Every DEV_ID of docs/targets/stm32l4.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 1000 ms (about 25 ms per bank; 2 s budget). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name             KB  F_SIZE */
+		{0xE0042000, 0x415, "STM32L47x/48x",  1024, 0x1FFF75E0},
+		{0xE0042000, 0x461, "STM32L49x/4Ax",  1024, 0x1FFF75E0},
+		{0xE0042000, 0x435, "STM32L43x/44x",   256, 0x1FFF75E0},
+		{0xE0042000, 0x462, "STM32L45x/46x",   512, 0x1FFF75E0},
+		{0xE0042000, 0x464, "STM32L41x/42x",   128, 0x1FFF75E0},
+		{0xE0042000, 0x470, "STM32L4Rx/4Sx",  2048, 0x1FFF75E0},
+		{0xE0042000, 0x471, "STM32L4P5/4Q5",  1024, 0x1FFF75E0},
+		{0xE0042000, 0x468, "STM32G43x/44x",   128, 0x1FFF75E0},
+		{0xE0042000, 0x469, "STM32G47x/48x",   512, 0x1FFF75E0},
+		{0xE0042000, 0x479, "STM32G49x/4Ax",   512, 0x1FFF75E0},
+		{0x40015800, 0x466, "STM32G03x/04x",    64, 0x1FFF75E0},
+		{0x40015800, 0x456, "STM32G05x/06x",    64, 0x1FFF75E0},
+		{0x40015800, 0x460, "STM32G07x/08x",   128, 0x1FFF75E0},
+		{0x40015800, 0x467, "STM32G0Bx/0Cx",   512, 0x1FFF75E0},
+		{0x40015800, 0x443, "STM32C011",        32, 0x1FFF75A0},
+		{0x40015800, 0x453, "STM32C031",        32, 0x1FFF75A0},
+		{0x40015800, 0x44C, "STM32C051",        64, 0x1FFF75A0},
+		{0x40015800, 0x493, "STM32C071",       128, 0x1FFF75A0},
+		{0x40015800, 0x44D, "STM32C091/092",   256, 0x1FFF75A0},
+		{0x40015800, 0x459, "STM32U031",        64, 0x1FFF3EA0},
+		{0x40015800, 0x489, "STM32U073/083",   256, 0x1FFF6EA0},
+		{0xE0042000, 0x495, "STM32WB5x/WB35", 1024, 0x1FFF75E0},
+		{0xE0042000, 0x496, "STM32WB3x",       512, 0x1FFF75E0},
+		{0xE0042000, 0x494, "STM32WB1x",       320, 0x1FFF75E0},
+		{0xE0042000, 0x497, "STM32WLE/WL5x",   256, 0x1FFF75E0},
+	};
+
+	part_cases_check("stm32l4", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 1000);
+}
+
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		{"sim:stm32l476rg-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, "optverr"},
+		{"sim:stm32g071rb-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, "optverr"},
+		{"sim:stm32wb55rg-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, "optverr"},
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32l476rg-rdp1?time_scale=10", 1},     /* L4-style: RM0444 caution */
+		{"sim:stm32g071rb-rdp1?time_scale=20", 1},
+		{"sim:stm32wb55rg-rdp1?time_scale=20", 1},
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
+	RUN(part_table);
 	RUN(identify_and_read_level1);
 	RUN(unlock_level1_then_power_cycle);
 	RUN(lock_level0_and_read_back);
@@ -475,5 +543,7 @@ int main(void)
 	RUN(wb1x_cpu2_area_in_2k_pages);
 	RUN(g47x_trimmed_dual_bank_keeps_bank2_at_256k);
 	RUN(wrp_fields_as_wide_as_the_headers);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }

@@ -5,7 +5,9 @@
  * write to the flash interface.
  */
 #include "check.h"
+#include "part_cases.h"
 #include "stack_util.h"
+#include "interrupt_cases.h"
 
 #define FAST "?time_scale=0.001"
 #define OPTR 0x40022040u
@@ -283,8 +285,50 @@ TEST(wrp_fields_and_pages_as_the_headers_say)
 	}
 }
 
+/* Every DEV_ID of docs/targets/stm32l5.md, "Parts": the row it finds, with
+ * the name, the largest flash and the F_SIZE address of the manual. The
+ * erase budget is at least 1000 ms (about 25 ms per bank on L5, more on U5; 5 s budget). */
+TEST(part_table)
+{
+	static const struct part_case part_rows[] = {
+		/* dbgmcu    dev    name            KB  F_SIZE */
+		{0xE0044000, 0x472, "STM32L55x/56x",  512, 0x0BFA05E0},
+		{0xE0044000, 0x455, "STM32U535/545",  512, 0x0BFA07A0},
+		{0xE0044000, 0x482, "STM32U575/585", 2048, 0x0BFA07A0},
+		{0xE0044000, 0x481, "STM32U59x/5Ax", 4096, 0x0BFA07A0},
+		{0xE0044000, 0x476, "STM32U5Fx/5Gx", 4096, 0x0BFA07A0},
+	};
+
+	part_cases_check("stm32l5", part_rows, sizeof(part_rows) / sizeof(part_rows[0]), 1000);
+}
+
+/* Power lost in the middle of the unlock's option programming
+ * (tests/sim/interrupt_cases.h): fails truthfully, reads level 1 and the
+ * option error flag, recovers with one erase. */
+TEST(power_loss_during_option_programming)
+{
+	static const struct pl_case cases_pl[] = {
+		{"sim:stm32u585ai-rdp1" FAST, 1, -ERR_TARGET_NOT_RESPONDING, "mass erase: ", 0xFF, NULL}, /* NSSR: no OPTVERR modelled (?) */
+	};
+
+	interrupt_power_loss(cases_pl, sizeof(cases_pl) / sizeof(cases_pl[0]));
+}
+
+/* A system reset during the unlock's mass erase (tests/sim/interrupt_cases.h):
+ * erase_interrupted, still level 1 and partly erased, recovered with one
+ * erase. */
+TEST(reset_during_mass_erase_is_reported_and_recovered)
+{
+	static const struct rd_case cases_rd[] = {
+		{"sim:stm32u585ai-rdp1?time_scale=10", 1},     /* L5/U5 */
+	};
+
+	interrupt_reset_during_erase(cases_rd, sizeof(cases_rd) / sizeof(cases_rd[0]));
+}
+
 int main(void)
 {
+	RUN(part_table);
 	RUN(identify_and_read_every_level);
 	RUN(unlock_level1_keeps_tzen_off);
 	RUN(unlock_level0_5_keeps_tzen_on);
@@ -293,5 +337,7 @@ int main(void)
 	RUN(level2_refused_without_a_write);
 	RUN(oem1_key_refused_without_a_write);
 	RUN(wrp_fields_and_pages_as_the_headers_say);
+	RUN(power_loss_during_option_programming);
+	RUN(reset_during_mass_erase_is_reported_and_recovered);
 	return check_summary();
 }
