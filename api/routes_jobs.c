@@ -149,7 +149,7 @@ enum MHD_Result route_job_cancel(struct api_req *r)
 		return no_such_job(r);
 	rc = job_cancel(id);
 	if (rc < 0)
-		return reply_problem(r, rc == -ERR_INVALID_ARGUMENT ? -ERR_PROBE_BUSY : rc, NULL);
+		return reply_problem(r, rc, NULL);
 	return reply_json(r, MHD_HTTP_OK, job_json(id), NULL);
 }
 

@@ -259,7 +259,7 @@ enum MHD_Result route_probe_rdp(struct api_req *r)
 	const char *q_clock = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "clock_hz");
 	const char *q_mode = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "connect");
 	json_object *opts = json_object_new_object();
-	char detail[512], *json = NULL;
+	char detail[ERR_DETAIL_MAX], *json = NULL;
 	enum MHD_Result ret = MHD_NO;
 	uint32_t clock_hz;
 	uint64_t job;
@@ -419,9 +419,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 	free(canon);
 	if (rc < 0) {
 		registry_release(index);
-		err_setf(ERR_STATE_UNWRITABLE, "cannot record the job, so it was not started: %s. "
-			 "Free space or fix permissions on the state directory.", err_detail());
-		return reply_problem(r, -ERR_STATE_UNWRITABLE, NULL);
+		return reply_problem(r, rc, NULL);
 	}
 	registry_claim_set(index, id);
 	log_notice("audit: job %llu %s of probe %d (%s) requested by %s", (unsigned long long)id,

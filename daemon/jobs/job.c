@@ -435,6 +435,15 @@ int job_create(enum job_kind kind, int probe_index, const char *serial, const ch
 	pthread_mutex_lock(&job_lock);
 	j->id = next_id;
 	rc = job_journal_locked(j);
+	if (rc < 0) {
+		/* A job nobody could find after a restart is not started: what
+		 * the client can do about it is the state directory. */
+		char why[ERR_DETAIL_MAX];
+
+		err_save(why);
+		rc = err_setf(ERR_STATE_UNWRITABLE, "cannot record the job, so it was not started: %s. "
+			      "Free space or fix permissions on the state directory.", why);
+	}
 	if (rc == 0)
 		rc = job_insert_locked(j);
 	if (rc == 0) {
@@ -652,7 +661,7 @@ int job_cancel(uint64_t id)
 			      "job %llu is running and cannot be stopped safely: an option-byte "
 			      "write or a mass erase must not be cut short", (unsigned long long)id);
 	else if (j->state != JOB_QUEUED)
-		rc = err_setf(ERR_INVALID_ARGUMENT, "job %llu has already ended (%s)",
+		rc = err_setf(ERR_JOB_ENDED, "job %llu has already ended (%s)",
 			      (unsigned long long)id, job_state_name(j->state));
 	pthread_mutex_unlock(&job_lock);
 	if (rc == 0)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "err.h"
 #include "jobs/unlock_job.h"
 
 enum job_state {
@@ -68,7 +69,7 @@ struct job {
 	bool has_result;
 	struct job_result result;
 	int error_rc;            /* 0, or -ERR_* */
-	char error_detail[512];
+	char error_detail[ERR_DETAIL_MAX];
 	char chip[48];
 	/* Events for SSE. */
 	struct job_event *events;
@@ -96,8 +97,9 @@ void job_store_finish_replay(const struct journal_replay_report *report);
 /* Create a queued job (journaled), with the chip it must find (EXPECT, may
  * be NULL). IDEM_KEY (or NULL) is bound to the request: KIND, the probe
  * (index and URI) and IDEM_BODY, the body in canonical form
- * (json_canonical). Returns its id, or -ERR_* (journal full, a body too
- * long to bind). */
+ * (json_canonical). Returns its id, or -ERR_STATE_UNWRITABLE when the
+ * journal cannot take its record, -ERR_INVALID_ARGUMENT for a body too
+ * long to bind, -ERR_NO_MEMORY. */
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
 	       const char *requested_by, const char *idem_key, const char *idem_body, uint32_t clock_hz,
 	       int connect_mode, const struct job_expect *expect, uint64_t *id);
@@ -118,7 +120,8 @@ void job_set_progress(uint64_t id, unsigned pct);
 void job_add_log(uint64_t id, const char *line);
 void job_set_chip(uint64_t id, const char *chip);
 void job_finish(uint64_t id, int rc, const char *detail, const struct job_result *res);
-/* Cancel a queued job: 0, -ERR_NOT_FOUND, or -ERR_PROBE_BUSY when it runs. */
+/* Cancel a queued job: 0, -ERR_NOT_FOUND, -ERR_PROBE_BUSY when it runs,
+ * or -ERR_JOB_ENDED when it has ended. */
 int job_cancel(uint64_t id);
 
 /* Readers (copies, under the store lock). */

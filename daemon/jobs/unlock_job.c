@@ -210,12 +210,13 @@ static int job_verify_blank(struct job_run *r, struct target *t, struct job_resu
 static int job_check_reset(struct job_run *r, struct target *t, enum job_kind kind, enum rdp_level want,
 			   int rc, struct job_result *res)
 {
-	char was[512];
+	char was[ERR_DETAIL_MAX] = "";
 	struct target_protection p;
 	bool seen = false;
 	int rc2;
 
-	snprintf(was, sizeof(was), "%s", rc < 0 ? err_detail() : "");
+	if (rc < 0)
+		err_save(was);
 	if (target_reset_seen(t, &seen) < 0 || !seen) {
 		if (rc < 0)
 			err_restore(was);

@@ -35,7 +35,7 @@ struct work {
 	int refs;
 	int rc;
 	char *json;
-	char detail[512];
+	char detail[ERR_DETAIL_MAX];
 	struct work *next;
 };
 
@@ -95,7 +95,7 @@ static void work_complete(struct work *w, int rc, char *json)
 	w->rc = rc;
 	w->json = json;
 	if (rc < 0)
-		snprintf(w->detail, sizeof(w->detail), "%s", err_detail());
+		err_save(w->detail);
 	w->done = true;
 	pthread_cond_broadcast(&w->done_cond);
 	pthread_mutex_unlock(&w->lock);

@@ -36,13 +36,13 @@ free_link:
 
 void probe_link_close(struct probe_link *pl)
 {
-	char detail[768];
+	char detail[ERR_DETAIL_MAX];
 
 	if (!pl)
 		return;
 	/* Closing an unplugged probe fails; the failure that matters is the
 	 * caller's, so its sentence is kept. */
-	snprintf(detail, sizeof(detail), "%s", err_detail());
+	err_save(detail);
 	/* LED off, pins to high-Z: the board runs on without the probe. */
 	(void)dap_host_status(pl->dap, 0, false);
 	dap_disconnect(pl->dap);

@@ -36,9 +36,6 @@ int stm32_rdp_byte_for(enum rdp_level level, uint8_t *byte);
  * Returns 0, for a driver's uid_addr callback. */
 int stm32_uid_words(uint32_t base, uint32_t third, uint32_t addr[3]);
 
-/* Room for a failure detail kept across best-effort cleanup (err.c's). */
-#define STM32_DETAIL_MAX 768
-
 void stm32_log(const struct target_events *ev, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

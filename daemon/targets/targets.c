@@ -306,10 +306,10 @@ static int target_identify_rom(struct target *t)
  * keep RC's detail when that finds nothing either. */
 static int target_fall_back_to_rom(struct target *t, int rc)
 {
-	char detail[768]; /* err.c's detail buffer */
+	char detail[ERR_DETAIL_MAX];
 	int rom;
 
-	snprintf(detail, sizeof(detail), "%s", err_detail());
+	err_save(detail);
 	rom = target_identify_rom(t);
 	if (rom == 0)
 		err_clear(); /* the DBGMCU miss was no failure after all */

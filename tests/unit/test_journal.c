@@ -1068,6 +1068,34 @@ TEST(full_disk_fails_append_and_loses_nothing)
 	journal_close(j);
 }
 
+/* A job whose record the disk cannot take is refused as the client sees
+ * it (state_not_writable, 503: the state directory is what to fix), with
+ * the journal's sentence, and is not listed. */
+TEST(full_disk_refuses_a_new_job_as_state_not_writable)
+{
+	struct journal_replay_report rep;
+	struct rlimit old, lim;
+	struct journal *j;
+	char dir[256];
+	uint64_t id = 0;
+	int rc;
+
+	fresh_dir(dir, sizeof(dir), "fulljob");
+	j = store_open(dir, &rep);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)journal_size_bytes(j);
+	CHECK_EQ_I(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rc = job_create(JOB_KIND_UNLOCK, 0, "S", "sim:stm32f401re-rdp1", "test", NULL, NULL, 0, 0, NULL, &id);
+	setrlimit(RLIMIT_FSIZE, &old);
+	CHECK_EQ_I(rc, -ERR_STATE_UNWRITABLE);
+	CHECK(strstr(err_detail(), "File too large") != NULL);
+	CHECK(strstr(err_detail(), "state directory") != NULL);
+	CHECK(!job_exists(1));
+	store_close(j);
+}
+
 /* A full disk while compacting leaves the old journal as it was. */
 TEST(full_disk_during_compaction_keeps_old_journal)
 {
@@ -1271,6 +1299,7 @@ int main(void)
 	RUN(second_opener_is_refused);
 	RUN(concurrent_appends_are_whole_and_ordered);
 	RUN(full_disk_fails_append_and_loses_nothing);
+	RUN(full_disk_refuses_a_new_job_as_state_not_writable);
 	RUN(full_disk_during_compaction_keeps_old_journal);
 	RUN(readonly_state_directory);
 	rm_rf(tmp_root);
