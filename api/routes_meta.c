@@ -44,19 +44,18 @@ enum MHD_Result route_readyz(struct api_req *r)
  * more when they did not fit. */
 static size_t metrics_render(char *out, size_t cap)
 {
-	static const char *const transports[4] = {"usb-bulk", "usb-hid", "tcp", "sim"};
 	static const char *const kinds[2] = {"unlock", "lock"};
-	unsigned probes[4], jobs[2][6];
-	size_t used = 0;
+	struct registry_transport_count probes[16];
+	size_t n_probes = registry_transport_counts(probes, 16), used = 0;
+	unsigned jobs[2][6];
 
-	registry_counts(probes);
 	job_counts(jobs);
 #define EMIT(...) used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, __VA_ARGS__)
 	EMIT("# HELP rdpd_build_info rdpd version.\n# TYPE rdpd_build_info gauge\n"
 	     "rdpd_build_info{version=\"%s\"} 1\n", RDPD_VERSION);
 	EMIT("# HELP rdpd_probes Probes present, by transport.\n# TYPE rdpd_probes gauge\n");
-	for (int t = 0; t < 4; t++)
-		EMIT("rdpd_probes{transport=\"%s\"} %u\n", transports[t], probes[t]);
+	for (size_t t = 0; t < n_probes; t++)
+		EMIT("rdpd_probes{transport=\"%s\"} %u\n", probes[t].transport, probes[t].count);
 	EMIT("# HELP rdpd_jobs_total Jobs ended, by kind and outcome.\n# TYPE rdpd_jobs_total counter\n");
 	for (int k = 0; k < 2; k++)
 		for (int s = JOB_SUCCEEDED; s <= JOB_INTERRUPTED; s++)

@@ -201,14 +201,15 @@ enum MHD_Result route_probes_add(struct api_req *r)
 	if (rc < 0)
 		return api_body_problem(r, rc, bad);
 	uri = json_object_object_get_ex(body, "uri", &v) ? json_object_get_string(v) : NULL;
-	if (!uri || strncmp(uri, "usb:", 4) == 0) {
+	if (!uri) {
+		char forms[128];
+
 		json_object_put(body);
-		rc = err_setf(uri ? ERR_PROBE_URI_INVALID : ERR_BODY_MEMBER,
-			      "send {\"uri\": \"tcp:HOST:PORT\"} or {\"uri\": \"sim:PROFILE\"}; USB probes "
-			      "appear by themselves when plugged in");
+		rc = err_setf(ERR_BODY_MEMBER, "send {\"uri\": \"URI\"} with the probe's URI: %s",
+			      registry_addable_forms(forms, sizeof(forms)));
 		return api_body_problem(r, rc, "uri");
 	}
-	rc = registry_add(uri, true, &index);
+	rc = registry_add_by_client(uri, &index);
 	if (rc == 0)
 		log_notice("probe %d added: %s (by %s)", index, uri, r->who);
 	json_object_put(body); /* URI pointed into it */

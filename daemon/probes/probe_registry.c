@@ -28,10 +28,10 @@ struct probe_entry {
 	bool known;               /* the index is this probe's, listed or not */
 	bool persistent;
 	bool gone;
-	bool usb;                 /* discovered on USB (comes and goes by itself) */
+	bool discovered;          /* found by a transport's enumerate (comes and goes by itself) */
 	char uri[TRANSPORT_URI_MAX];
 	char serial[128];
-	char location[64];        /* USB: "VVVV:PPPP@BUS-PORTS" */
+	char location[64];        /* discovered: where it is plugged in, "VVVV:PPPP@BUS-PORTS" */
 	uint64_t seen;            /* reg_seen_seq when it last appeared */
 	char transport[12];
 	bool simulated;
@@ -83,9 +83,16 @@ static enum probe_state reg_state_locked(struct probe_entry *e)
 	return e->job_id ? PROBE_BUSY : PROBE_IDLE;
 }
 
-static const char *reg_transport_of(const char *uri)
+/* Entry E's location as a ref, in the scheme of its URI
+ * ("usb:0d28:0204@1-2.3"), or "" when it has none. */
+static void reg_location_ref(const struct probe_entry *e, char *out, size_t cap)
 {
-	return strncmp(uri, "tcp:", 4) == 0 ? "tcp" : strncmp(uri, "sim:", 4) == 0 ? "sim" : "usb";
+	const char *colon = strchr(e->uri, ':');
+
+	if (e->location[0] && colon)
+		snprintf(out, cap, "%.*s:%s", (int)(colon - e->uri), e->uri, e->location);
+	else if (cap)
+		out[0] = '\0';
 }
 
 static int reg_find_uri_locked(const char *uri)
@@ -141,7 +148,7 @@ static int reg_free_slot_locked(const bool *skip)
 
 /* List a probe in SLOT (-1: its remembered one, else a free one). */
 static int reg_add_locked(int slot, const char *uri, const char *serial, const char *location,
-			  const char *transport, bool persistent, bool usb)
+			  const char *transport, bool simulated, bool persistent, bool discovered)
 {
 	struct probe_entry *e;
 	char remembered[128];
@@ -162,13 +169,13 @@ static int reg_add_locked(int slot, const char *uri, const char *serial, const c
 	memset(e, 0, sizeof(*e));
 	e->used = e->known = true;
 	e->persistent = persistent;
-	e->usb = usb;
+	e->discovered = discovered;
 	snprintf(e->uri, sizeof(e->uri), "%s", uri);
 	snprintf(e->serial, sizeof(e->serial), "%s",
 		 serial && *serial ? serial : remembered[0] ? remembered : uri);
 	snprintf(e->location, sizeof(e->location), "%s", location ? location : "");
 	snprintf(e->transport, sizeof(e->transport), "%s", transport);
-	e->simulated = strcmp(transport, "sim") == 0;
+	e->simulated = simulated;
 	e->seen = ++reg_seen_seq;
 	reg_store_dirty = true;
 	reg_version++;
@@ -218,7 +225,8 @@ int registry_add(const char *uri, bool persistent, int *index)
 		*index = i;
 		return err_setf(ERR_PROBE_EXISTS, "probe %s is already listed as index %d", uri, i);
 	}
-	rc = reg_add_locked(-1, uri, NULL, NULL, reg_transport_of(uri), persistent, false);
+	rc = reg_add_locked(-1, uri, NULL, NULL, transport_kind_name_of_uri(uri),
+			    transport_kind_of_uri(uri)->simulated, persistent, false);
 	if (rc >= 0) {
 		*index = rc;
 		reg_save_locked();
@@ -228,6 +236,18 @@ int registry_add(const char *uri, bool persistent, int *index)
 	return rc;
 }
 
+int registry_add_by_client(const char *uri, int *index)
+{
+	int rc = transport_check_addable(uri);
+
+	return rc < 0 ? rc : registry_add(uri, true, index);
+}
+
+const char *registry_addable_forms(char *out, size_t cap)
+{
+	return transport_uri_forms(out, cap, true);
+}
+
 int registry_remove(int index)
 {
 	int rc = 0;
@@ -235,9 +255,10 @@ int registry_remove(int index)
 	pthread_mutex_lock(&reg_lock);
 	if (index < 0 || index >= REGISTRY_MAX_PROBES || !reg[index].used) {
 		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	} else if (reg[index].usb) {
+	} else if (reg[index].discovered) {
 		rc = err_setf(ERR_INVALID_ARGUMENT,
-			      "probe %d is a USB probe: unplug it instead (it is listed while attached)", index);
+			      "probe %d (%s) was found by itself: unplug it instead (it is listed while attached)",
+			      index, reg[index].transport);
 	} else if (reg[index].job_id) {
 		rc = err_setf(ERR_PROBE_BUSY, "probe %d is running job %llu; wait for it to end", index,
 			      (unsigned long long)reg[index].job_id);
@@ -280,16 +301,21 @@ static void reg_candidate_locked(int i, struct registry_candidate *c)
 
 	c->index = i;
 	snprintf(c->uri, sizeof(c->uri), "%s", e->uri);
-	snprintf(c->location, sizeof(c->location), "%s%s", e->location[0] ? "usb:" : "", e->location);
+	reg_location_ref(e, c->location, sizeof(c->location));
 	snprintf(c->serial, sizeof(c->serial), "%s", e->serial);
 	snprintf(c->transport, sizeof(c->transport), "%s", e->transport);
 	snprintf(c->product, sizeof(c->product), "%s", e->product);
 }
 
-/* REF as a USB location, "usb:VVVV:PPPP@BUS-PORTS" (hex in either case). */
+/* REF as entry I's location in the scheme of its URI,
+ * "usb:VVVV:PPPP@BUS-PORTS" (hex in either case). */
 static bool reg_is_location_locked(int i, const char *ref)
 {
-	return reg[i].location[0] && strncmp(ref, "usb:", 4) == 0 && strcasecmp(ref + 4, reg[i].location) == 0;
+	const char *colon = strchr(reg[i].uri, ':');
+	size_t scheme = colon ? (size_t)(colon - reg[i].uri) + 1 : 0;
+
+	return reg[i].location[0] && scheme && strncmp(ref, reg[i].uri, scheme) == 0 &&
+	       strcasecmp(ref + scheme, reg[i].location) == 0;
 }
 
 /* Entry I's serial is not known yet: a network or simulated probe never
@@ -298,7 +324,7 @@ static bool reg_serial_pending_locked(int i)
 {
 	const struct probe_entry *e = &reg[i];
 
-	return e->used && !e->usb && !e->open_tried && strcmp(e->serial, e->uri) == 0;
+	return e->used && !e->discovered && !e->open_tried && strcmp(e->serial, e->uri) == 0;
 }
 
 /* Several probes answer to REF (a shared serial, or a port two listed
@@ -395,25 +421,31 @@ size_t registry_brief(struct registry_candidate *out, size_t cap)
 	return n;
 }
 
-/* URI is about to be entry I's: another remembered USB probe that had it
- * is named by its port from now on (URIs stay unique), or forgotten. */
+/* URI is about to be entry I's: another remembered discovered probe that
+ * had it is named by its port from now on (URIs stay unique), or forgotten. */
 static void reg_uri_free_locked(int i, const char *uri)
 {
+	const char *colon = strchr(uri, ':');
+
 	for (int k = 0; k < REGISTRY_MAX_PROBES; k++) {
 		struct probe_entry *e = &reg[k];
 
 		if (k == i || !e->known || strcmp(e->uri, uri) != 0)
 			continue;
-		if (e->location[0] && strcmp(e->location, uri + 4) != 0)
-			snprintf(e->uri, sizeof(e->uri), "usb:%s", e->location);
-		else if (!e->used)
+		if (e->location[0] && colon && strcmp(e->location, colon + 1) != 0) {
+			char ref[TRANSPORT_URI_MAX];
+
+			reg_location_ref(e, ref, sizeof(ref));
+			snprintf(e->uri, sizeof(e->uri), "%s", ref);
+		} else if (!e->used) {
 			e->known = false;
+		}
 		reg_store_dirty = true;
 	}
 }
 
-/* A listed USB probe seen attached as F: its URI follows F's (a twin with
- * its serial came or went), and so do its port and serial. */
+/* A listed discovered probe seen attached as F: its URI follows F's (a
+ * twin with its serial came or went), and so do its port and serial. */
 static void reg_usb_update_locked(int i, const struct transport_probe_info *f)
 {
 	struct probe_entry *e = &reg[i];
@@ -452,7 +484,7 @@ void registry_rescan_usb(void)
 		struct probe_entry *e = &reg[i];
 		bool present = taken[i];
 
-		if (!e->used || !e->usb)
+		if (!e->used || !e->discovered)
 			continue;
 		if (e->gone != !present) {
 			log_notice("probe %d (%s) %s", i, e->uri, present ? "plugged in again" : "unplugged");
@@ -464,7 +496,7 @@ void registry_rescan_usb(void)
 		int i = slot[k];
 
 		if (i >= 0 && reg[i].used) {
-			if (reg[i].usb) /* else listed by the configuration (--probe usb:...) */
+			if (reg[i].discovered) /* else listed by the configuration (--probe usb:...) */
 				reg_usb_update_locked(i, &found[k]);
 			continue;
 		}
@@ -473,7 +505,7 @@ void registry_rescan_usb(void)
 		if (i >= 0) {
 			reg_uri_free_locked(i, found[k].uri);
 			i = reg_add_locked(i, found[k].uri, found[k].serial, found[k].location,
-					   found[k].transport, false, true);
+					   found[k].transport, found[k].simulated, false, true);
 		}
 		if (i < 0) {
 			log_debug("probe %s plugged in: rdpd handles at most %d probes", found[k].uri,
@@ -635,7 +667,7 @@ void registry_set_identity(int index, const struct dap *d)
 		snprintf(e->firmware, sizeof(e->firmware), "%s", d->firmware_version);
 		snprintf(e->protocol, sizeof(e->protocol), "%s", d->protocol_version);
 		/* The serial remembered from the last run stands in until now. */
-		if (!e->usb && d->serial[0] && strcmp(e->serial, d->serial) != 0) {
+		if (!e->discovered && d->serial[0] && strcmp(e->serial, d->serial) != 0) {
 			snprintf(e->serial, sizeof(e->serial), "%s", d->serial);
 			reg_store_dirty = true;
 		}
@@ -822,18 +854,27 @@ char *registry_list_text(void)
 	return copy;
 }
 
-void registry_counts(unsigned out[4])
+size_t registry_transport_counts(struct registry_transport_count *out, size_t cap)
 {
-	memset(out, 0, 4 * sizeof(out[0]));
+	size_t n = 0;
+
+	for (size_t k = 0; k < transport_kind_count() && n < cap; k++)
+		out[n++] = (struct registry_transport_count){.transport = transport_kind_at(k)->name};
 	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
-		const char *t = reg[i].transport;
+		size_t k = 0;
 
 		if (!reg[i].used || reg[i].gone)
 			continue;
-		out[strcmp(t, "usb-bulk") == 0 ? 0 : strcmp(t, "usb-hid") == 0 ? 1 : strcmp(t, "tcp") == 0 ? 2 : 3]++;
+		while (k < n && strcmp(out[k].transport, reg[i].transport) != 0)
+			k++;
+		if (k == n && n < cap) /* listed by its scheme, not opened yet ("usb") */
+			out[n++] = (struct registry_transport_count){.transport = transport_kind_name_of_uri(reg[i].uri)};
+		if (k < n)
+			out[k].count++;
 	}
 	pthread_mutex_unlock(&reg_lock);
+	return n;
 }
 
 void registry_set_state_dir(const char *dir)

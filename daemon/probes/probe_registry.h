@@ -34,18 +34,25 @@ struct probe_target_summary {
 	time_t read_at;
 };
 
-/* Add a probe by URI (tcp:, sim:, or usb:SERIAL). PERSISTENT ones are saved
- * in the state directory. -ERR_PROBE_URI_INVALID for a URI that can never
+/* Add a probe by URI (any scheme of the transport table). PERSISTENT ones
+ * are saved in the state directory. -ERR_PROBE_URI_INVALID for a URI that can never
  * work (transport_validate_uri), -ERR_PROBE_EXISTS (and *INDEX) when it is
  * already there, -ERR_PROBE_TABLE_FULL past REGISTRY_MAX_PROBES. */
 int registry_add(const char *uri, bool persistent, int *index);
-/* Remove a tcp/sim probe; USB probes come and go by themselves. */
+/* A client adds URI (POST /probes): registry_add, persistent, refused with
+ * -ERR_PROBE_URI_INVALID for a kind that is listed by itself while
+ * attached (transport_check_addable). */
+int registry_add_by_client(const char *uri, int *index);
+/* The URI forms a client may add, for a sentence: "tcp:HOST:PORT or
+ * sim:PROFILE". Returns OUT. */
+const char *registry_addable_forms(char *out, size_t cap);
+/* Remove an added probe; discovered ones come and go by themselves. */
 int registry_remove(int index);
 /* A probe a ref could mean, and how to name it unambiguously. */
 struct registry_candidate {
 	int index;
 	char uri[TRANSPORT_URI_MAX];   /* unique in the registry: always a ref */
-	char location[64];             /* USB: "usb:VVVV:PPPP@BUS-PORTS", a ref; else "" */
+	char location[64];             /* discovered: "usb:VVVV:PPPP@BUS-PORTS", a ref; else "" */
 	char serial[128];
 	char transport[12];
 	char product[128];
@@ -95,8 +102,15 @@ json_object *registry_probe_json(int index);
 json_object *registry_list_json(void);
 /* GET /probes's body (malloc'd), rebuilt only when the table changed. */
 char *registry_list_text(void);
-/* Counts by transport for /metrics: usb-bulk, usb-hid, tcp, sim (present only). */
-void registry_counts(unsigned out[4]);
+/* Probes present (not gone) by transport kind, for /metrics: a row for
+ * every kind of the transport table (transport_kind_at), in its order,
+ * then one for each other kind a listed probe shows (a scheme served by
+ * several kinds, for a probe not opened yet). Returns the rows, at most CAP. */
+struct registry_transport_count {
+	const char *transport; /* static: a transport_ops name or scheme */
+	unsigned count;
+};
+size_t registry_transport_counts(struct registry_transport_count *out, size_t cap);
 
 /* Persistence in DIR/probes.json: the probes added through the API and the
  * index of every probe seen. Load before anything is added: a damaged file
