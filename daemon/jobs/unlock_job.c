@@ -166,19 +166,20 @@ int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct t
 /* Read both ends of the flash: erased words everywhere, or a fault that
  * says the debugger-attached latch still blocks flash until a power cycle.
  * The end is the driver's where the flash is not one block from
- * flash_base (target.h flash_end): a read of a hole would fault too and
+ * flash_base (target_flash_end): a read of a hole would fault too and
  * be taken for the latch. */
 static int job_verify_blank(struct job_run *r, struct target *t, struct job_result *res)
 {
 	static uint32_t head[VERIFY_WORDS], tail[VERIFY_WORDS];
-	uint32_t end = t->flash_base + t->flash_kb * 1024u;
+	uint32_t end;
 	int rc;
 
-	if (t->drv->flash_end && (rc = t->drv->flash_end(t, &end)) < 0)
+	if ((rc = target_flash_end(t, &end)) < 0)
 		return err_context(rc, "finding the end of flash: ");
-	mem_read_block(t->a, t->flash_base, head, VERIFY_WORDS);
-	mem_read_block(t->a, end - VERIFY_WORDS * 4, tail, VERIFY_WORDS);
-	rc = adiv5_run(t->a);
+	rc = target_read_flash(t, (const struct target_flash_span[]){
+					  {t->flash_base, head, VERIFY_WORDS},
+					  {end - VERIFY_WORDS * 4, tail, VERIFY_WORDS}},
+			       2);
 	if (rc == -ERR_TARGET_FAULT) {
 		res->power_cycle_required = true;
 		job_log(r, "flash still refuses debugger reads: power-cycle the board to finish");

@@ -538,6 +538,19 @@ int target_reset_seen(struct target *t, bool *seen)
 	return cortexm_reset_seen(t->a, seen);
 }
 
+int target_flash_end(struct target *t, uint32_t *end)
+{
+	*end = t->flash_base + t->flash_kb * 1024u;
+	return t->drv->flash_end ? t->drv->flash_end(t, end) : 0;
+}
+
+int target_read_flash(struct target *t, const struct target_flash_span *spans, size_t n_spans)
+{
+	for (size_t i = 0; i < n_spans; i++)
+		mem_read_block(t->a, spans[i].addr, spans[i].out, spans[i].words);
+	return adiv5_run(t->a);
+}
+
 int target_reattach(struct target *t)
 {
 	int rc = dp_reconnect(t->a);
