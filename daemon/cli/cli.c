@@ -15,10 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/json_job.h"
+#include "api/json_report.h"
 #include "err.h"
 #include "jobs/job.h"
-#include "jobs/report_json.h"
+#include "jobs/rdp_report.h"
 #include "jobs/unlock_job.h"
+#include "json_util.h"
 #include "log.h"
 #include "probes/probe_link.h"
 #include "probes/probe_registry.h"
@@ -323,7 +326,11 @@ static int cli_rdp(const struct cli_opts *o)
 	}
 	rc = rdp_read_run(&pl->a, &co, &t, &p);
 	if (rc == 0 && o->json) {
-		json_object *j = json_rdp_report(index, pl->dap->serial, &t, &p, time(NULL));
+		struct rdp_report report;
+		json_object *j;
+
+		rdp_report_fill(&report, index, pl->dap->serial, &t, &p, time(NULL));
+		j = json_report(&report);
 
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
@@ -407,7 +414,7 @@ static int cli_change(const struct cli_opts *o, enum job_kind kind)
 		json_object_object_add(j, "state", json_object_new_string(rc == 0 ? "succeeded" : "failed"));
 		json_object_object_add(j, "steps", view.steps);
 		json_object_object_add(j, "log", view.log);
-		json_object_object_add(j, "result", job_result_json(&res));
+		json_object_object_add(j, "result", json_job_result(&res));
 		json_object_object_add(j, "error", rc == 0 ? NULL : json_error(rc, err_detail()));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);

@@ -90,6 +90,56 @@ static int job_fail(struct job_run *r, int rc)
 	return rc;
 }
 
+bool job_connect_mode_from_name(const char *name, enum job_connect_mode *mode)
+{
+	if (name && strcmp(name, "normal") == 0)
+		*mode = JOB_CONNECT_NORMAL;
+	else if (name && strcmp(name, "under-reset") == 0)
+		*mode = JOB_CONNECT_UNDER_RESET;
+	else
+		return false;
+	return true;
+}
+
+struct target_connect_opts job_connect_opts(uint32_t clock_hz, enum job_connect_mode mode)
+{
+	static const int target_modes[] = {
+		[JOB_CONNECT_AUTO] = TARGET_CONNECT_AUTO,
+		[JOB_CONNECT_NORMAL] = TARGET_CONNECT_NORMAL,
+		[JOB_CONNECT_UNDER_RESET] = TARGET_CONNECT_UNDER_RESET,
+	};
+
+	return (struct target_connect_opts){
+		.clock_hz = clock_hz,
+		.mode = (unsigned)mode <= JOB_CONNECT_UNDER_RESET ? target_modes[mode] : TARGET_CONNECT_AUTO,
+	};
+}
+
+int job_expect_set_uid(struct job_expect *e, const char *hex)
+{
+	int rc = target_uid_parse(hex, e->uid);
+
+	e->uid_set = rc == 0;
+	return rc;
+}
+
+void job_expect_uid_hex(const struct job_expect *e, char out[25])
+{
+	if (e->uid_set)
+		target_uid_hex(e->uid, out);
+	else
+		out[0] = '\0';
+}
+
+int job_lock_level_check(int level_tenths)
+{
+	if (level_tenths != RDP_LEVEL_1)
+		return err_setf(ERR_NOT_SUPPORTED,
+				"rdpd locks to level 1 only. Level 2 disables debug for good and cannot be "
+				"undone, so it is never offered.");
+	return 0;
+}
+
 int job_expect_check(const struct job_expect *e, const struct target *t)
 {
 	char want[25], got[25];

@@ -879,7 +879,8 @@ TEST(history_bound_holds_after_replay)
 	char dir[256], path[300];
 	struct journal *j;
 	uint64_t next = 0;
-	json_object *list;
+	struct job *list;
+	size_t kept;
 	FILE *f;
 
 	fresh_dir(dir, sizeof(dir), "history");
@@ -897,9 +898,9 @@ TEST(history_bound_holds_after_replay)
 	for (size_t r = 0; r < 3; r++) {
 		j = store_open(dir, &rep);
 		CHECK_EQ_U(rep.records, rounds[r].replayed);
-		list = job_list_json(-1, -1, 5000, 0, &next);
-		CHECK_EQ_U(json_object_array_length(list), rounds[r].kept);
-		json_object_put(list);
+		CHECK_EQ_I(job_list(-1, -1, 5000, 0, &list, &kept, &next), 0);
+		CHECK_EQ_U(kept, rounds[r].kept);
+		job_list_free(list, kept);
 		CHECK_STR(store_state(1), r == 0 ? "interrupted" : "(none)");
 		CHECK_STR(store_state(1052), "interrupted");
 		CHECK(!job_exists(rounds[r].oldest - 1));
