@@ -344,7 +344,7 @@ static bool reg_serial_pending_locked(int i)
 static int reg_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
 				struct registry_candidate *cands, size_t cap, size_t *n)
 {
-	char list[600] = "";
+	char list[600] = "", port[TRANSPORT_URI_MAX] = "", by_port[TRANSPORT_URI_MAX + 48] = "";
 	size_t used = 0;
 
 	for (size_t k = 0; k < n_hits; k++) {
@@ -352,6 +352,8 @@ static int reg_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
 
 		if (k < cap && cands)
 			reg_candidate_locked(hits[k], &cands[k]);
+		if (!port[0])
+			reg_location_ref(e, port, sizeof(port));
 		if (used < sizeof(list))
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d (%s%s%s%s)",
 						 k ? ", " : "", hits[k], e->uri,
@@ -361,11 +363,13 @@ static int reg_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
 	}
 	if (n)
 		*n = n_hits < cap ? n_hits : cap;
+	/* A discovered probe is also named by the port it is plugged into. */
+	if (port[0])
+		snprintf(by_port, sizeof(by_port), " (one plugged in also by its port, such as %s)", port);
 	return err_setf(ERR_PROBE_REF_AMBIGUOUS,
-			"'%.64s' could mean %zu probes: %s. Name one by its index or its URI "
-			"(a USB probe also by its port, usb:VVVV:PPPP@BUS-PORTS); a serial is a ref "
-			"only while one probe reports it.",
-			ref, n_hits, list);
+			"'%.64s' could mean %zu probes: %s. Name one by its index or its URI%s; a serial "
+			"is a ref only while one probe reports it.",
+			ref, n_hits, list, by_port);
 }
 
 int registry_resolve_ex(const char *ref, int *index, struct registry_candidate *cands, size_t cap,
