@@ -10,9 +10,9 @@
 
 #include "api/api.h"
 #include "api/body.h"
+#include "api/json_job.h"
 #include "err.h"
 #include "jobs/job.h"
-#include "probes/probe_registry.h"
 
 #define SSE_HEARTBEAT_MS 15000
 #define SSE_CHUNK 16384
@@ -107,7 +107,7 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 		err_setf(ERR_INVALID_ARGUMENT, "before must be a job id");
 		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
 	}
-	json_object_object_add(o, "jobs", job_list_json(probe, state, limit, before, &next));
+	json_object_object_add(o, "jobs", json_job_list(probe, state, limit, before, &next));
 	if (next) {
 		char link[512], probe_q[400];
 
@@ -126,7 +126,7 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 enum MHD_Result route_job_get(struct api_req *r)
 {
 	uint64_t id = parse_path_id(r->params[0]);
-	json_object *o = id ? job_json(id) : NULL;
+	json_object *o = id ? json_job_by_id(id) : NULL;
 
 	return o ? reply_json(r, MHD_HTTP_OK, o, NULL) : no_such_job(r);
 }
@@ -149,8 +149,8 @@ enum MHD_Result route_job_cancel(struct api_req *r)
 		return no_such_job(r);
 	rc = job_cancel(id);
 	if (rc < 0)
-		return reply_problem(r, rc == -ERR_INVALID_ARGUMENT ? -ERR_PROBE_BUSY : rc, NULL);
-	return reply_json(r, MHD_HTTP_OK, job_json(id), NULL);
+		return reply_problem(r, rc, NULL);
+	return reply_json(r, MHD_HTTP_OK, json_job_by_id(id), NULL);
 }
 
 struct sse_stream {
@@ -174,7 +174,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 
 	while (s->off == s->len) {
 		s->off = 0;
-		s->len = job_events_since(s->id, s->last_seq, s->buf, sizeof(s->buf), &s->last_seq, &s->done);
+		s->len = json_job_events_sse(s->id, s->last_seq, s->buf, sizeof(s->buf), &s->last_seq, &s->done);
 		if (s->len) {
 			s->idle_s = 0;
 			break;

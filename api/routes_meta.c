@@ -8,11 +8,9 @@
 
 #include "api/api.h"
 #include "api/assets.h"
+#include "api/metrics.h"
 #include "err.h"
-#include "jobs/job.h"
-#include "jobs/worker.h"
 #include "json_util.h"
-#include "probes/probe_registry.h"
 
 #define METRICS_CAP_START 16384
 #define METRICS_CAP_MAX (1024 * 1024)
@@ -38,39 +36,6 @@ enum MHD_Result route_readyz(struct api_req *r)
 	json_object_object_add(o, "journal_writable", json_object_new_boolean(journal));
 	json_object_object_add(o, "ready", json_object_new_boolean(journal));
 	return reply_json(r, journal ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o, NULL);
-}
-
-/* The metrics into OUT (CAP bytes); returns the length they need, CAP or
- * more when they did not fit. */
-static size_t metrics_render(char *out, size_t cap)
-{
-	static const char *const transports[4] = {"usb-bulk", "usb-hid", "tcp", "sim"};
-	static const char *const kinds[2] = {"unlock", "lock"};
-	unsigned probes[4], jobs[2][6];
-	size_t used = 0;
-
-	registry_counts(probes);
-	job_counts(jobs);
-#define EMIT(...) used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, __VA_ARGS__)
-	EMIT("# HELP rdpd_build_info rdpd version.\n# TYPE rdpd_build_info gauge\n"
-	     "rdpd_build_info{version=\"%s\"} 1\n", RDPD_VERSION);
-	EMIT("# HELP rdpd_probes Probes present, by transport.\n# TYPE rdpd_probes gauge\n");
-	for (int t = 0; t < 4; t++)
-		EMIT("rdpd_probes{transport=\"%s\"} %u\n", transports[t], probes[t]);
-	EMIT("# HELP rdpd_jobs_total Jobs ended, by kind and outcome.\n# TYPE rdpd_jobs_total counter\n");
-	for (int k = 0; k < 2; k++)
-		for (int s = JOB_SUCCEEDED; s <= JOB_INTERRUPTED; s++)
-			EMIT("rdpd_jobs_total{kind=\"%s\",outcome=\"%s\"} %u\n", kinds[k], job_state_name(s), jobs[k][s]);
-	EMIT("# HELP rdpd_jobs_running Jobs running now.\n# TYPE rdpd_jobs_running gauge\n"
-	     "rdpd_jobs_running %u\n", worker_busy_count());
-	job_metrics_durations(out, cap, &used);
-	worker_metrics_errors(out, cap, &used);
-	EMIT("# HELP rdpd_http_requests_total HTTP responses, by status.\n"
-	     "# TYPE rdpd_http_requests_total counter\n");
-	api_metrics_http(out, cap, &used);
-	routes_jobs_metrics(out, cap, &used);
-#undef EMIT
-	return used;
 }
 
 /* Every scrape renders into a buffer of its own: connection threads run at

@@ -10,13 +10,15 @@
 
 #include "api/api.h"
 #include "api/body.h"
+#include "api/json_job.h"
+#include "api/json_probe.h"
+#include "api/json_report.h"
 #include "err.h"
 #include "jobs/job.h"
 #include "jobs/worker.h"
 #include "json_util.h"
 #include "log.h"
 #include "probes/probe_registry.h"
-#include "targets/target.h"
 
 #define API_RDP_TIMEOUT_MS 30000
 #define API_WAIT_MAX_S 600
@@ -99,13 +101,10 @@ static int expect_from(json_object *body, struct job_expect *e)
 			return err_setf(ERR_BODY_MEMBER, "expect.%.32s is not a member: use uid "
 					"and dev_id", key);
 	}
-	if (json_object_object_get_ex(x, "uid", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    target_uid_parse(json_object_get_string(v), e->uid) < 0)
-			return err_setf(ERR_BODY_MEMBER, "expect.uid must be the chip's 96-bit "
-					"unique ID as 24 hex digits, as GET /probes/{ref}/rdp shows it");
-		e->uid_set = true;
-	}
+	if (json_object_object_get_ex(x, "uid", &v) &&
+	    (!json_object_is_type(v, json_type_string) || job_expect_set_uid(e, json_object_get_string(v)) < 0))
+		return err_setf(ERR_BODY_MEMBER, "expect.uid must be the chip's 96-bit "
+				"unique ID as 24 hex digits, as GET /probes/{ref}/rdp shows it");
 	if (json_object_object_get_ex(x, "dev_id", &v)) {
 		s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 		if ((strncmp(s, "0x", 2) != 0 && strncmp(s, "0X", 2) != 0) || strlen(s) < 3 ||
@@ -145,12 +144,12 @@ static const struct json_member body_lease[] = {
 static const struct json_member body_probe_add[] = {{"uri", JSON_MEMBER_STRING}, {NULL}};
 
 /* Connect options from a checked body: {"clock_hz": N, "connect": "normal"|"under-reset"}. */
-static int connect_opts_from(json_object *body, uint32_t *clock_hz, int *mode)
+static int connect_opts_from(json_object *body, uint32_t *clock_hz, enum job_connect_mode *mode)
 {
 	json_object *v;
 
 	*clock_hz = 0;
-	*mode = TARGET_CONNECT_AUTO;
+	*mode = JOB_CONNECT_AUTO;
 	if (!body)
 		return 0;
 	if (json_object_object_get_ex(body, "clock_hz", &v)) {
@@ -164,11 +163,7 @@ static int connect_opts_from(json_object *body, uint32_t *clock_hz, int *mode)
 	if (json_object_object_get_ex(body, "connect", &v)) {
 		const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 
-		if (strcmp(s, "normal") == 0)
-			*mode = TARGET_CONNECT_NORMAL;
-		else if (strcmp(s, "under-reset") == 0)
-			*mode = TARGET_CONNECT_UNDER_RESET;
-		else
+		if (!job_connect_mode_from_name(s, mode))
 			return err_setf(ERR_INVALID_ARGUMENT, "connect must be \"normal\" or \"under-reset\"");
 	}
 	return 0;
@@ -176,7 +171,7 @@ static int connect_opts_from(json_object *body, uint32_t *clock_hz, int *mode)
 
 enum MHD_Result route_probes_list(struct api_req *r)
 {
-	char *text = registry_list_text();
+	char *text = json_probe_list_text();
 
 	return text ? reply_text_owned(r, MHD_HTTP_OK, "application/json", text) : MHD_NO;
 }
@@ -188,7 +183,7 @@ enum MHD_Result route_probe_get(struct api_req *r)
 
 	if (!probe_ref(r, &index, &ret))
 		return ret;
-	return reply_json(r, MHD_HTTP_OK, registry_probe_json(index), NULL);
+	return reply_json(r, MHD_HTTP_OK, json_probe_by_index(index), NULL);
 }
 
 enum MHD_Result route_probes_add(struct api_req *r)
@@ -201,14 +196,15 @@ enum MHD_Result route_probes_add(struct api_req *r)
 	if (rc < 0)
 		return api_body_problem(r, rc, bad);
 	uri = json_object_object_get_ex(body, "uri", &v) ? json_object_get_string(v) : NULL;
-	if (!uri || strncmp(uri, "usb:", 4) == 0) {
+	if (!uri) {
+		char forms[128];
+
 		json_object_put(body);
-		rc = err_setf(uri ? ERR_PROBE_URI_INVALID : ERR_BODY_MEMBER,
-			      "send {\"uri\": \"tcp:HOST:PORT\"} or {\"uri\": \"sim:PROFILE\"}; USB probes "
-			      "appear by themselves when plugged in");
+		rc = err_setf(ERR_BODY_MEMBER, "send {\"uri\": \"URI\"} with the probe's URI: %s",
+			      registry_addable_forms(forms, sizeof(forms)));
 		return api_body_problem(r, rc, "uri");
 	}
-	rc = registry_add(uri, true, &index);
+	rc = registry_add_by_client(uri, &index);
 	if (rc == 0)
 		log_notice("probe %d added: %s (by %s)", index, uri, r->who);
 	json_object_put(body); /* URI pointed into it */
@@ -226,7 +222,7 @@ enum MHD_Result route_probes_add(struct api_req *r)
 	 * packet size fill in on GET /probes/{ref} once it has. */
 	worker_probe_identity(index);
 	snprintf(loc, sizeof(loc), "/probes/%d", index);
-	return reply_json(r, MHD_HTTP_CREATED, registry_probe_json(index), loc);
+	return reply_json(r, MHD_HTTP_CREATED, json_probe_by_index(index), loc);
 }
 
 enum MHD_Result route_probe_delete(struct api_req *r)
@@ -258,12 +254,15 @@ enum MHD_Result route_probe_rdp(struct api_req *r)
 {
 	const char *q_clock = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "clock_hz");
 	const char *q_mode = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "connect");
-	json_object *opts = json_object_new_object();
-	char detail[512], *json = NULL;
+	json_object *opts = json_object_new_object(), *o;
+	char detail[ERR_DETAIL_MAX];
+	const char *text;
+	struct rdp_report report;
+	enum job_connect_mode mode;
 	enum MHD_Result ret = MHD_NO;
 	uint32_t clock_hz;
 	uint64_t job;
-	int index, mode, rc;
+	int index, rc;
 
 	if (!probe_ref(r, &index, &ret)) {
 		json_object_put(opts);
@@ -279,13 +278,15 @@ enum MHD_Result route_probe_rdp(struct api_req *r)
 		return reply_problem(r, rc, NULL);
 	if ((job = registry_current_job(index)))
 		return reply_busy(r, job);
-	rc = worker_read_rdp(index, clock_hz, mode, API_RDP_TIMEOUT_MS, &json, detail, sizeof(detail));
+	rc = worker_read_rdp(index, clock_hz, mode, API_RDP_TIMEOUT_MS, &report, detail, sizeof(detail));
 	if (rc < 0) {
 		err_setf((enum err_code)-rc, "%s", detail);
 		return reply_problem(r, rc, NULL);
 	}
-	ret = reply_text(r, MHD_HTTP_OK, "application/json", json, strlen(json));
-	free(json);
+	o = json_report(&report);
+	text = json_text(o, 0);
+	ret = reply_text(r, MHD_HTTP_OK, "application/json", text, strlen(text));
+	json_object_put(o);
 	return ret;
 }
 
@@ -322,7 +323,7 @@ static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s
 	snprintf(loc, sizeof(loc), "/jobs/%llu", (unsigned long long)id);
 	/* A finished job under ?wait= is a plain 200; otherwise the work goes on: 202. */
 	return reply_json(r, job_state_final(st) && (wait_s || !fresh) ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
-			  job_json(id), loc);
+			  json_job_by_id(id), loc);
 }
 
 /* Idempotency-Key: RFC 9110 field value characters, printable ASCII only
@@ -344,11 +345,7 @@ static int lock_level_ok(json_object *body)
 {
 	json_object *v;
 
-	if (json_object_object_get_ex(body, "level", &v) && json_level_to_tenths(v) != RDP_LEVEL_1)
-		return err_setf(ERR_NOT_SUPPORTED,
-				"rdpd locks to level 1 only. Level 2 disables debug for good and cannot be "
-				"undone, so it is never offered.");
-	return 0;
+	return json_object_object_get_ex(body, "level", &v) ? job_lock_level_check(json_level_to_tenths(v)) : 0;
 }
 
 static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
@@ -362,7 +359,8 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 	uint64_t id, existing = 0;
 	char serial[128], uri[192], bad[64], *canon = NULL;
 	struct job_expect expect;
-	int index, mode, rc;
+	enum job_connect_mode mode;
+	int index, rc;
 
 	if (!probe_ref(r, &index, &ret))
 		return ret;
@@ -419,9 +417,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 	free(canon);
 	if (rc < 0) {
 		registry_release(index);
-		err_setf(ERR_STATE_UNWRITABLE, "cannot record the job, so it was not started: %s. "
-			 "Free space or fix permissions on the state directory.", err_detail());
-		return reply_problem(r, -ERR_STATE_UNWRITABLE, NULL);
+		return reply_problem(r, rc, NULL);
 	}
 	registry_claim_set(index, id);
 	log_notice("audit: job %llu %s of probe %d (%s) requested by %s", (unsigned long long)id,
@@ -500,7 +496,7 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 	json_object_put(body); /* HOLDER may point into it */
 	if (rc < 0)
 		return reply_problem(r, rc, NULL);
-	return reply_json(r, MHD_HTTP_OK, registry_probe_json(index), NULL);
+	return reply_json(r, MHD_HTTP_OK, json_probe_by_index(index), NULL);
 }
 
 enum MHD_Result route_probe_unlease(struct api_req *r)
@@ -514,5 +510,5 @@ enum MHD_Result route_probe_unlease(struct api_req *r)
 	rc = registry_unlease(index, r->who, r->role >= API_ROLE_ADMIN);
 	if (rc < 0)
 		return reply_problem(r, rc, NULL);
-	return reply_json(r, MHD_HTTP_OK, registry_probe_json(index), NULL);
+	return reply_json(r, MHD_HTTP_OK, json_probe_by_index(index), NULL);
 }

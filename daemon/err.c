@@ -20,7 +20,7 @@ static const struct err_row err_rows[] = {
 #undef ERR_ROW_
 };
 
-static _Thread_local char err_detail_buf[768];
+static _Thread_local char err_detail_buf[ERR_DETAIL_MAX];
 
 static const struct err_row *err_row_of(int rc)
 {
@@ -63,6 +63,11 @@ int err_context(int rc, const char *fmt, ...)
 const char *err_detail(void)
 {
 	return err_detail_buf;
+}
+
+void err_save(char saved[ERR_DETAIL_MAX])
+{
+	memcpy(saved, err_detail_buf, ERR_DETAIL_MAX);
 }
 
 void err_restore(const char *detail)

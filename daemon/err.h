@@ -63,6 +63,7 @@
 	X(ERR_PROBE_REF_AMBIGUOUS, 1070, 409, "probe_ref_ambiguous", "Probe reference is ambiguous") \
 	X(ERR_CHIP_MISMATCH, 1071, 409, "chip_mismatch", "Chip is not the one expected")    \
 	X(ERR_UID_UNREADABLE, 1072, 409, "uid_unreadable", "Chip's unique ID cannot be read") \
+	X(ERR_JOB_ENDED, 1090, 409, "job_ended", "Job has already ended")                   \
 	X(ERR_INTERNAL, 1099, 500, "internal_error", "Internal error")
 
 enum err_code {
@@ -72,6 +73,10 @@ enum err_code {
 #undef ERR_ENUM_
 };
 
+/* The longest detail sentence kept, with its NUL: every copy of one that
+ * must come back whole (err_save) is this size. */
+#define ERR_DETAIL_MAX 768
+
 /* Record DETAIL (printf-style) for the calling thread and return -CODE. */
 int err_setf(enum err_code code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefix the current detail with CONTEXT (e.g. "reading OPTCR: "); returns RC. */
@@ -79,6 +84,10 @@ int err_context(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* The calling thread's last detail ("" when none). */
 const char *err_detail(void);
 void err_clear(void);
+/* Keep the calling thread's detail in SAVED before cleanup code that may
+ * set its own, and put it back with err_restore(SAVED): the failure that
+ * matters keeps its sentence. */
+void err_save(char saved[ERR_DETAIL_MAX]);
 /* Put back a detail saved earlier (cleanup code must not clobber a failure). */
 void err_restore(const char *detail);
 

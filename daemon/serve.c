@@ -84,8 +84,16 @@ static int serve_prepare_state(const struct config *cfg)
 	return registry_load_persistent();
 }
 
+/* The probes of the configuration, the attached ones, and the simulated
+ * fallback; each is opened once in the background for its identity
+ * (serial, firmware, packet size), discovered ones too: enumeration alone
+ * tells no firmware version. The check that was here compared the kind
+ * with "usb", which no kind is (usb-bulk, usb-hid), and so only skipped
+ * the configuration's usb: probes. */
 static void serve_add_probes(const struct config *cfg)
 {
+	static struct registry_candidate listed[REGISTRY_MAX_PROBES];
+	size_t n;
 	int index;
 
 	for (unsigned i = 0; i < cfg->n_probes; i++)
@@ -93,30 +101,16 @@ static void serve_add_probes(const struct config *cfg)
 			log_warn("--probe %s: %s", cfg->probes[i], err_detail());
 	if (cfg->usb)
 		registry_rescan_usb();
-	if (cfg->sim_if_empty[0]) {
-		json_object *list = registry_list_json();
-		size_t n = json_object_array_length(list);
+	if (cfg->sim_if_empty[0] && registry_brief(listed, REGISTRY_MAX_PROBES) == 0) {
+		char uri[128];
 
-		json_object_put(list);
-		if (n == 0) {
-			char uri[128];
-
-			snprintf(uri, sizeof(uri), "sim:%s", cfg->sim_if_empty);
-			if (registry_add(uri, false, &index) == 0)
-				log_notice("no probe attached: serving a SIMULATED probe, %s", uri);
-		}
+		snprintf(uri, sizeof(uri), "sim:%s", cfg->sim_if_empty);
+		if (registry_add(uri, false, &index) == 0)
+			log_notice("no probe attached: serving a SIMULATED probe, %s", uri);
 	}
-	{
-		json_object *list = registry_list_json();
-
-		for (size_t i = 0; i < json_object_array_length(list); i++) {
-			json_object *p = json_object_array_get_idx(list, i);
-
-			if (strcmp(json_object_get_string(json_object_object_get(p, "transport")), "usb") != 0)
-				worker_probe_identity(json_object_get_int(json_object_object_get(p, "index")));
-		}
-		json_object_put(list);
-	}
+	n = registry_brief(listed, REGISTRY_MAX_PROBES);
+	for (size_t i = 0; i < n; i++)
+		worker_probe_identity(listed[i].index);
 }
 
 /*

@@ -2,23 +2,24 @@
  * cli.c - `rdpd probes`, `rdpd rdp`, `rdpd unlock`, `rdpd lock`.
  *
  * Human output on stdout, progress on stderr when it is a terminal, one JSON
- * object with --json (the shapes of api/openapi.json). Exit status 0 only on
- * success.
+ * object with --json (the shapes of api/openapi.json, from api/'s own
+ * serialisers). Exit status 0 only on success. The work runs through
+ * jobs/oneshot.h, the steps the daemon's workers run, on this thread: this
+ * file sees plain reports, never the probe's protocol or the target.
  */
 #include "cli/cli.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "api/json_job.h"
+#include "api/json_report.h"
 #include "err.h"
-#include "jobs/job.h"
-#include "jobs/report_json.h"
-#include "jobs/unlock_job.h"
+#include "jobs/oneshot.h"
+#include "json_util.h"
 #include "log.h"
 #include "probes/probe_link.h"
 #include "probes/probe_registry.h"
@@ -28,8 +29,9 @@
 struct cli_opts {
 	const char *probe;
 	bool json;
-	struct target_connect_opts connect;
-	struct job_expect expect; /* --expect-uid, --expect-dev-id */
+	uint32_t clock_hz;              /* --clock; 0: the ladder */
+	enum job_connect_mode connect;  /* --connect */
+	struct job_expect expect;       /* --expect-uid, --expect-dev-id */
 };
 
 struct cli_job_view {
@@ -115,9 +117,15 @@ static int cli_report_error(const struct cli_opts *o, int rc)
 	return cli_exit_status(rc);
 }
 
+/* A level in tenths as users read it: 0, 0.5, 1, 2; -1 for unknown. */
+static double cli_level(int tenths)
+{
+	return tenths < 0 ? -1 : tenths / 10.0;
+}
+
 /* REF's serial is reported by more than one attached probe: refused, as
  * the daemon refuses it (docs/probes.md), naming each by its URI. */
-static int cli_ambiguous(const char *ref, const struct transport_probe_info *list, size_t n)
+static int cli_ambiguous(const char *ref, const struct probe_link_info *list, size_t n)
 {
 	char names[600] = "";
 	size_t used = 0, count = 0;
@@ -136,7 +144,7 @@ static int cli_ambiguous(const char *ref, const struct transport_probe_info *lis
 /* Turn REF (index, serial, URI, or nothing) into a URI. */
 static int cli_resolve(const char *ref, char *uri, size_t cap, int *index)
 {
-	static struct transport_probe_info list[CLI_MAX_PROBES];
+	static struct probe_link_info list[CLI_MAX_PROBES];
 	size_t n = 0, hits = 0;
 	int want = -1, found = -1;
 
@@ -145,7 +153,7 @@ static int cli_resolve(const char *ref, char *uri, size_t cap, int *index)
 		snprintf(uri, cap, "%s", ref);
 		return 0;
 	}
-	transport_enumerate(list, CLI_MAX_PROBES, &n);
+	probe_link_list(list, CLI_MAX_PROBES, false, &n);
 	if (!ref) {
 		if (n == 1) {
 			*index = 0;
@@ -177,32 +185,15 @@ static int cli_resolve(const char *ref, char *uri, size_t cap, int *index)
 			"no probe '%s' among the %zu attached (`rdpd probes` lists them)", ref, n);
 }
 
-static int cli_open(const struct cli_opts *o, struct probe_link **pl, int *index)
+static int cli_open(const struct cli_opts *o, struct oneshot **os, int *index)
 {
-	char uri[TRANSPORT_URI_MAX];
-	int rc = cli_resolve(o->probe, uri, sizeof(uri), index);
+	struct probe_link_info pick;
+	int rc = cli_resolve(o->probe, pick.uri, sizeof(pick.uri), index);
 
-	return rc < 0 ? rc : probe_link_open(uri, pl);
+	return rc < 0 ? rc : oneshot_open(pick.uri, os);
 }
 
-/* Open a listed probe for a moment to read what only CMSIS-DAP tells:
- * firmware and protocol versions. A probe another program holds says so. */
-static void cli_probe_versions(const struct transport_probe_info *info, char *fw, size_t fw_cap,
-			       char *proto, size_t proto_cap)
-{
-	struct probe_link *pl = NULL;
-
-	if (probe_link_open(info->uri, &pl) < 0) {
-		snprintf(fw, fw_cap, "%s", "(busy)");
-		proto[0] = '\0';
-		return;
-	}
-	snprintf(fw, fw_cap, "%s", pl->dap->firmware_version);
-	snprintf(proto, proto_cap, "%s", pl->dap->protocol_version);
-	probe_link_close(pl);
-}
-
-static bool cli_serial_unique(const struct transport_probe_info *list, size_t n, size_t i)
+static bool cli_serial_unique(const struct probe_link_info *list, size_t n, size_t i)
 {
 	for (size_t k = 0; k < n; k++)
 		if (k != i && strcmp(list[k].serial, list[i].serial) == 0)
@@ -212,9 +203,11 @@ static bool cli_serial_unique(const struct transport_probe_info *list, size_t n,
 
 static int cli_probes(const struct cli_opts *o)
 {
-	static struct transport_probe_info list[CLI_MAX_PROBES];
+	static struct probe_link_info list[CLI_MAX_PROBES];
 	size_t n = 0;
-	int rc = transport_enumerate(list, CLI_MAX_PROBES, &n);
+	/* Each opened for a moment for what only CMSIS-DAP tells: firmware
+	 * and protocol versions. A probe another program holds says so. */
+	int rc = probe_link_list(list, CLI_MAX_PROBES, true, &n);
 	json_object *arr = json_object_new_array(), *j;
 
 	if (rc < 0) {
@@ -228,9 +221,8 @@ static int cli_probes(const struct cli_opts *o)
 		     "  rdpd rdp --probe sim:stm32f401re-rdp1");
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_new_object();
-		char fw[32], proto[32];
+		const char *fw = list[i].opened ? list[i].firmware : "(busy)", *proto = list[i].protocol;
 
-		cli_probe_versions(&list[i], fw, sizeof(fw), proto, sizeof(proto));
 		if (!o->json)
 			printf("%zu  %-40s  %-9s  %04x:%04x  %s %s, firmware %s, CMSIS-DAP %s\n", i,
 			       list[i].uri, list[i].transport, list[i].vid, list[i].pid, list[i].vendor,
@@ -259,28 +251,26 @@ static int cli_probes(const struct cli_opts *o)
 	return CLI_EXIT_OK;
 }
 
-static void cli_print_rdp(const struct probe_link *pl, const struct target *t,
-			  const struct target_protection *p)
+static void cli_print_rdp(const struct probe_link_info *probe, const struct rdp_report *r)
 {
-	printf("Probe:    %s (%s %s, serial %s, firmware %s)\n", pl->t->info.uri, pl->dap->vendor,
-	       pl->dap->product, pl->dap->serial, pl->dap->firmware_version);
-	printf("Chip:     %s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash\n", t->part->name,
-	       t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb);
-	char text[512], uid[25];
+	const struct target_protection *p = &r->protection;
+	const char *text = strchr(r->rdp_text, ':');
 
-	if (t->has_uid)
-		target_uid_hex(t->uid, uid);
-	printf("UID:      %s\n", t->has_uid ? uid : "unknown (no address known for this part, or read-protected)");
+	printf("Probe:    %s (%s %s, serial %s, firmware %s)\n", probe->uri, probe->vendor, probe->product,
+	       probe->serial, probe->firmware);
+	printf("Chip:     %s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash\n", r->chip, r->dev_id, r->rev_id,
+	       r->core, r->flash_kb);
+	printf("UID:      %s\n", r->uid[0] ? r->uid : "unknown (no address known for this part, or read-protected)");
 
-	if (p->level == RDP_UNKNOWN)
+	if ((int)p->level < 0)
 		printf("RDP:      unknown (raw 0x%02x)\n", p->rdp_raw);
 	else /* "Level 1: flash cannot..." without its "Level 1: " */
-		printf("RDP:      level %g (0x%02x). %s\n", rdp_level_number(p->level), p->rdp_raw,
-		       strchr(rdp_describe(p, text, sizeof(text)), ':') + 2);
+		printf("RDP:      level %g (0x%02x). %s\n", cli_level((int)p->level), p->rdp_raw,
+		       text ? text + 2 : r->rdp_text);
 	printf("WRP:      ");
 	if (!p->wrp_sectors)
 		printf("no sector write-protected");
-	for (unsigned i = 0, first = 1; i < TARGET_MAX_SECTORS; i++)
+	for (unsigned i = 0, first = 1; i < sizeof(p->wrp_sectors) * 8; i++)
 		if (p->wrp_sectors & (1ull << i)) {
 			printf("%ssector %u", first ? "" : ", ", i);
 			first = 0;
@@ -288,7 +278,7 @@ static void cli_print_rdp(const struct probe_link *pl, const struct target *t,
 	printf("\nOptions: ");
 	for (unsigned i = 0; i < p->n_options; i++)
 		printf(" %s=0x%08x", p->options[i].name, p->options[i].value);
-	printf("\nConnect:  %s at %u kHz\n", t->under_reset ? "under reset" : "normal", t->clock_hz / 1000);
+	printf("\nConnect:  %s at %u kHz\n", r->under_reset ? "under reset" : "normal", r->clock_hz / 1000);
 }
 
 static void cli_log_line(void *ctx, const char *line)
@@ -308,30 +298,27 @@ static void cli_log_line(void *ctx, const char *line)
 
 static int cli_rdp(const struct cli_opts *o)
 {
-	struct probe_link *pl = NULL;
-	struct cli_job_view view = {.json = false};
-	struct target_connect_opts co = o->connect;
-	struct target t;
-	struct target_protection p;
-	int index, rc = cli_open(o, &pl, &index);
+	struct oneshot *os = NULL;
+	struct probe_link_info probe;
+	struct rdp_report report;
+	int index, rc = cli_open(o, &os, &index);
 
 	if (rc < 0)
 		return cli_report_error(o, rc);
-	if (log_verbose_enabled()) {
-		co.log = cli_log_line;
-		co.ctx = &view;
-	}
-	rc = rdp_read_run(&pl->a, &co, &t, &p);
-	if (rc == 0 && o->json) {
-		json_object *j = json_rdp_report(index, pl->dap->serial, &t, &p, time(NULL));
+	oneshot_probe(os, &probe);
+	rc = oneshot_read(os, index, o->clock_hz, o->connect, &report);
+	oneshot_close(os);
+	if (rc < 0)
+		return cli_report_error(o, rc);
+	if (o->json) { /* the very JSON of GET /probes/{ref}/rdp */
+		json_object *j = json_report(&report);
 
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
-	} else if (rc == 0) {
-		cli_print_rdp(pl, &t, &p);
+	} else {
+		cli_print_rdp(&probe, &report);
 	}
-	probe_link_close(pl);
-	return rc < 0 ? cli_report_error(o, rc) : CLI_EXIT_OK;
+	return CLI_EXIT_OK;
 }
 
 static void cli_step(void *ctx, enum job_step step, enum job_step_state state)
@@ -371,7 +358,7 @@ static void cli_progress(void *ctx, unsigned pct)
 
 static void cli_print_result(const struct job_result *res, enum job_kind kind)
 {
-	printf("\nRDP level %g -> %g", rdp_level_number(res->rdp_before), rdp_level_number(res->rdp_after));
+	printf("\nRDP level %g -> %g", cli_level(res->rdp_before), cli_level(res->rdp_after));
 	if (res->flash_erased)
 		printf(", flash erased in %.1f s", res->erase_ms / 1000.0);
 	if (res->flash_verified_blank)
@@ -380,7 +367,7 @@ static void cli_print_result(const struct job_result *res, enum job_kind kind)
 	if (res->power_cycle_required)
 		puts("Power-cycle the board (remove and restore its supply) to finish: until then the\n"
 		     "chip keeps refusing debugger access to its flash.");
-	else if (kind == JOB_KIND_UNLOCK && res->rdp_after == RDP_LEVEL_0)
+	else if (kind == JOB_KIND_UNLOCK && cli_level(res->rdp_after) == 0)
 		puts("Done: the chip is unlocked and can be programmed.");
 }
 
@@ -388,26 +375,25 @@ static int cli_change(const struct cli_opts *o, enum job_kind kind)
 {
 	struct cli_job_view view = {.json = o->json, .tty = isatty(STDERR_FILENO)};
 	struct job_events ev = {.ctx = &view, .step = cli_step, .progress = cli_progress, .log = cli_log_line};
-	struct probe_link *pl = NULL;
+	struct oneshot *os = NULL;
 	struct job_result res;
-	struct target t;
-	int index, rc = cli_open(o, &pl, &index);
+	int index, rc = cli_open(o, &os, &index);
 
 	if (rc < 0)
 		return cli_report_error(o, rc);
 	view.steps = json_object_new_array();
 	view.log = json_object_new_array();
-	rc = unlock_job_run_expect(&pl->a, kind, &o->connect,
-				   o->expect.uid_set || o->expect.dev_id_set ? &o->expect : NULL, &ev, &t, &res);
-	probe_link_close(pl);
+	rc = oneshot_change(os, kind, o->clock_hz, o->connect,
+			    o->expect.uid_set || o->expect.dev_id_set ? &o->expect : NULL, &ev, &res);
+	oneshot_close(os);
 	if (o->json) {
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "kind", json_object_new_string(kind == JOB_KIND_UNLOCK ? "unlock" : "lock"));
+		json_object_object_add(j, "kind", json_object_new_string(job_kind_name(kind)));
 		json_object_object_add(j, "state", json_object_new_string(rc == 0 ? "succeeded" : "failed"));
 		json_object_object_add(j, "steps", view.steps);
 		json_object_object_add(j, "log", view.log);
-		json_object_object_add(j, "result", job_result_json(&res));
+		json_object_object_add(j, "result", json_job_result(&res)); /* as the API's job shows it */
 		json_object_object_add(j, "error", rc == 0 ? NULL : json_error(rc, err_detail()));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
@@ -441,25 +427,20 @@ static int cli_parse(int argc, char **argv, struct cli_opts *o)
 		case 'j': o->json = true; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'c':
-			o->connect.clock_hz = (uint32_t)strtoul(optarg, &end, 10);
-			if (!end || *end || o->connect.clock_hz < 1000 || o->connect.clock_hz > 50000000)
+			o->clock_hz = (uint32_t)strtoul(optarg, &end, 10);
+			if (!end || *end || o->clock_hz < 1000 || o->clock_hz > 50000000)
 				return err_setf(ERR_INVALID_ARGUMENT,
 						"--clock %s: give the SWD clock in Hz, 1000 to 50000000", optarg);
 			break;
 		case 'C':
-			if (strcmp(optarg, "normal") == 0)
-				o->connect.mode = TARGET_CONNECT_NORMAL;
-			else if (strcmp(optarg, "under-reset") == 0)
-				o->connect.mode = TARGET_CONNECT_UNDER_RESET;
-			else
+			if (!job_connect_mode_from_name(optarg, &o->connect))
 				return err_setf(ERR_INVALID_ARGUMENT,
 						"--connect %s: use normal or under-reset", optarg);
 			break;
 		case 'U':
-			if (target_uid_parse(optarg, o->expect.uid) < 0)
+			if (job_expect_set_uid(&o->expect, optarg) < 0)
 				return err_setf(ERR_INVALID_ARGUMENT, "--expect-uid %.40s: give the chip's "
 						"unique ID as 24 hex digits (`rdpd rdp` shows it)", optarg);
-			o->expect.uid_set = true;
 			break;
 		case 'D':
 			if ((strncmp(optarg, "0x", 2) && strncmp(optarg, "0X", 2)) || strlen(optarg) < 3 ||

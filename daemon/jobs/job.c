@@ -46,9 +46,9 @@ static size_t n_jobs, cap_jobs;
 static uint64_t next_id = 1;
 static struct journal *job_journal;
 static unsigned job_outcomes[2][6];
-/* rdpd_job_duration_seconds buckets (le), per kind; the last is +Inf. */
-static const double job_buckets[] = {1, 5, 10, 30, 60, 120, 300};
-#define JOB_NBUCKETS (sizeof(job_buckets) / sizeof(job_buckets[0]))
+/* Duration buckets (le, seconds), per kind; the last is everything longer. */
+static const double job_buckets[JOB_DURATION_BUCKETS] = {1, 5, 10, 30, 60, 120, 300};
+#define JOB_NBUCKETS JOB_DURATION_BUCKETS
 static unsigned job_hist[2][JOB_NBUCKETS + 1];
 static double job_hist_sum[2];
 
@@ -81,13 +81,13 @@ static void job_free(struct job *j)
 {
 	for (unsigned i = 0; i < j->n_log; i++)
 		free(j->log[i]);
-	for (unsigned i = 0; i < j->n_events; i++)
-		free(j->events[i].data);
+	job_events_free(j->events, j->n_events);
 	free(j->events);
 	free(j);
 }
 
-static void job_event_locked(struct job *j, const char *type, json_object *data)
+/* Append event EV (its text, when set, copied) to J and wake listeners. */
+static void job_event_locked(struct job *j, const struct job_event *ev)
 {
 	struct job_event *e;
 
@@ -100,25 +100,36 @@ static void job_event_locked(struct job *j, const char *type, json_object *data)
 			cap = JOB_EVENTS_MAX;
 		ne = realloc(j->events, cap * sizeof(*ne));
 		if (!ne)
-			goto out;
+			goto wake;
 		j->events = ne;
 		j->cap_events = cap;
 	}
 	if (j->n_events == JOB_EVENTS_MAX) {
 		/* Keep the newest; a listener that fell this far behind resumes at
 		 * the oldest kept event. */
-		free(j->events[0].data);
+		free(j->events[0].text);
 		memmove(&j->events[0], &j->events[1], (JOB_EVENTS_MAX - 1) * sizeof(*e));
 		j->n_events--;
 		j->events_dropped++;
 	}
 	e = &j->events[j->n_events++];
+	*e = *ev;
 	e->seq = ++j->next_seq;
-	e->type = type;
-	e->data = strdup(json_text(data, 0));
-out:
-	json_object_put(data);
+	e->text = ev->text ? strdup(ev->text) : NULL;
+wake:
 	pthread_cond_broadcast(&job_changed);
+}
+
+/* The event of J entering state ST, with J's error when WITH_ERROR and it has one. */
+static void job_state_event_locked(struct job *j, enum job_state st, bool with_error)
+{
+	struct job_event ev = {.type = JOB_EVENT_STATE, .state = st};
+
+	if (with_error && j->error_rc) {
+		ev.error_rc = j->error_rc;
+		ev.text = j->error_detail;
+	}
+	job_event_locked(j, &ev);
 }
 
 static int job_journal_locked(const struct job *j)
@@ -195,8 +206,7 @@ static int job_compact_locked(void)
 
 static void job_release_events_locked(struct job *j)
 {
-	for (unsigned i = 0; i < j->n_events; i++)
-		free(j->events[i].data);
+	job_events_free(j->events, j->n_events);
 	free(j->events);
 	j->events = NULL;
 	j->n_events = j->cap_events = 0;
@@ -391,11 +401,9 @@ void job_store_finish_replay(const struct journal_replay_report *rep)
 			job_mark_interrupted_locked(jobs[i], rep->damaged_spans > 0);
 	for (size_t i = 0; i < n_jobs; i++) {
 		struct job *j = jobs[i];
-		/* A listener that joins after a restart still sees how it ended. */
-		json_object *d = json_object_new_object();
 
-		json_object_object_add(d, "state", json_object_new_string(job_state_name(j->state)));
-		job_event_locked(j, "state", d);
+		/* A listener that joins after a restart still sees how it ended. */
+		job_state_event_locked(j, j->state, false);
 		if (j->kind <= JOB_KIND_LOCK && j->state < 6)
 			job_outcomes[j->kind][j->state]++;
 	}
@@ -408,7 +416,7 @@ void job_store_finish_replay(const struct journal_replay_report *rep)
 
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
 	       const char *requested_by, const char *idem_key, const char *idem_body, uint32_t clock_hz,
-	       int connect_mode, const struct job_expect *expect, uint64_t *id)
+	       enum job_connect_mode connect_mode, const struct job_expect *expect, uint64_t *id)
 {
 	struct job *j;
 	int rc;
@@ -435,13 +443,19 @@ int job_create(enum job_kind kind, int probe_index, const char *serial, const ch
 	pthread_mutex_lock(&job_lock);
 	j->id = next_id;
 	rc = job_journal_locked(j);
+	if (rc < 0) {
+		/* A job nobody could find after a restart is not started: what
+		 * the client can do about it is the state directory. */
+		char why[ERR_DETAIL_MAX];
+
+		err_save(why);
+		rc = err_setf(ERR_STATE_UNWRITABLE, "cannot record the job, so it was not started: %s. "
+			      "Free space or fix permissions on the state directory.", why);
+	}
 	if (rc == 0)
 		rc = job_insert_locked(j);
 	if (rc == 0) {
-		json_object *d = json_object_new_object();
-
-		json_object_object_add(d, "state", json_object_new_string("queued"));
-		job_event_locked(j, "state", d);
+		job_state_event_locked(j, JOB_QUEUED, false);
 		*id = j->id;
 		job_trim_locked();
 	}
@@ -498,15 +512,12 @@ void job_set_state(uint64_t id, enum job_state st)
 	pthread_mutex_lock(&job_lock);
 	j = job_find_locked(id);
 	if (j && j->state != st) {
-		json_object *d = json_object_new_object();
-
 		j->state = st;
 		if (st == JOB_RUNNING) {
 			j->started_at = time(NULL);
 			j->started_mono_ms = job_mono_ms();
 		}
-		json_object_object_add(d, "state", json_object_new_string(job_state_name(st)));
-		job_event_locked(j, "state", d);
+		job_state_event_locked(j, st, false);
 		job_journal_locked(j);
 	}
 	pthread_mutex_unlock(&job_lock);
@@ -520,7 +531,6 @@ void job_set_step(uint64_t id, enum job_step step, enum job_step_state st)
 	j = job_find_locked(id);
 	if (j && step < JOB_STEP_COUNT) {
 		struct job_step_record *r = &j->steps[step];
-		json_object *d = json_object_new_object();
 
 		if (st == JOB_STEP_RUNNING) {
 			r->started_ms = job_mono_ms();
@@ -529,9 +539,7 @@ void job_set_step(uint64_t id, enum job_step step, enum job_step_state st)
 			r->duration_ms = (unsigned)(job_mono_ms() - r->started_ms);
 		}
 		r->state = st;
-		json_object_object_add(d, "name", json_object_new_string(job_step_name(step)));
-		json_object_object_add(d, "state", json_object_new_string(job_step_state_name(st)));
-		job_event_locked(j, "step", d);
+		job_event_locked(j, &(struct job_event){.type = JOB_EVENT_STEP, .step = step, .step_state = st});
 		if (st != JOB_STEP_RUNNING)
 			job_journal_locked(j);
 	}
@@ -545,11 +553,8 @@ void job_set_progress(uint64_t id, unsigned pct)
 	pthread_mutex_lock(&job_lock);
 	j = job_find_locked(id);
 	if (j && pct != j->progress_pct && pct <= 100) {
-		json_object *d = json_object_new_object();
-
 		j->progress_pct = pct;
-		json_object_object_add(d, "progress_pct", json_object_new_int((int)pct));
-		job_event_locked(j, "progress", d);
+		job_event_locked(j, &(struct job_event){.type = JOB_EVENT_PROGRESS, .progress_pct = pct});
 	}
 	pthread_mutex_unlock(&job_lock);
 }
@@ -568,8 +573,6 @@ void job_add_log(uint64_t id, const char *line)
 	pthread_mutex_lock(&job_lock);
 	j = job_find_locked(id);
 	if (j) {
-		json_object *d = json_object_new_object();
-
 		if (j->n_log == JOB_LOG_MAX) {
 			free(j->log[0]);
 			memmove(&j->log[0], &j->log[1], (JOB_LOG_MAX - 1) * sizeof(char *));
@@ -577,8 +580,7 @@ void job_add_log(uint64_t id, const char *line)
 			j->log_dropped++;
 		}
 		j->log[j->n_log++] = strdup(stamped);
-		json_object_object_add(d, "line", json_object_new_string(stamped));
-		job_event_locked(j, "log", d);
+		job_event_locked(j, &(struct job_event){.type = JOB_EVENT_LOG, .text = stamped});
 	}
 	pthread_mutex_unlock(&job_lock);
 }
@@ -601,8 +603,6 @@ void job_finish(uint64_t id, int rc, const char *detail, const struct job_result
 	pthread_mutex_lock(&job_lock);
 	j = job_find_locked(id);
 	if (j) {
-		json_object *d = json_object_new_object();
-
 		j->state = rc == 0 ? JOB_SUCCEEDED : rc == -ERR_CANCELLED ? JOB_CANCELLED : JOB_FAILED;
 		j->finished_at = time(NULL);
 		j->error_rc = rc;
@@ -624,15 +624,7 @@ void job_finish(uint64_t id, int rc, const char *detail, const struct job_result
 			job_hist[j->kind][b]++;
 			job_hist_sum[j->kind] += secs;
 		}
-		json_object_object_add(d, "state", json_object_new_string(job_state_name(j->state)));
-		if (rc) { /* the same member as the job's own "error" */
-			json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "code", json_object_new_string(err_name(rc)));
-			json_object_object_add(e, "detail", json_object_new_string(j->error_detail));
-			json_object_object_add(d, "error", e);
-		}
-		job_event_locked(j, "state", d);
+		job_state_event_locked(j, j->state, true); /* the error as the job's own */
 		job_trim_locked();
 	}
 	pthread_mutex_unlock(&job_lock);
@@ -652,7 +644,7 @@ int job_cancel(uint64_t id)
 			      "job %llu is running and cannot be stopped safely: an option-byte "
 			      "write or a mass erase must not be cut short", (unsigned long long)id);
 	else if (j->state != JOB_QUEUED)
-		rc = err_setf(ERR_INVALID_ARGUMENT, "job %llu has already ended (%s)",
+		rc = err_setf(ERR_JOB_ENDED, "job %llu has already ended (%s)",
 			      (unsigned long long)id, job_state_name(j->state));
 	pthread_mutex_unlock(&job_lock);
 	if (rc == 0)
@@ -660,17 +652,34 @@ int job_cancel(uint64_t id)
 	return rc;
 }
 
-json_object *job_json(uint64_t id)
+/* *OUT = *J without its events, its log lines copied. Caller holds job_lock. */
+static void job_copy_locked(const struct job *j, struct job *out)
 {
-	json_object *o = NULL;
+	*out = *j;
+	out->events = NULL;
+	out->n_events = out->cap_events = 0;
+	for (unsigned i = 0; i < j->n_log; i++)
+		out->log[i] = strdup(j->log[i]);
+}
+
+int job_snapshot(uint64_t id, struct job *out)
+{
 	struct job *j;
 
 	pthread_mutex_lock(&job_lock);
 	j = job_find_locked(id);
 	if (j)
-		o = job_to_json(j);
+		job_copy_locked(j, out);
 	pthread_mutex_unlock(&job_lock);
-	return o;
+	return j ? 0 : err_setf(ERR_NOT_FOUND, "no job %llu", (unsigned long long)id);
+}
+
+void job_snapshot_free(struct job *j)
+{
+	for (unsigned i = 0; j && i < j->n_log; i++)
+		free(j->log[i]);
+	if (j)
+		j->n_log = 0;
 }
 
 bool job_exists(uint64_t id)
@@ -700,68 +709,99 @@ int job_state_of(uint64_t id, enum job_state *st, unsigned *pct)
 	return rc;
 }
 
-json_object *job_list_json(int probe_index, int state, unsigned limit, uint64_t before, uint64_t *next)
+int job_kind_of(uint64_t id, enum job_kind *kind)
 {
-	json_object *arr = json_object_new_array();
-	uint64_t last = 0;
+	struct job *j;
 
+	pthread_mutex_lock(&job_lock);
+	j = job_find_locked(id);
+	if (j)
+		*kind = j->kind;
+	pthread_mutex_unlock(&job_lock);
+	return j ? 0 : err_setf(ERR_NOT_FOUND, "no job %llu", (unsigned long long)id);
+}
+
+int job_list(int probe_index, int state, unsigned limit, uint64_t before, struct job **out, size_t *n,
+	     uint64_t *next)
+{
+	uint64_t last = 0;
+	struct job *list;
+	size_t room;
+
+	*n = 0;
 	*next = 0;
 	pthread_mutex_lock(&job_lock);
+	/* Room for what can match: a LIMIT far above the store takes no more. */
+	room = limit < n_jobs ? limit : n_jobs;
+	*out = list = calloc(room ? room : 1, sizeof(*list));
+	if (!list) {
+		pthread_mutex_unlock(&job_lock);
+		return err_setf(ERR_NO_MEMORY, "out of memory for a list of %u jobs", limit);
+	}
 	for (size_t i = n_jobs; i-- > 0;) {
 		struct job *j = jobs[i];
 
 		if ((before && j->id >= before) || (probe_index >= 0 && j->probe_index != probe_index) ||
 		    (state >= 0 && (int)j->state != state))
 			continue;
-		if (json_object_array_length(arr) == limit) {
+		if (*n == limit) {
 			*next = last; /* more match: continue below the last one listed */
 			break;
 		}
-		json_object_array_add(arr, job_to_json(j));
+		job_copy_locked(j, &list[(*n)++]);
 		last = j->id;
 	}
 	pthread_mutex_unlock(&job_lock);
-	return arr;
+	return 0;
 }
 
-size_t job_events_since(uint64_t id, uint64_t after, char *out, size_t cap, uint64_t *last_seq, bool *done)
+void job_list_free(struct job *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		job_snapshot_free(&list[i]);
+	free(list);
+}
+
+size_t job_events_copy(uint64_t id, uint64_t after, struct job_event *out, size_t cap, bool *done)
 {
 	struct job *j;
-	size_t used = 0;
+	uint64_t last = after;
+	size_t n = 0;
 
 	*done = false;
-	*last_seq = after;
 	pthread_mutex_lock(&job_lock);
 	j = job_find_locked(id);
 	if (!j) {
 		*done = true;
 	} else if (!j->events && job_state_final(j->state) && after < j->next_seq) {
 		/* An old job whose events were let go: its end is what is left. */
-		int n = snprintf(out, cap, "id: %llu\nevent: state\ndata: {\"state\":\"%s\"}\n\n",
-				 (unsigned long long)j->next_seq, job_state_name(j->state));
-
-		used = n > 0 && (size_t)n < cap ? (size_t)n : 0;
-		*last_seq = j->next_seq;
-		*done = true;
+		if (cap) {
+			out[n++] = (struct job_event){.seq = j->next_seq, .type = JOB_EVENT_STATE, .state = j->state};
+			last = j->next_seq;
+		}
+		*done = last >= j->next_seq;
 	} else {
 		unsigned i = 0;
 
 		while (i < j->n_events && j->events[i].seq <= after)
 			i++;
-		for (; i < j->n_events; i++) {
-			const struct job_event *e = &j->events[i];
-			int n = snprintf(out + used, cap - used, "id: %llu\nevent: %s\ndata: %s\n\n",
-					 (unsigned long long)e->seq, e->type, e->data);
-
-			if (n < 0 || (size_t)n >= cap - used)
-				break;
-			used += (size_t)n;
-			*last_seq = e->seq;
+		for (; i < j->n_events && n < cap; i++) {
+			out[n] = j->events[i];
+			out[n].text = j->events[i].text ? strdup(j->events[i].text) : NULL;
+			last = out[n++].seq;
 		}
-		*done = job_state_final(j->state) && *last_seq >= j->next_seq;
+		*done = job_state_final(j->state) && last >= j->next_seq;
 	}
 	pthread_mutex_unlock(&job_lock);
-	return used;
+	return n;
+}
+
+void job_events_free(struct job_event *events, size_t n)
+{
+	for (size_t i = 0; events && i < n; i++) {
+		free(events[i].text);
+		events[i].text = NULL;
+	}
 }
 
 void job_wait_event(uint64_t id, uint64_t seq, int timeout_ms)
@@ -803,33 +843,12 @@ uint64_t job_last_seq(uint64_t id)
 	return seq;
 }
 
-void job_metrics_durations(char *out, size_t cap, size_t *used)
+void job_durations(struct job_durations *out)
 {
-	static const char *const kinds[2] = {"unlock", "lock"};
-
 	pthread_mutex_lock(&job_lock);
-	*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
-				  "# HELP rdpd_job_duration_seconds Time from start to end of a job.\n"
-				  "# TYPE rdpd_job_duration_seconds histogram\n");
-	for (int k = 0; k < 2; k++) {
-		unsigned cum = 0;
-
-		for (size_t b = 0; b <= JOB_NBUCKETS; b++) {
-			char le[16];
-
-			cum += job_hist[k][b];
-			if (b < JOB_NBUCKETS)
-				snprintf(le, sizeof(le), "%g", job_buckets[b]);
-			else
-				snprintf(le, sizeof(le), "+Inf");
-			*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
-						  "rdpd_job_duration_seconds_bucket{kind=\"%s\",le=\"%s\"} %u\n",
-						  kinds[k], le, cum);
-		}
-		*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
-					  "rdpd_job_duration_seconds_sum{kind=\"%s\"} %.3f\n"
-					  "rdpd_job_duration_seconds_count{kind=\"%s\"} %u\n",
-					  kinds[k], job_hist_sum[k], kinds[k], cum);
-	}
+	out->le = job_buckets;
+	out->n_le = JOB_NBUCKETS;
+	memcpy(out->counts, job_hist, sizeof(out->counts));
+	memcpy(out->sum_s, job_hist_sum, sizeof(out->sum_s));
 	pthread_mutex_unlock(&job_lock);
 }

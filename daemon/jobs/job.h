@@ -5,17 +5,19 @@
  *
  * The store owns every job. Probe workers change jobs through job_* calls,
  * which journal a snapshot per state change and wake event listeners; HTTP
- * threads read copies (job_json) under the store lock and never wait on USB.
+ * threads read copies (job_snapshot, job_list, job_events_copy) taken under
+ * the store lock and never wait on USB. Nothing here is JSON but the
+ * journal's record (job_json.c): api/json_job.c writes what clients see.
  */
 #ifndef RDPD_JOB_H
 #define RDPD_JOB_H
 
-#include <json-c/json.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
+#include "err.h"
 #include "jobs/unlock_job.h"
 
 enum job_state {
@@ -31,10 +33,18 @@ enum job_state {
 #define JOB_EVENTS_MAX 600  /* events kept per job for SSE replay */
 #define JOB_HISTORY_MAX 1000 /* finished jobs kept in memory and journal */
 
+enum job_event_type { JOB_EVENT_STATE, JOB_EVENT_STEP, JOB_EVENT_PROGRESS, JOB_EVENT_LOG };
+
+/* One event of a job, in the order they happened (seq increases by one). */
 struct job_event {
 	uint64_t seq;
-	const char *type;   /* "state", "step", "progress", "log" (static strings) */
-	char *data;         /* JSON text */
+	enum job_event_type type;
+	enum job_state state;           /* STATE: the job's new state */
+	int error_rc;                   /* STATE: a final state's failure, -ERR_*; 0 for none */
+	enum job_step step;             /* STEP: which step ... */
+	enum job_step_state step_state; /* ... and its new state */
+	unsigned progress_pct;          /* PROGRESS */
+	char *text;                     /* LOG: the stamped line; STATE with error_rc: its detail */
 };
 
 struct job_step_record {
@@ -57,7 +67,7 @@ struct job {
 	 * body in canonical form ("" in records older than the binding). */
 	char idempotency_body[512];
 	uint32_t clock_hz;       /* connect options asked for (0 = auto) */
-	int connect_mode;
+	enum job_connect_mode connect_mode;
 	struct job_expect expect; /* the chip the request named, checked before any write */
 	unsigned progress_pct;
 	time_t created_at, started_at, finished_at;
@@ -68,7 +78,7 @@ struct job {
 	bool has_result;
 	struct job_result result;
 	int error_rc;            /* 0, or -ERR_* */
-	char error_detail[512];
+	char error_detail[ERR_DETAIL_MAX];
 	char chip[48];
 	/* Events for SSE. */
 	struct job_event *events;
@@ -96,11 +106,12 @@ void job_store_finish_replay(const struct journal_replay_report *report);
 /* Create a queued job (journaled), with the chip it must find (EXPECT, may
  * be NULL). IDEM_KEY (or NULL) is bound to the request: KIND, the probe
  * (index and URI) and IDEM_BODY, the body in canonical form
- * (json_canonical). Returns its id, or -ERR_* (journal full, a body too
- * long to bind). */
+ * (json_canonical). Returns its id, or -ERR_STATE_UNWRITABLE when the
+ * journal cannot take its record, -ERR_INVALID_ARGUMENT for a body too
+ * long to bind, -ERR_NO_MEMORY. */
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,
 	       const char *requested_by, const char *idem_key, const char *idem_body, uint32_t clock_hz,
-	       int connect_mode, const struct job_expect *expect, uint64_t *id);
+	       enum job_connect_mode connect_mode, const struct job_expect *expect, uint64_t *id);
 /* The chip job ID expects (all unset when the request named none). */
 int job_expect_of(uint64_t id, struct job_expect *out);
 /* The job Idempotency-Key KEY was first used for, when that was this same
@@ -118,35 +129,55 @@ void job_set_progress(uint64_t id, unsigned pct);
 void job_add_log(uint64_t id, const char *line);
 void job_set_chip(uint64_t id, const char *chip);
 void job_finish(uint64_t id, int rc, const char *detail, const struct job_result *res);
-/* Cancel a queued job: 0, -ERR_NOT_FOUND, or -ERR_PROBE_BUSY when it runs. */
+/* Cancel a queued job: 0, -ERR_NOT_FOUND, -ERR_PROBE_BUSY when it runs,
+ * or -ERR_JOB_ENDED when it has ended. */
 int job_cancel(uint64_t id);
 
 /* Readers (copies, under the store lock). */
-json_object *job_json(uint64_t id);  /* NULL if unknown */
+/* A copy of job ID in *OUT, its log lines its own (job_snapshot_free) and
+ * no events: 0, or -ERR_NOT_FOUND. */
+int job_snapshot(uint64_t id, struct job *out);
+void job_snapshot_free(struct job *j);
 bool job_exists(uint64_t id);
 int job_state_of(uint64_t id, enum job_state *st, unsigned *pct);
-/* GET /jobs: newest first, filtered (probe index < 0 = any, state < 0 = any),
- * at most LIMIT, ids below BEFORE (0 = from the newest). *NEXT is the id to
- * continue from, 0 when no more. */
-json_object *job_list_json(int probe_index, int state, unsigned limit, uint64_t before, uint64_t *next);
-/* Events with seq > AFTER, as "id:...\nevent:...\ndata:...\n\n" text appended
- * to OUT (at most CAP bytes); returns bytes written, sets *LAST_SEQ and *DONE
- * (the job ended and every event was delivered). */
-size_t job_events_since(uint64_t id, uint64_t after, char *out, size_t cap, uint64_t *last_seq,
-			bool *done);
+int job_kind_of(uint64_t id, enum job_kind *kind);
+/* GET /jobs: snapshots, newest first, filtered (probe index < 0 = any,
+ * state < 0 = any), at most LIMIT, ids below BEFORE (0 = from the newest),
+ * in *OUT (malloc'd, *N of them; job_list_free). *NEXT is the id to
+ * continue from, 0 when no more. 0, or -ERR_NO_MEMORY. */
+int job_list(int probe_index, int state, unsigned limit, uint64_t before, struct job **out, size_t *n,
+	     uint64_t *next);
+void job_list_free(struct job *jobs, size_t n);
+/* Copies of up to CAP events of job ID with seq > AFTER, oldest first,
+ * into OUT (their texts their own: job_events_free); returns how many.
+ * *DONE: the job is unknown, or it has ended and these are its last
+ * events. A finished job whose events were let go gives its final state. */
+size_t job_events_copy(uint64_t id, uint64_t after, struct job_event *out, size_t cap, bool *done);
+void job_events_free(struct job_event *events, size_t n);
 /* Sequence number of the job's newest event (0 if none or unknown). */
 uint64_t job_last_seq(uint64_t id);
 /* Block until the job has an event after SEQ, or TIMEOUT_MS passes. */
 void job_wait_event(uint64_t id, uint64_t seq, int timeout_ms);
-/* Counters for /metrics. */
+/* Counters for /metrics: jobs ended, by kind and state. */
 void job_counts(unsigned out[2][6]);
-/* Append the rdpd_job_duration_seconds histogram to OUT. */
-void job_metrics_durations(char *out, size_t cap, size_t *used);
+
+/* How long jobs took from start to end, by kind: counts[k][b] of the jobs
+ * of kind k that took at most le[b] seconds and more than le[b - 1], the
+ * last bucket (b == n_le) for the longer ones. */
+#define JOB_DURATION_BUCKETS 7
+struct job_durations {
+	const double *le;        /* JOB_DURATION_BUCKETS bounds, ascending */
+	size_t n_le;
+	unsigned counts[2][JOB_DURATION_BUCKETS + 1];
+	double sum_s[2];
+};
+void job_durations(struct job_durations *out);
 
 const char *job_state_name(enum job_state st);
 const char *job_kind_name(enum job_kind k);
 bool job_state_final(enum job_state st);
-/* The result member of the Job schema (api/openapi.json). */
-json_object *job_result_json(const struct job_result *res);
+/* The text of a log line, after the stamp job_add_log gave it
+ * ("15:00:00.012 connected at 1 MHz" -> "connected at 1 MHz"). */
+const char *job_log_text(const char *stamped);
 
 #endif

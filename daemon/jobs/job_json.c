@@ -1,6 +1,8 @@
 /*
- * job_json.c - a job to and from the JSON of api/openapi.json (Job). The same text
- * is the API's job resource and the journal's snapshot of it.
+ * job_json.c - the journal's record of a job, to and from JSON. Its members
+ * are those of the Job schema of api/openapi.json as they were when it was
+ * written (older records replay into jobs), plus journal-only ones in "_j";
+ * what clients see is api/json_job.c's. And the names of states and kinds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +39,14 @@ bool job_state_final(enum job_state st)
 	return st != JOB_QUEUED && st != JOB_RUNNING;
 }
 
-json_object *job_result_json(const struct job_result *res)
+/* job_add_log's stamp, "HH:MM:SS.mmm ", is 13 characters. */
+const char *job_log_text(const char *stamped)
+{
+	return strlen(stamped) > 13 && stamped[2] == ':' && stamped[8] == '.' && stamped[12] == ' '
+		       ? stamped + 13 : stamped;
+}
+
+static json_object *job_result_json(const struct job_result *res)
 {
 	json_object *o = json_object_new_object();
 
@@ -50,7 +59,7 @@ json_object *job_result_json(const struct job_result *res)
 	return o;
 }
 
-/* api/openapi.json, Expect: {"uid": "...", "dev_id": "0x433"} with what the request named, or null. */
+/* {"uid": "...", "dev_id": "0x433"} with what the request named, or null. */
 static json_object *job_expect_json(const struct job_expect *e)
 {
 	json_object *o;
@@ -60,7 +69,7 @@ static json_object *job_expect_json(const struct job_expect *e)
 		return NULL;
 	o = json_object_new_object();
 	if (e->uid_set) {
-		target_uid_hex(e->uid, hex);
+		job_expect_uid_hex(e, hex);
 		json_object_object_add(o, "uid", json_object_new_string(hex));
 	}
 	if (e->dev_id_set)
@@ -78,7 +87,7 @@ static void job_expect_from_json(json_object *o, struct job_expect *e)
 	if (!json_object_is_type(o, json_type_object))
 		return;
 	if (json_object_object_get_ex(o, "uid", &v) && json_object_is_type(v, json_type_string))
-		e->uid_set = target_uid_parse(json_object_get_string(v), e->uid) == 0;
+		job_expect_set_uid(e, json_object_get_string(v));
 	if (json_object_object_get_ex(o, "dev_id", &v) && json_object_is_type(v, json_type_string)) {
 		unsigned long id = strtoul(json_object_get_string(v), NULL, 16);
 
@@ -105,7 +114,8 @@ static json_object *job_steps_json(const struct job *j)
 	return arr;
 }
 
-json_object *job_to_json(const struct job *j)
+/* The members a record shares with the API's Job. */
+static json_object *job_record_json(const struct job *j)
 {
 	json_object *o = json_object_new_object(), *probe = json_object_new_object();
 	json_object *log = json_object_new_array();
@@ -128,7 +138,7 @@ json_object *job_to_json(const struct job *j)
 	json_object_object_add(o, "requested_by", json_object_new_string(j->requested_by));
 	json_object_object_add(o, "steps", job_steps_json(j));
 	for (unsigned i = 0; i < j->n_log; i++)
-		json_object_array_add(log, json_object_new_string(j->log[i]));
+		json_object_array_add(log, json_object_new_string(j->log[i] ? j->log[i] : ""));
 	json_object_object_add(o, "log", log);
 	json_object_object_add(o, "result", j->has_result ? job_result_json(&j->result) : NULL);
 	if (j->error_rc) {
@@ -146,7 +156,7 @@ json_object *job_to_json(const struct job *j)
 /* Journal-only members (not part of the API shape) ride along in "_j". */
 json_object *job_to_journal_json(const struct job *j)
 {
-	json_object *o = job_to_json(j), *x = json_object_new_object();
+	json_object *o = job_record_json(j), *x = json_object_new_object();
 
 	json_object_object_add(x, "idempotency_key", json_object_new_string(j->idempotency_key));
 	json_object_object_add(x, "idempotency_body", json_object_new_string(j->idempotency_body));
@@ -230,7 +240,7 @@ int job_from_json(json_object *o, struct job *j)
 	j->finished_at = jint(x, "finished");
 	j->error_rc = (int)jint(x, "error_rc");
 	j->clock_hz = (uint32_t)jint(x, "clock_hz");
-	j->connect_mode = (int)jint(x, "connect_mode");
+	j->connect_mode = (enum job_connect_mode)jint(x, "connect_mode");
 	if (json_object_object_get_ex(o, "steps", &v))
 		job_steps_from_json(j, v);
 	if (json_object_object_get_ex(o, "log", &v) && json_object_is_type(v, json_type_array))

@@ -90,6 +90,56 @@ static int job_fail(struct job_run *r, int rc)
 	return rc;
 }
 
+bool job_connect_mode_from_name(const char *name, enum job_connect_mode *mode)
+{
+	if (name && strcmp(name, "normal") == 0)
+		*mode = JOB_CONNECT_NORMAL;
+	else if (name && strcmp(name, "under-reset") == 0)
+		*mode = JOB_CONNECT_UNDER_RESET;
+	else
+		return false;
+	return true;
+}
+
+struct target_connect_opts job_connect_opts(uint32_t clock_hz, enum job_connect_mode mode)
+{
+	static const int target_modes[] = {
+		[JOB_CONNECT_AUTO] = TARGET_CONNECT_AUTO,
+		[JOB_CONNECT_NORMAL] = TARGET_CONNECT_NORMAL,
+		[JOB_CONNECT_UNDER_RESET] = TARGET_CONNECT_UNDER_RESET,
+	};
+
+	return (struct target_connect_opts){
+		.clock_hz = clock_hz,
+		.mode = (unsigned)mode <= JOB_CONNECT_UNDER_RESET ? target_modes[mode] : TARGET_CONNECT_AUTO,
+	};
+}
+
+int job_expect_set_uid(struct job_expect *e, const char *hex)
+{
+	int rc = target_uid_parse(hex, e->uid);
+
+	e->uid_set = rc == 0;
+	return rc;
+}
+
+void job_expect_uid_hex(const struct job_expect *e, char out[25])
+{
+	if (e->uid_set)
+		target_uid_hex(e->uid, out);
+	else
+		out[0] = '\0';
+}
+
+int job_lock_level_check(int level_tenths)
+{
+	if (level_tenths != RDP_LEVEL_1)
+		return err_setf(ERR_NOT_SUPPORTED,
+				"rdpd locks to level 1 only. Level 2 disables debug for good and cannot be "
+				"undone, so it is never offered.");
+	return 0;
+}
+
 int job_expect_check(const struct job_expect *e, const struct target *t)
 {
 	char want[25], got[25];
@@ -166,19 +216,20 @@ int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct t
 /* Read both ends of the flash: erased words everywhere, or a fault that
  * says the debugger-attached latch still blocks flash until a power cycle.
  * The end is the driver's where the flash is not one block from
- * flash_base (target.h flash_end): a read of a hole would fault too and
+ * flash_base (target_flash_end): a read of a hole would fault too and
  * be taken for the latch. */
 static int job_verify_blank(struct job_run *r, struct target *t, struct job_result *res)
 {
 	static uint32_t head[VERIFY_WORDS], tail[VERIFY_WORDS];
-	uint32_t end = t->flash_base + t->flash_kb * 1024u;
+	uint32_t end;
 	int rc;
 
-	if (t->drv->flash_end && (rc = t->drv->flash_end(t, &end)) < 0)
+	if ((rc = target_flash_end(t, &end)) < 0)
 		return err_context(rc, "finding the end of flash: ");
-	mem_read_block(t->a, t->flash_base, head, VERIFY_WORDS);
-	mem_read_block(t->a, end - VERIFY_WORDS * 4, tail, VERIFY_WORDS);
-	rc = adiv5_run(t->a);
+	rc = target_read_flash(t, (const struct target_flash_span[]){
+					  {t->flash_base, head, VERIFY_WORDS},
+					  {end - VERIFY_WORDS * 4, tail, VERIFY_WORDS}},
+			       2);
 	if (rc == -ERR_TARGET_FAULT) {
 		res->power_cycle_required = true;
 		job_log(r, "flash still refuses debugger reads: power-cycle the board to finish");
@@ -210,12 +261,13 @@ static int job_verify_blank(struct job_run *r, struct target *t, struct job_resu
 static int job_check_reset(struct job_run *r, struct target *t, enum job_kind kind, enum rdp_level want,
 			   int rc, struct job_result *res)
 {
-	char was[512];
+	char was[ERR_DETAIL_MAX] = "";
 	struct target_protection p;
 	bool seen = false;
 	int rc2;
 
-	snprintf(was, sizeof(was), "%s", rc < 0 ? err_detail() : "");
+	if (rc < 0)
+		err_save(was);
 	if (target_reset_seen(t, &seen) < 0 || !seen) {
 		if (rc < 0)
 			err_restore(was);

@@ -27,6 +27,16 @@ enum job_step_state { JOB_STEP_PENDING, JOB_STEP_RUNNING, JOB_STEP_DONE, JOB_STE
 
 enum job_kind { JOB_KIND_UNLOCK, JOB_KIND_LOCK };
 
+/* How a job or a read connects, as the API ("connect": "normal" or
+ * "under-reset", api/openapi.json) and `rdpd --connect` ask for it; the job
+ * record keeps the number. AUTO tries normal, then under reset. */
+enum job_connect_mode { JOB_CONNECT_AUTO, JOB_CONNECT_NORMAL, JOB_CONNECT_UNDER_RESET };
+
+/* The mode NAME ("normal", "under-reset") names: true and *MODE. */
+bool job_connect_mode_from_name(const char *name, enum job_connect_mode *mode);
+/* The attach options for CLOCK_HZ (0: the ladder, 1 MHz then 200 kHz) and MODE. */
+struct target_connect_opts job_connect_opts(uint32_t clock_hz, enum job_connect_mode mode);
+
 struct job_events {
 	void *ctx;
 	void (*step)(void *ctx, enum job_step step, enum job_step_state state);
@@ -54,6 +64,16 @@ struct job_expect {
 	bool dev_id_set;
 	uint16_t dev_id;   /* DBGMCU_IDCODE[11:0] */
 };
+
+/* E expects the chip whose unique ID is HEX (24 hex digits, either case,
+ * as GET /probes/{ref}/rdp shows it): 0, or -ERR_INVALID_ARGUMENT. */
+int job_expect_set_uid(struct job_expect *e, const char *hex);
+/* E's expected UID as 24 lower-case hex digits ("" when none); OUT takes 25 bytes. */
+void job_expect_uid_hex(const struct job_expect *e, char out[25]);
+/* A lock may set the level LEVEL_TENTHS (json_level_to_tenths): 0 for
+ * level 1, else -ERR_NOT_SUPPORTED: level 2 disables debug for good and is
+ * never offered. */
+int job_lock_level_check(int level_tenths);
 
 /* T against E (NULL: nothing expected): 0, or -ERR_CHIP_MISMATCH naming the
  * expected and the found values, or -ERR_UID_UNREADABLE when a UID is

@@ -11,11 +11,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "err.h"
 #include "jobs/job.h"
-#include "jobs/report_json.h"
+#include "jobs/rdp_report.h"
 #include "jobs/unlock_job.h"
 #include "log.h"
 #include "probes/probe_link.h"
@@ -27,15 +26,15 @@ struct work {
 	enum work_kind kind;
 	uint64_t job_id;
 	uint32_t clock_hz;
-	int connect_mode;
+	enum job_connect_mode connect_mode;
 	/* WORK_READ: the caller waits on done; refs = 2 while both hold it. */
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
 	bool done;
 	int refs;
 	int rc;
-	char *json;
-	char detail[512];
+	struct rdp_report *report; /* WORK_READ: what it found (malloc'd) */
+	char detail[ERR_DETAIL_MAX];
 	struct work *next;
 };
 
@@ -62,15 +61,14 @@ static void worker_count_error(int rc)
 			atomic_fetch_add(&worker_errors[i], 1);
 }
 
-void worker_metrics_errors(char *out, size_t cap, size_t *used)
+size_t worker_error_counts(struct worker_error_count *out, size_t cap)
 {
-	*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
-				  "# HELP rdpd_usb_errors_total Probe-level failures, by kind.\n"
-				  "# TYPE rdpd_usb_errors_total counter\n");
-	for (size_t i = 0; i < WORKER_NERR; i++)
-		*used += (size_t)snprintf(out + *used, *used < cap ? cap - *used : 0,
-					  "rdpd_usb_errors_total{kind=\"%s\"} %u\n",
-					  err_name(worker_error_codes[i]), atomic_load(&worker_errors[i]));
+	size_t n = 0;
+
+	for (size_t i = 0; i < WORKER_NERR && n < cap; i++, n++)
+		out[n] = (struct worker_error_count){.code = -worker_error_codes[i],
+						     .count = atomic_load(&worker_errors[i])};
+	return n;
 }
 static atomic_uint worker_busy;
 
@@ -82,20 +80,20 @@ static void work_put(struct work *w)
 	last = --w->refs == 0;
 	pthread_mutex_unlock(&w->lock);
 	if (last) {
-		free(w->json);
+		free(w->report);
 		pthread_mutex_destroy(&w->lock);
 		pthread_cond_destroy(&w->done_cond);
 		free(w);
 	}
 }
 
-static void work_complete(struct work *w, int rc, char *json)
+static void work_complete(struct work *w, int rc, struct rdp_report *report)
 {
 	pthread_mutex_lock(&w->lock);
 	w->rc = rc;
-	w->json = json;
+	w->report = report;
 	if (rc < 0)
-		snprintf(w->detail, sizeof(w->detail), "%s", err_detail());
+		err_save(w->detail);
 	w->done = true;
 	pthread_cond_broadcast(&w->done_cond);
 	pthread_mutex_unlock(&w->lock);
@@ -118,8 +116,7 @@ static void worker_on_log(void *ctx, const char *line)
 	job_add_log(*(uint64_t *)ctx, line);
 }
 
-static void worker_remember_target(int index, const struct target *t, enum rdp_level level,
-				   uint32_t raw, const char *rdp_json)
+static void worker_remember_target(int index, const struct target *t, enum rdp_level level, uint32_t raw)
 {
 	struct probe_target_summary s = {0};
 
@@ -127,12 +124,12 @@ static void worker_remember_target(int index, const struct target *t, enum rdp_l
 	snprintf(s.family, sizeof(s.family), "%s", t->drv->name);
 	s.dev_id = t->idcode & 0xFFF;
 	s.flash_kb = t->flash_kb;
-	s.has_uid = t->has_uid;
-	memcpy(s.uid, t->uid, sizeof(s.uid));
+	if (t->has_uid)
+		target_uid_hex(t->uid, s.uid);
 	s.rdp_level_tenths = level;
 	s.rdp_raw = raw;
 	s.read_at = time(NULL);
-	registry_set_target(index, &s, rdp_json);
+	registry_set_target(index, &s);
 }
 
 static int worker_open(int index, struct probe_link **pl, char *serial, size_t cap)
@@ -155,7 +152,7 @@ static void worker_run_job(int index, struct work *w)
 {
 	struct job_events ev = {.ctx = &w->job_id, .step = worker_on_step,
 				.progress = worker_on_progress, .log = worker_on_log};
-	struct target_connect_opts co = {.clock_hz = w->clock_hz, .mode = w->connect_mode};
+	struct target_connect_opts co = job_connect_opts(w->clock_hz, w->connect_mode);
 	struct probe_link *pl = NULL;
 	struct job_result res = {.rdp_before = RDP_UNKNOWN, .rdp_after = RDP_UNKNOWN};
 	struct target t = {0};
@@ -169,13 +166,7 @@ static void worker_run_job(int index, struct work *w)
 		registry_release(index); /* cancelled while queued */
 		return;
 	}
-	{
-		json_object *j = job_json(w->job_id);
-
-		kind = strcmp(json_object_get_string(json_object_object_get(j, "kind")), "lock") == 0
-			       ? JOB_KIND_LOCK : JOB_KIND_UNLOCK;
-		json_object_put(j);
-	}
+	job_kind_of(w->job_id, &kind);
 	job_expect_of(w->job_id, &expect);
 	atomic_fetch_add(&worker_busy, 1);
 	job_set_state(w->job_id, JOB_RUNNING);
@@ -186,7 +177,7 @@ static void worker_run_job(int index, struct work *w)
 		rc = unlock_job_run_expect(&pl->a, kind, &co, &expect, &ev, &t, &res);
 		if (t.part) {
 			job_set_chip(w->job_id, t.part->name);
-			worker_remember_target(index, &t, res.rdp_after, res.rdp_raw_after, NULL);
+			worker_remember_target(index, &t, res.rdp_after, res.rdp_raw_after);
 		}
 	}
 	/* Free the probe before the job reads as ended, so whoever waited for
@@ -206,27 +197,25 @@ static void worker_run_job(int index, struct work *w)
 
 static void worker_run_read(int index, struct work *w)
 {
-	struct target_connect_opts co = {.clock_hz = w->clock_hz, .mode = w->connect_mode};
+	struct target_connect_opts co = job_connect_opts(w->clock_hz, w->connect_mode);
 	struct probe_link *pl = NULL;
+	struct rdp_report *report = NULL;
 	struct target t;
 	struct target_protection p;
 	char serial[128] = "";
-	char *json = NULL;
 	int rc = worker_open(index, &pl, serial, sizeof(serial));
 
 	if (rc == 0)
 		rc = rdp_read_run(&pl->a, &co, &t, &p);
+	if (rc == 0 && !(report = malloc(sizeof(*report))))
+		rc = err_setf(ERR_NO_MEMORY, "out of memory for the protection report");
 	if (rc == 0) {
-		json_object *o = json_rdp_report(index, serial, &t, &p, time(NULL));
-
-		json = strdup(json_text(o, 0));
-		json_object_put(o);
-		worker_remember_target(index, &t, p.level, p.rdp_raw, json);
+		rdp_report_fill(report, index, serial, &t, &p, time(NULL));
+		worker_remember_target(index, &t, p.level, p.rdp_raw);
 	}
 	probe_link_close(pl); /* keeps the failure's sentence */
 	worker_count_error(rc);
-	work_complete(w, rc, rc == 0 && json ? strdup(json) : NULL);
-	free(json);
+	work_complete(w, rc, report);
 }
 
 static void worker_run_identity(int index)
@@ -330,7 +319,7 @@ static struct work *work_new(enum work_kind kind, int refs)
 	return w;
 }
 
-int worker_submit_job(int index, uint64_t job_id, uint32_t clock_hz, int connect_mode)
+int worker_submit_job(int index, uint64_t job_id, uint32_t clock_hz, enum job_connect_mode connect_mode)
 {
 	struct work *w = work_new(WORK_JOB, 1);
 	int rc;
@@ -346,8 +335,8 @@ int worker_submit_job(int index, uint64_t job_id, uint32_t clock_hz, int connect
 	return rc;
 }
 
-int worker_read_rdp(int index, uint32_t clock_hz, int connect_mode, int timeout_ms, char **json,
-		    char *detail, size_t detail_cap)
+int worker_read_rdp(int index, uint32_t clock_hz, enum job_connect_mode connect_mode, int timeout_ms,
+		    struct rdp_report *out, char *detail, size_t detail_cap)
 {
 	struct work *w = work_new(WORK_READ, 2);
 	struct timespec until;
@@ -376,8 +365,8 @@ int worker_read_rdp(int index, uint32_t clock_hz, int connect_mode, int timeout_
 		;
 	if (w->done) {
 		rc = w->rc;
-		*json = w->json;
-		w->json = NULL;
+		if (rc == 0)
+			*out = *w->report;
 		snprintf(detail, detail_cap, "%s", w->detail);
 	} else {
 		rc = -ERR_PROBE_TIMEOUT;

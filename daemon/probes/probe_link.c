@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -36,13 +37,13 @@ free_link:
 
 void probe_link_close(struct probe_link *pl)
 {
-	char detail[768];
+	char detail[ERR_DETAIL_MAX];
 
 	if (!pl)
 		return;
 	/* Closing an unplugged probe fails; the failure that matters is the
 	 * caller's, so its sentence is kept. */
-	snprintf(detail, sizeof(detail), "%s", err_detail());
+	err_save(detail);
 	/* LED off, pins to high-Z: the board runs on without the probe. */
 	(void)dap_host_status(pl->dap, 0, false);
 	dap_disconnect(pl->dap);
@@ -50,4 +51,58 @@ void probe_link_close(struct probe_link *pl)
 	transport_close(pl->t);
 	free(pl);
 	err_restore(detail);
+}
+
+void probe_link_info_of(const struct probe_link *pl, struct probe_link_info *out)
+{
+	const struct transport_probe_info *i = &pl->t->info;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->uri, sizeof(out->uri), "%s", i->uri);
+	snprintf(out->serial, sizeof(out->serial), "%s", pl->dap->serial);
+	snprintf(out->location, sizeof(out->location), "%s", i->location);
+	snprintf(out->vendor, sizeof(out->vendor), "%s", pl->dap->vendor);
+	snprintf(out->product, sizeof(out->product), "%s", pl->dap->product);
+	out->transport = i->transport;
+	out->vid = i->vid;
+	out->pid = i->pid;
+	out->simulated = i->simulated;
+	out->opened = true;
+	snprintf(out->firmware, sizeof(out->firmware), "%s", pl->dap->firmware_version);
+	snprintf(out->protocol, sizeof(out->protocol), "%s", pl->dap->protocol_version);
+}
+
+int probe_link_list(struct probe_link_info *out, size_t cap, bool versions, size_t *n)
+{
+	struct transport_probe_info *found = calloc(cap ? cap : 1, sizeof(*found));
+	int rc;
+
+	*n = 0;
+	if (!found)
+		return err_setf(ERR_NO_MEMORY, "out of memory listing probes");
+	rc = transport_enumerate(found, cap, n);
+	for (size_t k = 0; rc == 0 && k < *n; k++) {
+		struct probe_link_info *p = &out[k];
+		struct probe_link *pl = NULL;
+
+		memset(p, 0, sizeof(*p));
+		snprintf(p->uri, sizeof(p->uri), "%s", found[k].uri);
+		snprintf(p->serial, sizeof(p->serial), "%s", found[k].serial);
+		snprintf(p->location, sizeof(p->location), "%s", found[k].location);
+		snprintf(p->vendor, sizeof(p->vendor), "%s", found[k].vendor);
+		snprintf(p->product, sizeof(p->product), "%s", found[k].product);
+		p->transport = found[k].transport;
+		p->vid = found[k].vid;
+		p->pid = found[k].pid;
+		p->simulated = found[k].simulated;
+		/* Only CMSIS-DAP tells the versions; another program may hold it. */
+		if (versions && probe_link_open(p->uri, &pl) == 0) {
+			p->opened = true;
+			snprintf(p->firmware, sizeof(p->firmware), "%s", pl->dap->firmware_version);
+			snprintf(p->protocol, sizeof(p->protocol), "%s", pl->dap->protocol_version);
+			probe_link_close(pl);
+		}
+	}
+	free(found);
+	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,8 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "json_util.h"
 #include "log.h"
 #include "probes/probe_store.h"
-#include "targets/target.h"
 #include "transport/transport.h"
 
 struct probe_entry {
@@ -28,10 +27,10 @@ struct probe_entry {
 	bool known;               /* the index is this probe's, listed or not */
 	bool persistent;
 	bool gone;
-	bool usb;                 /* discovered on USB (comes and goes by itself) */
+	bool discovered;          /* found by a transport's enumerate (comes and goes by itself) */
 	char uri[TRANSPORT_URI_MAX];
 	char serial[128];
-	char location[64];        /* USB: "VVVV:PPPP@BUS-PORTS" */
+	char location[64];        /* discovered: where it is plugged in, "VVVV:PPPP@BUS-PORTS" */
 	uint64_t seen;            /* reg_seen_seq when it last appeared */
 	char transport[12];
 	bool simulated;
@@ -39,6 +38,7 @@ struct probe_entry {
 	bool has_identity;
 	bool open_tried;          /* opened, or failed to open, at least once */
 	char vendor[64], product[128], firmware[32], protocol[32];
+	uint16_t vid, pid;
 	uint8_t caps;
 	unsigned packet_size, packet_count;
 	uint64_t job_id;          /* running or queued job, 0 = none */
@@ -47,7 +47,6 @@ struct probe_entry {
 	time_t lease_until_wall;
 	bool has_target;
 	struct probe_target_summary target;
-	char *last_rdp;
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -55,9 +54,12 @@ static struct probe_entry reg[REGISTRY_MAX_PROBES];
 static char reg_state_dir[256];
 static uint64_t reg_seen_seq;  /* orders probes by when they last appeared */
 static bool reg_store_dirty;   /* probes.json is behind the table */
-/* GET /probes is the hottest request: its text is kept until the table changes. */
-static uint64_t reg_version = 1, reg_cache_version;
-static char *reg_cache;
+/* Changes with every change a view shows (api/json_probe.c keeps GET
+ * /probes's text until it does), and the number of listed probes leased
+ * (a lease runs out by the clock, not by a change). Written under reg_lock,
+ * read without it: GET /probes is the hottest request. */
+static _Atomic uint64_t reg_version = 1;
+static atomic_uint reg_leases;
 
 static int64_t reg_mono_ms(void)
 {
@@ -67,10 +69,22 @@ static int64_t reg_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Entry E's lease holder becomes HOLDER ("": no lease), reg_leases in step. */
+static void reg_set_lease_locked(struct probe_entry *e, const char *holder)
+{
+	bool had = e->lease_holder[0] != '\0', has = holder[0] != '\0';
+
+	snprintf(e->lease_holder, sizeof(e->lease_holder), "%s", holder);
+	if (e->used && had && !has)
+		atomic_fetch_sub(&reg_leases, 1);
+	else if (e->used && !had && has)
+		atomic_fetch_add(&reg_leases, 1);
+}
+
 static bool reg_leased_locked(struct probe_entry *e)
 {
 	if (e->lease_holder[0] && reg_mono_ms() >= e->lease_until_ms)
-		e->lease_holder[0] = '\0'; /* expired */
+		reg_set_lease_locked(e, ""); /* expired */
 	return e->lease_holder[0] != '\0';
 }
 
@@ -83,9 +97,16 @@ static enum probe_state reg_state_locked(struct probe_entry *e)
 	return e->job_id ? PROBE_BUSY : PROBE_IDLE;
 }
 
-static const char *reg_transport_of(const char *uri)
+/* Entry E's location as a ref, in the scheme of its URI
+ * ("usb:0d28:0204@1-2.3"), or "" when it has none. */
+static void reg_location_ref(const struct probe_entry *e, char *out, size_t cap)
 {
-	return strncmp(uri, "tcp:", 4) == 0 ? "tcp" : strncmp(uri, "sim:", 4) == 0 ? "sim" : "usb";
+	const char *colon = strchr(e->uri, ':');
+
+	if (e->location[0] && colon)
+		snprintf(out, cap, "%.*s:%s", (int)(colon - e->uri), e->uri, e->location);
+	else if (cap)
+		out[0] = '\0';
 }
 
 static int reg_find_uri_locked(const char *uri)
@@ -141,7 +162,7 @@ static int reg_free_slot_locked(const bool *skip)
 
 /* List a probe in SLOT (-1: its remembered one, else a free one). */
 static int reg_add_locked(int slot, const char *uri, const char *serial, const char *location,
-			  const char *transport, bool persistent, bool usb)
+			  const char *transport, bool simulated, bool persistent, bool discovered)
 {
 	struct probe_entry *e;
 	char remembered[128];
@@ -158,17 +179,16 @@ static int reg_add_locked(int slot, const char *uri, const char *serial, const c
 	 * shares with another probe is refused as a ref from the first moment. */
 	snprintf(remembered, sizeof(remembered), "%s",
 		 e->known && strcmp(e->uri, uri) == 0 ? e->serial : "");
-	free(e->last_rdp);
 	memset(e, 0, sizeof(*e));
 	e->used = e->known = true;
 	e->persistent = persistent;
-	e->usb = usb;
+	e->discovered = discovered;
 	snprintf(e->uri, sizeof(e->uri), "%s", uri);
 	snprintf(e->serial, sizeof(e->serial), "%s",
 		 serial && *serial ? serial : remembered[0] ? remembered : uri);
 	snprintf(e->location, sizeof(e->location), "%s", location ? location : "");
 	snprintf(e->transport, sizeof(e->transport), "%s", transport);
-	e->simulated = strcmp(transport, "sim") == 0;
+	e->simulated = simulated;
 	e->seen = ++reg_seen_seq;
 	reg_store_dirty = true;
 	reg_version++;
@@ -218,7 +238,8 @@ int registry_add(const char *uri, bool persistent, int *index)
 		*index = i;
 		return err_setf(ERR_PROBE_EXISTS, "probe %s is already listed as index %d", uri, i);
 	}
-	rc = reg_add_locked(-1, uri, NULL, NULL, reg_transport_of(uri), persistent, false);
+	rc = reg_add_locked(-1, uri, NULL, NULL, transport_kind_name_of_uri(uri),
+			    transport_kind_of_uri(uri)->simulated, persistent, false);
 	if (rc >= 0) {
 		*index = rc;
 		reg_save_locked();
@@ -228,6 +249,18 @@ int registry_add(const char *uri, bool persistent, int *index)
 	return rc;
 }
 
+int registry_add_by_client(const char *uri, int *index)
+{
+	int rc = transport_check_addable(uri);
+
+	return rc < 0 ? rc : registry_add(uri, true, index);
+}
+
+const char *registry_addable_forms(char *out, size_t cap)
+{
+	return transport_uri_forms(out, cap, true);
+}
+
 int registry_remove(int index)
 {
 	int rc = 0;
@@ -235,9 +268,10 @@ int registry_remove(int index)
 	pthread_mutex_lock(&reg_lock);
 	if (index < 0 || index >= REGISTRY_MAX_PROBES || !reg[index].used) {
 		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	} else if (reg[index].usb) {
+	} else if (reg[index].discovered) {
 		rc = err_setf(ERR_INVALID_ARGUMENT,
-			      "probe %d is a USB probe: unplug it instead (it is listed while attached)", index);
+			      "probe %d (%s) was found by itself: unplug it instead (it is listed while attached)",
+			      index, reg[index].transport);
 	} else if (reg[index].job_id) {
 		rc = err_setf(ERR_PROBE_BUSY, "probe %d is running job %llu; wait for it to end", index,
 			      (unsigned long long)reg[index].job_id);
@@ -246,8 +280,7 @@ int registry_remove(int index)
 
 		/* The index stays the probe's (added again, it gets it back), and is
 		 * the first to go when every index is held. */
-		free(e->last_rdp);
-		e->last_rdp = NULL;
+		reg_set_lease_locked(e, "");
 		e->used = e->persistent = e->has_identity = e->has_target = false;
 		e->seen = 0;
 		reg_store_dirty = true;
@@ -280,16 +313,21 @@ static void reg_candidate_locked(int i, struct registry_candidate *c)
 
 	c->index = i;
 	snprintf(c->uri, sizeof(c->uri), "%s", e->uri);
-	snprintf(c->location, sizeof(c->location), "%s%s", e->location[0] ? "usb:" : "", e->location);
+	reg_location_ref(e, c->location, sizeof(c->location));
 	snprintf(c->serial, sizeof(c->serial), "%s", e->serial);
 	snprintf(c->transport, sizeof(c->transport), "%s", e->transport);
 	snprintf(c->product, sizeof(c->product), "%s", e->product);
 }
 
-/* REF as a USB location, "usb:VVVV:PPPP@BUS-PORTS" (hex in either case). */
+/* REF as entry I's location in the scheme of its URI,
+ * "usb:VVVV:PPPP@BUS-PORTS" (hex in either case). */
 static bool reg_is_location_locked(int i, const char *ref)
 {
-	return reg[i].location[0] && strncmp(ref, "usb:", 4) == 0 && strcasecmp(ref + 4, reg[i].location) == 0;
+	const char *colon = strchr(reg[i].uri, ':');
+	size_t scheme = colon ? (size_t)(colon - reg[i].uri) + 1 : 0;
+
+	return reg[i].location[0] && scheme && strncmp(ref, reg[i].uri, scheme) == 0 &&
+	       strcasecmp(ref + scheme, reg[i].location) == 0;
 }
 
 /* Entry I's serial is not known yet: a network or simulated probe never
@@ -298,7 +336,7 @@ static bool reg_serial_pending_locked(int i)
 {
 	const struct probe_entry *e = &reg[i];
 
-	return e->used && !e->usb && !e->open_tried && strcmp(e->serial, e->uri) == 0;
+	return e->used && !e->discovered && !e->open_tried && strcmp(e->serial, e->uri) == 0;
 }
 
 /* Several probes answer to REF (a shared serial, or a port two listed
@@ -306,7 +344,7 @@ static bool reg_serial_pending_locked(int i)
 static int reg_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
 				struct registry_candidate *cands, size_t cap, size_t *n)
 {
-	char list[600] = "";
+	char list[600] = "", port[TRANSPORT_URI_MAX] = "", by_port[TRANSPORT_URI_MAX + 48] = "";
 	size_t used = 0;
 
 	for (size_t k = 0; k < n_hits; k++) {
@@ -314,6 +352,8 @@ static int reg_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
 
 		if (k < cap && cands)
 			reg_candidate_locked(hits[k], &cands[k]);
+		if (!port[0])
+			reg_location_ref(e, port, sizeof(port));
 		if (used < sizeof(list))
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d (%s%s%s%s)",
 						 k ? ", " : "", hits[k], e->uri,
@@ -323,11 +363,13 @@ static int reg_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
 	}
 	if (n)
 		*n = n_hits < cap ? n_hits : cap;
+	/* A discovered probe is also named by the port it is plugged into. */
+	if (port[0])
+		snprintf(by_port, sizeof(by_port), " (one plugged in also by its port, such as %s)", port);
 	return err_setf(ERR_PROBE_REF_AMBIGUOUS,
-			"'%.64s' could mean %zu probes: %s. Name one by its index or its URI "
-			"(a USB probe also by its port, usb:VVVV:PPPP@BUS-PORTS); a serial is a ref "
-			"only while one probe reports it.",
-			ref, n_hits, list);
+			"'%.64s' could mean %zu probes: %s. Name one by its index or its URI%s; a serial "
+			"is a ref only while one probe reports it.",
+			ref, n_hits, list, by_port);
 }
 
 int registry_resolve_ex(const char *ref, int *index, struct registry_candidate *cands, size_t cap,
@@ -395,25 +437,31 @@ size_t registry_brief(struct registry_candidate *out, size_t cap)
 	return n;
 }
 
-/* URI is about to be entry I's: another remembered USB probe that had it
- * is named by its port from now on (URIs stay unique), or forgotten. */
+/* URI is about to be entry I's: another remembered discovered probe that
+ * had it is named by its port from now on (URIs stay unique), or forgotten. */
 static void reg_uri_free_locked(int i, const char *uri)
 {
+	const char *colon = strchr(uri, ':');
+
 	for (int k = 0; k < REGISTRY_MAX_PROBES; k++) {
 		struct probe_entry *e = &reg[k];
 
 		if (k == i || !e->known || strcmp(e->uri, uri) != 0)
 			continue;
-		if (e->location[0] && strcmp(e->location, uri + 4) != 0)
-			snprintf(e->uri, sizeof(e->uri), "usb:%s", e->location);
-		else if (!e->used)
+		if (e->location[0] && colon && strcmp(e->location, colon + 1) != 0) {
+			char ref[TRANSPORT_URI_MAX];
+
+			reg_location_ref(e, ref, sizeof(ref));
+			snprintf(e->uri, sizeof(e->uri), "%s", ref);
+		} else if (!e->used) {
 			e->known = false;
+		}
 		reg_store_dirty = true;
 	}
 }
 
-/* A listed USB probe seen attached as F: its URI follows F's (a twin with
- * its serial came or went), and so do its port and serial. */
+/* A listed discovered probe seen attached as F: its URI follows F's (a
+ * twin with its serial came or went), and so do its port and serial. */
 static void reg_usb_update_locked(int i, const struct transport_probe_info *f)
 {
 	struct probe_entry *e = &reg[i];
@@ -452,7 +500,7 @@ void registry_rescan_usb(void)
 		struct probe_entry *e = &reg[i];
 		bool present = taken[i];
 
-		if (!e->used || !e->usb)
+		if (!e->used || !e->discovered)
 			continue;
 		if (e->gone != !present) {
 			log_notice("probe %d (%s) %s", i, e->uri, present ? "plugged in again" : "unplugged");
@@ -464,7 +512,7 @@ void registry_rescan_usb(void)
 		int i = slot[k];
 
 		if (i >= 0 && reg[i].used) {
-			if (reg[i].usb) /* else listed by the configuration (--probe usb:...) */
+			if (reg[i].discovered) /* else listed by the configuration (--probe usb:...) */
 				reg_usb_update_locked(i, &found[k]);
 			continue;
 		}
@@ -473,7 +521,7 @@ void registry_rescan_usb(void)
 		if (i >= 0) {
 			reg_uri_free_locked(i, found[k].uri);
 			i = reg_add_locked(i, found[k].uri, found[k].serial, found[k].location,
-					   found[k].transport, false, true);
+					   found[k].transport, found[k].simulated, false, true);
 		}
 		if (i < 0) {
 			log_debug("probe %s plugged in: rdpd handles at most %d probes", found[k].uri,
@@ -481,6 +529,8 @@ void registry_rescan_usb(void)
 		} else {
 			snprintf(reg[i].vendor, sizeof(reg[i].vendor), "%s", found[k].vendor);
 			snprintf(reg[i].product, sizeof(reg[i].product), "%s", found[k].product);
+			reg[i].vid = found[k].vid;
+			reg[i].pid = found[k].pid;
 			log_notice("probe %d: %s %s (%s) plugged in", i, found[k].vendor, found[k].product,
 				   found[k].uri);
 		}
@@ -594,7 +644,7 @@ int registry_lease(int index, const char *holder, unsigned ttl_s)
 		rc = err_setf(ERR_PROBE_BUSY, "probe %d is running job %llu; lease it when it ends",
 			      index, (unsigned long long)reg[index].job_id);
 	} else {
-		snprintf(reg[index].lease_holder, sizeof(reg[index].lease_holder), "%s", holder);
+		reg_set_lease_locked(&reg[index], holder);
 		reg[index].lease_until_ms = reg_mono_ms() + (int64_t)ttl_s * 1000;
 		reg[index].lease_until_wall = time(NULL) + ttl_s;
 		reg_version++;
@@ -616,7 +666,7 @@ int registry_unlease(int index, const char *holder, bool force)
 		rc = err_setf(ERR_PROBE_BUSY, "probe %d is leased by %s, not %s", index,
 			      reg[index].lease_holder, holder);
 	else
-		reg[index].lease_holder[0] = '\0';
+		reg_set_lease_locked(&reg[index], "");
 	reg_version++;
 	pthread_mutex_unlock(&reg_lock);
 	return rc;
@@ -635,7 +685,7 @@ void registry_set_identity(int index, const struct dap *d)
 		snprintf(e->firmware, sizeof(e->firmware), "%s", d->firmware_version);
 		snprintf(e->protocol, sizeof(e->protocol), "%s", d->protocol_version);
 		/* The serial remembered from the last run stands in until now. */
-		if (!e->usb && d->serial[0] && strcmp(e->serial, d->serial) != 0) {
+		if (!e->discovered && d->serial[0] && strcmp(e->serial, d->serial) != 0) {
 			snprintf(e->serial, sizeof(e->serial), "%s", d->serial);
 			reg_store_dirty = true;
 		}
@@ -648,17 +698,13 @@ void registry_set_identity(int index, const struct dap *d)
 	pthread_mutex_unlock(&reg_lock);
 }
 
-void registry_set_target(int index, const struct probe_target_summary *t, const char *rdp_json)
+void registry_set_target(int index, const struct probe_target_summary *t)
 {
 	pthread_mutex_lock(&reg_lock);
 	if (index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].used) {
 		reg[index].has_target = true;
 		reg[index].target = *t;
 		reg_version++;
-		if (rdp_json) {
-			free(reg[index].last_rdp);
-			reg[index].last_rdp = strdup(rdp_json);
-		}
 	}
 	pthread_mutex_unlock(&reg_lock);
 }
@@ -682,49 +728,6 @@ bool registry_has_identity(int index)
 	return has;
 }
 
-char *registry_last_rdp(int index)
-{
-	char *s = NULL;
-
-	pthread_mutex_lock(&reg_lock);
-	if (index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].last_rdp)
-		s = strdup(reg[index].last_rdp);
-	pthread_mutex_unlock(&reg_lock);
-	return s;
-}
-
-static json_object *reg_caps_json(uint8_t caps)
-{
-	json_object *a = json_object_new_array();
-
-	if (caps & DAP_CAP_SWD)
-		json_object_array_add(a, json_object_new_string("swd"));
-	if (caps & DAP_CAP_JTAG)
-		json_object_array_add(a, json_object_new_string("jtag"));
-	if (caps & (DAP_CAP_SWO_UART | DAP_CAP_SWO_MANCHESTER))
-		json_object_array_add(a, json_object_new_string("swo"));
-	if (caps & DAP_CAP_ATOMIC)
-		json_object_array_add(a, json_object_new_string("atomic"));
-	return a;
-}
-
-static json_object *reg_target_json(const struct probe_target_summary *t)
-{
-	json_object *o = json_object_new_object();
-	char uid[25];
-
-	target_uid_hex(t->uid, uid);
-	json_object_object_add(o, "chip", json_object_new_string(t->chip));
-	json_object_object_add(o, "family", json_object_new_string(t->family));
-	json_object_object_add(o, "dev_id", json_hex(t->dev_id));
-	json_object_object_add(o, "flash_kb", json_object_new_int((int)t->flash_kb));
-	json_object_object_add(o, "uid", t->has_uid ? json_object_new_string(uid) : NULL);
-	json_object_object_add(o, "rdp_level", json_level_tenths(t->rdp_level_tenths));
-	json_object_object_add(o, "rdp_raw", json_hex(t->rdp_raw));
-	json_object_object_add(o, "read_at", json_time(t->read_at));
-	return o;
-}
-
 /* No other listed probe reports entry I's serial: the serial is a ref. */
 static bool reg_serial_unique_locked(int i)
 {
@@ -734,106 +737,95 @@ static bool reg_serial_unique_locked(int i)
 	return true;
 }
 
-static json_object *reg_entry_json_locked(int i)
+static void reg_view_locked(int i, struct probe_view *v)
 {
-	static const char *const states[] = {"idle", "busy", "leased", "gone"};
 	struct probe_entry *e = &reg[i];
-	json_object *o = json_object_new_object();
-	enum probe_state st = reg_state_locked(e);
-	char job[32];
 
-	json_object_object_add(o, "index", json_object_new_int(i));
-	json_object_object_add(o, "serial", json_object_new_string(e->serial));
-	json_object_object_add(o, "serial_unique", json_object_new_boolean(reg_serial_unique_locked(i)));
-	json_object_object_add(o, "uri", json_object_new_string(e->uri));
-	json_object_object_add(o, "location", e->location[0] ? json_object_new_string(e->location) : NULL);
-	json_object_object_add(o, "transport", json_object_new_string(e->transport));
-	json_object_object_add(o, "simulated", json_object_new_boolean(e->simulated));
-	json_object_object_add(o, "vendor", json_object_new_string(e->vendor));
-	json_object_object_add(o, "product", json_object_new_string(e->product));
-	json_object_object_add(o, "firmware_version", e->has_identity ? json_object_new_string(e->firmware) : NULL);
-	json_object_object_add(o, "protocol_version", e->has_identity ? json_object_new_string(e->protocol) : NULL);
-	json_object_object_add(o, "capabilities", reg_caps_json(e->caps));
-	json_object_object_add(o, "packet_size", e->has_identity ? json_object_new_int((int)e->packet_size) : NULL);
-	json_object_object_add(o, "packet_count", e->has_identity ? json_object_new_int((int)e->packet_count) : NULL);
-	json_object_object_add(o, "state", json_object_new_string(states[st]));
-	snprintf(job, sizeof(job), "/jobs/%llu", (unsigned long long)e->job_id);
-	/* UINT64_MAX: claimed, the job record being written. */
-	json_object_object_add(o, "job", e->job_id && e->job_id != UINT64_MAX ? json_object_new_string(job) : NULL);
-	if (st == PROBE_LEASED) {
-		json_object *l = json_object_new_object();
-
-		json_object_object_add(l, "holder", json_object_new_string(e->lease_holder));
-		json_object_object_add(l, "expires_at", json_time(e->lease_until_wall));
-		json_object_object_add(o, "lease", l);
-	} else {
-		json_object_object_add(o, "lease", NULL);
+	memset(v, 0, sizeof(*v));
+	v->index = i;
+	snprintf(v->serial, sizeof(v->serial), "%s", e->serial);
+	v->serial_unique = reg_serial_unique_locked(i);
+	snprintf(v->uri, sizeof(v->uri), "%s", e->uri);
+	snprintf(v->location, sizeof(v->location), "%s", e->location);
+	snprintf(v->transport, sizeof(v->transport), "%s", e->transport);
+	v->simulated = e->simulated;
+	snprintf(v->vendor, sizeof(v->vendor), "%s", e->vendor);
+	snprintf(v->product, sizeof(v->product), "%s", e->product);
+	v->has_identity = e->has_identity;
+	snprintf(v->firmware, sizeof(v->firmware), "%s", e->firmware);
+	snprintf(v->protocol, sizeof(v->protocol), "%s", e->protocol);
+	v->swd = e->caps & DAP_CAP_SWD;
+	v->jtag = e->caps & DAP_CAP_JTAG;
+	v->swo = e->caps & (DAP_CAP_SWO_UART | DAP_CAP_SWO_MANCHESTER);
+	v->atomic = e->caps & DAP_CAP_ATOMIC;
+	v->packet_size = e->packet_size;
+	v->packet_count = e->packet_count;
+	v->vid = e->vid;
+	v->pid = e->pid;
+	v->state = reg_state_locked(e);
+	v->job_id = e->job_id;
+	if (v->state == PROBE_LEASED) {
+		snprintf(v->lease_holder, sizeof(v->lease_holder), "%s", e->lease_holder);
+		v->lease_until = e->lease_until_wall;
 	}
-	json_object_object_add(o, "target", e->has_target ? reg_target_json(&e->target) : NULL);
-	return o;
+	v->has_target = e->has_target;
+	v->target = e->target;
 }
 
-json_object *registry_probe_json(int index)
+int registry_view(int index, struct probe_view *out)
 {
-	json_object *o = NULL;
+	int rc = 0;
 
 	pthread_mutex_lock(&reg_lock);
 	if (index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].used)
-		o = reg_entry_json_locked(index);
+		reg_view_locked(index, out);
+	else
+		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
 	pthread_mutex_unlock(&reg_lock);
-	return o;
+	return rc;
 }
 
-json_object *registry_list_json(void)
+size_t registry_views(struct probe_view *out, size_t cap, uint64_t *version)
 {
-	json_object *arr = json_object_new_array();
+	size_t n = 0;
 
 	pthread_mutex_lock(&reg_lock);
-	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
+	for (int i = 0; i < REGISTRY_MAX_PROBES && n < cap; i++)
 		if (reg[i].used)
-			json_object_array_add(arr, reg_entry_json_locked(i));
+			reg_view_locked(i, &out[n++]);
+	if (version)
+		*version = reg_version;
 	pthread_mutex_unlock(&reg_lock);
-	return arr;
+	return n;
 }
 
-char *registry_list_text(void)
+uint64_t registry_version(bool *leased)
 {
-	char *copy;
-	bool leases = false;
-
-	pthread_mutex_lock(&reg_lock);
-	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-		leases |= reg[i].used && reg[i].lease_holder[0];
-	/* A lease expires by the clock, not by a change: never cache across one. */
-	if (!reg_cache || reg_cache_version != reg_version || leases) {
-		json_object *o = json_object_new_object(), *arr = json_object_new_array();
-
-		for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-			if (reg[i].used)
-				json_object_array_add(arr, reg_entry_json_locked(i));
-		json_object_object_add(o, "probes", arr);
-		free(reg_cache);
-		reg_cache = strdup(json_text(o, 1));
-		reg_cache_version = reg_version;
-		json_object_put(o);
-	}
-	copy = reg_cache ? strdup(reg_cache) : NULL;
-	pthread_mutex_unlock(&reg_lock);
-	return copy;
+	*leased = atomic_load(&reg_leases) > 0;
+	return atomic_load(&reg_version);
 }
 
-void registry_counts(unsigned out[4])
+size_t registry_transport_counts(struct registry_transport_count *out, size_t cap)
 {
-	memset(out, 0, 4 * sizeof(out[0]));
+	size_t n = 0;
+
+	for (size_t k = 0; k < transport_kind_count() && n < cap; k++)
+		out[n++] = (struct registry_transport_count){.transport = transport_kind_at(k)->name};
 	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
-		const char *t = reg[i].transport;
+		size_t k = 0;
 
 		if (!reg[i].used || reg[i].gone)
 			continue;
-		out[strcmp(t, "usb-bulk") == 0 ? 0 : strcmp(t, "usb-hid") == 0 ? 1 : strcmp(t, "tcp") == 0 ? 2 : 3]++;
+		while (k < n && strcmp(out[k].transport, reg[i].transport) != 0)
+			k++;
+		if (k == n && n < cap) /* listed by its scheme, not opened yet ("usb") */
+			out[n++] = (struct registry_transport_count){.transport = transport_kind_name_of_uri(reg[i].uri)};
+		if (k < n)
+			out[k].count++;
 	}
 	pthread_mutex_unlock(&reg_lock);
+	return n;
 }
 
 void registry_set_state_dir(const char *dir)

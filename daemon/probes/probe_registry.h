@@ -4,12 +4,12 @@
  * keeps its index across replugs and restarts: the index of every probe ever
  * seen is remembered in the state directory (probe_store.h), and a new probe
  * never takes a remembered one's (docs/probes.md). One mutex guards the
- * table; HTTP threads read snapshots of it.
+ * table; HTTP threads read snapshots of it (struct probe_view), which
+ * api/json_probe.c serialises.
  */
 #ifndef RDPD_PROBE_REGISTRY_H
 #define RDPD_PROBE_REGISTRY_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -27,25 +27,31 @@ struct probe_target_summary {
 	char family[16];
 	uint32_t dev_id;
 	unsigned flash_kb;
-	bool has_uid;          /* the 96-bit unique ID was read */
-	uint32_t uid[3];       /* uid[0] = U_ID[31:0] (targets/target.h) */
+	char uid[25];          /* the 96-bit unique ID in hex, "" when it was not read */
 	int rdp_level_tenths;  /* -1 unknown */
 	uint32_t rdp_raw;
 	time_t read_at;
 };
 
-/* Add a probe by URI (tcp:, sim:, or usb:SERIAL). PERSISTENT ones are saved
- * in the state directory. -ERR_PROBE_URI_INVALID for a URI that can never
+/* Add a probe by URI (any scheme of the transport table). PERSISTENT ones
+ * are saved in the state directory. -ERR_PROBE_URI_INVALID for a URI that can never
  * work (transport_validate_uri), -ERR_PROBE_EXISTS (and *INDEX) when it is
  * already there, -ERR_PROBE_TABLE_FULL past REGISTRY_MAX_PROBES. */
 int registry_add(const char *uri, bool persistent, int *index);
-/* Remove a tcp/sim probe; USB probes come and go by themselves. */
+/* A client adds URI (POST /probes): registry_add, persistent, refused with
+ * -ERR_PROBE_URI_INVALID for a kind that is listed by itself while
+ * attached (transport_check_addable). */
+int registry_add_by_client(const char *uri, int *index);
+/* The URI forms a client may add, for a sentence: "tcp:HOST:PORT or
+ * sim:PROFILE". Returns OUT. */
+const char *registry_addable_forms(char *out, size_t cap);
+/* Remove an added probe; discovered ones come and go by themselves. */
 int registry_remove(int index);
 /* A probe a ref could mean, and how to name it unambiguously. */
 struct registry_candidate {
 	int index;
 	char uri[TRANSPORT_URI_MAX];   /* unique in the registry: always a ref */
-	char location[64];             /* USB: "usb:VVVV:PPPP@BUS-PORTS", a ref; else "" */
+	char location[64];             /* discovered: "usb:VVVV:PPPP@BUS-PORTS", a ref; else "" */
 	char serial[128];
 	char transport[12];
 	char product[128];
@@ -87,16 +93,49 @@ void registry_set_identity(int index, const struct dap *d);
 void registry_set_open_failed(int index);
 /* The probe has been opened once and its DAP_Info identity is known. */
 bool registry_has_identity(int index);
-void registry_set_target(int index, const struct probe_target_summary *t, const char *rdp_json);
-/* The last GET /probes/{ref}/rdp answer (malloc'd text), or NULL. */
-char *registry_last_rdp(int index);
+void registry_set_target(int index, const struct probe_target_summary *t);
 
-json_object *registry_probe_json(int index);
-json_object *registry_list_json(void);
-/* GET /probes's body (malloc'd), rebuilt only when the table changed. */
-char *registry_list_text(void);
-/* Counts by transport for /metrics: usb-bulk, usb-hid, tcp, sim (present only). */
-void registry_counts(unsigned out[4]);
+/* One listed probe as GET /probes shows it, copied under the table's lock. */
+struct probe_view {
+	int index;
+	char serial[128];
+	bool serial_unique;      /* no other listed probe reports it: the serial is a ref */
+	char uri[TRANSPORT_URI_MAX];
+	char location[64];       /* discovered: "VVVV:PPPP@BUS-PORTS"; else "" */
+	char transport[12];      /* the kind (transport_ops name, or the scheme) */
+	bool simulated;
+	char vendor[64], product[128];
+	bool has_identity;       /* opened once: the DAP_Info members below are known */
+	char firmware[32], protocol[32];
+	bool swd, jtag, swo, atomic; /* DAP_Info capabilities */
+	unsigned packet_size, packet_count;
+	uint16_t vid, pid;       /* discovered: the USB ids; else 0 */
+	enum probe_state state;
+	uint64_t job_id;         /* running or queued job; 0 none; UINT64_MAX claimed, its record being written */
+	char lease_holder[64];   /* state == PROBE_LEASED */
+	time_t lease_until;      /* wall clock, for display */
+	bool has_target;
+	struct probe_target_summary target;
+};
+
+/* Probe INDEX as listed: 0, or -ERR_PROBE_NOT_FOUND. */
+int registry_view(int index, struct probe_view *out);
+/* Every listed probe, lowest index first, up to CAP; *VERSION (may be
+ * NULL) is the table's version the copy shows (registry_version). */
+size_t registry_views(struct probe_view *out, size_t cap, uint64_t *version);
+/* The table's version: it changes with every change a view shows, except
+ * a lease running out, which the clock does: *LEASED says whether a lease
+ * is held now (then a copy of an older view may be stale). */
+uint64_t registry_version(bool *leased);
+/* Probes present (not gone) by transport kind, for /metrics: a row for
+ * every kind of the transport table (transport_kind_at), in its order,
+ * then one for each other kind a listed probe shows (a scheme served by
+ * several kinds, for a probe not opened yet). Returns the rows, at most CAP. */
+struct registry_transport_count {
+	const char *transport; /* static: a transport_ops name or scheme */
+	unsigned count;
+};
+size_t registry_transport_counts(struct registry_transport_count *out, size_t cap);
 
 /* Persistence in DIR/probes.json: the probes added through the API and the
  * index of every probe seen. Load before anything is added: a damaged file

@@ -468,10 +468,10 @@ static int at32f4_program_usd(struct target *t, const uint32_t *img, unsigned wo
  * lost power, say) the failure's sentence is the one kept. */
 static int at32f4_lock(struct target *t, int rc)
 {
-	char why[768];
+	char why[ERR_DETAIL_MAX];
 	int lrc;
 
-	snprintf(why, sizeof(why), "%s", err_detail());
+	err_save(why);
 	lrc = mem_write32_now(t->a, at32f4_reg(t, AT32F4_CTRL), AT32F4_CTRL_OPLK);
 	if (rc < 0) {
 		err_restore(why);

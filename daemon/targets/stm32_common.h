@@ -31,8 +31,6 @@ int stm32_wait_not_busy(struct target *t, uint32_t addr, uint32_t busy_mask, uns
  * rdpd does not offer it, so no code path can set it by accident. */
 int stm32_rdp_byte_for(enum rdp_level level, uint8_t *byte);
 
-/* Room for a failure detail kept across best-effort cleanup (err.c's). */
-#define STM32_DETAIL_MAX 768
 
 void stm32_log(const struct target_events *ev, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

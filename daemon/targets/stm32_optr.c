@@ -35,9 +35,9 @@ static void stm32_optr_sleep_ms(unsigned ms)
  * controller ignores CR while BSY. */
 static void stm32_optr_relock(struct target *t, const struct stm32_optr_regs *r)
 {
-	char detail[STM32_DETAIL_MAX];
+	char detail[ERR_DETAIL_MAX];
 
-	snprintf(detail, sizeof(detail), "%s", err_detail()); /* the failure that matters */
+	err_save(detail); /* the failure that matters */
 	mem_write32(t->a, r->cr, STM32_OPTR_CR_LOCK | STM32_OPTR_CR_OPTLOCK);
 	(void)adiv5_run(t->a);
 	err_restore(detail);
@@ -110,10 +110,10 @@ static int stm32_optr_wait_idle(struct target *t, const struct stm32_optr_regs *
  * lost: the programming runs). Best effort: the link may be gone. */
 static void stm32_optr_restore(struct target *t, const struct stm32_optr_regs *r, uint32_t old_optr)
 {
-	char detail[STM32_DETAIL_MAX];
+	char detail[ERR_DETAIL_MAX];
 	uint32_t sr = 0;
 
-	snprintf(detail, sizeof(detail), "%s", err_detail());
+	err_save(detail);
 	if (mem_read32_now(t->a, r->sr, &sr) == 0 && !(sr & r->sr_busy)) {
 		mem_write32(t->a, r->optr, old_optr);
 		stm32_optr_relock(t, r);

@@ -490,10 +490,10 @@ lock:
 	 * chip that lost power, say) the lock is tried all the same, but the
 	 * sentence that counts is the failure's. */
 	{
-		char why[768];
+		char why[ERR_DETAIL_MAX];
 		int lrc;
 
-		snprintf(why, sizeof(why), "%s", err_detail());
+		err_save(why);
 		lrc = mem_write32_now(t->a, STM32F1_FLASH_CR, STM32F1_CR_LOCK);
 		if (lrc < 0 && rc == 0)
 			rc = err_context(lrc, "locking FLASH_CR: ");

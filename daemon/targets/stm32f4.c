@@ -323,10 +323,10 @@ static int stm32f4_unlock_optcr(struct target *t, uint32_t *optcr)
  * OPTCR (the programming runs, and nothing should be undone). */
 static void stm32f4_relock(struct target *t, const uint32_t *old)
 {
-	char detail[STM32_DETAIL_MAX];
+	char detail[ERR_DETAIL_MAX];
 	uint32_t sr = 0, optcr = 0;
 
-	snprintf(detail, sizeof(detail), "%s", err_detail()); /* the failure that matters */
+	err_save(detail); /* the failure that matters */
 	if (mem_read32_now(t->a, STM32F4_FLASH_SR, &sr) == 0 && !(sr & STM32F4_SR_BSY) &&
 	    (old || mem_read32_now(t->a, STM32F4_FLASH_OPTCR, &optcr) == 0))
 		(void)mem_write32_now(t->a, STM32F4_FLASH_OPTCR,

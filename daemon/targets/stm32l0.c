@@ -291,7 +291,7 @@ static int stm32l0_set_level(struct target *t, enum rdp_level level, const struc
 {
 	const bool erases = level == RDP_LEVEL_0;
 	uint32_t obr = 0, sr = 0, ob[STM32L0_OB_WORDS], after[STM32L0_OB_WORDS], word;
-	char why[768];
+	char why[ERR_DETAIL_MAX];
 	uint8_t rdp;
 	int rc, rc2;
 
@@ -349,7 +349,7 @@ static int stm32l0_set_level(struct target *t, enum rdp_level level, const struc
 	}
 	/* PELOCK relocks PRGLOCK and OPTLOCK with it; after a failure the
 	 * failure's sentence is the one kept. */
-	snprintf(why, sizeof(why), "%s", err_detail());
+	err_save(why);
 	rc2 = mem_write32_now(t->a, stm32l0_reg(t, STM32L0_PECR), STM32L0_PECR_PELOCK);
 	if (rc < 0)
 		err_restore(why);

@@ -203,6 +203,24 @@ int target_reattach(struct target *t);
  * ask for while a flash operation runs cuts it short. */
 int target_reset_seen(struct target *t, bool *seen);
 
+/* One span of a target_read_flash() batch: WORDS 32-bit words from the
+ * word-aligned ADDR into OUT. */
+struct target_flash_span {
+	uint32_t addr;
+	uint32_t *out;
+	size_t words;
+};
+/* *END = the address just past the last flash word that the regression
+ * erases and a debugger may read: the driver's flash_end where the flash is
+ * not one block from flash_base (a read of the hole would fault), else
+ * flash_base + flash_kb KiB. */
+int target_flash_end(struct target *t, uint32_t *end);
+/* Read the N_SPANS spans of flash as one batch (MEM-AP block reads, one
+ * error for all, docs/adiv5.md): 0, -ERR_TARGET_FAULT when the bus refuses
+ * a read (flash still closed to the debugger, until a power cycle on some
+ * families), or the link's error. */
+int target_read_flash(struct target *t, const struct target_flash_span *spans, size_t n_spans);
+
 /* Levels as users read them: 0, 0.5, 1, 2 (JSON numbers); -1 for unknown. */
 double rdp_level_number(enum rdp_level level);
 const char *rdp_level_text(enum rdp_level level);

@@ -317,10 +317,10 @@ static int target_identify_rom(struct target *t)
  * keep RC's detail when that finds nothing either. */
 static int target_fall_back_to_rom(struct target *t, int rc)
 {
-	char detail[768]; /* err.c's detail buffer */
+	char detail[ERR_DETAIL_MAX];
 	int rom;
 
-	snprintf(detail, sizeof(detail), "%s", err_detail());
+	err_save(detail);
 	rom = target_identify_rom(t);
 	if (rom == 0)
 		err_clear(); /* the DBGMCU miss was no failure after all */
@@ -547,6 +547,19 @@ bool target_error_is_chip(int rc)
 int target_reset_seen(struct target *t, bool *seen)
 {
 	return cortexm_reset_seen(t->a, seen);
+}
+
+int target_flash_end(struct target *t, uint32_t *end)
+{
+	*end = t->flash_base + t->flash_kb * 1024u;
+	return t->drv->flash_end ? t->drv->flash_end(t, end) : 0;
+}
+
+int target_read_flash(struct target *t, const struct target_flash_span *spans, size_t n_spans)
+{
+	for (size_t i = 0; i < n_spans; i++)
+		mem_read_block(t->a, spans[i].addr, spans[i].out, spans[i].words);
+	return adiv5_run(t->a);
 }
 
 int target_reattach(struct target *t)

@@ -230,13 +230,13 @@ static int sim_open(const char *addr, struct transport **out)
 	}
 	st->base.ops = &transport_sim;
 	st->base.packet_size = sim_probe_packet_size(st->probe);
-	snprintf(st->base.info.uri, sizeof(st->base.info.uri), "sim:%s", addr);
+	snprintf(st->base.info.uri, sizeof(st->base.info.uri), "%s:%s", transport_sim.scheme, addr);
 	snprintf(st->base.info.serial, sizeof(st->base.info.serial), "%s", sim_probe_serial(st->probe));
 	snprintf(st->base.info.vendor, sizeof(st->base.info.vendor), "%s", sim_probe_vendor(st->probe));
 	snprintf(st->base.info.product, sizeof(st->base.info.product), "%s",
 		 sim_probe_product(st->probe));
-	st->base.info.transport = "sim";
-	st->base.info.simulated = true;
+	st->base.info.transport = transport_sim.name;
+	st->base.info.simulated = transport_sim.simulated;
 	*out = &st->base;
 	return 0;
 }
@@ -300,6 +300,9 @@ struct sim_probe *transport_sim_model(struct transport *t)
 const struct transport_ops transport_sim = {
 	.name = "sim",
 	.scheme = "sim",
+	.uri_form = "sim:PROFILE",
+	.api_addable = true,
+	.simulated = true,
 	.enumerate = NULL,
 	.validate = sim_validate,
 	.open = sim_open,

@@ -201,9 +201,9 @@ static int tcp_open(const char *addr, struct transport **out)
 	tt->base.ops = &transport_tcp;
 	tt->base.packet_size = TRANSPORT_MAX_PACKET; /* until DAP_Info 0xFF says otherwise */
 	snprintf(tt->where, sizeof(tt->where), "%s:%s", host, port);
-	snprintf(tt->base.info.uri, sizeof(tt->base.info.uri), "tcp:%s", addr);
+	snprintf(tt->base.info.uri, sizeof(tt->base.info.uri), "%s:%s", transport_tcp.scheme, addr);
 	snprintf(tt->base.info.serial, sizeof(tt->base.info.serial), "tcp-%.120s", tt->where);
-	tt->base.info.transport = "tcp";
+	tt->base.info.transport = transport_tcp.name;
 	*out = &tt->base;
 	return 0;
 }
@@ -314,6 +314,8 @@ static void tcp_close(struct transport *t)
 const struct transport_ops transport_tcp = {
 	.name = "tcp",
 	.scheme = "tcp",
+	.uri_form = "tcp:HOST:PORT",
+	.api_addable = true,
 	.enumerate = NULL,
 	.validate = tcp_validate,
 	.open = tcp_open,

@@ -19,21 +19,113 @@ static const struct transport_ops *const transport_table[] = {
 
 #define TRANSPORT_COUNT (sizeof(transport_table) / sizeof(transport_table[0]))
 
+size_t transport_kind_count(void)
+{
+	return TRANSPORT_COUNT;
+}
+
+const struct transport_ops *transport_kind_at(size_t i)
+{
+	return i < TRANSPORT_COUNT ? transport_table[i] : NULL;
+}
+
+/* OPS serves the scheme of URI, whose ":" is at COLON. */
+static bool transport_serves(const struct transport_ops *ops, const char *uri, const char *colon)
+{
+	return strlen(ops->scheme) == (size_t)(colon - uri) &&
+	       strncmp(ops->scheme, uri, (size_t)(colon - uri)) == 0;
+}
+
+const struct transport_ops *transport_kind_of_uri(const char *uri)
+{
+	const char *colon = uri ? strchr(uri, ':') : NULL;
+
+	for (size_t i = 0; colon && i < TRANSPORT_COUNT; i++)
+		if (transport_serves(transport_table[i], uri, colon))
+			return transport_table[i];
+	return NULL;
+}
+
+const char *transport_kind_name_of_uri(const char *uri)
+{
+	const struct transport_ops *first = transport_kind_of_uri(uri);
+
+	for (size_t i = 0; first && i < TRANSPORT_COUNT; i++)
+		if (transport_table[i] != first && strcmp(transport_table[i]->scheme, first->scheme) == 0)
+			return first->scheme;
+	return first ? first->name : NULL;
+}
+
+/* The first kind of table row I's scheme: each scheme is written once. */
+static bool transport_first_of_scheme(size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(transport_table[k]->scheme, transport_table[i]->scheme) == 0)
+			return false;
+	return true;
+}
+
+/* A client may add probes of SCHEME: one of its kinds says so. */
+static bool transport_scheme_addable(const char *scheme)
+{
+	for (size_t i = 0; i < TRANSPORT_COUNT; i++)
+		if (strcmp(transport_table[i]->scheme, scheme) == 0 && transport_table[i]->api_addable)
+			return true;
+	return false;
+}
+
+/* "a, b or c" of every scheme's URI form (FORMS), else of its "scheme:". */
+static const char *transport_list(char *out, size_t cap, bool addable_only, bool forms)
+{
+	size_t n = 0, listed = 0, total = 0;
+
+	for (size_t i = 0; i < TRANSPORT_COUNT; i++)
+		total += transport_first_of_scheme(i) &&
+			 (!addable_only || transport_scheme_addable(transport_table[i]->scheme));
+	out[0] = '\0';
+	for (size_t i = 0; i < TRANSPORT_COUNT && n < cap; i++) {
+		const struct transport_ops *ops = transport_table[i];
+
+		if (!transport_first_of_scheme(i) || (addable_only && !transport_scheme_addable(ops->scheme)))
+			continue;
+		listed++;
+		n += (size_t)snprintf(out + n, cap - n, "%s%s%s", listed == 1 ? "" : listed == total ? " or " : ", ",
+				      forms ? ops->uri_form : ops->scheme, forms ? "" : ":");
+	}
+	return out;
+}
+
+const char *transport_uri_forms(char *out, size_t cap, bool addable_only)
+{
+	return transport_list(out, cap, addable_only, true);
+}
+
+int transport_check_addable(const char *uri)
+{
+	const struct transport_ops *ops = transport_kind_of_uri(uri);
+	char forms[128];
+
+	if (!ops || transport_scheme_addable(ops->scheme))
+		return 0;
+	return err_setf(ERR_PROBE_URI_INVALID,
+			"%s: probes appear by themselves when plugged in; the kinds added by hand are %s",
+			ops->scheme, transport_uri_forms(forms, sizeof(forms), true));
+}
+
 int transport_open(const char *uri, struct transport **out)
 {
 	const char *colon = uri ? strchr(uri, ':') : NULL;
 	bool scheme_known = false;
 	int rc = -ERR_PROBE_NOT_FOUND;
+	char list[128];
 
 	if (!colon || colon == uri)
-		return err_setf(ERR_INVALID_ARGUMENT,
-				"'%s' is not a probe URI: use usb:SERIAL, tcp:HOST:PORT or sim:PROFILE",
-				uri ? uri : "");
+		return err_setf(ERR_INVALID_ARGUMENT, "'%s' is not a probe URI: use %s", uri ? uri : "",
+				transport_uri_forms(list, sizeof(list), false));
 	for (size_t i = 0; i < TRANSPORT_COUNT; i++) {
 		const struct transport_ops *ops = transport_table[i];
 
-		if (strlen(ops->scheme) != (size_t)(colon - uri) ||
-		    strncmp(ops->scheme, uri, (size_t)(colon - uri)) != 0)
+		if (!transport_serves(ops, uri, colon))
 			continue;
 		scheme_known = true;
 		rc = ops->open(colon + 1, out);
@@ -41,19 +133,20 @@ int transport_open(const char *uri, struct transport **out)
 			return rc;
 	}
 	if (!scheme_known)
-		return err_setf(ERR_INVALID_ARGUMENT,
-				"unknown probe URI scheme in '%s': use usb:, tcp: or sim:", uri);
+		return err_setf(ERR_INVALID_ARGUMENT, "unknown probe URI scheme in '%s': use %s", uri,
+				transport_list(list, sizeof(list), false, false));
 	return rc;
 }
 
 int transport_validate_uri(const char *uri)
 {
-	const char *colon;
-	char shown[64];
+	const struct transport_ops *ops;
+	char shown[64], list[128];
 	size_t len;
 
 	if (!uri || !*uri)
-		return err_setf(ERR_PROBE_URI_INVALID, "no probe URI given: use tcp:HOST:PORT or sim:PROFILE");
+		return err_setf(ERR_PROBE_URI_INVALID, "no probe URI given: use %s",
+				transport_uri_forms(list, sizeof(list), true));
 	len = strlen(uri);
 	utf8_escape((const uint8_t *)uri, len, shown, sizeof(shown));
 	if (len >= TRANSPORT_URI_MAX)
@@ -65,16 +158,10 @@ int transport_validate_uri(const char *uri)
 			return err_setf(ERR_PROBE_URI_INVALID,
 					"byte %zu of the probe URI '%s' is 0x%02x: probe URIs are printable ASCII",
 					i, shown, (unsigned char)uri[i]);
-	colon = strchr(uri, ':');
-	for (size_t i = 0; colon && i < TRANSPORT_COUNT; i++) {
-		const struct transport_ops *ops = transport_table[i];
-
-		if (strlen(ops->scheme) == (size_t)(colon - uri) &&
-		    strncmp(ops->scheme, uri, (size_t)(colon - uri)) == 0)
-			return ops->validate ? ops->validate(colon + 1) : 0;
-	}
-	return err_setf(ERR_PROBE_URI_INVALID,
-			"'%s' is not a probe URI: use usb:SERIAL, tcp:HOST:PORT or sim:PROFILE", shown);
+	if ((ops = transport_kind_of_uri(uri)))
+		return ops->validate ? ops->validate(strchr(uri, ':') + 1) : 0;
+	return err_setf(ERR_PROBE_URI_INVALID, "'%s' is not a probe URI: use %s", shown,
+			transport_uri_forms(list, sizeof(list), false));
 }
 
 /* The same USB device (by location when both know it, else by URI). */
@@ -86,16 +173,23 @@ static bool transport_same_device(const struct transport_probe_info *a,
 	return strcmp(a->uri, b->uri) == 0;
 }
 
-/* Probes reporting one serial are listed by location: each its own URI. */
+/* Probes reporting one serial are listed by location, in their own
+ * scheme: each its own URI. */
 static void transport_split_shared_serials(struct transport_probe_info *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		const char *colon = strchr(out[i].uri, ':');
 		bool shared = false;
 
 		for (size_t k = 0; k < n && !shared; k++)
 			shared = k != i && out[i].serial[0] && strcmp(out[i].serial, out[k].serial) == 0;
-		if (shared && out[i].location[0])
-			snprintf(out[i].uri, sizeof(out[i].uri), "usb:%s", out[i].location);
+		if (shared && out[i].location[0] && colon) {
+			char uri[TRANSPORT_URI_MAX];
+
+			snprintf(uri, sizeof(uri), "%.*s:%s", (int)(colon - out[i].uri), out[i].uri,
+				 out[i].location);
+			memcpy(out[i].uri, uri, sizeof(uri));
+		}
 	}
 }
 

@@ -27,7 +27,7 @@ struct transport_probe_info {
 	char location[64];
 	char vendor[64];
 	char product[128];
-	const char *transport; /* "usb-bulk", "usb-hid", "tcp", "sim" */
+	const char *transport; /* the backend's kind: its transport_ops name */
 	uint16_t vid, pid;
 	bool simulated;
 };
@@ -45,9 +45,22 @@ struct transport {
 	uint64_t packets_sent; /* command packets written (bench and metrics) */
 };
 
+/*
+ * One kind of probe link. Everything above the transport layer learns what
+ * kinds there are from these fields (transport_kind_at), so a new kind is
+ * its file and its line in transport.c's table, and no other file names it.
+ */
 struct transport_ops {
-	const char *name;   /* "usb-bulk" */
-	const char *scheme; /* URI scheme it serves: "usb", "tcp", "sim" */
+	const char *name;     /* the kind, as GET /probes "transport" shows it: "usb-bulk" */
+	const char *scheme;   /* URI scheme it serves: "usb", "tcp", "sim" */
+	/* How a URI of the scheme is written, in the sentences that teach it:
+	 * "usb:SERIAL". Backends sharing a scheme give the same. */
+	const char *uri_form;
+	/* POST /probes may add a probe of this kind: one that no enumerate
+	 * finds (a network or simulated probe). A discoverable kind is listed
+	 * while attached, by itself. */
+	bool api_addable;
+	bool simulated;       /* the built-in simulator (GET /probes "simulated") */
 	/* Append attached probes of this kind to OUT[*n..cap); NULL when the kind
 	 * cannot be discovered (tcp, sim). Returns 0 or -ERR_*. */
 	int (*enumerate)(struct transport_probe_info *out, size_t cap, size_t *n);
@@ -73,6 +86,25 @@ extern const struct transport_ops transport_sim;
 extern const struct transport_ops transport_tcp;
 extern const struct transport_ops transport_usb_bulk;
 extern const struct transport_ops transport_usb_hid;
+
+/* The table of kinds, in the order `usb:` tries them: I from 0 to
+ * transport_kind_count() - 1 (NULL past the end). */
+size_t transport_kind_count(void);
+const struct transport_ops *transport_kind_at(size_t i);
+/* The first kind serving URI's scheme, or NULL for no scheme rdpd knows. */
+const struct transport_ops *transport_kind_of_uri(const char *uri);
+/* The kind a probe named by URI is listed as before it is opened: that
+ * kind's name when it alone serves the scheme, else the scheme itself
+ * ("usb": bulk or HID, known once a backend finds it). NULL as above. */
+const char *transport_kind_name_of_uri(const char *uri);
+/* The URI forms of the schemes (only those a client may add when
+ * ADDABLE_ONLY), for a sentence: "usb:SERIAL, tcp:HOST:PORT or
+ * sim:PROFILE". Returns OUT. */
+const char *transport_uri_forms(char *out, size_t cap, bool addable_only);
+/* URI names a probe a client may add by hand (transport_ops api_addable):
+ * 0, or -ERR_PROBE_URI_INVALID saying which kinds can be added (a
+ * discoverable kind is listed by itself when plugged in). */
+int transport_check_addable(const char *uri);
 
 /* Check URI before it is kept anywhere (the registry, probes.json): at most
  * TRANSPORT_URI_MAX - 1 bytes of printable ASCII, a known scheme, and an

@@ -276,11 +276,11 @@ static int usb_bulk_inspect(libusb_device *dev, struct usb_bulk_match *m)
 	m->config_value = cfg->bConfigurationValue;
 	m->info.vid = dd.idVendor;
 	m->info.pid = dd.idProduct;
-	m->info.transport = "usb-bulk";
+	m->info.transport = transport_usb_bulk.name;
 	snprintf(m->addr, sizeof(m->addr), "%04x:%04x@%s", dd.idVendor, dd.idProduct,
 		 m->location);
 	snprintf(m->info.location, sizeof(m->info.location), "%s", m->addr);
-	snprintf(m->info.uri, sizeof(m->info.uri), "usb:%s",
+	snprintf(m->info.uri, sizeof(m->info.uri), "%s:%s", transport_usb_bulk.scheme,
 		 m->info.serial[0] ? m->info.serial : m->addr);
 	rc = 0;
 close_handle:
@@ -677,6 +677,7 @@ static void usb_bulk_close(struct transport *t)
 const struct transport_ops transport_usb_bulk = {
 	.name = "usb-bulk",
 	.scheme = "usb",
+	.uri_form = "usb:SERIAL",
 	.enumerate = usb_bulk_enumerate,
 	.validate = usb_bulk_validate, /* usb_hid.c takes the same addresses */
 	.open = usb_bulk_open,

@@ -193,10 +193,10 @@ static void usb_hid_fill(const struct hid_device_info *d, struct usb_hid_match *
 	usb_hid_location(d->path, location, sizeof(location));
 	snprintf(m->addr, sizeof(m->addr), "%04x:%04x@%s", d->vendor_id, d->product_id, location);
 	snprintf(m->info.location, sizeof(m->info.location), "%s", m->addr);
-	snprintf(m->info.uri, sizeof(m->info.uri), "usb:%s",
+	snprintf(m->info.uri, sizeof(m->info.uri), "%s:%s", transport_usb_hid.scheme,
 		 m->info.serial[0] ? m->info.serial : m->addr);
 	snprintf(m->path, sizeof(m->path), "%s", d->path);
-	m->info.transport = "usb-hid";
+	m->info.transport = transport_usb_hid.name;
 	m->info.vid = d->vendor_id;
 	m->info.pid = d->product_id;
 }
@@ -492,6 +492,7 @@ static void usb_hid_close(struct transport *t)
 const struct transport_ops transport_usb_hid = {
 	.name = "usb-hid",
 	.scheme = "usb",
+	.uri_form = "usb:SERIAL",
 	.enumerate = usb_hid_enumerate,
 	.open = usb_hid_open,
 	.send = usb_hid_send,

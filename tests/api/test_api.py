@@ -156,6 +156,8 @@ def test_concurrency(d):
         j = d.wait_job(job[0][2]["id"])
         check("slow_unlock_succeeds", j["state"] == "succeeded", j["state"])
         check("slow_unlock_progress", j["progress_pct"] == 100, j["progress_pct"])
+        res = d.post("/jobs/%s/cancel" % job[0][2]["id"])
+        check("cancel_ended_job_ended", is_problem(*res, 409, "job_ended"), res)
     # Four probes at once.
     idxs = []
     for k in range(4):

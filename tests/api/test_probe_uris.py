@@ -8,6 +8,7 @@ UTF-8 JSON, before and after a restart; POST /probes answers 201 at once
 and the identity follows."""
 import json
 import os
+import re
 import socket
 import struct
 import sys
@@ -272,6 +273,26 @@ def test_table_full():
         d.stop()
 
 
+def test_kinds_from_the_table():
+    # /metrics counts probes by the kinds of the transport table, and a
+    # probe named by a usb: URI in the configuration (bulk or HID, known
+    # once opened) is counted as what GET /probes shows: "usb". It was
+    # counted as "sim" before.
+    d = Daemon(["--probe", FAST, "--probe", "usb:NO-SUCH-PROBE"]).start(timeout=30)
+    try:
+        kinds = sorted(p["transport"] for p in d.get("/probes")[2]["probes"])
+        check("usb_uri_listed_as_usb", kinds == ["sim", "usb"], kinds)
+        text = d.get("/metrics")[2]
+        rows = dict((m.group(1), int(m.group(2))) for m in
+                    re.finditer(r'^rdpd_probes\{transport="([^"]*)"\} (\d+)$', text, re.M))
+        check("metrics_kind_rows", rows == {"usb-bulk": 0, "usb-hid": 0, "tcp": 0, "sim": 1, "usb": 1}, rows)
+        res = d.post("/probes", {})
+        check("add_without_uri_names_kinds", is_problem(*res, 400, "invalid_member") and
+              "tcp:HOST:PORT or sim:PROFILE" in res[2]["detail"], res)
+    finally:
+        d.stop()
+
+
 def main():
     dap = DapServer()
     d = Daemon(["--probe", FAST, "--probe", "tcp:HOST:0", "--probe", "sim:nosuchprofile"]).start()
@@ -288,6 +309,7 @@ def main():
     check("bad_probe_flags_explained", b"--probe tcp:HOST:0" in log and b"--probe sim:nosuchprofile" in log, log[-800:])
     test_bad_saved_uris()
     test_table_full()
+    test_kinds_from_the_table()
     dap.close()
     summary(os.path.basename(__file__))
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,13 +171,21 @@ static enum MHD_Result ceiling_handler(void *cls, struct MHD_Connection *c, cons
 }
 
 /* rdpd on port 0 with N_PROBES of PROBES; *PORT is the port it bound (-1
- * when it did not start). */
+ * when it did not start). Each start gets a state directory of its own
+ * under STATE: rdpd remembers every probe's index there (probes.json), so
+ * in a shared one the probes of a later start took new indexes and the
+ * unlocks below went to /probes/0.. that were not theirs; and a banner
+ * left by the start before could be read for this one's port. */
 static pid_t start_rdpd(const char *rdpd, int *port, char **probes, int n_probes, const char *state)
 {
-	char out[256], *argv[64];
+	static unsigned starts;
+	char out[300], dir[256], *argv[64];
 	int argc = 0;
 	pid_t pid;
 
+	snprintf(dir, sizeof(dir), "%s/%u", state, ++starts);
+	mkdir(dir, 0700);
+	state = dir;
 	snprintf(out, sizeof(out), "%s/rdpd.out", state);
 	argv[argc++] = (char *)rdpd;
 	argv[argc++] = "serve";

@@ -64,10 +64,11 @@ static struct journal *fuzz_start(struct journal_replay_report *rep)
 static void fuzz_census(size_t *jobs, uint64_t *next)
 {
 	uint64_t more = 0;
-	json_object *list = job_list_json(-1, -1, 100000, 0, &more);
+	struct job *list = NULL;
 
-	*jobs = json_object_array_length(list);
-	json_object_put(list);
+	*jobs = 0;
+	job_list(-1, -1, 100000, 0, &list, jobs, &more);
+	job_list_free(list, *jobs);
 	*next = 0;
 	if (job_create(JOB_KIND_UNLOCK, 0, "F", "sim:stm32f401re-rdp1", "fuzz", NULL, NULL, 0, 0, NULL, next) == 0)
 		++*jobs;

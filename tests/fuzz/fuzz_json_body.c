@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_check_members(o, fuzz_schema, bad, sizeof(bad));
 		fuzz_canonical_round_trip(o);
 		if (job_from_json(o, j) == 0) {
-			json_object *back = job_to_json(j);
+			json_object *back = job_to_journal_json(j);
 
 			json_object_put(back);
 		}

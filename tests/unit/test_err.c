@@ -1,4 +1,7 @@
 /* Every error code has a distinct snake_case name, a title and an HTTP status. */
+#include <microhttpd.h>
+#include <stdlib.h>
+
 #include "check.h"
 #include "err.h"
 
@@ -57,11 +60,69 @@ TEST(cleanup_keeps_the_failure)
 	CHECK_STR(err_detail(), "probe unplugged during the erase");
 }
 
+/* What a client sees of each row: a status HTTP names (the reason phrase
+ * libmicrohttpd sends with it), the same row for -CODE and CODE, and a
+ * title of its own that reads as a heading. */
+TEST(every_code_is_a_whole_answer)
+{
+	for (int i = 0; i < err_count(); i++) {
+		int code = err_code_at(i), status = err_http_status(code);
+		const char *title = err_title(code);
+
+		CHECK(strcmp(MHD_get_reason_phrase_for((unsigned)status), "Unknown") != 0);
+		CHECK_EQ_I(err_http_status(-code), status);
+		CHECK_STR(err_name(code), err_name(-code));
+		CHECK((title[0] >= 'A' && title[0] <= 'Z') || title[0] == 'r'); /* "rdpd is ..." */
+		CHECK(title[strlen(title) - 1] != '.');
+		for (int k = 0; k < i; k++)
+			CHECK(strcmp(err_title(err_code_at(k)), title) != 0);
+		if (check_current_failed) {
+			fprintf(stderr, "  (code %d, %s)\n", code, err_name(code));
+			return;
+		}
+	}
+}
+
+/* Cancelling a job that has ended says so, in its own row: it is not a
+ * busy probe, nor a bad argument. */
+TEST(job_ended_is_its_own_row)
+{
+	CHECK_STR(err_name(-ERR_JOB_ENDED), "job_ended");
+	CHECK_EQ_I(err_http_status(-ERR_JOB_ENDED), 409);
+	CHECK(ERR_JOB_ENDED != ERR_PROBE_BUSY && ERR_JOB_ENDED != ERR_INVALID_ARGUMENT);
+}
+
+/* A detail of ERR_DETAIL_MAX - 1 bytes is kept whole, and so is its saved
+ * copy across a cleanup that sets its own. */
+TEST(saved_detail_comes_back_whole)
+{
+	char longest[ERR_DETAIL_MAX + 100], saved[ERR_DETAIL_MAX];
+
+	memset(longest, 'x', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	longest[0] = 'A';
+	err_setf(ERR_PROBE_DISCONNECTED, "%s", longest);
+	CHECK_EQ_U(strlen(err_detail()), ERR_DETAIL_MAX - 1);
+	err_save(saved);
+	err_setf(ERR_PROBE_TIMEOUT, "closing: no answer");
+	err_restore(saved);
+	CHECK_EQ_U(strlen(err_detail()), ERR_DETAIL_MAX - 1);
+	CHECK(err_detail()[0] == 'A' && err_detail()[ERR_DETAIL_MAX - 2] == 'x');
+	err_clear();
+	err_save(saved);
+	err_setf(ERR_PROBE_TIMEOUT, "closing: no answer");
+	err_restore(saved);
+	CHECK_STR(err_detail(), "");
+}
+
 int main(void)
 {
 	RUN(every_code_is_complete);
 	RUN(known_codes);
 	RUN(detail_travels_with_the_code);
 	RUN(cleanup_keeps_the_failure);
+	RUN(every_code_is_a_whole_answer);
+	RUN(job_ended_is_its_own_row);
+	RUN(saved_detail_comes_back_whole);
 	return check_summary();
 }

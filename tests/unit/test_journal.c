@@ -879,7 +879,8 @@ TEST(history_bound_holds_after_replay)
 	char dir[256], path[300];
 	struct journal *j;
 	uint64_t next = 0;
-	json_object *list;
+	struct job *list;
+	size_t kept;
 	FILE *f;
 
 	fresh_dir(dir, sizeof(dir), "history");
@@ -897,9 +898,9 @@ TEST(history_bound_holds_after_replay)
 	for (size_t r = 0; r < 3; r++) {
 		j = store_open(dir, &rep);
 		CHECK_EQ_U(rep.records, rounds[r].replayed);
-		list = job_list_json(-1, -1, 5000, 0, &next);
-		CHECK_EQ_U(json_object_array_length(list), rounds[r].kept);
-		json_object_put(list);
+		CHECK_EQ_I(job_list(-1, -1, 5000, 0, &list, &kept, &next), 0);
+		CHECK_EQ_U(kept, rounds[r].kept);
+		job_list_free(list, kept);
 		CHECK_STR(store_state(1), r == 0 ? "interrupted" : "(none)");
 		CHECK_STR(store_state(1052), "interrupted");
 		CHECK(!job_exists(rounds[r].oldest - 1));
@@ -1066,6 +1067,34 @@ TEST(full_disk_fails_append_and_loses_nothing)
 	CHECK_EQ_U(rep.dropped_bytes, 0);
 	CHECK_EQ_U(s.bad, 0);
 	journal_close(j);
+}
+
+/* A job whose record the disk cannot take is refused as the client sees
+ * it (state_not_writable, 503: the state directory is what to fix), with
+ * the journal's sentence, and is not listed. */
+TEST(full_disk_refuses_a_new_job_as_state_not_writable)
+{
+	struct journal_replay_report rep;
+	struct rlimit old, lim;
+	struct journal *j;
+	char dir[256];
+	uint64_t id = 0;
+	int rc;
+
+	fresh_dir(dir, sizeof(dir), "fulljob");
+	j = store_open(dir, &rep);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)journal_size_bytes(j);
+	CHECK_EQ_I(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rc = job_create(JOB_KIND_UNLOCK, 0, "S", "sim:stm32f401re-rdp1", "test", NULL, NULL, 0, 0, NULL, &id);
+	setrlimit(RLIMIT_FSIZE, &old);
+	CHECK_EQ_I(rc, -ERR_STATE_UNWRITABLE);
+	CHECK(strstr(err_detail(), "File too large") != NULL);
+	CHECK(strstr(err_detail(), "state directory") != NULL);
+	CHECK(!job_exists(1));
+	store_close(j);
 }
 
 /* A full disk while compacting leaves the old journal as it was. */
@@ -1271,6 +1300,7 @@ int main(void)
 	RUN(second_opener_is_refused);
 	RUN(concurrent_appends_are_whole_and_ordered);
 	RUN(full_disk_fails_append_and_loses_nothing);
+	RUN(full_disk_refuses_a_new_job_as_state_not_writable);
 	RUN(full_disk_during_compaction_keeps_old_journal);
 	RUN(readonly_state_directory);
 	rm_rf(tmp_root);

@@ -123,9 +123,61 @@ TEST(long_uri)
 	free(uri);
 }
 
+/* Each kind of the table says what layers above need of it: a name of its
+ * own, a scheme, how its URIs are written (in that scheme), and whether a
+ * client may add it. A kind found by enumerate is listed by itself, so a
+ * client never adds one; the simulator's kinds are added. */
+TEST(every_kind_describes_itself)
+{
+	CHECK(transport_kind_count() > 0);
+	CHECK(transport_kind_at(transport_kind_count()) == NULL);
+	for (size_t i = 0; i < transport_kind_count(); i++) {
+		const struct transport_ops *k = transport_kind_at(i);
+		size_t sl = strlen(k->scheme);
+
+		CHECK(k->name && *k->name && sl > 0 && !strchr(k->scheme, ':'));
+		CHECK(k->uri_form && strncmp(k->uri_form, k->scheme, sl) == 0 && k->uri_form[sl] == ':');
+		CHECK(!(k->enumerate && k->api_addable));
+		CHECK(!k->simulated || k->api_addable);
+		CHECK(transport_kind_of_uri(k->uri_form) != NULL);
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(transport_kind_at(j)->name, k->name) != 0);
+		if (check_current_failed) {
+			fprintf(stderr, "  (kind %s)\n", k->name);
+			return;
+		}
+	}
+}
+
+/* What a URI is listed as before it is opened, and the sentences that
+ * teach URIs, built from the table: every scheme once, in its order. */
+TEST(kinds_and_forms_from_the_table)
+{
+	char forms[160];
+
+	CHECK_STR(transport_kind_name_of_uri("tcp:10.0.0.1:4441"), "tcp");
+	CHECK_STR(transport_kind_name_of_uri("sim:stm32f401re-rdp1"), "sim");
+	CHECK_STR(transport_kind_name_of_uri("usb:0240000034544e45"), "usb"); /* bulk or HID */
+	CHECK(transport_kind_name_of_uri("nope:x") == NULL);
+	CHECK(transport_kind_name_of_uri("bogus") == NULL);
+	CHECK_STR(transport_uri_forms(forms, sizeof(forms), false), "usb:SERIAL, tcp:HOST:PORT or sim:PROFILE");
+	CHECK_STR(transport_uri_forms(forms, sizeof(forms), true), "tcp:HOST:PORT or sim:PROFILE");
+	transport_validate_uri("nope:x");
+	CHECK(strstr(err_detail(), "use usb:SERIAL, tcp:HOST:PORT or sim:PROFILE") != NULL);
+	transport_validate_uri("");
+	CHECK(strstr(err_detail(), "use tcp:HOST:PORT or sim:PROFILE") != NULL);
+	CHECK_EQ_I(transport_check_addable("tcp:10.0.0.1:4441"), 0);
+	CHECK_EQ_I(transport_check_addable("sim:stm32f401re-rdp1"), 0);
+	CHECK_EQ_I(transport_check_addable("nope:x"), 0); /* transport_validate_uri's to refuse */
+	CHECK_EQ_I(transport_check_addable("usb:0240000034544e45"), -ERR_PROBE_URI_INVALID);
+	CHECK(strstr(err_detail(), "plugged in") && strstr(err_detail(), "tcp:HOST:PORT or sim:PROFILE"));
+}
+
 int main(void)
 {
 	RUN(uri_table);
 	RUN(long_uri);
+	RUN(every_kind_describes_itself);
+	RUN(kinds_and_forms_from_the_table);
 	return check_summary();
 }

@@ -70,6 +70,8 @@ I1=$(idx "$T/p1.json" $P1); I2=$(idx "$T/p1.json" $P2)
 curl -s -X POST "$U/probes/TWIN0001/unlock" >"$T/serial.json"
 check daemon_refuses_the_shared_serial json "$T/serial.json" \
 	"j['status']==409 and j['code']=='probe_ref_ambiguous' and sorted(c['index'] for c in j['candidates'])==sorted([$I1,$I2]) and all(str(c['index']) in c['refs'] and c['uri'] in c['refs'] for c in j['candidates'])"
+check daemon_ambiguous_names_a_port json "$T/serial.json" \
+	"any('by its port, such as ' + c['uri'] + ')' in j['detail'] for c in j['candidates'])"
 check daemon_no_job_from_the_serial poll 5 "$U/jobs" "$T/jobs0.json" "j['jobs']==[]"
 curl -s "$U/probes/$I2/rdp" >"$T/rdp2.json"
 UID2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uid"])' "$T/rdp2.json")

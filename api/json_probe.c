@@ -1,0 +1,146 @@
+/*
+ * json_probe.c - probes as JSON (api/openapi.json, Probe) and the cache of
+ * GET /probes's text.
+ */
+#include "api/json_probe.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_util.h"
+
+/* GET /probes's text for a registry version (0: none). Connection threads
+ * copy it at once (a read lock); one that finds it stale builds it anew. */
+static pthread_rwlock_t json_probe_lock = PTHREAD_RWLOCK_INITIALIZER;
+static char *json_probe_cache;
+static uint64_t json_probe_cache_version;
+
+static json_object *json_probe_caps(const struct probe_view *v)
+{
+	json_object *a = json_object_new_array();
+
+	if (v->swd)
+		json_object_array_add(a, json_object_new_string("swd"));
+	if (v->jtag)
+		json_object_array_add(a, json_object_new_string("jtag"));
+	if (v->swo)
+		json_object_array_add(a, json_object_new_string("swo"));
+	if (v->atomic)
+		json_object_array_add(a, json_object_new_string("atomic"));
+	return a;
+}
+
+static json_object *json_probe_target(const struct probe_target_summary *t)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "chip", json_object_new_string(t->chip));
+	json_object_object_add(o, "family", json_object_new_string(t->family));
+	json_object_object_add(o, "dev_id", json_hex(t->dev_id));
+	json_object_object_add(o, "flash_kb", json_object_new_int((int)t->flash_kb));
+	json_object_object_add(o, "uid", t->uid[0] ? json_object_new_string(t->uid) : NULL);
+	json_object_object_add(o, "rdp_level", json_level_tenths(t->rdp_level_tenths));
+	json_object_object_add(o, "rdp_raw", json_hex(t->rdp_raw));
+	json_object_object_add(o, "read_at", json_time(t->read_at));
+	return o;
+}
+
+json_object *json_probe(const struct probe_view *v)
+{
+	static const char *const states[] = {"idle", "busy", "leased", "gone"};
+	json_object *o = json_object_new_object();
+	char job[32];
+
+	json_object_object_add(o, "index", json_object_new_int(v->index));
+	json_object_object_add(o, "serial", json_object_new_string(v->serial));
+	json_object_object_add(o, "serial_unique", json_object_new_boolean(v->serial_unique));
+	json_object_object_add(o, "uri", json_object_new_string(v->uri));
+	json_object_object_add(o, "location", v->location[0] ? json_object_new_string(v->location) : NULL);
+	json_object_object_add(o, "transport", json_object_new_string(v->transport));
+	json_object_object_add(o, "simulated", json_object_new_boolean(v->simulated));
+	json_object_object_add(o, "vendor", json_object_new_string(v->vendor));
+	json_object_object_add(o, "product", json_object_new_string(v->product));
+	json_object_object_add(o, "firmware_version", v->has_identity ? json_object_new_string(v->firmware) : NULL);
+	json_object_object_add(o, "protocol_version", v->has_identity ? json_object_new_string(v->protocol) : NULL);
+	json_object_object_add(o, "capabilities", json_probe_caps(v));
+	json_object_object_add(o, "packet_size", v->has_identity ? json_object_new_int((int)v->packet_size) : NULL);
+	json_object_object_add(o, "packet_count", v->has_identity ? json_object_new_int((int)v->packet_count) : NULL);
+	json_object_object_add(o, "state", json_object_new_string(states[v->state]));
+	snprintf(job, sizeof(job), "/jobs/%llu", (unsigned long long)v->job_id);
+	/* UINT64_MAX: claimed, the job record being written. */
+	json_object_object_add(o, "job", v->job_id && v->job_id != UINT64_MAX ? json_object_new_string(job) : NULL);
+	if (v->state == PROBE_LEASED) {
+		json_object *l = json_object_new_object();
+
+		json_object_object_add(l, "holder", json_object_new_string(v->lease_holder));
+		json_object_object_add(l, "expires_at", json_time(v->lease_until));
+		json_object_object_add(o, "lease", l);
+	} else {
+		json_object_object_add(o, "lease", NULL);
+	}
+	json_object_object_add(o, "target", v->has_target ? json_probe_target(&v->target) : NULL);
+	return o;
+}
+
+json_object *json_probe_by_index(int index)
+{
+	struct probe_view v;
+
+	return registry_view(index, &v) == 0 ? json_probe(&v) : NULL;
+}
+
+/* GET /probes's text now, with the version it shows in *VERSION. */
+static char *json_probe_list_build(uint64_t *version)
+{
+	struct probe_view *views = malloc(REGISTRY_MAX_PROBES * sizeof(*views));
+	json_object *o, *arr;
+	size_t n;
+	char *text;
+
+	if (!views)
+		return NULL;
+	n = registry_views(views, REGISTRY_MAX_PROBES, version);
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_probe(&views[i]));
+	json_object_object_add(o, "probes", arr);
+	text = strdup(json_text(o, 1));
+	json_object_put(o);
+	free(views);
+	return text;
+}
+
+/* A copy of the kept text when it shows VERSION, else NULL. */
+static char *json_probe_cached(uint64_t version)
+{
+	char *copy = NULL;
+
+	pthread_rwlock_rdlock(&json_probe_lock);
+	if (json_probe_cache && json_probe_cache_version == version)
+		copy = strdup(json_probe_cache);
+	pthread_rwlock_unlock(&json_probe_lock);
+	return copy;
+}
+
+char *json_probe_list_text(void)
+{
+	bool leased;
+	uint64_t version = registry_version(&leased);
+	char *copy = json_probe_cached(version), *text;
+
+	if (copy)
+		return copy;
+	text = json_probe_list_build(&version);
+	if (!text)
+		return NULL;
+	copy = strdup(text);
+	pthread_rwlock_wrlock(&json_probe_lock);
+	free(json_probe_cache);
+	json_probe_cache = text;
+	json_probe_cache_version = leased ? 0 : version; /* while leased, built every time */
+	pthread_rwlock_unlock(&json_probe_lock);
+	return copy;
+}

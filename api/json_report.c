@@ -1,0 +1,52 @@
+/*
+ * json_report.c - a protection report as JSON (api/openapi.json, Protection).
+ */
+#include "api/json_report.h"
+
+#include "json_util.h"
+
+static json_object *json_report_write_protection(const struct target_protection *p)
+{
+	json_object *o = json_object_new_object(), *sectors = json_object_new_array();
+
+	json_object_object_add(o, "raw", json_hex(p->wrp_raw));
+	for (unsigned i = 0; i < sizeof(p->wrp_sectors) * 8; i++) /* bit n: sector (group) n */
+		if (p->wrp_sectors & (1ull << i))
+			json_object_array_add(sectors, json_object_new_int((int)i));
+	json_object_object_add(o, "protected_sectors", sectors);
+	return o;
+}
+
+json_object *json_report(const struct rdp_report *r)
+{
+	const struct target_protection *p = &r->protection;
+	json_object *o = json_object_new_object(), *probe = json_object_new_object();
+	json_object *opts = json_object_new_object(), *conn = json_object_new_object();
+	char when[32];
+
+	json_object_object_add(probe, "index", r->probe_index >= 0 ? json_object_new_int(r->probe_index) : NULL);
+	json_object_object_add(probe, "serial", json_object_new_string(r->probe_serial));
+	json_object_object_add(o, "probe", probe);
+	json_object_object_add(o, "chip", json_object_new_string(r->chip));
+	json_object_object_add(o, "family", json_object_new_string(r->family));
+	json_object_object_add(o, "core", json_object_new_string(r->core));
+	json_object_object_add(o, "dpidr", json_hex(r->dpidr));
+	json_object_object_add(o, "dev_id", json_hex(r->dev_id));
+	json_object_object_add(o, "rev_id", json_hex(r->rev_id));
+	json_object_object_add(o, "flash_kb", json_object_new_int((int)r->flash_kb));
+	json_object_object_add(o, "uid", r->uid[0] ? json_object_new_string(r->uid) : NULL);
+	json_object_object_add(o, "rdp_level", json_level_tenths((int)p->level));
+	json_object_object_add(o, "rdp_raw", json_hex(p->rdp_raw));
+	json_object_object_add(o, "rdp_text", json_object_new_string(r->rdp_text));
+	json_object_object_add(o, "write_protection", json_report_write_protection(p));
+	for (unsigned i = 0; i < p->n_options; i++)
+		json_object_object_add(opts, p->options[i].name, json_hex(p->options[i].value));
+	json_object_object_add(o, "options", opts);
+	json_object_object_add(o, "erase_scope", json_object_new_string(r->erase_scope ? r->erase_scope : ""));
+	json_object_object_add(conn, "mode", json_object_new_string(r->under_reset ? "under-reset" : "normal"));
+	json_object_object_add(conn, "clock_hz", json_object_new_int64(r->clock_hz));
+	json_object_object_add(o, "connect", conn);
+	json_time_rfc3339(r->read_at, when, sizeof(when));
+	json_object_object_add(o, "read_at", json_object_new_string(when));
+	return o;
+}
