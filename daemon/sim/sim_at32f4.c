@@ -555,18 +555,13 @@ static int at_usd_write(struct sim_chip *c, uint32_t off, unsigned size, uint32_
 	return rc;
 }
 
-static bool at_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 static uint8_t *at_flash_at(struct at_chip *a, uint32_t addr, unsigned size)
 {
 	uint32_t fsz = at_flash_size(a->part);
 
-	if (at_in(addr, size, AT_FLASH_BASE, fsz))
+	if (sim_mech_in(addr, size, AT_FLASH_BASE, fsz))
 		return a->flash + (addr - AT_FLASH_BASE);
-	if (at_in(addr, size, 0, fsz))
+	if (sim_mech_in(addr, size, 0, fsz))
 		return a->flash + addr;
 	return NULL;
 }
@@ -629,7 +624,7 @@ static int at_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		memcpy(val, ram, size);
 		return 0;
 	}
-	if (at_in(addr, size, AT_SRAM_BASE, p->sram_kb * 1024u)) {
+	if (sim_mech_in(addr, size, AT_SRAM_BASE, p->sram_kb * 1024u)) {
 		memcpy(val, a->sram + (addr - AT_SRAM_BASE), size);
 		return 0;
 	}
@@ -700,7 +695,7 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		at_start(c, AT_OP_PROGRAM, AT_USD_PROGRAM_MS);
 		return 0;
 	}
-	if (at_in(addr, size, AT_SRAM_BASE, p->sram_kb * 1024u)) {
+	if (sim_mech_in(addr, size, AT_SRAM_BASE, p->sram_kb * 1024u)) {
 		memcpy(a->sram + (addr - AT_SRAM_BASE), &val, size);
 		return 0;
 	}
@@ -713,7 +708,7 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 			return at_if_write(c, off, size == 4 ? val : at_merge(0, addr, size, val));
 		return at_if_write(c, off, at_merge(at_if_read(a, off), addr, size, val));
 	}
-	if (at_in(addr, size, ub, p->usd_bytes)) {
+	if (sim_mech_in(addr, size, ub, p->usd_bytes)) {
 		if (debugger)
 			c->counters->flash_if_writes++;
 		return at_usd_write(c, addr - ub, size, val);

@@ -187,6 +187,10 @@ bool sim_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a
  * 0xC0DE0000 | word index. */
 void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc);
 
+/* ---- mechanics the family models share (sim_mech.c) ---- */
+
+bool sim_mech_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len);
+
 /* ---- SWJ-DP, SW-DP and AHB-AP (sim_swd.c) ---- */
 
 enum sim_swd_mode { SIM_SWD_MODE_JTAG, SIM_SWD_MODE_SWD, SIM_SWD_MODE_DORMANT };

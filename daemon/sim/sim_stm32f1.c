@@ -717,19 +717,14 @@ static void f1_option_power_loss(struct sim_chip *c)
 	}
 }
 
-static bool f1_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* Main flash (at 0x08000000 and aliased at 0 when booting from it). */
 static uint8_t *f1_flash_at(struct f1_chip *f, uint32_t addr, unsigned size)
 {
 	uint32_t fsz = f1_flash_size(f->part);
 
-	if (f1_in(addr, size, F1_FLASH_BASE, fsz))
+	if (sim_mech_in(addr, size, F1_FLASH_BASE, fsz))
 		return f->flash + (addr - F1_FLASH_BASE);
-	if (f1_in(addr, size, 0, fsz))
+	if (sim_mech_in(addr, size, 0, fsz))
 		return f->flash + addr;
 	return NULL;
 }
@@ -821,7 +816,7 @@ static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		memcpy(val, ram, size);
 		return 0;
 	}
-	if (f1_in(addr, size, F1_SRAM_BASE, p->sram_kb * 1024u)) {
+	if (sim_mech_in(addr, size, F1_SRAM_BASE, p->sram_kb * 1024u)) {
 		memcpy(val, f->sram + (addr - F1_SRAM_BASE), size);
 		return 0;
 	}
@@ -911,7 +906,7 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		}
 		return 0;
 	}
-	if (f1_in(addr, size, F1_SRAM_BASE, p->sram_kb * 1024u)) {
+	if (sim_mech_in(addr, size, F1_SRAM_BASE, p->sram_kb * 1024u)) {
 		memcpy(f->sram + (addr - F1_SRAM_BASE), &val, size);
 		return 0;
 	}

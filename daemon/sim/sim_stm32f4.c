@@ -578,11 +578,6 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	}
 }
 
-static bool f4_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* Where an address falls: returns a byte pointer for RAM-like regions and
  * tells whether the region is flash-protected at level 1. NULL: not RAM. */
 static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool *protected,
@@ -593,7 +588,7 @@ static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool 
 
 	*protected = false;
 	*is_flash = false;
-#define F4_IN(base, len) f4_in(addr, size, base, len)
+#define F4_IN(base, len) sim_mech_in(addr, size, base, len)
 	if (F4_IN(F4_FLASH_BASE, fsz)) {
 		*protected = *is_flash = true;
 		return f->flash + (addr - F4_FLASH_BASE);

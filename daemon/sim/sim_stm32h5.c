@@ -180,9 +180,9 @@ static uint8_t *h5_mem_at(struct sim_chip *c, uint32_t addr, unsigned size, bool
 	struct h5_chip *h = h5_of(c);
 	uint8_t *m = NULL;
 
-	if (addr >= H5_FLASH_BASE && addr + size <= H5_FLASH_BASE + h->part->flash_kb * 1024u)
+	if (sim_mech_in(addr, size, H5_FLASH_BASE, h->part->flash_kb * 1024u))
 		m = h->flash + (addr - H5_FLASH_BASE);
-	else if (addr >= H5_SRAM_BASE && addr + size <= H5_SRAM_BASE + h->part->sram_kb * 1024u)
+	else if (sim_mech_in(addr, size, H5_SRAM_BASE, h->part->sram_kb * 1024u))
 		m = h->sram + (addr - H5_SRAM_BASE);
 	*fault = m && debugger && h->pstate != H5_PSTATE_OPEN;
 	return m;
@@ -268,7 +268,7 @@ static int h5_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
  * DBGMCU_CR there through AP0); anything else is a bus error (?). */
 static bool h5_ap0_reaches(uint32_t addr, unsigned size)
 {
-	return addr >= H5_DBGMCU_PPB && addr + size <= H5_DBGMCU_PPB + H5_DBGMCU_SIZE;
+	return sim_mech_in(addr, size, H5_DBGMCU_PPB, H5_DBGMCU_SIZE);
 }
 
 static int h5_ap0_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)

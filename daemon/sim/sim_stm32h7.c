@@ -475,11 +475,6 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	}
 }
 
-static bool h7_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* RAM-like regions; *PROTECTED: closed to the debugger at level 1. */
 static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool *protected,
 			  bool *is_flash)
@@ -492,19 +487,19 @@ static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool 
 	*is_flash = false;
 	/* Dual bank: bank 2 at 0x08100000 even when a bank is 512 KB; the
 	 * hole after bank 1 is not memory and answers with a bus error (?). */
-	if (h7_in(addr, size, H7_FLASH_BASE, bank)) {
+	if (sim_mech_in(addr, size, H7_FLASH_BASE, bank)) {
 		*protected = *is_flash = true;
 		return h->flash + (addr - H7_FLASH_BASE);
 	}
-	if (p->dual_bank && h7_in(addr, size, H7_BANK2_BASE, bank)) {
+	if (p->dual_bank && sim_mech_in(addr, size, H7_BANK2_BASE, bank)) {
 		*protected = *is_flash = true;
 		return h->flash + bank + (addr - H7_BANK2_BASE);
 	}
-	if (h7_in(addr, size, H7_DTCM_BASE, H7_DTCM_KB * 1024u))
+	if (sim_mech_in(addr, size, H7_DTCM_BASE, H7_DTCM_KB * 1024u))
 		return h->dtcm + (addr - H7_DTCM_BASE);
-	if (h7_in(addr, size, H7_AXI_BASE, p->axi_kb * 1024u))
+	if (sim_mech_in(addr, size, H7_AXI_BASE, p->axi_kb * 1024u))
 		return h->axi + (addr - H7_AXI_BASE);
-	if (h7_in(addr, size, H7_BKPSRAM_BASE, H7_BKPSRAM_KB * 1024u)) {
+	if (sim_mech_in(addr, size, H7_BKPSRAM_BASE, H7_BKPSRAM_KB * 1024u)) {
 		*protected = true; /* RM0433 §4.5.3: backup SRAM as flash (?) */
 		return h->bkpsram + (addr - H7_BKPSRAM_BASE);
 	}
@@ -772,7 +767,7 @@ static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 
 static bool h7_apbd_reaches(uint32_t addr, unsigned size)
 {
-	return addr >= H7_APBD_BASE && addr + size <= H7_APBD_END;
+	return sim_mech_in(addr, size, H7_APBD_BASE, H7_APBD_END - H7_APBD_BASE);
 }
 
 static bool h7_apbd_dbgmcu(uint32_t addr)

@@ -459,11 +459,6 @@ static int l0_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	}
 }
 
-static bool l0_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* Flash and data EEPROM: closed to an attached debugger at level 1
  * (RM0367 §3.8.2). */
 static uint8_t *l0_mem_at(struct l0_chip *l, uint32_t addr, unsigned size, bool *protected)
@@ -471,12 +466,12 @@ static uint8_t *l0_mem_at(struct l0_chip *l, uint32_t addr, unsigned size, bool 
 	const struct l0_part *p = l->part;
 
 	*protected = true;
-	if (l0_in(addr, size, L0_FLASH_BASE, p->flash_kb * 1024u))
+	if (sim_mech_in(addr, size, L0_FLASH_BASE, p->flash_kb * 1024u))
 		return l->flash + (addr - L0_FLASH_BASE);
-	if (l0_in(addr, size, L0_EEPROM_BASE, p->eeprom_bytes))
+	if (sim_mech_in(addr, size, L0_EEPROM_BASE, p->eeprom_bytes))
 		return l->eeprom + (addr - L0_EEPROM_BASE);
 	*protected = false;
-	if (l0_in(addr, size, L0_SRAM_BASE, p->sram_kb * 1024u))
+	if (sim_mech_in(addr, size, L0_SRAM_BASE, p->sram_kb * 1024u))
 		return l->sram + (addr - L0_SRAM_BASE);
 	return NULL;
 }

@@ -847,11 +847,6 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	return 0;
 }
 
-static bool l4_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* RAM-like regions; *PROTECTED for those closed to the debugger at level 1. */
 static uint8_t *l4_ram_at(struct l4_chip *f, uint32_t addr, unsigned size, bool *protected,
 			  bool *is_flash)
@@ -861,19 +856,19 @@ static uint8_t *l4_ram_at(struct l4_chip *f, uint32_t addr, unsigned size, bool 
 	uint32_t bank1 = p->bank2_at ? p->flash_kb * 512u : p->flash_kb * 1024u;
 
 	*protected = *is_flash = false;
-	if (l4_in(addr, size, L4_FLASH_BASE, bank1)) {
+	if (sim_mech_in(addr, size, L4_FLASH_BASE, bank1)) {
 		*protected = *is_flash = true;
 		return f->flash + (addr - L4_FLASH_BASE);
 	}
-	if (p->bank2_at && l4_in(addr, size, L4_FLASH_BASE + p->bank2_at, bank1)) {
+	if (p->bank2_at && sim_mech_in(addr, size, L4_FLASH_BASE + p->bank2_at, bank1)) {
 		*protected = *is_flash = true;
 		return f->flash + bank1 + (addr - L4_FLASH_BASE - p->bank2_at);
 	}
-	if (p->sram2_kb && l4_in(addr, size, p->sram2_base, p->sram2_kb * 1024u)) {
+	if (p->sram2_kb && sim_mech_in(addr, size, p->sram2_base, p->sram2_kb * 1024u)) {
 		*protected = true; /* RM0351 §3.5.1: SRAM2 as flash at level 1 */
 		return f->sram2 + (addr - p->sram2_base);
 	}
-	if (l4_in(addr, size, L4_SRAM_BASE, p->sram_kb * 1024u))
+	if (sim_mech_in(addr, size, L4_SRAM_BASE, p->sram_kb * 1024u))
 		return f->sram + (addr - L4_SRAM_BASE);
 	return NULL;
 }
