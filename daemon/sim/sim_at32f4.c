@@ -595,20 +595,6 @@ static int at_info_byte(struct sim_chip *c, uint32_t x, uint8_t *b, bool debugge
 	return -EFAULT;
 }
 
-static uint32_t at_sub(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
-static uint32_t at_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
 static int at_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
 		       bool debugger)
 {
@@ -629,15 +615,15 @@ static int at_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0;
 	}
 	if (addr >= at_regs(p) && addr < at_regs(p) + 0x400u) {
-		*val = at_sub(at_if_read(a, (addr - at_regs(p)) & ~3u), addr, size);
+		*val = sim_mech_lane(at_if_read(a, (addr - at_regs(p)) & ~3u), addr, size);
 		return 0;
 	}
 	if ((addr & ~3u) == at_crm(p)) {
-		*val = at_sub(a->crm, addr, size);
+		*val = sim_mech_lane(a->crm, addr, size);
 		return 0;
 	}
 	if ((addr & ~0xFu) == AT_DBGMCU) {
-		*val = at_sub((addr & 0xCu) == 0 ? p->pid : (addr & 0xCu) == 4 ? a->dbgmcu_cr : 0,
+		*val = sim_mech_lane((addr & 0xCu) == 0 ? p->pid : (addr & 0xCu) == 4 ? a->dbgmcu_cr : 0,
 			      addr, size);
 		return 0;
 	}
@@ -647,7 +633,7 @@ static int at_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		uint32_t w = 0;
 
 		sim_cortexm_read(&c->core, addr & ~3u, &w);
-		*val = at_sub(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	for (unsigned i = 0; i < size; i++) {
@@ -705,8 +691,8 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (size == 4 || off == AT_UNLOCK || off == AT_USD_UNLOCK)
-			return at_if_write(c, off, size == 4 ? val : at_merge(0, addr, size, val));
-		return at_if_write(c, off, at_merge(at_if_read(a, off), addr, size, val));
+			return at_if_write(c, off, size == 4 ? val : sim_mech_merge(0, addr, size, val));
+		return at_if_write(c, off, sim_mech_merge(at_if_read(a, off), addr, size, val));
 	}
 	if (sim_mech_in(addr, size, ub, p->usd_bytes)) {
 		if (debugger)
@@ -714,7 +700,7 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return at_usd_write(c, addr - ub, size, val);
 	}
 	if ((addr & ~3u) == at_crm(p)) {
-		uint32_t v = at_merge(a->crm, addr, size, val);
+		uint32_t v = sim_mech_merge(a->crm, addr, size, val);
 
 		/* HICK becomes stable at once (microseconds on silicon). */
 		a->crm = (v & ~AT_CRM_HICKSTBL) | ((v & AT_CRM_HICKEN) ? AT_CRM_HICKSTBL : 0);
@@ -722,7 +708,7 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	}
 	if ((addr & ~0xFu) == AT_DBGMCU) {
 		if ((addr & 0xCu) == 4)
-			a->dbgmcu_cr = at_merge(a->dbgmcu_cr, addr, size, val);
+			a->dbgmcu_cr = sim_mech_merge(a->dbgmcu_cr, addr, size, val);
 		return 0;
 	}
 	if (addr >= AT_PERIPH_BASE && addr < AT_PERIPH_END)
@@ -732,7 +718,7 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 
 		if (size != 4)
 			sim_cortexm_read(&c->core, addr & ~3u, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, at_merge(old, addr, size, val));
+		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
 	}
 	{
 		uint8_t b;

@@ -190,6 +190,9 @@ void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset
 /* ---- mechanics the family models share (sim_mech.c) ---- */
 
 bool sim_mech_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len);
+uint32_t sim_mech_lane(uint32_t w, uint32_t addr, unsigned size);
+uint32_t sim_mech_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v);
+uint32_t sim_mech_load(const uint8_t *b, unsigned size);
 
 /* ---- SWJ-DP, SW-DP and AHB-AP (sim_swd.c) ---- */
 

@@ -757,20 +757,6 @@ static bool f1_info_byte(struct f1_chip *f, uint32_t a, uint8_t *b)
 	return false;
 }
 
-static uint32_t f1_sub(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
-static uint32_t f1_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
 /* DBGMCU registers: IDCODE, CR, APB1_FZ, APB2_FZ from the part's base. */
 static uint32_t *f1_dbgmcu_reg(struct f1_chip *f, uint32_t off)
 {
@@ -821,18 +807,18 @@ static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0;
 	}
 	if (addr >= F1_FLASH_IF_BASE && addr < F1_FLASH_IF_END) {
-		*val = f1_sub(f1_if_read(f, (addr - F1_FLASH_IF_BASE) & ~3u), addr, size);
+		*val = sim_mech_lane(f1_if_read(f, (addr - F1_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
 	if (f1_bkp_at(p, addr, &idx)) {
-		*val = f1_sub(f->bkpr[idx], addr, size);
+		*val = sim_mech_lane(f->bkpr[idx], addr, size);
 		return 0;
 	}
 	if ((addr & ~0xFu) == p->dbgmcu) {
 		uint32_t *r = f1_dbgmcu_reg(f, addr & 0xCu);
 		uint32_t w = r ? *r : ((uint32_t)p->rev_id << 16) | p->dev_id;
 
-		*val = f1_sub(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (addr >= F1_PERIPH_BASE && addr < F1_PERIPH_END)
@@ -844,7 +830,7 @@ static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		uint32_t w = 0;
 		int rc = sim_cortexm_read(&c->core, addr & ~3u, &w);
 
-		*val = f1_sub(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return rc; /* the PPB holes of ARMv6-M/v8-M Baseline cores fault */
 	}
 	{
@@ -916,8 +902,8 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (off == F1_KEYR || off == F1_OPTKEYR || off == F1_BANK2 + F1_KEYR || size == 4)
-			return f1_if_write(c, off, size == 4 ? val : f1_merge(0, addr, size, val));
-		return f1_if_write(c, off, f1_merge(f1_if_read(f, off), addr, size, val));
+			return f1_if_write(c, off, size == 4 ? val : sim_mech_merge(0, addr, size, val));
+		return f1_if_write(c, off, sim_mech_merge(f1_if_read(f, off), addr, size, val));
 	}
 	if (addr >= F1_OB_BASE && addr < F1_OB_BASE + F1_OB_SIZE) {
 		if (debugger)
@@ -926,14 +912,14 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return 0;
 	}
 	if (f1_bkp_at(p, addr, &idx)) {
-		f->bkpr[idx] = f1_merge(f->bkpr[idx], addr, size, val);
+		f->bkpr[idx] = sim_mech_merge(f->bkpr[idx], addr, size, val);
 		return 0;
 	}
 	if ((addr & ~0xFu) == p->dbgmcu) {
 		uint32_t *r = f1_dbgmcu_reg(f, addr & 0xCu);
 
 		if (r)
-			*r = f1_merge(*r, addr, size, val);
+			*r = sim_mech_merge(*r, addr, size, val);
 		return 0;
 	}
 	if (addr >= F1_PERIPH_BASE && addr < F1_PERIPH_END)
@@ -945,7 +931,7 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 
 		if (size != 4 && sim_cortexm_read(&c->core, addr & ~3u, &old) < 0)
 			return -EFAULT;
-		return sim_cortexm_write(&c->core, addr & ~3u, f1_merge(old, addr, size, val));
+		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
 	}
 	{
 		uint8_t b;

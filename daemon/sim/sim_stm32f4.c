@@ -617,14 +617,6 @@ static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool 
 	return NULL;
 }
 
-static uint32_t f4_load(const uint8_t *b, unsigned size)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, b, size); /* little-endian host assumed, as the AHB is */
-	return v;
-}
-
 /* Read-only bytes of the information block: system memory (a stand-in
  * pattern), unique id, F_SIZE; raw option bytes. */
 static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
@@ -685,19 +677,15 @@ static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		 * flash or backup SRAM is answered with a bus error. */
 		if (prot && debugger && c->debugger_attached && f4_level_of(f->loaded_optcr) >= 1)
 			return -EFAULT;
-		*val = f4_load(ram, size);
+		*val = sim_mech_load(ram, size);
 		return 0;
 	}
 	if (addr >= F4_FLASH_IF_BASE && addr < F4_FLASH_IF_END) {
-		uint32_t w = f4_if_read(f, (addr - F4_FLASH_IF_BASE) & ~3u);
-
-		*val = (w >> (8 * (addr & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+		*val = sim_mech_lane(f4_if_read(f, (addr - F4_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= F4_RTC_BKP0R && addr < F4_RTC_BKP0R + 4 * p->bkp_regs) {
-		*val = f->bkpr[(addr - F4_RTC_BKP0R) / 4] >> (8 * (addr & 3));
-		if (size < 4)
-			*val &= (1u << (8 * size)) - 1;
+		*val = sim_mech_lane(f->bkpr[(addr - F4_RTC_BKP0R) / 4], addr, size);
 		return 0;
 	}
 	if (addr >= F4_PERIPH_BASE && addr < F4_PERIPH_END)
@@ -711,18 +699,14 @@ static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		case F4_DBGMCU_APB1_FZ: w = f->dbgmcu_apb1; break;
 		case F4_DBGMCU_APB2_FZ: w = f->dbgmcu_apb2; break;
 		}
-		*val = w >> (8 * (addr & 3));
-		if (size < 4)
-			*val &= (1u << (8 * size)) - 1;
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (sim_cortexm_owns(addr)) {
 		uint32_t w;
 
 		sim_cortexm_read(&c->core, addr, &w);
-		*val = w >> (8 * (addr & 3));
-		if (size < 4)
-			*val &= (1u << (8 * size)) - 1;
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	{
@@ -738,15 +722,6 @@ static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		*val = v;
 	}
 	return 0;
-}
-
-/* Merge a sub-word write into the current value of a 32-bit register. */
-static uint32_t f4_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
 }
 
 static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
@@ -784,24 +759,24 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (off == F4_FLASH_KEYR || off == F4_FLASH_OPTKEYR || size == 4)
-			return f4_if_write(c, off, size == 4 ? val : f4_merge(0, addr, size, val));
+			return f4_if_write(c, off, size == 4 ? val : sim_mech_merge(0, addr, size, val));
 		/* Byte access to OPTCR (e.g. the RDP byte at 0x40023C15) merges
 		 * into the register's current value (RM0090 §3.9.7). */
-		return f4_if_write(c, off, f4_merge(f4_if_read(f, off), addr, size, val));
+		return f4_if_write(c, off, sim_mech_merge(f4_if_read(f, off), addr, size, val));
 	}
 	if (addr >= F4_RTC_BKP0R && addr < F4_RTC_BKP0R + 4 * p->bkp_regs) {
 		uint32_t *r = &f->bkpr[(addr - F4_RTC_BKP0R) / 4];
 
-		*r = f4_merge(*r, addr, size, val);
+		*r = sim_mech_merge(*r, addr, size, val);
 		return 0;
 	}
 	if (addr >= F4_PERIPH_BASE && addr < F4_PERIPH_END)
 		return 0;
 	if ((addr & ~0xFu) == F4_DBGMCU_IDCODE) {
 		switch (addr & ~3u) {
-		case F4_DBGMCU_CR: f->dbgmcu_cr = f4_merge(f->dbgmcu_cr, addr, size, val); break;
-		case F4_DBGMCU_APB1_FZ: f->dbgmcu_apb1 = f4_merge(f->dbgmcu_apb1, addr, size, val); break;
-		case F4_DBGMCU_APB2_FZ: f->dbgmcu_apb2 = f4_merge(f->dbgmcu_apb2, addr, size, val); break;
+		case F4_DBGMCU_CR: f->dbgmcu_cr = sim_mech_merge(f->dbgmcu_cr, addr, size, val); break;
+		case F4_DBGMCU_APB1_FZ: f->dbgmcu_apb1 = sim_mech_merge(f->dbgmcu_apb1, addr, size, val); break;
+		case F4_DBGMCU_APB2_FZ: f->dbgmcu_apb2 = sim_mech_merge(f->dbgmcu_apb2, addr, size, val); break;
 		}
 		return 0;
 	}
@@ -810,7 +785,7 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 
 		if (size != 4)
 			sim_cortexm_read(&c->core, addr, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, f4_merge(old, addr, size, val));
+		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
 	}
 	{
 		uint8_t b;
@@ -886,8 +861,8 @@ static void f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
 	struct f4_chip *f = f4_of(c);
 
-	*msp = f4_load(f->flash, 4);
-	*pc = f4_load(f->flash + 4, 4);
+	*msp = sim_mech_load(f->flash, 4);
+	*pc = sim_mech_load(f->flash + 4, 4);
 }
 
 const struct sim_chip_ops sim_stm32f4_ops = {

@@ -167,12 +167,6 @@ static uint32_t h5_if_read(struct h5_chip *h, uint32_t off)
 	}
 }
 
-static uint32_t h5_lane(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
 /* Flash and SRAM closed to the debugger in any state but OPEN (?). */
 static uint8_t *h5_mem_at(struct sim_chip *c, uint32_t addr, unsigned size, bool debugger,
 			  bool *fault)
@@ -203,20 +197,20 @@ static int h5_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0;
 	}
 	if (addr >= H5_FLASH_IF && addr < H5_FLASH_IF + 0x400) {
-		*val = h5_lane(h5_if_read(h, (addr - H5_FLASH_IF) & ~3u), addr, size);
+		*val = sim_mech_lane(h5_if_read(h, (addr - H5_FLASH_IF) & ~3u), addr, size);
 		return 0;
 	}
 	if ((addr & ~7u) == H5_DBGMCU_PPB || (addr & ~7u) == H5_DBGMCU_APB) {
 		uint32_t w = (addr & 4) ? h->dbgmcu_cr : ((uint32_t)h->part->rev_id << 16) | h->part->dev_id;
 
-		*val = h5_lane(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (addr >= H5_UID_BASE && addr < H5_UID_BASE + 0x10) {
 		uint32_t w = (addr & ~3u) == (H5_FSIZE & ~3u) ? h->part->flash_kb
 							      : c->uid[((addr & ~3u) - H5_UID_BASE) / 4];
 
-		*val = h5_lane(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (addr >= H5_PERIPH_BASE && addr < H5_PERIPH_END)
@@ -225,7 +219,7 @@ static int h5_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		uint32_t w;
 
 		sim_cortexm_read(&c->core, addr, &w);
-		*val = h5_lane(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	return -EFAULT;

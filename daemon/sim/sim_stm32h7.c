@@ -524,12 +524,6 @@ static bool h7_info_byte(struct h7_chip *h, uint32_t a, uint8_t *b)
 	return false;
 }
 
-static uint32_t h7_lane(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
 static bool h7_blocked(struct sim_chip *c, bool prot, bool debugger)
 {
 	struct h7_chip *h = h7_of(c);
@@ -587,11 +581,11 @@ static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0;
 	}
 	if (addr >= H7_FLASH_IF_BASE && addr < H7_FLASH_IF_END) {
-		*val = h7_lane(h7_if_read(h, (addr - H7_FLASH_IF_BASE) & ~3u), addr, size);
+		*val = sim_mech_lane(h7_if_read(h, (addr - H7_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= H7_DBGMCU_IDCODE && addr < H7_DBGMCU_IDCODE + H7_DBGMCU_SIZE) {
-		*val = h7_lane(h7_dbgmcu_read(h, (addr - H7_DBGMCU_IDCODE) & ~3u), addr, size);
+		*val = sim_mech_lane(h7_dbgmcu_read(h, (addr - H7_DBGMCU_IDCODE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
@@ -600,7 +594,7 @@ static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		uint32_t w;
 
 		sim_cortexm_read(&c->core, addr, &w);
-		*val = h7_lane(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	for (unsigned i = 0; i < size; i++) {
@@ -611,14 +605,6 @@ static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		*val |= (uint32_t)b << (8 * i);
 	}
 	return 0;
-}
-
-static uint32_t h7_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
 }
 
 static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
@@ -645,12 +631,12 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 			c->counters->flash_if_writes++;
 		if (size == 4)
 			return h7_if_write(c, off, val);
-		return h7_if_write(c, off, h7_merge(h7_if_read(h, off), addr, size, val));
+		return h7_if_write(c, off, sim_mech_merge(h7_if_read(h, off), addr, size, val));
 	}
 	if (addr >= H7_DBGMCU_IDCODE && addr < H7_DBGMCU_IDCODE + H7_DBGMCU_SIZE) {
 		uint32_t off = (addr - H7_DBGMCU_IDCODE) & ~3u;
 
-		h7_dbgmcu_write(h, off, h7_merge(h7_dbgmcu_read(h, off), addr, size, val));
+		h7_dbgmcu_write(h, off, sim_mech_merge(h7_dbgmcu_read(h, off), addr, size, val));
 		return 0;
 	}
 	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
@@ -660,7 +646,7 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 
 		if (size != 4)
 			sim_cortexm_read(&c->core, addr, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, h7_merge(old, addr, size, val));
+		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
 	}
 	{
 		uint8_t b;

@@ -509,20 +509,6 @@ static bool l0_info_byte(struct l0_chip *l, uint32_t a, uint8_t *b)
 	return false;
 }
 
-static uint32_t l0_lane(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
-static uint32_t l0_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
 static bool l0_blocked(struct sim_chip *c, bool prot, bool debugger)
 {
 	return prot && debugger && c->debugger_attached && l0_level_of(l0_of(c)->loaded_rdp) >= 1;
@@ -546,14 +532,14 @@ static int l0_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0;
 	}
 	if (addr >= p->regs && addr < p->regs + 0x400) {
-		*val = l0_lane(l0_if_read(l, (addr - p->regs) & ~3u), addr, size);
+		*val = sim_mech_lane(l0_if_read(l, (addr - p->regs) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= p->dbgmcu && addr < p->dbgmcu + 0x10) {
 		uint32_t w = (addr & ~3u) == p->dbgmcu ? ((uint32_t)p->rev_id << 16) | p->dev_id :
 							    l->dbgmcu[(addr - p->dbgmcu) / 4];
 
-		*val = l0_lane(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (addr >= L0_PERIPH_BASE && addr < L0_PERIPH_END)
@@ -562,7 +548,7 @@ static int l0_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		uint32_t w;
 
 		sim_cortexm_read(&c->core, addr, &w);
-		*val = l0_lane(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	for (unsigned i = 0; i < size; i++) {
@@ -600,7 +586,7 @@ static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 			c->counters->flash_if_writes++;
 		if (size == 4)
 			return l0_if_write(c, off, val);
-		return l0_if_write(c, off, l0_merge(l0_if_read(l, off), addr, size, val));
+		return l0_if_write(c, off, sim_mech_merge(l0_if_read(l, off), addr, size, val));
 	}
 	if (l0_ob_index(p, addr) >= 0) {
 		if (debugger)
@@ -620,7 +606,7 @@ static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if ((addr & ~3u) != p->dbgmcu) {
 			uint32_t *r = &l->dbgmcu[(addr - p->dbgmcu) / 4];
 
-			*r = l0_merge(*r, addr, size, val);
+			*r = sim_mech_merge(*r, addr, size, val);
 		}
 		return 0;
 	}
@@ -631,7 +617,7 @@ static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 
 		if (size != 4)
 			sim_cortexm_read(&c->core, addr, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, l0_merge(old, addr, size, val));
+		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
 	}
 	{
 		uint8_t b;

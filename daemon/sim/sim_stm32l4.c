@@ -873,28 +873,6 @@ static uint8_t *l4_ram_at(struct l4_chip *f, uint32_t addr, unsigned size, bool 
 	return NULL;
 }
 
-static uint32_t l4_load(const uint8_t *b, unsigned size)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, b, size);
-	return v;
-}
-
-static uint32_t l4_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
-static uint32_t l4_extract(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
 /* Flash closed to the debugger: level 1 with a debugger attached, or the
  * power-on reset still owed after a change made with it attached. Level
  * 0.5 keeps non-secure flash open; no secure watermark area is modelled. */
@@ -970,11 +948,11 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		 * port at any level (RM0434 §3.3.3 (?)). */
 		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > l4_cpu2_start(f))
 			return -EFAULT;
-		*val = l4_load(ram, size);
+		*val = sim_mech_load(ram, size);
 		return 0;
 	}
 	if (addr >= p->if_base && addr < p->if_base + 0x400) {
-		*val = l4_extract(l4_if_read(f, (addr - p->if_base) & ~3u), addr, size);
+		*val = sim_mech_lane(l4_if_read(f, (addr - p->if_base) & ~3u), addr, size);
 		return 0;
 	}
 	if ((addr & ~0x1Fu) == p->dbgmcu) {
@@ -984,11 +962,11 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 			w = ((uint32_t)p->rev_id << 16) | p->dev_id;
 		else if ((addr & ~3u) == p->dbgmcu + 4)
 			w = f->dbgmcu_cr;
-		*val = l4_extract(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (p->bkp_regs && addr >= p->bkp_base && addr < p->bkp_base + 4 * p->bkp_regs) {
-		*val = l4_extract(f->bkpr[(addr - p->bkp_base) / 4], addr, size);
+		*val = sim_mech_lane(f->bkpr[(addr - p->bkp_base) / 4], addr, size);
 		return 0;
 	}
 	if (addr >= L4_PERIPH_BASE && addr < L4_PERIPH_END)
@@ -998,7 +976,7 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 
 		if (sim_cortexm_read(&c->core, addr, &w) < 0)
 			return -EFAULT;
-		*val = l4_extract(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	for (unsigned i = 0; i < size; i++) {
@@ -1048,17 +1026,17 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 			return l4_if_write(c, off, val);
 		/* Byte/half-word writes merge into the register (e.g. the RDP
 		 * byte of OPTR) (?: the RMs ask for word accesses). */
-		return l4_if_write(c, off, l4_merge(l4_if_read(f, off), addr, size, val));
+		return l4_if_write(c, off, sim_mech_merge(l4_if_read(f, off), addr, size, val));
 	}
 	if ((addr & ~0x1Fu) == p->dbgmcu) {
 		if ((addr & ~3u) == p->dbgmcu + 4)
-			f->dbgmcu_cr = l4_merge(f->dbgmcu_cr, addr, size, val);
+			f->dbgmcu_cr = sim_mech_merge(f->dbgmcu_cr, addr, size, val);
 		return 0;
 	}
 	if (p->bkp_regs && addr >= p->bkp_base && addr < p->bkp_base + 4 * p->bkp_regs) {
 		uint32_t *r = &f->bkpr[(addr - p->bkp_base) / 4];
 
-		*r = l4_merge(*r, addr, size, val);
+		*r = sim_mech_merge(*r, addr, size, val);
 		return 0;
 	}
 	if (addr >= L4_PERIPH_BASE && addr < L4_PERIPH_END)
@@ -1068,7 +1046,7 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 
 		if (size != 4 && sim_cortexm_read(&c->core, addr, &old) < 0)
 			return -EFAULT;
-		return sim_cortexm_write(&c->core, addr & ~3u, l4_merge(old, addr, size, val));
+		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
 	}
 	{
 		uint8_t b;
@@ -1129,8 +1107,8 @@ static void l4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
 	struct l4_chip *f = l4_of(c);
 
-	*msp = l4_load(f->flash, 4);
-	*pc = l4_load(f->flash + 4, 4);
+	*msp = sim_mech_load(f->flash, 4);
+	*pc = sim_mech_load(f->flash + 4, 4);
 }
 
 const struct sim_chip_ops sim_stm32l4_ops = {
