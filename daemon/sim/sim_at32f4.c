@@ -629,13 +629,8 @@ static int at_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	}
 	if (addr >= AT_PERIPH_BASE && addr < AT_PERIPH_END)
 		return 0;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w = 0;
-
-		sim_cortexm_read(&c->core, addr & ~3u, &w);
-		*val = sim_mech_lane(w, addr, size);
-		return 0;
-	}
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
 	for (unsigned i = 0; i < size; i++) {
 		uint8_t b;
 
@@ -713,13 +708,8 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	}
 	if (addr >= AT_PERIPH_BASE && addr < AT_PERIPH_END)
 		return 0;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t old = 0;
-
-		if (size != 4)
-			sim_cortexm_read(&c->core, addr & ~3u, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
-	}
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_write_sized(&c->core, addr, size, val);
 	{
 		uint8_t b;
 

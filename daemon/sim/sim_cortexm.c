@@ -513,3 +513,27 @@ int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val)
 	}
 	return 0;
 }
+
+/* A read of SIZE (1, 2 or 4) bytes at ADDR in the PPB as the system bus
+ * presents it: the byte lanes of the word that holds ADDR. Returns 0, or
+ * -EFAULT for a hole in a Baseline core's PPB (*VAL is 0 then). */
+int sim_cortexm_read_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size, uint32_t *val)
+{
+	uint32_t w;
+	int rc = sim_cortexm_read(cm, addr, &w);
+
+	*val = sim_mech_lane(w, addr, size);
+	return rc;
+}
+
+/* A write of SIZE bytes of VAL at ADDR in the PPB: a byte or half-word
+ * merges into the word's current value, read first (-EFAULT for a hole,
+ * nothing written). Returns as sim_cortexm_write(). */
+int sim_cortexm_write_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size, uint32_t val)
+{
+	uint32_t old = 0;
+
+	if (size != 4 && sim_cortexm_read(cm, addr, &old) < 0)
+		return -EFAULT;
+	return sim_cortexm_write(cm, addr, sim_mech_merge(old, addr, size, val));
+}

@@ -77,6 +77,8 @@ bool sim_cortexm_running(const struct sim_cortexm *cm);
 bool sim_cortexm_owns(uint32_t addr);
 int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val);
 int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val);
+int sim_cortexm_read_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size, uint32_t *val);
+int sim_cortexm_write_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size, uint32_t val);
 
 /* ---- one chip (sim_chip.c) ---- */
 

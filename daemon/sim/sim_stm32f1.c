@@ -826,13 +826,9 @@ static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	/* ARMv6-M parts have no DBGMCU in the PPB: the access faults. */
 	if ((p->flags & F1S_M0_DBG) && addr >= 0xE0040000u && addr < 0xE00FF000u)
 		return -EFAULT;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w = 0;
-		int rc = sim_cortexm_read(&c->core, addr & ~3u, &w);
-
-		*val = sim_mech_lane(w, addr, size);
-		return rc; /* the PPB holes of ARMv6-M/v8-M Baseline cores fault */
-	}
+	/* The PPB holes of ARMv6-M/v8-M Baseline cores fault. */
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
 	{
 		uint32_t v = 0;
 
@@ -926,13 +922,8 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return 0;
 	if ((p->flags & F1S_M0_DBG) && addr >= 0xE0040000u && addr < 0xE00FF000u)
 		return -EFAULT;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t old = 0;
-
-		if (size != 4 && sim_cortexm_read(&c->core, addr & ~3u, &old) < 0)
-			return -EFAULT;
-		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
-	}
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_write_sized(&c->core, addr, size, val);
 	{
 		uint8_t b;
 

@@ -702,13 +702,8 @@ static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w;
-
-		sim_cortexm_read(&c->core, addr, &w);
-		*val = sim_mech_lane(w, addr, size);
-		return 0;
-	}
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
 	{
 		uint32_t v = 0;
 
@@ -780,13 +775,8 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		}
 		return 0;
 	}
-	if (sim_cortexm_owns(addr)) {
-		uint32_t old = 0;
-
-		if (size != 4)
-			sim_cortexm_read(&c->core, addr, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, sim_mech_merge(old, addr, size, val));
-	}
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_write_sized(&c->core, addr, size, val);
 	{
 		uint8_t b;
 

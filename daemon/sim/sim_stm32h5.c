@@ -215,13 +215,8 @@ static int h5_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	}
 	if (addr >= H5_PERIPH_BASE && addr < H5_PERIPH_END)
 		return 0;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w;
-
-		sim_cortexm_read(&c->core, addr, &w);
-		*val = sim_mech_lane(w, addr, size);
-		return 0;
-	}
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
 	return -EFAULT;
 }
 
