@@ -567,8 +567,9 @@ static uint8_t *at_flash_at(struct at_chip *a, uint32_t addr, unsigned size)
 }
 
 /* The information block, byte by byte: USD, F_SIZE, UID, system memory.
- * -EFAULT: nothing there; -EACCES: the UID while FAP is on. */
-static int at_info_byte(struct sim_chip *c, uint32_t x, uint8_t *b, bool debugger)
+ * False where nothing is there, and for the UID while FAP is on: both are
+ * a bus error. */
+static bool at_info_byte(struct sim_chip *c, uint32_t x, bool debugger, uint8_t *b)
 {
 	struct at_chip *a = at_of(c);
 	const struct at_part *p = a->part;
@@ -576,23 +577,17 @@ static int at_info_byte(struct sim_chip *c, uint32_t x, uint8_t *b, bool debugge
 
 	if (x >= ub && x < ub + p->usd_bytes) {
 		*b = a->usd[x - ub];
-		return 0;
+		return true;
 	}
-	if (x == AT_FSIZE || x == AT_FSIZE + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (x - AT_FSIZE)));
-		return 0;
-	}
-	if (x >= AT_UID && x < AT_UID + 12) {
-		if (at_blocked(c, debugger))
-			return -EACCES;
-		sim_uid_byte(c->uid, AT_UID, 8, x, b);
-		return 0;
-	}
+	if (sim_mech_field_byte(p->flash_kb, AT_FSIZE, 2, x, b))
+		return true;
+	if (x >= AT_UID && x < AT_UID + 12)
+		return !at_blocked(c, debugger) && sim_mech_uid_byte(c->uid, AT_UID, 8, x, b);
 	if (x >= AT_INFO_BASE && x < AT_INFO_END) {
 		*b = (uint8_t)(0xA7 ^ (x & 0xFF));
-		return 0;
+		return true;
 	}
-	return -EFAULT;
+	return false;
 }
 
 static int at_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
@@ -631,14 +626,7 @@ static int at_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0;
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_read_sized(&c->core, addr, size, val);
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b;
-
-		if (at_info_byte(c, addr + i, &b, debugger) < 0)
-			return -EFAULT;
-		*val |= (uint32_t)b << (8 * i);
-	}
-	return 0;
+	return sim_mech_info_read(c, at_info_byte, addr, size, debugger, val);
 }
 
 static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
@@ -710,13 +698,7 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return 0;
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_write_sized(&c->core, addr, size, val);
-	{
-		uint8_t b;
-
-		if (at_info_byte(c, addr, &b, debugger) == 0)
-			return 0; /* read-only information block */
-	}
-	return -EFAULT;
+	return sim_mech_info_write(c, at_info_byte, addr, debugger);
 }
 
 /* Every system reset loads the USD (OpenOCD doc: "changes need a reset").

@@ -249,15 +249,3 @@ void sim_chip_packet_done(struct sim_chip *c)
 	c->option_reset_pending = false;
 	sim_chip_system_reset(c);
 }
-
-bool sim_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b)
-{
-	const uint32_t off[3] = {0, 4, third};
-
-	for (int i = 0; i < 3; i++)
-		if (a >= base + off[i] && a < base + off[i] + 4) {
-			*b = (uint8_t)(uid[i] >> (8 * (a - base - off[i])));
-			return true;
-		}
-	return false;
-}

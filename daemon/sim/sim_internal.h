@@ -181,9 +181,6 @@ void sim_chip_option_started(struct sim_chip *c);
 /* After each command packet: the armed reset of
  * sim_probe_reset_at_option_step comes when its packets are counted out. */
 void sim_chip_packet_done(struct sim_chip *c);
-/* Byte A of the unique ID UID whose words sit at BASE, BASE + 4 and BASE +
- * THIRD (8; 0x14 on L0/L1): true and *B when A is one of its 12 bytes. */
-bool sim_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b);
 /* Fill BYTES of FLASH with a recognisable program, so a test can tell it
  * from an erased array: the vector table (initial MSP, reset handler), then
  * 0xC0DE0000 | word index. */
@@ -195,6 +192,12 @@ bool sim_mech_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len);
 uint32_t sim_mech_lane(uint32_t w, uint32_t addr, unsigned size);
 uint32_t sim_mech_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v);
 uint32_t sim_mech_load(const uint8_t *b, unsigned size);
+bool sim_mech_field_byte(uint32_t value, uint32_t at, unsigned bytes, uint32_t a, uint8_t *b);
+bool sim_mech_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b);
+int sim_mech_info_read(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint32_t, bool, uint8_t *),
+		       uint32_t addr, unsigned size, bool debugger, uint32_t *val);
+int sim_mech_info_write(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint32_t, bool, uint8_t *),
+			uint32_t addr, bool debugger);
 
 /* ---- SWJ-DP, SW-DP and AHB-AP (sim_swd.c) ---- */
 

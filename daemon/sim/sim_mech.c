@@ -1,6 +1,7 @@
 /*
- * sim_mech.c - mechanics the family models share: address windows and the
- * byte lanes of a 32-bit register.
+ * sim_mech.c - mechanics the family models share: address windows, the
+ * byte lanes of a 32-bit register, the read-only bytes of an information
+ * block (F_SIZE, the unique ID, option words).
  *
  * No register meaning lives here. Which address is which register, which
  * bits a write may change, what is erased and when: each model says that
@@ -10,6 +11,7 @@
  */
 #include "sim_internal.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* Whether the SIZE bytes at ADDR lie inside the window of LEN bytes at
@@ -48,4 +50,54 @@ uint32_t sim_mech_load(const uint8_t *b, unsigned size)
 
 	memcpy(&v, b, size); /* little-endian host assumed, as the AHB is */
 	return v;
+}
+
+/* Byte A of a little-endian field of BYTES (1 to 4) bytes that holds VALUE
+ * at address AT (a size word, a word of the unique ID, an option
+ * half-word): true and *B when A is one of its bytes. */
+bool sim_mech_field_byte(uint32_t value, uint32_t at, unsigned bytes, uint32_t a, uint8_t *b)
+{
+	if (a - at >= bytes) /* below AT, the difference wraps: no byte either */
+		return false;
+	*b = (uint8_t)(value >> (8 * (a - at)));
+	return true;
+}
+
+/* Byte A of the 96-bit unique ID UID (uid[0] = U_ID[31:0]) whose words
+ * sit at BASE, BASE + 4 and BASE + THIRD (the model's manual says where):
+ * true and *B when A is one of its 12 bytes. */
+bool sim_mech_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b)
+{
+	return sim_mech_field_byte(uid[0], base, 4, a, b) || sim_mech_field_byte(uid[1], base + 4, 4, a, b) ||
+	       sim_mech_field_byte(uid[2], base + third, 4, a, b);
+}
+
+/* A read of SIZE bytes at ADDR from the read-only bytes a model serves
+ * one at a time with BYTE (true and the byte where it holds one; DEBUGGER
+ * as the bus access's). Returns 0 and *VAL, or -EFAULT when BYTE holds
+ * none of them at one address (nothing is mapped there), *VAL untouched. */
+int sim_mech_info_read(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint32_t, bool, uint8_t *),
+		       uint32_t addr, unsigned size, bool debugger, uint32_t *val)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t b;
+
+		if (!byte(c, addr + i, debugger, &b))
+			return -EFAULT;
+		v |= (uint32_t)b << (8 * i);
+	}
+	*val = v;
+	return 0;
+}
+
+/* A write at ADDR there: ignored (0) where BYTE holds the byte at ADDR,
+ * as a read-only block takes it; -EFAULT where nothing is mapped. */
+int sim_mech_info_write(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint32_t, bool, uint8_t *),
+			uint32_t addr, bool debugger)
+{
+	uint8_t b;
+
+	return byte(c, addr, debugger, &b) ? 0 : -EFAULT;
 }

@@ -200,7 +200,6 @@ struct f1_bank {
 
 struct f1_chip {
 	const struct f1_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *sram;
 	uint32_t bkpr[16];
 	uint32_t acr, dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
@@ -351,7 +350,6 @@ static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
@@ -731,24 +729,21 @@ static uint8_t *f1_flash_at(struct f1_chip *f, uint32_t addr, unsigned size)
 
 /* Read-only bytes of the information block: system memory (a stand-in
  * pattern), F_SIZE, unique id, the stored option page. */
-static bool f1_info_byte(struct f1_chip *f, uint32_t a, uint8_t *b)
+static bool f1_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
+	struct f1_chip *f = f1_of(c);
 	const struct f1_part *p = f->part;
 
 	if (a >= F1_OB_BASE && a < F1_OB_BASE + F1_OB_SIZE) {
 		*b = (uint8_t)(f->ob[(a - F1_OB_BASE) / 2] >> (8 * (a & 1)));
 		return true;
 	}
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
+	if (sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
 		return true;
-	}
 	/* GD32: the upper half-word of the density word is the SRAM size. */
-	if ((p->flags & F1S_GD32) && (a == p->fsize_addr + 2 || a == p->fsize_addr + 3)) {
-		*b = (uint8_t)(p->sram_kb >> (8 * (a - p->fsize_addr - 2)));
+	if ((p->flags & F1S_GD32) && sim_mech_field_byte(p->sram_kb, p->fsize_addr + 2, 2, a, b))
 		return true;
-	}
-	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
+	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b))
 		return true;
 	if (a >= p->info_base && a < F1_INFO_END) {
 		*b = a >= F1_OB_BASE ? 0xFF : (uint8_t)(0xB0 ^ (a & 0xFF));
@@ -829,19 +824,7 @@ static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	/* The PPB holes of ARMv6-M/v8-M Baseline cores fault. */
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_read_sized(&c->core, addr, size, val);
-	{
-		uint32_t v = 0;
-
-		for (unsigned i = 0; i < size; i++) {
-			uint8_t b;
-
-			if (!f1_info_byte(f, addr + i, &b))
-				return -EFAULT;
-			v |= (uint32_t)b << (8 * i);
-		}
-		*val = v;
-	}
-	return 0;
+	return sim_mech_info_read(c, f1_info_byte, addr, size, debugger, val);
 }
 
 /* Main flash programming with PG: half-words into erased locations only
@@ -924,13 +907,7 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return -EFAULT;
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_write_sized(&c->core, addr, size, val);
-	{
-		uint8_t b;
-
-		if (f1_info_byte(f, addr, &b))
-			return 0; /* read-only information block */
-	}
-	return -EFAULT;
+	return sim_mech_info_write(c, f1_info_byte, addr, debugger);
 }
 
 /* Every system reset runs the option byte loader (PM0075 §2.5: "loaded

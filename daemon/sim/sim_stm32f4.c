@@ -272,7 +272,6 @@ enum f4_key_state { F4_KEY_EXPECT1, F4_KEY_EXPECT2, F4_KEY_DEAD };
 
 struct f4_chip {
 	const struct f4_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *sram, *bkpsram, *extra_ram, *otp;
 	uint32_t bkpr[32];
 	uint32_t dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
@@ -344,7 +343,6 @@ static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
@@ -619,15 +617,14 @@ static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool 
 
 /* Read-only bytes of the information block: system memory (a stand-in
  * pattern), unique id, F_SIZE; raw option bytes. */
-static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
+static bool f4_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
+	struct f4_chip *f = f4_of(c);
 	const struct f4_part *p = f->part;
-	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
+
+	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b) ||
+	    sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
 		return true;
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
-		return true;
-	}
 	/* Raw option bytes: user byte and RDP at +0 and the nWRP half-word at
 	 * +8 (RM0090 §3.7.1 table 16); on parts with a second copy (F42x,
 	 * GD32F4) its +8 holds OPTCR1's nWRP/WP1 (RM0090 table 16; GD32
@@ -636,22 +633,18 @@ static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
 	 * The complement half-words and everything else read 0xFF (?). */
 	for (int bank = 0; bank < 2; bank++) {
 		uint32_t base = bank ? p->opt_base2 : p->opt_base;
-		uint32_t o;
 
 		if (!base || a < base || a >= base + 0x20)
 			continue;
-		o = a - base;
+		if (bank == 0 && (sim_mech_field_byte(f->stored_optcr & 0xFFFCu, base, 2, a, b) ||
+				  sim_mech_field_byte(f->stored_optcr >> 16, base + 8, 2, a, b)))
+			return true;
+		if (bank == 1 && sim_mech_field_byte(f->stored_optcr1 >> 16, base + 8, 2, a, b))
+			return true;
+		if (bank == 0 && p->boot_add && (sim_mech_field_byte(f->stored_optcr1, base + 0x10, 2, a, b) ||
+						 sim_mech_field_byte(f->stored_optcr1 >> 16, base + 0x18, 2, a, b)))
+			return true;
 		*b = 0xFF;
-		if (bank == 0 && o < 2)
-			*b = (uint8_t)((f->stored_optcr & 0xFFFCu) >> (8 * o));
-		else if (bank == 0 && o >= 8 && o < 10)
-			*b = (uint8_t)(f->stored_optcr >> (16 + 8 * (o - 8)));
-		else if (bank == 1 && o >= 8 && o < 10)
-			*b = (uint8_t)(f->stored_optcr1 >> (16 + 8 * (o - 8)));
-		else if (bank == 0 && p->boot_add && o >= 0x10 && o < 0x12)
-			*b = (uint8_t)(f->stored_optcr1 >> (8 * (o - 0x10)));
-		else if (bank == 0 && p->boot_add && o >= 0x18 && o < 0x1A)
-			*b = (uint8_t)(f->stored_optcr1 >> (16 + 8 * (o - 0x18)));
 		return true;
 	}
 	if (a >= p->info_base && a < p->info_end) {
@@ -704,19 +697,8 @@ static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	}
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_read_sized(&c->core, addr, size, val);
-	{
-		uint32_t v = 0;
-
-		for (unsigned i = 0; i < size; i++) {
-			uint8_t b;
-
-			if (!f4_info_byte(f, addr + i, &b))
-				return -EFAULT; /* nothing there (e.g. FMC banks): bus error */
-			v |= (uint32_t)b << (8 * i);
-		}
-		*val = v;
-	}
-	return 0;
+	/* Elsewhere nothing (e.g. FMC banks): a bus error. */
+	return sim_mech_info_read(c, f4_info_byte, addr, size, debugger, val);
 }
 
 static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
@@ -777,13 +759,7 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	}
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_write_sized(&c->core, addr, size, val);
-	{
-		uint8_t b;
-
-		if (f4_info_byte(f, addr, &b))
-			return 0; /* read-only information block: write ignored */
-	}
-	return -EFAULT;
+	return sim_mech_info_write(c, f4_info_byte, addr, debugger);
 }
 
 /* A reset (or a power-on) while the controller is busy. No F2/F4/F7

@@ -170,7 +170,6 @@ enum h7_key_state { H7_KEY_EXPECT1, H7_KEY_EXPECT2, H7_KEY_DEAD };
 
 struct h7_chip {
 	const struct h7_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *dtcm, *axi, *bkpsram;
 	uint32_t dbgmcu_cr;
 	uint32_t dbgmcu_fz[5]; /* APB3FZ1, APB1LFZ1, APB1HFZ1, APB2FZ1, APB4FZ1 */
@@ -252,7 +251,6 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->uid = c->uid;
 	c->priv = h;
 	h->part = p;
 	h->flash = malloc(p->flash_kb * 1024u);
@@ -507,15 +505,13 @@ static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool 
 }
 
 /* Read-only information bytes: unique id, F_SIZE, system memory stand-in. */
-static bool h7_info_byte(struct h7_chip *h, uint32_t a, uint8_t *b)
+static bool h7_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
-	const struct h7_part *p = h->part;
-	if (sim_uid_byte(h->uid, p->uid_base, 8, a, b))
+	const struct h7_part *p = h7_of(c)->part;
+
+	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b) ||
+	    sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
 		return true;
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
-		return true;
-	}
 	if ((a >= p->uid_base && a < p->uid_base + 0x100) ||
 	    (a >= H7_SYSMEM_BASE && a < H7_SYSMEM_END)) {
 		*b = (uint8_t)(0xB7 ^ (a & 0xFF));
@@ -592,14 +588,7 @@ static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0; /* unmodelled peripherals read as 0 */
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_read_sized(&c->core, addr, size, val);
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b;
-
-		if (!h7_info_byte(h, addr + i, &b))
-			return -EFAULT;
-		*val |= (uint32_t)b << (8 * i);
-	}
-	return 0;
+	return sim_mech_info_read(c, h7_info_byte, addr, size, debugger, val);
 }
 
 static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
@@ -638,13 +627,7 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return 0;
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_write_sized(&c->core, addr, size, val);
-	{
-		uint8_t b;
-
-		if (h7_info_byte(h, addr, &b))
-			return 0; /* read-only information: ignored */
-	}
-	return -EFAULT;
+	return sim_mech_info_write(c, h7_info_byte, addr, debugger);
 }
 
 /* A reset (or a power-on) while OPT_BUSY is set. RM0433 says nothing we

@@ -150,7 +150,6 @@ enum l0_key_state { L0_KEY_EXPECT1, L0_KEY_EXPECT2, L0_KEY_DEAD };
 
 struct l0_chip {
 	const struct l0_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *eeprom, *sram;
 	uint32_t dbgmcu[4];
 	/* flash interface */
@@ -228,7 +227,6 @@ static int l0_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->uid = c->uid;
 	c->priv = l;
 	l->part = p;
 	l->flash = malloc(p->flash_kb * 1024u);
@@ -487,20 +485,19 @@ static int l0_ob_index(const struct l0_part *p, uint32_t a)
 }
 
 /* Option words (stored image) and the factory bytes after them. */
-static bool l0_info_byte(struct l0_chip *l, uint32_t a, uint8_t *b)
+static bool l0_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
+	struct l0_chip *l = l0_of(c);
 	const struct l0_part *p = l->part;
 
 	if (l0_ob_index(p, a) >= 0) {
 		*b = (uint8_t)(l->ob[l0_ob_index(p, a)] >> (8 * (a & 3)));
 		return true;
 	}
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->fsize_raw >> (8 * (a - p->fsize_addr)));
+	if (sim_mech_field_byte(p->fsize_raw, p->fsize_addr, 2, a, b))
 		return true;
-	}
 	/* RM0377 §28.2, RM0038 §31.2: U_ID[95:64] is at +0x14, not +8. */
-	if (sim_uid_byte(l->uid, p->uid_addr, 0x14, a, b))
+	if (sim_mech_uid_byte(c->uid, p->uid_addr, 0x14, a, b))
 		return true;
 	if ((a >= L0_OB_BASE && a < L0_INFO_END) || (a >= L0_SYSMEM_BASE && a < L0_SYSMEM_BASE + 0x2000)) {
 		*b = (uint8_t)(0x10 ^ (a & 0xFF));
@@ -551,14 +548,7 @@ static int l0_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		sim_cortexm_read_sized(&c->core, addr, size, val);
 		return 0;
 	}
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b;
-
-		if (!l0_info_byte(l, addr + i, &b))
-			return -EFAULT;
-		*val |= (uint32_t)b << (8 * i);
-	}
-	return 0;
+	return sim_mech_info_read(c, l0_info_byte, addr, size, debugger, val);
 }
 
 static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
@@ -614,13 +604,7 @@ static int l0_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return 0;
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_write_sized(&c->core, addr, size, val);
-	{
-		uint8_t b;
-
-		if (l0_info_byte(l, addr, &b))
-			return 0;
-	}
-	return -EFAULT;
+	return sim_mech_info_write(c, l0_info_byte, addr, debugger);
 }
 
 /* A system reset (NRST, AIRCR, OBL_LAUNCH) loads the options (RM0038

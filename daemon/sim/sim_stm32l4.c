@@ -485,7 +485,6 @@ enum l4_key_state { L4_KEY_EXPECT1, L4_KEY_EXPECT2, L4_KEY_DEAD };
 
 struct l4_chip {
 	const struct l4_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
 	uint8_t *flash, *sram, *sram2;
 	uint32_t bkpr[32];
 	uint32_t dbgmcu_cr;
@@ -570,7 +569,6 @@ static int l4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
@@ -912,15 +910,14 @@ static bool l4_ob_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
 }
 
 /* Read-only information bytes: F_SIZE, the unique id, the option page. */
-static bool l4_info_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
+static bool l4_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
+	struct l4_chip *f = l4_of(c);
 	const struct l4_part *p = f->part;
-	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
+
+	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b) ||
+	    sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
 		return true;
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
-		return true;
-	}
 	/* The rest of the words around them (package data etc.): 0xFF (?). */
 	if ((a & ~0xFu) == (p->fsize_addr & ~0xFu) || (a & ~0xFu) == (p->uid_base & ~0xFu) ||
 	    (a & ~0xFu) == ((p->uid_base + 8) & ~0xFu)) {
@@ -973,14 +970,7 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0; /* unmodelled peripherals read as 0 */
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_read_sized(&c->core, addr, size, val);
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b;
-
-		if (!l4_info_byte(f, addr + i, &b))
-			return -EFAULT; /* nothing mapped there */
-		*val |= (uint32_t)b << (8 * i);
-	}
-	return 0;
+	return sim_mech_info_read(c, l4_info_byte, addr, size, debugger, val);
 }
 
 static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
@@ -1037,13 +1027,7 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		return 0;
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_write_sized(&c->core, addr, size, val);
-	{
-		uint8_t b;
-
-		if (l4_info_byte(f, addr, &b))
-			return 0; /* read-only information block: write ignored */
-	}
-	return -EFAULT;
+	return sim_mech_info_write(c, l4_info_byte, addr, debugger);
 }
 
 /* Option load (OBL_LAUNCH, system reset, power-on): an operation whose
