@@ -125,7 +125,6 @@ static const struct at_part at_parts[] = {
 
 #define AT_NPARTS (sizeof(at_parts) / sizeof(at_parts[0]))
 
-enum at_key { AT_KEY_EXPECT1, AT_KEY_EXPECT2, AT_KEY_DEAD };
 enum at_op { AT_OP_NONE, AT_OP_PROGRAM, AT_OP_USD_ERASE, AT_OP_USD_PROGRAM, AT_OP_REGRESS,
 	     AT_OP_SECTOR_ERASE, AT_OP_BANK_ERASE };
 
@@ -134,7 +133,7 @@ struct at_chip {
 	uint8_t *flash, *sram, *usd;
 	uint32_t psr, sts, ctrl, addr, crm, dbgmcu_cr;
 	bool usdulks;
-	enum at_key key, usdkey;
+	enum sim_mech_key key, usdkey;
 	bool busy;
 	enum at_op op;
 	uint64_t busy_until_ns;
@@ -371,25 +370,6 @@ static bool at_hick(const struct at_chip *a)
 	return (a->crm & AT_CRM_HICKSTBL) != 0;
 }
 
-/* UNLOCK / USD_UNLOCK: KEY1 then KEY2; a wrong value locks until reset
- * with a bus error; the right pair again is accepted (as on F1). */
-static int at_key_write(enum at_key *k, uint32_t v, bool *unlocked)
-{
-	if (*k == AT_KEY_DEAD)
-		return -EFAULT;
-	if (*k == AT_KEY_EXPECT1 && v == AT_KEY1) {
-		*k = AT_KEY_EXPECT2;
-		return 0;
-	}
-	if (*k == AT_KEY_EXPECT2 && v == AT_KEY2) {
-		*k = AT_KEY_EXPECT1;
-		*unlocked = true;
-		return 0;
-	}
-	*k = AT_KEY_DEAD;
-	return -EFAULT;
-}
-
 static void at_ctrl_write(struct sim_chip *c, uint32_t v)
 {
 	struct at_chip *a = at_of(c);
@@ -401,7 +381,7 @@ static void at_ctrl_write(struct sim_chip *c, uint32_t v)
 	if (!(v & AT_CTRL_USDULKS) || (v & AT_CTRL_OPLK))
 		a->usdulks = false; /* software clears USDULKS, OPLK drops it */
 	if (v & AT_CTRL_OPLK) {
-		a->key = a->usdkey = AT_KEY_EXPECT1;
+		a->key = a->usdkey = SIM_MECH_KEY_EXPECT1;
 		return;
 	}
 	if (!(v & AT_CTRL_ERSTR))
@@ -461,15 +441,17 @@ static int at_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	case AT_PSR:
 		a->psr = v & 0x1Fu;
 		return 0;
+	/* UNLOCK / USD_UNLOCK: KEY1 then KEY2; a wrong value locks until
+	 * reset with a bus error; the right pair again is accepted (as on F1). */
 	case AT_UNLOCK:
-		rc = at_key_write(&a->key, v, &ok);
+		rc = sim_mech_key_feed(&a->key, AT_KEY1, AT_KEY2, v, &ok);
 		if (ok)
 			a->ctrl &= ~AT_CTRL_OPLK;
 		return rc;
 	case AT_USD_UNLOCK:
 		if (a->ctrl & AT_CTRL_OPLK)
 			return 0;
-		rc = at_key_write(&a->usdkey, v, &ok);
+		rc = sim_mech_key_feed(&a->usdkey, AT_KEY1, AT_KEY2, v, &ok);
 		if (ok)
 			a->usdulks = true;
 		return rc;
@@ -733,7 +715,7 @@ static void at_system_reset(struct sim_chip *c)
 	a->addr = 0;
 	a->psr = 0;
 	a->usdulks = false;
-	a->key = a->usdkey = AT_KEY_EXPECT1;
+	a->key = a->usdkey = SIM_MECH_KEY_EXPECT1;
 	/* HICK is on after reset; the profiles' firmware runs from the crystal
 	 * and stops it at once (?), so a chip with a program in flash shows
 	 * HICK off and the debugger must start it before any flash operation. */

@@ -199,6 +199,12 @@ int sim_mech_info_read(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint3
 int sim_mech_info_write(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint32_t, bool, uint8_t *),
 			uint32_t addr, bool debugger);
 
+/* Where a key register's unlock sequence stands (zero: at its start). */
+enum sim_mech_key { SIM_MECH_KEY_EXPECT1, SIM_MECH_KEY_EXPECT2, SIM_MECH_KEY_DEAD };
+
+int sim_mech_key_feed(enum sim_mech_key *st, uint32_t k1, uint32_t k2, uint32_t v, bool *opened);
+int sim_mech_key_unlock(enum sim_mech_key *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v);
+
 /* ---- SWJ-DP, SW-DP and AHB-AP (sim_swd.c) ---- */
 
 enum sim_swd_mode { SIM_SWD_MODE_JTAG, SIM_SWD_MODE_SWD, SIM_SWD_MODE_DORMANT };

@@ -1,7 +1,7 @@
 /*
  * sim_mech.c - mechanics the family models share: address windows, the
  * byte lanes of a 32-bit register, the read-only bytes of an information
- * block (F_SIZE, the unique ID, option words).
+ * block (F_SIZE, the unique ID, option words), the two-key unlock sequence.
  *
  * No register meaning lives here. Which address is which register, which
  * bits a write may change, what is erased and when: each model says that
@@ -100,4 +100,47 @@ int sim_mech_info_write(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint
 	uint8_t b;
 
 	return byte(c, addr, debugger, &b) ? 0 : -EFAULT;
+}
+
+/* The unlock sequence of a key register: K1 then K2, in that order, open
+ * what it guards; any other value is a wrong sequence, after which the
+ * sequence is dead (every write a wrong one) until the model sets *ST back
+ * to SIM_MECH_KEY_EXPECT1 at its next reset. Returns 0, or -EFAULT for a
+ * wrong write (the bus error controllers answer it with); *OPENED is true
+ * when this write completed the pair. Which register, which keys, what a
+ * completed pair opens and what a dead sequence locks: the model's. */
+int sim_mech_key_feed(enum sim_mech_key *st, uint32_t k1, uint32_t k2, uint32_t v, bool *opened)
+{
+	*opened = false;
+	if (*st == SIM_MECH_KEY_EXPECT1 && v == k1) {
+		*st = SIM_MECH_KEY_EXPECT2;
+		return 0;
+	}
+	if (*st == SIM_MECH_KEY_EXPECT2 && v == k2) {
+		*st = SIM_MECH_KEY_EXPECT1;
+		*opened = true;
+		return 0;
+	}
+	*st = SIM_MECH_KEY_DEAD;
+	return -EFAULT;
+}
+
+/* The same sequence on a key register whose lock bit is *LOCKED, for the
+ * models whose manuals count a key written while the lock is already open
+ * as a wrong sequence too: then the sequence dies and the lock closes
+ * again. Otherwise the pair clears *LOCKED. Returns as sim_mech_key_feed(). */
+int sim_mech_key_unlock(enum sim_mech_key *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
+{
+	bool opened;
+	int rc;
+
+	if (!*locked) {
+		*st = SIM_MECH_KEY_DEAD;
+		*locked = true;
+		return -EFAULT;
+	}
+	rc = sim_mech_key_feed(st, k1, k2, v, &opened);
+	if (opened)
+		*locked = false;
+	return rc;
 }

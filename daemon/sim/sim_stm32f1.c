@@ -186,12 +186,11 @@ static const struct f1_part f1_parts[] = {
 
 #define F1_NPARTS (sizeof(f1_parts) / sizeof(f1_parts[0]))
 
-enum f1_key_state { F1_KEY_EXPECT1, F1_KEY_EXPECT2, F1_KEY_DEAD };
 enum f1_op { F1_OP_NONE, F1_OP_OPT_ERASE, F1_OP_OPT_PROGRAM, F1_OP_MASS_ERASE, F1_OP_PAGE_ERASE };
 
 struct f1_bank {
 	uint32_t sr, cr, ar;
-	enum f1_key_state key;
+	enum sim_mech_key key;
 	bool busy;
 	enum f1_op op;
 	uint64_t busy_until_ns;
@@ -204,7 +203,7 @@ struct f1_chip {
 	uint32_t bkpr[16];
 	uint32_t acr, dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
 	struct f1_bank b[2];       /* b[1]: XL bank 2 */
-	enum f1_key_state optkey;
+	enum sim_mech_key optkey;
 	bool optwre;
 	uint16_t ob[8];           /* stored option page */
 	/* loaded image */
@@ -478,21 +477,15 @@ static bool f1_blocked(struct sim_chip *c, bool debugger)
  * (the "repeated sequence" rule comes from the G0/WL manuals). */
 static int f1_key_write(struct f1_bank *b, uint32_t v)
 {
-	if (b->key == F1_KEY_DEAD) {
+	bool opened;
+	int rc;
+
+	if (b->key == SIM_MECH_KEY_DEAD)
 		b->cr |= F1_CR_LOCK;
-		return -EFAULT;
-	}
-	if (b->key == F1_KEY_EXPECT1 && v == F1_KEY1) {
-		b->key = F1_KEY_EXPECT2;
-		return 0;
-	}
-	if (b->key == F1_KEY_EXPECT2 && v == F1_KEY2) {
-		b->key = F1_KEY_EXPECT1;
+	rc = sim_mech_key_feed(&b->key, F1_KEY1, F1_KEY2, v, &opened);
+	if (opened)
 		b->cr &= ~F1_CR_LOCK;
-		return 0;
-	}
-	b->key = F1_KEY_DEAD;
-	return -EFAULT;
+	return rc;
 }
 
 /* OPTKEYR: the same keys set OPTWRE; they are only heard once CR.LOCK is
@@ -501,23 +494,17 @@ static int f1_key_write(struct f1_bank *b, uint32_t v)
  * keys again while OPTWRE is set are accepted, as for KEYR. */
 static int f1_optkey_write(struct f1_chip *f, uint32_t v)
 {
+	bool opened;
+	int rc;
+
 	if (f->b[0].cr & F1_CR_LOCK)
 		return 0;
-	if (f->optkey == F1_KEY_DEAD) {
+	if (f->optkey == SIM_MECH_KEY_DEAD)
 		f->optwre = false;
-		return -EFAULT;
-	}
-	if (f->optkey == F1_KEY_EXPECT1 && v == F1_KEY1) {
-		f->optkey = F1_KEY_EXPECT2;
-		return 0;
-	}
-	if (f->optkey == F1_KEY_EXPECT2 && v == F1_KEY2) {
-		f->optkey = F1_KEY_EXPECT1;
+	rc = sim_mech_key_feed(&f->optkey, F1_KEY1, F1_KEY2, v, &opened);
+	if (opened)
 		f->optwre = true;
-		return 0;
-	}
-	f->optkey = F1_KEY_DEAD;
-	return -EFAULT;
+	return rc;
 }
 
 static uint32_t f1_if_read(struct f1_chip *f, uint32_t off)
@@ -551,10 +538,10 @@ static void f1_cr_write(struct sim_chip *c, unsigned bank, uint32_t v)
 	if (bank == 0 && !(v & F1_CR_OPTWRE))
 		f->optwre = false; /* OPTWRE is cleared by writing 0 (PM0075 §3.4.5) */
 	if (b->cr & F1_CR_LOCK) {
-		b->key = F1_KEY_EXPECT1;
+		b->key = SIM_MECH_KEY_EXPECT1;
 		if (bank == 0) {
 			f->optwre = false;
-			f->optkey = F1_KEY_EXPECT1;
+			f->optkey = SIM_MECH_KEY_EXPECT1;
 		}
 	}
 	if (!(v & F1_CR_STRT))
@@ -931,10 +918,10 @@ static void f1_system_reset(struct sim_chip *c)
 		f->b[k].cr = F1_CR_LOCK; /* reset value 0x80 (PM0075 §3.4.5) */
 		f->b[k].sr = 0;
 		f->b[k].ar = 0;
-		f->b[k].key = F1_KEY_EXPECT1;
+		f->b[k].key = SIM_MECH_KEY_EXPECT1;
 	}
 	f->optwre = false;
-	f->optkey = F1_KEY_EXPECT1;
+	f->optkey = SIM_MECH_KEY_EXPECT1;
 	f->acr = 0x30u;
 }
 

@@ -268,8 +268,6 @@ static const struct f4_part f4_parts[] = {
 
 #define F4_NPARTS (sizeof(f4_parts) / sizeof(f4_parts[0]))
 
-enum f4_key_state { F4_KEY_EXPECT1, F4_KEY_EXPECT2, F4_KEY_DEAD };
-
 struct f4_chip {
 	const struct f4_part *part;
 	uint8_t *flash, *sram, *bkpsram, *extra_ram, *otp;
@@ -277,7 +275,7 @@ struct f4_chip {
 	uint32_t dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
 	/* flash interface */
 	uint32_t acr, sr, cr, optcr, optcr1;
-	enum f4_key_state key, optkey;
+	enum sim_mech_key key, optkey;
 	/* option bytes: as programmed, and as loaded by the last reset */
 	uint32_t stored_optcr, stored_optcr1, loaded_optcr;
 	/* operation in progress */
@@ -476,29 +474,6 @@ static void f4_option_power_loss(struct sim_chip *c)
 	f->sr &= ~F4_SR_BSY;
 }
 
-/* Key registers: KEY1 then KEY2 unlocks; any other value, or a key written
- * while already unlocked, locks the register until the next reset and
- * raises a bus error (RM0090 §3.5.1, §3.6.2). */
-static int f4_key_write(enum f4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
-{
-	if (*st == F4_KEY_DEAD || !*locked) {
-		*st = F4_KEY_DEAD;
-		*locked = true;
-		return -EFAULT;
-	}
-	if (*st == F4_KEY_EXPECT1 && v == k1) {
-		*st = F4_KEY_EXPECT2;
-		return 0;
-	}
-	if (*st == F4_KEY_EXPECT2 && v == k2) {
-		*st = F4_KEY_EXPECT1;
-		*locked = false;
-		return 0;
-	}
-	*st = F4_KEY_DEAD;
-	return -EFAULT;
-}
-
 static uint32_t f4_if_read(struct f4_chip *f, uint32_t off)
 {
 	switch (off) {
@@ -522,14 +497,17 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	case F4_FLASH_ACR:
 		f->acr = v & 0x1F0Fu;
 		return 0;
+	/* Key registers: KEY1 then KEY2 unlocks; any other value, or a key
+	 * written while already unlocked, locks the register until the next
+	 * reset and raises a bus error (RM0090 §3.5.1, §3.6.2). */
 	case F4_FLASH_KEYR:
 		locked = f->cr & F4_CR_LOCK;
-		rc = f4_key_write(&f->key, &locked, F4_KEY1, F4_KEY2, v);
+		rc = sim_mech_key_unlock(&f->key, &locked, F4_KEY1, F4_KEY2, v);
 		f->cr = locked ? (f->cr | F4_CR_LOCK) : (f->cr & ~F4_CR_LOCK);
 		return rc;
 	case F4_FLASH_OPTKEYR:
 		locked = f->optcr & F4_OPTCR_OPTLOCK;
-		rc = f4_key_write(&f->optkey, &locked, F4_OPTKEY1, F4_OPTKEY2, v);
+		rc = sim_mech_key_unlock(&f->optkey, &locked, F4_OPTKEY1, F4_OPTKEY2, v);
 		f->optcr = locked ? (f->optcr | F4_OPTCR_OPTLOCK) : (f->optcr & ~F4_OPTCR_OPTLOCK);
 		return rc;
 	case F4_FLASH_SR:
@@ -540,7 +518,7 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 			return 0; /* CR is not writable while locked or busy */
 		f->cr = v & F4_CR_WRITABLE;
 		if (f->cr & F4_CR_LOCK)
-			f->key = F4_KEY_EXPECT1;
+			f->key = SIM_MECH_KEY_EXPECT1;
 		if ((v & F4_CR_STRT) && (v & (F4_CR_MER | F4_CR_MER1))) {
 			if (f4_level_of(f->loaded_optcr) != 0 && c->debugger_attached) {
 				f->sr |= F4_SR_WRPERR; /* level 1: no erase by the debugger */
@@ -564,7 +542,7 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 				f->optcr &= ~F4_OPTCR_OPTSTRT;
 		}
 		if (v & F4_OPTCR_OPTLOCK)
-			f->optkey = F4_KEY_EXPECT1;
+			f->optkey = SIM_MECH_KEY_EXPECT1;
 		return 0;
 	case F4_FLASH_OPTCR1:
 		if (!p->has_optcr1 || (f->optcr & F4_OPTCR_OPTLOCK) || f->busy)
@@ -803,8 +781,8 @@ static void f4_system_reset(struct sim_chip *c)
 	f->cr = F4_CR_LOCK;
 	f->sr = 0;
 	f->acr = 0;
-	f->key = F4_KEY_EXPECT1;
-	f->optkey = F4_KEY_EXPECT1;
+	f->key = SIM_MECH_KEY_EXPECT1;
+	f->optkey = SIM_MECH_KEY_EXPECT1;
 }
 
 static void f4_power_on(struct sim_chip *c)

@@ -166,8 +166,6 @@ static const struct h7_part h7_parts[] = {
 
 #define H7_NPARTS (sizeof(h7_parts) / sizeof(h7_parts[0]))
 
-enum h7_key_state { H7_KEY_EXPECT1, H7_KEY_EXPECT2, H7_KEY_DEAD };
-
 struct h7_chip {
 	const struct h7_part *part;
 	uint8_t *flash, *dtcm, *axi, *bkpsram;
@@ -175,7 +173,7 @@ struct h7_chip {
 	uint32_t dbgmcu_fz[5]; /* APB3FZ1, APB1LFZ1, APB1HFZ1, APB2FZ1, APB4FZ1 */
 	/* flash interface */
 	uint32_t acr, cr[2], sr[2], optcr, optsr_prg, wpsn[2], prar[2], scar[2];
-	enum h7_key_state key[2], optkey;
+	enum sim_mech_key key[2], optkey;
 	bool optchangeerr;
 	/* option bytes: as stored in the option flash, and as loaded (OPTSR_CUR) */
 	uint32_t stored_optsr, loaded_optsr;
@@ -363,29 +361,6 @@ static void h7_option_power_loss(struct sim_chip *c)
 	h->optcr &= ~H7_OPTCR_OPTSTART;
 }
 
-/* KEY1 then KEY2 unlocks; a wrong value, or keys written while unlocked,
- * lock until the next reset with a bus error (RM0433, FLASH_KEYR and
- * FLASH_OPTKEYR: a wrong sequence locks until reset). */
-static int h7_key_write(enum h7_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
-{
-	if (*st == H7_KEY_DEAD || !*locked) {
-		*st = H7_KEY_DEAD;
-		*locked = true;
-		return -EFAULT;
-	}
-	if (*st == H7_KEY_EXPECT1 && v == k1) {
-		*st = H7_KEY_EXPECT2;
-		return 0;
-	}
-	if (*st == H7_KEY_EXPECT2 && v == k2) {
-		*st = H7_KEY_EXPECT1;
-		*locked = false;
-		return 0;
-	}
-	*st = H7_KEY_DEAD;
-	return -EFAULT;
-}
-
 static uint32_t h7_if_read(struct h7_chip *h, uint32_t off)
 {
 	unsigned b = off >= H7_BANK2 && h->part->dual_bank ? 1 : 0;
@@ -422,23 +397,26 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	case H7_ACR:
 		h->acr = v & 0x3Fu;
 		return 0;
+	/* KEY1 then KEY2 unlocks; a wrong value, or keys written while
+	 * unlocked, lock until the next reset with a bus error (RM0433,
+	 * FLASH_KEYR and FLASH_OPTKEYR: a wrong sequence locks until reset). */
 	case H7_KEYR1:
 		if (b && !h->part->dual_bank)
 			return 0;
 		locked = h->cr[b] & H7_CR_LOCK;
-		rc = h7_key_write(&h->key[b], &locked, H7_KEY1, H7_KEY2, v);
+		rc = sim_mech_key_unlock(&h->key[b], &locked, H7_KEY1, H7_KEY2, v);
 		h->cr[b] = locked ? (h->cr[b] | H7_CR_LOCK) : (h->cr[b] & ~H7_CR_LOCK);
 		return rc;
 	case H7_OPTKEYR:
 		locked = h->optcr & H7_OPTCR_OPTLOCK;
-		rc = h7_key_write(&h->optkey, &locked, H7_OPTKEY1, H7_OPTKEY2, v);
+		rc = sim_mech_key_unlock(&h->optkey, &locked, H7_OPTKEY1, H7_OPTKEY2, v);
 		h->optcr = locked ? (h->optcr | H7_OPTCR_OPTLOCK) : (h->optcr & ~H7_OPTCR_OPTLOCK);
 		return rc;
 	case H7_CR1:
 		/* Programming and erase through CR are not modelled: only LOCK. */
 		if (!(h->cr[b] & H7_CR_LOCK) && (v & H7_CR_LOCK)) {
 			h->cr[b] |= H7_CR_LOCK;
-			h->key[b] = H7_KEY_EXPECT1;
+			h->key[b] = SIM_MECH_KEY_EXPECT1;
 		}
 		return 0;
 	case H7_CCR1:
@@ -451,7 +429,7 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		h->optcr = v & H7_OPTCR_WRITABLE & ~H7_OPTCR_OPTSTART &
 			   (h->part->dual_bank ? 0xFFFFFFFFu : ~H7_OPTCR_SWAP_BANK);
 		if (v & H7_OPTCR_OPTLOCK) {
-			h->optkey = H7_KEY_EXPECT1;
+			h->optkey = SIM_MECH_KEY_EXPECT1;
 			return 0;
 		}
 		if (v & H7_OPTCR_OPTSTART) {
@@ -667,7 +645,7 @@ static void h7_system_reset(struct sim_chip *c)
 	h->cr[0] = h->cr[1] = H7_CR_LOCK;
 	h->sr[0] = h->sr[1] = 0;
 	h->acr = 0;
-	h->key[0] = h->key[1] = h->optkey = H7_KEY_EXPECT1;
+	h->key[0] = h->key[1] = h->optkey = SIM_MECH_KEY_EXPECT1;
 	h->optchangeerr = h->opt_invalid;
 }
 

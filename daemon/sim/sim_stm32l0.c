@@ -146,15 +146,13 @@ static const struct l0_part l0_parts[] = {
 
 #define L0_NPARTS (sizeof(l0_parts) / sizeof(l0_parts[0]))
 
-enum l0_key_state { L0_KEY_EXPECT1, L0_KEY_EXPECT2, L0_KEY_DEAD };
-
 struct l0_chip {
 	const struct l0_part *part;
 	uint8_t *flash, *eeprom, *sram;
 	uint32_t dbgmcu[4];
 	/* flash interface */
 	uint32_t acr, pecr, sr;
-	enum l0_key_state pekey, prgkey, optkey;
+	enum sim_mech_key pekey, prgkey, optkey;
 	/* option words: stored (in the option area) and loaded (OBR, WRPRx) */
 	uint32_t ob[L0_OB_ALL];
 	uint8_t loaded_rdp;
@@ -371,27 +369,22 @@ static void l0_option_power_loss(struct sim_chip *c)
 /* Key registers: the pair in order clears the lock; a wrong value, or keys
  * while unlocked (or OPTKEYR/PRGKEYR while PELOCK is set) lock the
  * controller until reset with a bus error (RM0367 §3.3.4). */
-static int l0_key(struct l0_chip *l, enum l0_key_state *st, uint32_t lock_bit, uint32_t k1,
+static int l0_key(struct l0_chip *l, enum sim_mech_key *st, uint32_t lock_bit, uint32_t k1,
 		  uint32_t k2, uint32_t v)
 {
 	bool allowed = (l->pecr & lock_bit) &&
 		       (lock_bit == L0_PECR_PELOCK || !(l->pecr & L0_PECR_PELOCK));
+	bool opened;
+	int rc;
 
-	if (*st == L0_KEY_DEAD || !allowed) {
-		*st = L0_KEY_DEAD;
+	if (!allowed) {
+		*st = SIM_MECH_KEY_DEAD;
 		return -EFAULT;
 	}
-	if (*st == L0_KEY_EXPECT1 && v == k1) {
-		*st = L0_KEY_EXPECT2;
-		return 0;
-	}
-	if (*st == L0_KEY_EXPECT2 && v == k2) {
-		*st = L0_KEY_EXPECT1;
+	rc = sim_mech_key_feed(st, k1, k2, v, &opened);
+	if (opened)
 		l->pecr &= ~lock_bit;
-		return 0;
-	}
-	*st = L0_KEY_DEAD;
-	return -EFAULT;
+	return rc;
 }
 
 static uint32_t l0_if_read(struct l0_chip *l, uint32_t off)
@@ -446,11 +439,11 @@ static int l0_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		if (v & L0_PECR_PELOCK)
 			l->pecr |= L0_PECR_LOCKS;
 		if (l->pecr & L0_PECR_PELOCK)
-			l->pekey = L0_KEY_EXPECT1;
+			l->pekey = SIM_MECH_KEY_EXPECT1;
 		if (l->pecr & L0_PECR_OPTLOCK)
-			l->optkey = L0_KEY_EXPECT1;
+			l->optkey = SIM_MECH_KEY_EXPECT1;
 		if (l->pecr & L0_PECR_PRGLOCK)
-			l->prgkey = L0_KEY_EXPECT1;
+			l->prgkey = SIM_MECH_KEY_EXPECT1;
 		return 0;
 	default:
 		return 0;
@@ -623,7 +616,7 @@ static void l0_system_reset(struct sim_chip *c)
 	l0_load_options(l);
 	l->pecr = L0_PECR_LOCKS;
 	l->acr = 0;
-	l->pekey = l->prgkey = l->optkey = L0_KEY_EXPECT1;
+	l->pekey = l->prgkey = l->optkey = SIM_MECH_KEY_EXPECT1;
 }
 
 static void l0_power_on(struct sim_chip *c)

@@ -481,8 +481,6 @@ static const struct l4_part l4_parts[] = {
 
 #define L4_NPARTS (sizeof(l4_parts) / sizeof(l4_parts[0]))
 
-enum l4_key_state { L4_KEY_EXPECT1, L4_KEY_EXPECT2, L4_KEY_DEAD };
-
 struct l4_chip {
 	const struct l4_part *part;
 	uint8_t *flash, *sram, *sram2;
@@ -490,7 +488,7 @@ struct l4_chip {
 	uint32_t dbgmcu_cr;
 	/* flash interface */
 	uint32_t acr, sr, cr;
-	enum l4_key_state key, optkey;
+	enum sim_mech_key key, optkey;
 	/* option registers: what software sees/writes, what the option page
 	 * holds, what the last option load put in force */
 	uint32_t reg[L4_MAX_OPTREGS], stored[L4_MAX_OPTREGS], loaded[L4_MAX_OPTREGS];
@@ -722,29 +720,6 @@ static void l4_option_power_loss(struct sim_chip *c)
 	f->cr &= ~L4_CR_OPTSTRT;
 }
 
-/* KEY1 then KEY2 unlocks; a wrong value, or a key written to an unlocked
- * register, locks it until the next reset with a bus error (RM0444 and
- * RM0453, FLASH_KEYR and FLASH_OPTKEYR). */
-static int l4_key_write(enum l4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
-{
-	if (*st == L4_KEY_DEAD || !*locked) {
-		*st = L4_KEY_DEAD;
-		*locked = true;
-		return -EFAULT;
-	}
-	if (*st == L4_KEY_EXPECT1 && v == k1) {
-		*st = L4_KEY_EXPECT2;
-		return 0;
-	}
-	if (*st == L4_KEY_EXPECT2 && v == k2) {
-		*st = L4_KEY_EXPECT1;
-		*locked = false;
-		return 0;
-	}
-	*st = L4_KEY_DEAD;
-	return -EFAULT;
-}
-
 static int l4_optreg_index(const struct l4_part *p, uint32_t off)
 {
 	for (size_t i = 0; i < p->n_opt; i++)
@@ -784,10 +759,10 @@ static int l4_cr_write(struct sim_chip *c, uint32_t v)
 	f->cr = (v & L4_CR_WRITABLE & ~(L4_CR_OPTSTRT | L4_CR_OBL_LAUNCH)) | (old & L4_CR_OPTLOCK);
 	if (f->cr & L4_CR_LOCK) {
 		f->cr |= L4_CR_OPTLOCK;
-		f->key = L4_KEY_EXPECT1;
+		f->key = SIM_MECH_KEY_EXPECT1;
 	}
 	if (f->cr & L4_CR_OPTLOCK)
-		f->optkey = L4_KEY_EXPECT1;
+		f->optkey = SIM_MECH_KEY_EXPECT1;
 	if ((v & L4_CR_OBL_LAUNCH) && !(old & L4_CR_OPTLOCK)) {
 		sim_chip_system_reset(c);
 		return -EFAULT;
@@ -810,9 +785,12 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		f->acr = v & 0x7FFFu;
 		return 0;
 	}
+	/* KEY1 then KEY2 unlocks; a wrong value, or a key written to an
+	 * unlocked register, locks it until the next reset with a bus error
+	 * (RM0444 and RM0453, FLASH_KEYR and FLASH_OPTKEYR). */
 	if (off == p->lay->keyr) {
 		locked = f->cr & L4_CR_LOCK;
-		rc = l4_key_write(&f->key, &locked, L4_KEY1, L4_KEY2, v);
+		rc = sim_mech_key_unlock(&f->key, &locked, L4_KEY1, L4_KEY2, v);
 		f->cr = locked ? (f->cr | L4_CR_LOCK | L4_CR_OPTLOCK) : (f->cr & ~L4_CR_LOCK);
 		return rc;
 	}
@@ -820,11 +798,11 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		/* Only after LOCK is clear (RM0444, FLASH_OPTKEYR): otherwise a wrong
 		 * sequence, and the option lock stays until reset (?). */
 		if (f->cr & L4_CR_LOCK) {
-			f->optkey = L4_KEY_DEAD;
+			f->optkey = SIM_MECH_KEY_DEAD;
 			return -EFAULT;
 		}
 		locked = f->cr & L4_CR_OPTLOCK;
-		rc = l4_key_write(&f->optkey, &locked, L4_OPTKEY1, L4_OPTKEY2, v);
+		rc = sim_mech_key_unlock(&f->optkey, &locked, L4_OPTKEY1, L4_OPTKEY2, v);
 		f->cr = locked ? (f->cr | L4_CR_OPTLOCK) : (f->cr & ~L4_CR_OPTLOCK);
 		return rc;
 	}
@@ -1055,8 +1033,8 @@ static void l4_system_reset(struct sim_chip *c)
 	if (f->opt_invalid && !f->part->tz)
 		f->sr = L4_SR_OPTVERR;
 	f->acr = 0;
-	f->key = L4_KEY_EXPECT1;
-	f->optkey = L4_KEY_EXPECT1;
+	f->key = SIM_MECH_KEY_EXPECT1;
+	f->optkey = SIM_MECH_KEY_EXPECT1;
 }
 
 static void l4_power_on(struct sim_chip *c)
