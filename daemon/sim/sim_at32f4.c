@@ -342,9 +342,7 @@ static void at_tick(struct sim_chip *c)
 {
 	struct at_chip *a = at_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (a->busy && sim_now_ns() >= a->busy_until_ns)
+	if (sim_chip_op_due(c, a->busy, a->busy_until_ns))
 		at_finish(c);
 }
 
@@ -355,7 +353,7 @@ static void at_start(struct sim_chip *c, enum at_op op, double ms)
 	a->op = op;
 	a->busy = true;
 	a->sts |= AT_STS_OBF;
-	a->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+	a->busy_until_ns = sim_chip_deadline_ns(c, ms);
 }
 
 /* With FAP on and a debugger attached since power-on, main flash (and the

@@ -38,6 +38,22 @@ uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms)
 	return ns < 1 ? 1 : (uint64_t)ns;
 }
 
+/* The sim_now_ns() time at which an operation of SIM_MS simulated
+ * milliseconds, started now, is done (BSY's end). */
+uint64_t sim_chip_deadline_ns(const struct sim_chip *c, double sim_ms)
+{
+	return sim_now_ns() + sim_chip_scaled_ns(c, sim_ms);
+}
+
+/* Whether a family's timed operation, BUSY until UNTIL_NS, is to finish
+ * now: it runs, its time is up, and no power cut is armed for the end of
+ * this packet (sim_chip_option_started: the power fails before anything
+ * finishes). What finishing does is the family's. */
+bool sim_chip_op_due(const struct sim_chip *c, bool busy, uint64_t until_ns)
+{
+	return busy && !c->option_power_fail_now && sim_now_ns() >= until_ns;
+}
+
 /* Account the core's running time up to now (the firmware only "runs" in
  * that time) and let the SWD-off firmware act once it has run long enough. */
 static void chip_account(struct sim_chip *c)

@@ -175,6 +175,8 @@ void sim_chip_set_nreset(struct sim_chip *c, bool low);
 void sim_chip_system_reset(struct sim_chip *c);
 void sim_chip_power_cycle(struct sim_chip *c);
 uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms);
+uint64_t sim_chip_deadline_ns(const struct sim_chip *c, double sim_ms);
+bool sim_chip_op_due(const struct sim_chip *c, bool busy, uint64_t until_ns);
 /* A family's OPTSTRT handler calls this once option programming has started
  * (on F1-style controllers: each option page erase or half-word program). */
 void sim_chip_option_started(struct sim_chip *c);

@@ -446,10 +446,8 @@ static void f1_tick(struct sim_chip *c)
 {
 	struct f1_chip *f = f1_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
 	for (unsigned k = 0; k < 2; k++)
-		if (f->b[k].busy && sim_now_ns() >= f->b[k].busy_until_ns)
+		if (sim_chip_op_due(c, f->b[k].busy, f->b[k].busy_until_ns))
 			f1_finish(c, k);
 }
 
@@ -460,7 +458,7 @@ static void f1_start(struct sim_chip *c, unsigned bank, enum f1_op op, double ms
 	b->op = op;
 	b->busy = true;
 	b->sr |= F1_SR_BSY;
-	b->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+	b->busy_until_ns = sim_chip_deadline_ns(c, ms);
 }
 
 /* Debugger accesses to main flash are refused while the loaded level is

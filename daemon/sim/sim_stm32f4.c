@@ -406,9 +406,7 @@ static void f4_tick(struct sim_chip *c)
 {
 	struct f4_chip *f = f4_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (f->busy && sim_now_ns() >= f->busy_until_ns)
+	if (sim_chip_op_due(c, f->busy, f->busy_until_ns))
 		f4_finish(c);
 }
 
@@ -419,7 +417,7 @@ static void f4_start(struct sim_chip *c, int op, double ms)
 	f->op = op;
 	f->busy = true;
 	f->sr |= F4_SR_BSY;
-	f->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+	f->busy_until_ns = sim_chip_deadline_ns(c, ms);
 }
 
 /* OPTSTRT (RM0090 §3.6.2). At stored level 2 the option bytes "can no

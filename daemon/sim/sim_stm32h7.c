@@ -308,9 +308,7 @@ static void h7_tick(struct sim_chip *c)
 {
 	struct h7_chip *h = h7_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (h->busy && sim_now_ns() >= h->busy_until_ns)
+	if (sim_chip_op_due(c, h->busy, h->busy_until_ns))
 		h7_finish(c);
 }
 
@@ -331,8 +329,7 @@ static void h7_option_start(struct sim_chip *c)
 	h->op_optsr = want;
 	h->op_regress = cur == 1 && h7_level_of(want) == 0; /* raising never erases */
 	h->busy = true;
-	h->busy_until_ns = sim_now_ns() +
-			   sim_chip_scaled_ns(c, h->op_regress ? p->mass_erase_ms : H7_OPT_PROGRAM_MS);
+	h->busy_until_ns = sim_chip_deadline_ns(c, h->op_regress ? p->mass_erase_ms : H7_OPT_PROGRAM_MS);
 	sim_chip_option_started(c);
 }
 

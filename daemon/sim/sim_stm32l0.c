@@ -313,9 +313,7 @@ static void l0_tick(struct sim_chip *c)
 {
 	struct l0_chip *l = l0_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (l->busy && sim_now_ns() >= l->busy_until_ns)
+	if (sim_chip_op_due(c, l->busy, l->busy_until_ns))
 		l0_finish(c);
 }
 
@@ -338,7 +336,7 @@ static void l0_option_write(struct sim_chip *c, unsigned index, uint32_t w)
 		ms = l->part->mass_erase_ms;
 	l->busy = true;
 	l->sr |= L0_SR_BSY;
-	l->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+	l->busy_until_ns = sim_chip_deadline_ns(c, ms);
 	sim_chip_option_started(c);
 }
 

@@ -658,9 +658,7 @@ static void l4_tick(struct sim_chip *c)
 {
 	struct l4_chip *f = l4_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (f->busy && sim_now_ns() >= f->busy_until_ns)
+	if (sim_chip_op_due(c, f->busy, f->busy_until_ns))
 		l4_finish(c);
 }
 
@@ -692,8 +690,7 @@ static void l4_option_start(struct sim_chip *c)
 	f->op_regress = (cur == 1 && (nxt == 0 || nxt == 5)) || (cur == 5 && nxt == 0);
 	f->busy = true;
 	f->sr |= L4_SR_BSY | p->busy_extra;
-	f->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, f->op_regress ? p->mass_erase_ms
-										 : L4_OPT_PROGRAM_MS);
+	f->busy_until_ns = sim_chip_deadline_ns(c, f->op_regress ? p->mass_erase_ms : L4_OPT_PROGRAM_MS);
 	sim_chip_option_started(c);
 }
 
