@@ -97,8 +97,7 @@
 #define AT_SECTOR_ERASE_MS 20.0
 
 struct at_part {
-	const char *name;
-	const char *summary;
+	struct sim_part_id id;
 	uint32_t pid;
 	uint32_t flags;
 	uint32_t flash_kb, sram_kb, sector_bytes, usd_bytes;
@@ -110,15 +109,15 @@ struct at_part {
 #define AT_M4(pid) { SIM_CORTEX_M4, 0x410FC241u, false, 0, 0, 0, (pid) & 0xFFF, 0 }
 
 static const struct at_part at_parts[] = {
-	{ "at32f403acgu7", "AT32F403ACGU7, Cortex-M4F, 1 MB flash, 96 KB SRAM, FAP low only",
+	{ { "at32f403acgu7", "AT32F403ACGU7, Cortex-M4F, 1 MB flash, 96 KB SRAM, FAP low only" },
 	  0x70050347u, 0, 1024, 96, 2048, 48, 800.0, AT_M4F(0x70050347u) },
-	{ "at32f413kbu7", "AT32F413KBU7-4, Cortex-M4F, 128 KB flash, 32 KB SRAM (shares its PID with AT32F415CBT7)",
+	{ { "at32f413kbu7", "AT32F413KBU7-4, Cortex-M4F, 128 KB flash, 32 KB SRAM (shares its PID with AT32F415CBT7)" },
 	  0x700301C5u, 0, 128, 32, 1024, 48, 200.0, AT_M4F(0x700301C5u) },
-	{ "at32f415cbt7", "AT32F415CBT7, Cortex-M4 (no FPU), 128 KB flash, 32 KB SRAM, FAP high level",
+	{ { "at32f415cbt7", "AT32F415CBT7, Cortex-M4 (no FPU), 128 KB flash, 32 KB SRAM, FAP high level" },
 	  0x700301C5u, ATS_HIGH, 128, 32, 1024, 1024, 200.0, AT_M4(0x700301C5u) },
-	{ "at32f423cct7", "AT32F423CCT7, Cortex-M4F, 256 KB flash, 48 KB SRAM, flash registers at 0x40023C00",
+	{ { "at32f423cct7", "AT32F423CCT7, Cortex-M4F, 256 KB flash, 48 KB SRAM, flash registers at 0x40023C00" },
 	  0x700A3249u, ATS_HIGH | ATS_BASE_3C00, 256, 48, 2048, 512, 300.0, AT_M4F(0x700A3249u) },
-	{ "at32f437zct7", "AT32F437ZCT7, Cortex-M4F, 256 KB flash, 384 KB SRAM (96 modelled), USD at 0x1FFFC000",
+	{ { "at32f437zct7", "AT32F437ZCT7, Cortex-M4F, 256 KB flash, 384 KB SRAM (96 modelled), USD at 0x1FFFC000" },
 	  0x70083251u, ATS_BASE_3C00 | ATS_USD_C000 | ATS_EPP_EXT, 256, 96, 2048, 512, 300.0,
 	  AT_M4F(0x70083251u) },
 };
@@ -147,21 +146,6 @@ struct at_chip {
 static struct at_chip *at_of(struct sim_chip *c)
 {
 	return c->priv;
-}
-
-static size_t at_part_count(void)
-{
-	return AT_NPARTS;
-}
-
-static const char *at_part_name(size_t i)
-{
-	return i < AT_NPARTS ? at_parts[i].name : NULL;
-}
-
-static const char *at_part_summary(size_t i)
-{
-	return i < AT_NPARTS ? at_parts[i].summary : NULL;
 }
 
 /* FAP bytes per profile level: 0xA5 disabled, 0xBB low (anything but
@@ -751,9 +735,7 @@ static void at_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_at32f4_ops = {
 	.family = "artery at32f4",
-	.part_count = at_part_count,
-	.part_name = at_part_name,
-	.part_summary = at_part_summary,
+	.parts = SIM_PART_TABLE(at_parts),
 	.profile_rdp = at_profile_rdp,
 	.create = at_create,
 	.destroy = at_destroy,

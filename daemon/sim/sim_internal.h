@@ -84,14 +84,29 @@ int sim_cortexm_write_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size
 
 struct sim_chip;
 
+/* What the catalogue knows of a part: one member of every row of a
+ * family's part table. */
+struct sim_part_id {
+	const char *name;    /* the stem of its profile names, e.g. "stm32f401re" */
+	const char *summary; /* one line for rdpd-sim --list-profiles --verbose */
+};
+
+/* A family's part table as the catalogue walks it: COUNT rows, STRIDE
+ * bytes apart, FIRST the id of row 0. */
+struct sim_part_table {
+	const struct sim_part_id *first;
+	size_t count, stride;
+};
+
+/* The part table of the array TABLE, whose rows have a member ID. */
+#define SIM_PART_TABLE(table) { &(table)[0].id, sizeof(table) / sizeof((table)[0]), sizeof((table)[0]) }
+
 /* Family operations. Sizes are 1, 2 or 4 bytes; values are right-aligned.
  * DEBUGGER is true for accesses made through the AHB-AP (they obey read-out
  * protection) and false for test peeks/pokes and for the core's own fetches. */
 struct sim_chip_ops {
 	const char *family;
-	size_t (*part_count)(void);
-	const char *(*part_name)(size_t i);
-	const char *(*part_summary)(size_t i);
+	struct sim_part_table parts; /* SIM_PART_TABLE(the family's part array) */
 	/* Optional: the option byte a "<part>-rdp<level>" profile starts with;
 	 * -1 when the part has no such level (F1: no level 2), so no profile is
 	 * made. NULL: 0xAA / 0xBB / 0xCC for levels 0 / 1 / 2. */

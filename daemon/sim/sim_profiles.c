@@ -62,11 +62,17 @@ static struct profile_entry profile_table[PROFILE_MAX];
 static size_t profile_n;
 static pthread_once_t profile_once = PTHREAD_ONCE_INIT;
 
+/* Row I (below parts.count) of the part table of OPS. */
+static const struct sim_part_id *profile_part_id(const struct sim_chip_ops *ops, size_t i)
+{
+	return (const struct sim_part_id *)((const char *)ops->parts.first + i * ops->parts.stride);
+}
+
 static bool profile_part(const char *part, struct sim_profile_info *out)
 {
 	for (size_t f = 0; f < PROFILE_NFAMILIES; f++)
-		for (size_t i = 0; i < sim_families[f]->part_count(); i++)
-			if (strcmp(sim_families[f]->part_name(i), part) == 0) {
+		for (size_t i = 0; i < sim_families[f]->parts.count; i++)
+			if (strcmp(profile_part_id(sim_families[f], i)->name, part) == 0) {
 				out->ops = sim_families[f];
 				out->part = i;
 				return true;
@@ -79,7 +85,7 @@ static void profile_build(void)
 	for (size_t f = 0; f < PROFILE_NFAMILIES; f++) {
 		const struct sim_chip_ops *ops = sim_families[f];
 
-		for (size_t i = 0; i < ops->part_count(); i++)
+		for (size_t i = 0; i < ops->parts.count; i++)
 			for (unsigned lvl = 0; lvl < 3 && profile_n < PROFILE_MAX; lvl++) {
 				struct profile_entry *e;
 				uint8_t rdp = profile_rdp_byte[lvl];
@@ -87,9 +93,9 @@ static void profile_build(void)
 				if (ops->profile_rdp && ops->profile_rdp(i, lvl, &rdp) < 0)
 					continue; /* the part has no such level */
 				e = &profile_table[profile_n++];
-				snprintf(e->name, sizeof(e->name), "%s-rdp%u", ops->part_name(i), lvl);
+				snprintf(e->name, sizeof(e->name), "%s-rdp%u", profile_part_id(ops, i)->name, lvl);
 				snprintf(e->summary, sizeof(e->summary), "%s, RDP level %u (option byte 0x%02X)%s",
-					 ops->part_summary(i), lvl, rdp,
+					 profile_part_id(ops, i)->summary, lvl, rdp,
 					 lvl == 2 ? ": debug port silent" : "");
 				e->info.ops = ops;
 				e->info.part = i;
@@ -97,15 +103,15 @@ static void profile_build(void)
 				e->info.flags = 0;
 			}
 		/* TrustZone parts: "<part>-rdp0.5", option byte 0x55 with TZEN = 1. */
-		for (size_t i = 0; ops->part_has_level_half && i < ops->part_count(); i++) {
+		for (size_t i = 0; ops->part_has_level_half && i < ops->parts.count; i++) {
 			struct profile_entry *e;
 
 			if (!ops->part_has_level_half(i) || profile_n >= PROFILE_MAX)
 				continue;
 			e = &profile_table[profile_n++];
-			snprintf(e->name, sizeof(e->name), "%s-rdp0.5", ops->part_name(i));
+			snprintf(e->name, sizeof(e->name), "%s-rdp0.5", profile_part_id(ops, i)->name);
 			snprintf(e->summary, sizeof(e->summary),
-				 "%s, RDP level 0.5 (option byte 0x55, TZEN = 1)", ops->part_summary(i));
+				 "%s, RDP level 0.5 (option byte 0x55, TZEN = 1)", profile_part_id(ops, i)->summary);
 			e->info.ops = ops;
 			e->info.part = i;
 			e->info.rdp = 0x55;

@@ -88,8 +88,7 @@
 #define F1_PAGE_ERASE_MS 30.0
 
 struct f1_part {
-	const char *name;
-	const char *summary;
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;  /* REV_IDs are typical revisions (?) */
 	uint32_t flags;
 	uint32_t flash_kb, sram_kb, page_kb;
@@ -113,22 +112,22 @@ struct f1_part {
 /* Mass erase: datasheets give tME 20 ms typical, 40 ms max (F103, F030,
  * F303) (?); 40 ms is modelled so that BSY is seen. XL erases two banks. */
 static const struct f1_part f1_parts[] = {
-	{ "stm32f103c8", "STM32F103C8, Cortex-M3, 64 KB flash, 20 KB SRAM (medium density)",
+	{ { "stm32f103c8", "STM32F103C8, Cortex-M3, 64 KB flash, 20 KB SRAM (medium density)" },
 	  0x410, 0x2003, 0, 64, 20, 1, 0x1FFFF000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x410), F1_DP_M3, 0xA5 },
-	{ "stm32f103ze", "STM32F103ZE, Cortex-M3, 512 KB flash, 64 KB SRAM (high density)",
+	{ { "stm32f103ze", "STM32F103ZE, Cortex-M3, 512 KB flash, 64 KB SRAM (high density)" },
 	  0x414, 0x1003, 0, 512, 64, 2, 0x1FFFF000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x414), F1_DP_M3, 0xA5 },
-	{ "stm32f105rc", "STM32F105RC, Cortex-M3, 256 KB flash, 64 KB SRAM (connectivity line)",
+	{ { "stm32f105rc", "STM32F105RC, Cortex-M3, 256 KB flash, 64 KB SRAM (connectivity line)" },
 	  0x418, 0x1001, 0, 256, 64, 2, 0x1FFFB000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x418), F1_DP_M3, 0xA5 },
-	{ "stm32f103zg", "STM32F103ZG, Cortex-M3, 1 MB dual-bank flash, 96 KB SRAM (XL density)",
+	{ { "stm32f103zg", "STM32F103ZG, Cortex-M3, 1 MB dual-bank flash, 96 KB SRAM (XL density)" },
 	  0x430, 0x1000, F1S_XL, 1024, 96, 2, 0x1FFFE000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  80.0, F1_CORE_M3(0x430), F1_DP_M3, 0xA5 },
-	{ "stm32f100rb", "STM32F100RB, Cortex-M3, 128 KB flash, 8 KB SRAM (value line)",
+	{ { "stm32f100rb", "STM32F100RB, Cortex-M3, 128 KB flash, 8 KB SRAM (value line)" },
 	  0x420, 0x1001, 0, 128, 8, 1, 0x1FFFF000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x420), F1_DP_M3, 0xA5 },
-	{ "stm32f030r8", "STM32F030R8, Cortex-M0, 64 KB flash, 8 KB SRAM",
+	{ { "stm32f030r8", "STM32F030R8, Cortex-M0, 64 KB flash, 8 KB SRAM" },
 	  0x440, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
 	  40.0, F1_CORE_M0(0x440), F1_DP_M0, 0xAA },
@@ -136,19 +135,19 @@ static const struct f1_part f1_parts[] = {
 	 * option page ends at WRP0 (stm32f030x6.h:215-222 OB_TypeDef), WRPR
 	 * [15:0] (stm32f030x6.h:1775); system memory 0x1FFFEC00 (?); no RTC
 	 * backup registers on the F030 (?). */
-	{ "stm32f030k6", "STM32F030K6, Cortex-M0, 32 KB flash, 4 KB SRAM, WRP0 only",
+	{ { "stm32f030k6", "STM32F030K6, Cortex-M0, 32 KB flash, 4 KB SRAM, WRP0 only" },
 	  0x444, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP0 | F1S_M0_DBG, 32, 4, 1, 0x1FFFEC00u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
 	  40.0, F1_CORE_M0(0x444), F1_DP_M0, 0xAA },
-	{ "stm32f072rb", "STM32F072RB, Cortex-M0, 128 KB flash, 16 KB SRAM, 5 RTC backup registers",
+	{ { "stm32f072rb", "STM32F072RB, Cortex-M0, 128 KB flash, 16 KB SRAM, 5 RTC backup registers" },
 	  0x448, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_M0_DBG, 128, 16, 2, 0x1FFFC800u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 5, 0xFF,
 	  40.0, F1_CORE_M0(0x448), F1_DP_M0, 0xAA },
-	{ "stm32f303vc", "STM32F303VC, Cortex-M4F, 256 KB flash, 40 KB SRAM, 16 RTC backup registers",
+	{ { "stm32f303vc", "STM32F303VC, Cortex-M4F, 256 KB flash, 40 KB SRAM, 16 RTC backup registers" },
 	  0x422, 0x1003, F1S_F0_STYLE | F1S_OBL, 256, 40, 2, 0x1FFFD800u,
 	  0xE0042000u, 0x1FFFF7CCu, 0x1FFFF7ACu, 16, 0xFF,
 	  40.0, F1_CORE_M4(0x422), F1_DP_M4, 0xAA },
-	{ "stm32f334r8", "STM32F334R8, Cortex-M4F, 64 KB flash, 12 KB SRAM, WRP0/WRP1 only",
+	{ { "stm32f334r8", "STM32F334R8, Cortex-M4F, 64 KB flash, 12 KB SRAM, WRP0/WRP1 only" },
 	  0x438, 0x1001, F1S_F0_STYLE | F1S_OBL | F1S_WRP01, 64, 12, 2, 0x1FFFD800u,
 	  0xE0042000u, 0x1FFFF7CCu, 0x1FFFF7ACu, 16, 0xFF,
 	  40.0, F1_CORE_M4(0x438), F1_DP_M4, 0xAA },
@@ -156,7 +155,7 @@ static const struct f1_part f1_parts[] = {
 	 * OBR (OpenOCD stm32f1x.c; FMC_OBSTAT_PLVL [2:1], gd32f1x0_fmc.h:104),
 	 * option bytes up to WP1 (gd32f1x0_fmc.h:63-68). Its mass erase time is not in our sources:
 	 * 200 ms (?). The ROM table designer is taken as ST's (?). */
-	{ "gd32f130c8", "GD32F130C8, Cortex-M3, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
+	{ { "gd32f130c8", "GD32F130C8, Cortex-M3, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)" },
 	  0x410, 0x1303, F1S_GD32 | F1S_GD32_HSPC | F1S_OBL | F1S_WRP01, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x410, 0x020 },
 	  F1_DP_M3, 0xA5 },
@@ -167,7 +166,7 @@ static const struct f1_part f1_parts[] = {
 	 * of Arm APs). Flash interface as the GD32F1x0 (same FMC, SPC 0xA5/0xCC,
 	 * OBL_LAUNCH); WP0/WP1 only (OB_WP at OB + 8, gd32e23x_fmc.h:57);
 	 * mass erase time not in our sources: 200 ms (?). */
-	{ "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
+	{ { "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)" },
 	  0x410, 0x1909, F1S_GD32 | F1S_GD32_HSPC | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
 	  0x1FFFF7E0u, 0x1FFFF7E8u, 0, 0xFF, 200.0,
 	  { SIM_CORTEX_M23, 0x411CD200u, false, 0, 0, 0, 0x410, 0x020 }, 0x0BF11477u, 0x04770025u, 0xA5 },
@@ -178,7 +177,7 @@ static const struct f1_part f1_parts[] = {
 	 * OBRLD in gd32f20x_fmc.h). No high protection: FMC_NSPC 0xA5 and
 	 * FMC_USPC only (gd32f20x_fmc.h:228-229), so 0xCC is level 1 and there
 	 * is no -rdp2 profile. 256 KB: one bank. Erase 200 ms (?). */
-	{ "gd32f205rc", "GD32F205RC, Cortex-M3, 256 KB flash, 128 KB SRAM (STM32F105-like clone, SPC 0xA5)",
+	{ { "gd32f205rc", "GD32F205RC, Cortex-M3, 256 KB flash, 128 KB SRAM (STM32F105-like clone, SPC 0xA5)" },
 	  0x418, 0x1508, F1S_GD32 | F1S_OBR_F1, 256, 128, 2, 0x1FFFB000u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x418, 0x020 },
 	  F1_DP_M3, 0xA5 },
@@ -218,21 +217,6 @@ struct f1_chip {
 static struct f1_chip *f1_of(struct sim_chip *c)
 {
 	return c->priv;
-}
-
-static size_t f1_part_count(void)
-{
-	return F1_NPARTS;
-}
-
-static const char *f1_part_name(size_t i)
-{
-	return i < F1_NPARTS ? f1_parts[i].name : NULL;
-}
-
-static const char *f1_part_summary(size_t i)
-{
-	return i < F1_NPARTS ? f1_parts[i].summary : NULL;
 }
 
 /* The RDP byte each profile level starts with; the F1 and GD32F10x/F20x/F30x
@@ -947,9 +931,7 @@ static void f1_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_stm32f1_ops = {
 	.family = "stm32f0/f1/f3, gd32f1x0/e23x/f20x",
-	.part_count = f1_part_count,
-	.part_name = f1_part_name,
-	.part_summary = f1_part_summary,
+	.parts = SIM_PART_TABLE(f1_parts),
 	.profile_rdp = f1_profile_rdp,
 	.create = f1_create,
 	.destroy = f1_destroy,

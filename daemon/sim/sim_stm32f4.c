@@ -83,8 +83,7 @@
 #define F4_OPT_PROGRAM_MS 250.0
 
 struct f4_part {
-	const char *name;
-	const char *summary;
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;   /* REV_ID values are typical silicon revisions (?) */
 	uint32_t flash_kb, sram_kb, bkpsram_kb;
 	uint32_t extra_ram_base, extra_ram_kb; /* CCM (F40x/F42x) or ITCM RAM (F7) */
@@ -115,7 +114,7 @@ struct f4_part {
 static const struct f4_part f4_parts[] = {
 	{
 		/* DS10086: mass erase 512 KB at x32 about 4 s typ (?), RM0368 */
-		.name = "stm32f401re", .summary = "STM32F401RE, Cortex-M4F, 512 KB flash, 96 KB SRAM",
+		.id.name = "stm32f401re", .id.summary = "STM32F401RE, Cortex-M4F, 512 KB flash, 96 KB SRAM",
 		.dev_id = 0x433, .rev_id = 0x1001, .flash_kb = 512, .sram_kb = 96,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
@@ -126,7 +125,7 @@ static const struct f4_part f4_parts[] = {
 	},
 	{
 		/* PM0059 / DS6697: Cortex-M3 r2p0, mass erase 1 MB at x32 about 8 s (?) */
-		.name = "stm32f205rg", .summary = "STM32F205RG, Cortex-M3, 1 MB flash, 128 KB SRAM, 4 KB backup SRAM",
+		.id.name = "stm32f205rg", .id.summary = "STM32F205RG, Cortex-M3, 1 MB flash, 128 KB SRAM, 4 KB backup SRAM",
 		.dev_id = 0x411, .rev_id = 0x2000, .flash_kb = 1024, .sram_kb = 128, .bkpsram_kb = 4,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
@@ -138,7 +137,7 @@ static const struct f4_part f4_parts[] = {
 	},
 	{
 		/* RM0090, DS8626: mass erase 1 MB at x32 about 8 s typ (?) */
-		.name = "stm32f407vg", .summary = "STM32F407VG, Cortex-M4F, 1 MB flash, 128+64 KB SRAM, 4 KB backup SRAM",
+		.id.name = "stm32f407vg", .id.summary = "STM32F407VG, Cortex-M4F, 1 MB flash, 128+64 KB SRAM, 4 KB backup SRAM",
 		.dev_id = 0x413, .rev_id = 0x1007, .flash_kb = 1024, .sram_kb = 128, .bkpsram_kb = 4,
 		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
@@ -150,7 +149,7 @@ static const struct f4_part f4_parts[] = {
 	},
 	{
 		/* RM0383, DS10314: mass erase 512 KB at x32 about 4 s (?) */
-		.name = "stm32f411re", .summary = "STM32F411RE, Cortex-M4F, 512 KB flash, 128 KB SRAM",
+		.id.name = "stm32f411re", .id.summary = "STM32F411RE, Cortex-M4F, 512 KB flash, 128 KB SRAM",
 		.dev_id = 0x431, .rev_id = 0x1000, .flash_kb = 512, .sram_kb = 128,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
@@ -162,7 +161,7 @@ static const struct f4_part f4_parts[] = {
 	{
 		/* RM0090: dual bank, OPTCR1 = nWRP of sectors 12-23; DS9405 mass
 		 * erase of 2 MB at x32 about 16 s (?) */
-		.name = "stm32f429zi", .summary = "STM32F429ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM, OPTCR1",
+		.id.name = "stm32f429zi", .id.summary = "STM32F429ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM, OPTCR1",
 		.dev_id = 0x419, .rev_id = 0x1003, .flash_kb = 2048, .sram_kb = 192, .bkpsram_kb = 4,
 		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
@@ -178,7 +177,7 @@ static const struct f4_part f4_parts[] = {
 		 * 0x00400080; flash also on ITCM at 0x00200000, ITCM RAM at 0;
 		 * Cortex-M7 r0p1, AP IDR from the old pyOCD table (?); mass erase
 		 * 1 MB at x32 about 8 s (?) */
-		.name = "stm32f746zg", .summary = "STM32F746ZG, Cortex-M7F, 1 MB flash, 320 KB SRAM, OPTCR1 boot addresses",
+		.id.name = "stm32f746zg", .id.summary = "STM32F746ZG, Cortex-M7F, 1 MB flash, 320 KB SRAM, OPTCR1 boot addresses",
 		.dev_id = 0x449, .rev_id = 0x1001, .flash_kb = 1024, .sram_kb = 320, .bkpsram_kb = 4,
 		.extra_ram_base = 0x00000000u, .extra_ram_kb = 16, .flash_alias = 0x00200000u,
 		.boot_alias0 = false, .boot_add = true, .info_base = 0x1FF00000u, .info_end = 0x1FF0F450u,
@@ -198,7 +197,7 @@ static const struct f4_part f4_parts[] = {
 		 * stm32f767xx.h:1294-1300); Cortex-M7 r1p0 with the double
 		 * precision FPU (?: CPUID and MVFR0 as the M7 TRM gives them);
 		 * mass erase of 2 MB at x32 about 16 s (?) */
-		.name = "stm32f767zi", .summary = "STM32F767ZI, Cortex-M7F, 2 MB flash, 512 KB SRAM, 12 nWRP bits",
+		.id.name = "stm32f767zi", .id.summary = "STM32F767ZI, Cortex-M7F, 2 MB flash, 512 KB SRAM, 12 nWRP bits",
 		.dev_id = 0x451, .rev_id = 0x1001, .flash_kb = 2048, .sram_kb = 512, .bkpsram_kb = 4,
 		.extra_ram_base = 0x00000000u, .extra_ram_kb = 16, .flash_alias = 0x00200000u,
 		.boot_alias0 = false, .boot_add = true, .info_base = 0x1FF00000u, .info_end = 0x1FF0F450u,
@@ -217,7 +216,7 @@ static const struct f4_part f4_parts[] = {
 		 * 64, stm32f413xx.h:915-916), no backup SRAM; OPTCR reset
 		 * 0x7FFFAAED (?: the F4 value with 15 nWRP bits); mass erase of
 		 * 1.5 MB at x32 about 12 s (?) */
-		.name = "stm32f413zh", .summary = "STM32F413ZH, Cortex-M4F, 1.5 MB flash, 320 KB SRAM, 15 nWRP bits",
+		.id.name = "stm32f413zh", .id.summary = "STM32F413ZH, Cortex-M4F, 1.5 MB flash, 320 KB SRAM, 15 nWRP bits",
 		.dev_id = 0x463, .rev_id = 0x1000, .flash_kb = 1536, .sram_kb = 320,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
@@ -239,7 +238,7 @@ static const struct f4_part f4_parts[] = {
 		 * the two cases rdpd must survive. Mass erase of 3 MB 16 s (?);
 		 * FLASH_DENSITY [31:16] of 0x1FFF7A20 = F_SIZE's place. SW-DP and
 		 * AHB-AP ids are the Cortex-M4's (?). */
-		.name = "gd32f450zk", .summary = "GD32F450ZK, Cortex-M4F, 3 MB flash, 256+64 KB SRAM, OBCTL1",
+		.id.name = "gd32f450zk", .id.summary = "GD32F450ZK, Cortex-M4F, 3 MB flash, 256+64 KB SRAM, OBCTL1",
 		.dev_id = 0x000, .rev_id = 0x0000, .flash_kb = 3072, .sram_kb = 256, .bkpsram_kb = 4,
 		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
@@ -253,7 +252,7 @@ static const struct f4_part f4_parts[] = {
 	{
 		/* GD32F470ZG: 1 MB, otherwise as the F450ZK; DBGMCU reads 0xA2E,
 		 * which no ST part uses (?). Mass erase of 1 MB 8 s (?). */
-		.name = "gd32f470zg", .summary = "GD32F470ZG, Cortex-M4F, 1 MB flash, 256+64 KB SRAM, OBCTL1",
+		.id.name = "gd32f470zg", .id.summary = "GD32F470ZG, Cortex-M4F, 1 MB flash, 256+64 KB SRAM, OBCTL1",
 		.dev_id = 0xA2E, .rev_id = 0x0000, .flash_kb = 1024, .sram_kb = 256, .bkpsram_kb = 4,
 		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
@@ -298,21 +297,6 @@ static int f4_level_of(uint32_t optcr)
 	if (rdp == F4_RDP_LEVEL0)
 		return 0;
 	return rdp == F4_RDP_LEVEL2 ? 2 : 1; /* RM0090 §3.7.3: anything else is level 1 */
-}
-
-static size_t f4_part_count(void)
-{
-	return F4_NPARTS;
-}
-
-static const char *f4_part_name(size_t i)
-{
-	return i < F4_NPARTS ? f4_parts[i].name : NULL;
-}
-
-static const char *f4_part_summary(size_t i)
-{
-	return i < F4_NPARTS ? f4_parts[i].summary : NULL;
 }
 
 static void f4_destroy(struct sim_chip *c)
@@ -809,9 +793,7 @@ static void f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_stm32f4_ops = {
 	.family = "stm32f2/f4/f7",
-	.part_count = f4_part_count,
-	.part_name = f4_part_name,
-	.part_summary = f4_part_summary,
+	.parts = SIM_PART_TABLE(f4_parts),
 	.create = f4_create,
 	.destroy = f4_destroy,
 	.bus_read = f4_bus_read,

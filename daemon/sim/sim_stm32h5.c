@@ -59,8 +59,7 @@
 #define H5_PSTATE_LOCKED 0x5Cu
 
 struct h5_part {
-	const char *name;
-	const char *summary;
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;
 	uint32_t flash_kb, sram_kb;
 	uint32_t optsr_default; /* without PRODUCT_STATE (?) */
@@ -69,8 +68,8 @@ struct h5_part {
 
 static const struct h5_part h5_parts[] = {
 	{
-		.name = "stm32h563zi",
-		.summary = "STM32H563ZI, Cortex-M33, 2 MB flash; rdp0 = OPEN, rdp1 = CLOSED, rdp2 = LOCKED (product states)",
+		.id.name = "stm32h563zi",
+		.id.summary = "STM32H563ZI, Cortex-M33, 2 MB flash; rdp0 = OPEN, rdp1 = CLOSED, rdp2 = LOCKED (product states)",
 		.dev_id = 0x484, .rev_id = 0x1001, .flash_kb = 2048, .sram_kb = 640,
 		.optsr_default = 0x003000D8u, .optsr2_default = 0xC3000000u, /* TZEN = 0xC3: off */
 	},
@@ -88,21 +87,6 @@ struct h5_chip {
 static struct h5_chip *h5_of(struct sim_chip *c)
 {
 	return c->priv;
-}
-
-static size_t h5_part_count(void)
-{
-	return H5_NPARTS;
-}
-
-static const char *h5_part_name(size_t i)
-{
-	return i < H5_NPARTS ? h5_parts[i].name : NULL;
-}
-
-static const char *h5_part_summary(size_t i)
-{
-	return i < H5_NPARTS ? h5_parts[i].summary : NULL;
 }
 
 static void h5_destroy(struct sim_chip *c)
@@ -305,9 +289,7 @@ static void h5_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_stm32h5_ops = {
 	.family = "stm32h5",
-	.part_count = h5_part_count,
-	.part_name = h5_part_name,
-	.part_summary = h5_part_summary,
+	.parts = SIM_PART_TABLE(h5_parts),
 	.create = h5_create,
 	.destroy = h5_destroy,
 	.bus_read = h5_bus_read,

@@ -98,8 +98,7 @@
 #define H7_OPT_PROGRAM_MS 100.0
 
 struct h7_part {
-	const char *name;
-	const char *summary;
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;   /* typical silicon revisions (?) */
 	uint32_t flash_kb, axi_kb;
 	bool dual_bank;
@@ -124,7 +123,7 @@ static const struct h7_part h7_parts[] = {
 	{
 		/* A board whose firmware uses bank swapping: SWAP_BANK_OPT = 1,
 		 * so a driver that writes OPTCR as a whole word shows. */
-		.name = "stm32h743zi", .summary = "STM32H743ZI, Cortex-M7F, 2 MB dual-bank flash (banks swapped), 512 KB AXI SRAM",
+		.id.name = "stm32h743zi", .id.summary = "STM32H743ZI, Cortex-M7F, 2 MB dual-bank flash (banks swapped), 512 KB AXI SRAM",
 		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 2048, .axi_kb = 512, .dual_bank = true,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
 		.optsr_default = 0x8006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
@@ -132,21 +131,21 @@ static const struct h7_part h7_parts[] = {
 	},
 	{
 		/* 1 MB as two 512 KB banks: bank 2 still at 0x08100000. */
-		.name = "stm32h743zg", .summary = "STM32H743ZG, Cortex-M7F, 1 MB flash as 2 x 512 KB banks (bank 2 at 0x08100000), 512 KB AXI SRAM",
+		.id.name = "stm32h743zg", .id.summary = "STM32H743ZG, Cortex-M7F, 1 MB flash as 2 x 512 KB banks (bank 2 at 0x08100000), 512 KB AXI SRAM",
 		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 1024, .axi_kb = 512, .dual_bank = true,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
 		.optsr_default = 0x0006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
 		.mass_erase_ms = 4000.0, .core = H7_CORE_M7(0x450),
 	},
 	{
-		.name = "stm32h723zg", .summary = "STM32H723ZG, Cortex-M7F, 1 MB single-bank flash, 128 KB AXI SRAM",
+		.id.name = "stm32h723zg", .id.summary = "STM32H723ZG, Cortex-M7F, 1 MB single-bank flash, 128 KB AXI SRAM",
 		.dev_id = 0x483, .rev_id = 0x1001, .flash_kb = 1024, .axi_kb = 128, .dual_bank = false,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
 		.optsr_default = 0x0006AAD0u, .optsr_mask = 0x233EFFDCu, .wpsn_default = 0xFFu,
 		.mass_erase_ms = 4000.0, .core = H7_CORE_M7(0x483),
 	},
 	{
-		.name = "stm32h7b3ai", .summary = "STM32H7B3AI, Cortex-M7F, 2 MB dual-bank flash (8 KB sectors), 1 MB AXI SRAM",
+		.id.name = "stm32h7b3ai", .id.summary = "STM32H7B3AI, Cortex-M7F, 2 MB dual-bank flash (8 KB sectors), 1 MB AXI SRAM",
 		.dev_id = 0x480, .rev_id = 0x1001, .flash_kb = 2048, .axi_kb = 1024, .dual_bank = true,
 		.uid_base = 0x08FFF800u, .fsize_addr = 0x08FFF80Cu,
 		.optsr_default = 0x0006AAD0u, .optsr_mask = 0xA03FFFDCu, .wpsn_default = 0xFFFFFFFFu,
@@ -155,7 +154,7 @@ static const struct h7_part h7_parts[] = {
 	{
 		/* Dual core: the CM7 is on AP0, the CM4 on AP3; both cores
 		 * boot (BCM4 = BCM7 = 1), D2 reset bits and IWDG2_SW set. */
-		.name = "stm32h747xi", .summary = "STM32H747XI, Cortex-M7F + Cortex-M4F (CM7 on AP0, CM4 on AP3), 2 MB dual-bank flash",
+		.id.name = "stm32h747xi", .id.summary = "STM32H747XI, Cortex-M7F + Cortex-M4F (CM7 on AP0, CM4 on AP3), 2 MB dual-bank flash",
 		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 2048, .axi_kb = 512, .dual_bank = true,
 		.dual_core = true,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
@@ -200,21 +199,6 @@ static int h7_level_of(uint32_t optsr)
 	if (rdp == H7_RDP_LEVEL0)
 		return 0;
 	return rdp == H7_RDP_LEVEL2 ? 2 : 1; /* RM0433 §4.5.3: any other value is level 1 */
-}
-
-static size_t h7_part_count(void)
-{
-	return H7_NPARTS;
-}
-
-static const char *h7_part_name(size_t i)
-{
-	return i < H7_NPARTS ? h7_parts[i].name : NULL;
-}
-
-static const char *h7_part_summary(size_t i)
-{
-	return i < H7_NPARTS ? h7_parts[i].summary : NULL;
 }
 
 static void h7_destroy(struct sim_chip *c)
@@ -746,9 +730,7 @@ static int h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 
 const struct sim_chip_ops sim_stm32h7_ops = {
 	.family = "stm32h7",
-	.part_count = h7_part_count,
-	.part_name = h7_part_name,
-	.part_summary = h7_part_summary,
+	.parts = SIM_PART_TABLE(h7_parts),
 	.create = h7_create,
 	.destroy = h7_destroy,
 	.bus_read = h7_bus_read,

@@ -86,8 +86,7 @@
 #define L0_OB_WRITE_MS 4.0
 
 struct l0_part {
-	const char *name;
-	const char *summary;
+	struct sim_part_id id;
 	bool l1;
 	uint16_t dev_id, rev_id;    /* typical revisions (?) */
 	uint32_t flash_kb, sram_kb, eeprom_bytes;
@@ -106,7 +105,7 @@ struct l0_part {
 
 static const struct l0_part l0_parts[] = {
 	{
-		.name = "stm32l073rz", .summary = "STM32L073RZ, Cortex-M0+, 192 KB flash, 20 KB SRAM, 6 KB data EEPROM",
+		.id.name = "stm32l073rz", .id.summary = "STM32L073RZ, Cortex-M0+, 192 KB flash, 20 KB SRAM, 6 KB data EEPROM",
 		.l1 = false, .dev_id = 0x447, .rev_id = 0x2000, .flash_kb = 192, .sram_kb = 20,
 		.eeprom_bytes = 6144, .regs = 0x40022000u, .dbgmcu = 0x40015800u,
 		.fsize_addr = 0x1FF8007Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 192,
@@ -115,7 +114,7 @@ static const struct l0_part l0_parts[] = {
 		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u,
 	},
 	{
-		.name = "stm32l011k4", .summary = "STM32L011K4, Cortex-M0+, 16 KB flash, 2 KB SRAM, 512 B data EEPROM",
+		.id.name = "stm32l011k4", .id.summary = "STM32L011K4, Cortex-M0+, 16 KB flash, 2 KB SRAM, 512 B data EEPROM",
 		.l1 = false, .dev_id = 0x457, .rev_id = 0x1000, .flash_kb = 16, .sram_kb = 2,
 		.eeprom_bytes = 512, .regs = 0x40022000u, .dbgmcu = 0x40015800u,
 		.fsize_addr = 0x1FF8007Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 16, .wrpr_regs = 1,
@@ -126,7 +125,7 @@ static const struct l0_part l0_parts[] = {
 		/* Cat.5: F_SIZE at 0x1FF800CC, UID at 0x1FF800D0 (FLASHSIZE_BASE,
 		 * UID_BASE, stm32l151xe.h:699-700); WRPR1..4 and the option words
 		 * WRP1213/WRP1415 at +0x80/+0x84 (stm32l151xe.h:294-298, 315-316) */
-		.name = "stm32l152re", .summary = "STM32L152RE, Cortex-M3, 512 KB dual-bank flash, 80 KB SRAM, 16 KB data EEPROM",
+		.id.name = "stm32l152re", .id.summary = "STM32L152RE, Cortex-M3, 512 KB dual-bank flash, 80 KB SRAM, 16 KB data EEPROM",
 		.l1 = true, .dev_id = 0x437, .rev_id = 0x1000, .flash_kb = 512, .sram_kb = 80,
 		.eeprom_bytes = 16384, .regs = 0x40023C00u, .dbgmcu = 0xE0042000u,
 		.fsize_addr = 0x1FF800CCu, .uid_addr = 0x1FF800D0u, .fsize_raw = 512,
@@ -135,7 +134,7 @@ static const struct l0_part l0_parts[] = {
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u,
 	},
 	{
-		.name = "stm32l151c8", .summary = "STM32L151C8, Cortex-M3, 64 KB flash (Cat.1), 10 KB SRAM, 4 KB data EEPROM",
+		.id.name = "stm32l151c8", .id.summary = "STM32L151C8, Cortex-M3, 64 KB flash (Cat.1), 10 KB SRAM, 4 KB data EEPROM",
 		.l1 = true, .dev_id = 0x416, .rev_id = 0x1008, .flash_kb = 64, .sram_kb = 10,
 		.eeprom_bytes = 4096, .regs = 0x40023C00u, .dbgmcu = 0xE0042000u,
 		.fsize_addr = 0x1FF8004Cu, .uid_addr = 0x1FF80050u, .fsize_raw = 64, .wrpr_regs = 1,
@@ -184,21 +183,6 @@ static uint32_t l0_word(uint16_t low)
 static bool l0_word_ok(uint32_t w)
 {
 	return (w >> 16) == (~w & 0xFFFFu);
-}
-
-static size_t l0_part_count(void)
-{
-	return L0_NPARTS;
-}
-
-static const char *l0_part_name(size_t i)
-{
-	return i < L0_NPARTS ? l0_parts[i].name : NULL;
-}
-
-static const char *l0_part_summary(size_t i)
-{
-	return i < L0_NPARTS ? l0_parts[i].summary : NULL;
 }
 
 static void l0_destroy(struct sim_chip *c)
@@ -641,9 +625,7 @@ static void l0_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_stm32l0_ops = {
 	.family = "stm32l0/l1",
-	.part_count = l0_part_count,
-	.part_name = l0_part_name,
-	.part_summary = l0_part_summary,
+	.parts = SIM_PART_TABLE(l0_parts),
 	.create = l0_create,
 	.destroy = l0_destroy,
 	.bus_read = l0_bus_read,

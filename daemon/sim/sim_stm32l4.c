@@ -229,8 +229,7 @@ static const struct l4_optreg l4_opt_u5_4m[] = {
 #define L4_OPTS(t) (t), (sizeof(t) / sizeof((t)[0]))
 
 struct l4_part {
-	const char *name;
-	const char *summary;
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;   /* REV_ID: a typical revision (?) */
 	const struct l4_layout *lay;
 	bool tz;                   /* L5/U5: level 0.5, TZEN */
@@ -270,7 +269,7 @@ struct l4_part {
  * stm32l5x.cfg, ...); AP IDRs of the M0+ and M33 parts (?). */
 static const struct l4_part l4_parts[] = {
 	{
-		.name = "stm32l476rg", .summary = "STM32L476RG, Cortex-M4F, 1 MB dual-bank flash, 96+32 KB SRAM",
+		.id.name = "stm32l476rg", .id.summary = "STM32L476RG, Cortex-M4F, 1 MB dual-bank flash, 96+32 KB SRAM",
 		.dev_id = 0x415, .rev_id = 0x1007, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
@@ -280,7 +279,7 @@ static const struct l4_part l4_parts[] = {
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
-		.name = "stm32l4r5zi", .summary = "STM32L4R5ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM",
+		.id.name = "stm32l4r5zi", .id.summary = "STM32L4R5ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM",
 		.dev_id = 0x470, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 2048, .sram_kb = 192, .sram2_base = 0x10000000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
@@ -291,7 +290,7 @@ static const struct l4_part l4_parts[] = {
 	},
 	{
 		/* RM0440: DBANK (bit 22) = 1, CCM SRAM at 0x10000000 (erased (?)) */
-		.name = "stm32g474re", .summary = "STM32G474RE, Cortex-M4F, 512 KB dual-bank flash, 96 KB SRAM + 32 KB CCM",
+		.id.name = "stm32g474re", .id.summary = "STM32G474RE, Cortex-M4F, 512 KB dual-bank flash, 96 KB SRAM + 32 KB CCM",
 		.dev_id = 0x469, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 512, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
@@ -306,7 +305,7 @@ static const struct l4_part l4_parts[] = {
 		 * where the 512 KB parts have it (OpenOCD stm32l4x.c "dual bank
 		 * WITH gap"; RM0440 §3.3.1 (?)). Reads of the hole fault (?).
 		 * DBANK changed by software does not move the banks here (?). */
-		.name = "stm32g473cc", .summary = "STM32G473CC, Cortex-M4F, 256 KB dual-bank flash (bank 2 at 0x08040000), 96 KB SRAM + 32 KB CCM",
+		.id.name = "stm32g473cc", .id.summary = "STM32G473CC, Cortex-M4F, 256 KB dual-bank flash (bank 2 at 0x08040000), 96 KB SRAM + 32 KB CCM",
 		.dev_id = 0x469, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
@@ -317,7 +316,7 @@ static const struct l4_part l4_parts[] = {
 	},
 	{
 		/* RM0444: OPTR reset 0xFFFFFEAA (?), TAMP_BKP0R 0x4000B100 */
-		.name = "stm32g071rb", .summary = "STM32G071RB, Cortex-M0+, 128 KB flash, 36 KB SRAM",
+		.id.name = "stm32g071rb", .id.summary = "STM32G071RB, Cortex-M0+, 128 KB flash, 36 KB SRAM",
 		.dev_id = 0x460, .rev_id = 0x1000, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 128, .sram_kb = 36, .bkp_base = 0x4000B100u,
 		.bkp_regs = 5, .fsize_addr = 0x1FFF75E0u, .uid_base = 0x1FFF7590u,
@@ -327,7 +326,7 @@ static const struct l4_part l4_parts[] = {
 	},
 	{
 		/* RM0490: F_SIZE at 0x1FFF75A0; no backup registers modelled (?) */
-		.name = "stm32c031c6", .summary = "STM32C031C6, Cortex-M0+, 32 KB flash, 12 KB SRAM",
+		.id.name = "stm32c031c6", .id.summary = "STM32C031C6, Cortex-M0+, 32 KB flash, 12 KB SRAM",
 		.dev_id = 0x453, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 32, .sram_kb = 12, .fsize_addr = 0x1FFF75A0u,
 		.uid_base = 0x1FFF7550u,
@@ -337,7 +336,7 @@ static const struct l4_part l4_parts[] = {
 	},
 	{
 		/* RM0503: F_SIZE 0x1FFF6EA0, TAMP_BKP0R 0x4000B100 (?), 9 registers (?) */
-		.name = "stm32u083rc", .summary = "STM32U083RC, Cortex-M0+, 256 KB flash, 40 KB SRAM",
+		.id.name = "stm32u083rc", .id.summary = "STM32U083RC, Cortex-M0+, 256 KB flash, 40 KB SRAM",
 		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .oem_keys_u0 = true,
 		.if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
@@ -352,7 +351,7 @@ static const struct l4_part l4_parts[] = {
 		 * from level 1 is refused (the layout's WRPERR (?: the manual's
 		 * flag for it is not in our sources)) until the key is presented
 		 * through the debug mailbox, which is not modelled. */
-		.name = "stm32u083rc-oem1", .summary = "STM32U083RC with an OEM1 key provisioned (SR.OEM1LOCK = 1)",
+		.id.name = "stm32u083rc-oem1", .id.summary = "STM32U083RC with an OEM1 key provisioned (SR.OEM1LOCK = 1)",
 		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .oem_keys_u0 = true,
 		.oem1_locked = true, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
@@ -365,7 +364,7 @@ static const struct l4_part l4_parts[] = {
 		/* RM0434: flash registers at 0x58004000, SRAM2a/2b at 0x20030000;
 		 * option bytes at 0x1FFF8000 (?: as Flipper Zero's WB55 scripts
 		 * use them; the other parts' 0x1FFF7800 per RM0351/RM0444/RM0453) */
-		.name = "stm32wb55rg", .summary = "STM32WB55RG, Cortex-M4F (+ CPU2 M0+), 1 MB flash, 192+64 KB SRAM",
+		.id.name = "stm32wb55rg", .id.summary = "STM32WB55RG, Cortex-M4F (+ CPU2 M0+), 1 MB flash, 192+64 KB SRAM",
 		.dev_id = 0x495, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
@@ -381,7 +380,7 @@ static const struct l4_part l4_parts[] = {
 		 * community forum: "All option bytes managed by CPU2 remain
 		 * inaccessible"; the erase scope is not confirmed in RM0434 text
 		 * we have). */
-		.name = "stm32wb55rg-fus", .summary = "STM32WB55RG with FUS + wireless stack (CPU2 secure area from 0x080C0000)",
+		.id.name = "stm32wb55rg-fus", .id.summary = "STM32WB55RG with FUS + wireless stack (CPU2 secure area from 0x080C0000)",
 		.dev_id = 0x495, .rev_id = 0x2001, .lay = &l4_layout_l4, .cpu2_secure = true,
 		.sfsa_page = 4096, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
@@ -395,7 +394,7 @@ static const struct l4_part l4_parts[] = {
 		 * stm32wbxx_hal_flash.h), option bytes at 0x1FFF7800
 		 * (OPTION_BYTE_BASE, stm32wb15xx.h), SRAM2a + SRAM2b from
 		 * 0x20030000 (32 + 4 KB) */
-		.name = "stm32wb15cc", .summary = "STM32WB15CC, Cortex-M4 (+ CPU2 M0+), 320 KB flash (2 KB pages), 12+36 KB SRAM",
+		.id.name = "stm32wb15cc", .id.summary = "STM32WB15CC, Cortex-M4 (+ CPU2 M0+), 320 KB flash (2 KB pages), 12+36 KB SRAM",
 		.dev_id = 0x494, .rev_id = 0x2000, .lay = &l4_layout_l4, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 320, .sram_kb = 12, .sram2_base = 0x20030000u,
 		.sram2_kb = 36, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
@@ -408,7 +407,7 @@ static const struct l4_part l4_parts[] = {
 		/* The same with FUS and a stack: SFSA = 0x70 in pages of 2 KB,
 		 * CPU2's area from 0x08038000 (at 4 KB pages it would lie past
 		 * the end of the flash). */
-		.name = "stm32wb15cc-fus", .summary = "STM32WB15CC with FUS + wireless stack (CPU2 secure area from 0x08038000)",
+		.id.name = "stm32wb15cc-fus", .id.summary = "STM32WB15CC with FUS + wireless stack (CPU2 secure area from 0x08038000)",
 		.dev_id = 0x494, .rev_id = 0x2000, .lay = &l4_layout_l4, .cpu2_secure = true,
 		.sfsa_page = 2048, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 320, .sram_kb = 12, .sram2_base = 0x20030000u,
@@ -420,7 +419,7 @@ static const struct l4_part l4_parts[] = {
 	},
 	{
 		/* RM0453: flash registers at 0x58004000, SRAM2 at 0x20008000 */
-		.name = "stm32wle5jc", .summary = "STM32WLE5JC, Cortex-M4, 256 KB flash, 32+32 KB SRAM",
+		.id.name = "stm32wle5jc", .id.summary = "STM32WLE5JC, Cortex-M4, 256 KB flash, 32+32 KB SRAM",
 		.dev_id = 0x497, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 32, .sram2_base = 0x20008000u,
 		.sram2_kb = 32, .bkp_base = 0x4000B100u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
@@ -435,7 +434,7 @@ static const struct l4_part l4_parts[] = {
 		 * 0x40003500 (?). L5/U5: no option page mapped for the debugger
 		 * (?: RM0438/RM0456 describe the options only through their
 		 * registers), so ob_base stays 0. */
-		.name = "stm32l552ze", .summary = "STM32L552ZE, Cortex-M33, 512 KB dual-bank flash, 192+64 KB SRAM, TrustZone",
+		.id.name = "stm32l552ze", .id.summary = "STM32L552ZE, Cortex-M33, 512 KB dual-bank flash, 192+64 KB SRAM, TrustZone",
 		.dev_id = 0x472, .rev_id = 0x1001, .lay = &l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 512, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .bkp_base = 0x40003500u, .bkp_regs = 32,
@@ -445,7 +444,7 @@ static const struct l4_part l4_parts[] = {
 	},
 	{
 		/* RM0456: 2 MB dual bank; TAMP_BKP0R 0x46007D00 (?) is not modelled */
-		.name = "stm32u585ai", .summary = "STM32U585AI, Cortex-M33, 2 MB dual-bank flash, 768 KB SRAM, TrustZone",
+		.id.name = "stm32u585ai", .id.summary = "STM32U585AI, Cortex-M33, 2 MB dual-bank flash, 768 KB SRAM, TrustZone",
 		.dev_id = 0x482, .rev_id = 0x2001, .lay = &l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 2048, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
@@ -457,7 +456,7 @@ static const struct l4_part l4_parts[] = {
 		/* The same chip with an OEM1 key provisioned: NSSR.OEM1LOCK = 1 and
 		 * a regression from level 1 is refused until the key is presented
 		 * through the debug mailbox (not modelled) (RM0456 §7.6.2 (?)). */
-		.name = "stm32u585ai-oem1", .summary = "STM32U585AI with an OEM1 key provisioned (NSSR.OEM1LOCK = 1)",
+		.id.name = "stm32u585ai-oem1", .id.summary = "STM32U585AI with an OEM1 key provisioned (NSSR.OEM1LOCK = 1)",
 		.dev_id = 0x482, .rev_id = 0x2001, .lay = &l4_layout_tz, .tz = true, .oem1_locked = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 2048, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
@@ -469,7 +468,7 @@ static const struct l4_part l4_parts[] = {
 		/* RM0456: 4 MB dual bank of 8 KB pages, 256 per bank, so the
 		 * WRP and watermark page fields are 8 bits (stm32u5a5xx.h);
 		 * SRAM2 at 0x200C0000 */
-		.name = "stm32u5a5zj", .summary = "STM32U5A5ZJ, Cortex-M33, 4 MB dual-bank flash, 192+64 KB SRAM modelled, TrustZone",
+		.id.name = "stm32u5a5zj", .id.summary = "STM32U5A5ZJ, Cortex-M33, 4 MB dual-bank flash, 192+64 KB SRAM modelled, TrustZone",
 		.dev_id = 0x481, .rev_id = 0x3001, .lay = &l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 4096, .sram_kb = 192,
 		.sram2_base = 0x200C0000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
@@ -521,21 +520,6 @@ static int l4_level_of(const struct l4_part *p, uint32_t optr)
 	if (p->tz && rdp == L4_RDP_LEVEL05 && (optr & L4_OPTR_TZEN))
 		return 5;
 	return 1; /* anything else, including an erased byte, is level 1 */
-}
-
-static size_t l4_part_count(void)
-{
-	return L4_NPARTS;
-}
-
-static const char *l4_part_name(size_t i)
-{
-	return i < L4_NPARTS ? l4_parts[i].name : NULL;
-}
-
-static const char *l4_part_summary(size_t i)
-{
-	return i < L4_NPARTS ? l4_parts[i].summary : NULL;
 }
 
 static bool l4_part_has_level_half(size_t i)
@@ -1061,9 +1045,7 @@ static void l4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_stm32l4_ops = {
 	.family = "stm32l4/g0/g4/c0/u0/wb/wl/l5/u5",
-	.part_count = l4_part_count,
-	.part_name = l4_part_name,
-	.part_summary = l4_part_summary,
+	.parts = SIM_PART_TABLE(l4_parts),
 	.part_has_level_half = l4_part_has_level_half,
 	.create = l4_create,
 	.destroy = l4_destroy,
