@@ -259,8 +259,8 @@ static int at_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		at_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(a->flash, p->flash_kb * 1024u, AT_SRAM_BASE + p->sram_kb * 1024u,
-			 AT_FLASH_BASE + 0xC1u);
+	sim_mech_fill_program(a->flash, p->flash_kb * 1024u, AT_SRAM_BASE + p->sram_kb * 1024u,
+			      AT_FLASH_BASE + 0xC1u);
 	/* A programmed USD: FAP, SSB 0xFE, user data 0x12/0x34, EPP0 0xFE
 	 * (first sector group protected), the rest erased. */
 	memset(a->usd, 0xFF, p->usd_bytes);

@@ -12,8 +12,6 @@
  */
 #include "sim_internal.h"
 
-#include <string.h>
-
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -235,15 +233,6 @@ int sim_chip_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t va
 	}
 	chip_track(c);
 	return rc;
-}
-
-void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc)
-{
-	for (uint32_t i = 0; i < bytes / 4u; i++) {
-		uint32_t w = i == 0 ? msp : i == 1 ? reset_pc : 0xC0DE0000u | (i & 0xFFFFu);
-
-		memcpy(flash + 4u * i, &w, 4);
-	}
 }
 
 void sim_chip_option_started(struct sim_chip *c)

@@ -198,10 +198,6 @@ void sim_chip_option_started(struct sim_chip *c);
 /* After each command packet: the armed reset of
  * sim_probe_reset_at_option_step comes when its packets are counted out. */
 void sim_chip_packet_done(struct sim_chip *c);
-/* Fill BYTES of FLASH with a recognisable program, so a test can tell it
- * from an erased array: the vector table (initial MSP, reset handler), then
- * 0xC0DE0000 | word index. */
-void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc);
 
 /* ---- mechanics the family models share (sim_mech.c) ---- */
 
@@ -221,6 +217,7 @@ enum sim_mech_key { SIM_MECH_KEY_EXPECT1, SIM_MECH_KEY_EXPECT2, SIM_MECH_KEY_DEA
 
 int sim_mech_key_feed(enum sim_mech_key *st, uint32_t k1, uint32_t k2, uint32_t v, bool *opened);
 int sim_mech_key_unlock(enum sim_mech_key *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v);
+void sim_mech_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc);
 
 /* ---- SWJ-DP, SW-DP and AHB-AP (sim_swd.c) ---- */
 

@@ -1,7 +1,8 @@
 /*
  * sim_mech.c - mechanics the family models share: address windows, the
  * byte lanes of a 32-bit register, the read-only bytes of an information
- * block (F_SIZE, the unique ID, option words), the two-key unlock sequence.
+ * block (F_SIZE, the unique ID, option words), the two-key unlock sequence,
+ * the program a fresh flash array holds.
  *
  * No register meaning lives here. Which address is which register, which
  * bits a write may change, what is erased and when: each model says that
@@ -143,4 +144,16 @@ int sim_mech_key_unlock(enum sim_mech_key *st, bool *locked, uint32_t k1, uint32
 	if (opened)
 		*locked = false;
 	return rc;
+}
+
+/* Fill BYTES of FLASH with a recognisable program, so a test can tell it
+ * from an erased array: the vector table (initial MSP, reset handler), then
+ * 0xC0DE0000 | word index. */
+void sim_mech_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc)
+{
+	for (uint32_t i = 0; i < bytes / 4u; i++) {
+		uint32_t w = i == 0 ? msp : i == 1 ? reset_pc : 0xC0DE0000u | (i & 0xFFFFu);
+
+		memcpy(flash + 4u * i, &w, 4);
+	}
 }

@@ -341,8 +341,8 @@ static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		f1_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(f->flash, f->part->flash_kb * 1024u, F1_SRAM_BASE + f->part->sram_kb * 1024u,
-			 F1_FLASH_BASE + 0xC1u);
+	sim_mech_fill_program(f->flash, f->part->flash_kb * 1024u, F1_SRAM_BASE + f->part->sram_kb * 1024u,
+			      F1_FLASH_BASE + 0xC1u);
 	/* A programmed page: RDP, USER, DATA0 = 0x12, DATA1 = 0x34, WRP0 =
 	 * 0xFE (first page group write-protected), WRP1..3 0xFF with their
 	 * complements as ST ships them (an erased one would set OPTERR on

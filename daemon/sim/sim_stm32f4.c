@@ -337,7 +337,7 @@ static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		f4_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(f->flash, p->flash_kb * 1024u, F4_SRAM_BASE + p->sram_kb * 1024u, F4_FLASH_BASE + 0x1C1u);
+	sim_mech_fill_program(f->flash, p->flash_kb * 1024u, F4_SRAM_BASE + p->sram_kb * 1024u, F4_FLASH_BASE + 0x1C1u);
 	memset(f->otp, 0xFF, p->otp_size);
 	f->stored_optcr = (p->optcr_default & ~(0xFFu << F4_OPTCR_RDP_SHIFT) & ~3u) |
 			  ((uint32_t)rdp << F4_OPTCR_RDP_SHIFT);

@@ -126,7 +126,7 @@ static int h5_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		h5_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(h->flash, p->flash_kb * 1024u, H5_SRAM_BASE + 0x1000u, H5_FLASH_BASE + 0x201u);
+	sim_mech_fill_program(h->flash, p->flash_kb * 1024u, H5_SRAM_BASE + 0x1000u, H5_FLASH_BASE + 0x201u);
 	h->pstate = rdp == 0xAA ? H5_PSTATE_OPEN : rdp == 0xCC ? H5_PSTATE_LOCKED : H5_PSTATE_CLOSED;
 	c->dpidr = 0x0BE12477u; /* OpenOCD stm32h5x.cfg */
 	c->core_ap = 1;

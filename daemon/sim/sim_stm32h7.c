@@ -243,8 +243,8 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		h7_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(h->flash, h->part->flash_kb * 1024u, H7_AXI_BASE + h->part->axi_kb * 1024u,
-			 H7_FLASH_BASE + 0x299u);
+	sim_mech_fill_program(h->flash, h->part->flash_kb * 1024u, H7_AXI_BASE + h->part->axi_kb * 1024u,
+			      H7_FLASH_BASE + 0x299u);
 	memset(h->bkpsram, 0x5A, H7_BKPSRAM_KB * 1024u);
 	h->stored_optsr = (p->optsr_default & ~(0xFFu << H7_OPTSR_RDP_SHIFT)) |
 			  ((uint32_t)rdp << H7_OPTSR_RDP_SHIFT);

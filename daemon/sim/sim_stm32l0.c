@@ -218,7 +218,7 @@ static int l0_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		l0_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(l->flash, p->flash_kb * 1024u, L0_SRAM_BASE + p->sram_kb * 1024u, L0_FLASH_BASE + 0xC1u);
+	sim_mech_fill_program(l->flash, p->flash_kb * 1024u, L0_SRAM_BASE + p->sram_kb * 1024u, L0_FLASH_BASE + 0xC1u);
 	memset(l->eeprom, 0xEE, p->eeprom_bytes); /* recognisable data EEPROM */
 	l->ob[0] = l0_word(rdp);
 	l->ob[1] = l0_word((uint16_t)p->user_default);

@@ -560,8 +560,8 @@ static int l4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 		l4_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(f->flash, f->part->flash_kb * 1024u, L4_SRAM_BASE + f->part->sram_kb * 1024u,
-			 L4_FLASH_BASE + 0x1C1u);
+	sim_mech_fill_program(f->flash, f->part->flash_kb * 1024u, L4_SRAM_BASE + f->part->sram_kb * 1024u,
+			      L4_FLASH_BASE + 0x1C1u);
 	if (f->sram2)
 		memset(f->sram2, 0x5A, p->sram2_kb * 1024u);
 	for (size_t i = 0; i < p->n_opt; i++)
