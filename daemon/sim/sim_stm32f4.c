@@ -107,8 +107,8 @@ struct f4_part {
 
 /* GigaDevice GD32F4: Cortex-M4F; the MCU ROM table carries GigaDevice's
  * JEP106 code (continuation 7, identity 0x51: 0x3D1 in the 11-bit
- * designer packing cm_id_regs uses, continuation in [10:7]) and the part
- * number Black Magic Debug matches. */
+ * designer packing sim_cortexm_id_regs uses, continuation in [10:7]) and
+ * the part number Black Magic Debug matches. */
 #define F4_CORE_GD32(part) { SIM_CORTEX_M4, 0x410FC241u, true, 0x10110021u, 0x11000011u, 0, part, 0x3D1 }
 
 static const struct f4_part f4_parts[] = {
