@@ -54,7 +54,7 @@ bool sim_chip_op_due(const struct sim_chip *c, bool busy, uint64_t until_ns)
 
 /* Account the core's running time up to now (the firmware only "runs" in
  * that time) and let the SWD-off firmware act once it has run long enough. */
-static void chip_account(struct sim_chip *c)
+static void sim_chip_account(struct sim_chip *c)
 {
 	uint64_t now = sim_now_ns();
 
@@ -68,11 +68,11 @@ static void chip_account(struct sim_chip *c)
 }
 
 /* Note the core's state after something may have changed it. */
-static void chip_track(struct sim_chip *c)
+static void sim_chip_track(struct sim_chip *c)
 {
 	bool run = sim_cortexm_running(&c->core);
 
-	chip_account(c);
+	sim_chip_account(c);
 	if (run && !c->running)
 		c->run_since_ns = sim_now_ns();
 	c->running = run;
@@ -80,11 +80,11 @@ static void chip_track(struct sim_chip *c)
 
 void sim_chip_tick(struct sim_chip *c)
 {
-	chip_account(c);
+	sim_chip_account(c);
 	c->ops->tick(c);
 }
 
-static void chip_leave_reset(struct sim_chip *c)
+static void sim_chip_leave_reset(struct sim_chip *c)
 {
 	uint32_t msp, pc;
 
@@ -95,26 +95,26 @@ static void chip_leave_reset(struct sim_chip *c)
 	c->run_ns = 0;
 	c->swd_pins_off = false;
 	c->running = false;
-	chip_track(c);
+	sim_chip_track(c);
 }
 
 /* A system reset (AIRCR.SYSRESETREQ, nRESET): options reload, the core
  * restarts; the debug domain (DP, DHCSR/DEMCR) is kept. */
 void sim_chip_system_reset(struct sim_chip *c)
 {
-	chip_account(c);
+	sim_chip_account(c);
 	c->counters->resets++;
 	c->ops->system_reset(c);
 	sim_cortexm_hold_reset(&c->core);
 	if (!c->nreset_low)
-		chip_leave_reset(c);
+		sim_chip_leave_reset(c);
 }
 
 void sim_chip_set_nreset(struct sim_chip *c, bool low)
 {
 	if (low == c->nreset_low)
 		return;
-	chip_account(c);
+	sim_chip_account(c);
 	c->nreset_low = low;
 	if (low) {
 		/* Held in reset: the core stops, the pins return to SWD. */
@@ -133,9 +133,9 @@ void sim_chip_power_cycle(struct sim_chip *c)
 	sim_cortexm_power_on(&c->core);
 	c->ops->power_on(c);
 	if (!c->nreset_low)
-		chip_leave_reset(c);
+		sim_chip_leave_reset(c);
 	else
-		chip_track(c);
+		sim_chip_track(c);
 }
 
 int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
@@ -157,7 +157,7 @@ int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, un
 	}
 	sim_cortexm_power_on(&c->core);
 	ops->power_on(c);
-	chip_leave_reset(c);
+	sim_chip_leave_reset(c);
 	/* The board was powered long before a probe was attached: its firmware
 	 * has run, so an SWD-off firmware has already taken the pins. (After a
 	 * simulated power cycle the 5 ms window is modelled as it is.) */
@@ -191,7 +191,7 @@ bool sim_chip_dp_reachable(struct sim_chip *c)
 /* While the chip is held in reset only the debug domain answers: the PPB
  * (core debug registers, and DBGMCU at 0xE0042000 inside it); the system
  * bus is in reset (?). */
-static bool chip_blocked_by_reset(const struct sim_chip *c, uint32_t addr, bool debugger)
+static bool sim_chip_blocked_by_reset(const struct sim_chip *c, uint32_t addr, bool debugger)
 {
 	return debugger && c->core.in_reset && !sim_cortexm_owns(addr);
 }
@@ -201,12 +201,12 @@ int sim_chip_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *va
 	int rc;
 
 	sim_chip_tick(c);
-	if (chip_blocked_by_reset(c, addr, debugger)) {
+	if (sim_chip_blocked_by_reset(c, addr, debugger)) {
 		*val = 0;
 		return -EFAULT;
 	}
 	rc = c->ops->bus_read(c, addr, size, val, debugger);
-	chip_track(c); /* DHCSR reads do not change state, but stay uniform */
+	sim_chip_track(c); /* DHCSR reads do not change state, but stay uniform */
 	return rc;
 }
 
@@ -215,7 +215,7 @@ int sim_chip_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t va
 	int rc;
 
 	sim_chip_tick(c);
-	if (chip_blocked_by_reset(c, addr, debugger))
+	if (sim_chip_blocked_by_reset(c, addr, debugger))
 		return -EFAULT;
 	rc = c->ops->bus_write(c, addr, size, val, debugger);
 	if (rc == SIM_BUS_SYSRESET) {
@@ -231,7 +231,7 @@ int sim_chip_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t va
 		sim_cortexm_leave_reset(&c->core, msp, pc);
 		rc = 0;
 	}
-	chip_track(c);
+	sim_chip_track(c);
 	return rc;
 }
 
