@@ -1,7 +1,7 @@
 /*
  * sim_stm32f4.c - STM32F2/F4/F7: memory map, flash interface, option bytes
  * and read-out protection. One flash controller lineage; the parts differ
- * only by the rows of f4_parts[].
+ * only by the rows of sim_stm32f4_parts[].
  *
  * References:
  *   RM0090 (F405/407/429) §3.5.3 mass erase, §3.6 FLASH_OPTCR programming,
@@ -82,7 +82,7 @@
  * the sector erase time of a 16 KB sector at x32 is taken (?). */
 #define F4_OPT_PROGRAM_MS 250.0
 
-struct f4_part {
+struct sim_stm32f4_part {
 	struct sim_part_id id;
 	uint16_t dev_id, rev_id;   /* REV_ID values are typical silicon revisions (?) */
 	uint32_t flash_kb, sram_kb, bkpsram_kb;
@@ -111,7 +111,7 @@ struct f4_part {
  * the part number Black Magic Debug matches. */
 #define F4_CORE_GD32(part) { SIM_CORTEX_M4, 0x410FC241u, true, 0x10110021u, 0x11000011u, 0, part, 0x3D1 }
 
-static const struct f4_part f4_parts[] = {
+static const struct sim_stm32f4_part sim_stm32f4_parts[] = {
 	{
 		/* DS10086: mass erase 512 KB at x32 about 4 s typ (?), RM0368 */
 		.id.name = "stm32f401re", .id.summary = "STM32F401RE, Cortex-M4F, 512 KB flash, 96 KB SRAM",
@@ -265,10 +265,10 @@ static const struct f4_part f4_parts[] = {
 	},
 };
 
-#define F4_NPARTS (sizeof(f4_parts) / sizeof(f4_parts[0]))
+#define F4_NPARTS (sizeof(sim_stm32f4_parts) / sizeof(sim_stm32f4_parts[0]))
 
-struct f4_chip {
-	const struct f4_part *part;
+struct sim_stm32f4_chip {
+	const struct sim_stm32f4_part *part;
 	uint8_t *flash, *sram, *bkpsram, *extra_ram, *otp;
 	uint32_t bkpr[32];
 	uint32_t dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
@@ -285,12 +285,12 @@ struct f4_chip {
 	uint32_t op_optcr, op_optcr1;
 };
 
-static struct f4_chip *f4_of(struct sim_chip *c)
+static struct sim_stm32f4_chip *sim_stm32f4_of(struct sim_chip *c)
 {
 	return c->priv;
 }
 
-static int f4_level_of(uint32_t optcr)
+static int sim_stm32f4_level_of(uint32_t optcr)
 {
 	uint8_t rdp = (optcr >> F4_OPTCR_RDP_SHIFT) & 0xFF;
 
@@ -299,9 +299,9 @@ static int f4_level_of(uint32_t optcr)
 	return rdp == F4_RDP_LEVEL2 ? 2 : 1; /* RM0090 §3.7.3: anything else is level 1 */
 }
 
-static void f4_destroy(struct sim_chip *c)
+static void sim_stm32f4_destroy(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	if (!f)
 		return;
@@ -314,14 +314,14 @@ static void f4_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
-static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
+static int sim_stm32f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
-	const struct f4_part *p;
-	struct f4_chip *f;
+	const struct sim_stm32f4_part *p;
+	struct sim_stm32f4_chip *f;
 
 	if (part >= F4_NPARTS)
 		return -ENOENT;
-	p = &f4_parts[part];
+	p = &sim_stm32f4_parts[part];
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -334,7 +334,7 @@ static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	f->extra_ram = p->extra_ram_kb ? calloc(1, p->extra_ram_kb * 1024u) : NULL;
 	if (!f->flash || !f->sram || !f->otp || (p->bkpsram_kb && !f->bkpsram) ||
 	    (p->extra_ram_kb && !f->extra_ram)) {
-		f4_destroy(c);
+		sim_stm32f4_destroy(c);
 		return -ENOMEM;
 	}
 	sim_mech_fill_program(f->flash, p->flash_kb * 1024u, F4_SRAM_BASE + p->sram_kb * 1024u, F4_FLASH_BASE + 0x1C1u);
@@ -358,10 +358,10 @@ static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
  * by erasing the user configuration sector and programming OPTCR's value;
  * Figure 5: a level decrease 1 -> 0 adds the mass erase of main flash and
  * backup SRAM). Called when BSY's time is up, or before a reset. */
-static void f4_finish(struct sim_chip *c)
+static void sim_stm32f4_finish(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 
 	if (!f->busy)
 		return;
@@ -386,17 +386,17 @@ static void f4_finish(struct sim_chip *c)
 	f->op = F4_OP_NONE;
 }
 
-static void f4_tick(struct sim_chip *c)
+static void sim_stm32f4_tick(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	if (sim_chip_op_due(c, f->busy, f->busy_until_ns))
-		f4_finish(c);
+		sim_stm32f4_finish(c);
 }
 
-static void f4_start(struct sim_chip *c, int op, double ms)
+static void sim_stm32f4_start(struct sim_chip *c, int op, double ms)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	f->op = op;
 	f->busy = true;
@@ -407,12 +407,12 @@ static void f4_start(struct sim_chip *c, int op, double ms)
 /* OPTSTRT (RM0090 §3.6.2). At stored level 2 the option bytes "can no
  * longer be changed" (§3.7.3): the request is refused with an error flag
  * (WRPERR chosen (?): the F2/F4 manuals name no flag for this case). */
-static void f4_option_start(struct sim_chip *c)
+static void sim_stm32f4_option_start(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 	uint32_t want = (p->optcr_default & ~p->optcr_mask) | (f->optcr & p->optcr_mask);
-	int cur = f4_level_of(f->stored_optcr);
+	int cur = sim_stm32f4_level_of(f->stored_optcr);
 
 	if (cur == 2) {
 		f->sr |= F4_SR_WRPERR;
@@ -426,8 +426,8 @@ static void f4_option_start(struct sim_chip *c)
 					(f->optcr1 & p->optcr1_mask)) : 0;
 	f->op_refused = false;
 	/* Mass erase only on 1 -> 0; raising the level never erases (§3.7.3). */
-	f->op_regress = cur == 1 && f4_level_of(want) == 0;
-	f4_start(c, F4_OP_OPTIONS, f->op_regress ? p->mass_erase_ms : F4_OPT_PROGRAM_MS);
+	f->op_regress = cur == 1 && sim_stm32f4_level_of(want) == 0;
+	sim_stm32f4_start(c, F4_OP_OPTIONS, f->op_regress ? p->mass_erase_ms : F4_OPT_PROGRAM_MS);
 	sim_chip_option_started(c);
 }
 
@@ -441,9 +441,9 @@ static void f4_option_start(struct sim_chip *c)
  * begun its mass erase: the first half of the flash reads erased, the rest
  * keeps its content (?), and no mass erase is counted. F2/F4/F7 have no
  * option validity flag. */
-static void f4_option_power_loss(struct sim_chip *c)
+static void sim_stm32f4_option_power_loss(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	if (!f->busy || f->op != F4_OP_OPTIONS)
 		return;
@@ -456,7 +456,7 @@ static void f4_option_power_loss(struct sim_chip *c)
 	f->sr &= ~F4_SR_BSY;
 }
 
-static uint32_t f4_if_read(struct f4_chip *f, uint32_t off)
+static uint32_t sim_stm32f4_if_read(struct sim_stm32f4_chip *f, uint32_t off)
 {
 	switch (off) {
 	case F4_FLASH_ACR: return f->acr;
@@ -468,10 +468,10 @@ static uint32_t f4_if_read(struct f4_chip *f, uint32_t off)
 	}
 }
 
-static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+static int sim_stm32f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 	bool locked;
 	int rc;
 
@@ -502,12 +502,12 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		if (f->cr & F4_CR_LOCK)
 			f->key = SIM_MECH_KEY_EXPECT1;
 		if ((v & F4_CR_STRT) && (v & (F4_CR_MER | F4_CR_MER1))) {
-			if (f4_level_of(f->loaded_optcr) != 0 && c->debugger_attached) {
+			if (sim_stm32f4_level_of(f->loaded_optcr) != 0 && c->debugger_attached) {
 				f->sr |= F4_SR_WRPERR; /* level 1: no erase by the debugger */
 				f->cr &= ~F4_CR_STRT;
 			} else {
 				f->op_regress = false;
-				f4_start(c, F4_OP_MASS_ERASE, p->mass_erase_ms);
+				sim_stm32f4_start(c, F4_OP_MASS_ERASE, p->mass_erase_ms);
 			}
 		} else {
 			f->cr &= ~F4_CR_STRT;
@@ -519,7 +519,7 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		f->optcr = (v & (p->optcr_mask | F4_OPTCR_OPTLOCK)) | (p->optcr_default & ~p->optcr_mask & ~3u);
 		if (v & F4_OPTCR_OPTSTRT) {
 			f->optcr |= F4_OPTCR_OPTSTRT;
-			f4_option_start(c);
+			sim_stm32f4_option_start(c);
 			if (!f->busy)
 				f->optcr &= ~F4_OPTCR_OPTSTRT;
 		}
@@ -538,10 +538,10 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 
 /* Where an address falls: returns a byte pointer for RAM-like regions and
  * tells whether the region is flash-protected at level 1. NULL: not RAM. */
-static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool *protected,
-			  bool *is_flash)
+static uint8_t *sim_stm32f4_ram_at(struct sim_stm32f4_chip *f, uint32_t addr, unsigned size, bool *protected,
+				   bool *is_flash)
 {
-	const struct f4_part *p = f->part;
+	const struct sim_stm32f4_part *p = f->part;
 	uint32_t fsz = p->flash_kb * 1024u;
 
 	*protected = false;
@@ -577,10 +577,10 @@ static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool 
 
 /* Read-only bytes of the information block: system memory (a stand-in
  * pattern), unique id, F_SIZE; raw option bytes. */
-static bool f4_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
+static bool sim_stm32f4_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 
 	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b) ||
 	    sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
@@ -614,27 +614,27 @@ static bool f4_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t 
 	return false;
 }
 
-static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
-		       bool debugger)
+static int sim_stm32f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+				bool debugger)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	f4_tick(c);
+	sim_stm32f4_tick(c);
 	*val = 0;
-	ram = f4_ram_at(f, addr, size, &prot, &is_flash);
+	ram = sim_stm32f4_ram_at(f, addr, size, &prot, &is_flash);
 	if (ram) {
 		/* RM0090 §3.7.3: with a debugger connected at level 1 a read of
 		 * flash or backup SRAM is answered with a bus error. */
-		if (prot && debugger && c->debugger_attached && f4_level_of(f->loaded_optcr) >= 1)
+		if (prot && debugger && c->debugger_attached && sim_stm32f4_level_of(f->loaded_optcr) >= 1)
 			return -EFAULT;
 		*val = sim_mech_load(ram, size);
 		return 0;
 	}
 	if (addr >= F4_FLASH_IF_BASE && addr < F4_FLASH_IF_END) {
-		*val = sim_mech_lane(f4_if_read(f, (addr - F4_FLASH_IF_BASE) & ~3u), addr, size);
+		*val = sim_mech_lane(sim_stm32f4_if_read(f, (addr - F4_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= F4_RTC_BKP0R && addr < F4_RTC_BKP0R + 4 * p->bkp_regs) {
@@ -658,21 +658,21 @@ static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_read_sized(&c->core, addr, size, val);
 	/* Elsewhere nothing (e.g. FMC banks): a bus error. */
-	return sim_mech_info_read(c, f4_info_byte, addr, size, debugger, val);
+	return sim_mech_info_read(c, sim_stm32f4_info_byte, addr, size, debugger, val);
 }
 
-static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
-			bool debugger)
+static int sim_stm32f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+				 bool debugger)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	f4_tick(c);
-	ram = f4_ram_at(f, addr, size, &prot, &is_flash);
+	sim_stm32f4_tick(c);
+	ram = sim_stm32f4_ram_at(f, addr, size, &prot, &is_flash);
 	if (ram) {
-		if (prot && debugger && c->debugger_attached && f4_level_of(f->loaded_optcr) >= 1)
+		if (prot && debugger && c->debugger_attached && sim_stm32f4_level_of(f->loaded_optcr) >= 1)
 			return -EFAULT;
 		if (is_flash && debugger) {
 			/* Flash programs only with PG set and CR unlocked; bits
@@ -696,10 +696,12 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (off == F4_FLASH_KEYR || off == F4_FLASH_OPTKEYR || size == 4)
-			return f4_if_write(c, off, size == 4 ? val : sim_mech_merge(0, addr, size, val));
+			return sim_stm32f4_if_write(c, off,
+						    size == 4 ? val : sim_mech_merge(0, addr, size, val));
 		/* Byte access to OPTCR (e.g. the RDP byte at 0x40023C15) merges
 		 * into the register's current value (RM0090 §3.9.7). */
-		return f4_if_write(c, off, sim_mech_merge(f4_if_read(f, off), addr, size, val));
+		return sim_stm32f4_if_write(c, off,
+					    sim_mech_merge(sim_stm32f4_if_read(f, off), addr, size, val));
 	}
 	if (addr >= F4_RTC_BKP0R && addr < F4_RTC_BKP0R + 4 * p->bkp_regs) {
 		uint32_t *r = &f->bkpr[(addr - F4_RTC_BKP0R) / 4];
@@ -719,7 +721,7 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	}
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_write_sized(&c->core, addr, size, val);
-	return sim_mech_info_write(c, f4_info_byte, addr, debugger);
+	return sim_mech_info_write(c, sim_stm32f4_info_byte, addr, debugger);
 }
 
 /* A reset (or a power-on) while the controller is busy. No F2/F4/F7
@@ -731,11 +733,11 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
  * keep what they stored (the level does not change), and an interrupted
  * erase leaves the first half of the flash erased, the rest as it was (?).
  * An operation whose time is already up has completed. */
-static void f4_reset_abort(struct sim_chip *c)
+static void sim_stm32f4_reset_abort(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
-	f4_tick(c);
+	sim_stm32f4_tick(c);
 	if (!f->busy)
 		return;
 	if (f->op == F4_OP_MASS_ERASE || f->op_regress)
@@ -752,11 +754,11 @@ static void f4_reset_abort(struct sim_chip *c)
  * every reset (OpenOCD stm32f2x "reset or power cycle is
  * required"; the F4 manuals describe OPTCR as "loaded with the option
  * bytes at reset" (?)). An operation still running is aborted first. */
-static void f4_system_reset(struct sim_chip *c)
+static void sim_stm32f4_system_reset(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
-	f4_reset_abort(c);
+	sim_stm32f4_reset_abort(c);
 	f->loaded_optcr = f->stored_optcr;
 	f->optcr = f->stored_optcr | F4_OPTCR_OPTLOCK;
 	f->optcr1 = f->stored_optcr1;
@@ -767,25 +769,25 @@ static void f4_system_reset(struct sim_chip *c)
 	f->optkey = SIM_MECH_KEY_EXPECT1;
 }
 
-static void f4_power_on(struct sim_chip *c)
+static void sim_stm32f4_power_on(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	f->dbgmcu_cr = f->dbgmcu_apb1 = f->dbgmcu_apb2 = 0; /* POR-only registers */
-	f4_system_reset(c);
+	sim_stm32f4_system_reset(c);
 }
 
-static int f4_rdp_level(struct sim_chip *c)
+static int sim_stm32f4_rdp_level(struct sim_chip *c)
 {
-	f4_tick(c);
-	return f4_level_of(f4_of(c)->loaded_optcr);
+	sim_stm32f4_tick(c);
+	return sim_stm32f4_level_of(sim_stm32f4_of(c)->loaded_optcr);
 }
 
 /* The core fetches its vectors itself: protection does not apply. F7 boots
  * from BOOT_ADD0 (flash on ITCM by default); F2/F4 from the flash alias. */
-static void f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+static void sim_stm32f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	*msp = sim_mech_load(f->flash, 4);
 	*pc = sim_mech_load(f->flash + 4, 4);
@@ -793,15 +795,15 @@ static void f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_stm32f4_ops = {
 	.family = "stm32f2/f4/f7",
-	.parts = SIM_PART_TABLE(f4_parts),
-	.create = f4_create,
-	.destroy = f4_destroy,
-	.bus_read = f4_bus_read,
-	.bus_write = f4_bus_write,
-	.tick = f4_tick,
-	.system_reset = f4_system_reset,
-	.power_on = f4_power_on,
-	.rdp_level = f4_rdp_level,
-	.reset_vectors = f4_reset_vectors,
-	.option_power_loss = f4_option_power_loss,
+	.parts = SIM_PART_TABLE(sim_stm32f4_parts),
+	.create = sim_stm32f4_create,
+	.destroy = sim_stm32f4_destroy,
+	.bus_read = sim_stm32f4_bus_read,
+	.bus_write = sim_stm32f4_bus_write,
+	.tick = sim_stm32f4_tick,
+	.system_reset = sim_stm32f4_system_reset,
+	.power_on = sim_stm32f4_power_on,
+	.rdp_level = sim_stm32f4_rdp_level,
+	.reset_vectors = sim_stm32f4_reset_vectors,
+	.option_power_loss = sim_stm32f4_option_power_loss,
 };
