@@ -1,7 +1,7 @@
 /*
  * sim_stm32h7.c - STM32H7 (H74x/75x, dual-core H745/747/755/757, H72x/73x,
  * H7A3/B0/B3): memory map, flash interface option registers and read-out
- * protection. The parts differ only by the rows of h7_parts[].
+ * protection. The parts differ only by the rows of sim_stm32h7_parts[].
  *
  * References:
  *   RM0433 (H742/743/750/753) §4.4.3 option byte modification, §4.5.3 read
@@ -97,7 +97,7 @@
 /* Option change without an erase (?): the RMs give no figure. */
 #define H7_OPT_PROGRAM_MS 100.0
 
-struct h7_part {
+struct sim_stm32h7_part {
 	struct sim_part_id id;
 	uint16_t dev_id, rev_id;   /* typical silicon revisions (?) */
 	uint32_t flash_kb, axi_kb;
@@ -119,7 +119,7 @@ struct h7_part {
  * dual core (stm32h747xx.h) adds IWDG2_SW, BCM4, BCM7, NRST_STOP/STBY_D2;
  * H7B3 (stm32h7b3xx.h) adds VDDMMC_HSLV; H723 (stm32h723xx.h, one bank)
  * has NRST_STOP/STBY_D2 but no SWAP_BANK_OPT = 0x233EFFDC. */
-static const struct h7_part h7_parts[] = {
+static const struct sim_stm32h7_part sim_stm32h7_parts[] = {
 	{
 		/* A board whose firmware uses bank swapping: SWAP_BANK_OPT = 1,
 		 * so a driver that writes OPTCR as a whole word shows. */
@@ -163,10 +163,10 @@ static const struct h7_part h7_parts[] = {
 	},
 };
 
-#define H7_NPARTS (sizeof(h7_parts) / sizeof(h7_parts[0]))
+#define H7_NPARTS (sizeof(sim_stm32h7_parts) / sizeof(sim_stm32h7_parts[0]))
 
-struct h7_chip {
-	const struct h7_part *part;
+struct sim_stm32h7_chip {
+	const struct sim_stm32h7_part *part;
 	uint8_t *flash, *dtcm, *axi, *bkpsram;
 	uint32_t dbgmcu_cr;
 	uint32_t dbgmcu_fz[5]; /* APB3FZ1, APB1LFZ1, APB1HFZ1, APB2FZ1, APB4FZ1 */
@@ -187,12 +187,12 @@ struct h7_chip {
 	bool opt_invalid;
 };
 
-static struct h7_chip *h7_of(struct sim_chip *c)
+static struct sim_stm32h7_chip *sim_stm32h7_of(struct sim_chip *c)
 {
 	return c->priv;
 }
 
-static int h7_level_of(uint32_t optsr)
+static int sim_stm32h7_level_of(uint32_t optsr)
 {
 	uint8_t rdp = (optsr >> H7_OPTSR_RDP_SHIFT) & 0xFF;
 
@@ -201,9 +201,9 @@ static int h7_level_of(uint32_t optsr)
 	return rdp == H7_RDP_LEVEL2 ? 2 : 1; /* RM0433 §4.5.3: any other value is level 1 */
 }
 
-static void h7_destroy(struct sim_chip *c)
+static void sim_stm32h7_destroy(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	if (!h)
 		return;
@@ -215,21 +215,21 @@ static void h7_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
-static int h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
-static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
-static int h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
-static int h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
-static int h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
-static int h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int sim_stm32h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int sim_stm32h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int sim_stm32h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int sim_stm32h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int sim_stm32h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int sim_stm32h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
 
-static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
+static int sim_stm32h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
-	const struct h7_part *p;
-	struct h7_chip *h;
+	const struct sim_stm32h7_part *p;
+	struct sim_stm32h7_chip *h;
 
 	if (part >= H7_NPARTS)
 		return -ENOENT;
-	p = &h7_parts[part];
+	p = &sim_stm32h7_parts[part];
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -240,7 +240,7 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	h->axi = calloc(1, p->axi_kb * 1024u);
 	h->bkpsram = malloc(H7_BKPSRAM_KB * 1024u);
 	if (!h->flash || !h->dtcm || !h->axi || !h->bkpsram) {
-		h7_destroy(c);
+		sim_stm32h7_destroy(c);
 		return -ENOMEM;
 	}
 	sim_mech_fill_program(h->flash, h->part->flash_kb * 1024u, H7_AXI_BASE + h->part->axi_kb * 1024u,
@@ -254,10 +254,10 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	h->scar[0] = h->scar[1] = 0x000000FFu;
 	c->dpidr = 0x6BA02477u;  /* H7 SW-DP (OpenOCD tcl/target/stm32h7x.cfg) */
 	c->ap_idr = 0x84770001u; /* AP0, the M7's AHB-AP */
-	c->aps[1] = (struct sim_ap){0x84770001u, h7_d3_read, h7_d3_write};
-	c->aps[2] = (struct sim_ap){0x54770002u, h7_apbd_read, h7_apbd_write};
+	c->aps[1] = (struct sim_ap){0x84770001u, sim_stm32h7_d3_read, sim_stm32h7_d3_write};
+	c->aps[2] = (struct sim_ap){0x54770002u, sim_stm32h7_apbd_read, sim_stm32h7_apbd_write};
 	if (p->dual_core)
-		c->aps[3] = (struct sim_ap){0x24770011u, h7_m4_read, h7_m4_write};
+		c->aps[3] = (struct sim_ap){0x24770011u, sim_stm32h7_m4_read, sim_stm32h7_m4_write};
 	c->dp_version = 2;
 	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* (?) */
 	sim_cortexm_init(&c->core, &p->core);
@@ -267,9 +267,9 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 /* End of an option change (RM0433 §4.4.3): the new image is stored and,
  * no OBL_LAUNCH existing, loaded at once (?). A 1 -> 0 change erases the
  * user flash of both banks first (§4.5.3). */
-static void h7_finish(struct sim_chip *c)
+static void sim_stm32h7_finish(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	if (!h->busy)
 		return;
@@ -288,22 +288,22 @@ static void h7_finish(struct sim_chip *c)
 	h->optcr &= ~H7_OPTCR_OPTSTART;
 }
 
-static void h7_tick(struct sim_chip *c)
+static void sim_stm32h7_tick(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	if (sim_chip_op_due(c, h->busy, h->busy_until_ns))
-		h7_finish(c);
+		sim_stm32h7_finish(c);
 }
 
 /* OPTSTART: at level 2 nothing may change (§4.5.3), reported with
  * OPTCHANGEERR; otherwise the masked OPTSR_PRG becomes the new image. */
-static void h7_option_start(struct sim_chip *c)
+static void sim_stm32h7_option_start(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
-	const struct h7_part *p = h->part;
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
+	const struct sim_stm32h7_part *p = h->part;
 	uint32_t want = (p->optsr_default & ~p->optsr_mask) | (h->optsr_prg & p->optsr_mask);
-	int cur = h7_level_of(h->loaded_optsr);
+	int cur = sim_stm32h7_level_of(h->loaded_optsr);
 
 	if (cur == 2) {
 		h->optchangeerr = true;
@@ -311,7 +311,7 @@ static void h7_option_start(struct sim_chip *c)
 		return;
 	}
 	h->op_optsr = want;
-	h->op_regress = cur == 1 && h7_level_of(want) == 0; /* raising never erases */
+	h->op_regress = cur == 1 && sim_stm32h7_level_of(want) == 0; /* raising never erases */
 	h->busy = true;
 	h->busy_until_ns = sim_chip_deadline_ns(c, h->op_regress ? p->mass_erase_ms : H7_OPT_PROGRAM_MS);
 	sim_chip_option_started(c);
@@ -327,9 +327,9 @@ static void h7_option_start(struct sim_chip *c)
  * bits kept, and OPTCHANGEERR shown at every option load until a change
  * completes (?). A regression had begun its bank erase: the first half of
  * the flash reads erased (?), no mass erase is counted. */
-static void h7_option_power_loss(struct sim_chip *c)
+static void sim_stm32h7_option_power_loss(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	if (!h->busy)
 		return;
@@ -342,7 +342,7 @@ static void h7_option_power_loss(struct sim_chip *c)
 	h->optcr &= ~H7_OPTCR_OPTSTART;
 }
 
-static uint32_t h7_if_read(struct h7_chip *h, uint32_t off)
+static uint32_t sim_stm32h7_if_read(struct sim_stm32h7_chip *h, uint32_t off)
 {
 	unsigned b = off >= H7_BANK2 && h->part->dual_bank ? 1 : 0;
 	uint32_t o = off & 0xFFu;
@@ -366,9 +366,9 @@ static uint32_t h7_if_read(struct h7_chip *h, uint32_t off)
 	}
 }
 
-static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+static int sim_stm32h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 	unsigned b = off >= H7_BANK2 ? 1 : 0;
 	uint32_t o = off & 0xFFu;
 	bool locked;
@@ -415,7 +415,7 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		}
 		if (v & H7_OPTCR_OPTSTART) {
 			h->optcr |= H7_OPTCR_OPTSTART;
-			h7_option_start(c);
+			sim_stm32h7_option_start(c);
 		}
 		return 0;
 	case H7_OPTSR_PRG:
@@ -433,10 +433,10 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 }
 
 /* RAM-like regions; *PROTECTED: closed to the debugger at level 1. */
-static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool *protected,
-			  bool *is_flash)
+static uint8_t *sim_stm32h7_ram_at(struct sim_stm32h7_chip *h, uint32_t addr, unsigned size, bool *protected,
+				   bool *is_flash)
 {
-	const struct h7_part *p = h->part;
+	const struct sim_stm32h7_part *p = h->part;
 
 	uint32_t bank = p->flash_kb * 1024u / (p->dual_bank ? 2 : 1);
 
@@ -464,9 +464,9 @@ static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool 
 }
 
 /* Read-only information bytes: unique id, F_SIZE, system memory stand-in. */
-static bool h7_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
+static bool sim_stm32h7_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
-	const struct h7_part *p = h7_of(c)->part;
+	const struct sim_stm32h7_part *p = sim_stm32h7_of(c)->part;
 
 	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b) ||
 	    sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
@@ -479,28 +479,28 @@ static bool h7_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t 
 	return false;
 }
 
-static bool h7_blocked(struct sim_chip *c, bool prot, bool debugger)
+static bool sim_stm32h7_blocked(struct sim_chip *c, bool prot, bool debugger)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	return prot && debugger && c->debugger_attached &&
-	       (h7_level_of(h->loaded_optsr) >= 1 || h->por_needed);
+	       (sim_stm32h7_level_of(h->loaded_optsr) >= 1 || h->por_needed);
 }
 
 /* DBGMCU (RM0433 §60.5.8-60.5.14): IDC, CR and the five peripheral freeze
  * registers OpenOCD's stm32h7x.cfg sets (APB3FZ1 0x34, APB1LFZ1 0x3C,
  * APB1HFZ1 0x44, APB2FZ1 0x4C, APB4FZ1 0x54); the rest of the page reads 0
  * (reserved). */
-static uint32_t *h7_dbgmcu_fz(struct h7_chip *h, uint32_t off)
+static uint32_t *sim_stm32h7_dbgmcu_fz(struct sim_stm32h7_chip *h, uint32_t off)
 {
 	if (off >= 0x34 && off <= 0x54 && (off - 0x34) % 8 == 0)
 		return &h->dbgmcu_fz[(off - 0x34) / 8];
 	return NULL;
 }
 
-static uint32_t h7_dbgmcu_read(struct h7_chip *h, uint32_t off)
+static uint32_t sim_stm32h7_dbgmcu_read(struct sim_stm32h7_chip *h, uint32_t off)
 {
-	uint32_t *fz = h7_dbgmcu_fz(h, off);
+	uint32_t *fz = sim_stm32h7_dbgmcu_fz(h, off);
 
 	if (off == 0)
 		return ((uint32_t)h->part->rev_id << 16) | h->part->dev_id;
@@ -509,9 +509,9 @@ static uint32_t h7_dbgmcu_read(struct h7_chip *h, uint32_t off)
 	return fz ? *fz : 0;
 }
 
-static void h7_dbgmcu_write(struct h7_chip *h, uint32_t off, uint32_t val)
+static void sim_stm32h7_dbgmcu_write(struct sim_stm32h7_chip *h, uint32_t off, uint32_t val)
 {
-	uint32_t *fz = h7_dbgmcu_fz(h, off);
+	uint32_t *fz = sim_stm32h7_dbgmcu_fz(h, off);
 
 	if (off == 4)
 		h->dbgmcu_cr = val;
@@ -519,48 +519,48 @@ static void h7_dbgmcu_write(struct h7_chip *h, uint32_t off, uint32_t val)
 		*fz = val;
 }
 
-static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
-		       bool debugger)
+static int sim_stm32h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+				bool debugger)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	h7_tick(c);
+	sim_stm32h7_tick(c);
 	*val = 0;
-	ram = h7_ram_at(h, addr, size, &prot, &is_flash);
+	ram = sim_stm32h7_ram_at(h, addr, size, &prot, &is_flash);
 	if (ram) {
-		if (h7_blocked(c, prot, debugger))
+		if (sim_stm32h7_blocked(c, prot, debugger))
 			return -EFAULT; /* §4.5.3: bus error to the debugger at level 1 */
 		memcpy(val, ram, size); /* little-endian host, as the AXI is */
 		return 0;
 	}
 	if (addr >= H7_FLASH_IF_BASE && addr < H7_FLASH_IF_END) {
-		*val = sim_mech_lane(h7_if_read(h, (addr - H7_FLASH_IF_BASE) & ~3u), addr, size);
+		*val = sim_mech_lane(sim_stm32h7_if_read(h, (addr - H7_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= H7_DBGMCU_IDCODE && addr < H7_DBGMCU_IDCODE + H7_DBGMCU_SIZE) {
-		*val = sim_mech_lane(h7_dbgmcu_read(h, (addr - H7_DBGMCU_IDCODE) & ~3u), addr, size);
+		*val = sim_mech_lane(sim_stm32h7_dbgmcu_read(h, (addr - H7_DBGMCU_IDCODE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
 		return 0; /* unmodelled peripherals read as 0 */
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_read_sized(&c->core, addr, size, val);
-	return sim_mech_info_read(c, h7_info_byte, addr, size, debugger, val);
+	return sim_mech_info_read(c, sim_stm32h7_info_byte, addr, size, debugger, val);
 }
 
-static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
-			bool debugger)
+static int sim_stm32h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+				 bool debugger)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	h7_tick(c);
-	ram = h7_ram_at(h, addr, size, &prot, &is_flash);
+	sim_stm32h7_tick(c);
+	ram = sim_stm32h7_ram_at(h, addr, size, &prot, &is_flash);
 	if (ram) {
-		if (h7_blocked(c, prot, debugger))
+		if (sim_stm32h7_blocked(c, prot, debugger))
 			return -EFAULT;
 		if (is_flash && debugger)
 			return 0; /* flash programming is not modelled */
@@ -573,20 +573,22 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (size == 4)
-			return h7_if_write(c, off, val);
-		return h7_if_write(c, off, sim_mech_merge(h7_if_read(h, off), addr, size, val));
+			return sim_stm32h7_if_write(c, off, val);
+		return sim_stm32h7_if_write(c, off,
+					    sim_mech_merge(sim_stm32h7_if_read(h, off), addr, size, val));
 	}
 	if (addr >= H7_DBGMCU_IDCODE && addr < H7_DBGMCU_IDCODE + H7_DBGMCU_SIZE) {
 		uint32_t off = (addr - H7_DBGMCU_IDCODE) & ~3u;
 
-		h7_dbgmcu_write(h, off, sim_mech_merge(h7_dbgmcu_read(h, off), addr, size, val));
+		sim_stm32h7_dbgmcu_write(h, off,
+					 sim_mech_merge(sim_stm32h7_dbgmcu_read(h, off), addr, size, val));
 		return 0;
 	}
 	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
 		return 0;
 	if (sim_cortexm_owns(addr))
 		return sim_cortexm_write_sized(&c->core, addr, size, val);
-	return sim_mech_info_write(c, h7_info_byte, addr, debugger);
+	return sim_mech_info_write(c, sim_stm32h7_info_byte, addr, debugger);
 }
 
 /* A reset (or a power-on) while OPT_BUSY is set. RM0433 says nothing we
@@ -597,11 +599,11 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
  * change is aborted, the stored option image (and so the level) stays, and
  * a regression's bank erase leaves the first half of the flash erased (?).
  * An operation whose time is up has completed. */
-static void h7_reset_abort(struct sim_chip *c)
+static void sim_stm32h7_reset_abort(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
-	h7_tick(c);
+	sim_stm32h7_tick(c);
 	if (!h->busy)
 		return;
 	if (h->op_regress)
@@ -615,11 +617,11 @@ static void h7_reset_abort(struct sim_chip *c)
  * loaded when OPT_BUSY cleared), OPTCR locks, SWAP_BANK follows
  * SWAP_BANK_OPT (RM0433 §4.9.8). The POR latch stays: NRST does not give
  * the flash back after an RDP change with a debugger (?) (docs/targets/stm32h7.md). */
-static void h7_system_reset(struct sim_chip *c)
+static void sim_stm32h7_system_reset(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
-	h7_reset_abort(c);
+	sim_stm32h7_reset_abort(c);
 	h->loaded_optsr = h->stored_optsr;
 	h->optsr_prg = h->stored_optsr;
 	h->optcr = H7_OPTCR_OPTLOCK | (h->loaded_optsr & H7_OPTSR_SWAP_BANK_OPT ? H7_OPTCR_SWAP_BANK : 0);
@@ -630,48 +632,48 @@ static void h7_system_reset(struct sim_chip *c)
 	h->optchangeerr = h->opt_invalid;
 }
 
-static void h7_power_on(struct sim_chip *c)
+static void sim_stm32h7_power_on(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	h->dbgmcu_cr = 0;
 	memset(h->dbgmcu_fz, 0, sizeof(h->dbgmcu_fz));
-	h7_system_reset(c);
+	sim_stm32h7_system_reset(c);
 	h->por_needed = false;
 }
 
-static int h7_rdp_level(struct sim_chip *c)
+static int sim_stm32h7_rdp_level(struct sim_chip *c)
 {
-	h7_tick(c);
-	return h7_level_of(h7_of(c)->loaded_optsr);
+	sim_stm32h7_tick(c);
+	return sim_stm32h7_level_of(sim_stm32h7_of(c)->loaded_optsr);
 }
 
-static void h7_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+static void sim_stm32h7_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	memcpy(msp, h->flash, 4);
 	memcpy(pc, h->flash + 4, 4);
 }
 
 /* AP1, the D3 domain's AHB-AP: SRAM4 and backup SRAM, D3 peripherals (?). */
-static bool h7_d3_reaches(uint32_t addr)
+static bool sim_stm32h7_d3_reaches(uint32_t addr)
 {
 	return (addr >= 0x38000000u && addr < 0x39000000u) || (addr >= 0x58000000u && addr < 0x5C000000u);
 }
 
-static int h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+static int sim_stm32h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
 {
-	if (!h7_d3_reaches(addr)) {
+	if (!sim_stm32h7_d3_reaches(addr)) {
 		*val = 0;
 		return -EFAULT;
 	}
-	return h7_bus_read(c, addr, size, val, true);
+	return sim_stm32h7_bus_read(c, addr, size, val, true);
 }
 
-static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+static int sim_stm32h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
 {
-	return h7_d3_reaches(addr) ? h7_bus_write(c, addr, size, val, true) : -EFAULT;
+	return sim_stm32h7_d3_reaches(addr) ? sim_stm32h7_bus_write(c, addr, size, val, true) : -EFAULT;
 }
 
 /* AP2, the debug APB-AP: the system debug components from 0xE00E0000
@@ -683,62 +685,62 @@ static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 #define H7_APBD_END 0xE0100000u
 #define H7_APBD_DBGMCU 0xE00E1000u
 
-static bool h7_apbd_reaches(uint32_t addr, unsigned size)
+static bool sim_stm32h7_apbd_reaches(uint32_t addr, unsigned size)
 {
 	return sim_mech_in(addr, size, H7_APBD_BASE, H7_APBD_END - H7_APBD_BASE);
 }
 
-static bool h7_apbd_dbgmcu(uint32_t addr)
+static bool sim_stm32h7_apbd_dbgmcu(uint32_t addr)
 {
 	return addr >= H7_APBD_DBGMCU && addr < H7_APBD_DBGMCU + H7_DBGMCU_SIZE;
 }
 
-static int h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+static int sim_stm32h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
 {
 	*val = 0;
-	if (!h7_apbd_reaches(addr, size))
+	if (!sim_stm32h7_apbd_reaches(addr, size))
 		return -EFAULT;
-	if (!h7_apbd_dbgmcu(addr))
+	if (!sim_stm32h7_apbd_dbgmcu(addr))
 		return 0;
-	return h7_bus_read(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
+	return sim_stm32h7_bus_read(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
 }
 
-static int h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+static int sim_stm32h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
 {
-	if (!h7_apbd_reaches(addr, size))
+	if (!sim_stm32h7_apbd_reaches(addr, size))
 		return -EFAULT;
-	if (!h7_apbd_dbgmcu(addr))
+	if (!sim_stm32h7_apbd_dbgmcu(addr))
 		return 0;
-	return h7_bus_write(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
+	return sim_stm32h7_bus_write(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
 }
 
 /* AP3 (dual core), the Cortex-M4's AHB-AP: the system bus; the M4's PPB is
  * not modelled, so it faults rather than show the M7's registers. */
-static int h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+static int sim_stm32h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
 {
 	if (addr >= 0xE0000000u) {
 		*val = 0;
 		return -EFAULT;
 	}
-	return h7_bus_read(c, addr, size, val, true);
+	return sim_stm32h7_bus_read(c, addr, size, val, true);
 }
 
-static int h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+static int sim_stm32h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
 {
-	return addr >= 0xE0000000u ? -EFAULT : h7_bus_write(c, addr, size, val, true);
+	return addr >= 0xE0000000u ? -EFAULT : sim_stm32h7_bus_write(c, addr, size, val, true);
 }
 
 const struct sim_chip_ops sim_stm32h7_ops = {
 	.family = "stm32h7",
-	.parts = SIM_PART_TABLE(h7_parts),
-	.create = h7_create,
-	.destroy = h7_destroy,
-	.bus_read = h7_bus_read,
-	.bus_write = h7_bus_write,
-	.tick = h7_tick,
-	.system_reset = h7_system_reset,
-	.power_on = h7_power_on,
-	.rdp_level = h7_rdp_level,
-	.reset_vectors = h7_reset_vectors,
-	.option_power_loss = h7_option_power_loss,
+	.parts = SIM_PART_TABLE(sim_stm32h7_parts),
+	.create = sim_stm32h7_create,
+	.destroy = sim_stm32h7_destroy,
+	.bus_read = sim_stm32h7_bus_read,
+	.bus_write = sim_stm32h7_bus_write,
+	.tick = sim_stm32h7_tick,
+	.system_reset = sim_stm32h7_system_reset,
+	.power_on = sim_stm32h7_power_on,
+	.rdp_level = sim_stm32h7_rdp_level,
+	.reset_vectors = sim_stm32h7_reset_vectors,
+	.option_power_loss = sim_stm32h7_option_power_loss,
 };
