@@ -680,7 +680,7 @@ static void sim_at32f4_system_reset(struct sim_chip *c)
 {
 	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
-	bool due = a->busy && sim_now_ns() >= a->busy_until_ns;
+	bool due = a->busy && sim_chip_now_ns() >= a->busy_until_ns;
 
 	if (a->busy && a->op == AT_OP_REGRESS && due) { /* done: this is its own reset */
 		a->busy = false;

@@ -20,7 +20,7 @@
  * it starts running. */
 #define CHIP_SWD_OFF_AFTER_MS 5.0
 
-uint64_t sim_now_ns(void)
+uint64_t sim_chip_now_ns(void)
 {
 	struct timespec ts;
 
@@ -36,11 +36,11 @@ uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms)
 	return ns < 1 ? 1 : (uint64_t)ns;
 }
 
-/* The sim_now_ns() time at which an operation of SIM_MS simulated
+/* The sim_chip_now_ns() time at which an operation of SIM_MS simulated
  * milliseconds, started now, is done (BSY's end). */
 uint64_t sim_chip_deadline_ns(const struct sim_chip *c, double sim_ms)
 {
-	return sim_now_ns() + sim_chip_scaled_ns(c, sim_ms);
+	return sim_chip_now_ns() + sim_chip_scaled_ns(c, sim_ms);
 }
 
 /* Whether a family's timed operation, BUSY until UNTIL_NS, is to finish
@@ -49,14 +49,14 @@ uint64_t sim_chip_deadline_ns(const struct sim_chip *c, double sim_ms)
  * finishes). What finishing does is the family's. */
 bool sim_chip_op_due(const struct sim_chip *c, bool busy, uint64_t until_ns)
 {
-	return busy && !c->option_power_fail_now && sim_now_ns() >= until_ns;
+	return busy && !c->option_power_fail_now && sim_chip_now_ns() >= until_ns;
 }
 
 /* Account the core's running time up to now (the firmware only "runs" in
  * that time) and let the SWD-off firmware act once it has run long enough. */
 static void sim_chip_account(struct sim_chip *c)
 {
-	uint64_t now = sim_now_ns();
+	uint64_t now = sim_chip_now_ns();
 
 	if (c->running) {
 		c->run_ns += now - c->run_since_ns;
@@ -74,7 +74,7 @@ static void sim_chip_track(struct sim_chip *c)
 
 	sim_chip_account(c);
 	if (run && !c->running)
-		c->run_since_ns = sim_now_ns();
+		c->run_since_ns = sim_chip_now_ns();
 	c->running = run;
 }
 

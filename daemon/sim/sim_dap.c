@@ -107,7 +107,7 @@ void sim_dap_defaults(struct sim_probe *p)
 
 static uint32_t sim_dap_timestamp(const struct sim_probe *p)
 {
-	return (uint32_t)((sim_now_ns() - p->t0_ns) / 1000u);
+	return (uint32_t)((sim_chip_now_ns() - p->t0_ns) / 1000u);
 }
 
 /* One SWD transaction on the wire, through the fault hook. */

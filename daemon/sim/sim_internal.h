@@ -34,7 +34,7 @@
 /* ---- time (sim_chip.c) ---- */
 
 /* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t sim_now_ns(void);
+uint64_t sim_chip_now_ns(void);
 
 /* ---- Cortex-M core (sim_cortexm.c) ---- */
 

@@ -88,7 +88,7 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 	}
 	sim_swd_power_on(&p->swd);
 	sim_dap_defaults(p);
-	p->t0_ns = sim_now_ns();
+	p->t0_ns = sim_chip_now_ns();
 	pthread_mutex_init(&p->lock, NULL);
 	*out = p;
 	return 0;
