@@ -8,7 +8,9 @@
  *   sim_swd.c      SWJ-DP line state, SW-DP registers, the access ports
  *   sim_chip.c     one chip: reset sequencing, nRESET, debugger latch, firmware
  *   sim_cortexm.c  Cortex-M0/M0+/M3/M4/M7/M23/M33 debug and system registers (PPB)
- *   sim_stm32f4.c  STM32F2/F4/F7 memory map, flash interface, option bytes
+ *   sim_stm32*.c, sim_at32f4.c  one family each: memory map, flash interface,
+ *                  option bytes (its own reading of its manuals)
+ *   sim_mech.c     mechanics the family models share (no register meaning)
  *   sim_profiles.c the catalogue: family table x part table x RDP level
  *
  * A chip family is one `const struct sim_chip_ops` plus one line in the
