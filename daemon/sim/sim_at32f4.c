@@ -2,7 +2,7 @@
  * sim_at32f4.c - Artery AT32F4: the F1-like flash controller with the user
  * system data (USD) area and flash access protection (FAP). One controller
  * lineage; the series differ by register base, USD base/size and whether
- * the FAP high level exists (rows of at_parts[]).
+ * the FAP high level exists (rows of sim_at32f4_parts[]).
  *
  * References (an independent reading; no driver header is used):
  *   AT32F403A/407, F413, F415, F423, F435/437 reference manuals, chapter
@@ -96,9 +96,8 @@
 #define AT_USD_ERASE_MS 2.0    /* OpenOCD waits only 5 ms for it */
 #define AT_SECTOR_ERASE_MS 20.0
 
-struct at_part {
-	const char *name;
-	const char *summary;
+struct sim_at32f4_part {
+	struct sim_part_id id;
 	uint32_t pid;
 	uint32_t flags;
 	uint32_t flash_kb, sram_kb, sector_bytes, usd_bytes;
@@ -109,34 +108,33 @@ struct at_part {
 #define AT_M4F(pid) { SIM_CORTEX_M4, 0x410FC241u, true, 0x10110021u, 0x11000011u, 0, (pid) & 0xFFF, 0 }
 #define AT_M4(pid) { SIM_CORTEX_M4, 0x410FC241u, false, 0, 0, 0, (pid) & 0xFFF, 0 }
 
-static const struct at_part at_parts[] = {
-	{ "at32f403acgu7", "AT32F403ACGU7, Cortex-M4F, 1 MB flash, 96 KB SRAM, FAP low only",
+static const struct sim_at32f4_part sim_at32f4_parts[] = {
+	{ { "at32f403acgu7", "AT32F403ACGU7, Cortex-M4F, 1 MB flash, 96 KB SRAM, FAP low only" },
 	  0x70050347u, 0, 1024, 96, 2048, 48, 800.0, AT_M4F(0x70050347u) },
-	{ "at32f413kbu7", "AT32F413KBU7-4, Cortex-M4F, 128 KB flash, 32 KB SRAM (shares its PID with AT32F415CBT7)",
+	{ { "at32f413kbu7", "AT32F413KBU7-4, Cortex-M4F, 128 KB flash, 32 KB SRAM (shares its PID with AT32F415CBT7)" },
 	  0x700301C5u, 0, 128, 32, 1024, 48, 200.0, AT_M4F(0x700301C5u) },
-	{ "at32f415cbt7", "AT32F415CBT7, Cortex-M4 (no FPU), 128 KB flash, 32 KB SRAM, FAP high level",
+	{ { "at32f415cbt7", "AT32F415CBT7, Cortex-M4 (no FPU), 128 KB flash, 32 KB SRAM, FAP high level" },
 	  0x700301C5u, ATS_HIGH, 128, 32, 1024, 1024, 200.0, AT_M4(0x700301C5u) },
-	{ "at32f423cct7", "AT32F423CCT7, Cortex-M4F, 256 KB flash, 48 KB SRAM, flash registers at 0x40023C00",
+	{ { "at32f423cct7", "AT32F423CCT7, Cortex-M4F, 256 KB flash, 48 KB SRAM, flash registers at 0x40023C00" },
 	  0x700A3249u, ATS_HIGH | ATS_BASE_3C00, 256, 48, 2048, 512, 300.0, AT_M4F(0x700A3249u) },
-	{ "at32f437zct7", "AT32F437ZCT7, Cortex-M4F, 256 KB flash, 384 KB SRAM (96 modelled), USD at 0x1FFFC000",
+	{ { "at32f437zct7", "AT32F437ZCT7, Cortex-M4F, 256 KB flash, 384 KB SRAM (96 modelled), USD at 0x1FFFC000" },
 	  0x70083251u, ATS_BASE_3C00 | ATS_USD_C000 | ATS_EPP_EXT, 256, 96, 2048, 512, 300.0,
 	  AT_M4F(0x70083251u) },
 };
 
-#define AT_NPARTS (sizeof(at_parts) / sizeof(at_parts[0]))
+#define AT_NPARTS (sizeof(sim_at32f4_parts) / sizeof(sim_at32f4_parts[0]))
 
-enum at_key { AT_KEY_EXPECT1, AT_KEY_EXPECT2, AT_KEY_DEAD };
-enum at_op { AT_OP_NONE, AT_OP_PROGRAM, AT_OP_USD_ERASE, AT_OP_USD_PROGRAM, AT_OP_REGRESS,
+enum sim_at32f4_op { AT_OP_NONE, AT_OP_PROGRAM, AT_OP_USD_ERASE, AT_OP_USD_PROGRAM, AT_OP_REGRESS,
 	     AT_OP_SECTOR_ERASE, AT_OP_BANK_ERASE };
 
-struct at_chip {
-	const struct at_part *part;
+struct sim_at32f4_chip {
+	const struct sim_at32f4_part *part;
 	uint8_t *flash, *sram, *usd;
 	uint32_t psr, sts, ctrl, addr, crm, dbgmcu_cr;
 	bool usdulks;
-	enum at_key key, usdkey;
+	enum sim_mech_key key, usdkey;
 	bool busy;
-	enum at_op op;
+	enum sim_at32f4_op op;
 	uint64_t busy_until_ns;
 	uint32_t op_off;           /* USD offset or flash offset of the operation */
 	uint16_t op_value;
@@ -145,29 +143,14 @@ struct at_chip {
 	int level;
 };
 
-static struct at_chip *at_of(struct sim_chip *c)
+static struct sim_at32f4_chip *sim_at32f4_of(struct sim_chip *c)
 {
 	return c->priv;
 }
 
-static size_t at_part_count(void)
-{
-	return AT_NPARTS;
-}
-
-static const char *at_part_name(size_t i)
-{
-	return i < AT_NPARTS ? at_parts[i].name : NULL;
-}
-
-static const char *at_part_summary(size_t i)
-{
-	return i < AT_NPARTS ? at_parts[i].summary : NULL;
-}
-
 /* FAP bytes per profile level: 0xA5 disabled, 0xBB low (anything but
  * 0xA5/0xCC), 0xCC high where the series has it; no "-rdp2" otherwise. */
-static int at_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
+static int sim_at32f4_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 {
 	if (i >= AT_NPARTS)
 		return -1;
@@ -175,7 +158,7 @@ static int at_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 	case 0: *rdp = 0xA5; return 0;
 	case 1: *rdp = 0xBB; return 0;
 	case 2:
-		if (!(at_parts[i].flags & ATS_HIGH))
+		if (!(sim_at32f4_parts[i].flags & ATS_HIGH))
 			return -1;
 		*rdp = 0xCC;
 		return 0;
@@ -183,27 +166,27 @@ static int at_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 	}
 }
 
-static uint32_t at_regs(const struct at_part *p)
+static uint32_t sim_at32f4_regs(const struct sim_at32f4_part *p)
 {
 	return (p->flags & ATS_BASE_3C00) ? 0x40023C00u : 0x40022000u;
 }
 
-static uint32_t at_crm(const struct at_part *p)
+static uint32_t sim_at32f4_crm(const struct sim_at32f4_part *p)
 {
 	return (p->flags & ATS_BASE_3C00) ? 0x40023800u : 0x40021000u;
 }
 
-static uint32_t at_usd_base(const struct at_part *p)
+static uint32_t sim_at32f4_usd_base(const struct sim_at32f4_part *p)
 {
 	return (p->flags & ATS_USD_C000) ? 0x1FFFC000u : 0x1FFFF800u;
 }
 
-static uint16_t at_hw(const struct at_chip *a, uint32_t off)
+static uint16_t sim_at32f4_hw(const struct sim_at32f4_chip *a, uint32_t off)
 {
 	return (uint16_t)(a->usd[off] | a->usd[off + 1] << 8);
 }
 
-static void at_set_hw(struct at_chip *a, uint32_t off, uint16_t v)
+static void sim_at32f4_set_hw(struct sim_at32f4_chip *a, uint32_t off, uint16_t v)
 {
 	a->usd[off] = (uint8_t)v;
 	a->usd[off + 1] = (uint8_t)(v >> 8);
@@ -211,9 +194,9 @@ static void at_set_hw(struct at_chip *a, uint32_t off, uint16_t v)
 
 /* The byte a stored half-word loads as; *ERR set on a complement mismatch
  * of a programmed half-word. */
-static uint8_t at_byte(const struct at_chip *a, uint32_t off, bool *err)
+static uint8_t sim_at32f4_byte(const struct sim_at32f4_chip *a, uint32_t off, bool *err)
 {
-	uint16_t hw = at_hw(a, off);
+	uint16_t hw = sim_at32f4_hw(a, off);
 	uint8_t v = (uint8_t)hw;
 
 	if ((uint8_t)(hw >> 8) == (uint8_t)~v)
@@ -225,27 +208,27 @@ static uint8_t at_byte(const struct at_chip *a, uint32_t off, bool *err)
 
 /* The USD loader at reset: FAP, SSB, user data 0/1 into FLASH_USD; EPP
  * into EPPS0 (EPP_EXT into EPPS1 on F435/437). */
-static void at_load(struct at_chip *a)
+static void sim_at32f4_load(struct sim_at32f4_chip *a)
 {
-	const struct at_part *p = a->part;
+	const struct sim_at32f4_part *p = a->part;
 	bool err = false;
-	uint8_t fap = at_byte(a, 0, &err), ssb = at_byte(a, 2, &err);
-	uint8_t d0 = at_byte(a, 4, &err), d1 = at_byte(a, 6, &err);
+	uint8_t fap = sim_at32f4_byte(a, 0, &err), ssb = sim_at32f4_byte(a, 2, &err);
+	uint8_t d0 = sim_at32f4_byte(a, 4, &err), d1 = sim_at32f4_byte(a, 6, &err);
 
 	a->level = fap == 0xA5 ? 0 : (fap == 0xCC && (p->flags & ATS_HIGH)) ? 2 : 1;
 	a->epps0 = a->epps1 = 0;
 	for (unsigned i = 0; i < 4; i++) {
-		a->epps0 |= (uint32_t)at_byte(a, 8 + 2 * i, &err) << (8 * i);
+		a->epps0 |= (uint32_t)sim_at32f4_byte(a, 8 + 2 * i, &err) << (8 * i);
 		if (p->flags & ATS_EPP_EXT)
-			a->epps1 |= (uint32_t)at_byte(a, 0x14 + 2 * i, &err) << (8 * i);
+			a->epps1 |= (uint32_t)sim_at32f4_byte(a, 0x14 + 2 * i, &err) << (8 * i);
 	}
 	a->usd_reg = (a->level ? AT_USD_FAP : 0) | (a->level == 2 ? AT_USD_FAP_HL : 0) |
 		     (uint32_t)ssb << 2 | (uint32_t)d0 << 10 | (uint32_t)d1 << 18 | (err ? AT_USD_ERR : 0);
 }
 
-static void at_destroy(struct sim_chip *c)
+static void sim_at32f4_destroy(struct sim_chip *c)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
 	if (!a)
 		return;
@@ -256,14 +239,14 @@ static void at_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
-static int at_create(struct sim_chip *c, size_t part, uint8_t rdp)
+static int sim_at32f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
-	const struct at_part *p;
-	struct at_chip *a;
+	const struct sim_at32f4_part *p;
+	struct sim_at32f4_chip *a;
 
 	if (part >= AT_NPARTS)
 		return -ENOENT;
-	p = &at_parts[part];
+	p = &sim_at32f4_parts[part];
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
@@ -273,19 +256,19 @@ static int at_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	a->sram = calloc(1, p->sram_kb * 1024u);
 	a->usd = malloc(p->usd_bytes);
 	if (!a->flash || !a->sram || !a->usd) {
-		at_destroy(c);
+		sim_at32f4_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(a->flash, p->flash_kb * 1024u, AT_SRAM_BASE + p->sram_kb * 1024u,
-			 AT_FLASH_BASE + 0xC1u);
+	sim_mech_fill_program(a->flash, p->flash_kb * 1024u, AT_SRAM_BASE + p->sram_kb * 1024u,
+			      AT_FLASH_BASE + 0xC1u);
 	/* A programmed USD: FAP, SSB 0xFE, user data 0x12/0x34, EPP0 0xFE
 	 * (first sector group protected), the rest erased. */
 	memset(a->usd, 0xFF, p->usd_bytes);
-	at_set_hw(a, 0, (uint16_t)(rdp | (uint8_t)~rdp << 8));
-	at_set_hw(a, 2, 0x01FE);
-	at_set_hw(a, 4, 0xED12);
-	at_set_hw(a, 6, 0xCB34);
-	at_set_hw(a, 8, 0x01FE);
+	sim_at32f4_set_hw(a, 0, (uint16_t)(rdp | (uint8_t)~rdp << 8));
+	sim_at32f4_set_hw(a, 2, 0x01FE);
+	sim_at32f4_set_hw(a, 4, 0xED12);
+	sim_at32f4_set_hw(a, 6, 0xCB34);
+	sim_at32f4_set_hw(a, 8, 0x01FE);
 	c->dpidr = 0x1BA01477u; /* OpenOCD tcl/target/artery/at32f4x.cfg */
 	c->ap_idr = 0x24770011u;
 	c->dp_version = 1;
@@ -293,15 +276,15 @@ static int at_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	return 0;
 }
 
-static uint32_t at_flash_size(const struct at_part *p)
+static uint32_t sim_at32f4_flash_size(const struct sim_at32f4_part *p)
 {
 	return p->flash_kb * 1024u;
 }
 
-static void at_finish(struct sim_chip *c)
+static void sim_at32f4_finish(struct sim_chip *c)
 {
-	struct at_chip *a = at_of(c);
-	const struct at_part *p = a->part;
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
+	const struct sim_at32f4_part *p = a->part;
 	bool reset = false;
 
 	if (!a->busy)
@@ -311,18 +294,18 @@ static void at_finish(struct sim_chip *c)
 		memset(a->usd, 0xFF, p->usd_bytes);
 		break;
 	case AT_OP_USD_PROGRAM:
-		at_set_hw(a, a->op_off, a->op_value);
+		sim_at32f4_set_hw(a, a->op_off, a->op_value);
 		break;
 	case AT_OP_REGRESS:
 		/* OpenOCD artery.c (docs/targets/at32f4.md): FAP 0xA5 programmed while FAP is on mass-erases the
 		 * main flash, then the device resets itself. */
-		memset(a->flash, 0xFF, at_flash_size(p));
-		at_set_hw(a, 0, a->op_value);
+		memset(a->flash, 0xFF, sim_at32f4_flash_size(p));
+		sim_at32f4_set_hw(a, 0, a->op_value);
 		c->counters->mass_erases++;
 		reset = true;
 		break;
 	case AT_OP_BANK_ERASE:
-		memset(a->flash, 0xFF, at_flash_size(p));
+		memset(a->flash, 0xFF, sim_at32f4_flash_size(p));
 		c->counters->mass_erases++;
 		break;
 	case AT_OP_SECTOR_ERASE:
@@ -339,61 +322,40 @@ static void at_finish(struct sim_chip *c)
 		sim_chip_system_reset(c);
 }
 
-static void at_tick(struct sim_chip *c)
+static void sim_at32f4_tick(struct sim_chip *c)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (a->busy && sim_now_ns() >= a->busy_until_ns)
-		at_finish(c);
+	if (sim_chip_op_due(c, a->busy, a->busy_until_ns))
+		sim_at32f4_finish(c);
 }
 
-static void at_start(struct sim_chip *c, enum at_op op, double ms)
+static void sim_at32f4_start(struct sim_chip *c, enum sim_at32f4_op op, double ms)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
 	a->op = op;
 	a->busy = true;
 	a->sts |= AT_STS_OBF;
-	a->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+	a->busy_until_ns = sim_chip_deadline_ns(c, ms);
 }
 
 /* With FAP on and a debugger attached since power-on, main flash (and the
  * UID, OpenOCD artery.c) is refused (docs/sim/sim_at32f4.md). */
-static bool at_blocked(struct sim_chip *c, bool debugger)
+static bool sim_at32f4_blocked(struct sim_chip *c, bool debugger)
 {
-	return debugger && c->debugger_attached && at_of(c)->level != 0;
+	return debugger && c->debugger_attached && sim_at32f4_of(c)->level != 0;
 }
 
-static bool at_hick(const struct at_chip *a)
+static bool sim_at32f4_hick(const struct sim_at32f4_chip *a)
 {
 	return (a->crm & AT_CRM_HICKSTBL) != 0;
 }
 
-/* UNLOCK / USD_UNLOCK: KEY1 then KEY2; a wrong value locks until reset
- * with a bus error; the right pair again is accepted (as on F1). */
-static int at_key_write(enum at_key *k, uint32_t v, bool *unlocked)
+static void sim_at32f4_ctrl_write(struct sim_chip *c, uint32_t v)
 {
-	if (*k == AT_KEY_DEAD)
-		return -EFAULT;
-	if (*k == AT_KEY_EXPECT1 && v == AT_KEY1) {
-		*k = AT_KEY_EXPECT2;
-		return 0;
-	}
-	if (*k == AT_KEY_EXPECT2 && v == AT_KEY2) {
-		*k = AT_KEY_EXPECT1;
-		*unlocked = true;
-		return 0;
-	}
-	*k = AT_KEY_DEAD;
-	return -EFAULT;
-}
-
-static void at_ctrl_write(struct sim_chip *c, uint32_t v)
-{
-	struct at_chip *a = at_of(c);
-	const struct at_part *p = a->part;
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
+	const struct sim_at32f4_part *p = a->part;
 
 	if ((a->ctrl & AT_CTRL_OPLK) || a->busy)
 		return;
@@ -401,12 +363,12 @@ static void at_ctrl_write(struct sim_chip *c, uint32_t v)
 	if (!(v & AT_CTRL_USDULKS) || (v & AT_CTRL_OPLK))
 		a->usdulks = false; /* software clears USDULKS, OPLK drops it */
 	if (v & AT_CTRL_OPLK) {
-		a->key = a->usdkey = AT_KEY_EXPECT1;
+		a->key = a->usdkey = SIM_MECH_KEY_EXPECT1;
 		return;
 	}
 	if (!(v & AT_CTRL_ERSTR))
 		return;
-	if (!at_hick(a)) {
+	if (!sim_at32f4_hick(a)) {
 		a->sts |= AT_STS_PRGMERR;
 		a->ctrl &= ~AT_CTRL_ERSTR;
 		return;
@@ -417,27 +379,28 @@ static void at_ctrl_write(struct sim_chip *c, uint32_t v)
 			a->ctrl &= ~AT_CTRL_ERSTR;
 			return;
 		}
-		at_start(c, AT_OP_USD_ERASE, AT_USD_ERASE_MS);
+		sim_at32f4_start(c, AT_OP_USD_ERASE, AT_USD_ERASE_MS);
 		sim_chip_option_started(c);
 		return;
 	}
 	if (v & (AT_CTRL_BANKERS | AT_CTRL_SECERS)) {
 		uint32_t off = a->addr - AT_FLASH_BASE;
 
-		if (at_blocked(c, true) || ((v & AT_CTRL_SECERS) && off >= at_flash_size(p))) {
+		if (sim_at32f4_blocked(c, true) ||
+		    ((v & AT_CTRL_SECERS) && off >= sim_at32f4_flash_size(p))) {
 			a->sts |= AT_STS_EPPERR;
 			a->ctrl &= ~AT_CTRL_ERSTR;
 			return;
 		}
 		a->op_off = off & ~(p->sector_bytes - 1);
-		at_start(c, (v & AT_CTRL_BANKERS) ? AT_OP_BANK_ERASE : AT_OP_SECTOR_ERASE,
-			 (v & AT_CTRL_BANKERS) ? p->mass_erase_ms : AT_SECTOR_ERASE_MS);
+		sim_at32f4_start(c, (v & AT_CTRL_BANKERS) ? AT_OP_BANK_ERASE : AT_OP_SECTOR_ERASE,
+				 (v & AT_CTRL_BANKERS) ? p->mass_erase_ms : AT_SECTOR_ERASE_MS);
 		return;
 	}
 	a->ctrl &= ~AT_CTRL_ERSTR;
 }
 
-static uint32_t at_if_read(struct at_chip *a, uint32_t off)
+static uint32_t sim_at32f4_if_read(struct sim_at32f4_chip *a, uint32_t off)
 {
 	switch (off) {
 	case AT_PSR: return a->psr;
@@ -451,9 +414,9 @@ static uint32_t at_if_read(struct at_chip *a, uint32_t off)
 	}
 }
 
-static int at_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+static int sim_at32f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 	bool ok = false;
 	int rc;
 
@@ -461,15 +424,17 @@ static int at_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	case AT_PSR:
 		a->psr = v & 0x1Fu;
 		return 0;
+	/* UNLOCK / USD_UNLOCK: KEY1 then KEY2; a wrong value locks until
+	 * reset with a bus error; the right pair again is accepted (as on F1). */
 	case AT_UNLOCK:
-		rc = at_key_write(&a->key, v, &ok);
+		rc = sim_mech_key_feed(&a->key, AT_KEY1, AT_KEY2, v, &ok);
 		if (ok)
 			a->ctrl &= ~AT_CTRL_OPLK;
 		return rc;
 	case AT_USD_UNLOCK:
 		if (a->ctrl & AT_CTRL_OPLK)
 			return 0;
-		rc = at_key_write(&a->usdkey, v, &ok);
+		rc = sim_mech_key_feed(&a->usdkey, AT_KEY1, AT_KEY2, v, &ok);
 		if (ok)
 			a->usdulks = true;
 		return rc;
@@ -477,7 +442,7 @@ static int at_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		a->sts &= ~(v & AT_STS_W1C);
 		return 0;
 	case AT_CTRL:
-		at_ctrl_write(c, v);
+		sim_at32f4_ctrl_write(c, v);
 		return 0;
 	case AT_ADDR:
 		if (!(a->ctrl & AT_CTRL_OPLK) && !a->busy)
@@ -490,23 +455,23 @@ static int at_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 
 /* One half-word into the USD area (USDPRGM and USDULKS set, target erased).
  * Returns -EFAULT for the FAP write that starts the regression. */
-static int at_usd_half(struct sim_chip *c, uint32_t off, uint16_t v)
+static int sim_at32f4_usd_half(struct sim_chip *c, uint32_t off, uint16_t v)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
-	if (!(a->ctrl & AT_CTRL_USDPRGM) || !a->usdulks || a->busy || !at_hick(a) ||
-	    a->level == 2 || at_hw(a, off) != 0xFFFF) {
+	if (!(a->ctrl & AT_CTRL_USDPRGM) || !a->usdulks || a->busy || !sim_at32f4_hick(a) ||
+	    a->level == 2 || sim_at32f4_hw(a, off) != 0xFFFF) {
 		a->sts |= AT_STS_PRGMERR;
 		return 0;
 	}
 	a->op_off = off;
 	a->op_value = v;
 	if (off == 0 && (uint8_t)v == 0xA5 && a->level == 1) {
-		at_start(c, AT_OP_REGRESS, a->part->mass_erase_ms);
+		sim_at32f4_start(c, AT_OP_REGRESS, a->part->mass_erase_ms);
 		sim_chip_option_started(c);
 		return -EFAULT;
 	}
-	at_start(c, AT_OP_USD_PROGRAM, AT_USD_PROGRAM_MS);
+	sim_at32f4_start(c, AT_OP_USD_PROGRAM, AT_USD_PROGRAM_MS);
 	sim_chip_option_started(c);
 	return 0;
 }
@@ -518,164 +483,128 @@ static int at_usd_half(struct sim_chip *c, uint32_t off, uint16_t v)
  * erase (step 1) leaves the area erased; the FAP half-word (step 2) is still
  * erased, its mass erase having come first, with half the flash erased and
  * no mass erase counted; any other half-word keeps its low byte without the
- * complement (a mismatch: USD_ERR, at_load). An erased FAP loads as the low
- * level; at_load raises no error for erased half-words (?). */
-static void at_option_power_loss(struct sim_chip *c)
+ * complement (a mismatch: USD_ERR, sim_at32f4_load). An erased FAP loads as
+ * the low level; sim_at32f4_load raises no error for erased half-words (?). */
+static void sim_at32f4_option_power_loss(struct sim_chip *c)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
 	if (!a->busy)
 		return;
 	if (a->op == AT_OP_USD_ERASE)
 		memset(a->usd, 0xFF, a->part->usd_bytes);
 	else if (a->op == AT_OP_REGRESS)
-		memset(a->flash, 0xFF, at_flash_size(a->part) / 2);
+		memset(a->flash, 0xFF, sim_at32f4_flash_size(a->part) / 2);
 	else if (a->op == AT_OP_USD_PROGRAM)
-		at_set_hw(a, a->op_off, (uint16_t)(0xFF00u | (a->op_value & 0xFFu)));
+		sim_at32f4_set_hw(a, a->op_off, (uint16_t)(0xFF00u | (a->op_value & 0xFFu)));
 	a->busy = false;
 	a->op = AT_OP_NONE;
 	a->sts &= ~AT_STS_OBF;
 	a->ctrl &= ~AT_CTRL_ERSTR;
 }
 
-static int at_usd_write(struct sim_chip *c, uint32_t off, unsigned size, uint32_t v)
+static int sim_at32f4_usd_write(struct sim_chip *c, uint32_t off, unsigned size, uint32_t v)
 {
 	int rc;
 
 	if (size == 1 || (off & 1)) {
-		at_of(c)->sts |= AT_STS_PRGMERR;
+		sim_at32f4_of(c)->sts |= AT_STS_PRGMERR;
 		return 0;
 	}
-	rc = at_usd_half(c, off, (uint16_t)v);
+	rc = sim_at32f4_usd_half(c, off, (uint16_t)v);
 	if (size == 4 && rc == 0) {
 		/* The second half-word follows once the first is in (?). */
-		at_finish(c);
-		rc = at_usd_half(c, off + 2, (uint16_t)(v >> 16));
+		sim_at32f4_finish(c);
+		rc = sim_at32f4_usd_half(c, off + 2, (uint16_t)(v >> 16));
 	}
 	return rc;
 }
 
-static bool at_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
+static uint8_t *sim_at32f4_flash_at(struct sim_at32f4_chip *a, uint32_t addr, unsigned size)
 {
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
+	uint32_t fsz = sim_at32f4_flash_size(a->part);
 
-static uint8_t *at_flash_at(struct at_chip *a, uint32_t addr, unsigned size)
-{
-	uint32_t fsz = at_flash_size(a->part);
-
-	if (at_in(addr, size, AT_FLASH_BASE, fsz))
+	if (sim_mech_in(addr, size, AT_FLASH_BASE, fsz))
 		return a->flash + (addr - AT_FLASH_BASE);
-	if (at_in(addr, size, 0, fsz))
+	if (sim_mech_in(addr, size, 0, fsz))
 		return a->flash + addr;
 	return NULL;
 }
 
 /* The information block, byte by byte: USD, F_SIZE, UID, system memory.
- * -EFAULT: nothing there; -EACCES: the UID while FAP is on. */
-static int at_info_byte(struct sim_chip *c, uint32_t x, uint8_t *b, bool debugger)
+ * False where nothing is there, and for the UID while FAP is on: both are
+ * a bus error. */
+static bool sim_at32f4_info_byte(struct sim_chip *c, uint32_t x, bool debugger, uint8_t *b)
 {
-	struct at_chip *a = at_of(c);
-	const struct at_part *p = a->part;
-	uint32_t ub = at_usd_base(p);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
+	const struct sim_at32f4_part *p = a->part;
+	uint32_t ub = sim_at32f4_usd_base(p);
 
 	if (x >= ub && x < ub + p->usd_bytes) {
 		*b = a->usd[x - ub];
-		return 0;
+		return true;
 	}
-	if (x == AT_FSIZE || x == AT_FSIZE + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (x - AT_FSIZE)));
-		return 0;
-	}
-	if (x >= AT_UID && x < AT_UID + 12) {
-		if (at_blocked(c, debugger))
-			return -EACCES;
-		sim_uid_byte(c->uid, AT_UID, 8, x, b);
-		return 0;
-	}
+	if (sim_mech_field_byte(p->flash_kb, AT_FSIZE, 2, x, b))
+		return true;
+	if (x >= AT_UID && x < AT_UID + 12)
+		return !sim_at32f4_blocked(c, debugger) && sim_mech_uid_byte(c->uid, AT_UID, 8, x, b);
 	if (x >= AT_INFO_BASE && x < AT_INFO_END) {
 		*b = (uint8_t)(0xA7 ^ (x & 0xFF));
-		return 0;
+		return true;
 	}
-	return -EFAULT;
+	return false;
 }
 
-static uint32_t at_sub(uint32_t w, uint32_t addr, unsigned size)
+static int sim_at32f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+			       bool debugger)
 {
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
-static uint32_t at_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
-static int at_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
-		       bool debugger)
-{
-	struct at_chip *a = at_of(c);
-	const struct at_part *p = a->part;
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
+	const struct sim_at32f4_part *p = a->part;
 	uint8_t *ram;
 
-	at_tick(c);
+	sim_at32f4_tick(c);
 	*val = 0;
-	if ((ram = at_flash_at(a, addr, size)) != NULL) {
-		if (at_blocked(c, debugger))
+	if ((ram = sim_at32f4_flash_at(a, addr, size)) != NULL) {
+		if (sim_at32f4_blocked(c, debugger))
 			return -EFAULT;
 		memcpy(val, ram, size);
 		return 0;
 	}
-	if (at_in(addr, size, AT_SRAM_BASE, p->sram_kb * 1024u)) {
+	if (sim_mech_in(addr, size, AT_SRAM_BASE, p->sram_kb * 1024u)) {
 		memcpy(val, a->sram + (addr - AT_SRAM_BASE), size);
 		return 0;
 	}
-	if (addr >= at_regs(p) && addr < at_regs(p) + 0x400u) {
-		*val = at_sub(at_if_read(a, (addr - at_regs(p)) & ~3u), addr, size);
+	if (addr >= sim_at32f4_regs(p) && addr < sim_at32f4_regs(p) + 0x400u) {
+		*val = sim_mech_lane(sim_at32f4_if_read(a, (addr - sim_at32f4_regs(p)) & ~3u), addr, size);
 		return 0;
 	}
-	if ((addr & ~3u) == at_crm(p)) {
-		*val = at_sub(a->crm, addr, size);
+	if ((addr & ~3u) == sim_at32f4_crm(p)) {
+		*val = sim_mech_lane(a->crm, addr, size);
 		return 0;
 	}
 	if ((addr & ~0xFu) == AT_DBGMCU) {
-		*val = at_sub((addr & 0xCu) == 0 ? p->pid : (addr & 0xCu) == 4 ? a->dbgmcu_cr : 0,
+		*val = sim_mech_lane((addr & 0xCu) == 0 ? p->pid : (addr & 0xCu) == 4 ? a->dbgmcu_cr : 0,
 			      addr, size);
 		return 0;
 	}
 	if (addr >= AT_PERIPH_BASE && addr < AT_PERIPH_END)
 		return 0;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w = 0;
-
-		sim_cortexm_read(&c->core, addr & ~3u, &w);
-		*val = at_sub(w, addr, size);
-		return 0;
-	}
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b;
-
-		if (at_info_byte(c, addr + i, &b, debugger) < 0)
-			return -EFAULT;
-		*val |= (uint32_t)b << (8 * i);
-	}
-	return 0;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
+	return sim_mech_info_read(c, sim_at32f4_info_byte, addr, size, debugger, val);
 }
 
-static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
-			bool debugger)
+static int sim_at32f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+				bool debugger)
 {
-	struct at_chip *a = at_of(c);
-	const struct at_part *p = a->part;
-	uint32_t ub = at_usd_base(p);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
+	const struct sim_at32f4_part *p = a->part;
+	uint32_t ub = sim_at32f4_usd_base(p);
 	uint8_t *ram;
 
-	at_tick(c);
-	if ((ram = at_flash_at(a, addr, size)) != NULL) {
-		if (at_blocked(c, debugger))
+	sim_at32f4_tick(c);
+	if ((ram = sim_at32f4_flash_at(a, addr, size)) != NULL) {
+		if (sim_at32f4_blocked(c, debugger))
 			return -EFAULT;
 		if (!debugger) {
 			memcpy(ram, &val, size);
@@ -683,7 +612,7 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		}
 		/* FPRGM: a word into erased flash (?: sizes other than 4 refused). */
 		if ((a->ctrl & AT_CTRL_OPLK) || !(a->ctrl & AT_CTRL_FPRGM) || a->busy || size != 4 ||
-		    !at_hick(a)) {
+		    !sim_at32f4_hick(a)) {
 			a->sts |= AT_STS_PRGMERR;
 			return 0;
 		}
@@ -697,29 +626,31 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 			}
 		}
 		memcpy(ram, &val, 4);
-		at_start(c, AT_OP_PROGRAM, AT_USD_PROGRAM_MS);
+		sim_at32f4_start(c, AT_OP_PROGRAM, AT_USD_PROGRAM_MS);
 		return 0;
 	}
-	if (at_in(addr, size, AT_SRAM_BASE, p->sram_kb * 1024u)) {
+	if (sim_mech_in(addr, size, AT_SRAM_BASE, p->sram_kb * 1024u)) {
 		memcpy(a->sram + (addr - AT_SRAM_BASE), &val, size);
 		return 0;
 	}
-	if (addr >= at_regs(p) && addr < at_regs(p) + 0x400u) {
-		uint32_t off = (addr - at_regs(p)) & ~3u;
+	if (addr >= sim_at32f4_regs(p) && addr < sim_at32f4_regs(p) + 0x400u) {
+		uint32_t off = (addr - sim_at32f4_regs(p)) & ~3u;
 
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (size == 4 || off == AT_UNLOCK || off == AT_USD_UNLOCK)
-			return at_if_write(c, off, size == 4 ? val : at_merge(0, addr, size, val));
-		return at_if_write(c, off, at_merge(at_if_read(a, off), addr, size, val));
+			return sim_at32f4_if_write(c, off,
+						   size == 4 ? val : sim_mech_merge(0, addr, size, val));
+		return sim_at32f4_if_write(c, off,
+					   sim_mech_merge(sim_at32f4_if_read(a, off), addr, size, val));
 	}
-	if (at_in(addr, size, ub, p->usd_bytes)) {
+	if (sim_mech_in(addr, size, ub, p->usd_bytes)) {
 		if (debugger)
 			c->counters->flash_if_writes++;
-		return at_usd_write(c, addr - ub, size, val);
+		return sim_at32f4_usd_write(c, addr - ub, size, val);
 	}
-	if ((addr & ~3u) == at_crm(p)) {
-		uint32_t v = at_merge(a->crm, addr, size, val);
+	if ((addr & ~3u) == sim_at32f4_crm(p)) {
+		uint32_t v = sim_mech_merge(a->crm, addr, size, val);
 
 		/* HICK becomes stable at once (microseconds on silicon). */
 		a->crm = (v & ~AT_CRM_HICKSTBL) | ((v & AT_CRM_HICKEN) ? AT_CRM_HICKSTBL : 0);
@@ -727,60 +658,49 @@ static int at_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 	}
 	if ((addr & ~0xFu) == AT_DBGMCU) {
 		if ((addr & 0xCu) == 4)
-			a->dbgmcu_cr = at_merge(a->dbgmcu_cr, addr, size, val);
+			a->dbgmcu_cr = sim_mech_merge(a->dbgmcu_cr, addr, size, val);
 		return 0;
 	}
 	if (addr >= AT_PERIPH_BASE && addr < AT_PERIPH_END)
 		return 0;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t old = 0;
-
-		if (size != 4)
-			sim_cortexm_read(&c->core, addr & ~3u, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, at_merge(old, addr, size, val));
-	}
-	{
-		uint8_t b;
-
-		if (at_info_byte(c, addr, &b, debugger) == 0)
-			return 0; /* read-only information block */
-	}
-	return -EFAULT;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_write_sized(&c->core, addr, size, val);
+	return sim_mech_info_write(c, sim_at32f4_info_byte, addr, debugger);
 }
 
 /* Every system reset loads the USD (OpenOCD doc: "changes need a reset").
- * The regression's own reset comes from at_finish once it is done (or is
- * this one, when its time was up unseen). A USD
- * step or regression whose time is up has completed; one still running is
- * cut by this (external) reset as a power loss cuts it (at_option_power_
- * loss: the FAP half-word still erased, half the flash erased): no Artery
+ * The regression's own reset comes from sim_at32f4_finish once it is done
+ * (or is this one, when its time was up unseen). A USD step or regression
+ * whose time is up has completed; one still running is cut by this
+ * (external) reset as a power loss cuts it (sim_at32f4_option_power_loss:
+ * the FAP half-word still erased, half the flash erased): no Artery
  * document we found says what a reset does there (?). Other operations in
  * progress complete first (?). */
-static void at_system_reset(struct sim_chip *c)
+static void sim_at32f4_system_reset(struct sim_chip *c)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
-	bool due = a->busy && sim_now_ns() >= a->busy_until_ns;
+	bool due = a->busy && sim_chip_now_ns() >= a->busy_until_ns;
 
 	if (a->busy && a->op == AT_OP_REGRESS && due) { /* done: this is its own reset */
 		a->busy = false;
-		memset(a->flash, 0xFF, at_flash_size(a->part));
-		at_set_hw(a, 0, a->op_value);
+		memset(a->flash, 0xFF, sim_at32f4_flash_size(a->part));
+		sim_at32f4_set_hw(a, 0, a->op_value);
 		c->counters->mass_erases++;
 	} else if (a->busy && !due &&
 		   (a->op == AT_OP_REGRESS || a->op == AT_OP_USD_ERASE || a->op == AT_OP_USD_PROGRAM)) {
-		at_option_power_loss(c);
+		sim_at32f4_option_power_loss(c);
 	}
 	if (a->busy)
-		at_finish(c);
+		sim_at32f4_finish(c);
 	a->op = AT_OP_NONE;
-	at_load(a);
+	sim_at32f4_load(a);
 	a->ctrl = AT_CTRL_OPLK;
 	a->sts = 0;
 	a->addr = 0;
 	a->psr = 0;
 	a->usdulks = false;
-	a->key = a->usdkey = AT_KEY_EXPECT1;
+	a->key = a->usdkey = SIM_MECH_KEY_EXPECT1;
 	/* HICK is on after reset; the profiles' firmware runs from the crystal
 	 * and stops it at once (?), so a chip with a program in flash shows
 	 * HICK off and the debugger must start it before any flash operation. */
@@ -794,23 +714,23 @@ static void at_system_reset(struct sim_chip *c)
 	}
 }
 
-static void at_power_on(struct sim_chip *c)
+static void sim_at32f4_power_on(struct sim_chip *c)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
 	a->dbgmcu_cr = 0;
-	at_system_reset(c);
+	sim_at32f4_system_reset(c);
 }
 
-static int at_rdp_level(struct sim_chip *c)
+static int sim_at32f4_rdp_level(struct sim_chip *c)
 {
-	at_tick(c);
-	return at_of(c)->level;
+	sim_at32f4_tick(c);
+	return sim_at32f4_of(c)->level;
 }
 
-static void at_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+static void sim_at32f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
-	struct at_chip *a = at_of(c);
+	struct sim_at32f4_chip *a = sim_at32f4_of(c);
 
 	memcpy(msp, a->flash, 4);
 	memcpy(pc, a->flash + 4, 4);
@@ -818,18 +738,16 @@ static void at_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_at32f4_ops = {
 	.family = "artery at32f4",
-	.part_count = at_part_count,
-	.part_name = at_part_name,
-	.part_summary = at_part_summary,
-	.profile_rdp = at_profile_rdp,
-	.create = at_create,
-	.destroy = at_destroy,
-	.bus_read = at_bus_read,
-	.bus_write = at_bus_write,
-	.tick = at_tick,
-	.system_reset = at_system_reset,
-	.power_on = at_power_on,
-	.rdp_level = at_rdp_level,
-	.reset_vectors = at_reset_vectors,
-	.option_power_loss = at_option_power_loss,
+	.parts = SIM_PART_TABLE(sim_at32f4_parts),
+	.profile_rdp = sim_at32f4_profile_rdp,
+	.create = sim_at32f4_create,
+	.destroy = sim_at32f4_destroy,
+	.bus_read = sim_at32f4_bus_read,
+	.bus_write = sim_at32f4_bus_write,
+	.tick = sim_at32f4_tick,
+	.system_reset = sim_at32f4_system_reset,
+	.power_on = sim_at32f4_power_on,
+	.rdp_level = sim_at32f4_rdp_level,
+	.reset_vectors = sim_at32f4_reset_vectors,
+	.option_power_loss = sim_at32f4_option_power_loss,
 };

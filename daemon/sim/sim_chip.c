@@ -12,8 +12,6 @@
  */
 #include "sim_internal.h"
 
-#include <string.h>
-
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -22,7 +20,7 @@
  * it starts running. */
 #define CHIP_SWD_OFF_AFTER_MS 5.0
 
-uint64_t sim_now_ns(void)
+uint64_t sim_chip_now_ns(void)
 {
 	struct timespec ts;
 
@@ -38,11 +36,27 @@ uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms)
 	return ns < 1 ? 1 : (uint64_t)ns;
 }
 
+/* The sim_chip_now_ns() time at which an operation of SIM_MS simulated
+ * milliseconds, started now, is done (BSY's end). */
+uint64_t sim_chip_deadline_ns(const struct sim_chip *c, double sim_ms)
+{
+	return sim_chip_now_ns() + sim_chip_scaled_ns(c, sim_ms);
+}
+
+/* Whether a family's timed operation, BUSY until UNTIL_NS, is to finish
+ * now: it runs, its time is up, and no power cut is armed for the end of
+ * this packet (sim_chip_option_started: the power fails before anything
+ * finishes). What finishing does is the family's. */
+bool sim_chip_op_due(const struct sim_chip *c, bool busy, uint64_t until_ns)
+{
+	return busy && !c->option_power_fail_now && sim_chip_now_ns() >= until_ns;
+}
+
 /* Account the core's running time up to now (the firmware only "runs" in
  * that time) and let the SWD-off firmware act once it has run long enough. */
-static void chip_account(struct sim_chip *c)
+static void sim_chip_account(struct sim_chip *c)
 {
-	uint64_t now = sim_now_ns();
+	uint64_t now = sim_chip_now_ns();
 
 	if (c->running) {
 		c->run_ns += now - c->run_since_ns;
@@ -54,23 +68,23 @@ static void chip_account(struct sim_chip *c)
 }
 
 /* Note the core's state after something may have changed it. */
-static void chip_track(struct sim_chip *c)
+static void sim_chip_track(struct sim_chip *c)
 {
 	bool run = sim_cortexm_running(&c->core);
 
-	chip_account(c);
+	sim_chip_account(c);
 	if (run && !c->running)
-		c->run_since_ns = sim_now_ns();
+		c->run_since_ns = sim_chip_now_ns();
 	c->running = run;
 }
 
 void sim_chip_tick(struct sim_chip *c)
 {
-	chip_account(c);
+	sim_chip_account(c);
 	c->ops->tick(c);
 }
 
-static void chip_leave_reset(struct sim_chip *c)
+static void sim_chip_leave_reset(struct sim_chip *c)
 {
 	uint32_t msp, pc;
 
@@ -81,26 +95,26 @@ static void chip_leave_reset(struct sim_chip *c)
 	c->run_ns = 0;
 	c->swd_pins_off = false;
 	c->running = false;
-	chip_track(c);
+	sim_chip_track(c);
 }
 
 /* A system reset (AIRCR.SYSRESETREQ, nRESET): options reload, the core
  * restarts; the debug domain (DP, DHCSR/DEMCR) is kept. */
 void sim_chip_system_reset(struct sim_chip *c)
 {
-	chip_account(c);
+	sim_chip_account(c);
 	c->counters->resets++;
 	c->ops->system_reset(c);
 	sim_cortexm_hold_reset(&c->core);
 	if (!c->nreset_low)
-		chip_leave_reset(c);
+		sim_chip_leave_reset(c);
 }
 
 void sim_chip_set_nreset(struct sim_chip *c, bool low)
 {
 	if (low == c->nreset_low)
 		return;
-	chip_account(c);
+	sim_chip_account(c);
 	c->nreset_low = low;
 	if (low) {
 		/* Held in reset: the core stops, the pins return to SWD. */
@@ -119,9 +133,9 @@ void sim_chip_power_cycle(struct sim_chip *c)
 	sim_cortexm_power_on(&c->core);
 	c->ops->power_on(c);
 	if (!c->nreset_low)
-		chip_leave_reset(c);
+		sim_chip_leave_reset(c);
 	else
-		chip_track(c);
+		sim_chip_track(c);
 }
 
 int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, unsigned flags,
@@ -143,7 +157,7 @@ int sim_chip_create(const struct sim_chip_ops *ops, size_t part, uint8_t rdp, un
 	}
 	sim_cortexm_power_on(&c->core);
 	ops->power_on(c);
-	chip_leave_reset(c);
+	sim_chip_leave_reset(c);
 	/* The board was powered long before a probe was attached: its firmware
 	 * has run, so an SWD-off firmware has already taken the pins. (After a
 	 * simulated power cycle the 5 ms window is modelled as it is.) */
@@ -177,7 +191,7 @@ bool sim_chip_dp_reachable(struct sim_chip *c)
 /* While the chip is held in reset only the debug domain answers: the PPB
  * (core debug registers, and DBGMCU at 0xE0042000 inside it); the system
  * bus is in reset (?). */
-static bool chip_blocked_by_reset(const struct sim_chip *c, uint32_t addr, bool debugger)
+static bool sim_chip_blocked_by_reset(const struct sim_chip *c, uint32_t addr, bool debugger)
 {
 	return debugger && c->core.in_reset && !sim_cortexm_owns(addr);
 }
@@ -187,12 +201,12 @@ int sim_chip_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *va
 	int rc;
 
 	sim_chip_tick(c);
-	if (chip_blocked_by_reset(c, addr, debugger)) {
+	if (sim_chip_blocked_by_reset(c, addr, debugger)) {
 		*val = 0;
 		return -EFAULT;
 	}
 	rc = c->ops->bus_read(c, addr, size, val, debugger);
-	chip_track(c); /* DHCSR reads do not change state, but stay uniform */
+	sim_chip_track(c); /* DHCSR reads do not change state, but stay uniform */
 	return rc;
 }
 
@@ -201,7 +215,7 @@ int sim_chip_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t va
 	int rc;
 
 	sim_chip_tick(c);
-	if (chip_blocked_by_reset(c, addr, debugger))
+	if (sim_chip_blocked_by_reset(c, addr, debugger))
 		return -EFAULT;
 	rc = c->ops->bus_write(c, addr, size, val, debugger);
 	if (rc == SIM_BUS_SYSRESET) {
@@ -217,17 +231,8 @@ int sim_chip_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t va
 		sim_cortexm_leave_reset(&c->core, msp, pc);
 		rc = 0;
 	}
-	chip_track(c);
+	sim_chip_track(c);
 	return rc;
-}
-
-void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc)
-{
-	for (uint32_t i = 0; i < bytes / 4u; i++) {
-		uint32_t w = i == 0 ? msp : i == 1 ? reset_pc : 0xC0DE0000u | (i & 0xFFFFu);
-
-		memcpy(flash + 4u * i, &w, 4);
-	}
 }
 
 void sim_chip_option_started(struct sim_chip *c)
@@ -248,16 +253,4 @@ void sim_chip_packet_done(struct sim_chip *c)
 	}
 	c->option_reset_pending = false;
 	sim_chip_system_reset(c);
-}
-
-bool sim_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b)
-{
-	const uint32_t off[3] = {0, 4, third};
-
-	for (int i = 0; i < 3; i++)
-		if (a >= base + off[i] && a < base + off[i] + 4) {
-			*b = (uint8_t)(uid[i] >> (8 * (a - base - off[i])));
-			return true;
-		}
-	return false;
 }

@@ -77,7 +77,7 @@
  * The values per core and their sources are tabled in docs/sim-cortexm.md;
  * pyOCD names components by exactly this key (coresight/component_ids.py:
  * designer, class, part, DEVTYPE, DEVARCH.ARCHID). */
-struct cm_component {
+struct sim_cortexm_component {
 	uint32_t base;
 	uint16_t part;
 	uint8_t cid_class;
@@ -117,14 +117,15 @@ struct cm_component {
  * what they are (0x11 sink/port, 0x13 source/processor): pyOCD names them
  * TPIU and ETM from it, and a zero there left them unnamed.
  * Returns the number of components. */
-static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component out[CM_MAX_COMPONENTS])
+static unsigned sim_cortexm_components(const struct sim_cortexm *cm,
+				       struct sim_cortexm_component out[CM_MAX_COMPONENTS])
 {
-	static const struct cm_component v6m[] = {
+	static const struct sim_cortexm_component v6m[] = {
 		{ 0xE000E000u, 0x008, 0xE, 0, 0 },
 		{ 0xE0001000u, 0x00A, 0xE, 0, 0 },
 		{ 0xE0002000u, 0x00B, 0xE, 0, 0 },
 	};
-	static const struct cm_component m3[] = {
+	static const struct sim_cortexm_component m3[] = {
 		{ 0xE000E000u, 0x000, 0xE, 0, 0 },
 		{ 0xE0001000u, 0x002, 0xE, 0, 0 },
 		{ 0xE0002000u, 0x003, 0xE, 0, 0 },
@@ -132,7 +133,7 @@ static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component 
 		{ 0xE0040000u, 0x923, 0x9, CM_DEVTYPE_TPIU, 0 },
 		{ 0xE0041000u, 0x924, 0x9, CM_DEVTYPE_ETM, 0 },
 	};
-	static const struct cm_component m4[] = {
+	static const struct sim_cortexm_component m4[] = {
 		{ 0xE000E000u, 0x00C, 0xE, 0, 0 },
 		{ 0xE0001000u, 0x002, 0xE, 0, 0 },
 		{ 0xE0002000u, 0x003, 0xE, 0, 0 },
@@ -140,7 +141,7 @@ static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component 
 		{ 0xE0040000u, 0x9A1, 0x9, CM_DEVTYPE_TPIU, 0 },
 		{ 0xE0041000u, 0x925, 0x9, CM_DEVTYPE_ETM, 0 },
 	};
-	static const struct cm_component m7[] = {
+	static const struct sim_cortexm_component m7[] = {
 		{ 0xE000E000u, 0x00C, 0xE, 0, 0 },
 		{ 0xE0001000u, 0x002, 0xE, 0, 0 },
 		{ 0xE0002000u, 0x00E, 0xE, 0, 0 },
@@ -148,12 +149,12 @@ static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component 
 		{ 0xE0040000u, 0x9A9, 0x9, CM_DEVTYPE_TPIU, 0 },
 		{ 0xE0041000u, 0x975, 0x9, CM_DEVTYPE_ETM, CM_DEVARCH(0, 0x4A13) },
 	};
-	static const struct cm_component m23[] = {
+	static const struct sim_cortexm_component m23[] = {
 		{ 0xE000E000u, 0xD20, 0x9, 0, CM_DEVARCH(0, 0x2A04) },
 		{ 0xE0001000u, 0xD20, 0x9, 0, CM_DEVARCH(0, 0x1A02) },
 		{ 0xE0002000u, 0xD20, 0x9, 0, CM_DEVARCH(0, 0x1A03) },
 	};
-	static const struct cm_component m33[] = {
+	static const struct sim_cortexm_component m33[] = {
 		{ 0xE000E000u, 0xD21, 0x9, 0, CM_DEVARCH(0, 0x2A04) },
 		{ 0xE0001000u, 0xD21, 0x9, 0, CM_DEVARCH(0, 0x1A02) },
 		{ 0xE0002000u, 0xD21, 0x9, 0, CM_DEVARCH(0, 0x1A03) },
@@ -161,7 +162,7 @@ static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component 
 		{ 0xE0040000u, 0xD21, 0x9, CM_DEVTYPE_TPIU, 0 },
 		{ 0xE0041000u, 0xD21, 0x9, CM_DEVTYPE_ETM, CM_DEVARCH(2, 0x4A13) },
 	};
-	const struct cm_component *t = m4;
+	const struct sim_cortexm_component *t = m4;
 	unsigned n = 6;
 
 	switch (cm->d.kind) {
@@ -178,13 +179,13 @@ static unsigned cm_components(const struct sim_cortexm *cm, struct cm_component 
 }
 
 /* ARMv6-M and ARMv8-M Baseline cores: no ITM, TPIU, FPU, MON_* bits. */
-static bool cm_baseline(const struct sim_cortexm *cm)
+static bool sim_cortexm_baseline(const struct sim_cortexm *cm)
 {
 	return cm->d.kind == SIM_CORTEX_M0 || cm->d.kind == SIM_CORTEX_M0PLUS ||
 	       cm->d.kind == SIM_CORTEX_M23;
 }
 
-static bool cm_v8m(const struct sim_cortexm *cm)
+static bool sim_cortexm_v8m(const struct sim_cortexm *cm)
 {
 	return cm->d.kind == SIM_CORTEX_M23 || cm->d.kind == SIM_CORTEX_M33;
 }
@@ -193,9 +194,9 @@ static bool cm_v8m(const struct sim_cortexm *cm)
  * (ARMv6-M ARM DDI 0419, PPB memory map); anything else there is a bus
  * error (?: "unpredictable" in the manual; STM32G0 answers FAULT). The
  * Cortex-M23 without ETM/MTB/CTI has the same PPB (DDI 0550C §7.1) (?). */
-static bool cm_v6m_hole(const struct sim_cortexm *cm, uint32_t addr)
+static bool sim_cortexm_v6m_hole(const struct sim_cortexm *cm, uint32_t addr)
 {
-	if (!cm_baseline(cm))
+	if (!sim_cortexm_baseline(cm))
 		return false;
 	return !((addr >= 0xE0001000u && addr < 0xE0003000u) ||
 		 (addr >= 0xE000E000u && addr < 0xE000F000u) ||
@@ -203,8 +204,8 @@ static bool cm_v6m_hole(const struct sim_cortexm *cm, uint32_t addr)
 }
 
 /* CIDR/PIDR words at 0xFD0..0xFFC of a 4 KB component (ADIv5.2 D1.2). */
-static bool cm_id_regs(uint32_t off, uint16_t part, uint16_t designer, uint8_t cid_class,
-		       uint32_t *val)
+static bool sim_cortexm_id_regs(uint32_t off, uint16_t part, uint16_t designer, uint8_t cid_class,
+				uint32_t *val)
 {
 	uint8_t jep = designer & 0x7F, cont = (designer >> 7) & 0xF;
 
@@ -225,17 +226,17 @@ static bool cm_id_regs(uint32_t off, uint16_t part, uint16_t designer, uint8_t c
 
 /* ROM table at 0xE00FF000 (ARMv7-M B5.4): signed offsets to each component,
  * bit 0 present, bit 1 32-bit format; a zero word ends it. */
-static uint32_t cm_rom_read(const struct sim_cortexm *cm, uint32_t off)
+static uint32_t sim_cortexm_rom_read(const struct sim_cortexm *cm, uint32_t off)
 {
-	struct cm_component comp[CM_MAX_COMPONENTS];
-	unsigned n = cm_components(cm, comp);
+	struct sim_cortexm_component comp[CM_MAX_COMPONENTS];
+	unsigned n = sim_cortexm_components(cm, comp);
 	uint32_t v;
 
 	if (off < n * 4)
 		return (comp[off / 4].base - CM_ROM_BASE) | 3u;
 	if (off == 0xFCC)
 		return 1; /* MEMTYPE.SYSMEM: system memory is on this bus */
-	if (cm_id_regs(off, cm->d.rom_part, cm->d.rom_designer, 0x1, &v))
+	if (sim_cortexm_id_regs(off, cm->d.rom_part, cm->d.rom_designer, 0x1, &v))
 		return v;
 	return 0;
 }
@@ -326,7 +327,7 @@ bool sim_cortexm_owns(uint32_t addr)
 	return addr >= CM_PPB_BASE && addr < CM_PPB_END;
 }
 
-static uint32_t cm_dhcsr_read(struct sim_cortexm *cm)
+static uint32_t sim_cortexm_dhcsr_read(struct sim_cortexm *cm)
 {
 	uint32_t v = cm->dhcsr_ctrl;
 
@@ -340,7 +341,7 @@ static uint32_t cm_dhcsr_read(struct sim_cortexm *cm)
 	if (cm->reset_st || cm->in_reset)
 		v |= DHCSR_S_RESET_ST;
 	/* ARMv8-M D1.2.38: set when the core leaves halt (or reset), clear on read. */
-	if (cm_v8m(cm) && cm->restart_st)
+	if (sim_cortexm_v8m(cm) && cm->restart_st)
 		v |= DHCSR_S_RESTART_ST;
 	cm->retire_st = false;
 	cm->reset_st = false;
@@ -348,7 +349,7 @@ static uint32_t cm_dhcsr_read(struct sim_cortexm *cm)
 	return v;
 }
 
-static void cm_dhcsr_write(struct sim_cortexm *cm, uint32_t val)
+static void sim_cortexm_dhcsr_write(struct sim_cortexm *cm, uint32_t val)
 {
 	if ((val >> 16) != DHCSR_DBGKEY)
 		return; /* ARMv7-M C1.6.2: writes without DBGKEY are ignored */
@@ -381,7 +382,7 @@ static void cm_dhcsr_write(struct sim_cortexm *cm, uint32_t val)
 	}
 }
 
-static bool cm_regsel_valid(const struct sim_cortexm *cm, unsigned sel)
+static bool sim_cortexm_regsel_valid(const struct sim_cortexm *cm, unsigned sel)
 {
 	if (sel <= 18 || sel == 0x14)
 		return true;
@@ -390,7 +391,7 @@ static bool cm_regsel_valid(const struct sim_cortexm *cm, unsigned sel)
 
 /* DCRSR (C1.6.4): the transfer completes at once while halted; while
  * running it never completes, so S_REGRDY stays 0. */
-static void cm_dcrsr_write(struct sim_cortexm *cm, uint32_t val)
+static void sim_cortexm_dcrsr_write(struct sim_cortexm *cm, uint32_t val)
 {
 	unsigned sel = val & 0x7F;
 	bool wnr = val & (1u << 16);
@@ -400,7 +401,7 @@ static void cm_dcrsr_write(struct sim_cortexm *cm, uint32_t val)
 		return;
 	if (sel == REGSEL_SP)
 		sel = REGSEL_MSP; /* CONTROL.SPSEL is 0 after reset: SP is MSP */
-	if (cm_regsel_valid(cm, sel)) {
+	if (sim_cortexm_regsel_valid(cm, sel)) {
 		if (wnr)
 			cm->regs[sel] = cm->dcrdr;
 		else
@@ -415,22 +416,22 @@ static void cm_dcrsr_write(struct sim_cortexm *cm, uint32_t val)
  * which is what OpenOCD's examine needs. */
 int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val)
 {
-	struct cm_component comp[CM_MAX_COMPONENTS];
+	struct sim_cortexm_component comp[CM_MAX_COMPONENTS];
 	unsigned n;
 
 	addr &= ~3u;
 	*val = 0;
-	if (cm_v6m_hole(cm, addr))
+	if (sim_cortexm_v6m_hole(cm, addr))
 		return -EFAULT;
 	if (addr >= CM_ROM_BASE && addr < CM_ROM_BASE + 0x1000) {
-		*val = cm_rom_read(cm, addr - CM_ROM_BASE);
+		*val = sim_cortexm_rom_read(cm, addr - CM_ROM_BASE);
 		return 0;
 	}
-	n = cm_components(cm, comp);
+	n = sim_cortexm_components(cm, comp);
 	for (unsigned i = 0; i < n; i++) {
 		if ((addr & ~0xFFFu) != comp[i].base)
 			continue;
-		if (cm_id_regs(addr & 0xFFF, comp[i].part, 0x23B, comp[i].cid_class, val))
+		if (sim_cortexm_id_regs(addr & 0xFFF, comp[i].part, 0x23B, comp[i].cid_class, val))
 			return 0;
 		if ((addr & 0xFFF) == 0xFCC || (addr & 0xFFF) == 0xFBC) {
 			*val = (addr & 0xFFF) == 0xFCC ? comp[i].devtype : comp[i].devarch;
@@ -451,7 +452,7 @@ int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val)
 	case CM_AIRCR: *val = (AIRCR_VECTKEYSTAT << 16) | (cm->prigroup << 8); break;
 	case CM_DFSR: *val = cm->dfsr; break;
 	case CM_CPACR: *val = cm->cpacr; break;
-	case CM_DHCSR: *val = cm_dhcsr_read(cm); break;
+	case CM_DHCSR: *val = sim_cortexm_dhcsr_read(cm); break;
 	case CM_DCRDR: *val = cm->dcrdr; break;
 	case CM_DEMCR: *val = cm->demcr; break;
 	case CM_FP_CTRL: *val = cm->fp_ctrl; break;
@@ -472,7 +473,7 @@ int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val)
 int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val)
 {
 	addr &= ~3u;
-	if (cm_v6m_hole(cm, addr))
+	if (sim_cortexm_v6m_hole(cm, addr))
 		return -EFAULT;
 	if (addr >= CM_FP_COMP0 && addr < CM_FP_COMP0 + 8 * 4) {
 		cm->fp_comp[(addr - CM_FP_COMP0) / 4] = val;
@@ -495,11 +496,11 @@ int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val)
 		break;
 	case CM_DFSR: cm->dfsr &= ~(val & 0x1F); break; /* write one to clear */
 	case CM_CPACR: cm->cpacr = cm->d.fpu ? (val & 0x00F00000u) : 0; break;
-	case CM_DHCSR: cm_dhcsr_write(cm, val); break;
-	case CM_DCRSR: cm_dcrsr_write(cm, val); break;
+	case CM_DHCSR: sim_cortexm_dhcsr_write(cm, val); break;
+	case CM_DCRSR: sim_cortexm_dcrsr_write(cm, val); break;
 	case CM_DCRDR: cm->dcrdr = val; break;
 	case CM_DEMCR:
-		cm->demcr = val & (cm_baseline(cm) ? DEMCR_WRITABLE_BASELINE : DEMCR_WRITABLE);
+		cm->demcr = val & (sim_cortexm_baseline(cm) ? DEMCR_WRITABLE_BASELINE : DEMCR_WRITABLE);
 		break;
 	case CM_FP_CTRL:
 		if (val & 2u) /* KEY must be written as 1 (C1.11.3) */
@@ -512,4 +513,28 @@ int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val)
 	default: break; /* unknown PPB registers ignore writes */
 	}
 	return 0;
+}
+
+/* A read of SIZE (1, 2 or 4) bytes at ADDR in the PPB as the system bus
+ * presents it: the byte lanes of the word that holds ADDR. Returns 0, or
+ * -EFAULT for a hole in a Baseline core's PPB (*VAL is 0 then). */
+int sim_cortexm_read_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size, uint32_t *val)
+{
+	uint32_t w;
+	int rc = sim_cortexm_read(cm, addr, &w);
+
+	*val = sim_mech_lane(w, addr, size);
+	return rc;
+}
+
+/* A write of SIZE bytes of VAL at ADDR in the PPB: a byte or half-word
+ * merges into the word's current value, read first (-EFAULT for a hole,
+ * nothing written). Returns as sim_cortexm_write(). */
+int sim_cortexm_write_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size, uint32_t val)
+{
+	uint32_t old = 0;
+
+	if (size != 4 && sim_cortexm_read(cm, addr, &old) < 0)
+		return -EFAULT;
+	return sim_cortexm_write(cm, addr, sim_mech_merge(old, addr, size, val));
 }

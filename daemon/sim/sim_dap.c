@@ -68,23 +68,23 @@
 
 /* A handler: consumed request bytes (>= 1) and response length, or -1 when
  * the request is short or the response would not fit. */
-struct dap_result {
+struct sim_dap_result {
 	size_t used;
 	size_t len;
 };
 
-static uint16_t get16(const uint8_t *b)
+static uint16_t sim_dap_get16(const uint8_t *b)
 {
 	return (uint16_t)(b[0] | (b[1] << 8));
 }
 
-static uint32_t get32(const uint8_t *b)
+static uint32_t sim_dap_get32(const uint8_t *b)
 {
 	return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
 	       ((uint32_t)b[3] << 24);
 }
 
-static void put32(uint8_t *b, uint32_t v)
+static void sim_dap_put32(uint8_t *b, uint32_t v)
 {
 	b[0] = (uint8_t)v;
 	b[1] = (uint8_t)(v >> 8);
@@ -105,13 +105,13 @@ void sim_dap_defaults(struct sim_probe *p)
 	p->pins_out = PIN_SWCLK | PIN_SWDIO | PIN_TDI | PIN_NTRST | PIN_NRESET;
 }
 
-static uint32_t dap_timestamp(const struct sim_probe *p)
+static uint32_t sim_dap_timestamp(const struct sim_probe *p)
 {
-	return (uint32_t)((sim_now_ns() - p->t0_ns) / 1000u);
+	return (uint32_t)((sim_chip_now_ns() - p->t0_ns) / 1000u);
 }
 
 /* One SWD transaction on the wire, through the fault hook. */
-static unsigned dap_wire(struct sim_probe *p, unsigned req, uint32_t *data)
+static unsigned sim_dap_wire(struct sim_probe *p, unsigned req, uint32_t *data)
 {
 	unsigned forced;
 
@@ -127,20 +127,20 @@ static unsigned dap_wire(struct sim_probe *p, unsigned req, uint32_t *data)
 }
 
 /* SWD_Transfer with the firmware's WAIT loop: 1 + wait_retry attempts. */
-static unsigned dap_wire_retry(struct sim_probe *p, unsigned req, uint32_t *data)
+static unsigned sim_dap_wire_retry(struct sim_probe *p, unsigned req, uint32_t *data)
 {
 	unsigned retry = p->wait_retry, ack;
 
 	do {
-		ack = dap_wire(p, req, data);
+		ack = sim_dap_wire(p, req, data);
 	} while (ack == SIM_ACK_WAIT && retry-- != 0);
 	return ack;
 }
 
 /* ---- DAP_Info ---- */
 
-static int dap_info(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap,
-		    struct dap_result *r)
+static int sim_dap_info(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap,
+			struct sim_dap_result *r)
 {
 	const char *s = NULL;
 	uint8_t v[4];
@@ -155,7 +155,7 @@ static int dap_info(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t
 	case 0x04: s = DAP_PROTOCOL; break;
 	case 0x09: s = DAP_FW_VERSION; break;
 	case 0xF0: v[0] = DAP_CAPS; v[1] = 0; n = 2; break; /* the firmware always sends 2 */
-	case 0xF1: put32(v, DAP_TIMER_HZ); n = 4; break;
+	case 0xF1: sim_dap_put32(v, DAP_TIMER_HZ); n = 4; break;
 	case 0xFE: v[0] = (uint8_t)p->packet_count; n = 1; break;
 	case 0xFF: v[0] = (uint8_t)p->packet_size; v[1] = (uint8_t)(p->packet_size >> 8); n = 2; break;
 	default: break; /* 0x05..0x08 (no fixed target), SWO/UART sizes: none */
@@ -175,7 +175,7 @@ static int dap_info(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t
 /* ---- DAP_Transfer ---- */
 
 /* Walk the request once to know its length and the largest response. */
-static int dap_transfer_size(const uint8_t *req, size_t len, size_t *used, size_t *rsp_max)
+static int sim_dap_transfer_size(const uint8_t *req, size_t len, size_t *used, size_t *rsp_max)
 {
 	size_t off = 3, out = 3;
 	unsigned count;
@@ -212,7 +212,7 @@ static int dap_transfer_size(const uint8_t *req, size_t len, size_t *used, size_
 
 /* DAP_SWD_Transfer of DAP.c, step for step (docs/probe/cmsis-dap.md,
  * "DAP_Transfer"). */
-static size_t dap_swd_transfer(struct sim_probe *p, const uint8_t *req, uint8_t *rsp)
+static size_t sim_dap_swd_transfer(struct sim_probe *p, const uint8_t *req, uint8_t *rsp)
 {
 	unsigned count = req[2], done = 0, ack = 0, rq;
 	bool post_read = false, check_write = false;
@@ -227,32 +227,32 @@ static size_t dap_swd_transfer(struct sim_probe *p, const uint8_t *req, uint8_t 
 				/* Collect the posted value: with the next AP read when
 				 * this is a plain AP read, else through RDBUFF. */
 				if ((rq & (XFER_APNDP | XFER_MATCH_VALUE)) == XFER_APNDP) {
-					ack = dap_wire_retry(p, rq, &data);
+					ack = sim_dap_wire_retry(p, rq, &data);
 				} else {
-					ack = dap_wire_retry(p, DP_RDBUFF_READ, &data);
+					ack = sim_dap_wire_retry(p, DP_RDBUFF_READ, &data);
 					post_read = false;
 				}
 				if (ack != SIM_ACK_OK)
 					break;
-				put32(out, data);
+				sim_dap_put32(out, data);
 				out += 4;
 				if (post_read && (rq & XFER_TIMESTAMP)) {
-					put32(out, dap_timestamp(p));
+					sim_dap_put32(out, sim_dap_timestamp(p));
 					out += 4;
 				}
 			}
 			if (rq & XFER_MATCH_VALUE) {
-				uint32_t match = get32(q);
+				uint32_t match = sim_dap_get32(q);
 				unsigned mretry = p->match_retry;
 
 				q += 4;
 				if (rq & XFER_APNDP) {
-					ack = dap_wire_retry(p, rq, NULL); /* post */
+					ack = sim_dap_wire_retry(p, rq, NULL); /* post */
 					if (ack != SIM_ACK_OK)
 						break;
 				}
 				do {
-					ack = dap_wire_retry(p, rq, &data);
+					ack = sim_dap_wire_retry(p, rq, &data);
 					if (ack != SIM_ACK_OK)
 						break;
 				} while ((data & p->match_mask) != match && mretry-- != 0);
@@ -262,47 +262,47 @@ static size_t dap_swd_transfer(struct sim_probe *p, const uint8_t *req, uint8_t 
 					break;
 			} else if (rq & XFER_APNDP) {
 				if (!post_read) {
-					ack = dap_wire_retry(p, rq, NULL);
+					ack = sim_dap_wire_retry(p, rq, NULL);
 					if (ack != SIM_ACK_OK)
 						break;
 					if (rq & XFER_TIMESTAMP) {
-						put32(out, dap_timestamp(p));
+						sim_dap_put32(out, sim_dap_timestamp(p));
 						out += 4;
 					}
 					post_read = true;
 				}
 			} else {
-				ack = dap_wire_retry(p, rq, &data);
+				ack = sim_dap_wire_retry(p, rq, &data);
 				if (ack != SIM_ACK_OK)
 					break;
 				if (rq & XFER_TIMESTAMP) {
-					put32(out, dap_timestamp(p));
+					sim_dap_put32(out, sim_dap_timestamp(p));
 					out += 4;
 				}
-				put32(out, data);
+				sim_dap_put32(out, data);
 				out += 4;
 			}
 			check_write = false;
 		} else {
 			if (post_read) {
-				ack = dap_wire_retry(p, DP_RDBUFF_READ, &data);
+				ack = sim_dap_wire_retry(p, DP_RDBUFF_READ, &data);
 				if (ack != SIM_ACK_OK)
 					break;
-				put32(out, data);
+				sim_dap_put32(out, data);
 				out += 4;
 				post_read = false;
 			}
-			data = get32(q);
+			data = sim_dap_get32(q);
 			q += 4;
 			if (rq & XFER_MATCH_MASK) {
 				p->match_mask = data; /* nothing on the wire */
 				ack = SIM_ACK_OK;
 			} else {
-				ack = dap_wire_retry(p, rq, &data);
+				ack = sim_dap_wire_retry(p, rq, &data);
 				if (ack != SIM_ACK_OK)
 					break;
 				if (rq & XFER_TIMESTAMP) {
-					put32(out, dap_timestamp(p));
+					sim_dap_put32(out, sim_dap_timestamp(p));
 					out += 4;
 				}
 				check_write = true;
@@ -312,14 +312,14 @@ static size_t dap_swd_transfer(struct sim_probe *p, const uint8_t *req, uint8_t 
 	}
 	if (ack == SIM_ACK_OK) {
 		if (post_read) {
-			ack = dap_wire_retry(p, DP_RDBUFF_READ, &data);
+			ack = sim_dap_wire_retry(p, DP_RDBUFF_READ, &data);
 			if (ack == SIM_ACK_OK) {
-				put32(out, data);
+				sim_dap_put32(out, data);
 				out += 4;
 			}
 		} else if (check_write) {
 			/* Make sure the last posted write went through. */
-			ack = dap_wire_retry(p, DP_RDBUFF_READ, NULL);
+			ack = sim_dap_wire_retry(p, DP_RDBUFF_READ, NULL);
 		}
 	}
 	rsp[1] = (uint8_t)done;
@@ -327,12 +327,12 @@ static size_t dap_swd_transfer(struct sim_probe *p, const uint8_t *req, uint8_t 
 	return (size_t)(out - rsp);
 }
 
-static int dap_transfer(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
-			size_t cap, struct dap_result *r)
+static int sim_dap_transfer(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
+			    size_t cap, struct sim_dap_result *r)
 {
 	size_t used, rsp_max;
 
-	if (dap_transfer_size(req, len, &used, &rsp_max) || rsp_max > cap)
+	if (sim_dap_transfer_size(req, len, &used, &rsp_max) || rsp_max > cap)
 		return -1;
 	rsp[0] = ID_TRANSFER;
 	r->used = used;
@@ -342,14 +342,14 @@ static int dap_transfer(struct sim_probe *p, const uint8_t *req, size_t len, uin
 		r->len = 3;
 		return 0;
 	}
-	r->len = dap_swd_transfer(p, req, rsp);
+	r->len = sim_dap_swd_transfer(p, req, rsp);
 	return 0;
 }
 
 /* ---- DAP_TransferBlock ---- */
 
-static int dap_transfer_block(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
-			      size_t cap, struct dap_result *r)
+static int sim_dap_transfer_block(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
+				  size_t cap, struct sim_dap_result *r)
 {
 	unsigned count, rq, done = 0, ack = 0;
 	uint8_t *out = rsp + 4;
@@ -358,7 +358,7 @@ static int dap_transfer_block(struct sim_probe *p, const uint8_t *req, size_t le
 
 	if (len < 4)
 		return -1;
-	count = get16(req + 2);
+	count = sim_dap_get16(req + 2);
 	if (count == 0) {
 		if (cap < 4)
 			return -1;
@@ -376,7 +376,7 @@ static int dap_transfer_block(struct sim_probe *p, const uint8_t *req, size_t le
 	q = req + 5;
 	if (rq & XFER_RNW) {
 		if (rq & XFER_APNDP) {
-			ack = dap_wire_retry(p, rq, NULL); /* post the first AP read */
+			ack = sim_dap_wire_retry(p, rq, NULL); /* post the first AP read */
 			if (ack != SIM_ACK_OK)
 				goto reply;
 		}
@@ -385,23 +385,23 @@ static int dap_transfer_block(struct sim_probe *p, const uint8_t *req, size_t le
 
 			if (count == 0 && (rq & XFER_APNDP))
 				this_rq = DP_RDBUFF_READ; /* last value comes from RDBUFF */
-			ack = dap_wire_retry(p, this_rq, &data);
+			ack = sim_dap_wire_retry(p, this_rq, &data);
 			if (ack != SIM_ACK_OK)
 				goto reply;
-			put32(out, data);
+			sim_dap_put32(out, data);
 			out += 4;
 			done++;
 		}
 	} else {
 		while (count--) {
-			data = get32(q);
+			data = sim_dap_get32(q);
 			q += 4;
-			ack = dap_wire_retry(p, rq, &data);
+			ack = sim_dap_wire_retry(p, rq, &data);
 			if (ack != SIM_ACK_OK)
 				goto reply;
 			done++;
 		}
-		ack = dap_wire_retry(p, DP_RDBUFF_READ, NULL);
+		ack = sim_dap_wire_retry(p, DP_RDBUFF_READ, NULL);
 	}
 reply:
 	rsp[0] = ID_TRANSFER_BLOCK;
@@ -414,7 +414,7 @@ reply:
 
 /* ---- pins, clock, sequences ---- */
 
-static uint8_t dap_pins_in(struct sim_probe *p)
+static uint8_t sim_dap_pins_in(struct sim_probe *p)
 {
 	uint8_t v = p->pins_out & (PIN_SWCLK | PIN_SWDIO | PIN_TDI | PIN_NTRST);
 
@@ -424,14 +424,14 @@ static uint8_t dap_pins_in(struct sim_probe *p)
 	return v;
 }
 
-static void dap_drive_nreset(struct sim_probe *p, bool high)
+static void sim_dap_drive_nreset(struct sim_probe *p, bool high)
 {
 	p->pins_out = high ? (p->pins_out | PIN_NRESET) : (p->pins_out & ~PIN_NRESET);
 	sim_chip_set_nreset(p->chip, !high);
 }
 
-static int dap_swj_pins(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
-			size_t cap, struct dap_result *r)
+static int sim_dap_swj_pins(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
+			    size_t cap, struct sim_dap_result *r)
 {
 	uint8_t out, sel;
 
@@ -442,16 +442,16 @@ static int dap_swj_pins(struct sim_probe *p, const uint8_t *req, size_t len, uin
 	/* pin_wait (req[3..6]) needs no waiting: nothing else holds nRESET. */
 	p->pins_out = (uint8_t)((p->pins_out & ~sel) | (out & sel));
 	if (sel & PIN_NRESET)
-		dap_drive_nreset(p, out & PIN_NRESET);
+		sim_dap_drive_nreset(p, out & PIN_NRESET);
 	rsp[0] = ID_SWJ_PINS;
-	rsp[1] = dap_pins_in(p);
+	rsp[1] = sim_dap_pins_in(p);
 	r->used = 7;
 	r->len = 2;
 	return 0;
 }
 
-static int dap_swj_sequence(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
-			    size_t cap, struct dap_result *r)
+static int sim_dap_swj_sequence(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
+				size_t cap, struct sim_dap_result *r)
 {
 	unsigned nbits;
 
@@ -470,8 +470,8 @@ static int dap_swj_sequence(struct sim_probe *p, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int dap_swd_sequence(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
-			    size_t cap, struct dap_result *r)
+static int sim_dap_swd_sequence(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
+				size_t cap, struct sim_dap_result *r)
 {
 	size_t off = 2, out = 2;
 	unsigned count;
@@ -522,8 +522,8 @@ static int dap_swd_sequence(struct sim_probe *p, const uint8_t *req, size_t len,
 
 /* ---- dispatcher ---- */
 
-static int dap_simple(uint8_t id, uint8_t status, size_t need, size_t len, uint8_t *rsp,
-		      size_t cap, struct dap_result *r)
+static int sim_dap_simple(uint8_t id, uint8_t status, size_t need, size_t len, uint8_t *rsp,
+			  size_t cap, struct sim_dap_result *r)
 {
 	if (len < need || cap < 2)
 		return -1;
@@ -534,21 +534,21 @@ static int dap_simple(uint8_t id, uint8_t status, size_t need, size_t len, uint8
 	return 0;
 }
 
-static int dap_execute_many(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
-			    size_t cap, struct dap_result *r);
-static int dap_invalid(uint8_t *rsp, size_t cap, struct dap_result *r);
+static int sim_dap_execute_many(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
+				size_t cap, struct sim_dap_result *r);
+static int sim_dap_invalid(uint8_t *rsp, size_t cap, struct sim_dap_result *r);
 
 /* Run one command. Returns 0 with R filled, or -1 (short / too large). */
-static int dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap,
-		   bool nested, struct dap_result *r)
+static int sim_dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap,
+		       bool nested, struct sim_dap_result *r)
 {
 	switch (req[0]) {
 	case ID_INFO:
-		return dap_info(p, req, len, rsp, cap, r);
+		return sim_dap_info(p, req, len, rsp, cap, r);
 	case ID_HOST_STATUS:
 		if (len < 3)
 			return -1;
-		return dap_simple(ID_HOST_STATUS, req[1] <= 1 ? DAP_OK : DAP_ERROR, 3, len, rsp, cap, r);
+		return sim_dap_simple(ID_HOST_STATUS, req[1] <= 1 ? DAP_OK : DAP_ERROR, 3, len, rsp, cap, r);
 	case ID_CONNECT:
 		if (len < 2 || cap < 2)
 			return -1;
@@ -558,7 +558,7 @@ static int dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t 
 			/* PORT_SWD_SETUP: SWCLK, SWDIO and nRESET driven high */
 			p->port = 1;
 			p->pins_out |= PIN_SWCLK | PIN_SWDIO;
-			dap_drive_nreset(p, true);
+			sim_dap_drive_nreset(p, true);
 			rsp[1] = 1;
 		}
 		r->used = 2;
@@ -567,19 +567,19 @@ static int dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t 
 	case ID_DISCONNECT:
 		/* PORT_OFF: pins high-Z; the target's pull-up releases nRESET */
 		p->port = 0;
-		dap_drive_nreset(p, true);
-		return dap_simple(ID_DISCONNECT, DAP_OK, 1, len, rsp, cap, r);
+		sim_dap_drive_nreset(p, true);
+		return sim_dap_simple(ID_DISCONNECT, DAP_OK, 1, len, rsp, cap, r);
 	case ID_TRANSFER_CONFIGURE:
 		if (len < 6)
 			return -1;
 		p->idle_cycles = req[1];
-		p->wait_retry = get16(req + 2);
-		p->match_retry = get16(req + 4);
-		return dap_simple(ID_TRANSFER_CONFIGURE, DAP_OK, 6, len, rsp, cap, r);
+		p->wait_retry = sim_dap_get16(req + 2);
+		p->match_retry = sim_dap_get16(req + 4);
+		return sim_dap_simple(ID_TRANSFER_CONFIGURE, DAP_OK, 6, len, rsp, cap, r);
 	case ID_TRANSFER:
-		return dap_transfer(p, req, len, rsp, cap, r);
+		return sim_dap_transfer(p, req, len, rsp, cap, r);
 	case ID_TRANSFER_BLOCK:
-		return dap_transfer_block(p, req, len, rsp, cap, r);
+		return sim_dap_transfer_block(p, req, len, rsp, cap, r);
 	case ID_TRANSFER_ABORT:
 		/* Nothing runs concurrently here, so the abort has no effect;
 		 * and it never has a response. */
@@ -590,21 +590,21 @@ static int dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t 
 		if (len < 6)
 			return -1;
 		if (p->port == 1) {
-			uint32_t v = get32(req + 2);
+			uint32_t v = sim_dap_get32(req + 2);
 
-			dap_wire(p, 0x00, &v); /* DP ABORT; the ACK is ignored */
+			sim_dap_wire(p, 0x00, &v); /* DP ABORT; the ACK is ignored */
 		}
-		return dap_simple(ID_WRITE_ABORT, p->port == 1 ? DAP_OK : DAP_ERROR, 6, len, rsp, cap, r);
+		return sim_dap_simple(ID_WRITE_ABORT, p->port == 1 ? DAP_OK : DAP_ERROR, 6, len, rsp, cap, r);
 	case ID_DELAY:
 		if (len < 3)
 			return -1;
 		{
-			unsigned us = get16(req + 1);
+			unsigned us = sim_dap_get16(req + 1);
 			struct timespec ts = { 0, (long)us * 1000L };
 
 			nanosleep(&ts, NULL);
 		}
-		return dap_simple(ID_DELAY, DAP_OK, 3, len, rsp, cap, r);
+		return sim_dap_simple(ID_DELAY, DAP_OK, 3, len, rsp, cap, r);
 	case ID_RESET_TARGET:
 		if (cap < 3)
 			return -1;
@@ -615,34 +615,35 @@ static int dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t 
 		r->len = 3;
 		return 0;
 	case ID_SWJ_PINS:
-		return dap_swj_pins(p, req, len, rsp, cap, r);
+		return sim_dap_swj_pins(p, req, len, rsp, cap, r);
 	case ID_SWJ_CLOCK:
 		if (len < 5)
 			return -1;
-		return dap_simple(ID_SWJ_CLOCK, get32(req + 1) ? DAP_OK : DAP_ERROR, 5, len, rsp, cap, r);
+		return sim_dap_simple(ID_SWJ_CLOCK, sim_dap_get32(req + 1) ? DAP_OK : DAP_ERROR, 5, len, rsp,
+				      cap, r);
 	case ID_SWJ_SEQUENCE:
-		return dap_swj_sequence(p, req, len, rsp, cap, r);
+		return sim_dap_swj_sequence(p, req, len, rsp, cap, r);
 	case ID_SWD_CONFIGURE:
 		if (len < 2)
 			return -1;
 		p->turnaround = (req[1] & 3u) + 1;
 		p->data_phase = req[1] & 4u;
-		return dap_simple(ID_SWD_CONFIGURE, DAP_OK, 2, len, rsp, cap, r);
+		return sim_dap_simple(ID_SWD_CONFIGURE, DAP_OK, 2, len, rsp, cap, r);
 	case ID_SWD_SEQUENCE:
-		return dap_swd_sequence(p, req, len, rsp, cap, r);
+		return sim_dap_swd_sequence(p, req, len, rsp, cap, r);
 	case ID_EXECUTE_COMMANDS:
 	case ID_QUEUE_COMMANDS:
 		if (!nested)
-			return dap_execute_many(p, req, len, rsp, cap, r);
-		return dap_invalid(rsp, cap, r); /* no nesting: the firmware answers 0xFF */
+			return sim_dap_execute_many(p, req, len, rsp, cap, r);
+		return sim_dap_invalid(rsp, cap, r); /* no nesting: the firmware answers 0xFF */
 	default:
-		return dap_invalid(rsp, cap, r);
+		return sim_dap_invalid(rsp, cap, r);
 	}
 }
 
 /* Unknown, vendor and nested atomic commands: the single byte 0xFF, one
  * request byte consumed (DAP.c default case). */
-static int dap_invalid(uint8_t *rsp, size_t cap, struct dap_result *r)
+static int sim_dap_invalid(uint8_t *rsp, size_t cap, struct sim_dap_result *r)
 {
 	if (cap < 1)
 		return -1;
@@ -655,8 +656,8 @@ static int dap_invalid(uint8_t *rsp, size_t cap, struct dap_result *r)
 /* DAP_ExecuteCommands: `7F n cmd...` -> `7F n rsp...`. QueueCommands is
  * run at once and answered as ExecuteCommands, as the firmware does when
  * it finally runs a queued packet; only the timing differs. */
-static int dap_execute_many(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
-			    size_t cap, struct dap_result *r)
+static int sim_dap_execute_many(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
+				size_t cap, struct sim_dap_result *r)
 {
 	size_t in = 2, out = 2;
 	unsigned n;
@@ -667,9 +668,9 @@ static int dap_execute_many(struct sim_probe *p, const uint8_t *req, size_t len,
 	rsp[0] = ID_EXECUTE_COMMANDS;
 	rsp[1] = (uint8_t)n;
 	for (unsigned i = 0; i < n; i++) {
-		struct dap_result sub = { 0, 0 };
+		struct sim_dap_result sub = { 0, 0 };
 
-		if (in >= len || dap_one(p, req + in, len - in, rsp + out, cap - out, true, &sub)) {
+		if (in >= len || sim_dap_one(p, req + in, len - in, rsp + out, cap - out, true, &sub)) {
 			if (out >= cap)
 				return -1;
 			rsp[out++] = DAP_INVALID; /* short command: stop here */
@@ -689,14 +690,14 @@ static int dap_execute_many(struct sim_probe *p, const uint8_t *req, size_t len,
 int sim_dap_execute(struct sim_probe *p, const uint8_t *req, size_t req_len, uint8_t *rsp,
 		    size_t cap)
 {
-	struct dap_result r = { 0, 0 };
+	struct sim_dap_result r = { 0, 0 };
 
 	if (cap > p->packet_size)
 		cap = p->packet_size;
 	if (cap < 1)
 		return -EINVAL;
 	if (req_len == 0 || req_len > p->packet_size ||
-	    dap_one(p, req, req_len, rsp, cap, false, &r)) {
+	    sim_dap_one(p, req, req_len, rsp, cap, false, &r)) {
 		rsp[0] = DAP_INVALID;
 		return 1;
 	}

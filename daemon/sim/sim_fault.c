@@ -17,7 +17,7 @@ void sim_fault_set(struct sim_fault_state *fs, const struct sim_fault *f)
 	fs->dropped = false; /* clearing the fault plugs the probe back in */
 }
 
-static bool fault_fires(const struct sim_fault *f, uint64_t seen)
+static bool sim_fault_fires(const struct sim_fault *f, uint64_t seen)
 {
 	if (f->nth == 0 || seen < f->nth)
 		return false;
@@ -39,7 +39,7 @@ unsigned sim_fault_swd(struct sim_fault_state *fs)
 	case SIM_FAULT_NO_ACK: ack = SIM_ACK_NONE; break;
 	default: return 0;
 	}
-	return fault_fires(&fs->f, ++fs->swd_seen) ? ack : 0;
+	return sim_fault_fires(&fs->f, ++fs->swd_seen) ? ack : 0;
 }
 
 /* Called for every command packet; returns the packet-level fault that
@@ -51,7 +51,7 @@ enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs)
 	switch (fs->f.kind) {
 	case SIM_FAULT_SHORT_REPLY:
 	case SIM_FAULT_WRONG_ECHO:
-		return fault_fires(&fs->f, ++fs->packets_seen) ? fs->f.kind : SIM_FAULT_NONE;
+		return sim_fault_fires(&fs->f, ++fs->packets_seen) ? fs->f.kind : SIM_FAULT_NONE;
 	case SIM_FAULT_DROP_PROBE:
 		if (++fs->packets_seen >= fs->f.nth && fs->f.nth) {
 			fs->dropped = true;

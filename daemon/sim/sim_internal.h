@@ -8,7 +8,9 @@
  *   sim_swd.c      SWJ-DP line state, SW-DP registers, the access ports
  *   sim_chip.c     one chip: reset sequencing, nRESET, debugger latch, firmware
  *   sim_cortexm.c  Cortex-M0/M0+/M3/M4/M7/M23/M33 debug and system registers (PPB)
- *   sim_stm32f4.c  STM32F2/F4/F7 memory map, flash interface, option bytes
+ *   sim_stm32*.c, sim_at32f4.c  one family each: memory map, flash interface,
+ *                  option bytes (its own reading of its manuals)
+ *   sim_mech.c     mechanics the family models share (no register meaning)
  *   sim_profiles.c the catalogue: family table x part table x RDP level
  *
  * A chip family is one `const struct sim_chip_ops` plus one line in the
@@ -34,7 +36,7 @@
 /* ---- time (sim_chip.c) ---- */
 
 /* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t sim_now_ns(void);
+uint64_t sim_chip_now_ns(void);
 
 /* ---- Cortex-M core (sim_cortexm.c) ---- */
 
@@ -77,19 +79,36 @@ bool sim_cortexm_running(const struct sim_cortexm *cm);
 bool sim_cortexm_owns(uint32_t addr);
 int sim_cortexm_read(struct sim_cortexm *cm, uint32_t addr, uint32_t *val);
 int sim_cortexm_write(struct sim_cortexm *cm, uint32_t addr, uint32_t val);
+int sim_cortexm_read_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size, uint32_t *val);
+int sim_cortexm_write_sized(struct sim_cortexm *cm, uint32_t addr, unsigned size, uint32_t val);
 
 /* ---- one chip (sim_chip.c) ---- */
 
 struct sim_chip;
+
+/* What the catalogue knows of a part: one member of every row of a
+ * family's part table. */
+struct sim_part_id {
+	const char *name;    /* the stem of its profile names, e.g. "stm32f401re" */
+	const char *summary; /* one line for rdpd-sim --list-profiles --verbose */
+};
+
+/* A family's part table as the catalogue walks it: COUNT rows, STRIDE
+ * bytes apart, FIRST the id of row 0. */
+struct sim_part_table {
+	const struct sim_part_id *first;
+	size_t count, stride;
+};
+
+/* The part table of the array TABLE, whose rows have a member ID. */
+#define SIM_PART_TABLE(table) { &(table)[0].id, sizeof(table) / sizeof((table)[0]), sizeof((table)[0]) }
 
 /* Family operations. Sizes are 1, 2 or 4 bytes; values are right-aligned.
  * DEBUGGER is true for accesses made through the AHB-AP (they obey read-out
  * protection) and false for test peeks/pokes and for the core's own fetches. */
 struct sim_chip_ops {
 	const char *family;
-	size_t (*part_count)(void);
-	const char *(*part_name)(size_t i);
-	const char *(*part_summary)(size_t i);
+	struct sim_part_table parts; /* SIM_PART_TABLE(the family's part array) */
 	/* Optional: the option byte a "<part>-rdp<level>" profile starts with;
 	 * -1 when the part has no such level (F1: no level 2), so no profile is
 	 * made. NULL: 0xAA / 0xBB / 0xCC for levels 0 / 1 / 2. */
@@ -173,19 +192,34 @@ void sim_chip_set_nreset(struct sim_chip *c, bool low);
 void sim_chip_system_reset(struct sim_chip *c);
 void sim_chip_power_cycle(struct sim_chip *c);
 uint64_t sim_chip_scaled_ns(const struct sim_chip *c, double sim_ms);
+uint64_t sim_chip_deadline_ns(const struct sim_chip *c, double sim_ms);
+bool sim_chip_op_due(const struct sim_chip *c, bool busy, uint64_t until_ns);
 /* A family's OPTSTRT handler calls this once option programming has started
  * (on F1-style controllers: each option page erase or half-word program). */
 void sim_chip_option_started(struct sim_chip *c);
 /* After each command packet: the armed reset of
  * sim_probe_reset_at_option_step comes when its packets are counted out. */
 void sim_chip_packet_done(struct sim_chip *c);
-/* Byte A of the unique ID UID whose words sit at BASE, BASE + 4 and BASE +
- * THIRD (8; 0x14 on L0/L1): true and *B when A is one of its 12 bytes. */
-bool sim_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b);
-/* Fill BYTES of FLASH with a recognisable program, so a test can tell it
- * from an erased array: the vector table (initial MSP, reset handler), then
- * 0xC0DE0000 | word index. */
-void sim_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc);
+
+/* ---- mechanics the family models share (sim_mech.c) ---- */
+
+bool sim_mech_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len);
+uint32_t sim_mech_lane(uint32_t w, uint32_t addr, unsigned size);
+uint32_t sim_mech_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v);
+uint32_t sim_mech_load(const uint8_t *b, unsigned size);
+bool sim_mech_field_byte(uint32_t value, uint32_t at, unsigned bytes, uint32_t a, uint8_t *b);
+bool sim_mech_uid_byte(const uint32_t *uid, uint32_t base, uint32_t third, uint32_t a, uint8_t *b);
+int sim_mech_info_read(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint32_t, bool, uint8_t *),
+		       uint32_t addr, unsigned size, bool debugger, uint32_t *val);
+int sim_mech_info_write(struct sim_chip *c, bool (*byte)(struct sim_chip *, uint32_t, bool, uint8_t *),
+			uint32_t addr, bool debugger);
+
+/* Where a key register's unlock sequence stands (zero: at its start). */
+enum sim_mech_key { SIM_MECH_KEY_EXPECT1, SIM_MECH_KEY_EXPECT2, SIM_MECH_KEY_DEAD };
+
+int sim_mech_key_feed(enum sim_mech_key *st, uint32_t k1, uint32_t k2, uint32_t v, bool *opened);
+int sim_mech_key_unlock(enum sim_mech_key *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v);
+void sim_mech_fill_program(uint8_t *flash, size_t bytes, uint32_t msp, uint32_t reset_pc);
 
 /* ---- SWJ-DP, SW-DP and AHB-AP (sim_swd.c) ---- */
 

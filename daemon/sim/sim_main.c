@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct sim_server *main_server;
+static struct sim_server *sim_main_server;
 
-static void main_usage(FILE *f)
+static void sim_main_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rdpd-sim [--listen HOST:PORT] [--profile NAME] [--time-scale X]\n"
@@ -46,17 +46,17 @@ static void main_usage(FILE *f)
 		"  kill -USR1 <pid>    # power cycle, as the manuals want after an unlock\n");
 }
 
-static void main_on_signal(int sig)
+static void sim_main_on_signal(int sig)
 {
-	if (!main_server)
+	if (!sim_main_server)
 		return;
 	if (sig == SIGUSR1)
-		sim_server_request_power_cycle(main_server);
+		sim_server_request_power_cycle(sim_main_server);
 	else
-		sim_server_stop(main_server);
+		sim_server_stop(sim_main_server);
 }
 
-static int main_list(bool verbose)
+static int sim_main_list(bool verbose)
 {
 	for (size_t i = 0; i < sim_profile_count(); i++) {
 		if (verbose)
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			main_usage(stdout);
+			sim_main_usage(stdout);
 			return 0;
 		} else if (strcmp(a, "--list-profiles") == 0) {
 			list = true;
@@ -102,12 +102,12 @@ int main(int argc, char **argv)
 			opt.uid = v, i++;
 		} else {
 			fprintf(stderr, "rdpd-sim: unknown or incomplete option '%s'\n", a);
-			main_usage(stderr);
+			sim_main_usage(stderr);
 			return 2;
 		}
 	}
 	if (list)
-		return main_list(verbose);
+		return sim_main_list(verbose);
 
 	rc = sim_probe_create(profile, &opt, &sp);
 	if (rc == -ENOENT) {
@@ -118,14 +118,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rdpd-sim: cannot create the probe: %s\n", strerror(-rc));
 		return 2;
 	}
-	rc = sim_server_create(sp, listen_addr, &main_server);
+	rc = sim_server_create(sp, listen_addr, &sim_main_server);
 	if (rc) {
 		fprintf(stderr, "rdpd-sim: cannot listen on %s: %s\n", listen_addr, strerror(-rc));
 		sim_probe_destroy(sp);
 		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = main_on_signal;
+	sa.sa_handler = sim_main_on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -136,12 +136,12 @@ int main(int argc, char **argv)
 		const char *colon = strrchr(listen_addr, ':');
 
 		fprintf(stderr, "rdpd-sim: listening on %.*s:%u, profile %s, serial %s\n",
-			(int)(colon - listen_addr), listen_addr, sim_server_port(main_server), profile,
+			(int)(colon - listen_addr), listen_addr, sim_server_port(sim_main_server), profile,
 			sim_probe_serial(sp));
 	}
-	rc = sim_server_run(main_server);
-	sim_server_destroy(main_server);
-	main_server = NULL;
+	rc = sim_server_run(sim_main_server);
+	sim_server_destroy(sim_main_server);
+	sim_main_server = NULL;
 	sim_probe_destroy(sp);
 	fprintf(stderr, "rdpd-sim: exiting\n");
 	return rc ? 1 : 0;

@@ -13,7 +13,7 @@
 
 /* A stable serial per profile (FNV-1a of its name), so rdpd's probe ids
  * survive a restart of the simulator. */
-static void probe_default_serial(char *out, size_t cap, const char *profile)
+static void sim_probe_default_serial(char *out, size_t cap, const char *profile)
 {
 	uint32_t h = 2166136261u;
 
@@ -24,7 +24,7 @@ static void probe_default_serial(char *out, size_t cap, const char *profile)
 
 /* The chip's UID: OPT's 24 hex digits, or three FNV-1a words of the profile
  * and the serial (a serial per simulated probe gives a UID per chip). */
-static int probe_uid(const char *hex, const char *profile, const char *serial, uint32_t uid[3])
+static int sim_probe_initial_uid(const char *hex, const char *profile, const char *serial, uint32_t uid[3])
 {
 	if (hex) {
 		if (strlen(hex) != 24 || strspn(hex, "0123456789abcdefABCDEF") != 24)
@@ -77,10 +77,10 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 	if (opt && opt->serial)
 		snprintf(p->serial, sizeof(p->serial), "%s", opt->serial);
 	else
-		probe_default_serial(p->serial, sizeof(p->serial), profile);
+		sim_probe_default_serial(p->serial, sizeof(p->serial), profile);
 	rc = sim_chip_create(info.ops, info.part, info.rdp, info.flags, p->time_scale,
 			     &p->counters, &p->chip);
-	if (rc == 0 && (rc = probe_uid(opt ? opt->uid : NULL, profile, p->serial, p->chip->uid)))
+	if (rc == 0 && (rc = sim_probe_initial_uid(opt ? opt->uid : NULL, profile, p->serial, p->chip->uid)))
 		sim_chip_destroy(p->chip);
 	if (rc) {
 		free(p);
@@ -88,7 +88,7 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 	}
 	sim_swd_power_on(&p->swd);
 	sim_dap_defaults(p);
-	p->t0_ns = sim_now_ns();
+	p->t0_ns = sim_chip_now_ns();
 	pthread_mutex_init(&p->lock, NULL);
 	*out = p;
 	return 0;

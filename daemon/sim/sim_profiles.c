@@ -2,7 +2,8 @@
  * sim_profiles.c - the catalogue of simulated chips. Profile names are
  * generated from the family table: "<part>-rdp<level>" for every part of
  * every family, followed by the special profiles. A new family is one new
- * file with its `const struct sim_chip_ops` and one line in sim_families[].
+ * file with its `const struct sim_chip_ops` and one line in
+ * sim_profiles_families[].
  */
 #include "sim_internal.h"
 
@@ -18,7 +19,7 @@ extern const struct sim_chip_ops sim_stm32h7_ops;
 extern const struct sim_chip_ops sim_stm32l0_ops;
 extern const struct sim_chip_ops sim_stm32l4_ops;
 
-static const struct sim_chip_ops *const sim_families[] = {
+static const struct sim_chip_ops *const sim_profiles_families[] = {
 	&sim_stm32f4_ops,
 	&sim_stm32f1_ops,
 	&sim_stm32h5_ops,
@@ -28,13 +29,13 @@ static const struct sim_chip_ops *const sim_families[] = {
 	&sim_at32f4_ops,
 };
 
-#define PROFILE_NFAMILIES (sizeof(sim_families) / sizeof(sim_families[0]))
+#define PROFILE_NFAMILIES (sizeof(sim_profiles_families) / sizeof(sim_profiles_families[0]))
 
 /* The RDP option byte each level's profile starts with. Level 1 uses 0xBB,
  * a common "any other value" (OpenOCD's lock writes 0x00; both are level 1). */
-static const uint8_t profile_rdp_byte[3] = { 0xAA, 0xBB, 0xCC };
+static const uint8_t sim_profiles_rdp_byte[3] = { 0xAA, 0xBB, 0xCC };
 
-struct profile_special {
+struct sim_profiles_special {
 	const char *name;
 	const char *part;
 	uint8_t rdp;
@@ -42,54 +43,61 @@ struct profile_special {
 	const char *summary;
 };
 
-static const struct profile_special profile_specials[] = {
+static const struct sim_profiles_special sim_profiles_specials[] = {
 	{ "no-target", "stm32f401re", 0xAA, SIM_CHIP_ABSENT,
 	  "probe only: nothing on SWD, every transfer gets no ACK (7)" },
 	{ "stm32f401re-swd-off-rdp1", "stm32f401re", 0xBB, SIM_CHIP_SWD_OFF,
 	  "STM32F401RE at RDP level 1 whose firmware turns SWD off 5 ms after start: connect under reset" },
 };
 
-#define PROFILE_NSPECIAL (sizeof(profile_specials) / sizeof(profile_specials[0]))
+#define PROFILE_NSPECIAL (sizeof(sim_profiles_specials) / sizeof(sim_profiles_specials[0]))
 #define PROFILE_MAX 256
 
-struct profile_entry {
+struct sim_profiles_entry {
 	char name[64];
 	char summary[160];
 	struct sim_profile_info info;
 };
 
-static struct profile_entry profile_table[PROFILE_MAX];
-static size_t profile_n;
-static pthread_once_t profile_once = PTHREAD_ONCE_INIT;
+static struct sim_profiles_entry sim_profiles_table[PROFILE_MAX];
+static size_t sim_profiles_n;
+static pthread_once_t sim_profiles_once = PTHREAD_ONCE_INIT;
 
-static bool profile_part(const char *part, struct sim_profile_info *out)
+/* Row I (below parts.count) of the part table of OPS. */
+static const struct sim_part_id *sim_profiles_part_id(const struct sim_chip_ops *ops, size_t i)
+{
+	return (const struct sim_part_id *)((const char *)ops->parts.first + i * ops->parts.stride);
+}
+
+static bool sim_profiles_part(const char *part, struct sim_profile_info *out)
 {
 	for (size_t f = 0; f < PROFILE_NFAMILIES; f++)
-		for (size_t i = 0; i < sim_families[f]->part_count(); i++)
-			if (strcmp(sim_families[f]->part_name(i), part) == 0) {
-				out->ops = sim_families[f];
+		for (size_t i = 0; i < sim_profiles_families[f]->parts.count; i++)
+			if (strcmp(sim_profiles_part_id(sim_profiles_families[f], i)->name, part) == 0) {
+				out->ops = sim_profiles_families[f];
 				out->part = i;
 				return true;
 			}
 	return false;
 }
 
-static void profile_build(void)
+static void sim_profiles_build(void)
 {
 	for (size_t f = 0; f < PROFILE_NFAMILIES; f++) {
-		const struct sim_chip_ops *ops = sim_families[f];
+		const struct sim_chip_ops *ops = sim_profiles_families[f];
 
-		for (size_t i = 0; i < ops->part_count(); i++)
-			for (unsigned lvl = 0; lvl < 3 && profile_n < PROFILE_MAX; lvl++) {
-				struct profile_entry *e;
-				uint8_t rdp = profile_rdp_byte[lvl];
+		for (size_t i = 0; i < ops->parts.count; i++)
+			for (unsigned lvl = 0; lvl < 3 && sim_profiles_n < PROFILE_MAX; lvl++) {
+				struct sim_profiles_entry *e;
+				uint8_t rdp = sim_profiles_rdp_byte[lvl];
 
 				if (ops->profile_rdp && ops->profile_rdp(i, lvl, &rdp) < 0)
 					continue; /* the part has no such level */
-				e = &profile_table[profile_n++];
-				snprintf(e->name, sizeof(e->name), "%s-rdp%u", ops->part_name(i), lvl);
+				e = &sim_profiles_table[sim_profiles_n++];
+				snprintf(e->name, sizeof(e->name), "%s-rdp%u", sim_profiles_part_id(ops, i)->name,
+					 lvl);
 				snprintf(e->summary, sizeof(e->summary), "%s, RDP level %u (option byte 0x%02X)%s",
-					 ops->part_summary(i), lvl, rdp,
+					 sim_profiles_part_id(ops, i)->summary, lvl, rdp,
 					 lvl == 2 ? ": debug port silent" : "");
 				e->info.ops = ops;
 				e->info.part = i;
@@ -97,55 +105,55 @@ static void profile_build(void)
 				e->info.flags = 0;
 			}
 		/* TrustZone parts: "<part>-rdp0.5", option byte 0x55 with TZEN = 1. */
-		for (size_t i = 0; ops->part_has_level_half && i < ops->part_count(); i++) {
-			struct profile_entry *e;
+		for (size_t i = 0; ops->part_has_level_half && i < ops->parts.count; i++) {
+			struct sim_profiles_entry *e;
 
-			if (!ops->part_has_level_half(i) || profile_n >= PROFILE_MAX)
+			if (!ops->part_has_level_half(i) || sim_profiles_n >= PROFILE_MAX)
 				continue;
-			e = &profile_table[profile_n++];
-			snprintf(e->name, sizeof(e->name), "%s-rdp0.5", ops->part_name(i));
-			snprintf(e->summary, sizeof(e->summary),
-				 "%s, RDP level 0.5 (option byte 0x55, TZEN = 1)", ops->part_summary(i));
+			e = &sim_profiles_table[sim_profiles_n++];
+			snprintf(e->name, sizeof(e->name), "%s-rdp0.5", sim_profiles_part_id(ops, i)->name);
+			snprintf(e->summary, sizeof(e->summary), "%s, RDP level 0.5 (option byte 0x55, TZEN = 1)",
+				 sim_profiles_part_id(ops, i)->summary);
 			e->info.ops = ops;
 			e->info.part = i;
 			e->info.rdp = 0x55;
 			e->info.flags = 0;
 		}
 	}
-	for (size_t s = 0; s < PROFILE_NSPECIAL && profile_n < PROFILE_MAX; s++) {
-		struct profile_entry *e = &profile_table[profile_n];
+	for (size_t s = 0; s < PROFILE_NSPECIAL && sim_profiles_n < PROFILE_MAX; s++) {
+		struct sim_profiles_entry *e = &sim_profiles_table[sim_profiles_n];
 
-		if (!profile_part(profile_specials[s].part, &e->info))
+		if (!sim_profiles_part(sim_profiles_specials[s].part, &e->info))
 			continue;
-		snprintf(e->name, sizeof(e->name), "%s", profile_specials[s].name);
-		snprintf(e->summary, sizeof(e->summary), "%s", profile_specials[s].summary);
-		e->info.rdp = profile_specials[s].rdp;
-		e->info.flags = profile_specials[s].flags;
-		profile_n++;
+		snprintf(e->name, sizeof(e->name), "%s", sim_profiles_specials[s].name);
+		snprintf(e->summary, sizeof(e->summary), "%s", sim_profiles_specials[s].summary);
+		e->info.rdp = sim_profiles_specials[s].rdp;
+		e->info.flags = sim_profiles_specials[s].flags;
+		sim_profiles_n++;
 	}
 }
 
 size_t sim_profile_count(void)
 {
-	pthread_once(&profile_once, profile_build);
-	return profile_n;
+	pthread_once(&sim_profiles_once, sim_profiles_build);
+	return sim_profiles_n;
 }
 
 const char *sim_profile_name(size_t i)
 {
-	return i < sim_profile_count() ? profile_table[i].name : NULL;
+	return i < sim_profile_count() ? sim_profiles_table[i].name : NULL;
 }
 
 const char *sim_profile_summary(size_t i)
 {
-	return i < sim_profile_count() ? profile_table[i].summary : NULL;
+	return i < sim_profile_count() ? sim_profiles_table[i].summary : NULL;
 }
 
 int sim_profile_find(const char *name, struct sim_profile_info *out)
 {
 	for (size_t i = 0; name && i < sim_profile_count(); i++)
-		if (strcmp(profile_table[i].name, name) == 0) {
-			*out = profile_table[i].info;
+		if (strcmp(sim_profiles_table[i].name, name) == 0) {
+			*out = sim_profiles_table[i].info;
 			return 0;
 		}
 	return -1;

@@ -34,7 +34,7 @@ struct sim_server {
 	uint8_t *out;
 };
 
-static int server_parse(const char *listen, struct sockaddr_in *sa)
+static int sim_server_parse(const char *listen, struct sockaddr_in *sa)
 {
 	char host[64];
 	const char *colon = strrchr(listen, ':');
@@ -65,7 +65,7 @@ int sim_server_create(struct sim_probe *sp, const char *listen_addr, struct sim_
 	struct sim_server *s;
 	int one = 1, rc;
 
-	rc = server_parse(listen_addr ? listen_addr : "127.0.0.1:4441", &sa);
+	rc = sim_server_parse(listen_addr ? listen_addr : "127.0.0.1:4441", &sa);
 	if (rc)
 		return rc;
 	s = calloc(1, sizeof(*s));
@@ -123,7 +123,7 @@ void sim_server_request_power_cycle(struct sim_server *srv)
 	(void)!write(srv->wake[1], &c, 1);
 }
 
-static void server_drop_client(struct sim_server *s, const char *why)
+static void sim_server_drop_client(struct sim_server *s, const char *why)
 {
 	if (why)
 		fprintf(stderr, "rdpd-sim: closing connection: %s\n", why);
@@ -132,7 +132,7 @@ static void server_drop_client(struct sim_server *s, const char *why)
 	s->in_len = 0;
 }
 
-static int server_send_all(int fd, const uint8_t *b, size_t n)
+static int sim_server_send_all(int fd, const uint8_t *b, size_t n)
 {
 	while (n) {
 		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
@@ -149,7 +149,7 @@ static int server_send_all(int fd, const uint8_t *b, size_t n)
 
 /* Handle every complete frame in the input buffer. Returns -1 when the
  * connection must be closed. */
-static int server_frames(struct sim_server *s)
+static int sim_server_frames(struct sim_server *s)
 {
 	size_t off = 0;
 
@@ -161,15 +161,15 @@ static int server_frames(struct sim_server *s)
 		int n;
 
 		if (sig != SERVER_SIGNATURE) {
-			server_drop_client(s, "bad signature");
+			sim_server_drop_client(s, "bad signature");
 			return -1;
 		}
 		if (h[6] != SERVER_TYPE_REQUEST) {
-			server_drop_client(s, "packet type is not a request");
+			sim_server_drop_client(s, "packet type is not a request");
 			return -1;
 		}
 		if (len > sim_probe_packet_size(s->sp)) {
-			server_drop_client(s, "length larger than the packet size");
+			sim_server_drop_client(s, "length larger than the packet size");
 			return -1;
 		}
 		if (s->in_len - off < SERVER_HDR + len)
@@ -178,7 +178,7 @@ static int server_frames(struct sim_server *s)
 				      sim_probe_packet_size(s->sp));
 		off += SERVER_HDR + len;
 		if (n == -ENODEV) {
-			server_drop_client(s, "probe dropped (fault injection)");
+			sim_server_drop_client(s, "probe dropped (fault injection)");
 			return -1;
 		}
 		if (n > 0) {
@@ -190,8 +190,8 @@ static int server_frames(struct sim_server *s)
 			s->out[5] = (uint8_t)(n >> 8);
 			s->out[6] = SERVER_TYPE_RESPONSE;
 			s->out[7] = 0;
-			if (server_send_all(s->client_fd, s->out, SERVER_HDR + (size_t)n)) {
-				server_drop_client(s, "send failed");
+			if (sim_server_send_all(s->client_fd, s->out, SERVER_HDR + (size_t)n)) {
+				sim_server_drop_client(s, "send failed");
 				return -1;
 			}
 		}
@@ -243,11 +243,11 @@ int sim_server_run(struct sim_server *s)
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0) {
-				server_drop_client(s, NULL);
+				sim_server_drop_client(s, NULL);
 				continue;
 			}
 			s->in_len += (size_t)r;
-			server_frames(s);
+			sim_server_frames(s);
 		}
 	}
 }

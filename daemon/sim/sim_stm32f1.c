@@ -1,7 +1,8 @@
 /*
  * sim_stm32f1.c - STM32F0/F1/F3 and GD32F1x0/E23x/F20x: the FPEC flash interface with
  * 16-bit option bytes, the option byte loader and read-out protection. One
- * controller lineage; the parts differ by the rows of f1_parts[] and flags.
+ * controller lineage; the parts differ by the rows of sim_stm32f1_parts[]
+ * and flags.
  *
  * References:
  *   PM0075 (F10x flash programming) §2.3 (FPEC keys, OPTWRE, option erase
@@ -87,9 +88,8 @@
 #define F1_OPT_PROGRAM_MS 0.07
 #define F1_PAGE_ERASE_MS 30.0
 
-struct f1_part {
-	const char *name;
-	const char *summary;
+struct sim_stm32f1_part {
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;  /* REV_IDs are typical revisions (?) */
 	uint32_t flags;
 	uint32_t flash_kb, sram_kb, page_kb;
@@ -112,23 +112,23 @@ struct f1_part {
 
 /* Mass erase: datasheets give tME 20 ms typical, 40 ms max (F103, F030,
  * F303) (?); 40 ms is modelled so that BSY is seen. XL erases two banks. */
-static const struct f1_part f1_parts[] = {
-	{ "stm32f103c8", "STM32F103C8, Cortex-M3, 64 KB flash, 20 KB SRAM (medium density)",
+static const struct sim_stm32f1_part sim_stm32f1_parts[] = {
+	{ { "stm32f103c8", "STM32F103C8, Cortex-M3, 64 KB flash, 20 KB SRAM (medium density)" },
 	  0x410, 0x2003, 0, 64, 20, 1, 0x1FFFF000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x410), F1_DP_M3, 0xA5 },
-	{ "stm32f103ze", "STM32F103ZE, Cortex-M3, 512 KB flash, 64 KB SRAM (high density)",
+	{ { "stm32f103ze", "STM32F103ZE, Cortex-M3, 512 KB flash, 64 KB SRAM (high density)" },
 	  0x414, 0x1003, 0, 512, 64, 2, 0x1FFFF000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x414), F1_DP_M3, 0xA5 },
-	{ "stm32f105rc", "STM32F105RC, Cortex-M3, 256 KB flash, 64 KB SRAM (connectivity line)",
+	{ { "stm32f105rc", "STM32F105RC, Cortex-M3, 256 KB flash, 64 KB SRAM (connectivity line)" },
 	  0x418, 0x1001, 0, 256, 64, 2, 0x1FFFB000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x418), F1_DP_M3, 0xA5 },
-	{ "stm32f103zg", "STM32F103ZG, Cortex-M3, 1 MB dual-bank flash, 96 KB SRAM (XL density)",
+	{ { "stm32f103zg", "STM32F103ZG, Cortex-M3, 1 MB dual-bank flash, 96 KB SRAM (XL density)" },
 	  0x430, 0x1000, F1S_XL, 1024, 96, 2, 0x1FFFE000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  80.0, F1_CORE_M3(0x430), F1_DP_M3, 0xA5 },
-	{ "stm32f100rb", "STM32F100RB, Cortex-M3, 128 KB flash, 8 KB SRAM (value line)",
+	{ { "stm32f100rb", "STM32F100RB, Cortex-M3, 128 KB flash, 8 KB SRAM (value line)" },
 	  0x420, 0x1001, 0, 128, 8, 1, 0x1FFFF000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x420), F1_DP_M3, 0xA5 },
-	{ "stm32f030r8", "STM32F030R8, Cortex-M0, 64 KB flash, 8 KB SRAM",
+	{ { "stm32f030r8", "STM32F030R8, Cortex-M0, 64 KB flash, 8 KB SRAM" },
 	  0x440, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
 	  40.0, F1_CORE_M0(0x440), F1_DP_M0, 0xAA },
@@ -136,19 +136,19 @@ static const struct f1_part f1_parts[] = {
 	 * option page ends at WRP0 (stm32f030x6.h:215-222 OB_TypeDef), WRPR
 	 * [15:0] (stm32f030x6.h:1775); system memory 0x1FFFEC00 (?); no RTC
 	 * backup registers on the F030 (?). */
-	{ "stm32f030k6", "STM32F030K6, Cortex-M0, 32 KB flash, 4 KB SRAM, WRP0 only",
+	{ { "stm32f030k6", "STM32F030K6, Cortex-M0, 32 KB flash, 4 KB SRAM, WRP0 only" },
 	  0x444, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP0 | F1S_M0_DBG, 32, 4, 1, 0x1FFFEC00u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
 	  40.0, F1_CORE_M0(0x444), F1_DP_M0, 0xAA },
-	{ "stm32f072rb", "STM32F072RB, Cortex-M0, 128 KB flash, 16 KB SRAM, 5 RTC backup registers",
+	{ { "stm32f072rb", "STM32F072RB, Cortex-M0, 128 KB flash, 16 KB SRAM, 5 RTC backup registers" },
 	  0x448, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_M0_DBG, 128, 16, 2, 0x1FFFC800u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 5, 0xFF,
 	  40.0, F1_CORE_M0(0x448), F1_DP_M0, 0xAA },
-	{ "stm32f303vc", "STM32F303VC, Cortex-M4F, 256 KB flash, 40 KB SRAM, 16 RTC backup registers",
+	{ { "stm32f303vc", "STM32F303VC, Cortex-M4F, 256 KB flash, 40 KB SRAM, 16 RTC backup registers" },
 	  0x422, 0x1003, F1S_F0_STYLE | F1S_OBL, 256, 40, 2, 0x1FFFD800u,
 	  0xE0042000u, 0x1FFFF7CCu, 0x1FFFF7ACu, 16, 0xFF,
 	  40.0, F1_CORE_M4(0x422), F1_DP_M4, 0xAA },
-	{ "stm32f334r8", "STM32F334R8, Cortex-M4F, 64 KB flash, 12 KB SRAM, WRP0/WRP1 only",
+	{ { "stm32f334r8", "STM32F334R8, Cortex-M4F, 64 KB flash, 12 KB SRAM, WRP0/WRP1 only" },
 	  0x438, 0x1001, F1S_F0_STYLE | F1S_OBL | F1S_WRP01, 64, 12, 2, 0x1FFFD800u,
 	  0xE0042000u, 0x1FFFF7CCu, 0x1FFFF7ACu, 16, 0xFF,
 	  40.0, F1_CORE_M4(0x438), F1_DP_M4, 0xAA },
@@ -156,7 +156,7 @@ static const struct f1_part f1_parts[] = {
 	 * OBR (OpenOCD stm32f1x.c; FMC_OBSTAT_PLVL [2:1], gd32f1x0_fmc.h:104),
 	 * option bytes up to WP1 (gd32f1x0_fmc.h:63-68). Its mass erase time is not in our sources:
 	 * 200 ms (?). The ROM table designer is taken as ST's (?). */
-	{ "gd32f130c8", "GD32F130C8, Cortex-M3, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
+	{ { "gd32f130c8", "GD32F130C8, Cortex-M3, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)" },
 	  0x410, 0x1303, F1S_GD32 | F1S_GD32_HSPC | F1S_OBL | F1S_WRP01, 64, 8, 1, 0x1FFFEC00u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x410, 0x020 },
 	  F1_DP_M3, 0xA5 },
@@ -167,7 +167,7 @@ static const struct f1_part f1_parts[] = {
 	 * of Arm APs). Flash interface as the GD32F1x0 (same FMC, SPC 0xA5/0xCC,
 	 * OBL_LAUNCH); WP0/WP1 only (OB_WP at OB + 8, gd32e23x_fmc.h:57);
 	 * mass erase time not in our sources: 200 ms (?). */
-	{ "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)",
+	{ { "gd32e230c8", "GD32E230C8, Cortex-M23, 64 KB flash, 8 KB SRAM (STM32F0-like clone, SPC 0xA5)" },
 	  0x410, 0x1909, F1S_GD32 | F1S_GD32_HSPC | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u, 0x40015800u,
 	  0x1FFFF7E0u, 0x1FFFF7E8u, 0, 0xFF, 200.0,
 	  { SIM_CORTEX_M23, 0x411CD200u, false, 0, 0, 0, 0x410, 0x020 }, 0x0BF11477u, 0x04770025u, 0xA5 },
@@ -178,34 +178,32 @@ static const struct f1_part f1_parts[] = {
 	 * OBRLD in gd32f20x_fmc.h). No high protection: FMC_NSPC 0xA5 and
 	 * FMC_USPC only (gd32f20x_fmc.h:228-229), so 0xCC is level 1 and there
 	 * is no -rdp2 profile. 256 KB: one bank. Erase 200 ms (?). */
-	{ "gd32f205rc", "GD32F205RC, Cortex-M3, 256 KB flash, 128 KB SRAM (STM32F105-like clone, SPC 0xA5)",
+	{ { "gd32f205rc", "GD32F205RC, Cortex-M3, 256 KB flash, 128 KB SRAM (STM32F105-like clone, SPC 0xA5)" },
 	  0x418, 0x1508, F1S_GD32 | F1S_OBR_F1, 256, 128, 2, 0x1FFFB000u, 0xE0042000u, 0x1FFFF7E0u,
 	  0x1FFFF7E8u, 0, 0xFF, 200.0, { SIM_CORTEX_M3, 0x412FC231u, false, 0, 0, 0, 0x418, 0x020 },
 	  F1_DP_M3, 0xA5 },
 };
 
-#define F1_NPARTS (sizeof(f1_parts) / sizeof(f1_parts[0]))
+#define F1_NPARTS (sizeof(sim_stm32f1_parts) / sizeof(sim_stm32f1_parts[0]))
 
-enum f1_key_state { F1_KEY_EXPECT1, F1_KEY_EXPECT2, F1_KEY_DEAD };
-enum f1_op { F1_OP_NONE, F1_OP_OPT_ERASE, F1_OP_OPT_PROGRAM, F1_OP_MASS_ERASE, F1_OP_PAGE_ERASE };
+enum sim_stm32f1_op { F1_OP_NONE, F1_OP_OPT_ERASE, F1_OP_OPT_PROGRAM, F1_OP_MASS_ERASE, F1_OP_PAGE_ERASE };
 
-struct f1_bank {
+struct sim_stm32f1_bank {
 	uint32_t sr, cr, ar;
-	enum f1_key_state key;
+	enum sim_mech_key key;
 	bool busy;
-	enum f1_op op;
+	enum sim_stm32f1_op op;
 	uint64_t busy_until_ns;
 	uint32_t op_addr;
 };
 
-struct f1_chip {
-	const struct f1_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
+struct sim_stm32f1_chip {
+	const struct sim_stm32f1_part *part;
 	uint8_t *flash, *sram;
 	uint32_t bkpr[16];
 	uint32_t acr, dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
-	struct f1_bank b[2];       /* b[1]: XL bank 2 */
-	enum f1_key_state optkey;
+	struct sim_stm32f1_bank b[2];       /* b[1]: XL bank 2 */
+	enum sim_mech_key optkey;
 	bool optwre;
 	uint16_t ob[8];           /* stored option page */
 	/* loaded image */
@@ -217,36 +215,21 @@ struct f1_chip {
 	bool op_regress;
 };
 
-static struct f1_chip *f1_of(struct sim_chip *c)
+static struct sim_stm32f1_chip *sim_stm32f1_of(struct sim_chip *c)
 {
 	return c->priv;
-}
-
-static size_t f1_part_count(void)
-{
-	return F1_NPARTS;
-}
-
-static const char *f1_part_name(size_t i)
-{
-	return i < F1_NPARTS ? f1_parts[i].name : NULL;
-}
-
-static const char *f1_part_summary(size_t i)
-{
-	return i < F1_NPARTS ? f1_parts[i].summary : NULL;
 }
 
 /* The RDP byte each profile level starts with; the F1 and GD32F10x/F20x/F30x
  * have no level 2 (PM0075 §2.4.1: any value but 0xA5 protects;
  * gd32f20x_fmc.h:228-229), so no "-rdp2" profile. */
-static int f1_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
+static int sim_stm32f1_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 {
-	const struct f1_part *p;
+	const struct sim_stm32f1_part *p;
 
 	if (i >= F1_NPARTS)
 		return -1;
-	p = &f1_parts[i];
+	p = &sim_stm32f1_parts[i];
 	switch (level) {
 	case 0: *rdp = p->rdp_level0; return 0;
 	case 1: *rdp = 0xBB; return 0;
@@ -260,7 +243,7 @@ static int f1_profile_rdp(size_t i, unsigned level, uint8_t *rdp)
 }
 
 /* The level an RDP byte gives once loaded. */
-static int f1_level_of(const struct f1_part *p, uint8_t rdp)
+static int sim_stm32f1_level_of(const struct sim_stm32f1_part *p, uint8_t rdp)
 {
 	if (rdp == p->rdp_level0)
 		return 0;
@@ -273,7 +256,7 @@ static int f1_level_of(const struct f1_part *p, uint8_t rdp)
  * option half-words after them are reserved: they read erased and a write
  * there programs nothing (?: the manuals only say "reserved"; RM0365 §5
  * asks to keep absent WRPx at their reset value). */
-static unsigned f1_wrp_count(const struct f1_part *p)
+static unsigned sim_stm32f1_wrp_count(const struct sim_stm32f1_part *p)
 {
 	if (p->flags & F1S_WRP0)
 		return 1;
@@ -287,9 +270,9 @@ static unsigned f1_wrp_count(const struct f1_part *p)
  * PM0075 §2.5 and its FLASH_OBR.OPTERR description (§3.4.6) name no such
  * exception, so on F1 an erased half-word is a mismatch like any other (?).
  * GigaDevice parts follow the F0/F3 rule (?: their manuals are silent). */
-static void f1_load_options(struct f1_chip *f)
+static void sim_stm32f1_load_options(struct sim_stm32f1_chip *f)
 {
-	const struct f1_part *p = f->part;
+	const struct sim_stm32f1_part *p = f->part;
 	bool erased_ok = p->flags & (F1S_F0_STYLE | F1S_GD32);
 	uint8_t v[8];
 	bool opterr = false;
@@ -304,7 +287,7 @@ static void f1_load_options(struct f1_chip *f)
 			opterr = true;
 		}
 	}
-	f->level = f1_level_of(p, v[0]);
+	f->level = sim_stm32f1_level_of(p, v[0]);
 	obr = opterr ? 1u : 0u;
 	if ((p->flags & (F1S_F0_STYLE | F1S_GD32)) && !(p->flags & F1S_OBR_F1)) {
 		/* RDPRT [2:1]: 01 level 1, 11 level 2 (RM0091 §3.5.6). */
@@ -319,13 +302,13 @@ static void f1_load_options(struct f1_chip *f)
 	f->obr = obr;
 	/* Parts without some WRPx read those WRPR bits as 1 (?). */
 	f->wrpr = 0xFFFFFFFFu;
-	for (unsigned i = 0; i < f1_wrp_count(p); i++)
+	for (unsigned i = 0; i < sim_stm32f1_wrp_count(p); i++)
 		f->wrpr = (f->wrpr & ~(0xFFu << (8 * i))) | (uint32_t)v[4 + i] << (8 * i);
 }
 
-static void f1_destroy(struct sim_chip *c)
+static void sim_stm32f1_destroy(struct sim_chip *c)
 {
-	struct f1_chip *f = f1_of(c);
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
 
 	if (!f)
 		return;
@@ -335,44 +318,43 @@ static void f1_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
-static uint16_t f1_halfword(uint8_t v)
+static uint16_t sim_stm32f1_halfword(uint8_t v)
 {
 	return (uint16_t)(v | (uint16_t)(uint8_t)~v << 8);
 }
 
-static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
+static int sim_stm32f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
-	const struct f1_part *p;
-	struct f1_chip *f;
+	const struct sim_stm32f1_part *p;
+	struct sim_stm32f1_chip *f;
 
 	if (part >= F1_NPARTS)
 		return -ENOENT;
-	p = &f1_parts[part];
+	p = &sim_stm32f1_parts[part];
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
 	f->sram = calloc(1, p->sram_kb * 1024u);
 	if (!f->flash || !f->sram) {
-		f1_destroy(c);
+		sim_stm32f1_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(f->flash, f->part->flash_kb * 1024u, F1_SRAM_BASE + f->part->sram_kb * 1024u,
-			 F1_FLASH_BASE + 0xC1u);
+	sim_mech_fill_program(f->flash, f->part->flash_kb * 1024u, F1_SRAM_BASE + f->part->sram_kb * 1024u,
+			      F1_FLASH_BASE + 0xC1u);
 	/* A programmed page: RDP, USER, DATA0 = 0x12, DATA1 = 0x34, WRP0 =
 	 * 0xFE (first page group write-protected), WRP1..3 0xFF with their
 	 * complements as ST ships them (an erased one would set OPTERR on
 	 * F1); absent WRPx stay erased (RM0365 §5 table 12). */
 	for (unsigned i = 0; i < 8; i++)
-		f->ob[i] = i >= 4 + f1_wrp_count(p) ? 0xFFFF : f1_halfword(0xFF);
-	f->ob[0] = f1_halfword(rdp);
-	f->ob[1] = f1_halfword(p->user);
-	f->ob[2] = f1_halfword(0x12);
-	f->ob[3] = f1_halfword(0x34);
-	f->ob[4] = f1_halfword(0xFE);
+		f->ob[i] = i >= 4 + sim_stm32f1_wrp_count(p) ? 0xFFFF : sim_stm32f1_halfword(0xFF);
+	f->ob[0] = sim_stm32f1_halfword(rdp);
+	f->ob[1] = sim_stm32f1_halfword(p->user);
+	f->ob[2] = sim_stm32f1_halfword(0x12);
+	f->ob[3] = sim_stm32f1_halfword(0x34);
+	f->ob[4] = sim_stm32f1_halfword(0xFE);
 	for (unsigned i = 0; i < p->bkp_regs; i++)
 		f->bkpr[i] = 0xB4C40000u | i;
 	if (!(p->flags & F1S_F0_STYLE))
@@ -385,17 +367,17 @@ static int f1_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	return 0;
 }
 
-static uint32_t f1_flash_size(const struct f1_part *p)
+static uint32_t sim_stm32f1_flash_size(const struct sim_stm32f1_part *p)
 {
 	return p->flash_kb * 1024u;
 }
 
 /* Complete a bank's operation (time is up, or a reset comes). */
-static void f1_finish(struct sim_chip *c, unsigned bank)
+static void sim_stm32f1_finish(struct sim_chip *c, unsigned bank)
 {
-	struct f1_chip *f = f1_of(c);
-	const struct f1_part *p = f->part;
-	struct f1_bank *b = &f->b[bank];
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
+	const struct sim_stm32f1_part *p = f->part;
+	struct sim_stm32f1_bank *b = &f->b[bank];
 
 	if (!b->busy)
 		return;
@@ -411,7 +393,7 @@ static void f1_finish(struct sim_chip *c, unsigned bank)
 			 * the RTC backup registers (RM0091 §3.3.1 note); the F1 backup
 			 * data registers are kept: the F1 manuals name only the
 			 * main flash (?). */
-			memset(f->flash, 0xFF, f1_flash_size(p));
+			memset(f->flash, 0xFF, sim_stm32f1_flash_size(p));
 			if (p->flags & F1S_F0_STYLE)
 				memset(f->bkpr, 0, sizeof(f->bkpr));
 			c->counters->mass_erases++;
@@ -427,9 +409,9 @@ static void f1_finish(struct sim_chip *c, unsigned bank)
 			uint32_t half = 512u * 1024u;
 
 			memset(f->flash + (bank ? half : 0), 0xFF,
-			       bank ? f1_flash_size(p) - half : half);
+			       bank ? sim_stm32f1_flash_size(p) - half : half);
 		} else {
-			memset(f->flash, 0xFF, f1_flash_size(p));
+			memset(f->flash, 0xFF, sim_stm32f1_flash_size(p));
 		}
 		c->counters->mass_erases++;
 		break;
@@ -445,32 +427,30 @@ static void f1_finish(struct sim_chip *c, unsigned bank)
 	b->cr &= ~F1_CR_STRT;
 }
 
-static void f1_tick(struct sim_chip *c)
+static void sim_stm32f1_tick(struct sim_chip *c)
 {
-	struct f1_chip *f = f1_of(c);
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
 	for (unsigned k = 0; k < 2; k++)
-		if (f->b[k].busy && sim_now_ns() >= f->b[k].busy_until_ns)
-			f1_finish(c, k);
+		if (sim_chip_op_due(c, f->b[k].busy, f->b[k].busy_until_ns))
+			sim_stm32f1_finish(c, k);
 }
 
-static void f1_start(struct sim_chip *c, unsigned bank, enum f1_op op, double ms)
+static void sim_stm32f1_start(struct sim_chip *c, unsigned bank, enum sim_stm32f1_op op, double ms)
 {
-	struct f1_bank *b = &f1_of(c)->b[bank];
+	struct sim_stm32f1_bank *b = &sim_stm32f1_of(c)->b[bank];
 
 	b->op = op;
 	b->busy = true;
 	b->sr |= F1_SR_BSY;
-	b->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+	b->busy_until_ns = sim_chip_deadline_ns(c, ms);
 }
 
 /* Debugger accesses to main flash are refused while the loaded level is
  * not 0 and a debugger has been attached since power-on (docs/sim/sim_stm32f1.md). */
-static bool f1_blocked(struct sim_chip *c, bool debugger)
+static bool sim_stm32f1_blocked(struct sim_chip *c, bool debugger)
 {
-	return debugger && c->debugger_attached && f1_of(c)->level != 0;
+	return debugger && c->debugger_attached && sim_stm32f1_of(c)->level != 0;
 }
 
 /* KEYR/KEYR2: KEY1 then KEY2 clears LOCK; any other value locks the FPEC
@@ -478,51 +458,39 @@ static bool f1_blocked(struct sim_chip *c, bool debugger)
  * sequence"). The right keys written again while unlocked are accepted:
  * OpenOCD's stm32f1x unlock does exactly that on real F1 chips every day
  * (the "repeated sequence" rule comes from the G0/WL manuals). */
-static int f1_key_write(struct f1_bank *b, uint32_t v)
+static int sim_stm32f1_key_write(struct sim_stm32f1_bank *b, uint32_t v)
 {
-	if (b->key == F1_KEY_DEAD) {
+	bool opened;
+	int rc;
+
+	if (b->key == SIM_MECH_KEY_DEAD)
 		b->cr |= F1_CR_LOCK;
-		return -EFAULT;
-	}
-	if (b->key == F1_KEY_EXPECT1 && v == F1_KEY1) {
-		b->key = F1_KEY_EXPECT2;
-		return 0;
-	}
-	if (b->key == F1_KEY_EXPECT2 && v == F1_KEY2) {
-		b->key = F1_KEY_EXPECT1;
+	rc = sim_mech_key_feed(&b->key, F1_KEY1, F1_KEY2, v, &opened);
+	if (opened)
 		b->cr &= ~F1_CR_LOCK;
-		return 0;
-	}
-	b->key = F1_KEY_DEAD;
-	return -EFAULT;
+	return rc;
 }
 
 /* OPTKEYR: the same keys set OPTWRE; they are only heard once CR.LOCK is
  * clear (RM0091 §3.5.3 (?)), a write while LOCK is set is
  * ignored. A wrong value disables option writes until reset; the right
  * keys again while OPTWRE is set are accepted, as for KEYR. */
-static int f1_optkey_write(struct f1_chip *f, uint32_t v)
+static int sim_stm32f1_optkey_write(struct sim_stm32f1_chip *f, uint32_t v)
 {
+	bool opened;
+	int rc;
+
 	if (f->b[0].cr & F1_CR_LOCK)
 		return 0;
-	if (f->optkey == F1_KEY_DEAD) {
+	if (f->optkey == SIM_MECH_KEY_DEAD)
 		f->optwre = false;
-		return -EFAULT;
-	}
-	if (f->optkey == F1_KEY_EXPECT1 && v == F1_KEY1) {
-		f->optkey = F1_KEY_EXPECT2;
-		return 0;
-	}
-	if (f->optkey == F1_KEY_EXPECT2 && v == F1_KEY2) {
-		f->optkey = F1_KEY_EXPECT1;
+	rc = sim_mech_key_feed(&f->optkey, F1_KEY1, F1_KEY2, v, &opened);
+	if (opened)
 		f->optwre = true;
-		return 0;
-	}
-	f->optkey = F1_KEY_DEAD;
-	return -EFAULT;
+	return rc;
 }
 
-static uint32_t f1_if_read(struct f1_chip *f, uint32_t off)
+static uint32_t sim_stm32f1_if_read(struct sim_stm32f1_chip *f, uint32_t off)
 {
 	bool xl = f->part->flags & F1S_XL;
 
@@ -541,11 +509,11 @@ static uint32_t f1_if_read(struct f1_chip *f, uint32_t off)
 }
 
 /* CR writes of one bank: STRT starts what PER/MER/OPTER select. */
-static void f1_cr_write(struct sim_chip *c, unsigned bank, uint32_t v)
+static void sim_stm32f1_cr_write(struct sim_chip *c, unsigned bank, uint32_t v)
 {
-	struct f1_chip *f = f1_of(c);
-	const struct f1_part *p = f->part;
-	struct f1_bank *b = &f->b[bank];
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
+	const struct sim_stm32f1_part *p = f->part;
+	struct sim_stm32f1_bank *b = &f->b[bank];
 
 	if ((b->cr & F1_CR_LOCK) || b->busy)
 		return; /* PM0075 §3.4.5: CR is frozen while locked or busy (?) for busy */
@@ -553,10 +521,10 @@ static void f1_cr_write(struct sim_chip *c, unsigned bank, uint32_t v)
 	if (bank == 0 && !(v & F1_CR_OPTWRE))
 		f->optwre = false; /* OPTWRE is cleared by writing 0 (PM0075 §3.4.5) */
 	if (b->cr & F1_CR_LOCK) {
-		b->key = F1_KEY_EXPECT1;
+		b->key = SIM_MECH_KEY_EXPECT1;
 		if (bank == 0) {
 			f->optwre = false;
-			f->optkey = F1_KEY_EXPECT1;
+			f->optkey = SIM_MECH_KEY_EXPECT1;
 		}
 	}
 	if (!(v & F1_CR_STRT))
@@ -568,7 +536,7 @@ static void f1_cr_write(struct sim_chip *c, unsigned bank, uint32_t v)
 			b->cr &= ~F1_CR_STRT;
 			return;
 		}
-		f1_start(c, 0, F1_OP_OPT_ERASE, F1_PAGE_ERASE_MS);
+		sim_stm32f1_start(c, 0, F1_OP_OPT_ERASE, F1_PAGE_ERASE_MS);
 		sim_chip_option_started(c);
 		return;
 	}
@@ -576,24 +544,24 @@ static void f1_cr_write(struct sim_chip *c, unsigned bank, uint32_t v)
 		uint32_t a = b->ar - F1_FLASH_BASE;
 
 		/* Level 1: the debugger cannot erase (PM0075 §2.4.1). */
-		if (f1_blocked(c, true) ||
-		    ((v & F1_CR_PER) && (a >= f1_flash_size(p)))) {
+		if (sim_stm32f1_blocked(c, true) ||
+		    ((v & F1_CR_PER) && (a >= sim_stm32f1_flash_size(p)))) {
 			b->sr |= F1_SR_WRPRTERR;
 			b->cr &= ~F1_CR_STRT;
 			return;
 		}
 		b->op_addr = a & ~(p->page_kb * 1024u - 1);
-		f1_start(c, bank, (v & F1_CR_MER) ? F1_OP_MASS_ERASE : F1_OP_PAGE_ERASE,
-			 (v & F1_CR_MER) ? p->mass_erase_ms : F1_PAGE_ERASE_MS);
+		sim_stm32f1_start(c, bank, (v & F1_CR_MER) ? F1_OP_MASS_ERASE : F1_OP_PAGE_ERASE,
+				  (v & F1_CR_MER) ? p->mass_erase_ms : F1_PAGE_ERASE_MS);
 		return;
 	}
 	b->cr &= ~F1_CR_STRT;
 }
 
-static int f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+static int sim_stm32f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 {
-	struct f1_chip *f = f1_of(c);
-	const struct f1_part *p = f->part;
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
+	const struct sim_stm32f1_part *p = f->part;
 	bool xl = p->flags & F1S_XL;
 
 	switch (off) {
@@ -601,9 +569,9 @@ static int f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		f->acr = v & 0x3Fu;
 		return 0;
 	case F1_KEYR:
-		return f1_key_write(&f->b[0], v);
+		return sim_stm32f1_key_write(&f->b[0], v);
 	case F1_OPTKEYR:
-		return f1_optkey_write(f, v);
+		return sim_stm32f1_optkey_write(f, v);
 	case F1_SR:
 		f->b[0].sr &= ~(v & F1_SR_W1C);
 		return 0;
@@ -615,21 +583,21 @@ static int f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 			sim_chip_system_reset(c);
 			return -EFAULT;
 		}
-		f1_cr_write(c, 0, v);
+		sim_stm32f1_cr_write(c, 0, v);
 		return 0;
 	case F1_AR:
 		if (!(f->b[0].cr & F1_CR_LOCK) && !f->b[0].busy)
 			f->b[0].ar = v;
 		return 0;
 	case F1_BANK2 + F1_KEYR:
-		return xl ? f1_key_write(&f->b[1], v) : 0;
+		return xl ? sim_stm32f1_key_write(&f->b[1], v) : 0;
 	case F1_BANK2 + F1_SR:
 		if (xl)
 			f->b[1].sr &= ~(v & F1_SR_W1C);
 		return 0;
 	case F1_BANK2 + F1_CR:
 		if (xl)
-			f1_cr_write(c, 1, v & ~(F1_CR_OPTPG | F1_CR_OPTER));
+			sim_stm32f1_cr_write(c, 1, v & ~(F1_CR_OPTPG | F1_CR_OPTER));
 		return 0;
 	case F1_BANK2 + F1_AR:
 		if (xl && !(f->b[1].cr & F1_CR_LOCK) && !f->b[1].busy)
@@ -645,10 +613,10 @@ static int f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
  * the controller writes the low byte with its complement, whatever the high
  * byte written (the GD32 manual says so; for ST the tools differ:
  * OpenOCD writes the low byte, stlink both (?)). At level 2 nothing is programmed (WRPRTERR, RM0365 §4.3.1). */
-static void f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t v)
+static void sim_stm32f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t v)
 {
-	struct f1_chip *f = f1_of(c);
-	struct f1_bank *b = &f->b[0];
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
+	struct sim_stm32f1_bank *b = &f->b[0];
 	unsigned idx = (addr - F1_OB_BASE) / 2;
 	uint8_t byte = (uint8_t)v;
 
@@ -664,16 +632,17 @@ static void f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, ui
 		b->sr |= F1_SR_PGERR;
 		return;
 	}
-	if (idx >= 4 + f1_wrp_count(f->part))
+	if (idx >= 4 + sim_stm32f1_wrp_count(f->part))
 		return; /* a reserved half-word: nothing is programmed (?) */
 	f->op_idx = idx;
-	f->op_value = f1_halfword(byte);
+	f->op_value = sim_stm32f1_halfword(byte);
 	/* The regression: the level-0 key programmed while the loaded level is
 	 * 1 mass-erases the main flash first, BSY covering it (PM0075 §2.4.1:
 	 * "This operation first forces a Mass Erase"; RM0091 §3.3.1: "as soon as
 	 * 0xAA is programmed"). */
 	f->op_regress = idx == 0 && byte == f->part->rdp_level0 && f->level == 1;
-	f1_start(c, 0, F1_OP_OPT_PROGRAM, f->op_regress ? f->part->mass_erase_ms : F1_OPT_PROGRAM_MS);
+	sim_stm32f1_start(c, 0, F1_OP_OPT_PROGRAM,
+			  f->op_regress ? f->part->mass_erase_ms : F1_OPT_PROGRAM_MS);
 	if (f->op_regress && (f->part->flags & F1S_XL)) {
 		f->b[1].busy = true; /* both banks are erased: SR2.BSY too (?) */
 		f->b[1].op = F1_OP_NONE;
@@ -688,15 +657,15 @@ static void f1_option_write(struct sim_chip *c, uint32_t addr, unsigned size, ui
  * an erase cut short may leave cells in between; erased is the state the
  * manuals describe after OPTER, PM0075 §2.3.2), so RDP loads as 0xFF = level
  * 1 (PM0075 §2.4.1: any value but the key protects), with OPTERR on F1
- * (f1_load_options). The RDP half-word at level 1 (step 2): "this operation
- * first forces a Mass Erase" (PM0075 §2.4.1), so the half-word is still
- * erased when the power goes; half the main flash reads erased (?), and no
- * mass erase is counted. Any other half-word is cut mid-program: its low
- * byte is written, its complement byte not yet (?), a mismatch (OPTERR). */
-static void f1_option_power_loss(struct sim_chip *c)
+ * (sim_stm32f1_load_options). The RDP half-word at level 1 (step 2): "this
+ * operation first forces a Mass Erase" (PM0075 §2.4.1), so the half-word is
+ * still erased when the power goes; half the main flash reads erased (?),
+ * and no mass erase is counted. Any other half-word is cut mid-program: its
+ * low byte is written, its complement byte not yet (?), a mismatch (OPTERR). */
+static void sim_stm32f1_option_power_loss(struct sim_chip *c)
 {
-	struct f1_chip *f = f1_of(c);
-	struct f1_bank *b = &f->b[0];
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
+	struct sim_stm32f1_bank *b = &f->b[0];
 
 	if (!b->busy)
 		return;
@@ -704,7 +673,7 @@ static void f1_option_power_loss(struct sim_chip *c)
 		for (unsigned i = 0; i < 8; i++)
 			f->ob[i] = 0xFFFF;
 	} else if (b->op == F1_OP_OPT_PROGRAM && f->op_regress) {
-		memset(f->flash, 0xFF, f1_flash_size(f->part) / 2);
+		memset(f->flash, 0xFF, sim_stm32f1_flash_size(f->part) / 2);
 	} else if (b->op == F1_OP_OPT_PROGRAM) {
 		f->ob[f->op_idx] = (uint16_t)(0xFF00u | (f->op_value & 0xFFu));
 	}
@@ -717,43 +686,35 @@ static void f1_option_power_loss(struct sim_chip *c)
 	}
 }
 
-static bool f1_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* Main flash (at 0x08000000 and aliased at 0 when booting from it). */
-static uint8_t *f1_flash_at(struct f1_chip *f, uint32_t addr, unsigned size)
+static uint8_t *sim_stm32f1_flash_at(struct sim_stm32f1_chip *f, uint32_t addr, unsigned size)
 {
-	uint32_t fsz = f1_flash_size(f->part);
+	uint32_t fsz = sim_stm32f1_flash_size(f->part);
 
-	if (f1_in(addr, size, F1_FLASH_BASE, fsz))
+	if (sim_mech_in(addr, size, F1_FLASH_BASE, fsz))
 		return f->flash + (addr - F1_FLASH_BASE);
-	if (f1_in(addr, size, 0, fsz))
+	if (sim_mech_in(addr, size, 0, fsz))
 		return f->flash + addr;
 	return NULL;
 }
 
 /* Read-only bytes of the information block: system memory (a stand-in
  * pattern), F_SIZE, unique id, the stored option page. */
-static bool f1_info_byte(struct f1_chip *f, uint32_t a, uint8_t *b)
+static bool sim_stm32f1_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
-	const struct f1_part *p = f->part;
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
+	const struct sim_stm32f1_part *p = f->part;
 
 	if (a >= F1_OB_BASE && a < F1_OB_BASE + F1_OB_SIZE) {
 		*b = (uint8_t)(f->ob[(a - F1_OB_BASE) / 2] >> (8 * (a & 1)));
 		return true;
 	}
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
+	if (sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
 		return true;
-	}
 	/* GD32: the upper half-word of the density word is the SRAM size. */
-	if ((p->flags & F1S_GD32) && (a == p->fsize_addr + 2 || a == p->fsize_addr + 3)) {
-		*b = (uint8_t)(p->sram_kb >> (8 * (a - p->fsize_addr - 2)));
+	if ((p->flags & F1S_GD32) && sim_mech_field_byte(p->sram_kb, p->fsize_addr + 2, 2, a, b))
 		return true;
-	}
-	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
+	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b))
 		return true;
 	if (a >= p->info_base && a < F1_INFO_END) {
 		*b = a >= F1_OB_BASE ? 0xFF : (uint8_t)(0xB0 ^ (a & 0xFF));
@@ -762,22 +723,8 @@ static bool f1_info_byte(struct f1_chip *f, uint32_t a, uint8_t *b)
 	return false;
 }
 
-static uint32_t f1_sub(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
-static uint32_t f1_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
 /* DBGMCU registers: IDCODE, CR, APB1_FZ, APB2_FZ from the part's base. */
-static uint32_t *f1_dbgmcu_reg(struct f1_chip *f, uint32_t off)
+static uint32_t *sim_stm32f1_dbgmcu_reg(struct sim_stm32f1_chip *f, uint32_t off)
 {
 	switch (off) {
 	case 0x4: return &f->dbgmcu_cr;
@@ -787,7 +734,7 @@ static uint32_t *f1_dbgmcu_reg(struct f1_chip *f, uint32_t off)
 	}
 }
 
-static bool f1_bkp_at(const struct f1_part *p, uint32_t addr, unsigned *idx)
+static bool sim_stm32f1_bkp_at(const struct sim_stm32f1_part *p, uint32_t addr, unsigned *idx)
 {
 	if (p->flags & F1S_F0_STYLE) {
 		if (addr >= F1_RTC_BKP0R && addr < F1_RTC_BKP0R + 4 * p->bkp_regs) {
@@ -803,41 +750,41 @@ static bool f1_bkp_at(const struct f1_part *p, uint32_t addr, unsigned *idx)
 	return false;
 }
 
-static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
-		       bool debugger)
+static int sim_stm32f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+				bool debugger)
 {
-	struct f1_chip *f = f1_of(c);
-	const struct f1_part *p = f->part;
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
+	const struct sim_stm32f1_part *p = f->part;
 	uint8_t *ram;
 	unsigned idx;
 
-	f1_tick(c);
+	sim_stm32f1_tick(c);
 	*val = 0;
-	if ((ram = f1_flash_at(f, addr, size)) != NULL) {
+	if ((ram = sim_stm32f1_flash_at(f, addr, size)) != NULL) {
 		/* PM0075 §2.4.1: with the debugger connected at level 1 a flash
 		 * read is answered with a bus error. */
-		if (f1_blocked(c, debugger))
+		if (sim_stm32f1_blocked(c, debugger))
 			return -EFAULT;
 		memcpy(val, ram, size);
 		return 0;
 	}
-	if (f1_in(addr, size, F1_SRAM_BASE, p->sram_kb * 1024u)) {
+	if (sim_mech_in(addr, size, F1_SRAM_BASE, p->sram_kb * 1024u)) {
 		memcpy(val, f->sram + (addr - F1_SRAM_BASE), size);
 		return 0;
 	}
 	if (addr >= F1_FLASH_IF_BASE && addr < F1_FLASH_IF_END) {
-		*val = f1_sub(f1_if_read(f, (addr - F1_FLASH_IF_BASE) & ~3u), addr, size);
+		*val = sim_mech_lane(sim_stm32f1_if_read(f, (addr - F1_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
-	if (f1_bkp_at(p, addr, &idx)) {
-		*val = f1_sub(f->bkpr[idx], addr, size);
+	if (sim_stm32f1_bkp_at(p, addr, &idx)) {
+		*val = sim_mech_lane(f->bkpr[idx], addr, size);
 		return 0;
 	}
 	if ((addr & ~0xFu) == p->dbgmcu) {
-		uint32_t *r = f1_dbgmcu_reg(f, addr & 0xCu);
+		uint32_t *r = sim_stm32f1_dbgmcu_reg(f, addr & 0xCu);
 		uint32_t w = r ? *r : ((uint32_t)p->rev_id << 16) | p->dev_id;
 
-		*val = f1_sub(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (addr >= F1_PERIPH_BASE && addr < F1_PERIPH_END)
@@ -845,36 +792,20 @@ static int f1_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 	/* ARMv6-M parts have no DBGMCU in the PPB: the access faults. */
 	if ((p->flags & F1S_M0_DBG) && addr >= 0xE0040000u && addr < 0xE00FF000u)
 		return -EFAULT;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w = 0;
-		int rc = sim_cortexm_read(&c->core, addr & ~3u, &w);
-
-		*val = f1_sub(w, addr, size);
-		return rc; /* the PPB holes of ARMv6-M/v8-M Baseline cores fault */
-	}
-	{
-		uint32_t v = 0;
-
-		for (unsigned i = 0; i < size; i++) {
-			uint8_t b;
-
-			if (!f1_info_byte(f, addr + i, &b))
-				return -EFAULT;
-			v |= (uint32_t)b << (8 * i);
-		}
-		*val = v;
-	}
-	return 0;
+	/* The PPB holes of ARMv6-M/v8-M Baseline cores fault. */
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
+	return sim_mech_info_read(c, sim_stm32f1_info_byte, addr, size, debugger, val);
 }
 
 /* Main flash programming with PG: half-words into erased locations only
  * (PM0075 §2.3.3). */
-static void f1_flash_program(struct sim_chip *c, uint8_t *ram, uint32_t addr, unsigned size,
-			     uint32_t val)
+static void sim_stm32f1_flash_program(struct sim_chip *c, uint8_t *ram, uint32_t addr, unsigned size,
+				      uint32_t val)
 {
-	struct f1_chip *f = f1_of(c);
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
 	unsigned bank = ((f->part->flags & F1S_XL) && addr - F1_FLASH_BASE >= 512u * 1024u) ? 1 : 0;
-	struct f1_bank *b = &f->b[bank];
+	struct sim_stm32f1_bank *b = &f->b[bank];
 	uint16_t old;
 
 	if ((b->cr & F1_CR_LOCK) || !(b->cr & F1_CR_PG) || b->busy || size != 2) {
@@ -887,31 +818,31 @@ static void f1_flash_program(struct sim_chip *c, uint8_t *ram, uint32_t addr, un
 		return;
 	}
 	memcpy(ram, &val, 2);
-	f1_start(c, bank, F1_OP_NONE, F1_OPT_PROGRAM_MS);
+	sim_stm32f1_start(c, bank, F1_OP_NONE, F1_OPT_PROGRAM_MS);
 }
 
-static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
-			bool debugger)
+static int sim_stm32f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+				 bool debugger)
 {
-	struct f1_chip *f = f1_of(c);
-	const struct f1_part *p = f->part;
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
+	const struct sim_stm32f1_part *p = f->part;
 	uint8_t *ram;
 	unsigned idx;
 
-	f1_tick(c);
-	if ((ram = f1_flash_at(f, addr, size)) != NULL) {
-		if (f1_blocked(c, debugger))
+	sim_stm32f1_tick(c);
+	if ((ram = sim_stm32f1_flash_at(f, addr, size)) != NULL) {
+		if (sim_stm32f1_blocked(c, debugger))
 			return -EFAULT;
 		if (debugger) {
 			if (addr < F1_FLASH_BASE)
 				addr += F1_FLASH_BASE;
-			f1_flash_program(c, ram, addr, size, val);
+			sim_stm32f1_flash_program(c, ram, addr, size, val);
 		} else {
 			memcpy(ram, &val, size);
 		}
 		return 0;
 	}
-	if (f1_in(addr, size, F1_SRAM_BASE, p->sram_kb * 1024u)) {
+	if (sim_mech_in(addr, size, F1_SRAM_BASE, p->sram_kb * 1024u)) {
 		memcpy(f->sram + (addr - F1_SRAM_BASE), &val, size);
 		return 0;
 	}
@@ -921,91 +852,82 @@ static int f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (off == F1_KEYR || off == F1_OPTKEYR || off == F1_BANK2 + F1_KEYR || size == 4)
-			return f1_if_write(c, off, size == 4 ? val : f1_merge(0, addr, size, val));
-		return f1_if_write(c, off, f1_merge(f1_if_read(f, off), addr, size, val));
+			return sim_stm32f1_if_write(c, off,
+						    size == 4 ? val : sim_mech_merge(0, addr, size, val));
+		return sim_stm32f1_if_write(c, off,
+					    sim_mech_merge(sim_stm32f1_if_read(f, off), addr, size, val));
 	}
 	if (addr >= F1_OB_BASE && addr < F1_OB_BASE + F1_OB_SIZE) {
 		if (debugger)
 			c->counters->flash_if_writes++;
-		f1_option_write(c, addr, size, val);
+		sim_stm32f1_option_write(c, addr, size, val);
 		return 0;
 	}
-	if (f1_bkp_at(p, addr, &idx)) {
-		f->bkpr[idx] = f1_merge(f->bkpr[idx], addr, size, val);
+	if (sim_stm32f1_bkp_at(p, addr, &idx)) {
+		f->bkpr[idx] = sim_mech_merge(f->bkpr[idx], addr, size, val);
 		return 0;
 	}
 	if ((addr & ~0xFu) == p->dbgmcu) {
-		uint32_t *r = f1_dbgmcu_reg(f, addr & 0xCu);
+		uint32_t *r = sim_stm32f1_dbgmcu_reg(f, addr & 0xCu);
 
 		if (r)
-			*r = f1_merge(*r, addr, size, val);
+			*r = sim_mech_merge(*r, addr, size, val);
 		return 0;
 	}
 	if (addr >= F1_PERIPH_BASE && addr < F1_PERIPH_END)
 		return 0;
 	if ((p->flags & F1S_M0_DBG) && addr >= 0xE0040000u && addr < 0xE00FF000u)
 		return -EFAULT;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t old = 0;
-
-		if (size != 4 && sim_cortexm_read(&c->core, addr & ~3u, &old) < 0)
-			return -EFAULT;
-		return sim_cortexm_write(&c->core, addr & ~3u, f1_merge(old, addr, size, val));
-	}
-	{
-		uint8_t b;
-
-		if (f1_info_byte(f, addr, &b))
-			return 0; /* read-only information block */
-	}
-	return -EFAULT;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_write_sized(&c->core, addr, size, val);
+	return sim_mech_info_write(c, sim_stm32f1_info_byte, addr, debugger);
 }
 
 /* Every system reset runs the option byte loader (PM0075 §2.5: "loaded
  * after a system reset"; RM0091 §4.1). An operation whose time is up has
  * completed. An option step still running is cut as a power loss cuts it
- * (f1_option_power_loss): the RDP half-word "first forces a Mass Erase"
- * (PM0075 §2.4.1), so a reset during that erase finds the half-word still
- * erased, as OPTER left it: level 1. No F0/F1/F3 or GD32 manual we found
- * says more. Other operations in progress complete first (?). */
-static void f1_system_reset(struct sim_chip *c)
+ * (sim_stm32f1_option_power_loss): the RDP half-word "first forces a Mass
+ * Erase" (PM0075 §2.4.1), so a reset during that erase finds the half-word
+ * still erased, as OPTER left it: level 1. No F0/F1/F3 or GD32 manual we
+ * found says more. Other operations in progress complete first (?). */
+static void sim_stm32f1_system_reset(struct sim_chip *c)
 {
-	struct f1_chip *f = f1_of(c);
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
 
-	f1_tick(c);
+	sim_stm32f1_tick(c);
 	if (f->b[0].busy && (f->b[0].op == F1_OP_OPT_ERASE || f->b[0].op == F1_OP_OPT_PROGRAM))
-		f1_option_power_loss(c);
-	f1_finish(c, 0);
-	f1_finish(c, 1);
-	f1_load_options(f);
+		sim_stm32f1_option_power_loss(c);
+	sim_stm32f1_finish(c, 0);
+	sim_stm32f1_finish(c, 1);
+	sim_stm32f1_load_options(f);
 	for (unsigned k = 0; k < 2; k++) {
 		f->b[k].cr = F1_CR_LOCK; /* reset value 0x80 (PM0075 §3.4.5) */
 		f->b[k].sr = 0;
 		f->b[k].ar = 0;
-		f->b[k].key = F1_KEY_EXPECT1;
+		f->b[k].key = SIM_MECH_KEY_EXPECT1;
 	}
 	f->optwre = false;
-	f->optkey = F1_KEY_EXPECT1;
+	f->optkey = SIM_MECH_KEY_EXPECT1;
 	f->acr = 0x30u;
 }
 
-static void f1_power_on(struct sim_chip *c)
+static void sim_stm32f1_power_on(struct sim_chip *c)
 {
-	struct f1_chip *f = f1_of(c);
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
 
 	f->dbgmcu_cr = f->dbgmcu_apb1 = f->dbgmcu_apb2 = 0;
-	f1_system_reset(c);
+	sim_stm32f1_system_reset(c);
 }
 
-static int f1_rdp_level(struct sim_chip *c)
+static int sim_stm32f1_rdp_level(struct sim_chip *c)
 {
-	f1_tick(c);
-	return f1_of(c)->level;
+	sim_stm32f1_tick(c);
+	return sim_stm32f1_of(c)->level;
 }
 
-static void f1_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+static void sim_stm32f1_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
-	struct f1_chip *f = f1_of(c);
+	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
 
 	memcpy(msp, f->flash, 4);
 	memcpy(pc, f->flash + 4, 4);
@@ -1013,18 +935,16 @@ static void f1_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_stm32f1_ops = {
 	.family = "stm32f0/f1/f3, gd32f1x0/e23x/f20x",
-	.part_count = f1_part_count,
-	.part_name = f1_part_name,
-	.part_summary = f1_part_summary,
-	.profile_rdp = f1_profile_rdp,
-	.create = f1_create,
-	.destroy = f1_destroy,
-	.bus_read = f1_bus_read,
-	.bus_write = f1_bus_write,
-	.tick = f1_tick,
-	.system_reset = f1_system_reset,
-	.power_on = f1_power_on,
-	.rdp_level = f1_rdp_level,
-	.reset_vectors = f1_reset_vectors,
-	.option_power_loss = f1_option_power_loss,
+	.parts = SIM_PART_TABLE(sim_stm32f1_parts),
+	.profile_rdp = sim_stm32f1_profile_rdp,
+	.create = sim_stm32f1_create,
+	.destroy = sim_stm32f1_destroy,
+	.bus_read = sim_stm32f1_bus_read,
+	.bus_write = sim_stm32f1_bus_write,
+	.tick = sim_stm32f1_tick,
+	.system_reset = sim_stm32f1_system_reset,
+	.power_on = sim_stm32f1_power_on,
+	.rdp_level = sim_stm32f1_rdp_level,
+	.reset_vectors = sim_stm32f1_reset_vectors,
+	.option_power_loss = sim_stm32f1_option_power_loss,
 };

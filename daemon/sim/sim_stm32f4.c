@@ -1,7 +1,7 @@
 /*
  * sim_stm32f4.c - STM32F2/F4/F7: memory map, flash interface, option bytes
  * and read-out protection. One flash controller lineage; the parts differ
- * only by the rows of f4_parts[].
+ * only by the rows of sim_stm32f4_parts[].
  *
  * References:
  *   RM0090 (F405/407/429) §3.5.3 mass erase, §3.6 FLASH_OPTCR programming,
@@ -82,9 +82,8 @@
  * the sector erase time of a 16 KB sector at x32 is taken (?). */
 #define F4_OPT_PROGRAM_MS 250.0
 
-struct f4_part {
-	const char *name;
-	const char *summary;
+struct sim_stm32f4_part {
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;   /* REV_ID values are typical silicon revisions (?) */
 	uint32_t flash_kb, sram_kb, bkpsram_kb;
 	uint32_t extra_ram_base, extra_ram_kb; /* CCM (F40x/F42x) or ITCM RAM (F7) */
@@ -108,14 +107,14 @@ struct f4_part {
 
 /* GigaDevice GD32F4: Cortex-M4F; the MCU ROM table carries GigaDevice's
  * JEP106 code (continuation 7, identity 0x51: 0x3D1 in the 11-bit
- * designer packing cm_id_regs uses, continuation in [10:7]) and the part
- * number Black Magic Debug matches. */
+ * designer packing sim_cortexm_id_regs uses, continuation in [10:7]) and
+ * the part number Black Magic Debug matches. */
 #define F4_CORE_GD32(part) { SIM_CORTEX_M4, 0x410FC241u, true, 0x10110021u, 0x11000011u, 0, part, 0x3D1 }
 
-static const struct f4_part f4_parts[] = {
+static const struct sim_stm32f4_part sim_stm32f4_parts[] = {
 	{
 		/* DS10086: mass erase 512 KB at x32 about 4 s typ (?), RM0368 */
-		.name = "stm32f401re", .summary = "STM32F401RE, Cortex-M4F, 512 KB flash, 96 KB SRAM",
+		.id.name = "stm32f401re", .id.summary = "STM32F401RE, Cortex-M4F, 512 KB flash, 96 KB SRAM",
 		.dev_id = 0x433, .rev_id = 0x1001, .flash_kb = 512, .sram_kb = 96,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
@@ -126,7 +125,7 @@ static const struct f4_part f4_parts[] = {
 	},
 	{
 		/* PM0059 / DS6697: Cortex-M3 r2p0, mass erase 1 MB at x32 about 8 s (?) */
-		.name = "stm32f205rg", .summary = "STM32F205RG, Cortex-M3, 1 MB flash, 128 KB SRAM, 4 KB backup SRAM",
+		.id.name = "stm32f205rg", .id.summary = "STM32F205RG, Cortex-M3, 1 MB flash, 128 KB SRAM, 4 KB backup SRAM",
 		.dev_id = 0x411, .rev_id = 0x2000, .flash_kb = 1024, .sram_kb = 128, .bkpsram_kb = 4,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
@@ -138,7 +137,7 @@ static const struct f4_part f4_parts[] = {
 	},
 	{
 		/* RM0090, DS8626: mass erase 1 MB at x32 about 8 s typ (?) */
-		.name = "stm32f407vg", .summary = "STM32F407VG, Cortex-M4F, 1 MB flash, 128+64 KB SRAM, 4 KB backup SRAM",
+		.id.name = "stm32f407vg", .id.summary = "STM32F407VG, Cortex-M4F, 1 MB flash, 128+64 KB SRAM, 4 KB backup SRAM",
 		.dev_id = 0x413, .rev_id = 0x1007, .flash_kb = 1024, .sram_kb = 128, .bkpsram_kb = 4,
 		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
@@ -150,7 +149,7 @@ static const struct f4_part f4_parts[] = {
 	},
 	{
 		/* RM0383, DS10314: mass erase 512 KB at x32 about 4 s (?) */
-		.name = "stm32f411re", .summary = "STM32F411RE, Cortex-M4F, 512 KB flash, 128 KB SRAM",
+		.id.name = "stm32f411re", .id.summary = "STM32F411RE, Cortex-M4F, 512 KB flash, 128 KB SRAM",
 		.dev_id = 0x431, .rev_id = 0x1000, .flash_kb = 512, .sram_kb = 128,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
@@ -162,7 +161,7 @@ static const struct f4_part f4_parts[] = {
 	{
 		/* RM0090: dual bank, OPTCR1 = nWRP of sectors 12-23; DS9405 mass
 		 * erase of 2 MB at x32 about 16 s (?) */
-		.name = "stm32f429zi", .summary = "STM32F429ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM, OPTCR1",
+		.id.name = "stm32f429zi", .id.summary = "STM32F429ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM, OPTCR1",
 		.dev_id = 0x419, .rev_id = 0x1003, .flash_kb = 2048, .sram_kb = 192, .bkpsram_kb = 4,
 		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
@@ -178,7 +177,7 @@ static const struct f4_part f4_parts[] = {
 		 * 0x00400080; flash also on ITCM at 0x00200000, ITCM RAM at 0;
 		 * Cortex-M7 r0p1, AP IDR from the old pyOCD table (?); mass erase
 		 * 1 MB at x32 about 8 s (?) */
-		.name = "stm32f746zg", .summary = "STM32F746ZG, Cortex-M7F, 1 MB flash, 320 KB SRAM, OPTCR1 boot addresses",
+		.id.name = "stm32f746zg", .id.summary = "STM32F746ZG, Cortex-M7F, 1 MB flash, 320 KB SRAM, OPTCR1 boot addresses",
 		.dev_id = 0x449, .rev_id = 0x1001, .flash_kb = 1024, .sram_kb = 320, .bkpsram_kb = 4,
 		.extra_ram_base = 0x00000000u, .extra_ram_kb = 16, .flash_alias = 0x00200000u,
 		.boot_alias0 = false, .boot_add = true, .info_base = 0x1FF00000u, .info_end = 0x1FF0F450u,
@@ -198,7 +197,7 @@ static const struct f4_part f4_parts[] = {
 		 * stm32f767xx.h:1294-1300); Cortex-M7 r1p0 with the double
 		 * precision FPU (?: CPUID and MVFR0 as the M7 TRM gives them);
 		 * mass erase of 2 MB at x32 about 16 s (?) */
-		.name = "stm32f767zi", .summary = "STM32F767ZI, Cortex-M7F, 2 MB flash, 512 KB SRAM, 12 nWRP bits",
+		.id.name = "stm32f767zi", .id.summary = "STM32F767ZI, Cortex-M7F, 2 MB flash, 512 KB SRAM, 12 nWRP bits",
 		.dev_id = 0x451, .rev_id = 0x1001, .flash_kb = 2048, .sram_kb = 512, .bkpsram_kb = 4,
 		.extra_ram_base = 0x00000000u, .extra_ram_kb = 16, .flash_alias = 0x00200000u,
 		.boot_alias0 = false, .boot_add = true, .info_base = 0x1FF00000u, .info_end = 0x1FF0F450u,
@@ -217,7 +216,7 @@ static const struct f4_part f4_parts[] = {
 		 * 64, stm32f413xx.h:915-916), no backup SRAM; OPTCR reset
 		 * 0x7FFFAAED (?: the F4 value with 15 nWRP bits); mass erase of
 		 * 1.5 MB at x32 about 12 s (?) */
-		.name = "stm32f413zh", .summary = "STM32F413ZH, Cortex-M4F, 1.5 MB flash, 320 KB SRAM, 15 nWRP bits",
+		.id.name = "stm32f413zh", .id.summary = "STM32F413ZH, Cortex-M4F, 1.5 MB flash, 320 KB SRAM, 15 nWRP bits",
 		.dev_id = 0x463, .rev_id = 0x1000, .flash_kb = 1536, .sram_kb = 320,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
 		.otp_base = 0x1FFF7800u, .otp_size = 528, .uid_base = 0x1FFF7A10u,
@@ -239,7 +238,7 @@ static const struct f4_part f4_parts[] = {
 		 * the two cases rdpd must survive. Mass erase of 3 MB 16 s (?);
 		 * FLASH_DENSITY [31:16] of 0x1FFF7A20 = F_SIZE's place. SW-DP and
 		 * AHB-AP ids are the Cortex-M4's (?). */
-		.name = "gd32f450zk", .summary = "GD32F450ZK, Cortex-M4F, 3 MB flash, 256+64 KB SRAM, OBCTL1",
+		.id.name = "gd32f450zk", .id.summary = "GD32F450ZK, Cortex-M4F, 3 MB flash, 256+64 KB SRAM, OBCTL1",
 		.dev_id = 0x000, .rev_id = 0x0000, .flash_kb = 3072, .sram_kb = 256, .bkpsram_kb = 4,
 		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
@@ -253,7 +252,7 @@ static const struct f4_part f4_parts[] = {
 	{
 		/* GD32F470ZG: 1 MB, otherwise as the F450ZK; DBGMCU reads 0xA2E,
 		 * which no ST part uses (?). Mass erase of 1 MB 8 s (?). */
-		.name = "gd32f470zg", .summary = "GD32F470ZG, Cortex-M4F, 1 MB flash, 256+64 KB SRAM, OBCTL1",
+		.id.name = "gd32f470zg", .id.summary = "GD32F470ZG, Cortex-M4F, 1 MB flash, 256+64 KB SRAM, OBCTL1",
 		.dev_id = 0xA2E, .rev_id = 0x0000, .flash_kb = 1024, .sram_kb = 256, .bkpsram_kb = 4,
 		.extra_ram_base = 0x10000000u, .extra_ram_kb = 64,
 		.boot_alias0 = true, .info_base = 0x1FFF0000u, .info_end = 0x1FFF7A30u,
@@ -266,19 +265,16 @@ static const struct f4_part f4_parts[] = {
 	},
 };
 
-#define F4_NPARTS (sizeof(f4_parts) / sizeof(f4_parts[0]))
+#define F4_NPARTS (sizeof(sim_stm32f4_parts) / sizeof(sim_stm32f4_parts[0]))
 
-enum f4_key_state { F4_KEY_EXPECT1, F4_KEY_EXPECT2, F4_KEY_DEAD };
-
-struct f4_chip {
-	const struct f4_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
+struct sim_stm32f4_chip {
+	const struct sim_stm32f4_part *part;
 	uint8_t *flash, *sram, *bkpsram, *extra_ram, *otp;
 	uint32_t bkpr[32];
 	uint32_t dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
 	/* flash interface */
 	uint32_t acr, sr, cr, optcr, optcr1;
-	enum f4_key_state key, optkey;
+	enum sim_mech_key key, optkey;
 	/* option bytes: as programmed, and as loaded by the last reset */
 	uint32_t stored_optcr, stored_optcr1, loaded_optcr;
 	/* operation in progress */
@@ -289,12 +285,12 @@ struct f4_chip {
 	uint32_t op_optcr, op_optcr1;
 };
 
-static struct f4_chip *f4_of(struct sim_chip *c)
+static struct sim_stm32f4_chip *sim_stm32f4_of(struct sim_chip *c)
 {
 	return c->priv;
 }
 
-static int f4_level_of(uint32_t optcr)
+static int sim_stm32f4_level_of(uint32_t optcr)
 {
 	uint8_t rdp = (optcr >> F4_OPTCR_RDP_SHIFT) & 0xFF;
 
@@ -303,24 +299,9 @@ static int f4_level_of(uint32_t optcr)
 	return rdp == F4_RDP_LEVEL2 ? 2 : 1; /* RM0090 §3.7.3: anything else is level 1 */
 }
 
-static size_t f4_part_count(void)
+static void sim_stm32f4_destroy(struct sim_chip *c)
 {
-	return F4_NPARTS;
-}
-
-static const char *f4_part_name(size_t i)
-{
-	return i < F4_NPARTS ? f4_parts[i].name : NULL;
-}
-
-static const char *f4_part_summary(size_t i)
-{
-	return i < F4_NPARTS ? f4_parts[i].summary : NULL;
-}
-
-static void f4_destroy(struct sim_chip *c)
-{
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	if (!f)
 		return;
@@ -333,18 +314,17 @@ static void f4_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
-static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
+static int sim_stm32f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
-	const struct f4_part *p;
-	struct f4_chip *f;
+	const struct sim_stm32f4_part *p;
+	struct sim_stm32f4_chip *f;
 
 	if (part >= F4_NPARTS)
 		return -ENOENT;
-	p = &f4_parts[part];
+	p = &sim_stm32f4_parts[part];
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
@@ -354,10 +334,10 @@ static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	f->extra_ram = p->extra_ram_kb ? calloc(1, p->extra_ram_kb * 1024u) : NULL;
 	if (!f->flash || !f->sram || !f->otp || (p->bkpsram_kb && !f->bkpsram) ||
 	    (p->extra_ram_kb && !f->extra_ram)) {
-		f4_destroy(c);
+		sim_stm32f4_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(f->flash, p->flash_kb * 1024u, F4_SRAM_BASE + p->sram_kb * 1024u, F4_FLASH_BASE + 0x1C1u);
+	sim_mech_fill_program(f->flash, p->flash_kb * 1024u, F4_SRAM_BASE + p->sram_kb * 1024u, F4_FLASH_BASE + 0x1C1u);
 	memset(f->otp, 0xFF, p->otp_size);
 	f->stored_optcr = (p->optcr_default & ~(0xFFu << F4_OPTCR_RDP_SHIFT) & ~3u) |
 			  ((uint32_t)rdp << F4_OPTCR_RDP_SHIFT);
@@ -378,10 +358,10 @@ static int f4_create(struct sim_chip *c, size_t part, uint8_t rdp)
  * by erasing the user configuration sector and programming OPTCR's value;
  * Figure 5: a level decrease 1 -> 0 adds the mass erase of main flash and
  * backup SRAM). Called when BSY's time is up, or before a reset. */
-static void f4_finish(struct sim_chip *c)
+static void sim_stm32f4_finish(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 
 	if (!f->busy)
 		return;
@@ -406,35 +386,33 @@ static void f4_finish(struct sim_chip *c)
 	f->op = F4_OP_NONE;
 }
 
-static void f4_tick(struct sim_chip *c)
+static void sim_stm32f4_tick(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (f->busy && sim_now_ns() >= f->busy_until_ns)
-		f4_finish(c);
+	if (sim_chip_op_due(c, f->busy, f->busy_until_ns))
+		sim_stm32f4_finish(c);
 }
 
-static void f4_start(struct sim_chip *c, int op, double ms)
+static void sim_stm32f4_start(struct sim_chip *c, int op, double ms)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	f->op = op;
 	f->busy = true;
 	f->sr |= F4_SR_BSY;
-	f->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, ms);
+	f->busy_until_ns = sim_chip_deadline_ns(c, ms);
 }
 
 /* OPTSTRT (RM0090 §3.6.2). At stored level 2 the option bytes "can no
  * longer be changed" (§3.7.3): the request is refused with an error flag
  * (WRPERR chosen (?): the F2/F4 manuals name no flag for this case). */
-static void f4_option_start(struct sim_chip *c)
+static void sim_stm32f4_option_start(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 	uint32_t want = (p->optcr_default & ~p->optcr_mask) | (f->optcr & p->optcr_mask);
-	int cur = f4_level_of(f->stored_optcr);
+	int cur = sim_stm32f4_level_of(f->stored_optcr);
 
 	if (cur == 2) {
 		f->sr |= F4_SR_WRPERR;
@@ -448,8 +426,8 @@ static void f4_option_start(struct sim_chip *c)
 					(f->optcr1 & p->optcr1_mask)) : 0;
 	f->op_refused = false;
 	/* Mass erase only on 1 -> 0; raising the level never erases (§3.7.3). */
-	f->op_regress = cur == 1 && f4_level_of(want) == 0;
-	f4_start(c, F4_OP_OPTIONS, f->op_regress ? p->mass_erase_ms : F4_OPT_PROGRAM_MS);
+	f->op_regress = cur == 1 && sim_stm32f4_level_of(want) == 0;
+	sim_stm32f4_start(c, F4_OP_OPTIONS, f->op_regress ? p->mass_erase_ms : F4_OPT_PROGRAM_MS);
 	sim_chip_option_started(c);
 }
 
@@ -463,9 +441,9 @@ static void f4_option_start(struct sim_chip *c)
  * begun its mass erase: the first half of the flash reads erased, the rest
  * keeps its content (?), and no mass erase is counted. F2/F4/F7 have no
  * option validity flag. */
-static void f4_option_power_loss(struct sim_chip *c)
+static void sim_stm32f4_option_power_loss(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	if (!f->busy || f->op != F4_OP_OPTIONS)
 		return;
@@ -478,30 +456,7 @@ static void f4_option_power_loss(struct sim_chip *c)
 	f->sr &= ~F4_SR_BSY;
 }
 
-/* Key registers: KEY1 then KEY2 unlocks; any other value, or a key written
- * while already unlocked, locks the register until the next reset and
- * raises a bus error (RM0090 §3.5.1, §3.6.2). */
-static int f4_key_write(enum f4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
-{
-	if (*st == F4_KEY_DEAD || !*locked) {
-		*st = F4_KEY_DEAD;
-		*locked = true;
-		return -EFAULT;
-	}
-	if (*st == F4_KEY_EXPECT1 && v == k1) {
-		*st = F4_KEY_EXPECT2;
-		return 0;
-	}
-	if (*st == F4_KEY_EXPECT2 && v == k2) {
-		*st = F4_KEY_EXPECT1;
-		*locked = false;
-		return 0;
-	}
-	*st = F4_KEY_DEAD;
-	return -EFAULT;
-}
-
-static uint32_t f4_if_read(struct f4_chip *f, uint32_t off)
+static uint32_t sim_stm32f4_if_read(struct sim_stm32f4_chip *f, uint32_t off)
 {
 	switch (off) {
 	case F4_FLASH_ACR: return f->acr;
@@ -513,10 +468,10 @@ static uint32_t f4_if_read(struct f4_chip *f, uint32_t off)
 	}
 }
 
-static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+static int sim_stm32f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 	bool locked;
 	int rc;
 
@@ -524,14 +479,17 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	case F4_FLASH_ACR:
 		f->acr = v & 0x1F0Fu;
 		return 0;
+	/* Key registers: KEY1 then KEY2 unlocks; any other value, or a key
+	 * written while already unlocked, locks the register until the next
+	 * reset and raises a bus error (RM0090 §3.5.1, §3.6.2). */
 	case F4_FLASH_KEYR:
 		locked = f->cr & F4_CR_LOCK;
-		rc = f4_key_write(&f->key, &locked, F4_KEY1, F4_KEY2, v);
+		rc = sim_mech_key_unlock(&f->key, &locked, F4_KEY1, F4_KEY2, v);
 		f->cr = locked ? (f->cr | F4_CR_LOCK) : (f->cr & ~F4_CR_LOCK);
 		return rc;
 	case F4_FLASH_OPTKEYR:
 		locked = f->optcr & F4_OPTCR_OPTLOCK;
-		rc = f4_key_write(&f->optkey, &locked, F4_OPTKEY1, F4_OPTKEY2, v);
+		rc = sim_mech_key_unlock(&f->optkey, &locked, F4_OPTKEY1, F4_OPTKEY2, v);
 		f->optcr = locked ? (f->optcr | F4_OPTCR_OPTLOCK) : (f->optcr & ~F4_OPTCR_OPTLOCK);
 		return rc;
 	case F4_FLASH_SR:
@@ -542,14 +500,14 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 			return 0; /* CR is not writable while locked or busy */
 		f->cr = v & F4_CR_WRITABLE;
 		if (f->cr & F4_CR_LOCK)
-			f->key = F4_KEY_EXPECT1;
+			f->key = SIM_MECH_KEY_EXPECT1;
 		if ((v & F4_CR_STRT) && (v & (F4_CR_MER | F4_CR_MER1))) {
-			if (f4_level_of(f->loaded_optcr) != 0 && c->debugger_attached) {
+			if (sim_stm32f4_level_of(f->loaded_optcr) != 0 && c->debugger_attached) {
 				f->sr |= F4_SR_WRPERR; /* level 1: no erase by the debugger */
 				f->cr &= ~F4_CR_STRT;
 			} else {
 				f->op_regress = false;
-				f4_start(c, F4_OP_MASS_ERASE, p->mass_erase_ms);
+				sim_stm32f4_start(c, F4_OP_MASS_ERASE, p->mass_erase_ms);
 			}
 		} else {
 			f->cr &= ~F4_CR_STRT;
@@ -561,12 +519,12 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		f->optcr = (v & (p->optcr_mask | F4_OPTCR_OPTLOCK)) | (p->optcr_default & ~p->optcr_mask & ~3u);
 		if (v & F4_OPTCR_OPTSTRT) {
 			f->optcr |= F4_OPTCR_OPTSTRT;
-			f4_option_start(c);
+			sim_stm32f4_option_start(c);
 			if (!f->busy)
 				f->optcr &= ~F4_OPTCR_OPTSTRT;
 		}
 		if (v & F4_OPTCR_OPTLOCK)
-			f->optkey = F4_KEY_EXPECT1;
+			f->optkey = SIM_MECH_KEY_EXPECT1;
 		return 0;
 	case F4_FLASH_OPTCR1:
 		if (!p->has_optcr1 || (f->optcr & F4_OPTCR_OPTLOCK) || f->busy)
@@ -578,22 +536,17 @@ static int f4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	}
 }
 
-static bool f4_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* Where an address falls: returns a byte pointer for RAM-like regions and
  * tells whether the region is flash-protected at level 1. NULL: not RAM. */
-static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool *protected,
-			  bool *is_flash)
+static uint8_t *sim_stm32f4_ram_at(struct sim_stm32f4_chip *f, uint32_t addr, unsigned size, bool *protected,
+				   bool *is_flash)
 {
-	const struct f4_part *p = f->part;
+	const struct sim_stm32f4_part *p = f->part;
 	uint32_t fsz = p->flash_kb * 1024u;
 
 	*protected = false;
 	*is_flash = false;
-#define F4_IN(base, len) f4_in(addr, size, base, len)
+#define F4_IN(base, len) sim_mech_in(addr, size, base, len)
 	if (F4_IN(F4_FLASH_BASE, fsz)) {
 		*protected = *is_flash = true;
 		return f->flash + (addr - F4_FLASH_BASE);
@@ -622,25 +575,16 @@ static uint8_t *f4_ram_at(struct f4_chip *f, uint32_t addr, unsigned size, bool 
 	return NULL;
 }
 
-static uint32_t f4_load(const uint8_t *b, unsigned size)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, b, size); /* little-endian host assumed, as the AHB is */
-	return v;
-}
-
 /* Read-only bytes of the information block: system memory (a stand-in
  * pattern), unique id, F_SIZE; raw option bytes. */
-static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
+static bool sim_stm32f4_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
-	const struct f4_part *p = f->part;
-	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
+
+	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b) ||
+	    sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
 		return true;
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
-		return true;
-	}
 	/* Raw option bytes: user byte and RDP at +0 and the nWRP half-word at
 	 * +8 (RM0090 §3.7.1 table 16); on parts with a second copy (F42x,
 	 * GD32F4) its +8 holds OPTCR1's nWRP/WP1 (RM0090 table 16; GD32
@@ -649,22 +593,18 @@ static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
 	 * The complement half-words and everything else read 0xFF (?). */
 	for (int bank = 0; bank < 2; bank++) {
 		uint32_t base = bank ? p->opt_base2 : p->opt_base;
-		uint32_t o;
 
 		if (!base || a < base || a >= base + 0x20)
 			continue;
-		o = a - base;
+		if (bank == 0 && (sim_mech_field_byte(f->stored_optcr & 0xFFFCu, base, 2, a, b) ||
+				  sim_mech_field_byte(f->stored_optcr >> 16, base + 8, 2, a, b)))
+			return true;
+		if (bank == 1 && sim_mech_field_byte(f->stored_optcr1 >> 16, base + 8, 2, a, b))
+			return true;
+		if (bank == 0 && p->boot_add && (sim_mech_field_byte(f->stored_optcr1, base + 0x10, 2, a, b) ||
+						 sim_mech_field_byte(f->stored_optcr1 >> 16, base + 0x18, 2, a, b)))
+			return true;
 		*b = 0xFF;
-		if (bank == 0 && o < 2)
-			*b = (uint8_t)((f->stored_optcr & 0xFFFCu) >> (8 * o));
-		else if (bank == 0 && o >= 8 && o < 10)
-			*b = (uint8_t)(f->stored_optcr >> (16 + 8 * (o - 8)));
-		else if (bank == 1 && o >= 8 && o < 10)
-			*b = (uint8_t)(f->stored_optcr1 >> (16 + 8 * (o - 8)));
-		else if (bank == 0 && p->boot_add && o >= 0x10 && o < 0x12)
-			*b = (uint8_t)(f->stored_optcr1 >> (8 * (o - 0x10)));
-		else if (bank == 0 && p->boot_add && o >= 0x18 && o < 0x1A)
-			*b = (uint8_t)(f->stored_optcr1 >> (16 + 8 * (o - 0x18)));
 		return true;
 	}
 	if (a >= p->info_base && a < p->info_end) {
@@ -674,35 +614,31 @@ static bool f4_info_byte(struct f4_chip *f, uint32_t a, uint8_t *b)
 	return false;
 }
 
-static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
-		       bool debugger)
+static int sim_stm32f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+				bool debugger)
 {
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	f4_tick(c);
+	sim_stm32f4_tick(c);
 	*val = 0;
-	ram = f4_ram_at(f, addr, size, &prot, &is_flash);
+	ram = sim_stm32f4_ram_at(f, addr, size, &prot, &is_flash);
 	if (ram) {
 		/* RM0090 §3.7.3: with a debugger connected at level 1 a read of
 		 * flash or backup SRAM is answered with a bus error. */
-		if (prot && debugger && c->debugger_attached && f4_level_of(f->loaded_optcr) >= 1)
+		if (prot && debugger && c->debugger_attached && sim_stm32f4_level_of(f->loaded_optcr) >= 1)
 			return -EFAULT;
-		*val = f4_load(ram, size);
+		*val = sim_mech_load(ram, size);
 		return 0;
 	}
 	if (addr >= F4_FLASH_IF_BASE && addr < F4_FLASH_IF_END) {
-		uint32_t w = f4_if_read(f, (addr - F4_FLASH_IF_BASE) & ~3u);
-
-		*val = (w >> (8 * (addr & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+		*val = sim_mech_lane(sim_stm32f4_if_read(f, (addr - F4_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= F4_RTC_BKP0R && addr < F4_RTC_BKP0R + 4 * p->bkp_regs) {
-		*val = f->bkpr[(addr - F4_RTC_BKP0R) / 4] >> (8 * (addr & 3));
-		if (size < 4)
-			*val &= (1u << (8 * size)) - 1;
+		*val = sim_mech_lane(f->bkpr[(addr - F4_RTC_BKP0R) / 4], addr, size);
 		return 0;
 	}
 	if (addr >= F4_PERIPH_BASE && addr < F4_PERIPH_END)
@@ -716,56 +652,27 @@ static int f4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		case F4_DBGMCU_APB1_FZ: w = f->dbgmcu_apb1; break;
 		case F4_DBGMCU_APB2_FZ: w = f->dbgmcu_apb2; break;
 		}
-		*val = w >> (8 * (addr & 3));
-		if (size < 4)
-			*val &= (1u << (8 * size)) - 1;
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w;
-
-		sim_cortexm_read(&c->core, addr, &w);
-		*val = w >> (8 * (addr & 3));
-		if (size < 4)
-			*val &= (1u << (8 * size)) - 1;
-		return 0;
-	}
-	{
-		uint32_t v = 0;
-
-		for (unsigned i = 0; i < size; i++) {
-			uint8_t b;
-
-			if (!f4_info_byte(f, addr + i, &b))
-				return -EFAULT; /* nothing there (e.g. FMC banks): bus error */
-			v |= (uint32_t)b << (8 * i);
-		}
-		*val = v;
-	}
-	return 0;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
+	/* Elsewhere nothing (e.g. FMC banks): a bus error. */
+	return sim_mech_info_read(c, sim_stm32f4_info_byte, addr, size, debugger, val);
 }
 
-/* Merge a sub-word write into the current value of a 32-bit register. */
-static uint32_t f4_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
+static int sim_stm32f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+				 bool debugger)
 {
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
-static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
-			bool debugger)
-{
-	struct f4_chip *f = f4_of(c);
-	const struct f4_part *p = f->part;
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
+	const struct sim_stm32f4_part *p = f->part;
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	f4_tick(c);
-	ram = f4_ram_at(f, addr, size, &prot, &is_flash);
+	sim_stm32f4_tick(c);
+	ram = sim_stm32f4_ram_at(f, addr, size, &prot, &is_flash);
 	if (ram) {
-		if (prot && debugger && c->debugger_attached && f4_level_of(f->loaded_optcr) >= 1)
+		if (prot && debugger && c->debugger_attached && sim_stm32f4_level_of(f->loaded_optcr) >= 1)
 			return -EFAULT;
 		if (is_flash && debugger) {
 			/* Flash programs only with PG set and CR unlocked; bits
@@ -789,41 +696,32 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (off == F4_FLASH_KEYR || off == F4_FLASH_OPTKEYR || size == 4)
-			return f4_if_write(c, off, size == 4 ? val : f4_merge(0, addr, size, val));
+			return sim_stm32f4_if_write(c, off,
+						    size == 4 ? val : sim_mech_merge(0, addr, size, val));
 		/* Byte access to OPTCR (e.g. the RDP byte at 0x40023C15) merges
 		 * into the register's current value (RM0090 §3.9.7). */
-		return f4_if_write(c, off, f4_merge(f4_if_read(f, off), addr, size, val));
+		return sim_stm32f4_if_write(c, off,
+					    sim_mech_merge(sim_stm32f4_if_read(f, off), addr, size, val));
 	}
 	if (addr >= F4_RTC_BKP0R && addr < F4_RTC_BKP0R + 4 * p->bkp_regs) {
 		uint32_t *r = &f->bkpr[(addr - F4_RTC_BKP0R) / 4];
 
-		*r = f4_merge(*r, addr, size, val);
+		*r = sim_mech_merge(*r, addr, size, val);
 		return 0;
 	}
 	if (addr >= F4_PERIPH_BASE && addr < F4_PERIPH_END)
 		return 0;
 	if ((addr & ~0xFu) == F4_DBGMCU_IDCODE) {
 		switch (addr & ~3u) {
-		case F4_DBGMCU_CR: f->dbgmcu_cr = f4_merge(f->dbgmcu_cr, addr, size, val); break;
-		case F4_DBGMCU_APB1_FZ: f->dbgmcu_apb1 = f4_merge(f->dbgmcu_apb1, addr, size, val); break;
-		case F4_DBGMCU_APB2_FZ: f->dbgmcu_apb2 = f4_merge(f->dbgmcu_apb2, addr, size, val); break;
+		case F4_DBGMCU_CR: f->dbgmcu_cr = sim_mech_merge(f->dbgmcu_cr, addr, size, val); break;
+		case F4_DBGMCU_APB1_FZ: f->dbgmcu_apb1 = sim_mech_merge(f->dbgmcu_apb1, addr, size, val); break;
+		case F4_DBGMCU_APB2_FZ: f->dbgmcu_apb2 = sim_mech_merge(f->dbgmcu_apb2, addr, size, val); break;
 		}
 		return 0;
 	}
-	if (sim_cortexm_owns(addr)) {
-		uint32_t old = 0;
-
-		if (size != 4)
-			sim_cortexm_read(&c->core, addr, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, f4_merge(old, addr, size, val));
-	}
-	{
-		uint8_t b;
-
-		if (f4_info_byte(f, addr, &b))
-			return 0; /* read-only information block: write ignored */
-	}
-	return -EFAULT;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_write_sized(&c->core, addr, size, val);
+	return sim_mech_info_write(c, sim_stm32f4_info_byte, addr, debugger);
 }
 
 /* A reset (or a power-on) while the controller is busy. No F2/F4/F7
@@ -835,11 +733,11 @@ static int f4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
  * keep what they stored (the level does not change), and an interrupted
  * erase leaves the first half of the flash erased, the rest as it was (?).
  * An operation whose time is already up has completed. */
-static void f4_reset_abort(struct sim_chip *c)
+static void sim_stm32f4_reset_abort(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
-	f4_tick(c);
+	sim_stm32f4_tick(c);
 	if (!f->busy)
 		return;
 	if (f->op == F4_OP_MASS_ERASE || f->op_regress)
@@ -856,58 +754,56 @@ static void f4_reset_abort(struct sim_chip *c)
  * every reset (OpenOCD stm32f2x "reset or power cycle is
  * required"; the F4 manuals describe OPTCR as "loaded with the option
  * bytes at reset" (?)). An operation still running is aborted first. */
-static void f4_system_reset(struct sim_chip *c)
+static void sim_stm32f4_system_reset(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
-	f4_reset_abort(c);
+	sim_stm32f4_reset_abort(c);
 	f->loaded_optcr = f->stored_optcr;
 	f->optcr = f->stored_optcr | F4_OPTCR_OPTLOCK;
 	f->optcr1 = f->stored_optcr1;
 	f->cr = F4_CR_LOCK;
 	f->sr = 0;
 	f->acr = 0;
-	f->key = F4_KEY_EXPECT1;
-	f->optkey = F4_KEY_EXPECT1;
+	f->key = SIM_MECH_KEY_EXPECT1;
+	f->optkey = SIM_MECH_KEY_EXPECT1;
 }
 
-static void f4_power_on(struct sim_chip *c)
+static void sim_stm32f4_power_on(struct sim_chip *c)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
 	f->dbgmcu_cr = f->dbgmcu_apb1 = f->dbgmcu_apb2 = 0; /* POR-only registers */
-	f4_system_reset(c);
+	sim_stm32f4_system_reset(c);
 }
 
-static int f4_rdp_level(struct sim_chip *c)
+static int sim_stm32f4_rdp_level(struct sim_chip *c)
 {
-	f4_tick(c);
-	return f4_level_of(f4_of(c)->loaded_optcr);
+	sim_stm32f4_tick(c);
+	return sim_stm32f4_level_of(sim_stm32f4_of(c)->loaded_optcr);
 }
 
 /* The core fetches its vectors itself: protection does not apply. F7 boots
  * from BOOT_ADD0 (flash on ITCM by default); F2/F4 from the flash alias. */
-static void f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+static void sim_stm32f4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
-	struct f4_chip *f = f4_of(c);
+	struct sim_stm32f4_chip *f = sim_stm32f4_of(c);
 
-	*msp = f4_load(f->flash, 4);
-	*pc = f4_load(f->flash + 4, 4);
+	*msp = sim_mech_load(f->flash, 4);
+	*pc = sim_mech_load(f->flash + 4, 4);
 }
 
 const struct sim_chip_ops sim_stm32f4_ops = {
 	.family = "stm32f2/f4/f7",
-	.part_count = f4_part_count,
-	.part_name = f4_part_name,
-	.part_summary = f4_part_summary,
-	.create = f4_create,
-	.destroy = f4_destroy,
-	.bus_read = f4_bus_read,
-	.bus_write = f4_bus_write,
-	.tick = f4_tick,
-	.system_reset = f4_system_reset,
-	.power_on = f4_power_on,
-	.rdp_level = f4_rdp_level,
-	.reset_vectors = f4_reset_vectors,
-	.option_power_loss = f4_option_power_loss,
+	.parts = SIM_PART_TABLE(sim_stm32f4_parts),
+	.create = sim_stm32f4_create,
+	.destroy = sim_stm32f4_destroy,
+	.bus_read = sim_stm32f4_bus_read,
+	.bus_write = sim_stm32f4_bus_write,
+	.tick = sim_stm32f4_tick,
+	.system_reset = sim_stm32f4_system_reset,
+	.power_on = sim_stm32f4_power_on,
+	.rdp_level = sim_stm32f4_rdp_level,
+	.reset_vectors = sim_stm32f4_reset_vectors,
+	.option_power_loss = sim_stm32f4_option_power_loss,
 };

@@ -58,56 +58,40 @@
 #define H5_PSTATE_CLOSED 0x72u
 #define H5_PSTATE_LOCKED 0x5Cu
 
-struct h5_part {
-	const char *name;
-	const char *summary;
+struct sim_stm32h5_part {
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;
 	uint32_t flash_kb, sram_kb;
 	uint32_t optsr_default; /* without PRODUCT_STATE (?) */
 	uint32_t optsr2_default;
 };
 
-static const struct h5_part h5_parts[] = {
+static const struct sim_stm32h5_part sim_stm32h5_parts[] = {
 	{
-		.name = "stm32h563zi",
-		.summary = "STM32H563ZI, Cortex-M33, 2 MB flash; rdp0 = OPEN, rdp1 = CLOSED, rdp2 = LOCKED (product states)",
+		.id.name = "stm32h563zi",
+		.id.summary = "STM32H563ZI, Cortex-M33, 2 MB flash; rdp0 = OPEN, rdp1 = CLOSED, rdp2 = LOCKED (product states)",
 		.dev_id = 0x484, .rev_id = 0x1001, .flash_kb = 2048, .sram_kb = 640,
 		.optsr_default = 0x003000D8u, .optsr2_default = 0xC3000000u, /* TZEN = 0xC3: off */
 	},
 };
 
-#define H5_NPARTS (sizeof(h5_parts) / sizeof(h5_parts[0]))
+#define H5_NPARTS (sizeof(sim_stm32h5_parts) / sizeof(sim_stm32h5_parts[0]))
 
-struct h5_chip {
-	const struct h5_part *part;
+struct sim_stm32h5_chip {
+	const struct sim_stm32h5_part *part;
 	uint8_t *flash, *sram;
 	uint8_t pstate;
 	uint32_t dbgmcu_cr;
 };
 
-static struct h5_chip *h5_of(struct sim_chip *c)
+static struct sim_stm32h5_chip *sim_stm32h5_of(struct sim_chip *c)
 {
 	return c->priv;
 }
 
-static size_t h5_part_count(void)
+static void sim_stm32h5_destroy(struct sim_chip *c)
 {
-	return H5_NPARTS;
-}
-
-static const char *h5_part_name(size_t i)
-{
-	return i < H5_NPARTS ? h5_parts[i].name : NULL;
-}
-
-static const char *h5_part_summary(size_t i)
-{
-	return i < H5_NPARTS ? h5_parts[i].summary : NULL;
-}
-
-static void h5_destroy(struct sim_chip *c)
-{
-	struct h5_chip *h = h5_of(c);
+	struct sim_stm32h5_chip *h = sim_stm32h5_of(c);
 
 	if (!h)
 		return;
@@ -117,20 +101,20 @@ static void h5_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
-static int h5_ap0_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
-static int h5_ap0_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int sim_stm32h5_ap0_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int sim_stm32h5_ap0_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
 
-static int h5_create(struct sim_chip *c, size_t part, uint8_t rdp)
+static int sim_stm32h5_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
 	static const struct sim_cortexm_desc m33 = {
 		SIM_CORTEX_M33, 0x410FD214u, true, 0x10110021u, 0x11000011u, 0, 0x484, 0x020
 	};
-	const struct h5_part *p;
-	struct h5_chip *h;
+	const struct sim_stm32h5_part *p;
+	struct sim_stm32h5_chip *h;
 
 	if (part >= H5_NPARTS)
 		return -ENOENT;
-	p = &h5_parts[part];
+	p = &sim_stm32h5_parts[part];
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -139,22 +123,23 @@ static int h5_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	h->flash = malloc(p->flash_kb * 1024u);
 	h->sram = calloc(1, p->sram_kb * 1024u);
 	if (!h->flash || !h->sram) {
-		h5_destroy(c);
+		sim_stm32h5_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(h->flash, p->flash_kb * 1024u, H5_SRAM_BASE + 0x1000u, H5_FLASH_BASE + 0x201u);
+	sim_mech_fill_program(h->flash, p->flash_kb * 1024u, H5_SRAM_BASE + 0x1000u, H5_FLASH_BASE + 0x201u);
 	h->pstate = rdp == 0xAA ? H5_PSTATE_OPEN : rdp == 0xCC ? H5_PSTATE_LOCKED : H5_PSTATE_CLOSED;
 	c->dpidr = 0x0BE12477u; /* OpenOCD stm32h5x.cfg */
 	c->core_ap = 1;
 	c->ap_idr = 0x14770015u; /* AHB5-AP (?) */
-	c->aps[0] = (struct sim_ap){0x54770002u /* APB-AP (?) */, h5_ap0_read, h5_ap0_write};
+	c->aps[0] = (struct sim_ap){0x54770002u /* APB-AP (?) */, sim_stm32h5_ap0_read,
+				    sim_stm32h5_ap0_write};
 	c->dp_version = 2;
 	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* (?) */
 	sim_cortexm_init(&c->core, &m33);
 	return 0;
 }
 
-static uint32_t h5_if_read(struct h5_chip *h, uint32_t off)
+static uint32_t sim_stm32h5_if_read(struct sim_stm32h5_chip *h, uint32_t off)
 {
 	uint32_t optsr = h->part->optsr_default | ((uint32_t)h->pstate << 8);
 
@@ -167,33 +152,27 @@ static uint32_t h5_if_read(struct h5_chip *h, uint32_t off)
 	}
 }
 
-static uint32_t h5_lane(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
 /* Flash and SRAM closed to the debugger in any state but OPEN (?). */
-static uint8_t *h5_mem_at(struct sim_chip *c, uint32_t addr, unsigned size, bool debugger,
-			  bool *fault)
+static uint8_t *sim_stm32h5_mem_at(struct sim_chip *c, uint32_t addr, unsigned size, bool debugger,
+				   bool *fault)
 {
-	struct h5_chip *h = h5_of(c);
+	struct sim_stm32h5_chip *h = sim_stm32h5_of(c);
 	uint8_t *m = NULL;
 
-	if (addr >= H5_FLASH_BASE && addr + size <= H5_FLASH_BASE + h->part->flash_kb * 1024u)
+	if (sim_mech_in(addr, size, H5_FLASH_BASE, h->part->flash_kb * 1024u))
 		m = h->flash + (addr - H5_FLASH_BASE);
-	else if (addr >= H5_SRAM_BASE && addr + size <= H5_SRAM_BASE + h->part->sram_kb * 1024u)
+	else if (sim_mech_in(addr, size, H5_SRAM_BASE, h->part->sram_kb * 1024u))
 		m = h->sram + (addr - H5_SRAM_BASE);
 	*fault = m && debugger && h->pstate != H5_PSTATE_OPEN;
 	return m;
 }
 
-static int h5_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
-		       bool debugger)
+static int sim_stm32h5_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+				bool debugger)
 {
-	struct h5_chip *h = h5_of(c);
+	struct sim_stm32h5_chip *h = sim_stm32h5_of(c);
 	bool fault;
-	uint8_t *m = h5_mem_at(c, addr, size, debugger, &fault);
+	uint8_t *m = sim_stm32h5_mem_at(c, addr, size, debugger, &fault);
 
 	*val = 0;
 	if (m) {
@@ -203,40 +182,35 @@ static int h5_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 		return 0;
 	}
 	if (addr >= H5_FLASH_IF && addr < H5_FLASH_IF + 0x400) {
-		*val = h5_lane(h5_if_read(h, (addr - H5_FLASH_IF) & ~3u), addr, size);
+		*val = sim_mech_lane(sim_stm32h5_if_read(h, (addr - H5_FLASH_IF) & ~3u), addr, size);
 		return 0;
 	}
 	if ((addr & ~7u) == H5_DBGMCU_PPB || (addr & ~7u) == H5_DBGMCU_APB) {
 		uint32_t w = (addr & 4) ? h->dbgmcu_cr : ((uint32_t)h->part->rev_id << 16) | h->part->dev_id;
 
-		*val = h5_lane(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (addr >= H5_UID_BASE && addr < H5_UID_BASE + 0x10) {
 		uint32_t w = (addr & ~3u) == (H5_FSIZE & ~3u) ? h->part->flash_kb
 							      : c->uid[((addr & ~3u) - H5_UID_BASE) / 4];
 
-		*val = h5_lane(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (addr >= H5_PERIPH_BASE && addr < H5_PERIPH_END)
 		return 0;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w;
-
-		sim_cortexm_read(&c->core, addr, &w);
-		*val = h5_lane(w, addr, size);
-		return 0;
-	}
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
 	return -EFAULT;
 }
 
-static int h5_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
-			bool debugger)
+static int sim_stm32h5_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+				 bool debugger)
 {
-	struct h5_chip *h = h5_of(c);
+	struct sim_stm32h5_chip *h = sim_stm32h5_of(c);
 	bool fault;
-	uint8_t *m = h5_mem_at(c, addr, size, debugger, &fault);
+	uint8_t *m = sim_stm32h5_mem_at(c, addr, size, debugger, &fault);
 
 	if (m) {
 		if (fault)
@@ -266,48 +240,50 @@ static int h5_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 
 /* AP0's bus: DBGMCU at its debug-bus address only (OpenOCD reaches
  * DBGMCU_CR there through AP0); anything else is a bus error (?). */
-static bool h5_ap0_reaches(uint32_t addr, unsigned size)
+static bool sim_stm32h5_ap0_reaches(uint32_t addr, unsigned size)
 {
-	return addr >= H5_DBGMCU_PPB && addr + size <= H5_DBGMCU_PPB + H5_DBGMCU_SIZE;
+	return sim_mech_in(addr, size, H5_DBGMCU_PPB, H5_DBGMCU_SIZE);
 }
 
-static int h5_ap0_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+static int sim_stm32h5_ap0_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
 {
-	if (!h5_ap0_reaches(addr, size)) {
+	if (!sim_stm32h5_ap0_reaches(addr, size)) {
 		*val = 0;
 		return -EFAULT;
 	}
-	return h5_bus_read(c, addr, size, val, true);
+	return sim_stm32h5_bus_read(c, addr, size, val, true);
 }
 
-static int h5_ap0_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+static int sim_stm32h5_ap0_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
 {
-	return h5_ap0_reaches(addr, size) ? h5_bus_write(c, addr, size, val, true) : -EFAULT;
+	if (!sim_stm32h5_ap0_reaches(addr, size))
+		return -EFAULT;
+	return sim_stm32h5_bus_write(c, addr, size, val, true);
 }
 
-static void h5_tick(struct sim_chip *c)
-{
-	(void)c;
-}
-
-static void h5_system_reset(struct sim_chip *c)
+static void sim_stm32h5_tick(struct sim_chip *c)
 {
 	(void)c;
 }
 
-static void h5_power_on(struct sim_chip *c)
+static void sim_stm32h5_system_reset(struct sim_chip *c)
 {
-	h5_of(c)->dbgmcu_cr = 0;
+	(void)c;
 }
 
-static int h5_rdp_level(struct sim_chip *c)
+static void sim_stm32h5_power_on(struct sim_chip *c)
 {
-	uint8_t s = h5_of(c)->pstate;
+	sim_stm32h5_of(c)->dbgmcu_cr = 0;
+}
+
+static int sim_stm32h5_rdp_level(struct sim_chip *c)
+{
+	uint8_t s = sim_stm32h5_of(c)->pstate;
 
 	return s == H5_PSTATE_OPEN ? 0 : s == H5_PSTATE_LOCKED ? 2 : 1;
 }
 
-static void h5_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+static void sim_stm32h5_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
 	(void)c;
 	*msp = H5_SRAM_BASE + 0x1000u;
@@ -316,16 +292,14 @@ static void h5_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 
 const struct sim_chip_ops sim_stm32h5_ops = {
 	.family = "stm32h5",
-	.part_count = h5_part_count,
-	.part_name = h5_part_name,
-	.part_summary = h5_part_summary,
-	.create = h5_create,
-	.destroy = h5_destroy,
-	.bus_read = h5_bus_read,
-	.bus_write = h5_bus_write,
-	.tick = h5_tick,
-	.system_reset = h5_system_reset,
-	.power_on = h5_power_on,
-	.rdp_level = h5_rdp_level,
-	.reset_vectors = h5_reset_vectors,
+	.parts = SIM_PART_TABLE(sim_stm32h5_parts),
+	.create = sim_stm32h5_create,
+	.destroy = sim_stm32h5_destroy,
+	.bus_read = sim_stm32h5_bus_read,
+	.bus_write = sim_stm32h5_bus_write,
+	.tick = sim_stm32h5_tick,
+	.system_reset = sim_stm32h5_system_reset,
+	.power_on = sim_stm32h5_power_on,
+	.rdp_level = sim_stm32h5_rdp_level,
+	.reset_vectors = sim_stm32h5_reset_vectors,
 };

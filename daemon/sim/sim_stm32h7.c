@@ -1,7 +1,7 @@
 /*
  * sim_stm32h7.c - STM32H7 (H74x/75x, dual-core H745/747/755/757, H72x/73x,
  * H7A3/B0/B3): memory map, flash interface option registers and read-out
- * protection. The parts differ only by the rows of h7_parts[].
+ * protection. The parts differ only by the rows of sim_stm32h7_parts[].
  *
  * References:
  *   RM0433 (H742/743/750/753) §4.4.3 option byte modification, §4.5.3 read
@@ -97,9 +97,8 @@
 /* Option change without an erase (?): the RMs give no figure. */
 #define H7_OPT_PROGRAM_MS 100.0
 
-struct h7_part {
-	const char *name;
-	const char *summary;
+struct sim_stm32h7_part {
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;   /* typical silicon revisions (?) */
 	uint32_t flash_kb, axi_kb;
 	bool dual_bank;
@@ -120,11 +119,11 @@ struct h7_part {
  * dual core (stm32h747xx.h) adds IWDG2_SW, BCM4, BCM7, NRST_STOP/STBY_D2;
  * H7B3 (stm32h7b3xx.h) adds VDDMMC_HSLV; H723 (stm32h723xx.h, one bank)
  * has NRST_STOP/STBY_D2 but no SWAP_BANK_OPT = 0x233EFFDC. */
-static const struct h7_part h7_parts[] = {
+static const struct sim_stm32h7_part sim_stm32h7_parts[] = {
 	{
 		/* A board whose firmware uses bank swapping: SWAP_BANK_OPT = 1,
 		 * so a driver that writes OPTCR as a whole word shows. */
-		.name = "stm32h743zi", .summary = "STM32H743ZI, Cortex-M7F, 2 MB dual-bank flash (banks swapped), 512 KB AXI SRAM",
+		.id.name = "stm32h743zi", .id.summary = "STM32H743ZI, Cortex-M7F, 2 MB dual-bank flash (banks swapped), 512 KB AXI SRAM",
 		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 2048, .axi_kb = 512, .dual_bank = true,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
 		.optsr_default = 0x8006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
@@ -132,21 +131,21 @@ static const struct h7_part h7_parts[] = {
 	},
 	{
 		/* 1 MB as two 512 KB banks: bank 2 still at 0x08100000. */
-		.name = "stm32h743zg", .summary = "STM32H743ZG, Cortex-M7F, 1 MB flash as 2 x 512 KB banks (bank 2 at 0x08100000), 512 KB AXI SRAM",
+		.id.name = "stm32h743zg", .id.summary = "STM32H743ZG, Cortex-M7F, 1 MB flash as 2 x 512 KB banks (bank 2 at 0x08100000), 512 KB AXI SRAM",
 		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 1024, .axi_kb = 512, .dual_bank = true,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
 		.optsr_default = 0x0006AAD0u, .optsr_mask = 0xA03EFFDCu, .wpsn_default = 0xFFu,
 		.mass_erase_ms = 4000.0, .core = H7_CORE_M7(0x450),
 	},
 	{
-		.name = "stm32h723zg", .summary = "STM32H723ZG, Cortex-M7F, 1 MB single-bank flash, 128 KB AXI SRAM",
+		.id.name = "stm32h723zg", .id.summary = "STM32H723ZG, Cortex-M7F, 1 MB single-bank flash, 128 KB AXI SRAM",
 		.dev_id = 0x483, .rev_id = 0x1001, .flash_kb = 1024, .axi_kb = 128, .dual_bank = false,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
 		.optsr_default = 0x0006AAD0u, .optsr_mask = 0x233EFFDCu, .wpsn_default = 0xFFu,
 		.mass_erase_ms = 4000.0, .core = H7_CORE_M7(0x483),
 	},
 	{
-		.name = "stm32h7b3ai", .summary = "STM32H7B3AI, Cortex-M7F, 2 MB dual-bank flash (8 KB sectors), 1 MB AXI SRAM",
+		.id.name = "stm32h7b3ai", .id.summary = "STM32H7B3AI, Cortex-M7F, 2 MB dual-bank flash (8 KB sectors), 1 MB AXI SRAM",
 		.dev_id = 0x480, .rev_id = 0x1001, .flash_kb = 2048, .axi_kb = 1024, .dual_bank = true,
 		.uid_base = 0x08FFF800u, .fsize_addr = 0x08FFF80Cu,
 		.optsr_default = 0x0006AAD0u, .optsr_mask = 0xA03FFFDCu, .wpsn_default = 0xFFFFFFFFu,
@@ -155,7 +154,7 @@ static const struct h7_part h7_parts[] = {
 	{
 		/* Dual core: the CM7 is on AP0, the CM4 on AP3; both cores
 		 * boot (BCM4 = BCM7 = 1), D2 reset bits and IWDG2_SW set. */
-		.name = "stm32h747xi", .summary = "STM32H747XI, Cortex-M7F + Cortex-M4F (CM7 on AP0, CM4 on AP3), 2 MB dual-bank flash",
+		.id.name = "stm32h747xi", .id.summary = "STM32H747XI, Cortex-M7F + Cortex-M4F (CM7 on AP0, CM4 on AP3), 2 MB dual-bank flash",
 		.dev_id = 0x450, .rev_id = 0x2003, .flash_kb = 2048, .axi_kb = 512, .dual_bank = true,
 		.dual_core = true,
 		.uid_base = 0x1FF1E800u, .fsize_addr = 0x1FF1E880u,
@@ -164,19 +163,16 @@ static const struct h7_part h7_parts[] = {
 	},
 };
 
-#define H7_NPARTS (sizeof(h7_parts) / sizeof(h7_parts[0]))
+#define H7_NPARTS (sizeof(sim_stm32h7_parts) / sizeof(sim_stm32h7_parts[0]))
 
-enum h7_key_state { H7_KEY_EXPECT1, H7_KEY_EXPECT2, H7_KEY_DEAD };
-
-struct h7_chip {
-	const struct h7_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
+struct sim_stm32h7_chip {
+	const struct sim_stm32h7_part *part;
 	uint8_t *flash, *dtcm, *axi, *bkpsram;
 	uint32_t dbgmcu_cr;
 	uint32_t dbgmcu_fz[5]; /* APB3FZ1, APB1LFZ1, APB1HFZ1, APB2FZ1, APB4FZ1 */
 	/* flash interface */
 	uint32_t acr, cr[2], sr[2], optcr, optsr_prg, wpsn[2], prar[2], scar[2];
-	enum h7_key_state key[2], optkey;
+	enum sim_mech_key key[2], optkey;
 	bool optchangeerr;
 	/* option bytes: as stored in the option flash, and as loaded (OPTSR_CUR) */
 	uint32_t stored_optsr, loaded_optsr;
@@ -191,12 +187,12 @@ struct h7_chip {
 	bool opt_invalid;
 };
 
-static struct h7_chip *h7_of(struct sim_chip *c)
+static struct sim_stm32h7_chip *sim_stm32h7_of(struct sim_chip *c)
 {
 	return c->priv;
 }
 
-static int h7_level_of(uint32_t optsr)
+static int sim_stm32h7_level_of(uint32_t optsr)
 {
 	uint8_t rdp = (optsr >> H7_OPTSR_RDP_SHIFT) & 0xFF;
 
@@ -205,24 +201,9 @@ static int h7_level_of(uint32_t optsr)
 	return rdp == H7_RDP_LEVEL2 ? 2 : 1; /* RM0433 §4.5.3: any other value is level 1 */
 }
 
-static size_t h7_part_count(void)
+static void sim_stm32h7_destroy(struct sim_chip *c)
 {
-	return H7_NPARTS;
-}
-
-static const char *h7_part_name(size_t i)
-{
-	return i < H7_NPARTS ? h7_parts[i].name : NULL;
-}
-
-static const char *h7_part_summary(size_t i)
-{
-	return i < H7_NPARTS ? h7_parts[i].summary : NULL;
-}
-
-static void h7_destroy(struct sim_chip *c)
-{
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	if (!h)
 		return;
@@ -234,25 +215,24 @@ static void h7_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
-static int h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
-static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
-static int h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
-static int h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
-static int h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
-static int h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int sim_stm32h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int sim_stm32h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int sim_stm32h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int sim_stm32h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+static int sim_stm32h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
+static int sim_stm32h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
 
-static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
+static int sim_stm32h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
-	const struct h7_part *p;
-	struct h7_chip *h;
+	const struct sim_stm32h7_part *p;
+	struct sim_stm32h7_chip *h;
 
 	if (part >= H7_NPARTS)
 		return -ENOENT;
-	p = &h7_parts[part];
+	p = &sim_stm32h7_parts[part];
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->uid = c->uid;
 	c->priv = h;
 	h->part = p;
 	h->flash = malloc(p->flash_kb * 1024u);
@@ -260,11 +240,11 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	h->axi = calloc(1, p->axi_kb * 1024u);
 	h->bkpsram = malloc(H7_BKPSRAM_KB * 1024u);
 	if (!h->flash || !h->dtcm || !h->axi || !h->bkpsram) {
-		h7_destroy(c);
+		sim_stm32h7_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(h->flash, h->part->flash_kb * 1024u, H7_AXI_BASE + h->part->axi_kb * 1024u,
-			 H7_FLASH_BASE + 0x299u);
+	sim_mech_fill_program(h->flash, h->part->flash_kb * 1024u, H7_AXI_BASE + h->part->axi_kb * 1024u,
+			      H7_FLASH_BASE + 0x299u);
 	memset(h->bkpsram, 0x5A, H7_BKPSRAM_KB * 1024u);
 	h->stored_optsr = (p->optsr_default & ~(0xFFu << H7_OPTSR_RDP_SHIFT)) |
 			  ((uint32_t)rdp << H7_OPTSR_RDP_SHIFT);
@@ -274,10 +254,10 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 	h->scar[0] = h->scar[1] = 0x000000FFu;
 	c->dpidr = 0x6BA02477u;  /* H7 SW-DP (OpenOCD tcl/target/stm32h7x.cfg) */
 	c->ap_idr = 0x84770001u; /* AP0, the M7's AHB-AP */
-	c->aps[1] = (struct sim_ap){0x84770001u, h7_d3_read, h7_d3_write};
-	c->aps[2] = (struct sim_ap){0x54770002u, h7_apbd_read, h7_apbd_write};
+	c->aps[1] = (struct sim_ap){0x84770001u, sim_stm32h7_d3_read, sim_stm32h7_d3_write};
+	c->aps[2] = (struct sim_ap){0x54770002u, sim_stm32h7_apbd_read, sim_stm32h7_apbd_write};
 	if (p->dual_core)
-		c->aps[3] = (struct sim_ap){0x24770011u, h7_m4_read, h7_m4_write};
+		c->aps[3] = (struct sim_ap){0x24770011u, sim_stm32h7_m4_read, sim_stm32h7_m4_write};
 	c->dp_version = 2;
 	c->targetid = ((uint32_t)p->dev_id << 16) | (0x020u << 1) | 1u; /* (?) */
 	sim_cortexm_init(&c->core, &p->core);
@@ -287,9 +267,9 @@ static int h7_create(struct sim_chip *c, size_t part, uint8_t rdp)
 /* End of an option change (RM0433 §4.4.3): the new image is stored and,
  * no OBL_LAUNCH existing, loaded at once (?). A 1 -> 0 change erases the
  * user flash of both banks first (§4.5.3). */
-static void h7_finish(struct sim_chip *c)
+static void sim_stm32h7_finish(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	if (!h->busy)
 		return;
@@ -308,24 +288,22 @@ static void h7_finish(struct sim_chip *c)
 	h->optcr &= ~H7_OPTCR_OPTSTART;
 }
 
-static void h7_tick(struct sim_chip *c)
+static void sim_stm32h7_tick(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (h->busy && sim_now_ns() >= h->busy_until_ns)
-		h7_finish(c);
+	if (sim_chip_op_due(c, h->busy, h->busy_until_ns))
+		sim_stm32h7_finish(c);
 }
 
 /* OPTSTART: at level 2 nothing may change (§4.5.3), reported with
  * OPTCHANGEERR; otherwise the masked OPTSR_PRG becomes the new image. */
-static void h7_option_start(struct sim_chip *c)
+static void sim_stm32h7_option_start(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
-	const struct h7_part *p = h->part;
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
+	const struct sim_stm32h7_part *p = h->part;
 	uint32_t want = (p->optsr_default & ~p->optsr_mask) | (h->optsr_prg & p->optsr_mask);
-	int cur = h7_level_of(h->loaded_optsr);
+	int cur = sim_stm32h7_level_of(h->loaded_optsr);
 
 	if (cur == 2) {
 		h->optchangeerr = true;
@@ -333,10 +311,9 @@ static void h7_option_start(struct sim_chip *c)
 		return;
 	}
 	h->op_optsr = want;
-	h->op_regress = cur == 1 && h7_level_of(want) == 0; /* raising never erases */
+	h->op_regress = cur == 1 && sim_stm32h7_level_of(want) == 0; /* raising never erases */
 	h->busy = true;
-	h->busy_until_ns = sim_now_ns() +
-			   sim_chip_scaled_ns(c, h->op_regress ? p->mass_erase_ms : H7_OPT_PROGRAM_MS);
+	h->busy_until_ns = sim_chip_deadline_ns(c, h->op_regress ? p->mass_erase_ms : H7_OPT_PROGRAM_MS);
 	sim_chip_option_started(c);
 }
 
@@ -350,9 +327,9 @@ static void h7_option_start(struct sim_chip *c)
  * bits kept, and OPTCHANGEERR shown at every option load until a change
  * completes (?). A regression had begun its bank erase: the first half of
  * the flash reads erased (?), no mass erase is counted. */
-static void h7_option_power_loss(struct sim_chip *c)
+static void sim_stm32h7_option_power_loss(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	if (!h->busy)
 		return;
@@ -365,30 +342,7 @@ static void h7_option_power_loss(struct sim_chip *c)
 	h->optcr &= ~H7_OPTCR_OPTSTART;
 }
 
-/* KEY1 then KEY2 unlocks; a wrong value, or keys written while unlocked,
- * lock until the next reset with a bus error (RM0433, FLASH_KEYR and
- * FLASH_OPTKEYR: a wrong sequence locks until reset). */
-static int h7_key_write(enum h7_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
-{
-	if (*st == H7_KEY_DEAD || !*locked) {
-		*st = H7_KEY_DEAD;
-		*locked = true;
-		return -EFAULT;
-	}
-	if (*st == H7_KEY_EXPECT1 && v == k1) {
-		*st = H7_KEY_EXPECT2;
-		return 0;
-	}
-	if (*st == H7_KEY_EXPECT2 && v == k2) {
-		*st = H7_KEY_EXPECT1;
-		*locked = false;
-		return 0;
-	}
-	*st = H7_KEY_DEAD;
-	return -EFAULT;
-}
-
-static uint32_t h7_if_read(struct h7_chip *h, uint32_t off)
+static uint32_t sim_stm32h7_if_read(struct sim_stm32h7_chip *h, uint32_t off)
 {
 	unsigned b = off >= H7_BANK2 && h->part->dual_bank ? 1 : 0;
 	uint32_t o = off & 0xFFu;
@@ -412,9 +366,9 @@ static uint32_t h7_if_read(struct h7_chip *h, uint32_t off)
 	}
 }
 
-static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+static int sim_stm32h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 	unsigned b = off >= H7_BANK2 ? 1 : 0;
 	uint32_t o = off & 0xFFu;
 	bool locked;
@@ -424,23 +378,26 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	case H7_ACR:
 		h->acr = v & 0x3Fu;
 		return 0;
+	/* KEY1 then KEY2 unlocks; a wrong value, or keys written while
+	 * unlocked, lock until the next reset with a bus error (RM0433,
+	 * FLASH_KEYR and FLASH_OPTKEYR: a wrong sequence locks until reset). */
 	case H7_KEYR1:
 		if (b && !h->part->dual_bank)
 			return 0;
 		locked = h->cr[b] & H7_CR_LOCK;
-		rc = h7_key_write(&h->key[b], &locked, H7_KEY1, H7_KEY2, v);
+		rc = sim_mech_key_unlock(&h->key[b], &locked, H7_KEY1, H7_KEY2, v);
 		h->cr[b] = locked ? (h->cr[b] | H7_CR_LOCK) : (h->cr[b] & ~H7_CR_LOCK);
 		return rc;
 	case H7_OPTKEYR:
 		locked = h->optcr & H7_OPTCR_OPTLOCK;
-		rc = h7_key_write(&h->optkey, &locked, H7_OPTKEY1, H7_OPTKEY2, v);
+		rc = sim_mech_key_unlock(&h->optkey, &locked, H7_OPTKEY1, H7_OPTKEY2, v);
 		h->optcr = locked ? (h->optcr | H7_OPTCR_OPTLOCK) : (h->optcr & ~H7_OPTCR_OPTLOCK);
 		return rc;
 	case H7_CR1:
 		/* Programming and erase through CR are not modelled: only LOCK. */
 		if (!(h->cr[b] & H7_CR_LOCK) && (v & H7_CR_LOCK)) {
 			h->cr[b] |= H7_CR_LOCK;
-			h->key[b] = H7_KEY_EXPECT1;
+			h->key[b] = SIM_MECH_KEY_EXPECT1;
 		}
 		return 0;
 	case H7_CCR1:
@@ -453,12 +410,12 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		h->optcr = v & H7_OPTCR_WRITABLE & ~H7_OPTCR_OPTSTART &
 			   (h->part->dual_bank ? 0xFFFFFFFFu : ~H7_OPTCR_SWAP_BANK);
 		if (v & H7_OPTCR_OPTLOCK) {
-			h->optkey = H7_KEY_EXPECT1;
+			h->optkey = SIM_MECH_KEY_EXPECT1;
 			return 0;
 		}
 		if (v & H7_OPTCR_OPTSTART) {
 			h->optcr |= H7_OPTCR_OPTSTART;
-			h7_option_start(c);
+			sim_stm32h7_option_start(c);
 		}
 		return 0;
 	case H7_OPTSR_PRG:
@@ -475,16 +432,11 @@ static int h7_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	}
 }
 
-static bool h7_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* RAM-like regions; *PROTECTED: closed to the debugger at level 1. */
-static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool *protected,
-			  bool *is_flash)
+static uint8_t *sim_stm32h7_ram_at(struct sim_stm32h7_chip *h, uint32_t addr, unsigned size, bool *protected,
+				   bool *is_flash)
 {
-	const struct h7_part *p = h->part;
+	const struct sim_stm32h7_part *p = h->part;
 
 	uint32_t bank = p->flash_kb * 1024u / (p->dual_bank ? 2 : 1);
 
@@ -492,19 +444,19 @@ static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool 
 	*is_flash = false;
 	/* Dual bank: bank 2 at 0x08100000 even when a bank is 512 KB; the
 	 * hole after bank 1 is not memory and answers with a bus error (?). */
-	if (h7_in(addr, size, H7_FLASH_BASE, bank)) {
+	if (sim_mech_in(addr, size, H7_FLASH_BASE, bank)) {
 		*protected = *is_flash = true;
 		return h->flash + (addr - H7_FLASH_BASE);
 	}
-	if (p->dual_bank && h7_in(addr, size, H7_BANK2_BASE, bank)) {
+	if (p->dual_bank && sim_mech_in(addr, size, H7_BANK2_BASE, bank)) {
 		*protected = *is_flash = true;
 		return h->flash + bank + (addr - H7_BANK2_BASE);
 	}
-	if (h7_in(addr, size, H7_DTCM_BASE, H7_DTCM_KB * 1024u))
+	if (sim_mech_in(addr, size, H7_DTCM_BASE, H7_DTCM_KB * 1024u))
 		return h->dtcm + (addr - H7_DTCM_BASE);
-	if (h7_in(addr, size, H7_AXI_BASE, p->axi_kb * 1024u))
+	if (sim_mech_in(addr, size, H7_AXI_BASE, p->axi_kb * 1024u))
 		return h->axi + (addr - H7_AXI_BASE);
-	if (h7_in(addr, size, H7_BKPSRAM_BASE, H7_BKPSRAM_KB * 1024u)) {
+	if (sim_mech_in(addr, size, H7_BKPSRAM_BASE, H7_BKPSRAM_KB * 1024u)) {
 		*protected = true; /* RM0433 §4.5.3: backup SRAM as flash (?) */
 		return h->bkpsram + (addr - H7_BKPSRAM_BASE);
 	}
@@ -512,15 +464,13 @@ static uint8_t *h7_ram_at(struct h7_chip *h, uint32_t addr, unsigned size, bool 
 }
 
 /* Read-only information bytes: unique id, F_SIZE, system memory stand-in. */
-static bool h7_info_byte(struct h7_chip *h, uint32_t a, uint8_t *b)
+static bool sim_stm32h7_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
-	const struct h7_part *p = h->part;
-	if (sim_uid_byte(h->uid, p->uid_base, 8, a, b))
+	const struct sim_stm32h7_part *p = sim_stm32h7_of(c)->part;
+
+	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b) ||
+	    sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
 		return true;
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
-		return true;
-	}
 	if ((a >= p->uid_base && a < p->uid_base + 0x100) ||
 	    (a >= H7_SYSMEM_BASE && a < H7_SYSMEM_END)) {
 		*b = (uint8_t)(0xB7 ^ (a & 0xFF));
@@ -529,34 +479,28 @@ static bool h7_info_byte(struct h7_chip *h, uint32_t a, uint8_t *b)
 	return false;
 }
 
-static uint32_t h7_lane(uint32_t w, uint32_t addr, unsigned size)
+static bool sim_stm32h7_blocked(struct sim_chip *c, bool prot, bool debugger)
 {
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
-}
-
-static bool h7_blocked(struct sim_chip *c, bool prot, bool debugger)
-{
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	return prot && debugger && c->debugger_attached &&
-	       (h7_level_of(h->loaded_optsr) >= 1 || h->por_needed);
+	       (sim_stm32h7_level_of(h->loaded_optsr) >= 1 || h->por_needed);
 }
 
 /* DBGMCU (RM0433 §60.5.8-60.5.14): IDC, CR and the five peripheral freeze
  * registers OpenOCD's stm32h7x.cfg sets (APB3FZ1 0x34, APB1LFZ1 0x3C,
  * APB1HFZ1 0x44, APB2FZ1 0x4C, APB4FZ1 0x54); the rest of the page reads 0
  * (reserved). */
-static uint32_t *h7_dbgmcu_fz(struct h7_chip *h, uint32_t off)
+static uint32_t *sim_stm32h7_dbgmcu_fz(struct sim_stm32h7_chip *h, uint32_t off)
 {
 	if (off >= 0x34 && off <= 0x54 && (off - 0x34) % 8 == 0)
 		return &h->dbgmcu_fz[(off - 0x34) / 8];
 	return NULL;
 }
 
-static uint32_t h7_dbgmcu_read(struct h7_chip *h, uint32_t off)
+static uint32_t sim_stm32h7_dbgmcu_read(struct sim_stm32h7_chip *h, uint32_t off)
 {
-	uint32_t *fz = h7_dbgmcu_fz(h, off);
+	uint32_t *fz = sim_stm32h7_dbgmcu_fz(h, off);
 
 	if (off == 0)
 		return ((uint32_t)h->part->rev_id << 16) | h->part->dev_id;
@@ -565,9 +509,9 @@ static uint32_t h7_dbgmcu_read(struct h7_chip *h, uint32_t off)
 	return fz ? *fz : 0;
 }
 
-static void h7_dbgmcu_write(struct h7_chip *h, uint32_t off, uint32_t val)
+static void sim_stm32h7_dbgmcu_write(struct sim_stm32h7_chip *h, uint32_t off, uint32_t val)
 {
-	uint32_t *fz = h7_dbgmcu_fz(h, off);
+	uint32_t *fz = sim_stm32h7_dbgmcu_fz(h, off);
 
 	if (off == 4)
 		h->dbgmcu_cr = val;
@@ -575,68 +519,48 @@ static void h7_dbgmcu_write(struct h7_chip *h, uint32_t off, uint32_t val)
 		*fz = val;
 }
 
-static int h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
-		       bool debugger)
+static int sim_stm32h7_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+				bool debugger)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	h7_tick(c);
+	sim_stm32h7_tick(c);
 	*val = 0;
-	ram = h7_ram_at(h, addr, size, &prot, &is_flash);
+	ram = sim_stm32h7_ram_at(h, addr, size, &prot, &is_flash);
 	if (ram) {
-		if (h7_blocked(c, prot, debugger))
+		if (sim_stm32h7_blocked(c, prot, debugger))
 			return -EFAULT; /* §4.5.3: bus error to the debugger at level 1 */
 		memcpy(val, ram, size); /* little-endian host, as the AXI is */
 		return 0;
 	}
 	if (addr >= H7_FLASH_IF_BASE && addr < H7_FLASH_IF_END) {
-		*val = h7_lane(h7_if_read(h, (addr - H7_FLASH_IF_BASE) & ~3u), addr, size);
+		*val = sim_mech_lane(sim_stm32h7_if_read(h, (addr - H7_FLASH_IF_BASE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= H7_DBGMCU_IDCODE && addr < H7_DBGMCU_IDCODE + H7_DBGMCU_SIZE) {
-		*val = h7_lane(h7_dbgmcu_read(h, (addr - H7_DBGMCU_IDCODE) & ~3u), addr, size);
+		*val = sim_mech_lane(sim_stm32h7_dbgmcu_read(h, (addr - H7_DBGMCU_IDCODE) & ~3u), addr, size);
 		return 0;
 	}
 	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
 		return 0; /* unmodelled peripherals read as 0 */
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w;
-
-		sim_cortexm_read(&c->core, addr, &w);
-		*val = h7_lane(w, addr, size);
-		return 0;
-	}
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b;
-
-		if (!h7_info_byte(h, addr + i, &b))
-			return -EFAULT;
-		*val |= (uint32_t)b << (8 * i);
-	}
-	return 0;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
+	return sim_mech_info_read(c, sim_stm32h7_info_byte, addr, size, debugger, val);
 }
 
-static uint32_t h7_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
+static int sim_stm32h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+				 bool debugger)
 {
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
-static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
-			bool debugger)
-{
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	h7_tick(c);
-	ram = h7_ram_at(h, addr, size, &prot, &is_flash);
+	sim_stm32h7_tick(c);
+	ram = sim_stm32h7_ram_at(h, addr, size, &prot, &is_flash);
 	if (ram) {
-		if (h7_blocked(c, prot, debugger))
+		if (sim_stm32h7_blocked(c, prot, debugger))
 			return -EFAULT;
 		if (is_flash && debugger)
 			return 0; /* flash programming is not modelled */
@@ -649,31 +573,22 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (size == 4)
-			return h7_if_write(c, off, val);
-		return h7_if_write(c, off, h7_merge(h7_if_read(h, off), addr, size, val));
+			return sim_stm32h7_if_write(c, off, val);
+		return sim_stm32h7_if_write(c, off,
+					    sim_mech_merge(sim_stm32h7_if_read(h, off), addr, size, val));
 	}
 	if (addr >= H7_DBGMCU_IDCODE && addr < H7_DBGMCU_IDCODE + H7_DBGMCU_SIZE) {
 		uint32_t off = (addr - H7_DBGMCU_IDCODE) & ~3u;
 
-		h7_dbgmcu_write(h, off, h7_merge(h7_dbgmcu_read(h, off), addr, size, val));
+		sim_stm32h7_dbgmcu_write(h, off,
+					 sim_mech_merge(sim_stm32h7_dbgmcu_read(h, off), addr, size, val));
 		return 0;
 	}
 	if (addr >= H7_PERIPH_BASE && addr < H7_PERIPH_END)
 		return 0;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t old = 0;
-
-		if (size != 4)
-			sim_cortexm_read(&c->core, addr, &old);
-		return sim_cortexm_write(&c->core, addr & ~3u, h7_merge(old, addr, size, val));
-	}
-	{
-		uint8_t b;
-
-		if (h7_info_byte(h, addr, &b))
-			return 0; /* read-only information: ignored */
-	}
-	return -EFAULT;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_write_sized(&c->core, addr, size, val);
+	return sim_mech_info_write(c, sim_stm32h7_info_byte, addr, debugger);
 }
 
 /* A reset (or a power-on) while OPT_BUSY is set. RM0433 says nothing we
@@ -684,11 +599,11 @@ static int h7_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
  * change is aborted, the stored option image (and so the level) stays, and
  * a regression's bank erase leaves the first half of the flash erased (?).
  * An operation whose time is up has completed. */
-static void h7_reset_abort(struct sim_chip *c)
+static void sim_stm32h7_reset_abort(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
-	h7_tick(c);
+	sim_stm32h7_tick(c);
 	if (!h->busy)
 		return;
 	if (h->op_regress)
@@ -702,63 +617,63 @@ static void h7_reset_abort(struct sim_chip *c)
  * loaded when OPT_BUSY cleared), OPTCR locks, SWAP_BANK follows
  * SWAP_BANK_OPT (RM0433 §4.9.8). The POR latch stays: NRST does not give
  * the flash back after an RDP change with a debugger (?) (docs/targets/stm32h7.md). */
-static void h7_system_reset(struct sim_chip *c)
+static void sim_stm32h7_system_reset(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
-	h7_reset_abort(c);
+	sim_stm32h7_reset_abort(c);
 	h->loaded_optsr = h->stored_optsr;
 	h->optsr_prg = h->stored_optsr;
 	h->optcr = H7_OPTCR_OPTLOCK | (h->loaded_optsr & H7_OPTSR_SWAP_BANK_OPT ? H7_OPTCR_SWAP_BANK : 0);
 	h->cr[0] = h->cr[1] = H7_CR_LOCK;
 	h->sr[0] = h->sr[1] = 0;
 	h->acr = 0;
-	h->key[0] = h->key[1] = h->optkey = H7_KEY_EXPECT1;
+	h->key[0] = h->key[1] = h->optkey = SIM_MECH_KEY_EXPECT1;
 	h->optchangeerr = h->opt_invalid;
 }
 
-static void h7_power_on(struct sim_chip *c)
+static void sim_stm32h7_power_on(struct sim_chip *c)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	h->dbgmcu_cr = 0;
 	memset(h->dbgmcu_fz, 0, sizeof(h->dbgmcu_fz));
-	h7_system_reset(c);
+	sim_stm32h7_system_reset(c);
 	h->por_needed = false;
 }
 
-static int h7_rdp_level(struct sim_chip *c)
+static int sim_stm32h7_rdp_level(struct sim_chip *c)
 {
-	h7_tick(c);
-	return h7_level_of(h7_of(c)->loaded_optsr);
+	sim_stm32h7_tick(c);
+	return sim_stm32h7_level_of(sim_stm32h7_of(c)->loaded_optsr);
 }
 
-static void h7_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+static void sim_stm32h7_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
-	struct h7_chip *h = h7_of(c);
+	struct sim_stm32h7_chip *h = sim_stm32h7_of(c);
 
 	memcpy(msp, h->flash, 4);
 	memcpy(pc, h->flash + 4, 4);
 }
 
 /* AP1, the D3 domain's AHB-AP: SRAM4 and backup SRAM, D3 peripherals (?). */
-static bool h7_d3_reaches(uint32_t addr)
+static bool sim_stm32h7_d3_reaches(uint32_t addr)
 {
 	return (addr >= 0x38000000u && addr < 0x39000000u) || (addr >= 0x58000000u && addr < 0x5C000000u);
 }
 
-static int h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+static int sim_stm32h7_d3_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
 {
-	if (!h7_d3_reaches(addr)) {
+	if (!sim_stm32h7_d3_reaches(addr)) {
 		*val = 0;
 		return -EFAULT;
 	}
-	return h7_bus_read(c, addr, size, val, true);
+	return sim_stm32h7_bus_read(c, addr, size, val, true);
 }
 
-static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+static int sim_stm32h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
 {
-	return h7_d3_reaches(addr) ? h7_bus_write(c, addr, size, val, true) : -EFAULT;
+	return sim_stm32h7_d3_reaches(addr) ? sim_stm32h7_bus_write(c, addr, size, val, true) : -EFAULT;
 }
 
 /* AP2, the debug APB-AP: the system debug components from 0xE00E0000
@@ -770,64 +685,62 @@ static int h7_d3_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 #define H7_APBD_END 0xE0100000u
 #define H7_APBD_DBGMCU 0xE00E1000u
 
-static bool h7_apbd_reaches(uint32_t addr, unsigned size)
+static bool sim_stm32h7_apbd_reaches(uint32_t addr, unsigned size)
 {
-	return addr >= H7_APBD_BASE && addr + size <= H7_APBD_END;
+	return sim_mech_in(addr, size, H7_APBD_BASE, H7_APBD_END - H7_APBD_BASE);
 }
 
-static bool h7_apbd_dbgmcu(uint32_t addr)
+static bool sim_stm32h7_apbd_dbgmcu(uint32_t addr)
 {
 	return addr >= H7_APBD_DBGMCU && addr < H7_APBD_DBGMCU + H7_DBGMCU_SIZE;
 }
 
-static int h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+static int sim_stm32h7_apbd_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
 {
 	*val = 0;
-	if (!h7_apbd_reaches(addr, size))
+	if (!sim_stm32h7_apbd_reaches(addr, size))
 		return -EFAULT;
-	if (!h7_apbd_dbgmcu(addr))
+	if (!sim_stm32h7_apbd_dbgmcu(addr))
 		return 0;
-	return h7_bus_read(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
+	return sim_stm32h7_bus_read(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
 }
 
-static int h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+static int sim_stm32h7_apbd_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
 {
-	if (!h7_apbd_reaches(addr, size))
+	if (!sim_stm32h7_apbd_reaches(addr, size))
 		return -EFAULT;
-	if (!h7_apbd_dbgmcu(addr))
+	if (!sim_stm32h7_apbd_dbgmcu(addr))
 		return 0;
-	return h7_bus_write(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
+	return sim_stm32h7_bus_write(c, addr - H7_APBD_DBGMCU + H7_DBGMCU_IDCODE, size, val, true);
 }
 
 /* AP3 (dual core), the Cortex-M4's AHB-AP: the system bus; the M4's PPB is
  * not modelled, so it faults rather than show the M7's registers. */
-static int h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
+static int sim_stm32h7_m4_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val)
 {
 	if (addr >= 0xE0000000u) {
 		*val = 0;
 		return -EFAULT;
 	}
-	return h7_bus_read(c, addr, size, val, true);
+	return sim_stm32h7_bus_read(c, addr, size, val, true);
 }
 
-static int h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
+static int sim_stm32h7_m4_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val)
 {
-	return addr >= 0xE0000000u ? -EFAULT : h7_bus_write(c, addr, size, val, true);
+	return addr >= 0xE0000000u ? -EFAULT : sim_stm32h7_bus_write(c, addr, size, val, true);
 }
 
 const struct sim_chip_ops sim_stm32h7_ops = {
 	.family = "stm32h7",
-	.part_count = h7_part_count,
-	.part_name = h7_part_name,
-	.part_summary = h7_part_summary,
-	.create = h7_create,
-	.destroy = h7_destroy,
-	.bus_read = h7_bus_read,
-	.bus_write = h7_bus_write,
-	.tick = h7_tick,
-	.system_reset = h7_system_reset,
-	.power_on = h7_power_on,
-	.rdp_level = h7_rdp_level,
-	.reset_vectors = h7_reset_vectors,
-	.option_power_loss = h7_option_power_loss,
+	.parts = SIM_PART_TABLE(sim_stm32h7_parts),
+	.create = sim_stm32h7_create,
+	.destroy = sim_stm32h7_destroy,
+	.bus_read = sim_stm32h7_bus_read,
+	.bus_write = sim_stm32h7_bus_write,
+	.tick = sim_stm32h7_tick,
+	.system_reset = sim_stm32h7_system_reset,
+	.power_on = sim_stm32h7_power_on,
+	.rdp_level = sim_stm32h7_rdp_level,
+	.reset_vectors = sim_stm32h7_reset_vectors,
+	.option_power_loss = sim_stm32h7_option_power_loss,
 };

@@ -3,7 +3,7 @@
  * ("L4-style": KEYR 0x08, OPTKEYR 0x0C, SR 0x10, CR 0x14, OPTR 0x20) and the
  * TrustZone parts L5 and U5 (non-secure set: NSKEYR 0x08, OPTKEYR 0x10,
  * NSSR 0x20, NSCR 0x28, OPTR 0x40). One model; the parts differ by the rows
- * of l4_parts[] and the option register table each row points to.
+ * of sim_stm32l4_parts[] and the option register table each row points to.
  *
  * References:
  *   RM0351 (L47x/L49x) §3.4 option bytes and their programming, §3.5.1 read
@@ -92,20 +92,20 @@
 /* One option register: offset from the flash interface base, value of an
  * unprogrammed chip, bits software may change (0: read-only to CPU1/debug,
  * like the CPU2 options of WB). Entry 0 is always OPTR. */
-struct l4_optreg {
+struct sim_stm32l4_optreg {
 	uint16_t off;
 	uint32_t reset, mask;
 };
 
 /* Register set of the controller: offsets of the registers that the key
  * and start logic use. */
-struct l4_layout {
+struct sim_stm32l4_layout {
 	uint16_t keyr, optkeyr, sr, cr;
 	uint32_t sr_refused; /* flag set when option programming is refused */
 };
 
-static const struct l4_layout l4_layout_l4 = { 0x08, 0x0C, 0x10, 0x14, L4_SR_WRPERR };
-static const struct l4_layout l4_layout_tz = { 0x08, 0x10, 0x20, 0x28, L4_SR_OPTWERR };
+static const struct sim_stm32l4_layout sim_stm32l4_layout_l4 = { 0x08, 0x0C, 0x10, 0x14, L4_SR_WRPERR };
+static const struct sim_stm32l4_layout sim_stm32l4_layout_tz = { 0x08, 0x10, 0x20, 0x28, L4_SR_OPTWERR };
 
 /* Option register masks are the field widths of each part's CMSIS header
  * (docs/targets/stm32l4.md, "simulator model"), read independently of the
@@ -117,7 +117,7 @@ static const struct l4_layout l4_layout_tz = { 0x08, 0x10, 0x20, 0x28, L4_SR_OPT
  * that reads a wider field than the part has). */
 
 /* L47x/L49x (stm32l476xx.h): PCROP 16 bits, WRP 8 bits, bank 2 copies. */
-static const struct l4_optreg l4_opt_l4[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_l4[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
 	{ 0x24, 0xFFFFFFFFu, 0x0000FFFFu }, { 0x28, 0x80000000u, 0x8000FFFFu },
 	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu },
@@ -125,7 +125,7 @@ static const struct l4_optreg l4_opt_l4[] = {
 	{ 0x4C, 0x000000FFu, 0x00FF00FFu }, { 0x50, 0x000000FFu, 0x00FF00FFu },
 };
 /* L4R/L4S (stm32l4r5xx.h): PCROP 17 bits, WRP 8 bits. */
-static const struct l4_optreg l4_opt_l4r[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_l4r[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
 	{ 0x24, 0xFFFFFFFFu, 0x0001FFFFu }, { 0x28, 0x80000000u, 0x8001FFFFu },
 	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu },
@@ -133,7 +133,7 @@ static const struct l4_optreg l4_opt_l4r[] = {
 	{ 0x4C, 0x000000FFu, 0x00FF00FFu }, { 0x50, 0x000000FFu, 0x00FF00FFu },
 };
 /* G47x/48x (stm32g474xx.h): PCROP 15 bits, WRP 7 bits. */
-static const struct l4_optreg l4_opt_g4[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_g4[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
 	{ 0x24, 0xFFFFFFFFu, 0x00007FFFu }, { 0x28, 0x80000000u, 0x80007FFFu },
 	{ 0x2C, 0xFF80FFFFu, 0x007F007Fu }, { 0x30, 0xFF80FFFFu, 0x007F007Fu },
@@ -142,21 +142,21 @@ static const struct l4_optreg l4_opt_g4[] = {
 };
 /* G07x/08x (stm32g071xx.h): PCROP1ASR/AER, WRP1AR/BR, PCROP1BSR/BER;
  * PCROP 8 bits, WRP 6 bits. */
-static const struct l4_optreg l4_opt_g0[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_g0[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
 	{ 0x24, 0x000000FFu, 0x000000FFu }, { 0x28, 0x80000000u, 0x800000FFu },
 	{ 0x2C, 0xFFC0FFFFu, 0x003F003Fu }, { 0x30, 0xFFC0FFFFu, 0x003F003Fu },
 	{ 0x34, 0x000000FFu, 0x000000FFu }, { 0x38, 0x00000000u, 0x000000FFu },
 };
 /* C031 (stm32c031xx.h): as G0 with PCROP 6 bits, WRP 4 bits. */
-static const struct l4_optreg l4_opt_c0[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_c0[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
 	{ 0x24, 0x0000003Fu, 0x0000003Fu }, { 0x28, 0x80000000u, 0x8000003Fu },
 	{ 0x2C, 0xFFF0FFFFu, 0x000F000Fu }, { 0x30, 0xFFF0FFFFu, 0x000F000Fu },
 	{ 0x34, 0x0000003Fu, 0x0000003Fu }, { 0x38, 0x00000000u, 0x0000003Fu },
 };
 /* U0 (stm32u083xx.h): no PCROP, WRP1AR/BR with 16-bit page fields. */
-static const struct l4_optreg l4_opt_u0[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_u0[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
 	{ 0x2C, 0x0000007Fu, 0xFFFFFFFFu }, { 0x30, 0x0000007Fu, 0xFFFFFFFFu },
 };
@@ -169,23 +169,23 @@ static const struct l4_optreg l4_opt_u0[] = {
 	{ 0x24, 0x000001FFu, 0x000001FFu }, { 0x28, 0x80000000u, 0x800001FFu }, \
 	{ 0x2C, 0x000000FFu, 0x00FF00FFu }, { 0x30, 0x000000FFu, 0x00FF00FFu }, \
 	{ 0x34, 0x000001FFu, 0x000001FFu }, { 0x38, 0x00000000u, 0x000001FFu }
-static const struct l4_optreg l4_opt_wb[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_wb[] = {
 	L4_OPT_WB_COMMON, { 0x80, 0xFFFFE0FFu, 0 }, { 0x84, 0x00000000u, 0 },
 };
 /* A WB whose FUS and wireless stack are installed: SFR.SFSA = 0xC0, FSD = 0,
  * so pages 0xC0.. (0x080C0000 up, 256 KB) are CPU2's secure area (RM0434
  * §3.3.3 (?): FUS places it; the value is a typical one for a BLE stack). */
-static const struct l4_optreg l4_opt_wb_fus[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_wb_fus[] = {
 	L4_OPT_WB_COMMON, { 0x80, 0xFFFFE0C0u, 0 }, { 0x84, 0x00000000u, 0 },
 };
 /* A WB1x with its stack: SFSA = 0x70, pages of 2 KB, so CPU2's area starts
  * at 0x08038000 (224 KB) (?: a typical value, FUS places it). */
-static const struct l4_optreg l4_opt_wb1x_fus[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_wb1x_fus[] = {
 	L4_OPT_WB_COMMON, { 0x80, 0xFFFFE070u, 0 }, { 0x84, 0x00000000u, 0 },
 };
 /* WLE5 (stm32wle5xx.h): PCROP 8 bits, WRP 7 bits; its FLASH_TypeDef ends at
  * PCROP1BER (0x38): no SFR or SRRVR, which only the dual-core WL5x has. */
-static const struct l4_optreg l4_opt_wl[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_wl[] = {
 	{ 0x20, 0, 0xFFFFFFFFu },
 	{ 0x24, 0x000000FFu, 0x000000FFu }, { 0x28, 0x80000000u, 0x800000FFu },
 	{ 0x2C, 0xFF80FFFFu, 0x007F007Fu }, { 0x30, 0xFF80FFFFu, 0x007F007Fu },
@@ -198,7 +198,7 @@ static const struct l4_optreg l4_opt_wl[] = {
  * banks. Reset values: no secure area (start > end), no WRP (?). Field
  * widths: 7 bits on L5 (stm32l552xx.h) and U575/585 (stm32u585xx.h), 8 on
  * U59x/5Ax/5Fx/5Gx (stm32u5a5xx.h); WRPxyR bit 31 is UNLOCK on U5 only. */
-static const struct l4_optreg l4_opt_l5[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_l5[] = {
 	{ 0x40, 0, 0xFFFFFFFFu },
 	{ 0x44, 0x0800007Fu, 0xFFFFFF80u }, { 0x48, 0x0BF9007Fu, 0xFFFFFF80u },
 	{ 0x4C, 0x0C00007Cu, 0xFFFFFF81u },
@@ -207,7 +207,7 @@ static const struct l4_optreg l4_opt_l5[] = {
 	{ 0x60, 0x0000007Fu, 0x007F007Fu }, { 0x64, 0x0000007Fu, 0x807F0000u },
 	{ 0x68, 0x0000007Fu, 0x007F007Fu }, { 0x6C, 0x0000007Fu, 0x007F007Fu },
 };
-static const struct l4_optreg l4_opt_u5[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_u5[] = {
 	{ 0x40, 0, 0xFFFFFFFFu },
 	{ 0x44, 0x0800007Fu, 0xFFFFFF80u }, { 0x48, 0x0BF9007Fu, 0xFFFFFF80u },
 	{ 0x4C, 0x0C00007Cu, 0xFFFFFF81u },
@@ -216,7 +216,7 @@ static const struct l4_optreg l4_opt_u5[] = {
 	{ 0x60, 0x0000007Fu, 0x007F007Fu }, { 0x64, 0x0000007Fu, 0x807F0000u },
 	{ 0x68, 0x0000007Fu, 0x807F007Fu }, { 0x6C, 0x0000007Fu, 0x807F007Fu },
 };
-static const struct l4_optreg l4_opt_u5_4m[] = {
+static const struct sim_stm32l4_optreg sim_stm32l4_opt_u5_4m[] = {
 	{ 0x40, 0, 0xFFFFFFFFu },
 	{ 0x44, 0x0800007Fu, 0xFFFFFF80u }, { 0x48, 0x0BF9007Fu, 0xFFFFFF80u },
 	{ 0x4C, 0x0C00007Cu, 0xFFFFFF81u },
@@ -228,11 +228,10 @@ static const struct l4_optreg l4_opt_u5_4m[] = {
 
 #define L4_OPTS(t) (t), (sizeof(t) / sizeof((t)[0]))
 
-struct l4_part {
-	const char *name;
-	const char *summary;
+struct sim_stm32l4_part {
+	struct sim_part_id id;
 	uint16_t dev_id, rev_id;   /* REV_ID: a typical revision (?) */
-	const struct l4_layout *lay;
+	const struct sim_stm32l4_layout *lay;
 	bool tz;                   /* L5/U5: level 0.5, TZEN */
 	bool oem1_locked;          /* U5/U0 with an OEM1 key provisioned */
 	bool oem_keys_u0;          /* U0: OEM key registers and FLASH_OEMKEYSR */
@@ -247,7 +246,7 @@ struct l4_part {
 	unsigned bkp_regs;
 	uint32_t fsize_addr, uid_base;
 	uint32_t ob_base;          /* option bytes in the information block; 0: not mapped */
-	const struct l4_optreg *opt;
+	const struct sim_stm32l4_optreg *opt;
 	size_t n_opt;
 	uint32_t optr_reset;       /* OPTR of a new chip; the profile sets the RDP byte */
 	uint32_t busy_extra;       /* SR bits set with BSY: CFGBSY, BSY2 */
@@ -268,35 +267,35 @@ struct l4_part {
  * L476 datasheet), taken for every part and bank (?). DPIDR/AP IDR values
  * from OpenOCD's target configs (stm32l4x.cfg, stm32g0x.cfg, stm32wbx.cfg,
  * stm32l5x.cfg, ...); AP IDRs of the M0+ and M33 parts (?). */
-static const struct l4_part l4_parts[] = {
+static const struct sim_stm32l4_part sim_stm32l4_parts[] = {
 	{
-		.name = "stm32l476rg", .summary = "STM32L476RG, Cortex-M4F, 1 MB dual-bank flash, 96+32 KB SRAM",
-		.dev_id = 0x415, .rev_id = 0x1007, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.id.name = "stm32l476rg", .id.summary = "STM32L476RG, Cortex-M4F, 1 MB dual-bank flash, 96+32 KB SRAM",
+		.dev_id = 0x415, .rev_id = 0x1007, .lay = &sim_stm32l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_l4), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x415),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
-		.name = "stm32l4r5zi", .summary = "STM32L4R5ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM",
-		.dev_id = 0x470, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.id.name = "stm32l4r5zi", .id.summary = "STM32L4R5ZI, Cortex-M4F, 2 MB dual-bank flash, 192+64 KB SRAM",
+		.dev_id = 0x470, .rev_id = 0x1001, .lay = &sim_stm32l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 2048, .sram_kb = 192, .sram2_base = 0x10000000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_l4r), .optr_reset = 0xFFEFF8AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_l4r), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x470),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
 		/* RM0440: DBANK (bit 22) = 1, CCM SRAM at 0x10000000 (erased (?)) */
-		.name = "stm32g474re", .summary = "STM32G474RE, Cortex-M4F, 512 KB dual-bank flash, 96 KB SRAM + 32 KB CCM",
-		.dev_id = 0x469, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.id.name = "stm32g474re", .id.summary = "STM32G474RE, Cortex-M4F, 512 KB dual-bank flash, 96 KB SRAM + 32 KB CCM",
+		.dev_id = 0x469, .rev_id = 0x2001, .lay = &sim_stm32l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 512, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g4), .optr_reset = 0xFFEFF8AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_g4), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x469),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
@@ -306,43 +305,43 @@ static const struct l4_part l4_parts[] = {
 		 * where the 512 KB parts have it (OpenOCD stm32l4x.c "dual bank
 		 * WITH gap"; RM0440 §3.3.1 (?)). Reads of the hole fault (?).
 		 * DBANK changed by software does not move the banks here (?). */
-		.name = "stm32g473cc", .summary = "STM32G473CC, Cortex-M4F, 256 KB dual-bank flash (bank 2 at 0x08040000), 96 KB SRAM + 32 KB CCM",
-		.dev_id = 0x469, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.id.name = "stm32g473cc", .id.summary = "STM32G473CC, Cortex-M4F, 256 KB dual-bank flash (bank 2 at 0x08040000), 96 KB SRAM + 32 KB CCM",
+		.dev_id = 0x469, .rev_id = 0x2001, .lay = &sim_stm32l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 96, .sram2_base = 0x10000000u,
 		.sram2_kb = 32, .bkp_base = 0x40002500u, .bkp_regs = 32, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u, .bank2_at = 0x40000u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g4), .optr_reset = 0xFFEFF8AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_g4), .optr_reset = 0xFFEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M4(0x469),
 		.dpidr = 0x2BA01477u, .ap_idr = 0x24770011u, .dp_version = 1,
 	},
 	{
 		/* RM0444: OPTR reset 0xFFFFFEAA (?), TAMP_BKP0R 0x4000B100 */
-		.name = "stm32g071rb", .summary = "STM32G071RB, Cortex-M0+, 128 KB flash, 36 KB SRAM",
-		.dev_id = 0x460, .rev_id = 0x1000, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.id.name = "stm32g071rb", .id.summary = "STM32G071RB, Cortex-M0+, 128 KB flash, 36 KB SRAM",
+		.dev_id = 0x460, .rev_id = 0x1000, .lay = &sim_stm32l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 128, .sram_kb = 36, .bkp_base = 0x4000B100u,
 		.bkp_regs = 5, .fsize_addr = 0x1FFF75E0u, .uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_g0), .optr_reset = 0xFFFFFEAAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_g0), .optr_reset = 0xFFFFFEAAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x460),
 		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u, .dp_version = 1,
 	},
 	{
 		/* RM0490: F_SIZE at 0x1FFF75A0; no backup registers modelled (?) */
-		.name = "stm32c031c6", .summary = "STM32C031C6, Cortex-M0+, 32 KB flash, 12 KB SRAM",
-		.dev_id = 0x453, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x40022000u,
+		.id.name = "stm32c031c6", .id.summary = "STM32C031C6, Cortex-M0+, 32 KB flash, 12 KB SRAM",
+		.dev_id = 0x453, .rev_id = 0x1001, .lay = &sim_stm32l4_layout_l4, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 32, .sram_kb = 12, .fsize_addr = 0x1FFF75A0u,
 		.uid_base = 0x1FFF7550u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_c0), .optr_reset = 0xFFFFFEAAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_c0), .optr_reset = 0xFFFFFEAAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x453),
 		.dpidr = 0x0BC11477u, .ap_idr = 0x04770031u, .dp_version = 1,
 	},
 	{
 		/* RM0503: F_SIZE 0x1FFF6EA0, TAMP_BKP0R 0x4000B100 (?), 9 registers (?) */
-		.name = "stm32u083rc", .summary = "STM32U083RC, Cortex-M0+, 256 KB flash, 40 KB SRAM",
-		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .oem_keys_u0 = true,
+		.id.name = "stm32u083rc", .id.summary = "STM32U083RC, Cortex-M0+, 256 KB flash, 40 KB SRAM",
+		.dev_id = 0x489, .rev_id = 0x1000, .lay = &sim_stm32l4_layout_l4, .oem_keys_u0 = true,
 		.if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
 		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
-		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
+		.opt = L4_OPTS(sim_stm32l4_opt_u0), .optr_reset = 0xFFFFFEAAu, .busy_extra = L4_SR_CFGBSY,
 		.mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x489),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x04770031u, .dp_version = 2,
 	},
@@ -352,12 +351,12 @@ static const struct l4_part l4_parts[] = {
 		 * from level 1 is refused (the layout's WRPERR (?: the manual's
 		 * flag for it is not in our sources)) until the key is presented
 		 * through the debug mailbox, which is not modelled. */
-		.name = "stm32u083rc-oem1", .summary = "STM32U083RC with an OEM1 key provisioned (SR.OEM1LOCK = 1)",
-		.dev_id = 0x489, .rev_id = 0x1000, .lay = &l4_layout_l4, .oem_keys_u0 = true,
+		.id.name = "stm32u083rc-oem1", .id.summary = "STM32U083RC with an OEM1 key provisioned (SR.OEM1LOCK = 1)",
+		.dev_id = 0x489, .rev_id = 0x1000, .lay = &sim_stm32l4_layout_l4, .oem_keys_u0 = true,
 		.oem1_locked = true, .if_base = 0x40022000u,
 		.dbgmcu = L4_DBG_M0, .flash_kb = 256, .sram_kb = 40, .bkp_base = 0x4000B100u,
 		.bkp_regs = 9, .fsize_addr = 0x1FFF6EA0u, .uid_base = 0x1FFF6E50u,
-		.opt = L4_OPTS(l4_opt_u0), .optr_reset = 0xFFFFFEAAu,
+		.opt = L4_OPTS(sim_stm32l4_opt_u0), .optr_reset = 0xFFFFFEAAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M0P(0x489),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x04770031u, .dp_version = 2,
 	},
@@ -365,12 +364,12 @@ static const struct l4_part l4_parts[] = {
 		/* RM0434: flash registers at 0x58004000, SRAM2a/2b at 0x20030000;
 		 * option bytes at 0x1FFF8000 (?: as Flipper Zero's WB55 scripts
 		 * use them; the other parts' 0x1FFF7800 per RM0351/RM0444/RM0453) */
-		.name = "stm32wb55rg", .summary = "STM32WB55RG, Cortex-M4F (+ CPU2 M0+), 1 MB flash, 192+64 KB SRAM",
-		.dev_id = 0x495, .rev_id = 0x2001, .lay = &l4_layout_l4, .if_base = 0x58004000u,
+		.id.name = "stm32wb55rg", .id.summary = "STM32WB55RG, Cortex-M4F (+ CPU2 M0+), 1 MB flash, 192+64 KB SRAM",
+		.dev_id = 0x495, .rev_id = 0x2001, .lay = &sim_stm32l4_layout_l4, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF8000u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
+		.ob_base = 0x1FFF8000u, .opt = L4_OPTS(sim_stm32l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x495),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
 	},
@@ -381,12 +380,12 @@ static const struct l4_part l4_parts[] = {
 		 * community forum: "All option bytes managed by CPU2 remain
 		 * inaccessible"; the erase scope is not confirmed in RM0434 text
 		 * we have). */
-		.name = "stm32wb55rg-fus", .summary = "STM32WB55RG with FUS + wireless stack (CPU2 secure area from 0x080C0000)",
-		.dev_id = 0x495, .rev_id = 0x2001, .lay = &l4_layout_l4, .cpu2_secure = true,
+		.id.name = "stm32wb55rg-fus", .id.summary = "STM32WB55RG with FUS + wireless stack (CPU2 secure area from 0x080C0000)",
+		.dev_id = 0x495, .rev_id = 0x2001, .lay = &sim_stm32l4_layout_l4, .cpu2_secure = true,
 		.sfsa_page = 4096, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 1024, .sram_kb = 192, .sram2_base = 0x20030000u,
 		.sram2_kb = 64, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
-		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(l4_opt_wb_fus), .optr_reset = 0x3FFFF1AAu,
+		.uid_base = 0x1FFF7590u, .opt = L4_OPTS(sim_stm32l4_opt_wb_fus), .optr_reset = 0x3FFFF1AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x495),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
 	},
@@ -395,12 +394,12 @@ static const struct l4_part l4_parts[] = {
 		 * stm32wbxx_hal_flash.h), option bytes at 0x1FFF7800
 		 * (OPTION_BYTE_BASE, stm32wb15xx.h), SRAM2a + SRAM2b from
 		 * 0x20030000 (32 + 4 KB) */
-		.name = "stm32wb15cc", .summary = "STM32WB15CC, Cortex-M4 (+ CPU2 M0+), 320 KB flash (2 KB pages), 12+36 KB SRAM",
-		.dev_id = 0x494, .rev_id = 0x2000, .lay = &l4_layout_l4, .if_base = 0x58004000u,
+		.id.name = "stm32wb15cc", .id.summary = "STM32WB15CC, Cortex-M4 (+ CPU2 M0+), 320 KB flash (2 KB pages), 12+36 KB SRAM",
+		.dev_id = 0x494, .rev_id = 0x2000, .lay = &sim_stm32l4_layout_l4, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 320, .sram_kb = 12, .sram2_base = 0x20030000u,
 		.sram2_kb = 36, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_wb), .optr_reset = 0x3FFFF1AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x494),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
 	},
@@ -408,24 +407,24 @@ static const struct l4_part l4_parts[] = {
 		/* The same with FUS and a stack: SFSA = 0x70 in pages of 2 KB,
 		 * CPU2's area from 0x08038000 (at 4 KB pages it would lie past
 		 * the end of the flash). */
-		.name = "stm32wb15cc-fus", .summary = "STM32WB15CC with FUS + wireless stack (CPU2 secure area from 0x08038000)",
-		.dev_id = 0x494, .rev_id = 0x2000, .lay = &l4_layout_l4, .cpu2_secure = true,
+		.id.name = "stm32wb15cc-fus", .id.summary = "STM32WB15CC with FUS + wireless stack (CPU2 secure area from 0x08038000)",
+		.dev_id = 0x494, .rev_id = 0x2000, .lay = &sim_stm32l4_layout_l4, .cpu2_secure = true,
 		.sfsa_page = 2048, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 320, .sram_kb = 12, .sram2_base = 0x20030000u,
 		.sram2_kb = 36, .bkp_base = 0x40002850u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_wb1x_fus), .optr_reset = 0x3FFFF1AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_wb1x_fus), .optr_reset = 0x3FFFF1AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0, .core = L4_CORE_M4(0x494),
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
 	},
 	{
 		/* RM0453: flash registers at 0x58004000, SRAM2 at 0x20008000 */
-		.name = "stm32wle5jc", .summary = "STM32WLE5JC, Cortex-M4, 256 KB flash, 32+32 KB SRAM",
-		.dev_id = 0x497, .rev_id = 0x1001, .lay = &l4_layout_l4, .if_base = 0x58004000u,
+		.id.name = "stm32wle5jc", .id.summary = "STM32WLE5JC, Cortex-M4, 256 KB flash, 32+32 KB SRAM",
+		.dev_id = 0x497, .rev_id = 0x1001, .lay = &sim_stm32l4_layout_l4, .if_base = 0x58004000u,
 		.dbgmcu = L4_DBG_CM, .flash_kb = 256, .sram_kb = 32, .sram2_base = 0x20008000u,
 		.sram2_kb = 32, .bkp_base = 0x4000B100u, .bkp_regs = 20, .fsize_addr = 0x1FFF75E0u,
 		.uid_base = 0x1FFF7590u,
-		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(l4_opt_wl), .optr_reset = 0x3FFFF0AAu,
+		.ob_base = 0x1FFF7800u, .opt = L4_OPTS(sim_stm32l4_opt_wl), .optr_reset = 0x3FFFF0AAu,
 		.busy_extra = L4_SR_CFGBSY, .mass_erase_ms = 25.0,
 		.core = { SIM_CORTEX_M4, 0x410FC241u, false, 0, 0, 0, 0x497, 0x020 },
 		.dpidr = 0x6BA02477u, .ap_idr = 0x24770011u, .dp_version = 2,
@@ -435,21 +434,21 @@ static const struct l4_part l4_parts[] = {
 		 * 0x40003500 (?). L5/U5: no option page mapped for the debugger
 		 * (?: RM0438/RM0456 describe the options only through their
 		 * registers), so ob_base stays 0. */
-		.name = "stm32l552ze", .summary = "STM32L552ZE, Cortex-M33, 512 KB dual-bank flash, 192+64 KB SRAM, TrustZone",
-		.dev_id = 0x472, .rev_id = 0x1001, .lay = &l4_layout_tz, .tz = true,
+		.id.name = "stm32l552ze", .id.summary = "STM32L552ZE, Cortex-M33, 512 KB dual-bank flash, 192+64 KB SRAM, TrustZone",
+		.dev_id = 0x472, .rev_id = 0x1001, .lay = &sim_stm32l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 512, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .bkp_base = 0x40003500u, .bkp_regs = 32,
-		.fsize_addr = 0x0BFA05E0u, .uid_base = 0x0BFA0590u, .opt = L4_OPTS(l4_opt_l5),
+		.fsize_addr = 0x0BFA05E0u, .uid_base = 0x0BFA0590u, .opt = L4_OPTS(sim_stm32l4_opt_l5),
 		.optr_reset = 0x7FEFF8AAu, .mass_erase_ms = 50.0, .core = L4_CORE_M33(0x472),
 		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
 	},
 	{
 		/* RM0456: 2 MB dual bank; TAMP_BKP0R 0x46007D00 (?) is not modelled */
-		.name = "stm32u585ai", .summary = "STM32U585AI, Cortex-M33, 2 MB dual-bank flash, 768 KB SRAM, TrustZone",
-		.dev_id = 0x482, .rev_id = 0x2001, .lay = &l4_layout_tz, .tz = true,
+		.id.name = "stm32u585ai", .id.summary = "STM32U585AI, Cortex-M33, 2 MB dual-bank flash, 768 KB SRAM, TrustZone",
+		.dev_id = 0x482, .rev_id = 0x2001, .lay = &sim_stm32l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 2048, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
-		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_u5), .optr_reset = 0x7FEFF8AAu,
+		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(sim_stm32l4_opt_u5), .optr_reset = 0x7FEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M33(0x482),
 		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
 	},
@@ -457,11 +456,12 @@ static const struct l4_part l4_parts[] = {
 		/* The same chip with an OEM1 key provisioned: NSSR.OEM1LOCK = 1 and
 		 * a regression from level 1 is refused until the key is presented
 		 * through the debug mailbox (not modelled) (RM0456 §7.6.2 (?)). */
-		.name = "stm32u585ai-oem1", .summary = "STM32U585AI with an OEM1 key provisioned (NSSR.OEM1LOCK = 1)",
-		.dev_id = 0x482, .rev_id = 0x2001, .lay = &l4_layout_tz, .tz = true, .oem1_locked = true,
+		.id.name = "stm32u585ai-oem1", .id.summary = "STM32U585AI with an OEM1 key provisioned (NSSR.OEM1LOCK = 1)",
+		.dev_id = 0x482, .rev_id = 0x2001, .lay = &sim_stm32l4_layout_tz,
+		.tz = true, .oem1_locked = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 2048, .sram_kb = 192,
 		.sram2_base = 0x20030000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
-		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_u5), .optr_reset = 0x7FEFF8AAu,
+		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(sim_stm32l4_opt_u5), .optr_reset = 0x7FEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M33(0x482),
 		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
 	},
@@ -469,29 +469,26 @@ static const struct l4_part l4_parts[] = {
 		/* RM0456: 4 MB dual bank of 8 KB pages, 256 per bank, so the
 		 * WRP and watermark page fields are 8 bits (stm32u5a5xx.h);
 		 * SRAM2 at 0x200C0000 */
-		.name = "stm32u5a5zj", .summary = "STM32U5A5ZJ, Cortex-M33, 4 MB dual-bank flash, 192+64 KB SRAM modelled, TrustZone",
-		.dev_id = 0x481, .rev_id = 0x3001, .lay = &l4_layout_tz, .tz = true,
+		.id.name = "stm32u5a5zj", .id.summary = "STM32U5A5ZJ, Cortex-M33, 4 MB dual-bank flash, 192+64 KB SRAM modelled, TrustZone",
+		.dev_id = 0x481, .rev_id = 0x3001, .lay = &sim_stm32l4_layout_tz, .tz = true,
 		.if_base = 0x40022000u, .dbgmcu = L4_DBG_M33, .flash_kb = 4096, .sram_kb = 192,
 		.sram2_base = 0x200C0000u, .sram2_kb = 64, .fsize_addr = 0x0BFA07A0u,
-		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(l4_opt_u5_4m), .optr_reset = 0x7FEFF8AAu,
+		.uid_base = 0x0BFA0700u, .opt = L4_OPTS(sim_stm32l4_opt_u5_4m), .optr_reset = 0x7FEFF8AAu,
 		.mass_erase_ms = 50.0, .core = L4_CORE_M33(0x481),
 		.dpidr = 0x0BE12477u, .ap_idr = 0x14770015u, .dp_version = 2,
 	},
 };
 
-#define L4_NPARTS (sizeof(l4_parts) / sizeof(l4_parts[0]))
+#define L4_NPARTS (sizeof(sim_stm32l4_parts) / sizeof(sim_stm32l4_parts[0]))
 
-enum l4_key_state { L4_KEY_EXPECT1, L4_KEY_EXPECT2, L4_KEY_DEAD };
-
-struct l4_chip {
-	const struct l4_part *part;
-	const uint32_t *uid; /* the chip's unique ID (sim_chip.uid) */
+struct sim_stm32l4_chip {
+	const struct sim_stm32l4_part *part;
 	uint8_t *flash, *sram, *sram2;
 	uint32_t bkpr[32];
 	uint32_t dbgmcu_cr;
 	/* flash interface */
 	uint32_t acr, sr, cr;
-	enum l4_key_state key, optkey;
+	enum sim_mech_key key, optkey;
 	/* option registers: what software sees/writes, what the option page
 	 * holds, what the last option load put in force */
 	uint32_t reg[L4_MAX_OPTREGS], stored[L4_MAX_OPTREGS], loaded[L4_MAX_OPTREGS];
@@ -507,13 +504,13 @@ struct l4_chip {
 	bool opt_invalid;
 };
 
-static struct l4_chip *l4_of(struct sim_chip *c)
+static struct sim_stm32l4_chip *sim_stm32l4_of(struct sim_chip *c)
 {
 	return c->priv;
 }
 
 /* RDP byte -> level: 0, 1, 2, or 5 for 0.5 (0x55 with TZEN = 1 only). */
-static int l4_level_of(const struct l4_part *p, uint32_t optr)
+static int sim_stm32l4_level_of(const struct sim_stm32l4_part *p, uint32_t optr)
 {
 	uint8_t rdp = optr & 0xFF;
 
@@ -526,29 +523,14 @@ static int l4_level_of(const struct l4_part *p, uint32_t optr)
 	return 1; /* anything else, including an erased byte, is level 1 */
 }
 
-static size_t l4_part_count(void)
+static bool sim_stm32l4_part_has_level_half(size_t i)
 {
-	return L4_NPARTS;
+	return i < L4_NPARTS && sim_stm32l4_parts[i].tz;
 }
 
-static const char *l4_part_name(size_t i)
+static void sim_stm32l4_destroy(struct sim_chip *c)
 {
-	return i < L4_NPARTS ? l4_parts[i].name : NULL;
-}
-
-static const char *l4_part_summary(size_t i)
-{
-	return i < L4_NPARTS ? l4_parts[i].summary : NULL;
-}
-
-static bool l4_part_has_level_half(size_t i)
-{
-	return i < L4_NPARTS && l4_parts[i].tz;
-}
-
-static void l4_destroy(struct sim_chip *c)
-{
-	struct l4_chip *f = l4_of(c);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
 
 	if (!f)
 		return;
@@ -559,29 +541,28 @@ static void l4_destroy(struct sim_chip *c)
 	c->priv = NULL;
 }
 
-static int l4_create(struct sim_chip *c, size_t part, uint8_t rdp)
+static int sim_stm32l4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 {
-	const struct l4_part *p;
-	struct l4_chip *f;
+	const struct sim_stm32l4_part *p;
+	struct sim_stm32l4_chip *f;
 
 	if (part >= L4_NPARTS)
 		return -ENOENT;
-	p = &l4_parts[part];
+	p = &sim_stm32l4_parts[part];
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->uid = c->uid;
 	c->priv = f;
 	f->part = p;
 	f->flash = malloc(p->flash_kb * 1024u);
 	f->sram = calloc(1, p->sram_kb * 1024u);
 	f->sram2 = p->sram2_kb ? malloc(p->sram2_kb * 1024u) : NULL;
 	if (!f->flash || !f->sram || (p->sram2_kb && !f->sram2)) {
-		l4_destroy(c);
+		sim_stm32l4_destroy(c);
 		return -ENOMEM;
 	}
-	sim_fill_program(f->flash, f->part->flash_kb * 1024u, L4_SRAM_BASE + f->part->sram_kb * 1024u,
-			 L4_FLASH_BASE + 0x1C1u);
+	sim_mech_fill_program(f->flash, f->part->flash_kb * 1024u, L4_SRAM_BASE + f->part->sram_kb * 1024u,
+			      L4_FLASH_BASE + 0x1C1u);
 	if (f->sram2)
 		memset(f->sram2, 0x5A, p->sram2_kb * 1024u);
 	for (size_t i = 0; i < p->n_opt; i++)
@@ -603,7 +584,7 @@ static int l4_create(struct sim_chip *c, size_t part, uint8_t rdp)
 /* Option registers read back the loaded options outside a programming
  * sequence (RM0444: "a read from the option registers still returns the
  * last loaded option byte values" after BSY clears) (?). */
-static void l4_show_loaded(struct l4_chip *f)
+static void sim_stm32l4_show_loaded(struct sim_stm32l4_chip *f)
 {
 	memcpy(f->reg, f->loaded, sizeof(f->reg));
 }
@@ -615,9 +596,9 @@ static void l4_show_loaded(struct l4_chip *f)
  * PCROP area, so that partial erase is not modelled. */
 /* Offset in flash where CPU2's secure area starts (WB: SFSA pages of 4 KB
  * unless FSD), or the flash size when there is none. */
-static uint32_t l4_cpu2_start(const struct l4_chip *f)
+static uint32_t sim_stm32l4_cpu2_start(const struct sim_stm32l4_chip *f)
 {
-	const struct l4_part *p = f->part;
+	const struct sim_stm32l4_part *p = f->part;
 	uint32_t size = p->flash_kb * 1024u, sfr = 0, start;
 
 	if (!p->cpu2_secure)
@@ -631,16 +612,16 @@ static uint32_t l4_cpu2_start(const struct l4_chip *f)
 	return start < size ? start : size;
 }
 
-static void l4_finish(struct sim_chip *c)
+static void sim_stm32l4_finish(struct sim_chip *c)
 {
-	struct l4_chip *f = l4_of(c);
-	const struct l4_part *p = f->part;
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
+	const struct sim_stm32l4_part *p = f->part;
 
 	if (!f->busy)
 		return;
 	memcpy(f->stored, f->op_val, sizeof(f->stored));
 	if (f->op_regress) {
-		memset(f->flash, 0xFF, l4_cpu2_start(f)); /* CPU2's area is spared */
+		memset(f->flash, 0xFF, sim_stm32l4_cpu2_start(f)); /* CPU2's area is spared */
 		if (f->sram2)
 			memset(f->sram2, 0, p->sram2_kb * 1024u);
 		memset(f->bkpr, 0, sizeof(f->bkpr));
@@ -655,17 +636,15 @@ static void l4_finish(struct sim_chip *c)
 	f->cr &= ~L4_CR_OPTSTRT;
 	if (f->cr & L4_CR_EOPIE)
 		f->sr |= L4_SR_EOP;
-	l4_show_loaded(f);
+	sim_stm32l4_show_loaded(f);
 }
 
-static void l4_tick(struct sim_chip *c)
+static void sim_stm32l4_tick(struct sim_chip *c)
 {
-	struct l4_chip *f = l4_of(c);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
 
-	if (c->option_power_fail_now)
-		return; /* the power fails at the end of this packet, before anything finishes */
-	if (f->busy && sim_now_ns() >= f->busy_until_ns)
-		l4_finish(c);
+	if (sim_chip_op_due(c, f->busy, f->busy_until_ns))
+		sim_stm32l4_finish(c);
 }
 
 /* OPTSTRT. Refusals (the flag of the layout, option page unchanged):
@@ -673,22 +652,22 @@ static void l4_tick(struct sim_chip *c)
  * TZEN 1 -> 0 without a regression to level 0 (RM0438 §6.4), and with an
  * OEM1 key any regression from level 1 (RM0456, RM0503) (?: the manuals name
  * OPTWERR for invalid option changes). */
-static void l4_option_start(struct sim_chip *c)
+static void sim_stm32l4_option_start(struct sim_chip *c)
 {
-	struct l4_chip *f = l4_of(c);
-	const struct l4_part *p = f->part;
-	int cur = l4_level_of(p, f->loaded[0]), nxt;
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
+	const struct sim_stm32l4_part *p = f->part;
+	int cur = sim_stm32l4_level_of(p, f->loaded[0]), nxt;
 	bool tz_off;
 
 	for (size_t i = 0; i < p->n_opt; i++)
 		f->op_val[i] = (f->stored[i] & ~p->opt[i].mask) | (f->reg[i] & p->opt[i].mask);
-	nxt = l4_level_of(p, f->op_val[0]);
+	nxt = sim_stm32l4_level_of(p, f->op_val[0]);
 	tz_off = p->tz && (f->loaded[0] & L4_OPTR_TZEN) && !(f->op_val[0] & L4_OPTR_TZEN);
 	if (cur == 2 || (tz_off && !(cur != 0 && nxt == 0)) ||
 	    (p->oem1_locked && cur == 1 && (nxt == 0 || nxt == 5))) {
 		f->sr |= p->lay->sr_refused;
 		f->cr &= ~L4_CR_OPTSTRT;
-		l4_show_loaded(f);
+		sim_stm32l4_show_loaded(f);
 		return;
 	}
 	/* Any step down to level 0 (from 1, or from 0.5) erases; 1 -> 0.5
@@ -696,8 +675,7 @@ static void l4_option_start(struct sim_chip *c)
 	f->op_regress = (cur == 1 && (nxt == 0 || nxt == 5)) || (cur == 5 && nxt == 0);
 	f->busy = true;
 	f->sr |= L4_SR_BSY | p->busy_extra;
-	f->busy_until_ns = sim_now_ns() + sim_chip_scaled_ns(c, f->op_regress ? p->mass_erase_ms
-										 : L4_OPT_PROGRAM_MS);
+	f->busy_until_ns = sim_chip_deadline_ns(c, f->op_regress ? p->mass_erase_ms : L4_OPT_PROGRAM_MS);
 	sim_chip_option_started(c);
 }
 
@@ -709,9 +687,9 @@ static void l4_option_start(struct sim_chip *c)
  * and RDP is loaded as level 1 (?: the manuals say "default"/secure
  * value; 0xFF with the reset user bits is modelled). A regression had
  * begun: half the flash reads erased (?), no mass erase is counted. */
-static void l4_option_power_loss(struct sim_chip *c)
+static void sim_stm32l4_option_power_loss(struct sim_chip *c)
 {
-	struct l4_chip *f = l4_of(c);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
 
 	if (!f->busy)
 		return;
@@ -724,30 +702,7 @@ static void l4_option_power_loss(struct sim_chip *c)
 	f->cr &= ~L4_CR_OPTSTRT;
 }
 
-/* KEY1 then KEY2 unlocks; a wrong value, or a key written to an unlocked
- * register, locks it until the next reset with a bus error (RM0444 and
- * RM0453, FLASH_KEYR and FLASH_OPTKEYR). */
-static int l4_key_write(enum l4_key_state *st, bool *locked, uint32_t k1, uint32_t k2, uint32_t v)
-{
-	if (*st == L4_KEY_DEAD || !*locked) {
-		*st = L4_KEY_DEAD;
-		*locked = true;
-		return -EFAULT;
-	}
-	if (*st == L4_KEY_EXPECT1 && v == k1) {
-		*st = L4_KEY_EXPECT2;
-		return 0;
-	}
-	if (*st == L4_KEY_EXPECT2 && v == k2) {
-		*st = L4_KEY_EXPECT1;
-		*locked = false;
-		return 0;
-	}
-	*st = L4_KEY_DEAD;
-	return -EFAULT;
-}
-
-static int l4_optreg_index(const struct l4_part *p, uint32_t off)
+static int sim_stm32l4_optreg_index(const struct sim_stm32l4_part *p, uint32_t off)
 {
 	for (size_t i = 0; i < p->n_opt; i++)
 		if (p->opt[i].off == off)
@@ -755,9 +710,9 @@ static int l4_optreg_index(const struct l4_part *p, uint32_t off)
 	return -1;
 }
 
-static uint32_t l4_if_read(struct l4_chip *f, uint32_t off)
+static uint32_t sim_stm32l4_if_read(struct sim_stm32l4_chip *f, uint32_t off)
 {
-	const struct l4_part *p = f->part;
+	const struct sim_stm32l4_part *p = f->part;
 	int i;
 
 	if (off == 0x00)
@@ -768,7 +723,7 @@ static uint32_t l4_if_read(struct l4_chip *f, uint32_t off)
 		return p->oem1_locked ? L4_U0_OEM1_CRC : 0;
 	if (off == p->lay->cr)
 		return f->cr;
-	i = l4_optreg_index(p, off);
+	i = sim_stm32l4_optreg_index(p, off);
 	return i >= 0 ? f->reg[i] : 0; /* key registers are write-only */
 }
 
@@ -776,9 +731,9 @@ static uint32_t l4_if_read(struct l4_chip *f, uint32_t off)
  * OPTLOCK too; OPTLOCK is cleared only by the option keys; OPTSTRT and
  * OBL_LAUNCH act only with OPTLOCK clear. OBL_LAUNCH reloads the options
  * through a system reset, which cuts the write's own ACK short: FAULT (?). */
-static int l4_cr_write(struct sim_chip *c, uint32_t v)
+static int sim_stm32l4_cr_write(struct sim_chip *c, uint32_t v)
 {
-	struct l4_chip *f = l4_of(c);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
 	uint32_t old = f->cr;
 
 	if ((old & L4_CR_LOCK) || f->busy)
@@ -786,25 +741,25 @@ static int l4_cr_write(struct sim_chip *c, uint32_t v)
 	f->cr = (v & L4_CR_WRITABLE & ~(L4_CR_OPTSTRT | L4_CR_OBL_LAUNCH)) | (old & L4_CR_OPTLOCK);
 	if (f->cr & L4_CR_LOCK) {
 		f->cr |= L4_CR_OPTLOCK;
-		f->key = L4_KEY_EXPECT1;
+		f->key = SIM_MECH_KEY_EXPECT1;
 	}
 	if (f->cr & L4_CR_OPTLOCK)
-		f->optkey = L4_KEY_EXPECT1;
+		f->optkey = SIM_MECH_KEY_EXPECT1;
 	if ((v & L4_CR_OBL_LAUNCH) && !(old & L4_CR_OPTLOCK)) {
 		sim_chip_system_reset(c);
 		return -EFAULT;
 	}
 	if ((v & L4_CR_OPTSTRT) && !(old & L4_CR_OPTLOCK)) {
 		f->cr |= L4_CR_OPTSTRT;
-		l4_option_start(c);
+		sim_stm32l4_option_start(c);
 	}
 	return 0;
 }
 
-static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
+static int sim_stm32l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 {
-	struct l4_chip *f = l4_of(c);
-	const struct l4_part *p = f->part;
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
+	const struct sim_stm32l4_part *p = f->part;
 	bool locked;
 	int i, rc;
 
@@ -812,9 +767,12 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		f->acr = v & 0x7FFFu;
 		return 0;
 	}
+	/* KEY1 then KEY2 unlocks; a wrong value, or a key written to an
+	 * unlocked register, locks it until the next reset with a bus error
+	 * (RM0444 and RM0453, FLASH_KEYR and FLASH_OPTKEYR). */
 	if (off == p->lay->keyr) {
 		locked = f->cr & L4_CR_LOCK;
-		rc = l4_key_write(&f->key, &locked, L4_KEY1, L4_KEY2, v);
+		rc = sim_mech_key_unlock(&f->key, &locked, L4_KEY1, L4_KEY2, v);
 		f->cr = locked ? (f->cr | L4_CR_LOCK | L4_CR_OPTLOCK) : (f->cr & ~L4_CR_LOCK);
 		return rc;
 	}
@@ -822,11 +780,11 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		/* Only after LOCK is clear (RM0444, FLASH_OPTKEYR): otherwise a wrong
 		 * sequence, and the option lock stays until reset (?). */
 		if (f->cr & L4_CR_LOCK) {
-			f->optkey = L4_KEY_DEAD;
+			f->optkey = SIM_MECH_KEY_DEAD;
 			return -EFAULT;
 		}
 		locked = f->cr & L4_CR_OPTLOCK;
-		rc = l4_key_write(&f->optkey, &locked, L4_OPTKEY1, L4_OPTKEY2, v);
+		rc = sim_mech_key_unlock(&f->optkey, &locked, L4_OPTKEY1, L4_OPTKEY2, v);
 		f->cr = locked ? (f->cr | L4_CR_OPTLOCK) : (f->cr & ~L4_CR_OPTLOCK);
 		return rc;
 	}
@@ -839,74 +797,47 @@ static int l4_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		return 0;
 	}
 	if (off == p->lay->cr)
-		return l4_cr_write(c, v);
-	i = l4_optreg_index(p, off);
+		return sim_stm32l4_cr_write(c, v);
+	i = sim_stm32l4_optreg_index(p, off);
 	/* Option registers are write-protected while OPTLOCK (RM0351 §3.7.8). */
 	if (i >= 0 && !(f->cr & L4_CR_OPTLOCK) && !f->busy)
 		f->reg[i] = (f->reg[i] & ~p->opt[i].mask) | (v & p->opt[i].mask);
 	return 0;
 }
 
-static bool l4_in(uint32_t addr, unsigned size, uint32_t base, uint32_t len)
-{
-	return (uint64_t)addr >= base && (uint64_t)addr + size <= (uint64_t)base + len;
-}
-
 /* RAM-like regions; *PROTECTED for those closed to the debugger at level 1. */
-static uint8_t *l4_ram_at(struct l4_chip *f, uint32_t addr, unsigned size, bool *protected,
-			  bool *is_flash)
+static uint8_t *sim_stm32l4_ram_at(struct sim_stm32l4_chip *f, uint32_t addr, unsigned size, bool *protected,
+				   bool *is_flash)
 {
-	const struct l4_part *p = f->part;
+	const struct sim_stm32l4_part *p = f->part;
 
 	uint32_t bank1 = p->bank2_at ? p->flash_kb * 512u : p->flash_kb * 1024u;
 
 	*protected = *is_flash = false;
-	if (l4_in(addr, size, L4_FLASH_BASE, bank1)) {
+	if (sim_mech_in(addr, size, L4_FLASH_BASE, bank1)) {
 		*protected = *is_flash = true;
 		return f->flash + (addr - L4_FLASH_BASE);
 	}
-	if (p->bank2_at && l4_in(addr, size, L4_FLASH_BASE + p->bank2_at, bank1)) {
+	if (p->bank2_at && sim_mech_in(addr, size, L4_FLASH_BASE + p->bank2_at, bank1)) {
 		*protected = *is_flash = true;
 		return f->flash + bank1 + (addr - L4_FLASH_BASE - p->bank2_at);
 	}
-	if (p->sram2_kb && l4_in(addr, size, p->sram2_base, p->sram2_kb * 1024u)) {
+	if (p->sram2_kb && sim_mech_in(addr, size, p->sram2_base, p->sram2_kb * 1024u)) {
 		*protected = true; /* RM0351 §3.5.1: SRAM2 as flash at level 1 */
 		return f->sram2 + (addr - p->sram2_base);
 	}
-	if (l4_in(addr, size, L4_SRAM_BASE, p->sram_kb * 1024u))
+	if (sim_mech_in(addr, size, L4_SRAM_BASE, p->sram_kb * 1024u))
 		return f->sram + (addr - L4_SRAM_BASE);
 	return NULL;
-}
-
-static uint32_t l4_load(const uint8_t *b, unsigned size)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, b, size);
-	return v;
-}
-
-static uint32_t l4_merge(uint32_t old, uint32_t addr, unsigned size, uint32_t v)
-{
-	unsigned sh = 8 * (addr & 3);
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1) << sh;
-
-	return (old & ~mask) | ((v << sh) & mask);
-}
-
-static uint32_t l4_extract(uint32_t w, uint32_t addr, unsigned size)
-{
-	w >>= 8 * (addr & 3);
-	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
 }
 
 /* Flash closed to the debugger: level 1 with a debugger attached, or the
  * power-on reset still owed after a change made with it attached. Level
  * 0.5 keeps non-secure flash open; no secure watermark area is modelled. */
-static bool l4_closed(struct sim_chip *c, bool debugger)
+static bool sim_stm32l4_closed(struct sim_chip *c, bool debugger)
 {
-	struct l4_chip *f = l4_of(c);
-	int lvl = l4_level_of(f->part, f->loaded[0]);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
+	int lvl = sim_stm32l4_level_of(f->part, f->loaded[0]);
 
 	return debugger && c->debugger_attached && (lvl == 1 || lvl == 2 || f->por_needed);
 }
@@ -920,16 +851,16 @@ static bool l4_closed(struct sim_chip *c, bool debugger)
  * level": option bytes, debug, level 1: read yes). Words with no register
  * here (bank 2, CPU2's) read erased (?). A page cut short by a power loss
  * has mismatching complements (?: modelled as an erased complement). */
-static bool l4_ob_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
+static bool sim_stm32l4_ob_byte(struct sim_stm32l4_chip *f, uint32_t a, uint8_t *b)
 {
-	const struct l4_part *p = f->part;
+	const struct sim_stm32l4_part *p = f->part;
 	uint32_t o, w = 0xFFFFFFFFu;
 	int i;
 
 	if (!p->ob_base || a < p->ob_base || a >= p->ob_base + 0x40)
 		return false;
 	o = a - p->ob_base;
-	i = l4_optreg_index(p, 0x20 + (o / 8) * 4);
+	i = sim_stm32l4_optreg_index(p, 0x20 + (o / 8) * 4);
 	if (i >= 0 && !(o & 4))
 		w = f->stored[i];
 	else if (i >= 0 && !f->opt_invalid)
@@ -939,47 +870,46 @@ static bool l4_ob_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
 }
 
 /* Read-only information bytes: F_SIZE, the unique id, the option page. */
-static bool l4_info_byte(struct l4_chip *f, uint32_t a, uint8_t *b)
+static bool sim_stm32l4_info_byte(struct sim_chip *c, uint32_t a, bool debugger, uint8_t *b)
 {
-	const struct l4_part *p = f->part;
-	if (sim_uid_byte(f->uid, p->uid_base, 8, a, b))
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
+	const struct sim_stm32l4_part *p = f->part;
+
+	if (sim_mech_uid_byte(c->uid, p->uid_base, 8, a, b) ||
+	    sim_mech_field_byte(p->flash_kb, p->fsize_addr, 2, a, b))
 		return true;
-	if (a == p->fsize_addr || a == p->fsize_addr + 1) {
-		*b = (uint8_t)(p->flash_kb >> (8 * (a - p->fsize_addr)));
-		return true;
-	}
 	/* The rest of the words around them (package data etc.): 0xFF (?). */
 	if ((a & ~0xFu) == (p->fsize_addr & ~0xFu) || (a & ~0xFu) == (p->uid_base & ~0xFu) ||
 	    (a & ~0xFu) == ((p->uid_base + 8) & ~0xFu)) {
 		*b = 0xFF;
 		return true;
 	}
-	return l4_ob_byte(f, a, b);
+	return sim_stm32l4_ob_byte(f, a, b);
 }
 
-static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
-		       bool debugger)
+static int sim_stm32l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val,
+				bool debugger)
 {
-	struct l4_chip *f = l4_of(c);
-	const struct l4_part *p = f->part;
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
+	const struct sim_stm32l4_part *p = f->part;
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	l4_tick(c);
+	sim_stm32l4_tick(c);
 	*val = 0;
-	ram = l4_ram_at(f, addr, size, &prot, &is_flash);
+	ram = sim_stm32l4_ram_at(f, addr, size, &prot, &is_flash);
 	if (ram) {
-		if (prot && l4_closed(c, debugger))
+		if (prot && sim_stm32l4_closed(c, debugger))
 			return -EFAULT;
 		/* WB: CPU2's secure flash is not readable from CPU1 or the debug
 		 * port at any level (RM0434 §3.3.3 (?)). */
-		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > l4_cpu2_start(f))
+		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > sim_stm32l4_cpu2_start(f))
 			return -EFAULT;
-		*val = l4_load(ram, size);
+		*val = sim_mech_load(ram, size);
 		return 0;
 	}
 	if (addr >= p->if_base && addr < p->if_base + 0x400) {
-		*val = l4_extract(l4_if_read(f, (addr - p->if_base) & ~3u), addr, size);
+		*val = sim_mech_lane(sim_stm32l4_if_read(f, (addr - p->if_base) & ~3u), addr, size);
 		return 0;
 	}
 	if ((addr & ~0x1Fu) == p->dbgmcu) {
@@ -989,47 +919,34 @@ static int l4_bus_read(struct sim_chip *c, uint32_t addr, unsigned size, uint32_
 			w = ((uint32_t)p->rev_id << 16) | p->dev_id;
 		else if ((addr & ~3u) == p->dbgmcu + 4)
 			w = f->dbgmcu_cr;
-		*val = l4_extract(w, addr, size);
+		*val = sim_mech_lane(w, addr, size);
 		return 0;
 	}
 	if (p->bkp_regs && addr >= p->bkp_base && addr < p->bkp_base + 4 * p->bkp_regs) {
-		*val = l4_extract(f->bkpr[(addr - p->bkp_base) / 4], addr, size);
+		*val = sim_mech_lane(f->bkpr[(addr - p->bkp_base) / 4], addr, size);
 		return 0;
 	}
 	if (addr >= L4_PERIPH_BASE && addr < L4_PERIPH_END)
 		return 0; /* unmodelled peripherals read as 0 */
-	if (sim_cortexm_owns(addr)) {
-		uint32_t w = 0;
-
-		if (sim_cortexm_read(&c->core, addr, &w) < 0)
-			return -EFAULT;
-		*val = l4_extract(w, addr, size);
-		return 0;
-	}
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b;
-
-		if (!l4_info_byte(f, addr + i, &b))
-			return -EFAULT; /* nothing mapped there */
-		*val |= (uint32_t)b << (8 * i);
-	}
-	return 0;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_read_sized(&c->core, addr, size, val);
+	return sim_mech_info_read(c, sim_stm32l4_info_byte, addr, size, debugger, val);
 }
 
-static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
-			bool debugger)
+static int sim_stm32l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val,
+				 bool debugger)
 {
-	struct l4_chip *f = l4_of(c);
-	const struct l4_part *p = f->part;
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
+	const struct sim_stm32l4_part *p = f->part;
 	bool prot, is_flash;
 	uint8_t *ram;
 
-	l4_tick(c);
-	ram = l4_ram_at(f, addr, size, &prot, &is_flash);
+	sim_stm32l4_tick(c);
+	ram = sim_stm32l4_ram_at(f, addr, size, &prot, &is_flash);
 	if (ram) {
-		if (prot && l4_closed(c, debugger))
+		if (prot && sim_stm32l4_closed(c, debugger))
 			return -EFAULT;
-		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > l4_cpu2_start(f))
+		if (is_flash && debugger && (uint32_t)(ram - f->flash) + size > sim_stm32l4_cpu2_start(f))
 			return -EFAULT; /* CPU2's secure area */
 		if (is_flash && debugger) {
 			/* Programs only with PG set and CR unlocked; bits go 1 -> 0. */
@@ -1050,38 +967,28 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
 		if (debugger)
 			c->counters->flash_if_writes++;
 		if (size == 4 || off == p->lay->keyr || off == p->lay->optkeyr)
-			return l4_if_write(c, off, val);
+			return sim_stm32l4_if_write(c, off, val);
 		/* Byte/half-word writes merge into the register (e.g. the RDP
 		 * byte of OPTR) (?: the RMs ask for word accesses). */
-		return l4_if_write(c, off, l4_merge(l4_if_read(f, off), addr, size, val));
+		return sim_stm32l4_if_write(c, off,
+					    sim_mech_merge(sim_stm32l4_if_read(f, off), addr, size, val));
 	}
 	if ((addr & ~0x1Fu) == p->dbgmcu) {
 		if ((addr & ~3u) == p->dbgmcu + 4)
-			f->dbgmcu_cr = l4_merge(f->dbgmcu_cr, addr, size, val);
+			f->dbgmcu_cr = sim_mech_merge(f->dbgmcu_cr, addr, size, val);
 		return 0;
 	}
 	if (p->bkp_regs && addr >= p->bkp_base && addr < p->bkp_base + 4 * p->bkp_regs) {
 		uint32_t *r = &f->bkpr[(addr - p->bkp_base) / 4];
 
-		*r = l4_merge(*r, addr, size, val);
+		*r = sim_mech_merge(*r, addr, size, val);
 		return 0;
 	}
 	if (addr >= L4_PERIPH_BASE && addr < L4_PERIPH_END)
 		return 0;
-	if (sim_cortexm_owns(addr)) {
-		uint32_t old = 0;
-
-		if (size != 4 && sim_cortexm_read(&c->core, addr, &old) < 0)
-			return -EFAULT;
-		return sim_cortexm_write(&c->core, addr & ~3u, l4_merge(old, addr, size, val));
-	}
-	{
-		uint8_t b;
-
-		if (l4_info_byte(f, addr, &b))
-			return 0; /* read-only information block: write ignored */
-	}
-	return -EFAULT;
+	if (sim_cortexm_owns(addr))
+		return sim_cortexm_write_sized(&c->core, addr, size, val);
+	return sim_mech_info_write(c, sim_stm32l4_info_byte, addr, debugger);
 }
 
 /* Option load (OBL_LAUNCH, system reset, power-on): an operation whose
@@ -1094,64 +1001,62 @@ static int l4_bus_write(struct sim_chip *c, uint32_t addr, unsigned size, uint32
  * the flash interface returns to its reset state, keys locked. That a
  * system reset reloads the options on these parts is the model of
  * docs/sim/README.md (?). */
-static void l4_system_reset(struct sim_chip *c)
+static void sim_stm32l4_system_reset(struct sim_chip *c)
 {
-	struct l4_chip *f = l4_of(c);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
 
-	l4_tick(c);
-	l4_option_power_loss(c);
+	sim_stm32l4_tick(c);
+	sim_stm32l4_option_power_loss(c);
 	memcpy(f->loaded, f->stored, sizeof(f->loaded));
 	if (f->opt_invalid)
 		f->loaded[0] = (f->part->optr_reset & ~0xFFu) | 0xFFu; /* level 1 */
-	l4_show_loaded(f);
+	sim_stm32l4_show_loaded(f);
 	f->cr = L4_CR_LOCK | L4_CR_OPTLOCK;
 	f->sr = 0;
 	if (f->opt_invalid && !f->part->tz)
 		f->sr = L4_SR_OPTVERR;
 	f->acr = 0;
-	f->key = L4_KEY_EXPECT1;
-	f->optkey = L4_KEY_EXPECT1;
+	f->key = SIM_MECH_KEY_EXPECT1;
+	f->optkey = SIM_MECH_KEY_EXPECT1;
 }
 
-static void l4_power_on(struct sim_chip *c)
+static void sim_stm32l4_power_on(struct sim_chip *c)
 {
-	struct l4_chip *f = l4_of(c);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
 
 	f->dbgmcu_cr = 0;
 	f->por_needed = false;
-	l4_system_reset(c);
+	sim_stm32l4_system_reset(c);
 }
 
-static int l4_rdp_level(struct sim_chip *c)
+static int sim_stm32l4_rdp_level(struct sim_chip *c)
 {
-	struct l4_chip *f = l4_of(c);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
 
-	l4_tick(c);
-	return l4_level_of(f->part, f->loaded[0]);
+	sim_stm32l4_tick(c);
+	return sim_stm32l4_level_of(f->part, f->loaded[0]);
 }
 
-static void l4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
+static void sim_stm32l4_reset_vectors(struct sim_chip *c, uint32_t *msp, uint32_t *pc)
 {
-	struct l4_chip *f = l4_of(c);
+	struct sim_stm32l4_chip *f = sim_stm32l4_of(c);
 
-	*msp = l4_load(f->flash, 4);
-	*pc = l4_load(f->flash + 4, 4);
+	*msp = sim_mech_load(f->flash, 4);
+	*pc = sim_mech_load(f->flash + 4, 4);
 }
 
 const struct sim_chip_ops sim_stm32l4_ops = {
 	.family = "stm32l4/g0/g4/c0/u0/wb/wl/l5/u5",
-	.part_count = l4_part_count,
-	.part_name = l4_part_name,
-	.part_summary = l4_part_summary,
-	.part_has_level_half = l4_part_has_level_half,
-	.create = l4_create,
-	.destroy = l4_destroy,
-	.bus_read = l4_bus_read,
-	.bus_write = l4_bus_write,
-	.tick = l4_tick,
-	.system_reset = l4_system_reset,
-	.power_on = l4_power_on,
-	.rdp_level = l4_rdp_level,
-	.reset_vectors = l4_reset_vectors,
-	.option_power_loss = l4_option_power_loss,
+	.parts = SIM_PART_TABLE(sim_stm32l4_parts),
+	.part_has_level_half = sim_stm32l4_part_has_level_half,
+	.create = sim_stm32l4_create,
+	.destroy = sim_stm32l4_destroy,
+	.bus_read = sim_stm32l4_bus_read,
+	.bus_write = sim_stm32l4_bus_write,
+	.tick = sim_stm32l4_tick,
+	.system_reset = sim_stm32l4_system_reset,
+	.power_on = sim_stm32l4_power_on,
+	.rdp_level = sim_stm32l4_rdp_level,
+	.reset_vectors = sim_stm32l4_reset_vectors,
+	.option_power_loss = sim_stm32l4_option_power_loss,
 };

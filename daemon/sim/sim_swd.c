@@ -80,7 +80,7 @@ void sim_swd_line_break(struct sim_swd *s)
 	s->hist_lo = s->hist_hi = 0;
 }
 
-static void swd_line_reset(struct sim_swd *s)
+static void sim_swd_line_reset(struct sim_swd *s)
 {
 	if (s->mode != SIM_SWD_MODE_SWD)
 		return;
@@ -89,7 +89,7 @@ static void swd_line_reset(struct sim_swd *s)
 }
 
 /* A select sequence matched: K bits ending at the current bit. */
-static void swd_select(struct sim_swd *s, struct sim_chip *c, enum sim_swd_mode to)
+static void sim_swd_select(struct sim_swd *s, struct sim_chip *c, enum sim_swd_mode to)
 {
 	if (to == SIM_SWD_MODE_DORMANT && c->dp_version < 2)
 		return; /* an SWJ-DPv1 has no dormant state */
@@ -98,7 +98,7 @@ static void swd_select(struct sim_swd *s, struct sim_chip *c, enum sim_swd_mode 
 	s->reset_state = false;
 }
 
-static void swd_bit(struct sim_swd *s, struct sim_chip *c, unsigned b)
+static void sim_swd_bit(struct sim_swd *s, struct sim_chip *c, unsigned b)
 {
 	uint64_t pos = s->bitpos++;
 
@@ -112,9 +112,9 @@ static void swd_bit(struct sim_swd *s, struct sim_chip *c, unsigned b)
 		if (--s->act_left == 0) {
 			s->act_left = -1;
 			if (s->act_bits == (0x1Au << 4))
-				swd_select(s, c, SIM_SWD_MODE_SWD);
+				sim_swd_select(s, c, SIM_SWD_MODE_SWD);
 			else if (s->act_bits == 0)
-				swd_select(s, c, SIM_SWD_MODE_JTAG);
+				sim_swd_select(s, c, SIM_SWD_MODE_JTAG);
 		}
 	}
 	if (b) {
@@ -123,7 +123,7 @@ static void swd_bit(struct sim_swd *s, struct sim_chip *c, unsigned b)
 		/* >= 50 ones then a low bit: line reset (B4.3.3). The same low bit
 		 * may be the first of a select sequence (all start with 0). */
 		if (s->ones >= 50)
-			swd_line_reset(s);
+			sim_swd_line_reset(s);
 		if (s->ones >= 5) {
 			s->armed = true;
 			s->armed_ones = s->ones;
@@ -135,16 +135,16 @@ static void swd_bit(struct sim_swd *s, struct sim_chip *c, unsigned b)
 		uint16_t w = (uint16_t)(s->win >> 16);
 
 		if (w == 0xE79E && s->mode == SIM_SWD_MODE_JTAG)
-			swd_select(s, c, SIM_SWD_MODE_SWD);
+			sim_swd_select(s, c, SIM_SWD_MODE_SWD);
 		else if (w == 0xE73C && s->mode == SIM_SWD_MODE_SWD)
-			swd_select(s, c, SIM_SWD_MODE_JTAG);
+			sim_swd_select(s, c, SIM_SWD_MODE_JTAG);
 		else if (w == 0xE3BC && s->mode == SIM_SWD_MODE_SWD)
-			swd_select(s, c, SIM_SWD_MODE_DORMANT);
+			sim_swd_select(s, c, SIM_SWD_MODE_DORMANT);
 	}
 	if (s->armed && pos == s->armed_at + 30) {
 		/* JTAG-to-dormant: >= 5 TMS high then 31 bits 0x33BBBBBA (B5.3.2) */
 		if ((s->win >> 1) == 0x33BBBBBAu && s->mode == SIM_SWD_MODE_JTAG)
-			swd_select(s, c, SIM_SWD_MODE_DORMANT);
+			sim_swd_select(s, c, SIM_SWD_MODE_DORMANT);
 		s->armed = false;
 	}
 	if (s->mode == SIM_SWD_MODE_DORMANT && s->hist_lo == SWD_ALERT_LO &&
@@ -160,10 +160,10 @@ void sim_swd_line_bits(struct sim_swd *s, struct sim_chip *c, const uint8_t *dat
 	if (!sim_chip_dp_reachable(c))
 		return;
 	for (unsigned i = 0; i < nbits; i++)
-		swd_bit(s, c, (data[i / 8] >> (i % 8)) & 1u);
+		sim_swd_bit(s, c, (data[i / 8] >> (i % 8)) & 1u);
 }
 
-static uint32_t swd_ctrl_stat(const struct sim_swd *s)
+static uint32_t sim_swd_ctrl_stat(const struct sim_swd *s)
 {
 	uint32_t v = s->ctrl_stat;
 
@@ -179,8 +179,8 @@ static uint32_t swd_ctrl_stat(const struct sim_swd *s)
 
 /* A data access on the bus behind MEM-AP APSEL: the core's bus for the
  * core's AHB-AP (obeying read-out protection), the family's hook otherwise. */
-static int swd_bus(struct sim_chip *c, unsigned apsel, uint32_t addr, unsigned size, bool rnw,
-		   uint32_t *v)
+static int sim_swd_bus(struct sim_chip *c, unsigned apsel, uint32_t addr, unsigned size, bool rnw,
+		       uint32_t *v)
 {
 	const struct sim_ap *ap = &c->aps[apsel];
 
@@ -198,8 +198,8 @@ static int swd_bus(struct sim_chip *c, unsigned apsel, uint32_t addr, unsigned s
 
 /* One MEM-AP data access at ADDR with the CSW size: byte lanes by address
  * (ADIv5.2 C2.2.5). Returns 0 or -EFAULT (bus error). */
-static int swd_mem(struct sim_swd *s, struct sim_chip *c, unsigned apsel, uint32_t addr, bool rnw,
-		   uint32_t *data)
+static int sim_swd_mem(struct sim_swd *s, struct sim_chip *c, unsigned apsel, uint32_t addr, bool rnw,
+		       uint32_t *data)
 {
 	unsigned size = 1u << (s->csw[apsel] & AP_CSW_SIZE_MASK);
 	unsigned lane;
@@ -212,15 +212,15 @@ static int swd_mem(struct sim_swd *s, struct sim_chip *c, unsigned apsel, uint32
 		addr &= ~1u;
 	lane = 8 * (addr & 3);
 	if (rnw) {
-		rc = swd_bus(c, apsel, addr, size, true, &v);
+		rc = sim_swd_bus(c, apsel, addr, size, true, &v);
 		*data = rc ? 0 : (size == 4 ? v : v << lane);
 		return rc;
 	}
 	v = size == 4 ? *data : (*data >> lane) & ((1u << (8 * size)) - 1);
-	return swd_bus(c, apsel, addr, size, false, &v);
+	return sim_swd_bus(c, apsel, addr, size, false, &v);
 }
 
-static void swd_tar_increment(struct sim_swd *s, unsigned apsel)
+static void sim_swd_tar_increment(struct sim_swd *s, unsigned apsel)
 {
 	uint32_t size = 1u << (s->csw[apsel] & AP_CSW_SIZE_MASK);
 
@@ -229,7 +229,7 @@ static void swd_tar_increment(struct sim_swd *s, unsigned apsel)
 }
 
 /* IDR of the AP at APSEL, 0 where there is none. */
-static uint32_t swd_ap_idr(const struct sim_chip *c, unsigned apsel)
+static uint32_t sim_swd_ap_idr(const struct sim_chip *c, unsigned apsel)
 {
 	if (apsel >= SIM_AP_COUNT)
 		return 0;
@@ -238,10 +238,10 @@ static uint32_t swd_ap_idr(const struct sim_chip *c, unsigned apsel)
 
 /* AP register access. An APSEL with no AP reads 0 (IDR included) and
  * ignores writes; an AP that is not a MEM-AP answers only IDR (?). */
-static int swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw, uint32_t *data)
+static int sim_swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw, uint32_t *data)
 {
 	unsigned apsel = s->select >> 24;
-	uint32_t idr = swd_ap_idr(c, apsel);
+	uint32_t idr = sim_swd_ap_idr(c, apsel);
 	int rc;
 
 	if (AP_IDR_CLASS(idr) != AP_IDR_CLASS_MEM && reg != AP_IDR) {
@@ -273,15 +273,15 @@ static int swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw,
 			s->tar[apsel] = *data;
 		return 0;
 	case AP_DRW:
-		rc = swd_mem(s, c, apsel, s->tar[apsel], rnw, data);
+		rc = sim_swd_mem(s, c, apsel, s->tar[apsel], rnw, data);
 		if (rc == 0)
-			swd_tar_increment(s, apsel); /* a failed transfer leaves TAR alone */
+			sim_swd_tar_increment(s, apsel); /* a failed transfer leaves TAR alone */
 		return rc;
 	case AP_BD0:
 	case AP_BD0 + 4:
 	case AP_BD0 + 8:
 	case AP_BD0 + 12:
-		return swd_mem(s, c, apsel, (s->tar[apsel] & ~0xFu) + (reg - AP_BD0), rnw, data);
+		return sim_swd_mem(s, c, apsel, (s->tar[apsel] & ~0xFu) + (reg - AP_BD0), rnw, data);
 	case AP_CFG:
 		if (rnw)
 			*data = 0; /* little-endian, 32-bit addresses */
@@ -301,14 +301,14 @@ static int swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw,
 	}
 }
 
-static uint32_t swd_dp_read(struct sim_swd *s, struct sim_chip *c, unsigned a)
+static uint32_t sim_swd_dp_read(struct sim_swd *s, struct sim_chip *c, unsigned a)
 {
 	switch (a) {
 	case 0x0:
 		return c->dpidr;
 	case 0x4:
 		switch (s->select & 0xF) {
-		case 0: return swd_ctrl_stat(s);
+		case 0: return sim_swd_ctrl_stat(s);
 		case 1: return s->dlcr;
 		case 2: return c->dp_version >= 2 ? c->targetid : 0;
 		case 3: return c->dp_version >= 2 ? 1u : 0; /* DLPIDR: protocol 1, instance 0 */
@@ -321,7 +321,7 @@ static uint32_t swd_dp_read(struct sim_swd *s, struct sim_chip *c, unsigned a)
 	}
 }
 
-static void swd_dp_write(struct sim_swd *s, unsigned a, uint32_t v)
+static void sim_swd_dp_write(struct sim_swd *s, unsigned a, uint32_t v)
 {
 	switch (a) {
 	case 0x0: /* ABORT; DAPABORT has nothing to abort: no AP access stalls */
@@ -380,15 +380,15 @@ unsigned sim_swd_transfer(struct sim_swd *s, struct sim_chip *c, unsigned req, u
 	}
 	if (!ap) {
 		if (rnw) {
-			*data = swd_dp_read(s, c, a);
+			*data = sim_swd_dp_read(s, c, a);
 			if (a != 0x8)
 				s->last_read = *data;
 		} else {
-			swd_dp_write(s, a, *data);
+			sim_swd_dp_write(s, a, *data);
 		}
 		return SIM_ACK_OK;
 	}
-	if (!(swd_ctrl_stat(s) & DP_CS_CDBGPWRUPACK)) {
+	if (!(sim_swd_ctrl_stat(s) & DP_CS_CDBGPWRUPACK)) {
 		/* The AP is in the debug power domain; without CDBGPWRUPACK the
 		 * access fails (?) - a host that skips the power-up sees it. */
 		s->ctrl_stat |= DP_CS_STICKYERR;
@@ -403,11 +403,11 @@ unsigned sim_swd_transfer(struct sim_swd *s, struct sim_chip *c, unsigned req, u
 			/* Posted read: return the previous result, start this one. */
 			*data = s->rdbuff;
 			s->last_read = s->rdbuff;
-			if (swd_ap(s, c, reg, true, &v))
+			if (sim_swd_ap(s, c, reg, true, &v))
 				s->ctrl_stat |= DP_CS_STICKYERR; /* seen on the next access */
 			s->rdbuff = v;
 		} else {
-			if (swd_ap(s, c, reg, false, data))
+			if (sim_swd_ap(s, c, reg, false, data))
 				s->ctrl_stat |= DP_CS_STICKYERR;
 		}
 	}
