@@ -82,6 +82,11 @@
 #define F1S_M0_DBG (1u << 5)   /* DBGMCU at 0x40015800; nothing at 0xE0040000.. */
 #define F1S_OBR_F1 (1u << 6)   /* a GD32 with the F1 FMC_OBSTAT layout (GD32F20x) */
 #define F1S_WRP0 (1u << 7)     /* only WRP0 is implemented (F030x4/x6, F031, F042...) */
+/* A system reset does not run the option byte loader: only a power-on
+ * reset or OBL_LAUNCH does (RM0360 §4, note: "The new programmed option
+ * byte (user, read/write protection) are not loaded after a system reset";
+ * RM0091's empty-check note says the same of F0x1/x2/x8 (?)). */
+#define F1S_OBL_NOT_AT_RESET (1u << 9)
 
 /* Option half-word programming (tPROG, 40-70 us) and option page erase
  * (tERASE, 20-40 ms) from the F103/F030 datasheets (?). */
@@ -129,7 +134,7 @@ static const struct sim_stm32f1_part sim_stm32f1_parts[] = {
 	  0x420, 0x1001, 0, 128, 8, 1, 0x1FFFF000u, 0xE0042000u, 0x1FFFF7E0u, 0x1FFFF7E8u, 10, 0xFF,
 	  40.0, F1_CORE_M3(0x420), F1_DP_M3, 0xA5 },
 	{ { "stm32f030r8", "STM32F030R8, Cortex-M0, 64 KB flash, 8 KB SRAM" },
-	  0x440, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP01 | F1S_M0_DBG, 64, 8, 1, 0x1FFFEC00u,
+	  0x440, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP01 | F1S_M0_DBG | F1S_OBL_NOT_AT_RESET, 64, 8, 1, 0x1FFFEC00u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
 	  40.0, F1_CORE_M0(0x440), F1_DP_M0, 0xAA },
 	/* STM32F030K6: DEV_ID 0x444, 32 KB in 1 KB pages, 4 KB SRAM; the
@@ -137,11 +142,11 @@ static const struct sim_stm32f1_part sim_stm32f1_parts[] = {
 	 * [15:0] (stm32f030x6.h:1775); system memory 0x1FFFEC00 (?); no RTC
 	 * backup registers on the F030 (?). */
 	{ { "stm32f030k6", "STM32F030K6, Cortex-M0, 32 KB flash, 4 KB SRAM, WRP0 only" },
-	  0x444, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP0 | F1S_M0_DBG, 32, 4, 1, 0x1FFFEC00u,
+	  0x444, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_WRP0 | F1S_M0_DBG | F1S_OBL_NOT_AT_RESET, 32, 4, 1, 0x1FFFEC00u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 0, 0xFF,
 	  40.0, F1_CORE_M0(0x444), F1_DP_M0, 0xAA },
 	{ { "stm32f072rb", "STM32F072RB, Cortex-M0, 128 KB flash, 16 KB SRAM, 5 RTC backup registers" },
-	  0x448, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_M0_DBG, 128, 16, 2, 0x1FFFC800u,
+	  0x448, 0x1000, F1S_F0_STYLE | F1S_OBL | F1S_M0_DBG | F1S_OBL_NOT_AT_RESET, 128, 16, 2, 0x1FFFC800u,
 	  0x40015800u, 0x1FFFF7CCu, 0x1FFFF7ACu, 5, 0xFF,
 	  40.0, F1_CORE_M0(0x448), F1_DP_M0, 0xAA },
 	{ { "stm32f303vc", "STM32F303VC, Cortex-M4F, 256 KB flash, 40 KB SRAM, 16 RTC backup registers" },
@@ -213,6 +218,7 @@ struct sim_stm32f1_chip {
 	unsigned op_idx;
 	uint16_t op_value;
 	bool op_regress;
+	bool obl_now;             /* the next system reset is a power-on or OBL_LAUNCH one */
 };
 
 static struct sim_stm32f1_chip *sim_stm32f1_of(struct sim_chip *c)
@@ -580,6 +586,7 @@ static int sim_stm32f1_if_write(struct sim_chip *c, uint32_t off, uint32_t v)
 			/* RM0091 §3.5.5: OBL_LAUNCH reloads the option bytes and
 			 * generates a system reset. The reset cuts the write's own
 			 * completion: the AP reports it as a fault (OpenOCD ignores it). */
+			f->obl_now = true;
 			sim_chip_system_reset(c);
 			return -EFAULT;
 		}
@@ -883,8 +890,9 @@ static int sim_stm32f1_bus_write(struct sim_chip *c, uint32_t addr, unsigned siz
 	return sim_mech_info_write(c, sim_stm32f1_info_byte, addr, debugger);
 }
 
-/* Every system reset runs the option byte loader (PM0075 §2.5: "loaded
- * after a system reset"; RM0091 §4.1). An operation whose time is up has
+/* A system reset runs the option byte loader (PM0075 §2.5: "loaded after
+ * a system reset"), except on the F0, where only a power-on reset and
+ * OBL_LAUNCH do (F1S_OBL_NOT_AT_RESET). An operation whose time is up has
  * completed. An option step still running is cut as a power loss cuts it
  * (sim_stm32f1_option_power_loss): the RDP half-word "first forces a Mass
  * Erase" (PM0075 §2.4.1), so a reset during that erase finds the half-word
@@ -899,7 +907,9 @@ static void sim_stm32f1_system_reset(struct sim_chip *c)
 		sim_stm32f1_option_power_loss(c);
 	sim_stm32f1_finish(c, 0);
 	sim_stm32f1_finish(c, 1);
-	sim_stm32f1_load_options(f);
+	if (f->obl_now || !(f->part->flags & F1S_OBL_NOT_AT_RESET))
+		sim_stm32f1_load_options(f);
+	f->obl_now = false;
 	for (unsigned k = 0; k < 2; k++) {
 		f->b[k].cr = F1_CR_LOCK; /* reset value 0x80 (PM0075 §3.4.5) */
 		f->b[k].sr = 0;
@@ -916,6 +926,7 @@ static void sim_stm32f1_power_on(struct sim_chip *c)
 	struct sim_stm32f1_chip *f = sim_stm32f1_of(c);
 
 	f->dbgmcu_cr = f->dbgmcu_apb1 = f->dbgmcu_apb2 = 0;
+	f->obl_now = true;
 	sim_stm32f1_system_reset(c);
 }
 

@@ -121,27 +121,32 @@ static const struct target_part stm32f1_parts[] = {
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP01,
 	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
-	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg",
+	 .options_not_loaded_by_reset = true},
 	{.dev_id = 0x444, .name = "STM32F03x/F030x4/6", .core = CORTEXM_M0, .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP0,
 	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
-	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg",
+	 .options_not_loaded_by_reset = true},
 	{.dev_id = 0x445, .name = "STM32F04x/F070x6", .core = CORTEXM_M0, .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL | STM32F1_WRP0,
 	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
-	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg",
+	 .options_not_loaded_by_reset = true},
 	{.dev_id = 0x448, .name = "STM32F07x", .core = CORTEXM_M0, .flash_kb_max = 128,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
 	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
-	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg",
+	 .options_not_loaded_by_reset = true},
 	{.dev_id = 0x442, .name = "STM32F09x/F030xC", .core = CORTEXM_M0, .flash_kb_max = 256,
 	 .dbgmcu_addr = STM32F1_DBGMCU_APB, .flash_size_addr = STM32F1_FSIZE_F0F3,
 	 .flags = STM32F1_F0_STYLE | STM32F1_OBL,
 	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
-	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg"},
+	 .uid_addr = STM32F1_UID_F0F3, .openocd_target = "target/stm32f0x.cfg",
+	 .options_not_loaded_by_reset = true},
 	{.dev_id = 0x412, .name = "STM32F10x low density", .core = CORTEXM_M3, .flash_kb_max = 32,
 	 .dbgmcu_addr = STM32F1_DBGMCU_PPB, .flash_size_addr = STM32F1_FSIZE_F1,
 	 .erase_typ_ms = STM32F1_ERASE_TYP_MS, .erase_max_ms = STM32F1_ERASE_MAX_MS,
@@ -284,6 +289,20 @@ static enum rdp_level stm32f1_level(const struct target *t, uint32_t obr, uint16
 	return (obr & STM32F1_OBR_RDPRT1) ? RDP_LEVEL_1 : RDP_LEVEL_0;
 }
 
+/* The level the stored RDP half-word will give once loaded: the level-0
+ * key, a level-2 byte where the part has level 2, anything else (a
+ * complement that does not match loads as 0xFF) level 1. */
+static enum rdp_level stm32f1_stored_level(const struct target *t, uint16_t rdp_hw)
+{
+	uint8_t b = (uint8_t)rdp_hw;
+
+	if ((uint8_t)(rdp_hw >> 8) != (uint8_t)~b)
+		return RDP_LEVEL_1;
+	if (b == stm32f1_level0_byte(t))
+		return RDP_LEVEL_0;
+	return stm32f1_level(t, STM32F1_OBR_RDPRT1, rdp_hw);
+}
+
 /* WRP half-words the part has (OB_TypeDef: WRP0 only on F030x4/x6, F031,
  * F038, F042, F048, F070x6, stm32f030x6.h:221; WRP0/1 on F030x8/F05x,
  * F3x8, GD32F1x0/F3x0/E23x; WRP0..3 elsewhere). The others are reserved:
@@ -350,6 +369,10 @@ static int stm32f1_read_protection(struct target *t, struct target_protection *p
 		p->options[p->n_options++] = (struct target_option){"ob_wrp23", ob[6] | (uint32_t)ob[7] << 16};
 	if (obr & STM32F1_OBR_OPTERR)
 		p->options[p->n_options++] = (struct target_option){"opterr", 1};
+	/* Programmed but not loaded: on an F0 a tool that only reset the chip
+	 * leaves it so until a power-on reset or OBL_LAUNCH (RM0360 §4). */
+	if (stm32f1_stored_level(t, ob[STM32F1_OB_RDP]) != p->level && p->n_options < TARGET_MAX_OPTIONS)
+		p->options[p->n_options++] = (struct target_option){"rdp_stored", ob[STM32F1_OB_RDP] & 0xFF};
 	return 0;
 }
 

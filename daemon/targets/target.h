@@ -65,6 +65,12 @@ struct target_part {
 	 * Debian's OpenOCD runs (section "OpenOCD 0.12.0" of each driver's
 	 * page in docs/targets/). */
 	const char *openocd_target;
+	/* A system reset does not load the option bytes: only a power-on
+	 * reset or the family's own load command does (STM32F0: RM0360 §4,
+	 * "not loaded after a system reset"; docs/targets/stm32f1.md). The
+	 * driver's apply() uses that command; a tool that only resets leaves
+	 * the new level stored but not in force. */
+	bool options_not_loaded_by_reset;
 };
 
 /* The uid_addr of a part whose words are at BASE, BASE + 4, BASE + THIRD

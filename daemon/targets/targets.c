@@ -129,8 +129,10 @@ const char *rdp_describe(const struct target_protection *p, char *out, size_t ca
 				      "above, and a reset discards the edit.", (unsigned)v & 0xFF);
 	if (target_option(p, "rdp_stored", &v) && n < cap)
 		snprintf(out + n, cap - n,
-			 " Options with RDP 0x%02x are programmed but not loaded yet: "
-			 "a reset (or power cycle) loads them.", (unsigned)v & 0xFF);
+			 " Options with RDP 0x%02x are programmed but not loaded yet: the next "
+			 "option-byte load applies them (a reset on most parts; a power cycle, or "
+			 "rdpd's own unlock or lock, on parts a reset does not reload, such as "
+			 "the STM32F0).", (unsigned)v & 0xFF);
 	return out;
 }
 

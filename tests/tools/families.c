@@ -44,6 +44,8 @@ static json_object *families_part(const struct target_driver *d, const struct ta
 	json_object_object_add(o, "rom_part", p->rom_designer ? families_hex(p->rom_part) : NULL);
 	json_object_object_add(o, "flash_kb_max", json_object_new_int(p->flash_kb_max));
 	json_object_object_add(o, "openocd_target", families_string_or_null(p->openocd_target));
+	json_object_object_add(o, "options_not_loaded_by_reset",
+			       json_object_new_boolean(p->options_not_loaded_by_reset));
 	return o;
 }
 

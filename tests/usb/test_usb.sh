@@ -231,8 +231,9 @@ check openocd_l5_option_read_shows_lock l5_locked
 "$B/tools/families" --json >"$T/families.json" 2>&1
 check families_tool_lists_the_drivers json "$T/families.json" 'len(j["drivers"]) > 0'
 "$B/rdpd-sim" --list-profiles --verbose >"$T/profiles.txt"
-# NAME<TAB>PROFILE-PART<TAB>TARGET-FILE<TAB>UNLOCK-COMMAND<TAB>RDP-BYTE<TAB>CORE, or
-# "# why" for a part OpenOCD 0.12.0 cannot drive.
+# NAME<TAB>PROFILE-PART<TAB>TARGET-FILE<TAB>UNLOCK-COMMAND<TAB>RDP-BYTE<TAB>CORE<TAB>RESET-LOADS,
+# or "# why" for a part OpenOCD 0.12.0 cannot drive. RESET-LOADS is "no" for a
+# part whose options a system reset does not load (the F0: RM0360 §4).
 python3 - "$T/families.json" "$T/profiles.txt" "$RDPD" >"$T/ocd_plan.txt" 2>"$T/ocd_plan.err" <<'EOF'
 import json, re, subprocess, sys
 drivers = json.load(open(sys.argv[1]))["drivers"]
@@ -261,7 +262,8 @@ for name in summary:
         print("# %s (%s): OpenOCD 0.12.0 cannot drive it" % (part, j["chip"]))
         continue
     byte = re.search(r"option byte 0x([0-9A-Fa-f]{2})", summary[name]).group(1).lower()
-    print("\t".join([part, p["openocd_target"], d["openocd_unlock"], byte, p["core"]]))
+    print("\t".join([part, p["openocd_target"], d["openocd_unlock"], byte, p["core"],
+                     "no" if p["options_not_loaded_by_reset"] else "yes"]))
 EOF
 check openocd_parts_listed sh -c "grep -q '^[^#]' '$T/ocd_plan.txt'"
 sed -n 's/^# /  not run: /p' "$T/ocd_plan.txt"
@@ -287,11 +289,15 @@ raw_is() { # NAME BYTE
 	jcheck "$1" after "j['rdp_level']==0 and (j['rdp_raw']=='0x$2' or (len(j['rdp_raw'])==10 and j['rdp_raw'].endswith('$2')))"
 }
 grep -v '^#' "$T/ocd_plan.txt" >"$T/ocd_plan.run"
-while IFS='	' read -r o_part o_cfg o_cmd o_raw o_core; do
+while IFS='	' read -r o_part o_cfg o_cmd o_raw o_core o_loads; do
 	o_drv=${o_cmd%% *}
 	# OpenOCD's F1 driver without a flash loader: the simulator runs no code.
 	o_wa=; [ "$o_drv" = stm32f1x ] && o_wa="-c 'set WORKAREASIZE 0'"
-	run "ocd_$o_part" --profile "$o_part-rdp1" $FAST -- sh -c "$OCD $o_wa -f $o_cfg -c init -c 'reset halt' -c '$o_cmd' -c 'reset halt' -c exit; $(step after "$RD rdp --probe 0 --json")"
+	# A part a reset does not reload keeps level 1 after OpenOCD's unlock and
+	# `reset halt` (the new RDP byte stored, not loaded: what users of such a
+	# part see until they power-cycle it); rdpd's own unlock then finishes it.
+	o_finish=; [ "$o_loads" = no ] && o_finish="$(step stored "$RD rdp --probe 0 --json") $RD unlock --probe 0 >/dev/null 2>&1;"
+	run "ocd_$o_part" --profile "$o_part-rdp1" $FAST -- sh -c "$OCD $o_wa -f $o_cfg -c init -c 'reset halt' -c '$o_cmd' -c 'reset halt' -c exit; $o_finish $(step after "$RD rdp --probe 0 --json")"
 	if ! o_text=$(ocd_text "$o_drv"); then
 		check "openocd_${o_part}_success_text_known" false
 		echo "  no success text for OpenOCD's $o_drv driver: add it to ocd_text in $0"
@@ -301,6 +307,8 @@ while IFS='	' read -r o_part o_cfg o_cmd o_raw o_core; do
 	stm32l4x/Cortex-M0+) check "openocd_${o_part}_unlock" ocd_ok_m0 "ocd_$o_part" "$o_text" ;;
 	*) check "openocd_${o_part}_unlock" ocd_ok "ocd_$o_part" "$o_text" ;;
 	esac
+	[ "$o_loads" = no ] && check "rdpd_reads_stored_not_loaded_after_openocd_$o_part" jcheck "ocd_$o_part" stored \
+		"j['rdp_level']==1 and j['options'].get('rdp_stored')=='0x$o_raw' and 'not loaded yet' in j['rdp_text']"
 	check "rdpd_reads_0_after_openocd_$o_part" raw_is "ocd_$o_part" "$o_raw"
 done <"$T/ocd_plan.run"
 
