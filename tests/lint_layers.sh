@@ -1,39 +1,98 @@
 #!/bin/sh
-# Includes point downward only (docs/README.md, "The layers"):
-# transport <- dap <- adiv5 <- cortexm <- targets <- jobs <- api; sim/ stands apart;
-# daemon/cli beside api/, using of it only the serialisers api/json_*.h.
+# Includes point downward only (docs/README.md, "The layers"). Every source
+# file under daemon/ and api/ has a rank, from its folder (or, at the top of
+# daemon/, from its name), and may include only headers of a lower rank or of
+# its own folder:
+#
+#   0  base      daemon/{err,log,utf8,json_util,json_strict,notify,config,dnssd}
+#   1  transport   2 dap   3 adiv5   4 cortexm   5 targets   6 probes   7 jobs
+#   8  api, cli  (peers: cli uses of api/ only the serialisers api/json_*.h)
+#   9  the composition root: daemon/main.c, daemon/serve.c
+#   -  daemon/sim: its own headers only (an independent reading of the
+#      manuals); only transport/sim.c reaches it, through sim/sim.h
+#
+# Usage: tests/lint_layers.sh [ROOT]   (ROOT: a tree to check, default .)
+root=${1:-.}
+cd "$root" || exit 2
 status=0
-layers="transport dap adiv5 cortexm targets probes jobs"
-forbid() { # dir, pattern of includes it must not have
-	hits=$(grep -rnE "#include \"($2)/" "daemon/$1" 2>/dev/null)
-	[ -n "$hits" ] && { echo "layering: daemon/$1 includes an upper layer:"; echo "$hits"; status=1; }
+say() { echo "layering: $*"; status=1; }
+
+# rank FILE: the rank of a source file (path from the root), or "" for a
+# file no rule covers (a violation of its own: every file needs a rank).
+rank() {
+	case $1 in
+	daemon/sim/*) echo sim ;;
+	daemon/transport/*) echo 1 ;;
+	daemon/dap/*) echo 2 ;;
+	daemon/adiv5/*) echo 3 ;;
+	daemon/cortexm/*) echo 4 ;;
+	daemon/targets/*) echo 5 ;;
+	daemon/probes/*) echo 6 ;;
+	daemon/jobs/*) echo 7 ;;
+	api/*) echo 8 ;;
+	daemon/cli/*) echo 8 ;;
+	daemon/main.c | daemon/serve.c | daemon/serve.h) echo 9 ;;
+	daemon/err.[ch] | daemon/log.[ch] | daemon/utf8.[ch] | daemon/json_util.[ch] | \
+	daemon/json_strict.[ch] | daemon/notify.[ch] | daemon/config.[ch] | daemon/dnssd.[ch]) echo 0 ;;
+	*) echo "" ;;
+	esac
 }
-forbid transport "dap|adiv5|cortexm|targets|probes|jobs|api|cli"
-forbid dap "adiv5|cortexm|targets|probes|jobs|api|cli"
-forbid adiv5 "cortexm|targets|probes|jobs|api|cli"
-forbid cortexm "targets|probes|jobs|api|cli"
-forbid targets "probes|jobs|api|cli"
-forbid jobs "api|cli"
-forbid probes "jobs|api|cli"
-# Routes take what jobs/ hands them: no target, CMSIS-DAP or ADIv5 header.
+
+# The header an include names: "x/y.h" from the daemon/ or tree root,
+# "y.h" at the top of daemon/ (the Makefile's -Idaemon -I.).
+resolve() {
+	if [ -f "daemon/$1" ]; then echo "daemon/$1"; elif [ -f "$1" ]; then echo "$1"; fi
+}
+
+for f in $(find daemon api -name '*.[ch]' | sort); do
+	r=$(rank "$f")
+	if [ -z "$r" ]; then
+		say "$f has no rank: add its folder or name to tests/lint_layers.sh"
+		continue
+	fi
+	dir=$(dirname "$f")
+	grep -n '^#include "' "$f" | while IFS= read -r line; do
+		inc=$(echo "$line" | sed 's/^[0-9]*:#include "\([^"]*\)".*/\1/')
+		n=${line%%:*}
+		if [ "$r" = sim ]; then
+			case $inc in sim.h | sim_*.h | sim/*) ;; *) echo "layering: $f:$n includes the driver stack ($inc)" ;; esac
+			continue
+		fi
+		h=$(resolve "$inc")
+		[ -n "$h" ] || continue # a generated or system header
+		q=$(rank "$h")
+		[ "$(dirname "$h")" = "$dir" ] && [ "$q" = "$r" ] && continue
+		case $f:$h in
+		daemon/transport/sim.c:daemon/sim/sim.h) continue ;;
+		daemon/cli/*:api/json_*.h) continue ;; # the CLI's --json is the API's JSON
+		esac
+		if [ "$q" = sim ] || [ -z "$q" ] || [ "$q" -ge "$r" ]; then
+			echo "layering: $f:$n (rank $r) includes $h (rank ${q:-none}): includes point downward only"
+		fi
+	done
+done >"${TMPDIR:-/tmp}/lint_layers.$$"
+if [ -s "${TMPDIR:-/tmp}/lint_layers.$$" ]; then
+	cat "${TMPDIR:-/tmp}/lint_layers.$$"
+	status=1
+fi
+rm -f "${TMPDIR:-/tmp}/lint_layers.$$"
+
+# Routes take what jobs/ hands them: no target, CMSIS-DAP or ADIv5 header
+# (api/ may include lower ranks in general; its route handlers may not).
 hits=$(grep -nE '#include "(targets|cortexm|adiv5|dap|transport)/' api/routes_*.c)
-[ -n "$hits" ] && { echo "layering: a route includes a layer below jobs:"; echo "$hits"; status=1; }
-# The command line sits beside api/, over jobs/: of api/ it uses only the
-# serialisers (api/json_*.h, so that its --json is the API's JSON), and
-# those include nothing of HTTP.
-hits=$(grep -rnE '#include "api/' daemon/cli | grep -vE '#include "api/json_[a-z_]+\.h"')
-[ -n "$hits" ] && { echo "layering: daemon/cli includes api/ beyond its serialisers:"; echo "$hits"; status=1; }
+[ -n "$hits" ] && say "a route includes a layer below jobs:
+$hits"
+# The serialisers the CLI shares include nothing of HTTP.
 hits=$(grep -nE '#include ("api/api\.h"|<microhttpd\.h>)' api/json_*.[ch])
-[ -n "$hits" ] && { echo "layering: a serialiser the CLI shares includes HTTP:"; echo "$hits"; status=1; }
+[ -n "$hits" ] && say "a serialiser the CLI shares includes HTTP:
+$hits"
 # Only api/ (and the CLI for its --json) serialises; below them JSON is the
 # format of the two durable files only: the journal's records (jobs/job.c,
 # job_json.c) and probes.json (probes/probe_store.c).
 hits=$(grep -rlE '#include (<json-c/|"json_util\.h"|"json_strict\.h")' daemon/transport daemon/dap daemon/adiv5 \
 	daemon/cortexm daemon/targets daemon/probes daemon/jobs |
 	grep -vE '^daemon/(jobs/(job\.c|job_json\.c|job_internal\.h)|probes/probe_store\.c)$')
-[ -n "$hits" ] && { echo "layering: JSON below api/ outside the journal and probes.json:"; echo "$hits"; status=1; }
-# The simulator is an independent reading of the manuals: only its own headers.
-hits=$(grep -rnE '#include "' daemon/sim | grep -vE '#include "sim(/|_)[a-z0-9_]*\.h"|#include "sim\.h"')
-[ -n "$hits" ] && { echo "layering: daemon/sim includes the driver stack:"; echo "$hits"; status=1; }
+[ -n "$hits" ] && say "JSON below api/ outside the journal and probes.json:
+$hits"
 [ $status = 0 ] && echo "layering: includes point downward only"
 exit $status
