@@ -65,8 +65,9 @@ $(BUILD)/libsim.a: $(SIM_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# Exported so that libmicrohttpd's own error answers reach api/http_errors.c.
 $(BUILD)/rdpd: $(BUILD)/obj/daemon/main.o $(BUILD)/librdpd.a $(BUILD)/libsim.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--export-dynamic-symbol=MHD_queue_response -o $@ $^ $(LDLIBS)
 
 $(BUILD)/rdpd-sim: $(BUILD)/obj/daemon/sim/sim_main.o $(BUILD)/libsim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -pthread -lm

@@ -8,6 +8,9 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "api/park.h"
 
 #define API_MAX_BODY (64 * 1024)
 #define API_MEMORY_LIMIT (32 * 1024) /* per connection: request line, headers, answer headers */
@@ -47,6 +50,14 @@ struct api_req {
 	const char *target_end;  /* where the request-target ends in MHD's buffer */
 	bool target_bad;         /* it holds a byte no request-target may (http_framing.c) */
 	enum api_role role;
+	/* An answer that waits (park.c): the connection is suspended, and
+	 * when libmicrohttpd calls the handler again after the resume, CONT
+	 * goes on with the request. */
+	struct park park;
+	enum MHD_Result (*cont)(struct api_req *r);
+	uint64_t wait_job;           /* ?wait=: the job, and whether this request made it */
+	bool wait_fresh;
+	struct worker_read *rdp_read; /* GET /probes/{ref}/rdp: the worker's read */
 };
 
 /* Replies (reply.c). Each returns the MHD result to hand back. */
@@ -98,14 +109,10 @@ void api_stop(void);
 /* Ready = listening and the journal writable (for /readyz). */
 void api_set_journal_ok(bool (*fn)(void));
 const struct api_config *api_config(void);
-/* The client behind socket FD has closed or reset the connection. A reply
- * that waits (an event stream in a quiet stretch, a `?wait=`) writes
- * nothing meanwhile, so nothing else would notice, and the connection
- * would hold its slot (and one of its address's) all that time.
- * POLLRDHUP: the peer's FIN (poll(2)). */
-bool api_client_gone(int fd);
-/* The socket of CONN, or -1. */
-int api_conn_fd(struct MHD_Connection *conn);
+/* Park R's connection (park_suspend(), R->park set by park_init()): true,
+ * and CONT(R) runs when it is resumed; false with the reason in
+ * R->park.why: answer now. */
+bool api_park(struct api_req *r, enum MHD_Result (*cont)(struct api_req *r));
 /* Metrics counters. */
 void api_count_status(unsigned status);
 void api_metrics_http(char *out, size_t cap, size_t *used);

@@ -4,7 +4,7 @@
  *
  * libmicrohttpd's connection timeout counts idle time only: a client that
  * trickles one header byte every few seconds (slowloris) is never idle and
- * holds its thread for ever. Here every connection has a deadline: from its
+ * holds its connection for ever. Here every connection has a deadline: from its
  * start, and again from the end of each request it made, the next request's
  * line, headers and body must all have arrived within the request timeout
  * (--request-timeout, 60 s by default). While rdpd answers a request (an
@@ -20,8 +20,8 @@
  * slots, provided that address holds more than the newcomer's own (a
  * client never gains by pushing out another that holds as many as it).
  *
- * A connection is ended with shutdown(2) on its socket: MHD's own thread
- * then sees the end of the stream and closes it as usual. MHD reports a
+ * A connection is ended with shutdown(2) on its socket: the MHD thread
+ * serving it then sees the end of the stream and closes it as usual. MHD reports a
  * connection closed (MHD_CONNECTION_NOTIFY_CLOSED) before it closes the
  * socket, and the slot is released under the same lock the guard holds, so
  * the guard never touches a descriptor reused by another connection.

@@ -14,24 +14,29 @@
  *
  * 0.9.75 has no hook to replace such an answer, but it logs each one
  * through the error logger first ("Error processing request (HTTP
- * response code is %u ('%s'))"), on the connection's own thread
- * (MHD_USE_THREAD_PER_CONNECTION), before queueing it. rdpd writes its
+ * response code is %u ('%s'))") and then, on the same thread and for the
+ * same connection, queues it through its exported MHD_queue_response(),
+ * called through the library's PLT (objdump -d libmicrohttpd.so.12: the
+ * call after MHD_create_response_from_buffer in the error path). rdpd's
+ * executable defines MHD_queue_response and exports it (Makefile,
+ * --export-dynamic-symbol), so the dynamic linker binds that call here;
+ * every call goes on to the library's own (dlsym(RTLD_NEXT)). The call
+ * that follows the log line names the connection: rdpd writes its
  * problem+json answer to the socket there and shuts the socket for
  * sending (shutdown(2) SHUT_WR): libmicrohttpd's own answer then fails to
  * send (EPIPE) and it closes the connection. Nothing else can be in
  * flight on the socket at that moment: libmicrohttpd sends a whole answer
  * before it reads the next request, and rdpd has not begun answering this
- * one (conn_guard_is_answering()).
+ * one (conn_guard_is_answering()). Where the binding does not happen (a
+ * libmicrohttpd built to call itself directly), its HTML answer stays, and
+ * tests/api/test_http_framing.py fails.
  *
- * libmicrohttpd's HTML answer stays where this cannot work:
+ * libmicrohttpd's HTML answer also stays:
  * - under HTTPS: the socket carries TLS records that only GnuTLS may write;
- * - in the request line of a connection's first request (a bad version:
- *   400 or 505; a target beyond the memory limit: 414): the connection is
- *   known on its thread only from the request-begins callback, which runs
- *   after the version is read (parse_initial_message_line());
- * - a request line with no space at all: libmicrohttpd closes the
+ * - for a request line with no space at all: libmicrohttpd closes the
  *   connection without any answer.
  */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -43,18 +48,8 @@
 
 #define HTTP_ERRORS_LOG_PREFIX "Error processing request (HTTP response code is %u"
 
-static _Thread_local struct MHD_Connection *http_errors_conn;
-
-void http_errors_begin(struct MHD_Connection *conn)
-{
-	http_errors_conn = conn;
-}
-
-void http_errors_end(struct MHD_Connection *conn)
-{
-	if (http_errors_conn == conn)
-		http_errors_conn = NULL;
-}
+/* The status libmicrohttpd just logged it answers with, on this thread. */
+static _Thread_local unsigned http_errors_pending;
 
 /* The error row and the sentence for a status libmicrohttpd answers with;
  * 0 for one rdpd does not expect (libmicrohttpd's answer then stays). */
@@ -86,24 +81,45 @@ static int http_errors_row(unsigned status)
 
 void http_errors_log(const char *fmt, va_list ap)
 {
-	const union MHD_ConnectionInfo *ci;
-	char answer[2048];
-	unsigned status;
-	size_t n;
 	va_list copy;
-	int rc;
 
-	if (!http_errors_conn || api_config()->tls_cert_pem ||
-	    strncmp(fmt, HTTP_ERRORS_LOG_PREFIX, strlen(HTTP_ERRORS_LOG_PREFIX)) != 0 ||
-	    conn_guard_is_answering(http_errors_conn))
+	if (strncmp(fmt, HTTP_ERRORS_LOG_PREFIX, strlen(HTTP_ERRORS_LOG_PREFIX)) != 0)
 		return;
 	va_copy(copy, ap);
-	status = va_arg(copy, unsigned);
+	http_errors_pending = va_arg(copy, unsigned);
 	va_end(copy);
-	ci = MHD_get_connection_info(http_errors_conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+}
+
+/* rdpd's answer for libmicrohttpd's STATUS on CONN's socket. */
+static void http_errors_answer(struct MHD_Connection *conn, unsigned status)
+{
+	const union MHD_ConnectionInfo *ci;
+	char answer[2048];
+	size_t n;
+	int rc;
+
+	if (api_config()->tls_cert_pem || conn_guard_is_answering(conn))
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci || !(rc = http_errors_row(status)) || !(n = reply_problem_wire(rc, answer, sizeof(answer))))
 		return;
 	/* Non-blocking: a client that reads nothing gets a cut answer, never a stuck thread. */
 	(void)send(ci->connect_fd, answer, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	shutdown(ci->connect_fd, SHUT_WR);
+}
+
+/* The library's own name, bound here for libmicrohttpd's calls too (see
+ * the top of this file); rdpd's calls pass straight through. */
+enum MHD_Result MHD_queue_response(struct MHD_Connection *conn, unsigned int status, struct MHD_Response *resp)
+{
+	static enum MHD_Result (*_Atomic library)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+	unsigned pending = http_errors_pending;
+
+	if (!library)
+		library = (enum MHD_Result (*)(struct MHD_Connection *, unsigned int, struct MHD_Response *))
+			dlsym(RTLD_NEXT, "MHD_queue_response");
+	http_errors_pending = 0;
+	if (pending && pending == status)
+		http_errors_answer(conn, status);
+	return library ? library(conn, status, resp) : MHD_NO;
 }

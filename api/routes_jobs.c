@@ -17,7 +17,6 @@
 #define SSE_HEARTBEAT_MS 15000
 #define SSE_CHUNK 16384
 
-extern atomic_bool api_stopping;
 static atomic_uint sse_open; /* event streams being served */
 
 /* Decimal job id, no sign, no overflow; 0 when it is not one. */
@@ -157,40 +156,38 @@ struct sse_stream {
 	uint64_t id;
 	uint64_t last_seq;
 	bool done;
-	unsigned idle_s;
-	int fd; /* the connection's socket: to see the client leave */
+	struct park park; /* between events (park.c) */
 	char buf[SSE_CHUNK];
 	size_t len, off;
 };
 
-/* Content reader: runs on this connection's own thread, so it may block
- * waiting for the next event, a second at a time, and looks for the client
- * leaving on every wake; a comment line every 15 s keeps proxies and the
- * connection timeout from closing an idle stream. */
+/* Content reader. With nothing to send, it parks the connection until the
+ * job's next event, the client leaving or, after 15 s of quiet, a comment
+ * line that keeps proxies and the connection timeout from closing an idle
+ * stream; it returns 0, which libmicrohttpd takes as "call again" once the
+ * connection is resumed (microhttpd.h, MHD_ContentReaderCallback). */
 static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct sse_stream *s = cls;
 	size_t n;
 
-	while (s->off == s->len) {
+	if (s->off == s->len) {
 		s->off = 0;
+		s->park.seq = job_last_seq(s->id); /* before the copy: a later event wakes it */
 		s->len = json_job_events_sse(s->id, s->last_seq, s->buf, sizeof(s->buf), &s->last_seq, &s->done);
-		if (s->len) {
-			s->idle_s = 0;
-			break;
-		}
-		if (s->done || atomic_load(&api_stopping))
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (api_client_gone(s->fd))
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		if (s->idle_s * 1000 >= SSE_HEARTBEAT_MS) {
-			s->len = (size_t)snprintf(s->buf, sizeof(s->buf), ": keep-alive\n\n");
-			s->idle_s = 0;
-			break;
-		}
-		job_wait_event(s->id, s->last_seq, 1000);
-		s->idle_s++;
 	}
+	while (s->off == s->len) { /* park_suspend() says why it would not park */
+		if (s->done || s->park.why == PARK_WAKE_STOP)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (s->park.why == PARK_WAKE_GONE)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (s->park.why == PARK_WAKE_DEADLINE)
+			s->len = (size_t)snprintf(s->buf, sizeof(s->buf), ": keep-alive\n\n");
+		else if (park_suspend(&s->park))
+			return 0;
+	}
+	s->park.why = PARK_WAKE_NONE;
+	s->park.deadline_ms = park_now_ms() + SSE_HEARTBEAT_MS;
 	n = s->len - s->off < max ? s->len - s->off : max;
 	memcpy(out, s->buf + s->off, n);
 	s->off += n;
@@ -199,6 +196,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 
 static void sse_free(void *cls)
 {
+	park_done(&((struct sse_stream *)cls)->park);
 	free(cls);
 	atomic_fetch_sub(&sse_open, 1);
 }
@@ -232,7 +230,7 @@ enum MHD_Result route_job_events(struct api_req *r)
 		return MHD_NO;
 	s->id = id;
 	s->last_seq = last ? parse_id(last) : 0; /* resume after the last event the client saw */
-	s->fd = api_conn_fd(r->conn);
+	park_init(&s->park, r->conn, id, park_now_ms() + SSE_HEARTBEAT_MS);
 	atomic_fetch_add(&sse_open, 1);
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, s, sse_free);
 	if (!resp) {

@@ -250,14 +250,47 @@ static enum MHD_Result reply_busy(struct api_req *r, uint64_t job)
 	return reply_problem(r, -ERR_PROBE_BUSY, job_link(job));
 }
 
+/* The worker has the answer: resume the request (on the worker's thread). */
+static void rdp_read_done(void *ctx)
+{
+	park_signal(ctx);
+}
+
+/* GET /probes/{ref}/rdp once the worker answered, or its time ran out. */
+static enum MHD_Result rdp_answer(struct api_req *r)
+{
+	char detail[ERR_DETAIL_MAX];
+	struct rdp_report report;
+	enum MHD_Result ret;
+	json_object *o;
+	const char *text;
+	int rc = worker_read_result(r->rdp_read, &report, detail, sizeof(detail));
+
+	if (rc == 1 && api_park(r, rdp_answer))
+		return MHD_YES;
+	if (rc == 1 && r->park.why == PARK_WAKE_STOP)
+		return reply_problem(r, err_setf(ERR_SHUTTING_DOWN, "rdpd is stopping; read the protection "
+						 "again once it is back"), NULL);
+	if (rc == 1)
+		return reply_problem(r, err_setf(ERR_PROBE_TIMEOUT, "the probe's worker did not finish the read "
+						 "within %d ms; it may still be busy with an earlier request",
+						 API_RDP_TIMEOUT_MS), NULL);
+	if (rc < 0) {
+		err_setf((enum err_code)-rc, "%s", detail);
+		return reply_problem(r, rc, NULL);
+	}
+	o = json_report(&report);
+	text = json_text(o, 0);
+	ret = reply_text(r, MHD_HTTP_OK, "application/json", text, strlen(text));
+	json_object_put(o);
+	return ret;
+}
+
 enum MHD_Result route_probe_rdp(struct api_req *r)
 {
 	const char *q_clock = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "clock_hz");
 	const char *q_mode = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "connect");
-	json_object *opts = json_object_new_object(), *o;
-	char detail[ERR_DETAIL_MAX];
-	const char *text;
-	struct rdp_report report;
+	json_object *opts = json_object_new_object();
 	enum job_connect_mode mode;
 	enum MHD_Result ret = MHD_NO;
 	uint32_t clock_hz;
@@ -278,38 +311,27 @@ enum MHD_Result route_probe_rdp(struct api_req *r)
 		return reply_problem(r, rc, NULL);
 	if ((job = registry_current_job(index)))
 		return reply_busy(r, job);
-	rc = worker_read_rdp(index, clock_hz, mode, API_RDP_TIMEOUT_MS, &report, detail, sizeof(detail));
-	if (rc < 0) {
-		err_setf((enum err_code)-rc, "%s", detail);
+	park_init(&r->park, r->conn, 0, park_now_ms() + API_RDP_TIMEOUT_MS);
+	rc = worker_read_start(index, clock_hz, mode, rdp_read_done, &r->park, &r->rdp_read);
+	if (rc < 0)
 		return reply_problem(r, rc, NULL);
-	}
-	o = json_report(&report);
-	text = json_text(o, 0);
-	ret = reply_text(r, MHD_HTTP_OK, "application/json", text, strlen(text));
-	json_object_put(o);
-	return ret;
+	return rdp_answer(r);
 }
 
-/* Block the request's own thread until the job ends, SECONDS pass or the
- * client leaves (FD: its socket, api_client_gone). */
-static void wait_for_job(uint64_t id, unsigned seconds, int fd)
+/* ?wait=: the job's record once it ended, its time ran out or the client
+ * left; until then the connection is parked and woken by each event. */
+static enum MHD_Result reply_job_wait(struct api_req *r)
 {
-	struct timespec now, end;
-	enum job_state st;
+	char loc[40];
+	enum job_state st = JOB_QUEUED;
+	uint64_t id = r->wait_job;
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += seconds;
-	for (;;) {
-		uint64_t seq = job_last_seq(id);
-
-		if (job_state_of(id, &st, NULL) < 0 || job_state_final(st))
-			return;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec) ||
-		    api_client_gone(fd))
-			return;
-		job_wait_event(id, seq, 1000);
-	}
+	r->park.seq = job_last_seq(id); /* before the state: an event in between wakes it */
+	if (job_state_of(id, &st, NULL) == 0 && !job_state_final(st) && api_park(r, reply_job_wait))
+		return MHD_YES;
+	snprintf(loc, sizeof(loc), "/jobs/%llu", (unsigned long long)id);
+	/* A finished job under ?wait= is a plain 200; otherwise the work goes on: 202. */
+	return reply_json(r, job_state_final(st) ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED, json_job_by_id(id), loc);
 }
 
 static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s, bool fresh)
@@ -317,12 +339,14 @@ static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s
 	char loc[40];
 	enum job_state st = JOB_QUEUED;
 
-	if (wait_s)
-		wait_for_job(id, wait_s, api_conn_fd(r->conn));
+	if (wait_s) {
+		r->wait_job = id;
+		park_init(&r->park, r->conn, id, park_now_ms() + wait_s * 1000LL);
+		return reply_job_wait(r);
+	}
 	job_state_of(id, &st, NULL);
 	snprintf(loc, sizeof(loc), "/jobs/%llu", (unsigned long long)id);
-	/* A finished job under ?wait= is a plain 200; otherwise the work goes on: 202. */
-	return reply_json(r, job_state_final(st) && (wait_s || !fresh) ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
+	return reply_json(r, job_state_final(st) && !fresh ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
 			  json_job_by_id(id), loc);
 }
 

@@ -37,7 +37,6 @@
 #define SERVE_HOTPLUG_MS 1000
 #define SERVE_STOP_TIMEOUT_MS 10000
 
-atomic_bool api_stopping;
 static struct journal *serve_journal;
 static atomic_bool serve_hotplug_run = true;
 
@@ -281,7 +280,6 @@ static int serve_run(struct config *cfg)
 	log_notice("%s: stopping (running jobs get %d s to finish)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
 		   SERVE_STOP_TIMEOUT_MS / 1000);
 	notify_send("STOPPING=1");
-	atomic_store(&api_stopping, true);
 	atomic_store(&serve_hotplug_run, false);
 	pthread_join(hotplug, NULL);
 	dnssd_stop();
@@ -301,8 +299,9 @@ static int serve_run(struct config *cfg)
 
 int serve_main(int argc, char **argv)
 {
-	/* Every HTTP connection has its own thread; glibc would give busy
-	 * threads arenas of their own and keep their freed memory. Two arenas
+	/* The HTTP pool, the probes' workers and the simulator all allocate;
+	 * glibc would give busy threads arenas of their own and keep their
+	 * freed memory. Two arenas
 	 * keep the resident size flat under load (measured by make soak). */
 	mallopt(M_ARENA_MAX, 2);
 	struct config cfg;

@@ -40,7 +40,9 @@
 #define JOB_RECORD_MIN_BYTES (JOURNAL_HEADER_BYTES + sizeof(JOB_SNAPSHOT_MIN) - 1)
 
 static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t job_changed;
+/* Told of every event, for the HTTP side's parked waits (job_set_listener). */
+static void (*job_listener)(void *ctx);
+static void *job_listener_ctx;
 static struct job **jobs;  /* ascending id */
 static size_t n_jobs, cap_jobs;
 static uint64_t next_id = 1;
@@ -117,7 +119,8 @@ static void job_event_locked(struct job *j, const struct job_event *ev)
 	e->seq = ++j->next_seq;
 	e->text = ev->text ? strdup(ev->text) : NULL;
 wake:
-	pthread_cond_broadcast(&job_changed);
+	if (job_listener)
+		job_listener(job_listener_ctx);
 }
 
 /* The event of J entering state ST, with J's error when WITH_ERROR and it has one. */
@@ -266,12 +269,6 @@ static int job_insert_locked(struct job *j)
 
 int job_store_init(struct journal *journal)
 {
-	pthread_condattr_t ca;
-
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&job_changed, &ca);
-	pthread_condattr_destroy(&ca);
 	job_journal = journal;
 	return 0;
 }
@@ -804,22 +801,11 @@ void job_events_free(struct job_event *events, size_t n)
 	}
 }
 
-void job_wait_event(uint64_t id, uint64_t seq, int timeout_ms)
+void job_set_listener(void (*fn)(void *ctx), void *ctx)
 {
-	struct timespec until;
-	struct job *j;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&job_lock);
-	while ((j = job_find_locked(id)) && j->next_seq <= seq &&
-	       pthread_cond_timedwait(&job_changed, &job_lock, &until) == 0)
-		;
+	job_listener = fn;
+	job_listener_ctx = ctx;
 	pthread_mutex_unlock(&job_lock);
 }
 

@@ -156,8 +156,10 @@ size_t job_events_copy(uint64_t id, uint64_t after, struct job_event *out, size_
 void job_events_free(struct job_event *events, size_t n);
 /* Sequence number of the job's newest event (0 if none or unknown). */
 uint64_t job_last_seq(uint64_t id);
-/* Block until the job has an event after SEQ, or TIMEOUT_MS passes. */
-void job_wait_event(uint64_t id, uint64_t seq, int timeout_ms);
+/* FN(CTX) is called after every event any job records, on the thread that
+ * records it and with the job store's lock held: it must only note that
+ * something happened (api/park.c wakes its thread), never call back in. */
+void job_set_listener(void (*fn)(void *ctx), void *ctx);
 /* Counters for /metrics: jobs ended, by kind and state. */
 void job_counts(unsigned out[2][6]);
 

@@ -27,9 +27,11 @@ struct work {
 	uint64_t job_id;
 	uint32_t clock_hz;
 	enum job_connect_mode connect_mode;
-	/* WORK_READ: the caller waits on done; refs = 2 while both hold it. */
+	/* WORK_READ: refs = 2 while the worker and the caller both hold it;
+	 * on_done (under lock) tells the caller the answer is in. */
 	pthread_mutex_t lock;
-	pthread_cond_t done_cond;
+	void (*on_done)(void *ctx);
+	void *on_done_ctx;
 	bool done;
 	int refs;
 	int rc;
@@ -82,7 +84,6 @@ static void work_put(struct work *w)
 	if (last) {
 		free(w->report);
 		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->done_cond);
 		free(w);
 	}
 }
@@ -95,7 +96,8 @@ static void work_complete(struct work *w, int rc, struct rdp_report *report)
 	if (rc < 0)
 		err_save(w->detail);
 	w->done = true;
-	pthread_cond_broadcast(&w->done_cond);
+	if (w->on_done)
+		w->on_done(w->on_done_ctx);
 	pthread_mutex_unlock(&w->lock);
 	work_put(w);
 }
@@ -308,14 +310,6 @@ static struct work *work_new(enum work_kind kind, int refs)
 	w->kind = kind;
 	w->refs = refs;
 	pthread_mutex_init(&w->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&w->done_cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
 	return w;
 }
 
@@ -335,48 +329,55 @@ int worker_submit_job(int index, uint64_t job_id, uint32_t clock_hz, enum job_co
 	return rc;
 }
 
-int worker_read_rdp(int index, uint32_t clock_hz, enum job_connect_mode connect_mode, int timeout_ms,
-		    struct rdp_report *out, char *detail, size_t detail_cap)
+int worker_read_start(int index, uint32_t clock_hz, enum job_connect_mode connect_mode,
+		      void (*on_done)(void *ctx), void *ctx, struct worker_read **out)
 {
 	struct work *w = work_new(WORK_READ, 2);
-	struct timespec until;
 	int rc;
 
+	*out = NULL;
 	if (!w)
 		return err_setf(ERR_NO_MEMORY, "out of memory");
 	w->clock_hz = clock_hz;
 	w->connect_mode = connect_mode;
+	w->on_done = on_done;
+	w->on_done_ctx = ctx;
 	rc = worker_enqueue(index, w);
 	if (rc < 0) {
 		work_put(w);
 		work_put(w);
-		snprintf(detail, detail_cap, "%s", err_detail());
 		return rc;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	*out = (struct worker_read *)w;
+	return 0;
+}
+
+int worker_read_result(struct worker_read *rd, struct rdp_report *out, char *detail, size_t detail_cap)
+{
+	struct work *w = (struct work *)rd;
+	int rc = 1;
+
 	pthread_mutex_lock(&w->lock);
-	while (!w->done && pthread_cond_timedwait(&w->done_cond, &w->lock, &until) == 0)
-		;
 	if (w->done) {
 		rc = w->rc;
 		if (rc == 0)
 			*out = *w->report;
 		snprintf(detail, detail_cap, "%s", w->detail);
-	} else {
-		rc = -ERR_PROBE_TIMEOUT;
-		snprintf(detail, detail_cap,
-			 "the probe's worker did not finish the read within %d ms; it may still be "
-			 "busy with an earlier request", timeout_ms);
 	}
 	pthread_mutex_unlock(&w->lock);
-	work_put(w);
 	return rc;
+}
+
+void worker_read_free(struct worker_read *rd)
+{
+	struct work *w = (struct work *)rd;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->on_done = NULL; /* the caller is gone: the worker must not call it */
+	pthread_mutex_unlock(&w->lock);
+	work_put(w);
 }
 
 void worker_probe_identity(int index)

@@ -13,11 +13,19 @@
 
 /* Run job JOB_ID (queued, and claimed on the registry) on probe INDEX. */
 int worker_submit_job(int index, uint64_t job_id, uint32_t clock_hz, enum job_connect_mode connect_mode);
-/* Read the protection on the probe's worker, waiting up to TIMEOUT_MS.
- * 0 and *OUT (what GET /probes/{ref}/rdp shows), or -ERR_* with the
- * failure's sentence in DETAIL. */
-int worker_read_rdp(int index, uint32_t clock_hz, enum job_connect_mode connect_mode, int timeout_ms,
-		    struct rdp_report *out, char *detail, size_t detail_cap);
+/* A read of a probe's protection (what GET /probes/{ref}/rdp shows), run
+ * on the probe's worker while the caller goes on. */
+struct worker_read;
+/* Queue the read on probe INDEX: 0 and *OUT, or -ERR_*. ON_DONE(CTX) is
+ * called on the worker's thread once the answer is in; it must not block
+ * nor call back into the worker (api/park.c only notes the wake-up). */
+int worker_read_start(int index, uint32_t clock_hz, enum job_connect_mode connect_mode,
+		      void (*on_done)(void *ctx), void *ctx, struct worker_read **out);
+/* 1 while the read runs; then 0 and *OUT, or -ERR_* with the failure's
+ * sentence in DETAIL. */
+int worker_read_result(struct worker_read *rd, struct rdp_report *out, char *detail, size_t detail_cap);
+/* The caller is done with RD (read or not): ON_DONE is no longer called. */
+void worker_read_free(struct worker_read *rd);
 /* Open the probe once in the background to learn its DAP_Info identity. */
 void worker_probe_identity(int index);
 /* Stop taking work; wait up to TIMEOUT_MS for running jobs to finish. Jobs

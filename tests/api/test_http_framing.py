@@ -160,6 +160,12 @@ def test_libmicrohttpd_answers(d):
                 b"Content-Type: application/json\n", b"zz\r\n{}\r\n0\r\n\r\n" + HIDDEN))
     refused(d, "headers_over_memory",
             req(b"GET /livez HTTP/1.1\nHost: 127.0.0.1\nX-Big: " + b"b" * 40000 + b"\n"), 431, "headers_too_large")
+    # An unknown version, and a request line over the connection's memory,
+    # in a connection's first request: the answer is still rdpd's.
+    refused(d, "http_2_0_first_request", req(b"GET /livez HTTP/2.0\nHost: 127.0.0.1\n"), 505,
+            "http_version_not_supported")
+    refused(d, "request_line_over_memory_first_request",
+            req(b"GET /" + b"a" * 40000 + b" HTTP/1.1\nHost: 127.0.0.1\n"), 414, "uri_too_long")
     # An unknown version on a kept-alive connection's second request.
     reply, closed = exchange(d, req(b"GET /livez HTTP/1.1\nHost: 127.0.0.1\n") +
                              req(b"GET /livez HTTP/2.0\nHost: 127.0.0.1\n"))
