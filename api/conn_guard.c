@@ -12,10 +12,10 @@
  *
  * A full table must not lock a new client out: a few addresses holding
  * every slot with idle sockets kept any other address waiting until the
- * idle timeout. libmicrohttpd stops accepting at its connection limit
- * (daemon.c MHD_poll_all() leaves the listening socket out) and only then
- * asks the accept policy callback (new_connection_prepare_()), so its limit
- * is set above this table's share: at the share, a newcomer takes the
+ * idle timeout. libmicrohttpd closes a connection handed to it
+ * (listen.c) at its connection limit, and asks the accept policy callback
+ * only below it (daemon.c MHD_add_connection(), new_connection_prepare_()),
+ * so its limit is set above this table's share: at the share, a newcomer takes the
  * slot of the longest-idle connection of the address holding the most
  * slots, provided that address holds more than the newcomer's own (a
  * client never gains by pushing out another that holds as many as it).
@@ -103,6 +103,38 @@ struct conn_tally {
 
 static struct conn_tally conn_tallies[CONN_GUARD_SLOTS]; /* under conn_lock */
 
+/* Admitted (on listen.c's thread) and not yet started on their pool thread
+ * (MHD_CONNECTION_NOTIFY_STARTED), oldest first, under conn_lock: they
+ * count against the share, or a burst of newcomers would all be admitted
+ * before the first is in the table, and libmicrohttpd would then refuse
+ * the rest at its own limit with no eviction. One that never starts
+ * (libmicrohttpd out of memory) stops counting after a second. */
+#define CONN_PENDING_MS 1000
+static long long conn_pending_ms[CONN_GUARD_SLOTS];
+static unsigned conn_pending_head, conn_pending_n;
+
+static void conn_pending_expire(long long now)
+{
+	while (conn_pending_n && now - conn_pending_ms[conn_pending_head] > CONN_PENDING_MS) {
+		conn_pending_head = (conn_pending_head + 1) % CONN_GUARD_SLOTS;
+		conn_pending_n--;
+	}
+}
+
+static void conn_pending_push(long long now)
+{
+	if (conn_pending_n < CONN_GUARD_SLOTS)
+		conn_pending_ms[(conn_pending_head + conn_pending_n++) % CONN_GUARD_SLOTS] = now;
+}
+
+static void conn_pending_pop(void)
+{
+	if (conn_pending_n) {
+		conn_pending_head = (conn_pending_head + 1) % CONN_GUARD_SLOTS;
+		conn_pending_n--;
+	}
+}
+
 /* Tallies every address with a live slot; returns how many there are and
  * the number of live slots in *LIVE. */
 static size_t conn_tally_all(unsigned *live)
@@ -159,7 +191,8 @@ bool conn_guard_admit(const struct sockaddr *addr)
 	conn_addr_of(addr, &a);
 	pthread_mutex_lock(&conn_lock);
 	n_addr = conn_tally_all(&live);
-	if (live >= conn_share) {
+	conn_pending_expire(conn_now_ms());
+	if (live + conn_pending_n >= conn_share) {
 		victim = conn_eviction_victim(&a, n_addr);
 		admit = victim != NULL;
 	}
@@ -168,6 +201,8 @@ bool conn_guard_admit(const struct sockaddr *addr)
 		shutdown(victim->fd, SHUT_RDWR);
 		atomic_fetch_add(&conn_evicted, 1);
 	}
+	if (admit)
+		conn_pending_push(conn_now_ms());
 	pthread_mutex_unlock(&conn_lock);
 	if (!admit)
 		log_info("http: refused a connection: all %u slots are taken, fairly shared", conn_share);
@@ -183,6 +218,7 @@ void conn_guard_started(struct MHD_Connection *conn, void **socket_context)
 	if (!ci)
 		return;
 	pthread_mutex_lock(&conn_lock);
+	conn_pending_pop();
 	for (size_t i = 0; i < CONN_GUARD_SLOTS; i++)
 		if (!conn_slots[i].used) {
 			conn_slots[i].used = true;
@@ -227,6 +263,17 @@ void conn_guard_answering(struct MHD_Connection *conn, bool answering)
 	if (!answering)
 		atomic_store(&s->since_ms, conn_now_ms());
 	atomic_store(&s->answering, answering);
+}
+
+unsigned conn_guard_count(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&conn_lock);
+	conn_pending_expire(conn_now_ms());
+	n = atomic_load(&conn_open) + conn_pending_n;
+	pthread_mutex_unlock(&conn_lock);
+	return n;
 }
 
 bool conn_guard_is_answering(struct MHD_Connection *conn)

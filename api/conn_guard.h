@@ -28,4 +28,8 @@ void conn_guard_answering(struct MHD_Connection *conn, bool answering);
 bool conn_guard_is_answering(struct MHD_Connection *conn);
 void conn_guard_metrics(char *out, size_t cap, size_t *used);
 
+/* Connections open now, and admitted ones libmicrohttpd has not started
+ * yet: what listen.c compares with libmicrohttpd's connection limit. */
+unsigned conn_guard_count(void);
+
 #endif

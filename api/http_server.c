@@ -28,6 +28,7 @@
 #include "api/conn_guard.h"
 #include "api/http_errors.h"
 #include "api/http_framing.h"
+#include "api/listen.h"
 #include "api/park.h"
 #include "err.h"
 #include "jobs/job.h"
@@ -383,77 +384,26 @@ static void api_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_info("http: %s", line);
 }
 
-/* The port and family of a socket handed over by systemd. */
-static int api_inherited_port(int fd, unsigned short *port, bool *ipv6)
+/* The libmicrohttpd daemon: no listening socket of its own (listen.c
+ * accepts), CFG's TLS when set. */
+static struct MHD_Daemon *api_daemon_start(const struct api_config *cfg)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
-	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-		return err_setf(ERR_INVALID_ARGUMENT, "the socket systemd passed (fd %d) is not a TCP "
-				"socket: check ListenStream= in rdpd.socket", fd);
-	*ipv6 = ss.ss_family == AF_INET6;
-	*port = ntohs(*ipv6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
-	return 0;
-}
-
-int api_start(const struct api_config *cfg)
-{
-	struct sockaddr_storage ss = {0};
-	/* TURBO: read and write before asking epoll (microhttpd.h). */
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
-			 MHD_USE_ERROR_LOG;
+	/* Not MHD_USE_TURBO: with connections added by MHD_add_connection(),
+	 * 0.9.75 then left a closed event stream's connection open until its
+	 * 30 s timeout (tests/api/test_http_resources.py, wait_slots_freed). */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cpus < 1 ? 1 : cpus > API_THREADS_MAX ? API_THREADS_MAX : (unsigned)cpus;
-	struct MHD_OptionItem opts[4] = {{MHD_OPTION_END, 0, NULL}};
-	unsigned n_opts = 0;
-	int rc;
+	struct MHD_OptionItem opts[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
 
-	api_cfg = *cfg;
-	if ((rc = conn_guard_start(cfg->request_timeout_s ? cfg->request_timeout_s : 60, API_CONNECTION_LIMIT)) < 0)
-		return rc;
-	if (cfg->have_listen_fd) {
-		bool ipv6 = false;
-
-		if ((rc = api_inherited_port(cfg->listen_fd, &api_cfg.port, &ipv6)) < 0)
-			return rc;
-		if (ipv6)
-			flags |= MHD_USE_IPv6;
-		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL};
-	} else if (strchr(cfg->listen_host, ':')) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(cfg->port);
-		if (inet_pton(AF_INET6, cfg->listen_host, &a->sin6_addr) != 1)
-			return err_setf(ERR_INVALID_ARGUMENT, "--listen: '%s' is not an IPv6 address", cfg->listen_host);
-		flags |= MHD_USE_IPv6;
-		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(cfg->port);
-		if (inet_pton(AF_INET, cfg->listen_host, &a->sin_addr) != 1)
-			return err_setf(ERR_INVALID_ARGUMENT, "--listen: '%s' is not an IPv4 address", cfg->listen_host);
-		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
-	}
 	if (cfg->tls_cert_pem && cfg->tls_key_pem) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-			return err_setf(ERR_INVALID_ARGUMENT, "HTTPS: this libmicrohttpd was built without "
-					"TLS (GnuTLS); remove tls_cert and tls_key");
 		flags |= MHD_USE_TLS;
-		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem};
-		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
+		opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem};
+		opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
 	}
-	if ((rc = park_start()) < 0) {
-		conn_guard_stop();
-		return rc;
-	}
-	job_set_listener(park_kick, NULL);
-	api_daemon = MHD_start_daemon(
-		flags, cfg->have_listen_fd ? 0 : cfg->port, api_accept_policy, NULL, api_handle, NULL,
+	return MHD_start_daemon(
+		flags, 0, api_accept_policy, NULL, api_handle, NULL,
 		MHD_OPTION_ARRAY, opts,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)(API_CONNECTION_LIMIT + API_CONNECTION_HEADROOM),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_PER_IP_LIMIT,
@@ -466,28 +416,43 @@ int api_start(const struct api_config *cfg)
 		MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_END);
-	if (!api_daemon)
-		api_stop();
-	if (!api_daemon && cfg->tls_cert_pem)
-		return err_setf(ERR_INVALID_ARGUMENT, "cannot start HTTPS on %s:%u: the port is in use, or "
-				"the certificate and key do not load or do not match (openssl x509 -noout "
-				"-modulus -in CERT; openssl rsa -noout -modulus -in KEY)",
-				cfg->listen_host, api_cfg.port);
-	if (!api_daemon)
-		return err_setf(ERR_IO, "cannot listen on %s:%u: the port is in use or the address "
-				"is not on this machine (try --listen 127.0.0.1:8081)",
-				cfg->listen_host, cfg->port);
-	if (cfg->port == 0 && !cfg->have_listen_fd) {
-		const union MHD_DaemonInfo *di = MHD_get_daemon_info(api_daemon, MHD_DAEMON_INFO_BIND_PORT);
+}
 
-		if (di)
-			api_cfg.port = di->port;
+int api_start(const struct api_config *cfg)
+{
+	int rc;
+
+	api_cfg = *cfg;
+	if (cfg->tls_cert_pem && cfg->tls_key_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return err_setf(ERR_INVALID_ARGUMENT, "HTTPS: this libmicrohttpd was built without "
+				"TLS (GnuTLS); remove tls_cert and tls_key");
+	if ((rc = listen_open(cfg, &api_cfg.port)) < 0)
+		return rc;
+	if ((rc = conn_guard_start(cfg->request_timeout_s ? cfg->request_timeout_s : 60, API_CONNECTION_LIMIT)) < 0 ||
+	    (rc = park_start()) < 0) {
+		api_stop();
+		return rc;
+	}
+	job_set_listener(park_kick, NULL);
+	api_daemon = api_daemon_start(cfg);
+	if (!api_daemon) {
+		api_stop();
+		if (cfg->tls_cert_pem)
+			return err_setf(ERR_INVALID_ARGUMENT, "cannot start HTTPS: the certificate and key do not "
+					"load or do not match (openssl x509 -noout -modulus -in CERT; openssl rsa "
+					"-noout -modulus -in KEY)");
+		return err_setf(ERR_IO, "cannot start the HTTP server (libmicrohttpd): out of memory or threads?");
+	}
+	if ((rc = listen_start(api_daemon, API_CONNECTION_LIMIT + API_CONNECTION_HEADROOM)) < 0) {
+		api_stop();
+		return rc;
 	}
 	return 0;
 }
 
 void api_stop(void)
 {
+	listen_stop();
 	park_stop(); /* libmicrohttpd must find no connection suspended */
 	job_set_listener(NULL, NULL);
 	/* The resumed answers go out (a `?wait=`'s 202, a stream's last
@@ -498,4 +463,5 @@ void api_stop(void)
 		MHD_stop_daemon(api_daemon);
 	api_daemon = NULL;
 	conn_guard_stop();
+	listen_close();
 }

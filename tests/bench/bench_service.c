@@ -1,9 +1,10 @@
 /*
  * bench_service - figures for issue 3, against the real daemon:
  *  - requests/s and p99 latency of GET /probes on loopback while four
- *    simulated unlocks run, in 10 rounds, beside a minimal libmicrohttpd
+ *    simulated unlocks run, in 10 runs, beside a minimal libmicrohttpd
  *    server built here as the ceiling (a fixed body of the same size), in
- *    rdpd's threading mode and in the thread-per-connection mode;
+ *    rdpd's threading mode and in the thread-per-connection mode, the
+ *    three taking turns within each run;
  *  - wall time of 8 parallel unlocks against 1;
  *  - resident memory idle and with 16 simulated probes.
  * Usage: bench_service path/to/rdpd
@@ -14,6 +15,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,33 +89,47 @@ static int http_do(int fd, const char *method, const char *path, char *body, siz
 	return atoi(buf + 9);
 }
 
+/* The servers a run compares: the ceiling in rdpd's mode, rdpd, the
+ * ceiling with a thread per connection. */
+#define SERVERS 3
+#define SLICE_MS 20
+
 struct load {
-	int port;
-	double until;
-	double *samples;
-	size_t n;
-	unsigned errors;
+	const int *ports;
+	double t0, until;
+	double *samples[SERVERS];
+	size_t n[SERVERS];
+	unsigned errors[SERVERS];
 };
 
+/* One client: a kept-alive connection to each server, and requests to the
+ * server whose SLICE_MS slice it is. The servers take turns ten times a
+ * second, so a change in the machine's speed (this runs on shared virtual
+ * CPUs) weighs on all of them alike instead of on one whole run. */
 static void *load_thread(void *arg)
 {
 	struct load *l = arg;
-	int fd = connect_port(l->port);
+	int fd[SERVERS];
+	double t;
 
-	while (fd >= 0 && now_ms() < l->until) {
-		double t0 = now_ms();
+	for (int k = 0; k < SERVERS; k++)
+		fd[k] = connect_port(l->ports[k]);
+	while ((t = now_ms()) < l->until) {
+		int k = (int)((t - l->t0) / SLICE_MS) % SERVERS;
 
-		if (http_do(fd, "GET", "/probes", NULL, 0) != 200) {
-			l->errors++;
-			close(fd);
-			fd = connect_port(l->port);
+		if (fd[k] < 0 || http_do(fd[k], "GET", "/probes", NULL, 0) != 200) {
+			l->errors[k]++;
+			if (fd[k] >= 0)
+				close(fd[k]);
+			fd[k] = connect_port(l->ports[k]);
 			continue;
 		}
-		if (l->n < MAX_SAMPLES / CLIENTS)
-			l->samples[l->n++] = now_ms() - t0;
+		if (l->n[k] < MAX_SAMPLES / CLIENTS)
+			l->samples[k][l->n[k]++] = now_ms() - t;
 	}
-	if (fd >= 0)
-		close(fd);
+	for (int k = 0; k < SERVERS; k++)
+		if (fd[k] >= 0)
+			close(fd[k]);
 	return NULL;
 }
 
@@ -124,31 +140,36 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Hammer GET /probes with CLIENTS keep-alive connections for RUN_MS. */
-static void measure(int port, double *rps, double *p99, unsigned *errors)
+/* Hammer GET /probes on the SERVERS PORTS with CLIENTS keep-alive
+ * connections, RUN_MS of slices each. */
+static void measure(const int *ports, double *rps, double *p99, unsigned *errors)
 {
-	static double all[MAX_SAMPLES];
+	static double all[SERVERS][MAX_SAMPLES];
 	struct load l[CLIENTS];
 	pthread_t th[CLIENTS];
-	size_t total = 0;
-	double until = now_ms() + RUN_MS;
+	double t0 = now_ms();
 
 	for (int i = 0; i < CLIENTS; i++) {
-		l[i] = (struct load){.port = port, .until = until, .samples = all + i * (MAX_SAMPLES / CLIENTS)};
+		l[i] = (struct load){.ports = ports, .t0 = t0, .until = t0 + SERVERS * RUN_MS};
+		for (int k = 0; k < SERVERS; k++)
+			l[i].samples[k] = all[k] + i * (MAX_SAMPLES / CLIENTS);
 		pthread_create(&th[i], NULL, load_thread, &l[i]);
 	}
-	*errors = 0;
-	for (int i = 0; i < CLIENTS; i++) {
+	for (int i = 0; i < CLIENTS; i++)
 		pthread_join(th[i], NULL);
-		*errors += l[i].errors;
+	for (int k = 0; k < SERVERS; k++) {
+		size_t total = 0;
+
+		errors[k] = 0;
+		for (int i = 0; i < CLIENTS; i++) {
+			memmove(all[k] + total, l[i].samples[k], l[i].n[k] * sizeof(double));
+			total += l[i].n[k];
+			errors[k] += l[i].errors[k];
+		}
+		qsort(all[k], total, sizeof(double), cmp_double);
+		rps[k] = total / (RUN_MS / 1000.0);
+		p99[k] = total ? all[k][(size_t)(total * 0.99)] : 0;
 	}
-	for (int i = 0; i < CLIENTS; i++) {
-		memmove(all + total, l[i].samples, l[i].n * sizeof(double));
-		total += l[i].n;
-	}
-	qsort(all, total, sizeof(double), cmp_double);
-	*rps = total / (RUN_MS / 1000.0);
-	*p99 = total ? all[(size_t)(total * 0.99)] : 0;
 }
 
 static char ceiling_body[65536];
@@ -172,21 +193,64 @@ static enum MHD_Result ceiling_handler(void *cls, struct MHD_Connection *c, cons
 	return ret;
 }
 
-/* The ceiling in rdpd's own threading (api/http_server.c api_start():
+/* The ceiling in rdpd's own threading (api/http_server.c, api/listen.c:
  * libmicrohttpd's epoll thread pool, a thread per CPU, suspend/resume
- * allowed), and in the thread-per-connection mode rdpd used before. */
-#define CEILING_FLAGS_POOL (MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO)
+ * allowed, connections accepted by a thread of its own and handed over
+ * with MHD_add_connection(), no MHD_USE_TURBO), and in the thread-per-connection mode rdpd
+ * used before. */
+#define CEILING_FLAGS_POOL                                                                           \
+	(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET)
 #define CEILING_FLAGS_TPC (MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD)
+
+struct ceiling_listener {
+	struct MHD_Daemon *d;
+	int fd;
+};
+
+static void *ceiling_accept(void *arg)
+{
+	struct ceiling_listener *l = arg;
+	int fd;
+
+	while ((fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		MHD_add_connection(l->d, fd, NULL, 0);
+	return NULL; /* the listening socket was shut down */
+}
+
+static int ceiling_listen(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, SOMAXCONN) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static struct ceiling_listener ceiling_pool_listener;
 
 static struct MHD_Daemon *ceiling_start(unsigned flags, int *port)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned pool = flags & MHD_USE_THREAD_PER_CONNECTION ? 0 : (unsigned)(cpus > 1 ? cpus : 1);
+	bool pool = !(flags & MHD_USE_THREAD_PER_CONNECTION);
 	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, ceiling_handler, NULL,
-						MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_END);
-	const union MHD_DaemonInfo *di = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+						MHD_OPTION_THREAD_POOL_SIZE, pool ? (unsigned)(cpus > 1 ? cpus : 1) : 0u,
+						MHD_OPTION_END);
+	const union MHD_DaemonInfo *di;
+	pthread_t th;
 
-	*port = di ? di->port : -1; /* port 0: the kernel picked one */
+	*port = -1;
+	if (d && pool) {
+		ceiling_pool_listener = (struct ceiling_listener){d, ceiling_listen(port)};
+		if (ceiling_pool_listener.fd >= 0)
+			pthread_create(&th, NULL, ceiling_accept, &ceiling_pool_listener);
+	} else if (d && (di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT))) {
+		*port = di->port; /* port 0: the kernel picked one */
+	}
 	return d;
 }
 
@@ -312,7 +376,6 @@ int main(int argc, char **argv)
 	char state[] = "/tmp/rdpd-bench-XXXXXX", *probes[16];
 	struct MHD_Daemon *ceiling;
 	double one, eight;
-	unsigned err_r;
 	int port;
 	pid_t pid;
 
@@ -370,49 +433,49 @@ int main(int argc, char **argv)
 	}
 	stop_rdpd(pid);
 	{
-		int pport = -1, tport = -1, rport;
-		double rp[ROUNDS], pp[ROUNDS], rt[ROUNDS], pt[ROUNDS], rr[ROUNDS], pr[ROUNDS], ratio[ROUNDS];
-		double ratio_min = 1e9;
-		unsigned err_p, err_t;
+		int ports[SERVERS] = {-1, -1, -1};
+		double rps[ROUNDS][SERVERS], p99[ROUNDS][SERVERS], ratio[ROUNDS], ratio_min = 1e9;
+		double col[SERVERS][2][ROUNDS];
+		unsigned err[SERVERS];
 		pthread_t th[4];
 		struct unlock_arg ua[4];
-		struct MHD_Daemon *pool = ceiling_start(CEILING_FLAGS_POOL, &pport);
+		struct MHD_Daemon *pool = ceiling_start(CEILING_FLAGS_POOL, &ports[0]);
 
-		ceiling = ceiling_start(CEILING_FLAGS_TPC, &tport);
+		ceiling = ceiling_start(CEILING_FLAGS_TPC, &ports[2]);
 		for (int i = 0; i < 16; i++)
-			probes[i] = probe_uri(i + 48, "20"); /* an 80 s erase: it outlasts the runs */
-		pid = start_rdpd(rdpd, &rport, probes, 4, state);
+			probes[i] = probe_uri(i + 48, "30"); /* a 120 s erase: it outlasts the runs */
+		pid = start_rdpd(rdpd, &ports[1], probes, 4, state);
 		for (int i = 0; i < 4; i++) {
-			ua[i] = (struct unlock_arg){rport, i};
+			ua[i] = (struct unlock_arg){ports[1], i};
 			pthread_create(&th[i], NULL, unlock_thread, &ua[i]);
 		}
 		usleep(300000);
-		/* Alternate the servers round by round: the machine's other load
-		 * then weighs on all alike. */
 		for (int k = 0; k < ROUNDS; k++) {
-			measure(pport, &rp[k], &pp[k], &err_p);
-			measure(rport, &rr[k], &pr[k], &err_r);
-			measure(tport, &rt[k], &pt[k], &err_t);
-			ratio[k] = 100.0 * rr[k] / rp[k];
+			measure(ports, rps[k], p99[k], err);
+			ratio[k] = 100.0 * rps[k][1] / rps[k][0];
 			if (ratio[k] < ratio_min)
 				ratio_min = ratio[k];
-			printf("  round %2d: minimal libmicrohttpd, rdpd's threading %.0f req/s (p99 %.2f ms); "
+			for (int j = 0; j < SERVERS; j++)
+				col[j][0][k] = rps[k][j], col[j][1][k] = p99[k][j];
+			printf("  run %2d: minimal libmicrohttpd, rdpd's threading %.0f req/s (p99 %.2f ms); "
 			       "rdpd %.0f req/s (p99 %.2f ms, %u errors): %.0f%%; minimal, thread per "
-			       "connection %.0f req/s (p99 %.2f ms)\n", k + 1, rp[k], pp[k], rr[k], pr[k], err_r,
-			       ratio[k], rt[k], pt[k]);
+			       "connection %.0f req/s (p99 %.2f ms)\n", k + 1, rps[k][0], p99[k][0], rps[k][1],
+			       p99[k][1], err[1], ratio[k], rps[k][2], p99[k][2]);
 		}
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		for (int i = 0; i < 4; i++)
 			pthread_join(th[i], NULL);
 		MHD_stop_daemon(ceiling);
+		shutdown(ceiling_pool_listener.fd, SHUT_RDWR); /* its accept thread ends */
 		MHD_stop_daemon(pool);
-		printf("GET /probes, %d keep-alive clients, %d x %d s runs, medians: minimal libmicrohttpd "
-		       "with rdpd's threading %.0f req/s (p99 %.2f ms); rdpd with 4 unlocks running %.0f req/s "
-		       "(p99 %.2f ms): %.0f%% of it, %.0f%% in the worst round (target >= 90%% in every "
-		       "round); minimal libmicrohttpd, thread per connection %.0f req/s (p99 %.2f ms)\n",
-		       CLIENTS, ROUNDS, RUN_MS / 1000, median(rp), median(pp), median(rr), median(pr),
-		       median(ratio), ratio_min, median(rt), median(pt));
+		printf("GET /probes, %d keep-alive clients, %d runs of %d s per server in %d ms turns, medians: "
+		       "minimal libmicrohttpd with rdpd's threading %.0f req/s (p99 %.2f ms); rdpd with 4 unlocks "
+		       "running %.0f req/s (p99 %.2f ms): %.0f%% of it, %.0f%% in the worst run (target >= 90%% "
+		       "in every run); minimal libmicrohttpd, thread per connection %.0f req/s (p99 %.2f ms)\n",
+		       CLIENTS, ROUNDS, RUN_MS / 1000, SLICE_MS, median(col[0][0]), median(col[0][1]),
+		       median(col[1][0]), median(col[1][1]), median(ratio), ratio_min, median(col[2][0]),
+		       median(col[2][1]));
 	}
 	return 0;
 }
