@@ -32,7 +32,7 @@
 #include "jobs/worker.h"
 #include "log.h"
 #include "notify.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #define SERVE_HOTPLUG_MS 1000
 #define SERVE_STOP_TIMEOUT_MS 10000

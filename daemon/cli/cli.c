@@ -22,7 +22,7 @@
 #include "json_util.h"
 #include "log.h"
 #include "probes/probe_link.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #define CLI_MAX_PROBES 32
 

@@ -18,7 +18,7 @@
 #include "jobs/unlock_job.h"
 #include "log.h"
 #include "probes/probe_link.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 enum work_kind { WORK_JOB, WORK_READ, WORK_IDENTITY };
 

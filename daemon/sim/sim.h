@@ -2,7 +2,7 @@
  * sim.h - the simulated DAPLink and the simulated chips behind it.
  *
  * This is the only header of the simulator that the rest of rdpd may include
- * (from daemon/transport/sim.c and from tests). The simulator itself includes
+ * (from daemon/transport/simulated.c and from tests). The simulator itself includes
  * no header of the driver stack: it is a second, independent reading of the
  * CMSIS-DAP firmware and of the STM32 reference manuals, with its own register
  * definitions, so that one wrong constant cannot hide in both.

@@ -36,7 +36,7 @@
 #include <stdio.h>
 
 #include "err.h"
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 #include "targets/target.h"
 
 #define STM32H7_FLASH_BASE 0x52002000u

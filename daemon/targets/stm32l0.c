@@ -34,7 +34,7 @@
 #include <time.h>
 
 #include "err.h"
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 #include "targets/target.h"
 
 #define STM32L0_REGS_L0 0x40022000u

@@ -4,7 +4,7 @@
  * The chip is identified by what it says about itself (CPUID, then
  * DBGMCU_IDCODE at the address that core's parts use), never by a name the
  * user gives. Each flash-controller lineage is one file ending in one
- * `const struct target_driver`, listed in the table in targets.c.
+ * `const struct target_driver`, listed in the table in target.c.
  */
 #ifndef RDPD_TARGET_H
 #define RDPD_TARGET_H
@@ -32,7 +32,7 @@ struct target_part {
 	/* Where this part's DBGMCU_IDCODE lives, as the part's `core` sees
 	 * it: target_identify() reads, for the core the CPUID names, the
 	 * dbgmcu_addr of every row with that core (target_dbgmcu_addrs), so a
-	 * family with a new address adds no line in targets.c. */
+	 * family with a new address adds no line in target.c. */
 	uint32_t dbgmcu_addr;
 	enum cortexm_core core;   /* the core that identifies the part (CPU1 of dual-core parts) */
 	const char *name;         /* "STM32F401xD/E" */
@@ -246,7 +246,7 @@ int target_uid_parse(const char *hex, uint32_t uid[3]);
 /* Byte-coded families (F0/F2/F3/F4/F7/L4/...): 0xAA = 0, 0xCC = 2, else 1. */
 enum rdp_level rdp_level_from_byte(uint8_t rdp);
 
-/* Driver table (targets.c). */
+/* Driver table (target.c). */
 size_t target_driver_count(void);
 const struct target_driver *target_driver_at(size_t i);
 /* The addresses where a core of kind CORE may find DBGMCU_IDCODE, most

@@ -16,7 +16,7 @@ inject() {
 	printf '%s\n' "$3" >>"$T/tree/$2"
 	! sh tests/lint_layers.sh "$T/tree" >"$T/$1.out" 2>&1 && grep -q "layering:" "$T/$1.out"
 }
-check lint_catches_probes_including_jobs inject probes_jobs daemon/probes/probe_registry.c '#include "jobs/job.h"'
+check lint_catches_probes_including_jobs inject probes_jobs daemon/probes/registry.c '#include "jobs/job.h"'
 check lint_catches_cli_including_http inject cli_api daemon/cli/cli.c '#include "api/api.h"'
 check lint_catches_base_including_cli inject err_cli daemon/err.c '#include "cli/cli.h"'
 check lint_catches_config_including_serve inject config_serve daemon/config.c '#include "serve.h"'

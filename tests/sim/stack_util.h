@@ -9,7 +9,7 @@
 #include "jobs/unlock_job.h"
 #include "probes/probe_link.h"
 #include "sim/sim.h"
-#include "transport/sim_access.h"
+#include "transport/simulated.h"
 
 /* Open URI on a fresh simulated board: simulated chips live per URI for the
  * whole process (as boards on a bench do), so each call gets its own serial. */

@@ -1,7 +1,7 @@
 /*
  * The whole driver stack against simulated GigaDevice GD32F4 parts, which
  * rdpd cannot know by DBGMCU_IDCODE (none is published, Black Magic Debug
- * issue #1816) and finds by the MCU ROM table's PIDR instead (targets.c).
+ * issue #1816) and finds by the MCU ROM table's PIDR instead (target.c).
  * GD32F450ZK reads 0 at DBGMCU_IDCODE in the model, GD32F470ZG an id no ST
  * part has: the two ways the DBGMCU lookup ends in "unknown chip".
  * Assertions look at the model itself, not only at what rdpd says.

@@ -1,5 +1,5 @@
 /*
- * sim.c - the in-process simulated probe: the only door from the driver stack
+ * simulated.c - the in-process simulated probe: the only door from the driver stack
  * into daemon/sim/. Responses are produced when a command is sent and queued,
  * so the DAP layer's pipelining (packet count) behaves as on a real probe.
  *
@@ -19,7 +19,7 @@
 
 #include "err.h"
 #include "sim/sim.h"
-#include "transport/sim_access.h"
+#include "transport/simulated.h"
 
 #define SIM_QUEUE_DEPTH 8
 #define SIM_MAX_MODELS 64

@@ -1,12 +1,12 @@
 /*
- * probe_registry.c - the table of probes, their states and leases, and what
+ * registry.c - the table of probes, their states and leases, and what
  * a ref names (docs/probes.md).
  *
  * A slot is "known" once a probe has been given its index, and stays so
  * (remembered in probes.json) while the probe is away, so no other probe
  * takes that index; it is "used" while the probe is listed.
  */
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #include <fcntl.h>
 #include <pthread.h>

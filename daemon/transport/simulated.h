@@ -1,9 +1,9 @@
 /*
- * sim_access.h - reach the simulator model behind a sim: transport, for tests
+ * simulated.h - reach the simulator model behind a sim: transport, for tests
  * and for the daemon's simulated-probe controls (power cycle, fault hooks).
  */
-#ifndef RDPD_TRANSPORT_SIM_ACCESS_H
-#define RDPD_TRANSPORT_SIM_ACCESS_H
+#ifndef RDPD_TRANSPORT_SIMULATED_H
+#define RDPD_TRANSPORT_SIMULATED_H
 
 struct transport;
 struct sim_probe;

@@ -1,5 +1,5 @@
 /*
- * targets.c - the driver table, chip identification and the connect ladder.
+ * target.c - the driver table, chip identification and the connect ladder.
  */
 #include "targets/target.h"
 
@@ -143,7 +143,7 @@ enum rdp_level rdp_level_from_byte(uint8_t rdp)
 
 /* Most parts (Cortex-M3/M4/M7) keep DBGMCU_IDCODE here, on the private
  * peripheral bus: the first identification batch reads it with the CPUID
- * (docs/targets/common.md, "DBGMCU_IDCODE (targets.c)"). */
+ * (docs/targets/common.md, "DBGMCU_IDCODE (target.c)"). */
 #define TARGET_DBGMCU_FIRST 0xE0042000u
 
 static bool target_addr_listed(const uint32_t *list, size_t n, uint32_t addr)
