@@ -52,6 +52,41 @@ static const double job_buckets[JOB_DURATION_BUCKETS] = {1, 5, 10, 30, 60, 120, 
 static unsigned job_hist[2][JOB_NBUCKETS + 1];
 static double job_hist_sum[2];
 
+/* The names of states and kinds, as the API and the journal write them. */
+static const char *const job_state_names[] = {
+	"queued", "running", "succeeded", "failed", "cancelled", "interrupted",
+};
+
+const char *job_state_name(enum job_state st)
+{
+	return (unsigned)st < 6 ? job_state_names[st] : "unknown";
+}
+
+int job_state_from_name(const char *s)
+{
+	for (int i = 0; s && i < 6; i++)
+		if (strcmp(s, job_state_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *job_kind_name(enum job_kind k)
+{
+	return k == JOB_KIND_LOCK ? "lock" : "unlock";
+}
+
+bool job_state_final(enum job_state st)
+{
+	return st != JOB_QUEUED && st != JOB_RUNNING;
+}
+
+/* job_add_log's stamp, "HH:MM:SS.mmm ", is 13 characters. */
+const char *job_log_text(const char *stamped)
+{
+	return strlen(stamped) > 13 && stamped[2] == ':' && stamped[8] == '.' && stamped[12] == ' '
+		       ? stamped + 13 : stamped;
+}
+
 static int64_t job_mono_ms(void)
 {
 	struct timespec ts;

@@ -2,7 +2,7 @@
  * job_json.c - the journal's record of a job, to and from JSON. Its members
  * are those of the Job schema of api/openapi.json as they were when it was
  * written (older records replay into jobs), plus journal-only ones in "_j";
- * what clients see is api/json_job.c's. And the names of states and kinds.
+ * what clients see is api/json_job.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,40 +11,6 @@
 #include "err.h"
 #include "jobs/job_internal.h"
 #include "json_util.h"
-
-static const char *const job_state_names[] = {
-	"queued", "running", "succeeded", "failed", "cancelled", "interrupted",
-};
-
-const char *job_state_name(enum job_state st)
-{
-	return (unsigned)st < 6 ? job_state_names[st] : "unknown";
-}
-
-int job_state_from_name(const char *s)
-{
-	for (int i = 0; s && i < 6; i++)
-		if (strcmp(s, job_state_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-const char *job_kind_name(enum job_kind k)
-{
-	return k == JOB_KIND_LOCK ? "lock" : "unlock";
-}
-
-bool job_state_final(enum job_state st)
-{
-	return st != JOB_QUEUED && st != JOB_RUNNING;
-}
-
-/* job_add_log's stamp, "HH:MM:SS.mmm ", is 13 characters. */
-const char *job_log_text(const char *stamped)
-{
-	return strlen(stamped) > 13 && stamped[2] == ':' && stamped[8] == '.' && stamped[12] == ' '
-		       ? stamped + 13 : stamped;
-}
 
 static json_object *job_result_json(const struct job_result *res)
 {
