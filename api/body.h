@@ -1,6 +1,6 @@
 /*
- * body.h - request bodies: strict JSON (json_parse_strict) checked against
- * the route's table of members (json_check_members), one helper for every
+ * body.h - request bodies: strict JSON (json_util_parse_strict) checked against
+ * the route's table of members (json_util_check_members), one helper for every
  * route that takes a body.
  */
 #ifndef RDPD_API_BODY_H

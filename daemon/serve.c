@@ -37,7 +37,7 @@
 #define SERVE_HOTPLUG_MS 1000
 #define SERVE_STOP_TIMEOUT_MS 10000
 
-atomic_bool api_stopping;
+atomic_bool serve_stopping;
 static struct journal *serve_journal;
 static atomic_bool serve_hotplug_run = true;
 
@@ -281,7 +281,7 @@ static int serve_run(struct config *cfg)
 	log_notice("%s: stopping (running jobs get %d s to finish)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
 		   SERVE_STOP_TIMEOUT_MS / 1000);
 	notify_send("STOPPING=1");
-	atomic_store(&api_stopping, true);
+	atomic_store(&serve_stopping, true);
 	atomic_store(&serve_hotplug_run, false);
 	pthread_join(hotplug, NULL);
 	dnssd_stop();

@@ -108,7 +108,7 @@ static int cli_report_error(const struct cli_opts *o, int rc)
 	if (o->json) {
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "error", json_error(rc, err_detail()));
+		json_object_object_add(j, "error", json_util_error(rc, err_detail()));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
@@ -246,7 +246,7 @@ static int cli_probes(const struct cli_opts *o)
 	}
 	j = json_object_new_object();
 	json_object_object_add(j, "probes", arr);
-	puts(json_text(j, 1));
+	puts(json_util_text(j, 1));
 	json_object_put(j);
 	return CLI_EXIT_OK;
 }
@@ -394,7 +394,7 @@ static int cli_change(const struct cli_opts *o, enum job_kind kind)
 		json_object_object_add(j, "steps", view.steps);
 		json_object_object_add(j, "log", view.log);
 		json_object_object_add(j, "result", json_job_result(&res)); /* as the API's job shows it */
-		json_object_object_add(j, "error", rc == 0 ? NULL : json_error(rc, err_detail()));
+		json_object_object_add(j, "error", rc == 0 ? NULL : json_util_error(rc, err_detail()));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 		return cli_exit_status(rc);

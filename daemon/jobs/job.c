@@ -176,7 +176,7 @@ static int job_journal_locked(const struct job *j)
 	if (!job_journal)
 		return 0;
 	o = job_to_journal_json(j);
-	text = json_text(o, 0);
+	text = json_util_text(o, 0);
 	rc = journal_append(job_journal, (const uint8_t *)text, strlen(text));
 	json_object_put(o);
 	if (rc < 0)
@@ -216,7 +216,7 @@ static int job_compact_iter(void *ctx, size_t i, const uint8_t **rec, size_t *le
 	if (i < first || i - first >= n_jobs)
 		return err_setf(ERR_INTERNAL, "compaction past the end");
 	c->last = job_to_journal_json(jobs[i - first]);
-	*rec = (const uint8_t *)json_text(c->last, 0);
+	*rec = (const uint8_t *)json_util_text(c->last, 0);
 	*len = strlen((const char *)*rec);
 	return 0;
 }
@@ -343,7 +343,7 @@ static int job_high_water_from_json(json_object *o, uint64_t *id)
 
 int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len)
 {
-	json_object *o = json_parse_strict((const char *)rec, len);
+	json_object *o = json_util_parse_strict((const char *)rec, len);
 	struct job *j, *old;
 	uint64_t mark;
 

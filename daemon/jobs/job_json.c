@@ -16,8 +16,8 @@ static json_object *job_result_json(const struct job_result *res)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "rdp_before", json_level_tenths(res->rdp_before));
-	json_object_object_add(o, "rdp_after", json_level_tenths(res->rdp_after));
+	json_object_object_add(o, "rdp_before", json_util_level_tenths(res->rdp_before));
+	json_object_object_add(o, "rdp_after", json_util_level_tenths(res->rdp_after));
 	json_object_object_add(o, "flash_erased", json_object_new_boolean(res->flash_erased));
 	json_object_object_add(o, "flash_verified_blank", json_object_new_boolean(res->flash_verified_blank));
 	json_object_object_add(o, "power_cycle_required", json_object_new_boolean(res->power_cycle_required));
@@ -39,7 +39,7 @@ static json_object *job_expect_json(const struct job_expect *e)
 		json_object_object_add(o, "uid", json_object_new_string(hex));
 	}
 	if (e->dev_id_set)
-		json_object_object_add(o, "dev_id", json_hex(e->dev_id));
+		json_object_object_add(o, "dev_id", json_util_hex(e->dev_id));
 	return o;
 }
 
@@ -73,7 +73,7 @@ static json_object *job_steps_json(const struct job *j)
 
 		json_object_object_add(o, "name", json_object_new_string(job_step_name(s)));
 		json_object_object_add(o, "state", json_object_new_string(job_step_state_name(r->state)));
-		json_object_object_add(o, "started_at", json_time(r->started_at));
+		json_object_object_add(o, "started_at", json_util_time(r->started_at));
 		json_object_object_add(o, "duration_ms", has_duration ? json_object_new_int((int)r->duration_ms) : NULL);
 		json_object_array_add(arr, o);
 	}
@@ -98,9 +98,9 @@ static json_object *job_record_json(const struct job *j)
 	json_object_object_add(o, "expect", job_expect_json(&j->expect));
 	json_object_object_add(o, "state", json_object_new_string(job_state_name(j->state)));
 	json_object_object_add(o, "progress_pct", json_object_new_int((int)j->progress_pct));
-	json_object_object_add(o, "created_at", json_time(j->created_at));
-	json_object_object_add(o, "started_at", json_time(j->started_at));
-	json_object_object_add(o, "finished_at", json_time(j->finished_at));
+	json_object_object_add(o, "created_at", json_util_time(j->created_at));
+	json_object_object_add(o, "started_at", json_util_time(j->started_at));
+	json_object_object_add(o, "finished_at", json_util_time(j->finished_at));
 	json_object_object_add(o, "requested_by", json_object_new_string(j->requested_by));
 	json_object_object_add(o, "steps", job_steps_json(j));
 	for (unsigned i = 0; i < j->n_log; i++)
@@ -216,8 +216,8 @@ int job_from_json(json_object *o, struct job *j)
 		json_object *l;
 
 		j->has_result = true;
-		j->result.rdp_before = json_object_object_get_ex(v, "rdp_before", &l) ? json_level_to_tenths(l) : -1;
-		j->result.rdp_after = json_object_object_get_ex(v, "rdp_after", &l) ? json_level_to_tenths(l) : -1;
+		j->result.rdp_before = json_object_object_get_ex(v, "rdp_before", &l) ? json_util_level_to_tenths(l) : -1;
+		j->result.rdp_after = json_object_object_get_ex(v, "rdp_after", &l) ? json_util_level_to_tenths(l) : -1;
 		j->result.flash_erased = jbool(v, "flash_erased");
 		j->result.flash_verified_blank = jbool(v, "flash_verified_blank");
 		j->result.power_cycle_required = jbool(v, "power_cycle_required");

@@ -70,7 +70,7 @@ struct job_expect {
 int job_expect_set_uid(struct job_expect *e, const char *hex);
 /* E's expected UID as 24 lower-case hex digits ("" when none); OUT takes 25 bytes. */
 void job_expect_uid_hex(const struct job_expect *e, char out[25]);
-/* A lock may set the level LEVEL_TENTHS (json_level_to_tenths): 0 for
+/* A lock may set the level LEVEL_TENTHS (json_util_level_to_tenths): 0 for
  * level 1, else -ERR_NOT_SUPPORTED: level 2 disables debug for good and is
  * never offered. */
 int job_lock_level_check(int level_tenths);

@@ -158,7 +158,7 @@ static int store_known(json_object *arr, struct probe_store *s)
 /* Exactly the shape probe_store_save writes, or version 1's list of URIs. */
 static int store_parse(const char *text, size_t len, struct probe_store *s)
 {
-	json_object *o = json_parse_strict(text, len), *v;
+	json_object *o = json_util_parse_strict(text, len), *v;
 	int rc = 0;
 
 	if (!o)
@@ -210,7 +210,7 @@ struct store_salvage {
 
 static void store_salvage_entry(struct store_salvage *sv, const char *p, size_t n)
 {
-	json_object *o = json_parse_strict(p, n);
+	json_object *o = json_util_parse_strict(p, n);
 	int rc = -ERR_INVALID_ARGUMENT;
 
 	if (o && json_object_is_type(o, json_type_string))
@@ -396,7 +396,7 @@ static char *store_text(const struct probe_store *s, size_t *len)
 
 		rc = store_put(&buf, len, &cap, i ? ",\n  " : "\n  ");
 		if (rc == 0)
-			rc = store_put(&buf, len, &cap, json_text(u, 0));
+			rc = store_put(&buf, len, &cap, json_util_text(u, 0));
 		json_object_put(u);
 	}
 	if (rc == 0)
@@ -406,7 +406,7 @@ static char *store_text(const struct probe_store *s, size_t *len)
 
 		rc = store_put(&buf, len, &cap, i ? ",\n  " : "\n  ");
 		if (rc == 0)
-			rc = store_put(&buf, len, &cap, json_text(p, 0));
+			rc = store_put(&buf, len, &cap, json_util_text(p, 0));
 		json_object_put(p);
 	}
 	if (rc == 0)
