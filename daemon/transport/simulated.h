@@ -9,6 +9,6 @@ struct transport;
 struct sim_probe;
 
 /* The model behind T, or NULL when T is not a simulated probe. */
-struct sim_probe *transport_sim_model(struct transport *t);
+struct sim_probe *simulated_model(struct transport *t);
 
 #endif

@@ -40,7 +40,7 @@ static __attribute__((unused)) struct probe_link *stack_reopen(struct probe_link
 
 static __attribute__((unused)) struct sim_probe *stack_model(struct probe_link *pl)
 {
-	return transport_sim_model(pl->t);
+	return simulated_model(pl->t);
 }
 
 static __attribute__((unused)) struct sim_counters stack_counters(struct probe_link *pl)
