@@ -49,7 +49,7 @@ static struct adiv5_op *adiv5_push(struct adiv5 *a)
 	return op;
 }
 
-static uint8_t dp_req(uint8_t reg, bool read)
+static uint8_t adiv5_dp_req(uint8_t reg, bool read)
 {
 	return (uint8_t)((read ? DAP_XFER_RNW : 0) | (reg & 0x0C));
 }
@@ -59,7 +59,7 @@ void adiv5_dp_read(struct adiv5 *a, uint8_t reg, uint32_t *out)
 	struct adiv5_op *op = adiv5_push(a);
 
 	if (op) {
-		op->x.req = dp_req(reg, true);
+		op->x.req = adiv5_dp_req(reg, true);
 		op->out = out;
 	}
 }
@@ -69,7 +69,7 @@ void adiv5_dp_write(struct adiv5 *a, uint8_t reg, uint32_t val)
 	struct adiv5_op *op = adiv5_push(a);
 
 	if (op) {
-		op->x.req = dp_req(reg, false);
+		op->x.req = adiv5_dp_req(reg, false);
 		op->x.data = val;
 		if (reg != DP_SELECT)
 			op->flags = ADIV5_OP_SIDE_EFFECT;
@@ -86,7 +86,7 @@ void adiv5_dp_match(struct adiv5 *a, uint8_t reg, uint32_t mask, uint32_t value)
 	}
 	op = adiv5_push(a);
 	if (op) {
-		op->x.req = (uint8_t)(dp_req(reg, true) | DAP_XFER_MATCH_VALUE);
+		op->x.req = (uint8_t)(adiv5_dp_req(reg, true) | DAP_XFER_MATCH_VALUE);
 		op->x.data = value;
 	}
 }
