@@ -200,7 +200,7 @@ static int job_attach(struct job_run *r, struct adiv5 *a, const struct target_co
 	rc = t->drv->read_protection(t, p);
 	if (rc < 0)
 		return job_fail(r, rc);
-	job_log(r, "RDP level %g (0x%02x)", rdp_level_number(p->level), p->rdp_raw);
+	job_log(r, "RDP level %g (0x%02x)", target_rdp_level_number(p->level), p->rdp_raw);
 	job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_DONE);
 	return 0;
 }
@@ -279,7 +279,7 @@ static int job_check_reset(struct job_run *r, struct target *t, enum job_kind ki
 		res->rdp_raw_after = p.rdp_raw;
 		if (p.level == want && rc == 0) {
 			job_log(r, "the chip was reset at the end of the option programming; it reads level %g",
-				rdp_level_number(p.level));
+				target_rdp_level_number(p.level));
 			return 0;
 		}
 		/* The level asked for was reached: the reset did not cut the
@@ -303,7 +303,7 @@ static int job_check_reset(struct job_run *r, struct target *t, enum job_kind ki
 				"(DHCSR.S_RESET_ST set while rdpd waited): it reads RDP level %g (0x%02x), still locked, and its "
 				"flash may be partly erased. Check what resets it (watchdog, NRST), then "
 				"unlock it again: the next erase starts over.%s%s",
-				rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "",
+				target_rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "",
 				was);
 	}
 	if (rc2 < 0)
@@ -315,7 +315,7 @@ static int job_check_reset(struct job_run *r, struct target *t, enum job_kind ki
 			"the option programming was cut short by a reset of the chip (DHCSR.S_RESET_ST set "
 			"while rdpd waited): it reads RDP level %g (0x%02x). Check what resets it "
 			"(watchdog, NRST), then try again.%s%s",
-			rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "", was);
+			target_rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "", was);
 }
 
 static void job_skip_remaining(struct job_run *r)
@@ -370,7 +370,7 @@ static int job_change_level(struct job_run *r, struct target *t, enum job_kind k
 	if (p.level != want)
 		return job_fail(r, err_setf(ERR_VERIFY_FAILED,
 					    "the chip reads RDP level %g (0x%02x) after the change, not %g",
-					    rdp_level_number(p.level), p.rdp_raw, rdp_level_number(want)));
+					    target_rdp_level_number(p.level), p.rdp_raw, target_rdp_level_number(want)));
 	if (kind == JOB_KIND_UNLOCK && !res->power_cycle_required &&
 	    (rc = job_verify_blank(r, t, res)) < 0)
 		return job_fail(r, rc);
@@ -409,7 +409,7 @@ int unlock_job_run_expect(struct adiv5 *a, enum job_kind kind, const struct targ
 	if ((kind == JOB_KIND_UNLOCK && p.level == RDP_LEVEL_0) ||
 	    (kind == JOB_KIND_LOCK && p.level == RDP_LEVEL_1)) {
 		job_log(&r, "already at level %g: nothing to do, nothing erased",
-			rdp_level_number(p.level));
+			target_rdp_level_number(p.level));
 		job_skip_remaining(&r);
 		return 0;
 	}

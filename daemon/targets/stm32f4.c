@@ -250,7 +250,7 @@ static int stm32f4_check_pending(struct target *t, uint32_t optcr, struct target
 	if (p->n_options < TARGET_MAX_OPTIONS)
 		p->options[p->n_options++] = (struct target_option){"rdp_pending", p->rdp_raw};
 	p->rdp_raw = stored;
-	p->level = rdp_level_from_byte((uint8_t)stored);
+	p->level = target_rdp_level_from_byte((uint8_t)stored);
 	return 0;
 }
 
@@ -272,7 +272,7 @@ static int stm32f4_read_protection(struct target *t, struct target_protection *p
 	if (rc < 0)
 		return err_context(rc, "reading FLASH_OPTCR: ");
 	p->rdp_raw = (optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT;
-	p->level = rdp_level_from_byte((uint8_t)p->rdp_raw);
+	p->level = target_rdp_level_from_byte((uint8_t)p->rdp_raw);
 	nwrp = (optcr >> STM32F4_OPTCR_NWRP_SHIFT) & ((1u << bits) - 1);
 	p->wrp_raw = nwrp;
 	/* nWRP bit = 0 protects the sector group; in PCROP mode a 1 selects

@@ -308,7 +308,7 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 		FM_CHECK(r, r->detail[0] != '\0');
 	} else if (!r->unlock) {
 		snprintf(r->detail, sizeof(r->detail), "read level %g raw 0x%x",
-			 rdp_level_number(p.level), (unsigned)p.rdp_raw);
+			 target_rdp_level_number(p.level), (unsigned)p.rdp_raw);
 		FM_CHECK(r, p.level == fm_clean_level);
 	}
 	if (fm_unlock_refused && r->unlock)
