@@ -37,7 +37,7 @@ static json_object *json_job_expect(const struct job_expect *e)
 		return NULL;
 	o = json_object_new_object();
 	if (e->uid_set) {
-		job_expect_uid_hex(e, hex);
+		unlock_job_expect_uid_hex(e, hex);
 		json_object_object_add(o, "uid", json_object_new_string(hex));
 	}
 	if (e->dev_id_set)
@@ -54,8 +54,8 @@ static json_object *json_job_steps(const struct job *j)
 		const struct job_step_record *r = &j->steps[s];
 		bool has_duration = r->state == JOB_STEP_DONE || r->state == JOB_STEP_FAILED;
 
-		json_object_object_add(o, "name", json_object_new_string(job_step_name(s)));
-		json_object_object_add(o, "state", json_object_new_string(job_step_state_name(r->state)));
+		json_object_object_add(o, "name", json_object_new_string(unlock_job_step_name(s)));
+		json_object_object_add(o, "state", json_object_new_string(unlock_job_step_state_name(r->state)));
 		json_object_object_add(o, "started_at", json_util_time(r->started_at));
 		json_object_object_add(o, "duration_ms", has_duration ? json_object_new_int((int)r->duration_ms) : NULL);
 		json_object_array_add(arr, o);
@@ -141,8 +141,8 @@ static json_object *json_job_event_data(const struct job_event *e)
 			json_object_object_add(d, "error", json_job_error(e->error_rc, e->text));
 		break;
 	case JOB_EVENT_STEP:
-		json_object_object_add(d, "name", json_object_new_string(job_step_name(e->step)));
-		json_object_object_add(d, "state", json_object_new_string(job_step_state_name(e->step_state)));
+		json_object_object_add(d, "name", json_object_new_string(unlock_job_step_name(e->step)));
+		json_object_object_add(d, "state", json_object_new_string(unlock_job_step_state_name(e->step_state)));
 		break;
 	case JOB_EVENT_PROGRESS:
 		json_object_object_add(d, "progress_pct", json_object_new_int((int)e->progress_pct));

@@ -67,8 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		json_util_check_members(o, fuzz_schema, bad, sizeof(bad));
 		fuzz_canonical_round_trip(o);
-		if (job_from_json(o, j) == 0) {
-			json_object *back = job_to_journal_json(j);
+		if (job_json_parse(o, j) == 0) {
+			json_object *back = job_json_journal(j);
 
 			json_object_put(back);
 		}

@@ -191,7 +191,7 @@ static int fm_op(struct probe_link *pl, bool unlock, const struct job_events *ev
 {
 	memset(res, 0, sizeof(*res));
 	if (!unlock)
-		return rdp_read_run(&pl->a, NULL, t, p);
+		return unlock_job_read_rdp(&pl->a, NULL, t, p);
 	return unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, ev, t, res);
 }
 
@@ -317,7 +317,7 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 
 	/* The same link, fault cleared, reads the chip again, and truthfully. */
 	level = sim_probe_rdp_level(stack_model(pl));
-	r->rc = rdp_read_run(&pl->a, NULL, &t, &p);
+	r->rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 	snprintf(r->detail, sizeof(r->detail), "read again: %s", r->rc ? err_detail() : "");
 	FM_CHECK(r, r->rc == 0);
 	if (r->rc == 0)
@@ -327,7 +327,7 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 	FM_CHECK(r, pl != NULL);
 	if (pl) {
 		r->sp = stack_model(pl);
-		r->rc = rdp_read_run(&pl->a, NULL, &t, &p);
+		r->rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 		snprintf(r->detail, sizeof(r->detail), "reopened: %s", r->rc ? err_detail() : "");
 		FM_CHECK(r, r->rc == 0);
 		probe_link_close(pl);
@@ -468,7 +468,7 @@ static void fm_list_families(void)
 		if (!(pl = stack_open(uri)))
 			continue;
 		memset(&t, 0, sizeof(t));
-		if (rdp_read_run(&pl->a, NULL, &t, &p) == 0) {
+		if (unlock_job_read_rdp(&pl->a, NULL, &t, &p) == 0) {
 			for (size_t k = 0; k < fm_n_families; k++)
 				seen |= rows[k] == t.part;
 			if (!seen) {

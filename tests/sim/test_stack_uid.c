@@ -72,7 +72,7 @@ static bool uid_unknown_profile(const char *name)
 	if (!pl)
 		return false;
 	memset(&t, 0, sizeof(t));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	if (t.part)
 		unknown = uid_unknown(pl, &t);
 	probe_link_close(pl);
@@ -99,7 +99,7 @@ TEST(every_profile_reads_its_own_uid)
 		if (!pl)
 			continue;
 		memset(&t, 0, sizeof(t));
-		rc = rdp_read_run(&pl->a, NULL, &t, &p);
+		rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 		CHECK_EQ_I(rc, 0);
 		if (t.has_uid)
 			target_uid_hex(t.uid, got);

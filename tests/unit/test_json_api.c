@@ -50,7 +50,7 @@ TEST(api_job_is_the_journal_record_without_its_own_members)
 
 	CHECK_EQ_I(job_snapshot(id, &j), 0);
 	api = json_job(&j);
-	rec = job_to_journal_json(&j);
+	rec = job_json_journal(&j);
 	json_object_object_del(rec, "_j");
 	a = strdup(json_util_text(api, 0));
 	b = strdup(json_util_text(rec, 0));
