@@ -4,7 +4,7 @@
  * so the DAP layer's pipelining (packet count) behaves as on a real probe.
  *
  * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S&uid=H]
- * PROFILE is one of sim_profile_name(); each option at most once: time_scale
+ * PROFILE is one of sim_profiles_name(); each option at most once: time_scale
  * a decimal above 0 and at most 1000, latency_us 0 to 1000000, packet_size
  * 64 to 1024, packet_count 1 to 8, serial 1 to 63 of [A-Za-z0-9._:-], uid
  * the chip's 96-bit unique ID as 24 hex digits (docs/uid.md).
@@ -155,8 +155,8 @@ static int simulated_validate(const char *addr)
 
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < sim_profile_count(); i++)
-		if (strcmp(sim_profile_name(i), spec) == 0)
+	for (size_t i = 0; i < sim_profiles_count(); i++)
+		if (strcmp(sim_profiles_name(i), spec) == 0)
 			return 0;
 	return err_setf(ERR_PROBE_URI_INVALID,
 			"no simulator profile '%s' (rdpd-sim --list-profiles lists them, e.g. stm32f401re-rdp1)",

@@ -150,8 +150,8 @@ static void ep_one(const char *name)
 
 int main(void)
 {
-	for (size_t i = 0; i < sim_profile_count(); i++) {
-		const char *name = sim_profile_name(i);
+	for (size_t i = 0; i < sim_profiles_count(); i++) {
+		const char *name = sim_profiles_name(i);
 
 		/* EP_PROFILE=stm32l476rg-rdp1 runs that one alone. */
 		if (getenv("EP_PROFILE") && strcmp(getenv("EP_PROFILE"), name) != 0)

@@ -436,8 +436,8 @@ static int fm_child(const struct fm_family *fam)
 
 static bool fm_profile_exists(const char *name)
 {
-	for (size_t i = 0; i < sim_profile_count(); i++)
-		if (strcmp(sim_profile_name(i), name) == 0)
+	for (size_t i = 0; i < sim_profiles_count(); i++)
+		if (strcmp(sim_profiles_name(i), name) == 0)
 			return true;
 	return false;
 }
@@ -449,8 +449,8 @@ static void fm_list_families(void)
 {
 	const struct target_part *rows[FM_MAX_FAMILIES];
 
-	for (size_t i = 0; i < sim_profile_count() && fm_n_families < FM_MAX_FAMILIES; i++) {
-		const char *name = sim_profile_name(i);
+	for (size_t i = 0; i < sim_profiles_count() && fm_n_families < FM_MAX_FAMILIES; i++) {
+		const char *name = sim_profiles_name(i);
 		size_t n = strlen(name);
 		char uri[96], part[48], rdp1[64];
 		struct probe_link *pl;
