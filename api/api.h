@@ -86,17 +86,17 @@ enum MHD_Result route_jobs_list(struct api_req *r);
 enum MHD_Result route_job_get(struct api_req *r);
 enum MHD_Result route_job_events(struct api_req *r);
 enum MHD_Result route_job_cancel(struct api_req *r);
-enum MHD_Result route_livez(struct api_req *r);
-enum MHD_Result route_readyz(struct api_req *r);
-enum MHD_Result route_metrics(struct api_req *r);
-enum MHD_Result route_openapi(struct api_req *r);
-enum MHD_Result route_static(struct api_req *r);
+enum MHD_Result routes_meta_livez(struct api_req *r);
+enum MHD_Result routes_meta_readyz(struct api_req *r);
+enum MHD_Result routes_meta_metrics(struct api_req *r);
+enum MHD_Result routes_meta_openapi(struct api_req *r);
+enum MHD_Result routes_meta_static(struct api_req *r);
 
 /* Server lifecycle (http_server.c). */
 int api_start(const struct api_config *cfg);
 void api_stop(void);
 /* Ready = listening and the journal writable (for /readyz). */
-void api_set_journal_ok(bool (*fn)(void));
+void routes_meta_set_journal_ok(bool (*fn)(void));
 const struct api_config *api_config(void);
 /* The client behind socket FD has closed or reset the connection. A reply
  * that waits (an event stream in a quiet stretch, a `?wait=`) writes

@@ -7,7 +7,7 @@
 
 #include "err.h"
 
-int api_body(struct api_req *r, const struct json_member *schema, json_object **out, char *bad, size_t bad_cap)
+int body_parse(struct api_req *r, const struct json_member *schema, json_object **out, char *bad, size_t bad_cap)
 {
 	json_object *o;
 	int rc;
@@ -31,7 +31,7 @@ int api_body(struct api_req *r, const struct json_member *schema, json_object **
 	return 0;
 }
 
-enum MHD_Result api_body_problem(struct api_req *r, int rc, const char *bad)
+enum MHD_Result body_problem(struct api_req *r, int rc, const char *bad)
 {
 	json_object *extra = NULL;
 

@@ -266,7 +266,7 @@ static int serve_run(struct config *cfg)
 	if (cfg->loopback_anonymous && !cfg->loopback)
 		log_warn("loopback_anonymous is ignored: rdpd listens on %s, beyond loopback", cfg->listen_host);
 	serve_add_probes(cfg);
-	api_set_journal_ok(serve_journal_ok);
+	routes_meta_set_journal_ok(serve_journal_ok);
 	if ((rc = api_start(&acfg)) < 0)
 		return rc;
 	if (cfg->dnssd && !cfg->loopback)
