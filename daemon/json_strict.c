@@ -178,7 +178,8 @@ static int json_strict_string(struct js *j, char *out, size_t *n)
 			size_t k = utf8_decode(j->p + j->pos, j->len - j->pos, &cp);
 
 			if (k == 0)
-				return json_strict_fail(j, at, "invalid UTF-8 (RFC 3629: overlong, surrogate, above U+10FFFF or cut short)");
+				return json_strict_fail(j, at,
+							"invalid UTF-8 (RFC 3629: overlong, surrogate, above U+10FFFF or cut short)");
 			if (out)
 				memcpy(out + *n, j->p + j->pos, k), *n += k;
 			j->pos += k;

@@ -225,7 +225,8 @@ int json_util_check_members(json_object *o, const struct json_member *schema, ch
 {
 	bad[0] = '\0';
 	if (!json_object_is_type(o, json_type_object))
-		return err_setf(ERR_BODY_MEMBER, "the body must be a JSON object, not %s", json_util_value_type_name(o));
+		return err_setf(ERR_BODY_MEMBER, "the body must be a JSON object, not %s",
+				json_util_value_type_name(o));
 	return json_util_check_object(o, schema, "", bad, bad_cap);
 }
 

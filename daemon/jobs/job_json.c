@@ -216,7 +216,8 @@ int job_json_parse(json_object *o, struct job *j)
 		json_object *l;
 
 		j->has_result = true;
-		j->result.rdp_before = json_object_object_get_ex(v, "rdp_before", &l) ? json_util_level_to_tenths(l) : -1;
+		j->result.rdp_before =
+			json_object_object_get_ex(v, "rdp_before", &l) ? json_util_level_to_tenths(l) : -1;
 		j->result.rdp_after = json_object_object_get_ex(v, "rdp_after", &l) ? json_util_level_to_tenths(l) : -1;
 		j->result.flash_erased = job_json_bool(v, "flash_erased");
 		j->result.flash_verified_blank = job_json_bool(v, "flash_verified_blank");

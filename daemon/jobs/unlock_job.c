@@ -303,8 +303,8 @@ static int unlock_job_check_reset(struct job_run *r, struct target *t, enum job_
 				"(DHCSR.S_RESET_ST set while rdpd waited): it reads RDP level %g (0x%02x), still locked, and its "
 				"flash may be partly erased. Check what resets it (watchdog, NRST), then "
 				"unlock it again: the next erase starts over.%s%s",
-				target_rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "",
-				was);
+				target_rdp_level_number(p.level), p.rdp_raw,
+				*was ? " The controller then showed: " : "", was);
 	}
 	if (rc2 < 0)
 		return err_setf(ERR_OPTIONS_INTERRUPTED,
@@ -327,7 +327,9 @@ static void unlock_job_skip_remaining(struct job_run *r)
 static int unlock_job_change_level(struct job_run *r, struct target *t, enum job_kind kind,
 			    struct job_result *res)
 {
-	const struct target_events tev = {.ctx = r, .progress = unlock_job_target_progress, .log = unlock_job_target_log};
+	const struct target_events tev = {
+		.ctx = r, .progress = unlock_job_target_progress, .log = unlock_job_target_log,
+	};
 	struct target_protection p;
 	enum rdp_level want = kind == JOB_KIND_UNLOCK ? RDP_LEVEL_0 : RDP_LEVEL_1;
 	bool baseline;
@@ -370,7 +372,8 @@ static int unlock_job_change_level(struct job_run *r, struct target *t, enum job
 	if (p.level != want)
 		return unlock_job_fail(r, err_setf(ERR_VERIFY_FAILED,
 					    "the chip reads RDP level %g (0x%02x) after the change, not %g",
-					    target_rdp_level_number(p.level), p.rdp_raw, target_rdp_level_number(want)));
+					    target_rdp_level_number(p.level), p.rdp_raw,
+					    target_rdp_level_number(want)));
 	if (kind == JOB_KIND_UNLOCK && !res->power_cycle_required &&
 	    (rc = unlock_job_verify_blank(r, t, res)) < 0)
 		return unlock_job_fail(r, rc);

@@ -820,7 +820,9 @@ size_t registry_transport_counts(struct registry_transport_count *out, size_t ca
 		while (k < n && strcmp(out[k].transport, registry[i].transport) != 0)
 			k++;
 		if (k == n && n < cap) /* listed by its scheme, not opened yet ("usb") */
-			out[n++] = (struct registry_transport_count){.transport = transport_kind_name_of_uri(registry[i].uri)};
+			out[n++] = (struct registry_transport_count){
+				.transport = transport_kind_name_of_uri(registry[i].uri),
+			};
 		if (k < n)
 			out[k].count++;
 	}

@@ -91,14 +91,16 @@ static int simulated_parse_option(struct sim_options *o, const char *key, const 
 		if (strlen(val) != 24 || strspn(val, "0123456789abcdefABCDEF") != 24)
 			return err_setf(ERR_PROBE_URI_INVALID, "sim option uid=%s: give 24 hex digits", val);
 		o->uid = val;
-	} else if (strcmp(key, "time_scale") == 0 && simulated_decimal(val, true, &d) && d > 0 && d <= SIM_TIME_SCALE_MAX) {
+	} else if (strcmp(key, "time_scale") == 0 && simulated_decimal(val, true, &d) && d > 0 &&
+		   d <= SIM_TIME_SCALE_MAX) {
 		o->time_scale = d;
 	} else if (strcmp(key, "latency_us") == 0 && simulated_decimal(val, false, &d) && d <= SIM_LATENCY_MAX_US) {
 		o->latency_us = (unsigned)d;
 	} else if (strcmp(key, "packet_size") == 0 && simulated_decimal(val, false, &d) && d >= 64 &&
 		   d <= TRANSPORT_MAX_PACKET) {
 		o->packet_size = (unsigned)d;
-	} else if (strcmp(key, "packet_count") == 0 && simulated_decimal(val, false, &d) && d >= 1 && d <= SIM_QUEUE_DEPTH) {
+	} else if (strcmp(key, "packet_count") == 0 && simulated_decimal(val, false, &d) && d >= 1 &&
+		   d <= SIM_QUEUE_DEPTH) {
 		o->packet_count = (unsigned)d;
 	} else {
 		return simulated_bad_option(key, val);
