@@ -17,7 +17,7 @@
 #define SSE_HEARTBEAT_MS 15000
 #define SSE_CHUNK 16384
 
-extern atomic_bool api_stopping;
+extern atomic_bool serve_stopping;
 static atomic_uint sse_open; /* event streams being served */
 
 /* Decimal job id, no sign, no overflow; 0 when it is not one. */
@@ -140,11 +140,11 @@ enum MHD_Result route_job_cancel(struct api_req *r)
 	uint64_t id = parse_path_id(r->params[0]);
 	json_object *body = NULL;
 	char bad[64];
-	int rc = api_body(r, body_cancel, &body, bad, sizeof(bad));
+	int rc = body_parse(r, body_cancel, &body, bad, sizeof(bad));
 
 	json_object_put(body);
 	if (rc < 0)
-		return api_body_problem(r, rc, bad);
+		return body_problem(r, rc, bad);
 	if (!id || !job_exists(id))
 		return no_such_job(r);
 	rc = job_cancel(id);
@@ -179,7 +179,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 			s->idle_s = 0;
 			break;
 		}
-		if (s->done || atomic_load(&api_stopping))
+		if (s->done || atomic_load(&serve_stopping))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (api_client_gone(s->fd))
 			return MHD_CONTENT_READER_END_WITH_ERROR;

@@ -18,7 +18,7 @@
 #include "jobs/worker.h"
 #include "json_util.h"
 #include "log.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #define API_RDP_TIMEOUT_MS 30000
 #define API_WAIT_MAX_S 600
@@ -102,7 +102,7 @@ static int expect_from(json_object *body, struct job_expect *e)
 					"and dev_id", key);
 	}
 	if (json_object_object_get_ex(x, "uid", &v) &&
-	    (!json_object_is_type(v, json_type_string) || job_expect_set_uid(e, json_object_get_string(v)) < 0))
+	    (!json_object_is_type(v, json_type_string) || unlock_job_expect_set_uid(e, json_object_get_string(v)) < 0))
 		return err_setf(ERR_BODY_MEMBER, "expect.uid must be the chip's 96-bit "
 				"unique ID as 24 hex digits, as GET /probes/{ref}/rdp shows it");
 	if (json_object_object_get_ex(x, "dev_id", &v)) {
@@ -120,7 +120,7 @@ static int expect_from(json_object *body, struct job_expect *e)
 /*
  * What each route's body may hold. A member the table does not name is a
  * 400 naming it, and so is one of another type, before the handler looks
- * at anything (api_body). To add a member: one row here (name, type, for
+ * at anything (body_parse). To add a member: one row here (name, type, for
  * an object its own table, for a string its longest length), then read it
  * in the handler, whose only remaining check is its range or meaning.
  */
@@ -163,7 +163,7 @@ static int connect_opts_from(json_object *body, uint32_t *clock_hz, enum job_con
 	if (json_object_object_get_ex(body, "connect", &v)) {
 		const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 
-		if (!job_connect_mode_from_name(s, mode))
+		if (!unlock_job_connect_mode_from_name(s, mode))
 			return err_setf(ERR_INVALID_ARGUMENT, "connect must be \"normal\" or \"under-reset\"");
 	}
 	return 0;
@@ -191,10 +191,10 @@ enum MHD_Result route_probes_add(struct api_req *r)
 	json_object *body = NULL, *v;
 	const char *uri;
 	char loc[32], bad[64];
-	int index = -1, rc = api_body(r, body_probe_add, &body, bad, sizeof(bad));
+	int index = -1, rc = body_parse(r, body_probe_add, &body, bad, sizeof(bad));
 
 	if (rc < 0)
-		return api_body_problem(r, rc, bad);
+		return body_problem(r, rc, bad);
 	uri = json_object_object_get_ex(body, "uri", &v) ? json_object_get_string(v) : NULL;
 	if (!uri) {
 		char forms[128];
@@ -202,7 +202,7 @@ enum MHD_Result route_probes_add(struct api_req *r)
 		json_object_put(body);
 		rc = err_setf(ERR_BODY_MEMBER, "send {\"uri\": \"URI\"} with the probe's URI: %s",
 			      registry_addable_forms(forms, sizeof(forms)));
-		return api_body_problem(r, rc, "uri");
+		return body_problem(r, rc, "uri");
 	}
 	rc = registry_add_by_client(uri, &index);
 	if (rc == 0)
@@ -216,7 +216,7 @@ enum MHD_Result route_probes_add(struct api_req *r)
 		return reply_problem(r, rc, extra);
 	}
 	if (rc < 0)
-		return api_body_problem(r, rc, rc == -ERR_PROBE_URI_INVALID ? "uri" : "");
+		return body_problem(r, rc, rc == -ERR_PROBE_URI_INVALID ? "uri" : "");
 	/* The worker opens it (probe I/O never runs on an HTTP thread); the
 	 * answer is what the registry knows now, and the serial, firmware and
 	 * packet size fill in on GET /probes/{ref} once it has. */
@@ -284,7 +284,7 @@ enum MHD_Result route_probe_rdp(struct api_req *r)
 		return reply_problem(r, rc, NULL);
 	}
 	o = json_report(&report);
-	text = json_text(o, 0);
+	text = json_util_text(o, 0);
 	ret = reply_text(r, MHD_HTTP_OK, "application/json", text, strlen(text));
 	json_object_put(o);
 	return ret;
@@ -345,7 +345,7 @@ static int lock_level_ok(json_object *body)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(body, "level", &v) ? job_lock_level_check(json_level_to_tenths(v)) : 0;
+	return json_object_object_get_ex(body, "level", &v) ? unlock_job_lock_level_check(json_util_level_to_tenths(v)) : 0;
 }
 
 static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
@@ -378,7 +378,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		}
 		wait_s = (unsigned)w;
 	}
-	rc = api_body(r, kind == JOB_KIND_LOCK ? body_lock : body_unlock, &body, bad, sizeof(bad));
+	rc = body_parse(r, kind == JOB_KIND_LOCK ? body_lock : body_unlock, &body, bad, sizeof(bad));
 	if (rc == 0 && kind == JOB_KIND_LOCK)
 		rc = lock_level_ok(body);
 	if (rc == 0)
@@ -387,7 +387,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		snprintf(bad, sizeof(bad), "expect");
 	/* A key binds to its whole request: this probe, this action, this body
 	 * (canonical, so a retry that respaces it is still the same request). */
-	if (rc == 0 && idem && !(canon = json_canonical(body)))
+	if (rc == 0 && idem && !(canon = json_util_canonical(body)))
 		rc = err_setf(ERR_NO_MEMORY, "out of memory");
 	json_object_put(body);
 	if (rc == 0)
@@ -396,7 +396,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		rc = job_find_idempotent(idem, kind, index, uri, canon, &existing);
 	if (rc < 0) {
 		free(canon);
-		return api_body_problem(r, rc, bad);
+		return body_problem(r, rc, bad);
 	}
 	if (existing) {
 		free(canon);
@@ -467,8 +467,8 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 
 	if (!probe_ref(r, &index, &ret))
 		return ret;
-	if ((rc = api_body(r, body_lease, &body, bad, sizeof(bad))) < 0)
-		return api_body_problem(r, rc, bad);
+	if ((rc = body_parse(r, body_lease, &body, bad, sizeof(bad))) < 0)
+		return body_problem(r, rc, bad);
 	if (json_object_object_get_ex(body, "ttl_s", &v)) {
 		ttl = json_object_get_int64(v);
 		if (ttl < 1 || ttl > API_LEASE_MAX_S)
@@ -488,7 +488,7 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 	}
 	if (rc < 0) {
 		json_object_put(body);
-		return api_body_problem(r, rc, bad);
+		return body_problem(r, rc, bad);
 	}
 	rc = registry_lease(index, holder, (unsigned)ttl);
 	if (rc == 0)
