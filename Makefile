@@ -189,9 +189,15 @@ valgrind: deps
 	@RDPD_C_ONLY=1 RDPD_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
 	  --errors-for-leak-kinds=definite --show-leak-kinds=definite" sh tests/run.sh $(BUILD)
 
-# Lower layers never include upper ones (docs/README.md, "The layers": includes point downward only).
+# Lower layers never include upper ones (docs/README.md, "The layers": includes point downward only);
+# every file-scope name starts with its file's stem (tests/lint_names.sh).
 lint:
-	@sh tests/lint_layers.sh
+	@sh tests/lint_layers.sh; l=$$?; CC='$(CC)' CPPFLAGS='$(CPPFLAGS)' sh tests/lint_names.sh && exit $$l
+
+# What tests/lint_names.sh compiles with when make does not pass it.
+.PHONY: lint-cppflags
+lint-cppflags:
+	@echo '$(CPPFLAGS)'
 
 clean:
 	rm -rf $(BUILD)

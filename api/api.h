@@ -81,33 +81,33 @@ enum MHD_Result router_dispatch(struct api_req *r);
 
 /* REF names one probe (registry_resolve_ex): true and *INDEX, or false with
  * the 404 problem (409 listing the candidates when ambiguous) queued in *RET. */
-bool api_probe_ref(struct api_req *r, const char *ref, int *index, enum MHD_Result *ret);
+bool routes_probes_ref(struct api_req *r, const char *ref, int *index, enum MHD_Result *ret);
 
 /* Routes. */
-enum MHD_Result route_probes_list(struct api_req *r);
-enum MHD_Result route_probes_add(struct api_req *r);
-enum MHD_Result route_probe_get(struct api_req *r);
-enum MHD_Result route_probe_delete(struct api_req *r);
-enum MHD_Result route_probe_rdp(struct api_req *r);
-enum MHD_Result route_probe_unlock(struct api_req *r);
-enum MHD_Result route_probe_lock(struct api_req *r);
-enum MHD_Result route_probe_lease(struct api_req *r);
-enum MHD_Result route_probe_unlease(struct api_req *r);
-enum MHD_Result route_jobs_list(struct api_req *r);
-enum MHD_Result route_job_get(struct api_req *r);
-enum MHD_Result route_job_events(struct api_req *r);
-enum MHD_Result route_job_cancel(struct api_req *r);
-enum MHD_Result route_livez(struct api_req *r);
-enum MHD_Result route_readyz(struct api_req *r);
-enum MHD_Result route_metrics(struct api_req *r);
-enum MHD_Result route_openapi(struct api_req *r);
-enum MHD_Result route_static(struct api_req *r);
+enum MHD_Result routes_probes_list(struct api_req *r);
+enum MHD_Result routes_probes_add(struct api_req *r);
+enum MHD_Result routes_probes_get(struct api_req *r);
+enum MHD_Result routes_probes_delete(struct api_req *r);
+enum MHD_Result routes_probes_rdp(struct api_req *r);
+enum MHD_Result routes_probes_unlock(struct api_req *r);
+enum MHD_Result routes_probes_lock(struct api_req *r);
+enum MHD_Result routes_probes_lease(struct api_req *r);
+enum MHD_Result routes_probes_unlease(struct api_req *r);
+enum MHD_Result routes_jobs_list(struct api_req *r);
+enum MHD_Result routes_jobs_get(struct api_req *r);
+enum MHD_Result routes_jobs_events(struct api_req *r);
+enum MHD_Result routes_jobs_cancel(struct api_req *r);
+enum MHD_Result routes_meta_livez(struct api_req *r);
+enum MHD_Result routes_meta_readyz(struct api_req *r);
+enum MHD_Result routes_meta_metrics(struct api_req *r);
+enum MHD_Result routes_meta_openapi(struct api_req *r);
+enum MHD_Result routes_meta_static(struct api_req *r);
 
-/* Server lifecycle (http_server.c). */
+/* Server lifecycle (api.c). */
 int api_start(const struct api_config *cfg);
 void api_stop(void);
 /* Ready = listening and the journal writable (for /readyz). */
-void api_set_journal_ok(bool (*fn)(void));
+void routes_meta_set_journal_ok(bool (*fn)(void));
 const struct api_config *api_config(void);
 /* Park R's connection (park_suspend(), R->park set by park_init()): true,
  * and CONT(R) runs when it is resumed; false with the reason in

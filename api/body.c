@@ -7,7 +7,7 @@
 
 #include "err.h"
 
-int api_body(struct api_req *r, const struct json_member *schema, json_object **out, char *bad, size_t bad_cap)
+int body_parse(struct api_req *r, const struct json_member *schema, json_object **out, char *bad, size_t bad_cap)
 {
 	json_object *o;
 	int rc;
@@ -19,10 +19,10 @@ int api_body(struct api_req *r, const struct json_member *schema, json_object **
 		*out = json_object_new_object();
 		return *out ? 0 : err_setf(ERR_NO_MEMORY, "out of memory");
 	}
-	o = json_parse_strict(r->body, r->body_len);
+	o = json_util_parse_strict(r->body, r->body_len);
 	if (!o)
 		return -ERR_JSON_INVALID;
-	rc = json_check_members(o, schema, bad, bad_cap);
+	rc = json_util_check_members(o, schema, bad, bad_cap);
 	if (rc < 0) {
 		json_object_put(o);
 		return rc;
@@ -31,7 +31,7 @@ int api_body(struct api_req *r, const struct json_member *schema, json_object **
 	return 0;
 }
 
-enum MHD_Result api_body_problem(struct api_req *r, int rc, const char *bad)
+enum MHD_Result body_problem(struct api_req *r, int rc, const char *bad)
 {
 	json_object *extra = NULL;
 

@@ -46,7 +46,7 @@ struct conn_addr {
 	unsigned char b[16];
 };
 
-/* used, fd, addr and closed_by_guard change under conn_lock; answering and
+/* used, fd, addr and closed_by_guard change under conn_guard_lock; answering and
  * since are the connection's own, written on every request without the
  * lock (atomics: the guard only reads them). */
 struct conn_slot {
@@ -58,15 +58,15 @@ struct conn_slot {
 	atomic_llong since_ms; /* start of the connection or end of its last request */
 };
 
-static struct conn_slot conn_slots[CONN_GUARD_SLOTS];
-static pthread_mutex_t conn_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t conn_stop_cond = PTHREAD_COND_INITIALIZER;
-static pthread_t conn_reaper;
-static bool conn_reaper_running, conn_stopping;
-static unsigned conn_timeout_s = 60, conn_share = 256;
-static atomic_uint conn_closed_slow, conn_evicted, conn_open;
+static struct conn_slot conn_guard_slots[CONN_GUARD_SLOTS];
+static pthread_mutex_t conn_guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conn_guard_stop_cond = PTHREAD_COND_INITIALIZER;
+static pthread_t conn_guard_reaper;
+static bool conn_guard_reaper_running, conn_guard_stopping;
+static unsigned conn_guard_timeout_s = 60, conn_guard_share = 256;
+static atomic_uint conn_guard_closed_slow, conn_guard_evicted, conn_guard_open;
 
-static long long conn_now_ms(void)
+static long long conn_guard_now_ms(void)
 {
 	struct timespec ts;
 
@@ -74,7 +74,7 @@ static long long conn_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void conn_addr_of(const struct sockaddr *sa, struct conn_addr *a)
+static void conn_guard_addr_of(const struct sockaddr *sa, struct conn_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (sa && sa->sa_family == AF_INET) {
@@ -89,7 +89,7 @@ static void conn_addr_of(const struct sockaddr *sa, struct conn_addr *a)
 }
 
 /* A slot that holds a place in the share: open, and not being closed. */
-static bool conn_live(const struct conn_slot *s)
+static bool conn_guard_live(const struct conn_slot *s)
 {
 	return s->used && !s->closed_by_guard;
 }
@@ -101,62 +101,63 @@ struct conn_tally {
 	struct conn_slot *idlest;
 };
 
-static struct conn_tally conn_tallies[CONN_GUARD_SLOTS]; /* under conn_lock */
+static struct conn_tally conn_guard_tallies[CONN_GUARD_SLOTS]; /* under conn_guard_lock */
 
 /* Admitted (on listen.c's thread) and not yet started on their pool thread
- * (MHD_CONNECTION_NOTIFY_STARTED), oldest first, under conn_lock: they
+ * (MHD_CONNECTION_NOTIFY_STARTED), oldest first, under conn_guard_lock: they
  * count against the share, or a burst of newcomers would all be admitted
  * before the first is in the table, and libmicrohttpd would then refuse
  * the rest at its own limit with no eviction. One that never starts
  * (libmicrohttpd out of memory) stops counting after a second. */
 #define CONN_PENDING_MS 1000
-static long long conn_pending_ms[CONN_GUARD_SLOTS];
-static unsigned conn_pending_head, conn_pending_n;
+static long long conn_guard_pending_ms[CONN_GUARD_SLOTS];
+static unsigned conn_guard_pending_head, conn_guard_pending_n;
 
-static void conn_pending_expire(long long now)
+static void conn_guard_pending_expire(long long now)
 {
-	while (conn_pending_n && now - conn_pending_ms[conn_pending_head] > CONN_PENDING_MS) {
-		conn_pending_head = (conn_pending_head + 1) % CONN_GUARD_SLOTS;
-		conn_pending_n--;
+	while (conn_guard_pending_n && now - conn_guard_pending_ms[conn_guard_pending_head] > CONN_PENDING_MS) {
+		conn_guard_pending_head = (conn_guard_pending_head + 1) % CONN_GUARD_SLOTS;
+		conn_guard_pending_n--;
 	}
 }
 
-static void conn_pending_push(long long now)
+static void conn_guard_pending_push(long long now)
 {
-	if (conn_pending_n < CONN_GUARD_SLOTS)
-		conn_pending_ms[(conn_pending_head + conn_pending_n++) % CONN_GUARD_SLOTS] = now;
+	if (conn_guard_pending_n < CONN_GUARD_SLOTS)
+		conn_guard_pending_ms[(conn_guard_pending_head + conn_guard_pending_n++) % CONN_GUARD_SLOTS] = now;
 }
 
-static void conn_pending_pop(void)
+static void conn_guard_pending_pop(void)
 {
-	if (conn_pending_n) {
-		conn_pending_head = (conn_pending_head + 1) % CONN_GUARD_SLOTS;
-		conn_pending_n--;
+	if (conn_guard_pending_n) {
+		conn_guard_pending_head = (conn_guard_pending_head + 1) % CONN_GUARD_SLOTS;
+		conn_guard_pending_n--;
 	}
 }
 
 /* Tallies every address with a live slot; returns how many there are and
  * the number of live slots in *LIVE. */
-static size_t conn_tally_all(unsigned *live)
+static size_t conn_guard_tally_all(unsigned *live)
 {
 	size_t n_addr = 0;
 
 	*live = 0;
 	for (size_t i = 0; i < CONN_GUARD_SLOTS; i++) {
-		struct conn_slot *s = &conn_slots[i];
+		struct conn_slot *s = &conn_guard_slots[i];
 		size_t k;
 
-		if (!conn_live(s))
+		if (!conn_guard_live(s))
 			continue;
 		(*live)++;
-		for (k = 0; k < n_addr && memcmp(&conn_tallies[k].addr, &s->addr, sizeof(s->addr)) != 0; k++)
+		for (k = 0; k < n_addr && memcmp(&conn_guard_tallies[k].addr, &s->addr, sizeof(s->addr)) != 0; k++)
 			;
 		if (k == n_addr)
-			conn_tallies[n_addr++] = (struct conn_tally){.addr = s->addr};
-		conn_tallies[k].n++;
+			conn_guard_tallies[n_addr++] = (struct conn_tally){.addr = s->addr};
+		conn_guard_tallies[k].n++;
 		if (!atomic_load(&s->answering) &&
-		    (!conn_tallies[k].idlest || atomic_load(&s->since_ms) < atomic_load(&conn_tallies[k].idlest->since_ms)))
-			conn_tallies[k].idlest = s;
+		    (!conn_guard_tallies[k].idlest ||
+		     atomic_load(&s->since_ms) < atomic_load(&conn_guard_tallies[k].idlest->since_ms)))
+			conn_guard_tallies[k].idlest = s;
 	}
 	return n_addr;
 }
@@ -164,13 +165,13 @@ static size_t conn_tally_all(unsigned *live)
 /* The longest-idle connection of the address holding the most slots, if
  * that address holds more than A's share would after A's new one; NULL
  * when there is none (every slot fairly shared, or all of them answering). */
-static struct conn_slot *conn_eviction_victim(const struct conn_addr *a, size_t n_addr)
+static struct conn_slot *conn_guard_eviction_victim(const struct conn_addr *a, size_t n_addr)
 {
 	const struct conn_tally *most = NULL;
 	unsigned mine = 0;
 
 	for (size_t k = 0; k < n_addr; k++) {
-		const struct conn_tally *t = &conn_tallies[k];
+		const struct conn_tally *t = &conn_guard_tallies[k];
 
 		if (memcmp(&t->addr, a, sizeof(*a)) == 0)
 			mine = t->n;
@@ -188,24 +189,24 @@ bool conn_guard_admit(const struct sockaddr *addr)
 	size_t n_addr;
 	bool admit = true;
 
-	conn_addr_of(addr, &a);
-	pthread_mutex_lock(&conn_lock);
-	n_addr = conn_tally_all(&live);
-	conn_pending_expire(conn_now_ms());
-	if (live + conn_pending_n >= conn_share) {
-		victim = conn_eviction_victim(&a, n_addr);
+	conn_guard_addr_of(addr, &a);
+	pthread_mutex_lock(&conn_guard_lock);
+	n_addr = conn_guard_tally_all(&live);
+	conn_guard_pending_expire(conn_guard_now_ms());
+	if (live + conn_guard_pending_n >= conn_guard_share) {
+		victim = conn_guard_eviction_victim(&a, n_addr);
 		admit = victim != NULL;
 	}
 	if (victim) {
 		victim->closed_by_guard = true;
 		shutdown(victim->fd, SHUT_RDWR);
-		atomic_fetch_add(&conn_evicted, 1);
+		atomic_fetch_add(&conn_guard_evicted, 1);
 	}
 	if (admit)
-		conn_pending_push(conn_now_ms());
-	pthread_mutex_unlock(&conn_lock);
+		conn_guard_pending_push(conn_guard_now_ms());
+	pthread_mutex_unlock(&conn_guard_lock);
 	if (!admit)
-		log_info("http: refused a connection: all %u slots are taken, fairly shared", conn_share);
+		log_info("http: refused a connection: all %u slots are taken, fairly shared", conn_guard_share);
 	return admit;
 }
 
@@ -217,21 +218,21 @@ void conn_guard_started(struct MHD_Connection *conn, void **socket_context)
 	*socket_context = NULL;
 	if (!ci)
 		return;
-	pthread_mutex_lock(&conn_lock);
-	conn_pending_pop();
+	pthread_mutex_lock(&conn_guard_lock);
+	conn_guard_pending_pop();
 	for (size_t i = 0; i < CONN_GUARD_SLOTS; i++)
-		if (!conn_slots[i].used) {
-			conn_slots[i].used = true;
-			conn_slots[i].closed_by_guard = false;
-			conn_slots[i].fd = ci->connect_fd;
-			conn_addr_of(ca ? ca->client_addr : NULL, &conn_slots[i].addr);
-			atomic_store(&conn_slots[i].answering, false);
-			atomic_store(&conn_slots[i].since_ms, conn_now_ms());
-			*socket_context = &conn_slots[i];
-			atomic_fetch_add(&conn_open, 1);
+		if (!conn_guard_slots[i].used) {
+			conn_guard_slots[i].used = true;
+			conn_guard_slots[i].closed_by_guard = false;
+			conn_guard_slots[i].fd = ci->connect_fd;
+			conn_guard_addr_of(ca ? ca->client_addr : NULL, &conn_guard_slots[i].addr);
+			atomic_store(&conn_guard_slots[i].answering, false);
+			atomic_store(&conn_guard_slots[i].since_ms, conn_guard_now_ms());
+			*socket_context = &conn_guard_slots[i];
+			atomic_fetch_add(&conn_guard_open, 1);
 			break;
 		}
-	pthread_mutex_unlock(&conn_lock);
+	pthread_mutex_unlock(&conn_guard_lock);
 }
 
 void conn_guard_closed(void **socket_context)
@@ -240,14 +241,14 @@ void conn_guard_closed(void **socket_context)
 
 	if (!s)
 		return;
-	pthread_mutex_lock(&conn_lock);
+	pthread_mutex_lock(&conn_guard_lock);
 	s->used = false;
-	pthread_mutex_unlock(&conn_lock);
-	atomic_fetch_sub(&conn_open, 1);
+	pthread_mutex_unlock(&conn_guard_lock);
+	atomic_fetch_sub(&conn_guard_open, 1);
 	*socket_context = NULL;
 }
 
-static struct conn_slot *conn_slot_of(struct MHD_Connection *conn)
+static struct conn_slot *conn_guard_slot_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
@@ -256,12 +257,12 @@ static struct conn_slot *conn_slot_of(struct MHD_Connection *conn)
 
 void conn_guard_answering(struct MHD_Connection *conn, bool answering)
 {
-	struct conn_slot *s = conn_slot_of(conn);
+	struct conn_slot *s = conn_guard_slot_of(conn);
 
 	if (!s)
 		return;
 	if (!answering)
-		atomic_store(&s->since_ms, conn_now_ms());
+		atomic_store(&s->since_ms, conn_guard_now_ms());
 	atomic_store(&s->answering, answering);
 }
 
@@ -269,76 +270,76 @@ unsigned conn_guard_count(void)
 {
 	unsigned n;
 
-	pthread_mutex_lock(&conn_lock);
-	conn_pending_expire(conn_now_ms());
-	n = atomic_load(&conn_open) + conn_pending_n;
-	pthread_mutex_unlock(&conn_lock);
+	pthread_mutex_lock(&conn_guard_lock);
+	conn_guard_pending_expire(conn_guard_now_ms());
+	n = atomic_load(&conn_guard_open) + conn_guard_pending_n;
+	pthread_mutex_unlock(&conn_guard_lock);
 	return n;
 }
 
 bool conn_guard_is_answering(struct MHD_Connection *conn)
 {
-	struct conn_slot *s = conn_slot_of(conn);
+	struct conn_slot *s = conn_guard_slot_of(conn);
 
 	return s && atomic_load(&s->answering);
 }
 
-static void conn_reap_overdue(void)
+static void conn_guard_reap_overdue(void)
 {
-	long long now = conn_now_ms();
+	long long now = conn_guard_now_ms();
 
 	for (size_t i = 0; i < CONN_GUARD_SLOTS; i++) {
-		struct conn_slot *s = &conn_slots[i];
+		struct conn_slot *s = &conn_guard_slots[i];
 
-		if (!conn_live(s) || atomic_load(&s->answering) ||
-		    now - atomic_load(&s->since_ms) <= (long long)conn_timeout_s * 1000)
+		if (!conn_guard_live(s) || atomic_load(&s->answering) ||
+		    now - atomic_load(&s->since_ms) <= (long long)conn_guard_timeout_s * 1000)
 			continue;
 		s->closed_by_guard = true;
 		shutdown(s->fd, SHUT_RDWR);
-		atomic_fetch_add(&conn_closed_slow, 1);
+		atomic_fetch_add(&conn_guard_closed_slow, 1);
 		log_info("http: closed a connection that sent no whole request in %u s (slow client)",
-			 conn_timeout_s);
+			 conn_guard_timeout_s);
 	}
 }
 
-static void *conn_reaper_main(void *arg)
+static void *conn_guard_reaper_main(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&conn_lock);
-	while (!conn_stopping) {
+	pthread_mutex_lock(&conn_guard_lock);
+	while (!conn_guard_stopping) {
 		struct timespec until;
 
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
-		pthread_cond_timedwait(&conn_stop_cond, &conn_lock, &until);
-		if (!conn_stopping)
-			conn_reap_overdue();
+		pthread_cond_timedwait(&conn_guard_stop_cond, &conn_guard_lock, &until);
+		if (!conn_guard_stopping)
+			conn_guard_reap_overdue();
 	}
-	pthread_mutex_unlock(&conn_lock);
+	pthread_mutex_unlock(&conn_guard_lock);
 	return NULL;
 }
 
 int conn_guard_start(unsigned timeout_s, unsigned share)
 {
-	conn_timeout_s = timeout_s;
-	conn_share = share;
-	conn_stopping = false;
-	if (pthread_create(&conn_reaper, NULL, conn_reaper_main, NULL) != 0)
+	conn_guard_timeout_s = timeout_s;
+	conn_guard_share = share;
+	conn_guard_stopping = false;
+	if (pthread_create(&conn_guard_reaper, NULL, conn_guard_reaper_main, NULL) != 0)
 		return err_setf(ERR_IO, "cannot start the slow-client guard thread (out of threads?)");
-	conn_reaper_running = true;
+	conn_guard_reaper_running = true;
 	return 0;
 }
 
 void conn_guard_stop(void)
 {
-	if (!conn_reaper_running)
+	if (!conn_guard_reaper_running)
 		return;
-	pthread_mutex_lock(&conn_lock);
-	conn_stopping = true;
-	pthread_cond_signal(&conn_stop_cond);
-	pthread_mutex_unlock(&conn_lock);
-	pthread_join(conn_reaper, NULL);
-	conn_reaper_running = false;
+	pthread_mutex_lock(&conn_guard_lock);
+	conn_guard_stopping = true;
+	pthread_cond_signal(&conn_guard_stop_cond);
+	pthread_mutex_unlock(&conn_guard_lock);
+	pthread_join(conn_guard_reaper, NULL);
+	conn_guard_reaper_running = false;
 }
 
 void conn_guard_metrics(char *out, size_t cap, size_t *used)
@@ -356,6 +357,6 @@ void conn_guard_metrics(char *out, size_t cap, size_t *used)
 					  "let a client from another address in while every slot was taken.\n"
 					  "# TYPE rdpd_http_connections_evicted_total counter\n"
 					  "rdpd_http_connections_evicted_total %u\n",
-					  atomic_load(&conn_closed_slow), atomic_load(&conn_open),
-					  atomic_load(&conn_evicted));
+					  atomic_load(&conn_guard_closed_slow), atomic_load(&conn_guard_open),
+					  atomic_load(&conn_guard_evicted));
 }

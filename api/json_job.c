@@ -18,8 +18,8 @@ json_object *json_job_result(const struct job_result *res)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "rdp_before", json_level_tenths(res->rdp_before));
-	json_object_object_add(o, "rdp_after", json_level_tenths(res->rdp_after));
+	json_object_object_add(o, "rdp_before", json_util_level_tenths(res->rdp_before));
+	json_object_object_add(o, "rdp_after", json_util_level_tenths(res->rdp_after));
 	json_object_object_add(o, "flash_erased", json_object_new_boolean(res->flash_erased));
 	json_object_object_add(o, "flash_verified_blank", json_object_new_boolean(res->flash_verified_blank));
 	json_object_object_add(o, "power_cycle_required", json_object_new_boolean(res->power_cycle_required));
@@ -37,11 +37,11 @@ static json_object *json_job_expect(const struct job_expect *e)
 		return NULL;
 	o = json_object_new_object();
 	if (e->uid_set) {
-		job_expect_uid_hex(e, hex);
+		unlock_job_expect_uid_hex(e, hex);
 		json_object_object_add(o, "uid", json_object_new_string(hex));
 	}
 	if (e->dev_id_set)
-		json_object_object_add(o, "dev_id", json_hex(e->dev_id));
+		json_object_object_add(o, "dev_id", json_util_hex(e->dev_id));
 	return o;
 }
 
@@ -54,9 +54,9 @@ static json_object *json_job_steps(const struct job *j)
 		const struct job_step_record *r = &j->steps[s];
 		bool has_duration = r->state == JOB_STEP_DONE || r->state == JOB_STEP_FAILED;
 
-		json_object_object_add(o, "name", json_object_new_string(job_step_name(s)));
-		json_object_object_add(o, "state", json_object_new_string(job_step_state_name(r->state)));
-		json_object_object_add(o, "started_at", json_time(r->started_at));
+		json_object_object_add(o, "name", json_object_new_string(unlock_job_step_name(s)));
+		json_object_object_add(o, "state", json_object_new_string(unlock_job_step_state_name(r->state)));
+		json_object_object_add(o, "started_at", json_util_time(r->started_at));
 		json_object_object_add(o, "duration_ms", has_duration ? json_object_new_int((int)r->duration_ms) : NULL);
 		json_object_array_add(arr, o);
 	}
@@ -90,9 +90,9 @@ json_object *json_job(const struct job *j)
 	json_object_object_add(o, "expect", json_job_expect(&j->expect));
 	json_object_object_add(o, "state", json_object_new_string(job_state_name(j->state)));
 	json_object_object_add(o, "progress_pct", json_object_new_int((int)j->progress_pct));
-	json_object_object_add(o, "created_at", json_time(j->created_at));
-	json_object_object_add(o, "started_at", json_time(j->started_at));
-	json_object_object_add(o, "finished_at", json_time(j->finished_at));
+	json_object_object_add(o, "created_at", json_util_time(j->created_at));
+	json_object_object_add(o, "started_at", json_util_time(j->started_at));
+	json_object_object_add(o, "finished_at", json_util_time(j->finished_at));
 	json_object_object_add(o, "requested_by", json_object_new_string(j->requested_by));
 	json_object_object_add(o, "steps", json_job_steps(j));
 	for (unsigned i = 0; i < j->n_log; i++)
@@ -141,8 +141,8 @@ static json_object *json_job_event_data(const struct job_event *e)
 			json_object_object_add(d, "error", json_job_error(e->error_rc, e->text));
 		break;
 	case JOB_EVENT_STEP:
-		json_object_object_add(d, "name", json_object_new_string(job_step_name(e->step)));
-		json_object_object_add(d, "state", json_object_new_string(job_step_state_name(e->step_state)));
+		json_object_object_add(d, "name", json_object_new_string(unlock_job_step_name(e->step)));
+		json_object_object_add(d, "state", json_object_new_string(unlock_job_step_state_name(e->step_state)));
 		break;
 	case JOB_EVENT_PROGRESS:
 		json_object_object_add(d, "progress_pct", json_object_new_int((int)e->progress_pct));
@@ -162,7 +162,7 @@ size_t json_job_event_sse(const struct job_event *e, char *out, size_t cap)
 	};
 	json_object *d = json_job_event_data(e);
 	int n = snprintf(out, cap, "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)e->seq,
-			 types[e->type], json_text(d, 0));
+			 types[e->type], json_util_text(d, 0));
 
 	json_object_put(d);
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;

@@ -38,12 +38,12 @@ static json_object *json_probe_target(const struct probe_target_summary *t)
 
 	json_object_object_add(o, "chip", json_object_new_string(t->chip));
 	json_object_object_add(o, "family", json_object_new_string(t->family));
-	json_object_object_add(o, "dev_id", json_hex(t->dev_id));
+	json_object_object_add(o, "dev_id", json_util_hex(t->dev_id));
 	json_object_object_add(o, "flash_kb", json_object_new_int((int)t->flash_kb));
 	json_object_object_add(o, "uid", t->uid[0] ? json_object_new_string(t->uid) : NULL);
-	json_object_object_add(o, "rdp_level", json_level_tenths(t->rdp_level_tenths));
-	json_object_object_add(o, "rdp_raw", json_hex(t->rdp_raw));
-	json_object_object_add(o, "read_at", json_time(t->read_at));
+	json_object_object_add(o, "rdp_level", json_util_level_tenths(t->rdp_level_tenths));
+	json_object_object_add(o, "rdp_raw", json_util_hex(t->rdp_raw));
+	json_object_object_add(o, "read_at", json_util_time(t->read_at));
 	return o;
 }
 
@@ -75,7 +75,7 @@ json_object *json_probe(const struct probe_view *v)
 		json_object *l = json_object_new_object();
 
 		json_object_object_add(l, "holder", json_object_new_string(v->lease_holder));
-		json_object_object_add(l, "expires_at", json_time(v->lease_until));
+		json_object_object_add(l, "expires_at", json_util_time(v->lease_until));
 		json_object_object_add(o, "lease", l);
 	} else {
 		json_object_object_add(o, "lease", NULL);
@@ -107,7 +107,7 @@ static char *json_probe_list_build(uint64_t *version)
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, json_probe(&views[i]));
 	json_object_object_add(o, "probes", arr);
-	text = strdup(json_text(o, 1));
+	text = strdup(json_util_text(o, 1));
 	json_object_put(o);
 	free(views);
 	return text;

@@ -8,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 json_object *json_probe(const struct probe_view *v);
 /* Listed probe INDEX, or NULL when there is none. */

@@ -9,7 +9,7 @@ static json_object *json_report_write_protection(const struct target_protection 
 {
 	json_object *o = json_object_new_object(), *sectors = json_object_new_array();
 
-	json_object_object_add(o, "raw", json_hex(p->wrp_raw));
+	json_object_object_add(o, "raw", json_util_hex(p->wrp_raw));
 	for (unsigned i = 0; i < sizeof(p->wrp_sectors) * 8; i++) /* bit n: sector (group) n */
 		if (p->wrp_sectors & (1ull << i))
 			json_object_array_add(sectors, json_object_new_int((int)i));
@@ -30,23 +30,23 @@ json_object *json_report(const struct rdp_report *r)
 	json_object_object_add(o, "chip", json_object_new_string(r->chip));
 	json_object_object_add(o, "family", json_object_new_string(r->family));
 	json_object_object_add(o, "core", json_object_new_string(r->core));
-	json_object_object_add(o, "dpidr", json_hex(r->dpidr));
-	json_object_object_add(o, "dev_id", json_hex(r->dev_id));
-	json_object_object_add(o, "rev_id", json_hex(r->rev_id));
+	json_object_object_add(o, "dpidr", json_util_hex(r->dpidr));
+	json_object_object_add(o, "dev_id", json_util_hex(r->dev_id));
+	json_object_object_add(o, "rev_id", json_util_hex(r->rev_id));
 	json_object_object_add(o, "flash_kb", json_object_new_int((int)r->flash_kb));
 	json_object_object_add(o, "uid", r->uid[0] ? json_object_new_string(r->uid) : NULL);
-	json_object_object_add(o, "rdp_level", json_level_tenths((int)p->level));
-	json_object_object_add(o, "rdp_raw", json_hex(p->rdp_raw));
+	json_object_object_add(o, "rdp_level", json_util_level_tenths((int)p->level));
+	json_object_object_add(o, "rdp_raw", json_util_hex(p->rdp_raw));
 	json_object_object_add(o, "rdp_text", json_object_new_string(r->rdp_text));
 	json_object_object_add(o, "write_protection", json_report_write_protection(p));
 	for (unsigned i = 0; i < p->n_options; i++)
-		json_object_object_add(opts, p->options[i].name, json_hex(p->options[i].value));
+		json_object_object_add(opts, p->options[i].name, json_util_hex(p->options[i].value));
 	json_object_object_add(o, "options", opts);
 	json_object_object_add(o, "erase_scope", json_object_new_string(r->erase_scope ? r->erase_scope : ""));
 	json_object_object_add(conn, "mode", json_object_new_string(r->under_reset ? "under-reset" : "normal"));
 	json_object_object_add(conn, "clock_hz", json_object_new_int64(r->clock_hz));
 	json_object_object_add(o, "connect", conn);
-	json_time_rfc3339(r->read_at, when, sizeof(when));
+	json_util_time_rfc3339(r->read_at, when, sizeof(when));
 	json_object_object_add(o, "read_at", json_object_new_string(when));
 	return o;
 }

@@ -10,7 +10,7 @@
 #include "err.h"
 #include "jobs/job.h"
 #include "jobs/worker.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #define EMIT(...) used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, __VA_ARGS__)
 

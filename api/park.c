@@ -3,7 +3,7 @@
  * stretch, a `?wait=` on a running job, a protection read on the probe's
  * worker.
  *
- * The HTTP threads are libmicrohttpd's pool (http_server.c), a few for all
+ * The HTTP threads are libmicrohttpd's pool (api.c), a few for all
  * connections, so none may block. A waiting answer suspends its connection
  * (MHD_suspend_connection(), allowed from the access handler and the
  * content reader, microhttpd.h) and parks it here; one thread watches

@@ -51,7 +51,7 @@ enum MHD_Result reply_text_owned(struct api_req *r, unsigned status, const char 
 
 enum MHD_Result reply_json(struct api_req *r, unsigned status, json_object *o, const char *location)
 {
-	const char *text = json_text(o, 1);
+	const char *text = json_util_text(o, 1);
 	enum MHD_Result ret = reply_buffer(r, status, "application/json", text, strlen(text), location);
 
 	json_object_put(o);
@@ -86,7 +86,7 @@ static json_object *reply_problem_object(int rc, json_object *extra)
 enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra)
 {
 	json_object *o = reply_problem_object(rc, extra);
-	const char *text = json_text(o, 1);
+	const char *text = json_util_text(o, 1);
 	enum MHD_Result ret;
 
 	ret = reply_buffer(r, (unsigned)err_http_status(rc), "application/problem+json", text,
@@ -98,7 +98,7 @@ enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra)
 size_t reply_problem_wire(int rc, char *out, size_t cap)
 {
 	json_object *o = reply_problem_object(rc, NULL);
-	const char *text = json_text(o, 1);
+	const char *text = json_util_text(o, 1);
 	unsigned status = (unsigned)err_http_status(rc);
 	char date[40];
 	time_t now = time(NULL);

@@ -16,36 +16,36 @@ struct route {
 	enum api_role role;
 };
 
-static const struct route routes[] = {
-	{"GET", "/probes", route_probes_list, API_ROLE_READ},
-	{"POST", "/probes", route_probes_add, API_ROLE_ADMIN},
-	{"GET", "/probes/{ref}", route_probe_get, API_ROLE_READ},
-	{"DELETE", "/probes/{ref}", route_probe_delete, API_ROLE_ADMIN},
-	{"GET", "/probes/{ref}/rdp", route_probe_rdp, API_ROLE_READ},
-	{"POST", "/probes/{ref}/unlock", route_probe_unlock, API_ROLE_OPERATE},
-	{"POST", "/probes/{ref}/lock", route_probe_lock, API_ROLE_OPERATE},
-	{"POST", "/probes/{ref}/lease", route_probe_lease, API_ROLE_OPERATE},
-	{"DELETE", "/probes/{ref}/lease", route_probe_unlease, API_ROLE_OPERATE},
-	{"GET", "/jobs", route_jobs_list, API_ROLE_READ},
-	{"GET", "/jobs/{id}", route_job_get, API_ROLE_READ},
-	{"GET", "/jobs/{id}/events", route_job_events, API_ROLE_READ},
-	{"POST", "/jobs/{id}/cancel", route_job_cancel, API_ROLE_OPERATE},
-	{"GET", "/livez", route_livez, API_ROLE_NONE},
-	{"GET", "/readyz", route_readyz, API_ROLE_NONE},
-	{"GET", "/metrics", route_metrics, API_ROLE_NONE},
-	{"GET", "/openapi.json", route_openapi, API_ROLE_NONE},
-	{"GET", "/", route_static, API_ROLE_NONE},
-	{"GET", "/index.html", route_static, API_ROLE_NONE},
-	{"GET", "/app.js", route_static, API_ROLE_NONE},
-	{"GET", "/style.css", route_static, API_ROLE_NONE},
+static const struct route router_table[] = {
+	{"GET", "/probes", routes_probes_list, API_ROLE_READ},
+	{"POST", "/probes", routes_probes_add, API_ROLE_ADMIN},
+	{"GET", "/probes/{ref}", routes_probes_get, API_ROLE_READ},
+	{"DELETE", "/probes/{ref}", routes_probes_delete, API_ROLE_ADMIN},
+	{"GET", "/probes/{ref}/rdp", routes_probes_rdp, API_ROLE_READ},
+	{"POST", "/probes/{ref}/unlock", routes_probes_unlock, API_ROLE_OPERATE},
+	{"POST", "/probes/{ref}/lock", routes_probes_lock, API_ROLE_OPERATE},
+	{"POST", "/probes/{ref}/lease", routes_probes_lease, API_ROLE_OPERATE},
+	{"DELETE", "/probes/{ref}/lease", routes_probes_unlease, API_ROLE_OPERATE},
+	{"GET", "/jobs", routes_jobs_list, API_ROLE_READ},
+	{"GET", "/jobs/{id}", routes_jobs_get, API_ROLE_READ},
+	{"GET", "/jobs/{id}/events", routes_jobs_events, API_ROLE_READ},
+	{"POST", "/jobs/{id}/cancel", routes_jobs_cancel, API_ROLE_OPERATE},
+	{"GET", "/livez", routes_meta_livez, API_ROLE_NONE},
+	{"GET", "/readyz", routes_meta_readyz, API_ROLE_NONE},
+	{"GET", "/metrics", routes_meta_metrics, API_ROLE_NONE},
+	{"GET", "/openapi.json", routes_meta_openapi, API_ROLE_NONE},
+	{"GET", "/", routes_meta_static, API_ROLE_NONE},
+	{"GET", "/index.html", routes_meta_static, API_ROLE_NONE},
+	{"GET", "/app.js", routes_meta_static, API_ROLE_NONE},
+	{"GET", "/style.css", routes_meta_static, API_ROLE_NONE},
 };
 
-#define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
+#define ROUTE_COUNT (sizeof(router_table) / sizeof(router_table[0]))
 #define ROUTE_SEGMENT_MAX 128
 
 /* Match PATH against PATTERN, capturing {x} segments into R->params (which
  * point into R's own copy of the path). */
-static bool route_match(const char *pattern, const char *path, struct api_req *r, char *buf, size_t cap)
+static bool router_match(const char *pattern, const char *path, struct api_req *r, char *buf, size_t cap)
 {
 	const char *p = pattern, *s = path;
 	size_t used = 0;
@@ -74,13 +74,13 @@ static bool route_match(const char *pattern, const char *path, struct api_req *r
 /* ROUTE answers METHOD. HEAD is GET without the body (RFC 9110 9.3.2):
  * libmicrohttpd leaves the body out of an answer to HEAD itself
  * (connection.c is_reply_body_needed()), headers and Content-Length kept. */
-static bool route_serves(const struct route *rt, const char *method)
+static bool router_serves(const struct route *rt, const char *method)
 {
 	return strcmp(rt->method, method) == 0 ||
 	       (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0);
 }
 
-static void route_allow_add(char *allow, size_t cap, const char *method)
+static void router_allow_add(char *allow, size_t cap, const char *method)
 {
 	size_t n = strlen(allow);
 
@@ -95,21 +95,21 @@ int router_find(struct api_req *r, char *allow, size_t allow_cap)
 	if (allow_cap)
 		allow[0] = '\0';
 	for (size_t i = 0; i < ROUTE_COUNT; i++) {
-		const struct route *rt = &routes[i];
+		const struct route *rt = &router_table[i];
 
-		if (!route_match(rt->pattern, r->path, r, params, sizeof(params)))
+		if (!router_match(rt->pattern, r->path, r, params, sizeof(params)))
 			continue;
-		if (route_serves(rt, r->method))
+		if (router_serves(rt, r->method))
 			return (int)i;
 		if (allow_cap) {
-			route_allow_add(allow, allow_cap, rt->method);
+			router_allow_add(allow, allow_cap, rt->method);
 			if (strcmp(rt->method, "GET") == 0)
-				route_allow_add(allow, allow_cap, "HEAD");
+				router_allow_add(allow, allow_cap, "HEAD");
 		}
 	}
 	if (!allow_cap || !allow[0])
 		return -1;
-	route_allow_add(allow, allow_cap, "OPTIONS");
+	router_allow_add(allow, allow_cap, "OPTIONS");
 	return -2;
 }
 
@@ -153,7 +153,7 @@ enum MHD_Result router_dispatch(struct api_req *r)
 		err_setf(ERR_NOT_FOUND, "No such resource. GET /openapi.json lists the endpoints.");
 		return reply_problem(r, -ERR_NOT_FOUND, NULL);
 	}
-	rt = &routes[i];
+	rt = &router_table[i];
 	if (r->role < rt->role) {
 		if (strcmp(r->who, "anonymous") == 0) {
 			err_setf(ERR_HTTP_UNAUTHORIZED, "Send Authorization: Bearer <token> (a token from "

@@ -17,10 +17,10 @@
 #define SSE_HEARTBEAT_MS 15000
 #define SSE_CHUNK 16384
 
-static atomic_uint sse_open; /* event streams being served */
+static atomic_uint routes_jobs_sse_open; /* event streams being served */
 
 /* Decimal job id, no sign, no overflow; 0 when it is not one. */
-static uint64_t parse_id(const char *s)
+static uint64_t routes_jobs_parse_id(const char *s)
 {
 	char *end = NULL;
 	unsigned long long v;
@@ -33,7 +33,7 @@ static uint64_t parse_id(const char *s)
 }
 
 /* S percent-encoded for a query value (RFC 3986 unreserved characters kept). */
-static void query_escape(const char *s, char *out, size_t cap)
+static void routes_jobs_query_escape(const char *s, char *out, size_t cap)
 {
 	size_t n = 0;
 
@@ -49,19 +49,19 @@ static void query_escape(const char *s, char *out, size_t cap)
 }
 
 /* A job id in a path: canonical decimal only, so /jobs/01 is no job. */
-static uint64_t parse_path_id(const char *s)
+static uint64_t routes_jobs_parse_path_id(const char *s)
 {
-	return s && s[0] == '0' ? 0 : parse_id(s);
+	return s && s[0] == '0' ? 0 : routes_jobs_parse_id(s);
 }
 
-static enum MHD_Result no_such_job(struct api_req *r)
+static enum MHD_Result routes_jobs_no_such_job(struct api_req *r)
 {
 	err_setf(ERR_NOT_FOUND, "no job '%.40s': GET /jobs lists them (history keeps the last %d)",
 		 r->params[0], JOB_HISTORY_MAX);
 	return reply_problem(r, -ERR_NOT_FOUND, NULL);
 }
 
-enum MHD_Result route_jobs_list(struct api_req *r)
+enum MHD_Result routes_jobs_list(struct api_req *r)
 {
 	const char *q_probe = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "probe");
 	const char *q_state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "state");
@@ -75,7 +75,7 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 	if (q_probe) {
 		enum MHD_Result ret = MHD_NO;
 
-		if (!api_probe_ref(r, q_probe, &probe, &ret)) {
+		if (!routes_probes_ref(r, q_probe, &probe, &ret)) {
 			json_object_put(o);
 			return ret;
 		}
@@ -92,7 +92,7 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 		}
 	}
 	if (q_limit) {
-		uint64_t l = parse_id(q_limit);
+		uint64_t l = routes_jobs_parse_id(q_limit);
 
 		if (l < 1 || l > 100) {
 			json_object_put(o);
@@ -101,7 +101,7 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 		}
 		limit = (unsigned)l;
 	}
-	if (q_before && !(before = parse_id(q_before))) {
+	if (q_before && !(before = routes_jobs_parse_id(q_before))) {
 		json_object_put(o);
 		err_setf(ERR_INVALID_ARGUMENT, "before must be a job id");
 		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
@@ -111,7 +111,7 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 		char link[512], probe_q[400];
 
 		/* A probe ref may be a URI ("sim:x?serial=A&..."): encoded, it stays one parameter. */
-		query_escape(q_probe ? q_probe : "", probe_q, sizeof(probe_q));
+		routes_jobs_query_escape(q_probe ? q_probe : "", probe_q, sizeof(probe_q));
 		snprintf(link, sizeof(link), "/jobs?before=%llu&limit=%u%s%s%s%s", (unsigned long long)next,
 			 limit, q_probe ? "&probe=" : "", probe_q, q_state ? "&state=" : "",
 			 q_state ? q_state : "");
@@ -122,30 +122,30 @@ enum MHD_Result route_jobs_list(struct api_req *r)
 	return reply_json(r, MHD_HTTP_OK, o, NULL);
 }
 
-enum MHD_Result route_job_get(struct api_req *r)
+enum MHD_Result routes_jobs_get(struct api_req *r)
 {
-	uint64_t id = parse_path_id(r->params[0]);
+	uint64_t id = routes_jobs_parse_path_id(r->params[0]);
 	json_object *o = id ? json_job_by_id(id) : NULL;
 
-	return o ? reply_json(r, MHD_HTTP_OK, o, NULL) : no_such_job(r);
+	return o ? reply_json(r, MHD_HTTP_OK, o, NULL) : routes_jobs_no_such_job(r);
 }
 
 /* Cancel takes no members: an empty body or {}, like every other route's
  * body checked before anything else is looked at. */
-static const struct json_member body_cancel[] = {{NULL}};
+static const struct json_member routes_jobs_body_cancel[] = {{NULL}};
 
-enum MHD_Result route_job_cancel(struct api_req *r)
+enum MHD_Result routes_jobs_cancel(struct api_req *r)
 {
-	uint64_t id = parse_path_id(r->params[0]);
+	uint64_t id = routes_jobs_parse_path_id(r->params[0]);
 	json_object *body = NULL;
 	char bad[64];
-	int rc = api_body(r, body_cancel, &body, bad, sizeof(bad));
+	int rc = body_parse(r, routes_jobs_body_cancel, &body, bad, sizeof(bad));
 
 	json_object_put(body);
 	if (rc < 0)
-		return api_body_problem(r, rc, bad);
+		return body_problem(r, rc, bad);
 	if (!id || !job_exists(id))
-		return no_such_job(r);
+		return routes_jobs_no_such_job(r);
 	rc = job_cancel(id);
 	if (rc < 0)
 		return reply_problem(r, rc, NULL);
@@ -166,7 +166,7 @@ struct sse_stream {
  * line that keeps proxies and the connection timeout from closing an idle
  * stream; it returns 0, which libmicrohttpd takes as "call again" once the
  * connection is resumed (microhttpd.h, MHD_ContentReaderCallback). */
-static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
+static ssize_t routes_jobs_sse_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct sse_stream *s = cls;
 	size_t n;
@@ -194,11 +194,11 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 	return (ssize_t)n;
 }
 
-static void sse_free(void *cls)
+static void routes_jobs_sse_free(void *cls)
 {
 	park_done(&((struct sse_stream *)cls)->park);
 	free(cls);
-	atomic_fetch_sub(&sse_open, 1);
+	atomic_fetch_sub(&routes_jobs_sse_open, 1);
 }
 
 void routes_jobs_metrics(char *out, size_t cap, size_t *used)
@@ -207,19 +207,19 @@ void routes_jobs_metrics(char *out, size_t cap, size_t *used)
 		*used += (size_t)snprintf(out + *used, cap - *used,
 					  "# HELP rdpd_http_event_streams Job event streams open now.\n"
 					  "# TYPE rdpd_http_event_streams gauge\n"
-					  "rdpd_http_event_streams %u\n", atomic_load(&sse_open));
+					  "rdpd_http_event_streams %u\n", atomic_load(&routes_jobs_sse_open));
 }
 
-enum MHD_Result route_job_events(struct api_req *r)
+enum MHD_Result routes_jobs_events(struct api_req *r)
 {
 	const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
-	uint64_t id = parse_path_id(r->params[0]);
+	uint64_t id = routes_jobs_parse_path_id(r->params[0]);
 	struct MHD_Response *resp;
 	struct sse_stream *s;
 	enum MHD_Result ret;
 
 	if (!id || !job_exists(id))
-		return no_such_job(r);
+		return routes_jobs_no_such_job(r);
 	/* HEAD: the headers only. libmicrohttpd 0.9.75 would still send a
 	 * chunked stream's last chunk ("0" CR LF CR LF) after a HEAD answer's
 	 * headers, which a kept-alive client would read as the next answer. */
@@ -229,12 +229,12 @@ enum MHD_Result route_job_events(struct api_req *r)
 	if (!s)
 		return MHD_NO;
 	s->id = id;
-	s->last_seq = last ? parse_id(last) : 0; /* resume after the last event the client saw */
+	s->last_seq = last ? routes_jobs_parse_id(last) : 0; /* resume after the last event the client saw */
 	park_init(&s->park, r->conn, id, park_now_ms() + SSE_HEARTBEAT_MS);
-	atomic_fetch_add(&sse_open, 1);
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, s, sse_free);
+	atomic_fetch_add(&routes_jobs_sse_open, 1);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, routes_jobs_sse_read, s, routes_jobs_sse_free);
 	if (!resp) {
-		sse_free(s);
+		routes_jobs_sse_free(s);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");

@@ -15,22 +15,22 @@
 #define METRICS_CAP_START 16384
 #define METRICS_CAP_MAX (1024 * 1024)
 
-static bool (*journal_ok)(void);
+static bool (*routes_meta_journal_ok)(void);
 
-void api_set_journal_ok(bool (*fn)(void))
+void routes_meta_set_journal_ok(bool (*fn)(void))
 {
-	journal_ok = fn;
+	routes_meta_journal_ok = fn;
 }
 
-enum MHD_Result route_livez(struct api_req *r)
+enum MHD_Result routes_meta_livez(struct api_req *r)
 {
 	return reply_text(r, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
-enum MHD_Result route_readyz(struct api_req *r)
+enum MHD_Result routes_meta_readyz(struct api_req *r)
 {
 	json_object *o = json_object_new_object();
-	bool journal = !journal_ok || journal_ok();
+	bool journal = !routes_meta_journal_ok || routes_meta_journal_ok();
 
 	json_object_object_add(o, "listening", json_object_new_boolean(true));
 	json_object_object_add(o, "journal_writable", json_object_new_boolean(journal));
@@ -40,7 +40,7 @@ enum MHD_Result route_readyz(struct api_req *r)
 
 /* Every scrape renders into a buffer of its own: connection threads run at
  * once, and one shared buffer garbled concurrent scrapes. */
-enum MHD_Result route_metrics(struct api_req *r)
+enum MHD_Result routes_meta_metrics(struct api_req *r)
 {
 	char *out = NULL;
 
@@ -58,14 +58,14 @@ enum MHD_Result route_metrics(struct api_req *r)
 					 "ran out", METRICS_CAP_MAX), NULL);
 }
 
-enum MHD_Result route_openapi(struct api_req *r)
+enum MHD_Result routes_meta_openapi(struct api_req *r)
 {
 	const struct asset *a = asset_find("/openapi.json");
 
 	return reply_text(r, MHD_HTTP_OK, a->type, (const char *)a->data, a->len);
 }
 
-enum MHD_Result route_static(struct api_req *r)
+enum MHD_Result routes_meta_static(struct api_req *r)
 {
 	const struct asset *a = asset_find(strcmp(r->path, "/") == 0 ? "/index.html" : r->path);
 

@@ -18,13 +18,13 @@
 #include "jobs/worker.h"
 #include "json_util.h"
 #include "log.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #define API_RDP_TIMEOUT_MS 30000
 #define API_WAIT_MAX_S 600
 #define API_LEASE_MAX_S 86400
 
-static json_object *job_link(uint64_t id)
+static json_object *routes_probes_job_link(uint64_t id)
 {
 	json_object *o = json_object_new_object();
 	char link[40];
@@ -35,7 +35,7 @@ static json_object *job_link(uint64_t id)
 }
 
 /* A candidate of an ambiguous ref, with the refs that name it alone. */
-static json_object *candidate_json(const struct registry_candidate *c)
+static json_object *routes_probes_candidate_json(const struct registry_candidate *c)
 {
 	json_object *o = json_object_new_object(), *refs = json_object_new_array();
 	char index[16];
@@ -54,7 +54,7 @@ static json_object *candidate_json(const struct registry_candidate *c)
 	return o;
 }
 
-bool api_probe_ref(struct api_req *r, const char *ref, int *index, enum MHD_Result *ret)
+bool routes_probes_ref(struct api_req *r, const char *ref, int *index, enum MHD_Result *ret)
 {
 	struct registry_candidate cands[8];
 	size_t n = 0;
@@ -67,7 +67,7 @@ bool api_probe_ref(struct api_req *r, const char *ref, int *index, enum MHD_Resu
 		json_object *arr = json_object_new_array();
 
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, candidate_json(&cands[i]));
+			json_object_array_add(arr, routes_probes_candidate_json(&cands[i]));
 		extra = json_object_new_object();
 		json_object_object_add(extra, "candidates", arr);
 	}
@@ -76,15 +76,15 @@ bool api_probe_ref(struct api_req *r, const char *ref, int *index, enum MHD_Resu
 }
 
 /* {ref} -> index, or a 404 (409 when ambiguous) problem already queued (*ret). */
-static bool probe_ref(struct api_req *r, int *index, enum MHD_Result *ret)
+static bool routes_probes_param_ref(struct api_req *r, int *index, enum MHD_Result *ret)
 {
-	return api_probe_ref(r, r->params[0], index, ret);
+	return routes_probes_ref(r, r->params[0], index, ret);
 }
 
 /* {"expect": {"uid": "<24 hex>", "dev_id": "0x433"}}: the chip the job must
  * find, either member or both, hex in either case; anything else is a 400
  * naming the member. */
-static int expect_from(json_object *body, struct job_expect *e)
+static int routes_probes_expect(json_object *body, struct job_expect *e)
 {
 	json_object *x, *v;
 	const char *s;
@@ -102,7 +102,7 @@ static int expect_from(json_object *body, struct job_expect *e)
 					"and dev_id", key);
 	}
 	if (json_object_object_get_ex(x, "uid", &v) &&
-	    (!json_object_is_type(v, json_type_string) || job_expect_set_uid(e, json_object_get_string(v)) < 0))
+	    (!json_object_is_type(v, json_type_string) || unlock_job_expect_set_uid(e, json_object_get_string(v)) < 0))
 		return err_setf(ERR_BODY_MEMBER, "expect.uid must be the chip's 96-bit "
 				"unique ID as 24 hex digits, as GET /probes/{ref}/rdp shows it");
 	if (json_object_object_get_ex(x, "dev_id", &v)) {
@@ -120,11 +120,11 @@ static int expect_from(json_object *body, struct job_expect *e)
 /*
  * What each route's body may hold. A member the table does not name is a
  * 400 naming it, and so is one of another type, before the handler looks
- * at anything (api_body). To add a member: one row here (name, type, for
+ * at anything (body_parse). To add a member: one row here (name, type, for
  * an object its own table, for a string its longest length), then read it
  * in the handler, whose only remaining check is its range or meaning.
  */
-static const struct json_member body_expect[] = {
+static const struct json_member routes_probes_body_expect[] = {
 	{"uid", JSON_MEMBER_STRING, NULL, 64},    /* the STM32 96-bit unique ID, hex */
 	{"dev_id", JSON_MEMBER_STRING, NULL, 64}, /* "0x433" */
 	{NULL},
@@ -132,19 +132,19 @@ static const struct json_member body_expect[] = {
 
 #define BODY_JOB_MEMBERS                                                                            \
 	{"clock_hz", JSON_MEMBER_INT}, {"connect", JSON_MEMBER_STRING, NULL, 32},                   \
-	{"expect", JSON_MEMBER_OBJECT, body_expect}
+	{"expect", JSON_MEMBER_OBJECT, routes_probes_body_expect}
 
-static const struct json_member body_unlock[] = {BODY_JOB_MEMBERS, {NULL}};
-static const struct json_member body_lock[] = {BODY_JOB_MEMBERS, {"level", JSON_MEMBER_NUMBER}, {NULL}};
-static const struct json_member body_lease[] = {
+static const struct json_member routes_probes_body_unlock[] = {BODY_JOB_MEMBERS, {NULL}};
+static const struct json_member routes_probes_body_lock[] = {BODY_JOB_MEMBERS, {"level", JSON_MEMBER_NUMBER}, {NULL}};
+static const struct json_member routes_probes_body_lease[] = {
 	{"ttl_s", JSON_MEMBER_INT},
 	{"holder", JSON_MEMBER_STRING},
 	{NULL},
 };
-static const struct json_member body_probe_add[] = {{"uri", JSON_MEMBER_STRING}, {NULL}};
+static const struct json_member routes_probes_body_probe_add[] = {{"uri", JSON_MEMBER_STRING}, {NULL}};
 
 /* Connect options from a checked body: {"clock_hz": N, "connect": "normal"|"under-reset"}. */
-static int connect_opts_from(json_object *body, uint32_t *clock_hz, enum job_connect_mode *mode)
+static int routes_probes_connect_opts(json_object *body, uint32_t *clock_hz, enum job_connect_mode *mode)
 {
 	json_object *v;
 
@@ -163,38 +163,38 @@ static int connect_opts_from(json_object *body, uint32_t *clock_hz, enum job_con
 	if (json_object_object_get_ex(body, "connect", &v)) {
 		const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 
-		if (!job_connect_mode_from_name(s, mode))
+		if (!unlock_job_connect_mode_from_name(s, mode))
 			return err_setf(ERR_INVALID_ARGUMENT, "connect must be \"normal\" or \"under-reset\"");
 	}
 	return 0;
 }
 
-enum MHD_Result route_probes_list(struct api_req *r)
+enum MHD_Result routes_probes_list(struct api_req *r)
 {
 	char *text = json_probe_list_text();
 
 	return text ? reply_text_owned(r, MHD_HTTP_OK, "application/json", text) : MHD_NO;
 }
 
-enum MHD_Result route_probe_get(struct api_req *r)
+enum MHD_Result routes_probes_get(struct api_req *r)
 {
 	enum MHD_Result ret = MHD_NO;
 	int index;
 
-	if (!probe_ref(r, &index, &ret))
+	if (!routes_probes_param_ref(r, &index, &ret))
 		return ret;
 	return reply_json(r, MHD_HTTP_OK, json_probe_by_index(index), NULL);
 }
 
-enum MHD_Result route_probes_add(struct api_req *r)
+enum MHD_Result routes_probes_add(struct api_req *r)
 {
 	json_object *body = NULL, *v;
 	const char *uri;
 	char loc[32], bad[64];
-	int index = -1, rc = api_body(r, body_probe_add, &body, bad, sizeof(bad));
+	int index = -1, rc = body_parse(r, routes_probes_body_probe_add, &body, bad, sizeof(bad));
 
 	if (rc < 0)
-		return api_body_problem(r, rc, bad);
+		return body_problem(r, rc, bad);
 	uri = json_object_object_get_ex(body, "uri", &v) ? json_object_get_string(v) : NULL;
 	if (!uri) {
 		char forms[128];
@@ -202,7 +202,7 @@ enum MHD_Result route_probes_add(struct api_req *r)
 		json_object_put(body);
 		rc = err_setf(ERR_BODY_MEMBER, "send {\"uri\": \"URI\"} with the probe's URI: %s",
 			      registry_addable_forms(forms, sizeof(forms)));
-		return api_body_problem(r, rc, "uri");
+		return body_problem(r, rc, "uri");
 	}
 	rc = registry_add_by_client(uri, &index);
 	if (rc == 0)
@@ -216,7 +216,7 @@ enum MHD_Result route_probes_add(struct api_req *r)
 		return reply_problem(r, rc, extra);
 	}
 	if (rc < 0)
-		return api_body_problem(r, rc, rc == -ERR_PROBE_URI_INVALID ? "uri" : "");
+		return body_problem(r, rc, rc == -ERR_PROBE_URI_INVALID ? "uri" : "");
 	/* The worker opens it (probe I/O never runs on an HTTP thread); the
 	 * answer is what the registry knows now, and the serial, firmware and
 	 * packet size fill in on GET /probes/{ref} once it has. */
@@ -225,12 +225,12 @@ enum MHD_Result route_probes_add(struct api_req *r)
 	return reply_json(r, MHD_HTTP_CREATED, json_probe_by_index(index), loc);
 }
 
-enum MHD_Result route_probe_delete(struct api_req *r)
+enum MHD_Result routes_probes_delete(struct api_req *r)
 {
 	enum MHD_Result ret = MHD_NO;
 	int index, rc;
 
-	if (!probe_ref(r, &index, &ret))
+	if (!routes_probes_param_ref(r, &index, &ret))
 		return ret;
 	rc = registry_remove(index);
 	if (rc < 0)
@@ -239,7 +239,7 @@ enum MHD_Result route_probe_delete(struct api_req *r)
 	return reply_text(r, MHD_HTTP_NO_CONTENT, "text/plain", "", 0);
 }
 
-static enum MHD_Result reply_busy(struct api_req *r, uint64_t job)
+static enum MHD_Result routes_probes_reply_busy(struct api_req *r, uint64_t job)
 {
 	unsigned pct = 0;
 	enum job_state st;
@@ -247,17 +247,17 @@ static enum MHD_Result reply_busy(struct api_req *r, uint64_t job)
 	job_state_of(job, &st, &pct);
 	err_setf(ERR_PROBE_BUSY, "The probe is running job %llu (%u%%). Wait for it or follow /jobs/%llu/events.",
 		 (unsigned long long)job, pct, (unsigned long long)job);
-	return reply_problem(r, -ERR_PROBE_BUSY, job_link(job));
+	return reply_problem(r, -ERR_PROBE_BUSY, routes_probes_job_link(job));
 }
 
 /* The worker has the answer: resume the request (on the worker's thread). */
-static void rdp_read_done(void *ctx)
+static void routes_probes_rdp_read_done(void *ctx)
 {
 	park_signal(ctx);
 }
 
 /* GET /probes/{ref}/rdp once the worker answered, or its time ran out. */
-static enum MHD_Result rdp_answer(struct api_req *r)
+static enum MHD_Result routes_probes_rdp_answer(struct api_req *r)
 {
 	char detail[ERR_DETAIL_MAX];
 	struct rdp_report report;
@@ -266,7 +266,7 @@ static enum MHD_Result rdp_answer(struct api_req *r)
 	const char *text;
 	int rc = worker_read_result(r->rdp_read, &report, detail, sizeof(detail));
 
-	if (rc == 1 && api_park(r, rdp_answer))
+	if (rc == 1 && api_park(r, routes_probes_rdp_answer))
 		return MHD_YES;
 	if (rc == 1 && r->park.why == PARK_WAKE_STOP)
 		return reply_problem(r, err_setf(ERR_SHUTTING_DOWN, "rdpd is stopping; read the protection "
@@ -280,13 +280,13 @@ static enum MHD_Result rdp_answer(struct api_req *r)
 		return reply_problem(r, rc, NULL);
 	}
 	o = json_report(&report);
-	text = json_text(o, 0);
+	text = json_util_text(o, 0);
 	ret = reply_text(r, MHD_HTTP_OK, "application/json", text, strlen(text));
 	json_object_put(o);
 	return ret;
 }
 
-enum MHD_Result route_probe_rdp(struct api_req *r)
+enum MHD_Result routes_probes_rdp(struct api_req *r)
 {
 	const char *q_clock = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "clock_hz");
 	const char *q_mode = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "connect");
@@ -297,7 +297,7 @@ enum MHD_Result route_probe_rdp(struct api_req *r)
 	uint64_t job;
 	int index, rc;
 
-	if (!probe_ref(r, &index, &ret)) {
+	if (!routes_probes_param_ref(r, &index, &ret)) {
 		json_object_put(opts);
 		return ret;
 	}
@@ -305,36 +305,36 @@ enum MHD_Result route_probe_rdp(struct api_req *r)
 		json_object_object_add(opts, "clock_hz", json_object_new_int64(strtoll(q_clock, NULL, 10)));
 	if (q_mode)
 		json_object_object_add(opts, "connect", json_object_new_string(q_mode));
-	rc = connect_opts_from(opts, &clock_hz, &mode);
+	rc = routes_probes_connect_opts(opts, &clock_hz, &mode);
 	json_object_put(opts);
 	if (rc < 0)
 		return reply_problem(r, rc, NULL);
 	if ((job = registry_current_job(index)))
-		return reply_busy(r, job);
+		return routes_probes_reply_busy(r, job);
 	park_init(&r->park, r->conn, 0, park_now_ms() + API_RDP_TIMEOUT_MS);
-	rc = worker_read_start(index, clock_hz, mode, rdp_read_done, &r->park, &r->rdp_read);
+	rc = worker_read_start(index, clock_hz, mode, routes_probes_rdp_read_done, &r->park, &r->rdp_read);
 	if (rc < 0)
 		return reply_problem(r, rc, NULL);
-	return rdp_answer(r);
+	return routes_probes_rdp_answer(r);
 }
 
 /* ?wait=: the job's record once it ended, its time ran out or the client
  * left; until then the connection is parked and woken by each event. */
-static enum MHD_Result reply_job_wait(struct api_req *r)
+static enum MHD_Result routes_probes_reply_job_wait(struct api_req *r)
 {
 	char loc[40];
 	enum job_state st = JOB_QUEUED;
 	uint64_t id = r->wait_job;
 
 	r->park.seq = job_last_seq(id); /* before the state: an event in between wakes it */
-	if (job_state_of(id, &st, NULL) == 0 && !job_state_final(st) && api_park(r, reply_job_wait))
+	if (job_state_of(id, &st, NULL) == 0 && !job_state_final(st) && api_park(r, routes_probes_reply_job_wait))
 		return MHD_YES;
 	snprintf(loc, sizeof(loc), "/jobs/%llu", (unsigned long long)id);
 	/* A finished job under ?wait= is a plain 200; otherwise the work goes on: 202. */
 	return reply_json(r, job_state_final(st) ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED, json_job_by_id(id), loc);
 }
 
-static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s, bool fresh)
+static enum MHD_Result routes_probes_reply_job(struct api_req *r, uint64_t id, unsigned wait_s, bool fresh)
 {
 	char loc[40];
 	enum job_state st = JOB_QUEUED;
@@ -342,7 +342,7 @@ static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s
 	if (wait_s) {
 		r->wait_job = id;
 		park_init(&r->park, r->conn, id, park_now_ms() + wait_s * 1000LL);
-		return reply_job_wait(r);
+		return routes_probes_reply_job_wait(r);
 	}
 	job_state_of(id, &st, NULL);
 	snprintf(loc, sizeof(loc), "/jobs/%llu", (unsigned long long)id);
@@ -352,7 +352,7 @@ static enum MHD_Result reply_job(struct api_req *r, uint64_t id, unsigned wait_s
 
 /* Idempotency-Key: RFC 9110 field value characters, printable ASCII only
  * (it is journaled and may reach a log line). */
-static bool idem_key_ok(const char *k)
+static bool routes_probes_idem_key_ok(const char *k)
 {
 	size_t n = strlen(k);
 
@@ -365,14 +365,14 @@ static bool idem_key_ok(const char *k)
 }
 
 /* Level 2 is permanent: rdpd never offers it, and says so. */
-static int lock_level_ok(json_object *body)
+static int routes_probes_lock_level_ok(json_object *body)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(body, "level", &v) ? job_lock_level_check(json_level_to_tenths(v)) : 0;
+	return json_object_object_get_ex(body, "level", &v) ? unlock_job_lock_level_check(json_util_level_to_tenths(v)) : 0;
 }
 
-static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
+static enum MHD_Result routes_probes_start_job(struct api_req *r, enum job_kind kind)
 {
 	const char *idem = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
 	const char *wait_q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "wait");
@@ -386,9 +386,9 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 	enum job_connect_mode mode;
 	int index, rc;
 
-	if (!probe_ref(r, &index, &ret))
+	if (!routes_probes_param_ref(r, &index, &ret))
 		return ret;
-	if (idem && !idem_key_ok(idem)) {
+	if (idem && !routes_probes_idem_key_ok(idem)) {
 		err_setf(ERR_INVALID_ARGUMENT, "Idempotency-Key must be 1 to 100 printable ASCII characters");
 		return reply_problem(r, -ERR_INVALID_ARGUMENT, NULL);
 	}
@@ -402,16 +402,17 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		}
 		wait_s = (unsigned)w;
 	}
-	rc = api_body(r, kind == JOB_KIND_LOCK ? body_lock : body_unlock, &body, bad, sizeof(bad));
+	rc = body_parse(r, kind == JOB_KIND_LOCK ? routes_probes_body_lock : routes_probes_body_unlock, &body, bad,
+			sizeof(bad));
 	if (rc == 0 && kind == JOB_KIND_LOCK)
-		rc = lock_level_ok(body);
+		rc = routes_probes_lock_level_ok(body);
 	if (rc == 0)
-		rc = connect_opts_from(body, &clock_hz, &mode);
-	if (rc == 0 && (rc = expect_from(body, &expect)) < 0)
+		rc = routes_probes_connect_opts(body, &clock_hz, &mode);
+	if (rc == 0 && (rc = routes_probes_expect(body, &expect)) < 0)
 		snprintf(bad, sizeof(bad), "expect");
 	/* A key binds to its whole request: this probe, this action, this body
 	 * (canonical, so a retry that respaces it is still the same request). */
-	if (rc == 0 && idem && !(canon = json_canonical(body)))
+	if (rc == 0 && idem && !(canon = json_util_canonical(body)))
 		rc = err_setf(ERR_NO_MEMORY, "out of memory");
 	json_object_put(body);
 	if (rc == 0)
@@ -420,11 +421,11 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 		rc = job_find_idempotent(idem, kind, index, uri, canon, &existing);
 	if (rc < 0) {
 		free(canon);
-		return api_body_problem(r, rc, bad);
+		return body_problem(r, rc, bad);
 	}
 	if (existing) {
 		free(canon);
-		return reply_job(r, existing, wait_s, false); /* a retried request: the same job */
+		return routes_probes_reply_job(r, existing, wait_s, false); /* a retried request: the same job */
 	}
 	if ((rc = registry_claim(index, UINT64_MAX)) < 0) {
 		uint64_t running = registry_current_job(index);
@@ -435,7 +436,7 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 			nanosleep(&(struct timespec){.tv_nsec = 2000000L}, NULL);
 			running = registry_current_job(index);
 		}
-		return running && running != UINT64_MAX ? reply_busy(r, running) : reply_problem(r, rc, NULL);
+		return running && running != UINT64_MAX ? routes_probes_reply_busy(r, running) : reply_problem(r, rc, NULL);
 	}
 	rc = job_create(kind, index, serial, uri, r->who, idem, canon, clock_hz, mode, &expect, &id);
 	free(canon);
@@ -450,24 +451,24 @@ static enum MHD_Result start_job(struct api_req *r, enum job_kind kind)
 	if (rc < 0) {
 		job_finish(id, rc, err_detail(), NULL);
 		registry_release(index);
-		return reply_problem(r, rc, job_link(id));
+		return reply_problem(r, rc, routes_probes_job_link(id));
 	}
-	return reply_job(r, id, wait_s, true);
+	return routes_probes_reply_job(r, id, wait_s, true);
 }
 
-enum MHD_Result route_probe_unlock(struct api_req *r)
+enum MHD_Result routes_probes_unlock(struct api_req *r)
 {
-	return start_job(r, JOB_KIND_UNLOCK);
+	return routes_probes_start_job(r, JOB_KIND_UNLOCK);
 }
 
-enum MHD_Result route_probe_lock(struct api_req *r)
+enum MHD_Result routes_probes_lock(struct api_req *r)
 {
-	return start_job(r, JOB_KIND_LOCK);
+	return routes_probes_start_job(r, JOB_KIND_LOCK);
 }
 
 /* A lease holder is shown by GET /probes and written to the log: 1 to 63
  * bytes, no control characters (the strict check already made it UTF-8). */
-static int lease_holder_ok(const char *h)
+static int routes_probes_lease_holder_ok(const char *h)
 {
 	size_t n = strlen(h);
 
@@ -480,7 +481,7 @@ static int lease_holder_ok(const char *h)
 	return 0;
 }
 
-enum MHD_Result route_probe_lease(struct api_req *r)
+enum MHD_Result routes_probes_lease(struct api_req *r)
 {
 	json_object *body = NULL, *v;
 	const char *holder = r->who;
@@ -489,10 +490,10 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 	char bad[64];
 	int index, rc;
 
-	if (!probe_ref(r, &index, &ret))
+	if (!routes_probes_param_ref(r, &index, &ret))
 		return ret;
-	if ((rc = api_body(r, body_lease, &body, bad, sizeof(bad))) < 0)
-		return api_body_problem(r, rc, bad);
+	if ((rc = body_parse(r, routes_probes_body_lease, &body, bad, sizeof(bad))) < 0)
+		return body_problem(r, rc, bad);
 	if (json_object_object_get_ex(body, "ttl_s", &v)) {
 		ttl = json_object_get_int64(v);
 		if (ttl < 1 || ttl > API_LEASE_MAX_S)
@@ -502,7 +503,7 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 	if (rc == 0 && json_object_object_get_ex(body, "holder", &v)) {
 		holder = json_object_get_string(v);
 		snprintf(bad, sizeof(bad), "holder");
-		rc = lease_holder_ok(holder);
+		rc = routes_probes_lease_holder_ok(holder);
 		/* The holder is who may release it: a token leases in its own
 		 * name; only an admin may lease for someone else. */
 		if (rc == 0 && strcmp(holder, r->who) != 0 && r->role < API_ROLE_ADMIN)
@@ -512,7 +513,7 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 	}
 	if (rc < 0) {
 		json_object_put(body);
-		return api_body_problem(r, rc, bad);
+		return body_problem(r, rc, bad);
 	}
 	rc = registry_lease(index, holder, (unsigned)ttl);
 	if (rc == 0)
@@ -523,12 +524,12 @@ enum MHD_Result route_probe_lease(struct api_req *r)
 	return reply_json(r, MHD_HTTP_OK, json_probe_by_index(index), NULL);
 }
 
-enum MHD_Result route_probe_unlease(struct api_req *r)
+enum MHD_Result routes_probes_unlease(struct api_req *r)
 {
 	enum MHD_Result ret = MHD_NO;
 	int index, rc;
 
-	if (!probe_ref(r, &index, &ret))
+	if (!routes_probes_param_ref(r, &index, &ret))
 		return ret;
 	/* Released by the holder's own token, or by an admin. */
 	rc = registry_unlease(index, r->who, r->role >= API_ROLE_ADMIN);

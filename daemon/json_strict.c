@@ -33,10 +33,10 @@ struct js {
 	char member[48];        /* the innermost member being read, for messages */
 };
 
-static int js_value(struct js *j);
+static int json_strict_value(struct js *j);
 
 /* A detail naming the member the error is in, when there is one. */
-static int js_fail(struct js *j, size_t at, const char *what)
+static int json_strict_fail(struct js *j, size_t at, const char *what)
 {
 	if (j->member[0])
 		return err_setf(ERR_JSON_INVALID, "the body is not strict JSON: %s at byte %zu (in member \"%s\")",
@@ -44,48 +44,48 @@ static int js_fail(struct js *j, size_t at, const char *what)
 	return err_setf(ERR_JSON_INVALID, "the body is not strict JSON: %s at byte %zu", what, at);
 }
 
-static int js_unexpected(struct js *j)
+static int json_strict_unexpected(struct js *j)
 {
 	char what[96];
 
 	if (j->pos >= j->len)
-		return js_fail(j, j->pos, "unexpected end of the body");
+		return json_strict_fail(j, j->pos, "unexpected end of the body");
 	if (j->p[j->pos] == 'N' || j->p[j->pos] == 'I' ||
 	    (j->p[j->pos] == '-' && j->pos + 1 < j->len && j->p[j->pos + 1] == 'I'))
-		return js_fail(j, j->pos, "NaN and Infinity are not JSON numbers: unexpected byte");
+		return json_strict_fail(j, j->pos, "NaN and Infinity are not JSON numbers: unexpected byte");
 	if (j->p[j->pos] > 0x20 && j->p[j->pos] < 0x7f)
 		snprintf(what, sizeof(what), "unexpected byte '%c'", j->p[j->pos]);
 	else
 		snprintf(what, sizeof(what), "unexpected byte 0x%02x", j->p[j->pos]);
-	return js_fail(j, j->pos, what);
+	return json_strict_fail(j, j->pos, what);
 }
 
-static void js_ws(struct js *j)
+static void json_strict_ws(struct js *j)
 {
 	while (j->pos < j->len && (j->p[j->pos] == ' ' || j->p[j->pos] == '\t' || j->p[j->pos] == '\n' ||
 				   j->p[j->pos] == '\r'))
 		j->pos++;
 }
 
-static int js_hex4(struct js *j, size_t at, uint32_t *v)
+static int json_strict_hex4(struct js *j, size_t at, uint32_t *v)
 {
 	*v = 0;
 	if (j->len - j->pos < 4)
-		return js_fail(j, at, "a \\u escape needs four hex digits");
+		return json_strict_fail(j, at, "a \\u escape needs four hex digits");
 	for (int i = 0; i < 4; i++) {
 		uint8_t c = j->p[j->pos++];
 		uint32_t d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
 			   : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 16;
 
 		if (d == 16)
-			return js_fail(j, at, "a \\u escape needs four hex digits");
+			return json_strict_fail(j, at, "a \\u escape needs four hex digits");
 		*v = *v << 4 | d;
 	}
 	return 0;
 }
 
 /* Append code point CP as UTF-8 to OUT (a member name being decoded). */
-static void js_put_cp(char *out, size_t *n, uint32_t cp)
+static void json_strict_put_cp(char *out, size_t *n, uint32_t cp)
 {
 	if (cp < 0x80) {
 		out[(*n)++] = (char)cp;
@@ -105,7 +105,7 @@ static void js_put_cp(char *out, size_t *n, uint32_t cp)
 }
 
 /* The escape after a backslash (section 7); its code point into OUT. */
-static int js_escape(struct js *j, size_t at, char *out, size_t *n)
+static int json_strict_escape(struct js *j, size_t at, char *out, size_t *n)
 {
 	static const char simple[] = "\"\\/bfnrt", value[] = "\"\\/\b\f\n\r\t";
 	const char *k = j->pos < j->len ? memchr(simple, j->p[j->pos], sizeof(simple) - 1) : NULL;
@@ -118,34 +118,34 @@ static int js_escape(struct js *j, size_t at, char *out, size_t *n)
 		return 0;
 	}
 	if (j->pos >= j->len || j->p[j->pos] != 'u')
-		return js_fail(j, at, "invalid escape (JSON knows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+		return json_strict_fail(j, at, "invalid escape (JSON knows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
 	j->pos++;
-	if (js_hex4(j, at, &cp) < 0)
+	if (json_strict_hex4(j, at, &cp) < 0)
 		return -ERR_JSON_INVALID;
 	if (cp == 0)
-		return js_fail(j, at, "\\u0000 (NUL) inside a string");
+		return json_strict_fail(j, at, "\\u0000 (NUL) inside a string");
 	if (cp >= 0xdc00 && cp <= 0xdfff)
-		return js_fail(j, at, "unpaired surrogate escape (a low half without a high one)");
+		return json_strict_fail(j, at, "unpaired surrogate escape (a low half without a high one)");
 	if (cp >= 0xd800 && cp <= 0xdbff) {
 		/* Section 7: a character outside the BMP is a high and a low
 		 * surrogate escape, in that order, and nothing else. */
 		if (j->len - j->pos < 2 || j->p[j->pos] != '\\' || j->p[j->pos + 1] != 'u')
-			return js_fail(j, at, "unpaired surrogate escape (a high half without a low one)");
+			return json_strict_fail(j, at, "unpaired surrogate escape (a high half without a low one)");
 		j->pos += 2;
-		if (js_hex4(j, at, &lo) < 0)
+		if (json_strict_hex4(j, at, &lo) < 0)
 			return -ERR_JSON_INVALID;
 		if (lo < 0xdc00 || lo > 0xdfff)
-			return js_fail(j, at, "unpaired surrogate escape (a high half without a low one)");
+			return json_strict_fail(j, at, "unpaired surrogate escape (a high half without a low one)");
 		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 	}
 	if (out)
-		js_put_cp(out, n, cp);
+		json_strict_put_cp(out, n, cp);
 	return 0;
 }
 
 /* A string at j->pos (the opening quote). OUT, when given, receives the
  * decoded bytes (at most as many as the text has) and *N their count. */
-static int js_string(struct js *j, char *out, size_t *n)
+static int json_strict_string(struct js *j, char *out, size_t *n)
 {
 	if (n)
 		*n = 0;
@@ -155,7 +155,7 @@ static int js_string(struct js *j, char *out, size_t *n)
 		uint8_t c;
 
 		if (j->pos >= j->len)
-			return js_fail(j, at, "unexpected end of the body inside a string");
+			return json_strict_fail(j, at, "unexpected end of the body inside a string");
 		c = j->p[j->pos];
 		if (c == '"') {
 			j->pos++;
@@ -165,11 +165,11 @@ static int js_string(struct js *j, char *out, size_t *n)
 			char what[80];
 
 			snprintf(what, sizeof(what), "raw control byte 0x%02x inside a string (escape it, e.g. \\n)", c);
-			return js_fail(j, at, what);
+			return json_strict_fail(j, at, what);
 		}
 		if (c == '\\') {
 			j->pos++;
-			if (js_escape(j, at, out, n) < 0)
+			if (json_strict_escape(j, at, out, n) < 0)
 				return -ERR_JSON_INVALID;
 			continue;
 		}
@@ -178,7 +178,8 @@ static int js_string(struct js *j, char *out, size_t *n)
 			size_t k = utf8_decode(j->p + j->pos, j->len - j->pos, &cp);
 
 			if (k == 0)
-				return js_fail(j, at, "invalid UTF-8 (RFC 3629: overlong, surrogate, above U+10FFFF or cut short)");
+				return json_strict_fail(j, at,
+							"invalid UTF-8 (RFC 3629: overlong, surrogate, above U+10FFFF or cut short)");
 			if (out)
 				memcpy(out + *n, j->p + j->pos, k), *n += k;
 			j->pos += k;
@@ -190,13 +191,13 @@ static int js_string(struct js *j, char *out, size_t *n)
 	}
 }
 
-static bool js_digit(struct js *j)
+static bool json_strict_digit(struct js *j)
 {
 	return j->pos < j->len && j->p[j->pos] >= '0' && j->p[j->pos] <= '9';
 }
 
 /* Section 6; integers must fit int64_t, other numbers a finite double. */
-static int js_number(struct js *j)
+static int json_strict_number(struct js *j)
 {
 	size_t start = j->pos, int_start, int_len;
 	bool neg = false, is_int = true;
@@ -204,26 +205,26 @@ static int js_number(struct js *j)
 	if (j->p[j->pos] == '-')
 		neg = true, j->pos++;
 	int_start = j->pos;
-	if (!js_digit(j)) {
+	if (!json_strict_digit(j)) {
 		if (neg && j->pos < j->len && j->p[j->pos] == 'I')
 			j->pos = start; /* "-Infinity": name it from its sign */
-		return js_unexpected(j);
+		return json_strict_unexpected(j);
 	}
 	if (j->p[j->pos] == '0') {
 		j->pos++;
-		if (js_digit(j))
-			return js_fail(j, start, "invalid number (a leading zero)");
+		if (json_strict_digit(j))
+			return json_strict_fail(j, start, "invalid number (a leading zero)");
 	} else {
-		while (js_digit(j))
+		while (json_strict_digit(j))
 			j->pos++;
 	}
 	int_len = j->pos - int_start;
 	if (j->pos < j->len && j->p[j->pos] == '.') {
 		is_int = false;
 		j->pos++;
-		if (!js_digit(j))
-			return js_fail(j, start, "invalid number (digits must follow the '.')");
-		while (js_digit(j))
+		if (!json_strict_digit(j))
+			return json_strict_fail(j, start, "invalid number (digits must follow the '.')");
+		while (json_strict_digit(j))
 			j->pos++;
 	}
 	if (j->pos < j->len && (j->p[j->pos] == 'e' || j->p[j->pos] == 'E')) {
@@ -231,16 +232,16 @@ static int js_number(struct js *j)
 		j->pos++;
 		if (j->pos < j->len && (j->p[j->pos] == '+' || j->p[j->pos] == '-'))
 			j->pos++;
-		if (!js_digit(j))
-			return js_fail(j, start, "invalid number (digits must follow the exponent's 'e')");
-		while (js_digit(j))
+		if (!json_strict_digit(j))
+			return json_strict_fail(j, start, "invalid number (digits must follow the exponent's 'e')");
+		while (json_strict_digit(j))
 			j->pos++;
 	}
 	if (is_int) {
 		const char *max = neg ? "9223372036854775808" : "9223372036854775807";
 
 		if (int_len > 19 || (int_len == 19 && memcmp(j->p + int_start, max, 19) > 0))
-			return js_fail(j, start, "the integer does not fit a signed 64-bit integer");
+			return json_strict_fail(j, start, "the integer does not fit a signed 64-bit integer");
 	} else {
 		size_t nlen = j->pos - start;
 		char *copy = malloc(nlen + 1);
@@ -253,22 +254,22 @@ static int js_number(struct js *j)
 		d = strtod(copy, NULL);
 		free(copy);
 		if (!isfinite(d))
-			return js_fail(j, start, "the number is out of range (it overflows a double)");
+			return json_strict_fail(j, start, "the number is out of range (it overflows a double)");
 	}
 	return 0;
 }
 
-static int js_literal(struct js *j, const char *word)
+static int json_strict_literal(struct js *j, const char *word)
 {
 	size_t n = strlen(word);
 
 	if (j->len - j->pos < n || memcmp(j->p + j->pos, word, n) != 0)
-		return js_unexpected(j);
+		return json_strict_unexpected(j);
 	j->pos += n;
 	return 0;
 }
 
-static int js_key_cmp(const void *a, const void *b)
+static int json_strict_key_cmp(const void *a, const void *b)
 {
 	const struct js_key *x = a, *y = b;
 
@@ -279,14 +280,14 @@ static int js_key_cmp(const void *a, const void *b)
 
 /* The object whose names are keys[first..]: no name twice (sorted, then
  * neighbours compared: n log n, as a 64 KiB body can hold 10,000 names). */
-static int js_no_duplicates(struct js *j, size_t first)
+static int json_strict_no_duplicates(struct js *j, size_t first)
 {
 	struct js_key *k = j->keys + first;
 	size_t n = j->n_keys - first;
 
-	qsort(k, n, sizeof(*k), js_key_cmp);
+	qsort(k, n, sizeof(*k), json_strict_key_cmp);
 	for (size_t i = 1; i < n; i++)
-		if (js_key_cmp(&k[i - 1], &k[i]) == 0) {
+		if (json_strict_key_cmp(&k[i - 1], &k[i]) == 0) {
 			size_t at = k[i].at > k[i - 1].at ? k[i].at : k[i - 1].at;
 
 			utf8_escape((const uint8_t *)k[i].s, k[i].len, j->member, sizeof(j->member));
@@ -298,15 +299,15 @@ static int js_no_duplicates(struct js *j, size_t first)
 	return 0;
 }
 
-static int js_member_name(struct js *j)
+static int json_strict_member_name(struct js *j)
 {
 	struct js_key *k;
 	char *out = j->arena + j->arena_used;
 	size_t at = j->pos, n;
 
 	if (j->pos >= j->len || j->p[j->pos] != '"')
-		return js_unexpected(j);
-	if (js_string(j, out, &n) < 0)
+		return json_strict_unexpected(j);
+	if (json_strict_string(j, out, &n) < 0)
 		return -ERR_JSON_INVALID;
 	if (j->n_keys == j->cap_keys) {
 		size_t cap = j->cap_keys ? j->cap_keys * 2 : 16;
@@ -326,58 +327,58 @@ static int js_member_name(struct js *j)
 	return 0;
 }
 
-static int js_object(struct js *j)
+static int json_strict_object(struct js *j)
 {
 	size_t first = j->n_keys, arena_mark = j->arena_used;
 	int rc;
 
 	j->pos++;
-	js_ws(j);
+	json_strict_ws(j);
 	if (j->pos < j->len && j->p[j->pos] == '}') {
 		j->pos++;
 		return 0;
 	}
 	for (;;) {
-		js_ws(j);
-		if ((rc = js_member_name(j)) < 0)
+		json_strict_ws(j);
+		if ((rc = json_strict_member_name(j)) < 0)
 			return rc;
-		js_ws(j);
+		json_strict_ws(j);
 		if (j->pos >= j->len || j->p[j->pos] != ':')
-			return js_unexpected(j);
+			return json_strict_unexpected(j);
 		j->pos++;
-		if ((rc = js_value(j)) < 0)
+		if ((rc = json_strict_value(j)) < 0)
 			return rc;
-		js_ws(j);
+		json_strict_ws(j);
 		if (j->pos < j->len && j->p[j->pos] == ',') {
 			j->pos++;
 			continue;
 		}
 		if (j->pos < j->len && j->p[j->pos] == '}')
 			break;
-		return js_unexpected(j);
+		return json_strict_unexpected(j);
 	}
 	j->pos++;
 	j->member[0] = '\0';
-	rc = js_no_duplicates(j, first);
+	rc = json_strict_no_duplicates(j, first);
 	j->n_keys = first; /* the object is closed: its names are done with */
 	j->arena_used = arena_mark;
 	return rc;
 }
 
-static int js_array(struct js *j)
+static int json_strict_array(struct js *j)
 {
 	int rc;
 
 	j->pos++;
-	js_ws(j);
+	json_strict_ws(j);
 	if (j->pos < j->len && j->p[j->pos] == ']') {
 		j->pos++;
 		return 0;
 	}
 	for (;;) {
-		if ((rc = js_value(j)) < 0)
+		if ((rc = json_strict_value(j)) < 0)
 			return rc;
-		js_ws(j);
+		json_strict_ws(j);
 		if (j->pos < j->len && j->p[j->pos] == ',') {
 			j->pos++;
 			continue;
@@ -386,17 +387,17 @@ static int js_array(struct js *j)
 			j->pos++;
 			return 0;
 		}
-		return js_unexpected(j);
+		return json_strict_unexpected(j);
 	}
 }
 
-static int js_value(struct js *j)
+static int json_strict_value(struct js *j)
 {
 	int rc;
 
-	js_ws(j);
+	json_strict_ws(j);
 	if (j->pos >= j->len)
-		return js_unexpected(j);
+		return json_strict_unexpected(j);
 	switch (j->p[j->pos]) {
 	case '{':
 	case '[':
@@ -404,24 +405,24 @@ static int js_value(struct js *j)
 			char what[64];
 
 			snprintf(what, sizeof(what), "nested too deep (more than %d levels)", JSON_STRICT_MAX_DEPTH);
-			return js_fail(j, j->pos, what);
+			return json_strict_fail(j, j->pos, what);
 		}
 		j->depth++;
-		rc = j->p[j->pos] == '{' ? js_object(j) : js_array(j);
+		rc = j->p[j->pos] == '{' ? json_strict_object(j) : json_strict_array(j);
 		j->depth--;
 		return rc;
 	case '"':
-		return js_string(j, NULL, NULL);
+		return json_strict_string(j, NULL, NULL);
 	case 't':
-		return js_literal(j, "true");
+		return json_strict_literal(j, "true");
 	case 'f':
-		return js_literal(j, "false");
+		return json_strict_literal(j, "false");
 	case 'n':
-		return js_literal(j, "null");
+		return json_strict_literal(j, "null");
 	default:
 		if (j->p[j->pos] == '-' || (j->p[j->pos] >= '0' && j->p[j->pos] <= '9'))
-			return js_number(j);
-		return js_unexpected(j);
+			return json_strict_number(j);
+		return json_strict_unexpected(j);
 	}
 }
 
@@ -435,12 +436,12 @@ int json_strict_check(const char *buf, size_t len)
 	j.arena = malloc(len + 1);
 	if (!j.arena)
 		return err_setf(ERR_NO_MEMORY, "out of memory checking JSON");
-	rc = js_value(&j);
+	rc = json_strict_value(&j);
 	if (rc == 0) {
-		js_ws(&j);
+		json_strict_ws(&j);
 		j.member[0] = '\0';
 		if (j.pos != len)
-			rc = js_fail(&j, j.pos, "bytes after the JSON value");
+			rc = json_strict_fail(&j, j.pos, "bytes after the JSON value");
 	}
 	free(j.arena);
 	free(j.keys);

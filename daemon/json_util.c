@@ -14,7 +14,7 @@
 #include "json_strict.h"
 #include "utf8.h"
 
-void json_time_rfc3339(time_t t, char *buf, size_t cap)
+void json_util_time_rfc3339(time_t t, char *buf, size_t cap)
 {
 	struct tm tm;
 
@@ -22,17 +22,17 @@ void json_time_rfc3339(time_t t, char *buf, size_t cap)
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-json_object *json_time(time_t t)
+json_object *json_util_time(time_t t)
 {
 	char buf[32];
 
 	if (t == 0)
 		return NULL;
-	json_time_rfc3339(t, buf, sizeof(buf));
+	json_util_time_rfc3339(t, buf, sizeof(buf));
 	return json_object_new_string(buf);
 }
 
-json_object *json_hex(uint32_t v)
+json_object *json_util_hex(uint32_t v)
 {
 	char s[16];
 
@@ -40,7 +40,7 @@ json_object *json_hex(uint32_t v)
 	return json_object_new_string(s);
 }
 
-json_object *json_level_tenths(int tenths)
+json_object *json_util_level_tenths(int tenths)
 {
 	if (tenths < 0)
 		return NULL;
@@ -49,7 +49,7 @@ json_object *json_level_tenths(int tenths)
 	return json_object_new_int(tenths / 10);
 }
 
-int json_level_to_tenths(json_object *o)
+int json_util_level_to_tenths(json_object *o)
 {
 	double d;
 
@@ -61,7 +61,7 @@ int json_level_to_tenths(json_object *o)
 	return -1;
 }
 
-json_object *json_parse_strict(const char *buf, size_t len)
+json_object *json_util_parse_strict(const char *buf, size_t len)
 {
 	struct json_tokener *tok;
 	json_object *o;
@@ -112,7 +112,7 @@ json_object *json_parse_strict(const char *buf, size_t len)
  * escapes control bytes itself but copies other bytes as they are; an
  * ill-formed one becomes '?' in place (the length stays, so json-c's own
  * buffer can take it). */
-static void json_utf8_repair(char *s)
+static void json_util_utf8_repair(char *s)
 {
 	size_t len = strlen(s);
 
@@ -128,18 +128,18 @@ static void json_utf8_repair(char *s)
 	}
 }
 
-const char *json_text(json_object *o, int pretty)
+const char *json_util_text(json_object *o, int pretty)
 {
 	char *s = (char *)json_object_to_json_string_ext(
 		o, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	if (!s)
 		return "null";
-	json_utf8_repair(s);
+	json_util_utf8_repair(s);
 	return s;
 }
 
-static const char *json_member_type_name(enum json_member_type t)
+static const char *json_util_member_type_name(enum json_member_type t)
 {
 	switch (t) {
 	case JSON_MEMBER_INT: return "an integer";
@@ -149,7 +149,7 @@ static const char *json_member_type_name(enum json_member_type t)
 	}
 }
 
-static const char *json_value_type_name(json_object *v)
+static const char *json_util_value_type_name(json_object *v)
 {
 	switch (json_object_get_type(v)) {
 	case json_type_null: return "null";
@@ -162,7 +162,7 @@ static const char *json_value_type_name(json_object *v)
 	}
 }
 
-static bool json_member_type_ok(json_object *v, enum json_member_type t)
+static bool json_util_member_type_ok(json_object *v, enum json_member_type t)
 {
 	switch (t) {
 	case JSON_MEMBER_INT: return json_object_is_type(v, json_type_int);
@@ -173,7 +173,7 @@ static bool json_member_type_ok(json_object *v, enum json_member_type t)
 }
 
 /* "clock_hz, connect, expect": what SCHEMA accepts, for the sentence. */
-static void json_member_list(const struct json_member *schema, char *out, size_t cap)
+static void json_util_member_list(const struct json_member *schema, char *out, size_t cap)
 {
 	size_t used = 0;
 
@@ -182,7 +182,7 @@ static void json_member_list(const struct json_member *schema, char *out, size_t
 		used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "", m->name);
 }
 
-static int json_check_object(json_object *o, const struct json_member *schema, const char *prefix,
+static int json_util_check_object(json_object *o, const struct json_member *schema, const char *prefix,
 			     char *bad, size_t bad_cap)
 {
 	json_object_object_foreach(o, key, val) {
@@ -195,16 +195,16 @@ static int json_check_object(json_object *o, const struct json_member *schema, c
 		snprintf(path, sizeof(path), "%s%s", prefix, safe);
 		snprintf(bad, bad_cap, "%s", path);
 		if (!m->name) {
-			json_member_list(schema, list, sizeof(list));
+			json_util_member_list(schema, list, sizeof(list));
 			if (!list[0])
 				return err_setf(ERR_BODY_MEMBER, "unknown member \"%s\": this request takes no "
 						"members (send an empty body or {})", path);
 			return err_setf(ERR_BODY_MEMBER, "unknown member \"%s\": %s takes %s", path,
 					prefix[0] ? "this object" : "this request", list);
 		}
-		if (!json_member_type_ok(val, m->type))
+		if (!json_util_member_type_ok(val, m->type))
 			return err_setf(ERR_BODY_MEMBER, "member \"%s\" must be %s, not %s", path,
-					json_member_type_name(m->type), json_value_type_name(val));
+					json_util_member_type_name(m->type), json_util_value_type_name(val));
 		if (m->type == JSON_MEMBER_STRING && m->max_len &&
 		    (size_t)json_object_get_string_len(val) > m->max_len)
 			return err_setf(ERR_BODY_MEMBER, "member \"%s\" is longer than %zu bytes", path, m->max_len);
@@ -213,7 +213,7 @@ static int json_check_object(json_object *o, const struct json_member *schema, c
 			int rc;
 
 			snprintf(inner, sizeof(inner), "%s.", path);
-			if ((rc = json_check_object(val, m->members, inner, bad, bad_cap)) < 0)
+			if ((rc = json_util_check_object(val, m->members, inner, bad, bad_cap)) < 0)
 				return rc;
 		}
 	}
@@ -221,23 +221,24 @@ static int json_check_object(json_object *o, const struct json_member *schema, c
 	return 0;
 }
 
-int json_check_members(json_object *o, const struct json_member *schema, char *bad, size_t bad_cap)
+int json_util_check_members(json_object *o, const struct json_member *schema, char *bad, size_t bad_cap)
 {
 	bad[0] = '\0';
 	if (!json_object_is_type(o, json_type_object))
-		return err_setf(ERR_BODY_MEMBER, "the body must be a JSON object, not %s", json_value_type_name(o));
-	return json_check_object(o, schema, "", bad, bad_cap);
+		return err_setf(ERR_BODY_MEMBER, "the body must be a JSON object, not %s",
+				json_util_value_type_name(o));
+	return json_util_check_object(o, schema, "", bad, bad_cap);
 }
 
-static int json_key_cmp(const void *a, const void *b)
+static int json_util_key_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* A copy of O whose objects list their members in sorted order. Objects of
  * more than 64 members are not canonicalised past the 64th (no schema has
- * that many: json_check_members refused them first). */
-static json_object *json_sorted_copy(json_object *o)
+ * that many: json_util_check_members refused them first). */
+static json_object *json_util_sorted_copy(json_object *o)
 {
 	json_object *c;
 	const char *keys[64];
@@ -250,23 +251,23 @@ static json_object *json_sorted_copy(json_object *o)
 		if (n < sizeof(keys) / sizeof(keys[0]))
 			keys[n++] = key;
 	}
-	qsort(keys, n, sizeof(keys[0]), json_key_cmp);
+	qsort(keys, n, sizeof(keys[0]), json_util_key_cmp);
 	c = json_object_new_object();
 	for (size_t i = 0; i < n; i++)
-		json_object_object_add(c, keys[i], json_sorted_copy(json_object_object_get(o, keys[i])));
+		json_object_object_add(c, keys[i], json_util_sorted_copy(json_object_object_get(o, keys[i])));
 	return c;
 }
 
-char *json_canonical(json_object *o)
+char *json_util_canonical(json_object *o)
 {
-	json_object *c = json_sorted_copy(o);
-	char *s = strdup(json_text(c, 0));
+	json_object *c = json_util_sorted_copy(o);
+	char *s = strdup(json_util_text(c, 0));
 
 	json_object_put(c);
 	return s;
 }
 
-json_object *json_error(int rc, const char *detail)
+json_object *json_util_error(int rc, const char *detail)
 {
 	json_object *o = json_object_new_object();
 

@@ -32,7 +32,7 @@
 #include "jobs/worker.h"
 #include "log.h"
 #include "notify.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #define SERVE_HOTPLUG_MS 1000
 #define SERVE_STOP_TIMEOUT_MS 10000
@@ -265,7 +265,7 @@ static int serve_run(struct config *cfg)
 	if (cfg->loopback_anonymous && !cfg->loopback)
 		log_warn("loopback_anonymous is ignored: rdpd listens on %s, beyond loopback", cfg->listen_host);
 	serve_add_probes(cfg);
-	api_set_journal_ok(serve_journal_ok);
+	routes_meta_set_journal_ok(serve_journal_ok);
 	if ((rc = api_start(&acfg)) < 0)
 		return rc;
 	if (cfg->dnssd && !cfg->loopback)

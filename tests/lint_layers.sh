@@ -9,7 +9,7 @@
 #   8  api, cli  (peers: cli uses of api/ only the serialisers api/json_*.h)
 #   9  the composition root: daemon/main.c, daemon/serve.c
 #   -  daemon/sim: its own headers only (an independent reading of the
-#      manuals); only transport/sim.c reaches it, through sim/sim.h
+#      manuals); only transport/simulated.c reaches it, through sim/sim.h
 #
 # Usage: tests/lint_layers.sh [ROOT]   (ROOT: a tree to check, default .)
 root=${1:-.}
@@ -63,7 +63,7 @@ for f in $(find daemon api -name '*.[ch]' | sort); do
 		q=$(rank "$h")
 		[ "$(dirname "$h")" = "$dir" ] && [ "$q" = "$r" ] && continue
 		case $f:$h in
-		daemon/transport/sim.c:daemon/sim/sim.h) continue ;;
+		daemon/transport/simulated.c:daemon/sim/sim.h) continue ;;
 		daemon/cli/*:api/json_*.h) continue ;; # the CLI's --json is the API's JSON
 		esac
 		if [ "$q" = sim ] || [ -z "$q" ] || [ "$q" -ge "$r" ]; then

@@ -49,7 +49,7 @@ static struct adiv5_op *adiv5_push(struct adiv5 *a)
 	return op;
 }
 
-static uint8_t dp_req(uint8_t reg, bool read)
+static uint8_t adiv5_dp_req(uint8_t reg, bool read)
 {
 	return (uint8_t)((read ? DAP_XFER_RNW : 0) | (reg & 0x0C));
 }
@@ -59,7 +59,7 @@ void adiv5_dp_read(struct adiv5 *a, uint8_t reg, uint32_t *out)
 	struct adiv5_op *op = adiv5_push(a);
 
 	if (op) {
-		op->x.req = dp_req(reg, true);
+		op->x.req = adiv5_dp_req(reg, true);
 		op->out = out;
 	}
 }
@@ -69,7 +69,7 @@ void adiv5_dp_write(struct adiv5 *a, uint8_t reg, uint32_t val)
 	struct adiv5_op *op = adiv5_push(a);
 
 	if (op) {
-		op->x.req = dp_req(reg, false);
+		op->x.req = adiv5_dp_req(reg, false);
 		op->x.data = val;
 		if (reg != DP_SELECT)
 			op->flags = ADIV5_OP_SIDE_EFFECT;
@@ -86,7 +86,7 @@ void adiv5_dp_match(struct adiv5 *a, uint8_t reg, uint32_t mask, uint32_t value)
 	}
 	op = adiv5_push(a);
 	if (op) {
-		op->x.req = (uint8_t)(dp_req(reg, true) | DAP_XFER_MATCH_VALUE);
+		op->x.req = (uint8_t)(adiv5_dp_req(reg, true) | DAP_XFER_MATCH_VALUE);
 		op->x.data = value;
 	}
 }
@@ -154,7 +154,7 @@ static size_t adiv5_chunk_len(const struct adiv5 *a, size_t first, size_t end)
 	while (k < end && k - first < 254 && !a->q[k].block) {
 		size_t r = 1 + ((!(a->q[k].x.req & DAP_XFER_RNW) ||
 				 (a->q[k].x.req & DAP_XFER_MATCH_VALUE)) ? 4 : 0);
-		size_t w = dap_transfer_read_count(&a->q[k].x, 1) * 4;
+		size_t w = dap_commands_transfer_read_count(&a->q[k].x, 1) * 4;
 
 		if (req + r > cap || rsp + w > cap)
 			break;
@@ -222,7 +222,7 @@ static size_t adiv5_resume_point(const struct dap_xfer *x, const size_t *idx, si
 	size_t seen = 0;
 
 	for (size_t i = 0; i < res->executed && i < n; i++) {
-		if (dap_transfer_read_count(&x[i], 1)) {
+		if (dap_commands_transfer_read_count(&x[i], 1)) {
 			if (seen == res->nwords)
 				return idx[i];
 			seen++;
@@ -254,13 +254,13 @@ static int adiv5_run_transfer(struct adiv5 *a, size_t first, size_t end, int64_t
 			x[n] = a->q[k].x;
 			idx[n++] = k;
 		}
-		rc = dap_transfer_encode(a->dap->tx, sizeof(a->dap->tx), x, n);
+		rc = dap_commands_transfer_encode(a->dap->tx, sizeof(a->dap->tx), x, n);
 		if (rc < 0 || (rc = dap_xfer(a->dap, a->dap->tx, (size_t)rc, &rsp, &rlen)) < 0 ||
-		    (rc = dap_transfer_decode(rsp, rlen, x, n, words, &res)) < 0)
+		    (rc = dap_commands_transfer_decode(rsp, rlen, x, n, words, &res)) < 0)
 			return rc;
 		a->transfers += res.executed;
 		for (size_t i = 0; i < n && w < res.nwords; i++)
-			if (dap_transfer_read_count(&x[i], 1)) {
+			if (dap_commands_transfer_read_count(&x[i], 1)) {
 				if (idx[i] != ADIV5_SYNTHETIC && a->q[idx[i]].out)
 					*a->q[idx[i]].out = words[w];
 				w++;
@@ -301,11 +301,11 @@ static int adiv5_run_block(struct adiv5 *a, struct adiv5_op *op, int64_t deadlin
 		struct dap_transfer_result res;
 		const uint8_t *rsp;
 		size_t rlen;
-		int rc = dap_transfer_block_encode(a->dap->tx, sizeof(a->dap->tx), op->x.req, NULL,
+		int rc = dap_commands_transfer_block_encode(a->dap->tx, sizeof(a->dap->tx), op->x.req, NULL,
 						   (uint16_t)left);
 
 		if (rc < 0 || (rc = dap_xfer(a->dap, a->dap->tx, (size_t)rc, &rsp, &rlen)) < 0 ||
-		    (rc = dap_transfer_block_decode(rsp, rlen, op->x.req, (uint16_t)left, buf, &res)) < 0)
+		    (rc = dap_commands_transfer_block_decode(rsp, rlen, op->x.req, (uint16_t)left, buf, &res)) < 0)
 			return rc;
 		a->transfers += res.executed;
 		if (res.response == DAP_ACK_OK && res.executed == left)
@@ -320,9 +320,9 @@ static int adiv5_run_block(struct adiv5 *a, struct adiv5_op *op, int64_t deadlin
 			struct dap_xfer tar = {.req = DAP_XFER_APNDP | AP_TAR, .data = addr};
 			uint32_t none[1];
 
-			rc = dap_transfer_encode(a->dap->tx, sizeof(a->dap->tx), &tar, 1);
+			rc = dap_commands_transfer_encode(a->dap->tx, sizeof(a->dap->tx), &tar, 1);
 			if (rc < 0 || (rc = dap_xfer(a->dap, a->dap->tx, (size_t)rc, &rsp, &rlen)) < 0 ||
-			    (rc = dap_transfer_decode(rsp, rlen, &tar, 1, none, &res)) < 0)
+			    (rc = dap_commands_transfer_decode(rsp, rlen, &tar, 1, none, &res)) < 0)
 				return rc;
 			if (res.response != DAP_ACK_OK)
 				return adiv5_fail(a, (size_t)(op - a->q), res.response);

@@ -22,7 +22,7 @@
 #include "json_util.h"
 #include "log.h"
 #include "probes/probe_link.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #define CLI_MAX_PROBES 32
 
@@ -108,7 +108,7 @@ static int cli_report_error(const struct cli_opts *o, int rc)
 	if (o->json) {
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "error", json_error(rc, err_detail()));
+		json_object_object_add(j, "error", json_util_error(rc, err_detail()));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
@@ -246,7 +246,7 @@ static int cli_probes(const struct cli_opts *o)
 	}
 	j = json_object_new_object();
 	json_object_object_add(j, "probes", arr);
-	puts(json_text(j, 1));
+	puts(json_util_text(j, 1));
 	json_object_put(j);
 	return CLI_EXIT_OK;
 }
@@ -328,8 +328,8 @@ static void cli_step(void *ctx, enum job_step step, enum job_step_state state)
 	if (v->json) {
 		json_object *s = json_object_new_object();
 
-		json_object_object_add(s, "name", json_object_new_string(job_step_name(step)));
-		json_object_object_add(s, "state", json_object_new_string(job_step_state_name(state)));
+		json_object_object_add(s, "name", json_object_new_string(unlock_job_step_name(step)));
+		json_object_object_add(s, "state", json_object_new_string(unlock_job_step_state_name(state)));
 		json_object_array_add(v->steps, s);
 		return;
 	}
@@ -338,7 +338,7 @@ static void cli_step(void *ctx, enum job_step step, enum job_step_state state)
 	if (v->tty && v->last_pct)
 		fputc('\n', stderr);
 	v->last_pct = 0;
-	printf("%-16s %s\n", job_step_name(step), job_step_state_name(state));
+	printf("%-16s %s\n", unlock_job_step_name(step), unlock_job_step_state_name(state));
 	fflush(stdout);
 }
 
@@ -394,7 +394,7 @@ static int cli_change(const struct cli_opts *o, enum job_kind kind)
 		json_object_object_add(j, "steps", view.steps);
 		json_object_object_add(j, "log", view.log);
 		json_object_object_add(j, "result", json_job_result(&res)); /* as the API's job shows it */
-		json_object_object_add(j, "error", rc == 0 ? NULL : json_error(rc, err_detail()));
+		json_object_object_add(j, "error", rc == 0 ? NULL : json_util_error(rc, err_detail()));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 		return cli_exit_status(rc);
@@ -433,12 +433,12 @@ static int cli_parse(int argc, char **argv, struct cli_opts *o)
 						"--clock %s: give the SWD clock in Hz, 1000 to 50000000", optarg);
 			break;
 		case 'C':
-			if (!job_connect_mode_from_name(optarg, &o->connect))
+			if (!unlock_job_connect_mode_from_name(optarg, &o->connect))
 				return err_setf(ERR_INVALID_ARGUMENT,
 						"--connect %s: use normal or under-reset", optarg);
 			break;
 		case 'U':
-			if (job_expect_set_uid(&o->expect, optarg) < 0)
+			if (unlock_job_expect_set_uid(&o->expect, optarg) < 0)
 				return err_setf(ERR_INVALID_ARGUMENT, "--expect-uid %.40s: give the chip's "
 						"unique ID as 24 hex digits (`rdpd rdp` shows it)", optarg);
 			break;

@@ -85,11 +85,11 @@ static int dap_info_string(struct dap *d, uint8_t id, char *out, size_t cap)
 {
 	const uint8_t *rsp = NULL, *val = NULL;
 	size_t rlen, vlen;
-	int rc = dap_round_trip(d, dap_info_encode(d->tx, sizeof(d->tx), id), &rsp, &rlen);
+	int rc = dap_round_trip(d, dap_commands_info_encode(d->tx, sizeof(d->tx), id), &rsp, &rlen);
 
-	if (rc < 0 || (rc = dap_info_decode(rsp, rlen, &val, &vlen)) < 0)
+	if (rc < 0 || (rc = dap_commands_info_decode(rsp, rlen, &val, &vlen)) < 0)
 		return rc;
-	dap_info_text(val, vlen, out, cap);
+	dap_commands_info_text(val, vlen, out, cap);
 	return 0;
 }
 
@@ -97,9 +97,9 @@ static int dap_info_number(struct dap *d, uint8_t id, unsigned *out, size_t want
 {
 	const uint8_t *rsp = NULL, *val = NULL;
 	size_t rlen, vlen;
-	int rc = dap_round_trip(d, dap_info_encode(d->tx, sizeof(d->tx), id), &rsp, &rlen);
+	int rc = dap_round_trip(d, dap_commands_info_encode(d->tx, sizeof(d->tx), id), &rsp, &rlen);
 
-	if (rc < 0 || (rc = dap_info_decode(rsp, rlen, &val, &vlen)) < 0)
+	if (rc < 0 || (rc = dap_commands_info_decode(rsp, rlen, &val, &vlen)) < 0)
 		return rc;
 	if (vlen < 1 || vlen > want_len)
 		return err_setf(ERR_PROBE_PROTOCOL, "DAP_Info 0x%02x returned %zu bytes", id, vlen);
@@ -150,14 +150,14 @@ static int dap_configure_transfers(struct dap *d)
 {
 	const uint8_t *rsp = NULL;
 	size_t rlen;
-	int rc = dap_round_trip(d, dap_transfer_configure_encode(d->tx, sizeof(d->tx), 0, 1000, 1000),
+	int rc = dap_round_trip(d, dap_commands_transfer_configure_encode(d->tx, sizeof(d->tx), 0, 1000, 1000),
 				&rsp, &rlen);
 
-	if (rc < 0 || (rc = dap_transfer_configure_decode(rsp, rlen)) < 0)
+	if (rc < 0 || (rc = dap_commands_transfer_configure_decode(rsp, rlen)) < 0)
 		return rc;
 	/* Turnaround 1 cycle, no data phase: the SW-DP reset default (ADIv5 B4.1.4). */
-	rc = dap_round_trip(d, dap_swd_configure_encode(d->tx, sizeof(d->tx), 0), &rsp, &rlen);
-	if (rc < 0 || (rc = dap_swd_configure_decode(rsp, rlen)) < 0)
+	rc = dap_round_trip(d, dap_commands_swd_configure_encode(d->tx, sizeof(d->tx), 0), &rsp, &rlen);
+	if (rc < 0 || (rc = dap_commands_swd_configure_decode(rsp, rlen)) < 0)
 		return rc;
 	return 0;
 }
@@ -196,9 +196,9 @@ int dap_connect_swd(struct dap *d)
 	const uint8_t *rsp = NULL;
 	size_t rlen;
 	uint8_t port = 0;
-	int rc = dap_round_trip(d, dap_connect_encode(d->tx, sizeof(d->tx), DAP_PORT_SWD), &rsp, &rlen);
+	int rc = dap_round_trip(d, dap_commands_connect_encode(d->tx, sizeof(d->tx), DAP_PORT_SWD), &rsp, &rlen);
 
-	if (rc < 0 || (rc = dap_connect_decode(rsp, rlen, &port)) < 0)
+	if (rc < 0 || (rc = dap_commands_connect_decode(rsp, rlen, &port)) < 0)
 		return rc;
 	if (port != DAP_PORT_SWD)
 		return err_setf(ERR_PROBE_UNSUPPORTED, "probe refused to enter SWD mode");
@@ -209,18 +209,18 @@ int dap_disconnect(struct dap *d)
 {
 	const uint8_t *rsp = NULL;
 	size_t rlen;
-	int rc = dap_round_trip(d, dap_disconnect_encode(d->tx, sizeof(d->tx)), &rsp, &rlen);
+	int rc = dap_round_trip(d, dap_commands_disconnect_encode(d->tx, sizeof(d->tx)), &rsp, &rlen);
 
-	return rc < 0 ? rc : (rc = dap_disconnect_decode(rsp, rlen)) < 0 ? rc : 0;
+	return rc < 0 ? rc : (rc = dap_commands_disconnect_decode(rsp, rlen)) < 0 ? rc : 0;
 }
 
 int dap_set_clock(struct dap *d, uint32_t hz)
 {
 	const uint8_t *rsp = NULL;
 	size_t rlen;
-	int rc = dap_round_trip(d, dap_swj_clock_encode(d->tx, sizeof(d->tx), hz), &rsp, &rlen);
+	int rc = dap_round_trip(d, dap_commands_swj_clock_encode(d->tx, sizeof(d->tx), hz), &rsp, &rlen);
 
-	if (rc < 0 || (rc = dap_swj_clock_decode(rsp, rlen)) < 0)
+	if (rc < 0 || (rc = dap_commands_swj_clock_decode(rsp, rlen)) < 0)
 		return rc;
 	d->clock_hz = hz;
 	return 0;
@@ -230,10 +230,10 @@ int dap_swj_sequence(struct dap *d, unsigned bits, const uint8_t *data)
 {
 	const uint8_t *rsp = NULL;
 	size_t rlen;
-	int rc = dap_round_trip(d, dap_swj_sequence_encode(d->tx, sizeof(d->tx), bits, data), &rsp,
+	int rc = dap_round_trip(d, dap_commands_swj_sequence_encode(d->tx, sizeof(d->tx), bits, data), &rsp,
 				&rlen);
 
-	return rc < 0 ? rc : (rc = dap_swj_sequence_decode(rsp, rlen)) < 0 ? rc : 0;
+	return rc < 0 ? rc : (rc = dap_commands_swj_sequence_decode(rsp, rlen)) < 0 ? rc : 0;
 }
 
 int dap_swj_pins(struct dap *d, uint8_t out, uint8_t select, uint32_t wait_us, uint8_t *pins_in)
@@ -241,10 +241,10 @@ int dap_swj_pins(struct dap *d, uint8_t out, uint8_t select, uint32_t wait_us, u
 	const uint8_t *rsp = NULL;
 	size_t rlen;
 	uint8_t in = 0;
-	int rc = dap_round_trip(d, dap_swj_pins_encode(d->tx, sizeof(d->tx), out, select, wait_us),
+	int rc = dap_round_trip(d, dap_commands_swj_pins_encode(d->tx, sizeof(d->tx), out, select, wait_us),
 				&rsp, &rlen);
 
-	if (rc < 0 || (rc = dap_swj_pins_decode(rsp, rlen, &in)) < 0)
+	if (rc < 0 || (rc = dap_commands_swj_pins_decode(rsp, rlen, &in)) < 0)
 		return rc;
 	if (pins_in)
 		*pins_in = in;
@@ -255,16 +255,16 @@ int dap_write_abort(struct dap *d, uint32_t abort)
 {
 	const uint8_t *rsp = NULL;
 	size_t rlen;
-	int rc = dap_round_trip(d, dap_write_abort_encode(d->tx, sizeof(d->tx), abort), &rsp, &rlen);
+	int rc = dap_round_trip(d, dap_commands_write_abort_encode(d->tx, sizeof(d->tx), abort), &rsp, &rlen);
 
-	return rc < 0 ? rc : (rc = dap_write_abort_decode(rsp, rlen)) < 0 ? rc : 0;
+	return rc < 0 ? rc : (rc = dap_commands_write_abort_decode(rsp, rlen)) < 0 ? rc : 0;
 }
 
 int dap_host_status(struct dap *d, uint8_t type, bool on)
 {
 	const uint8_t *rsp = NULL;
 	size_t rlen;
-	int rc = dap_round_trip(d, dap_host_status_encode(d->tx, sizeof(d->tx), type, on), &rsp, &rlen);
+	int rc = dap_round_trip(d, dap_commands_host_status_encode(d->tx, sizeof(d->tx), type, on), &rsp, &rlen);
 
-	return rc < 0 ? rc : (rc = dap_host_status_decode(rsp, rlen)) < 0 ? rc : 0;
+	return rc < 0 ? rc : (rc = dap_commands_host_status_decode(rsp, rlen)) < 0 ? rc : 0;
 }

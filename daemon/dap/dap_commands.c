@@ -11,13 +11,13 @@
 
 #define DAP_OK 0x00
 
-static void put_le16(uint8_t *p, uint16_t v)
+static void dap_commands_put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
+static void dap_commands_put_le32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
@@ -25,19 +25,19 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-static uint32_t get_le32(const uint8_t *p)
+static uint32_t dap_commands_get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int encode_fits(size_t need, size_t cap)
+static int dap_commands_encode_fits(size_t need, size_t cap)
 {
 	return need <= cap ? (int)need
 			   : err_setf(ERR_INTERNAL, "CMSIS-DAP command of %zu bytes exceeds %zu", need, cap);
 }
 
 /* Every reply starts with the command it answers; 0xFF alone = not implemented. */
-static int check_echo(const uint8_t *buf, size_t len, uint8_t cmd, size_t min_len)
+static int dap_commands_check_echo(const uint8_t *buf, size_t len, uint8_t cmd, size_t min_len)
 {
 	if (len >= 1 && buf[0] == DAP_CMD_INVALID && cmd != DAP_CMD_INVALID)
 		return err_setf(ERR_PROBE_UNSUPPORTED,
@@ -54,9 +54,9 @@ static int check_echo(const uint8_t *buf, size_t len, uint8_t cmd, size_t min_le
 }
 
 /* Replies of the form <cmd> <status>: status must be DAP_OK. */
-static int decode_status(const uint8_t *buf, size_t len, uint8_t cmd)
+static int dap_commands_decode_status(const uint8_t *buf, size_t len, uint8_t cmd)
 {
-	int rc = check_echo(buf, len, cmd, 2);
+	int rc = dap_commands_check_echo(buf, len, cmd, 2);
 
 	if (rc < 0)
 		return rc;
@@ -66,18 +66,18 @@ static int decode_status(const uint8_t *buf, size_t len, uint8_t cmd)
 	return 2;
 }
 
-int dap_info_encode(uint8_t *buf, size_t cap, uint8_t id)
+int dap_commands_info_encode(uint8_t *buf, size_t cap, uint8_t id)
 {
-	int n = encode_fits(2, cap);
+	int n = dap_commands_encode_fits(2, cap);
 
 	if (n > 0)
 		buf[0] = DAP_CMD_INFO, buf[1] = id;
 	return n;
 }
 
-int dap_info_decode(const uint8_t *buf, size_t len, const uint8_t **val, size_t *vlen)
+int dap_commands_info_decode(const uint8_t *buf, size_t len, const uint8_t **val, size_t *vlen)
 {
-	int rc = check_echo(buf, len, DAP_CMD_INFO, 2);
+	int rc = dap_commands_check_echo(buf, len, DAP_CMD_INFO, 2);
 
 	if (rc < 0)
 		return rc;
@@ -92,39 +92,39 @@ int dap_info_decode(const uint8_t *buf, size_t len, const uint8_t **val, size_t 
 /* CMSIS-DAP 2.1 DAP_Info: a string is UTF-8 (ASCII before 2.1) and its
  * length counts the NUL terminator; a probe on the network may send
  * anything, and these strings end up in JSON answers, logs and refs. */
-size_t dap_info_text(const uint8_t *val, size_t vlen, char *out, size_t cap)
+size_t dap_commands_info_text(const uint8_t *val, size_t vlen, char *out, size_t cap)
 {
 	const uint8_t *nul = memchr(val, 0, vlen);
 
 	return utf8_escape(val, nul ? (size_t)(nul - val) : vlen, out, cap);
 }
 
-int dap_host_status_encode(uint8_t *buf, size_t cap, uint8_t type, uint8_t on)
+int dap_commands_host_status_encode(uint8_t *buf, size_t cap, uint8_t type, uint8_t on)
 {
-	int n = encode_fits(3, cap);
+	int n = dap_commands_encode_fits(3, cap);
 
 	if (n > 0)
 		buf[0] = DAP_CMD_HOST_STATUS, buf[1] = type, buf[2] = on ? 1 : 0;
 	return n;
 }
 
-int dap_host_status_decode(const uint8_t *buf, size_t len)
+int dap_commands_host_status_decode(const uint8_t *buf, size_t len)
 {
-	return decode_status(buf, len, DAP_CMD_HOST_STATUS);
+	return dap_commands_decode_status(buf, len, DAP_CMD_HOST_STATUS);
 }
 
-int dap_connect_encode(uint8_t *buf, size_t cap, uint8_t port)
+int dap_commands_connect_encode(uint8_t *buf, size_t cap, uint8_t port)
 {
-	int n = encode_fits(2, cap);
+	int n = dap_commands_encode_fits(2, cap);
 
 	if (n > 0)
 		buf[0] = DAP_CMD_CONNECT, buf[1] = port;
 	return n;
 }
 
-int dap_connect_decode(const uint8_t *buf, size_t len, uint8_t *port)
+int dap_commands_connect_decode(const uint8_t *buf, size_t len, uint8_t *port)
 {
-	int rc = check_echo(buf, len, DAP_CMD_CONNECT, 2);
+	int rc = dap_commands_check_echo(buf, len, DAP_CMD_CONNECT, 2);
 
 	if (rc < 0)
 		return rc;
@@ -132,55 +132,55 @@ int dap_connect_decode(const uint8_t *buf, size_t len, uint8_t *port)
 	return 2;
 }
 
-int dap_disconnect_encode(uint8_t *buf, size_t cap)
+int dap_commands_disconnect_encode(uint8_t *buf, size_t cap)
 {
-	int n = encode_fits(1, cap);
+	int n = dap_commands_encode_fits(1, cap);
 
 	if (n > 0)
 		buf[0] = DAP_CMD_DISCONNECT;
 	return n;
 }
 
-int dap_disconnect_decode(const uint8_t *buf, size_t len)
+int dap_commands_disconnect_decode(const uint8_t *buf, size_t len)
 {
-	return decode_status(buf, len, DAP_CMD_DISCONNECT);
+	return dap_commands_decode_status(buf, len, DAP_CMD_DISCONNECT);
 }
 
-int dap_transfer_configure_encode(uint8_t *buf, size_t cap, uint8_t idle, uint16_t wait_retry,
+int dap_commands_transfer_configure_encode(uint8_t *buf, size_t cap, uint8_t idle, uint16_t wait_retry,
 				  uint16_t match_retry)
 {
-	int n = encode_fits(6, cap);
+	int n = dap_commands_encode_fits(6, cap);
 
 	if (n > 0) {
 		buf[0] = DAP_CMD_TRANSFER_CONFIGURE;
 		buf[1] = idle;
-		put_le16(buf + 2, wait_retry);
-		put_le16(buf + 4, match_retry);
+		dap_commands_put_le16(buf + 2, wait_retry);
+		dap_commands_put_le16(buf + 4, match_retry);
 	}
 	return n;
 }
 
-int dap_transfer_configure_decode(const uint8_t *buf, size_t len)
+int dap_commands_transfer_configure_decode(const uint8_t *buf, size_t len)
 {
-	return decode_status(buf, len, DAP_CMD_TRANSFER_CONFIGURE);
+	return dap_commands_decode_status(buf, len, DAP_CMD_TRANSFER_CONFIGURE);
 }
 
-int dap_swj_pins_encode(uint8_t *buf, size_t cap, uint8_t out, uint8_t select, uint32_t wait_us)
+int dap_commands_swj_pins_encode(uint8_t *buf, size_t cap, uint8_t out, uint8_t select, uint32_t wait_us)
 {
-	int n = encode_fits(7, cap);
+	int n = dap_commands_encode_fits(7, cap);
 
 	if (n > 0) {
 		buf[0] = DAP_CMD_SWJ_PINS;
 		buf[1] = out;
 		buf[2] = select;
-		put_le32(buf + 3, wait_us);
+		dap_commands_put_le32(buf + 3, wait_us);
 	}
 	return n;
 }
 
-int dap_swj_pins_decode(const uint8_t *buf, size_t len, uint8_t *pins_in)
+int dap_commands_swj_pins_decode(const uint8_t *buf, size_t len, uint8_t *pins_in)
 {
-	int rc = check_echo(buf, len, DAP_CMD_SWJ_PINS, 2);
+	int rc = dap_commands_check_echo(buf, len, DAP_CMD_SWJ_PINS, 2);
 
 	if (rc < 0)
 		return rc;
@@ -188,30 +188,30 @@ int dap_swj_pins_decode(const uint8_t *buf, size_t len, uint8_t *pins_in)
 	return 2;
 }
 
-int dap_swj_clock_encode(uint8_t *buf, size_t cap, uint32_t hz)
+int dap_commands_swj_clock_encode(uint8_t *buf, size_t cap, uint32_t hz)
 {
-	int n = encode_fits(5, cap);
+	int n = dap_commands_encode_fits(5, cap);
 
 	if (n > 0) {
 		buf[0] = DAP_CMD_SWJ_CLOCK;
-		put_le32(buf + 1, hz);
+		dap_commands_put_le32(buf + 1, hz);
 	}
 	return n;
 }
 
-int dap_swj_clock_decode(const uint8_t *buf, size_t len)
+int dap_commands_swj_clock_decode(const uint8_t *buf, size_t len)
 {
-	return decode_status(buf, len, DAP_CMD_SWJ_CLOCK);
+	return dap_commands_decode_status(buf, len, DAP_CMD_SWJ_CLOCK);
 }
 
-int dap_swj_sequence_encode(uint8_t *buf, size_t cap, unsigned bits, const uint8_t *data)
+int dap_commands_swj_sequence_encode(uint8_t *buf, size_t cap, unsigned bits, const uint8_t *data)
 {
 	size_t nbytes = (bits + 7) / 8;
 	int n;
 
 	if (bits < 1 || bits > 256)
 		return err_setf(ERR_INTERNAL, "SWJ sequence of %u bits (1..256)", bits);
-	n = encode_fits(2 + nbytes, cap);
+	n = dap_commands_encode_fits(2 + nbytes, cap);
 	if (n > 0) {
 		buf[0] = DAP_CMD_SWJ_SEQUENCE;
 		buf[1] = (uint8_t)(bits == 256 ? 0 : bits); /* 256 is sent as 0 */
@@ -220,84 +220,84 @@ int dap_swj_sequence_encode(uint8_t *buf, size_t cap, unsigned bits, const uint8
 	return n;
 }
 
-int dap_swj_sequence_decode(const uint8_t *buf, size_t len)
+int dap_commands_swj_sequence_decode(const uint8_t *buf, size_t len)
 {
-	return decode_status(buf, len, DAP_CMD_SWJ_SEQUENCE);
+	return dap_commands_decode_status(buf, len, DAP_CMD_SWJ_SEQUENCE);
 }
 
-int dap_swd_configure_encode(uint8_t *buf, size_t cap, uint8_t cfg)
+int dap_commands_swd_configure_encode(uint8_t *buf, size_t cap, uint8_t cfg)
 {
-	int n = encode_fits(2, cap);
+	int n = dap_commands_encode_fits(2, cap);
 
 	if (n > 0)
 		buf[0] = DAP_CMD_SWD_CONFIGURE, buf[1] = cfg;
 	return n;
 }
 
-int dap_swd_configure_decode(const uint8_t *buf, size_t len)
+int dap_commands_swd_configure_decode(const uint8_t *buf, size_t len)
 {
-	return decode_status(buf, len, DAP_CMD_SWD_CONFIGURE);
+	return dap_commands_decode_status(buf, len, DAP_CMD_SWD_CONFIGURE);
 }
 
-int dap_write_abort_encode(uint8_t *buf, size_t cap, uint32_t abort)
+int dap_commands_write_abort_encode(uint8_t *buf, size_t cap, uint32_t abort)
 {
-	int n = encode_fits(6, cap);
+	int n = dap_commands_encode_fits(6, cap);
 
 	if (n > 0) {
 		buf[0] = DAP_CMD_WRITE_ABORT;
 		buf[1] = 0; /* DAP index, ignored in SWD */
-		put_le32(buf + 2, abort);
+		dap_commands_put_le32(buf + 2, abort);
 	}
 	return n;
 }
 
-int dap_write_abort_decode(const uint8_t *buf, size_t len)
+int dap_commands_write_abort_decode(const uint8_t *buf, size_t len)
 {
-	return decode_status(buf, len, DAP_CMD_WRITE_ABORT);
+	return dap_commands_decode_status(buf, len, DAP_CMD_WRITE_ABORT);
 }
 
-static bool xfer_has_data(uint8_t req)
+static bool dap_commands_xfer_has_data(uint8_t req)
 {
 	/* Writes (incl. match-mask writes) and value-match reads carry a word. */
 	return !(req & DAP_XFER_RNW) || (req & DAP_XFER_MATCH_VALUE);
 }
 
-static bool xfer_returns_word(uint8_t req)
+static bool dap_commands_xfer_returns_word(uint8_t req)
 {
 	return (req & DAP_XFER_RNW) && !(req & DAP_XFER_MATCH_VALUE);
 }
 
-size_t dap_transfer_read_count(const struct dap_xfer *x, size_t n)
+size_t dap_commands_transfer_read_count(const struct dap_xfer *x, size_t n)
 {
 	size_t words = 0;
 
 	for (size_t i = 0; i < n; i++)
-		words += xfer_returns_word(x[i].req);
+		words += dap_commands_xfer_returns_word(x[i].req);
 	return words;
 }
 
-size_t dap_transfer_request_size(const struct dap_xfer *x, size_t n)
+size_t dap_commands_transfer_request_size(const struct dap_xfer *x, size_t n)
 {
 	size_t len = 3;
 
 	for (size_t i = 0; i < n; i++)
-		len += 1 + (xfer_has_data(x[i].req) ? 4 : 0);
+		len += 1 + (dap_commands_xfer_has_data(x[i].req) ? 4 : 0);
 	return len;
 }
 
-size_t dap_transfer_response_size(const struct dap_xfer *x, size_t n)
+size_t dap_commands_transfer_response_size(const struct dap_xfer *x, size_t n)
 {
-	return 3 + 4 * dap_transfer_read_count(x, n);
+	return 3 + 4 * dap_commands_transfer_read_count(x, n);
 }
 
-int dap_transfer_encode(uint8_t *buf, size_t cap, const struct dap_xfer *x, size_t n)
+int dap_commands_transfer_encode(uint8_t *buf, size_t cap, const struct dap_xfer *x, size_t n)
 {
-	size_t need = dap_transfer_request_size(x, n), pos = 3;
+	size_t need = dap_commands_transfer_request_size(x, n), pos = 3;
 	int rc;
 
 	if (n < 1 || n > 255)
 		return err_setf(ERR_INTERNAL, "DAP_Transfer of %zu entries (1..255)", n);
-	rc = encode_fits(need, cap);
+	rc = dap_commands_encode_fits(need, cap);
 	if (rc < 0)
 		return rc;
 	buf[0] = DAP_CMD_TRANSFER;
@@ -305,8 +305,8 @@ int dap_transfer_encode(uint8_t *buf, size_t cap, const struct dap_xfer *x, size
 	buf[2] = (uint8_t)n;
 	for (size_t i = 0; i < n; i++) {
 		buf[pos++] = x[i].req;
-		if (xfer_has_data(x[i].req)) {
-			put_le32(buf + pos, x[i].data);
+		if (dap_commands_xfer_has_data(x[i].req)) {
+			dap_commands_put_le32(buf + pos, x[i].data);
 			pos += 4;
 		}
 	}
@@ -320,26 +320,26 @@ int dap_transfer_encode(uint8_t *buf, size_t cap, const struct dap_xfer *x, size
  * collected it. So if the last collecting-or-posting entry before the failure
  * is a plain AP read, its value never arrived.
  */
-static size_t words_on_failure(const struct dap_xfer *x, size_t executed)
+static size_t dap_commands_words_on_failure(const struct dap_xfer *x, size_t executed)
 {
-	size_t words = dap_transfer_read_count(x, executed);
+	size_t words = dap_commands_transfer_read_count(x, executed);
 
 	for (size_t i = executed; i-- > 0;) {
 		uint8_t r = x[i].req;
 
 		if (r & DAP_XFER_MATCH_MASK)
 			continue; /* stays in the probe: no wire access */
-		if ((r & DAP_XFER_APNDP) && xfer_returns_word(r))
+		if ((r & DAP_XFER_APNDP) && dap_commands_xfer_returns_word(r))
 			return words - 1;
 		return words;
 	}
 	return words;
 }
 
-int dap_transfer_decode(const uint8_t *buf, size_t len, const struct dap_xfer *x, size_t n,
+int dap_commands_transfer_decode(const uint8_t *buf, size_t len, const struct dap_xfer *x, size_t n,
 			uint32_t *words, struct dap_transfer_result *res)
 {
-	int rc = check_echo(buf, len, DAP_CMD_TRANSFER, 3);
+	int rc = dap_commands_check_echo(buf, len, DAP_CMD_TRANSFER, 3);
 	size_t nwords;
 
 	if (rc < 0)
@@ -350,20 +350,20 @@ int dap_transfer_decode(const uint8_t *buf, size_t len, const struct dap_xfer *x
 		return err_setf(ERR_PROBE_PROTOCOL, "probe reports %u transfers done of %zu asked",
 				res->executed, n);
 	if (res->response == DAP_ACK_OK && res->executed == n)
-		nwords = dap_transfer_read_count(x, n);
+		nwords = dap_commands_transfer_read_count(x, n);
 	else
-		nwords = words_on_failure(x, res->executed);
+		nwords = dap_commands_words_on_failure(x, res->executed);
 	if (3 + 4 * nwords > len)
 		return err_setf(ERR_PROBE_PROTOCOL,
 				"DAP_Transfer reply of %zu bytes is short of its %zu data words", len,
 				nwords);
 	for (size_t i = 0; i < nwords; i++)
-		words[i] = get_le32(buf + 3 + 4 * i);
+		words[i] = dap_commands_get_le32(buf + 3 + 4 * i);
 	res->nwords = (unsigned)nwords;
 	return (int)(3 + 4 * nwords);
 }
 
-int dap_transfer_block_encode(uint8_t *buf, size_t cap, uint8_t req, const uint32_t *wdata,
+int dap_commands_transfer_block_encode(uint8_t *buf, size_t cap, uint8_t req, const uint32_t *wdata,
 			      uint16_t count)
 {
 	bool write = !(req & DAP_XFER_RNW);
@@ -373,22 +373,22 @@ int dap_transfer_block_encode(uint8_t *buf, size_t cap, uint8_t req, const uint3
 	if (count == 0 || (req & (DAP_XFER_MATCH_VALUE | DAP_XFER_MATCH_MASK)))
 		return err_setf(ERR_INTERNAL, "bad DAP_TransferBlock (count %u, request 0x%02x)",
 				count, req);
-	rc = encode_fits(need, cap);
+	rc = dap_commands_encode_fits(need, cap);
 	if (rc < 0)
 		return rc;
 	buf[0] = DAP_CMD_TRANSFER_BLOCK;
 	buf[1] = 0;
-	put_le16(buf + 2, count);
+	dap_commands_put_le16(buf + 2, count);
 	buf[4] = req & 0x0F;
 	for (size_t i = 0; write && i < count; i++)
-		put_le32(buf + 5 + 4 * i, wdata[i]);
+		dap_commands_put_le32(buf + 5 + 4 * i, wdata[i]);
 	return (int)need;
 }
 
-int dap_transfer_block_decode(const uint8_t *buf, size_t len, uint8_t req, uint16_t count,
+int dap_commands_transfer_block_decode(const uint8_t *buf, size_t len, uint8_t req, uint16_t count,
 			      uint32_t *rdata, struct dap_transfer_result *res)
 {
-	int rc = check_echo(buf, len, DAP_CMD_TRANSFER_BLOCK, 4);
+	int rc = dap_commands_check_echo(buf, len, DAP_CMD_TRANSFER_BLOCK, 4);
 	size_t nwords = 0;
 
 	if (rc < 0)
@@ -405,7 +405,7 @@ int dap_transfer_block_decode(const uint8_t *buf, size_t len, uint8_t req, uint1
 		return err_setf(ERR_PROBE_PROTOCOL, "DAP_TransferBlock reply is short of %zu words",
 				nwords);
 	for (size_t i = 0; i < nwords; i++)
-		rdata[i] = get_le32(buf + 4 + 4 * i);
+		rdata[i] = dap_commands_get_le32(buf + 4 + 4 * i);
 	res->nwords = (unsigned)nwords;
 	return (int)(4 + 4 * nwords);
 }

@@ -87,60 +87,60 @@ struct dap_transfer_result {
 	unsigned nwords;     /* read words returned */
 };
 
-int dap_info_encode(uint8_t *buf, size_t cap, uint8_t id);
+int dap_commands_info_encode(uint8_t *buf, size_t cap, uint8_t id);
 /* *VAL points into BUF, *VLEN bytes (0 = no information). */
-int dap_info_decode(const uint8_t *buf, size_t len, const uint8_t **val, size_t *vlen);
-/* A string DAP_Info answered (VAL, VLEN from dap_info_decode) as text OUT
+int dap_commands_info_decode(const uint8_t *buf, size_t len, const uint8_t **val, size_t *vlen);
+/* A string DAP_Info answered (VAL, VLEN from dap_commands_info_decode) as text OUT
  * (CAP bytes, NUL-terminated) that is UTF-8 without control characters: up
  * to the first NUL, with every other byte that is not so shown as \xNN.
  * Returns the length written. */
-size_t dap_info_text(const uint8_t *val, size_t vlen, char *out, size_t cap);
+size_t dap_commands_info_text(const uint8_t *val, size_t vlen, char *out, size_t cap);
 
-int dap_host_status_encode(uint8_t *buf, size_t cap, uint8_t type, uint8_t on);
-int dap_host_status_decode(const uint8_t *buf, size_t len);
+int dap_commands_host_status_encode(uint8_t *buf, size_t cap, uint8_t type, uint8_t on);
+int dap_commands_host_status_decode(const uint8_t *buf, size_t len);
 
-int dap_connect_encode(uint8_t *buf, size_t cap, uint8_t port);
-int dap_connect_decode(const uint8_t *buf, size_t len, uint8_t *port);
+int dap_commands_connect_encode(uint8_t *buf, size_t cap, uint8_t port);
+int dap_commands_connect_decode(const uint8_t *buf, size_t len, uint8_t *port);
 
-int dap_disconnect_encode(uint8_t *buf, size_t cap);
-int dap_disconnect_decode(const uint8_t *buf, size_t len);
+int dap_commands_disconnect_encode(uint8_t *buf, size_t cap);
+int dap_commands_disconnect_decode(const uint8_t *buf, size_t len);
 
-int dap_transfer_configure_encode(uint8_t *buf, size_t cap, uint8_t idle, uint16_t wait_retry,
+int dap_commands_transfer_configure_encode(uint8_t *buf, size_t cap, uint8_t idle, uint16_t wait_retry,
 				  uint16_t match_retry);
-int dap_transfer_configure_decode(const uint8_t *buf, size_t len);
+int dap_commands_transfer_configure_decode(const uint8_t *buf, size_t len);
 
-int dap_swj_pins_encode(uint8_t *buf, size_t cap, uint8_t out, uint8_t select, uint32_t wait_us);
-int dap_swj_pins_decode(const uint8_t *buf, size_t len, uint8_t *pins_in);
+int dap_commands_swj_pins_encode(uint8_t *buf, size_t cap, uint8_t out, uint8_t select, uint32_t wait_us);
+int dap_commands_swj_pins_decode(const uint8_t *buf, size_t len, uint8_t *pins_in);
 
-int dap_swj_clock_encode(uint8_t *buf, size_t cap, uint32_t hz);
-int dap_swj_clock_decode(const uint8_t *buf, size_t len);
+int dap_commands_swj_clock_encode(uint8_t *buf, size_t cap, uint32_t hz);
+int dap_commands_swj_clock_decode(const uint8_t *buf, size_t len);
 
 /* BITS 1..256 clocked out LSB of DATA[0] first. */
-int dap_swj_sequence_encode(uint8_t *buf, size_t cap, unsigned bits, const uint8_t *data);
-int dap_swj_sequence_decode(const uint8_t *buf, size_t len);
+int dap_commands_swj_sequence_encode(uint8_t *buf, size_t cap, unsigned bits, const uint8_t *data);
+int dap_commands_swj_sequence_decode(const uint8_t *buf, size_t len);
 
-int dap_swd_configure_encode(uint8_t *buf, size_t cap, uint8_t cfg);
-int dap_swd_configure_decode(const uint8_t *buf, size_t len);
+int dap_commands_swd_configure_encode(uint8_t *buf, size_t cap, uint8_t cfg);
+int dap_commands_swd_configure_decode(const uint8_t *buf, size_t len);
 
-int dap_write_abort_encode(uint8_t *buf, size_t cap, uint32_t abort);
-int dap_write_abort_decode(const uint8_t *buf, size_t len);
+int dap_commands_write_abort_encode(uint8_t *buf, size_t cap, uint32_t abort);
+int dap_commands_write_abort_decode(const uint8_t *buf, size_t len);
 
 /* Bytes a DAP_Transfer of these entries needs, request and response. */
-size_t dap_transfer_request_size(const struct dap_xfer *x, size_t n);
-size_t dap_transfer_response_size(const struct dap_xfer *x, size_t n);
-int dap_transfer_encode(uint8_t *buf, size_t cap, const struct dap_xfer *x, size_t n);
+size_t dap_commands_transfer_request_size(const struct dap_xfer *x, size_t n);
+size_t dap_commands_transfer_response_size(const struct dap_xfer *x, size_t n);
+int dap_commands_transfer_encode(uint8_t *buf, size_t cap, const struct dap_xfer *x, size_t n);
 /* Decode the reply to X[0..N). Read words go to WORDS (room for every read in
  * X). On a failed transfer only the words the firmware really returned are
  * counted (a posted AP read whose value was never collected is not). */
-int dap_transfer_decode(const uint8_t *buf, size_t len, const struct dap_xfer *x, size_t n,
+int dap_commands_transfer_decode(const uint8_t *buf, size_t len, const struct dap_xfer *x, size_t n,
 			uint32_t *words, struct dap_transfer_result *res);
 
-int dap_transfer_block_encode(uint8_t *buf, size_t cap, uint8_t req, const uint32_t *wdata,
+int dap_commands_transfer_block_encode(uint8_t *buf, size_t cap, uint8_t req, const uint32_t *wdata,
 			      uint16_t count);
-int dap_transfer_block_decode(const uint8_t *buf, size_t len, uint8_t req, uint16_t count,
+int dap_commands_transfer_block_decode(const uint8_t *buf, size_t len, uint8_t req, uint16_t count,
 			      uint32_t *rdata, struct dap_transfer_result *res);
 
 /* Words a transfer list returns when all of it succeeds. */
-size_t dap_transfer_read_count(const struct dap_xfer *x, size_t n);
+size_t dap_commands_transfer_read_count(const struct dap_xfer *x, size_t n);
 
 #endif

@@ -35,7 +35,7 @@
 /* Past this size the journal is rewritten with only the jobs still kept. */
 #define JOB_JOURNAL_COMPACT_BYTES (4u << 20)
 /* The shortest record replay turns into a job: the journal's header and the
- * shortest snapshot job_from_json() accepts (an id, a state, "_j"). */
+ * shortest snapshot job_json_parse() accepts (an id, a state, "_j"). */
 #define JOB_SNAPSHOT_MIN "{\"id\":\"1\",\"state\":\"failed\",\"_j\":{}}"
 #define JOB_RECORD_MIN_BYTES (JOURNAL_HEADER_BYTES + sizeof(JOB_SNAPSHOT_MIN) - 1)
 
@@ -43,9 +43,9 @@ static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Told of every event, for the HTTP side's parked waits (job_set_listener). */
 static void (*job_listener)(void *ctx);
 static void *job_listener_ctx;
-static struct job **jobs;  /* ascending id */
-static size_t n_jobs, cap_jobs;
-static uint64_t next_id = 1;
+static struct job **job_table;  /* ascending id */
+static size_t job_table_len, job_table_cap;
+static uint64_t job_next_id = 1;
 static struct journal *job_journal;
 static unsigned job_outcomes[2][6];
 /* Duration buckets (le, seconds), per kind; the last is everything longer. */
@@ -53,6 +53,41 @@ static const double job_buckets[JOB_DURATION_BUCKETS] = {1, 5, 10, 30, 60, 120, 
 #define JOB_NBUCKETS JOB_DURATION_BUCKETS
 static unsigned job_hist[2][JOB_NBUCKETS + 1];
 static double job_hist_sum[2];
+
+/* The names of states and kinds, as the API and the journal write them. */
+static const char *const job_state_names[] = {
+	"queued", "running", "succeeded", "failed", "cancelled", "interrupted",
+};
+
+const char *job_state_name(enum job_state st)
+{
+	return (unsigned)st < 6 ? job_state_names[st] : "unknown";
+}
+
+int job_state_from_name(const char *s)
+{
+	for (int i = 0; s && i < 6; i++)
+		if (strcmp(s, job_state_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *job_kind_name(enum job_kind k)
+{
+	return k == JOB_KIND_LOCK ? "lock" : "unlock";
+}
+
+bool job_state_final(enum job_state st)
+{
+	return st != JOB_QUEUED && st != JOB_RUNNING;
+}
+
+/* job_add_log's stamp, "HH:MM:SS.mmm ", is 13 characters. */
+const char *job_log_text(const char *stamped)
+{
+	return strlen(stamped) > 13 && stamped[2] == ':' && stamped[8] == '.' && stamped[12] == ' '
+		       ? stamped + 13 : stamped;
+}
 
 static int64_t job_mono_ms(void)
 {
@@ -64,14 +99,14 @@ static int64_t job_mono_ms(void)
 
 static struct job *job_find_locked(uint64_t id)
 {
-	size_t lo = 0, hi = n_jobs;
+	size_t lo = 0, hi = job_table_len;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (jobs[mid]->id == id)
-			return jobs[mid];
-		if (jobs[mid]->id < id)
+		if (job_table[mid]->id == id)
+			return job_table[mid];
+		if (job_table[mid]->id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -143,8 +178,8 @@ static int job_journal_locked(const struct job *j)
 
 	if (!job_journal)
 		return 0;
-	o = job_to_journal_json(j);
-	text = json_text(o, 0);
+	o = job_json_journal(j);
+	text = json_util_text(o, 0);
 	rc = journal_append(job_journal, (const uint8_t *)text, strlen(text));
 	json_object_put(o);
 	if (rc < 0)
@@ -152,13 +187,13 @@ static int job_journal_locked(const struct job *j)
 	return rc;
 }
 
-/* The high-water mark a rewritten journal must carry: next_id when the
+/* The high-water mark a rewritten journal must carry: job_next_id when the
  * jobs kept do not imply it (ids skipped past damage), else 0. */
 static uint64_t job_high_water_locked(void)
 {
-	uint64_t newest = n_jobs ? jobs[n_jobs - 1]->id : 0;
+	uint64_t newest = job_table_len ? job_table[job_table_len - 1]->id : 0;
 
-	return next_id > newest + 1 ? next_id : 0;
+	return job_next_id > newest + 1 ? job_next_id : 0;
 }
 
 struct job_compaction {
@@ -175,16 +210,16 @@ static int job_compact_iter(void *ctx, size_t i, const uint8_t **rec, size_t *le
 
 	json_object_put(c->last);
 	c->last = NULL;
-	if (c->high_water && (i == 0 || i == first + n_jobs)) {
+	if (c->high_water && (i == 0 || i == first + job_table_len)) {
 		snprintf(c->mark, sizeof(c->mark), "{\"next_id\":\"%llu\"}", (unsigned long long)c->high_water);
 		*rec = (const uint8_t *)c->mark;
 		*len = strlen(c->mark);
 		return 0;
 	}
-	if (i < first || i - first >= n_jobs)
+	if (i < first || i - first >= job_table_len)
 		return err_setf(ERR_INTERNAL, "compaction past the end");
-	c->last = job_to_journal_json(jobs[i - first]);
-	*rec = (const uint8_t *)json_text(c->last, 0);
+	c->last = job_json_journal(job_table[i - first]);
+	*rec = (const uint8_t *)json_util_text(c->last, 0);
 	*len = strlen((const char *)*rec);
 	return 0;
 }
@@ -196,7 +231,7 @@ static int job_compact_locked(void)
 	struct job_compaction c = {.high_water = job_high_water_locked()};
 	int rc;
 
-	rc = journal_compact(job_journal, job_compact_iter, &c, n_jobs + (c.high_water ? 2 : 0));
+	rc = journal_compact(job_journal, job_compact_iter, &c, job_table_len + (c.high_water ? 2 : 0));
 	json_object_put(c.last);
 	if (rc < 0)
 		log_err("cannot compact the job journal: %s", err_detail());
@@ -221,13 +256,13 @@ static size_t job_trim_history_locked(void)
 {
 	size_t finished = 0, dropped = 0;
 
-	for (size_t i = 0; i < n_jobs; i++)
-		finished += job_state_final(jobs[i]->state);
-	for (size_t i = 0; i < n_jobs && finished > JOB_HISTORY_MAX;) {
-		if (job_state_final(jobs[i]->state)) {
-			job_free(jobs[i]);
-			memmove(&jobs[i], &jobs[i + 1], (n_jobs - i - 1) * sizeof(jobs[0]));
-			n_jobs--;
+	for (size_t i = 0; i < job_table_len; i++)
+		finished += job_state_final(job_table[i]->state);
+	for (size_t i = 0; i < job_table_len && finished > JOB_HISTORY_MAX;) {
+		if (job_state_final(job_table[i]->state)) {
+			job_free(job_table[i]);
+			memmove(&job_table[i], &job_table[i + 1], (job_table_len - i - 1) * sizeof(job_table[0]));
+			job_table_len--;
 			finished--;
 			dropped++;
 		} else {
@@ -241,10 +276,10 @@ static void job_trim_locked(void)
 {
 	size_t with_events = 0;
 
-	for (size_t i = n_jobs; i-- > 0;)
-		if (job_state_final(jobs[i]->state) && jobs[i]->events &&
+	for (size_t i = job_table_len; i-- > 0;)
+		if (job_state_final(job_table[i]->state) && job_table[i]->events &&
 		    ++with_events > JOB_EVENTS_KEPT_FINISHED)
-			job_release_events_locked(jobs[i]);
+			job_release_events_locked(job_table[i]);
 	job_trim_history_locked();
 	if (job_journal && journal_size_bytes(job_journal) > JOB_JOURNAL_COMPACT_BYTES)
 		job_compact_locked();
@@ -252,18 +287,18 @@ static void job_trim_locked(void)
 
 static int job_insert_locked(struct job *j)
 {
-	if (n_jobs == cap_jobs) {
-		size_t cap = cap_jobs ? cap_jobs * 2 : 64;
-		struct job **nj = realloc(jobs, cap * sizeof(*nj));
+	if (job_table_len == job_table_cap) {
+		size_t cap = job_table_cap ? job_table_cap * 2 : 64;
+		struct job **nj = realloc(job_table, cap * sizeof(*nj));
 
 		if (!nj)
 			return err_setf(ERR_NO_MEMORY, "out of memory for a new job");
-		jobs = nj;
-		cap_jobs = cap;
+		job_table = nj;
+		job_table_cap = cap;
 	}
-	jobs[n_jobs++] = j;
-	if (j->id >= next_id)
-		next_id = j->id + 1;
+	job_table[job_table_len++] = j;
+	if (j->id >= job_next_id)
+		job_next_id = j->id + 1;
 	return 0;
 }
 
@@ -276,12 +311,12 @@ int job_store_init(struct journal *journal)
 void job_store_shutdown(void)
 {
 	pthread_mutex_lock(&job_lock);
-	for (size_t i = 0; i < n_jobs; i++)
-		job_free(jobs[i]);
-	free(jobs);
-	jobs = NULL;
-	n_jobs = cap_jobs = 0;
-	next_id = 1;
+	for (size_t i = 0; i < job_table_len; i++)
+		job_free(job_table[i]);
+	free(job_table);
+	job_table = NULL;
+	job_table_len = job_table_cap = 0;
+	job_next_id = 1;
 	job_journal = NULL;
 	pthread_mutex_unlock(&job_lock);
 }
@@ -305,7 +340,7 @@ static int job_high_water_from_json(json_object *o, uint64_t *id)
 
 int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len)
 {
-	json_object *o = json_parse_strict((const char *)rec, len);
+	json_object *o = json_util_parse_strict((const char *)rec, len);
 	struct job *j, *old;
 	uint64_t mark;
 
@@ -314,13 +349,13 @@ int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len)
 	if (job_high_water_from_json(o, &mark)) {
 		json_object_put(o);
 		pthread_mutex_lock(&job_lock);
-		if (mark > next_id)
-			next_id = mark;
+		if (mark > job_next_id)
+			job_next_id = mark;
 		pthread_mutex_unlock(&job_lock);
 		return 0;
 	}
 	j = calloc(1, sizeof(*j));
-	if (!j || job_from_json(o, j) < 0) {
+	if (!j || job_json_parse(o, j) < 0) {
 		free(j);
 		json_object_put(o);
 		return 0;
@@ -329,11 +364,11 @@ int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len)
 	pthread_mutex_lock(&job_lock);
 	old = job_find_locked(j->id);
 	if (old) { /* the latest snapshot wins */
-		for (size_t i = 0; i < n_jobs; i++)
-			if (jobs[i] == old)
-				jobs[i] = j;
+		for (size_t i = 0; i < job_table_len; i++)
+			if (job_table[i] == old)
+				job_table[i] = j;
 		job_free(old);
-	} else if (n_jobs && j->id < jobs[n_jobs - 1]->id) {
+	} else if (job_table_len && j->id < job_table[job_table_len - 1]->id) {
 		job_free(j); /* out of order: not written by us */
 	} else {
 		job_insert_locked(j);
@@ -342,7 +377,7 @@ int job_store_replay_record(void *ctx, const uint8_t *rec, size_t len)
 	return 0;
 }
 
-/* Move next_id past every id the damaged or torn bytes REP reports could
+/* Move job_next_id past every id the damaged or torn bytes REP reports could
  * have held (see the top of this file). Caller holds job_lock. */
 static uint64_t job_skip_hidden_ids_locked(const struct journal_replay_report *rep)
 {
@@ -353,8 +388,8 @@ static uint64_t job_skip_hidden_ids_locked(const struct journal_replay_report *r
 		return 0;
 	log_warn("journal: %llu damaged or unfinished bytes could have held up to %llu jobs newer than "
 		 "the ones replayed; new job ids start at %llu so none is reused", lost,
-		 (unsigned long long)skip, (unsigned long long)(next_id + skip));
-	next_id += skip;
+		 (unsigned long long)skip, (unsigned long long)(job_next_id + skip));
+	job_next_id += skip;
 	return skip;
 }
 
@@ -393,11 +428,11 @@ void job_store_finish_replay(const struct journal_replay_report *rep)
 	if (dropped)
 		log_info("journal: %zu finished jobs beyond the %u kept were dropped", dropped,
 			 JOB_HISTORY_MAX);
-	for (size_t i = 0; i < n_jobs; i++)
-		if (!job_state_final(jobs[i]->state))
-			job_mark_interrupted_locked(jobs[i], rep->damaged_spans > 0);
-	for (size_t i = 0; i < n_jobs; i++) {
-		struct job *j = jobs[i];
+	for (size_t i = 0; i < job_table_len; i++)
+		if (!job_state_final(job_table[i]->state))
+			job_mark_interrupted_locked(job_table[i], rep->damaged_spans > 0);
+	for (size_t i = 0; i < job_table_len; i++) {
+		struct job *j = job_table[i];
 
 		/* A listener that joins after a restart still sees how it ended. */
 		job_state_event_locked(j, j->state, false);
@@ -438,7 +473,7 @@ int job_create(enum job_kind kind, int probe_index, const char *serial, const ch
 		j->expect = *expect;
 	j->created_at = time(NULL);
 	pthread_mutex_lock(&job_lock);
-	j->id = next_id;
+	j->id = job_next_id;
 	rc = job_journal_locked(j);
 	if (rc < 0) {
 		/* A job nobody could find after a restart is not started: what
@@ -472,9 +507,9 @@ int job_find_idempotent(const char *key, enum job_kind kind, int index, const ch
 	if (!key || !*key)
 		return 0;
 	pthread_mutex_lock(&job_lock);
-	for (size_t i = n_jobs; i-- > 0 && !j;)
-		if (strcmp(jobs[i]->idempotency_key, key) == 0)
-			j = jobs[i];
+	for (size_t i = job_table_len; i-- > 0 && !j;)
+		if (strcmp(job_table[i]->idempotency_key, key) == 0)
+			j = job_table[i];
 	/* A record from before keys were bound has no body: its kind and
 	 * probe are what it can be checked against. */
 	if (j && j->kind == kind && j->probe_index == index && strcmp(j->probe_uri, uri) == 0 &&
@@ -729,14 +764,14 @@ int job_list(int probe_index, int state, unsigned limit, uint64_t before, struct
 	*next = 0;
 	pthread_mutex_lock(&job_lock);
 	/* Room for what can match: a LIMIT far above the store takes no more. */
-	room = limit < n_jobs ? limit : n_jobs;
+	room = limit < job_table_len ? limit : job_table_len;
 	*out = list = calloc(room ? room : 1, sizeof(*list));
 	if (!list) {
 		pthread_mutex_unlock(&job_lock);
 		return err_setf(ERR_NO_MEMORY, "out of memory for a list of %u jobs", limit);
 	}
-	for (size_t i = n_jobs; i-- > 0;) {
-		struct job *j = jobs[i];
+	for (size_t i = job_table_len; i-- > 0;) {
+		struct job *j = job_table[i];
 
 		if ((before && j->id >= before) || (probe_index >= 0 && j->probe_index != probe_index) ||
 		    (state >= 0 && (int)j->state != state))

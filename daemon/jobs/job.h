@@ -106,7 +106,7 @@ void job_store_finish_replay(const struct journal_replay_report *report);
 /* Create a queued job (journaled), with the chip it must find (EXPECT, may
  * be NULL). IDEM_KEY (or NULL) is bound to the request: KIND, the probe
  * (index and URI) and IDEM_BODY, the body in canonical form
- * (json_canonical). Returns its id, or -ERR_STATE_UNWRITABLE when the
+ * (json_util_canonical). Returns its id, or -ERR_STATE_UNWRITABLE when the
  * journal cannot take its record, -ERR_INVALID_ARGUMENT for a body too
  * long to bind, -ERR_NO_MEMORY. */
 int job_create(enum job_kind kind, int probe_index, const char *serial, const char *uri,

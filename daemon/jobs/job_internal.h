@@ -11,9 +11,9 @@
 
 /* The journal's record of J: the members of the API's Job (so a record
  * reads as the job it was) and journal-only ones in "_j". */
-json_object *job_to_journal_json(const struct job *j);
+json_object *job_json_journal(const struct job *j);
 /* Fill J from a journal snapshot; 0 or -ERR_INVALID_ARGUMENT. */
-int job_from_json(json_object *o, struct job *j);
+int job_json_parse(json_object *o, struct job *j);
 int job_state_from_name(const char *s);
 
 #endif

@@ -44,10 +44,10 @@ void oneshot_probe(const struct oneshot *o, struct probe_link_info *out)
 int oneshot_read(struct oneshot *o, int index, uint32_t clock_hz, enum job_connect_mode mode,
 		 struct rdp_report *out)
 {
-	struct target_connect_opts co = job_connect_opts(clock_hz, mode);
+	struct target_connect_opts co = unlock_job_connect_opts(clock_hz, mode);
 	struct target t;
 	struct target_protection p;
-	int rc = rdp_read_run(&o->pl->a, &co, &t, &p);
+	int rc = unlock_job_read_rdp(&o->pl->a, &co, &t, &p);
 
 	if (rc == 0)
 		rdp_report_fill(out, index, o->pl->dap->serial, &t, &p, time(NULL));
@@ -57,7 +57,7 @@ int oneshot_read(struct oneshot *o, int index, uint32_t clock_hz, enum job_conne
 int oneshot_change(struct oneshot *o, enum job_kind kind, uint32_t clock_hz, enum job_connect_mode mode,
 		   const struct job_expect *expect, const struct job_events *ev, struct job_result *res)
 {
-	struct target_connect_opts co = job_connect_opts(clock_hz, mode);
+	struct target_connect_opts co = unlock_job_connect_opts(clock_hz, mode);
 	struct target t;
 
 	return unlock_job_run_expect(&o->pl->a, kind, &co, expect, ev, &t, res);

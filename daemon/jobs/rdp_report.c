@@ -22,7 +22,7 @@ void rdp_report_fill(struct rdp_report *r, int probe_index, const char *serial, 
 	if (t->has_uid)
 		target_uid_hex(t->uid, r->uid);
 	r->protection = *p;
-	rdp_describe(p, r->rdp_text, sizeof(r->rdp_text));
+	target_rdp_describe(p, r->rdp_text, sizeof(r->rdp_text));
 	r->erase_scope = t->drv->erase_scope;
 	r->under_reset = t->under_reset;
 	r->clock_hz = t->clock_hz;

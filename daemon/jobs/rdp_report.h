@@ -27,7 +27,7 @@ struct rdp_report {
 	/* Level (in tenths, RDP_UNKNOWN = -1), raw bytes, write protection and
 	 * the option registers under the driver's names (static strings). */
 	struct target_protection protection;
-	char rdp_text[512];       /* rdp_describe(): the level's sentence and what is pending */
+	char rdp_text[512];       /* target_rdp_describe(): the level's sentence and what is pending */
 	const char *erase_scope;  /* the driver's: what the regression erases */
 	bool under_reset;         /* connected under reset */
 	uint32_t clock_hz;        /* the SWD clock that worked */

@@ -18,16 +18,16 @@
 /* Words read back at each end of the flash to check the erase. */
 #define VERIFY_WORDS 256
 
-static const char *const job_step_names[JOB_STEP_COUNT] = {
+static const char *const unlock_job_step_names[JOB_STEP_COUNT] = {
 	"connect", "identify", "read_level", "program_options", "mass_erase", "reload", "verify",
 };
 
-const char *job_step_name(enum job_step step)
+const char *unlock_job_step_name(enum job_step step)
 {
-	return step < JOB_STEP_COUNT ? job_step_names[step] : "unknown";
+	return step < JOB_STEP_COUNT ? unlock_job_step_names[step] : "unknown";
 }
 
-const char *job_step_state_name(enum job_step_state state)
+const char *unlock_job_step_state_name(enum job_step_state state)
 {
 	static const char *const names[] = {"pending", "running", "done", "skipped", "failed"};
 
@@ -41,7 +41,7 @@ struct job_run {
 	struct timespec erase_start;
 };
 
-static void job_step(struct job_run *r, enum job_step step, enum job_step_state state)
+static void unlock_job_step(struct job_run *r, enum job_step step, enum job_step_state state)
 {
 	if (state == JOB_STEP_RUNNING)
 		r->current = step;
@@ -49,8 +49,8 @@ static void job_step(struct job_run *r, enum job_step step, enum job_step_state 
 		r->ev->step(r->ev->ctx, step, state);
 }
 
-static void job_log(struct job_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void job_log(struct job_run *r, const char *fmt, ...)
+static void unlock_job_log(struct job_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unlock_job_log(struct job_run *r, const char *fmt, ...)
 {
 	char line[300];
 	va_list ap;
@@ -63,34 +63,34 @@ static void job_log(struct job_run *r, const char *fmt, ...)
 	r->ev->log(r->ev->ctx, line);
 }
 
-static void job_target_log(void *ctx, const char *line)
+static void unlock_job_target_log(void *ctx, const char *line)
 {
-	job_log(ctx, "%s", line);
+	unlock_job_log(ctx, "%s", line);
 }
 
 /* The driver's first progress report means option programming has been
  * accepted and the erase is under way. */
-static void job_target_progress(void *ctx, unsigned pct)
+static void unlock_job_target_progress(void *ctx, unsigned pct)
 {
 	struct job_run *r = ctx;
 
 	if (!r->erase_started) {
 		r->erase_started = true;
 		clock_gettime(CLOCK_MONOTONIC, &r->erase_start);
-		job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_DONE);
-		job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_RUNNING);
+		unlock_job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_DONE);
+		unlock_job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_RUNNING);
 	}
 	if (r->ev && r->ev->progress)
 		r->ev->progress(r->ev->ctx, pct);
 }
 
-static int job_fail(struct job_run *r, int rc)
+static int unlock_job_fail(struct job_run *r, int rc)
 {
-	job_step(r, r->current, JOB_STEP_FAILED);
+	unlock_job_step(r, r->current, JOB_STEP_FAILED);
 	return rc;
 }
 
-bool job_connect_mode_from_name(const char *name, enum job_connect_mode *mode)
+bool unlock_job_connect_mode_from_name(const char *name, enum job_connect_mode *mode)
 {
 	if (name && strcmp(name, "normal") == 0)
 		*mode = JOB_CONNECT_NORMAL;
@@ -101,7 +101,7 @@ bool job_connect_mode_from_name(const char *name, enum job_connect_mode *mode)
 	return true;
 }
 
-struct target_connect_opts job_connect_opts(uint32_t clock_hz, enum job_connect_mode mode)
+struct target_connect_opts unlock_job_connect_opts(uint32_t clock_hz, enum job_connect_mode mode)
 {
 	static const int target_modes[] = {
 		[JOB_CONNECT_AUTO] = TARGET_CONNECT_AUTO,
@@ -115,7 +115,7 @@ struct target_connect_opts job_connect_opts(uint32_t clock_hz, enum job_connect_
 	};
 }
 
-int job_expect_set_uid(struct job_expect *e, const char *hex)
+int unlock_job_expect_set_uid(struct job_expect *e, const char *hex)
 {
 	int rc = target_uid_parse(hex, e->uid);
 
@@ -123,7 +123,7 @@ int job_expect_set_uid(struct job_expect *e, const char *hex)
 	return rc;
 }
 
-void job_expect_uid_hex(const struct job_expect *e, char out[25])
+void unlock_job_expect_uid_hex(const struct job_expect *e, char out[25])
 {
 	if (e->uid_set)
 		target_uid_hex(e->uid, out);
@@ -131,7 +131,7 @@ void job_expect_uid_hex(const struct job_expect *e, char out[25])
 		out[0] = '\0';
 }
 
-int job_lock_level_check(int level_tenths)
+int unlock_job_lock_level_check(int level_tenths)
 {
 	if (level_tenths != RDP_LEVEL_1)
 		return err_setf(ERR_NOT_SUPPORTED,
@@ -140,7 +140,7 @@ int job_lock_level_check(int level_tenths)
 	return 0;
 }
 
-int job_expect_check(const struct job_expect *e, const struct target *t)
+int unlock_job_expect_check(const struct job_expect *e, const struct target *t)
 {
 	char want[25], got[25];
 
@@ -169,7 +169,7 @@ int job_expect_check(const struct job_expect *e, const struct target *t)
 	return 0;
 }
 
-static int job_attach(struct job_run *r, struct adiv5 *a, const struct target_connect_opts *co,
+static int unlock_job_attach(struct job_run *r, struct adiv5 *a, const struct target_connect_opts *co,
 		      const struct job_expect *expect, struct target *t, struct target_protection *p)
 {
 	char uid[25] = "unknown";
@@ -177,40 +177,40 @@ static int job_attach(struct job_run *r, struct adiv5 *a, const struct target_co
 	struct target_connect_opts o = co ? *co : (struct target_connect_opts){0};
 	int rc;
 
-	o.log = job_target_log;
+	o.log = unlock_job_target_log;
 	o.ctx = r;
-	job_step(r, JOB_STEP_CONNECT, JOB_STEP_RUNNING);
+	unlock_job_step(r, JOB_STEP_CONNECT, JOB_STEP_RUNNING);
 	rc = target_attach(a, &o, t);
 	if (rc < 0)
-		return job_fail(r, rc);
-	job_step(r, JOB_STEP_CONNECT, JOB_STEP_DONE);
-	job_log(r, "connected at %u kHz%s (DPIDR 0x%08x)", t->clock_hz / 1000,
+		return unlock_job_fail(r, rc);
+	unlock_job_step(r, JOB_STEP_CONNECT, JOB_STEP_DONE);
+	unlock_job_log(r, "connected at %u kHz%s (DPIDR 0x%08x)", t->clock_hz / 1000,
 		t->under_reset ? " under reset" : "", t->dpidr);
 	/* Identification happened inside the attach (it is how the attach
 	 * knows the chip answers); report it as its own step. */
-	job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_RUNNING);
+	unlock_job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_RUNNING);
 	if (t->has_uid)
 		target_uid_hex(t->uid, uid);
-	job_log(r, "%s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash, UID %s", t->part->name,
+	unlock_job_log(r, "%s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash, UID %s", t->part->name,
 		t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb, uid);
-	if ((rc = job_expect_check(expect, t)) < 0)
-		return job_fail(r, rc);
-	job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_DONE);
-	job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_RUNNING);
+	if ((rc = unlock_job_expect_check(expect, t)) < 0)
+		return unlock_job_fail(r, rc);
+	unlock_job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_DONE);
+	unlock_job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_RUNNING);
 	rc = t->drv->read_protection(t, p);
 	if (rc < 0)
-		return job_fail(r, rc);
-	job_log(r, "RDP level %g (0x%02x)", rdp_level_number(p->level), p->rdp_raw);
-	job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_DONE);
+		return unlock_job_fail(r, rc);
+	unlock_job_log(r, "RDP level %g (0x%02x)", target_rdp_level_number(p->level), p->rdp_raw);
+	unlock_job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_DONE);
 	return 0;
 }
 
-int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct target *t,
+int unlock_job_read_rdp(struct adiv5 *a, const struct target_connect_opts *co, struct target *t,
 		 struct target_protection *p)
 {
 	struct job_run r = {0};
 
-	return job_attach(&r, a, co, NULL, t, p);
+	return unlock_job_attach(&r, a, co, NULL, t, p);
 }
 
 /* Read both ends of the flash: erased words everywhere, or a fault that
@@ -218,7 +218,7 @@ int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct t
  * The end is the driver's where the flash is not one block from
  * flash_base (target_flash_end): a read of a hole would fault too and
  * be taken for the latch. */
-static int job_verify_blank(struct job_run *r, struct target *t, struct job_result *res)
+static int unlock_job_verify_blank(struct job_run *r, struct target *t, struct job_result *res)
 {
 	static uint32_t head[VERIFY_WORDS], tail[VERIFY_WORDS];
 	uint32_t end;
@@ -232,7 +232,7 @@ static int job_verify_blank(struct job_run *r, struct target *t, struct job_resu
 			       2);
 	if (rc == -ERR_TARGET_FAULT) {
 		res->power_cycle_required = true;
-		job_log(r, "flash still refuses debugger reads: power-cycle the board to finish");
+		unlock_job_log(r, "flash still refuses debugger reads: power-cycle the board to finish");
 		return 0;
 	}
 	if (rc < 0)
@@ -245,7 +245,7 @@ static int job_verify_blank(struct job_run *r, struct target *t, struct job_resu
 					head[i] != t->drv->erased_word ? t->flash_base + 4 * i
 								      : end - VERIFY_WORDS * 4 + 4 * i);
 	res->flash_verified_blank = true;
-	job_log(r, "flash reads back erased (first and last %u bytes)", VERIFY_WORDS * 4);
+	unlock_job_log(r, "flash reads back erased (first and last %u bytes)", VERIFY_WORDS * 4);
 	return 0;
 }
 
@@ -258,7 +258,7 @@ static int job_verify_blank(struct job_run *r, struct target *t, struct job_resu
  * tell which: the one asked for means the operation had completed and the
  * reset came after it; otherwise the job fails saying what the chip holds.
  * RC is set_level's result; returns the job's. */
-static int job_check_reset(struct job_run *r, struct target *t, enum job_kind kind, enum rdp_level want,
+static int unlock_job_check_reset(struct job_run *r, struct target *t, enum job_kind kind, enum rdp_level want,
 			   int rc, struct job_result *res)
 {
 	char was[ERR_DETAIL_MAX] = "";
@@ -278,8 +278,8 @@ static int job_check_reset(struct job_run *r, struct target *t, enum job_kind ki
 		res->rdp_after = p.level;
 		res->rdp_raw_after = p.rdp_raw;
 		if (p.level == want && rc == 0) {
-			job_log(r, "the chip was reset at the end of the option programming; it reads level %g",
-				rdp_level_number(p.level));
+			unlock_job_log(r, "the chip was reset at the end of the option programming; it reads level %g",
+				target_rdp_level_number(p.level));
 			return 0;
 		}
 		/* The level asked for was reached: the reset did not cut the
@@ -303,8 +303,8 @@ static int job_check_reset(struct job_run *r, struct target *t, enum job_kind ki
 				"(DHCSR.S_RESET_ST set while rdpd waited): it reads RDP level %g (0x%02x), still locked, and its "
 				"flash may be partly erased. Check what resets it (watchdog, NRST), then "
 				"unlock it again: the next erase starts over.%s%s",
-				rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "",
-				was);
+				target_rdp_level_number(p.level), p.rdp_raw,
+				*was ? " The controller then showed: " : "", was);
 	}
 	if (rc2 < 0)
 		return err_setf(ERR_OPTIONS_INTERRUPTED,
@@ -315,37 +315,39 @@ static int job_check_reset(struct job_run *r, struct target *t, enum job_kind ki
 			"the option programming was cut short by a reset of the chip (DHCSR.S_RESET_ST set "
 			"while rdpd waited): it reads RDP level %g (0x%02x). Check what resets it "
 			"(watchdog, NRST), then try again.%s%s",
-			rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "", was);
+			target_rdp_level_number(p.level), p.rdp_raw, *was ? " The controller then showed: " : "", was);
 }
 
-static void job_skip_remaining(struct job_run *r)
+static void unlock_job_skip_remaining(struct job_run *r)
 {
 	for (enum job_step s = JOB_STEP_PROGRAM_OPTIONS; s < JOB_STEP_COUNT; s++)
-		job_step(r, s, JOB_STEP_SKIPPED);
+		unlock_job_step(r, s, JOB_STEP_SKIPPED);
 }
 
-static int job_change_level(struct job_run *r, struct target *t, enum job_kind kind,
+static int unlock_job_change_level(struct job_run *r, struct target *t, enum job_kind kind,
 			    struct job_result *res)
 {
-	const struct target_events tev = {.ctx = r, .progress = job_target_progress, .log = job_target_log};
+	const struct target_events tev = {
+		.ctx = r, .progress = unlock_job_target_progress, .log = unlock_job_target_log,
+	};
 	struct target_protection p;
 	enum rdp_level want = kind == JOB_KIND_UNLOCK ? RDP_LEVEL_0 : RDP_LEVEL_1;
 	bool baseline;
 	int rc;
 
-	job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_RUNNING);
+	unlock_job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_RUNNING);
 	/* A reset before this point is not this job's business: clear the
 	 * sticky bit so that one seen after set_level came during it. If that
 	 * read fails, a later one proves nothing: no check then. */
 	baseline = target_reset_seen(t, &(bool){false}) == 0;
 	rc = t->drv->set_level(t, want, &tev);
 	if (baseline)
-		rc = job_check_reset(r, t, kind, want, rc, res);
+		rc = unlock_job_check_reset(r, t, kind, want, rc, res);
 	if (rc < 0)
-		return job_fail(r, rc);
+		return unlock_job_fail(r, rc);
 	if (!r->erase_started) { /* nothing to erase: raising the level */
-		job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_DONE);
-		job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_SKIPPED);
+		unlock_job_step(r, JOB_STEP_PROGRAM_OPTIONS, JOB_STEP_DONE);
+		unlock_job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_SKIPPED);
 	} else {
 		struct timespec now;
 
@@ -353,28 +355,29 @@ static int job_change_level(struct job_run *r, struct target *t, enum job_kind k
 		res->erase_ms = (unsigned)((now.tv_sec - r->erase_start.tv_sec) * 1000 +
 					   (now.tv_nsec - r->erase_start.tv_nsec) / 1000000);
 		res->flash_erased = kind == JOB_KIND_UNLOCK;
-		job_log(r, "mass erase took %u ms", res->erase_ms);
-		job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_DONE);
+		unlock_job_log(r, "mass erase took %u ms", res->erase_ms);
+		unlock_job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_DONE);
 	}
-	job_step(r, JOB_STEP_RELOAD, JOB_STEP_RUNNING);
+	unlock_job_step(r, JOB_STEP_RELOAD, JOB_STEP_RUNNING);
 	rc = t->drv->apply(t, &res->power_cycle_required);
 	if (rc < 0)
-		return job_fail(r, err_context(rc, "applying the new options: "));
-	job_step(r, JOB_STEP_RELOAD, JOB_STEP_DONE);
-	job_step(r, JOB_STEP_VERIFY, JOB_STEP_RUNNING);
+		return unlock_job_fail(r, err_context(rc, "applying the new options: "));
+	unlock_job_step(r, JOB_STEP_RELOAD, JOB_STEP_DONE);
+	unlock_job_step(r, JOB_STEP_VERIFY, JOB_STEP_RUNNING);
 	rc = t->drv->read_protection(t, &p);
 	if (rc < 0)
-		return job_fail(r, rc);
+		return unlock_job_fail(r, rc);
 	res->rdp_after = p.level;
 	res->rdp_raw_after = p.rdp_raw;
 	if (p.level != want)
-		return job_fail(r, err_setf(ERR_VERIFY_FAILED,
+		return unlock_job_fail(r, err_setf(ERR_VERIFY_FAILED,
 					    "the chip reads RDP level %g (0x%02x) after the change, not %g",
-					    rdp_level_number(p.level), p.rdp_raw, rdp_level_number(want)));
+					    target_rdp_level_number(p.level), p.rdp_raw,
+					    target_rdp_level_number(want)));
 	if (kind == JOB_KIND_UNLOCK && !res->power_cycle_required &&
-	    (rc = job_verify_blank(r, t, res)) < 0)
-		return job_fail(r, rc);
-	job_step(r, JOB_STEP_VERIFY, JOB_STEP_DONE);
+	    (rc = unlock_job_verify_blank(r, t, res)) < 0)
+		return unlock_job_fail(r, rc);
+	unlock_job_step(r, JOB_STEP_VERIFY, JOB_STEP_DONE);
 	return 0;
 }
 
@@ -394,13 +397,13 @@ int unlock_job_run_expect(struct adiv5 *a, enum job_kind kind, const struct targ
 
 	memset(res, 0, sizeof(*res));
 	res->rdp_before = res->rdp_after = RDP_UNKNOWN;
-	rc = job_attach(&r, a, co, expect, t, &p);
+	rc = unlock_job_attach(&r, a, co, expect, t, &p);
 	if (rc < 0)
 		return rc;
 	res->rdp_before = res->rdp_after = p.level;
 	res->rdp_raw_after = p.rdp_raw;
 	if (p.level == RDP_LEVEL_2) {
-		job_skip_remaining(&r);
+		unlock_job_skip_remaining(&r);
 		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
 				"%s is at RDP level 2 (0x%02x): debug is disabled for good and no "
 				"tool can unlock it. Nothing was written.",
@@ -408,10 +411,10 @@ int unlock_job_run_expect(struct adiv5 *a, enum job_kind kind, const struct targ
 	}
 	if ((kind == JOB_KIND_UNLOCK && p.level == RDP_LEVEL_0) ||
 	    (kind == JOB_KIND_LOCK && p.level == RDP_LEVEL_1)) {
-		job_log(&r, "already at level %g: nothing to do, nothing erased",
-			rdp_level_number(p.level));
-		job_skip_remaining(&r);
+		unlock_job_log(&r, "already at level %g: nothing to do, nothing erased",
+			target_rdp_level_number(p.level));
+		unlock_job_skip_remaining(&r);
 		return 0;
 	}
-	return job_change_level(&r, t, kind, res);
+	return unlock_job_change_level(&r, t, kind, res);
 }

@@ -33,9 +33,9 @@ enum job_kind { JOB_KIND_UNLOCK, JOB_KIND_LOCK };
 enum job_connect_mode { JOB_CONNECT_AUTO, JOB_CONNECT_NORMAL, JOB_CONNECT_UNDER_RESET };
 
 /* The mode NAME ("normal", "under-reset") names: true and *MODE. */
-bool job_connect_mode_from_name(const char *name, enum job_connect_mode *mode);
+bool unlock_job_connect_mode_from_name(const char *name, enum job_connect_mode *mode);
 /* The attach options for CLOCK_HZ (0: the ladder, 1 MHz then 200 kHz) and MODE. */
-struct target_connect_opts job_connect_opts(uint32_t clock_hz, enum job_connect_mode mode);
+struct target_connect_opts unlock_job_connect_opts(uint32_t clock_hz, enum job_connect_mode mode);
 
 struct job_events {
 	void *ctx;
@@ -67,25 +67,25 @@ struct job_expect {
 
 /* E expects the chip whose unique ID is HEX (24 hex digits, either case,
  * as GET /probes/{ref}/rdp shows it): 0, or -ERR_INVALID_ARGUMENT. */
-int job_expect_set_uid(struct job_expect *e, const char *hex);
+int unlock_job_expect_set_uid(struct job_expect *e, const char *hex);
 /* E's expected UID as 24 lower-case hex digits ("" when none); OUT takes 25 bytes. */
-void job_expect_uid_hex(const struct job_expect *e, char out[25]);
-/* A lock may set the level LEVEL_TENTHS (json_level_to_tenths): 0 for
+void unlock_job_expect_uid_hex(const struct job_expect *e, char out[25]);
+/* A lock may set the level LEVEL_TENTHS (json_util_level_to_tenths): 0 for
  * level 1, else -ERR_NOT_SUPPORTED: level 2 disables debug for good and is
  * never offered. */
-int job_lock_level_check(int level_tenths);
+int unlock_job_lock_level_check(int level_tenths);
 
 /* T against E (NULL: nothing expected): 0, or -ERR_CHIP_MISMATCH naming the
  * expected and the found values, or -ERR_UID_UNREADABLE when a UID is
  * expected and the chip's cannot be read (refused, never guessed). */
-int job_expect_check(const struct job_expect *e, const struct target *t);
+int unlock_job_expect_check(const struct job_expect *e, const struct target *t);
 
 /* "connect", "mass_erase", ...: the names the API uses. */
-const char *job_step_name(enum job_step step);
-const char *job_step_state_name(enum job_step_state state);
+const char *unlock_job_step_name(enum job_step step);
+const char *unlock_job_step_state_name(enum job_step_state state);
 
 /* Connect, identify and read the protection; nothing is written. */
-int rdp_read_run(struct adiv5 *a, const struct target_connect_opts *co, struct target *t,
+int unlock_job_read_rdp(struct adiv5 *a, const struct target_connect_opts *co, struct target *t,
 		 struct target_protection *p);
 
 /* Unlock (level 1 -> 0, mass erase) or lock (-> level 1). Level 2 is refused

@@ -18,7 +18,7 @@
 #include "jobs/unlock_job.h"
 #include "log.h"
 #include "probes/probe_link.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 enum work_kind { WORK_JOB, WORK_READ, WORK_IDENTITY };
 
@@ -48,7 +48,7 @@ struct worker {
 
 static pthread_mutex_t worker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t worker_cond = PTHREAD_COND_INITIALIZER;
-static struct worker workers[REGISTRY_MAX_PROBES];
+static struct worker worker_table[REGISTRY_MAX_PROBES];
 static bool worker_stopping;
 /* rdpd_usb_errors_total: probe-level failures by kind. */
 static const int worker_error_codes[] = {ERR_PROBE_DISCONNECTED, ERR_PROBE_TIMEOUT, ERR_PROBE_PROTOCOL,
@@ -74,7 +74,7 @@ size_t worker_error_counts(struct worker_error_count *out, size_t cap)
 }
 static atomic_uint worker_busy;
 
-static void work_put(struct work *w)
+static void worker_work_put(struct work *w)
 {
 	bool last;
 
@@ -88,7 +88,7 @@ static void work_put(struct work *w)
 	}
 }
 
-static void work_complete(struct work *w, int rc, struct rdp_report *report)
+static void worker_work_complete(struct work *w, int rc, struct rdp_report *report)
 {
 	pthread_mutex_lock(&w->lock);
 	w->rc = rc;
@@ -99,7 +99,7 @@ static void work_complete(struct work *w, int rc, struct rdp_report *report)
 	if (w->on_done)
 		w->on_done(w->on_done_ctx);
 	pthread_mutex_unlock(&w->lock);
-	work_put(w);
+	worker_work_put(w);
 }
 
 /* Job callbacks: every step, progress tick and log line goes to the record. */
@@ -154,7 +154,7 @@ static void worker_run_job(int index, struct work *w)
 {
 	struct job_events ev = {.ctx = &w->job_id, .step = worker_on_step,
 				.progress = worker_on_progress, .log = worker_on_log};
-	struct target_connect_opts co = job_connect_opts(w->clock_hz, w->connect_mode);
+	struct target_connect_opts co = unlock_job_connect_opts(w->clock_hz, w->connect_mode);
 	struct probe_link *pl = NULL;
 	struct job_result res = {.rdp_before = RDP_UNKNOWN, .rdp_after = RDP_UNKNOWN};
 	struct target t = {0};
@@ -199,7 +199,7 @@ static void worker_run_job(int index, struct work *w)
 
 static void worker_run_read(int index, struct work *w)
 {
-	struct target_connect_opts co = job_connect_opts(w->clock_hz, w->connect_mode);
+	struct target_connect_opts co = unlock_job_connect_opts(w->clock_hz, w->connect_mode);
 	struct probe_link *pl = NULL;
 	struct rdp_report *report = NULL;
 	struct target t;
@@ -208,7 +208,7 @@ static void worker_run_read(int index, struct work *w)
 	int rc = worker_open(index, &pl, serial, sizeof(serial));
 
 	if (rc == 0)
-		rc = rdp_read_run(&pl->a, &co, &t, &p);
+		rc = unlock_job_read_rdp(&pl->a, &co, &t, &p);
 	if (rc == 0 && !(report = malloc(sizeof(*report))))
 		rc = err_setf(ERR_NO_MEMORY, "out of memory for the protection report");
 	if (rc == 0) {
@@ -217,7 +217,7 @@ static void worker_run_read(int index, struct work *w)
 	}
 	probe_link_close(pl); /* keeps the failure's sentence */
 	worker_count_error(rc);
-	work_complete(w, rc, report);
+	worker_work_complete(w, rc, report);
 }
 
 static void worker_run_identity(int index)
@@ -237,7 +237,7 @@ struct worker_arg {
 static void *worker_main(void *arg)
 {
 	int index = ((struct worker_arg *)arg)->index;
-	struct worker *wk = &workers[index];
+	struct worker *wk = &worker_table[index];
 
 	free(arg);
 	for (;;) {
@@ -258,12 +258,12 @@ static void *worker_main(void *arg)
 		err_clear();
 		if (w->kind == WORK_JOB) {
 			worker_run_job(index, w);
-			work_put(w);
+			worker_work_put(w);
 		} else if (w->kind == WORK_READ) {
 			worker_run_read(index, w);
 		} else {
 			worker_run_identity(index);
-			work_put(w);
+			worker_work_put(w);
 		}
 	}
 }
@@ -275,7 +275,7 @@ static int worker_enqueue(int index, struct work *w)
 
 	if (index < 0 || index >= REGISTRY_MAX_PROBES)
 		return err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	wk = &workers[index];
+	wk = &worker_table[index];
 	pthread_mutex_lock(&worker_lock);
 	if (worker_stopping) {
 		rc = err_setf(ERR_PROBE_BUSY, "rdpd is shutting down");
@@ -301,7 +301,7 @@ static int worker_enqueue(int index, struct work *w)
 	return rc;
 }
 
-static struct work *work_new(enum work_kind kind, int refs)
+static struct work *worker_work_new(enum work_kind kind, int refs)
 {
 	struct work *w = calloc(1, sizeof(*w));
 
@@ -315,7 +315,7 @@ static struct work *work_new(enum work_kind kind, int refs)
 
 int worker_submit_job(int index, uint64_t job_id, uint32_t clock_hz, enum job_connect_mode connect_mode)
 {
-	struct work *w = work_new(WORK_JOB, 1);
+	struct work *w = worker_work_new(WORK_JOB, 1);
 	int rc;
 
 	if (!w)
@@ -325,14 +325,14 @@ int worker_submit_job(int index, uint64_t job_id, uint32_t clock_hz, enum job_co
 	w->connect_mode = connect_mode;
 	rc = worker_enqueue(index, w);
 	if (rc < 0)
-		work_put(w);
+		worker_work_put(w);
 	return rc;
 }
 
 int worker_read_start(int index, uint32_t clock_hz, enum job_connect_mode connect_mode,
 		      void (*on_done)(void *ctx), void *ctx, struct worker_read **out)
 {
-	struct work *w = work_new(WORK_READ, 2);
+	struct work *w = worker_work_new(WORK_READ, 2);
 	int rc;
 
 	*out = NULL;
@@ -344,8 +344,8 @@ int worker_read_start(int index, uint32_t clock_hz, enum job_connect_mode connec
 	w->on_done_ctx = ctx;
 	rc = worker_enqueue(index, w);
 	if (rc < 0) {
-		work_put(w);
-		work_put(w);
+		worker_work_put(w);
+		worker_work_put(w);
 		return rc;
 	}
 	*out = (struct worker_read *)w;
@@ -377,15 +377,15 @@ void worker_read_free(struct worker_read *rd)
 	pthread_mutex_lock(&w->lock);
 	w->on_done = NULL; /* the caller is gone: the worker must not call it */
 	pthread_mutex_unlock(&w->lock);
-	work_put(w);
+	worker_work_put(w);
 }
 
 void worker_probe_identity(int index)
 {
-	struct work *w = work_new(WORK_IDENTITY, 1);
+	struct work *w = worker_work_new(WORK_IDENTITY, 1);
 
 	if (w && worker_enqueue(index, w) < 0)
-		work_put(w);
+		worker_work_put(w);
 }
 
 void worker_shutdown(int timeout_ms)
@@ -403,8 +403,8 @@ void worker_shutdown(int timeout_ms)
 	if (atomic_load(&worker_busy))
 		return; /* threads still in I/O: the process exits under them */
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-		if (workers[i].started)
-			pthread_join(workers[i].thread, NULL);
+		if (worker_table[i].started)
+			pthread_join(worker_table[i].thread, NULL);
 }
 
 unsigned worker_busy_count(void)

@@ -10,7 +10,7 @@
  * rename over the old one, fsync of the directory, so a crash leaves the old
  * list or the new one. A damaged file never stops rdpd: it is moved aside
  * for the operator, and rdpd keeps every entry of it that is intact on its
- * own (store_salvage: one entry per line).
+ * own (probe_store_salvage: one entry per line).
  */
 #include "probes/probe_store.h"
 
@@ -35,7 +35,7 @@
 
 /* A string member that fits CAP and holds no control byte (what rdpd
  * writes; anything else is damage). */
-static int store_string(json_object *v, const char *what, char *out, size_t cap, bool need)
+static int probe_store_string(json_object *v, const char *what, char *out, size_t cap, bool need)
 {
 	const char *s;
 	size_t len;
@@ -60,14 +60,14 @@ static int store_string(json_object *v, const char *what, char *out, size_t cap,
 }
 
 /* One added URI into *S, refused when damaged or listed already. */
-static int store_added_push(json_object *v, struct probe_store *s)
+static int probe_store_added_push(json_object *v, struct probe_store *s)
 {
 	char *uri = s->added[s->n_added];
 	int rc;
 
 	if (s->n_added == PROBE_STORE_MAX)
 		return err_setf(ERR_INVALID_ARGUMENT, "more than %d added URIs", PROBE_STORE_MAX);
-	if ((rc = store_string(v, "an added URI", uri, TRANSPORT_URI_MAX, true)) < 0)
+	if ((rc = probe_store_string(v, "an added URI", uri, TRANSPORT_URI_MAX, true)) < 0)
 		return rc;
 	for (size_t k = 0; k < s->n_added; k++)
 		if (strcmp(s->added[k], uri) == 0)
@@ -76,12 +76,12 @@ static int store_added_push(json_object *v, struct probe_store *s)
 	return 0;
 }
 
-static int store_added(json_object *arr, struct probe_store *s)
+static int probe_store_added(json_object *arr, struct probe_store *s)
 {
 	if (!json_object_is_type(arr, json_type_array))
 		return err_setf(ERR_INVALID_ARGUMENT, "\"added\" is not a list of URIs");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		int rc = store_added_push(json_object_array_get_idx(arr, i), s);
+		int rc = probe_store_added_push(json_object_array_get_idx(arr, i), s);
 
 		if (rc < 0)
 			return rc;
@@ -89,7 +89,7 @@ static int store_added(json_object *arr, struct probe_store *s)
 	return 0;
 }
 
-static int store_known_one(json_object *o, struct probe_store_known *k)
+static int probe_store_known_one(json_object *o, struct probe_store_known *k)
 {
 	json_object *v;
 	int64_t n;
@@ -108,10 +108,10 @@ static int store_known_one(json_object *o, struct probe_store_known *k)
 		return err_setf(ERR_INVALID_ARGUMENT, "an index is not a number from 0 to %d",
 				PROBE_STORE_MAX - 1);
 	k->index = (int)n;
-	if ((rc = store_string(json_object_object_get(o, "uri"), "a URI", k->uri, sizeof(k->uri), true)) < 0 ||
-	    (rc = store_string(json_object_object_get(o, "serial"), "a serial", k->serial,
+	if ((rc = probe_store_string(json_object_object_get(o, "uri"), "a URI", k->uri, sizeof(k->uri), true)) < 0 ||
+	    (rc = probe_store_string(json_object_object_get(o, "serial"), "a serial", k->serial,
 			       sizeof(k->serial), false)) < 0 ||
-	    (rc = store_string(json_object_object_get(o, "location"), "a location", k->location,
+	    (rc = probe_store_string(json_object_object_get(o, "location"), "a location", k->location,
 			       sizeof(k->location), false)) < 0)
 		return rc;
 	k->seen = 0;
@@ -125,14 +125,14 @@ static int store_known_one(json_object *o, struct probe_store_known *k)
 
 /* One remembered probe into *S, refused when damaged or its index or URI
  * is listed already. */
-static int store_known_push(json_object *o, struct probe_store *s)
+static int probe_store_known_push(json_object *o, struct probe_store *s)
 {
 	struct probe_store_known *k = &s->known[s->n_known];
 	int rc;
 
 	if (s->n_known == PROBE_STORE_MAX)
 		return err_setf(ERR_INVALID_ARGUMENT, "more than %d probes", PROBE_STORE_MAX);
-	if ((rc = store_known_one(o, k)) < 0)
+	if ((rc = probe_store_known_one(o, k)) < 0)
 		return rc;
 	for (size_t j = 0; j < s->n_known; j++)
 		if (s->known[j].index == k->index || strcmp(s->known[j].uri, k->uri) == 0)
@@ -142,12 +142,12 @@ static int store_known_push(json_object *o, struct probe_store *s)
 	return 0;
 }
 
-static int store_known(json_object *arr, struct probe_store *s)
+static int probe_store_parse_known(json_object *arr, struct probe_store *s)
 {
 	if (!json_object_is_type(arr, json_type_array))
 		return err_setf(ERR_INVALID_ARGUMENT, "\"probes\" is not a list of probes");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		int rc = store_known_push(json_object_array_get_idx(arr, i), s);
+		int rc = probe_store_known_push(json_object_array_get_idx(arr, i), s);
 
 		if (rc < 0)
 			return rc;
@@ -156,15 +156,15 @@ static int store_known(json_object *arr, struct probe_store *s)
 }
 
 /* Exactly the shape probe_store_save writes, or version 1's list of URIs. */
-static int store_parse(const char *text, size_t len, struct probe_store *s)
+static int probe_store_parse(const char *text, size_t len, struct probe_store *s)
 {
-	json_object *o = json_parse_strict(text, len), *v;
+	json_object *o = json_util_parse_strict(text, len), *v;
 	int rc = 0;
 
 	if (!o)
 		return -ERR_INVALID_ARGUMENT; /* detail: where the JSON broke */
 	if (json_object_is_type(o, json_type_array)) {
-		rc = store_added(o, s);
+		rc = probe_store_added(o, s);
 		goto out;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
@@ -183,8 +183,8 @@ static int store_parse(const char *text, size_t len, struct probe_store *s)
 		rc = err_setf(ERR_INVALID_ARGUMENT, "it is not version %d", PROBE_STORE_VERSION);
 		goto out;
 	}
-	if (!json_object_object_get_ex(o, "added", &v) || (rc = store_added(v, s)) < 0 ||
-	    !json_object_object_get_ex(o, "probes", &v) || (rc = store_known(v, s)) < 0)
+	if (!json_object_object_get_ex(o, "added", &v) || (rc = probe_store_added(v, s)) < 0 ||
+	    !json_object_object_get_ex(o, "probes", &v) || (rc = probe_store_parse_known(v, s)) < 0)
 		rc = rc < 0 ? rc : err_setf(ERR_INVALID_ARGUMENT, "\"added\" or \"probes\" is missing");
 out:
 	json_object_put(o);
@@ -208,15 +208,15 @@ struct store_salvage {
 	unsigned kept, lost;
 };
 
-static void store_salvage_entry(struct store_salvage *sv, const char *p, size_t n)
+static void probe_store_salvage_entry(struct store_salvage *sv, const char *p, size_t n)
 {
-	json_object *o = json_parse_strict(p, n);
+	json_object *o = json_util_parse_strict(p, n);
 	int rc = -ERR_INVALID_ARGUMENT;
 
 	if (o && json_object_is_type(o, json_type_string))
-		rc = store_added_push(o, sv->s);
+		rc = probe_store_added_push(o, sv->s);
 	else if (o && json_object_is_type(o, json_type_object))
-		rc = store_known_push(o, sv->s);
+		rc = probe_store_known_push(o, sv->s);
 	else if (o)
 		rc = err_setf(ERR_INVALID_ARGUMENT, "neither an added URI nor a probe");
 	json_object_put(o);
@@ -231,14 +231,14 @@ static void store_salvage_entry(struct store_salvage *sv, const char *p, size_t 
 }
 
 /* The string closing at END is a member name: a ':' follows it. */
-static bool store_is_name(const char *t, size_t end, size_t len)
+static bool probe_store_is_name(const char *t, size_t end, size_t len)
 {
 	while (end < len && (t[end] == ' ' || t[end] == '\t' || t[end] == '\r'))
 		end++;
 	return end < len && t[end] == ':';
 }
 
-static void store_salvage(const char *t, size_t len, struct store_salvage *sv)
+static void probe_store_salvage(const char *t, size_t len, struct store_salvage *sv)
 {
 	size_t tok = 0, obj = 0;
 	unsigned depth = 0; /* braces open since OBJ, on this line */
@@ -255,8 +255,8 @@ static void store_salvage(const char *t, size_t len, struct store_salvage *sv)
 				esc = false;
 			else if (c == '\\')
 				esc = true;
-			else if (c == '"' && (in_str = false, depth == 0) && !store_is_name(t, i + 1, len))
-				store_salvage_entry(sv, t + tok, i + 1 - tok);
+			else if (c == '"' && (in_str = false, depth == 0) && !probe_store_is_name(t, i + 1, len))
+				probe_store_salvage_entry(sv, t + tok, i + 1 - tok);
 		} else if (c == '"') {
 			in_str = true;
 			tok = i;
@@ -264,12 +264,12 @@ static void store_salvage(const char *t, size_t len, struct store_salvage *sv)
 			if (depth++ == 0)
 				obj = i;
 		} else if (c == '}' && depth && --depth == 0) {
-			store_salvage_entry(sv, t + obj, i + 1 - obj);
+			probe_store_salvage_entry(sv, t + obj, i + 1 - obj);
 		}
 	}
 }
 
-static int store_fsync_dir(const char *dir)
+static int probe_store_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = fd < 0 ? -1 : fsync(fd);
@@ -280,7 +280,7 @@ static int store_fsync_dir(const char *dir)
 }
 
 /* Rename PATH to PATH.corrupt.N, the first N free, and make it stick. */
-static int store_set_aside(const char *dir, const char *path, char *aside, size_t cap)
+static int probe_store_set_aside(const char *dir, const char *path, char *aside, size_t cap)
 {
 	struct stat st;
 
@@ -290,14 +290,14 @@ static int store_set_aside(const char *dir, const char *path, char *aside, size_
 			continue;
 		if (rename(path, aside) < 0)
 			break;
-		store_fsync_dir(dir);
+		probe_store_fsync_dir(dir);
 		return 0;
 	}
 	return err_setf(ERR_IO, "cannot move the damaged %s aside (%s): fix or remove it by hand",
 			path, strerror(errno));
 }
 
-static int store_read(const char *path, char **text, size_t *len)
+static int probe_store_read(const char *path, char **text, size_t *len)
 {
 	FILE *f = fopen(path, "re");
 	char *buf;
@@ -329,8 +329,8 @@ int probe_store_load(const char *dir, struct probe_store *s)
 	snprintf(path, sizeof(path), "%s/%s", dir, PROBE_STORE_FILE);
 	if (access(path, F_OK) != 0)
 		return 0;
-	rc = store_read(path, &text, &len);
-	if (rc == 0 && (rc = store_parse(text, len, s)) == 0) {
+	rc = probe_store_read(path, &text, &len);
+	if (rc == 0 && (rc = probe_store_parse(text, len, s)) == 0) {
 		free(text);
 		return 0;
 	}
@@ -339,9 +339,9 @@ int probe_store_load(const char *dir, struct probe_store *s)
 	sv.path = path;
 	sv.text = text;
 	if (text)
-		store_salvage(text, len, &sv);
+		probe_store_salvage(text, len, &sv);
 	free(text);
-	if ((rc = store_set_aside(dir, path, aside, sizeof(aside))) < 0)
+	if ((rc = probe_store_set_aside(dir, path, aside, sizeof(aside))) < 0)
 		return rc;
 	log_warn("%s is damaged (%s) and was set aside as %s. rdpd keeps the %u entries of it "
 		 "that are intact (added probes and remembered indexes) and drops %u damaged ones; "
@@ -350,8 +350,8 @@ int probe_store_load(const char *dir, struct probe_store *s)
 	return 0;
 }
 
-/* One entry per line (store_salvage relies on it), plain JSON each. */
-static int store_put(char **buf, size_t *len, size_t *cap, const char *text)
+/* One entry per line (probe_store_salvage relies on it), plain JSON each. */
+static int probe_store_put(char **buf, size_t *len, size_t *cap, const char *text)
 {
 	size_t n = strlen(text);
 
@@ -369,7 +369,7 @@ static int store_put(char **buf, size_t *len, size_t *cap, const char *text)
 	return 0;
 }
 
-static json_object *store_known_json(const struct probe_store_known *k)
+static json_object *probe_store_known_json(const struct probe_store_known *k)
 {
 	json_object *p = json_object_new_object();
 
@@ -382,7 +382,7 @@ static json_object *store_known_json(const struct probe_store_known *k)
 	return p;
 }
 
-static char *store_text(const struct probe_store *s, size_t *len)
+static char *probe_store_text(const struct probe_store *s, size_t *len)
 {
 	char *buf = NULL, head[32];
 	size_t cap = 0;
@@ -390,27 +390,27 @@ static char *store_text(const struct probe_store *s, size_t *len)
 
 	*len = 0;
 	snprintf(head, sizeof(head), "{\"version\": %d,\n \"added\": [", PROBE_STORE_VERSION);
-	rc = store_put(&buf, len, &cap, head);
+	rc = probe_store_put(&buf, len, &cap, head);
 	for (size_t i = 0; rc == 0 && i < s->n_added; i++) {
 		json_object *u = json_object_new_string(s->added[i]);
 
-		rc = store_put(&buf, len, &cap, i ? ",\n  " : "\n  ");
+		rc = probe_store_put(&buf, len, &cap, i ? ",\n  " : "\n  ");
 		if (rc == 0)
-			rc = store_put(&buf, len, &cap, json_text(u, 0));
+			rc = probe_store_put(&buf, len, &cap, json_util_text(u, 0));
 		json_object_put(u);
 	}
 	if (rc == 0)
-		rc = store_put(&buf, len, &cap, "\n ],\n \"probes\": [");
+		rc = probe_store_put(&buf, len, &cap, "\n ],\n \"probes\": [");
 	for (size_t i = 0; rc == 0 && i < s->n_known; i++) {
-		json_object *p = store_known_json(&s->known[i]);
+		json_object *p = probe_store_known_json(&s->known[i]);
 
-		rc = store_put(&buf, len, &cap, i ? ",\n  " : "\n  ");
+		rc = probe_store_put(&buf, len, &cap, i ? ",\n  " : "\n  ");
 		if (rc == 0)
-			rc = store_put(&buf, len, &cap, json_text(p, 0));
+			rc = probe_store_put(&buf, len, &cap, json_util_text(p, 0));
 		json_object_put(p);
 	}
 	if (rc == 0)
-		rc = store_put(&buf, len, &cap, "\n ]}\n");
+		rc = probe_store_put(&buf, len, &cap, "\n ]}\n");
 	if (rc < 0) {
 		free(buf);
 		return NULL;
@@ -422,7 +422,7 @@ int probe_store_save(const char *dir, const struct probe_store *s)
 {
 	char path[300], tmp[310];
 	size_t len;
-	char *text = store_text(s, &len);
+	char *text = probe_store_text(s, &len);
 	int fd, rc = 0;
 
 	if (!text)
@@ -435,7 +435,7 @@ int probe_store_save(const char *dir, const struct probe_store *s)
 		if (fd >= 0)
 			close(fd);
 		unlink(tmp);
-	} else if (close(fd) < 0 || rename(tmp, path) < 0 || store_fsync_dir(dir) < 0) {
+	} else if (close(fd) < 0 || rename(tmp, path) < 0 || probe_store_fsync_dir(dir) < 0) {
 		rc = err_setf(ERR_IO, "cannot replace %s: %s", path, strerror(errno));
 		unlink(tmp);
 	}

@@ -2,7 +2,7 @@
  * sim.h - the simulated DAPLink and the simulated chips behind it.
  *
  * This is the only header of the simulator that the rest of rdpd may include
- * (from daemon/transport/sim.c and from tests). The simulator itself includes
+ * (from daemon/transport/simulated.c and from tests). The simulator itself includes
  * no header of the driver stack: it is a second, independent reading of the
  * CMSIS-DAP firmware and of the STM32 reference manuals, with its own register
  * definitions, so that one wrong constant cannot hide in both.
@@ -137,9 +137,9 @@ int sim_probe_rdp_level(struct sim_probe *sp);
 
 /* Profile catalogue: names are "<part>-rdp<level>" plus special ones
  * ("no-target", "stm32f401re-swd-off-rdp1", ...). */
-size_t sim_profile_count(void);
-const char *sim_profile_name(size_t i);
-const char *sim_profile_summary(size_t i); /* one line for --list-profiles --verbose */
+size_t sim_profiles_count(void);
+const char *sim_profiles_name(size_t i);
+const char *sim_profiles_summary(size_t i); /* one line for --list-profiles --verbose */
 
 /* Standalone TCP CMSIS-DAP server in the framing of OpenOCD's cmsis_dap_tcp
  * backend: every request and response is prefixed by an 8-byte header

@@ -298,6 +298,6 @@ struct sim_profile_info {
 	unsigned flags;
 };
 
-int sim_profile_find(const char *name, struct sim_profile_info *out);
+int sim_profiles_find(const char *name, struct sim_profile_info *out);
 
 #endif

@@ -58,11 +58,11 @@ static void sim_main_on_signal(int sig)
 
 static int sim_main_list(bool verbose)
 {
-	for (size_t i = 0; i < sim_profile_count(); i++) {
+	for (size_t i = 0; i < sim_profiles_count(); i++) {
 		if (verbose)
-			printf("%-28s %s\n", sim_profile_name(i), sim_profile_summary(i));
+			printf("%-28s %s\n", sim_profiles_name(i), sim_profiles_summary(i));
 		else
-			printf("%s\n", sim_profile_name(i));
+			printf("%s\n", sim_profiles_name(i));
 	}
 	return 0;
 }

@@ -59,7 +59,7 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 
 	if (!profile || !out)
 		return -EINVAL;
-	if (sim_profile_find(profile, &info))
+	if (sim_profiles_find(profile, &info))
 		return -ENOENT;
 	p = calloc(1, sizeof(*p));
 	if (!p)

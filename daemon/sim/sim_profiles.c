@@ -133,25 +133,25 @@ static void sim_profiles_build(void)
 	}
 }
 
-size_t sim_profile_count(void)
+size_t sim_profiles_count(void)
 {
 	pthread_once(&sim_profiles_once, sim_profiles_build);
 	return sim_profiles_n;
 }
 
-const char *sim_profile_name(size_t i)
+const char *sim_profiles_name(size_t i)
 {
-	return i < sim_profile_count() ? sim_profiles_table[i].name : NULL;
+	return i < sim_profiles_count() ? sim_profiles_table[i].name : NULL;
 }
 
-const char *sim_profile_summary(size_t i)
+const char *sim_profiles_summary(size_t i)
 {
-	return i < sim_profile_count() ? sim_profiles_table[i].summary : NULL;
+	return i < sim_profiles_count() ? sim_profiles_table[i].summary : NULL;
 }
 
-int sim_profile_find(const char *name, struct sim_profile_info *out)
+int sim_profiles_find(const char *name, struct sim_profile_info *out)
 {
-	for (size_t i = 0; name && i < sim_profile_count(); i++)
+	for (size_t i = 0; name && i < sim_profiles_count(); i++)
 		if (strcmp(sim_profiles_table[i].name, name) == 0) {
 			*out = sim_profiles_table[i].info;
 			return 0;

@@ -36,7 +36,7 @@
 #include <time.h>
 
 #include "err.h"
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 #include "targets/target.h"
 
 #define AT32F4_DBGMCU 0xE0042000u

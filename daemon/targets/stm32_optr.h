@@ -12,7 +12,7 @@
 #ifndef RDPD_STM32_OPTR_H
 #define RDPD_STM32_OPTR_H
 
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 
 #define STM32_OPTR_CR_OPTSTRT (1u << 17)
 #define STM32_OPTR_CR_OBL_LAUNCH (1u << 27)

@@ -45,7 +45,7 @@
 #include <time.h>
 
 #include "err.h"
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 #include "targets/target.h"
 
 #define STM32F1_FLASH_BASE 0x40022000u

@@ -29,7 +29,7 @@
 #include <stdio.h>
 
 #include "err.h"
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 #include "targets/target.h"
 
 #define STM32F4_FLASH_BASE 0x40023C00u
@@ -181,7 +181,7 @@ static const struct target_part stm32f4_parts[] = {
 	 .erase_typ_ms = 4000, .erase_max_ms = STM32F4_ERASE_MAX_MS,
 	 .uid_addr = STM32F4_UID_F72, .openocd_target = "target/stm32f7x.cfg"},
 	/* GD32F4: no published DBGMCU IDCODE, so found by the MCU ROM table's
-	 * PIDR part number (targets.c): 0x2B3 GD32F450, 0xA2E GD32F470 (Black
+	 * PIDR part number (target.c): 0x2B3 GD32F450, 0xA2E GD32F470 (Black
 	 * Magic Debug stm32f4.c ID_GD32F450/ID_GD32F470), 0xFA4 GD32F405
 	 * (Black Magic Debug issue #1816, 2024; the GD32F407 is taken to share
 	 * it (?)). Every GD32F4xx has OBCTL1 (gd32f4xx_fmc.h is one header for
@@ -250,7 +250,7 @@ static int stm32f4_check_pending(struct target *t, uint32_t optcr, struct target
 	if (p->n_options < TARGET_MAX_OPTIONS)
 		p->options[p->n_options++] = (struct target_option){"rdp_pending", p->rdp_raw};
 	p->rdp_raw = stored;
-	p->level = rdp_level_from_byte((uint8_t)stored);
+	p->level = target_rdp_level_from_byte((uint8_t)stored);
 	return 0;
 }
 
@@ -272,7 +272,7 @@ static int stm32f4_read_protection(struct target *t, struct target_protection *p
 	if (rc < 0)
 		return err_context(rc, "reading FLASH_OPTCR: ");
 	p->rdp_raw = (optcr & STM32F4_OPTCR_RDP_MASK) >> STM32F4_OPTCR_RDP_SHIFT;
-	p->level = rdp_level_from_byte((uint8_t)p->rdp_raw);
+	p->level = target_rdp_level_from_byte((uint8_t)p->rdp_raw);
 	nwrp = (optcr >> STM32F4_OPTCR_NWRP_SHIFT) & ((1u << bits) - 1);
 	p->wrp_raw = nwrp;
 	/* nWRP bit = 0 protects the sector group; in PCROP mode a 1 selects

@@ -26,7 +26,7 @@
 #include <stdio.h>
 
 #include "err.h"
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 #include "targets/target.h"
 
 #define STM32H5_FLASH_BASE 0x40022000u

@@ -36,7 +36,7 @@
 #include <stdio.h>
 
 #include "err.h"
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 #include "targets/target.h"
 
 #define STM32H7_FLASH_BASE 0x52002000u
@@ -158,7 +158,7 @@ static int stm32h7_read_protection(struct target *t, struct target_protection *p
 		return err_context(rc, "reading FLASH_OPTSR_CUR: ");
 	/* OPTSR_CUR is what the protection logic uses (RM0433 §4.9.9). */
 	p->rdp_raw = (cur & STM32H7_OPTSR_RDP_MASK) >> STM32H7_OPTSR_RDP_SHIFT;
-	p->level = rdp_level_from_byte((uint8_t)p->rdp_raw);
+	p->level = target_rdp_level_from_byte((uint8_t)p->rdp_raw);
 	/* nWRPSN bit = 0 write-protects the sector (group) (RM0433 §4.9.15). */
 	p->wrp_raw = wpsn1;
 	p->wrp_sectors = ~(uint64_t)wpsn1 & mask;

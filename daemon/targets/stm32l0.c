@@ -34,7 +34,7 @@
 #include <time.h>
 
 #include "err.h"
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 #include "targets/target.h"
 
 #define STM32L0_REGS_L0 0x40022000u
@@ -212,7 +212,7 @@ static int stm32l0_read_protection(struct target *t, struct target_protection *p
 	/* OBR/OPTR[7:0] is the loaded RDP byte, the one that protects now
 	 * (RM0038 §3.9.8, RM0367 §3.7.8); the stored word can differ until
 	 * the next option-byte load. */
-	p->level = rdp_level_from_byte((uint8_t)(obr & 0xFF));
+	p->level = target_rdp_level_from_byte((uint8_t)(obr & 0xFF));
 	p->rdp_raw = ob0;
 	/* WRP bit = 1: the sector (4 KB) is write-protected (RM0038 §3.9.9).
 	 * With WPRMOD = 1 on L0 the same bits select PCROP sectors (?).

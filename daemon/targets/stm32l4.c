@@ -382,7 +382,7 @@ static uint64_t stm32l4_wrp_groups(const struct target *t, const struct stm32l4_
 
 static enum rdp_level stm32l4_level(uint32_t optr)
 {
-	return rdp_level_from_byte((uint8_t)(optr & STM32_OPTR_RDP_MASK));
+	return target_rdp_level_from_byte((uint8_t)(optr & STM32_OPTR_RDP_MASK));
 }
 
 static int stm32l4_read_protection(struct target *t, struct target_protection *p)

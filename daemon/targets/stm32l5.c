@@ -119,7 +119,7 @@ static enum rdp_level stm32l5_level(uint32_t optr)
 
 	if (rdp == STM32L5_RDP_LEVEL0_5 && (optr & STM32L5_OPTR_TZEN))
 		return RDP_LEVEL_0_5;
-	return rdp_level_from_byte(rdp);
+	return target_rdp_level_from_byte(rdp);
 }
 
 /* Page size and bank mode (RM0438 §6.3.1, RM0456 §7.3.1; OpenOCD

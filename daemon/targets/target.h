@@ -4,7 +4,7 @@
  * The chip is identified by what it says about itself (CPUID, then
  * DBGMCU_IDCODE at the address that core's parts use), never by a name the
  * user gives. Each flash-controller lineage is one file ending in one
- * `const struct target_driver`, listed in the table in targets.c.
+ * `const struct target_driver`, listed in the table in target.c.
  */
 #ifndef RDPD_TARGET_H
 #define RDPD_TARGET_H
@@ -32,7 +32,7 @@ struct target_part {
 	/* Where this part's DBGMCU_IDCODE lives, as the part's `core` sees
 	 * it: target_identify() reads, for the core the CPUID names, the
 	 * dbgmcu_addr of every row with that core (target_dbgmcu_addrs), so a
-	 * family with a new address adds no line in targets.c. */
+	 * family with a new address adds no line in target.c. */
 	uint32_t dbgmcu_addr;
 	enum cortexm_core core;   /* the core that identifies the part (CPU1 of dual-core parts) */
 	const char *name;         /* "STM32F401xD/E" */
@@ -228,15 +228,15 @@ int target_flash_end(struct target *t, uint32_t *end);
 int target_read_flash(struct target *t, const struct target_flash_span *spans, size_t n_spans);
 
 /* Levels as users read them: 0, 0.5, 1, 2 (JSON numbers); -1 for unknown. */
-double rdp_level_number(enum rdp_level level);
-const char *rdp_level_text(enum rdp_level level);
+double target_rdp_level_number(enum rdp_level level);
+const char *target_rdp_level_text(enum rdp_level level);
 /* The option register NAME of a protection report: true and *VAL (may be
  * NULL) when the driver reported it. */
 bool target_option(const struct target_protection *p, const char *name, uint32_t *val);
 /* The level's sentence, and what the options say is pending: an edit never
  * programmed (rdp_pending) or options programmed but not loaded yet
  * (rdp_stored). Returns OUT. */
-const char *rdp_describe(const struct target_protection *p, char *out, size_t cap);
+const char *target_rdp_describe(const struct target_protection *p, char *out, size_t cap);
 /* T's UID as api/openapi.json writes it: 24 lower-case hex digits, U_ID[95:0] as one
  * number, most significant digit first (docs/uid.md). OUT takes 25 bytes. */
 void target_uid_hex(const uint32_t uid[3], char out[25]);
@@ -244,9 +244,9 @@ void target_uid_hex(const uint32_t uid[3], char out[25]);
 int target_uid_parse(const char *hex, uint32_t uid[3]);
 
 /* Byte-coded families (F0/F2/F3/F4/F7/L4/...): 0xAA = 0, 0xCC = 2, else 1. */
-enum rdp_level rdp_level_from_byte(uint8_t rdp);
+enum rdp_level target_rdp_level_from_byte(uint8_t rdp);
 
-/* Driver table (targets.c). */
+/* Driver table (target.c). */
 size_t target_driver_count(void);
 const struct target_driver *target_driver_at(size_t i);
 /* The addresses where a core of kind CORE may find DBGMCU_IDCODE, most

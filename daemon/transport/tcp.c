@@ -198,12 +198,12 @@ static int tcp_open(const char *addr, struct transport **out)
 		return err_setf(ERR_NO_MEMORY, "out of memory");
 	}
 	tt->fd = fd;
-	tt->base.ops = &transport_tcp;
+	tt->base.ops = &tcp_ops;
 	tt->base.packet_size = TRANSPORT_MAX_PACKET; /* until DAP_Info 0xFF says otherwise */
 	snprintf(tt->where, sizeof(tt->where), "%s:%s", host, port);
-	snprintf(tt->base.info.uri, sizeof(tt->base.info.uri), "%s:%s", transport_tcp.scheme, addr);
+	snprintf(tt->base.info.uri, sizeof(tt->base.info.uri), "%s:%s", tcp_ops.scheme, addr);
 	snprintf(tt->base.info.serial, sizeof(tt->base.info.serial), "tcp-%.120s", tt->where);
-	tt->base.info.transport = transport_tcp.name;
+	tt->base.info.transport = tcp_ops.name;
 	*out = &tt->base;
 	return 0;
 }
@@ -311,7 +311,7 @@ static void tcp_close(struct transport *t)
 	free(tt);
 }
 
-const struct transport_ops transport_tcp = {
+const struct transport_ops tcp_ops = {
 	.name = "tcp",
 	.scheme = "tcp",
 	.uri_form = "tcp:HOST:PORT",

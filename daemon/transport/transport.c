@@ -11,10 +11,10 @@
 
 /* In the order `usb:` tries them: v2 bulk first, as OpenOCD's backend auto. */
 static const struct transport_ops *const transport_table[] = {
-	&transport_usb_bulk,
-	&transport_usb_hid,
-	&transport_tcp,
-	&transport_sim,
+	&usb_bulk_ops,
+	&usb_hid_ops,
+	&tcp_ops,
+	&simulated_ops,
 };
 
 #define TRANSPORT_COUNT (sizeof(transport_table) / sizeof(transport_table[0]))

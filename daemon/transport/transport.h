@@ -82,10 +82,10 @@ struct transport_ops {
 	void (*close)(struct transport *t);
 };
 
-extern const struct transport_ops transport_sim;
-extern const struct transport_ops transport_tcp;
-extern const struct transport_ops transport_usb_bulk;
-extern const struct transport_ops transport_usb_hid;
+extern const struct transport_ops simulated_ops;
+extern const struct transport_ops tcp_ops;
+extern const struct transport_ops usb_bulk_ops;
+extern const struct transport_ops usb_hid_ops;
 
 /* The table of kinds, in the order `usb:` tries them: I from 0 to
  * transport_kind_count() - 1 (NULL past the end). */

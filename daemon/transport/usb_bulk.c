@@ -276,11 +276,11 @@ static int usb_bulk_inspect(libusb_device *dev, struct usb_bulk_match *m)
 	m->config_value = cfg->bConfigurationValue;
 	m->info.vid = dd.idVendor;
 	m->info.pid = dd.idProduct;
-	m->info.transport = transport_usb_bulk.name;
+	m->info.transport = usb_bulk_ops.name;
 	snprintf(m->addr, sizeof(m->addr), "%04x:%04x@%s", dd.idVendor, dd.idProduct,
 		 m->location);
 	snprintf(m->info.location, sizeof(m->info.location), "%s", m->addr);
-	snprintf(m->info.uri, sizeof(m->info.uri), "%s:%s", transport_usb_bulk.scheme,
+	snprintf(m->info.uri, sizeof(m->info.uri), "%s:%s", usb_bulk_ops.scheme,
 		 m->info.serial[0] ? m->info.serial : m->addr);
 	rc = 0;
 close_handle:
@@ -571,7 +571,7 @@ static int usb_bulk_open(const char *addr, struct transport **out)
 		rc = err_setf(ERR_NO_MEMORY, "out of memory opening %s", chosen.info.uri);
 		goto release_interface;
 	}
-	ub->base.ops = &transport_usb_bulk;
+	ub->base.ops = &usb_bulk_ops;
 	ub->base.info = chosen.info;
 	/* cmsis_dap_usb_bulk.c: start from the OUT endpoint's packet size (64 on
 	 * full speed, 512 on high speed); DAP_Info 0xFF refines it later. */
@@ -674,7 +674,7 @@ static void usb_bulk_close(struct transport *t)
 	free(ub);
 }
 
-const struct transport_ops transport_usb_bulk = {
+const struct transport_ops usb_bulk_ops = {
 	.name = "usb-bulk",
 	.scheme = "usb",
 	.uri_form = "usb:SERIAL",

@@ -193,10 +193,10 @@ static void usb_hid_fill(const struct hid_device_info *d, struct usb_hid_match *
 	usb_hid_location(d->path, location, sizeof(location));
 	snprintf(m->addr, sizeof(m->addr), "%04x:%04x@%s", d->vendor_id, d->product_id, location);
 	snprintf(m->info.location, sizeof(m->info.location), "%s", m->addr);
-	snprintf(m->info.uri, sizeof(m->info.uri), "%s:%s", transport_usb_hid.scheme,
+	snprintf(m->info.uri, sizeof(m->info.uri), "%s:%s", usb_hid_ops.scheme,
 		 m->info.serial[0] ? m->info.serial : m->addr);
 	snprintf(m->path, sizeof(m->path), "%s", d->path);
-	m->info.transport = transport_usb_hid.name;
+	m->info.transport = usb_hid_ops.name;
 	m->info.vid = d->vendor_id;
 	m->info.pid = d->product_id;
 }
@@ -391,7 +391,7 @@ static int usb_hid_open(const char *addr, struct transport **out)
 		goto close_device;
 	}
 	uh->dev = dev;
-	uh->base.ops = &transport_usb_hid;
+	uh->base.ops = &usb_hid_ops;
 	uh->base.info = m.info;
 	uh->base.packet_size = usb_hid_initial_packet_size(m.info.vid, m.info.pid);
 	/* HID moves whole reports: a full command needs no zero-length packet. */
@@ -489,7 +489,7 @@ static void usb_hid_close(struct transport *t)
 	free(uh);
 }
 
-const struct transport_ops transport_usb_hid = {
+const struct transport_ops usb_hid_ops = {
 	.name = "usb-hid",
 	.scheme = "usb",
 	.uri_form = "usb:SERIAL",

@@ -54,7 +54,7 @@ static int bench_read(void)
 		uint64_t p0 = pl->t->packets_sent;
 		double t0 = now_ms();
 
-		if (rdp_read_run(&pl->a, NULL, &t, &p) < 0)
+		if (unlock_job_read_rdp(&pl->a, NULL, &t, &p) < 0)
 			return fprintf(stderr, "bench: %s\n", err_detail()), 1;
 		ms += now_ms() - t0;
 		packets += pl->t->packets_sent - p0;

@@ -193,7 +193,7 @@ static enum MHD_Result ceiling_handler(void *cls, struct MHD_Connection *c, cons
 	return ret;
 }
 
-/* The ceiling in rdpd's own threading (api/http_server.c, api/listen.c:
+/* The ceiling in rdpd's own threading (api/api.c, api/listen.c:
  * libmicrohttpd's epoll thread pool, a thread per CPU, suspend/resume
  * allowed, connections accepted by a thread of its own and handed over
  * with MHD_add_connection(), no MHD_USE_TURBO), and in the thread-per-connection mode rdpd

@@ -24,22 +24,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size ? (size_t)(data[0] % 8) + 1 : 1;
 	for (size_t i = 0; i < n; i++)
 		x[i] = (struct dap_xfer){.req = size > i + 1 ? (uint8_t)(data[i + 1] & 0x3F) : 0x02};
-	if (dap_transfer_decode(buf, size, x, n, words, &res) > (int)size)
+	if (dap_commands_transfer_decode(buf, size, x, n, words, &res) > (int)size)
 		abort();
 	/* The words buffer holds COUNT words, as the runner's does. */
-	if (dap_transfer_block_decode(buf, size, 0x0F, (uint16_t)(size % 1024 + 1), words, &res) > (int)size)
+	if (dap_commands_transfer_block_decode(buf, size, 0x0F, (uint16_t)(size % 1024 + 1), words, &res) > (int)size)
 		abort();
-	if (dap_info_decode(buf, size, &val, &vlen) > 0 && val + vlen > buf + size)
+	if (dap_commands_info_decode(buf, size, &val, &vlen) > 0 && val + vlen > buf + size)
 		abort();
-	dap_connect_decode(buf, size, &b);
-	dap_swj_pins_decode(buf, size, &b);
-	dap_swj_clock_decode(buf, size);
-	dap_swj_sequence_decode(buf, size);
-	dap_swd_configure_decode(buf, size);
-	dap_transfer_configure_decode(buf, size);
-	dap_write_abort_decode(buf, size);
-	dap_host_status_decode(buf, size);
-	dap_disconnect_decode(buf, size);
+	dap_commands_connect_decode(buf, size, &b);
+	dap_commands_swj_pins_decode(buf, size, &b);
+	dap_commands_swj_clock_decode(buf, size);
+	dap_commands_swj_sequence_decode(buf, size);
+	dap_commands_swd_configure_decode(buf, size);
+	dap_commands_transfer_configure_decode(buf, size);
+	dap_commands_write_abort_decode(buf, size);
+	dap_commands_host_status_decode(buf, size);
+	dap_commands_disconnect_decode(buf, size);
 	free(buf);
 	return 0;
 }

@@ -32,15 +32,15 @@ static const struct json_member fuzz_schema[] = {
 
 static void fuzz_canonical_round_trip(json_object *o)
 {
-	char *c = json_canonical(o), *again;
+	char *c = json_util_canonical(o), *again;
 	json_object *back;
 
 	if (!c)
 		return;
-	back = json_parse_strict(c, strlen(c));
+	back = json_util_parse_strict(c, strlen(c));
 	if (!back)
 		abort(); /* rdpd wrote JSON it would refuse to read */
-	again = json_canonical(back);
+	again = json_util_canonical(back);
 	if (!again || strcmp(c, again) != 0)
 		abort();
 	free(again);
@@ -57,25 +57,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(buf, data, size);
 	strict = json_strict_check(buf, size);
-	o = json_parse_strict(buf, size);
-	/* The two readers agree; the one value json_parse_strict refuses after
+	o = json_util_parse_strict(buf, size);
+	/* The two readers agree; the one value json_util_parse_strict refuses after
 	 * the check is a top-level null (json-c's NULL object). */
 	if (strict == 0 && !o && !strstr(err_detail(), "is null"))
 		abort();
 	if (o) {
 		struct job *j = calloc(1, sizeof(*j));
 
-		json_check_members(o, fuzz_schema, bad, sizeof(bad));
+		json_util_check_members(o, fuzz_schema, bad, sizeof(bad));
 		fuzz_canonical_round_trip(o);
-		if (job_from_json(o, j) == 0) {
-			json_object *back = job_to_journal_json(j);
+		if (job_json_parse(o, j) == 0) {
+			json_object *back = job_json_journal(j);
 
 			json_object_put(back);
 		}
 		for (unsigned i = 0; i < j->n_log; i++)
 			free(j->log[i]);
 		free(j);
-		json_level_to_tenths(o);
+		json_util_level_to_tenths(o);
 		json_object_put(o);
 	}
 	free(buf);

@@ -92,7 +92,7 @@ static __attribute__((unused)) void interrupt_power_loss(const struct pl_case *c
 
 		/* 2. The next read: level 1 from invalid option bytes, and the
 		 * family's option error flag where it has one. */
-		rc = rdp_read_run(&pl->a, NULL, &t, &p);
+		rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 		CHECK_EQ_I(rc, 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, c->rdp_raw);
@@ -116,7 +116,7 @@ static __attribute__((unused)) void interrupt_power_loss(const struct pl_case *c
 		CHECK_EQ_U(stack_peek(pl, t.flash_base + t.flash_kb * 1024u - 4), t.drv->erased_word);
 		/* After a power cycle the options are valid again: no flag. */
 		sim_probe_power_cycle(stack_model(pl));
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		if (c->flag)
 			CHECK(!stack_has_option(&p, c->flag, &v));

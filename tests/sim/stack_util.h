@@ -9,7 +9,7 @@
 #include "jobs/unlock_job.h"
 #include "probes/probe_link.h"
 #include "sim/sim.h"
-#include "transport/sim_access.h"
+#include "transport/simulated.h"
 
 /* Open URI on a fresh simulated board: simulated chips live per URI for the
  * whole process (as boards on a bench do), so each call gets its own serial. */
@@ -40,7 +40,7 @@ static __attribute__((unused)) struct probe_link *stack_reopen(struct probe_link
 
 static __attribute__((unused)) struct sim_probe *stack_model(struct probe_link *pl)
 {
-	return transport_sim_model(pl->t);
+	return simulated_model(pl->t);
 }
 
 static __attribute__((unused)) struct sim_counters stack_counters(struct probe_link *pl)

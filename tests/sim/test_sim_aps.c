@@ -191,8 +191,8 @@ TEST(h7_aps)
  * array; the H7 APB-AP answered 0 there). */
 TEST(top_of_memory_every_profile)
 {
-	for (size_t i = 0; i < sim_profile_count(); i++) {
-		const char *name = sim_profile_name(i);
+	for (size_t i = 0; i < sim_profiles_count(); i++) {
+		const char *name = sim_profiles_name(i);
 		struct sim_probe *sp = ts_open(name, 0.001);
 
 		if (ts_attach(sp) != 1) { /* level 2, no target: nothing answers */

@@ -55,7 +55,7 @@ TEST(identify_and_read_level1)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_STR(t.drv->name, "at32f4");
 		CHECK_STR(t.part->name, c->name);
 		CHECK_EQ_U(t.idcode, c->pid);
@@ -90,7 +90,7 @@ TEST(read_level0)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		CHECK_EQ_U(p.rdp_raw, 0xA5);
 		CHECK_EQ_U(p.options[0].value & 0x2u, 0);
@@ -123,7 +123,7 @@ TEST(unlock_level1)
 		CHECK(res.flash_erased);
 		if (res.power_cycle_required) {
 			sim_probe_power_cycle(stack_model(pl));
-			CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+			CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 			CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		} else {
 			CHECK(res.flash_verified_blank);
@@ -167,7 +167,7 @@ TEST(lock_then_unlock)
 		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
 		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
 		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xFF);
 		CHECK_EQ_U(stack_peek(pl, c->usd), 0x01FE00FF); /* FAP low, SSB kept */
@@ -226,7 +226,7 @@ TEST(pending_high_level_is_refused_before_any_write)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	mem_write32(&pl->a, 0x40021000, 1);            /* HICK on */
 	mem_write32(&pl->a, 0x40022004, 0x45670123);
 	mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
@@ -283,7 +283,7 @@ TEST(model_wrong_key_and_uid)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK(!t.has_uid); /* so the identification reports none (docs/uid.md) */
 	CHECK_EQ_I(mem_read32_now(&pl->a, 0x1FFFF7E8, &v), -ERR_TARGET_FAULT);
 	dp_clear_sticky(&pl->a);
@@ -388,7 +388,7 @@ TEST(shared_pid_probe_failure_is_the_probes)
 			if (!pl)
 				continue;
 			sim_probe_set_fault(stack_model(pl), &f);
-			rc = rdp_read_run(&pl->a, NULL, &t, &p);
+			rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 			if (rc == -ERR_TARGET_UNKNOWN_CHIP)
 				fprintf(stderr, "  %s, packet %llu short: %s\n", cases[i].part,
 					(unsigned long long)n, err_detail());

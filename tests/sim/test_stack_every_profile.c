@@ -67,7 +67,7 @@ static void ep_level1(struct probe_link *pl, const char *name)
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	rc = rdp_read_run(&pl->a, NULL, &t, &p);
+	rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 	CHECK_EQ_I(rc, 0);
 	if (rc)
 		return;
@@ -93,12 +93,12 @@ static void ep_level1(struct probe_link *pl, const char *name)
 	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
 	CHECK_EQ_U(stack_peek(pl, t.flash_base), t.drv->erased_word);
 	CHECK_EQ_U(stack_peek(pl, last), t.drv->erased_word);
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	/* And back to level 1, which erases nothing. */
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
 	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_1);
 	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
 }
@@ -119,7 +119,7 @@ static void ep_one(const char *name)
 	check_current_name = name;
 	ep_profiles++;
 	if (ep_suffix(name, "-rdp0")) {
-		int rc = rdp_read_run(&pl->a, NULL, &t, &p);
+		int rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 
 		CHECK_EQ_I(rc, 0);
 		if (rc == 0) {
@@ -129,7 +129,7 @@ static void ep_one(const char *name)
 			ep_saw(t.drv);
 		}
 	} else if (ep_suffix(name, "-rdp0.5")) {
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0_5);
 		if (strstr(name, "-oem1-") == NULL) {
 			CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
@@ -150,8 +150,8 @@ static void ep_one(const char *name)
 
 int main(void)
 {
-	for (size_t i = 0; i < sim_profile_count(); i++) {
-		const char *name = sim_profile_name(i);
+	for (size_t i = 0; i < sim_profiles_count(); i++) {
+		const char *name = sim_profiles_name(i);
 
 		/* EP_PROFILE=stm32l476rg-rdp1 runs that one alone. */
 		if (getenv("EP_PROFILE") && strcmp(getenv("EP_PROFILE"), name) != 0)

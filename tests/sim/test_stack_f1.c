@@ -86,7 +86,7 @@ TEST(identify_and_read_level1)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_STR(t.drv->name, "stm32f1");
 		CHECK_STR(t.part->name, c->name);
 		CHECK_EQ_U(t.idcode & 0xFFF, c->dev_id);
@@ -119,7 +119,7 @@ TEST(read_level0)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		CHECK_EQ_U(p.rdp_raw, cases[i].level0);
 		CHECK_EQ_U(obr_rdp_bits(&cases[i], p.options[0].value), 0);
@@ -155,7 +155,7 @@ TEST(unlock_level1)
 		CHECK(res.flash_erased);
 		if (res.power_cycle_required) {
 			sim_probe_power_cycle(stack_model(pl));
-			CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+			CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 			CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		} else {
 			CHECK(res.flash_verified_blank);
@@ -204,7 +204,7 @@ TEST(lock_then_unlock)
 		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
 		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF); /* raising the level erases nothing */
 		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xBB);
 		CHECK_EQ_U(ob_half(pl, 2), 0xED12); /* DATA0 kept */
@@ -263,7 +263,7 @@ TEST(pending_level2_is_refused_before_any_write)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		/* The test itself (not rdpd) erases the page and programs 0xCC. */
 		mem_write32(&pl->a, 0x40022004, 0x45670123);
 		mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
@@ -306,7 +306,7 @@ TEST(gd32f20x_spc_0xcc_is_level1)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	/* The test itself (not rdpd) erases the page and programs 0xCC. */
 	mem_write32(&pl->a, 0x40022004, 0x45670123);
 	mem_write32(&pl->a, 0x40022004, 0xCDEF89AB);
@@ -321,7 +321,7 @@ TEST(gd32f20x_spc_0xcc_is_level1)
 	mem_write32(&pl->a, 0x40022010, 0x80);
 	CHECK_EQ_I(adiv5_run(&pl->a), 0);
 	CHECK_EQ_U(ob_half(pl, 0), 0x33CC);
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_1);
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
 	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
@@ -367,7 +367,7 @@ TEST(model_keys_latch_and_obl_launch)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(mem_read32_now(&pl->a, 0x08000000, &v), -ERR_TARGET_FAULT);
 	dp_clear_sticky(&pl->a);
 	CHECK_EQ_I(mem_read32_now(&pl->a, OB, &v), 0);
@@ -418,7 +418,7 @@ TEST(gd32e23x_cortex_m23_debug)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_U(t.cpuid, 0x411CD200);
 	CHECK_STR(cortexm_core_name(t.core), "Cortex-M23");
 	CHECK_EQ_U(t.idcode, 0x19090410);
@@ -577,7 +577,7 @@ TEST(gd32_parts_report_no_uid)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(t.has_uid, uid_cases[i].has_uid);
 		probe_link_close(pl);
 	}

@@ -22,7 +22,7 @@ TEST(read_level1)
 	if (!pl)
 		return;
 	before = pl->t->packets_sent;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	/* Issue 2's budget: identify + RDP read in at most 8 packets. */
 	CHECK(pl->t->packets_sent - before <= 8);
 	fprintf(stderr, "  identify + RDP read: %llu packets\n",
@@ -54,7 +54,7 @@ TEST(read_level0)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	CHECK_EQ_U(p.rdp_raw, 0xAA);
 	probe_link_close(pl);
@@ -82,7 +82,7 @@ TEST(no_target_says_what_to_check)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), -ERR_TARGET_NOT_RESPONDING);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), -ERR_TARGET_NOT_RESPONDING);
 	CHECK(strstr(err_detail(), "SWDIO") != NULL);
 	CHECK(strstr(err_detail(), "nRESET") != NULL);
 	probe_link_close(pl);
@@ -151,7 +151,7 @@ TEST(lock_then_unlock)
 	CHECK(!res.flash_erased);
 	CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
 	CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF); /* raising the level erases nothing */
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_1);
 	CHECK(p.rdp_raw != 0xCC);
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
@@ -170,8 +170,8 @@ TEST(swd_off_firmware_needs_connect_under_reset)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, &normal, &t, &p), -ERR_TARGET_NOT_RESPONDING);
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, &normal, &t, &p), -ERR_TARGET_NOT_RESPONDING);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK(t.under_reset);
 	CHECK_EQ_I(p.level, RDP_LEVEL_1);
 	probe_link_close(pl);
@@ -187,7 +187,7 @@ TEST(user_clock_and_mode_are_used)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, &o, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, &o, &t, &p), 0);
 	CHECK_EQ_U(t.clock_hz, 4000000);
 	CHECK(t.under_reset);
 	probe_link_close(pl);

@@ -74,10 +74,10 @@ TEST(nwrp_width_and_bit31_per_part)
 		if (!pl)
 			continue;
 		check_current_name = t[i].part;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &tg, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &tg, &p), 0);
 		if (t[i].optcr) {
 			program_optcr(pl, t[i].optcr);
-			CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &tg, &p), 0);
+			CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &tg, &p), 0);
 			CHECK_EQ_U(stack_option(&p, "optcr") & ~1u, t[i].optcr & ~3u);
 		}
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
@@ -111,7 +111,7 @@ TEST(identify_f767_and_f413)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &tg, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &tg, &p), 0);
 		CHECK_STR(tg.part->name, t[i].name);
 		CHECK_EQ_U(tg.idcode & 0xFFF, t[i].dev_id);
 		CHECK_EQ_U(tg.flash_kb, t[i].kb);

@@ -191,7 +191,7 @@ static int fm_op(struct probe_link *pl, bool unlock, const struct job_events *ev
 {
 	memset(res, 0, sizeof(*res));
 	if (!unlock)
-		return rdp_read_run(&pl->a, NULL, t, p);
+		return unlock_job_read_rdp(&pl->a, NULL, t, p);
 	return unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, ev, t, res);
 }
 
@@ -308,7 +308,7 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 		FM_CHECK(r, r->detail[0] != '\0');
 	} else if (!r->unlock) {
 		snprintf(r->detail, sizeof(r->detail), "read level %g raw 0x%x",
-			 rdp_level_number(p.level), (unsigned)p.rdp_raw);
+			 target_rdp_level_number(p.level), (unsigned)p.rdp_raw);
 		FM_CHECK(r, p.level == fm_clean_level);
 	}
 	if (fm_unlock_refused && r->unlock)
@@ -317,7 +317,7 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 
 	/* The same link, fault cleared, reads the chip again, and truthfully. */
 	level = sim_probe_rdp_level(stack_model(pl));
-	r->rc = rdp_read_run(&pl->a, NULL, &t, &p);
+	r->rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 	snprintf(r->detail, sizeof(r->detail), "read again: %s", r->rc ? err_detail() : "");
 	FM_CHECK(r, r->rc == 0);
 	if (r->rc == 0)
@@ -327,7 +327,7 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 	FM_CHECK(r, pl != NULL);
 	if (pl) {
 		r->sp = stack_model(pl);
-		r->rc = rdp_read_run(&pl->a, NULL, &t, &p);
+		r->rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 		snprintf(r->detail, sizeof(r->detail), "reopened: %s", r->rc ? err_detail() : "");
 		FM_CHECK(r, r->rc == 0);
 		probe_link_close(pl);
@@ -436,8 +436,8 @@ static int fm_child(const struct fm_family *fam)
 
 static bool fm_profile_exists(const char *name)
 {
-	for (size_t i = 0; i < sim_profile_count(); i++)
-		if (strcmp(sim_profile_name(i), name) == 0)
+	for (size_t i = 0; i < sim_profiles_count(); i++)
+		if (strcmp(sim_profiles_name(i), name) == 0)
 			return true;
 	return false;
 }
@@ -449,8 +449,8 @@ static void fm_list_families(void)
 {
 	const struct target_part *rows[FM_MAX_FAMILIES];
 
-	for (size_t i = 0; i < sim_profile_count() && fm_n_families < FM_MAX_FAMILIES; i++) {
-		const char *name = sim_profile_name(i);
+	for (size_t i = 0; i < sim_profiles_count() && fm_n_families < FM_MAX_FAMILIES; i++) {
+		const char *name = sim_profiles_name(i);
 		size_t n = strlen(name);
 		char uri[96], part[48], rdp1[64];
 		struct probe_link *pl;
@@ -468,7 +468,7 @@ static void fm_list_families(void)
 		if (!(pl = stack_open(uri)))
 			continue;
 		memset(&t, 0, sizeof(t));
-		if (rdp_read_run(&pl->a, NULL, &t, &p) == 0) {
+		if (unlock_job_read_rdp(&pl->a, NULL, &t, &p) == 0) {
 			for (size_t k = 0; k < fm_n_families; k++)
 				seen |= rows[k] == t.part;
 			if (!seen) {

@@ -16,7 +16,7 @@ static int read_once(struct probe_link *pl, struct target_protection *p)
 	struct target t;
 	struct target_connect_opts o = {.mode = TARGET_CONNECT_NORMAL, .clock_hz = 1000000};
 
-	return rdp_read_run(&pl->a, &o, &t, p);
+	return unlock_job_read_rdp(&pl->a, &o, &t, p);
 }
 
 /* Count the SWD transfers and packets one clean RDP read takes. */

@@ -1,7 +1,7 @@
 /*
  * The whole driver stack against simulated GigaDevice GD32F4 parts, which
  * rdpd cannot know by DBGMCU_IDCODE (none is published, Black Magic Debug
- * issue #1816) and finds by the MCU ROM table's PIDR instead (targets.c).
+ * issue #1816) and finds by the MCU ROM table's PIDR instead (target.c).
  * GD32F450ZK reads 0 at DBGMCU_IDCODE in the model, GD32F470ZG an id no ST
  * part has: the two ways the DBGMCU lookup ends in "unknown chip".
  * Assertions look at the model itself, not only at what rdpd says.
@@ -27,7 +27,7 @@ TEST(identify_f450_by_rom_table)
 	if (!pl)
 		return;
 	before = pl->t->packets_sent;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	if (*err_detail())
 		fprintf(stderr, "  detail: %s\n", err_detail());
 	fprintf(stderr, "  identify (ROM table) + RDP read: %llu packets\n",
@@ -62,7 +62,7 @@ TEST(identify_f470_with_unknown_dev_id)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK(t.part != NULL);
 	if (t.part) {
 		CHECK_STR(t.part->name, "GD32F470");
@@ -87,7 +87,7 @@ TEST(st_part_pays_nothing_for_the_fallback)
 	if (!pl)
 		return;
 	before = pl->t->packets_sent;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_U(pl->t->packets_sent - before, 7);
 	CHECK_STR(t.part->name, "STM32F401xD/E");
 	CHECK_EQ_U(t.part->rom_designer, 0);
@@ -103,7 +103,7 @@ static void gd32_check_unlocked(struct probe_link *pl, const struct job_result *
 
 	if (res->power_cycle_required)
 		sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	CHECK_EQ_U(p.rdp_raw, 0xAA);
 	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
@@ -157,7 +157,7 @@ TEST(lock_f450_then_read_back)
 	CHECK_EQ_U(stack_peek(pl, GD32_FLASH), word); /* raising the level erases nothing */
 	if (res.power_cycle_required)
 		sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_1);
 	CHECK(p.rdp_raw != 0xAA && p.rdp_raw != 0xCC);
 	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);

@@ -21,7 +21,7 @@ TEST(open_is_level0_and_lock_is_refused)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_STR(t.drv->name, "stm32h5");
 	CHECK_STR(t.part->name, "STM32H562/563/573");
 	CHECK_EQ_U(t.idcode & 0xFFF, 0x484);
@@ -50,7 +50,7 @@ TEST(closed_is_named_and_unlock_refused)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_UNKNOWN);
 	CHECK_EQ_U(p.rdp_raw, 0x72);
 	CHECK_EQ_U(stack_option(&p, "product_state"), 0x72);

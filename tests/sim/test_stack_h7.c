@@ -48,7 +48,7 @@ TEST(identify_and_read_level1)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_STR(t.drv->name, "stm32h7");
 		CHECK_STR(t.part->name, h7_cases[i].name);
 		CHECK_EQ_U(t.idcode & 0xFFF, h7_cases[i].dev_id);
@@ -75,7 +75,7 @@ TEST(read_level0)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		CHECK_EQ_U(p.rdp_raw, 0xAA);
 		probe_link_close(pl);
@@ -121,7 +121,7 @@ TEST(unlock_power_cycle_verify)
 		CHECK_EQ_U(stack_peek(pl, end - 4), 0xFFFFFFFF);
 
 		sim_probe_power_cycle(stack_model(pl));
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		mem_read_block(&pl->a, 0x08000000u, head, 64);
 		mem_read_block(&pl->a, end - sizeof(tail), tail, 64);
@@ -153,7 +153,7 @@ TEST(lock_then_read_back)
 		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
 		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
 		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xBB);
 		/* Only RDP changed. */
@@ -187,7 +187,7 @@ TEST(driver_never_offers_level2)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(t.drv->set_level(&t, RDP_LEVEL_2, NULL), -ERR_NOT_SUPPORTED);
 	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
 	probe_link_close(pl);
@@ -209,7 +209,7 @@ TEST(half_populated_banks_end_of_flash)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_U(t.flash_kb, 1024);
 	CHECK(t.drv->flash_end != NULL);
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
@@ -224,7 +224,7 @@ TEST(half_populated_banks_end_of_flash)
 	CHECK_EQ_U(stack_peek(pl, 0x0817FFFC), 0xFFFFFFFF);
 	if (res.power_cycle_required)
 		sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	/* Level 0, latch cleared: both bank ends read, the hole faults. */
 	CHECK_EQ_I(mem_read32_now(&pl->a, end - 4, &v), 0);
@@ -240,7 +240,7 @@ TEST(half_populated_banks_end_of_flash)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
 	CHECK_EQ_U(end, 0x08100000);
 	probe_link_close(pl);
@@ -248,7 +248,7 @@ TEST(half_populated_banks_end_of_flash)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
 	CHECK_EQ_U(end, 0x08200000);
 	probe_link_close(pl);

@@ -47,7 +47,7 @@ TEST(identify_and_read_level1)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_STR(t.drv->name, "stm32l0");
 		CHECK_STR(t.part->name, l0_cases[i].name);
 		CHECK_EQ_U(t.idcode & 0xFFF, l0_cases[i].dev_id);
@@ -72,7 +72,7 @@ TEST(read_level0)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		CHECK_EQ_U(p.rdp_raw, 0xFF5500AA);
 		probe_link_close(pl);
@@ -125,7 +125,7 @@ TEST(unlock_verify)
 			sim_probe_power_cycle(stack_model(pl));
 		else
 			CHECK(res.flash_verified_blank);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		CHECK_EQ_U(p.wrp_sectors, 0x3); /* WRP reloaded from the rewritten words */
 		mem_read_block(&pl->a, 0x08000000u, head, 16);
@@ -157,7 +157,7 @@ TEST(lock_then_read_back)
 		CHECK_EQ_U(stack_peek(pl, OB_BASE), 0xFFFF0000); /* OpenOCD's level-1 word */
 		CHECK(stack_peek(pl, 0x08000008) != 0);
 		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		probe_link_close(pl);
 	}
@@ -189,7 +189,7 @@ TEST(wrpr2_sectors_reported)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_U(p.wrp_sectors, 0x3);
 	mem_write32(&pl->a, 0x4002200C, 0x89ABCDEF);
 	mem_write32(&pl->a, 0x4002200C, 0x02030405);
@@ -200,7 +200,7 @@ TEST(wrpr2_sectors_reported)
 	for (int i = 0; i < 1000 && (sr & 1); i++)
 		CHECK_EQ_I(mem_read32_now(&pl->a, 0x40022018, &sr), 0);
 	sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_U(p.wrp_sectors, 0x100000003ull);
 	probe_link_close(pl);
 }
@@ -214,7 +214,7 @@ TEST(driver_never_offers_level2)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(t.drv->set_level(&t, RDP_LEVEL_2, NULL), -ERR_NOT_SUPPORTED);
 	CHECK_EQ_U(stack_counters(pl).flash_if_writes, 0);
 	probe_link_close(pl);

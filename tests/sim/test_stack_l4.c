@@ -72,7 +72,7 @@ TEST(identify_and_read_level1)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_STR(t.drv->name, "stm32l4");
 		CHECK_STR(t.part->name, c->name);
 		CHECK_EQ_U(t.idcode & 0xFFF, c->dev_id);
@@ -138,7 +138,7 @@ TEST(unlock_level1_then_power_cycle)
 		CHECK_EQ_U(stack_peek(pl, c->optr), c->optr_user | 0xAA);
 		if (res.power_cycle_required)
 			sim_probe_power_cycle(stack_model(pl));
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_0);
 		CHECK_EQ_U(p.rdp_raw, 0xAA);
 		CHECK_EQ_I(read_flash_ends(pl, &t, &erased), 0);
@@ -168,7 +168,7 @@ TEST(lock_level0_and_read_back)
 		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
 		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF); /* raising erases nothing */
 		CHECK_EQ_U(stack_peek(pl, c->optr), c->optr_user | 0xBB);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xBB);
 		/* Level 1 with the debugger attached: flash answers FAULT. */
@@ -223,7 +223,7 @@ TEST(u0_oem1_key_refused_without_a_write)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_STR(t.part->name, "STM32U073/083");
 	CHECK_EQ_U(stack_option(&p, "oem_locks"), 1);
 	CHECK_EQ_U(stack_option(&p, "oemkeysr"), 0x5A);
@@ -254,7 +254,7 @@ TEST(u0_oem1_key_refused_without_a_write)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_U(stack_option(&p, "oem_locks"), 0);
 	CHECK_EQ_U(stack_option(&p, "oemkeysr"), 0);
 	probe_link_close(pl);
@@ -286,7 +286,7 @@ TEST(wb_cpu2_secure_area)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_STR(t.part->name, "STM32WB5x/WB35");
 	CHECK_EQ_U(stack_option(&p, "sfr") & 0x1FF, 0xC0);
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
@@ -302,7 +302,7 @@ TEST(wb_cpu2_secure_area)
 	CHECK(stack_peek(pl, 0x080FFFFC) != 0xFFFFFFFF);
 	if (res.power_cycle_required)
 		sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	/* Level 0: user flash reads up to SFSA, CPU2's area still faults. */
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
@@ -317,7 +317,7 @@ TEST(wb_cpu2_secure_area)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
 	CHECK_EQ_U(end, 0x08100000);
 	probe_link_close(pl);
@@ -339,7 +339,7 @@ TEST(wb1x_cpu2_area_in_2k_pages)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_STR(t.part->name, "STM32WB1x");
 	CHECK_EQ_U(stack_option(&p, "sfr") & 0x1FF, 0x70);
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
@@ -350,7 +350,7 @@ TEST(wb1x_cpu2_area_in_2k_pages)
 	CHECK(stack_peek(pl, 0x08038000) != 0xFFFFFFFF); /* CPU2's area kept */
 	if (res.power_cycle_required)
 		sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
 	CHECK_EQ_I(mem_read32_now(&pl->a, end - 4, &v), 0);
@@ -375,7 +375,7 @@ TEST(g47x_trimmed_dual_bank_keeps_bank2_at_256k)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_STR(t.part->name, "STM32G47x/48x");
 	CHECK_EQ_U(t.flash_kb, 256);
 	CHECK_EQ_I(t.drv->flash_end(&t, &end), 0);
@@ -387,7 +387,7 @@ TEST(g47x_trimmed_dual_bank_keeps_bank2_at_256k)
 	CHECK_EQ_U(stack_peek(pl, 0x0805FFFC), 0xFFFFFFFF);
 	if (res.power_cycle_required)
 		sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	CHECK_EQ_I(mem_read32_now(&pl->a, 0x0805FFFC, &v), 0);
 	CHECK_EQ_U(v, 0xFFFFFFFF);
@@ -454,9 +454,9 @@ TEST(wrp_fields_as_wide_as_the_headers)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		program_option(pl, cases[i].base, cases[i].reg, cases[i].value);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		if (p.wrp_sectors != cases[i].sectors)
 			fprintf(stderr, "  %s: WRP1AR 0x%08x -> sectors 0x%llx\n", cases[i].uri,
 				stack_option(&p, "wrp1ar"), (unsigned long long)p.wrp_sectors);

@@ -72,7 +72,7 @@ TEST(identify_and_read_every_level)
 			CHECK(pl != NULL);
 			if (!pl)
 				continue;
-			CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+			CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 			CHECK_STR(t.drv->name, "stm32l5");
 			CHECK_STR(t.part->name, l5_cases[i].name);
 			CHECK_EQ_U(t.idcode & 0xFFF, l5_cases[i].dev_id);
@@ -118,7 +118,7 @@ static void unlock_from(const struct l5_case *c, const char *level, enum rdp_lev
 	CHECK_EQ_U(stack_counters(pl).reserved_writes, 0); /* only NSSR's flags written */
 	if (res.power_cycle_required)
 		sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	CHECK_EQ_U(stack_option(&p, "tzen"), tzen ? 1 : 0);
 	CHECK(flash_reads_erased(pl, &t));
@@ -155,7 +155,7 @@ TEST(lock_from_0_5_then_unlock)
 		CHECK(!res.flash_erased);
 		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
 		CHECK_EQ_U(stack_peek(pl, OPTR), OPTR_USER | TZEN | 0xBB);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), 0);
 		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
@@ -180,7 +180,7 @@ TEST(lock_level0)
 		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
 		CHECK_EQ_U(stack_counters(pl).mass_erases, 0);
 		CHECK(stack_peek(pl, 0x08000000) != 0xFFFFFFFF);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK_EQ_U(p.rdp_raw, 0xBB);
 		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
@@ -211,7 +211,7 @@ TEST(oem1_key_refused_without_a_write)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK(stack_option(&p, "nssr") & (1u << 18)); /* OEM1LOCK reported */
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
 	CHECK(strstr(err_detail(), "OEM1") != NULL);
@@ -273,9 +273,9 @@ TEST(wrp_fields_and_pages_as_the_headers_say)
 		CHECK(pl != NULL);
 		if (!pl)
 			continue;
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		program_options(pl, cases[i].off, cases[i].value, cases[i].optr);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_U(stack_option(&p, "optr"), cases[i].optr);
 		if (p.wrp_sectors != cases[i].sectors)
 			fprintf(stderr, "  %s +0x%02x = 0x%08x: sectors 0x%llx\n", cases[i].part,

@@ -140,13 +140,13 @@ static void pending_case(const struct pending_part *pp)
 	CHECK_EQ_U(stack_peek(pl, pp->lockreg) & pp->optlock, 0);
 	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
 
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_1);
 	CHECK_EQ_U(stack_option(&p, "rdp_pending"), 0xAA);
 	CHECK_EQ_U(p.rdp_raw, pp->page_mapped ? 0xBB : 0xAA);
 	CHECK(!stack_has_option(&p, "rdp_stored", NULL));
 	/* The sentence users read says it too. */
-	CHECK(strstr(rdp_describe(&p, text, sizeof(text)), "RDP 0xaa written but never programmed") != NULL);
+	CHECK(strstr(target_rdp_describe(&p, text, sizeof(text)), "RDP 0xaa written but never programmed") != NULL);
 	CHECK(strncmp(text, "Level 1:", 8) == 0);
 
 	/* A normal unlock from there: one erase, level 0. */
@@ -156,7 +156,7 @@ static void pending_case(const struct pending_part *pp)
 	CHECK(res.flash_erased);
 	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
 	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	CHECK(!stack_has_option(&p, "rdp_pending", NULL));
 	probe_link_close(pl);
@@ -189,7 +189,7 @@ TEST(optstrt_lost_once_relocks)
 		CHECK(rc < 0);
 		CHECK_EQ_U(pending_rdp(pl, pp), 0xBB);
 		CHECK_EQ_U(stack_peek(pl, pp->lockreg) & pp->optlock, pp->optlock);
-		CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 		CHECK_EQ_I(p.level, RDP_LEVEL_1);
 		CHECK(!stack_has_option(&p, "rdp_pending", NULL));
 		probe_link_close(pl);
@@ -218,15 +218,15 @@ TEST(regression_programmed_not_loaded_reads_level_1)
 	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 1);
 	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
 	CHECK_EQ_U(stack_peek(pl, pp->lockreg) & pp->optlock, 0);
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_1);
 	CHECK_EQ_U(p.rdp_raw, 0xBB);
 	CHECK_EQ_U(stack_option(&p, "rdp_stored"), 0xAA);
 	CHECK(!stack_has_option(&p, "rdp_pending", NULL));
-	CHECK(strstr(rdp_describe(&p, text, sizeof(text)), "programmed but not loaded yet") != NULL);
+	CHECK(strstr(target_rdp_describe(&p, text, sizeof(text)), "programmed but not loaded yet") != NULL);
 	sim_probe_power_cycle(stack_model(pl));
 	CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
 	probe_link_close(pl);
 }

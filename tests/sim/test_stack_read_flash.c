@@ -20,7 +20,7 @@ static void check_both_ends(const char *uri, uint32_t want_end)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(target_flash_end(&t, &end), 0);
 	CHECK_EQ_U(end, want_end);
 	CHECK_EQ_I(target_read_flash(&t, (const struct target_flash_span[]){
@@ -56,7 +56,7 @@ TEST(refused_read_is_a_target_fault)
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(target_read_flash(&t, (const struct target_flash_span[]){{t.flash_base, w, 4}}, 1),
 		   -ERR_TARGET_FAULT);
 	probe_link_close(pl);

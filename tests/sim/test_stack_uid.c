@@ -72,7 +72,7 @@ static bool uid_unknown_profile(const char *name)
 	if (!pl)
 		return false;
 	memset(&t, 0, sizeof(t));
-	CHECK_EQ_I(rdp_read_run(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	if (t.part)
 		unknown = uid_unknown(pl, &t);
 	probe_link_close(pl);
@@ -83,8 +83,8 @@ TEST(every_profile_reads_its_own_uid)
 {
 	unsigned read = 0, none = 0;
 
-	for (size_t i = 0; i < sim_profile_count(); i++) {
-		const char *name = sim_profile_name(i);
+	for (size_t i = 0; i < sim_profiles_count(); i++) {
+		const char *name = sim_profiles_name(i);
 		struct probe_link *pl;
 		struct target t;
 		struct target_protection p;
@@ -99,7 +99,7 @@ TEST(every_profile_reads_its_own_uid)
 		if (!pl)
 			continue;
 		memset(&t, 0, sizeof(t));
-		rc = rdp_read_run(&pl->a, NULL, &t, &p);
+		rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
 		CHECK_EQ_I(rc, 0);
 		if (t.has_uid)
 			target_uid_hex(t.uid, got);
@@ -167,8 +167,8 @@ TEST(a_job_expecting_another_chip_writes_nothing)
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; i < sim_profile_count(); i++) {
-		const char *name = sim_profile_name(i);
+	for (size_t i = 0; i < sim_profiles_count(); i++) {
+		const char *name = sim_profiles_name(i);
 		bool unlock = uid_suffix(name, "-rdp1"), lock = uid_suffix(name, "-rdp0");
 		enum job_kind kind = unlock ? JOB_KIND_UNLOCK : JOB_KIND_LOCK;
 		struct job_expect other_uid = {.uid_set = true}, other_dev = {.dev_id_set = true};

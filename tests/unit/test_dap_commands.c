@@ -25,16 +25,16 @@ static int bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
 
 TEST(encodings)
 {
-	ENC(dap_info_encode(buf, 64, DAP_INFO_PACKET_SIZE), 0x00, 0xFF);
-	ENC(dap_host_status_encode(buf, 64, 0, 1), 0x01, 0x00, 0x01);
-	ENC(dap_connect_encode(buf, 64, DAP_PORT_SWD), 0x02, 0x01);
-	ENC(dap_disconnect_encode(buf, 64), 0x03);
-	ENC(dap_transfer_configure_encode(buf, 64, 0, 64, 0), 0x04, 0x00, 0x40, 0x00, 0x00, 0x00);
-	ENC(dap_swj_pins_encode(buf, 64, 0, 0x80, 0), 0x10, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00);
-	ENC(dap_swj_pins_encode(buf, 64, 0x80, 0x80, 100000), 0x10, 0x80, 0x80, 0xA0, 0x86, 0x01, 0x00);
-	ENC(dap_swj_clock_encode(buf, 64, 1000000), 0x11, 0x40, 0x42, 0x0F, 0x00);
-	ENC(dap_swd_configure_encode(buf, 64, 0), 0x13, 0x00);
-	ENC(dap_write_abort_encode(buf, 64, 0x1E), 0x08, 0x00, 0x1E, 0x00, 0x00, 0x00);
+	ENC(dap_commands_info_encode(buf, 64, DAP_INFO_PACKET_SIZE), 0x00, 0xFF);
+	ENC(dap_commands_host_status_encode(buf, 64, 0, 1), 0x01, 0x00, 0x01);
+	ENC(dap_commands_connect_encode(buf, 64, DAP_PORT_SWD), 0x02, 0x01);
+	ENC(dap_commands_disconnect_encode(buf, 64), 0x03);
+	ENC(dap_commands_transfer_configure_encode(buf, 64, 0, 64, 0), 0x04, 0x00, 0x40, 0x00, 0x00, 0x00);
+	ENC(dap_commands_swj_pins_encode(buf, 64, 0, 0x80, 0), 0x10, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00);
+	ENC(dap_commands_swj_pins_encode(buf, 64, 0x80, 0x80, 100000), 0x10, 0x80, 0x80, 0xA0, 0x86, 0x01, 0x00);
+	ENC(dap_commands_swj_clock_encode(buf, 64, 1000000), 0x11, 0x40, 0x42, 0x0F, 0x00);
+	ENC(dap_commands_swd_configure_encode(buf, 64, 0), 0x13, 0x00);
+	ENC(dap_commands_write_abort_encode(buf, 64, 0x1E), 0x08, 0x00, 0x1E, 0x00, 0x00, 0x00);
 }
 
 TEST(swj_sequence_jtag_to_swd)
@@ -43,15 +43,15 @@ TEST(swj_sequence_jtag_to_swd)
 					0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00};
 	uint8_t buf[64], all[32] = {0};
 
-	CHECK_EQ_I(dap_swj_sequence_encode(buf, sizeof(buf), 136, seq), 19);
+	CHECK_EQ_I(dap_commands_swj_sequence_encode(buf, sizeof(buf), 136, seq), 19);
 	CHECK_EQ_U(buf[0], 0x12);
 	CHECK_EQ_U(buf[1], 0x88);
 	CHECK(bytes_eq(buf + 2, seq, 17));
-	CHECK_EQ_I(dap_swj_sequence_encode(buf, sizeof(buf), 256, all), 34);
+	CHECK_EQ_I(dap_commands_swj_sequence_encode(buf, sizeof(buf), 256, all), 34);
 	CHECK_EQ_U(buf[1], 0x00); /* 256 bits travel as 0 */
-	CHECK(dap_swj_sequence_encode(buf, sizeof(buf), 0, all) < 0);
-	CHECK(dap_swj_sequence_encode(buf, sizeof(buf), 257, all) < 0);
-	CHECK(dap_swj_sequence_encode(buf, 10, 136, seq) < 0); /* does not fit */
+	CHECK(dap_commands_swj_sequence_encode(buf, sizeof(buf), 0, all) < 0);
+	CHECK(dap_commands_swj_sequence_encode(buf, sizeof(buf), 257, all) < 0);
+	CHECK(dap_commands_swj_sequence_encode(buf, 10, 136, seq) < 0); /* does not fit */
 }
 
 TEST(transfer_encoding)
@@ -65,12 +65,12 @@ TEST(transfer_encoding)
 	};
 	uint8_t buf[64];
 
-	CHECK_EQ_I(dap_transfer_encode(buf, sizeof(buf), x, 4), (int)sizeof(want));
+	CHECK_EQ_I(dap_commands_transfer_encode(buf, sizeof(buf), x, 4), (int)sizeof(want));
 	CHECK(bytes_eq(buf, want, sizeof(want)));
-	CHECK_EQ_U(dap_transfer_request_size(x, 4), sizeof(want));
-	CHECK_EQ_U(dap_transfer_response_size(x, 4), 3 + 4);
-	CHECK(dap_transfer_encode(buf, 10, x, 4) < 0);
-	CHECK(dap_transfer_encode(buf, sizeof(buf), x, 0) < 0);
+	CHECK_EQ_U(dap_commands_transfer_request_size(x, 4), sizeof(want));
+	CHECK_EQ_U(dap_commands_transfer_response_size(x, 4), 3 + 4);
+	CHECK(dap_commands_transfer_encode(buf, 10, x, 4) < 0);
+	CHECK(dap_commands_transfer_encode(buf, sizeof(buf), x, 0) < 0);
 }
 
 TEST(transfer_block_encoding)
@@ -80,12 +80,12 @@ TEST(transfer_block_encoding)
 	const uint32_t w[2] = {1, 2};
 	uint8_t buf[64];
 
-	CHECK_EQ_I(dap_transfer_block_encode(buf, sizeof(buf), 0x0F, NULL, 16), 5);
+	CHECK_EQ_I(dap_commands_transfer_block_encode(buf, sizeof(buf), 0x0F, NULL, 16), 5);
 	CHECK(bytes_eq(buf, want_read, 5));
-	CHECK_EQ_I(dap_transfer_block_encode(buf, sizeof(buf), 0x0D, w, 2), 13);
+	CHECK_EQ_I(dap_commands_transfer_block_encode(buf, sizeof(buf), 0x0D, w, 2), 13);
 	CHECK(bytes_eq(buf, want_write, 13));
-	CHECK(dap_transfer_block_encode(buf, sizeof(buf), 0x0F, NULL, 0) < 0);
-	CHECK(dap_transfer_block_encode(buf, 12, 0x0D, w, 2) < 0);
+	CHECK(dap_commands_transfer_block_encode(buf, sizeof(buf), 0x0F, NULL, 0) < 0);
+	CHECK(dap_commands_transfer_block_encode(buf, 12, 0x0D, w, 2) < 0);
 }
 
 TEST(status_decoders)
@@ -96,16 +96,16 @@ TEST(status_decoders)
 		int (*decode)(const uint8_t *, size_t);
 		int want;
 	} cases[] = {
-		{{0x11, 0x00}, 2, dap_swj_clock_decode, 2},
-		{{0x11, 0xFF}, 2, dap_swj_clock_decode, -ERR_PROBE_PROTOCOL},  /* DAP_ERROR */
-		{{0x12, 0x00}, 2, dap_swj_sequence_decode, 2},
-		{{0x13, 0x00}, 1, dap_swd_configure_decode, -ERR_PROBE_PROTOCOL}, /* short */
-		{{0x04, 0x00}, 2, dap_transfer_configure_decode, 2},
-		{{0x05, 0x00}, 2, dap_transfer_configure_decode, -ERR_PROBE_PROTOCOL}, /* echo */
-		{{0xFF}, 1, dap_host_status_decode, -ERR_PROBE_UNSUPPORTED},
-		{{0x08, 0x00}, 2, dap_write_abort_decode, 2},
-		{{0x03, 0x00}, 2, dap_disconnect_decode, 2},
-		{{0}, 0, dap_disconnect_decode, -ERR_PROBE_PROTOCOL}, /* empty */
+		{{0x11, 0x00}, 2, dap_commands_swj_clock_decode, 2},
+		{{0x11, 0xFF}, 2, dap_commands_swj_clock_decode, -ERR_PROBE_PROTOCOL},  /* DAP_ERROR */
+		{{0x12, 0x00}, 2, dap_commands_swj_sequence_decode, 2},
+		{{0x13, 0x00}, 1, dap_commands_swd_configure_decode, -ERR_PROBE_PROTOCOL}, /* short */
+		{{0x04, 0x00}, 2, dap_commands_transfer_configure_decode, 2},
+		{{0x05, 0x00}, 2, dap_commands_transfer_configure_decode, -ERR_PROBE_PROTOCOL}, /* echo */
+		{{0xFF}, 1, dap_commands_host_status_decode, -ERR_PROBE_UNSUPPORTED},
+		{{0x08, 0x00}, 2, dap_commands_write_abort_decode, 2},
+		{{0x03, 0x00}, 2, dap_commands_disconnect_decode, 2},
+		{{0}, 0, dap_commands_disconnect_decode, -ERR_PROBE_PROTOCOL}, /* empty */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -120,11 +120,11 @@ TEST(info_decoder)
 	const uint8_t *v;
 	size_t vl;
 
-	CHECK_EQ_I(dap_info_decode(ver, sizeof(ver), &v, &vl), 8);
+	CHECK_EQ_I(dap_commands_info_decode(ver, sizeof(ver), &v, &vl), 8);
 	CHECK_EQ_U(vl, 6);
 	CHECK(memcmp(v, "2.1.2", 6) == 0);
-	CHECK_EQ_I(dap_info_decode(lying, sizeof(lying), &v, &vl), -ERR_PROBE_PROTOCOL);
-	CHECK_EQ_I(dap_info_decode(empty, sizeof(empty), &v, &vl), 2);
+	CHECK_EQ_I(dap_commands_info_decode(lying, sizeof(lying), &v, &vl), -ERR_PROBE_PROTOCOL);
+	CHECK_EQ_I(dap_commands_info_decode(empty, sizeof(empty), &v, &vl), 2);
 	CHECK_EQ_U(vl, 0);
 }
 
@@ -153,7 +153,7 @@ TEST(info_text)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[128];
-		size_t n = dap_info_text((const uint8_t *)cases[i].val, cases[i].vlen, out, cases[i].cap);
+		size_t n = dap_commands_info_text((const uint8_t *)cases[i].val, cases[i].vlen, out, cases[i].cap);
 
 		CHECK_STR(out, cases[i].want);
 		CHECK_EQ_U(n, strlen(cases[i].want));
@@ -165,11 +165,11 @@ TEST(connect_and_pins_decoders)
 	static const uint8_t ok[] = {0x02, 0x01}, pins[] = {0x10, 0x83};
 	uint8_t port = 9, in = 0;
 
-	CHECK_EQ_I(dap_connect_decode(ok, 2, &port), 2);
+	CHECK_EQ_I(dap_commands_connect_decode(ok, 2, &port), 2);
 	CHECK_EQ_U(port, 1);
-	CHECK_EQ_I(dap_swj_pins_decode(pins, 2, &in), 2);
+	CHECK_EQ_I(dap_commands_swj_pins_decode(pins, 2, &in), 2);
 	CHECK_EQ_U(in, 0x83);
-	CHECK_EQ_I(dap_swj_pins_decode(pins, 1, &in), -ERR_PROBE_PROTOCOL);
+	CHECK_EQ_I(dap_commands_swj_pins_decode(pins, 1, &in), -ERR_PROBE_PROTOCOL);
 }
 
 TEST(transfer_decoder_success)
@@ -179,7 +179,7 @@ TEST(transfer_decoder_success)
 	struct dap_transfer_result r;
 	uint32_t w[4] = {0};
 
-	CHECK_EQ_I(dap_transfer_decode(rsp, sizeof(rsp), x, 3, w, &r), 11);
+	CHECK_EQ_I(dap_commands_transfer_decode(rsp, sizeof(rsp), x, 3, w, &r), 11);
 	CHECK_EQ_U(r.executed, 3);
 	CHECK_EQ_U(r.response, 1);
 	CHECK_EQ_U(r.nwords, 2);
@@ -197,10 +197,10 @@ TEST(transfer_decoder_hostile)
 	struct dap_transfer_result r;
 	uint32_t w[2];
 
-	CHECK_EQ_I(dap_transfer_decode(too_many, sizeof(too_many), x, 2, w, &r), -ERR_PROBE_PROTOCOL);
-	CHECK_EQ_I(dap_transfer_decode(short_data, sizeof(short_data), x, 2, w, &r), -ERR_PROBE_PROTOCOL);
-	CHECK_EQ_I(dap_transfer_decode(wrong_echo, sizeof(wrong_echo), x, 2, w, &r), -ERR_PROBE_PROTOCOL);
-	CHECK_EQ_I(dap_transfer_decode(no_ack, sizeof(no_ack), x, 2, w, &r), 3);
+	CHECK_EQ_I(dap_commands_transfer_decode(too_many, sizeof(too_many), x, 2, w, &r), -ERR_PROBE_PROTOCOL);
+	CHECK_EQ_I(dap_commands_transfer_decode(short_data, sizeof(short_data), x, 2, w, &r), -ERR_PROBE_PROTOCOL);
+	CHECK_EQ_I(dap_commands_transfer_decode(wrong_echo, sizeof(wrong_echo), x, 2, w, &r), -ERR_PROBE_PROTOCOL);
+	CHECK_EQ_I(dap_commands_transfer_decode(no_ack, sizeof(no_ack), x, 2, w, &r), 3);
 	CHECK_EQ_U(r.executed, 0);
 	CHECK_EQ_U(r.response, 7);
 	CHECK_EQ_U(r.nwords, 0);
@@ -217,15 +217,15 @@ TEST(transfer_decoder_posted_read_on_failure)
 	struct dap_transfer_result r;
 	uint32_t w[3] = {0};
 
-	CHECK_EQ_I(dap_transfer_decode(rsp, sizeof(rsp), x, 3, w, &r), 7);
+	CHECK_EQ_I(dap_commands_transfer_decode(rsp, sizeof(rsp), x, 3, w, &r), 7);
 	CHECK_EQ_U(r.executed, 2);
 	CHECK_EQ_U(r.nwords, 1); /* the DPIDR; the first DRW value stayed posted */
 	CHECK_EQ_U(r.response, DAP_ACK_FAULT);
-	CHECK_EQ_I(dap_transfer_decode(rsp_dp, sizeof(rsp_dp), x, 3, w, &r), 7);
+	CHECK_EQ_I(dap_commands_transfer_decode(rsp_dp, sizeof(rsp_dp), x, 3, w, &r), 7);
 	CHECK_EQ_U(r.nwords, 1);
 	/* A write after an AP read first collects it: executed 1 of [read, write]
 	 * means the write failed before it could; the read stays posted. */
-	CHECK_EQ_I(dap_transfer_decode((const uint8_t[]){0x05, 0x01, 0x02}, 3, y, 2, w, &r), 3);
+	CHECK_EQ_I(dap_commands_transfer_decode((const uint8_t[]){0x05, 0x01, 0x02}, 3, y, 2, w, &r), 3);
 	CHECK_EQ_U(r.nwords, 0);
 }
 
@@ -237,12 +237,12 @@ TEST(transfer_block_decoder)
 	struct dap_transfer_result r;
 	uint32_t w[2] = {0};
 
-	CHECK_EQ_I(dap_transfer_block_decode(rsp, sizeof(rsp), 0x0F, 2, w, &r), 12);
+	CHECK_EQ_I(dap_commands_transfer_block_decode(rsp, sizeof(rsp), 0x0F, 2, w, &r), 12);
 	CHECK_EQ_U(w[0], 1);
 	CHECK_EQ_U(w[1], 2);
-	CHECK_EQ_I(dap_transfer_block_decode(over, sizeof(over), 0x0F, 2, w, &r), -ERR_PROBE_PROTOCOL);
-	CHECK_EQ_I(dap_transfer_block_decode(rsp, 8, 0x0F, 2, w, &r), -ERR_PROBE_PROTOCOL);
-	CHECK_EQ_I(dap_transfer_block_decode(partial, sizeof(partial), 0x0F, 2, w, &r), 8);
+	CHECK_EQ_I(dap_commands_transfer_block_decode(over, sizeof(over), 0x0F, 2, w, &r), -ERR_PROBE_PROTOCOL);
+	CHECK_EQ_I(dap_commands_transfer_block_decode(rsp, 8, 0x0F, 2, w, &r), -ERR_PROBE_PROTOCOL);
+	CHECK_EQ_I(dap_commands_transfer_block_decode(partial, sizeof(partial), 0x0F, 2, w, &r), 8);
 	CHECK_EQ_U(r.nwords, 1);
 	CHECK_EQ_U(r.response, DAP_ACK_WAIT);
 }
@@ -267,15 +267,15 @@ TEST(decoders_never_overread)
 			buf[i] = (uint8_t)(seed >> 16);
 		}
 		buf[0] = (uint8_t)(iter % 3 == 0 ? 0x05 : iter % 3 == 1 ? 0x06 : 0x00);
-		rc = dap_transfer_decode(buf, len, x, 4, w, &r);
+		rc = dap_commands_transfer_decode(buf, len, x, 4, w, &r);
 		CHECK(rc <= (int)len);
-		rc = dap_transfer_block_decode(buf, len, 0x0F, 12, w, &r);
+		rc = dap_commands_transfer_block_decode(buf, len, 0x0F, 12, w, &r);
 		CHECK(rc <= (int)len);
-		rc = dap_info_decode(buf, len, &v, &vl);
+		rc = dap_commands_info_decode(buf, len, &v, &vl);
 		CHECK(rc <= (int)len);
 		CHECK(rc < 0 || v + vl <= buf + len);
-		CHECK(dap_connect_decode(buf, len, &port) <= (int)len);
-		CHECK(dap_swj_pins_decode(buf, len, &in) <= (int)len);
+		CHECK(dap_commands_connect_decode(buf, len, &port) <= (int)len);
+		CHECK(dap_commands_swj_pins_decode(buf, len, &in) <= (int)len);
 	}
 }
 

@@ -50,10 +50,10 @@ TEST(api_job_is_the_journal_record_without_its_own_members)
 
 	CHECK_EQ_I(job_snapshot(id, &j), 0);
 	api = json_job(&j);
-	rec = job_to_journal_json(&j);
+	rec = job_json_journal(&j);
 	json_object_object_del(rec, "_j");
-	a = strdup(json_text(api, 0));
-	b = strdup(json_text(rec, 0));
+	a = strdup(json_util_text(api, 0));
+	b = strdup(json_util_text(rec, 0));
 	CHECK_STR(a, b);
 	CHECK(strstr(a, "\"error\":{\"code\":\"probe_disconnected\",\"detail\":\"probe unplugged during the erase\"}"));
 	CHECK(strstr(a, "\"expect\":{\"dev_id\":\"0x433\"}"));

@@ -1,6 +1,6 @@
 /*
  * test_json_strict.c - the strict RFC 8259 check (json_strict.c), the body
- * schemas (json_check_members) and the canonical form used to bind an
+ * schemas (json_util_check_members) and the canonical form used to bind an
  * Idempotency-Key to its body, table-driven.
  */
 #include <stdlib.h>
@@ -127,7 +127,7 @@ TEST(strict_table)
 	}
 }
 
-/* json_parse_strict refuses whatever the check refuses, even where json-c
+/* json_util_parse_strict refuses whatever the check refuses, even where json-c
  * alone would build an object (the last of two "level"s, a clamped int). */
 TEST(parse_refuses_what_json_c_accepts)
 {
@@ -137,7 +137,7 @@ TEST(parse_refuses_what_json_c_accepts)
 	};
 
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		json_object *o = json_parse_strict(bodies[i], strlen(bodies[i]));
+		json_object *o = json_util_parse_strict(bodies[i], strlen(bodies[i]));
 
 		CHECK(o == NULL);
 		CHECK(strstr(err_detail(), "strict JSON") != NULL);
@@ -150,7 +150,7 @@ TEST(parse_refuses_what_json_c_accepts)
 TEST(parse_takes_eight_levels)
 {
 	const char *eight = "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":[1]}}}}}}}";
-	json_object *o = json_parse_strict(eight, strlen(eight));
+	json_object *o = json_util_parse_strict(eight, strlen(eight));
 
 	CHECK(o != NULL);
 	json_object_put(o);
@@ -164,14 +164,14 @@ TEST(parse_bare_values)
 	json_object *o;
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		o = json_parse_strict(values[i], strlen(values[i]));
+		o = json_util_parse_strict(values[i], strlen(values[i]));
 		CHECK(o != NULL);
 		json_object_put(o);
 	}
-	o = json_parse_strict("1", 1);
+	o = json_util_parse_strict("1", 1);
 	CHECK_EQ_I(json_object_get_int(o), 1);
 	json_object_put(o);
-	CHECK(json_parse_strict("null", 4) == NULL);
+	CHECK(json_util_parse_strict("null", 4) == NULL);
 	CHECK(strstr(err_detail(), "null, not a JSON object") != NULL);
 }
 
@@ -242,13 +242,13 @@ TEST(schema_table)
 {
 	for (size_t i = 0; i < sizeof(schema_cases) / sizeof(schema_cases[0]); i++) {
 		const struct schema_case *c = &schema_cases[i];
-		json_object *o = json_parse_strict(c->body, strlen(c->body));
+		json_object *o = json_util_parse_strict(c->body, strlen(c->body));
 		char bad[64] = "x";
 		int rc;
 
 		CHECK(o != NULL);
 		err_clear();
-		rc = json_check_members(o, c->schema, bad, sizeof(bad));
+		rc = json_util_check_members(o, c->schema, bad, sizeof(bad));
 		if (rc != c->rc || strcmp(bad, c->bad) != 0 || (c->needle && !strstr(err_detail(), c->needle))) {
 			fprintf(stderr, "  case %zu '%s': rc %d, member '%s', detail '%s'\n", i, c->body, rc, bad,
 				err_detail());
@@ -267,9 +267,9 @@ TEST(canonical_ignores_order_and_spacing)
 	char *c[2];
 
 	for (int i = 0; i < 2; i++) {
-		json_object *o = json_parse_strict(same[i], strlen(same[i]));
+		json_object *o = json_util_parse_strict(same[i], strlen(same[i]));
 
-		c[i] = json_canonical(o);
+		c[i] = json_util_canonical(o);
 		json_object_put(o);
 	}
 	CHECK_STR(c[0], "{\"clock_hz\":1000000,\"connect\":\"normal\",\"expect\":{\"dev_id\":\"b\",\"uid\":\"a\"}}");

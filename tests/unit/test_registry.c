@@ -5,7 +5,7 @@
 
 #include "check.h"
 #include "err.h"
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 #include "probes/probe_store.h"
 
 TEST(index_refs_are_canonical_decimal)

@@ -153,11 +153,11 @@ TEST(every_rdp_byte)
 	for (unsigned b = 0; b < 256; b++) {
 		enum rdp_level want = b == 0xAA ? RDP_LEVEL_0 : b == 0xCC ? RDP_LEVEL_2 : RDP_LEVEL_1;
 
-		CHECK_EQ_I(rdp_level_from_byte((uint8_t)b), want);
+		CHECK_EQ_I(target_rdp_level_from_byte((uint8_t)b), want);
 	}
-	CHECK(rdp_level_number(RDP_LEVEL_0_5) == 0.5);
-	CHECK(rdp_level_number(RDP_LEVEL_2) == 2.0);
-	CHECK(rdp_level_number(RDP_UNKNOWN) < 0);
+	CHECK(target_rdp_level_number(RDP_LEVEL_0_5) == 0.5);
+	CHECK(target_rdp_level_number(RDP_LEVEL_2) == 2.0);
+	CHECK(target_rdp_level_number(RDP_UNKNOWN) < 0);
 }
 
 TEST(drivers_are_complete)

@@ -1,7 +1,7 @@
 /*
- * stm32_common.c - busy polling with progress, and the RDP byte guard.
+ * stm32.c - busy polling with progress, and the RDP byte guard.
  */
-#include "targets/stm32_common.h"
+#include "targets/stm32.h"
 
 #include <stdarg.h>
 #include <stdio.h>

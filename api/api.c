@@ -1,5 +1,5 @@
 /*
- * http_server.c - libmicrohttpd glue: limits, request bodies, security
+ * api.c - libmicrohttpd glue: limits, request bodies, security
  * checks, then the router.
  *
  * Threading: libmicrohttpd's pool of epoll threads, one per CPU

@@ -1,12 +1,12 @@
 /*
- * probe_registry.c - the table of probes, their states and leases, and what
+ * registry.c - the table of probes, their states and leases, and what
  * a ref names (docs/probes.md).
  *
  * A slot is "known" once a probe has been given its index, and stays so
  * (remembered in probes.json) while the probe is away, so no other probe
  * takes that index; it is "used" while the probe is listed.
  */
-#include "probes/probe_registry.h"
+#include "probes/registry.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -31,7 +31,7 @@ struct probe_entry {
 	char uri[TRANSPORT_URI_MAX];
 	char serial[128];
 	char location[64];        /* discovered: where it is plugged in, "VVVV:PPPP@BUS-PORTS" */
-	uint64_t seen;            /* reg_seen_seq when it last appeared */
+	uint64_t seen;            /* registry_seen_seq when it last appeared */
 	char transport[12];
 	bool simulated;
 	/* Identity from DAP_Info, once the probe has been opened. */
@@ -49,19 +49,19 @@ struct probe_entry {
 	struct probe_target_summary target;
 };
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct probe_entry reg[REGISTRY_MAX_PROBES];
-static char reg_state_dir[256];
-static uint64_t reg_seen_seq;  /* orders probes by when they last appeared */
-static bool reg_store_dirty;   /* probes.json is behind the table */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct probe_entry registry[REGISTRY_MAX_PROBES];
+static char registry_state_dir[256];
+static uint64_t registry_seen_seq;  /* orders probes by when they last appeared */
+static bool registry_store_dirty;   /* probes.json is behind the table */
 /* Changes with every change a view shows (api/json_probe.c keeps GET
  * /probes's text until it does), and the number of listed probes leased
- * (a lease runs out by the clock, not by a change). Written under reg_lock,
+ * (a lease runs out by the clock, not by a change). Written under registry_lock,
  * read without it: GET /probes is the hottest request. */
-static _Atomic uint64_t reg_version = 1;
-static atomic_uint reg_leases;
+static _Atomic uint64_t registry_generation = 1;
+static atomic_uint registry_n_leased;
 
-static int64_t reg_mono_ms(void)
+static int64_t registry_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -69,37 +69,37 @@ static int64_t reg_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Entry E's lease holder becomes HOLDER ("": no lease), reg_leases in step. */
-static void reg_set_lease_locked(struct probe_entry *e, const char *holder)
+/* Entry E's lease holder becomes HOLDER ("": no lease), registry_n_leased in step. */
+static void registry_set_lease_locked(struct probe_entry *e, const char *holder)
 {
 	bool had = e->lease_holder[0] != '\0', has = holder[0] != '\0';
 
 	snprintf(e->lease_holder, sizeof(e->lease_holder), "%s", holder);
 	if (e->used && had && !has)
-		atomic_fetch_sub(&reg_leases, 1);
+		atomic_fetch_sub(&registry_n_leased, 1);
 	else if (e->used && !had && has)
-		atomic_fetch_add(&reg_leases, 1);
+		atomic_fetch_add(&registry_n_leased, 1);
 }
 
-static bool reg_leased_locked(struct probe_entry *e)
+static bool registry_leased_locked(struct probe_entry *e)
 {
-	if (e->lease_holder[0] && reg_mono_ms() >= e->lease_until_ms)
-		reg_set_lease_locked(e, ""); /* expired */
+	if (e->lease_holder[0] && registry_mono_ms() >= e->lease_until_ms)
+		registry_set_lease_locked(e, ""); /* expired */
 	return e->lease_holder[0] != '\0';
 }
 
-static enum probe_state reg_state_locked(struct probe_entry *e)
+static enum probe_state registry_state_locked(struct probe_entry *e)
 {
 	if (e->gone)
 		return PROBE_GONE;
-	if (reg_leased_locked(e))
+	if (registry_leased_locked(e))
 		return PROBE_LEASED;
 	return e->job_id ? PROBE_BUSY : PROBE_IDLE;
 }
 
 /* Entry E's location as a ref, in the scheme of its URI
  * ("usb:0d28:0204@1-2.3"), or "" when it has none. */
-static void reg_location_ref(const struct probe_entry *e, char *out, size_t cap)
+static void registry_location_ref(const struct probe_entry *e, char *out, size_t cap)
 {
 	const char *colon = strchr(e->uri, ':');
 
@@ -109,10 +109,10 @@ static void reg_location_ref(const struct probe_entry *e, char *out, size_t cap)
 		out[0] = '\0';
 }
 
-static int reg_find_uri_locked(const char *uri)
+static int registry_find_uri_locked(const char *uri)
 {
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-		if (reg[i].used && strcmp(reg[i].uri, uri) == 0)
+		if (registry[i].used && strcmp(registry[i].uri, uri) == 0)
 			return i;
 	return -1;
 }
@@ -120,21 +120,21 @@ static int reg_find_uri_locked(const char *uri)
 /* The index remembered for a probe: a USB probe's own port and serial
  * first (its URI changes when a twin with its serial comes or goes), else
  * its URI. Slots set in SKIP (may be NULL) are taken by other probes. */
-static int reg_known_slot_locked(const char *uri, const char *serial, const char *location,
+static int registry_known_slot_locked(const char *uri, const char *serial, const char *location,
 				 const bool *skip)
 {
 	const char *id = serial && *serial ? serial : uri;
 
 	for (int i = 0; location && *location && i < REGISTRY_MAX_PROBES; i++)
-		if (reg[i].known && !(skip && skip[i]) && strcmp(reg[i].location, location) == 0 &&
-		    strcmp(reg[i].uri, uri) == 0)
+		if (registry[i].known && !(skip && skip[i]) && strcmp(registry[i].location, location) == 0 &&
+		    strcmp(registry[i].uri, uri) == 0)
 			return i;
 	for (int i = 0; location && *location && i < REGISTRY_MAX_PROBES; i++)
-		if (reg[i].known && !(skip && skip[i]) && strcmp(reg[i].location, location) == 0 &&
-		    strcmp(reg[i].serial, id) == 0)
+		if (registry[i].known && !(skip && skip[i]) && strcmp(registry[i].location, location) == 0 &&
+		    strcmp(registry[i].serial, id) == 0)
 			return i;
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-		if (reg[i].known && !(skip && skip[i]) && strcmp(reg[i].uri, uri) == 0)
+		if (registry[i].known && !(skip && skip[i]) && strcmp(registry[i].uri, uri) == 0)
 			return i;
 	return -1;
 }
@@ -142,38 +142,38 @@ static int reg_known_slot_locked(const char *uri, const char *serial, const char
 /* The index for a probe never seen: the lowest no remembered probe holds.
  * When every index is held, the probe away longest (one removed through
  * the API first) is forgotten. -1 when all are listed. SKIP as above. */
-static int reg_free_slot_locked(const bool *skip)
+static int registry_free_slot_locked(const bool *skip)
 {
 	int oldest = -1;
 
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
 		if (skip && skip[i])
 			continue;
-		if (!reg[i].known)
+		if (!registry[i].known)
 			return i;
-		if (!reg[i].used && (oldest < 0 || reg[i].seen < reg[oldest].seen))
+		if (!registry[i].used && (oldest < 0 || registry[i].seen < registry[oldest].seen))
 			oldest = i;
 	}
 	if (oldest >= 0)
 		log_notice("forgetting probe %s (index %d, away longest): a new probe takes its index",
-			   reg[oldest].uri, oldest);
+			   registry[oldest].uri, oldest);
 	return oldest;
 }
 
 /* List a probe in SLOT (-1: its remembered one, else a free one). */
-static int reg_add_locked(int slot, const char *uri, const char *serial, const char *location,
+static int registry_add_locked(int slot, const char *uri, const char *serial, const char *location,
 			  const char *transport, bool simulated, bool persistent, bool discovered)
 {
 	struct probe_entry *e;
 	char remembered[128];
-	int i = slot >= 0 ? slot : reg_known_slot_locked(uri, serial, location, NULL);
+	int i = slot >= 0 ? slot : registry_known_slot_locked(uri, serial, location, NULL);
 
-	if (i < 0 || reg[i].used)
-		i = reg_free_slot_locked(NULL);
+	if (i < 0 || registry[i].used)
+		i = registry_free_slot_locked(NULL);
 	if (i < 0)
 		return err_setf(ERR_PROBE_TABLE_FULL, "rdpd handles at most %d probes and has %d; remove one "
 				"(DELETE /probes/{ref}) before adding another", REGISTRY_MAX_PROBES, REGISTRY_MAX_PROBES);
-	e = &reg[i];
+	e = &registry[i];
 	/* A network or simulated probe reports its serial only once opened:
 	 * until then the one remembered for this URI stands in, so a serial it
 	 * shares with another probe is refused as a ref from the first moment. */
@@ -189,22 +189,22 @@ static int reg_add_locked(int slot, const char *uri, const char *serial, const c
 	snprintf(e->location, sizeof(e->location), "%s", location ? location : "");
 	snprintf(e->transport, sizeof(e->transport), "%s", transport);
 	e->simulated = simulated;
-	e->seen = ++reg_seen_seq;
-	reg_store_dirty = true;
-	reg_version++;
+	e->seen = ++registry_seen_seq;
+	registry_store_dirty = true;
+	registry_generation++;
 	return i;
 }
 
 /* probes.json catches up with the table, if it has fallen behind. */
-static void reg_save_locked(void)
+static void registry_save_locked(void)
 {
 	static struct probe_store st;
 
-	if (!reg_store_dirty || !reg_state_dir[0])
+	if (!registry_store_dirty || !registry_state_dir[0])
 		return;
 	memset(&st, 0, sizeof(st));
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
-		const struct probe_entry *e = &reg[i];
+		const struct probe_entry *e = &registry[i];
 		struct probe_store_known *k = &st.known[st.n_known];
 
 		if (!e->known)
@@ -218,10 +218,10 @@ static void reg_save_locked(void)
 		if (e->used && e->persistent)
 			snprintf(st.added[st.n_added++], TRANSPORT_URI_MAX, "%s", e->uri);
 	}
-	if (probe_store_save(reg_state_dir, &st) < 0)
+	if (probe_store_save(registry_state_dir, &st) < 0)
 		log_err("%s", err_detail());
 	else
-		reg_store_dirty = false;
+		registry_store_dirty = false;
 }
 
 int registry_add(const char *uri, bool persistent, int *index)
@@ -231,21 +231,21 @@ int registry_add(const char *uri, bool persistent, int *index)
 	/* Nothing that can never work is listed or saved to probes.json. */
 	if ((rc = transport_validate_uri(uri)) < 0)
 		return rc;
-	pthread_mutex_lock(&reg_lock);
-	i = reg_find_uri_locked(uri);
+	pthread_mutex_lock(&registry_lock);
+	i = registry_find_uri_locked(uri);
 	if (i >= 0) {
-		pthread_mutex_unlock(&reg_lock);
+		pthread_mutex_unlock(&registry_lock);
 		*index = i;
 		return err_setf(ERR_PROBE_EXISTS, "probe %s is already listed as index %d", uri, i);
 	}
-	rc = reg_add_locked(-1, uri, NULL, NULL, transport_kind_name_of_uri(uri),
+	rc = registry_add_locked(-1, uri, NULL, NULL, transport_kind_name_of_uri(uri),
 			    transport_kind_of_uri(uri)->simulated, persistent, false);
 	if (rc >= 0) {
 		*index = rc;
-		reg_save_locked();
+		registry_save_locked();
 		rc = 0;
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
@@ -265,29 +265,29 @@ int registry_remove(int index)
 {
 	int rc = 0;
 
-	pthread_mutex_lock(&reg_lock);
-	if (index < 0 || index >= REGISTRY_MAX_PROBES || !reg[index].used) {
+	pthread_mutex_lock(&registry_lock);
+	if (index < 0 || index >= REGISTRY_MAX_PROBES || !registry[index].used) {
 		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	} else if (reg[index].discovered) {
+	} else if (registry[index].discovered) {
 		rc = err_setf(ERR_INVALID_ARGUMENT,
 			      "probe %d (%s) was found by itself: unplug it instead (it is listed while attached)",
-			      index, reg[index].transport);
-	} else if (reg[index].job_id) {
+			      index, registry[index].transport);
+	} else if (registry[index].job_id) {
 		rc = err_setf(ERR_PROBE_BUSY, "probe %d is running job %llu; wait for it to end", index,
-			      (unsigned long long)reg[index].job_id);
+			      (unsigned long long)registry[index].job_id);
 	} else {
-		struct probe_entry *e = &reg[index];
+		struct probe_entry *e = &registry[index];
 
 		/* The index stays the probe's (added again, it gets it back), and is
 		 * the first to go when every index is held. */
-		reg_set_lease_locked(e, "");
+		registry_set_lease_locked(e, "");
 		e->used = e->persistent = e->has_identity = e->has_target = false;
 		e->seen = 0;
-		reg_store_dirty = true;
-		reg_version++;
-		reg_save_locked();
+		registry_store_dirty = true;
+		registry_generation++;
+		registry_save_locked();
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
@@ -307,13 +307,13 @@ bool registry_ref_is_index(const char *ref, int *index)
 	return true;
 }
 
-static void reg_candidate_locked(int i, struct registry_candidate *c)
+static void registry_candidate_locked(int i, struct registry_candidate *c)
 {
-	const struct probe_entry *e = &reg[i];
+	const struct probe_entry *e = &registry[i];
 
 	c->index = i;
 	snprintf(c->uri, sizeof(c->uri), "%s", e->uri);
-	reg_location_ref(e, c->location, sizeof(c->location));
+	registry_location_ref(e, c->location, sizeof(c->location));
 	snprintf(c->serial, sizeof(c->serial), "%s", e->serial);
 	snprintf(c->transport, sizeof(c->transport), "%s", e->transport);
 	snprintf(c->product, sizeof(c->product), "%s", e->product);
@@ -321,44 +321,44 @@ static void reg_candidate_locked(int i, struct registry_candidate *c)
 
 /* REF as entry I's location in the scheme of its URI,
  * "usb:VVVV:PPPP@BUS-PORTS" (hex in either case). */
-static bool reg_is_location_locked(int i, const char *ref)
+static bool registry_is_location_locked(int i, const char *ref)
 {
-	const char *colon = strchr(reg[i].uri, ':');
-	size_t scheme = colon ? (size_t)(colon - reg[i].uri) + 1 : 0;
+	const char *colon = strchr(registry[i].uri, ':');
+	size_t scheme = colon ? (size_t)(colon - registry[i].uri) + 1 : 0;
 
-	return reg[i].location[0] && scheme && strncmp(ref, reg[i].uri, scheme) == 0 &&
-	       strcasecmp(ref + scheme, reg[i].location) == 0;
+	return registry[i].location[0] && scheme && strncmp(ref, registry[i].uri, scheme) == 0 &&
+	       strcasecmp(ref + scheme, registry[i].location) == 0;
 }
 
 /* Entry I's serial is not known yet: a network or simulated probe never
  * opened, with no serial remembered from an earlier run. */
-static bool reg_serial_pending_locked(int i)
+static bool registry_serial_pending_locked(int i)
 {
-	const struct probe_entry *e = &reg[i];
+	const struct probe_entry *e = &registry[i];
 
 	return e->used && !e->discovered && !e->open_tried && strcmp(e->serial, e->uri) == 0;
 }
 
 /* Several probes answer to REF (a shared serial, or a port two listed
  * probes used): refuse, naming each and the refs that name it alone. */
-static int reg_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
+static int registry_ambiguous_locked(const char *ref, const int *hits, size_t n_hits,
 				struct registry_candidate *cands, size_t cap, size_t *n)
 {
 	char list[600] = "", port[TRANSPORT_URI_MAX] = "", by_port[TRANSPORT_URI_MAX + 48] = "";
 	size_t used = 0;
 
 	for (size_t k = 0; k < n_hits; k++) {
-		const struct probe_entry *e = &reg[hits[k]];
+		const struct probe_entry *e = &registry[hits[k]];
 
 		if (k < cap && cands)
-			reg_candidate_locked(hits[k], &cands[k]);
+			registry_candidate_locked(hits[k], &cands[k]);
 		if (!port[0])
-			reg_location_ref(e, port, sizeof(port));
+			registry_location_ref(e, port, sizeof(port));
 		if (used < sizeof(list))
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d (%s%s%s%s)",
 						 k ? ", " : "", hits[k], e->uri,
 						 e->product[0] ? ", " : "", e->product,
-						 reg_serial_pending_locked(hits[k])
+						 registry_serial_pending_locked(hits[k])
 							 ? ", serial not read yet" : "");
 	}
 	if (n)
@@ -382,41 +382,41 @@ int registry_resolve_ex(const char *ref, int *index, struct registry_candidate *
 		*n = 0;
 	if (!ref || !*ref)
 		return err_setf(ERR_PROBE_NOT_FOUND, "no probe given");
-	pthread_mutex_lock(&reg_lock);
-	if (registry_ref_is_index(ref, &v) && reg[v].used) {
+	pthread_mutex_lock(&registry_lock);
+	if (registry_ref_is_index(ref, &v) && registry[v].used) {
 		*index = v;
-		pthread_mutex_unlock(&reg_lock);
+		pthread_mutex_unlock(&registry_lock);
 		return 0;
 	}
-	if ((v = reg_find_uri_locked(ref)) >= 0) { /* URIs are unique */
+	if ((v = registry_find_uri_locked(ref)) >= 0) { /* URIs are unique */
 		*index = v;
-		pthread_mutex_unlock(&reg_lock);
+		pthread_mutex_unlock(&registry_lock);
 		return 0;
 	}
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-		if (reg[i].used && reg_is_location_locked(i, ref))
+		if (registry[i].used && registry_is_location_locked(i, ref))
 			hits[n_hits++] = i;
 	if (n_hits == 0) { /* a serial: a ref only while one probe reports it */
 		for (int i = 0; i < REGISTRY_MAX_PROBES; i++)
-			if (reg[i].used && strcmp(reg[i].serial, ref) == 0)
+			if (registry[i].used && strcmp(registry[i].serial, ref) == 0)
 				hits[n_hits++] = i;
 		/* A probe not opened yet may report that serial too (rdpd was
 		 * just started): it could be meant as well. */
 		for (int i = 0; n_hits && i < REGISTRY_MAX_PROBES; i++)
-			if (reg_serial_pending_locked(i))
+			if (registry_serial_pending_locked(i))
 				hits[n_hits++] = i;
 	}
 	if (n_hits == 1) {
 		*index = hits[0];
 		rc = 0;
 	} else if (n_hits > 1) {
-		rc = reg_ambiguous_locked(ref, hits, n_hits, cands, cap, n);
+		rc = registry_ambiguous_locked(ref, hits, n_hits, cands, cap, n);
 	} else {
 		rc = err_setf(ERR_PROBE_NOT_FOUND,
 			      "no probe '%.64s': use an index, a URI or a serial number from GET /probes",
 			      ref);
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
@@ -429,45 +429,45 @@ size_t registry_brief(struct registry_candidate *out, size_t cap)
 {
 	size_t n = 0;
 
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	for (int i = 0; i < REGISTRY_MAX_PROBES && n < cap; i++)
-		if (reg[i].used)
-			reg_candidate_locked(i, &out[n++]);
-	pthread_mutex_unlock(&reg_lock);
+		if (registry[i].used)
+			registry_candidate_locked(i, &out[n++]);
+	pthread_mutex_unlock(&registry_lock);
 	return n;
 }
 
 /* URI is about to be entry I's: another remembered discovered probe that
  * had it is named by its port from now on (URIs stay unique), or forgotten. */
-static void reg_uri_free_locked(int i, const char *uri)
+static void registry_uri_free_locked(int i, const char *uri)
 {
 	const char *colon = strchr(uri, ':');
 
 	for (int k = 0; k < REGISTRY_MAX_PROBES; k++) {
-		struct probe_entry *e = &reg[k];
+		struct probe_entry *e = &registry[k];
 
 		if (k == i || !e->known || strcmp(e->uri, uri) != 0)
 			continue;
 		if (e->location[0] && colon && strcmp(e->location, colon + 1) != 0) {
 			char ref[TRANSPORT_URI_MAX];
 
-			reg_location_ref(e, ref, sizeof(ref));
+			registry_location_ref(e, ref, sizeof(ref));
 			snprintf(e->uri, sizeof(e->uri), "%s", ref);
 		} else if (!e->used) {
 			e->known = false;
 		}
-		reg_store_dirty = true;
+		registry_store_dirty = true;
 	}
 }
 
 /* A listed discovered probe seen attached as F: its URI follows F's (a
  * twin with its serial came or went), and so do its port and serial. */
-static void reg_usb_update_locked(int i, const struct transport_probe_info *f)
+static void registry_usb_update_locked(int i, const struct transport_probe_info *f)
 {
-	struct probe_entry *e = &reg[i];
+	struct probe_entry *e = &registry[i];
 	const char *serial = f->serial[0] ? f->serial : f->uri;
 
-	reg_uri_free_locked(i, f->uri);
+	registry_uri_free_locked(i, f->uri);
 	if (strcmp(e->uri, f->uri) != 0)
 		log_notice("probe %d (serial %s) is now %s, was %s: another attached probe "
 			   "reports its serial, or no longer does", i, serial, f->uri, e->uri);
@@ -476,8 +476,8 @@ static void reg_usb_update_locked(int i, const struct transport_probe_info *f)
 		snprintf(e->uri, sizeof(e->uri), "%.*s", (int)sizeof(e->uri) - 1, f->uri);
 		snprintf(e->location, sizeof(e->location), "%.*s", (int)sizeof(e->location) - 1, f->location);
 		snprintf(e->serial, sizeof(e->serial), "%.*s", (int)sizeof(e->serial) - 1, serial);
-		reg_store_dirty = true;
-		reg_version++;
+		registry_store_dirty = true;
+		registry_generation++;
 	}
 }
 
@@ -489,82 +489,82 @@ void registry_rescan_usb(void)
 	size_t n = 0;
 
 	transport_enumerate(found, REGISTRY_MAX_PROBES, &n);
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	/* Which index each attached probe has (no two get one). */
 	for (size_t k = 0; k < n; k++) {
-		slot[k] = reg_known_slot_locked(found[k].uri, found[k].serial, found[k].location, taken);
+		slot[k] = registry_known_slot_locked(found[k].uri, found[k].serial, found[k].location, taken);
 		if (slot[k] >= 0)
 			taken[slot[k]] = true;
 	}
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
-		struct probe_entry *e = &reg[i];
+		struct probe_entry *e = &registry[i];
 		bool present = taken[i];
 
 		if (!e->used || !e->discovered)
 			continue;
 		if (e->gone != !present) {
 			log_notice("probe %d (%s) %s", i, e->uri, present ? "plugged in again" : "unplugged");
-			reg_version++;
+			registry_generation++;
 		}
 		e->gone = !present;
 	}
 	for (size_t k = 0; k < n; k++) {
 		int i = slot[k];
 
-		if (i >= 0 && reg[i].used) {
-			if (reg[i].discovered) /* else listed by the configuration (--probe usb:...) */
-				reg_usb_update_locked(i, &found[k]);
+		if (i >= 0 && registry[i].used) {
+			if (registry[i].discovered) /* else listed by the configuration (--probe usb:...) */
+				registry_usb_update_locked(i, &found[k]);
 			continue;
 		}
-		if (i < 0 && (i = reg_free_slot_locked(taken)) >= 0)
+		if (i < 0 && (i = registry_free_slot_locked(taken)) >= 0)
 			taken[i] = true;
 		if (i >= 0) {
-			reg_uri_free_locked(i, found[k].uri);
-			i = reg_add_locked(i, found[k].uri, found[k].serial, found[k].location,
+			registry_uri_free_locked(i, found[k].uri);
+			i = registry_add_locked(i, found[k].uri, found[k].serial, found[k].location,
 					   found[k].transport, found[k].simulated, false, true);
 		}
 		if (i < 0) {
 			log_debug("probe %s plugged in: rdpd handles at most %d probes", found[k].uri,
 				  REGISTRY_MAX_PROBES);
 		} else {
-			snprintf(reg[i].vendor, sizeof(reg[i].vendor), "%s", found[k].vendor);
-			snprintf(reg[i].product, sizeof(reg[i].product), "%s", found[k].product);
-			reg[i].vid = found[k].vid;
-			reg[i].pid = found[k].pid;
+			snprintf(registry[i].vendor, sizeof(registry[i].vendor), "%s", found[k].vendor);
+			snprintf(registry[i].product, sizeof(registry[i].product), "%s", found[k].product);
+			registry[i].vid = found[k].vid;
+			registry[i].pid = found[k].pid;
 			log_notice("probe %d: %s %s (%s) plugged in", i, found[k].vendor, found[k].product,
 				   found[k].uri);
 		}
 	}
-	reg_save_locked();
-	pthread_mutex_unlock(&reg_lock);
+	registry_save_locked();
+	pthread_mutex_unlock(&registry_lock);
 }
 
 int registry_uri(int index, char *uri, size_t cap, char *serial, size_t serial_cap)
 {
 	int rc = 0;
 
-	pthread_mutex_lock(&reg_lock);
-	if (index < 0 || index >= REGISTRY_MAX_PROBES || !reg[index].used) {
+	pthread_mutex_lock(&registry_lock);
+	if (index < 0 || index >= REGISTRY_MAX_PROBES || !registry[index].used) {
 		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
 	} else {
-		snprintf(uri, cap, "%s", reg[index].uri);
+		snprintf(uri, cap, "%s", registry[index].uri);
 		if (serial)
-			snprintf(serial, serial_cap, "%s", reg[index].serial);
+			snprintf(serial, serial_cap, "%s", registry[index].serial);
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
-static int reg_unavailable_locked(int index)
+static int registry_unavailable_locked(int index)
 {
-	struct probe_entry *e = &reg[index];
+	struct probe_entry *e = &registry[index];
 
 	if (e->gone)
 		return err_setf(ERR_PROBE_DISCONNECTED,
 				"probe %d (%s) is unplugged; plug it in again", index, e->serial);
-	if (reg_leased_locked(e))
+	if (registry_leased_locked(e))
 		return err_setf(ERR_PROBE_BUSY, "probe %d is leased by %s for another %lld s", index,
-				e->lease_holder, (long long)(e->lease_until_ms - reg_mono_ms()) / 1000);
+				e->lease_holder, (long long)(e->lease_until_ms - registry_mono_ms()) / 1000);
 	return 0;
 }
 
@@ -572,48 +572,48 @@ int registry_claim(int index, uint64_t job_id)
 {
 	int rc;
 
-	pthread_mutex_lock(&reg_lock);
-	if (index < 0 || index >= REGISTRY_MAX_PROBES || !reg[index].used)
+	pthread_mutex_lock(&registry_lock);
+	if (index < 0 || index >= REGISTRY_MAX_PROBES || !registry[index].used)
 		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	else if ((rc = reg_unavailable_locked(index)) == 0 && reg[index].job_id)
+	else if ((rc = registry_unavailable_locked(index)) == 0 && registry[index].job_id)
 		rc = err_setf(ERR_PROBE_BUSY,
 			      "Probe %d is running job %llu. Wait for it or follow /jobs/%llu/events.",
-			      index, (unsigned long long)reg[index].job_id,
-			      (unsigned long long)reg[index].job_id);
+			      index, (unsigned long long)registry[index].job_id,
+			      (unsigned long long)registry[index].job_id);
 	if (rc == 0) {
-		reg[index].job_id = job_id;
-		reg_version++;
+		registry[index].job_id = job_id;
+		registry_generation++;
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
 void registry_claim_set(int index, uint64_t job_id)
 {
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	if (index >= 0 && index < REGISTRY_MAX_PROBES)
-		reg[index].job_id = job_id;
-	reg_version++;
-	pthread_mutex_unlock(&reg_lock);
+		registry[index].job_id = job_id;
+	registry_generation++;
+	pthread_mutex_unlock(&registry_lock);
 }
 
 void registry_release(int index)
 {
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	if (index >= 0 && index < REGISTRY_MAX_PROBES)
-		reg[index].job_id = 0;
-	reg_version++;
-	pthread_mutex_unlock(&reg_lock);
+		registry[index].job_id = 0;
+	registry_generation++;
+	pthread_mutex_unlock(&registry_lock);
 }
 
 uint64_t registry_current_job(int index)
 {
 	uint64_t id = 0;
 
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	if (index >= 0 && index < REGISTRY_MAX_PROBES)
-		id = reg[index].job_id;
-	pthread_mutex_unlock(&reg_lock);
+		id = registry[index].job_id;
+	pthread_mutex_unlock(&registry_lock);
 	return id;
 }
 
@@ -621,11 +621,11 @@ bool registry_available(int index, int *rc_out)
 {
 	int rc;
 
-	pthread_mutex_lock(&reg_lock);
-	rc = index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].used
-		     ? reg_unavailable_locked(index)
+	pthread_mutex_lock(&registry_lock);
+	rc = index >= 0 && index < REGISTRY_MAX_PROBES && registry[index].used
+		     ? registry_unavailable_locked(index)
 		     : err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	if (rc_out)
 		*rc_out = rc;
 	return rc == 0;
@@ -635,21 +635,21 @@ int registry_lease(int index, const char *holder, unsigned ttl_s)
 {
 	int rc = 0;
 
-	pthread_mutex_lock(&reg_lock);
-	if (index < 0 || index >= REGISTRY_MAX_PROBES || !reg[index].used) {
+	pthread_mutex_lock(&registry_lock);
+	if (index < 0 || index >= REGISTRY_MAX_PROBES || !registry[index].used) {
 		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	} else if (reg_leased_locked(&reg[index]) && strcmp(reg[index].lease_holder, holder) != 0) {
-		rc = err_setf(ERR_PROBE_BUSY, "probe %d is leased by %s", index, reg[index].lease_holder);
-	} else if (reg[index].job_id) {
+	} else if (registry_leased_locked(&registry[index]) && strcmp(registry[index].lease_holder, holder) != 0) {
+		rc = err_setf(ERR_PROBE_BUSY, "probe %d is leased by %s", index, registry[index].lease_holder);
+	} else if (registry[index].job_id) {
 		rc = err_setf(ERR_PROBE_BUSY, "probe %d is running job %llu; lease it when it ends",
-			      index, (unsigned long long)reg[index].job_id);
+			      index, (unsigned long long)registry[index].job_id);
 	} else {
-		reg_set_lease_locked(&reg[index], holder);
-		reg[index].lease_until_ms = reg_mono_ms() + (int64_t)ttl_s * 1000;
-		reg[index].lease_until_wall = time(NULL) + ttl_s;
-		reg_version++;
+		registry_set_lease_locked(&registry[index], holder);
+		registry[index].lease_until_ms = registry_mono_ms() + (int64_t)ttl_s * 1000;
+		registry[index].lease_until_wall = time(NULL) + ttl_s;
+		registry_generation++;
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
@@ -657,18 +657,18 @@ int registry_unlease(int index, const char *holder, bool force)
 {
 	int rc = 0;
 
-	pthread_mutex_lock(&reg_lock);
-	if (index < 0 || index >= REGISTRY_MAX_PROBES || !reg[index].used)
+	pthread_mutex_lock(&registry_lock);
+	if (index < 0 || index >= REGISTRY_MAX_PROBES || !registry[index].used)
 		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	else if (!reg_leased_locked(&reg[index]))
+	else if (!registry_leased_locked(&registry[index]))
 		rc = err_setf(ERR_NOT_FOUND, "probe %d is not leased", index);
-	else if (!force && strcmp(reg[index].lease_holder, holder) != 0)
+	else if (!force && strcmp(registry[index].lease_holder, holder) != 0)
 		rc = err_setf(ERR_PROBE_BUSY, "probe %d is leased by %s, not %s", index,
-			      reg[index].lease_holder, holder);
+			      registry[index].lease_holder, holder);
 	else
-		reg_set_lease_locked(&reg[index], "");
-	reg_version++;
-	pthread_mutex_unlock(&reg_lock);
+		registry_set_lease_locked(&registry[index], "");
+	registry_generation++;
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
@@ -676,8 +676,8 @@ void registry_set_identity(int index, const struct dap *d)
 {
 	struct probe_entry *e;
 
-	pthread_mutex_lock(&reg_lock);
-	e = &reg[index];
+	pthread_mutex_lock(&registry_lock);
+	e = &registry[index];
 	if (index >= 0 && index < REGISTRY_MAX_PROBES && e->used) {
 		e->has_identity = e->open_tried = true;
 		snprintf(e->vendor, sizeof(e->vendor), "%s", d->vendor);
@@ -687,64 +687,64 @@ void registry_set_identity(int index, const struct dap *d)
 		/* The serial remembered from the last run stands in until now. */
 		if (!e->discovered && d->serial[0] && strcmp(e->serial, d->serial) != 0) {
 			snprintf(e->serial, sizeof(e->serial), "%s", d->serial);
-			reg_store_dirty = true;
+			registry_store_dirty = true;
 		}
 		e->caps = d->caps;
 		e->packet_size = d->packet_size;
 		e->packet_count = d->packet_count;
-		reg_version++;
-		reg_save_locked();
+		registry_generation++;
+		registry_save_locked();
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 }
 
 void registry_set_target(int index, const struct probe_target_summary *t)
 {
-	pthread_mutex_lock(&reg_lock);
-	if (index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].used) {
-		reg[index].has_target = true;
-		reg[index].target = *t;
-		reg_version++;
+	pthread_mutex_lock(&registry_lock);
+	if (index >= 0 && index < REGISTRY_MAX_PROBES && registry[index].used) {
+		registry[index].has_target = true;
+		registry[index].target = *t;
+		registry_generation++;
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 }
 
 void registry_set_open_failed(int index)
 {
-	pthread_mutex_lock(&reg_lock);
-	if (index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].used)
-		reg[index].open_tried = true;
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
+	if (index >= 0 && index < REGISTRY_MAX_PROBES && registry[index].used)
+		registry[index].open_tried = true;
+	pthread_mutex_unlock(&registry_lock);
 }
 
 bool registry_has_identity(int index)
 {
 	bool has = false;
 
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	if (index >= 0 && index < REGISTRY_MAX_PROBES)
-		has = reg[index].used && reg[index].has_identity;
-	pthread_mutex_unlock(&reg_lock);
+		has = registry[index].used && registry[index].has_identity;
+	pthread_mutex_unlock(&registry_lock);
 	return has;
 }
 
 /* No other listed probe reports entry I's serial: the serial is a ref. */
-static bool reg_serial_unique_locked(int i)
+static bool registry_serial_unique_locked(int i)
 {
 	for (int k = 0; k < REGISTRY_MAX_PROBES; k++)
-		if (k != i && reg[k].used && strcmp(reg[k].serial, reg[i].serial) == 0)
+		if (k != i && registry[k].used && strcmp(registry[k].serial, registry[i].serial) == 0)
 			return false;
 	return true;
 }
 
-static void reg_view_locked(int i, struct probe_view *v)
+static void registry_view_locked(int i, struct probe_view *v)
 {
-	struct probe_entry *e = &reg[i];
+	struct probe_entry *e = &registry[i];
 
 	memset(v, 0, sizeof(*v));
 	v->index = i;
 	snprintf(v->serial, sizeof(v->serial), "%s", e->serial);
-	v->serial_unique = reg_serial_unique_locked(i);
+	v->serial_unique = registry_serial_unique_locked(i);
 	snprintf(v->uri, sizeof(v->uri), "%s", e->uri);
 	snprintf(v->location, sizeof(v->location), "%s", e->location);
 	snprintf(v->transport, sizeof(v->transport), "%s", e->transport);
@@ -762,7 +762,7 @@ static void reg_view_locked(int i, struct probe_view *v)
 	v->packet_count = e->packet_count;
 	v->vid = e->vid;
 	v->pid = e->pid;
-	v->state = reg_state_locked(e);
+	v->state = registry_state_locked(e);
 	v->job_id = e->job_id;
 	if (v->state == PROBE_LEASED) {
 		snprintf(v->lease_holder, sizeof(v->lease_holder), "%s", e->lease_holder);
@@ -776,12 +776,12 @@ int registry_view(int index, struct probe_view *out)
 {
 	int rc = 0;
 
-	pthread_mutex_lock(&reg_lock);
-	if (index >= 0 && index < REGISTRY_MAX_PROBES && reg[index].used)
-		reg_view_locked(index, out);
+	pthread_mutex_lock(&registry_lock);
+	if (index >= 0 && index < REGISTRY_MAX_PROBES && registry[index].used)
+		registry_view_locked(index, out);
 	else
 		rc = err_setf(ERR_PROBE_NOT_FOUND, "no probe %d", index);
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
@@ -789,20 +789,20 @@ size_t registry_views(struct probe_view *out, size_t cap, uint64_t *version)
 {
 	size_t n = 0;
 
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	for (int i = 0; i < REGISTRY_MAX_PROBES && n < cap; i++)
-		if (reg[i].used)
-			reg_view_locked(i, &out[n++]);
+		if (registry[i].used)
+			registry_view_locked(i, &out[n++]);
 	if (version)
-		*version = reg_version;
-	pthread_mutex_unlock(&reg_lock);
+		*version = registry_generation;
+	pthread_mutex_unlock(&registry_lock);
 	return n;
 }
 
 uint64_t registry_version(bool *leased)
 {
-	*leased = atomic_load(&reg_leases) > 0;
-	return atomic_load(&reg_version);
+	*leased = atomic_load(&registry_n_leased) > 0;
+	return atomic_load(&registry_generation);
 }
 
 size_t registry_transport_counts(struct registry_transport_count *out, size_t cap)
@@ -811,26 +811,28 @@ size_t registry_transport_counts(struct registry_transport_count *out, size_t ca
 
 	for (size_t k = 0; k < transport_kind_count() && n < cap; k++)
 		out[n++] = (struct registry_transport_count){.transport = transport_kind_at(k)->name};
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	for (int i = 0; i < REGISTRY_MAX_PROBES; i++) {
 		size_t k = 0;
 
-		if (!reg[i].used || reg[i].gone)
+		if (!registry[i].used || registry[i].gone)
 			continue;
-		while (k < n && strcmp(out[k].transport, reg[i].transport) != 0)
+		while (k < n && strcmp(out[k].transport, registry[i].transport) != 0)
 			k++;
 		if (k == n && n < cap) /* listed by its scheme, not opened yet ("usb") */
-			out[n++] = (struct registry_transport_count){.transport = transport_kind_name_of_uri(reg[i].uri)};
+			out[n++] = (struct registry_transport_count){
+				.transport = transport_kind_name_of_uri(registry[i].uri),
+			};
 		if (k < n)
 			out[k].count++;
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	return n;
 }
 
 void registry_set_state_dir(const char *dir)
 {
-	snprintf(reg_state_dir, sizeof(reg_state_dir), "%s", dir ? dir : "");
+	snprintf(registry_state_dir, sizeof(registry_state_dir), "%s", dir ? dir : "");
 }
 
 int registry_load_persistent(void)
@@ -840,28 +842,28 @@ int registry_load_persistent(void)
 
 	if (!st)
 		return err_setf(ERR_NO_MEMORY, "out of memory reading probes.json");
-	rc = probe_store_load(reg_state_dir, st);
+	rc = probe_store_load(registry_state_dir, st);
 	if (rc < 0) {
 		/* It cannot even be moved aside: run without touching it. */
 		log_warn("%s; probe indexes are not remembered until then", err_detail());
-		reg_state_dir[0] = '\0';
+		registry_state_dir[0] = '\0';
 		free(st);
 		return 0;
 	}
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&registry_lock);
 	for (size_t i = 0; i < st->n_known; i++) {
 		const struct probe_store_known *k = &st->known[i];
-		struct probe_entry *e = &reg[k->index];
+		struct probe_entry *e = &registry[k->index];
 
 		e->known = true;
 		snprintf(e->uri, sizeof(e->uri), "%s", k->uri);
 		snprintf(e->serial, sizeof(e->serial), "%s", k->serial[0] ? k->serial : k->uri);
 		snprintf(e->location, sizeof(e->location), "%s", k->location);
 		e->seen = k->seen;
-		if (k->seen > reg_seen_seq)
-			reg_seen_seq = k->seen;
+		if (k->seen > registry_seen_seq)
+			registry_seen_seq = k->seen;
 	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&registry_lock);
 	for (size_t i = 0; i < st->n_added; i++)
 		if (registry_add(st->added[i], true, &index) < 0)
 			log_warn("probes.json: %s", err_detail());

@@ -1,10 +1,10 @@
 /*
- * sim.c - the in-process simulated probe: the only door from the driver stack
+ * simulated.c - the in-process simulated probe: the only door from the driver stack
  * into daemon/sim/. Responses are produced when a command is sent and queued,
  * so the DAP layer's pipelining (packet count) behaves as on a real probe.
  *
  * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S&uid=H]
- * PROFILE is one of sim_profile_name(); each option at most once: time_scale
+ * PROFILE is one of sim_profiles_name(); each option at most once: time_scale
  * a decimal above 0 and at most 1000, latency_us 0 to 1000000, packet_size
  * 64 to 1024, packet_count 1 to 8, serial 1 to 63 of [A-Za-z0-9._:-], uid
  * the chip's 96-bit unique ID as 24 hex digits (docs/uid.md).
@@ -19,7 +19,7 @@
 
 #include "err.h"
 #include "sim/sim.h"
-#include "transport/sim_access.h"
+#include "transport/simulated.h"
 
 #define SIM_QUEUE_DEPTH 8
 #define SIM_MAX_MODELS 64
@@ -32,9 +32,9 @@ static struct {
 	struct sim_probe *probe;
 	bool open;
 	uint64_t closed_seq; /* for evicting the board left alone longest */
-} sim_models[SIM_MAX_MODELS];
-static uint64_t sim_close_seq;
-static pthread_mutex_t sim_models_lock = PTHREAD_MUTEX_INITIALIZER;
+} simulated_models[SIM_MAX_MODELS];
+static uint64_t simulated_close_seq;
+static pthread_mutex_t simulated_models_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct sim_transport {
 	struct transport base;
@@ -50,7 +50,7 @@ struct sim_transport {
 
 /* A plain decimal: digits, at most one '.', nothing else (no sign, no
  * exponent, no "inf" or "nan" that strtod would take). */
-static bool sim_decimal(const char *v, bool fraction, double *out)
+static bool simulated_decimal(const char *v, bool fraction, double *out)
 {
 	size_t digits = strspn(v, "0123456789"), rest;
 
@@ -67,7 +67,7 @@ static bool sim_decimal(const char *v, bool fraction, double *out)
 	return true;
 }
 
-static int sim_bad_option(const char *key, const char *val)
+static int simulated_bad_option(const char *key, const char *val)
 {
 	return err_setf(ERR_PROBE_URI_INVALID,
 			"unknown or out-of-range sim option %s=%s (time_scale above 0 to %g, latency_us 0-%u, "
@@ -76,7 +76,7 @@ static int sim_bad_option(const char *key, const char *val)
 			SIM_SERIAL_MAX);
 }
 
-static int sim_parse_option(struct sim_options *o, const char *key, const char *val)
+static int simulated_parse_option(struct sim_options *o, const char *key, const char *val)
 {
 	double d = -1;
 
@@ -85,23 +85,25 @@ static int sim_parse_option(struct sim_options *o, const char *key, const char *
 
 		if (n == 0 || n > SIM_SERIAL_MAX ||
 		    strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != n)
-			return sim_bad_option(key, val);
+			return simulated_bad_option(key, val);
 		o->serial = val;
 	} else if (strcmp(key, "uid") == 0) {
 		if (strlen(val) != 24 || strspn(val, "0123456789abcdefABCDEF") != 24)
 			return err_setf(ERR_PROBE_URI_INVALID, "sim option uid=%s: give 24 hex digits", val);
 		o->uid = val;
-	} else if (strcmp(key, "time_scale") == 0 && sim_decimal(val, true, &d) && d > 0 && d <= SIM_TIME_SCALE_MAX) {
+	} else if (strcmp(key, "time_scale") == 0 && simulated_decimal(val, true, &d) && d > 0 &&
+		   d <= SIM_TIME_SCALE_MAX) {
 		o->time_scale = d;
-	} else if (strcmp(key, "latency_us") == 0 && sim_decimal(val, false, &d) && d <= SIM_LATENCY_MAX_US) {
+	} else if (strcmp(key, "latency_us") == 0 && simulated_decimal(val, false, &d) && d <= SIM_LATENCY_MAX_US) {
 		o->latency_us = (unsigned)d;
-	} else if (strcmp(key, "packet_size") == 0 && sim_decimal(val, false, &d) && d >= 64 &&
+	} else if (strcmp(key, "packet_size") == 0 && simulated_decimal(val, false, &d) && d >= 64 &&
 		   d <= TRANSPORT_MAX_PACKET) {
 		o->packet_size = (unsigned)d;
-	} else if (strcmp(key, "packet_count") == 0 && sim_decimal(val, false, &d) && d >= 1 && d <= SIM_QUEUE_DEPTH) {
+	} else if (strcmp(key, "packet_count") == 0 && simulated_decimal(val, false, &d) && d >= 1 &&
+		   d <= SIM_QUEUE_DEPTH) {
 		o->packet_count = (unsigned)d;
 	} else {
-		return sim_bad_option(key, val);
+		return simulated_bad_option(key, val);
 	}
 	return 0;
 }
@@ -109,9 +111,9 @@ static int sim_parse_option(struct sim_options *o, const char *key, const char *
 /*
  * Split ADDR ("PROFILE?k=v&...") into SPEC (a copy, cut into the profile and
  * the option values OPT points into) and check every option: the parser of
- * sim_validate and sim_open alike. 0, or -ERR_PROBE_URI_INVALID.
+ * simulated_validate and simulated_open alike. 0, or -ERR_PROBE_URI_INVALID.
  */
-static int sim_parse(const char *addr, char *spec, size_t cap, struct sim_options *opt)
+static int simulated_parse(const char *addr, char *spec, size_t cap, struct sim_options *opt)
 {
 	char *query, *save = NULL, seen[8] = "";
 	static const char *const keys[] = {"time_scale", "latency_us", "packet_size", "packet_count", "serial", "uid"};
@@ -141,22 +143,22 @@ static int sim_parse(const char *addr, char *spec, size_t cap, struct sim_option
 					return err_setf(ERR_PROBE_URI_INVALID, "sim option %s given twice", kv);
 				seen[k] = 1;
 			}
-		if ((rc = sim_parse_option(opt, kv, eq + 1)) < 0)
+		if ((rc = simulated_parse_option(opt, kv, eq + 1)) < 0)
 			return rc;
 	}
 	return 0;
 }
 
-static int sim_validate(const char *addr)
+static int simulated_validate(const char *addr)
 {
 	struct sim_options opt;
 	char spec[TRANSPORT_URI_MAX];
-	int rc = sim_parse(addr, spec, sizeof(spec), &opt);
+	int rc = simulated_parse(addr, spec, sizeof(spec), &opt);
 
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < sim_profile_count(); i++)
-		if (strcmp(sim_profile_name(i), spec) == 0)
+	for (size_t i = 0; i < sim_profiles_count(); i++)
+		if (strcmp(sim_profiles_name(i), spec) == 0)
 			return 0;
 	return err_setf(ERR_PROBE_URI_INVALID,
 			"no simulator profile '%s' (rdpd-sim --list-profiles lists them, e.g. stm32f401re-rdp1)",
@@ -165,35 +167,35 @@ static int sim_validate(const char *addr)
 
 /* The model for URI ADDR: the existing one, or a new one. One connection at
  * a time, as a USB probe can be claimed by one program only. */
-static int sim_model_get(const char *addr, const char *profile, const struct sim_options *opt,
+static int simulated_model_get(const char *addr, const char *profile, const struct sim_options *opt,
 			 struct sim_probe **out)
 {
 	int rc = 0, free_slot = -1;
 
-	pthread_mutex_lock(&sim_models_lock);
+	pthread_mutex_lock(&simulated_models_lock);
 	for (int i = 0; i < SIM_MAX_MODELS; i++) {
-		if (sim_models[i].probe && strcmp(sim_models[i].uri, addr) == 0) {
-			if (sim_models[i].open)
+		if (simulated_models[i].probe && strcmp(simulated_models[i].uri, addr) == 0) {
+			if (simulated_models[i].open)
 				rc = err_setf(ERR_PROBE_OPEN_FAILED, "simulated probe %s is in use", addr);
-			sim_models[i].open = rc == 0;
-			*out = sim_models[i].probe;
+			simulated_models[i].open = rc == 0;
+			*out = simulated_models[i].probe;
 			goto out;
 		}
-		if (!sim_models[i].probe && free_slot < 0)
+		if (!simulated_models[i].probe && free_slot < 0)
 			free_slot = i;
 	}
 	if (free_slot < 0) {
 		/* The bench is full: the board nobody has used for longest goes. */
 		for (int i = 0; i < SIM_MAX_MODELS; i++)
-			if (!sim_models[i].open &&
-			    (free_slot < 0 || sim_models[i].closed_seq < sim_models[free_slot].closed_seq))
+			if (!simulated_models[i].open &&
+			    (free_slot < 0 || simulated_models[i].closed_seq < simulated_models[free_slot].closed_seq))
 				free_slot = i;
 		if (free_slot < 0) {
 			rc = err_setf(ERR_NO_MEMORY, "more than %d simulated probes in use", SIM_MAX_MODELS);
 			goto out;
 		}
-		sim_probe_destroy(sim_models[free_slot].probe);
-		sim_models[free_slot].probe = NULL;
+		sim_probe_destroy(simulated_models[free_slot].probe);
+		simulated_models[free_slot].probe = NULL;
 	}
 	rc = sim_probe_create(profile, opt, out);
 	if (rc == -ENOENT)
@@ -202,46 +204,46 @@ static int sim_model_get(const char *addr, const char *profile, const struct sim
 	else if (rc < 0)
 		rc = err_setf(ERR_NO_MEMORY, "cannot create simulator '%s'", profile);
 	if (rc == 0) {
-		snprintf(sim_models[free_slot].uri, sizeof(sim_models[free_slot].uri), "%s", addr);
-		sim_models[free_slot].probe = *out;
-		sim_models[free_slot].open = true;
+		snprintf(simulated_models[free_slot].uri, sizeof(simulated_models[free_slot].uri), "%s", addr);
+		simulated_models[free_slot].probe = *out;
+		simulated_models[free_slot].open = true;
 	}
 out:
-	pthread_mutex_unlock(&sim_models_lock);
+	pthread_mutex_unlock(&simulated_models_lock);
 	return rc;
 }
 
-static int sim_open(const char *addr, struct transport **out)
+static int simulated_open(const char *addr, struct transport **out)
 {
 	struct sim_options opt;
 	char spec[TRANSPORT_URI_MAX];
 	struct sim_transport *st;
 	int rc;
 
-	if ((rc = sim_parse(addr, spec, sizeof(spec), &opt)) < 0)
+	if ((rc = simulated_parse(addr, spec, sizeof(spec), &opt)) < 0)
 		return rc;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return err_setf(ERR_NO_MEMORY, "out of memory opening sim:%s", spec);
-	rc = sim_model_get(addr, spec, &opt, &st->probe);
+	rc = simulated_model_get(addr, spec, &opt, &st->probe);
 	if (rc < 0) {
 		free(st);
 		return rc;
 	}
-	st->base.ops = &transport_sim;
+	st->base.ops = &simulated_ops;
 	st->base.packet_size = sim_probe_packet_size(st->probe);
-	snprintf(st->base.info.uri, sizeof(st->base.info.uri), "%s:%s", transport_sim.scheme, addr);
+	snprintf(st->base.info.uri, sizeof(st->base.info.uri), "%s:%s", simulated_ops.scheme, addr);
 	snprintf(st->base.info.serial, sizeof(st->base.info.serial), "%s", sim_probe_serial(st->probe));
 	snprintf(st->base.info.vendor, sizeof(st->base.info.vendor), "%s", sim_probe_vendor(st->probe));
 	snprintf(st->base.info.product, sizeof(st->base.info.product), "%s",
 		 sim_probe_product(st->probe));
-	st->base.info.transport = transport_sim.name;
-	st->base.info.simulated = transport_sim.simulated;
+	st->base.info.transport = simulated_ops.name;
+	st->base.info.simulated = simulated_ops.simulated;
 	*out = &st->base;
 	return 0;
 }
 
-static int sim_send(struct transport *t, const uint8_t *buf, size_t len)
+static int simulated_send(struct transport *t, const uint8_t *buf, size_t len)
 {
 	struct sim_transport *st = (struct sim_transport *)t;
 	unsigned slot;
@@ -261,7 +263,7 @@ static int sim_send(struct transport *t, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static int sim_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
+static int simulated_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	struct sim_transport *st = (struct sim_transport *)t;
 	size_t n;
@@ -278,35 +280,35 @@ static int sim_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, 
 	return 0;
 }
 
-static void sim_close(struct transport *t)
+static void simulated_close(struct transport *t)
 {
 	struct sim_transport *st = (struct sim_transport *)t;
 
-	pthread_mutex_lock(&sim_models_lock);
+	pthread_mutex_lock(&simulated_models_lock);
 	for (int i = 0; i < SIM_MAX_MODELS; i++)
-		if (sim_models[i].probe == st->probe) {
-			sim_models[i].open = false;
-			sim_models[i].closed_seq = ++sim_close_seq;
+		if (simulated_models[i].probe == st->probe) {
+			simulated_models[i].open = false;
+			simulated_models[i].closed_seq = ++simulated_close_seq;
 		}
-	pthread_mutex_unlock(&sim_models_lock);
+	pthread_mutex_unlock(&simulated_models_lock);
 	free(st);
 }
 
-struct sim_probe *transport_sim_model(struct transport *t)
+struct sim_probe *simulated_model(struct transport *t)
 {
-	return t && t->ops == &transport_sim ? ((struct sim_transport *)t)->probe : NULL;
+	return t && t->ops == &simulated_ops ? ((struct sim_transport *)t)->probe : NULL;
 }
 
-const struct transport_ops transport_sim = {
+const struct transport_ops simulated_ops = {
 	.name = "sim",
 	.scheme = "sim",
 	.uri_form = "sim:PROFILE",
 	.api_addable = true,
 	.simulated = true,
 	.enumerate = NULL,
-	.validate = sim_validate,
-	.open = sim_open,
-	.send = sim_send,
-	.recv = sim_recv,
-	.close = sim_close,
+	.validate = simulated_validate,
+	.open = simulated_open,
+	.send = simulated_send,
+	.recv = simulated_recv,
+	.close = simulated_close,
 };

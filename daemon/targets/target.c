@@ -1,5 +1,5 @@
 /*
- * targets.c - the driver table, chip identification and the connect ladder.
+ * target.c - the driver table, chip identification and the connect ladder.
  */
 #include "targets/target.h"
 
@@ -90,12 +90,12 @@ const struct target_part *target_find_part_rom(uint16_t designer, uint16_t part,
 	return NULL;
 }
 
-double rdp_level_number(enum rdp_level level)
+double target_rdp_level_number(enum rdp_level level)
 {
 	return level == RDP_UNKNOWN ? -1 : level / 10.0;
 }
 
-const char *rdp_level_text(enum rdp_level level)
+const char *target_rdp_level_text(enum rdp_level level)
 {
 	switch (level) {
 	case RDP_LEVEL_0: return "Level 0: no read protection.";
@@ -117,9 +117,9 @@ bool target_option(const struct target_protection *p, const char *name, uint32_t
 	return false;
 }
 
-const char *rdp_describe(const struct target_protection *p, char *out, size_t cap)
+const char *target_rdp_describe(const struct target_protection *p, char *out, size_t cap)
 {
-	size_t n = (size_t)snprintf(out, cap, "%s", rdp_level_text(p->level));
+	size_t n = (size_t)snprintf(out, cap, "%s", target_rdp_level_text(p->level));
 	uint32_t v;
 
 	if (target_option(p, "rdp_pending", &v) && n < cap)
@@ -136,14 +136,14 @@ const char *rdp_describe(const struct target_protection *p, char *out, size_t ca
 	return out;
 }
 
-enum rdp_level rdp_level_from_byte(uint8_t rdp)
+enum rdp_level target_rdp_level_from_byte(uint8_t rdp)
 {
 	return rdp == 0xAA ? RDP_LEVEL_0 : rdp == 0xCC ? RDP_LEVEL_2 : RDP_LEVEL_1;
 }
 
 /* Most parts (Cortex-M3/M4/M7) keep DBGMCU_IDCODE here, on the private
  * peripheral bus: the first identification batch reads it with the CPUID
- * (docs/targets/common.md, "DBGMCU_IDCODE (targets.c)"). */
+ * (docs/targets/common.md, "DBGMCU_IDCODE (target.c)"). */
 #define TARGET_DBGMCU_FIRST 0xE0042000u
 
 static bool target_addr_listed(const uint32_t *list, size_t n, uint32_t addr)

@@ -1,8 +1,8 @@
 /*
- * stm32_common.h - what every STM32 flash-controller driver shares.
+ * stm32.h - what every STM32 flash-controller driver shares.
  */
-#ifndef RDPD_STM32_COMMON_H
-#define RDPD_STM32_COMMON_H
+#ifndef RDPD_STM32_H
+#define RDPD_STM32_H
 
 #include "targets/target.h"
 

@@ -1,5 +1,5 @@
 /*
- * probe_registry.h - every probe rdpd knows: USB probes as they come and go,
+ * registry.h - every probe rdpd knows: USB probes as they come and go,
  * network and simulated probes from the configuration or the API. A probe
  * keeps its index across replugs and restarts: the index of every probe ever
  * seen is remembered in the state directory (probe_store.h), and a new probe
@@ -7,8 +7,8 @@
  * table; HTTP threads read snapshots of it (struct probe_view), which
  * api/json_probe.c serialises.
  */
-#ifndef RDPD_PROBE_REGISTRY_H
-#define RDPD_PROBE_REGISTRY_H
+#ifndef RDPD_REGISTRY_H
+#define RDPD_REGISTRY_H
 
 #include <stdbool.h>
 #include <stdint.h>
