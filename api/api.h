@@ -58,6 +58,8 @@ struct api_req {
 	uint64_t wait_job;           /* ?wait=: the job, and whether this request made it */
 	bool wait_fresh;
 	struct worker_read *rdp_read; /* GET /probes/{ref}/rdp: the worker's read */
+	int busy_index;               /* a job POST that found the probe being claimed */
+	unsigned busy_tries;
 };
 
 /* Replies (reply.c). Each returns the MHD result to hand back. */

@@ -27,7 +27,6 @@
  * the guard never touches a descriptor reused by another connection.
  */
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -37,6 +36,7 @@
 
 #include "api/api.h"
 #include "api/conn_guard.h"
+#include "api/park.h"
 #include "log.h"
 
 #define CONN_GUARD_SLOTS 1024 /* > libmicrohttpd's connection limit, so a slot is always free */
@@ -285,18 +285,6 @@ bool conn_guard_is_answering(struct MHD_Connection *conn)
 	return s && atomic_load(&s->answering);
 }
 
-/* The client of S (not being answered) has closed its side (POLLRDHUP,
- * poll(2)): no request can follow. libmicrohttpd 0.9.75's epoll threads
- * sometimes miss that end (seen in make soak: a refused oversized request
- * whose client then left stayed in CLOSE-WAIT for seconds); shutting the
- * socket makes them see it. */
-static bool conn_guard_client_left(const struct conn_slot *s)
-{
-	struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
-
-	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
-
 static void conn_guard_reap_overdue(void)
 {
 	long long now = conn_guard_now_ms();
@@ -306,7 +294,12 @@ static void conn_guard_reap_overdue(void)
 
 		if (!conn_guard_live(s) || atomic_load(&s->answering))
 			continue;
-		if (conn_guard_client_left(s)) {
+		/* Its client has closed its side: no request can follow.
+		 * libmicrohttpd 0.9.75's epoll threads sometimes miss that
+		 * end (make soak: a refused oversized request whose client
+		 * then left stayed in CLOSE-WAIT for seconds); shutting the
+		 * socket makes them see it. */
+		if (park_client_gone(s->fd)) {
 			s->closed_by_guard = true;
 			shutdown(s->fd, SHUT_RDWR);
 			continue;

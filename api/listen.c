@@ -41,8 +41,14 @@ static pthread_t listen_thread;
 static struct MHD_Daemon *listen_daemon;
 static unsigned listen_limit;
 
-/* The port and family of a socket handed over by systemd. */
-static int listen_inherited(int fd, unsigned short *port, bool *ipv6)
+static unsigned short listen_port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					       : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* The port of a TCP socket handed over by systemd. */
+static int listen_inherited(int fd, unsigned short *port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -51,8 +57,7 @@ static int listen_inherited(int fd, unsigned short *port, bool *ipv6)
 	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
 		return err_setf(ERR_INVALID_ARGUMENT, "the socket systemd passed (fd %d) is not a TCP "
 				"socket: check ListenStream= in rdpd.socket", fd);
-	*ipv6 = ss.ss_family == AF_INET6;
-	*port = ntohs(*ipv6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+	*port = listen_port_of(&ss);
 	listen_fd = fd;
 	return 0;
 }
@@ -85,11 +90,10 @@ int listen_open(const struct api_config *cfg, unsigned short *port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	bool ipv6;
 	int one = 1, rc;
 
 	if (cfg->have_listen_fd)
-		return listen_inherited(cfg->listen_fd, port, &ipv6);
+		return listen_inherited(cfg->listen_fd, port);
 	if ((rc = listen_address(cfg->listen_host, cfg->port, &ss, &len)) < 0)
 		return rc;
 	listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -104,8 +108,7 @@ int listen_open(const struct api_config *cfg, unsigned short *port)
 		listen_close();
 		return rc;
 	}
-	*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-					       : ((struct sockaddr_in *)&ss)->sin_port);
+	*port = listen_port_of(&ss);
 	return 0;
 }
 

@@ -90,8 +90,7 @@ void park_init(struct park *p, struct MHD_Connection *conn, uint64_t job_id, lon
 	p->why = PARK_WAKE_NONE;
 }
 
-/* The client closed or reset the connection. */
-static bool park_client_gone(int fd)
+bool park_client_gone(int fd)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLRDHUP};
 

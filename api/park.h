@@ -50,6 +50,9 @@ void park_signal(struct park *p);
 /* Something P's condition may depend on changed (a job event). */
 void park_kick(void *unused);
 long long park_now_ms(void);
+/* The client behind socket FD has closed its side or reset it (POLLRDHUP,
+ * poll(2)); true for FD < 0. */
+bool park_client_gone(int fd);
 /* The answer P waited for is done (its request completed, its stream
  * freed); a no-op for a P never initialised. */
 void park_done(struct park *p);

@@ -350,6 +350,27 @@ static enum MHD_Result routes_probes_reply_job(struct api_req *r, uint64_t id, u
 			  json_job_by_id(id), loc);
 }
 
+/* Another request has claimed the probe and is writing its job record:
+ * the job's id follows within milliseconds. The request is parked in 2 ms
+ * steps, at most 100, rather than sleeping on one of the few HTTP threads. */
+static enum MHD_Result routes_probes_busy_answer(struct api_req *r)
+{
+	uint64_t running = registry_current_job(r->busy_index);
+
+	while (running == UINT64_MAX && r->busy_tries++ < 100) {
+		park_init(&r->park, r->conn, 0, park_now_ms() + 2);
+		if (api_park(r, routes_probes_busy_answer))
+			return MHD_YES;
+		if (r->park.why != PARK_WAKE_DEADLINE)
+			break; /* stopping, or the client left */
+		running = registry_current_job(r->busy_index);
+	}
+	if (running && running != UINT64_MAX)
+		return routes_probes_reply_busy(r, running);
+	return reply_problem(r, err_setf(ERR_PROBE_BUSY, "Probe %d is starting another job; send the request "
+					 "again in a moment.", r->busy_index), NULL);
+}
+
 /* Idempotency-Key: RFC 9110 field value characters, printable ASCII only
  * (it is journaled and may reach a log line). */
 static bool routes_probes_idem_key_ok(const char *k)
@@ -431,12 +452,10 @@ static enum MHD_Result routes_probes_start_job(struct api_req *r, enum job_kind 
 		uint64_t running = registry_current_job(index);
 
 		free(canon);
-		/* The other request is writing its job record: its id follows at once. */
-		for (int i = 0; i < 100 && running == UINT64_MAX; i++) {
-			nanosleep(&(struct timespec){.tv_nsec = 2000000L}, NULL);
-			running = registry_current_job(index);
-		}
-		return running && running != UINT64_MAX ? routes_probes_reply_busy(r, running) : reply_problem(r, rc, NULL);
+		r->busy_index = index;
+		if (running == UINT64_MAX)
+			return routes_probes_busy_answer(r);
+		return running ? routes_probes_reply_busy(r, running) : reply_problem(r, rc, NULL);
 	}
 	rc = job_create(kind, index, serial, uri, r->who, idem, canon, clock_hz, mode, &expect, &id);
 	free(canon);
