@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,6 +71,22 @@ enum MHD_Result reply_text_owned(struct api_req *r, unsigned status, const char 
 /* application/problem+json from RC and the thread's err_detail(); EXTRA
  * (may be NULL) adds members such as "job". */
 enum MHD_Result reply_problem(struct api_req *r, int rc, json_object *extra);
+/* An answer built once and queued again on every request that asks for
+ * the same VERSION of it (GET /probes): libmicrohttpd counts a response's
+ * users, so one response may go out on many connections at once. A
+ * VERSION of 0 is never kept. */
+struct reply_kept {
+	pthread_rwlock_t lock;
+	struct MHD_Response *resp;
+	uint64_t version;
+	unsigned status;
+};
+#define REPLY_KEPT_INIT {.lock = PTHREAD_RWLOCK_INITIALIZER}
+/* Queue K's answer when it is for VERSION; false (nothing queued) else. */
+bool reply_kept_queue(struct api_req *r, struct reply_kept *k, uint64_t version, enum MHD_Result *ret);
+/* Answer with TEXT (malloc'd, taken) and keep the answer in K for VERSION. */
+enum MHD_Result reply_kept_text(struct api_req *r, struct reply_kept *k, uint64_t version, unsigned status,
+				const char *type, char *text);
 /* The same problem as a whole HTTP/1.1 answer with Connection: close, for
  * writing to a socket directly (http_errors.c); 0 when CAP is too small. */
 size_t reply_problem_wire(int rc, char *out, size_t cap);

@@ -1,21 +1,14 @@
 /*
- * json_probe.c - probes as JSON (api/openapi.json, Probe) and the cache of
- * GET /probes's text.
+ * json_probe.c - probes as JSON (api/openapi.json, Probe) and GET /probes's
+ * text.
  */
 #include "api/json_probe.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_util.h"
-
-/* GET /probes's text for a registry version (0: none). Connection threads
- * copy it at once (a read lock); one that finds it stale builds it anew. */
-static pthread_rwlock_t json_probe_lock = PTHREAD_RWLOCK_INITIALIZER;
-static char *json_probe_cache;
-static uint64_t json_probe_cache_version;
 
 static json_object *json_probe_caps(const struct probe_view *v)
 {
@@ -91,17 +84,17 @@ json_object *json_probe_by_index(int index)
 	return registry_view(index, &v) == 0 ? json_probe(&v) : NULL;
 }
 
-/* GET /probes's text now, with the version it shows in *VERSION. */
-static char *json_probe_list_build(uint64_t *version)
+char *json_probe_list_text(uint64_t *version)
 {
 	struct probe_view *views = malloc(REGISTRY_MAX_PROBES * sizeof(*views));
 	json_object *o, *arr;
+	uint64_t shown;
 	size_t n;
 	char *text;
 
 	if (!views)
 		return NULL;
-	n = registry_views(views, REGISTRY_MAX_PROBES, version);
+	n = registry_views(views, REGISTRY_MAX_PROBES, &shown);
 	o = json_object_new_object();
 	arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
@@ -110,37 +103,7 @@ static char *json_probe_list_build(uint64_t *version)
 	text = strdup(json_util_text(o, 1));
 	json_object_put(o);
 	free(views);
+	if (version)
+		*version = shown;
 	return text;
-}
-
-/* A copy of the kept text when it shows VERSION, else NULL. */
-static char *json_probe_cached(uint64_t version)
-{
-	char *copy = NULL;
-
-	pthread_rwlock_rdlock(&json_probe_lock);
-	if (json_probe_cache && json_probe_cache_version == version)
-		copy = strdup(json_probe_cache);
-	pthread_rwlock_unlock(&json_probe_lock);
-	return copy;
-}
-
-char *json_probe_list_text(void)
-{
-	bool leased;
-	uint64_t version = registry_version(&leased);
-	char *copy = json_probe_cached(version), *text;
-
-	if (copy)
-		return copy;
-	text = json_probe_list_build(&version);
-	if (!text)
-		return NULL;
-	copy = strdup(text);
-	pthread_rwlock_wrlock(&json_probe_lock);
-	free(json_probe_cache);
-	json_probe_cache = text;
-	json_probe_cache_version = leased ? 0 : version; /* while leased, built every time */
-	pthread_rwlock_unlock(&json_probe_lock);
-	return copy;
 }

@@ -2,13 +2,24 @@
  * reply.c - every HTTP answer goes through here: JSON, text, and
  * application/problem+json (RFC 9457) carrying the error table's sentence.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api.h"
 #include "err.h"
 #include "json_util.h"
+
+/* The header fields every answer of TYPE carries. */
+static void reply_common_headers(struct MHD_Response *resp, const char *type)
+{
+	if (type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
 
 static enum MHD_Result reply_buffer_mode(struct api_req *r, unsigned status, const char *type,
 					 const char *text, size_t len, const char *location,
@@ -19,10 +30,7 @@ static enum MHD_Result reply_buffer_mode(struct api_req *r, unsigned status, con
 
 	if (!resp)
 		return MHD_NO;
-	if (type)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	reply_common_headers(resp, type);
 	if (location)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
 	if (r->allow)
@@ -35,6 +43,60 @@ static enum MHD_Result reply_buffer_mode(struct api_req *r, unsigned status, con
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	api_count_status(status);
+	return ret;
+}
+
+/* A request whose answer carries fields of its own cannot take a kept one. */
+static bool reply_kept_fits(const struct api_req *r)
+{
+	return !r->close && !r->allow;
+}
+
+bool reply_kept_queue(struct api_req *r, struct reply_kept *k, uint64_t version, enum MHD_Result *ret)
+{
+	bool hit = false;
+
+	if (!version || !reply_kept_fits(r))
+		return false;
+	/* Queued under the read lock: libmicrohttpd takes its reference
+	 * (0.9.75 connection.c MHD_queue_response(), MHD_increment_response_rc())
+	 * before a newer answer can replace this one and drop the kept
+	 * reference. */
+	pthread_rwlock_rdlock(&k->lock);
+	if (k->resp && k->version == version) {
+		*ret = MHD_queue_response(r->conn, k->status, k->resp);
+		hit = true;
+	}
+	pthread_rwlock_unlock(&k->lock);
+	if (hit)
+		api_count_status(k->status);
+	return hit;
+}
+
+enum MHD_Result reply_kept_text(struct api_req *r, struct reply_kept *k, uint64_t version, unsigned status,
+				const char *type, char *text)
+{
+	struct MHD_Response *resp, *old;
+	enum MHD_Result ret;
+
+	if (!version || !reply_kept_fits(r))
+		return reply_text_owned(r, status, type, text);
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	reply_common_headers(resp, type);
+	ret = MHD_queue_response(r->conn, status, resp);
+	api_count_status(status);
+	pthread_rwlock_wrlock(&k->lock);
+	old = k->resp;
+	k->resp = resp; /* the kept reference: this request's becomes it */
+	k->version = version;
+	k->status = status;
+	pthread_rwlock_unlock(&k->lock);
+	if (old)
+		MHD_destroy_response(old); /* freed once the last connection sending it is done */
 	return ret;
 }
 

@@ -169,11 +169,22 @@ static int routes_probes_connect_opts(json_object *body, uint32_t *clock_hz, enu
 	return 0;
 }
 
+/* The hottest request: a repeat while the table stands still queues the
+ * answer built for its version. While a lease is held the text is built
+ * every time: a lease runs out by the clock, not by a change of the table. */
 enum MHD_Result routes_probes_list(struct api_req *r)
 {
-	char *text = json_probe_list_text();
+	static struct reply_kept kept = REPLY_KEPT_INIT;
+	bool leased;
+	uint64_t version = registry_version(&leased);
+	enum MHD_Result ret;
+	char *text;
 
-	return text ? reply_text_owned(r, MHD_HTTP_OK, "application/json", text) : MHD_NO;
+	if (!leased && reply_kept_queue(r, &kept, version, &ret))
+		return ret;
+	text = json_probe_list_text(&version);
+	return text ? reply_kept_text(r, &kept, leased ? 0 : version, MHD_HTTP_OK, "application/json", text)
+		    : MHD_NO;
 }
 
 enum MHD_Result routes_probes_get(struct api_req *r)

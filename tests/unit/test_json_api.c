@@ -121,35 +121,35 @@ TEST(probe_list_text_follows_the_table)
 	char *a, *b, *c;
 	int index = -1;
 
-	a = json_probe_list_text();
+	a = json_probe_list_text(NULL);
 	CHECK(a && strcmp(a, "{\n  \"probes\":[\n  ]\n}") == 0);
 	CHECK_EQ_I(registry_add("sim:stm32f401re-rdp1?serial=LIST", false, &index), 0);
-	b = json_probe_list_text();
+	b = json_probe_list_text(NULL);
 	CHECK(b && strstr(b, "\"serial\":\"sim:stm32f401re-rdp1?serial=LIST\"") && strstr(b, "\"state\":\"idle\""));
 	CHECK_EQ_I(registry_claim(index, 7), 0);
-	c = json_probe_list_text();
+	c = json_probe_list_text(NULL);
 	CHECK(c && strstr(c, "\"state\":\"busy\"") && strstr(c, "\"job\":\"/jobs/7\""));
 	registry_release(index);
 	free(c);
-	c = json_probe_list_text();
+	c = json_probe_list_text(NULL);
 	CHECK_STR(c, b);
 	CHECK_EQ_I(registry_lease(index, "ci", 60), 0);
 	free(c);
-	c = json_probe_list_text();
+	c = json_probe_list_text(NULL);
 	CHECK(c && strstr(c, "\"holder\":\"ci\""));
 	CHECK_EQ_I(registry_unlease(index, "ci", false), 0);
 	free(c);
-	c = json_probe_list_text();
+	c = json_probe_list_text(NULL);
 	CHECK_STR(c, b);
 	/* A lease that runs out is no change of the table: the text follows. */
 	CHECK_EQ_I(registry_lease(index, "ci", 1), 0);
 	free(c);
-	c = json_probe_list_text();
+	c = json_probe_list_text(NULL);
 	CHECK(c && strstr(c, "\"holder\":\"ci\""));
 	for (int waited = 0; waited < 10000 && c && strcmp(c, b) != 0; waited += 50) {
 		usleep(50000);
 		free(c);
-		c = json_probe_list_text();
+		c = json_probe_list_text(NULL);
 	}
 	CHECK_STR(c, b);
 	free(a);
