@@ -238,6 +238,7 @@ static int simulated_open(const char *addr, struct transport **out)
 	snprintf(st->base.info.product, sizeof(st->base.info.product), "%s",
 		 sim_probe_product(st->probe));
 	st->base.info.transport = simulated_ops.name;
+	st->base.info.protocol = "cmsis-dap";
 	st->base.info.simulated = simulated_ops.simulated;
 	*out = &st->base;
 	return 0;

@@ -204,6 +204,7 @@ static int tcp_open(const char *addr, struct transport **out)
 	snprintf(tt->base.info.uri, sizeof(tt->base.info.uri), "%s:%s", tcp_ops.scheme, addr);
 	snprintf(tt->base.info.serial, sizeof(tt->base.info.serial), "tcp-%.120s", tt->where);
 	tt->base.info.transport = tcp_ops.name;
+	tt->base.info.protocol = "cmsis-dap";
 	*out = &tt->base;
 	return 0;
 }

@@ -28,6 +28,9 @@ struct transport_probe_info {
 	char vendor[64];
 	char product[128];
 	const char *transport; /* the backend's kind: its transport_ops name */
+	/* The probe protocol the link carries: an access_ops name
+	 * (daemon/access/access.h), "cmsis-dap" or "stlink". */
+	const char *protocol;
 	uint16_t vid, pid;
 	bool simulated;
 };

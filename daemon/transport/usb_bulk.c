@@ -277,6 +277,7 @@ static int usb_bulk_inspect(libusb_device *dev, struct usb_bulk_match *m)
 	m->info.vid = dd.idVendor;
 	m->info.pid = dd.idProduct;
 	m->info.transport = usb_bulk_ops.name;
+	m->info.protocol = "cmsis-dap";
 	snprintf(m->addr, sizeof(m->addr), "%04x:%04x@%s", dd.idVendor, dd.idProduct,
 		 m->location);
 	snprintf(m->info.location, sizeof(m->info.location), "%s", m->addr);

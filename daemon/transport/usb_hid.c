@@ -197,6 +197,7 @@ static void usb_hid_fill(const struct hid_device_info *d, struct usb_hid_match *
 		 m->info.serial[0] ? m->info.serial : m->addr);
 	snprintf(m->path, sizeof(m->path), "%s", d->path);
 	m->info.transport = usb_hid_ops.name;
+	m->info.protocol = "cmsis-dap";
 	m->info.vid = d->vendor_id;
 	m->info.pid = d->product_id;
 }
