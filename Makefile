@@ -22,7 +22,7 @@ DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libjson-c-dev libhidap
 DEB_TEST  := curl python3 chromium nodejs faketime
 
 LIB_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
-            $(wildcard daemon/transport/*.c daemon/dap/*.c daemon/adiv5/*.c \
+            $(wildcard daemon/transport/*.c daemon/access/*.c daemon/dap/*.c daemon/stlink/*.c daemon/adiv5/*.c \
                        daemon/cortexm/*.c daemon/targets/*.c daemon/jobs/*.c \
                        daemon/probes/*.c daemon/cli/*.c api/*.c)
 SIM_SRC  := $(filter-out daemon/sim/sim_main.c,$(wildcard daemon/sim/*.c))

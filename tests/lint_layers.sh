@@ -5,9 +5,11 @@
 # its own folder:
 #
 #   0  base      daemon/{err,log,utf8,json_util,json_strict,notify,config,dnssd}
-#   1  transport   2 dap   3 adiv5   4 cortexm   5 targets   6 probes   7 jobs
-#   8  api, cli  (peers: cli uses of api/ only the serialisers api/json_*.h)
-#   9  the composition root: daemon/main.c, daemon/serve.c
+#   1  transport   2 access (the debug-access ops table)   3 dap, stlink (the
+#   probe protocols: siblings, neither includes the other)   4 adiv5
+#   5  cortexm   6 targets   7 probes   8 jobs
+#   9  api, cli  (peers: cli uses of api/ only the serialisers api/json_*.h)
+#   10 the composition root: daemon/main.c, daemon/serve.c
 #   -  daemon/sim: its own headers only (an independent reading of the
 #      manuals); only transport/simulated.c reaches it, through sim/sim.h
 #
@@ -23,15 +25,16 @@ rank() {
 	case $1 in
 	daemon/sim/*) echo sim ;;
 	daemon/transport/*) echo 1 ;;
-	daemon/dap/*) echo 2 ;;
-	daemon/adiv5/*) echo 3 ;;
-	daemon/cortexm/*) echo 4 ;;
-	daemon/targets/*) echo 5 ;;
-	daemon/probes/*) echo 6 ;;
-	daemon/jobs/*) echo 7 ;;
-	api/*) echo 8 ;;
-	daemon/cli/*) echo 8 ;;
-	daemon/main.c | daemon/serve.c | daemon/serve.h) echo 9 ;;
+	daemon/access/*) echo 2 ;;
+	daemon/dap/* | daemon/stlink/*) echo 3 ;;
+	daemon/adiv5/*) echo 4 ;;
+	daemon/cortexm/*) echo 5 ;;
+	daemon/targets/*) echo 6 ;;
+	daemon/probes/*) echo 7 ;;
+	daemon/jobs/*) echo 8 ;;
+	api/*) echo 9 ;;
+	daemon/cli/*) echo 9 ;;
+	daemon/main.c | daemon/serve.c | daemon/serve.h) echo 10 ;;
 	daemon/err.[ch] | daemon/log.[ch] | daemon/utf8.[ch] | daemon/json_util.[ch] | \
 	daemon/json_strict.[ch] | daemon/notify.[ch] | daemon/config.[ch] | daemon/dnssd.[ch]) echo 0 ;;
 	*) echo "" ;;
@@ -79,7 +82,7 @@ rm -f "${TMPDIR:-/tmp}/lint_layers.$$"
 
 # Routes take what jobs/ hands them: no target, CMSIS-DAP or ADIv5 header
 # (api/ may include lower ranks in general; its route handlers may not).
-hits=$(grep -nE '#include "(targets|cortexm|adiv5|dap|transport)/' api/routes_*.c)
+hits=$(grep -nE '#include "(targets|cortexm|adiv5|dap|stlink|access|transport)/' api/routes_*.c)
 [ -n "$hits" ] && say "a route includes a layer below jobs:
 $hits"
 # The serialisers the CLI shares include nothing of HTTP.
@@ -89,8 +92,8 @@ $hits"
 # Only api/ (and the CLI for its --json) serialises; below them JSON is the
 # format of the two durable files only: the journal's records (jobs/job.c,
 # job_json.c) and probes.json (probes/probe_store.c).
-hits=$(grep -rlE '#include (<json-c/|"json_util\.h"|"json_strict\.h")' daemon/transport daemon/dap daemon/adiv5 \
-	daemon/cortexm daemon/targets daemon/probes daemon/jobs |
+hits=$(grep -rlE '#include (<json-c/|"json_util\.h"|"json_strict\.h")' daemon/transport daemon/access daemon/dap daemon/stlink daemon/adiv5 \
+	daemon/cortexm daemon/targets daemon/probes daemon/jobs 2>/dev/null |
 	grep -vE '^daemon/(jobs/(job\.c|job_json\.c|job_internal\.h)|probes/probe_store\.c)$')
 [ -n "$hits" ] && say "JSON below api/ outside the journal and probes.json:
 $hits"
