@@ -7,9 +7,9 @@
  * into DAP_Transfer packets, an ST-LINK sends its own DAP-register and
  * memory commands. Each protocol is one `const struct access_ops` listed in
  * access.c's table; the transport a probe was found on names its protocol
- * (transport_ops.protocol), so nothing above this layer knows which
+ * (transport_probe_info.protocol), so nothing above this layer knows which
  * protocol runs. References: ARM IHI 0031 (ADIv5.2) B2 (DP), C2 (MEM-AP);
- * docs/adiv5.md; docs/probe/cmsis-dap.md, docs/probe/stlink.md.
+ * docs/adiv5.md; docs/probe/access.md.
  */
 #ifndef RDPD_ACCESS_H
 #define RDPD_ACCESS_H
@@ -88,9 +88,13 @@ struct access_ops {
 	/* Release the target lines and the probe's state; T stays open. */
 	void (*close)(struct access *ac);
 	/* The wire up to a debug port that may answer: the probe's SWD mode,
-	 * CLOCK_HZ, nRESET asserted (held) when UNDER_RESET, the JTAG-to-SWD
-	 * switch. No DP register is read. */
+	 * CLOCK_HZ, nRESET asserted (held) when UNDER_RESET, and, unless
+	 * switch_to_swd does it, the JTAG-to-SWD switch. No DP register is
+	 * read. */
 	int (*connect)(struct access *ac, uint32_t clock_hz, bool under_reset);
+	/* Optional: the JTAG-to-SWD switch (ADIv5.2 B5.2.1), for a probe whose
+	 * host sends the wire sequences itself. */
+	int (*switch_to_swd)(struct access *ac);
 	/* After a lost link: a line reset (or the probe's own re-entry). */
 	int (*line_reset)(struct access *ac);
 	/* Optional: wake an SWD-v2 debug port from dormant (ADIv6 B5.3). */
@@ -119,8 +123,6 @@ struct access {
 	const struct access_ops *ops;
 	struct transport *t;
 	struct access_identity id;
-	uint64_t transfers;  /* register accesses done (figures) */
-	uint64_t packets;    /* commands sent to the probe (figures) */
 };
 
 extern const struct access_ops dap_access_ops;

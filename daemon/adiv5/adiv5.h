@@ -1,12 +1,14 @@
 /*
- * adiv5.h - ADIv5 debug port and access ports over SWD, through CMSIS-DAP.
+ * adiv5.h - ADIv5 debug port and access ports over SWD, through whichever
+ * probe protocol the probe speaks (daemon/access/access.h).
  *
  * Queue, then run (OpenOCD's dap_queue_ap_read + dap_run): callers queue
- * register accesses, adiv5_run() packs them into as few DAP_Transfer /
- * DAP_TransferBlock packets as the probe's packet size allows and reports one
- * error per batch. SELECT, CSW and TAR are cached so repeated accesses cost
- * no extra transfers. References: ARM IHI 0031 (ADIv5.2) B2 (DP), C2 (MEM-AP);
- * docs/adiv5.md; the packets in docs/probe/cmsis-dap.md.
+ * register accesses, adiv5_run() hands them to the probe protocol, which
+ * sends them as few packets as it can (CMSIS-DAP: DAP_Transfer /
+ * DAP_TransferBlock; ST-LINK: its register and memory commands), and reports
+ * one error per batch. SELECT, CSW and TAR are cached so repeated accesses
+ * cost no extra transfers. References: ARM IHI 0031 (ADIv5.2) B2 (DP), C2
+ * (MEM-AP); docs/adiv5.md.
  */
 #ifndef RDPD_ADIV5_H
 #define RDPD_ADIV5_H
@@ -15,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dap/dap.h"
+#include "access/access.h"
 
 /* DP registers (A[3:2] as the byte offset). */
 #define DP_DPIDR 0x0    /* read */
@@ -51,21 +53,9 @@
 #define ADIV5_TAR_BLOCK 1024u /* only TAR[9:0] are guaranteed to auto-increment */
 #define ADIV5_DEFAULT_TIMEOUT_MS 2000
 
-struct adiv5_op {
-	struct dap_xfer x;
-	uint32_t *out;      /* read destination (NULL: discard) */
-	uint32_t mem_addr;  /* DRW accesses: the address, to re-aim TAR when resuming */
-	uint16_t block;     /* >0: a DAP_TransferBlock of this many words */
-	uint32_t *block_buf;
-	uint8_t flags;
-};
-
-#define ADIV5_OP_DRW (1u << 0)         /* access to DRW through auto-incrementing TAR */
-#define ADIV5_OP_SIDE_EFFECT (1u << 1) /* a write the target acts on */
-
 struct adiv5 {
-	struct dap *dap;
-	struct adiv5_op q[ADIV5_QUEUE_MAX];
+	struct access *ac;
+	struct access_op q[ADIV5_QUEUE_MAX];
 	size_t n;
 	int queue_rc;          /* first error while queuing (overflow) */
 	uint32_t select;
@@ -78,10 +68,9 @@ struct adiv5 {
 	uint32_t dpidr;
 	bool link_up;
 	int timeout_ms;        /* deadline for one run while the target answers WAIT */
-	uint64_t transfers;    /* SWD transfers requested (for figures) */
 };
 
-void adiv5_init(struct adiv5 *a, struct dap *d);
+void adiv5_init(struct adiv5 *a, struct access *ac);
 /* Drop cached SELECT/CSW/TAR (after a reset, an error, a line reset). */
 void adiv5_invalidate(struct adiv5 *a);
 
@@ -106,8 +95,9 @@ int adiv5_run(struct adiv5 *a);
 /* Throw away what is queued (after a failure while queuing). */
 void adiv5_discard(struct adiv5 *a);
 
-/* dp.c: bring the SWD link up: DAP_Connect, clock, JTAG-to-SWD switch (then
- * dormant wake-up), DPIDR, sticky clear, debug and system power-up.
+/* dp.c: bring the SWD link up: the probe's connect (SWD mode, clock), the
+ * JTAG-to-SWD switch (then dormant wake-up), DPIDR, sticky clear, debug and
+ * system power-up.
  * UNDER_RESET holds nRESET low from before the switch; the caller releases it. */
 int dp_connect(struct adiv5 *a, uint32_t clock_hz, bool under_reset);
 /* After a system reset or a lost link: line reset and power-up again. */
@@ -124,7 +114,7 @@ void mem_read32(struct adiv5 *a, uint32_t addr, uint32_t *out);
 void mem_write32(struct adiv5 *a, uint32_t addr, uint32_t val);
 /* 16-bit write (option half-words on F0/F1/F3); the value travels on its byte lane. */
 void mem_write16(struct adiv5 *a, uint32_t addr, uint16_t val);
-/* Read N words from ADDR with DAP_TransferBlock, split at 1 KB TAR boundaries. */
+/* Read N words from ADDR in block reads, split at 1 KB TAR boundaries. */
 void mem_read_block(struct adiv5 *a, uint32_t addr, uint32_t *buf, size_t n);
 /* Convenience: queue one read and run. */
 int mem_read32_now(struct adiv5 *a, uint32_t addr, uint32_t *out);

@@ -1,9 +1,11 @@
 /*
  * dp.c - SW-DP link bring-up and recovery.
  *
- * Sequences: ADIv5.2 B5.2 (line reset, JTAG-to-SWD), ADIv6 B5.3 (dormant
- * wake-up), OpenOCD adi_v5_swd.c swd_connect_single and arm_adi_v5.c
- * dap_dp_init; the bytes in docs/adiv5.md, "Link sequences" and "Power-up".
+ * The wire (line reset, JTAG-to-SWD, dormant wake-up: ADIv5.2 B5.2, ADIv6
+ * B5.3) is the probe protocol's (access_ops connect, switch_to_swd,
+ * line_reset, wake_dormant); the power-up that follows is ADIv5's: OpenOCD
+ * adi_v5_swd.c swd_connect_single and arm_adi_v5.c dap_dp_init,
+ * docs/adiv5.md, "Link sequences" and "Power-up".
  */
 #include "adiv5/adiv5.h"
 
@@ -12,35 +14,14 @@
 #include "err.h"
 #include "log.h"
 
-/* >=50 ones, 0xE79E LSB first, >=50 ones (line reset), idle. */
-static const uint8_t dp_seq_jtag_to_swd[17] = {
-	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x9E, 0xE7,
-	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00,
-};
-
-/* Line reset: 56 ones then 8 idle cycles. */
-static const uint8_t dp_seq_line_reset[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00};
-
-/* JTAG-to-dormant (>=5 TMS high + 0x33BBBBBA), then the selection alert and
- * the SWD activation code 0x1A, then a line reset (ADIv6 B5.3.4). */
-static const uint8_t dp_seq_jtag_to_dormant[5] = {0xFF, 0x75, 0x77, 0x77, 0x67};
-static const uint8_t dp_seq_dormant_to_swd[28] = {
-	0xFF, 0x92, 0xF3, 0x09, 0x62, 0x95, 0x2D, 0x85, 0x86, 0xE9, 0xAF, 0xDD, 0xE3, 0xA2,
-	0x0E, 0xBC, 0x19, 0xA0, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00,
-};
-
 int dp_set_nreset(struct adiv5 *a, bool asserted)
 {
-	/* Release waits up to 100 ms for the pin to read high (open-drain line
-	 * with a capacitor on many boards). */
-	return dap_swj_pins(a->dap, asserted ? 0 : DAP_PIN_NRESET, DAP_PIN_NRESET,
-			    asserted ? 0 : 100000, NULL);
+	return a->ac->ops->set_nreset(a->ac, asserted);
 }
 
 int dp_clear_sticky(struct adiv5 *a)
 {
-	/* DAP_WriteABORT ignores the ACK, so it works even while the DP faults. */
-	return dap_write_abort(a->dap, DP_ABORT_CLEAR_STICKY);
+	return a->ac->ops->abort(a->ac, DP_ABORT_CLEAR_STICKY);
 }
 
 /* DPIDR read, sticky clear, then debug + system power-up, polled in the probe.
@@ -68,18 +49,21 @@ static int dp_power_up(struct adiv5 *a)
 	return 0;
 }
 
+/* The JTAG-to-SWD switch where the host sends it (else the probe did it
+ * while connecting), the power-up, and once more after a dormant wake-up
+ * where the probe can send one. */
 static int dp_switch_and_power_up(struct adiv5 *a)
 {
-	int rc = dap_swj_sequence(a->dap, 136, dp_seq_jtag_to_swd);
+	const struct access_ops *ops = a->ac->ops;
+	int rc = ops->switch_to_swd ? ops->switch_to_swd(a->ac) : 0;
 
 	if (rc < 0)
 		return rc;
 	rc = dp_power_up(a);
-	if (rc != -ERR_TARGET_NOT_RESPONDING)
+	if (rc != -ERR_TARGET_NOT_RESPONDING || !ops->wake_dormant)
 		return rc;
 	/* SWD-v2 parts may sleep in the dormant state: wake them the ADIv6 way. */
-	if ((rc = dap_swj_sequence(a->dap, 40, dp_seq_jtag_to_dormant)) < 0 ||
-	    (rc = dap_swj_sequence(a->dap, 224, dp_seq_dormant_to_swd)) < 0)
+	if ((rc = ops->wake_dormant(a->ac)) < 0)
 		return rc;
 	return dp_power_up(a);
 }
@@ -89,13 +73,7 @@ int dp_connect(struct adiv5 *a, uint32_t clock_hz, bool under_reset)
 	int rc;
 
 	a->link_up = false;
-	/* DAP_Connect drives nRESET high (DAP_config.h PORT_SWD_SETUP), so the
-	 * reset is asserted after it, as OpenOCD does. */
-	if ((rc = dap_connect_swd(a->dap)) < 0)
-		return rc;
-	if (a->dap->clock_hz != clock_hz && (rc = dap_set_clock(a->dap, clock_hz)) < 0)
-		return rc;
-	if (under_reset && (rc = dp_set_nreset(a, true)) < 0)
+	if ((rc = a->ac->ops->connect(a->ac, clock_hz, under_reset)) < 0)
 		return rc;
 	return dp_switch_and_power_up(a);
 }
@@ -105,7 +83,7 @@ int dp_reconnect(struct adiv5 *a)
 	int rc;
 
 	a->link_up = false;
-	rc = dap_swj_sequence(a->dap, 64, dp_seq_line_reset);
+	rc = a->ac->ops->line_reset(a->ac);
 	if (rc < 0)
 		return rc;
 	rc = dp_power_up(a);

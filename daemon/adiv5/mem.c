@@ -55,12 +55,17 @@ static void mem_advance_tar(struct adiv5 *a, uint32_t step)
 	a->tar = next;
 }
 
-static void mem_mark_drw(struct adiv5 *a, uint32_t addr, bool side_effect)
+/* The DRW access just queued reaches memory at ADDR, SIZE bytes wide. */
+static void mem_mark_drw(struct adiv5 *a, uint32_t addr, uint8_t size, bool side_effect)
 {
+	struct access_op *op;
+
 	if (a->n == 0)
 		return;
-	a->q[a->n - 1].flags = (uint8_t)(ADIV5_OP_DRW | (side_effect ? ADIV5_OP_SIDE_EFFECT : 0));
-	a->q[a->n - 1].mem_addr = addr;
+	op = &a->q[a->n - 1];
+	op->flags = (uint8_t)(op->flags | ACCESS_OP_DRW | (side_effect ? ACCESS_OP_SIDE_EFFECT : 0));
+	op->mem_addr = addr;
+	op->size = size;
 }
 
 void mem_read32(struct adiv5 *a, uint32_t addr, uint32_t *out)
@@ -68,7 +73,7 @@ void mem_read32(struct adiv5 *a, uint32_t addr, uint32_t *out)
 	mem_set_csw(a, MEM_CSW_SIZE_32);
 	mem_set_tar(a, addr);
 	adiv5_ap_read(a, a->mem_ap, AP_DRW, out);
-	mem_mark_drw(a, addr, false);
+	mem_mark_drw(a, addr, 4, false);
 	mem_advance_tar(a, 4);
 }
 
@@ -77,7 +82,7 @@ void mem_write32(struct adiv5 *a, uint32_t addr, uint32_t val)
 	mem_set_csw(a, MEM_CSW_SIZE_32);
 	mem_set_tar(a, addr);
 	adiv5_ap_write(a, a->mem_ap, AP_DRW, val);
-	mem_mark_drw(a, addr, true);
+	mem_mark_drw(a, addr, 4, true);
 	mem_advance_tar(a, 4);
 }
 
@@ -87,19 +92,18 @@ void mem_write16(struct adiv5 *a, uint32_t addr, uint16_t val)
 	mem_set_tar(a, addr);
 	/* Narrow accesses use the byte lanes of the address (ADIv5.2 C2.2.6). */
 	adiv5_ap_write(a, a->mem_ap, AP_DRW, (uint32_t)val << ((addr & 2) * 8));
-	mem_mark_drw(a, addr, true);
+	mem_mark_drw(a, addr, 2, true);
 	mem_advance_tar(a, 2);
 }
 
 void mem_read_block(struct adiv5 *a, uint32_t addr, uint32_t *buf, size_t n)
 {
-	/* A block read reply carries 4 + 4*count bytes. */
-	size_t per_packet = (dap_usable_size(a->dap) - 4) / 4;
+	size_t per_packet = a->ac->ops->block_words(a->ac);
 
 	while (n > 0) {
 		size_t to_boundary = (ADIV5_TAR_BLOCK - (addr & (ADIV5_TAR_BLOCK - 1))) / 4;
 		size_t count = n < to_boundary ? n : to_boundary;
-		struct adiv5_op *op;
+		struct access_op *op;
 
 		if (count > per_packet)
 			count = per_packet;
@@ -112,12 +116,15 @@ void mem_read_block(struct adiv5 *a, uint32_t addr, uint32_t *buf, size_t n)
 			return;
 		}
 		op = &a->q[a->n++];
-		*op = (struct adiv5_op){
-			.x.req = DAP_XFER_APNDP | DAP_XFER_RNW | AP_DRW,
+		*op = (struct access_op){
+			.ap = true,
+			.apsel = a->mem_ap,
+			.reg = AP_DRW,
+			.flags = ACCESS_OP_READ | ACCESS_OP_DRW,
+			.size = 4,
 			.block = (uint16_t)count,
 			.block_buf = buf,
 			.mem_addr = addr,
-			.flags = ADIV5_OP_DRW,
 		};
 		a->tar = addr;
 		mem_advance_tar(a, (uint32_t)count * 4);

@@ -117,6 +117,10 @@ static int dap_read_identity(struct dap *d)
 	    (rc = dap_info_number(d, DAP_INFO_PACKET_COUNT, &count, 1)) < 0)
 		return err_context(rc, "reading the probe's capabilities: ");
 	d->caps = (uint8_t)caps;
+	d->base.id.swd = d->caps & DAP_CAP_SWD;
+	d->base.id.jtag = d->caps & DAP_CAP_JTAG;
+	d->base.id.swo = d->caps & (DAP_CAP_SWO_UART | DAP_CAP_SWO_MANCHESTER);
+	d->base.id.atomic = d->caps & DAP_CAP_ATOMIC;
 	if (!(d->caps & DAP_CAP_SWD))
 		return err_setf(ERR_PROBE_UNSUPPORTED, "probe %s does not support SWD", d->t->info.uri);
 	if (count < 1)
@@ -124,21 +128,21 @@ static int dap_read_identity(struct dap *d)
 	rc = transport_set_packet_size(d->t, size);
 	if (rc < 0)
 		return rc;
-	d->packet_size = size;
-	d->packet_count = count;
+	d->base.id.packet_size = size;
+	d->base.id.packet_count = count;
 	d->in_flight_max = count < DAP_MAX_IN_FLIGHT ? count : DAP_MAX_IN_FLIGHT;
 	/* Strings are optional (len 0): the USB descriptors fill the gaps. */
-	dap_info_string(d, DAP_INFO_VENDOR, d->vendor, sizeof(d->vendor));
-	dap_info_string(d, DAP_INFO_PRODUCT, d->product, sizeof(d->product));
-	dap_info_string(d, DAP_INFO_SERIAL, d->serial, sizeof(d->serial));
-	dap_info_string(d, DAP_INFO_PROTOCOL_VERSION, d->protocol_version, sizeof(d->protocol_version));
-	dap_info_string(d, DAP_INFO_FIRMWARE_VERSION, d->firmware_version, sizeof(d->firmware_version));
-	if (!d->vendor[0])
-		snprintf(d->vendor, sizeof(d->vendor), "%s", d->t->info.vendor);
-	if (!d->product[0])
-		snprintf(d->product, sizeof(d->product), "%s", d->t->info.product);
-	if (!d->serial[0])
-		snprintf(d->serial, sizeof(d->serial), "%s", d->t->info.serial);
+	dap_info_string(d, DAP_INFO_VENDOR, d->base.id.vendor, sizeof(d->base.id.vendor));
+	dap_info_string(d, DAP_INFO_PRODUCT, d->base.id.product, sizeof(d->base.id.product));
+	dap_info_string(d, DAP_INFO_SERIAL, d->base.id.serial, sizeof(d->base.id.serial));
+	dap_info_string(d, DAP_INFO_PROTOCOL_VERSION, d->base.id.protocol_version, sizeof(d->base.id.protocol_version));
+	dap_info_string(d, DAP_INFO_FIRMWARE_VERSION, d->base.id.firmware_version, sizeof(d->base.id.firmware_version));
+	if (!d->base.id.vendor[0])
+		snprintf(d->base.id.vendor, sizeof(d->base.id.vendor), "%s", d->t->info.vendor);
+	if (!d->base.id.product[0])
+		snprintf(d->base.id.product, sizeof(d->base.id.product), "%s", d->t->info.product);
+	if (!d->base.id.serial[0])
+		snprintf(d->base.id.serial, sizeof(d->base.id.serial), "%s", d->t->info.serial);
 	err_clear();
 	return 0;
 }
@@ -169,7 +173,10 @@ int dap_open(struct transport *t, struct dap **out)
 
 	if (!d)
 		return err_setf(ERR_NO_MEMORY, "out of memory");
-	d->t = t;
+	d->t = d->base.t = t;
+	d->base.ops = &dap_access_ops;
+	d->base.id.protocol = dap_access_ops.name;
+	d->base.id.target_mv = -1; /* CMSIS-DAP has no command for VTref */
 	d->in_flight_max = 1; /* until DAP_Info 0xFE has been read */
 	rc = dap_read_identity(d);
 	/* Transfer settings are probe state: set them once per open. */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access/access.h"
 #include "dap/dap_commands.h"
 #include "transport/transport.h"
 
@@ -17,15 +18,9 @@
 #define DAP_REPLY_TIMEOUT_MS 5000
 
 struct dap {
+	struct access base;    /* identity: DAP_Info's strings, packet size (0xFF) and count (0xFE) */
 	struct transport *t;
-	char vendor[64];
-	char product[128];
-	char serial[128];
-	char protocol_version[32];
-	char firmware_version[32];
 	uint8_t caps;          /* DAP_Info 0xF0 byte 0 */
-	unsigned packet_size;  /* bytes per packet (DAP_Info 0xFF) */
-	unsigned packet_count; /* reported by DAP_Info 0xFE */
 	unsigned in_flight_max;
 	unsigned in_flight;
 	uint32_t clock_hz;     /* last SWJ_Clock set, 0 = unknown */
@@ -50,6 +45,10 @@ int dap_submit(struct dap *d, const uint8_t *req, size_t len);
 int dap_collect(struct dap *d, const uint8_t **rsp, size_t *rlen);
 /* Throw away replies still in flight after an error. */
 void dap_drain(struct dap *d);
+
+/* dap_run.c: run an ADIv5 queue as DAP_Transfer and DAP_TransferBlock
+ * packets (access_ops.run). */
+int dap_run(struct dap *d, struct access_op *q, size_t n, int64_t deadline_ms, struct access_fail *fail);
 
 /* Commands used outside the transfer path. */
 int dap_connect_swd(struct dap *d);

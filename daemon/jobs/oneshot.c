@@ -50,7 +50,7 @@ int oneshot_read(struct oneshot *o, int index, uint32_t clock_hz, enum job_conne
 	int rc = unlock_job_read_rdp(&o->pl->a, &co, &t, &p);
 
 	if (rc == 0)
-		rdp_report_fill(out, index, o->pl->dap->serial, &t, &p, time(NULL));
+		rdp_report_fill(out, index, o->pl->ac->id.serial, &t, &p, time(NULL));
 	return rc;
 }
 

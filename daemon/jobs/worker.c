@@ -144,7 +144,7 @@ static int worker_open(int index, struct probe_link **pl, char *serial, size_t c
 	if (rc == 0)
 		rc = probe_link_open(uri, pl);
 	if (rc == 0)
-		registry_set_identity(index, (*pl)->dap);
+		registry_set_identity(index, &(*pl)->ac->id);
 	else
 		registry_set_open_failed(index);
 	return rc;

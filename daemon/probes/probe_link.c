@@ -19,13 +19,14 @@ int probe_link_open(const char *uri, struct probe_link **out)
 	rc = transport_open(uri, &pl->t);
 	if (rc < 0)
 		goto free_link;
-	rc = dap_open(pl->t, &pl->dap);
+	rc = access_open(pl->t, &pl->ac);
 	if (rc < 0)
 		goto close_transport;
-	adiv5_init(&pl->a, pl->dap);
+	adiv5_init(&pl->a, pl->ac);
 	/* The probe's connect LED says on the bench who holds it (as OpenOCD
 	 * does); a probe without LEDs answers anyway, so failure is ignored. */
-	(void)dap_host_status(pl->dap, 0, true);
+	if (pl->ac->ops->host_status)
+		(void)pl->ac->ops->host_status(pl->ac, true);
 	*out = pl;
 	return 0;
 close_transport:
@@ -44,10 +45,10 @@ void probe_link_close(struct probe_link *pl)
 	/* Closing an unplugged probe fails; the failure that matters is the
 	 * caller's, so its sentence is kept. */
 	err_save(detail);
-	/* LED off, pins to high-Z: the board runs on without the probe. */
-	(void)dap_host_status(pl->dap, 0, false);
-	dap_disconnect(pl->dap);
-	dap_close(pl->dap);
+	/* LED off, then the protocol lets go of the target lines. */
+	if (pl->ac->ops->host_status)
+		(void)pl->ac->ops->host_status(pl->ac, false);
+	access_close(pl->ac);
 	transport_close(pl->t);
 	free(pl);
 	err_restore(detail);
@@ -59,17 +60,17 @@ void probe_link_info_of(const struct probe_link *pl, struct probe_link_info *out
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->uri, sizeof(out->uri), "%s", i->uri);
-	snprintf(out->serial, sizeof(out->serial), "%s", pl->dap->serial);
+	snprintf(out->serial, sizeof(out->serial), "%s", pl->ac->id.serial);
 	snprintf(out->location, sizeof(out->location), "%s", i->location);
-	snprintf(out->vendor, sizeof(out->vendor), "%s", pl->dap->vendor);
-	snprintf(out->product, sizeof(out->product), "%s", pl->dap->product);
+	snprintf(out->vendor, sizeof(out->vendor), "%s", pl->ac->id.vendor);
+	snprintf(out->product, sizeof(out->product), "%s", pl->ac->id.product);
 	out->transport = i->transport;
 	out->vid = i->vid;
 	out->pid = i->pid;
 	out->simulated = i->simulated;
 	out->opened = true;
-	snprintf(out->firmware, sizeof(out->firmware), "%s", pl->dap->firmware_version);
-	snprintf(out->protocol, sizeof(out->protocol), "%s", pl->dap->protocol_version);
+	snprintf(out->firmware, sizeof(out->firmware), "%s", pl->ac->id.firmware_version);
+	snprintf(out->protocol, sizeof(out->protocol), "%s", pl->ac->id.protocol_version);
 }
 
 int probe_link_list(struct probe_link_info *out, size_t cap, bool versions, size_t *n)
@@ -95,11 +96,11 @@ int probe_link_list(struct probe_link_info *out, size_t cap, bool versions, size
 		p->vid = found[k].vid;
 		p->pid = found[k].pid;
 		p->simulated = found[k].simulated;
-		/* Only CMSIS-DAP tells the versions; another program may hold it. */
+		/* Only the protocol tells the versions; another program may hold it. */
 		if (versions && probe_link_open(p->uri, &pl) == 0) {
 			p->opened = true;
-			snprintf(p->firmware, sizeof(p->firmware), "%s", pl->dap->firmware_version);
-			snprintf(p->protocol, sizeof(p->protocol), "%s", pl->dap->protocol_version);
+			snprintf(p->firmware, sizeof(p->firmware), "%s", pl->ac->id.firmware_version);
+			snprintf(p->protocol, sizeof(p->protocol), "%s", pl->ac->id.protocol_version);
 			probe_link_close(pl);
 		}
 	}

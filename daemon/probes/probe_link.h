@@ -1,23 +1,24 @@
 /*
- * probe_link.h - an opened probe: transport, CMSIS-DAP and the ADIv5 state
- * on top, owned by one thread at a time.
+ * probe_link.h - an opened probe: transport, its probe protocol (CMSIS-DAP
+ * or ST-LINK, daemon/access/access.h) and the ADIv5 state on top, owned by
+ * one thread at a time.
  */
 #ifndef RDPD_PROBE_LINK_H
 #define RDPD_PROBE_LINK_H
 
+#include "access/access.h"
 #include "adiv5/adiv5.h"
-#include "dap/dap.h"
 #include "transport/transport.h"
 
 struct probe_link {
 	struct transport *t;
-	struct dap *dap;
+	struct access *ac;
 	struct adiv5 a;
 };
 
-/* Open the probe named by URI and read its identity (DAP_Info). */
+/* Open the probe named by URI and read its identity (CMSIS-DAP: DAP_Info). */
 int probe_link_open(const char *uri, struct probe_link **out);
-/* Switch the target lines off (DAP_Disconnect) and free everything. */
+/* Switch the target lines off and free everything. */
 void probe_link_close(struct probe_link *pl);
 
 /* A probe as the layers above see it: what discovery found, and, once it

@@ -39,7 +39,7 @@ struct probe_entry {
 	bool open_tried;          /* opened, or failed to open, at least once */
 	char vendor[64], product[128], firmware[32], protocol[32];
 	uint16_t vid, pid;
-	uint8_t caps;
+	bool swd, jtag, swo, atomic; /* what the probe says it offers */
 	unsigned packet_size, packet_count;
 	uint64_t job_id;          /* running or queued job, 0 = none */
 	char lease_holder[64];
@@ -672,7 +672,7 @@ int registry_unlease(int index, const char *holder, bool force)
 	return rc;
 }
 
-void registry_set_identity(int index, const struct dap *d)
+void registry_set_identity(int index, const struct access_identity *d)
 {
 	struct probe_entry *e;
 
@@ -689,7 +689,10 @@ void registry_set_identity(int index, const struct dap *d)
 			snprintf(e->serial, sizeof(e->serial), "%s", d->serial);
 			registry_store_dirty = true;
 		}
-		e->caps = d->caps;
+		e->swd = d->swd;
+		e->jtag = d->jtag;
+		e->swo = d->swo;
+		e->atomic = d->atomic;
 		e->packet_size = d->packet_size;
 		e->packet_count = d->packet_count;
 		registry_generation++;
@@ -754,10 +757,10 @@ static void registry_view_locked(int i, struct probe_view *v)
 	v->has_identity = e->has_identity;
 	snprintf(v->firmware, sizeof(v->firmware), "%s", e->firmware);
 	snprintf(v->protocol, sizeof(v->protocol), "%s", e->protocol);
-	v->swd = e->caps & DAP_CAP_SWD;
-	v->jtag = e->caps & DAP_CAP_JTAG;
-	v->swo = e->caps & (DAP_CAP_SWO_UART | DAP_CAP_SWO_MANCHESTER);
-	v->atomic = e->caps & DAP_CAP_ATOMIC;
+	v->swd = e->swd;
+	v->jtag = e->jtag;
+	v->swo = e->swo;
+	v->atomic = e->atomic;
 	v->packet_size = e->packet_size;
 	v->packet_count = e->packet_count;
 	v->vid = e->vid;

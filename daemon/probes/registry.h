@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "dap/dap.h"
+#include "access/access.h"
 #include "transport/transport.h"
 
 #define REGISTRY_MAX_PROBES 64
@@ -88,7 +88,7 @@ bool registry_available(int index, int *rc_out); /* not gone, not leased */
 int registry_lease(int index, const char *holder, unsigned ttl_s);
 int registry_unlease(int index, const char *holder, bool force);
 
-void registry_set_identity(int index, const struct dap *d);
+void registry_set_identity(int index, const struct access_identity *d);
 /* Opening the probe failed: it has been tried, whatever its serial is. */
 void registry_set_open_failed(int index);
 /* The probe has been opened once and its DAP_Info identity is known. */

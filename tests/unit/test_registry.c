@@ -32,9 +32,9 @@ TEST(index_refs_are_canonical_decimal)
 	}
 }
 
-static struct dap reg_dap(const char *serial)
+static struct access_identity reg_dap(const char *serial)
 {
-	struct dap d;
+	struct access_identity d;
 
 	memset(&d, 0, sizeof(d));
 	snprintf(d.serial, sizeof(d.serial), "%s", serial);
@@ -46,7 +46,7 @@ static struct dap reg_dap(const char *serial)
 TEST(a_shared_serial_is_no_ref)
 {
 	struct registry_candidate c[4];
-	struct dap twin = reg_dap("TWIN");
+	struct access_identity twin = reg_dap("TWIN");
 	size_t n = 0;
 	int a, b, p, got = -1;
 
@@ -71,7 +71,7 @@ TEST(a_shared_serial_is_no_ref)
 	/* A serial one probe reports is a ref, unless a probe not opened yet
 	 * could report it too. */
 	{
-		struct dap one = reg_dap("ONE");
+		struct access_identity one = reg_dap("ONE");
 
 		CHECK_EQ_I(registry_remove(b), 0);
 		CHECK_EQ_I(registry_resolve("TWIN", &got), 0);
