@@ -52,6 +52,7 @@ json_object *json_probe(const struct probe_view *v)
 	json_object_object_add(o, "uri", json_object_new_string(v->uri));
 	json_object_object_add(o, "location", v->location[0] ? json_object_new_string(v->location) : NULL);
 	json_object_object_add(o, "transport", json_object_new_string(v->transport));
+	json_object_object_add(o, "protocol", v->probe_protocol ? json_object_new_string(v->probe_protocol) : NULL);
 	json_object_object_add(o, "simulated", json_object_new_boolean(v->simulated));
 	json_object_object_add(o, "vendor", json_object_new_string(v->vendor));
 	json_object_object_add(o, "product", json_object_new_string(v->product));

@@ -33,6 +33,7 @@ struct probe_entry {
 	char location[64];        /* discovered: where it is plugged in, "VVVV:PPPP@BUS-PORTS" */
 	uint64_t seen;            /* registry_seen_seq when it last appeared */
 	char transport[12];
+	const char *probe_protocol; /* static: the access_ops name; NULL until found or opened */
 	bool simulated;
 	/* Identity from DAP_Info, once the probe has been opened. */
 	bool has_identity;
@@ -527,6 +528,7 @@ void registry_rescan_usb(void)
 			log_debug("probe %s plugged in: rdpd handles at most %d probes", found[k].uri,
 				  REGISTRY_MAX_PROBES);
 		} else {
+			registry[i].probe_protocol = found[k].protocol;
 			snprintf(registry[i].vendor, sizeof(registry[i].vendor), "%s", found[k].vendor);
 			snprintf(registry[i].product, sizeof(registry[i].product), "%s", found[k].product);
 			registry[i].vid = found[k].vid;
@@ -680,6 +682,7 @@ void registry_set_identity(int index, const struct access_identity *d)
 	e = &registry[index];
 	if (index >= 0 && index < REGISTRY_MAX_PROBES && e->used) {
 		e->has_identity = e->open_tried = true;
+		e->probe_protocol = d->protocol;
 		snprintf(e->vendor, sizeof(e->vendor), "%s", d->vendor);
 		snprintf(e->product, sizeof(e->product), "%s", d->product);
 		snprintf(e->firmware, sizeof(e->firmware), "%s", d->firmware_version);
@@ -751,6 +754,7 @@ static void registry_view_locked(int i, struct probe_view *v)
 	snprintf(v->uri, sizeof(v->uri), "%s", e->uri);
 	snprintf(v->location, sizeof(v->location), "%s", e->location);
 	snprintf(v->transport, sizeof(v->transport), "%s", e->transport);
+	v->probe_protocol = e->probe_protocol;
 	v->simulated = e->simulated;
 	snprintf(v->vendor, sizeof(v->vendor), "%s", e->vendor);
 	snprintf(v->product, sizeof(v->product), "%s", e->product);

@@ -62,6 +62,7 @@ def test_rdp_and_unlock(d):
     check("rdp_level1", res[0] == 200 and res[2]["rdp_level"] == 1 and res[2]["chip"] == "STM32F401xD/E", res)
     res = d.get("/probes/0")
     check("probe_remembers_target", res[2]["target"] and res[2]["target"]["rdp_level"] == 1, res[2])
+    check("opened_probe_names_its_protocol", res[2]["protocol"] == "cmsis-dap", res[2])
     res = record("/probes/{ref}/unlock", "POST", d.post("/probes/0/unlock?wait=30", {}))
     j = res[2]
     check("unlock_wait_200", res[0] == 200 and j["state"] == "succeeded", res)
