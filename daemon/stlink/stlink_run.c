@@ -303,16 +303,18 @@ static int stlink_run_block(struct stlink *sl, const struct access_op *op, int64
 
 		stlink_commands_mem(cmd, STLINK_DEBUG_READMEM_32, addr, (uint16_t)bytes, op->apsel,
 				    stlink_run_csw(sl, op->apsel));
-		if ((rc = stlink_xfer(sl, cmd, NULL, 0, bytes, "READMEM_32")) < 0 ||
-		    (rc = stlink_run_rw_status(sl, &status)) < 0)
+		if ((rc = stlink_xfer(sl, cmd, NULL, 0, bytes, "READMEM_32")) < 0)
+			return rc;
+		/* Taken before the status reply reuses sl->rx; kept only if it is OK. */
+		for (size_t i = 0; i < bytes / 4; i++)
+			buf[i] = stlink_run_le32(sl->rx + 4 * i);
+		if ((rc = stlink_run_rw_status(sl, &status)) < 0)
 			return rc;
 		if (status != STLINK_STATUS_CODE_OK) {
 			if (stlink_run_is_wait(stlink_commands_status(status)) && stlink_run_now_ms() <= deadline)
 				continue;
 			return stlink_run_failed(sl, op, status, fail);
 		}
-		for (size_t i = 0; i < bytes / 4; i++)
-			buf[i] = stlink_run_le32(sl->rx + 4 * i);
 		buf += bytes / 4;
 		addr += (uint32_t)bytes;
 		left -= bytes / 4;
