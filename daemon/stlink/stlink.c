@@ -21,6 +21,7 @@
 /* ENTER answers WAIT while the target's debug port is busy; OpenOCD
  * retries for about 255 ms (stlink_cmd_allow_retry), rdpd a little longer. */
 #define STLINK_ENTER_WAIT_MS 1000
+#define STLINK_ENTER_PAUSE_MS 10
 
 static int64_t stlink_now_ms(void)
 {
@@ -289,7 +290,9 @@ static int stlink_enter(struct stlink *sl)
 {
 	int64_t deadline = stlink_now_ms() + STLINK_ENTER_WAIT_MS;
 	uint8_t cmd[STLINK_COMMANDS_CMD_LEN], status;
+	const struct timespec pause = {.tv_nsec = STLINK_ENTER_PAUSE_MS * 1000000L};
 	enum stlink_commands_status kind;
+	bool waiting;
 	int rc;
 
 	stlink_commands_enter_swd(cmd);
@@ -299,7 +302,10 @@ static int stlink_enter(struct stlink *sl)
 								  &status)) < 0)
 			return rc;
 		kind = stlink_commands_status(status);
-	} while ((kind == STLINK_STATUS_AP_WAIT || kind == STLINK_STATUS_DP_WAIT) && stlink_now_ms() < deadline);
+		waiting = (kind == STLINK_STATUS_AP_WAIT || kind == STLINK_STATUS_DP_WAIT) && stlink_now_ms() < deadline;
+		if (waiting)
+			nanosleep(&pause, NULL);
+	} while (waiting);
 	memset(sl->ap_open, 0, sizeof(sl->ap_open));
 	memset(sl->csw_known, 0, sizeof(sl->csw_known));
 	sl->dp_bank = 0;

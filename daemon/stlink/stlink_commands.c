@@ -1,8 +1,8 @@
 /*
  * stlink_commands.c - ST-LINK command layouts and reply checks, byte for byte.
  *
- * References: docs/probe/stlink.md ("Commands", "Status codes", "Version",
- * "Clock"), which gives each byte its source: OpenOCD
+ * References: docs/probe/stlink.md ("Opening", "Connecting", "Running a
+ * queue", "Status codes"), which gives each byte its source: OpenOCD
  * src/jtag/drivers/stlink_usb.c v0.12.0, stlink-org/stlink 1.7.0, pyOCD.
  * All multi-byte fields are little-endian except GET_VERSION's first two
  * bytes.
@@ -98,7 +98,7 @@ void stlink_commands_get_version(uint8_t cmd[STLINK_COMMANDS_CMD_LEN])
 	stlink_commands_start(cmd, STLINK_GET_VERSION, 0);
 }
 
-/* "Version": [0..1] big-endian, bits 15:12 hardware, 11:6 J, 5:0 the low
+/* docs/probe/stlink.md, "Opening": [0..1] big-endian, bits 15:12 hardware, 11:6 J, 5:0 the low
  * field; [2..5] VID, PID. On the V2-1 PIDs the low field is the MSD
  * version, except for the STM8 SWIM-only pattern. */
 int stlink_commands_version_decode(const uint8_t *rsp, size_t len, struct stlink_commands_version *v)
@@ -231,7 +231,8 @@ void stlink_commands_drive_nrst(uint8_t cmd[STLINK_COMMANDS_CMD_LEN], bool asser
 	cmd[2] = asserted ? STLINK_NRST_LOW : STLINK_NRST_HIGH;
 }
 
-/* "Clock": OpenOCD's and stlink's V2 SWD table, fastest first. */
+/* docs/probe/stlink.md, "Connecting": OpenOCD's and stlink's V2 SWD
+ * table, fastest first. */
 uint16_t stlink_commands_swd_divisor(uint32_t khz, uint32_t *actual_khz)
 {
 	static const struct {

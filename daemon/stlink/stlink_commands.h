@@ -17,7 +17,7 @@
 #define STLINK_COMMANDS_CMD_LEN 16
 
 /* Top-level opcodes and the DEBUG_COMMAND (F2) sub-opcodes rdpd sends
- * (docs/probe/stlink.md, "Commands"). */
+ * (docs/probe/stlink.md, "Opening", "Connecting", "Running a queue"). */
 enum stlink_commands_op {
 	STLINK_GET_VERSION = 0xF1,
 	STLINK_DEBUG_COMMAND = 0xF2,
@@ -116,7 +116,8 @@ int stlink_commands_mode_decode(const uint8_t *rsp, size_t len, uint8_t *mode);
 bool stlink_commands_leave_mode(uint8_t cmd[STLINK_COMMANDS_CMD_LEN], uint8_t mode);
 
 void stlink_commands_get_voltage(uint8_t cmd[STLINK_COMMANDS_CMD_LEN]);
-/* V = 2 * a1 * 1.2 V / a0 in millivolts; a0 = 0 gives 0. */
+/* V = 2 * a1 * 1.2 V / a0, in millivolts rounded to the nearest; a0 = 0
+ * gives 0. */
 int stlink_commands_voltage_decode(const uint8_t *rsp, size_t len, int *mv);
 
 void stlink_commands_enter_swd(uint8_t cmd[STLINK_COMMANDS_CMD_LEN]);

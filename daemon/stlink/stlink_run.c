@@ -113,7 +113,7 @@ static int stlink_run_reg_try(struct stlink *sl, const struct access_op *op, uin
 		rc = stlink_xfer(sl, cmd, NULL, 0, STLINK_REPLY_READ_REG, "READ_DAP_REG");
 		return rc < 0 ? rc : stlink_commands_read_reg_decode(sl->rx, STLINK_REPLY_READ_REG, status, value);
 	}
-	if (!op->ap && op->reg == STLINK_RUN_DP_CTRL_STAT)
+	if (!op->ap && op->reg == STLINK_RUN_DP_CTRL_STAT && sl->dp_bank == 0)
 		data &= ~STLINK_RUN_ORUNDETECT;
 	stlink_commands_write_dap_reg(cmd, port, addr, data);
 	rc = stlink_xfer(sl, cmd, NULL, 0, STLINK_REPLY_STATUS, "WRITE_DAP_REG");
