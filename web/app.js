@@ -295,7 +295,7 @@ function badgeFor(p) {
 }
 
 function transportText(p) {
-	const names = {'usb-bulk': 'USB (bulk)', 'usb-hid': 'USB (HID)', tcp: 'network (TCP)', sim: 'simulator'};
+	const names = {'usb-bulk': 'USB (bulk)', 'usb-stlink': 'USB (ST-LINK)', 'usb-hid': 'USB (HID)', tcp: 'network (TCP)', sim: 'simulator'};
 	return names[p.transport] || p.transport || 'unknown';
 }
 

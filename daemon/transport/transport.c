@@ -9,9 +9,12 @@
 #include "err.h"
 #include "utf8.h"
 
-/* In the order `usb:` tries them: v2 bulk first, as OpenOCD's backend auto. */
+/* In the order `usb:` tries them: v2 bulk first, as OpenOCD's backend auto;
+ * ST-LINKs (their own VID:PIDs, no overlap with the CMSIS-DAP kinds) before
+ * HID, so that HID's "not found" sentence, naming CMSIS-DAP, stays last. */
 static const struct transport_ops *const transport_table[] = {
 	&usb_bulk_ops,
+	&usb_stlink_ops,
 	&usb_hid_ops,
 	&tcp_ops,
 	&simulated_ops,

@@ -1,9 +1,10 @@
 /*
- * transport.h - moves CMSIS-DAP packets to and from a probe; knows nothing of
- * their meaning.
+ * transport.h - moves a probe protocol's packets (CMSIS-DAP, ST-LINK) to and
+ * from a probe; knows nothing of their meaning.
  *
- * A probe is named by a URI: "usb:SERIAL" (CMSIS-DAP v2 bulk first, then v1
- * HID, as OpenOCD's `cmsis-dap backend auto` does), "tcp:HOST:PORT" (OpenOCD's
+ * A probe is named by a URI: "usb:SERIAL" (CMSIS-DAP v2 bulk first, then
+ * ST-LINK, then CMSIS-DAP v1 HID, as OpenOCD's `cmsis-dap backend auto` does
+ * for the CMSIS-DAP kinds), "tcp:HOST:PORT" (OpenOCD's
  * cmsis_dap_tcp framing), "sim:PROFILE[?key=value&...]" (in-process simulator).
  * Each backend is one file ending in one `const struct transport_ops`, listed
  * in the table in transport.c.
@@ -78,7 +79,12 @@ struct transport_ops {
 	int (*send)(struct transport *t, const uint8_t *buf, size_t len);
 	/* Receive the next response into BUF (at least packet_size bytes). HID
 	 * responses come padded to the report size; the DAP layer parses by
-	 * structure. -ERR_PROBE_TIMEOUT after TIMEOUT_MS without a response. */
+	 * structure. -ERR_PROBE_TIMEOUT after TIMEOUT_MS without a response.
+	 * An ST-LINK's reply has no length of its own: the host chooses it
+	 * (docs/probe/stlink.md, "Framing"), so usb-stlink reads exactly CAP
+	 * bytes in one transfer and *LEN says how many came (fewer is a short
+	 * reply, for the protocol to refuse); its send() is one transfer of
+	 * exactly LEN bytes, a command or the data phase after it. */
 	int (*recv)(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms);
 	/* Optional: the link must resize buffers for a new packet size. */
 	int (*set_packet_size)(struct transport *t, unsigned size);
@@ -89,6 +95,7 @@ extern const struct transport_ops simulated_ops;
 extern const struct transport_ops tcp_ops;
 extern const struct transport_ops usb_bulk_ops;
 extern const struct transport_ops usb_hid_ops;
+extern const struct transport_ops usb_stlink_ops;
 
 /* The table of kinds, in the order `usb:` tries them: I from 0 to
  * transport_kind_count() - 1 (NULL past the end). */
@@ -116,8 +123,8 @@ int transport_check_addable(const char *uri);
 int transport_validate_uri(const char *uri);
 /* Open the probe named by URI with the first backend of its scheme that finds it. */
 int transport_open(const char *uri, struct transport **out);
-/* List every discoverable probe (USB bulk and HID; a probe offering both is
- * listed once, as bulk). A probe's URI is "usb:SERIAL" while no other
+/* List every discoverable probe (USB bulk, ST-LINK and HID; a probe offering
+ * bulk and HID is listed once, as bulk). A probe's URI is "usb:SERIAL" while no other
  * attached probe reports its serial, else its location, "usb:VVVV:PPPP@BUS-
  * PORTS": cheap clones share serials, and both must be listed and opened. */
 int transport_enumerate(struct transport_probe_info *out, size_t cap, size_t *n);

@@ -275,7 +275,7 @@ def test_table_full():
 
 def test_kinds_from_the_table():
     # /metrics counts probes by the kinds of the transport table, and a
-    # probe named by a usb: URI in the configuration (bulk or HID, known
+    # probe named by a usb: URI in the configuration (bulk, ST-LINK or HID, known
     # once opened) is counted as what GET /probes shows: "usb". It was
     # counted as "sim" before.
     d = Daemon(["--probe", FAST, "--probe", "usb:NO-SUCH-PROBE"]).start(timeout=30)
@@ -285,7 +285,7 @@ def test_kinds_from_the_table():
         text = d.get("/metrics")[2]
         rows = dict((m.group(1), int(m.group(2))) for m in
                     re.finditer(r'^rdpd_probes\{transport="([^"]*)"\} (\d+)$', text, re.M))
-        check("metrics_kind_rows", rows == {"usb-bulk": 0, "usb-hid": 0, "tcp": 0, "sim": 1, "usb": 1}, rows)
+        check("metrics_kind_rows", rows == {"usb-bulk": 0, "usb-stlink": 0, "usb-hid": 0, "tcp": 0, "sim": 1, "usb": 1}, rows)
         res = d.post("/probes", {})
         check("add_without_uri_names_kinds", is_problem(*res, 400, "invalid_member") and
               "tcp:HOST:PORT or sim:PROFILE" in res[2]["detail"], res)

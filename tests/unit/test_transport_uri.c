@@ -83,7 +83,7 @@ TEST(enumerate_without_probes)
 	CHECK_EQ_U(n, 0); /* no USB here; sim and tcp are not discoverable */
 	for (size_t i = 0; i < n && i < 8; i++) {
 		CHECK(strncmp(out[i].uri, "usb:", 4) == 0);
-		CHECK(strcmp(out[i].transport, "usb-bulk") == 0 ||
+		CHECK(strcmp(out[i].transport, "usb-bulk") == 0 || strcmp(out[i].transport, "usb-stlink") == 0 ||
 		      strcmp(out[i].transport, "usb-hid") == 0);
 	}
 }
