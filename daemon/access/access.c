@@ -10,6 +10,7 @@
 
 static const struct access_ops *const access_protocols[] = {
 	&dap_access_ops,
+	&stlink_access_ops,
 };
 
 const struct access_ops *access_protocol(const char *name)

@@ -45,7 +45,6 @@ int stlink_xfer(struct stlink *sl, const uint8_t cmd[STLINK_COMMANDS_CMD_LEN], c
 		rc = transport_send(t, out, out_len);
 	if (rc < 0)
 		return err_context(rc, "sending %s: ", what);
-	sl->base.packets++;
 	if (in_len == 0)
 		return 0;
 	rc = transport_recv(t, sl->rx, in_len, &got, STLINK_REPLY_TIMEOUT_MS);

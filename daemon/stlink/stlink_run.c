@@ -282,7 +282,6 @@ static int stlink_run_one(struct stlink *sl, const struct access_op *op, int64_t
 			return 1;
 		}
 	}
-	sl->base.transfers++;
 	return 0;
 }
 
@@ -318,7 +317,6 @@ static int stlink_run_block(struct stlink *sl, const struct access_op *op, int64
 		buf += bytes / 4;
 		addr += (uint32_t)bytes;
 		left -= bytes / 4;
-		sl->base.transfers += bytes / 4;
 	}
 	return 0;
 }
