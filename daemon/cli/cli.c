@@ -205,7 +205,7 @@ static int cli_probes(const struct cli_opts *o)
 {
 	static struct probe_link_info list[CLI_MAX_PROBES];
 	size_t n = 0;
-	/* Each opened for a moment for what only CMSIS-DAP tells: firmware
+	/* Each opened for a moment for what only the probe tells: firmware
 	 * and protocol versions. A probe another program holds says so. */
 	int rc = probe_link_list(list, CLI_MAX_PROBES, true, &n);
 	json_object *arr = json_object_new_array(), *j;
@@ -215,24 +215,26 @@ static int cli_probes(const struct cli_opts *o)
 		return cli_report_error(o, rc);
 	}
 	if (!o->json && n == 0)
-		puts("No CMSIS-DAP probe found. Check the USB cable, that the probe's firmware is\n"
-		     "CMSIS-DAP (DAPLink), and that the udev rule gives you access\n"
-		     "(60-rdpd.rules, group rdpd). To try rdpd without hardware:\n"
+		puts("No debug probe found. Check the USB cable, that the probe is a CMSIS-DAP probe\n"
+		     "(DAPLink, Raspberry Pi Debug Probe) or an ST-LINK, and that the udev rule gives\n"
+		     "you access (60-rdpd.rules, group rdpd). To try rdpd without hardware:\n"
 		     "  rdpd rdp --probe sim:stm32f401re-rdp1");
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_new_object();
 		const char *fw = list[i].opened ? list[i].firmware : "(busy)", *proto = list[i].protocol;
 
 		if (!o->json)
-			printf("%zu  %-40s  %-9s  %04x:%04x  %s %s, firmware %s, CMSIS-DAP %s\n", i,
+			printf("%zu  %-40s  %-10s  %04x:%04x  %s %s, firmware %s, %s %s\n", i,
 			       list[i].uri, list[i].transport, list[i].vid, list[i].pid, list[i].vendor,
-			       list[i].product, fw, proto[0] ? proto : "?");
+			       list[i].product, fw, list[i].probe_protocol ? list[i].probe_protocol : "?",
+			       proto[0] ? proto : "?");
 		json_object_object_add(p, "index", json_object_new_int((int)i));
 		json_object_object_add(p, "serial", json_object_new_string(list[i].serial));
 		json_object_object_add(p, "serial_unique", json_object_new_boolean(cli_serial_unique(list, n, i)));
 		json_object_object_add(p, "uri", json_object_new_string(list[i].uri));
 		json_object_object_add(p, "location", list[i].location[0] ? json_object_new_string(list[i].location) : NULL);
 		json_object_object_add(p, "transport", json_object_new_string(list[i].transport));
+		json_object_object_add(p, "protocol", list[i].probe_protocol ? json_object_new_string(list[i].probe_protocol) : NULL);
 		json_object_object_add(p, "simulated", json_object_new_boolean(list[i].simulated));
 		json_object_object_add(p, "vendor", json_object_new_string(list[i].vendor));
 		json_object_object_add(p, "product", json_object_new_string(list[i].product));

@@ -65,6 +65,7 @@ void probe_link_info_of(const struct probe_link *pl, struct probe_link_info *out
 	snprintf(out->vendor, sizeof(out->vendor), "%s", pl->ac->id.vendor);
 	snprintf(out->product, sizeof(out->product), "%s", pl->ac->id.product);
 	out->transport = i->transport;
+	out->probe_protocol = pl->ac->id.protocol;
 	out->vid = i->vid;
 	out->pid = i->pid;
 	out->simulated = i->simulated;
@@ -93,6 +94,7 @@ int probe_link_list(struct probe_link_info *out, size_t cap, bool versions, size
 		snprintf(p->vendor, sizeof(p->vendor), "%s", found[k].vendor);
 		snprintf(p->product, sizeof(p->product), "%s", found[k].product);
 		p->transport = found[k].transport;
+		p->probe_protocol = found[k].protocol;
 		p->vid = found[k].vid;
 		p->pid = found[k].pid;
 		p->simulated = found[k].simulated;

@@ -29,6 +29,7 @@ struct probe_link_info {
 	char location[64];      /* discovered: "VVVV:PPPP@BUS-PORTS"; else "" */
 	char vendor[64], product[128];
 	const char *transport;  /* the kind (transport_ops name) */
+	const char *probe_protocol; /* the access_ops name: "cmsis-dap", "stlink" */
 	uint16_t vid, pid;      /* discovered: the USB ids */
 	bool simulated;
 	bool opened;            /* the members below were read (DAP_Info) */

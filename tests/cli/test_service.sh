@@ -92,6 +92,15 @@ check udev_rule_product_usb grep -q 'SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device
 check udev_rule_product_hidraw grep -q 'SUBSYSTEM=="hidraw", ATTRS{product}=="\*CMSIS-DAP\*", MODE="0660", GROUP="rdpd"' "$R"
 check udev_rule_interface_hidraw grep -q 'SUBSYSTEM=="hidraw", ATTRS{interface}=="\*CMSIS-DAP\*"' "$R"
 check udev_rule_daplink_id grep -q 'ATTR{idVendor}=="0d28", ATTR{idProduct}=="0204"' "$R"
+# Every ST-LINK product id the usb-stlink backend opens has its line.
+stlink_pids_in_rule() {
+	pids=$(sed -n 's/^[[:space:]]*{0x\(37[0-9A-Fa-f][0-9A-Fa-f]\), 0x.*/\1/p' daemon/transport/usb_stlink.c | tr A-F a-f)
+	[ -n "$pids" ] || return 1
+	for p in $pids; do
+		grep -q "ATTR{idVendor}==\"0483\", ATTR{idProduct}==\"$p\"" "$R" || { echo "no udev line for 0483:$p"; return 1; }
+	done
+}
+check udev_rule_every_stlink_pid stlink_pids_in_rule
 if command -v udevadm >/dev/null 2>&1 && mkdir -p /run/udev/rules.d 2>/dev/null && cp "$R" "$UDEV_RULE" 2>/dev/null; then
 	udevadm test --action=add /sys/class/mem/null >"$T/udev" 2>&1
 	grep "$(basename "$UDEV_RULE")" "$T/udev" | grep -v -e 'Reading rules file' -e "Unknown group 'rdpd'" >"$T/udev.bad"
