@@ -297,7 +297,7 @@ struct sim_stlink {
 	unsigned hw, jtag, swim, msd, bridge; /* the firmware version's fields */
 	unsigned target_mv;
 	bool raw_serial;
-	uint8_t mode, power_up_mode;
+	uint8_t mode;
 	/* A write command waiting for its data phase: DATA_NEED bytes in all,
 	 * DATA_HAVE so far (only the first SIM_STLINK_DATA_MAX are kept). */
 	uint8_t cmd[SIM_STLINK_CMD_LEN];

@@ -218,7 +218,6 @@ int sim_stlink_setup(struct sim_probe *p, const struct sim_options *opt)
 	st->pid = k->pid;
 	st->target_mv = opt->target_mv ? opt->target_mv : 3300;
 	st->raw_serial = opt->raw_serial;
-	st->power_up_mode = k->power_up_mode;
 	st->mode = k->power_up_mode;
 	st->swd_divisor = 1;  /* 1.8 MHz, the default [OO L532-545] */
 	st->com_khz = sim_stlink_v3_khz[0];
@@ -341,8 +340,9 @@ static void sim_stlink_voltage(struct sim_stlink *st)
 	sim_stlink_put32(r + 4, st->target_mv / 2);
 }
 
-/* Leaving debug mode: APs closed, NRST released [PSDB], the power-up mode. */
-static void sim_stlink_leave_debug(struct sim_probe *p, uint8_t to)
+/* Leaving debug (or DFU) mode: APs closed, NRST released [PSDB], MASS
+ * next (facts §7.5: "my guess") (?). */
+static void sim_stlink_leave(struct sim_probe *p)
 {
 	struct sim_stlink *st = p->st;
 
@@ -351,7 +351,7 @@ static void sim_stlink_leave_debug(struct sim_probe *p, uint8_t to)
 		st->nrst_driven_low = false;
 		sim_chip_set_nreset(p->chip, false);
 	}
-	st->mode = to;
+	st->mode = MODE_MASS;
 }
 
 /* ---- F2 debug commands ---- */
@@ -833,7 +833,7 @@ static void sim_stlink_debug(struct sim_probe *p, const uint8_t *c)
 		return;
 	}
 	switch (c[1]) {
-	case DBG_EXIT: sim_stlink_leave_debug(p, st->power_up_mode); return; /* no reply */
+	case DBG_EXIT: sim_stlink_leave(p); return; /* no reply */
 	case DBG_ENTER: sim_stlink_enter(p, c); return;
 	case DBG_READ_IDCODES: sim_stlink_read_idcodes(p); return;
 	case DBG_RESETSYS:
@@ -869,8 +869,8 @@ static void sim_stlink_command(struct sim_probe *p, const uint8_t *c)
 		break;
 	case STLINK_GET_CURRENT_MODE: sim_stlink_status(st, st->mode, 2); break;
 	case STLINK_DFU_COMMAND:
-		if (c[1] == STLINK_DFU_EXIT && st->mode == MODE_DFU)
-			st->mode = MODE_MASS;
+		if (c[1] == STLINK_DFU_EXIT)
+			sim_stlink_leave(p); /* no reply */
 		break;
 	case STLINK_GET_TARGET_VOLTAGE:
 		if (HAS_TRACE(st))
