@@ -310,9 +310,7 @@ struct sim_stlink {
 	uint32_t rw_fault_addr;
 	uint32_t select;      /* DP SELECT as the firmware last wrote it */
 	bool select_known;
-	bool ap_open[SIM_STLINK_MAX_AP + 1];
 	bool nrst_driven_low;
-	uint16_t swd_divisor;
 	uint32_t com_khz;
 	size_t misc_len;      /* RW_MISC results waiting for F2 52 (8 bytes an item) */
 	uint8_t misc[SIM_STLINK_REPLY_MAX];
@@ -324,7 +322,7 @@ size_t sim_stlink_in(struct sim_probe *p, uint8_t *buf, size_t cap);
 void sim_stlink_identity(const struct sim_probe *p, struct sim_usb_identity *out);
 const char *sim_stlink_product(const struct sim_probe *p);
 
-/* Feature gates by firmware version (docs/sim/stlink.md, "Firmware versions"). */
+/* Feature gates by firmware version (docs/sim/stlink.md, "Version and what each version has"). */
 bool sim_stlink_has(const struct sim_stlink *st, unsigned v2_jtag, unsigned v3_jtag);
 
 /* The SWD side (sim_stlink_mem.c). Each returns an ST-LINK status byte. */

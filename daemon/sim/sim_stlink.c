@@ -96,9 +96,10 @@
 #define REGRDY_POLLS 10u
 #define ALLREGS 21u /* r0-r15, xPSR, MSP, PSP, rw, rw2 */
 
-/* V3 SWD clock list (GET_COM_FREQ: at most 10), kHz; any list will do
- * [facts: "A simulator may return any list"]; these follow the
- * second-hand UM2448 values (24 MHz, 8 MHz, 3.3 MHz, ...) (?). */
+/* V3 SWD clock list (GET_COM_FREQ: at most 10), kHz. The list is the
+ * firmware's own and hosts take whatever it says [OO L3099-3173]; these
+ * follow UM2448's values as blackmagic's src/platforms/stlinkv3/README.md
+ * quotes them (24 MHz, 8 MHz, 3.3 MHz, ...) (?). */
 static const uint32_t sim_stlink_v3_khz[] = { 24000, 8000, 3300, 1000, 200, 50, 5 };
 
 struct sim_stlink_kind {
@@ -178,7 +179,8 @@ static int sim_stlink_parse_version(struct sim_stlink *st, const char *s)
 	return 0;
 }
 
-/* 24 upper-case hex digits [facts §6]: the SERIAL option when it is one,
+/* 24 upper-case hex digits (docs/sim/stlink.md, "USB identity"): the
+ * SERIAL option when it is one,
  * else three FNV-1a words of the profile and the option (stable per
  * profile, like the DAPLink's). */
 static void sim_stlink_serial(struct sim_probe *p, const char *opt_serial)
@@ -219,7 +221,6 @@ int sim_stlink_setup(struct sim_probe *p, const struct sim_options *opt)
 	st->target_mv = opt->target_mv ? opt->target_mv : 3300;
 	st->raw_serial = opt->raw_serial;
 	st->mode = k->power_up_mode;
-	st->swd_divisor = 1;  /* 1.8 MHz, the default [OO L532-545] */
 	st->com_khz = sim_stlink_v3_khz[0];
 	sim_stlink_serial(p, opt->serial);
 	return 0;
@@ -248,7 +249,7 @@ const char *sim_stlink_product(const struct sim_probe *p)
 }
 
 /* A command V2 firmware has from V2_JTAG on and V3 from V3_JTAG on (0:
- * never on that hardware) [facts §5, OO L1320-1418]. */
+ * never on that hardware) [OO L1320-1418]. */
 bool sim_stlink_has(const struct sim_stlink *st, unsigned v2_jtag, unsigned v3_jtag)
 {
 	if (st->hw >= 3)
@@ -340,13 +341,12 @@ static void sim_stlink_voltage(struct sim_stlink *st)
 	sim_stlink_put32(r + 4, st->target_mv / 2);
 }
 
-/* Leaving debug (or DFU) mode: APs closed, NRST released [PSDB], MASS
- * next (facts §7.5: "my guess") (?). */
+/* Leaving debug (or DFU) mode: NRST released [PSDB], MASS next: logs
+ * show MASS and DFU, none says which follows (?). */
 static void sim_stlink_leave(struct sim_probe *p)
 {
 	struct sim_stlink *st = p->st;
 
-	memset(st->ap_open, 0, sizeof(st->ap_open));
 	if (st->nrst_driven_low) {
 		st->nrst_driven_low = false;
 		sim_chip_set_nreset(p->chip, false);
@@ -366,8 +366,6 @@ static void sim_stlink_enter(struct sim_probe *p, const uint8_t *c)
 		sim_stlink_status(st, SIM_STLINK_COMMAND_ERROR, 2); /* JTAG is not modelled */
 		return;
 	}
-	/* Re-entering closes every AP [OO L4120-4150]. */
-	memset(st->ap_open, 0, sizeof(st->ap_open));
 	status = sim_stlink_mem_connect(p, &dpidr);
 	if (status == SIM_STLINK_OK)
 		st->mode = MODE_DEBUG;
@@ -510,16 +508,13 @@ static void sim_stlink_dap_reg(struct sim_probe *p, const uint8_t *c, bool write
 		sim_stlink_status_word(st, status, v);
 }
 
-static void sim_stlink_ap_open(struct sim_probe *p, const uint8_t *c, bool open)
+/* INIT_AP / CLOSE_AP: the AP number is checked; an AP works without them
+ * (the firmware is not known to refuse it) (?). */
+static void sim_stlink_ap_open(struct sim_probe *p, const uint8_t *c)
 {
 	struct sim_stlink *st = p->st;
 
-	if (c[2] > sim_stlink_max_ap(st)) {
-		sim_stlink_status(st, SIM_STLINK_BAD_AP, 2);
-		return;
-	}
-	st->ap_open[c[2]] = open;
-	sim_stlink_status(st, SIM_STLINK_OK, 2);
+	sim_stlink_status(st, c[2] > sim_stlink_max_ap(st) ? SIM_STLINK_BAD_AP : SIM_STLINK_OK, 2);
 }
 
 /* GETLASTRWSTATUS: [0] status; 2: [0..1] status, [4..7] fault address. */
@@ -533,12 +528,6 @@ static void sim_stlink_rwstatus(struct sim_stlink *st, bool v2)
 		sim_stlink_put32(r + 4, st->rw_fault_addr);
 }
 
-/* SWD_SET_FREQ: any divisor is taken; the clock does not change the model. */
-static void sim_stlink_swd_freq(struct sim_probe *p, const uint8_t *c)
-{
-	p->st->swd_divisor = sim_stlink_get16(c + 2);
-	sim_stlink_status(p->st, SIM_STLINK_OK, 2);
-}
 
 /* GET_COM_FREQ (SWD): [0] status, [4..7] current kHz, [8] count, [12..]
  * the list [OO L3099-3173], [PY]. JTAG (byte 2 = 1) is not modelled. */
@@ -601,8 +590,9 @@ static bool sim_stlink_memop_of(const struct sim_stlink *st, unsigned op, struct
 	}
 }
 
-/* The length limit and alignment of a memory command [OO L87-99, L566-576,
- * facts §3.2]; 0x80 or the status the command ends with (?). */
+/* The length limit of a memory command [OO L87-99, L566-576] and the
+ * alignment OpenOCD's memory loops keep to; 0x80 or the status the command
+ * ends with (?). */
 static unsigned sim_stlink_mem_check(const struct sim_stlink *st, const struct sim_stlink_memop *m, uint32_t addr,
 				     size_t len)
 {
@@ -783,7 +773,8 @@ static bool sim_stlink_debug_more(struct sim_probe *p, const uint8_t *c)
 	case DBG_SWD_SET_FREQ:
 		if (!HAS_SWD_FREQ(st))
 			return false;
-		sim_stlink_swd_freq(p, c);
+		/* Any divisor is taken: the clock changes nothing here. */
+		sim_stlink_status(st, SIM_STLINK_OK, 2);
 		return true;
 	case DBG_READ_DAP_REG:
 	case DBG_WRITE_DAP_REG:
@@ -795,7 +786,7 @@ static bool sim_stlink_debug_more(struct sim_probe *p, const uint8_t *c)
 	case DBG_CLOSE_AP:
 		if (!HAS_AP_INIT(st))
 			return false;
-		sim_stlink_ap_open(p, c, c[1] == DBG_INIT_AP);
+		sim_stlink_ap_open(p, c);
 		return true;
 	case DBG_RW_MISC_OUT:
 	case DBG_RW_MISC_IN:
@@ -896,7 +887,7 @@ static void sim_stlink_data_done(struct sim_probe *p)
 }
 
 /* A bulk OUT: a command, or (part of) the data phase the last command
- * announced, counted in bytes (no ZLP ends it [facts §2.1]). More data
+ * announced, counted in bytes (no ZLP ends it [OO L761-797]). More data
  * than announced, or a command of another length than 16, is stalled (?). */
 int sim_stlink_out(struct sim_probe *p, const uint8_t *buf, size_t len)
 {

@@ -173,8 +173,8 @@ TEST(bad_firmware_versions)
 	}
 }
 
-/* GET_VERSION and GET_VERSION_EX, byte for byte (facts §3.1 worked
- * encodings: V2J37S7 -> 29 47 83 04 48 37). */
+/* GET_VERSION and GET_VERSION_EX, byte for byte (docs/sim/stlink.md,
+ * "Version and what each version has": V2J37S7 -> 29 47 83 04 48 37). */
 TEST(version_bytes_per_kind)
 {
 	static const struct {
@@ -500,7 +500,7 @@ TEST(writemem_data_phase)
 
 /* WAIT is retried inside the firmware (100 times) and then reported;
  * FAULT and a missing ACK at once. DP commands get the DP codes, AP ones
- * the AP codes (facts §4). */
+ * the AP codes (docs/sim/stlink.md, "Status codes"). */
 TEST(wait_fault_status_codes)
 {
 	static const struct {
