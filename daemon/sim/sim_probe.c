@@ -235,7 +235,9 @@ int sim_probe_stlink_out(struct sim_probe *sp, const uint8_t *buf, size_t len)
 		sim_fault_mangle(fk, sp->st->reply, &n);
 		sp->st->reply_len = (size_t)n;
 	}
-	if (command)
+	/* A write command is done when its data phase is (that is when an
+	 * OPTSTRT write reaches the chip). */
+	if (sp->st->data_need == 0)
 		sim_probe_packet_done(sp);
 	pthread_mutex_unlock(&sp->lock);
 	return rc;

@@ -668,6 +668,36 @@ TEST(framing_and_packet_faults)
 	sim_probe_destroy(sp);
 }
 
+/* Power lost right after the command that starts option programming: a
+ * WRITEMEM_32 is done when its data phase is (RM0090 §3.6.2: OPTKEYR keys,
+ * then OPTCR with the new RDP byte and OPTSTRT). */
+TEST(power_fail_after_the_data_phase)
+{
+	struct sim_probe *sp = st_open(SIM_PROBE_STLINK_V2, NULL, "stm32f401re-rdp1");
+	struct sim_counters cnt;
+	uint8_t c[16], d[4], r[ST_CAP];
+	uint32_t optcr = 0;
+
+	CHECK_EQ_U(st_enter(sp), 0x80);
+	CHECK_EQ_U(st_wr(sp, 0x40023C08u, 0x08192A3Bu), 0x80);
+	CHECK_EQ_U(st_wr(sp, 0x40023C08u, 0x4C5D6E7Fu), 0x80);
+	CHECK_EQ_U(st_rd(sp, 0x40023C14u, &optcr), 0x80);
+	sim_probe_power_fail_at_option_start(sp, true);
+	st_put32(d, (optcr & ~0xFF01u) | 0xAA00u | 0x2u);
+	st_memcmd(c, 0x08, 0x40023C14u, 4, 0);
+	CHECK_EQ_I(sim_probe_stlink_out(sp, c, 16), 0);
+	sim_probe_get_counters(sp, &cnt);
+	CHECK_EQ_U(cnt.power_cycles, 0);
+	CHECK_EQ_I(sim_probe_stlink_out(sp, d, 4), 0);
+	sim_probe_get_counters(sp, &cnt);
+	CHECK_EQ_U(cnt.power_cycles, 1);
+	/* The target's DP powered up in JTAG: no ACK until ENTER again. */
+	CHECK_EQ_I(st_cmd(sp, (const uint8_t[]){ 0xF2, 0x31 }, 2, r, 12), 12);
+	CHECK_EQ_U(r[0], 0x16);
+	CHECK_EQ_U(st_enter(sp), 0x80);
+	sim_probe_destroy(sp);
+}
+
 TEST(serials)
 {
 	struct sim_options o = { 0 };
@@ -711,6 +741,7 @@ int main(void)
 	RUN(core_registers);
 	RUN(rw_misc);
 	RUN(framing_and_packet_faults);
+	RUN(power_fail_after_the_data_phase);
 	RUN(serials);
 	return check_summary();
 }
