@@ -315,15 +315,20 @@ test-arm64: deps-arm64
 # rdpd's usb-bulk/usb-hid transports and Debian's OpenOCD against the simulated
 # DAPLink, through umockdev. `make test` runs these too (tests/run.sh builds
 # the test bed), so `make deps` installs what they need.
-DEB_USB  := umockdev libumockdev-dev openocd python3-pyocd
+DEB_USB  := umockdev libumockdev-dev openocd python3-pyocd stlink-tools
 DEB_TEST += $(DEB_USB)
 .PHONY: test-usb
 $(BUILD)/usb_testbed: tests/usb/usb_testbed.c $(BUILD)/libsim.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(shell pkg-config --cflags umockdev-1.0) -o $@ $< \
 		$(BUILD)/libsim.a $(shell pkg-config --libs umockdev-1.0) -pthread -lm
 
+# A careless ST-LINK host for the hostile checks of tests/usb/test_stlink.sh.
+$(BUILD)/stlink_raw: tests/usb/stlink_raw.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libusb-1.0)
+
 test-usb: deps
 	@$(call deb_need,$(DEB_USB))
-	@$(MAKE) --no-print-directory all $(BUILD)/usb_testbed
+	@$(MAKE) --no-print-directory all $(BUILD)/usb_testbed $(BUILD)/stlink_raw
 	@sh tests/usb/test_usb.sh $(BUILD)
 	@sh tests/usb/test_pyocd.sh $(BUILD)
+	@sh tests/usb/test_stlink.sh $(BUILD)

@@ -49,6 +49,13 @@ if [ -f tests/usb/test_usb_twins.sh ] && case tests/usb/test_usb_twins.sh in *"$
 	run_one tests/usb/test_usb_twins.sh sh tests/usb/test_usb_twins.sh "$build"
 fi
 
+# The simulated ST-LINK through the same test bed (tests/usb/test_stlink.sh).
+if [ -f tests/usb/test_stlink.sh ] && case tests/usb/test_stlink.sh in *"$filter"*) true ;; *) false ;; esac; then
+	make --no-print-directory BUILD="$build" "$build/usb_testbed" "$build/stlink_raw" \
+		>>"$log_dir/usb_testbed_build.log" 2>&1
+	run_one tests/usb/test_stlink.sh sh tests/usb/test_stlink.sh "$build"
+fi
+
 # pyOCD through the same test bed (tests/usb/test_pyocd.sh), its own lane.
 if [ -f tests/usb/test_pyocd.sh ] && case tests/usb/test_pyocd.sh in *"$filter"*) true ;; *) false ;; esac; then
 	[ -x "$build/usb_testbed" ] || make --no-print-directory BUILD="$build" "$build/usb_testbed" \

@@ -1,5 +1,6 @@
 /*
- * sim.h - the simulated DAPLink and the simulated chips behind it.
+ * sim.h - the simulated probes (a DAPLink, an ST-LINK) and the simulated
+ * chips behind them.
  *
  * This is the only header of the simulator that the rest of rdpd may include
  * (from daemon/transport/simulated.c and from tests). The simulator itself includes
@@ -20,6 +21,15 @@
 
 struct sim_probe;
 
+/* Which probe firmware the simulated chip sits behind: ARM's DAPLink
+ * (CMSIS-DAP, sim_probe_command) or an ST-LINK (sim_probe_stlink_out/_in). */
+enum sim_probe_kind {
+	SIM_PROBE_DAPLINK = 0,
+	SIM_PROBE_STLINK_V2,   /* standalone dongle, PID 3748 */
+	SIM_PROBE_STLINK_V2_1, /* on Nucleo/Discovery boards, PID 374B */
+	SIM_PROBE_STLINK_V3,   /* STLINK-V3 without bridge, PID 374E */
+};
+
 /* Knobs that apply to one simulated probe. Zero-initialise, then set. */
 struct sim_options {
 	double time_scale;     /* simulated durations are multiplied by this; 0 means 1.0 */
@@ -31,6 +41,13 @@ struct sim_options {
 	 * significant first; NULL means one derived from the profile and the
 	 * serial, so two simulated probes differ. */
 	const char *uid;
+	enum sim_probe_kind probe;
+	/* ST-LINK firmware version as the tools print it ("V2J37S7",
+	 * "V2J37M26", "V3J15M7"); NULL means the kind's default, which these
+	 * three are. An older one (e.g. "V2J21S4") lacks the newer commands. */
+	const char *firmware;
+	unsigned target_mv;    /* ST-LINK: target voltage GET_TARGET_VOLTAGE reports; 0 means 3300 */
+	bool raw_serial;       /* ST-LINK: old V2 firmware's iSerial of 12 raw bytes */
 };
 
 /* Fault injection, SQLite FAULTSIM style. */
@@ -70,13 +87,43 @@ struct sim_counters {
 int sim_probe_create(const char *profile, const struct sim_options *opt, struct sim_probe **out);
 void sim_probe_destroy(struct sim_probe *sp);
 
-/* Execute one CMSIS-DAP command packet exactly as DAPLink firmware would.
+/* Execute one CMSIS-DAP command packet exactly as DAPLink firmware would
+ * (-EPROTO on an ST-LINK probe).
  * REQ/REQ_LEN is the command (no HID report id, no TCP header). The response
  * is written to RSP (at most RSP_CAP bytes, which should be >= packet size).
  * Returns the response length, 0 when the command has no response
  * (DAP_TransferAbort), or -ENODEV when the probe has been dropped (fault). */
 int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len,
 		      uint8_t *rsp, size_t rsp_cap);
+
+/* "daplink", "stlink-v2", "stlink-v2-1" or "stlink-v3" to OUT: 0 or -EINVAL. */
+int sim_probe_kind_parse(const char *name, enum sim_probe_kind *out);
+enum sim_probe_kind sim_probe_kind_of(const struct sim_probe *sp);
+
+/* ST-LINK: one bulk OUT transfer (a 16-byte command, or the data phase of
+ * the write command before it), executed as the firmware does. Returns 0,
+ * -EPROTO for a transfer the firmware would stall (a command of another
+ * length; a DAPLink probe), or -ENODEV when the probe has been dropped. */
+int sim_probe_stlink_out(struct sim_probe *sp, const uint8_t *buf, size_t len);
+
+/* ST-LINK: one bulk IN transfer of at most CAP bytes: the reply the last
+ * command left, padded with zeros or cut to CAP (the host chooses each
+ * reply's length), which consumes it. Returns its length, 0 when nothing is
+ * pending (a real device NAKs), -EPROTO on a DAPLink probe, or -ENODEV
+ * when the probe has been dropped. */
+int sim_probe_stlink_in(struct sim_probe *sp, uint8_t *buf, size_t cap);
+
+/* The USB identity the probe enumerates with. */
+struct sim_usb_identity {
+	uint16_t vid, pid;
+	const char *manufacturer, *product, *serial;
+	bool raw_serial;  /* the string descriptor carries SERIAL's 12 bytes raw */
+	uint8_t ep_out, ep_in, ep_swo; /* ep_swo 0: none */
+	unsigned max_packet; /* of the bulk endpoints */
+};
+
+/* Fill OUT with SP's USB identity; the strings live as long as SP. */
+void sim_probe_usb_identity(const struct sim_probe *sp, struct sim_usb_identity *out);
 
 /* Packet size and count the probe reports (what DAP_Info 0xFF/0xFE return). */
 unsigned sim_probe_packet_size(const struct sim_probe *sp);

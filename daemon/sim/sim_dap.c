@@ -110,29 +110,13 @@ static uint32_t sim_dap_timestamp(const struct sim_probe *p)
 	return (uint32_t)((sim_chip_now_ns() - p->t0_ns) / 1000u);
 }
 
-/* One SWD transaction on the wire, through the fault hook. */
-static unsigned sim_dap_wire(struct sim_probe *p, unsigned req, uint32_t *data)
-{
-	unsigned forced;
-
-	p->counters.swd_transfers++;
-	forced = sim_fault_swd(&p->fault);
-	if (forced) {
-		sim_swd_line_break(&p->swd);
-		if (forced == SIM_ACK_FAULT)
-			sim_swd_set_stickyerr(&p->swd);
-		return forced;
-	}
-	return sim_swd_transfer(&p->swd, p->chip, req & 0x0Fu, data);
-}
-
 /* SWD_Transfer with the firmware's WAIT loop: 1 + wait_retry attempts. */
 static unsigned sim_dap_wire_retry(struct sim_probe *p, unsigned req, uint32_t *data)
 {
 	unsigned retry = p->wait_retry, ack;
 
 	do {
-		ack = sim_dap_wire(p, req, data);
+		ack = sim_probe_wire(p, req, data);
 	} while (ack == SIM_ACK_WAIT && retry-- != 0);
 	return ack;
 }
@@ -592,7 +576,7 @@ static int sim_dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint
 		if (p->port == 1) {
 			uint32_t v = sim_dap_get32(req + 2);
 
-			sim_dap_wire(p, 0x00, &v); /* DP ABORT; the ACK is ignored */
+			sim_probe_wire(p, 0x00, &v); /* DP ABORT; the ACK is ignored */
 		}
 		return sim_dap_simple(ID_WRITE_ABORT, p->port == 1 ? DAP_OK : DAP_ERROR, 6, len, rsp, cap, r);
 	case ID_DELAY:

@@ -5,6 +5,8 @@
  *
  *   sim_probe.c    public API, locking, fault hook, counters
  *   sim_dap.c      CMSIS-DAP firmware (command parsing, DAP_Transfer engine)
+ *   sim_stlink.c   ST-LINK firmware (framing, version, mode, command dispatch)
+ *   sim_stlink_mem.c  its SWD side: DP/AP registers, memory blocks, status codes
  *   sim_swd.c      SWJ-DP line state, SW-DP registers, the access ports
  *   sim_chip.c     one chip: reset sequencing, nRESET, debugger latch, firmware
  *   sim_cortexm.c  Cortex-M0/M0+/M3/M4/M7/M23/M33 debug and system registers (PPB)
@@ -264,7 +266,83 @@ unsigned sim_fault_swd(struct sim_fault_state *fs); /* 0, or the ACK to force */
 enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs);
 void sim_fault_mangle(enum sim_fault_kind k, uint8_t *rsp, int *len);
 
-/* ---- the probe (sim_probe.c) and its firmware (sim_dap.c) ---- */
+/* ---- ST-LINK firmware state (sim_stlink.c, sim_stlink_mem.c) ---- */
+
+/* Status byte values (docs/sim/stlink.md, "Status codes"). */
+#define SIM_STLINK_OK 0x80u
+#define SIM_STLINK_FAULT 0x81u
+#define SIM_STLINK_COMMAND_ERROR 0x08u
+#define SIM_STLINK_ALIGNMENT_ERROR 0x0Au
+#define SIM_STLINK_AP_WAIT 0x10u
+#define SIM_STLINK_AP_FAULT 0x11u
+#define SIM_STLINK_AP_ERROR 0x12u
+#define SIM_STLINK_AP_PARITY 0x13u
+#define SIM_STLINK_DP_WAIT 0x14u
+#define SIM_STLINK_DP_FAULT 0x15u
+#define SIM_STLINK_DP_ERROR 0x16u
+#define SIM_STLINK_DP_PARITY 0x17u
+#define SIM_STLINK_BAD_AP 0x1Du
+#define SIM_STLINK_UNKNOWN_COMMAND 0x42u
+
+#define SIM_STLINK_CMD_LEN 16
+/* The largest reply: RW_MISC_IN of 1227 items (8 bytes each) on a V3. */
+#define SIM_STLINK_REPLY_MAX 9816
+/* The largest data phase kept: WRITEMEM of 6144 bytes; RW_MISC_OUT of
+ * 1227 items is 1228 + 4 * 1227 = 6136. */
+#define SIM_STLINK_DATA_MAX 6144
+#define SIM_STLINK_MAX_AP 8
+
+struct sim_stlink {
+	uint16_t pid;
+	unsigned hw, jtag, swim, msd, bridge; /* the firmware version's fields */
+	unsigned target_mv;
+	bool raw_serial;
+	uint8_t mode;
+	/* A write command waiting for its data phase: DATA_NEED bytes in all,
+	 * DATA_HAVE so far (only the first SIM_STLINK_DATA_MAX are kept). */
+	uint8_t cmd[SIM_STLINK_CMD_LEN];
+	size_t data_need, data_have;
+	uint8_t data[SIM_STLINK_DATA_MAX];
+	uint8_t reply[SIM_STLINK_REPLY_MAX];
+	size_t reply_len;
+	bool reply_pending;
+	uint16_t rw_status;   /* of the last memory command (GETLASTRWSTATUS) */
+	uint32_t rw_fault_addr;
+	uint32_t select;      /* DP SELECT as the firmware last wrote it */
+	bool select_known;
+	bool nrst_driven_low;
+	uint32_t com_khz;
+	size_t misc_len;      /* RW_MISC results waiting for F2 52 (8 bytes an item) */
+	uint8_t misc[SIM_STLINK_REPLY_MAX];
+};
+
+int sim_stlink_setup(struct sim_probe *p, const struct sim_options *opt);
+int sim_stlink_out(struct sim_probe *p, const uint8_t *buf, size_t len);
+size_t sim_stlink_in(struct sim_probe *p, uint8_t *buf, size_t cap);
+void sim_stlink_identity(const struct sim_probe *p, struct sim_usb_identity *out);
+const char *sim_stlink_product(const struct sim_probe *p);
+
+/* Feature gates by firmware version (docs/sim/stlink.md, "Version and what each version has"). */
+bool sim_stlink_has(const struct sim_stlink *st, unsigned v2_jtag, unsigned v3_jtag);
+
+/* The SWD side (sim_stlink_mem.c). Each returns an ST-LINK status byte. */
+unsigned sim_stlink_mem_connect(struct sim_probe *p, uint32_t *dpidr);
+unsigned sim_stlink_mem_dp_read(struct sim_probe *p, unsigned addr, uint32_t *v);
+unsigned sim_stlink_mem_dp_write(struct sim_probe *p, unsigned addr, uint32_t v);
+unsigned sim_stlink_mem_ap_read(struct sim_probe *p, unsigned ap, unsigned addr, uint32_t *v);
+unsigned sim_stlink_mem_ap_write(struct sim_probe *p, unsigned ap, unsigned addr, uint32_t v);
+/* LEN bytes at ADDR in SIZE-byte accesses (1, 2, 4) through MEM-AP AP
+ * with CSW[31:8] = CSW_HI; INC false keeps TAR (the NO_ADDR_INC commands).
+ * On an error *FAULT_ADDR is the address that failed and the rest of BUF
+ * (read) is zero. */
+unsigned sim_stlink_mem_read(struct sim_probe *p, unsigned ap, uint32_t csw_hi, bool inc, uint32_t addr,
+			     size_t len, unsigned size, uint8_t *buf, uint32_t *fault_addr);
+unsigned sim_stlink_mem_write(struct sim_probe *p, unsigned ap, uint32_t csw_hi, bool inc, uint32_t addr,
+			      size_t len, unsigned size, const uint8_t *buf, uint32_t *fault_addr);
+unsigned sim_stlink_mem_read32(struct sim_probe *p, uint32_t addr, uint32_t *v);
+unsigned sim_stlink_mem_write32(struct sim_probe *p, uint32_t addr, uint32_t v);
+
+/* ---- the probe (sim_probe.c) and its firmware (sim_dap.c, sim_stlink.c) ---- */
 
 struct sim_probe {
 	pthread_mutex_t lock;
@@ -283,7 +361,13 @@ struct sim_probe {
 	bool data_phase;
 	uint32_t match_mask;
 	uint8_t pins_out;     /* last driven SWJ pin values */
+	enum sim_probe_kind kind;
+	struct sim_stlink *st; /* NULL on a DAPLink */
 };
+
+/* One SWD transaction on the wire, through the fault hook and the
+ * counters: the ACK the probe samples. */
+unsigned sim_probe_wire(struct sim_probe *p, unsigned req, uint32_t *data);
 
 int sim_dap_execute(struct sim_probe *p, const uint8_t *req, size_t req_len, uint8_t *rsp,
 		    size_t cap);

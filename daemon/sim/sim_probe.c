@@ -1,7 +1,7 @@
 /*
  * sim_probe.c - the public face of the simulator (sim.h): one simulated
- * DAPLink with one simulated chip behind it, a mutex around both, the
- * packet-level fault hook and the counters.
+ * probe (a DAPLink, or an ST-LINK) with one simulated chip behind it, a
+ * mutex around both, the packet-level fault hook and the counters.
  */
 #include "sim_internal.h"
 
@@ -51,6 +51,53 @@ static int sim_probe_initial_uid(const char *hex, const char *profile, const cha
 	return 0;
 }
 
+/* One SWD transaction on the wire, through the fault hook. */
+unsigned sim_probe_wire(struct sim_probe *p, unsigned req, uint32_t *data)
+{
+	unsigned forced;
+
+	p->counters.swd_transfers++;
+	forced = sim_fault_swd(&p->fault);
+	if (forced) {
+		sim_swd_line_break(&p->swd);
+		if (forced == SIM_ACK_FAULT)
+			sim_swd_set_stickyerr(&p->swd);
+		return forced;
+	}
+	return sim_swd_transfer(&p->swd, p->chip, req & 0x0Fu, data);
+}
+
+/* The target's debug port powers up; an ST-LINK's idea of SELECT is void. */
+static void sim_probe_swd_power_on(struct sim_probe *sp)
+{
+	sim_swd_power_on(&sp->swd);
+	if (sp->st)
+		sp->st->select_known = false;
+}
+
+/* The configured USB round trip; called outside the lock. */
+static void sim_probe_latency(const struct sim_probe *sp)
+{
+	struct timespec ts = { sp->latency_us / 1000000u, (long)(sp->latency_us % 1000000u) * 1000L };
+
+	if (sp->latency_us)
+		nanosleep(&ts, NULL);
+}
+
+/* After each command packet: an armed reset may come; the packet that
+ * started option programming got its answer, then the power goes, and
+ * comes back. Caller holds the lock. */
+static void sim_probe_packet_done(struct sim_probe *sp)
+{
+	sim_chip_packet_done(sp->chip);
+	if (sp->chip->option_power_fail_now) {
+		sp->chip->option_power_fail_now = false;
+		sp->chip->ops->option_power_loss(sp->chip);
+		sim_chip_power_cycle(sp->chip);
+		sim_probe_swd_power_on(sp);
+	}
+}
+
 int sim_probe_create(const char *profile, const struct sim_options *opt, struct sim_probe **out)
 {
 	struct sim_profile_info info;
@@ -78,13 +125,17 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 		snprintf(p->serial, sizeof(p->serial), "%s", opt->serial);
 	else
 		sim_probe_default_serial(p->serial, sizeof(p->serial), profile);
+	p->kind = opt ? opt->probe : SIM_PROBE_DAPLINK;
+	if (p->kind != SIM_PROBE_DAPLINK && (rc = sim_stlink_setup(p, opt)))
+		goto fail;
 	rc = sim_chip_create(info.ops, info.part, info.rdp, info.flags, p->time_scale,
 			     &p->counters, &p->chip);
-	if (rc == 0 && (rc = sim_probe_initial_uid(opt ? opt->uid : NULL, profile, p->serial, p->chip->uid)))
-		sim_chip_destroy(p->chip);
+	if (rc)
+		goto fail;
+	rc = sim_probe_initial_uid(opt ? opt->uid : NULL, profile, p->serial, p->chip->uid);
 	if (rc) {
-		free(p);
-		return rc;
+		sim_chip_destroy(p->chip);
+		goto fail;
 	}
 	sim_swd_power_on(&p->swd);
 	sim_dap_defaults(p);
@@ -92,6 +143,29 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 	pthread_mutex_init(&p->lock, NULL);
 	*out = p;
 	return 0;
+
+fail:
+	free(p->st);
+	free(p);
+	return rc;
+}
+
+int sim_probe_kind_parse(const char *name, enum sim_probe_kind *out)
+{
+	static const char *const names[] = { "daplink", "stlink-v2", "stlink-v2-1", "stlink-v3" };
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(name, names[i]) == 0) {
+			*out = (enum sim_probe_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+enum sim_probe_kind sim_probe_kind_of(const struct sim_probe *sp)
+{
+	return sp->kind;
 }
 
 void sim_probe_destroy(struct sim_probe *sp)
@@ -100,6 +174,7 @@ void sim_probe_destroy(struct sim_probe *sp)
 		return;
 	sim_chip_destroy(sp->chip);
 	pthread_mutex_destroy(&sp->lock);
+	free(sp->st);
 	free(sp);
 }
 
@@ -111,12 +186,9 @@ int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len, 
 
 	if (!sp || (!req && req_len) || !rsp)
 		return -EINVAL;
-	if (sp->latency_us) {
-		struct timespec ts = { sp->latency_us / 1000000u,
-				       (long)(sp->latency_us % 1000000u) * 1000L };
-
-		nanosleep(&ts, NULL); /* USB round trip: outside the lock */
-	}
+	if (sp->st)
+		return -EPROTO;
+	sim_probe_latency(sp);
 	pthread_mutex_lock(&sp->lock);
 	fk = sim_fault_packet(&sp->fault);
 	if (fk == SIM_FAULT_DROP_PROBE) {
@@ -127,17 +199,84 @@ int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len, 
 	n = sim_dap_execute(sp, req, req_len, rsp, rsp_cap);
 	if (fk != SIM_FAULT_NONE)
 		sim_fault_mangle(fk, rsp, &n);
-	sim_chip_packet_done(sp->chip);
-	if (sp->chip->option_power_fail_now) {
-		/* The packet that started option programming got its answer;
-		 * then the power goes, and comes back. */
-		sp->chip->option_power_fail_now = false;
-		sp->chip->ops->option_power_loss(sp->chip);
-		sim_chip_power_cycle(sp->chip);
-		sim_swd_power_on(&sp->swd);
-	}
+	sim_probe_packet_done(sp);
 	pthread_mutex_unlock(&sp->lock);
 	return n;
+}
+
+int sim_probe_stlink_out(struct sim_probe *sp, const uint8_t *buf, size_t len)
+{
+	enum sim_fault_kind fk = SIM_FAULT_NONE;
+	bool command;
+	int rc;
+
+	if (!sp || (!buf && len))
+		return -EINVAL;
+	if (!sp->st)
+		return -EPROTO;
+	sim_probe_latency(sp);
+	pthread_mutex_lock(&sp->lock);
+	/* Packet faults count commands; a data phase belongs to its command. */
+	command = sp->st->data_need == 0;
+	if (command)
+		fk = sim_fault_packet(&sp->fault);
+	else if (sp->fault.dropped)
+		fk = SIM_FAULT_DROP_PROBE;
+	if (fk == SIM_FAULT_DROP_PROBE) {
+		pthread_mutex_unlock(&sp->lock);
+		return -ENODEV;
+	}
+	if (command)
+		sp->counters.packets++;
+	rc = sim_stlink_out(sp, buf, len);
+	if (fk != SIM_FAULT_NONE && sp->st->reply_pending) {
+		int n = (int)sp->st->reply_len;
+
+		sim_fault_mangle(fk, sp->st->reply, &n);
+		sp->st->reply_len = (size_t)n;
+	}
+	/* A write command is done when its data phase is (that is when an
+	 * OPTSTRT write reaches the chip). */
+	if (sp->st->data_need == 0)
+		sim_probe_packet_done(sp);
+	pthread_mutex_unlock(&sp->lock);
+	return rc;
+}
+
+int sim_probe_stlink_in(struct sim_probe *sp, uint8_t *buf, size_t cap)
+{
+	size_t n;
+
+	if (!sp || (!buf && cap))
+		return -EINVAL;
+	if (!sp->st)
+		return -EPROTO;
+	pthread_mutex_lock(&sp->lock);
+	if (sp->fault.dropped) {
+		pthread_mutex_unlock(&sp->lock);
+		return -ENODEV;
+	}
+	n = sim_stlink_in(sp, buf, cap);
+	pthread_mutex_unlock(&sp->lock);
+	return (int)n;
+}
+
+void sim_probe_usb_identity(const struct sim_probe *sp, struct sim_usb_identity *out)
+{
+	if (sp->st) {
+		sim_stlink_identity(sp, out);
+		return;
+	}
+	/* DAPLink source/usb: 0d28:0204, CMSIS-DAP v2 bulk endpoints 01/81. */
+	memset(out, 0, sizeof(*out));
+	out->vid = 0x0D28;
+	out->pid = 0x0204;
+	out->manufacturer = sim_probe_vendor(sp);
+	out->product = sim_probe_product(sp);
+	out->serial = sp->serial;
+	out->ep_out = 0x01;
+	out->ep_in = 0x81;
+	out->max_packet = 64;
 }
 
 void sim_probe_power_fail_at_option_start(struct sim_probe *sp, bool armed)
@@ -174,14 +313,12 @@ const char *sim_probe_serial(const struct sim_probe *sp)
 
 const char *sim_probe_product(const struct sim_probe *sp)
 {
-	(void)sp;
-	return "DAPLink CMSIS-DAP";
+	return sp->st ? sim_stlink_product(sp) : "DAPLink CMSIS-DAP";
 }
 
 const char *sim_probe_vendor(const struct sim_probe *sp)
 {
-	(void)sp;
-	return "ARM";
+	return sp->st ? "STMicroelectronics" : "ARM";
 }
 
 const char *sim_probe_profile(const struct sim_probe *sp)
@@ -193,7 +330,7 @@ void sim_probe_power_cycle(struct sim_probe *sp)
 {
 	pthread_mutex_lock(&sp->lock);
 	sim_chip_power_cycle(sp->chip);
-	sim_swd_power_on(&sp->swd);
+	sim_probe_swd_power_on(sp);
 	pthread_mutex_unlock(&sp->lock);
 }
 

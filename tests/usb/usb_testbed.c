@@ -16,6 +16,15 @@
  * its view of /sys, /dev, udev and the ioctls on the device nodes that of the
  * test bed. The test bed exits with the program's exit status.
  *
+ * With --stlink KIND the probe is an ST-LINK (V2, V2-1 or V3) instead: ST's
+ * VID 0483 and the kind's PID, one vendor-class interface 0 with the bulk
+ * OUT, IN and SWO endpoints of that PID (docs/sim/stlink.md, "USB
+ * identity"); each bulk OUT goes to sim_probe_stlink_out, each bulk IN is
+ * answered from sim_probe_stlink_in, and an IN with nothing pending waits
+ * like a NAKed one until a reply comes, the program discards it, or the
+ * probe goes. The mass-storage and virtual COM port interfaces of the
+ * V2-1 and V3 are left out: no tool here opens them.
+ *
  * References:
  *   Linux include/uapi/linux/usbdevice_fs.h and drivers/usb/core/devio.c
  *     (what SUBMITURB/REAPURB do, URB status on disconnect: -ESHUTDOWN).
@@ -121,6 +130,7 @@ struct testbed_plug {
 	bool gone;
 	GQueue replies;    /* GBytes: DAP responses not yet read */
 	GQueue waiting_in; /* struct testbed_urb: bulk IN URBs waiting for a reply */
+	GQueue waiting_swo; /* ST-LINK: IN URBs on the SWO endpoint (no trace ever comes) */
 	GHashTable *reapable; /* per open file (UMockdevIoctlClient): GQueue of URBs */
 };
 
@@ -136,6 +146,7 @@ struct testbed_urb {
 
 struct testbed {
 	UMockdevTestbed *bed;
+	bool stlink;               /* the probes are ST-LINKs (--stlink) */
 	struct testbed_dev devs[TESTBED_MAX_DEVS];
 	unsigned n_devs;
 	bool hid;
@@ -168,8 +179,28 @@ static void testbed_log(const struct testbed *tb, const char *fmt, ...)
 
 /* ---- descriptors -------------------------------------------------------- */
 
-static size_t testbed_device_desc(uint8_t *d)
+/* ST-LINK: bcdUSB 2.00, class 0 (the IAD of the V2-1/V3 is left out with
+ * their other interfaces), bcdDevice 1.00, strings 1-3 [OOdump]. */
+static size_t testbed_stlink_device_desc(const struct testbed_dev *dev, uint8_t *d)
 {
+	struct sim_usb_identity id;
+
+	sim_probe_usb_identity(dev->sp, &id);
+	const uint8_t desc[18] = {
+		18, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 64,
+		(uint8_t)id.vid, (uint8_t)(id.vid >> 8), (uint8_t)id.pid, (uint8_t)(id.pid >> 8),
+		0x00, 0x01,
+		TESTBED_STR_MANUFACTURER, TESTBED_STR_PRODUCT, TESTBED_STR_SERIAL,
+		1,
+	};
+	memcpy(d, desc, sizeof(desc));
+	return sizeof(desc);
+}
+
+static size_t testbed_device_desc(const struct testbed_dev *dev, uint8_t *d)
+{
+	if (dev->tb->stlink)
+		return testbed_stlink_device_desc(dev, d);
 	const uint8_t desc[18] = {
 		18, 0x01, 0x00, 0x02, /* bLength, DEVICE, bcdUSB 2.00 */
 		0xef, 0x02, 0x01,     /* misc class / IAD, as DAPLink (composite) */
@@ -183,12 +214,37 @@ static size_t testbed_device_desc(uint8_t *d)
 	return sizeof(desc);
 }
 
-/* Configuration 1 with one interface: vendor class + two bulk endpoints
- * (v2), or HID + two interrupt endpoints (v1). */
-static size_t testbed_config_desc(const struct testbed *tb, uint8_t *d)
+/* ST-LINK: configuration 1, bus powered (100 mA; 500 mA on the V3),
+ * interface 0 vendor class FF/FF/FF with OUT, IN and SWO bulk endpoints. */
+static size_t testbed_stlink_config_desc(const struct testbed_dev *dev, uint8_t *d)
 {
+	struct sim_usb_identity id;
+	uint8_t lo, hi;
+
+	sim_probe_usb_identity(dev->sp, &id);
+	lo = (uint8_t)id.max_packet;
+	hi = (uint8_t)(id.max_packet >> 8);
+	const uint8_t desc[9 + 9 + 3 * 7] = {
+		9, 0x02, sizeof(desc), 0, 1, 1, 0, 0x80, id.max_packet > 64 ? 250 : 50,
+		9, 0x04, 0, 0, 3, 0xff, 0xff, 0xff, TESTBED_STR_INTERFACE,
+		7, 0x05, id.ep_in, 0x02, lo, hi, 0,
+		7, 0x05, id.ep_out, 0x02, lo, hi, 0,
+		7, 0x05, id.ep_swo, 0x02, lo, hi, 0,
+	};
+	memcpy(d, desc, sizeof(desc));
+	return sizeof(desc);
+}
+
+/* Configuration 1 with one interface: vendor class + two bulk endpoints
+ * (v2), or HID + two interrupt endpoints (v1); an ST-LINK's above. */
+static size_t testbed_config_desc(const struct testbed_dev *dev, uint8_t *d)
+{
+	const struct testbed *tb = dev->tb;
 	size_t n = 0;
 	size_t total = 9 + 9 + (tb->hid ? 9 : 0) + 7 + 7;
+
+	if (tb->stlink)
+		return testbed_stlink_config_desc(dev, d);
 
 	const uint8_t cfg[9] = {9, 0x02, (uint8_t)total, 0, 1, 1, 0, 0x80, 50};
 	memcpy(d + n, cfg, 9);
@@ -221,14 +277,40 @@ static size_t testbed_config_desc(const struct testbed *tb, uint8_t *d)
 	return n;
 }
 
+/* The debug interface's name: "ST Link" on the V2 dongle, "ST-Link Debug"
+ * on the boards [OOdump]. */
+static const char *testbed_stlink_if_name(const struct sim_usb_identity *id)
+{
+	return id->pid == 0x3748 ? "ST Link" : "ST-Link Debug";
+}
+
+/* Old V2 firmware's iSerial: the 12 bytes of the 24 hex digits SERIAL, one
+ * per UTF-16 unit, bLength 26 (OpenOCD v0.12.0 stlink_usb.c L3271-3349). */
+static size_t testbed_raw_serial_desc(const char *serial, uint8_t *d)
+{
+	d[0] = 26;
+	d[1] = 0x03;
+	for (unsigned i = 0; i < 12; i++) {
+		char hex[3] = { serial[2 * i], serial[2 * i + 1], '\0' };
+
+		d[2 + 2 * i] = (uint8_t)strtoul(hex, NULL, 16);
+		d[3 + 2 * i] = 0;
+	}
+	return 26;
+}
+
 /* String descriptor INDEX (0: the language list) in UTF-16LE; 0 if none. */
 static size_t testbed_string_desc(const struct testbed_dev *dev, unsigned index, uint8_t *d,
 				  size_t cap)
 {
 	const struct testbed *tb = dev->tb;
+	struct sim_usb_identity id;
 	const char *s;
 	size_t n;
 
+	sim_probe_usb_identity(dev->sp, &id);
+	if (tb->stlink && index == TESTBED_STR_SERIAL && id.raw_serial)
+		return testbed_raw_serial_desc(id.serial, d);
 	switch (index) {
 	case 0:
 		d[0] = 4;
@@ -237,16 +319,16 @@ static size_t testbed_string_desc(const struct testbed_dev *dev, unsigned index,
 		d[3] = 0x04;
 		return 4;
 	case TESTBED_STR_MANUFACTURER:
-		s = TESTBED_MANUFACTURER;
+		s = tb->stlink ? id.manufacturer : TESTBED_MANUFACTURER;
 		break;
 	case TESTBED_STR_PRODUCT:
-		s = TESTBED_PRODUCT;
+		s = tb->stlink ? id.product : TESTBED_PRODUCT;
 		break;
 	case TESTBED_STR_SERIAL:
 		s = sim_probe_serial(dev->sp);
 		break;
 	case TESTBED_STR_INTERFACE:
-		s = tb->hid ? TESTBED_IF_HID : TESTBED_IF_BULK;
+		s = tb->stlink ? testbed_stlink_if_name(&id) : tb->hid ? TESTBED_IF_HID : TESTBED_IF_BULK;
 		break;
 	default:
 		return 0;
@@ -336,10 +418,10 @@ static void testbed_control(struct testbed_plug *p, struct usbdevfs_urb *urb, ui
 	if (bm == 0x80 && req == 0x06) { /* GET_DESCRIPTOR */
 		switch (value >> 8) {
 		case 0x01:
-			n = testbed_device_desc(d);
+			n = testbed_device_desc(p->dev, d);
 			break;
 		case 0x02:
-			n = testbed_config_desc(p->tb, d);
+			n = testbed_config_desc(p->dev, d);
 			break;
 		case 0x03:
 			n = testbed_string_desc(p->dev, value & 0xff, d, sizeof(d));
@@ -391,6 +473,75 @@ static struct testbed_urb *testbed_urb_new(GQueue *reapable, UMockdevIoctlData *
 	return u;
 }
 
+/* Complete the waiting bulk IN U from the probe's pending reply, if it
+ * has one. Caller holds p->lock. */
+static bool testbed_stlink_fill_in(struct testbed_plug *p, struct testbed_urb *u)
+{
+	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)u->data->data;
+	UMockdevIoctlData *buf = umockdev_ioctl_data_resolve(u->data, URB_OFF(buffer),
+							     (gsize)urb->buffer_length, NULL);
+	int n;
+
+	if (!buf)
+		return false;
+	n = sim_probe_stlink_in(p->dev->sp, (uint8_t *)buf->data, (size_t)urb->buffer_length);
+	umockdev_ioctl_data_unref(buf);
+	if (n == 0)
+		return false;
+	urb->status = n < 0 ? -EPROTO : 0;
+	urb->actual_length = n < 0 ? 0 : n;
+	g_queue_push_tail(u->reapable, u->data);
+	g_free(u);
+	return true;
+}
+
+static gboolean testbed_on_unplug(gpointer user);
+
+/* An ST-LINK bulk URB: OUT to the firmware (a stall comes back as -EPIPE;
+ * a dropped probe fails the URB and is unplugged from the main loop), IN
+ * from its pending reply or held until one comes, SWO held. */
+static int testbed_stlink_submit(struct testbed_plug *p, GQueue *reapable, UMockdevIoctlData *urb_data,
+				 UMockdevIoctlData *buf)
+{
+	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
+	struct sim_usb_identity id;
+	struct testbed_urb *u;
+	int rc;
+
+	sim_probe_usb_identity(p->dev->sp, &id);
+	if (urb->type != USBDEVFS_URB_TYPE_BULK)
+		goto bad_endpoint;
+	if (urb->endpoint == id.ep_out) {
+		rc = sim_probe_stlink_out(p->dev->sp, buf ? (const uint8_t *)buf->data : NULL,
+					  (size_t)urb->buffer_length);
+		urb->status = rc == -EPROTO ? -EPIPE : rc < 0 ? -EPROTO : 0;
+		urb->actual_length = rc == 0 ? urb->buffer_length : 0;
+		g_queue_push_tail(reapable, urb_data);
+		if (rc == -ENODEV)
+			g_idle_add(testbed_on_unplug, p->tb);
+		while (!g_queue_is_empty(&p->waiting_in) &&
+		       testbed_stlink_fill_in(p, g_queue_peek_head(&p->waiting_in)))
+			g_queue_pop_head(&p->waiting_in);
+		return 0;
+	}
+	u = testbed_urb_new(reapable, urb_data);
+	if (urb->endpoint == id.ep_swo) {
+		g_queue_push_tail(&p->waiting_swo, u);
+		return 0;
+	}
+	if (urb->endpoint != id.ep_in) {
+		g_free(u);
+		goto bad_endpoint;
+	}
+	if (!g_queue_is_empty(&p->waiting_in) || !testbed_stlink_fill_in(p, u))
+		g_queue_push_tail(&p->waiting_in, u);
+	return 0;
+
+bad_endpoint:
+	umockdev_ioctl_data_unref(urb_data);
+	return ENOENT;
+}
+
 /* USBDEVFS_SUBMITURB. Caller holds p->lock. Returns 0 or an errno. */
 static int testbed_submit(struct testbed_plug *p, UMockdevIoctlClient *client,
 			  UMockdevIoctlData *arg)
@@ -433,6 +584,8 @@ static int testbed_submit(struct testbed_plug *p, UMockdevIoctlClient *client,
 	}
 	if (buf)
 		umockdev_ioctl_data_unref(buf); /* urb_data keeps it as its child */
+	if (p->tb->stlink)
+		return testbed_stlink_submit(p, reapable, urb_data, buf);
 	if (!(urb->endpoint & 0x80)) {
 		if (urb->endpoint != 0x01)
 			goto bad_endpoint;
@@ -465,7 +618,7 @@ static void testbed_plug_kill_urbs(struct testbed_plug *p)
 {
 	struct testbed_urb *u;
 
-	while ((u = g_queue_pop_head(&p->waiting_in))) {
+	while ((u = g_queue_pop_head(&p->waiting_in)) || (u = g_queue_pop_head(&p->waiting_swo))) {
 		((struct usbdevfs_urb *)u->data->data)->status = -ESHUTDOWN;
 		g_queue_push_tail(u->reapable, u->data);
 		g_free(u);
@@ -543,12 +696,17 @@ static gboolean testbed_usb_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClien
 	case USBDEVFS_DISCARDURB: {
 		gulong addr = *(gulong *)arg->data;
 		GQueue *reapable = testbed_reapable(p, client);
+		GQueue *waiting = &p->waiting_in;
 		GList *l;
 
-		for (l = p->waiting_in.head; l; l = l->next) {
-			struct testbed_urb *u = l->data;
+		for (int pass = 0; pass < 2; pass++, waiting = &p->waiting_swo) {
+			for (l = waiting->head; l; l = l->next) {
+				struct testbed_urb *u = l->data;
 
-			if (u->reapable == reapable && u->data->client_addr == addr)
+				if (u->reapable == reapable && u->data->client_addr == addr)
+					break;
+			}
+			if (l)
 				break;
 		}
 		if (!l) {
@@ -561,7 +719,7 @@ static gboolean testbed_usb_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClien
 			((struct usbdevfs_urb *)u->data->data)->status = -ENOENT;
 			g_queue_push_tail(reapable, u->data);
 			g_free(u);
-			g_queue_delete_link(&p->waiting_in, l);
+			g_queue_delete_link(waiting, l);
 		}
 		break;
 	}
@@ -594,9 +752,9 @@ static gboolean testbed_usb_read(UMockdevIoctlBase *handler, UMockdevIoctlClient
 	struct testbed_plug *p = user;
 	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
 	uint8_t d[256];
-	size_t n = testbed_device_desc(d);
+	size_t n = testbed_device_desc(p->dev, d);
 
-	n += testbed_config_desc(p->tb, d + n);
+	n += testbed_config_desc(p->dev, d + n);
 	if (n > (size_t)arg->data_len)
 		n = (size_t)arg->data_len;
 	memcpy(arg->data, d, n);
@@ -726,17 +884,76 @@ static UMockdevIoctlBase *testbed_handler(struct testbed_plug *p, GCallback on_i
 	return h;
 }
 
+/* An ST-LINK's sysfs and udev record: ST's identity, a high-speed V3. */
+static void testbed_stlink_record(GString *s, const struct testbed_plug *p, const struct sim_usb_identity *id,
+				  const char *hex)
+{
+	unsigned port = p->dev->port;
+
+	g_string_append_printf(s,
+			       "P: " TESTBED_SYS_USB "/1-%u\n"
+			       "N: bus/usb/001/%03u\n"
+			       "E: DEVNAME=/dev/bus/usb/001/%03u\n"
+			       "E: DEVTYPE=usb_device\n"
+			       "E: DRIVER=usb\n"
+			       "E: SUBSYSTEM=usb\n"
+			       "E: PRODUCT=%x/%x/100\n"
+			       "E: BUSNUM=001\n"
+			       "E: DEVNUM=%03u\n"
+			       "E: ID_VENDOR_ID=%04x\n"
+			       "E: ID_MODEL_ID=%04x\n"
+			       "E: ID_SERIAL_SHORT=%s\n"
+			       "A: busnum=1\\n\n"
+			       "A: devnum=%u\\n\n"
+			       "A: idVendor=%04x\\n\n"
+			       "A: idProduct=%04x\\n\n"
+			       "A: bcdDevice=0100\\n\n"
+			       "A: speed=%u\\n\n"
+			       "A: bConfigurationValue=1\\n\n"
+			       "A: bNumConfigurations=1\\n\n"
+			       "A: bNumInterfaces= 1\\n\n"
+			       "A: bMaxPacketSize0=64\\n\n"
+			       "A: manufacturer=%s\\n\n"
+			       "A: product=%s\\n\n"
+			       "A: serial=%s\\n\n"
+			       "H: descriptors=%s\n"
+			       "\n"
+			       "P: " TESTBED_SYS_USB "/1-%u/1-%u:1.0\n"
+			       "E: DEVTYPE=usb_interface\n"
+			       "E: SUBSYSTEM=usb\n"
+			       "E: INTERFACE=255/255/255\n"
+			       "A: bInterfaceNumber=00\\n\n"
+			       "A: bAlternateSetting= 0\\n\n"
+			       "A: bInterfaceClass=ff\\n\n"
+			       "A: bInterfaceSubClass=ff\\n\n"
+			       "A: bInterfaceProtocol=ff\\n\n"
+			       "A: bNumEndpoints=03\\n\n"
+			       "A: interface=%s\\n\n"
+			       "\n",
+			       port, p->devnum, p->devnum, id->vid, id->pid, p->devnum, id->vid, id->pid, id->serial,
+			       p->devnum, id->vid, id->pid, id->max_packet > 64 ? 480u : 12u, id->manufacturer,
+			       id->product, id->serial, hex, port, port, testbed_stlink_if_name(id));
+}
+
 /* The sysfs and udev description of the probe, in umockdev's record format. */
 static char *testbed_record(struct testbed *tb, struct testbed_plug *p)
 {
 	uint8_t d[256];
-	size_t n = testbed_device_desc(d);
+	size_t n = testbed_device_desc(p->dev, d);
 	char *hex, *rdesc_hex, *out;
 	GString *s = g_string_new(NULL);
 	const char *serial = sim_probe_serial(p->dev->sp);
 	unsigned port = p->dev->port;
+	struct sim_usb_identity id;
 
-	n += testbed_config_desc(tb, d + n);
+	sim_probe_usb_identity(p->dev->sp, &id);
+	n += testbed_config_desc(p->dev, d + n);
+	if (tb->stlink) {
+		hex = testbed_hex(d, n);
+		testbed_stlink_record(s, p, &id, hex);
+		g_free(hex);
+		return g_string_free(s, FALSE);
+	}
 	hex = testbed_hex(d, n);
 	g_string_append_printf(s,
 			       "P: " TESTBED_SYS_USB "/1-%u\n"
@@ -827,6 +1044,7 @@ static bool testbed_plug_in(struct testbed_dev *dev)
 	g_mutex_init(&p->lock);
 	g_queue_init(&p->replies);
 	g_queue_init(&p->waiting_in);
+	g_queue_init(&p->waiting_swo);
 	p->reapable = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snprintf(p->usb_node, sizeof(p->usb_node), "/dev/bus/usb/001/%03u", p->devnum);
 	snprintf(p->hidraw_node, sizeof(p->hidraw_node), "/dev/hidraw%u", p->hidraw);
@@ -1042,9 +1260,10 @@ int main(int argc, char **argv)
 {
 	struct testbed tb = {0};
 	struct sim_options opt = {0};
-	char *profile = NULL, *serial = NULL, *second = NULL;
+	char *profile = NULL, *serial = NULL, *second = NULL, *stlink = NULL, *firmware = NULL;
 	double time_scale = 0;
-	int unplug_ms = -1, replug_ms = -1, hid = 0, print_root = 0;
+	int unplug_ms = -1, replug_ms = -1, hid = 0, print_root = 0, raw_serial = 0, report_rdp = 0;
+	int drop_after = 0, target_mv = 0;
 	GOptionEntry entries[] = {
 		{"profile", 0, 0, G_OPTION_ARG_STRING, &profile,
 		 "simulator profile (default stm32f401re-rdp1)", "NAME"},
@@ -1059,6 +1278,18 @@ int main(int argc, char **argv)
 		 "unplug the probe N ms after the program starts", "N"},
 		{"replug-after-ms", 0, 0, G_OPTION_ARG_INT, &replug_ms,
 		 "plug it in again N ms after the program starts", "N"},
+		{"stlink", 0, 0, G_OPTION_ARG_STRING, &stlink,
+		 "an ST-LINK instead of the DAPLink: stlink-v2, stlink-v2-1 or stlink-v3", "KIND"},
+		{"stlink-firmware", 0, 0, G_OPTION_ARG_STRING, &firmware,
+		 "the ST-LINK's firmware version (default per kind, e.g. V2J37S7)", "VERSION"},
+		{"raw-serial", 0, 0, G_OPTION_ARG_NONE, &raw_serial,
+		 "ST-LINK: iSerial of 12 raw bytes, as old V2 firmware has it", NULL},
+		{"target-mv", 0, 0, G_OPTION_ARG_INT, &target_mv,
+		 "ST-LINK: the target voltage it measures (default 3300)", "MV"},
+		{"drop-after", 0, 0, G_OPTION_ARG_INT, &drop_after,
+		 "ST-LINK: the probe is gone from its Nth command on (unplugged)", "N"},
+		{"report-rdp", 0, 0, G_OPTION_ARG_NONE, &report_rdp,
+		 "print the first chip's RDP level to stderr at exit", NULL},
 		{"print-root", 0, 0, G_OPTION_ARG_NONE, &print_root,
 		 "print the test bed's root directory to stderr", NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &tb.verbose, "log plug events and odd ioctls",
@@ -1090,6 +1321,19 @@ int main(int argc, char **argv)
 	}
 	opt.time_scale = time_scale;
 	opt.serial = serial;
+	if (stlink && (sim_probe_kind_parse(stlink, &opt.probe) || opt.probe == SIM_PROBE_DAPLINK)) {
+		fprintf(stderr, "usb_testbed: --stlink takes stlink-v2, stlink-v2-1 or stlink-v3, not '%s'\n",
+			stlink);
+		return 2;
+	}
+	if (stlink && hid) {
+		fprintf(stderr, "usb_testbed: --stlink and --hid exclude each other\n");
+		return 2;
+	}
+	opt.firmware = firmware;
+	opt.raw_serial = raw_serial;
+	opt.target_mv = target_mv > 0 ? (unsigned)target_mv : 0;
+	tb.stlink = stlink != NULL;
 	{
 		const char *profiles[TESTBED_MAX_DEVS] = {profile ? profile : "stm32f401re-rdp1", second};
 
@@ -1100,10 +1344,17 @@ int main(int argc, char **argv)
 			dev->port = i + 1;
 			rc = sim_probe_create(profiles[i], &opt, &dev->sp);
 			if (rc < 0) {
-				fprintf(stderr, "usb_testbed: unknown simulator profile '%s'\n", profiles[i]);
+				fprintf(stderr, "usb_testbed: %s '%s'%s%s\n",
+					rc == -ENOENT ? "unknown simulator profile" : "cannot create a probe for",
+					profiles[i], firmware ? " with firmware " : "", firmware ? firmware : "");
 				return 2;
 			}
 		}
+	}
+	if (drop_after > 0) {
+		struct sim_fault f = { .kind = SIM_FAULT_DROP_PROBE, .nth = (uint64_t)drop_after };
+
+		sim_probe_set_fault(tb.devs[0].sp, &f);
 	}
 	tb.hid = hid;
 	tb.packet_size = sim_probe_packet_size(tb.devs[0].sp);
@@ -1138,6 +1389,8 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGTERM, testbed_on_signal, &tb);
 	g_unix_signal_add(SIGINT, testbed_on_signal, &tb);
 	g_main_loop_run(tb.loop);
+	if (report_rdp)
+		fprintf(stderr, "usb_testbed: rdp level %d\n", sim_probe_rdp_level(tb.devs[0].sp));
 
 	/* Keep the plugs (and their handlers) alive until here: the program may
 	 * hold a node open until it exits. */
