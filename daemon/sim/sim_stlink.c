@@ -605,16 +605,18 @@ static unsigned sim_stlink_mem_check(const struct sim_stlink *st, const struct s
 	return SIM_STLINK_OK;
 }
 
-/* The AP and CSW[31:8] of a memory command: bytes 9 and 10-12 from
- * V2J32/V3J2, else AP 0 and the default. 0 or BAD_AP. */
+/* The AP and CSW[31:8] of a memory command: byte 8 and bytes 9-11 (OpenOCD
+ * stlink_usb.c stlink_usb_read_mem8/32: after the u16 length, the AP
+ * number, then h_u24_to_le(csw >> 8)) from V2J32/V3J2, else AP 0 and the
+ * default. 0 or BAD_AP. */
 static unsigned sim_stlink_mem_ap(const struct sim_stlink *st, const uint8_t *c, unsigned *ap, uint32_t *csw_hi)
 {
 	*ap = 0;
 	*csw_hi = 0;
 	if (!HAS_CSW(st))
 		return SIM_STLINK_OK;
-	*ap = c[9];
-	*csw_hi = (uint32_t)c[10] | (uint32_t)c[11] << 8 | (uint32_t)c[12] << 16;
+	*ap = c[8];
+	*csw_hi = (uint32_t)c[9] | (uint32_t)c[10] << 8 | (uint32_t)c[11] << 16;
 	return *ap > SIM_STLINK_MAX_AP ? SIM_STLINK_BAD_AP : SIM_STLINK_OK;
 }
 

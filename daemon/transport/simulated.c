@@ -3,11 +3,22 @@
  * into daemon/sim/. Responses are produced when a command is sent and queued,
  * so the DAP layer's pipelining (packet count) behaves as on a real probe.
  *
- * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S&uid=H]
+ * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S&uid=H
+ *                  &probe=KIND&firmware=V&target_mv=N]
  * PROFILE is one of sim_profiles_name(); each option at most once: time_scale
  * a decimal above 0 and at most 1000, latency_us 0 to 1000000, packet_size
  * 64 to 1024, packet_count 1 to 8, serial 1 to 63 of [A-Za-z0-9._:-], uid
- * the chip's 96-bit unique ID as 24 hex digits (docs/uid.md).
+ * the chip's 96-bit unique ID as 24 hex digits (docs/uid.md); probe the
+ * simulated probe's firmware (daplink, the default, stlink-v2, stlink-v2-1,
+ * stlink-v3), firmware an ST-LINK's version as the tools print it
+ * ("V2J21S4": an old one), target_mv the target voltage an ST-LINK measures,
+ * 1 to 5000 (docs/sim/stlink.md).
+ *
+ * Each probe kind has its framing (simulated_framings): a CMSIS-DAP
+ * command gets its response queued when it is sent, so the DAP layer's
+ * pipelining behaves as on a real probe; an ST-LINK's command and its data
+ * phase go out as USB transfers and the reply is read at the length the
+ * host asks (docs/probe/stlink.md, "Framing").
  */
 #include "transport/transport.h"
 
@@ -36,8 +47,21 @@ static struct {
 static uint64_t simulated_close_seq;
 static pthread_mutex_t simulated_models_lock = PTHREAD_MUTEX_INITIALIZER;
 
+struct sim_transport;
+
+/* How commands reach one kind of simulated probe firmware. */
+struct simulated_framing {
+	const char *protocol; /* the access_ops name the stack drives it with */
+	int (*send)(struct sim_transport *st, const uint8_t *buf, size_t len);
+	int (*recv)(struct sim_transport *st, uint8_t *buf, size_t cap, size_t *len);
+};
+
+/* [0]: DAPLink (CMSIS-DAP), [1]: every ST-LINK kind. */
+static const struct simulated_framing simulated_framings[2];
+
 struct sim_transport {
 	struct transport base;
+	const struct simulated_framing *framing;
 	struct sim_probe *probe;
 	uint8_t queue[SIM_QUEUE_DEPTH][TRANSPORT_MAX_PACKET];
 	size_t queue_len[SIM_QUEUE_DEPTH];
@@ -47,6 +71,8 @@ struct sim_transport {
 #define SIM_TIME_SCALE_MAX 1000.0
 #define SIM_LATENCY_MAX_US 1000000u
 #define SIM_SERIAL_MAX 63
+#define SIM_TARGET_MV_MAX 5000u
+#define SIM_FIRMWARE_MAX 15
 
 /* A plain decimal: digits, at most one '.', nothing else (no sign, no
  * exponent, no "inf" or "nan" that strtod would take). */
@@ -71,9 +97,21 @@ static int simulated_bad_option(const char *key, const char *val)
 {
 	return err_setf(ERR_PROBE_URI_INVALID,
 			"unknown or out-of-range sim option %s=%s (time_scale above 0 to %g, latency_us 0-%u, "
-			"packet_size 64-%d, packet_count 1-%d, serial of 1-%d letters, digits and ._:-, uid of 24 hex digits)",
+			"packet_size 64-%d, packet_count 1-%d, serial of 1-%d letters, digits and ._:-, uid of 24 hex digits, "
+			"probe daplink, stlink-v2, stlink-v2-1 or stlink-v3, firmware like V2J37S7, target_mv 1-%u)",
 			key, val, SIM_TIME_SCALE_MAX, SIM_LATENCY_MAX_US, TRANSPORT_MAX_PACKET, SIM_QUEUE_DEPTH,
-			SIM_SERIAL_MAX);
+			SIM_SERIAL_MAX, SIM_TARGET_MV_MAX);
+}
+
+/* An ST-LINK version as the tools print it: V2 or V3, J and a number, then
+ * the other fields' letters and numbers ("V2J37S7", "V3J15M7"); the
+ * simulator reads the J number from it. */
+static bool simulated_firmware_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n >= 4 && n <= SIM_FIRMWARE_MAX && v[0] == 'V' && (v[1] == '2' || v[1] == '3') && v[2] == 'J' &&
+	       strspn(v + 3, "0123456789") > 0 && strspn(v + 3, "0123456789JMBSP") == n - 3;
 }
 
 static int simulated_parse_option(struct sim_options *o, const char *key, const char *val)
@@ -102,6 +140,13 @@ static int simulated_parse_option(struct sim_options *o, const char *key, const 
 	} else if (strcmp(key, "packet_count") == 0 && simulated_decimal(val, false, &d) && d >= 1 &&
 		   d <= SIM_QUEUE_DEPTH) {
 		o->packet_count = (unsigned)d;
+	} else if (strcmp(key, "probe") == 0 && sim_probe_kind_parse(val, &o->probe) == 0) {
+		return 0;
+	} else if (strcmp(key, "firmware") == 0 && simulated_firmware_ok(val)) {
+		o->firmware = val;
+	} else if (strcmp(key, "target_mv") == 0 && simulated_decimal(val, false, &d) && d >= 1 &&
+		   d <= SIM_TARGET_MV_MAX) {
+		o->target_mv = (unsigned)d;
 	} else {
 		return simulated_bad_option(key, val);
 	}
@@ -115,8 +160,9 @@ static int simulated_parse_option(struct sim_options *o, const char *key, const 
  */
 static int simulated_parse(const char *addr, char *spec, size_t cap, struct sim_options *opt)
 {
-	char *query, *save = NULL, seen[8] = "";
-	static const char *const keys[] = {"time_scale", "latency_us", "packet_size", "packet_count", "serial", "uid"};
+	static const char *const keys[] = {"time_scale", "latency_us", "packet_size", "packet_count", "serial", "uid",
+					   "probe", "firmware", "target_mv"};
+	char *query, *save = NULL, seen[sizeof(keys) / sizeof(keys[0])] = {0};
 
 	memset(opt, 0, sizeof(*opt));
 	if (strlen(addr) >= cap)
@@ -231,6 +277,7 @@ static int simulated_open(const char *addr, struct transport **out)
 		return rc;
 	}
 	st->base.ops = &simulated_ops;
+	st->framing = &simulated_framings[sim_probe_kind_of(st->probe) == SIM_PROBE_DAPLINK ? 0 : 1];
 	st->base.packet_size = sim_probe_packet_size(st->probe);
 	snprintf(st->base.info.uri, sizeof(st->base.info.uri), "%s:%s", simulated_ops.scheme, addr);
 	snprintf(st->base.info.serial, sizeof(st->base.info.serial), "%s", sim_probe_serial(st->probe));
@@ -238,15 +285,19 @@ static int simulated_open(const char *addr, struct transport **out)
 	snprintf(st->base.info.product, sizeof(st->base.info.product), "%s",
 		 sim_probe_product(st->probe));
 	st->base.info.transport = simulated_ops.name;
-	st->base.info.protocol = "cmsis-dap";
+	st->base.info.protocol = st->framing->protocol;
 	st->base.info.simulated = simulated_ops.simulated;
 	*out = &st->base;
 	return 0;
 }
 
-static int simulated_send(struct transport *t, const uint8_t *buf, size_t len)
+static int simulated_gone(struct sim_transport *st)
 {
-	struct sim_transport *st = (struct sim_transport *)t;
+	return err_setf(ERR_PROBE_DISCONNECTED, "simulated probe %s is gone (unplugged)", st->base.info.serial);
+}
+
+static int simulated_dap_send(struct sim_transport *st, const uint8_t *buf, size_t len)
+{
 	unsigned slot;
 	int n;
 
@@ -255,8 +306,7 @@ static int simulated_send(struct transport *t, const uint8_t *buf, size_t len)
 	slot = (st->head + st->count) % SIM_QUEUE_DEPTH;
 	n = sim_probe_command(st->probe, buf, len, st->queue[slot], sizeof(st->queue[slot]));
 	if (n < 0)
-		return err_setf(ERR_PROBE_DISCONNECTED, "simulated probe %s is gone (unplugged)",
-				t->info.serial);
+		return simulated_gone(st);
 	if (n == 0)
 		return 0; /* DAP_TransferAbort has no response */
 	st->queue_len[slot] = (size_t)n;
@@ -264,9 +314,8 @@ static int simulated_send(struct transport *t, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static int simulated_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
+static int simulated_dap_recv(struct sim_transport *st, uint8_t *buf, size_t cap, size_t *len)
 {
-	struct sim_transport *st = (struct sim_transport *)t;
 	size_t n;
 
 	if (st->count == 0)
@@ -279,6 +328,50 @@ static int simulated_recv(struct transport *t, uint8_t *buf, size_t cap, size_t 
 	st->head = (st->head + 1) % SIM_QUEUE_DEPTH;
 	st->count--;
 	return 0;
+}
+
+/* One bulk OUT transfer: a command or its data phase. */
+static int simulated_stlink_send(struct sim_transport *st, const uint8_t *buf, size_t len)
+{
+	int rc = sim_probe_stlink_out(st->probe, buf, len);
+
+	if (rc == -ENODEV)
+		return simulated_gone(st);
+	if (rc < 0)
+		return err_setf(ERR_PROBE_PROTOCOL, "the simulated ST-LINK stalled a transfer of %zu bytes", len);
+	return 0;
+}
+
+/* One bulk IN transfer of CAP bytes: the reply the last command left. */
+static int simulated_stlink_recv(struct sim_transport *st, uint8_t *buf, size_t cap, size_t *len)
+{
+	int n = sim_probe_stlink_in(st->probe, buf, cap);
+
+	if (n == -ENODEV)
+		return simulated_gone(st);
+	if (n <= 0)
+		return err_setf(ERR_PROBE_TIMEOUT, "simulated ST-LINK sent no reply");
+	*len = (size_t)n;
+	return 0;
+}
+
+static const struct simulated_framing simulated_framings[2] = {
+	{.protocol = "cmsis-dap", .send = simulated_dap_send, .recv = simulated_dap_recv},
+	{.protocol = "stlink", .send = simulated_stlink_send, .recv = simulated_stlink_recv},
+};
+
+static int simulated_send(struct transport *t, const uint8_t *buf, size_t len)
+{
+	struct sim_transport *st = (struct sim_transport *)t;
+
+	return st->framing->send(st, buf, len);
+}
+
+static int simulated_recv(struct transport *t, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
+{
+	struct sim_transport *st = (struct sim_transport *)t;
+
+	return st->framing->recv(st, buf, cap, len);
 }
 
 static void simulated_close(struct transport *t)

@@ -51,8 +51,13 @@ def refused_on_purpose(part, family):
     return family == "stm32h5" or "-oem1" in part
 
 
-def add(d, profile, serial):
-    res = d.post("/probes", {"uri": "sim:%s?time_scale=0.001&serial=%s" % (profile, serial)})
+# The simulated probes every family runs behind (issue 14): a DAPLink and an
+# ST-LINK/V2-1, each with the protocol and the firmware GET /probes must show.
+PROBES = [("", "D", "cmsis-dap", "0257"), ("&probe=stlink-v2-1", "S", "stlink", "V2J37M26")]
+
+
+def add(d, profile, serial, probe=""):
+    res = d.post("/probes", {"uri": "sim:%s?time_scale=0.001&serial=%s%s" % (profile, serial, probe)})
     return res[2]["index"] if res[0] == 201 else None
 
 
@@ -62,11 +67,17 @@ def remove_all(d):
         d.request("DELETE", "/probes/%d" % p["index"])
 
 
-def family_round_trip(d, part, drivers, reached):
-    idx = add(d, part + "-rdp1", "F" + part)
-    if not check(part + " added", idx is not None):
+def family_round_trip(d, part, drivers, reached, via):
+    option, tag, protocol, firmware = via
+    name = part + (" via " + protocol if option else "")
+    idx = add(d, part + "-rdp1", tag + part, option)
+    if not check(name + " added", idx is not None):
         return
     res = d.get("/probes/%d/rdp" % idx)
+    got = d.get("/probes/%d" % idx)[2]
+    check(name + " probe protocol and firmware", got.get("protocol") == protocol and
+          got.get("firmware_version") == firmware, (got.get("protocol"), got.get("firmware_version")))
+    part = name
     family = res[2]["family"] if res[0] == 200 else None
     ok = family in drivers and res[2]["chip"] in drivers[family] and \
         series(res[2]["chip"]) == series(part) is not None
@@ -109,7 +120,8 @@ def main():
         parts = sim_parts()
         check("the simulator lists parts", len(parts) > 0, parts)
         for part, has_l2 in parts:
-            family_round_trip(d, part, drivers, reached)
+            for via in PROBES:
+                family_round_trip(d, part, drivers, reached, via)
             if has_l2:
                 level2_refused(d, part)
             remove_all(d)

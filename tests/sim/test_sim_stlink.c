@@ -112,8 +112,7 @@ static void st_memcmd(uint8_t *c, uint8_t op, uint32_t addr, uint16_t len, uint8
 	st_put32(c + 2, addr);
 	c[6] = (uint8_t)len;
 	c[7] = (uint8_t)(len >> 8);
-	c[8] = ap; /* byte 8 is ignored; 9 is the AP */
-	c[9] = ap;
+	c[8] = ap; /* then CSW[31:8] in 9..11, zero here: the firmware's default */
 }
 
 /* GETLASTRWSTATUS2: status, *FAULT the address. */

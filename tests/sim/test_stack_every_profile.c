@@ -10,8 +10,11 @@
  *    interface;
  *  - parts that rdpd refuses on purpose (H5 product states, an OEM1 key set):
  *    refused with not_supported before any flash-interface write.
- * The per-family files test each family in depth; this one makes sure no
- * profile is left out, including the ones added later. It also checks the
+ * Every profile runs behind each simulated probe firmware (a DAPLink, an
+ * ST-LINK/V2-1: issue 14, "rdpd unlocks and locks every simulator profile
+ * through the simulated ST-LINK"). The per-family files test each family in
+ * depth; this one makes sure no profile is left out, including the ones
+ * added later. It also checks the
  * part tables against the models: the core each row names is the core the
  * simulated chip has, and every driver has a simulated part.
  */
@@ -103,7 +106,10 @@ static void ep_level1(struct probe_link *pl, const char *name)
 	CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
 }
 
-static void ep_one(const char *name)
+/* The probes every profile runs behind: URI options after FAST. */
+static const char *const ep_probes[] = {"", "&probe=stlink-v2-1"};
+
+static void ep_one(const char *name, const char *probe)
 {
 	char uri[160];
 	struct probe_link *pl;
@@ -111,12 +117,11 @@ static void ep_one(const char *name)
 	struct target_protection p;
 	struct job_result res;
 
-	snprintf(uri, sizeof(uri), "sim:%s" FAST, name);
+	snprintf(uri, sizeof(uri), "sim:%s" FAST "%s", name, probe);
 	pl = stack_open(uri);
 	CHECK(pl != NULL);
 	if (!pl)
 		return;
-	check_current_name = name;
 	ep_profiles++;
 	if (ep_suffix(name, "-rdp0")) {
 		int rc = unlock_job_read_rdp(&pl->a, NULL, &t, &p);
@@ -150,22 +155,27 @@ static void ep_one(const char *name)
 
 int main(void)
 {
-	for (size_t i = 0; i < sim_profiles_count(); i++) {
-		const char *name = sim_profiles_name(i);
+	for (size_t k = 0; k < sizeof(ep_probes) / sizeof(ep_probes[0]); k++)
+		for (size_t i = 0; i < sim_profiles_count(); i++) {
+			const char *name = sim_profiles_name(i);
+			char label[128];
 
-		/* EP_PROFILE=stm32l476rg-rdp1 runs that one alone. */
-		if (getenv("EP_PROFILE") && strcmp(getenv("EP_PROFILE"), name) != 0)
-			continue;
-		check_current_failed = 0;
-		ep_one(name);
-		if (check_current_failed) {
-			fprintf(stderr, "not ok %s\n", name);
-			check_tests_failed++;
-		} else {
-			check_tests_passed++;
+			/* EP_PROFILE=stm32l476rg-rdp1 runs that one alone. */
+			if (getenv("EP_PROFILE") && strcmp(getenv("EP_PROFILE"), name) != 0)
+				continue;
+			snprintf(label, sizeof(label), "%s%s", name, ep_probes[k]);
+			check_current_name = label;
+			check_current_failed = 0;
+			ep_one(name, ep_probes[k]);
+			if (check_current_failed) {
+				fprintf(stderr, "not ok %s\n", label);
+				check_tests_failed++;
+			} else {
+				check_tests_passed++;
+			}
 		}
-	}
-	fprintf(stderr, "  %u profiles through the whole stack\n", ep_profiles);
+	fprintf(stderr, "  %u profile runs through the whole stack (%zu probe kinds)\n", ep_profiles,
+		sizeof(ep_probes) / sizeof(ep_probes[0]));
 	/* Every driver of the table has a simulated part (all profiles run). */
 	if (!getenv("EP_PROFILE")) {
 		check_current_name = "every_driver_has_a_profile";

@@ -44,6 +44,25 @@ OCD="openocd -c 'gdb_port disabled' -c 'telnet_port disabled' -c 'tcl_port disab
 # OpenOCD's unlock commands print their failure and still exit 0: read the text.
 ocd_ok() { rc_is "$1" 0 && has "$1" "$2" && lacks "$1" failed && lacks "$1" 'Error:'; }
 
+# ---- rdpd itself over the emulated ST-LINK (usb-stlink), then OpenOCD ------
+# rdpd lists, reads and unlocks through the ST-LINK it finds on USB; the test
+# bed's look at the chip and a later OpenOCD read are the judges.
+RD="$B/rdpd"
+run rdpd_v21 --stlink stlink-v2-1 --profile stm32f401re-rdp1 $FAST -- sh -c "$(step probes "$RD probes --json")
+	$(step rdp "$RD rdp --probe 0 --json") $(step unlock "$RD unlock --probe 0 --json")
+	$(step after "$RD rdp --probe 0 --json") $(step ocd "$OCD -f interface/stlink.cfg -f target/stm32f4x.cfg -c init -c 'reset halt' -c 'stm32f4x options_read 0' -c exit")"
+check rdpd_lists_the_stlink in_section rdpd_v21 probes '"transport":"usb-stlink"'
+check rdpd_names_its_protocol in_section rdpd_v21 probes '"protocol":"stlink"'
+check rdpd_shows_stlink_firmware in_section rdpd_v21 probes '"firmware_version":"V2J37M26"'
+check rdpd_reads_level_1_through_stlink in_section rdpd_v21 rdp '"rdp_level":1'
+check rdpd_unlocks_through_stlink in_section rdpd_v21 unlock '"rdp_after":0'
+check rdpd_reads_level_0_after in_section rdpd_v21 after '"rdp_level":0'
+check rdpd_unlock_seen_by_openocd not_in_section rdpd_v21 ocd 'Device Security Bit Set'
+check rdpd_unlock_chip_level_0 rdp_is rdpd_v21 0
+run rdpd_v3 --stlink stlink-v3 --profile stm32l476rg-rdp1 $FAST -- sh -c "$(step unlock "$RD unlock --probe 0 --json")"
+check rdpd_unlocks_l4_through_v3 in_section rdpd_v3 unlock '"rdp_after":0'
+check rdpd_v3_chip_level_0 rdp_is rdpd_v3 0
+
 # ---- OpenOCD, F4 (stm32f2x driver), both transports, V2 -------------------
 # The unlock people type, then a second OpenOCD run on the same test bed
 # reads the options again.
