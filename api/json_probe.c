@@ -40,6 +40,15 @@ static json_object *json_probe_target(const struct probe_target_summary *t)
 	return o;
 }
 
+/* "3.30": the text a JSON number of volts is written as. */
+static const char *json_probe_volts(int mv)
+{
+	static _Thread_local char text[16];
+
+	snprintf(text, sizeof(text), "%d.%02d", mv / 1000, mv % 1000 / 10);
+	return text;
+}
+
 json_object *json_probe(const struct probe_view *v)
 {
 	static const char *const states[] = {"idle", "busy", "leased", "gone"};
@@ -59,6 +68,11 @@ json_object *json_probe(const struct probe_view *v)
 	json_object_object_add(o, "firmware_version", v->has_identity ? json_object_new_string(v->firmware) : NULL);
 	json_object_object_add(o, "protocol_version", v->has_identity ? json_object_new_string(v->protocol) : NULL);
 	json_object_object_add(o, "capabilities", json_probe_caps(v));
+	/* Volts with the probe's 10 mV steps (an ST-LINK's ADC); null where the
+	 * probe does not measure it. */
+	json_object_object_add(o, "target_voltage",
+			       v->target_mv >= 0 ? json_object_new_double_s(v->target_mv / 1000.0,
+									    json_probe_volts(v->target_mv)) : NULL);
 	json_object_object_add(o, "packet_size", v->has_identity ? json_object_new_int((int)v->packet_size) : NULL);
 	json_object_object_add(o, "packet_count", v->has_identity ? json_object_new_int((int)v->packet_count) : NULL);
 	json_object_object_add(o, "state", json_object_new_string(states[v->state]));

@@ -5,6 +5,7 @@
 #include "api/metrics.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "api/api.h"
 #include "err.h"
@@ -69,6 +70,43 @@ static size_t metrics_durations(char *out, size_t cap, size_t used)
 	return used;
 }
 
+/* V as a Prometheus label value: backslash, quote and newline escaped
+ * (exposition format, "Text format details"), into OUT of CAP bytes. */
+static const char *metrics_label(const char *v, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *v && n + 3 < cap; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			out[n++] = '\\';
+		out[n++] = *v == '\n' ? 'n' : *v;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* rdpd_probe_target_volts: VTref of each probe that measures it (an
+ * ST-LINK), as read when the probe was last opened. */
+static size_t metrics_probe_volts(char *out, size_t cap, size_t used)
+{
+	/* Scrapes run at once on several threads (routes_meta.c): a copy each. */
+	struct probe_view *views = malloc(REGISTRY_MAX_PROBES * sizeof(*views));
+	size_t n = views ? registry_views(views, REGISTRY_MAX_PROBES, NULL) : 0;
+
+	EMIT("# HELP rdpd_probe_target_volts Target voltage (VTref) the probe measured when last opened.\n"
+	     "# TYPE rdpd_probe_target_volts gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		char serial[2 * sizeof(views[i].serial)];
+
+		if (views[i].target_mv >= 0)
+			EMIT("rdpd_probe_target_volts{index=\"%d\",serial=\"%s\"} %d.%03d\n", views[i].index,
+			     metrics_label(views[i].serial, serial, sizeof(serial)), views[i].target_mv / 1000,
+			     views[i].target_mv % 1000);
+	}
+	free(views);
+	return used;
+}
+
 static size_t metrics_probe_errors(char *out, size_t cap, size_t used)
 {
 	struct worker_error_count rows[16];
@@ -91,6 +129,7 @@ size_t metrics_render(char *out, size_t cap)
 	used = metrics_jobs(out, cap, used);
 	used = metrics_durations(out, cap, used);
 	used = metrics_probe_errors(out, cap, used);
+	used = metrics_probe_volts(out, cap, used);
 	EMIT("# HELP rdpd_http_requests_total HTTP responses, by status.\n"
 	     "# TYPE rdpd_http_requests_total counter\n");
 	api_metrics_http(out, cap, &used);

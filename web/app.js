@@ -294,6 +294,9 @@ function badgeFor(p) {
 	}
 }
 
+/* GET /probes "protocol", as users name it. */
+const PROTOCOL_NAMES = {'cmsis-dap': 'CMSIS-DAP', stlink: 'ST-LINK API'};
+
 function transportText(p) {
 	const names = {'usb-bulk': 'USB (bulk)', 'usb-stlink': 'USB (ST-LINK)', 'usb-hid': 'USB (HID)', tcp: 'network (TCP)', sim: 'simulator'};
 	return names[p.transport] || p.transport || 'unknown';
@@ -384,10 +387,13 @@ function updateCard(c, p) {
 	/* facts */
 	const facts = [
 		...fact('Serial', h('code', {text: p.serial}), p.serial_unique === false ? ' (shared with another probe)' : ''),
-		...fact('Firmware', `${p.firmware_version || '—'}${p.protocol_version ? ` · CMSIS-DAP ${p.protocol_version}` : ''}`),
+		...fact('Firmware', `${p.firmware_version || '—'}${p.protocol_version ? ` · ${PROTOCOL_NAMES[p.protocol] || p.protocol || 'protocol'} ${p.protocol_version}` : ''}`),
 		...fact('Transport', transportText(p) + (p.simulated ? ' (simulated)' : '')),
 		...fact('Probe', [p.vendor, p.product].filter(Boolean).join(' ') || '—'),
 	];
+	if (p.target_voltage !== null && p.target_voltage !== undefined) {
+		facts.push(...fact('Target voltage', `${p.target_voltage.toFixed(2)} V${p.target_voltage < 1.5 ? ' (board not powered, or VTref not wired?)' : ''}`));
+	}
 	const uid = (rep && rep.uid) || (t && t.uid);
 	if (uid) facts.push(...fact('Chip UID', h('code', {class: 'uid', text: uid})));
 	if (rep && rep.rdp_raw) facts.push(...fact('Option byte', `RDP ${rep.rdp_raw}`));

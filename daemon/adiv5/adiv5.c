@@ -34,6 +34,13 @@ void adiv5_discard(struct adiv5 *a)
 	a->queue_rc = 0;
 }
 
+int adiv5_target_voltage(struct adiv5 *a, int *mv)
+{
+	if (!a->ac->ops->target_voltage)
+		return err_setf(ERR_PROBE_UNSUPPORTED, "this probe does not measure the target voltage");
+	return a->ac->ops->target_voltage(a->ac, mv);
+}
+
 static struct access_op *adiv5_push(struct adiv5 *a)
 {
 	struct access_op *op;

@@ -92,6 +92,10 @@ bool adiv5_idr_is_ahb_mem_ap(uint32_t idr);
  * queue is empty afterwards either way. Out values of failed reads are left
  * untouched. */
 int adiv5_run(struct adiv5 *a);
+/* VTref as the probe measures it, in millivolts: 0, or -ERR_PROBE_UNSUPPORTED
+ * for a probe that cannot (CMSIS-DAP has no command for it). */
+int adiv5_target_voltage(struct adiv5 *a, int *mv);
+
 /* Throw away what is queued (after a failure while queuing). */
 void adiv5_discard(struct adiv5 *a);
 

@@ -46,9 +46,10 @@ void cli_usage(void)
 {
 	fputs("Usage: rdpd COMMAND [OPTIONS]\n"
 	      "\n"
-	      "rdpd owns the CMSIS-DAP debug probes (DAPLink and friends) of a lab machine\n"
-	      "and reads or removes STM32 flash read-out protection (RDP). It identifies the\n"
-	      "chip itself (DBGMCU_IDCODE): you never pick a target file.\n"
+	      "rdpd owns the debug probes of a lab machine (CMSIS-DAP: DAPLink and friends;\n"
+	      "ST-LINK/V2, V2-1, V3) and reads or removes STM32 flash read-out protection\n"
+	      "(RDP). It identifies the chip itself (DBGMCU_IDCODE): you never pick a\n"
+	      "target file.\n"
 	      "\n"
 	      "Commands:\n"
 	      "  probes              list attached CMSIS-DAP probes (USB v2 bulk and v1 HID)\n"

@@ -34,6 +34,7 @@ struct probe_entry {
 	uint64_t seen;            /* registry_seen_seq when it last appeared */
 	char transport[12];
 	const char *probe_protocol; /* static: the access_ops name; NULL until found or opened */
+	int target_mv;            /* VTref when last opened; -1: not measured */
 	bool simulated;
 	/* Identity from DAP_Info, once the probe has been opened. */
 	bool has_identity;
@@ -683,6 +684,7 @@ void registry_set_identity(int index, const struct access_identity *d)
 	if (index >= 0 && index < REGISTRY_MAX_PROBES && e->used) {
 		e->has_identity = e->open_tried = true;
 		e->probe_protocol = d->protocol;
+		e->target_mv = d->target_mv;
 		snprintf(e->vendor, sizeof(e->vendor), "%s", d->vendor);
 		snprintf(e->product, sizeof(e->product), "%s", d->product);
 		snprintf(e->firmware, sizeof(e->firmware), "%s", d->firmware_version);
@@ -755,6 +757,7 @@ static void registry_view_locked(int i, struct probe_view *v)
 	snprintf(v->location, sizeof(v->location), "%s", e->location);
 	snprintf(v->transport, sizeof(v->transport), "%s", e->transport);
 	v->probe_protocol = e->probe_protocol;
+	v->target_mv = e->has_identity ? e->target_mv : -1;
 	v->simulated = e->simulated;
 	snprintf(v->vendor, sizeof(v->vendor), "%s", e->vendor);
 	snprintf(v->product, sizeof(v->product), "%s", e->product);

@@ -104,6 +104,7 @@ struct probe_view {
 	char location[64];       /* discovered: "VVVV:PPPP@BUS-PORTS"; else "" */
 	char transport[12];      /* the kind (transport_ops name, or the scheme) */
 	const char *probe_protocol; /* static: an access_ops name; NULL until found or opened */
+	int target_mv;           /* VTref when last opened, in mV; -1: not measured */
 	bool simulated;
 	char vendor[64], product[128];
 	bool has_identity;       /* opened once: the DAP_Info members below are known */

@@ -491,6 +491,30 @@ static int target_try(struct adiv5 *a, struct target *t, uint32_t hz, bool under
 	return rc;
 }
 
+/* VTref under this, OpenOCD warns "target voltage may be too low for reliable
+ * debugging" (stlink_usb.c, below 1.5 V; docs/probe/stlink.md, "Opening"). */
+#define TARGET_LOW_MV 1500
+
+/* Nothing answered at any clock, in any mode: the sentence says what was
+ * tried and, where the probe measures it, the target voltage, the first
+ * thing to check on a bench. */
+static int target_silent(struct adiv5 *a, const struct target_connect_opts *opts, size_t n_clocks)
+{
+	char volts[96] = "";
+	int mv = 0;
+
+	if (adiv5_target_voltage(a, &mv) == 0)
+		snprintf(volts, sizeof(volts), mv < TARGET_LOW_MV ? " Target voltage %d.%02d V: the board is not "
+			 "powered or VTref is not wired." : " Target voltage %d.%02d V.", mv / 1000, mv % 1000 / 10);
+	err_clear();
+	return err_setf(ERR_TARGET_NOT_RESPONDING,
+			"The target does not answer on SWD (tried %s%s).%s Check: target power and "
+			"VTref, GND between probe and board, SWDIO and SWCLK wiring, nRESET wiring "
+			"(needed to connect under reset). A chip at RDP level 2 never answers.",
+			n_clocks == 2 ? "1 MHz and 200 kHz" : "the requested clock",
+			opts->mode == TARGET_CONNECT_AUTO ? ", with and without holding reset" : "", volts);
+}
+
 int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struct target *t)
 {
 	static const uint32_t ladder_hz[] = {1000000, 200000};
@@ -530,12 +554,7 @@ int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struc
 						      : "no answer at %u kHz: %s",
 				    clocks[c], err_detail());
 		}
-	return err_setf(ERR_TARGET_NOT_RESPONDING,
-			"The target does not answer on SWD (tried %s%s). Check: target power and "
-			"VTref, GND between probe and board, SWDIO and SWCLK wiring, nRESET wiring "
-			"(needed to connect under reset). A chip at RDP level 2 never answers.",
-			n_clocks == 2 ? "1 MHz and 200 kHz" : "the requested clock",
-			opts->mode == TARGET_CONNECT_AUTO ? ", with and without holding reset" : "");
+	return target_silent(a, opts, n_clocks);
 }
 
 /* The link comes back as it was, a->mem_ap included: the AP found at

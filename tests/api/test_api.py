@@ -255,6 +255,31 @@ def test_probe_admin(d):
     check("deleted_probe_gone", res[0] == 404, res[0])
 
 
+def test_target_voltage(d):
+    """An ST-LINK measures VTref: GET /probes and /metrics show it, and a
+    target that never answers is reported with it (issue 14)."""
+    res = d.post("/probes", {"uri": "sim:stm32f401re-rdp1?probe=stlink-v2-1&target_mv=3300&serial=VOLT"})
+    idx = res[2]["index"]
+    res = record("/probes/{ref}/rdp", "GET", d.get("/probes/%d/rdp" % idx))
+    check("stlink_rdp_level1", res[0] == 200 and res[2]["rdp_level"] == 1, res)
+    p = record("/probes/{ref}", "GET", d.get("/probes/%d" % idx))[2]
+    check("stlink_target_voltage", p["target_voltage"] == 3.3 and p["protocol"] == "stlink", p)
+    dap = d.get("/probes/0")[2]
+    check("cmsis_dap_has_no_voltage", dap["protocol"] == "cmsis-dap" and dap["target_voltage"] is None, dap)
+    res = d.get("/metrics")
+    line = 'rdpd_probe_target_volts{index="%d",serial="%s"} 3.300' % (idx, p["serial"])
+    check("metrics_target_volts", res[0] == 200 and line in res[2].splitlines(), line)
+    res = d.post("/probes", {"uri": "sim:no-target?probe=stlink-v2&target_mv=20&serial=UNPOWERED"})
+    low = res[2]["index"]
+    res = record("/probes/{ref}/rdp", "GET", d.get("/probes/%d/rdp" % low))
+    check("unpowered_board_named", is_problem(*res, 502, "target_not_responding") and
+          "Target voltage 0.02 V: the board is not powered or VTref is not wired." in res[2]["detail"], res)
+    res = d.post("/probes", {"uri": "sim:no-target?serial=DAPNOTARGET"})
+    res = d.get("/probes/%d/rdp" % res[2]["index"])
+    check("cmsis_dap_silence_says_no_voltage", is_problem(*res, 502, "target_not_responding") and
+          "Target voltage" not in res[2]["detail"], res)
+
+
 def test_openapi_matches(d):
     doc = d.get("/openapi.json")[2]
     for tpl, method, status, ctype, body in seen:
@@ -326,6 +351,7 @@ def main():
         test_concurrency(d)
         test_sse(d)
         test_probe_admin(d)
+        test_target_voltage(d)
         test_openapi_matches(d)
     finally:
         d.stop()
