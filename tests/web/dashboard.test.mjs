@@ -25,7 +25,7 @@ const PROBES = [
 	'sim:stm32f401re-rdp1?time_scale=0.25', /* 0: locked, unlock takes ~1 s */
 	'sim:stm32f401re-rdp2',                 /* 1: level 2: silent */
 	'sim:stm32f401re-rdp0?time_scale=0.25', /* 2: open */
-	'sim:no-target',                        /* 3: nothing wired */
+	'sim:no-target?probe=stlink-v2&target_mv=20', /* 3: nothing wired, behind an unpowered ST-LINK */
 ];
 
 let daemon, port, base, stateDir, profileDir, ctx, page;
@@ -139,6 +139,11 @@ test('reading each level gives the right badges; a level-2 chip shows the API se
 	assert.equal(await badge(2).innerText(), 'Level 0 · open');
 	assert.equal(await badge(1).innerText(), 'Not responding');
 	assert.equal(await badge(3).innerText(), 'Not responding');
+	/* the ST-LINK measured VTref: the card says it, and what it means */
+	await page.waitForFunction(() => /Target voltage/.test(document.querySelector('article.probe[data-index="3"] .facts').innerText));
+	assert.match(await card(3).locator('.facts').innerText(), /Target voltage\s+0\.02 V \(board not powered, or VTref not wired\?\)/);
+	assert.match(await card(3).locator('.facts').innerText(), /ST-LINK API 2/);
+	assert.doesNotMatch(await card(0).locator('.facts').innerText(), /Target voltage/);
 	assert.match(await card(0).locator('.read-at').innerText(), /read (just now|\d+ s ago)/);
 	assert.match(await card(0).locator('.chip').innerText(), /STM32F401/);
 	/* the error is the sentence the API wrote, not a status code */
