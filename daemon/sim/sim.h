@@ -107,8 +107,9 @@ enum sim_probe_kind sim_probe_kind_of(const struct sim_probe *sp);
 int sim_probe_stlink_out(struct sim_probe *sp, const uint8_t *buf, size_t len);
 
 /* ST-LINK: one bulk IN transfer of at most CAP bytes: the reply the last
- * command left, padded with zeros or cut to CAP (the host chooses each
- * reply's length), which consumes it. Returns its length, 0 when nothing is
+ * command left, cut to CAP (the host chooses each reply's length), which
+ * consumes it. Returns the bytes that came (fewer than CAP: a short
+ * transfer, the host sees it), 0 when nothing is
  * pending (a real device NAKs), -EPROTO on a DAPLink probe, or -ENODEV
  * when the probe has been dropped. */
 int sim_probe_stlink_in(struct sim_probe *sp, uint8_t *buf, size_t cap);

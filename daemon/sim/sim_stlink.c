@@ -924,9 +924,11 @@ size_t sim_stlink_in(struct sim_probe *p, uint8_t *buf, size_t cap)
 
 	if (!st->reply_pending || cap == 0)
 		return 0;
+	/* The bytes the firmware sends, at most what the host asked for: a
+	 * shorter reply ends the transfer early (a short packet, USB 2.0
+	 * 5.8.3), and the host sees how many came. */
 	n = st->reply_len < cap ? st->reply_len : cap;
 	memcpy(buf, st->reply, n);
-	memset(buf + n, 0, cap - n);
 	st->reply_pending = false;
-	return cap;
+	return n;
 }

@@ -558,7 +558,9 @@ TEST(old_firmware_refuses_newer_commands)
 		uint8_t r[ST_CAP];
 
 		CHECK_EQ_U(st_enter(sp), 0x80);
-		CHECK_EQ_I(st_cmd(sp, t[i].c, sizeof(t[i].c), r, t[i].in), (int)t[i].in);
+		/* A refusal is the 2-byte status reply, whatever the host asked for. */
+		CHECK_EQ_I(st_cmd(sp, t[i].c, sizeof(t[i].c), r, t[i].in),
+			   t[i].status == 0x42 && t[i].in > 2 ? 2 : (int)t[i].in);
 		CHECK_EQ_U(r[0], t[i].status);
 		sim_probe_destroy(sp);
 	}
@@ -653,10 +655,11 @@ TEST(framing_and_packet_faults)
 	CHECK_EQ_I(st_cmd(sp, (const uint8_t[]){ 0xF1 }, 1, r, 2), 2);
 	CHECK(r[0] == 0x29 && r[1] == 0x47);
 	CHECK_EQ_I(sim_probe_stlink_in(sp, r, 4), 0);
-	/* SHORT_REPLY: the first command's reply keeps one byte. */
+	/* SHORT_REPLY: the first command's reply keeps one byte, and the IN
+	 * brings that one. */
 	sim_probe_set_fault(sp, &f);
-	CHECK_EQ_I(st_cmd(sp, (const uint8_t[]){ 0xF1 }, 1, r, 6), 6);
-	CHECK(r[0] == 0x29 && r[1] == 0 && r[5] == 0);
+	CHECK_EQ_I(st_cmd(sp, (const uint8_t[]){ 0xF1 }, 1, r, 6), 1);
+	CHECK_EQ_U(r[0], 0x29);
 	/* DROP_PROBE from the 2nd command on: gone for OUT and IN. */
 	f.kind = SIM_FAULT_DROP_PROBE;
 	f.nth = 2;
