@@ -5,6 +5,7 @@
 #include "access/access.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -12,6 +13,14 @@ static const struct access_ops *const access_protocols[] = {
 	&dap_access_ops,
 	&stlink_access_ops,
 };
+
+int64_t access_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 const struct access_ops *access_protocol(const char *name)
 {

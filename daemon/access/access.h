@@ -128,6 +128,9 @@ struct access {
 extern const struct access_ops dap_access_ops;
 extern const struct access_ops stlink_access_ops;
 
+/* CLOCK_MONOTONIC in milliseconds: the clock run deadlines are set on. */
+int64_t access_now_ms(void);
+
 /* The protocol named NAME (a transport_ops protocol), or NULL. */
 const struct access_ops *access_protocol(const char *name);
 /* Open the protocol T's kind carries. */

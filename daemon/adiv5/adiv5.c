@@ -134,14 +134,6 @@ bool adiv5_idr_is_ahb_mem_ap(uint32_t idr)
 	       (type == AP_IDR_TYPE_AHB3 || type == AP_IDR_TYPE_AHB5 || type == AP_IDR_TYPE_AHB5_HPROT);
 }
 
-static int64_t adiv5_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *adiv5_ack_text(enum access_ack ack)
 {
 	switch (ack) {
@@ -199,7 +191,7 @@ int adiv5_run(struct adiv5 *a)
 	int rc = a->queue_rc;
 
 	if (rc == 0 && a->n > 0) {
-		rc = a->ac->ops->run(a->ac, a->q, a->n, adiv5_now_ms() + a->timeout_ms, &fail);
+		rc = a->ac->ops->run(a->ac, a->q, a->n, access_now_ms() + a->timeout_ms, &fail);
 		if (rc > 0)
 			rc = adiv5_fail(a, &fail);
 	}

@@ -20,14 +20,6 @@
 #define DAP_RUN_SYNTHETIC ((size_t)-1) /* a transfer the runner added (TAR re-aim) */
 #define DAP_RUN_AP_TAR 0x04u
 
-static int64_t dap_run_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The DAP_Transfer request byte of OP (ADIv5 A[3:2] in bits 3:2). */
 static uint8_t dap_run_req(const struct access_op *op)
 {
@@ -168,7 +160,7 @@ static int dap_run_transfer(struct dap *d, struct access_op *q, size_t first, si
 		dap_run_deliver(q, x, idx, n, words, &res);
 		if (res.response == DAP_ACK_OK && res.executed == n)
 			return 0;
-		if ((res.response & 0x1F) != DAP_ACK_WAIT || dap_run_now_ms() > deadline) {
+		if ((res.response & 0x1F) != DAP_ACK_WAIT || access_now_ms() > deadline) {
 			size_t at = res.executed < n ? idx[res.executed] : end - 1;
 
 			return dap_run_fail(res.response, at == DAP_RUN_SYNTHETIC ? first : at, fail);
@@ -205,7 +197,7 @@ static int dap_run_block(struct dap *d, struct access_op *q, size_t k, int64_t d
 			return rc;
 		if (res.response == DAP_ACK_OK && res.executed == left)
 			return 0;
-		if ((res.response & 0x1F) != DAP_ACK_WAIT || dap_run_now_ms() > deadline)
+		if ((res.response & 0x1F) != DAP_ACK_WAIT || access_now_ms() > deadline)
 			return dap_run_fail(res.response, k, fail);
 		buf += res.executed;
 		addr += 4 * res.executed;

@@ -23,14 +23,6 @@
 #define STLINK_ENTER_WAIT_MS 1000
 #define STLINK_ENTER_PAUSE_MS 10
 
-static int64_t stlink_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int stlink_xfer(struct stlink *sl, const uint8_t cmd[STLINK_COMMANDS_CMD_LEN], const uint8_t *out,
 		size_t out_len, size_t in_len, const char *what)
 {
@@ -287,7 +279,7 @@ static int stlink_set_nreset(struct access *ac, bool asserted)
  * every AP the firmware had open (OpenOCD stlink_usb_mode_enter). */
 static int stlink_enter(struct stlink *sl)
 {
-	int64_t deadline = stlink_now_ms() + STLINK_ENTER_WAIT_MS;
+	int64_t deadline = access_now_ms() + STLINK_ENTER_WAIT_MS;
 	uint8_t cmd[STLINK_COMMANDS_CMD_LEN], status;
 	const struct timespec pause = {.tv_nsec = STLINK_ENTER_PAUSE_MS * 1000000L};
 	enum stlink_commands_status kind;
@@ -301,7 +293,7 @@ static int stlink_enter(struct stlink *sl)
 								  &status)) < 0)
 			return rc;
 		kind = stlink_commands_status(status);
-		waiting = (kind == STLINK_STATUS_AP_WAIT || kind == STLINK_STATUS_DP_WAIT) && stlink_now_ms() < deadline;
+		waiting = (kind == STLINK_STATUS_AP_WAIT || kind == STLINK_STATUS_DP_WAIT) && access_now_ms() < deadline;
 		if (waiting)
 			nanosleep(&pause, NULL);
 	} while (waiting);

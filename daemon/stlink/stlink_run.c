@@ -37,14 +37,6 @@
  * does not like that", stlink_dap_op_queue_dp_write). */
 #define STLINK_RUN_ORUNDETECT 0x1u
 
-static int64_t stlink_run_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool stlink_run_is_read(const struct access_op *op)
 {
 	return (op->flags & ACCESS_OP_READ) != 0;
@@ -273,7 +265,7 @@ static int stlink_run_one(struct stlink *sl, const struct access_op *op, int64_t
 		if (kind == STLINK_STATUS_OK &&
 		    (!(op->flags & ACCESS_OP_MATCH) || (value & op->mask) == op->data))
 			break;
-		if (stlink_run_now_ms() > deadline || (kind != STLINK_STATUS_OK && !stlink_run_is_wait(kind)) ||
+		if (access_now_ms() > deadline || (kind != STLINK_STATUS_OK && !stlink_run_is_wait(kind)) ||
 		    (stlink_run_is_wait(kind) && !stlink_run_may_repeat(op, kind, mem))) {
 			if (kind != STLINK_STATUS_OK)
 				return stlink_run_failed(sl, op, status, fail);
@@ -310,7 +302,7 @@ static int stlink_run_block(struct stlink *sl, const struct access_op *op, int64
 		if ((rc = stlink_run_rw_status(sl, &status)) < 0)
 			return rc;
 		if (status != STLINK_STATUS_CODE_OK) {
-			if (stlink_run_is_wait(stlink_commands_status(status)) && stlink_run_now_ms() <= deadline)
+			if (stlink_run_is_wait(stlink_commands_status(status)) && access_now_ms() <= deadline)
 				continue;
 			return stlink_run_failed(sl, op, status, fail);
 		}

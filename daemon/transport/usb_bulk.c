@@ -28,7 +28,6 @@
 #include "transport/transport.h"
 
 #include <libusb.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "transport/usb_common.h"
 #include "utf8.h"
 
 /* A command is a handful of bytes; a probe that does not take it within a
@@ -73,59 +73,6 @@ struct usb_bulk_match {
 	bool set_config; /* the device is unconfigured: select config_value at open */
 };
 
-static pthread_once_t usb_bulk_once = PTHREAD_ONCE_INIT;
-static libusb_context *usb_bulk_ctx;
-static int usb_bulk_ctx_rc;
-
-static void usb_bulk_ctx_init(void)
-{
-	usb_bulk_ctx_rc = libusb_init(&usb_bulk_ctx);
-	if (usb_bulk_ctx_rc < 0)
-		usb_bulk_ctx = NULL;
-}
-
-/* The process's libusb context, or NULL with the libusb error in *RC when
- * this machine has no usable USB (no usbfs in a container, for one). A failed
- * init is not retried: rdpd does not expect USB to appear later. */
-static libusb_context *usb_bulk_context(int *rc)
-{
-	pthread_once(&usb_bulk_once, usb_bulk_ctx_init);
-	*rc = usb_bulk_ctx_rc;
-	return usb_bulk_ctx;
-}
-
-static void usb_bulk_location(libusb_device *dev, char *out, size_t cap)
-{
-	uint8_t ports[8];
-	int n = libusb_get_port_numbers(dev, ports, (int)sizeof(ports));
-	size_t used;
-
-	used = (size_t)snprintf(out, cap, "%u", libusb_get_bus_number(dev));
-	for (int i = 0; i < n && used < cap; i++)
-		used += (size_t)snprintf(out + used, cap - used, "%c%u", i == 0 ? '-' : '.',
-					 ports[i]);
-}
-
-/* Read a sysfs attribute of the USB device or interface NAME ("1-2.3",
- * "1-2.3:1.0"). Only used when the device cannot be opened: Linux shows its
- * strings to everyone, so a probe lacking the udev rule is still recognised
- * and reported as a permission problem rather than as absent. */
-static void usb_bulk_sysfs_string(const char *name, const char *attr, char *out, size_t cap)
-{
-	char path[128];
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/%s", name, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(out, (int)cap, f))
-		out[0] = '\0';
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-}
-
 /* String descriptor INDEX through H, or from sysfs when H is NULL. */
 static void usb_bulk_string(libusb_device_handle *h, uint8_t index, const char *sysfs_name,
 			    const char *sysfs_attr, char *out, size_t cap)
@@ -134,7 +81,7 @@ static void usb_bulk_string(libusb_device_handle *h, uint8_t index, const char *
 	if (index == 0)
 		return;
 	if (!h) {
-		usb_bulk_sysfs_string(sysfs_name, sysfs_attr, out, cap);
+		usb_common_sysfs(sysfs_name, sysfs_attr, out, cap);
 		utf8_escape_inplace(out, cap);
 		return;
 	}
@@ -253,7 +200,7 @@ static int usb_bulk_inspect(libusb_device *dev, struct usb_bulk_match *m)
 	rc = -ERR_PROBE_NOT_FOUND;
 	if (!usb_bulk_maybe_probe(cfg))
 		goto free_config;
-	usb_bulk_location(dev, m->location, sizeof(m->location));
+	usb_common_location(dev, m->location, sizeof(m->location));
 	if (libusb_open(dev, &h) < 0)
 		h = NULL;
 	usb_bulk_string(h, dd.iProduct, m->location, "product", m->info.product,
@@ -354,19 +301,6 @@ static int usb_bulk_validate(const char *addr)
 }
 
 /* Append URI to a comma-separated list; "..." once it is full. */
-static void usb_bulk_list_add(char *list, size_t cap, const char *uri)
-{
-	size_t used = strlen(list);
-
-	if (used >= 3 && strcmp(list + used - 3, "...") == 0)
-		return;
-	/* Keep room for ", ..." (6 bytes with the NUL) after any entry. */
-	if (used + 2 + strlen(uri) + 6 <= cap)
-		snprintf(list + used, cap - used, "%s%s", used ? ", " : "", uri);
-	else
-		snprintf(list + used, cap - used, "%s...", used ? ", " : "");
-}
-
 /*
  * List attached CMSIS-DAP v2 probes into OUT[*n..cap). Probes we may not open
  * are listed too (their strings come from sysfs), so the operator sees them;
@@ -380,7 +314,7 @@ static int usb_bulk_enumerate(struct transport_probe_info *out, size_t cap, size
 	ssize_t count;
 	int rc;
 
-	ctx = usb_bulk_context(&rc);
+	ctx = usb_common_context(&rc);
 	if (!ctx)
 		return err_setf(ERR_IO, "USB is not available here (libusb: %s)",
 				libusb_strerror(rc));
@@ -503,7 +437,7 @@ static int usb_bulk_open(const char *addr, struct transport **out)
 	ssize_t count;
 	int rc;
 
-	ctx = usb_bulk_context(&rc);
+	ctx = usb_common_context(&rc);
 	if (!ctx)
 		return err_setf(ERR_PROBE_NOT_FOUND,
 				"no CMSIS-DAP probe%s%s%s: USB is not available here (libusb: %s)",
@@ -517,7 +451,7 @@ static int usb_bulk_open(const char *addr, struct transport **out)
 	for (ssize_t i = 0; i < count; i++) {
 		if (usb_bulk_inspect(list[i], &m) < 0)
 			continue;
-		usb_bulk_list_add(found, sizeof(found), m.info.uri);
+		usb_common_list_add(found, sizeof(found), m.info.uri);
 		if (!usb_bulk_addr_matches(&m, addr))
 			continue;
 		if (matches++ == 0) {

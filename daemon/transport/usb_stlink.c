@@ -23,7 +23,6 @@
 #include "transport/usb_stlink.h"
 
 #include <libusb.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +31,7 @@
 #include "err.h"
 #include "log.h"
 #include "transport/transport.h"
+#include "transport/usb_common.h"
 #include "utf8.h"
 
 #define USB_STLINK_VID 0x0483
@@ -77,24 +77,6 @@ struct usb_stlink_match {
 	int config_value;
 	bool set_config;
 };
-
-static pthread_once_t usb_stlink_once = PTHREAD_ONCE_INIT;
-static libusb_context *usb_stlink_ctx;
-static int usb_stlink_ctx_rc;
-
-static void usb_stlink_ctx_init(void)
-{
-	usb_stlink_ctx_rc = libusb_init(&usb_stlink_ctx);
-	if (usb_stlink_ctx_rc < 0)
-		usb_stlink_ctx = NULL;
-}
-
-static libusb_context *usb_stlink_context(int *rc)
-{
-	pthread_once(&usb_stlink_once, usb_stlink_ctx_init);
-	*rc = usb_stlink_ctx_rc;
-	return usb_stlink_ctx;
-}
 
 static const struct usb_stlink_model *usb_stlink_model_of(uint16_t vid, uint16_t pid)
 {
@@ -159,33 +141,6 @@ keep:
 	utf8_escape_inplace(out, cap);
 }
 
-static void usb_stlink_location(libusb_device *dev, char *out, size_t cap)
-{
-	uint8_t ports[8];
-	int n = libusb_get_port_numbers(dev, ports, (int)sizeof(ports));
-	size_t used = (size_t)snprintf(out, cap, "%u", libusb_get_bus_number(dev));
-
-	for (int i = 0; i < n && used < cap; i++)
-		used += (size_t)snprintf(out + used, cap - used, "%c%u", i == 0 ? '-' : '.', ports[i]);
-}
-
-/* A sysfs attribute of the device, when it cannot be opened (the strings
- * are world-readable there; as usb_bulk.c). */
-static void usb_stlink_sysfs(const char *location, const char *attr, char *out, size_t cap)
-{
-	char path[128];
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/%s", location, attr);
-	if (!(f = fopen(path, "re")))
-		return;
-	if (!fgets(out, (int)cap, f))
-		out[0] = '\0';
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-}
-
 static void usb_stlink_string(libusb_device_handle *h, uint8_t index, char *out, size_t cap)
 {
 	out[0] = '\0';
@@ -222,11 +177,11 @@ static void usb_stlink_strings(libusb_device *dev, const struct libusb_device_de
 		libusb_close(h);
 		return;
 	}
-	usb_stlink_sysfs(m->location, "product", m->info.product, sizeof(m->info.product));
+	usb_common_sysfs(m->location, "product", m->info.product, sizeof(m->info.product));
 	utf8_escape_inplace(m->info.product, sizeof(m->info.product));
-	usb_stlink_sysfs(m->location, "manufacturer", m->info.vendor, sizeof(m->info.vendor));
+	usb_common_sysfs(m->location, "manufacturer", m->info.vendor, sizeof(m->info.vendor));
 	utf8_escape_inplace(m->info.vendor, sizeof(m->info.vendor));
-	usb_stlink_sysfs(m->location, "serial", raw, sizeof(raw));
+	usb_common_sysfs(m->location, "serial", raw, sizeof(raw));
 	usb_stlink_serial_sysfs(raw, m->info.serial, sizeof(m->info.serial));
 }
 
@@ -250,7 +205,7 @@ static int usb_stlink_inspect(libusb_device *dev, struct usb_stlink_match *m)
 	    cfg->interface[USB_STLINK_INTERFACE].num_altsetting < 1)
 		goto free_config;
 	m->config_value = cfg->bConfigurationValue;
-	usb_stlink_location(dev, m->location, sizeof(m->location));
+	usb_common_location(dev, m->location, sizeof(m->location));
 	usb_stlink_strings(dev, &dd, m);
 	if (!m->info.product[0])
 		snprintf(m->info.product, sizeof(m->info.product), "%s", m->model->name);
@@ -275,7 +230,7 @@ static int usb_stlink_enumerate(struct transport_probe_info *out, size_t cap, si
 	ssize_t count;
 	int rc;
 
-	if (!(ctx = usb_stlink_context(&rc)))
+	if (!(ctx = usb_common_context(&rc)))
 		return err_setf(ERR_IO, "USB is not available here (libusb: %s)", libusb_strerror(rc));
 	if ((count = libusb_get_device_list(ctx, &list)) < 0)
 		return err_setf(ERR_IO, "cannot list USB devices (libusb: %s)", libusb_strerror((int)count));
@@ -296,18 +251,6 @@ static bool usb_stlink_addr_matches(const struct usb_stlink_match *m, const char
 }
 
 /* Append URI to a comma-separated list; "..." once it is full. */
-static void usb_stlink_list_add(char *list, size_t cap, const char *uri)
-{
-	size_t used = strlen(list);
-
-	if (used >= 3 && strcmp(list + used - 3, "...") == 0)
-		return;
-	if (used + 2 + strlen(uri) + 6 <= cap)
-		snprintf(list + used, cap - used, "%s%s", used ? ", " : "", uri);
-	else
-		snprintf(list + used, cap - used, "%s...", used ? ", " : "");
-}
-
 /* The one ST-LINK ADDR names: 0 with *CHOSEN and *DEV (referenced), or -ERR_*. */
 static int usb_stlink_find(const char *addr, struct usb_stlink_match *chosen, libusb_device **dev)
 {
@@ -318,7 +261,7 @@ static int usb_stlink_find(const char *addr, struct usb_stlink_match *chosen, li
 	ssize_t count;
 	int rc;
 
-	if (!(ctx = usb_stlink_context(&rc)))
+	if (!(ctx = usb_common_context(&rc)))
 		return err_setf(ERR_PROBE_NOT_FOUND, "no ST-LINK%s%s%s: USB is not available here (libusb: %s)",
 				addr[0] ? " '" : "", addr, addr[0] ? "'" : "", libusb_strerror(rc));
 	if ((count = libusb_get_device_list(ctx, &list)) < 0)
@@ -329,7 +272,7 @@ static int usb_stlink_find(const char *addr, struct usb_stlink_match *chosen, li
 
 		if (usb_stlink_inspect(list[i], &m) < 0)
 			continue;
-		usb_stlink_list_add(found, sizeof(found), m.info.uri);
+		usb_common_list_add(found, sizeof(found), m.info.uri);
 		if (usb_stlink_addr_matches(&m, addr) && matches++ == 0) {
 			*chosen = m;
 			*dev = libusb_ref_device(list[i]);
