@@ -240,6 +240,8 @@ static int stlink_set_clock(struct stlink *sl, uint32_t clock_hz)
 	uint8_t status;
 	int rc;
 
+	if (sl->clock_hz == clock_hz)
+		return 0;
 	if (sl->features & STLINK_F_COM_FREQ) {
 		stlink_commands_get_com_freq(cmd);
 		rc = stlink_xfer(sl, cmd, NULL, 0, STLINK_REPLY_GET_COM_FREQ, "GET_COM_FREQ");
@@ -264,6 +266,7 @@ static int stlink_set_clock(struct stlink *sl, uint32_t clock_hz)
 			return rc;
 	}
 	log_debug("%s: SWD clock %u kHz (asked %u kHz)", sl->base.t->info.uri, chosen, khz);
+	sl->clock_hz = clock_hz;
 	return 0;
 }
 
@@ -300,8 +303,9 @@ static int stlink_enter(struct stlink *sl)
 	memset(sl->ap_open, 0, sizeof(sl->ap_open));
 	memset(sl->csw_known, 0, sizeof(sl->csw_known));
 	sl->dp_bank = 0;
+	sl->fresh_enter = false;
 	if (kind == STLINK_STATUS_OK) {
-		sl->debug_mode = true;
+		sl->debug_mode = sl->fresh_enter = true;
 		return 0;
 	}
 	if (kind == STLINK_STATUS_UNKNOWN)

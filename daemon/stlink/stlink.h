@@ -35,6 +35,14 @@ struct stlink {
 	unsigned features;  /* STLINK_F_* */
 	bool debug_mode;    /* ENTER done, EXIT owed at close */
 	uint8_t dp_bank;    /* DPBANKSEL of the last SELECT write (never sent) */
+	/* The SWD clock last set (0: none yet). The firmware keeps it across
+	 * EXIT and ENTER: OpenOCD's reconnect (stlink_dap_reinit_interface)
+	 * enters again without setting it. */
+	uint32_t clock_hz;
+	/* No access since the last ENTER but DPIDR reads: the firmware's ENTER
+	 * left the debug domain powered up (docs/probe/stlink.md, "Connecting"),
+	 * so the power-up request that follows is already in CTRL/STAT. */
+	bool fresh_enter;
 	/* Per AP: INIT_AP sent since the last ENTER; the CSW last written
 	 * (its bits 31:8 travel in memory commands). */
 	bool ap_open[STLINK_AP_COUNT];

@@ -18,6 +18,11 @@
  * ACCESS_OP_SIDE_EFFECT is therefore never repeated after a WAIT from a
  * memory command, nor after a WAIT on the other port; the run ends with
  * ACCESS_ACK_WAIT at that op instead.
+ *
+ * Round trips (docs/probe/stlink.md, "Round trips"): 32-bit reads of one AP
+ * at consecutive addresses travel as one READMEM_32 and its status where
+ * that is fewer commands than one READDEBUGREG each; right after ENTER, the
+ * power-up request is sent only if CTRL/STAT does not already hold it.
  */
 #include "stlink/stlink.h"
 
@@ -36,6 +41,8 @@
 /* CTRL/STAT bit 0, ORUNDETECT: OpenOCD clears it in every write ("ST-Link
  * does not like that", stlink_dap_op_queue_dp_write). */
 #define STLINK_RUN_ORUNDETECT 0x1u
+/* CTRL/STAT CSYSPWRUPREQ | CDBGPWRUPREQ (ADIv5.2 B2.2.4). */
+#define STLINK_RUN_PWRUPREQ 0x50000000u
 
 static bool stlink_run_is_read(const struct access_op *op)
 {
@@ -313,6 +320,94 @@ static int stlink_run_block(struct stlink *sl, const struct access_op *op, int64
 	return 0;
 }
 
+/* A 32-bit DRW read that returns its value (no match, no block). */
+static bool stlink_run_plain_read32(const struct access_op *op)
+{
+	return op->ap && (op->flags & ACCESS_OP_DRW) && stlink_run_is_read(op) && !(op->flags & ACCESS_OP_MATCH) &&
+	       !op->block && op->size == 4;
+}
+
+/* Q[I] starts a run of 32-bit reads of one AP at consecutive addresses
+ * inside one 1 KB block (the TAR auto-increment's reach, ADIv5.2 C2.2.2):
+ * its length. */
+static size_t stlink_run_read_span(const struct access_op *q, size_t n, size_t i)
+{
+	size_t k = i;
+
+	while (k < n && k - i < STLINK_BLOCK_BYTES / 4 && stlink_run_plain_read32(&q[k]) &&
+	       q[k].apsel == q[i].apsel && q[k].mem_addr == q[i].mem_addr + 4 * (k - i) &&
+	       q[k].mem_addr / STLINK_BLOCK_BYTES == q[i].mem_addr / STLINK_BLOCK_BYTES)
+		k++;
+	return k - i;
+}
+
+/* SPAN reads from Q[I] as one READMEM_32 and its status (two round trips)
+ * where that beats one command each: on AP 0 READDEBUGREG brings its own
+ * status, elsewhere every read is a READMEM_32 and a status. */
+static bool stlink_run_worth_joining(const struct access_op *q, size_t i, size_t span)
+{
+	return span >= (q[i].apsel == 0 ? 3u : 2u);
+}
+
+static int stlink_run_joined(struct stlink *sl, struct access_op *q, size_t i, size_t span, int64_t deadline,
+			     struct access_fail *fail)
+{
+	uint32_t words[STLINK_BLOCK_BYTES / 4];
+	struct access_op block = q[i];
+	int rc;
+
+	block.block = (uint16_t)span;
+	block.block_buf = words;
+	if ((rc = stlink_run_block(sl, &block, deadline, fail)) != 0)
+		return rc;
+	for (size_t k = 0; k < span; k++)
+		if (q[i + k].out)
+			*q[i + k].out = words[k];
+	return 0;
+}
+
+/* Right after ENTER, a CTRL/STAT power-up request that a match read of
+ * the acknowledges follows (dp.c's power-up). */
+static bool stlink_run_pwrup_after_enter(const struct stlink *sl, const struct access_op *q, size_t n, size_t i)
+{
+	const struct access_op *w = &q[i], *m = &q[i + 1];
+
+	return sl->fresh_enter && sl->dp_bank == 0 && i + 1 < n && !w->ap && !stlink_run_is_read(w) &&
+	       w->reg == STLINK_RUN_DP_CTRL_STAT && (w->data & ~STLINK_RUN_ORUNDETECT) == STLINK_RUN_PWRUPREQ &&
+	       !m->ap && (m->flags & ACCESS_OP_MATCH) && m->reg == STLINK_RUN_DP_CTRL_STAT;
+}
+
+/* One read of CTRL/STAT first: when it already shows the acknowledges, the
+ * request is in place and is not written again (the REQ bits are read/
+ * write, ADIv5.2 B2.2.4); otherwise the write and the match run as queued.
+ * 0, or 1 with *FAIL (at: 0 the write, 1 the match), or -ERR_*. */
+static int stlink_run_pwrup(struct stlink *sl, struct access_op *w, struct access_op *m, int64_t deadline,
+			    struct access_fail *fail)
+{
+	uint32_t value = 0;
+	uint8_t status = 0;
+	int rc = stlink_run_reg_try(sl, m, &value, &status);
+
+	if (rc < 0)
+		return rc;
+	if (stlink_commands_status(status) == STLINK_STATUS_OK && (value & m->mask) == m->data) {
+		if (m->out)
+			*m->out = value;
+		return 0;
+	}
+	if ((rc = stlink_run_one(sl, w, deadline, fail)) != 0)
+		return rc;
+	rc = stlink_run_one(sl, m, deadline, fail);
+	fail->at = 1;
+	return rc;
+}
+
+/* ENTER's state holds while only DPIDR reads and ABORT writes follow. */
+static bool stlink_run_keeps_fresh(const struct access_op *op)
+{
+	return !op->ap && op->reg == 0x0;
+}
+
 /* Keep what a CSW write says for later memory commands, sent or not. */
 static void stlink_run_note(struct stlink *sl, const struct access_op *op)
 {
@@ -332,17 +427,32 @@ int stlink_run_queue(struct access *ac, struct access_op *q, size_t n, int64_t d
 	if (!sl->debug_mode)
 		return err_setf(ERR_INTERNAL, "ST-LINK queue run before connect");
 	for (size_t i = 0; i < n; i++) {
+		size_t span = 1;
 		int rc;
 
 		stlink_run_note(sl, &q[i]);
 		if (stlink_run_is_select(&q[i]) || stlink_run_skippable(q, n, i))
 			continue;
-		rc = q[i].block ? stlink_run_block(sl, &q[i], deadline_ms, fail)
-				: stlink_run_one(sl, &q[i], deadline_ms, fail);
-		if (rc == 1)
+		if (stlink_run_pwrup_after_enter(sl, q, n, i)) {
+			fail->at = 0;
+			rc = stlink_run_pwrup(sl, &q[i], &q[i + 1], deadline_ms, fail);
+			fail->at += i;
+			span = 2;
+		} else if (stlink_run_plain_read32(&q[i]) &&
+			   stlink_run_worth_joining(q, i, (span = stlink_run_read_span(q, n, i)))) {
+			rc = stlink_run_joined(sl, q, i, span, deadline_ms, fail);
 			fail->at = i;
+		} else {
+			span = 1;
+			rc = q[i].block ? stlink_run_block(sl, &q[i], deadline_ms, fail)
+					: stlink_run_one(sl, &q[i], deadline_ms, fail);
+			fail->at = i;
+		}
+		if (!stlink_run_keeps_fresh(&q[i]))
+			sl->fresh_enter = false;
 		if (rc != 0)
 			return rc;
+		i += span - 1;
 	}
 	return 0;
 }

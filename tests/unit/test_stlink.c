@@ -561,6 +561,119 @@ TEST(fault_sets_at)
 	CHECK(fake_done());
 }
 
+/* Right after ENTER the firmware has powered the debug domain up: the
+ * power-up request is not written when CTRL/STAT already shows the
+ * acknowledges, is written when it does not, and is always written once
+ * anything else has run since the ENTER. */
+TEST(powerup_after_enter)
+{
+	struct access *ac;
+	struct access_fail fail = {0};
+	uint32_t dpidr = 0, ctrl = 0;
+	struct access_op q[] = {
+		{.reg = 0x0, .flags = ACCESS_OP_READ, .out = &dpidr},
+		{.reg = 0x0, .data = 0x1E, .flags = ACCESS_OP_SIDE_EFFECT},
+		{.reg = 0x4, .data = 0x50000000, .flags = ACCESS_OP_SIDE_EFFECT},
+		{.reg = 0x4, .flags = ACCESS_OP_READ | ACCESS_OP_MATCH, .mask = 0xA0000000, .data = 0xA0000000, .out = &ctrl},
+	};
+
+	ac = open_connected();
+	if (!ac)
+		return;
+	/* Powered by ENTER: DPIDR, ABORT, one CTRL/STAT read. */
+	CMD(0xF2, 0x45, 0xFF, 0xFF, 0x00, 0x00);
+	REPLY(0x80, 0, 0, 0, 0x77, 0x14, 0xA0, 0x1B);
+	CMD(0xF2, 0x46, 0xFF, 0xFF, 0x00, 0x00, 0x1E, 0x00, 0x00, 0x00);
+	REPLY(0x80, 0x00);
+	CMD(0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00);
+	REPLY(0x80, 0, 0, 0, 0x00, 0x00, 0x00, 0xF0);
+	CHECK_EQ_I(ac->ops->run(ac, q, 4, now_ms() + 1000, &fail), 0);
+	CHECK_EQ_U(dpidr, 0x1BA01477);
+	CHECK_EQ_U(ctrl, 0xF0000000);
+	/* Not fresh any more: the request is written, then matched. */
+	CMD(0xF2, 0x46, 0xFF, 0xFF, 0x04, 0x00, 0x00, 0x00, 0x00, 0x50);
+	REPLY(0x80, 0x00);
+	CMD(0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00);
+	REPLY(0x80, 0, 0, 0, 0x00, 0x00, 0x00, 0xF0);
+	CHECK_EQ_I(ac->ops->run(ac, q + 2, 2, now_ms() + 1000, &fail), 0);
+	/* Connect again at the same clock: ENTER only, the firmware keeps its
+	 * clock. CTRL/STAT shows no acknowledge: the request is written after all. */
+	CMD(0xF2, 0x30, 0xA3);
+	REPLY(0x80, 0x00);
+	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false), 0);
+	CMD(0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00);
+	REPLY(0x80, 0, 0, 0, 0x00, 0x00, 0x00, 0x00);
+	CMD(0xF2, 0x46, 0xFF, 0xFF, 0x04, 0x00, 0x00, 0x00, 0x00, 0x50);
+	REPLY(0x80, 0x00);
+	CMD(0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00);
+	REPLY(0x80, 0, 0, 0, 0x00, 0x00, 0x00, 0xF0);
+	CHECK_EQ_I(ac->ops->run(ac, q + 2, 2, now_ms() + 1000, &fail), 0);
+	CHECK_EQ_U(ctrl, 0xF0000000);
+	/* ENTER again, the read faults: the write runs and its FAULT is at op 0. */
+	CMD(0xF2, 0x30, 0xA3);
+	REPLY(0x80, 0x00);
+	CHECK_EQ_I(ac->ops->line_reset(ac), 0);
+	CMD(0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00);
+	REPLY_STATUS(0x15, 8);
+	CMD(0xF2, 0x46, 0xFF, 0xFF, 0x04, 0x00, 0x00, 0x00, 0x00, 0x50);
+	REPLY(0x15, 0x00);
+	CHECK_EQ_I(ac->ops->run(ac, q + 2, 2, now_ms() + 1000, &fail), 1);
+	CHECK_EQ_U(fail.at, 0);
+	close_connected(ac);
+	CHECK(fake_done());
+}
+
+/* Three or more 32-bit reads of AP 0 at consecutive addresses are one
+ * READMEM_32 and its status; two stay READDEBUGREG each; a FAULT of the
+ * joined read is reported at its first op, with no value stored. */
+TEST(consecutive_reads_joined)
+{
+	struct access *ac;
+	struct access_fail fail = {0};
+	uint32_t uid[3] = {0}, pair[2] = {0};
+	struct access_op q[] = {
+		{.ap = true, .reg = 0x00, .data = 0xA2000012},
+		{.ap = true, .reg = 0x04, .data = 0x1FFF7A10},
+		{.ap = true, .reg = 0x0C, .flags = ACCESS_OP_READ | ACCESS_OP_DRW, .size = 4, .mem_addr = 0x1FFF7A10, .out = &uid[0]},
+		{.ap = true, .reg = 0x0C, .flags = ACCESS_OP_READ | ACCESS_OP_DRW, .size = 4, .mem_addr = 0x1FFF7A14, .out = &uid[1]},
+		{.ap = true, .reg = 0x0C, .flags = ACCESS_OP_READ | ACCESS_OP_DRW, .size = 4, .mem_addr = 0x1FFF7A18, .out = &uid[2]},
+		{.ap = true, .reg = 0x04, .data = 0x20000000},
+		{.ap = true, .reg = 0x0C, .flags = ACCESS_OP_READ | ACCESS_OP_DRW, .size = 4, .mem_addr = 0x20000000, .out = &pair[0]},
+		{.ap = true, .reg = 0x0C, .flags = ACCESS_OP_READ | ACCESS_OP_DRW, .size = 4, .mem_addr = 0x20000004, .out = &pair[1]},
+	};
+
+	ac = open_connected();
+	if (!ac)
+		return;
+	CMD(0xF2, 0x4B, 0x00);
+	REPLY(0x80, 0x00);
+	CMD(0xF2, 0x07, 0x10, 0x7A, 0xFF, 0x1F, 0x0C, 0x00, 0x00, 0x00, 0x00, 0xA2);
+	REPLY(0x11, 0, 0, 0, 0x22, 0, 0, 0, 0x33, 0, 0, 0);
+	CMD(0xF2, 0x3E);
+	REPLY_STATUS(0x80, 12);
+	CMD(0xF2, 0x36, 0x00, 0x00, 0x00, 0x20);
+	REPLY(0x80, 0, 0, 0, 0x44, 0, 0, 0);
+	CMD(0xF2, 0x36, 0x04, 0x00, 0x00, 0x20);
+	REPLY(0x80, 0, 0, 0, 0x55, 0, 0, 0);
+	CHECK_EQ_I(ac->ops->run(ac, q, sizeof(q) / sizeof(q[0]), now_ms() + 1000, &fail), 0);
+	CHECK_EQ_U(uid[0], 0x11);
+	CHECK_EQ_U(uid[1], 0x22);
+	CHECK_EQ_U(uid[2], 0x33);
+	CHECK_EQ_U(pair[0], 0x44);
+	CHECK_EQ_U(pair[1], 0x55);
+	memset(uid, 0, sizeof(uid));
+	CMD(0xF2, 0x07, 0x10, 0x7A, 0xFF, 0x1F, 0x0C, 0x00, 0x00, 0x00, 0x00, 0xA2);
+	REPLY(0x11, 0, 0, 0, 0x22, 0, 0, 0, 0x33, 0, 0, 0);
+	CMD(0xF2, 0x3E);
+	REPLY_STATUS(0x11, 12);
+	CHECK_EQ_I(ac->ops->run(ac, q, 5, now_ms() + 1000, &fail), 1);
+	CHECK_EQ_I(fail.ack, ACCESS_ACK_FAULT);
+	CHECK_EQ_U(fail.at, 2);
+	CHECK_EQ_U(uid[0], 0);
+	close_connected(ac);
+	CHECK(fake_done());
+}
+
 /* A side-effect write whose status is WAIT from a memory command, or a
  * WAIT on the other port, may have happened: never sent again. */
 TEST(side_effect_write_never_twice)
@@ -671,6 +784,8 @@ int main(void)
 	RUN(block_read);
 	RUN(wait_then_success);
 	RUN(fault_sets_at);
+	RUN(powerup_after_enter);
+	RUN(consecutive_reads_joined);
 	RUN(side_effect_write_never_twice);
 	RUN(short_reply_and_no_status);
 	RUN(old_firmware_says_so);
