@@ -28,6 +28,13 @@ uint64_t dap_packets_sent(const struct dap *d)
 
 int dap_submit(struct dap *d, const uint8_t *req, size_t len)
 {
+	int rc = dap_held_flush(d);
+
+	return rc < 0 ? rc : dap_send_now(d, req, len);
+}
+
+int dap_send_now(struct dap *d, const uint8_t *req, size_t len)
+{
 	int rc;
 
 	if (d->in_flight >= d->in_flight_max)
@@ -152,18 +159,12 @@ static int dap_read_identity(struct dap *d)
  * for power-up polls. */
 static int dap_configure_transfers(struct dap *d)
 {
-	const uint8_t *rsp = NULL;
-	size_t rlen;
-	int rc = dap_round_trip(d, dap_commands_transfer_configure_encode(d->tx, sizeof(d->tx), 0, 1000, 1000),
-				&rsp, &rlen);
+	int rc = dap_held_add(d, dap_commands_transfer_configure_encode(d->tx, sizeof(d->tx), 0, 1000, 1000),
+			  dap_commands_transfer_configure_decode);
 
-	if (rc < 0 || (rc = dap_commands_transfer_configure_decode(rsp, rlen)) < 0)
-		return rc;
 	/* Turnaround 1 cycle, no data phase: the SW-DP reset default (ADIv5 B4.1.4). */
-	rc = dap_round_trip(d, dap_commands_swd_configure_encode(d->tx, sizeof(d->tx), 0), &rsp, &rlen);
-	if (rc < 0 || (rc = dap_commands_swd_configure_decode(rsp, rlen)) < 0)
-		return rc;
-	return 0;
+	return rc < 0 ? rc : dap_held_add(d, dap_commands_swd_configure_encode(d->tx, sizeof(d->tx), 0),
+				      dap_commands_swd_configure_decode);
 }
 
 int dap_open(struct transport *t, struct dap **out)
@@ -198,18 +199,19 @@ void dap_close(struct dap *d)
 	free(d);
 }
 
+static int dap_connect_check(const uint8_t *rsp, size_t rlen)
+{
+	uint8_t port = 0;
+	int rc = dap_commands_connect_decode(rsp, rlen, &port);
+
+	if (rc == 0 && port != DAP_PORT_SWD)
+		return err_setf(ERR_PROBE_UNSUPPORTED, "probe refused to enter SWD mode");
+	return rc;
+}
+
 int dap_connect_swd(struct dap *d)
 {
-	const uint8_t *rsp = NULL;
-	size_t rlen;
-	uint8_t port = 0;
-	int rc = dap_round_trip(d, dap_commands_connect_encode(d->tx, sizeof(d->tx), DAP_PORT_SWD), &rsp, &rlen);
-
-	if (rc < 0 || (rc = dap_commands_connect_decode(rsp, rlen, &port)) < 0)
-		return rc;
-	if (port != DAP_PORT_SWD)
-		return err_setf(ERR_PROBE_UNSUPPORTED, "probe refused to enter SWD mode");
-	return 0;
+	return dap_held_add(d, dap_commands_connect_encode(d->tx, sizeof(d->tx), DAP_PORT_SWD), dap_connect_check);
 }
 
 int dap_disconnect(struct dap *d)
@@ -223,24 +225,17 @@ int dap_disconnect(struct dap *d)
 
 int dap_set_clock(struct dap *d, uint32_t hz)
 {
-	const uint8_t *rsp = NULL;
-	size_t rlen;
-	int rc = dap_round_trip(d, dap_commands_swj_clock_encode(d->tx, sizeof(d->tx), hz), &rsp, &rlen);
+	int rc = dap_held_add(d, dap_commands_swj_clock_encode(d->tx, sizeof(d->tx), hz), dap_commands_swj_clock_decode);
 
-	if (rc < 0 || (rc = dap_commands_swj_clock_decode(rsp, rlen)) < 0)
-		return rc;
-	d->clock_hz = hz;
-	return 0;
+	if (rc == 0)
+		d->clock_hz = hz; /* held: dap_held.c forgets it if the probe refuses */
+	return rc;
 }
 
 int dap_swj_sequence(struct dap *d, unsigned bits, const uint8_t *data)
 {
-	const uint8_t *rsp = NULL;
-	size_t rlen;
-	int rc = dap_round_trip(d, dap_commands_swj_sequence_encode(d->tx, sizeof(d->tx), bits, data), &rsp,
-				&rlen);
-
-	return rc < 0 ? rc : (rc = dap_commands_swj_sequence_decode(rsp, rlen)) < 0 ? rc : 0;
+	return dap_held_add(d, dap_commands_swj_sequence_encode(d->tx, sizeof(d->tx), bits, data),
+			dap_commands_swj_sequence_decode);
 }
 
 int dap_swj_pins(struct dap *d, uint8_t out, uint8_t select, uint32_t wait_us, uint8_t *pins_in)
@@ -269,9 +264,6 @@ int dap_write_abort(struct dap *d, uint32_t abort)
 
 int dap_host_status(struct dap *d, uint8_t type, bool on)
 {
-	const uint8_t *rsp = NULL;
-	size_t rlen;
-	int rc = dap_round_trip(d, dap_commands_host_status_encode(d->tx, sizeof(d->tx), type, on), &rsp, &rlen);
-
-	return rc < 0 ? rc : (rc = dap_commands_host_status_decode(rsp, rlen)) < 0 ? rc : 0;
+	return dap_held_add(d, dap_commands_host_status_encode(d->tx, sizeof(d->tx), type, on),
+			dap_commands_host_status_decode);
 }

@@ -43,8 +43,10 @@ static size_t dap_run_expand(const struct access_op *op, struct dap_xfer *x)
 /* How many ops from FIRST fit one DAP_Transfer (request and response). */
 static size_t dap_run_chunk_len(const struct dap *d, const struct access_op *q, size_t first, size_t end)
 {
-	/* Room is kept for the TAR write a WAIT resumption may add. */
-	size_t cap = dap_usable_size(d) - 5, req = 3, rsp = 3, k = first, xfers = 0;
+	/* Room is kept for the TAR write a WAIT resumption may add, and for
+	 * what is held to travel in front (dap_held.c). */
+	size_t held = dap_held_overhead(d), cap = dap_usable_size(d) - (held > 5 ? held : 5);
+	size_t req = 3, rsp = 3, k = first, xfers = 0;
 
 	while (k < end && !q[k].block) {
 		struct dap_xfer x[2];
@@ -111,7 +113,7 @@ static int dap_run_packet(struct dap *d, const struct dap_xfer *x, size_t n, uin
 	size_t rlen;
 	int rc = dap_commands_transfer_encode(d->tx, sizeof(d->tx), x, n);
 
-	if (rc < 0 || (rc = dap_xfer(d, d->tx, (size_t)rc, &rsp, &rlen)) < 0)
+	if (rc < 0 || (rc = dap_held_carry(d, d->tx, (size_t)rc, &rsp, &rlen)) < 0)
 		return rc;
 	return dap_commands_transfer_decode(rsp, rlen, x, n, words, res);
 }

@@ -49,9 +49,11 @@
 #define XFER_MISMATCH 0x10u
 #define DP_RDBUFF_READ 0x0Eu /* DP, RnW, A = 0xC */
 
-/* Capabilities (DAP_Info 0xF0): SWD (bit 0), atomic commands (bit 4),
- * test-domain timer (bit 5). No JTAG, SWO or UART in this firmware build. */
+/* Capabilities (DAP_Info 0xF0): SWD (bit 0), atomic commands (bit 4,
+ * unless the build leaves them out), test-domain timer (bit 5). No JTAG,
+ * SWO or UART in this firmware build. */
 #define DAP_CAPS 0x31u
+#define DAP_CAP_ATOMIC_BIT 0x10u
 #define DAP_TIMER_HZ 1000000u
 
 #define PIN_SWCLK (1u << 0)
@@ -138,7 +140,7 @@ static int sim_dap_info(struct sim_probe *p, const uint8_t *req, size_t len, uin
 	case 0x03: s = p->serial; break;
 	case 0x04: s = DAP_PROTOCOL; break;
 	case 0x09: s = DAP_FW_VERSION; break;
-	case 0xF0: v[0] = DAP_CAPS; v[1] = 0; n = 2; break; /* the firmware always sends 2 */
+	case 0xF0: v[0] = p->atomic ? DAP_CAPS : DAP_CAPS & ~DAP_CAP_ATOMIC_BIT; v[1] = 0; n = 2; break; /* the firmware always sends 2 */
 	case 0xF1: sim_dap_put32(v, DAP_TIMER_HZ); n = 4; break;
 	case 0xFE: v[0] = (uint8_t)p->packet_count; n = 1; break;
 	case 0xFF: v[0] = (uint8_t)p->packet_size; v[1] = (uint8_t)(p->packet_size >> 8); n = 2; break;
@@ -617,9 +619,10 @@ static int sim_dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint
 		return sim_dap_swd_sequence(p, req, len, rsp, cap, r);
 	case ID_EXECUTE_COMMANDS:
 	case ID_QUEUE_COMMANDS:
-		if (!nested)
+		if (!nested && p->atomic)
 			return sim_dap_execute_many(p, req, len, rsp, cap, r);
-		return sim_dap_invalid(rsp, cap, r); /* no nesting: the firmware answers 0xFF */
+		/* No nesting, and a build without them: the firmware answers 0xFF. */
+		return sim_dap_invalid(rsp, cap, r);
 	default:
 		return sim_dap_invalid(rsp, cap, r);
 	}

@@ -350,6 +350,7 @@ struct sim_probe {
 	char serial[64];
 	double time_scale;
 	unsigned latency_us, packet_size, packet_count;
+	bool atomic;           /* DAP_ExecuteCommands and DAP_QueueCommands built in */
 	struct sim_chip *chip;
 	struct sim_swd swd;
 	struct sim_counters counters;

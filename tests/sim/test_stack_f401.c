@@ -11,6 +11,45 @@
 
 #define FAST "?time_scale=0.001"
 
+/* Set-up commands travel in front of the next transfer on a probe with
+ * atomic commands (daemon/dap/dap_held.c): opening and the first read are
+ * 12 packets, DAP_Info queries included, a second read 4; a firmware
+ * without them gets every command alone, with the same answers. */
+TEST(read_with_and_without_atomic_commands)
+{
+	static const struct {
+		const char *uri;
+		uint64_t cold, warm;
+	} cases[] = {
+		{"sim:stm32f401re-rdp1" FAST, 12, 4},
+		{"sim:stm32f401re-rdp1" FAST "&atomic=0", 18, 6},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct probe_link *pl = stack_open(cases[i].uri);
+		struct target t;
+		struct target_protection p;
+		uint64_t cold, warm;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(pl->ac->id.atomic, i == 0);
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
+		cold = pl->t->packets_sent;
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
+		warm = pl->t->packets_sent - cold;
+		fprintf(stderr, "  %s: open + read %llu packets, read again %llu\n", cases[i].uri,
+			(unsigned long long)cold, (unsigned long long)warm);
+		CHECK_EQ_U(cold, cases[i].cold);
+		CHECK_EQ_U(warm, cases[i].warm);
+		CHECK_STR(t.part->name, "STM32F401xD/E");
+		CHECK_EQ_I(p.level, RDP_LEVEL_1);
+		CHECK_EQ_U(t.clock_hz, 1000000);
+		probe_link_close(pl);
+	}
+}
+
 TEST(read_level1)
 {
 	struct probe_link *pl = stack_open("sim:stm32f401re-rdp1" FAST);
@@ -272,6 +311,7 @@ int main(void)
 {
 	RUN(part_table);
 	RUN(early_f4_reports_the_f2_id);
+	RUN(read_with_and_without_atomic_commands);
 	RUN(read_level1);
 	RUN(read_level0);
 	RUN(level2_never_answers_and_is_never_written);
