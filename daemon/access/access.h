@@ -90,13 +90,16 @@ struct access_ops {
 	/* The wire up to a debug port that may answer: the probe's SWD mode,
 	 * CLOCK_HZ, nRESET asserted (held) when UNDER_RESET, and, unless
 	 * switch_to_swd does it, the JTAG-to-SWD switch. No DP register is
-	 * read. */
-	int (*connect)(struct access *ac, uint32_t clock_hz, bool under_reset);
+	 * read by the host; a probe whose firmware reads one itself (an
+	 * ST-LINK's ENTER) waits out a WAIT no later than WAIT_DEADLINE_MS
+	 * (CLOCK_MONOTONIC), the deadline the caller's run would have. */
+	int (*connect)(struct access *ac, uint32_t clock_hz, bool under_reset, int64_t wait_deadline_ms);
 	/* Optional: the JTAG-to-SWD switch (ADIv5.2 B5.2.1), for a probe whose
 	 * host sends the wire sequences itself. */
 	int (*switch_to_swd)(struct access *ac);
-	/* After a lost link: a line reset (or the probe's own re-entry). */
-	int (*line_reset)(struct access *ac);
+	/* After a lost link: a line reset (or the probe's own re-entry, with
+	 * WAIT_DEADLINE_MS as for connect). */
+	int (*line_reset)(struct access *ac, int64_t wait_deadline_ms);
 	/* Optional: wake an SWD-v2 debug port from dormant (ADIv6 B5.3). */
 	int (*wake_dormant)(struct access *ac);
 	/* Run Q[0, n) in order until DEADLINE_MS (CLOCK_MONOTONIC) while the

@@ -73,7 +73,7 @@ int dp_connect(struct adiv5 *a, uint32_t clock_hz, bool under_reset)
 	int rc;
 
 	a->link_up = false;
-	if ((rc = a->ac->ops->connect(a->ac, clock_hz, under_reset)) < 0)
+	if ((rc = a->ac->ops->connect(a->ac, clock_hz, under_reset, access_now_ms() + a->timeout_ms)) < 0)
 		return rc;
 	return dp_switch_and_power_up(a);
 }
@@ -83,7 +83,7 @@ int dp_reconnect(struct adiv5 *a)
 	int rc;
 
 	a->link_up = false;
-	rc = a->ac->ops->line_reset(a->ac);
+	rc = a->ac->ops->line_reset(a->ac, access_now_ms() + a->timeout_ms);
 	if (rc < 0)
 		return rc;
 	rc = dp_power_up(a);

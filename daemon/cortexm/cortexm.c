@@ -164,15 +164,26 @@ static int cortexm_poll_caught(struct adiv5 *a, int reset_ms, bool *reset)
 	}
 }
 
-/* The same, then the vector catch off, whatever happened, so that a later
- * reset lets the firmware run. */
+/* The vector catch off, whatever happened, so that a later reset lets the
+ * firmware run; RC, the failure that matters, keeps its sentence. */
+static int cortexm_catch_off(struct adiv5 *a, int rc)
+{
+	char detail[ERR_DETAIL_MAX];
+	int rc2;
+
+	err_save(detail);
+	rc2 = mem_write32_now(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
+	if (rc < 0)
+		err_restore(detail);
+	return rc < 0 ? rc : rc2;
+}
+
+/* The same, then the vector catch off. */
 static int cortexm_wait_caught(struct adiv5 *a, bool need_reset)
 {
 	bool reset = !need_reset;
-	int rc = cortexm_poll_caught(a, CORTEXM_HALT_TIMEOUT_MS, &reset);
-	int rc2 = mem_write32_now(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
 
-	return rc < 0 ? rc : rc2;
+	return cortexm_catch_off(a, cortexm_poll_caught(a, CORTEXM_HALT_TIMEOUT_MS, &reset));
 }
 
 int cortexm_wait_reset_caught(struct adiv5 *a)
@@ -183,7 +194,7 @@ int cortexm_wait_reset_caught(struct adiv5 *a)
 int cortexm_reset_halt(struct adiv5 *a)
 {
 	uint32_t dhcsr = 0;
-	int rc, rc2;
+	int rc;
 
 	/* VC_HARDERR and VC_BUSERR too: a bad vector table halts rather than
 	 * locks up (OpenOCD cortex_m_assert_reset does the same). */
@@ -205,8 +216,7 @@ int cortexm_reset_halt(struct adiv5 *a)
 			break;
 		rc = 0;
 	}
-	rc2 = mem_write32_now(a, CORTEXM_DEMCR, CORTEXM_DEMCR_TRCENA);
-	return rc < 0 ? rc : rc2;
+	return cortexm_catch_off(a, rc);
 }
 
 /* A plain reset: the vector catch and halting debug off first, so the core

@@ -62,7 +62,7 @@ static int dap_access_set_nreset(struct access *ac, bool asserted)
 			    asserted ? 0 : 100000, NULL);
 }
 
-static int dap_access_connect(struct access *ac, uint32_t clock_hz, bool under_reset)
+static int dap_access_connect(struct access *ac, uint32_t clock_hz, bool under_reset, int64_t wait_deadline_ms)
 {
 	struct dap *d = dap_access_of(ac);
 	int rc;
@@ -81,7 +81,7 @@ static int dap_access_switch_to_swd(struct access *ac)
 	return dap_swj_sequence(dap_access_of(ac), 136, dap_access_jtag_to_swd);
 }
 
-static int dap_access_line_reset(struct access *ac)
+static int dap_access_line_reset(struct access *ac, int64_t wait_deadline_ms)
 {
 	return dap_swj_sequence(dap_access_of(ac), 64, dap_access_line_reset_seq);
 }

@@ -19,7 +19,8 @@
 #include "log.h"
 
 /* ENTER answers WAIT while the target's debug port is busy; OpenOCD
- * retries for about 255 ms (stlink_cmd_allow_retry), rdpd a little longer. */
+ * retries for about 255 ms (stlink_cmd_allow_retry), rdpd a little longer,
+ * unless the caller gives a WAIT less time (its run deadline). */
 #define STLINK_ENTER_WAIT_MS 1000
 #define STLINK_ENTER_PAUSE_MS 10
 
@@ -48,26 +49,35 @@ int stlink_xfer(struct stlink *sl, const uint8_t cmd[STLINK_COMMANDS_CMD_LEN], c
 	return 0;
 }
 
-int stlink_simple(struct stlink *sl, const uint8_t cmd[STLINK_COMMANDS_CMD_LEN], const char *what)
+int stlink_own_failure(const char *what, uint8_t status)
+{
+	return err_setf(ERR_PROBE_PROTOCOL,
+			"the ST-LINK failed %s with %s (0x%02x), an error of its own rather than an SWD answer "
+			"from the target",
+			what, stlink_commands_status_name(status), status);
+}
+
+int stlink_simple(struct stlink *sl, const uint8_t cmd[STLINK_COMMANDS_CMD_LEN], const char *what, bool swd)
 {
 	uint8_t status;
+	enum stlink_commands_status kind;
 	int rc = stlink_xfer(sl, cmd, NULL, 0, STLINK_REPLY_STATUS, what);
 
 	if (rc < 0 || (rc = stlink_commands_status_decode(sl->rx, STLINK_REPLY_STATUS,
 							  STLINK_REPLY_STATUS, &status)) < 0)
 		return rc;
-	switch (stlink_commands_status(status)) {
-	case STLINK_STATUS_OK:
+	kind = stlink_commands_status(status);
+	if (kind == STLINK_STATUS_OK)
 		return 0;
-	case STLINK_STATUS_UNKNOWN:
+	if (kind == STLINK_STATUS_UNKNOWN)
 		return err_setf(ERR_PROBE_PROTOCOL, "the ST-LINK answered %s with 0x%02x, which is no status",
 				what, status);
-	case STLINK_STATUS_BAD_AP:
+	if (kind == STLINK_STATUS_BAD_AP)
 		return err_setf(ERR_PROBE_UNSUPPORTED, "the ST-LINK refused %s: BAD_AP_ERROR (0x1d)", what);
-	default:
-		return err_setf(ERR_TARGET_NOT_RESPONDING, "the ST-LINK could not do %s: %s (0x%02x)", what,
-				stlink_commands_status_name(status), status);
-	}
+	if (kind == STLINK_STATUS_FIRMWARE || !swd)
+		return stlink_own_failure(what, status);
+	return err_setf(ERR_TARGET_NOT_RESPONDING, "the ST-LINK could not do %s: %s (0x%02x)", what,
+			stlink_commands_status_name(status), status);
 }
 
 int stlink_too_old(const struct stlink *sl, const char *what, const char *needed)
@@ -262,7 +272,7 @@ static int stlink_set_clock(struct stlink *sl, uint32_t clock_hz)
 					chosen, status);
 	} else if (sl->features & STLINK_F_SWD_FREQ) {
 		stlink_commands_swd_set_freq(cmd, stlink_commands_swd_divisor(khz, &chosen));
-		if ((rc = stlink_simple(sl, cmd, "SWD_SET_FREQ")) < 0)
+		if ((rc = stlink_simple(sl, cmd, "SWD_SET_FREQ", false)) < 0)
 			return rc;
 	}
 	log_debug("%s: SWD clock %u kHz (asked %u kHz)", sl->base.t->info.uri, chosen, khz);
@@ -275,12 +285,14 @@ static int stlink_set_nreset(struct access *ac, bool asserted)
 	uint8_t cmd[STLINK_COMMANDS_CMD_LEN];
 
 	stlink_commands_drive_nrst(cmd, asserted);
-	return stlink_simple((struct stlink *)ac, cmd, asserted ? "asserting nRESET" : "releasing nRESET");
+	/* DRIVE_NRST drives a pin: no SWD, so any refusal is the probe's. */
+	return stlink_simple((struct stlink *)ac, cmd, asserted ? "asserting nRESET" : "releasing nRESET", false);
 }
 
-/* ENTER SWD; WAIT is retried for STLINK_ENTER_WAIT_MS. A re-entry closes
- * every AP the firmware had open (OpenOCD stlink_usb_mode_enter). */
-static int stlink_enter(struct stlink *sl)
+/* ENTER SWD; WAIT is retried for STLINK_ENTER_WAIT_MS or until
+ * WAIT_DEADLINE_MS, whichever comes first. A re-entry closes every AP the
+ * firmware had open (OpenOCD stlink_usb_mode_enter). */
+static int stlink_enter(struct stlink *sl, int64_t wait_deadline_ms)
 {
 	int64_t deadline = access_now_ms() + STLINK_ENTER_WAIT_MS;
 	uint8_t cmd[STLINK_COMMANDS_CMD_LEN], status;
@@ -289,6 +301,8 @@ static int stlink_enter(struct stlink *sl)
 	bool waiting;
 	int rc;
 
+	if (wait_deadline_ms < deadline)
+		deadline = wait_deadline_ms;
 	stlink_commands_enter_swd(cmd);
 	do {
 		rc = stlink_xfer(sl, cmd, NULL, 0, STLINK_REPLY_STATUS, "ENTER SWD");
@@ -322,7 +336,7 @@ static int stlink_enter(struct stlink *sl)
  * because V2 J27/J29 firmware drive T_NRST themselves after power-on
  * (stlink_usb_init_mode, docs/probe/stlink.md "Connecting").
  */
-static int stlink_connect(struct access *ac, uint32_t clock_hz, bool under_reset)
+static int stlink_connect(struct access *ac, uint32_t clock_hz, bool under_reset, int64_t wait_deadline_ms)
 {
 	struct stlink *sl = (struct stlink *)ac;
 	int rc;
@@ -333,14 +347,14 @@ static int stlink_connect(struct access *ac, uint32_t clock_hz, bool under_reset
 		return rc;
 	if (under_reset && (rc = stlink_set_nreset(ac, true)) < 0)
 		return rc;
-	if ((rc = stlink_enter(sl)) < 0)
+	if ((rc = stlink_enter(sl, wait_deadline_ms)) < 0)
 		return rc;
 	return under_reset ? stlink_set_nreset(ac, true) : 0;
 }
 
-static int stlink_line_reset(struct access *ac)
+static int stlink_line_reset(struct access *ac, int64_t wait_deadline_ms)
 {
-	return stlink_enter((struct stlink *)ac);
+	return stlink_enter((struct stlink *)ac, wait_deadline_ms);
 }
 
 /* WRITE_DAP_REG to DP register 0 is ABORT; ABORT is accepted even while
@@ -350,7 +364,7 @@ static int stlink_abort(struct access *ac, uint32_t value)
 	uint8_t cmd[STLINK_COMMANDS_CMD_LEN];
 
 	stlink_commands_write_dap_reg(cmd, STLINK_DP_PORT, 0x0, value);
-	return stlink_simple((struct stlink *)ac, cmd, "writing DP ABORT");
+	return stlink_simple((struct stlink *)ac, cmd, "writing DP ABORT", true);
 }
 
 static size_t stlink_block_words(const struct access *ac)

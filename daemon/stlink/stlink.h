@@ -57,8 +57,14 @@ struct stlink {
 int stlink_xfer(struct stlink *sl, const uint8_t cmd[STLINK_COMMANDS_CMD_LEN], const uint8_t *out,
 		size_t out_len, size_t in_len, const char *what);
 /* A command whose 2-byte reply is a status: 0, or -ERR_* saying WHAT
- * failed when the status is not OK. */
-int stlink_simple(struct stlink *sl, const uint8_t cmd[STLINK_COMMANDS_CMD_LEN], const char *what);
+ * failed when the status is not OK. SWD: the command runs SWD itself, so
+ * an SWD status is the target's answer (target_not_responding); for one
+ * that does not (SWD_SET_FREQ, DRIVE_NRST) every refusal is the probe's. */
+int stlink_simple(struct stlink *sl, const uint8_t cmd[STLINK_COMMANDS_CMD_LEN], const char *what, bool swd);
+/* -ERR_PROBE_PROTOCOL: the ST-LINK failed WHAT with STATUS, which is no
+ * SWD answer of the target's (DEBUG_ERR_FAULT, or any refusal of a command
+ * that does not reach the target). */
+int stlink_own_failure(const char *what, uint8_t status);
 /* -ERR_PROBE_UNSUPPORTED: the firmware lacks what WHAT needs, which
  * NEEDED (a version, "V2J24") brought; how to update it. */
 int stlink_too_old(const struct stlink *sl, const char *what, const char *needed);

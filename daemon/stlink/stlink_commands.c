@@ -52,7 +52,8 @@ enum stlink_commands_status stlink_commands_status(uint8_t code)
 	case 0x80: return STLINK_STATUS_OK;
 	case 0x10: return STLINK_STATUS_AP_WAIT;
 	case 0x14: return STLINK_STATUS_DP_WAIT;
-	case 0x11: case 0x15: case 0x19: case 0x1A: case 0x81: return STLINK_STATUS_FAULT;
+	case 0x11: case 0x15: case 0x19: case 0x1A: return STLINK_STATUS_FAULT;
+	case 0x81: return STLINK_STATUS_FIRMWARE;
 	case 0x13: case 0x17: case 0x18: return STLINK_STATUS_PARITY;
 	case 0x05: case 0x12: case 0x16: return STLINK_STATUS_NO_ACK;
 	case 0x1D: return STLINK_STATUS_BAD_AP;

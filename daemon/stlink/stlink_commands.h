@@ -79,7 +79,8 @@ enum stlink_commands_status {
 	STLINK_STATUS_OK,
 	STLINK_STATUS_AP_WAIT,   /* 0x10: WAIT on an AP access */
 	STLINK_STATUS_DP_WAIT,   /* 0x14: WAIT on a DP access */
-	STLINK_STATUS_FAULT,     /* 0x11 0x15 0x19 0x1A 0x81: FAULT, sticky error */
+	STLINK_STATUS_FAULT,     /* 0x11 0x15 0x19 0x1A: FAULT, sticky error */
+	STLINK_STATUS_FIRMWARE,  /* 0x81 DEBUG_ERR_FAULT: the firmware's own failure, no SWD answer */
 	STLINK_STATUS_PARITY,    /* 0x13 0x17 0x18: parity */
 	STLINK_STATUS_NO_ACK,    /* 0x05 0x12 0x16: no device, no good ACK */
 	STLINK_STATUS_BAD_AP,    /* 0x1D: an AP number the firmware refuses */

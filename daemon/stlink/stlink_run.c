@@ -85,7 +85,7 @@ static int stlink_run_open_ap(struct stlink *sl, uint8_t ap, uint8_t reg)
 	if (!(sl->features & STLINK_F_INIT_AP) || sl->ap_open[ap] || reg == STLINK_RUN_AP_IDR)
 		return 0;
 	stlink_commands_init_ap(cmd, ap);
-	if ((rc = stlink_simple(sl, cmd, "INIT_AP")) < 0)
+	if ((rc = stlink_simple(sl, cmd, "INIT_AP", true)) < 0)
 		return err_context(rc, "opening AP %u: ", ap);
 	sl->ap_open[ap] = true;
 	return 0;
@@ -242,6 +242,8 @@ static int stlink_run_failed(const struct stlink *sl, const struct access_op *op
 	if (kind == STLINK_STATUS_UNKNOWN || kind == STLINK_STATUS_OK)
 		return err_setf(ERR_PROBE_PROTOCOL, "the ST-LINK answered an access with 0x%02x, which is no status",
 				status);
+	if (kind == STLINK_STATUS_FIRMWARE)
+		return stlink_own_failure(op->ap ? "an AP access" : "a DP access", status);
 	fail->ack = acks[kind];
 	fail->raw = status;
 	return 1;

@@ -153,7 +153,7 @@ static struct access *open_connected(void)
 	CHECK_EQ_I(stlink_access_ops.open(&fake_probe.base, &ac), 0);
 	CHECK(ac != NULL);
 	if (ac)
-		CHECK_EQ_I(ac->ops->connect(ac, 1000000, false), 0);
+		CHECK_EQ_I(ac->ops->connect(ac, 1000000, false, now_ms() + 1000), 0);
 	return ac;
 }
 
@@ -238,7 +238,7 @@ TEST(version_v3_and_mode_exit)
 	REPLY(0x80, 0, 0, 0, 0xE8, 0x03, 0, 0);
 	CMD(0xF2, 0x30, 0xA3);
 	REPLY(0x80, 0x00);
-	CHECK_EQ_I(ac->ops->connect(ac, 2000000, false), 0);
+	CHECK_EQ_I(ac->ops->connect(ac, 2000000, false, now_ms() + 1000), 0);
 	close_connected(ac);
 	CHECK(fake_done());
 }
@@ -281,7 +281,7 @@ TEST(connect_under_reset)
 	CHECK_EQ_I(stlink_access_ops.open(&fake_probe.base, &ac), 0);
 	if (!ac)
 		return;
-	CHECK_EQ_I(ac->ops->connect(ac, 130000, true), 0);
+	CHECK_EQ_I(ac->ops->connect(ac, 130000, true, now_ms() + 1000), 0);
 	CMD(0xF2, 0x3C, 0x01);
 	REPLY(0x80, 0x00);
 	CHECK_EQ_I(ac->ops->set_nreset(ac, false), 0);
@@ -306,7 +306,7 @@ TEST(connect_fails_without_target)
 	CHECK_EQ_I(stlink_access_ops.open(&fake_probe.base, &ac), 0);
 	if (!ac)
 		return;
-	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false), -ERR_TARGET_NOT_RESPONDING);
+	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false, now_ms() + 1000), -ERR_TARGET_NOT_RESPONDING);
 	CHECK(strstr(err_detail(), "SWD_AP_ERROR (0x12)") != NULL);
 	ac->ops->close(ac);
 	CHECK(fake_done());
@@ -744,7 +744,7 @@ TEST(old_firmware_says_so)
 	CHECK_EQ_I(stlink_access_ops.open(&fake_probe.base, &ac), 0);
 	if (!ac)
 		return;
-	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false), -ERR_PROBE_UNSUPPORTED);
+	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false, now_ms() + 1000), -ERR_PROBE_UNSUPPORTED);
 	CHECK(strstr(err_detail(), "V2J17S4 is too old") != NULL);
 	CHECK(strstr(err_detail(), "needs V2J24 or later") != NULL);
 	CHECK(strstr(err_detail(), "STLinkUpgrade or STM32CubeProgrammer") != NULL);
@@ -762,11 +762,71 @@ TEST(old_firmware_says_so)
 	if (!ac)
 		return;
 	CHECK_STR(ac->id.firmware_version, "V2J29S7");
-	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false), 0);
+	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false, now_ms() + 1000), 0);
 	CHECK_EQ_I(ac->ops->run(ac, q, 1, now_ms() + 1000, &fail), -ERR_PROBE_UNSUPPORTED);
 	CHECK(strstr(err_detail(), "V2J29S7 is too old for memory access through an AP other than 0") != NULL);
 	CHECK(strstr(err_detail(), "V2J32") != NULL);
 	close_connected(ac);
+	CHECK(fake_done());
+}
+
+/* DEBUG_ERR_FAULT (0x81) is no SWD answer: the probe's own failure, in a
+ * run and outside one; a command that does not reach the target
+ * (SWD_SET_FREQ, DRIVE_NRST) blames the probe for any refusal. */
+TEST(probe_own_failure_is_not_the_target)
+{
+	struct access *ac = NULL;
+	struct access_fail fail = {0};
+	struct access_op q[] = {{.reg = 0x0, .flags = ACCESS_OP_READ}};
+
+	ac = open_connected();
+	if (!ac)
+		return;
+	CMD(0xF2, 0x45, 0xFF, 0xFF, 0x00, 0x00);
+	REPLY_STATUS(0x81, 8);
+	CHECK_EQ_I(ac->ops->run(ac, q, 1, now_ms() + 1000, &fail), -ERR_PROBE_PROTOCOL);
+	CHECK(strstr(err_detail(), "DEBUG_ERR_FAULT (0x81), an error of its own") != NULL);
+	CMD(0xF2, 0x3C, 0x00);
+	REPLY(0x14, 0x00);
+	CHECK_EQ_I(ac->ops->set_nreset(ac, true), -ERR_PROBE_PROTOCOL);
+	CHECK(strstr(err_detail(), "asserting nRESET with SWD_DP_WAIT (0x14)") != NULL);
+	CMD(0xF2, 0x46, 0xFF, 0xFF, 0x00, 0x00, 0x1E, 0x00, 0x00, 0x00);
+	REPLY(0x16, 0x00);
+	CHECK_EQ_I(ac->ops->abort(ac, 0x1E), -ERR_TARGET_NOT_RESPONDING);
+	close_connected(ac);
+	CHECK(fake_done());
+
+	fake_reset();
+	script_open_v2(0x29, 0x47);
+	CMD(0xF2, 0x43, 0x03, 0x00);
+	REPLY(0x81, 0x00);
+	CHECK_EQ_I(stlink_access_ops.open(&fake_probe.base, &ac), 0);
+	if (!ac)
+		return;
+	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false, now_ms() + 1000), -ERR_PROBE_PROTOCOL);
+	CHECK(strstr(err_detail(), "SWD_SET_FREQ with DEBUG_ERR_FAULT (0x81)") != NULL);
+	ac->ops->close(ac);
+	CHECK(fake_done());
+}
+
+/* ENTER repeats WAIT for 1 s at most, and no longer than the caller's
+ * deadline: a caller that gives WAIT 0 ms gets one ENTER. */
+TEST(enter_wait_until_the_callers_deadline)
+{
+	struct access *ac = NULL;
+
+	fake_reset();
+	script_open_v2(0x29, 0x47);
+	CMD(0xF2, 0x43, 0x03, 0x00);
+	REPLY(0x80, 0x00);
+	CMD(0xF2, 0x30, 0xA3);
+	REPLY(0x14, 0x00);
+	CHECK_EQ_I(stlink_access_ops.open(&fake_probe.base, &ac), 0);
+	if (!ac)
+		return;
+	CHECK_EQ_I(ac->ops->connect(ac, 1000000, false, now_ms()), -ERR_TARGET_NOT_RESPONDING);
+	CHECK(strstr(err_detail(), "SWD_DP_WAIT (0x14)") != NULL);
+	ac->ops->close(ac);
 	CHECK(fake_done());
 }
 
@@ -789,5 +849,7 @@ int main(void)
 	RUN(side_effect_write_never_twice);
 	RUN(short_reply_and_no_status);
 	RUN(old_firmware_says_so);
+	RUN(probe_own_failure_is_not_the_target);
+	RUN(enter_wait_until_the_callers_deadline);
 	return check_summary();
 }
