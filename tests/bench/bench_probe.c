@@ -2,8 +2,9 @@
  * bench_probe - figures for issue 2, against the simulated DAPLink with 1 ms
  * per packet (USB full-speed HID): CMSIS-DAP packets and wall time for
  * identify + RDP read on an opened probe, and for a full unlock (not counting
- * the erase itself). For scale: OpenOCD needs about 69 packets to connect and
- * read the option bytes of this chip.
+ * the erase itself), in process. OpenOCD's figures, measured beside rdpd's
+ * through the emulated USB probe, come from tests/bench/bench_openocd.sh
+ * (docs/bench.md).
  */
 #include <stdio.h>
 #include <time.h>
@@ -71,7 +72,7 @@ static int bench_read(const struct bench_probe_kind *k)
 		ms += now_ms() - t0;
 		packets += pl->t->packets_sent - p0;
 	}
-	printf("%s: identify + RDP read (F401, opened probe, 1 ms per USB transfer): %.1f %s, %.1f ms "
+	printf("%s: identify + RDP read (F401, in process, opened probe, 1 ms per USB transfer): %.1f %s, %.1f ms "
 	       "(target: CMSIS-DAP <= 2 packets with atomic commands, ST-LINK <= 12 round trips)\n",
 	       k->name, (double)packets / runs, k->unit, ms / runs);
 	probe_link_close(pl);
@@ -101,10 +102,9 @@ static int bench_unlock(const struct bench_probe_kind *k)
 	total = now_ms() - t0;
 	double end = t0 + total;
 	packets = pl->t->packets_sent - p0;
-	printf("%s: full unlock (F401, 1 ms per USB transfer): %llu %s of which %llu poll the erase; "
-	       "%.0f ms total, erase %u ms, %.1f ms from the end of the erase to a verified "
-	       "unlock (target: CMSIS-DAP <= 30 ms, ST-LINK <= 60 ms; OpenOCD ~225 packets + 1 per 2.5 ms "
-	       "of erase over CMSIS-DAP)\n",
+	printf("%s: full unlock (F401, in process, 1 ms per USB transfer): %llu %s of which %llu poll "
+	       "the erase; %.0f ms total, erase %u ms, %.1f ms from the end of the erase to a verified "
+	       "unlock (target: CMSIS-DAP <= 30 ms, ST-LINK <= 60 ms)\n",
 	       k->name, (unsigned long long)packets, k->unit,
 	       (unsigned long long)(c.packets_at_erase_end - c.packets_at_erase_start), total,
 	       res.erase_ms, end - c.done_at);

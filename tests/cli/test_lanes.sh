@@ -28,6 +28,14 @@ check usb_lane_under_ci_fails [ "$st" != 0 ]
 check usb_lane_under_ci_counts_failure grep -qx 'test_usb.sh: 0 passed, 1 failed' "$T/usb.ci.out"
 check usb_lane_under_ci_names_reason grep -q 'FAIL cannot run, and CI is set: USB checks: .*umockdev' "$T/usb.ci.out"
 
+# ---- tests/bench/bench_openocd.sh without umockdev ----------------------
+# A bench that cannot run fails, CI or not, and says why (docs/bench.md).
+outside_ci env PKG_CONFIG_LIBDIR="$T/none" sh tests/bench/bench_openocd.sh "$T/nousb" >"$T/bench.out" 2>&1
+st=$?
+check bench_lane_cannot_run_fails_outside_ci [ "$st" != 0 ]
+check bench_lane_cannot_run_gives_reason grep -q '^bench: cannot run: .*umockdev' "$T/bench.out"
+check bench_lane_cannot_run_never_skipped sh -c "! grep -q SKIPPED '$T/bench.out'"
+
 # ---- tests/web/run.sh without Chromium ----------------------------------
 outside_ci env CHROMIUM="$T/no-chromium" sh tests/web/run.sh "$B" >"$T/web.out" 2>&1
 st=$?

@@ -25,6 +25,11 @@
  * probe goes. The mass-storage and virtual COM port interfaces of the
  * V2-1 and V3 are left out: no tool here opens them.
  *
+ * For make bench (docs/bench.md): --latency-us N makes the simulator sleep
+ * N us per bulk OUT transfer (per CMSIS-DAP command packet), as the sim:
+ * transport's latency_us does, and --count prints at exit how many bulk OUT
+ * transfers the first probe was sent and when (struct testbed_count).
+ *
  * References:
  *   Linux include/uapi/linux/usbdevice_fs.h and drivers/usb/core/devio.c
  *     (what SUBMITURB/REAPURB do, URB status on disconnect: -ESHUTDOWN).
@@ -46,7 +51,7 @@
  *
  * Threads: umockdev calls the ioctl/read/write handlers from its own worker
  * thread; the unplug/replug timers and the child watch run in the main loop.
- * struct testbed_plug is guarded by its mutex.
+ * struct testbed_plug and struct testbed_count are guarded by their mutexes.
  */
 #include <errno.h>
 #include <glib-unix.h>
@@ -144,8 +149,21 @@ struct testbed_urb {
 	UMockdevIoctlData *data;
 };
 
+/* What --count reports: the bulk OUT transfers the first probe was sent
+ * (ST-LINK commands and data phases; CMSIS-DAP command packets, over bulk
+ * or HID), the monotonic times (us) of the program's start, of the first
+ * and the last of them and of the program's exit, and the transfer whose
+ * command was the first to find the mass erase done (the simulator's
+ * mass_erases counter went up: the host's poll saw BSY clear). */
+struct testbed_count {
+	GMutex lock;
+	uint64_t out, out_at_erase_done, erases;
+	gint64 spawned_us, first_us, last_us, erase_done_us, exited_us;
+};
+
 struct testbed {
 	UMockdevTestbed *bed;
+	struct testbed_count count;
 	bool stlink;               /* the probes are ST-LINKs (--stlink) */
 	struct testbed_dev devs[TESTBED_MAX_DEVS];
 	unsigned n_devs;
@@ -354,6 +372,28 @@ static char *testbed_hex(const uint8_t *d, size_t n)
 
 /* ---- the probe's side of a transfer ------------------------------------- */
 
+/* One bulk OUT transfer to DEV has been executed: count it for --count. */
+static void testbed_counted(struct testbed_dev *dev)
+{
+	struct testbed_count *c = &dev->tb->count;
+	struct sim_counters sc;
+	gint64 now = g_get_monotonic_time();
+
+	if (dev != &dev->tb->devs[0])
+		return;
+	sim_probe_get_counters(dev->sp, &sc);
+	g_mutex_lock(&c->lock);
+	if (c->out++ == 0)
+		c->first_us = now;
+	c->last_us = now;
+	if (sc.mass_erases > c->erases && c->erase_done_us == 0) {
+		c->erase_done_us = now;
+		c->out_at_erase_done = c->out;
+	}
+	c->erases = sc.mass_erases;
+	g_mutex_unlock(&c->lock);
+}
+
 /* Run one command through the simulator and queue its response (none for
  * DAP_TransferAbort, which the firmware handles in the receive callback). */
 static void testbed_command(struct testbed_plug *p, const uint8_t *req, size_t len)
@@ -514,6 +554,7 @@ static int testbed_stlink_submit(struct testbed_plug *p, GQueue *reapable, UMock
 	if (urb->endpoint == id.ep_out) {
 		rc = sim_probe_stlink_out(p->dev->sp, buf ? (const uint8_t *)buf->data : NULL,
 					  (size_t)urb->buffer_length);
+		testbed_counted(p->dev);
 		urb->status = rc == -EPROTO ? -EPIPE : rc < 0 ? -EPROTO : 0;
 		urb->actual_length = rc == 0 ? urb->buffer_length : 0;
 		g_queue_push_tail(reapable, urb_data);
@@ -590,6 +631,7 @@ static int testbed_submit(struct testbed_plug *p, UMockdevIoctlClient *client,
 		if (urb->endpoint != 0x01)
 			goto bad_endpoint;
 		testbed_command(p, buf ? buf->data : NULL, (size_t)urb->buffer_length);
+		testbed_counted(p->dev);
 		urb->actual_length = urb->buffer_length;
 		g_queue_push_tail(reapable, urb_data);
 		/* A response may complete an IN transfer that was already waiting. */
@@ -832,6 +874,7 @@ static gboolean testbed_hid_write(UMockdevIoctlBase *handler, UMockdevIoctlClien
 		err = EINVAL;
 	} else {
 		testbed_command(p, arg->data + 1, len - 1);
+		testbed_counted(p->dev);
 	}
 	g_mutex_unlock(&p->lock);
 	umockdev_ioctl_client_complete(client, err ? -1 : res, err);
@@ -1166,12 +1209,39 @@ static gboolean testbed_on_sigusr2(gpointer user)
 
 /* ---- the program under test --------------------------------------------- */
 
+/* --count: one line of KEY=VALUE pairs on stderr, times in ms. The erase
+ * keys are "none" when no mass erase was seen. */
+static void testbed_count_report(struct testbed *tb)
+{
+	struct testbed_count *c = &tb->count;
+	struct sim_counters sc;
+	gint64 first, last;
+
+	sim_probe_get_counters(tb->devs[0].sp, &sc);
+	g_mutex_lock(&c->lock);
+	first = c->out ? c->first_us : c->spawned_us;
+	last = c->out ? c->last_us : c->spawned_us;
+	fprintf(stderr, "usb_testbed: count out=%llu commands=%llu start_to_first_ms=%.1f "
+		"first_to_last_ms=%.1f last_to_exit_ms=%.1f", (unsigned long long)c->out,
+		(unsigned long long)sc.packets, (first - c->spawned_us) / 1e3, (last - first) / 1e3,
+		(c->exited_us - last) / 1e3);
+	if (c->erase_done_us)
+		fprintf(stderr, " erase_done_out=%llu erase_done_to_last_ms=%.1f\n",
+			(unsigned long long)c->out_at_erase_done, (last - c->erase_done_us) / 1e3);
+	else
+		fprintf(stderr, " erase_done_out=none erase_done_to_last_ms=none\n");
+	g_mutex_unlock(&c->lock);
+}
+
 static void testbed_on_child_exit(GPid pid, gint status, gpointer user)
 {
 	struct testbed *tb = user;
 
 	tb->child_status = status;
 	tb->child_done = true;
+	g_mutex_lock(&tb->count.lock);
+	tb->count.exited_us = g_get_monotonic_time();
+	g_mutex_unlock(&tb->count.lock);
 	g_spawn_close_pid(pid);
 	g_main_loop_quit(tb->loop);
 }
@@ -1200,6 +1270,7 @@ static bool testbed_spawn(struct testbed *tb, char **argv)
 
 	env = g_environ_setenv(env, "LD_PRELOAD", preload, TRUE);
 	env = g_environ_setenv(env, "UMOCKDEV_DIR", root, TRUE);
+	tb->count.spawned_us = g_get_monotonic_time();
 	ok = g_spawn_async(NULL, argv, env,
 			   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
 				   G_SPAWN_CHILD_INHERITS_STDIN,
@@ -1263,7 +1334,7 @@ int main(int argc, char **argv)
 	char *profile = NULL, *serial = NULL, *second = NULL, *stlink = NULL, *firmware = NULL;
 	double time_scale = 0;
 	int unplug_ms = -1, replug_ms = -1, hid = 0, print_root = 0, raw_serial = 0, report_rdp = 0;
-	int drop_after = 0, target_mv = 0;
+	int drop_after = 0, target_mv = 0, latency_us = 0, count = 0;
 	GOptionEntry entries[] = {
 		{"profile", 0, 0, G_OPTION_ARG_STRING, &profile,
 		 "simulator profile (default stm32f401re-rdp1)", "NAME"},
@@ -1288,6 +1359,10 @@ int main(int argc, char **argv)
 		 "ST-LINK: the target voltage it measures (default 3300)", "MV"},
 		{"drop-after", 0, 0, G_OPTION_ARG_INT, &drop_after,
 		 "ST-LINK: the probe is gone from its Nth command on (unplugged)", "N"},
+		{"latency-us", 0, 0, G_OPTION_ARG_INT, &latency_us,
+		 "sleep N us per bulk OUT transfer (CMSIS-DAP: per command packet), 0 to 1000000", "N"},
+		{"count", 0, 0, G_OPTION_ARG_NONE, &count,
+		 "print the first probe's bulk OUT transfers and their times to stderr at exit", NULL},
 		{"report-rdp", 0, 0, G_OPTION_ARG_NONE, &report_rdp,
 		 "print the first chip's RDP level to stderr at exit", NULL},
 		{"print-root", 0, 0, G_OPTION_ARG_NONE, &print_root,
@@ -1319,6 +1394,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usb_testbed: usage: usb_testbed [OPTIONS] -- PROGRAM [ARGS...]\n");
 		return 2;
 	}
+	if (latency_us < 0 || latency_us > 1000000) {
+		fprintf(stderr, "usb_testbed: --latency-us takes 0 to 1000000, not %d\n", latency_us);
+		return 2;
+	}
+	opt.latency_us = (unsigned)latency_us;
 	opt.time_scale = time_scale;
 	opt.serial = serial;
 	if (stlink && (sim_probe_kind_parse(stlink, &opt.probe) || opt.probe == SIM_PROBE_DAPLINK)) {
@@ -1361,6 +1441,7 @@ int main(int argc, char **argv)
 	tb.next_devnum = 2;
 	tb.next_hidraw = 0;
 	tb.old_plugs = g_ptr_array_new();
+	g_mutex_init(&tb.count.lock);
 
 	tb.bed = umockdev_testbed_new();
 	if (!tb.bed) {
@@ -1391,6 +1472,8 @@ int main(int argc, char **argv)
 	g_main_loop_run(tb.loop);
 	if (report_rdp)
 		fprintf(stderr, "usb_testbed: rdp level %d\n", sim_probe_rdp_level(tb.devs[0].sp));
+	if (count)
+		testbed_count_report(&tb);
 
 	/* Keep the plugs (and their handlers) alive until here: the program may
 	 * hold a node open until it exits. */
