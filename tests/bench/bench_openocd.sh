@@ -9,7 +9,7 @@
 #     whole runs, median of 3;
 #   the unlock as users run it, verified: rdpd unlock / OpenOCD init, reset
 #     halt, stm32f4x unlock, reset halt, options_read and mdw of the first
-#     and last 1 KiB of flash (what rdpd's verify step reads); the time from
+#     and last 256 bytes of flash (what rdpd's verify step reads); the time from
 #     the end of the erase to the last transfer, and the whole run.
 # What each figure means: docs/bench.md. Unlike a test lane, a bench that
 # cannot run here fails (make bench exits non-zero) and says why.
@@ -30,9 +30,9 @@ RUNS=3
 LATENCY_US=1000 # bench_probe's: USB full-speed, one transfer per 1 ms frame
 OCD="openocd -c 'gdb_port disabled' -c 'telnet_port disabled' -c 'tcl_port disabled'"
 F4_READ="-f target/stm32f4x.cfg -c init -c 'stm32f4x options_read 0' -c exit"
-# The F401RE's 512 KiB end at 0x08080000: 256 words at each end.
+# The F401RE's 512 KiB end at 0x08080000: 64 words at each end.
 F4_UNLOCK="-f target/stm32f4x.cfg -c init -c 'reset halt' -c 'stm32f4x unlock 0' -c 'reset halt' \
--c 'stm32f4x options_read 0' -c 'mdw 0x08000000 256' -c 'mdw 0x0807fc00 256' -c exit"
+-c 'stm32f4x options_read 0' -c 'mdw 0x08000000 64' -c 'mdw 0x0807ff00 64' -c exit"
 
 # measure NAME TESTBED-OPTIONS... -- PROGRAM...: output in $T/NAME.out
 measure() {
@@ -46,7 +46,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 rdp_is() { grep -qx "usb_testbed: rdp level $2" "$T/$1.out"; }
 has() { grep -q -- "$2" "$T/$1.out"; }
 lacks() { ! grep -q -- "$2" "$T/$1.out"; }
-erased_words() { [ "$(grep -c '^0x080[07][0-9a-f]*: \(ffffffff \)\{8\}$' "$T/$1.out")" = 64 ]; }
+erased_words() { [ "$(grep -c '^0x080[07][0-9a-f]*: \(ffffffff \)\{8\}$' "$T/$1.out")" = 16 ]; }
 ocd_unlocked() { has "$1" 'stm32f2x unlocked' && lacks "$1" 'Error:' && rdp_is "$1" 0 && erased_words "$1"; }
 
 # must NAME CONDITION...: a run that did not do its work measured nothing:

@@ -50,6 +50,45 @@ TEST(read_with_and_without_atomic_commands)
 	}
 }
 
+/* A word the erase left behind (a worn cell) where the check reads it, in
+ * the vector table's first words or at the end of the flash: the unlock
+ * says verify_failed with the address and the value, not "succeeded". */
+struct f401_stuck {
+	struct probe_link *pl;
+	uint32_t addr;
+};
+
+static void f401_leave_a_word(void *ctx, enum job_step step, enum job_step_state state)
+{
+	struct f401_stuck *s = ctx;
+
+	if (step == JOB_STEP_MASS_ERASE && state == JOB_STEP_DONE)
+		sim_probe_poke32(stack_model(s->pl), s->addr, 0x20018000u);
+}
+
+TEST(verify_catches_a_word_the_erase_left)
+{
+	static const uint32_t addrs[] = {0x08000000u, 0x08000004u, 0x080000FCu, 0x0807FFFCu, 0x0807FF00u};
+
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		struct f401_stuck s = {.pl = stack_open("sim:stm32f401re-rdp1" FAST), .addr = addrs[i]};
+		struct job_events ev = {.ctx = &s, .step = f401_leave_a_word};
+		struct target t;
+		struct job_result res;
+		char want[32];
+
+		CHECK(s.pl != NULL);
+		if (!s.pl)
+			continue;
+		CHECK_EQ_I(unlock_job_run(&s.pl->a, JOB_KIND_UNLOCK, NULL, &ev, &t, &res), -ERR_VERIFY_FAILED);
+		snprintf(want, sizeof(want), "at 0x%08x", addrs[i]);
+		CHECK(strstr(err_detail(), want) != NULL);
+		CHECK(strstr(err_detail(), "0x20018000") != NULL);
+		CHECK_EQ_U(stack_counters(s.pl).mass_erases, 1);
+		probe_link_close(s.pl);
+	}
+}
+
 TEST(read_level1)
 {
 	struct probe_link *pl = stack_open("sim:stm32f401re-rdp1" FAST);
@@ -312,6 +351,7 @@ int main(void)
 	RUN(part_table);
 	RUN(early_f4_reports_the_f2_id);
 	RUN(read_with_and_without_atomic_commands);
+	RUN(verify_catches_a_word_the_erase_left);
 	RUN(read_level1);
 	RUN(read_level0);
 	RUN(level2_never_answers_and_is_never_written);
