@@ -117,11 +117,14 @@ deps:
 # The daemon on 127.0.0.1:$(PORT) with the real probes it finds, or else a
 # simulated DAPLink with a locked STM32F401. State (the job journal) in ./state.
 PORT ?= 8080
+# The simulated board served when no probe is attached: a profile and its
+# URI options (docs/sim/README.md), e.g. SIM='stm32f401re-rdp1?probe=stlink-v2-1'.
+SIM ?= stm32f401re-rdp1
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p state
 	$(BUILD)/rdpd serve --listen 127.0.0.1:$(PORT) --state-dir ./state --config /dev/null \
-		--sim-if-empty stm32f401re-rdp1
+		--sim-if-empty '$(SIM)'
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN)

@@ -38,4 +38,23 @@ check audit_line_logged grep -q "audit: job 1 unlock" "$T/err"
 check journald_priority_prefix grep -q "^<5>" "$T/err"
 kill -TERM $PID; wait $PID; st=$?
 check sigterm_exit_0 [ "$st" = 0 ]
+
+# What `make run SIM=...` does with no probe attached: a simulated ST-LINK.
+cat >"$T/stlink.conf" <<EOC
+listen = 127.0.0.1:0
+state_dir = $T/state2
+usb = no
+sim_if_empty = stm32f401re-rdp1?probe=stlink-v2-1&time_scale=0.001
+EOC
+"$B/rdpd" serve --config "$T/stlink.conf" >"$T/out2" 2>"$T/err2" &
+PID=$!
+PORT=$(bound_port "$T/out2")
+check sim_if_empty_listens wait_port "$PORT"
+curl -s "http://127.0.0.1:$PORT/probes" >"$T/probes2.json"
+check sim_if_empty_serves_an_stlink json "$T/probes2.json" \
+	'j["probes"][0]["protocol"]=="stlink" and j["probes"][0]["simulated"] is True'
+check sim_if_empty_says_simulated grep -q "serving a SIMULATED probe" "$T/err2"
+curl -s -X POST "http://127.0.0.1:$PORT/probes/0/unlock?wait=30" >"$T/job2.json"
+check sim_stlink_unlock_works json "$T/job2.json" 'j["state"]=="succeeded" and j["result"]["rdp_after"]==0'
+kill -TERM $PID; wait $PID
 summary
