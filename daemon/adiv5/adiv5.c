@@ -26,12 +26,14 @@ void adiv5_init(struct adiv5 *a, struct access *ac)
 void adiv5_invalidate(struct adiv5 *a)
 {
 	a->select_valid = a->csw_valid = a->tar_valid = false;
+	a->pf_valid = false;
 }
 
 void adiv5_discard(struct adiv5 *a)
 {
 	a->n = 0;
 	a->queue_rc = 0;
+	a->pf_queued = false;
 }
 
 int adiv5_target_voltage(struct adiv5 *a, int *mv)
@@ -52,6 +54,7 @@ static struct access_op *adiv5_push(struct adiv5 *a)
 	}
 	op = &a->q[a->n++];
 	memset(op, 0, sizeof(*op));
+	a->pf_valid = false; /* read ahead answers only what comes right after */
 	return op;
 }
 
@@ -189,11 +192,15 @@ int adiv5_run(struct adiv5 *a)
 {
 	struct access_fail fail = {0};
 	int rc = a->queue_rc;
+	bool read_ahead = a->pf_queued;
 
+	/* Read-ahead words answer the reads queued before the next run. */
+	a->pf_valid = false;
 	if (rc == 0 && a->n > 0) {
 		rc = a->ac->ops->run(a->ac, a->q, a->n, access_now_ms() + a->timeout_ms, &fail);
 		if (rc > 0)
 			rc = adiv5_fail(a, &fail);
+		a->pf_valid = rc == 0 && read_ahead;
 	}
 	adiv5_discard(a);
 	if (rc < 0)

@@ -53,6 +53,13 @@
 #define ADIV5_TAR_BLOCK 1024u /* only TAR[9:0] are guaranteed to auto-increment */
 #define ADIV5_DEFAULT_TIMEOUT_MS 2000
 
+/* Words read ahead with a batch (mem_prefetch32). */
+#define ADIV5_PREFETCH_MAX 12
+
+struct adiv5_prefetch {
+	uint32_t addr, value;
+};
+
 struct adiv5 {
 	struct access *ac;
 	struct access_op q[ADIV5_QUEUE_MAX];
@@ -68,6 +75,12 @@ struct adiv5 {
 	uint32_t dpidr;
 	bool link_up;
 	int timeout_ms;        /* deadline for one run while the target answers WAIT */
+	/* Read ahead (mem.c): valid from the run that read them until anything
+	 * else is queued or the next run, through the AP pf_ap. */
+	struct adiv5_prefetch pf[ADIV5_PREFETCH_MAX];
+	size_t n_pf;
+	uint8_t pf_ap;
+	bool pf_queued, pf_valid;
 };
 
 void adiv5_init(struct adiv5 *a, struct access *ac);
@@ -114,7 +127,14 @@ int dp_set_nreset(struct adiv5 *a, bool asserted);
 /* mem.c: MEM-AP accesses through the AP a->mem_ap, queued. */
 /* Aim later accesses at the MEM-AP APSEL (its CSW and TAR are not known). */
 void mem_use_ap(struct adiv5 *a, uint8_t apsel);
+/* A read of an address mem_prefetch32 read in the batch that ran last,
+ * with nothing queued and no run since, is answered from that batch: no
+ * access. */
 void mem_read32(struct adiv5 *a, uint32_t addr, uint32_t *out);
+/* Read ADDR with the batch being queued, for the reads that follow it (the
+ * words a driver reads next, target_driver.protection_words): one packet
+ * less where they fit the batch. */
+void mem_prefetch32(struct adiv5 *a, uint32_t addr);
 void mem_write32(struct adiv5 *a, uint32_t addr, uint32_t val);
 /* 16-bit write (option half-words on F0/F1/F3); the value travels on its byte lane. */
 void mem_write16(struct adiv5 *a, uint32_t addr, uint16_t val);

@@ -254,6 +254,21 @@ static int stm32f4_check_pending(struct target *t, uint32_t optcr, struct target
 	return 0;
 }
 
+/* What stm32f4_read_protection reads, in its order. */
+static size_t stm32f4_protection_words(const struct target *t, uint32_t *addr, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap < 3)
+		return 0;
+	addr[n++] = STM32F4_FLASH_OPTCR;
+	if (t->part->flags & (STM32F4_HAS_OPTCR1 | STM32F4_IS_F7))
+		addr[n++] = STM32F4_FLASH_OPTCR1;
+	if (t->part->flags & STM32F4_HAS_OPTCR2)
+		addr[n++] = STM32F4_FLASH_OPTCR2;
+	return n;
+}
+
 static int stm32f4_read_protection(struct target *t, struct target_protection *p)
 {
 	uint32_t optcr = 0, optcr1 = 0, optcr2 = 0, nwrp;
@@ -433,6 +448,7 @@ const struct target_driver stm32f4_driver = {
 	.openocd_unlock = "stm32f2x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32f4_read_protection,
+	.protection_words = stm32f4_protection_words,
 	.set_level = stm32f4_set_level,
 	.apply = stm32f4_apply,
 	.idcode_quirk = stm32f4_idcode_quirk,

@@ -171,6 +171,16 @@ size_t target_dbgmcu_addrs(enum cortexm_core core, uint32_t *out, size_t cap)
 	return n;
 }
 
+/* The driver's protection words, read ahead with the flash size. */
+static void target_read_ahead(struct target *t)
+{
+	uint32_t addr[ADIV5_PREFETCH_MAX];
+	size_t n = t->drv->protection_words ? t->drv->protection_words(t, addr, ADIV5_PREFETCH_MAX) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		mem_prefetch32(t->a, addr[i]);
+}
+
 /* F_SIZE and the unique ID in one DAP_Transfer: identification plus the
  * protection read stay at the packet count they had without the UID (make
  * bench). F_SIZE comes first; where the UID faults (AT32 while its flash
@@ -189,6 +199,7 @@ static int target_read_flash_size(struct target *t)
 	mem_read32(t->a, addr & ~3u, &word);
 	for (int i = 0; want_uid && i < 3; i++)
 		mem_read32(t->a, uid_addr[i], &t->uid[i]);
+	target_read_ahead(t);
 	rc = adiv5_run(t->a);
 	if (rc == -ERR_TARGET_FAULT && want_uid) {
 		err_clear(); /* an unreadable UID is no failure of the identification */

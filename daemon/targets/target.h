@@ -123,6 +123,11 @@ struct target_driver {
 	const char *openocd_unlock;
 	uint32_t erased_word;     /* flash contents after a mass erase */
 	int (*read_protection)(struct target *t, struct target_protection *p);
+	/* Optional: the words read_protection reads first, at most CAP into
+	 * ADDR; identification reads them ahead with the flash size, so the
+	 * protection read after it costs no packet (mem_prefetch32). A word
+	 * listed but not read, or read but not listed, only costs a packet. */
+	size_t (*protection_words)(const struct target *t, uint32_t *addr, size_t cap);
 	/* Program the RDP level LEVEL (0 or 1) into the option bytes and wait
 	 * until the controller is done (the mass erase, for 1 -> 0). */
 	int (*set_level)(struct target *t, enum rdp_level level, const struct target_events *ev);
