@@ -193,15 +193,22 @@ int adiv5_run(struct adiv5 *a)
 	struct access_fail fail = {0};
 	int rc = a->queue_rc;
 	bool read_ahead = a->pf_queued;
+	size_t at = rc ? 0 : a->n;
 
 	/* Read-ahead words answer the reads queued before the next run. */
 	a->pf_valid = false;
 	if (rc == 0 && a->n > 0) {
 		rc = a->ac->ops->run(a->ac, a->q, a->n, access_now_ms() + a->timeout_ms, &fail);
-		if (rc > 0)
+		if (rc > 0) {
+			at = fail.at;
 			rc = adiv5_fail(a, &fail);
+		} else if (rc < 0) {
+			at = 0; /* the probe failed: nothing is known to have run */
+		}
 		a->pf_valid = rc == 0 && read_ahead;
 	}
+	if (a->up_pending)
+		rc = dp_power_up_finish(a, rc, at);
 	adiv5_discard(a);
 	if (rc < 0)
 		adiv5_invalidate(a);

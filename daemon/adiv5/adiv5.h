@@ -81,6 +81,12 @@ struct adiv5 {
 	size_t n_pf;
 	uint8_t pf_ap;
 	bool pf_queued, pf_valid;
+	/* The power-up (dp.c): its DPIDR, its ops at the queue's head, queued
+	 * to ride with the next run (dp_connect_deferred), and whether that
+	 * run found it failed. */
+	uint32_t up_dpidr;
+	size_t up_ops;
+	bool up_pending, up_failed;
 };
 
 void adiv5_init(struct adiv5 *a, struct access *ac);
@@ -117,6 +123,15 @@ void adiv5_discard(struct adiv5 *a);
  * system power-up.
  * UNDER_RESET holds nRESET low from before the switch; the caller releases it. */
 int dp_connect(struct adiv5 *a, uint32_t clock_hz, bool under_reset);
+/* dp_connect without a connect under reset, its power-up queued to run
+ * with what the caller queues next, in the same packet (docs/adiv5.md,
+ * "Power-up"): that run's result says whether the power-up failed, and so
+ * does a->up_failed, where dp_connect (the JTAG-to-SWD switch again, and a
+ * dormant wake-up) is the way on. */
+int dp_connect_deferred(struct adiv5 *a, uint32_t clock_hz);
+/* adiv5_run's end when the power-up rode with the queue: RC is the run's,
+ * AT the first op that failed (a->n when none). */
+int dp_power_up_finish(struct adiv5 *a, int rc, size_t at);
 /* After a system reset or a lost link: line reset and power-up again. */
 int dp_reconnect(struct adiv5 *a);
 /* Clear sticky errors after a FAULT (ABORT 0x1E). */

@@ -24,20 +24,26 @@ int dp_clear_sticky(struct adiv5 *a)
 	return a->ac->ops->abort(a->ac, DP_ABORT_CLEAR_STICKY);
 }
 
-/* DPIDR read, sticky clear, then debug + system power-up, polled in the probe.
- * One DAP_Transfer: it stops at the first access that fails. */
-static int dp_power_up(struct adiv5 *a)
+/* DPIDR read, sticky clear, then debug + system power-up, polled in the
+ * probe, queued first: one DAP_Transfer stops at the first access that
+ * fails. */
+static void dp_power_up_queue(struct adiv5 *a)
 {
-	uint32_t dpidr = 0;
-	int rc;
-
 	adiv5_invalidate(a); /* SELECT is UNKNOWN after a line reset (ADIv5.2 B2.2.9) */
-	adiv5_dp_read(a, DP_DPIDR, &dpidr);
+	a->up_dpidr = 0;
+	adiv5_dp_read(a, DP_DPIDR, &a->up_dpidr);
 	adiv5_dp_write(a, DP_ABORT, DP_ABORT_CLEAR_STICKY);
 	adiv5_dp_write(a, DP_CTRL_STAT, DP_CTRL_CDBGPWRUPREQ | DP_CTRL_CSYSPWRUPREQ);
 	adiv5_dp_match(a, DP_CTRL_STAT, DP_CTRL_CDBGPWRUPACK | DP_CTRL_CSYSPWRUPACK,
 		       DP_CTRL_CDBGPWRUPACK | DP_CTRL_CSYSPWRUPACK);
-	rc = adiv5_run(a);
+	a->up_ops = a->n;
+}
+
+/* What the power-up's accesses answered (RC: their run's result). */
+static int dp_power_up_judge(struct adiv5 *a, int rc)
+{
+	uint32_t dpidr = a->up_dpidr;
+
 	if (rc < 0 && dpidr == 0)
 		return rc;
 	if ((dpidr & 1) == 0 || dpidr == 0xFFFFFFFFu)
@@ -47,6 +53,21 @@ static int dp_power_up(struct adiv5 *a)
 		return err_context(rc, "debug power-up not acknowledged (DPIDR 0x%08x): ", dpidr);
 	a->link_up = true;
 	return 0;
+}
+
+static int dp_power_up(struct adiv5 *a)
+{
+	dp_power_up_queue(a);
+	return dp_power_up_judge(a, adiv5_run(a));
+}
+
+int dp_power_up_finish(struct adiv5 *a, int rc, size_t at)
+{
+	int up = dp_power_up_judge(a, at < a->up_ops ? rc : 0);
+
+	a->up_pending = false;
+	a->up_failed = up < 0;
+	return up < 0 ? up : rc;
 }
 
 /* The JTAG-to-SWD switch where the host sends it (else the probe did it
@@ -76,6 +97,21 @@ int dp_connect(struct adiv5 *a, uint32_t clock_hz, bool under_reset)
 	if ((rc = a->ac->ops->connect(a->ac, clock_hz, under_reset, access_now_ms() + a->timeout_ms)) < 0)
 		return rc;
 	return dp_switch_and_power_up(a);
+}
+
+int dp_connect_deferred(struct adiv5 *a, uint32_t clock_hz)
+{
+	const struct access_ops *ops = a->ac->ops;
+	int rc;
+
+	a->link_up = a->up_failed = false;
+	adiv5_discard(a);
+	if ((rc = ops->connect(a->ac, clock_hz, false, access_now_ms() + a->timeout_ms)) < 0 ||
+	    (ops->switch_to_swd && (rc = ops->switch_to_swd(a->ac)) < 0))
+		return rc;
+	dp_power_up_queue(a);
+	a->up_pending = true;
+	return 0;
 }
 
 int dp_reconnect(struct adiv5 *a)

@@ -416,6 +416,8 @@ int target_identify(struct target *t)
 	mem_read32(t->a, TARGET_DBGMCU_FIRST, &first);
 	rc = adiv5_run(t->a);
 	have_first = rc == 0;
+	if (rc < 0 && t->a->up_failed)
+		return rc; /* the power-up that rode with it (dp_connect_deferred) */
 	if (rc < 0 && rc != -ERR_TARGET_FAULT)
 		return err_context(rc, "reading the core id: ");
 	/* An IDR that arrived and names no AHB-AP needs no second try. */
@@ -488,7 +490,20 @@ static bool target_find_ahb_ap(struct adiv5 *a)
 
 static int target_try(struct adiv5 *a, struct target *t, uint32_t hz, bool under_reset)
 {
-	int rc = dp_connect(a, hz, under_reset);
+	int rc;
+
+	if (!under_reset) {
+		/* The power-up rides with the first identification batch; where
+		 * it fails, the link comes up the long way below (JTAG-to-SWD
+		 * again, a dormant wake-up). */
+		rc = dp_connect_deferred(a, hz);
+		if (rc == 0)
+			rc = target_identify(t);
+		if (rc == 0 || !a->up_failed || !target_error_is_chip(rc))
+			return rc;
+		err_clear();
+	}
+	rc = dp_connect(a, hz, under_reset);
 
 	if (rc == 0 && under_reset) {
 		rc = cortexm_release_reset_halted(a);

@@ -47,6 +47,7 @@ struct bench_probe_kind {
 
 static const struct bench_probe_kind bench_kinds[] = {
 	{"CMSIS-DAP", "", "packets"},
+	{"CMSIS-DAP v2, 512-byte packets", "&packet_size=512", "packets"},
 	{"ST-LINK/V2-1", "&probe=stlink-v2-1", "USB OUT transfers (commands and data phases)"},
 };
 
