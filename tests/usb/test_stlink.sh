@@ -41,8 +41,9 @@ in_section() { section "$1" "$2" | grep -q -- "$3"; }
 not_in_section() { section "$1" "$2" >"$T/$1.$2.sec" && [ -s "$T/$1.$2.sec" ] && ! grep -q -- "$3" "$T/$1.$2.sec"; }
 
 OCD="openocd -c 'gdb_port disabled' -c 'telnet_port disabled' -c 'tcl_port disabled'"
-# OpenOCD's unlock commands print their failure and still exit 0: read the text.
-ocd_ok() { rc_is "$1" 0 && has "$1" "$2" && lacks "$1" failed && lacks "$1" 'Error:'; }
+# OpenOCD's unlock commands print their failure and still exit 0: ocd_ok
+# reads the text (tests/usb/ocd_plan.sh).
+. "$(dirname "$0")/ocd_plan.sh"
 
 # ---- rdpd itself over the emulated ST-LINK (usb-stlink), then OpenOCD ------
 # rdpd lists, reads and unlocks through the ST-LINK it finds on USB; the test
@@ -100,6 +101,32 @@ for IF in stlink stlink-dap; do
 	check ocd_${IF}_l4_v2_1_version has ocd_${IF}_l4 'STLINK V2J37M26 (API v2) VID:PID 0483:374B'
 	check ocd_${IF}_l4_chip_at_level_0 rdp_is ocd_${IF}_l4 0
 done
+
+# ---- every family OpenOCD drives, both transports, V2-1 -------------------
+# One part of each of rdpd's families that OpenOCD 0.12.0 can unlock (the
+# first of the families' parts in ocd_plan whose options a reset loads),
+# unlocked as users type it, through hla_swd and dapdirect_swd; rdpd then
+# reads level 0 through the same ST-LINK. The families come from the driver
+# tables: a new one adds no line here.
+ocd_plan "$T/ocd_plan.txt"
+check stlink_families_listed sh -c "grep -q '^[^#]' '$T/ocd_plan.txt'"
+awk -F'\t' '!/^#/ && $6 == "yes" && !seen[$7]++' "$T/ocd_plan.txt" >"$T/ocd_families.run"
+while IFS='	' read -r o_part o_cfg o_cmd o_raw o_core o_loads o_family; do
+	o_drv=${o_cmd%% *}
+	o_wa=; [ "$o_drv" = stm32f1x ] && o_wa="-c 'set WORKAREASIZE 0'"
+	for IF in stlink stlink-dap; do
+		n=fam_${IF}_$o_family
+		run "$n" --stlink stlink-v2-1 --profile "$o_part-rdp1" $FAST -- sh -c \
+			"$OCD -f interface/$IF.cfg $o_wa -f $o_cfg -c init -c 'reset halt' -c '$o_cmd' -c 'reset halt' -c exit >$T/$n.ocd 2>&1; echo ocd=\$?; $(step after "$RD rdp --probe 0 --json")"
+		cp "$T/$n.ocd" "$T/$n.u.out" 2>/dev/null; sed -n 's/^ocd=//p' "$T/$n.out" >"$T/$n.u.rc"
+		check "openocd_${IF}_unlocks_${o_family}_$o_part" ocd_unlock_ok "$n.u" "$o_drv" "$o_core"
+		check "rdpd_reads_0_after_openocd_${IF}_$o_part" in_section "$n" after '"rdp_level":0'
+		check "${n}_chip_at_level_0" rdp_is "$n" 0
+	done
+done <"$T/ocd_families.run"
+grep -v '^#' "$T/ocd_plan.txt" | cut -f7 | sort -u >"$T/ocd_families.all"
+cut -f7 "$T/ocd_families.run" | sort -u >"$T/ocd_families.done"
+check every_openocd_family_ran_over_stlink cmp -s "$T/ocd_families.all" "$T/ocd_families.done"
 
 # ---- V3 (GET_VERSION_EX, COM_FREQ), both transports -----------------------
 for IF in stlink stlink-dap; do

@@ -125,8 +125,8 @@ fi
 # "TCP/IP Ports": a port may be given as "disabled").
 OCD="openocd -c 'gdb_port disabled' -c 'telnet_port disabled' -c 'tcl_port disabled' -f interface/cmsis-dap.cfg"
 # OpenOCD's unlock commands print their failure and still exit 0, so each
-# check reads the text: the success line, and no "failed" nor "Error".
-ocd_ok() { rc_is "$1" 0 && has "$1" "$2" && lacks "$1" failed && lacks "$1" 'Error:'; }
+# check reads the text (ocd_ok, tests/usb/ocd_plan.sh).
+. "$(dirname "$0")/ocd_plan.sh"
 
 # F4: exactly the command people use; then rdpd reads level 0.
 F4_UNLOCK="$OCD -f target/stm32f4x.cfg -c init -c 'reset halt' -c 'stm32f4x unlock 0' -c 'reset halt' -c exit"
@@ -220,76 +220,23 @@ run ocd_l5lock --profile stm32l552ze-rdp0 $FAST -- sh -c "$RD lock --probe 0 && 
 l5_locked() { w=$(sed -n 's/^Option Register: <0x40022040> = 0x\([0-9a-f]*\).*/\1/p' "$T/ocd_l5lock.out"); [ -n "$w" ] && b=$(printf '%02x' $((0x$w & 0xff))) && [ "$b" != aa ] && [ "$b" != cc ]; }
 check openocd_l5_option_read_shows_lock l5_locked
 
-# Every simulated part OpenOCD 0.12.0 can drive, one per part row: unlocked
-# by OpenOCD with the target file of its row and its driver's unlock
-# command (the driver tables, build/tools/families --json), then read by
-# rdpd, which must find level 0 and the RDP byte the simulator's -rdp0
-# profile of the part starts with (rdpd-sim --list-profiles --verbose): the
-# option bytes the simulator keeps are the ones OpenOCD expects (RDP byte,
-# complements, reload). A part is a name P with P-rdp0 and P-rdp1 profiles;
-# rdpd identifies P-rdp0 to find its row. A new family adds no line here.
-"$B/tools/families" --json >"$T/families.json" 2>&1
+# Every simulated part OpenOCD 0.12.0 can drive, one per part row
+# (ocd_plan, tests/usb/ocd_plan.sh): unlocked by OpenOCD with the target file
+# of its row and its driver's unlock command, then read by rdpd, which must
+# find level 0 and the RDP byte the simulator's -rdp0 profile of the part
+# starts with: the option bytes the simulator keeps are the ones OpenOCD
+# expects (RDP byte, complements, reload). A new family adds no line here.
+ocd_plan "$T/ocd_plan.txt"
 check families_tool_lists_the_drivers json "$T/families.json" 'len(j["drivers"]) > 0'
-"$B/rdpd-sim" --list-profiles --verbose >"$T/profiles.txt"
-# NAME<TAB>PROFILE-PART<TAB>TARGET-FILE<TAB>UNLOCK-COMMAND<TAB>RDP-BYTE<TAB>CORE<TAB>RESET-LOADS,
-# or "# why" for a part OpenOCD 0.12.0 cannot drive. RESET-LOADS is "no" for a
-# part whose options a system reset does not load (the F0: RM0360 §4).
-python3 - "$T/families.json" "$T/profiles.txt" "$RDPD" >"$T/ocd_plan.txt" 2>"$T/ocd_plan.err" <<'EOF'
-import json, re, subprocess, sys
-drivers = json.load(open(sys.argv[1]))["drivers"]
-summary = {}
-for line in open(sys.argv[2]):
-    name, _, rest = line.strip().partition(" ")
-    summary[name] = rest.strip()
-rows = {}
-for d in drivers:
-    for p in d["parts"]:
-        rows.setdefault((d["name"], p["name"]), (d, p))
-seen = set()
-for name in summary:
-    part = name[:-5]
-    if not name.endswith("-rdp0") or part + "-rdp1" not in summary:
-        continue
-    out = subprocess.run([sys.argv[3], "rdp", "--probe", "sim:%s?time_scale=0.01" % name, "--json"],
-                         capture_output=True, text=True)
-    j = json.loads(out.stdout)
-    key = (j["family"], j["chip"])
-    if key in seen:
-        continue
-    seen.add(key)
-    d, p = rows[key]
-    if not (p["openocd_target"] and d["openocd_unlock"]):
-        print("# %s (%s): OpenOCD 0.12.0 cannot drive it" % (part, j["chip"]))
-        continue
-    byte = re.search(r"option byte 0x([0-9A-Fa-f]{2})", summary[name]).group(1).lower()
-    print("\t".join([part, p["openocd_target"], d["openocd_unlock"], byte, p["core"],
-                     "no" if p["options_not_loaded_by_reset"] else "yes"]))
-EOF
 check openocd_parts_listed sh -c "grep -q '^[^#]' '$T/ocd_plan.txt'"
 sed -n 's/^# /  not run: /p' "$T/ocd_plan.txt"
-# What each OpenOCD flash driver prints on the way to a good unlock (its
-# unlock commands exit 0 on failure too): facts about OpenOCD, by driver.
-ocd_text() {
-	case $1 in
-	stm32f1x) echo 'stm32x unlocked' ;;
-	stm32f2x) echo 'stm32f2x unlocked' ;;
-	stm32lx) echo 'STM32Lx unlocked' ;;
-	stm32l4x) echo 'RDP level 1' ;; # printed by its probe: "RDP level 1 (0xBB)"
-	stm32h7x) echo 'stm32h7x unlocked' ;;
-	*) return 1 ;;
-	esac
-}
-# OpenOCD 0.12.0's stm32l4x driver reads DBGMCU at 0xE0042000 first, not
-# mapped on its Cortex-M0+ parts: that one error line is its noise (see G0
-# above). Its other drivers look where the core's parts keep it.
-ocd_ok_m0() { sed '/Failed to read memory at 0xe0042000/d' "$T/$1.out" >"$T/$1.m0.out" && cp "$T/$1.rc" "$T/$1.m0.rc" && ocd_ok "$1.m0" "$2"; }
 # The RDP byte rdpd reports: the byte, or the low byte of the option word
 # on L0/L1 (RDP [7:0] of the word with its complement, RM0377 §3.4.1).
 raw_is() { # NAME BYTE
 	jcheck "$1" after "j['rdp_level']==0 and (j['rdp_raw']=='0x$2' or (len(j['rdp_raw'])==10 and j['rdp_raw'].endswith('$2')))"
 }
 grep -v '^#' "$T/ocd_plan.txt" >"$T/ocd_plan.run"
-while IFS='	' read -r o_part o_cfg o_cmd o_raw o_core o_loads; do
+while IFS='	' read -r o_part o_cfg o_cmd o_raw o_core o_loads o_family; do
 	o_drv=${o_cmd%% *}
 	# OpenOCD's F1 driver without a flash loader: the simulator runs no code.
 	o_wa=; [ "$o_drv" = stm32f1x ] && o_wa="-c 'set WORKAREASIZE 0'"
@@ -298,15 +245,12 @@ while IFS='	' read -r o_part o_cfg o_cmd o_raw o_core o_loads; do
 	# part see until they power-cycle it); rdpd's own unlock then finishes it.
 	o_finish=; [ "$o_loads" = no ] && o_finish="$(step stored "$RD rdp --probe 0 --json") $RD unlock --probe 0 >/dev/null 2>&1;"
 	run "ocd_$o_part" --profile "$o_part-rdp1" $FAST -- sh -c "$OCD $o_wa -f $o_cfg -c init -c 'reset halt' -c '$o_cmd' -c 'reset halt' -c exit; $o_finish $(step after "$RD rdp --probe 0 --json")"
-	if ! o_text=$(ocd_text "$o_drv"); then
+	if ! ocd_text "$o_drv" >/dev/null; then
 		check "openocd_${o_part}_success_text_known" false
-		echo "  no success text for OpenOCD's $o_drv driver: add it to ocd_text in $0"
+		echo "  no success text for OpenOCD's $o_drv driver: add it to ocd_text in tests/usb/ocd_plan.sh"
 		continue
 	fi
-	case $o_drv/$o_core in
-	stm32l4x/Cortex-M0+) check "openocd_${o_part}_unlock" ocd_ok_m0 "ocd_$o_part" "$o_text" ;;
-	*) check "openocd_${o_part}_unlock" ocd_ok "ocd_$o_part" "$o_text" ;;
-	esac
+	check "openocd_${o_part}_unlock" ocd_unlock_ok "ocd_$o_part" "$o_drv" "$o_core"
 	[ "$o_loads" = no ] && check "rdpd_reads_stored_not_loaded_after_openocd_$o_part" jcheck "ocd_$o_part" stored \
 		"j['rdp_level']==1 and j['options'].get('rdp_stored')=='0x$o_raw' and 'not loaded yet' in j['rdp_text']"
 	check "rdpd_reads_0_after_openocd_$o_part" raw_is "ocd_$o_part" "$o_raw"
