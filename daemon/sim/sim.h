@@ -60,6 +60,7 @@ enum sim_fault_kind {
 	SIM_FAULT_SHORT_REPLY, /* the Nth command packet's reply is cut to 1 byte */
 	SIM_FAULT_WRONG_ECHO,  /* the Nth command packet's reply has a wrong command byte */
 	SIM_FAULT_DROP_PROBE,  /* from the Nth command packet on, the probe is gone */
+	SIM_FAULT_PARITY,      /* the Nth SWD read's data arrives with a wrong parity bit */
 };
 
 struct sim_fault {

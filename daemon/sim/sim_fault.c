@@ -1,6 +1,7 @@
 /*
  * sim_fault.c - fault injection, SQLite FAULTSIM style: fail the Nth SWD
- * transaction (WAIT, FAULT, no ACK) or the Nth command packet (short reply,
+ * transaction (WAIT, FAULT, no ACK; a parity error on the Nth read) or the
+ * Nth command packet (short reply,
  * wrong echo, probe gone), once or from then on.
  */
 #include "sim_internal.h"
@@ -27,9 +28,10 @@ static bool sim_fault_fires(const struct sim_fault *f, uint64_t seen)
 	return seen < f->nth + (f->count ? f->count : 1);
 }
 
-/* Called for every SWD transaction on the wire; returns the ACK to force
- * instead of the target's, or 0. */
-unsigned sim_fault_swd(struct sim_fault_state *fs)
+/* Called for every SWD transaction on the wire (READ: the target sends
+ * data); returns the ACK to force instead of the target's, or 0. A parity
+ * fault counts reads only: a write's data travels the other way. */
+unsigned sim_fault_swd(struct sim_fault_state *fs, bool read)
 {
 	unsigned ack;
 
@@ -37,6 +39,11 @@ unsigned sim_fault_swd(struct sim_fault_state *fs)
 	case SIM_FAULT_WAIT: ack = SIM_ACK_WAIT; break;
 	case SIM_FAULT_FAULT: ack = SIM_ACK_FAULT; break;
 	case SIM_FAULT_NO_ACK: ack = SIM_ACK_NONE; break;
+	case SIM_FAULT_PARITY:
+		if (!read)
+			return 0;
+		ack = SIM_ACK_PARITY;
+		break;
 	default: return 0;
 	}
 	return sim_fault_fires(&fs->f, ++fs->swd_seen) ? ack : 0;

@@ -30,6 +30,10 @@
 #define SIM_ACK_WAIT 2u
 #define SIM_ACK_FAULT 4u
 #define SIM_ACK_NONE 7u /* line floats high: no target drove the ACK */
+/* Not an ACK: ACK OK, then read data whose parity bit is wrong. What the
+ * firmware reports for it: CMSIS-DAP response bit 3 (DAP_TRANSFER_ERROR,
+ * whose value this is), an ST-LINK SWD_AP_PARITY / SWD_DP_PARITY. */
+#define SIM_ACK_PARITY 8u
 
 /* Return value of a bus write that asked for a system reset (AIRCR). */
 #define SIM_BUS_SYSRESET 1
@@ -262,7 +266,7 @@ struct sim_fault_state {
 };
 
 void sim_fault_set(struct sim_fault_state *fs, const struct sim_fault *f);
-unsigned sim_fault_swd(struct sim_fault_state *fs); /* 0, or the ACK to force */
+unsigned sim_fault_swd(struct sim_fault_state *fs, bool read); /* 0, or the ACK to force */
 enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs);
 void sim_fault_mangle(enum sim_fault_kind k, uint8_t *rsp, int *len);
 

@@ -57,7 +57,14 @@ unsigned sim_probe_wire(struct sim_probe *p, unsigned req, uint32_t *data)
 	unsigned forced;
 
 	p->counters.swd_transfers++;
-	forced = sim_fault_swd(&p->fault);
+	forced = sim_fault_swd(&p->fault, (req & 0x02u) != 0);
+	if (forced == SIM_ACK_PARITY) {
+		/* The target did the read; the host sees its data damaged. */
+		sim_swd_transfer(&p->swd, p->chip, req & 0x0Fu, data);
+		if (data)
+			*data ^= 0x00000001u;
+		return forced;
+	}
 	if (forced) {
 		sim_swd_line_break(&p->swd);
 		if (forced == SIM_ACK_FAULT)

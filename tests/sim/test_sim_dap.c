@@ -328,6 +328,15 @@ TEST(wait_retry_and_counts)
 	sim_probe_set_fault(sp, &f);
 	CHECK_EQ_U(ts_dpidr(sp, &v), 7);
 	CHECK_EQ_U(ts_dpidr(sp, &v), 1);
+	/* PARITY on the 2nd read (a write between does not count): response
+	 * 0x08, DAP_TRANSFER_ERROR, and no data; the 1st read is whole. */
+	CHECK_EQ_U(ts_abort(sp), 1); /* the FAULT above left STICKYERR set */
+	f.kind = SIM_FAULT_PARITY;
+	f.nth = 2;
+	sim_probe_set_fault(sp, &f);
+	n = ts_cmd(sp, (const uint8_t[]){ 0x05, 0x00, 0x03, 0x02, 0x08, 0, 0, 0, 0, 0x02 }, 10, r);
+	CHECK(n == 7 && r[1] == 2 && r[2] == 0x08);
+	CHECK_EQ_U(ts_dpidr(sp, &v), 1);
 	sim_probe_destroy(sp);
 }
 

@@ -5,7 +5,7 @@
  * DEV_ID variant of every driver, and a new family's model is in without a
  * line here), behind each simulated probe of fm_probes (a DAPLink and an
  * ST-LINK): during an RDP read and during an unlock,
- * make the simulated probe fail the Nth SWD transfer (WAIT, FAULT, no ACK:
+ * make the simulated probe fail the Nth SWD transfer (WAIT, FAULT, no ACK, a parity error on the Nth read:
  * once, as a WAIT storm longer than the probe's 1000 retries, and for ever)
  * or the Nth command packet (short reply, wrong command echo: once and for
  * ever; the probe gone). test_stack_faults.c does the same densely for the
@@ -77,7 +77,7 @@ static const char *const fm_mode_names[] = {"once", "storm", "forever"};
 static const char *fm_kind_name(enum sim_fault_kind k)
 {
 	static const char *const names[] = {"none", "WAIT", "FAULT", "NO_ACK", "SHORT_REPLY",
-					    "WRONG_ECHO", "DROP_PROBE"};
+					    "WRONG_ECHO", "DROP_PROBE", "PARITY"};
 
 	return names[k];
 }
@@ -165,7 +165,8 @@ static bool fm_status_or_data_flipped(const struct fm_probe *probe, enum sim_fau
 /* The codes a fault of KIND may explain behind PROBE. */
 static bool fm_code_allowed(const struct fm_probe *probe, enum sim_fault_kind kind, bool unlock, int rc)
 {
-	bool swd = kind == SIM_FAULT_WAIT || kind == SIM_FAULT_FAULT || kind == SIM_FAULT_NO_ACK;
+	bool swd = kind == SIM_FAULT_WAIT || kind == SIM_FAULT_FAULT || kind == SIM_FAULT_NO_ACK ||
+		   kind == SIM_FAULT_PARITY;
 	bool flipped = fm_status_or_data_flipped(probe, kind);
 
 	switch (-rc) {
@@ -378,7 +379,8 @@ static void fm_run_one(struct fm_run *r, const struct sim_fault *f)
 
 static void fm_matrix(const struct fm_family *fam, const struct fm_probe *probe, bool unlock)
 {
-	static const enum sim_fault_kind swd_kinds[] = {SIM_FAULT_WAIT, SIM_FAULT_FAULT, SIM_FAULT_NO_ACK};
+	static const enum sim_fault_kind swd_kinds[] = {SIM_FAULT_WAIT, SIM_FAULT_FAULT, SIM_FAULT_NO_ACK,
+							 SIM_FAULT_PARITY};
 	static const enum sim_fault_kind pkt_kinds[] = {SIM_FAULT_SHORT_REPLY, SIM_FAULT_WRONG_ECHO,
 							 SIM_FAULT_DROP_PROBE};
 	struct fm_costs c;
