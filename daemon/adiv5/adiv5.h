@@ -87,6 +87,7 @@ struct adiv5 {
 	uint32_t up_dpidr;
 	size_t up_ops;
 	bool up_pending, up_failed;
+	bool swd_seen;         /* a power-up succeeded on this link: the DP speaks SWD */
 };
 
 void adiv5_init(struct adiv5 *a, struct access *ac);

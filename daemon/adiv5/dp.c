@@ -51,7 +51,7 @@ static int dp_power_up_judge(struct adiv5 *a, int rc)
 	a->dpidr = dpidr;
 	if (rc < 0)
 		return err_context(rc, "debug power-up not acknowledged (DPIDR 0x%08x): ", dpidr);
-	a->link_up = true;
+	a->link_up = a->swd_seen = true;
 	return 0;
 }
 
@@ -106,8 +106,15 @@ int dp_connect_deferred(struct adiv5 *a, uint32_t clock_hz)
 
 	a->link_up = a->up_failed = false;
 	adiv5_discard(a);
-	if ((rc = ops->connect(a->ac, clock_hz, false, access_now_ms() + a->timeout_ms)) < 0 ||
-	    (ops->switch_to_swd && (rc = ops->switch_to_swd(a->ac)) < 0))
+	if ((rc = ops->connect(a->ac, clock_hz, false, access_now_ms() + a->timeout_ms)) < 0)
+		return rc;
+	/* Where the host sends the wire sequences: a DP that spoke SWD on this
+	 * link needs only a line reset (ADIv5.2 B4.3.3); one that never did (a
+	 * SWJ-DP powers up in JTAG, B5.2.1) gets the JTAG-to-SWD switch. A chip
+	 * power-cycled back into JTAG meanwhile fails the power-up, and the
+	 * long way (dp_connect) switches it. */
+	if (ops->switch_to_swd && (rc = a->swd_seen ? ops->line_reset(a->ac, access_now_ms() + a->timeout_ms)
+						    : ops->switch_to_swd(a->ac)) < 0)
 		return rc;
 	dp_power_up_queue(a);
 	a->up_pending = true;

@@ -211,11 +211,18 @@ static int dap_connect_check(const uint8_t *rsp, size_t rlen)
 
 int dap_connect_swd(struct dap *d)
 {
-	return dap_held_add(d, dap_commands_connect_encode(d->tx, sizeof(d->tx), DAP_PORT_SWD), dap_connect_check);
+	int rc;
+
+	if (d->swd_on)
+		return 0;
+	rc = dap_held_add(d, dap_commands_connect_encode(d->tx, sizeof(d->tx), DAP_PORT_SWD), dap_connect_check);
+	d->swd_on = rc == 0; /* held: dap_held.c forgets it if the probe refuses */
+	return rc;
 }
 
 int dap_disconnect(struct dap *d)
 {
+	d->swd_on = false;
 	const uint8_t *rsp = NULL;
 	size_t rlen;
 	int rc = dap_round_trip(d, dap_commands_disconnect_encode(d->tx, sizeof(d->tx)), &rsp, &rlen);

@@ -29,6 +29,9 @@ struct dap {
 	unsigned in_flight_max;
 	unsigned in_flight;
 	uint32_t clock_hz;     /* last SWJ_Clock set, 0 = unknown */
+	/* DAP_Connect (SWD) done, and since then no DAP_Disconnect and no
+	 * transfer the target failed: the port need not be set up again. */
+	bool swd_on;
 	/* Commands held to go with the next transfer (dap_held.c). */
 	uint8_t held[TRANSPORT_MAX_PACKET];
 	size_t held_len;

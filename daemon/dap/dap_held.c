@@ -53,7 +53,8 @@ static size_t dap_held_encode(const struct dap *d, const uint8_t *carry, size_t 
 
 /* Send what is held, with CARRY behind it when LEN > 0; check the held
  * replies and leave the carried command's own reply in *RSP. Whatever the
- * outcome nothing stays held; after a failure the clock is unknown. */
+ * outcome nothing stays held; after a failure the clock and the port are
+ * unknown. */
 static int dap_held_send(struct dap *d, const uint8_t *carry, size_t len, const uint8_t **rsp, size_t *rlen)
 {
 	uint8_t pkt[TRANSPORT_MAX_PACKET];
@@ -77,8 +78,10 @@ static int dap_held_send(struct dap *d, const uint8_t *carry, size_t len, const 
 		*rsp = r + skip;
 		*rlen = rl - skip;
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		d->clock_hz = 0;
+		d->swd_on = false;
+	}
 	d->held_n = 0;
 	d->held_len = 0;
 	return rc;

@@ -235,5 +235,7 @@ int dap_run(struct dap *d, struct access_op *q, size_t n, int64_t deadline_ms, s
 		rc = dap_run_transfer(d, q, i, i + len, deadline_ms, fail);
 		i += len;
 	}
+	if (rc != 0)
+		d->swd_on = false; /* the next connect sets the port up again */
 	return rc;
 }

@@ -16,17 +16,18 @@
  * first identification batch (docs/adiv5.md, "Power-up"), and FLASH_OPTCR
  * is read ahead with F_SIZE and the UID (docs/adiv5.md, "Read ahead"):
  * opening and the first read are 11 packets of 64 bytes, DAP_Info queries
- * included, a second read 3; of 512 bytes, 10 and 2. A firmware without
- * atomic commands gets every command alone, with the same answers. */
+ * included, a second read 2 (the port is up, the DP speaks SWD: a line
+ * reset does); of 512 bytes, 10 and 2. A firmware without atomic commands
+ * gets every command alone, with the same answers. */
 TEST(read_with_and_without_atomic_commands)
 {
 	static const struct {
 		const char *uri;
 		uint64_t cold, warm;
 	} cases[] = {
-		{"sim:stm32f401re-rdp1" FAST, 11, 3},
+		{"sim:stm32f401re-rdp1" FAST, 11, 2},
 		{"sim:stm32f401re-rdp1" FAST "&packet_size=512", 10, 2},
-		{"sim:stm32f401re-rdp1" FAST "&atomic=0", 16, 4},
+		{"sim:stm32f401re-rdp1" FAST "&atomic=0", 16, 3},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -96,6 +97,30 @@ TEST(verify_catches_a_word_the_erase_left)
 /* A debug port left dormant (ADIv6 B5.3; SWJ-DPv2, the F7's) answers no
  * JTAG-to-SWD: the attach wakes it with the selection alert and still
  * connects normally at 1 MHz, not under reset. */
+/* A board power-cycled between two reads on one opened probe: its SWJ-DP
+ * is back in JTAG (ADIv5.2 B5.2.1), the line reset of the short way does
+ * not reach it, and the attach switches it to SWD again, still at 1 MHz
+ * and not under reset. */
+TEST(power_cycle_between_reads_on_one_link)
+{
+	struct probe_link *pl = stack_open("sim:stm32f401re-rdp1" FAST);
+	struct target t;
+	struct target_protection p;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
+	sim_probe_power_cycle(stack_model(pl));
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_I(p.level, RDP_LEVEL_1);
+	CHECK_EQ_U(t.dpidr, 0x2BA01477u);
+	CHECK_EQ_U(t.clock_hz, 1000000);
+	CHECK(!t.under_reset);
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
+	probe_link_close(pl);
+}
+
 TEST(dormant_dp_is_woken)
 {
 	static const uint8_t port_on[] = {0x02, 0x01};
@@ -381,6 +406,7 @@ int main(void)
 	RUN(early_f4_reports_the_f2_id);
 	RUN(read_with_and_without_atomic_commands);
 	RUN(verify_catches_a_word_the_erase_left);
+	RUN(power_cycle_between_reads_on_one_link);
 	RUN(dormant_dp_is_woken);
 	RUN(read_level1);
 	RUN(read_level0);
