@@ -337,6 +337,21 @@ static enum rdp_level at32f4_level(const struct target *t, uint32_t usd, uint16_
 }
 
 /* FLASH_USD, EPPS0/1 and the first USD word (FAP, SSB) in one batch. */
+/* What at32f4_read_regs reads, in its order (read ahead). */
+static size_t at32f4_protection_words(const struct target *t, uint32_t *addr, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap < 4)
+		return 0;
+	addr[n++] = at32f4_reg(t, AT32F4_USD);
+	addr[n++] = at32f4_reg(t, AT32F4_EPPS0);
+	if (at32f4_is(t, AT32F4_EPP_EXT))
+		addr[n++] = at32f4_reg(t, AT32F4_EPPS1);
+	addr[n++] = at32f4_usd_base(t);
+	return n;
+}
+
 static int at32f4_read_regs(struct target *t, uint32_t *usd, uint32_t epps[2], uint32_t *usd0)
 {
 	int rc;
@@ -676,6 +691,7 @@ const struct target_driver at32f4_driver = {
 	.unlock_summary = "FAP cleared through the user system data; the chip resets itself",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = at32f4_read_protection,
+	.protection_words = at32f4_protection_words,
 	.set_level = at32f4_set_level,
 	.apply = at32f4_apply,
 	.flash_kb_from_fsize = at32f4_flash_kb,

@@ -323,6 +323,20 @@ static uint32_t stm32f1_wrp_mask(const struct target *t)
 }
 
 /* FLASH_OBR, FLASH_WRPR and the stored option half-words, in one batch. */
+/* What stm32f1_read_options reads, in its order (read ahead). */
+static size_t stm32f1_protection_words(const struct target *t, uint32_t *addr, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap < 6)
+		return 0;
+	addr[n++] = STM32F1_FLASH_OBR;
+	addr[n++] = STM32F1_FLASH_WRPR;
+	for (unsigned i = 0; i < 4; i++)
+		addr[n++] = STM32F1_OB_BASE + 4 * i;
+	return n;
+}
+
 static int stm32f1_read_options(struct target *t, uint32_t *obr, uint32_t *wrpr, uint16_t ob[8])
 {
 	uint32_t w[4] = {0};
@@ -584,6 +598,7 @@ const struct target_driver stm32f1_driver = {
 	.openocd_unlock = "stm32f1x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32f1_read_protection,
+	.protection_words = stm32f1_protection_words,
 	.set_level = stm32f1_set_level,
 	.apply = stm32f1_apply,
 };

@@ -24,6 +24,7 @@
  * and cannot be changed by an RDP regression.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "err.h"
 #include "targets/stm32.h"
@@ -101,6 +102,18 @@ static int stm32h5_read_state(struct target *t, uint32_t *cur)
 	return rc < 0 ? err_context(rc, "reading FLASH_OPTSR_CUR: ") : 0;
 }
 
+/* What stm32h5_read_protection reads, in its order (read ahead). */
+static size_t stm32h5_protection_words(const struct target *t, uint32_t *addr, size_t cap)
+{
+	static const uint32_t regs[] = {STM32H5_FLASH_OPTSR_CUR, STM32H5_FLASH_OPTSR_PRG, STM32H5_FLASH_OPTSR2_CUR,
+					STM32H5_FLASH_OPTCR};
+
+	if (cap < 4)
+		return 0;
+	memcpy(addr, regs, sizeof(regs));
+	return 4;
+}
+
 static int stm32h5_read_protection(struct target *t, struct target_protection *p)
 {
 	uint32_t cur = 0, prg = 0, cur2 = 0, optcr = 0;
@@ -169,6 +182,7 @@ const struct target_driver stm32h5_driver = {
 	.unlock_summary = "product state read and reported; changing it (debug authentication) is not supported",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32h5_read_protection,
+	.protection_words = stm32h5_protection_words,
 	.set_level = stm32h5_set_level,
 	.apply = stm32h5_apply,
 };

@@ -129,6 +129,27 @@ static int stm32h7_rs_unsupported(void)
 			"keys through another register map, and rdpd does not read or change those yet");
 }
 
+/* What stm32h7_read_protection reads, in its order (read ahead); nothing
+ * on H7R/S, whose protection it does not read. The flash size is not known
+ * yet (it is read in the same batch): bank 2's WPSN is listed for every
+ * part of a dual-bank line, and a part of 128 KB that does not read it
+ * only costs the word. */
+static size_t stm32h7_protection_words(const struct target *t, uint32_t *addr, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap < 6 || (t->part->flags & STM32H7_IS_RS))
+		return 0;
+	addr[n++] = STM32H7_FLASH_OPTSR_CUR;
+	addr[n++] = STM32H7_FLASH_OPTSR_PRG;
+	addr[n++] = STM32H7_FLASH_OPTCR;
+	addr[n++] = STM32H7_FLASH_WPSN_CUR1;
+	addr[n++] = STM32H7_FLASH_PRAR_CUR1;
+	if (t->part->flags & STM32H7_DUAL_BANK)
+		addr[n++] = STM32H7_FLASH_WPSN_CUR2;
+	return n;
+}
+
 static int stm32h7_read_protection(struct target *t, struct target_protection *p)
 {
 	uint32_t cur = 0, prg = 0, optcr = 0, wpsn1 = 0, wpsn2 = 0xFFFFFFFFu, prar1 = 0;
@@ -302,6 +323,7 @@ const struct target_driver stm32h7_driver = {
 	.openocd_unlock = "stm32h7x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32h7_read_protection,
+	.protection_words = stm32h7_protection_words,
 	.set_level = stm32h7_set_level,
 	.apply = stm32h7_apply,
 	.flash_end = stm32h7_flash_end,

@@ -192,6 +192,24 @@ static uint32_t stm32l0_ob_word(uint16_t low)
 	return ((uint32_t)(uint16_t)~low << 16) | low;
 }
 
+/* What stm32l0_read_protection reads, in its order (read ahead). */
+static size_t stm32l0_protection_words(const struct target *t, uint32_t *addr, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap < 7)
+		return 0;
+	addr[n++] = stm32l0_reg(t, STM32L0_PECR);
+	addr[n++] = stm32l0_reg(t, STM32L0_SR);
+	addr[n++] = stm32l0_reg(t, STM32L0_OBR);
+	addr[n++] = stm32l0_reg(t, STM32L0_WRPR1);
+	if (STM32L0_WRPR_COUNT(t->part->flags) >= 2)
+		addr[n++] = stm32l0_reg(t, STM32L0_WRPR2);
+	addr[n++] = STM32L0_OB_BASE;
+	addr[n++] = STM32L0_OB_BASE + 4;
+	return n;
+}
+
 static int stm32l0_read_protection(struct target *t, struct target_protection *p)
 {
 	uint32_t pecr = 0, sr = 0, obr = 0, wrpr = 0, wrpr2 = 0, ob0 = 0, ob1 = 0;
@@ -405,6 +423,7 @@ const struct target_driver stm32l0_driver = {
 	.openocd_unlock = "stm32lx unlock 0",
 	.erased_word = 0x00000000u,
 	.read_protection = stm32l0_read_protection,
+	.protection_words = stm32l0_protection_words,
 	.set_level = stm32l0_set_level,
 	.apply = stm32l0_apply,
 	.flash_kb_from_fsize = stm32l0_flash_kb,

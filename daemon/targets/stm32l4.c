@@ -385,6 +385,33 @@ static enum rdp_level stm32l4_level(uint32_t optr)
 	return target_rdp_level_from_byte((uint8_t)(optr & STM32_OPTR_RDP_MASK));
 }
 
+/* What stm32l4_read_protection reads, in its order (read ahead). */
+static size_t stm32l4_protection_words(const struct target *t, uint32_t *addr, size_t cap)
+{
+	const struct stm32l4_variant *v = stm32l4_variant_of(t);
+	uint32_t kind = t->part->flags & STM32L4_KIND_MASK;
+	size_t n = 0;
+
+	if (cap < 10)
+		return 0;
+	addr[n++] = v->base + STM32L4_FLASH_OPTR;
+	addr[n++] = v->base + STM32L4_FLASH_SR;
+	addr[n++] = v->base + STM32L4_FLASH_CR;
+	if (v->pcrop_name)
+		addr[n++] = v->base + STM32L4_FLASH_PCROP1ER;
+	addr[n++] = v->base + STM32L4_FLASH_WRP1AR;
+	addr[n++] = v->base + STM32L4_FLASH_WRP1BR;
+	if (t->part->flags & STM32L4_F_DUAL) {
+		addr[n++] = v->base + STM32L4_FLASH_WRP2AR;
+		addr[n++] = v->base + STM32L4_FLASH_WRP2BR;
+	}
+	if (kind == STM32L4_WB)
+		addr[n++] = v->base + STM32L4_FLASH_SFR;
+	if (kind == STM32L4_U0)
+		addr[n++] = v->base + STM32L4_FLASH_OEMKEYSR;
+	return n;
+}
+
 static int stm32l4_read_protection(struct target *t, struct target_protection *p)
 {
 	const struct stm32l4_variant *v = stm32l4_variant_of(t);
@@ -555,6 +582,7 @@ const struct target_driver stm32l4_driver = {
 	.openocd_unlock = "stm32l4x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32l4_read_protection,
+	.protection_words = stm32l4_protection_words,
 	.set_level = stm32l4_set_level,
 	.apply = stm32l4_apply,
 	.flash_end = stm32l4_flash_end,

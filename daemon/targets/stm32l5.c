@@ -26,6 +26,7 @@
  * does not offer yet. Unlock from 0.5 or 1 is RDP 0xAA with TZEN unchanged.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "err.h"
 #include "targets/stm32_optr.h"
@@ -171,6 +172,19 @@ static uint64_t stm32l5_wrp_groups(const struct target *t, const struct stm32l5_
 	return groups;
 }
 
+/* What stm32l5_read_protection reads, in its order (read ahead). */
+static size_t stm32l5_protection_words(const struct target *t, uint32_t *addr, size_t cap)
+{
+	static const uint32_t regs[] = {STM32L5_FLASH_OPTR,   STM32L5_FLASH_NSSR,   STM32L5_FLASH_NSCR,
+					STM32L5_FLASH_WRP1AR, STM32L5_FLASH_WRP1BR, STM32L5_FLASH_WRP2AR,
+					STM32L5_FLASH_WRP2BR};
+
+	if (cap < 7)
+		return 0;
+	memcpy(addr, regs, sizeof(regs));
+	return 7;
+}
+
 static int stm32l5_read_protection(struct target *t, struct target_protection *p)
 {
 	uint32_t optr = 0, nssr = 0, nscr = 0, wrp1a = 0, wrp1b = 0, wrp2a = 0, wrp2b = 0;
@@ -269,6 +283,7 @@ const struct target_driver stm32l5_driver = {
 	.openocd_unlock = "stm32l4x unlock 0",
 	.erased_word = 0xFFFFFFFFu,
 	.read_protection = stm32l5_read_protection,
+	.protection_words = stm32l5_protection_words,
 	.set_level = stm32l5_set_level,
 	.apply = stm32l5_apply,
 };

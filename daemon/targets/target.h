@@ -125,8 +125,10 @@ struct target_driver {
 	int (*read_protection)(struct target *t, struct target_protection *p);
 	/* Optional: the words read_protection reads first, at most CAP into
 	 * ADDR; identification reads them ahead with the flash size, so the
-	 * protection read after it costs no packet (mem_prefetch32). A word
-	 * listed but not read, or read but not listed, only costs a packet. */
+	 * protection read after it costs no packet (mem_prefetch32). Called
+	 * with t->part known but not t->flash_kb (read in the same batch). A
+	 * word listed but not read, or read but not listed, only costs a
+	 * packet (tests/sim/test_stack_every_profile.c finds either). */
 	size_t (*protection_words)(const struct target *t, uint32_t *addr, size_t cap);
 	/* Program the RDP level LEVEL (0 or 1) into the option bytes and wait
 	 * until the controller is done (the mass erase, for 1 -> 0). */

@@ -15,7 +15,8 @@
  * through the simulated ST-LINK"). The per-family files test each family in
  * depth; this one makes sure no profile is left out, including the ones
  * added later. It also checks the
- * part tables against the models: the core each row names is the core the
+ * part tables against the models (and each driver's read-ahead list
+ * against what its protection read reads): the core each row names is the core the
  * simulated chip has, and every driver has a simulated part.
  */
 #include <stdlib.h>
@@ -107,6 +108,26 @@ static void ep_level1(struct probe_link *pl, const char *name)
 }
 
 /* The probes every profile runs behind: URI options after FAST. */
+/* The words a driver lists for read ahead (target_driver.protection_words)
+ * are all its protection read needs: after the attach, that read costs no
+ * transfer. A list that misses one (or a driver that reads more than it
+ * lists) costs one, and fails here. */
+static void ep_read_ahead(struct probe_link *pl)
+{
+	struct target t;
+	struct target_protection p;
+	uint64_t before;
+
+	if (target_attach(&pl->a, NULL, &t) != 0) {
+		CHECK(false);
+		return;
+	}
+	CHECK(t.drv->protection_words != NULL);
+	before = pl->t->packets_sent;
+	CHECK_EQ_I(t.drv->read_protection(&t, &p), 0);
+	CHECK_EQ_U(pl->t->packets_sent - before, 0);
+}
+
 static const char *const ep_probes[] = {"", "&probe=stlink-v2-1"};
 
 static void ep_one(const char *name, const char *probe)
@@ -132,6 +153,7 @@ static void ep_one(const char *name, const char *probe)
 			/* The row's core is the one the chip's CPUID names. */
 			CHECK_EQ_I(t.part->core, t.core);
 			ep_saw(t.drv);
+			ep_read_ahead(pl);
 		}
 	} else if (ep_suffix(name, "-rdp0.5")) {
 		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
