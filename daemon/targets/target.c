@@ -181,12 +181,12 @@ static void target_read_ahead(struct target *t)
 		mem_prefetch32(t->a, addr[i]);
 }
 
-/* F_SIZE and the unique ID in one DAP_Transfer: identification plus the
- * protection read stay at the packet count they had without the UID (make
- * bench). F_SIZE comes first; where the UID faults (AT32 while its flash
- * access protection is on, OpenOCD artery.c artery_probe), the batch is
- * redone without it and the UID stays unknown: a fault costs a packet, a
- * chip that answers none. */
+/* F_SIZE, the unique ID and the driver's protection words (read ahead) in
+ * one batch: the UID and the protection read cost no packet of their own
+ * (make bench). F_SIZE comes first; where the batch faults (the UID on an
+ * AT32 while its flash access protection is on, OpenOCD artery.c
+ * artery_probe), it is redone with F_SIZE alone and the UID stays unknown:
+ * a fault costs a packet, a chip that answers none. */
 static int target_read_flash_size(struct target *t)
 {
 	uint32_t word = 0;
