@@ -128,4 +128,15 @@ read_figure rdpd cost --stlink stlink-v2-1 -- "$RDPD" rdp --probe 0 --json
 echo "The emulation's own cost, in every column alike: rdpd rdp over the ST-LINK at no latency" \
 	"(median of $RUNS), $OUT transfers in $MS ms," \
 	"$(awk -v n="$OUT" -v ms="$MS" 'BEGIN { printf "%.2f", n ? ms / n : 0 }') ms each"
+
+# OpenOCD's memory for one probe: the process after init, serving it (one
+# OpenOCD per probe), beside rdpd's own figures for 1 and 16 probes
+# (bench_service's lines above).
+run=ocd_rss
+measure $run -- sh -c "$OCD -f interface/cmsis-dap.cfg -f target/stm32f4x.cfg -c init >$T/ocd_rss.log 2>&1 &
+p=\$!; sleep 2; sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/ocd_rss_kb=\1/p' /proc/\$p/status; kill \$p; wait \$p"
+OCD_KB=$(sed -n 's/^ocd_rss_kb=//p' "$T/$run.out")
+must ocd_rss_read [ -n "$OCD_KB" ]
+echo "OpenOCD 0.12.0 resident memory serving one probe (cmsis-dap, after init): ${OCD_KB:-?} KB;" \
+	"16 probes, one process each: $(awk -v k="${OCD_KB:-0}" 'BEGIN { printf "%.0f", 16 * k }') KB"
 [ "$failed" = 0 ]

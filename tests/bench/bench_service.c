@@ -402,7 +402,7 @@ int main(int argc, char **argv)
 			close(fd);
 	}
 	printf("resident memory with 16 simulated probes, each read once: %ld KB (target < 16 MB; "
-	       "OpenOCD ~6 MB per probe, one process each)\n", rss_kb(pid));
+	       "OpenOCD's, measured: bench_openocd's last line)\n", rss_kb(pid));
 	stop_rdpd(pid);
 
 	/* Parallel unlocks: 1 against 8. */
