@@ -35,6 +35,7 @@ json_object *json_report(const struct rdp_report *r)
 	json_object_object_add(o, "rev_id", json_util_hex(r->rev_id));
 	json_object_object_add(o, "flash_kb", json_object_new_int((int)r->flash_kb));
 	json_object_object_add(o, "uid", r->uid[0] ? json_object_new_string(r->uid) : NULL);
+	json_object_object_add(o, "scheme", json_object_new_string(r->scheme ? r->scheme : ""));
 	json_object_object_add(o, "rdp_level", json_util_level_tenths((int)p->level));
 	json_object_object_add(o, "rdp_raw", json_util_hex(p->rdp_raw));
 	json_object_object_add(o, "rdp_text", json_object_new_string(r->rdp_text));

@@ -24,6 +24,7 @@ void rdp_report_fill(struct rdp_report *r, int probe_index, const char *serial, 
 	r->protection = *p;
 	target_rdp_describe(p, r->rdp_text, sizeof(r->rdp_text));
 	r->erase_scope = t->drv->erase_scope;
+	r->scheme = t->drv->scheme;
 	r->under_reset = t->under_reset;
 	r->clock_hz = t->clock_hz;
 	r->read_at = read_at;

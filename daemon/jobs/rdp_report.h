@@ -29,6 +29,7 @@ struct rdp_report {
 	struct target_protection protection;
 	char rdp_text[512];       /* target_rdp_describe(): the level's sentence and what is pending */
 	const char *erase_scope;  /* the driver's: what the regression erases */
+	const char *scheme;       /* the driver's protection scheme: "stm32-rdp" */
 	bool under_reset;         /* connected under reset */
 	uint32_t clock_hz;        /* the SWD clock that worked */
 	time_t read_at;

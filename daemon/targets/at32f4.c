@@ -687,6 +687,7 @@ const struct target_driver at32f4_driver = {
 	.family = "Artery AT32F4",
 	.parts = at32f4_parts,
 	.n_parts = sizeof(at32f4_parts) / sizeof(at32f4_parts[0]),
+	.scheme = "at32-fap",
 	.erase_scope = "the whole main flash; the user system data is erased and written back",
 	.unlock_summary = "FAP cleared through the user system data; the chip resets itself",
 	.erased_word = 0xFFFFFFFFu,

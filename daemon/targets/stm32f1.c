@@ -592,6 +592,7 @@ const struct target_driver stm32f1_driver = {
 	.family = "STM32F0/F1/F3, GD32F1x0/F3x0/E23x/F20x",
 	.parts = stm32f1_parts,
 	.n_parts = sizeof(stm32f1_parts) / sizeof(stm32f1_parts[0]),
+	.scheme = "stm32-rdp",
 	.erase_scope = "the whole main flash (both banks on XL parts) and, on F0/F3, the RTC backup registers",
 	.unlock_summary = "option page erased, RDP written (0xA5 on F1 and GD32, 0xAA on F0/F3), other option bytes "
 			  "restored; OBL_LAUNCH on F0/F3, a reset elsewhere",

@@ -443,6 +443,7 @@ const struct target_driver stm32f4_driver = {
 	.family = "STM32F2/F4/F7, GD32F4xx",
 	.parts = stm32f4_parts,
 	.n_parts = sizeof(stm32f4_parts) / sizeof(stm32f4_parts[0]),
+	.scheme = "stm32-rdp",
 	.erase_scope = "the whole flash and the backup SRAM (where the part has one)",
 	.unlock_summary = "FLASH_OPTCR RDP = 0xAA, OPTSTRT, mass erase, reset",
 	.openocd_unlock = "stm32f2x unlock 0",

@@ -178,6 +178,7 @@ const struct target_driver stm32h5_driver = {
 	.family = "STM32H5",
 	.parts = stm32h5_parts,
 	.n_parts = sizeof(stm32h5_parts) / sizeof(stm32h5_parts[0]),
+	.scheme = "stm32-product-state",
 	.erase_scope = "not applicable: rdpd does not change STM32H5 product states",
 	.unlock_summary = "product state read and reported; changing it (debug authentication) is not supported",
 	.erased_word = 0xFFFFFFFFu,

@@ -317,6 +317,7 @@ const struct target_driver stm32h7_driver = {
 	.family = "STM32H7",
 	.parts = stm32h7_parts,
 	.n_parts = sizeof(stm32h7_parts) / sizeof(stm32h7_parts[0]),
+	.scheme = "stm32-rdp",
 	.erase_scope = "the user flash of both banks (PCROP and secure-only areas only where their "
 		       "delete-on-mass-erase bit is set)",
 	.unlock_summary = "FLASH_OPTSR_PRG, OPTSTART; SWAP_BANK kept",

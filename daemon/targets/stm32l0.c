@@ -417,6 +417,7 @@ const struct target_driver stm32l0_driver = {
 	.family = "STM32L0/L1",
 	.parts = stm32l0_parts,
 	.n_parts = sizeof(stm32l0_parts) / sizeof(stm32l0_parts[0]),
+	.scheme = "stm32-rdp",
 	.erase_scope = "the whole flash and the data EEPROM (erased flash reads 0x00)",
 	.unlock_summary = "option word with its complement, mass erase of flash and data EEPROM (erased flash "
 			  "reads 0x00), OBL_LAUNCH",

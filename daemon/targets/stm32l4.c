@@ -574,6 +574,7 @@ const struct target_driver stm32l4_driver = {
 	.family = "STM32L4/L4+/G0/G4/C0/U0/WB/WL",
 	.parts = stm32l4_parts,
 	.n_parts = sizeof(stm32l4_parts) / sizeof(stm32l4_parts[0]),
+	.scheme = "stm32-rdp",
 	.erase_scope = "the whole flash (both banks; a PCROP area survives when PCROP_RDP = 0; "
 		       "on WB the CPU2 secure area from SFSA up, FUS and wireless stack, is CPU2's and "
 		       "is left to it), SRAM2 and the backup registers",

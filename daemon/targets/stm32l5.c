@@ -277,6 +277,7 @@ const struct target_driver stm32l5_driver = {
 	.family = "STM32L5/U5",
 	.parts = stm32l5_parts,
 	.n_parts = sizeof(stm32l5_parts) / sizeof(stm32l5_parts[0]),
+	.scheme = "stm32-rdp",
 	.erase_scope = "the whole flash (secure and non-secure, both banks), SRAM2 and the "
 		       "backup registers",
 	.unlock_summary = "as L4, from level 1 or 0.5; TZEN kept",

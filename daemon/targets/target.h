@@ -122,6 +122,9 @@ struct target_driver {
 	 * ("stm32f2x unlock 0"); NULL where it has no flash driver for them. */
 	const char *openocd_unlock;
 	uint32_t erased_word;     /* flash contents after a mass erase */
+	/* The protection scheme whose states read_protection maps onto the
+	 * levels 0 / 0.5 / 1 / 2, as the API names it ("stm32-rdp"). */
+	const char *scheme;
 	int (*read_protection)(struct target *t, struct target_protection *p);
 	/* Optional: the words read_protection reads first, at most CAP into
 	 * ADDR; identification reads them ahead with the flash size, so the

@@ -60,6 +60,7 @@ def test_basics(d):
 def test_rdp_and_unlock(d):
     res = record("/probes/{ref}/rdp", "GET", d.get("/probes/0/rdp"))
     check("rdp_level1", res[0] == 200 and res[2]["rdp_level"] == 1 and res[2]["chip"] == "STM32F401xD/E", res)
+    check("rdp_names_its_scheme", res[0] == 200 and res[2].get("scheme") == "stm32-rdp", res[2].get("scheme"))
     res = d.get("/probes/0")
     check("probe_remembers_target", res[2]["target"] and res[2]["target"]["rdp_level"] == 1, res[2])
     check("opened_probe_names_its_protocol", res[2]["protocol"] == "cmsis-dap", res[2])

@@ -67,6 +67,14 @@ def remove_all(d):
         d.request("DELETE", "/probes/%d" % p["index"])
 
 
+def documented_schemes(d, cache={}):
+    """The protection schemes /openapi.json names for Protection.scheme."""
+    if "enum" not in cache:
+        doc = d.get("/openapi.json")[2]
+        cache["enum"] = doc["components"]["schemas"]["Protection"]["properties"]["scheme"]["enum"]
+    return cache["enum"]
+
+
 def family_round_trip(d, part, drivers, reached, via):
     option, tag, protocol, firmware = via
     name = part + (" via " + protocol if option else "")
@@ -82,6 +90,8 @@ def family_round_trip(d, part, drivers, reached, via):
     ok = family in drivers and res[2]["chip"] in drivers[family] and \
         series(res[2]["chip"]) == series(part) is not None
     check(part + " identified", ok, res[2] if res[0] == 200 else res)
+    check(part + " scheme documented", res[0] == 200 and res[2].get("scheme") in documented_schemes(d),
+          res[2].get("scheme") if res[0] == 200 else res)
     reached.add(family)
     if refused_on_purpose(part, family):
         res = d.post("/probes/%d/unlock?wait=60" % idx, {})
