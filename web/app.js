@@ -296,6 +296,8 @@ function badgeFor(p) {
 
 /* GET /probes "protocol", as users name it. */
 const PROTOCOL_NAMES = {'cmsis-dap': 'CMSIS-DAP', stlink: 'ST-LINK API'};
+/* What rdp_raw is under each protection scheme (api/openapi.json, Protection.scheme). */
+const SCHEME_RAW = {'stm32-rdp': 'RDP byte', 'stm32-product-state': 'product state', 'at32-fap': 'FAP byte'};
 
 function transportText(p) {
 	const names = {'usb-bulk': 'USB (bulk)', 'usb-stlink': 'USB (ST-LINK)', 'usb-hid': 'USB (HID)', tcp: 'network (TCP)', sim: 'simulator'};
@@ -396,7 +398,10 @@ function updateCard(c, p) {
 	}
 	const uid = (rep && rep.uid) || (t && t.uid);
 	if (uid) facts.push(...fact('Chip UID', h('code', {class: 'uid', text: uid})));
-	if (rep && rep.rdp_raw) facts.push(...fact('Option byte', `RDP ${rep.rdp_raw}`));
+	if (rep && rep.rdp_raw) {
+		const raw = `${SCHEME_RAW[rep.scheme] || 'raw state'} ${rep.rdp_raw}`;
+		facts.push(...fact('Protection', rep.scheme ? `${raw} (${rep.scheme})` : raw));
+	}
 	if (p.lease) facts.push(...fact('Leased', `by ${p.lease.holder} until ${fmtTime(p.lease.expires_at)}`));
 	const fSig = facts.map((f) => f.textContent).join('|');
 	if (c.fSig !== fSig) { c.facts.replaceChildren(...facts); c.fSig = fSig; }

@@ -146,6 +146,8 @@ test('reading each level gives the right badges; a level-2 chip shows the API se
 	assert.doesNotMatch(await card(0).locator('.facts').innerText(), /Target voltage/);
 	assert.match(await card(0).locator('.read-at').innerText(), /read (just now|\d+ s ago)/);
 	assert.match(await card(0).locator('.chip').innerText(), /STM32F401/);
+	/* the raw state under its scheme's name, as the API names the scheme */
+	assert.match(await card(0).locator('.facts').innerText(), /Protection\s+RDP byte 0xbb \(stm32-rdp\)/);
 	/* the error is the sentence the API wrote, not a status code */
 	const {status, data} = await api('/probes/1/rdp');
 	assert.equal(status, 502);
