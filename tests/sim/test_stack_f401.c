@@ -94,9 +94,20 @@ TEST(verify_catches_a_word_the_erase_left)
 	}
 }
 
-/* A debug port left dormant (ADIv6 B5.3; SWJ-DPv2, the F7's) answers no
- * JTAG-to-SWD: the attach wakes it with the selection alert and still
- * connects normally at 1 MHz, not under reset. */
+/* One read of a level-1 chip with DPIDR DPIDR, connected normally at 1 MHz
+ * (not under reset). */
+static void f401_reads_level1_normally(struct probe_link *pl, uint32_t dpidr)
+{
+	struct target t;
+	struct target_protection p;
+
+	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
+	CHECK_EQ_U(t.dpidr, dpidr);
+	CHECK_EQ_I(p.level, RDP_LEVEL_1);
+	CHECK_EQ_U(t.clock_hz, 1000000);
+	CHECK(!t.under_reset);
+}
+
 /* A board power-cycled between two reads on one opened probe: its SWJ-DP
  * is back in JTAG (ADIv5.2 B5.2.1), the line reset of the short way does
  * not reach it, and the attach switches it to SWD again, still at 1 MHz
@@ -112,22 +123,19 @@ TEST(power_cycle_between_reads_on_one_link)
 		return;
 	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	sim_probe_power_cycle(stack_model(pl));
-	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
-	CHECK_EQ_I(p.level, RDP_LEVEL_1);
-	CHECK_EQ_U(t.dpidr, 0x2BA01477u);
-	CHECK_EQ_U(t.clock_hz, 1000000);
-	CHECK(!t.under_reset);
+	f401_reads_level1_normally(pl, 0x2BA01477u);
 	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	probe_link_close(pl);
 }
 
+/* A debug port left dormant (ADIv6 B5.3; SWJ-DPv2, the F7's) answers no
+ * JTAG-to-SWD: the attach wakes it with the selection alert and still
+ * connects normally at 1 MHz, not under reset. */
 TEST(dormant_dp_is_woken)
 {
 	static const uint8_t port_on[] = {0x02, 0x01};
 	static const uint8_t to_dormant[] = {0x12, 40, 0xFF, 0x75, 0x77, 0x77, 0x67};
 	struct probe_link *pl = stack_open("sim:stm32f746zg-rdp1" FAST);
-	struct target t;
-	struct target_protection p;
 	uint8_t r[64];
 
 	CHECK(pl != NULL);
@@ -135,11 +143,7 @@ TEST(dormant_dp_is_woken)
 		return;
 	CHECK_EQ_I(sim_probe_command(stack_model(pl), port_on, sizeof(port_on), r, sizeof(r)), 2);
 	CHECK_EQ_I(sim_probe_command(stack_model(pl), to_dormant, sizeof(to_dormant), r, sizeof(r)), 2);
-	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
-	CHECK_EQ_U(t.dpidr, 0x5BA02477u);
-	CHECK_EQ_I(p.level, RDP_LEVEL_1);
-	CHECK_EQ_U(t.clock_hz, 1000000);
-	CHECK(!t.under_reset);
+	f401_reads_level1_normally(pl, 0x5BA02477u);
 	probe_link_close(pl);
 }
 
