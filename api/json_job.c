@@ -23,6 +23,7 @@ json_object *json_job_result(const struct job_result *res)
 	json_object_object_add(o, "flash_erased", json_object_new_boolean(res->flash_erased));
 	json_object_object_add(o, "flash_verified_blank", json_object_new_boolean(res->flash_verified_blank));
 	json_object_object_add(o, "power_cycle_required", json_object_new_boolean(res->power_cycle_required));
+	json_object_object_add(o, "relocks_at_reset", json_object_new_boolean(res->relocks_at_reset));
 	json_object_object_add(o, "erase_ms", res->flash_erased ? json_object_new_int((int)res->erase_ms) : NULL);
 	return o;
 }

@@ -17,6 +17,20 @@ static json_object *json_report_write_protection(const struct target_protection 
 	return o;
 }
 
+/* {"register": "FICR.INFO.PART", "value": "0x52840"} on chips named by a
+ * vendor register rather than DBGMCU_IDCODE, else null. */
+static json_object *json_report_chip_id(const struct rdp_report *r)
+{
+	json_object *o;
+
+	if (!r->chip_id_name)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "register", json_object_new_string(r->chip_id_name));
+	json_object_object_add(o, "value", json_util_hex(r->chip_id));
+	return o;
+}
+
 json_object *json_report(const struct rdp_report *r)
 {
 	const struct target_protection *p = &r->protection;
@@ -39,6 +53,8 @@ json_object *json_report(const struct rdp_report *r)
 	json_object_object_add(o, "rdp_level", json_util_level_tenths((int)p->level));
 	json_object_object_add(o, "rdp_raw", json_util_hex(p->rdp_raw));
 	json_object_object_add(o, "rdp_text", json_object_new_string(r->rdp_text));
+	json_object_object_add(o, "state", p->state ? json_object_new_string(p->state) : NULL);
+	json_object_object_add(o, "chip_id", json_report_chip_id(r));
 	json_object_object_add(o, "write_protection", json_report_write_protection(p));
 	for (unsigned i = 0; i < p->n_options; i++)
 		json_object_object_add(opts, p->options[i].name, json_util_hex(p->options[i].value));

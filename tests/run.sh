@@ -56,6 +56,13 @@ if [ -f tests/usb/test_stlink.sh ] && case tests/usb/test_stlink.sh in *"$filter
 	run_one tests/usb/test_stlink.sh sh tests/usb/test_stlink.sh "$build"
 fi
 
+# The families beyond STM32 against OpenOCD (tests/usb/test_vendors.sh).
+if [ -f tests/usb/test_vendors.sh ] && case tests/usb/test_vendors.sh in *"$filter"*) true ;; *) false ;; esac; then
+	[ -x "$build/usb_testbed" ] || make --no-print-directory BUILD="$build" "$build/usb_testbed" \
+		>>"$log_dir/usb_testbed_build.log" 2>&1
+	run_one tests/usb/test_vendors.sh sh tests/usb/test_vendors.sh "$build"
+fi
+
 # pyOCD through the same test bed (tests/usb/test_pyocd.sh), its own lane.
 if [ -f tests/usb/test_pyocd.sh ] && case tests/usb/test_pyocd.sh in *"$filter"*) true ;; *) false ;; esac; then
 	[ -x "$build/usb_testbed" ] || make --no-print-directory BUILD="$build" "$build/usb_testbed" \

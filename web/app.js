@@ -873,6 +873,10 @@ function resultBlock(j) {
 			kids.push(h('p', {class: 'power', role: 'note'}, svg(ICON.power, 'icon'),
 				h('span', {}, h('strong', {}, 'Power-cycle the board now. '),
 					'Unplug its power supply (and the USB cable if it powers the board), wait a few seconds, and plug it back in. The chip finishes the change only after that.')));
+		if (r.relocks_at_reset)
+			kids.push(h('p', {class: 'power', role: 'note'}, svg(ICON.power, 'icon'),
+				h('span', {}, h('strong', {}, 'Open until its next reset. '),
+					'Program firmware that opens the debug port at every start now; otherwise the chip locks itself again when it next resets.')));
 	} else if (j.state === 'failed' || j.state === 'cancelled' || j.state === 'interrupted') {
 		const detail = (j.error && j.error.detail) ||
 			(j.state === 'interrupted' ? 'rdpd stopped while this job ran. Read the level to see where the chip is now; rdpd never restarts an erase by itself.' :
@@ -960,6 +964,7 @@ function finalStatus(j) {
 		const r = j.result || {};
 		let t = `${j.kind === 'lock' ? 'Lock' : 'Unlock'} finished: level ${levelText(r.rdp_before)} to level ${levelText(r.rdp_after)}.`;
 		if (r.power_cycle_required) t += ' Power-cycle the board.';
+		if (r.relocks_at_reset) t += ' It locks again at its next reset unless its firmware opens the port.';
 		return t;
 	}
 	const detail = j.error && j.error.detail ? ` ${j.error.detail}` : '';

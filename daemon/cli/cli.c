@@ -370,6 +370,9 @@ static void cli_print_result(const struct job_result *res, enum job_kind kind)
 	if (res->power_cycle_required)
 		puts("Power-cycle the board (remove and restore its supply) to finish: until then the\n"
 		     "chip keeps refusing debugger access to its flash.");
+	else if (kind == JOB_KIND_UNLOCK && cli_level(res->rdp_after) == 0 && res->relocks_at_reset)
+		puts("Open until the chip's next reset: program firmware that opens the debug port at\n"
+		     "every start (Nordic: APPROTECT.DISABLE = UICR.APPROTECT in SystemInit), or it locks again.");
 	else if (kind == JOB_KIND_UNLOCK && cli_level(res->rdp_after) == 0)
 		puts("Done: the chip is unlocked and can be programmed.");
 }

@@ -21,6 +21,7 @@ static json_object *job_json_result(const struct job_result *res)
 	json_object_object_add(o, "flash_erased", json_object_new_boolean(res->flash_erased));
 	json_object_object_add(o, "flash_verified_blank", json_object_new_boolean(res->flash_verified_blank));
 	json_object_object_add(o, "power_cycle_required", json_object_new_boolean(res->power_cycle_required));
+	json_object_object_add(o, "relocks_at_reset", json_object_new_boolean(res->relocks_at_reset));
 	json_object_object_add(o, "erase_ms", res->flash_erased ? json_object_new_int((int)res->erase_ms) : NULL);
 	return o;
 }
@@ -222,6 +223,7 @@ int job_json_parse(json_object *o, struct job *j)
 		j->result.flash_erased = job_json_bool(v, "flash_erased");
 		j->result.flash_verified_blank = job_json_bool(v, "flash_verified_blank");
 		j->result.power_cycle_required = job_json_bool(v, "power_cycle_required");
+		j->result.relocks_at_reset = job_json_bool(v, "relocks_at_reset");
 		j->result.erase_ms = (unsigned)job_json_int(v, "erase_ms");
 	}
 	if (json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_object))

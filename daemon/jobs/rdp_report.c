@@ -18,6 +18,8 @@ void rdp_report_fill(struct rdp_report *r, int probe_index, const char *serial, 
 	r->dpidr = t->dpidr;
 	r->dev_id = t->idcode & 0xFFF;
 	r->rev_id = t->idcode >> 16;
+	r->chip_id_name = t->chip_id_name;
+	r->chip_id = t->chip_id;
 	r->flash_kb = t->flash_kb;
 	if (t->has_uid)
 		target_uid_hex(t->uid, r->uid);

@@ -22,6 +22,8 @@ struct rdp_report {
 	uint32_t dpidr;
 	uint16_t dev_id;          /* DBGMCU_IDCODE[11:0] */
 	uint16_t rev_id;          /* DBGMCU_IDCODE[31:16] */
+	const char *chip_id_name; /* the vendor register that named the part (target.h), or NULL */
+	uint32_t chip_id;
 	unsigned flash_kb;
 	char uid[25];             /* the 96-bit unique ID in hex (target_uid_hex), "" when unknown */
 	/* Level (in tenths, RDP_UNKNOWN = -1), raw bytes, write protection and

@@ -199,8 +199,12 @@ static int unlock_job_attach(struct job_run *r, struct adiv5 *a, const struct ta
 	unlock_job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_RUNNING);
 	if (t->has_uid)
 		target_uid_hex(t->uid, uid);
-	unlock_job_log(r, "%s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash, UID %s", t->part->name,
-		t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb, uid);
+	if (t->chip_id_name)
+		unlock_job_log(r, "%s (%s 0x%08x), %s, %u KB flash", t->part->name, t->chip_id_name,
+			       t->chip_id, cortexm_core_name(t->core), t->flash_kb);
+	else
+		unlock_job_log(r, "%s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash, UID %s", t->part->name,
+			       t->idcode & 0xFFF, t->idcode >> 16, cortexm_core_name(t->core), t->flash_kb, uid);
 	if ((rc = unlock_job_expect_check(expect, t)) < 0)
 		return unlock_job_fail(r, rc);
 	unlock_job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_DONE);
@@ -208,7 +212,8 @@ static int unlock_job_attach(struct job_run *r, struct adiv5 *a, const struct ta
 	rc = t->drv->read_protection(t, p);
 	if (rc < 0)
 		return unlock_job_fail(r, rc);
-	unlock_job_log(r, "RDP level %g (0x%02x)", target_rdp_level_number(p->level), p->rdp_raw);
+	unlock_job_log(r, "RDP level %g (0x%02x)%s%s", target_rdp_level_number(p->level), p->rdp_raw,
+		       p->state ? ": " : "", p->state ? p->state : "");
 	unlock_job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_DONE);
 	return 0;
 }
@@ -367,9 +372,14 @@ static int unlock_job_change_level(struct job_run *r, struct target *t, enum job
 		unlock_job_step(r, JOB_STEP_MASS_ERASE, JOB_STEP_DONE);
 	}
 	unlock_job_step(r, JOB_STEP_RELOAD, JOB_STEP_RUNNING);
+	t->relocks_at_reset = false;
 	rc = t->drv->apply(t, &res->power_cycle_required);
 	if (rc < 0)
 		return unlock_job_fail(r, err_context(rc, "applying the new options: "));
+	res->relocks_at_reset = t->relocks_at_reset;
+	if (res->relocks_at_reset)
+		unlock_job_log(r, "open until the chip's next reset: its firmware must open the port at every start "
+			       "(docs/targets/%s.md)", t->drv->name);
 	unlock_job_step(r, JOB_STEP_RELOAD, JOB_STEP_DONE);
 	unlock_job_step(r, JOB_STEP_VERIFY, JOB_STEP_RUNNING);
 	rc = t->drv->read_protection(t, &p);
@@ -412,6 +422,10 @@ int unlock_job_run_expect(struct adiv5 *a, enum job_kind kind, const struct targ
 	res->rdp_raw_after = p.rdp_raw;
 	if (p.level == RDP_LEVEL_2) {
 		unlock_job_skip_remaining(&r);
+		if (p.state)
+			return err_setf(ERR_RDP_LEVEL2_PERMANENT,
+					"%s is in a permanent state (level 2): %s No tool can undo it. "
+					"Nothing was written.", t->part->name, p.state);
 		return err_setf(ERR_RDP_LEVEL2_PERMANENT,
 				"%s is at RDP level 2 (0x%02x): debug is disabled for good and no "
 				"tool can unlock it. Nothing was written.",

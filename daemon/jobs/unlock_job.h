@@ -50,6 +50,7 @@ struct job_result {
 	bool flash_erased;         /* a regression erase ran */
 	bool flash_verified_blank; /* flash read back erased */
 	bool power_cycle_required; /* only a power-on reset will finish the job */
+	bool relocks_at_reset;     /* open until the next reset unless the firmware opens it (target.h) */
 	unsigned erase_ms;
 	uint32_t rdp_raw_after;    /* the RDP byte (word) read back at the end */
 };

@@ -146,13 +146,18 @@ struct sim_chip_ops {
 
 /* An access port other than the core's AHB-AP (ADIv5.2 C1.1): a family
  * fills these in create(). A MEM-AP's data accesses go to BUS_READ /
- * BUS_WRITE (0 or -EFAULT; NULL: every access is a bus error). Other AP
- * kinds only answer IDR. IDR 0 means no AP at that APSEL (C2.6: an
- * unimplemented AP reads IDR as zero). */
+ * BUS_WRITE (0 or -EFAULT; NULL: every access is a bus error). An AP of
+ * another kind (a vendor's control port: Nordic CTRL-AP, NXP MDM-AP)
+ * answers IDR itself and every other register through REG_READ /
+ * REG_WRITE (REG: the register's byte offset 0x00-0xF8, bank included;
+ * NULL: reads 0, writes ignored). IDR 0 means no AP at that APSEL (C2.6:
+ * an unimplemented AP reads IDR as zero). */
 struct sim_ap {
 	uint32_t idr;
 	int (*bus_read)(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t *val);
 	int (*bus_write)(struct sim_chip *c, uint32_t addr, unsigned size, uint32_t val);
+	void (*reg_read)(struct sim_chip *c, unsigned reg, uint32_t *val);
+	void (*reg_write)(struct sim_chip *c, unsigned reg, uint32_t val);
 };
 
 #define SIM_CHIP_ABSENT 0x1u  /* no-target: nothing drives SWDIO */
@@ -169,6 +174,10 @@ struct sim_chip {
 	 * aps[core_ap] is not used. */
 	unsigned core_ap;
 	struct sim_ap aps[SIM_AP_COUNT];
+	/* The core AHB-AP's BASE register (ADIv5.2 C2.6.1): where its ROM
+	 * table is, bit 1 ADIv5 format, bit 0 present. 0: 0xE00FF003, the
+	 * Cortex-M PPB ROM table (SAM D keeps its own in the DSU). */
+	uint32_t ap_base;
 	double time_scale;
 	struct sim_counters *counters;
 	unsigned flags;

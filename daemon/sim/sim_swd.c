@@ -236,19 +236,33 @@ static uint32_t sim_swd_ap_idr(const struct sim_chip *c, unsigned apsel)
 	return apsel == c->core_ap ? c->ap_idr : c->aps[apsel].idr;
 }
 
+/* A register of an AP that is not a MEM-AP, other than IDR: the
+ * family's (a vendor control port), else reads 0 and ignores writes. */
+static int sim_swd_other_ap(struct sim_chip *c, unsigned apsel, unsigned reg, bool rnw, uint32_t *data)
+{
+	const struct sim_ap *ap = apsel < SIM_AP_COUNT && apsel != c->core_ap ? &c->aps[apsel] : NULL;
+
+	sim_chip_tick(c);
+	if (rnw)
+		*data = 0;
+	if (rnw && ap && ap->reg_read)
+		ap->reg_read(c, reg, data);
+	else if (!rnw && ap && ap->reg_write)
+		ap->reg_write(c, reg, *data);
+	return 0;
+}
+
 /* AP register access. An APSEL with no AP reads 0 (IDR included) and
- * ignores writes; an AP that is not a MEM-AP answers only IDR (?). */
+ * ignores writes; an AP that is not a MEM-AP answers IDR and whatever
+ * the family models of it. */
 static int sim_swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool rnw, uint32_t *data)
 {
 	unsigned apsel = s->select >> 24;
 	uint32_t idr = sim_swd_ap_idr(c, apsel);
 	int rc;
 
-	if (AP_IDR_CLASS(idr) != AP_IDR_CLASS_MEM && reg != AP_IDR) {
-		if (rnw)
-			*data = 0;
-		return 0;
-	}
+	if (AP_IDR_CLASS(idr) != AP_IDR_CLASS_MEM && reg != AP_IDR)
+		return sim_swd_other_ap(c, apsel, reg, rnw, data);
 	switch (reg) {
 	case AP_CSW:
 		if (rnw) {
@@ -288,7 +302,7 @@ static int sim_swd_ap(struct sim_swd *s, struct sim_chip *c, unsigned reg, bool 
 		return 0;
 	case AP_BASE:
 		if (rnw)
-			*data = AP_BASE_ROM;
+			*data = apsel == c->core_ap && c->ap_base ? c->ap_base : AP_BASE_ROM;
 		return 0;
 	case AP_IDR:
 		if (rnw)

@@ -122,6 +122,9 @@ const char *target_rdp_describe(const struct target_protection *p, char *out, si
 	size_t n = (size_t)snprintf(out, cap, "%s", target_rdp_level_text(p->level));
 	uint32_t v;
 
+	if (p->state && n < cap)
+		n += (size_t)snprintf(out + n, cap - n, " %s", p->state);
+
 	if (target_option(p, "rdp_pending", &v) && n < cap)
 		n += (size_t)snprintf(out + n, cap - n,
 				      " The option register holds RDP 0x%02x written but never "
@@ -282,24 +285,25 @@ static int target_match_idcode(struct target *t, uint32_t addr, uint32_t id)
 #define TARGET_AP_BASE_PRESENT (1u << 0)
 #define TARGET_AP_BASE_FORMAT (1u << 1)
 
-/* Identify the chip by its MCU ROM table when DBGMCU_IDCODE named no part:
- * GigaDevice GD32F4 publishes no DBGMCU IDCODE (Black Magic Debug issue
- * #1816), and Black Magic Debug tells it apart by the ROM table's PIDR
- * (src/target/cortexm.c probe switch on the designer, stm32f4.c
- * gd32f4_probe on the part). The ROM table is where the AHB-AP's BASE
+/* The MCU ROM table's designer and part number, read when DBGMCU_IDCODE
+ * named no part: GigaDevice GD32F4 publishes no DBGMCU IDCODE (Black Magic
+ * Debug issue #1816), and Black Magic Debug tells it apart by the ROM
+ * table's PIDR (src/target/cortexm.c probe switch on the designer,
+ * stm32f4.c gd32f4_probe on the part); Nordic, NXP and Microchip chips
+ * name their designer there too. The ROM table is where the AHB-AP's BASE
  * register points (ADIv5 IHI 0031, MEM-AP BASE: BASEADDR [31:12], bit 1 =
- * ADIv5 format, bit 0 = entry present; 0xFFFFFFFF = none, legacy). Reached only
- * on the failing path, so no ST part pays a packet for it. A GD32F4 that
- * did answer an ST DEV_ID would be taken for that STM32F4: the same flash
- * controller at the same address (gd32f4xx_fmc.h), so it is still read
- * and unlocked right. Returns 0 when a part matched, 1 when none did, or
- * a negative error of the link. */
-static int target_identify_rom(struct target *t)
+ * ADIv5 format, bit 0 = entry present; 0xFFFFFFFF = none, legacy). Reached
+ * only on the failing path, so no ST part pays a packet for it. A GD32F4
+ * that did answer an ST DEV_ID would be taken for that STM32F4: the same
+ * flash controller at the same address (gd32f4xx_fmc.h), so it is still
+ * read and unlocked right. Returns 0 with *DESIGNER and *PART, 1 when there
+ * is no table or no JEP106 code (both 0), or the link's error. */
+static int target_read_rom_id(struct target *t, uint16_t *designer, uint16_t *part)
 {
 	uint32_t base = 0, pidr[4] = {0}, rom;
-	uint16_t designer, part;
 	int rc;
 
+	*designer = *part = 0;
 	adiv5_ap_read(t->a, t->a->mem_ap, AP_BASE, &base);
 	if ((rc = adiv5_run(t->a)) < 0)
 		return err_context(rc, "reading the AP BASE register: ");
@@ -318,27 +322,87 @@ static int target_identify_rom(struct target *t)
 		return err_context(rc, "reading the ROM table at 0x%08x: ", rom);
 	if (!(pidr[2] & TARGET_ROM_PIDR2_JEDEC))
 		return 1; /* no JEP106 code: nothing to look up */
-	part = (uint16_t)((pidr[0] & 0xFF) | (pidr[1] & 0xF) << 8);
-	designer = (uint16_t)((pidr[3] & 0xF) << 8 | ((pidr[1] >> 4) & 0xF) | (pidr[2] & 0x7) << 4);
-	t->part = target_find_part_rom(designer, part, &t->drv);
+	*part = (uint16_t)((pidr[0] & 0xFF) | (pidr[1] & 0xF) << 8);
+	*designer = (uint16_t)((pidr[3] & 0xF) << 8 | ((pidr[1] >> 4) & 0xF) | (pidr[2] & 0x7) << 4);
+	return 0;
+}
+
+/* The ROM table's id into SEEN, and the part whose row names it (GD32F4):
+ * 0, 1 when no row does, or the link's error. */
+static int target_identify_rom(struct target *t, struct target_seen *seen)
+{
+	int rc = target_read_rom_id(t, &seen->rom_designer, &seen->rom_part);
+
+	if (rc != 0)
+		return rc;
+	t->part = target_find_part_rom(seen->rom_designer, seen->rom_part, &t->drv);
 	if (!t->part)
 		return 1;
 	return target_read_flash_size(t);
 }
 
-/* DBGMCU_IDCODE told nothing (RC: the failure): try the ROM table, and
- * keep RC's detail when that finds nothing either. */
+/* Each driver's identify hook in table order, until one knows the chip:
+ * 0, 1 when none does, or the link's error. */
+static int target_identify_by_vendor(struct target *t, const struct target_seen *seen)
+{
+	for (size_t i = 0; i < TARGET_DRIVER_COUNT; i++) {
+		int rc = target_drivers[i]->identify ? target_drivers[i]->identify(t, seen) : 1;
+
+		if (rc <= 0) {
+			if (rc == 0)
+				t->drv = target_drivers[i];
+			return rc;
+		}
+	}
+	return 1;
+}
+
+/* DBGMCU_IDCODE told nothing (RC: the failure): try the ROM table (GD32F4
+ * rows), then the vendors' own id registers, and keep RC's detail when
+ * neither finds the chip. */
 static int target_fall_back_to_rom(struct target *t, int rc)
 {
+	struct target_seen seen = {.core = true};
 	char detail[ERR_DETAIL_MAX];
 	int rom;
 
 	err_save(detail);
-	rom = target_identify_rom(t);
+	rom = target_identify_rom(t, &seen);
+	if (rom == 1)
+		rom = target_identify_by_vendor(t, &seen);
 	if (rom == 0)
 		err_clear(); /* the DBGMCU miss was no failure after all */
 	if (rom <= 0)
 		return rom;
+	err_restore(detail);
+	return rc;
+}
+
+/* No AHB-AP led to the core (RC: why): the chip may still say what it is
+ * through its vendor's control port (Nordic CTRL-AP, NXP MDM-AP, whose
+ * IDRs are read now) or a ROM table its protection leaves readable (SAM D:
+ * the DSU's, Microchip DS40001882 §12.9). Reached only on the failing
+ * path: a chip that answers pays nothing for it. */
+static int target_identify_locked(struct target *t, int rc)
+{
+	struct target_seen seen = {.core = false};
+	char detail[ERR_DETAIL_MAX];
+	int found;
+
+	err_save(detail);
+	t->dpidr = t->a->dpidr;
+	for (uint8_t ap = 0; ap < ADIV5_AP_SCAN; ap++)
+		adiv5_ap_read(t->a, ap, AP_IDR, &seen.ap_idr[ap]);
+	found = adiv5_run(t->a);
+	if (found == 0 && adiv5_idr_is_ahb_mem_ap(seen.ap_idr[t->a->mem_ap]) &&
+	    target_read_rom_id(t, &seen.rom_designer, &seen.rom_part) < 0)
+		err_clear(); /* a bus that refuses the ROM table too: the IDRs remain */
+	if (found == 0)
+		found = target_identify_by_vendor(t, &seen);
+	if (found == 0)
+		err_clear();
+	if (found <= 0)
+		return found;
 	err_restore(detail);
 	return rc;
 }
@@ -431,7 +495,10 @@ int target_identify(struct target *t)
 	}
 	if (rc < 0 || !adiv5_idr_is_ahb_mem_ap(idr)) {
 		have_first = false;
-		if ((rc = target_scan_aps(t, ap, idr)) < 0)
+		rc = target_scan_aps(t, ap, idr);
+		if (rc == -ERR_TARGET_FAULT || rc == -ERR_TARGET_UNKNOWN_CHIP)
+			return target_identify_locked(t, rc);
+		if (rc < 0)
 			return rc;
 	}
 	t->core = cortexm_core_from_cpuid(t->cpuid);

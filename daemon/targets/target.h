@@ -96,9 +96,32 @@ struct target_protection {
 	uint64_t wrp_sectors;      /* bit n set: sector/page group n is write-protected */
 	struct target_option options[TARGET_MAX_OPTIONS];
 	unsigned n_options;
+	/* Optional (NULL: the level's sentence says it all): the state in
+	 * the vendor's own words, a static sentence naming its register
+	 * ("CTRL-AP APPROTECTSTATUS = 0: access port protection enabled").
+	 * Schemes other than the RDP byte set it; the report and the refusal
+	 * of a permanent state quote it. */
+	const char *state;
 };
 
 struct target;
+
+/* What the link showed of a chip that DBGMCU_IDCODE did not name, for the
+ * drivers' identify hooks (target_identify, docs/adiv5.md "Identification
+ * by the vendor's own registers"). */
+struct target_seen {
+	/* The core answered a CPUID read through t->a->mem_ap (t->cpuid and
+	 * t->core are set); false when no AHB-AP led to it (a locked nRF52,
+	 * a secured Kinetis, a protected SAM D: their debuggers' view). */
+	bool core;
+	/* IDR of AP0 ... AP(ADIV5_AP_SCAN - 1); all 0 when the core answered
+	 * (only read where it did not: an STM32 pays no packet for them). */
+	uint32_t ap_idr[ADIV5_AP_SCAN];
+	/* The ROM table's JEP106 designer, (continuation << 8) | identity, and
+	 * PIDR part number, read through the AHB-AP at its BASE; 0 when it
+	 * could not be read (a bus that refuses every access). */
+	uint16_t rom_designer, rom_part;
+};
 
 /* What long operations report while they run (all members optional). */
 struct target_events {
@@ -167,6 +190,15 @@ struct target_driver {
 	 * the CPU2 secure area above SFSA is neither readable nor erased).
 	 * NULL: flash_base + flash_kb KiB, right for every contiguous flash. */
 	int (*flash_end)(struct target *t, uint32_t *end);
+	/* Optional: identify a chip that has no DBGMCU_IDCODE, by its
+	 * vendor's own means (nRF FICR or CTRL-AP, Kinetis SIM_SDID or MDM-AP,
+	 * SAM DSU DID) from what SEEN shows. Returns 1 when the chip is none
+	 * of the driver's, or 0 with t->part, t->flash_kb, t->flash_base set
+	 * (and t->core from the part when !seen->core; t->chip_id and
+	 * t->chip_id_name where a register says which part it is), or the
+	 * link's error. Drivers without DBGMCU rows set it; their parts have
+	 * dev_id 0 and dbgmcu_addr 0, which no DBGMCU lookup asks for. */
+	int (*identify)(struct target *t, const struct target_seen *seen);
 };
 
 struct target {
@@ -187,6 +219,16 @@ struct target {
 	 * its flash access protection on). */
 	bool has_uid;
 	uint32_t uid[3];
+	/* The register that named the part on chips without DBGMCU_IDCODE
+	 * (the driver's identify hook): "FICR.INFO.PART" and its value; NULL
+	 * on the others, where idcode says it. */
+	const char *chip_id_name;
+	uint32_t chip_id;
+	/* Set by the driver's apply(): the protection returns at the chip's
+	 * next reset unless its firmware opens the port again (nRF52 with
+	 * hardened APPROTECT, nRF53/91: Nordic's "Managing access port
+	 * protection"). The unlock job reports it beside power_cycle_required. */
+	bool relocks_at_reset;
 };
 
 struct target_connect_opts {

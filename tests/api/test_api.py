@@ -70,7 +70,7 @@ def test_rdp_and_unlock(d):
     check("unlock_location", res[1].get("Location") == "/jobs/" + j["id"], res[1])
     check("unlock_result", j["result"] == {"rdp_before": 1, "rdp_after": 0, "flash_erased": True,
                                            "flash_verified_blank": True, "power_cycle_required": False,
-                                           "erase_ms": j["result"]["erase_ms"]}, j["result"])
+                                           "relocks_at_reset": False, "erase_ms": j["result"]["erase_ms"]}, j["result"])
     check("unlock_steps_done", [s["state"] for s in j["steps"]] == ["done"] * 7, j["steps"])
     check("unlock_log", any("mass erase" in line for line in j["log"]), j["log"])
     res = d.get("/probes/0/rdp")
