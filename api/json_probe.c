@@ -36,6 +36,7 @@ static json_object *json_probe_target(const struct probe_target_summary *t)
 	json_object_object_add(o, "uid", t->uid[0] ? json_object_new_string(t->uid) : NULL);
 	json_object_object_add(o, "rdp_level", json_util_level_tenths(t->rdp_level_tenths));
 	json_object_object_add(o, "rdp_raw", json_util_hex(t->rdp_raw));
+	json_object_object_add(o, "scheme", t->scheme ? json_object_new_string(t->scheme) : NULL);
 	json_object_object_add(o, "read_at", json_util_time(t->read_at));
 	return o;
 }

@@ -85,9 +85,28 @@ static const char *metrics_label(const char *v, char *out, size_t cap)
 	return out;
 }
 
+/* rdpd_probe_protection_level: the level last read from each probe's
+ * chip on rdpd's scale (0 open, 0.5, 1 locked, 2 permanent), whatever its
+ * vendor's scheme (the label): "which boards in this lab are locked". */
+static size_t metrics_probe_levels(char *out, size_t cap, size_t used, const struct probe_view *views, size_t n)
+{
+	EMIT("# HELP rdpd_probe_protection_level Protection level last read from the probe's chip "
+	     "(0 open, 0.5, 1 locked, 2 permanent).\n# TYPE rdpd_probe_protection_level gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct probe_target_summary *t = &views[i].target;
+		char serial[2 * sizeof(views[i].serial)];
+
+		if (views[i].has_target && t->rdp_level_tenths >= 0)
+			EMIT("rdpd_probe_protection_level{index=\"%d\",serial=\"%s\",family=\"%s\",scheme=\"%s\"} %g\n",
+			     views[i].index, metrics_label(views[i].serial, serial, sizeof(serial)), t->family,
+			     t->scheme ? t->scheme : "", t->rdp_level_tenths / 10.0);
+	}
+	return used;
+}
+
 /* rdpd_probe_target_volts: VTref of each probe that measures it (an
- * ST-LINK), as read when the probe was last opened. */
-static size_t metrics_probe_volts(char *out, size_t cap, size_t used)
+ * ST-LINK), as read when the probe was last opened; then the levels. */
+static size_t metrics_probe_gauges(char *out, size_t cap, size_t used)
 {
 	/* Scrapes run at once on several threads (routes_meta.c): a copy each. */
 	struct probe_view *views = malloc(REGISTRY_MAX_PROBES * sizeof(*views));
@@ -103,6 +122,7 @@ static size_t metrics_probe_volts(char *out, size_t cap, size_t used)
 			     metrics_label(views[i].serial, serial, sizeof(serial)), views[i].target_mv / 1000,
 			     views[i].target_mv % 1000);
 	}
+	used = metrics_probe_levels(out, cap, used, views, n);
 	free(views);
 	return used;
 }
@@ -129,7 +149,7 @@ size_t metrics_render(char *out, size_t cap)
 	used = metrics_jobs(out, cap, used);
 	used = metrics_durations(out, cap, used);
 	used = metrics_probe_errors(out, cap, used);
-	used = metrics_probe_volts(out, cap, used);
+	used = metrics_probe_gauges(out, cap, used);
 	EMIT("# HELP rdpd_http_requests_total HTTP responses, by status.\n"
 	     "# TYPE rdpd_http_requests_total counter\n");
 	api_metrics_http(out, cap, &used);

@@ -297,7 +297,8 @@ function badgeFor(p) {
 /* GET /probes "protocol", as users name it. */
 const PROTOCOL_NAMES = {'cmsis-dap': 'CMSIS-DAP', stlink: 'ST-LINK API'};
 /* What rdp_raw is under each protection scheme (api/openapi.json, Protection.scheme). */
-const SCHEME_RAW = {'stm32-rdp': 'RDP byte', 'stm32-product-state': 'product state', 'at32-fap': 'FAP byte'};
+const SCHEME_RAW = {'stm32-rdp': 'RDP byte', 'stm32-product-state': 'product state', 'at32-fap': 'FAP byte',
+	'nrf-approtect': 'APPROTECT state', 'kinetis-fsec': 'security state', 'sam-dsu': 'DSU state', none: 'state'};
 
 function transportText(p) {
 	const names = {'usb-bulk': 'USB (bulk)', 'usb-stlink': 'USB (ST-LINK)', 'usb-hid': 'USB (HID)', tcp: 'network (TCP)', sim: 'simulator'};
@@ -402,6 +403,8 @@ function updateCard(c, p) {
 		const raw = `${SCHEME_RAW[rep.scheme] || 'raw state'} ${rep.rdp_raw}`;
 		facts.push(...fact('Protection', rep.scheme ? `${raw} (${rep.scheme})` : raw));
 	}
+	/* The vendor's own words for it (nRF CTRL-AP, Kinetis MDM-AP, SAM DSU). */
+	if (rep && rep.state) facts.push(...fact('State', rep.state));
 	if (p.lease) facts.push(...fact('Leased', `by ${p.lease.holder} until ${fmtTime(p.lease.expires_at)}`));
 	const fSig = facts.map((f) => f.textContent).join('|');
 	if (c.fSig !== fSig) { c.facts.replaceChildren(...facts); c.fSig = fSig; }

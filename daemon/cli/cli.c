@@ -261,8 +261,12 @@ static void cli_print_rdp(const struct probe_link_info *probe, const struct rdp_
 
 	printf("Probe:    %s (%s %s, serial %s, firmware %s)\n", probe->uri, probe->vendor, probe->product,
 	       probe->serial, probe->firmware);
-	printf("Chip:     %s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash\n", r->chip, r->dev_id, r->rev_id,
-	       r->core, r->flash_kb);
+	if (r->chip_id_name)
+		printf("Chip:     %s (%s 0x%08x), %s, %u KB flash\n", r->chip, r->chip_id_name, r->chip_id,
+		       r->core, r->flash_kb);
+	else
+		printf("Chip:     %s (DEV_ID 0x%03x, rev 0x%04x), %s, %u KB flash\n", r->chip, r->dev_id,
+		       r->rev_id, r->core, r->flash_kb);
 	printf("UID:      %s\n", r->uid[0] ? r->uid : "unknown (no address known for this part, or read-protected)");
 
 	if ((int)p->level < 0)
@@ -270,6 +274,7 @@ static void cli_print_rdp(const struct probe_link_info *probe, const struct rdp_
 	else /* "Level 1: flash cannot..." without its "Level 1: " */
 		printf("RDP:      level %g (0x%02x). %s\n", cli_level((int)p->level), p->rdp_raw,
 		       text ? text + 2 : r->rdp_text);
+	printf("Scheme:   %s\n", r->scheme ? r->scheme : "unknown");
 	printf("WRP:      ");
 	if (!p->wrp_sectors)
 		printf("no sector write-protected");

@@ -209,7 +209,7 @@ static int unlock_job_attach(struct job_run *r, struct adiv5 *a, const struct ta
 		return unlock_job_fail(r, rc);
 	unlock_job_step(r, JOB_STEP_IDENTIFY, JOB_STEP_DONE);
 	unlock_job_step(r, JOB_STEP_READ_LEVEL, JOB_STEP_RUNNING);
-	rc = t->drv->read_protection(t, p);
+	rc = target_read_protection(t, p);
 	if (rc < 0)
 		return unlock_job_fail(r, rc);
 	unlock_job_log(r, "RDP level %g (0x%02x)%s%s", target_rdp_level_number(p->level), p->rdp_raw,
@@ -286,7 +286,7 @@ static int unlock_job_check_reset(struct job_run *r, struct target *t, enum job_
 			err_restore(was);
 		return rc;
 	}
-	rc2 = t->drv->read_protection(t, &p);
+	rc2 = target_read_protection(t, &p);
 	if (rc2 == 0) {
 		res->rdp_after = p.level;
 		res->rdp_raw_after = p.rdp_raw;
@@ -382,7 +382,7 @@ static int unlock_job_change_level(struct job_run *r, struct target *t, enum job
 			       "(docs/targets/%s.md)", t->drv->name);
 	unlock_job_step(r, JOB_STEP_RELOAD, JOB_STEP_DONE);
 	unlock_job_step(r, JOB_STEP_VERIFY, JOB_STEP_RUNNING);
-	rc = t->drv->read_protection(t, &p);
+	rc = target_read_protection(t, &p);
 	if (rc < 0)
 		return unlock_job_fail(r, rc);
 	res->rdp_after = p.level;

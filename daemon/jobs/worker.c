@@ -130,6 +130,7 @@ static void worker_remember_target(int index, const struct target *t, enum rdp_l
 		target_uid_hex(t->uid, s.uid);
 	s.rdp_level_tenths = level;
 	s.rdp_raw = raw;
+	s.scheme = t->drv->scheme;
 	s.read_at = time(NULL);
 	registry_set_target(index, &s);
 }

@@ -30,6 +30,7 @@ struct probe_target_summary {
 	char uid[25];          /* the 96-bit unique ID in hex, "" when it was not read */
 	int rdp_level_tenths;  /* -1 unknown */
 	uint32_t rdp_raw;
+	const char *scheme;    /* static: the driver's protection scheme ("stm32-rdp") */
 	time_t read_at;
 };
 

@@ -90,6 +90,12 @@ const struct target_part *target_find_part_rom(uint16_t designer, uint16_t part,
 	return NULL;
 }
 
+int target_read_protection(struct target *t, struct target_protection *p)
+{
+	memset(p, 0, sizeof(*p));
+	return t->drv->read_protection(t, p);
+}
+
 double target_rdp_level_number(enum rdp_level level)
 {
 	return level == RDP_UNKNOWN ? -1 : level / 10.0;

@@ -279,6 +279,10 @@ int target_flash_end(struct target *t, uint32_t *end);
  * families), or the link's error. */
 int target_read_flash(struct target *t, const struct target_flash_span *spans, size_t n_spans);
 
+/* The driver's read_protection into a zeroed P, so that what a driver
+ * leaves out (state, options) reads as absent. */
+int target_read_protection(struct target *t, struct target_protection *p);
+
 /* Levels as users read them: 0, 0.5, 1, 2 (JSON numbers); -1 for unknown. */
 double target_rdp_level_number(enum rdp_level level);
 const char *target_rdp_level_text(enum rdp_level level);

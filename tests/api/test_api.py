@@ -270,6 +270,10 @@ def test_target_voltage(d):
     res = d.get("/metrics")
     line = 'rdpd_probe_target_volts{index="%d",serial="%s"} 3.300' % (idx, p["serial"])
     check("metrics_target_volts", res[0] == 200 and line in res[2].splitlines(), line)
+    line = ('rdpd_probe_protection_level{index="%d",serial="%s",family="stm32f4",scheme="stm32-rdp"} 1'
+            % (idx, p["serial"]))
+    check("metrics_protection_level", line in res[2].splitlines(), line)
+    check("probe_target_scheme", p["target"]["scheme"] == "stm32-rdp", p["target"])
     res = d.post("/probes", {"uri": "sim:no-target?probe=stlink-v2&target_mv=20&serial=UNPOWERED"})
     low = res[2]["index"]
     res = record("/probes/{ref}/rdp", "GET", d.get("/probes/%d/rdp" % low))
