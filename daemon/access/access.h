@@ -102,6 +102,11 @@ struct access_ops {
 	int (*line_reset)(struct access *ac, int64_t wait_deadline_ms);
 	/* Optional: wake an SWD-v2 debug port from dormant (ADIv6 B5.3). */
 	int (*wake_dormant)(struct access *ac);
+	/* Optional: on an SWD multidrop bus (RP2040), a line reset then the
+	 * TARGETSEL write that selects the one DP TARGETSEL names (ADIv5.2
+	 * B4.3.4); the DPIDR read must come next. NULL: the probe cannot
+	 * (an ST-LINK's firmware sends its own line reset and no TARGETSEL). */
+	int (*select_target)(struct access *ac, uint32_t targetsel);
 	/* Run Q[0, n) in order until DEADLINE_MS (CLOCK_MONOTONIC) while the
 	 * target answers WAIT. 0: all done; 1: the target failed, as *FAIL
 	 * says (reads before FAIL->at have their values); -ERR_*: the probe

@@ -88,6 +88,10 @@ struct adiv5 {
 	size_t up_ops;
 	bool up_pending, up_failed;
 	bool swd_seen;         /* a power-up succeeded on this link: the DP speaks SWD */
+	/* On an SWD multidrop bus, the TARGETSEL of the DP to talk to (TINSTANCE
+	 * [31:28], TARGETID [27:0]: ADIv5.2 B4.3.4), written after every line
+	 * reset; 0: a point-to-point link, nothing to select. */
+	uint32_t targetsel;
 };
 
 void adiv5_init(struct adiv5 *a, struct access *ac);
@@ -135,6 +139,8 @@ int dp_connect_deferred(struct adiv5 *a, uint32_t clock_hz);
 int dp_power_up_finish(struct adiv5 *a, int rc, size_t at);
 /* After a system reset or a lost link: line reset and power-up again. */
 int dp_reconnect(struct adiv5 *a);
+/* The probe can select one DP of a multidrop bus (access_ops select_target). */
+bool dp_can_select_target(const struct adiv5 *a);
 /* Clear sticky errors after a FAULT (ABORT 0x1E). */
 int dp_clear_sticky(struct adiv5 *a);
 /* Drive nRESET (true = asserted, low). */

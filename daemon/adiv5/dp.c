@@ -70,6 +70,23 @@ int dp_power_up_finish(struct adiv5 *a, int rc, size_t at)
 	return up < 0 ? up : rc;
 }
 
+bool dp_can_select_target(const struct adiv5 *a)
+{
+	return a->ac->ops->select_target != NULL;
+}
+
+/* After the line reset that ends every wire sequence: on a multidrop bus
+ * no DP answers until a TARGETSEL write picks one (ADIv5.2 B4.3.4). */
+static int dp_select(struct adiv5 *a)
+{
+	if (!a->targetsel)
+		return 0;
+	if (!dp_can_select_target(a))
+		return err_setf(ERR_PROBE_UNSUPPORTED, "this probe cannot select a debug port on a "
+				"multidrop SWD bus (TARGETSEL 0x%08x): use a CMSIS-DAP probe", a->targetsel);
+	return a->ac->ops->select_target(a->ac, a->targetsel);
+}
+
 /* The JTAG-to-SWD switch where the host sends it (else the probe did it
  * while connecting), the power-up, and once more after a dormant wake-up
  * where the probe can send one. */
@@ -78,13 +95,13 @@ static int dp_switch_and_power_up(struct adiv5 *a)
 	const struct access_ops *ops = a->ac->ops;
 	int rc = ops->switch_to_swd ? ops->switch_to_swd(a->ac) : 0;
 
-	if (rc < 0)
+	if (rc < 0 || (rc = dp_select(a)) < 0)
 		return rc;
 	rc = dp_power_up(a);
 	if (rc != -ERR_TARGET_NOT_RESPONDING || !ops->wake_dormant)
 		return rc;
 	/* SWD-v2 parts may sleep in the dormant state: wake them the ADIv6 way. */
-	if ((rc = ops->wake_dormant(a->ac)) < 0)
+	if ((rc = ops->wake_dormant(a->ac)) < 0 || (rc = dp_select(a)) < 0)
 		return rc;
 	return dp_power_up(a);
 }
@@ -116,6 +133,8 @@ int dp_connect_deferred(struct adiv5 *a, uint32_t clock_hz)
 	if (ops->switch_to_swd && (rc = a->swd_seen ? ops->line_reset(a->ac, access_now_ms() + a->timeout_ms)
 						    : ops->switch_to_swd(a->ac)) < 0)
 		return rc;
+	if ((rc = dp_select(a)) < 0)
+		return rc;
 	dp_power_up_queue(a);
 	a->up_pending = true;
 	return 0;
@@ -127,7 +146,7 @@ int dp_reconnect(struct adiv5 *a)
 
 	a->link_up = false;
 	rc = a->ac->ops->line_reset(a->ac, access_now_ms() + a->timeout_ms);
-	if (rc < 0)
+	if (rc < 0 || (rc = dp_select(a)) < 0)
 		return rc;
 	rc = dp_power_up(a);
 	if (rc == -ERR_TARGET_NOT_RESPONDING)

@@ -269,6 +269,16 @@ int dap_write_abort(struct dap *d, uint32_t abort)
 	return rc < 0 ? rc : (rc = dap_commands_write_abort_decode(rsp, rlen)) < 0 ? rc : 0;
 }
 
+int dap_swd_targetsel(struct dap *d, uint32_t targetsel)
+{
+	const uint8_t *rsp = NULL;
+	size_t rlen;
+	int rc = dap_round_trip(d, dap_commands_swd_targetsel_encode(d->tx, sizeof(d->tx), targetsel), &rsp,
+				&rlen);
+
+	return rc < 0 ? rc : (rc = dap_commands_swd_targetsel_decode(rsp, rlen)) < 0 ? rc : 0;
+}
+
 int dap_host_status(struct dap *d, uint8_t type, bool on)
 {
 	return dap_held_add(d, dap_commands_host_status_encode(d->tx, sizeof(d->tx), type, on),

@@ -85,6 +85,7 @@ int dap_set_clock(struct dap *d, uint32_t hz);
 int dap_swj_sequence(struct dap *d, unsigned bits, const uint8_t *data);
 int dap_swj_pins(struct dap *d, uint8_t out, uint8_t select, uint32_t wait_us, uint8_t *pins_in);
 int dap_write_abort(struct dap *d, uint32_t abort);
+int dap_swd_targetsel(struct dap *d, uint32_t targetsel);
 int dap_host_status(struct dap *d, uint8_t type, bool on);
 
 #endif

@@ -94,6 +94,14 @@ static int dap_access_wake_dormant(struct access *ac)
 	return rc < 0 ? rc : dap_swj_sequence(d, 224, dap_access_dormant_to_swd);
 }
 
+static int dap_access_select_target(struct access *ac, uint32_t targetsel)
+{
+	struct dap *d = dap_access_of(ac);
+	int rc = dap_swj_sequence(d, 64, dap_access_line_reset_seq);
+
+	return rc < 0 ? rc : dap_swd_targetsel(d, targetsel);
+}
+
 static int dap_access_run(struct access *ac, struct access_op *q, size_t n, int64_t deadline_ms,
 			  struct access_fail *fail)
 {
@@ -125,6 +133,7 @@ const struct access_ops dap_access_ops = {
 	.switch_to_swd = dap_access_switch_to_swd,
 	.line_reset = dap_access_line_reset,
 	.wake_dormant = dap_access_wake_dormant,
+	.select_target = dap_access_select_target,
 	.run = dap_access_run,
 	.abort = dap_access_abort,
 	.set_nreset = dap_access_set_nreset,

@@ -225,6 +225,40 @@ int dap_commands_swj_sequence_decode(const uint8_t *buf, size_t len)
 	return dap_commands_decode_status(buf, len, DAP_CMD_SWJ_SEQUENCE);
 }
 
+/* SWD request byte of a DP write to address 0xC (TARGETSEL): start 1,
+ * APnDP 0, RnW 0, A[3:2] 0b11, parity 0 (an even count of ones), stop 0,
+ * park 1: 0x99, LSB first (ADIv5.2 B4.2; docs/probe/cmsis-dap.md). */
+#define DAP_SWD_REQ_TARGETSEL 0x99u
+#define DAP_SWD_SEQ_IN 0x80u
+
+int dap_commands_swd_targetsel_encode(uint8_t *buf, size_t cap, uint32_t targetsel)
+{
+	int n = dap_commands_encode_fits(11, cap);
+
+	if (n > 0) {
+		buf[0] = DAP_CMD_SWD_SEQUENCE;
+		buf[1] = 3; /* sequences */
+		buf[2] = 8;
+		buf[3] = DAP_SWD_REQ_TARGETSEL;
+		buf[4] = DAP_SWD_SEQ_IN | 5;
+		buf[5] = 33;
+		for (int i = 0; i < 4; i++)
+			buf[6 + i] = (uint8_t)(targetsel >> (8 * i));
+		buf[10] = (uint8_t)__builtin_parity(targetsel);
+	}
+	return n;
+}
+
+int dap_commands_swd_targetsel_decode(const uint8_t *buf, size_t len)
+{
+	int rc = dap_commands_decode_status(buf, len, DAP_CMD_SWD_SEQUENCE);
+
+	/* One byte for the 5 cycles read; what they hold is nobody's ACK. */
+	if (rc >= 0 && len < 3)
+		return err_setf(ERR_PROBE_PROTOCOL, "DAP_SWD_Sequence reply is %zu bytes, expected 3", len);
+	return rc;
+}
+
 int dap_commands_swd_configure_encode(uint8_t *buf, size_t cap, uint8_t cfg)
 {
 	int n = dap_commands_encode_fits(2, cap);

@@ -30,6 +30,7 @@ enum dap_cmd {
 	DAP_CMD_SWJ_CLOCK = 0x11,
 	DAP_CMD_SWJ_SEQUENCE = 0x12,
 	DAP_CMD_SWD_CONFIGURE = 0x13,
+	DAP_CMD_SWD_SEQUENCE = 0x1D,
 	DAP_CMD_EXECUTE_COMMANDS = 0x7F,
 	DAP_CMD_INVALID = 0xFF,
 };
@@ -118,6 +119,12 @@ int dap_commands_swj_clock_decode(const uint8_t *buf, size_t len);
 /* BITS 1..256 clocked out LSB of DATA[0] first. */
 int dap_commands_swj_sequence_encode(uint8_t *buf, size_t cap, unsigned bits, const uint8_t *data);
 int dap_commands_swj_sequence_decode(const uint8_t *buf, size_t len);
+/* The SWD multidrop TARGETSEL write (ADIv5.2 B4.3.4), which no DP
+ * acknowledges, so DAP_Transfer cannot send it: a DAP_SWD_Sequence
+ * (CMSIS-DAP 1.2) of the 8 request bits, 5 cycles read (turnaround, the
+ * ACK nobody drives, turnaround) and 33 bits of data and parity. */
+int dap_commands_swd_targetsel_encode(uint8_t *buf, size_t cap, uint32_t targetsel);
+int dap_commands_swd_targetsel_decode(const uint8_t *buf, size_t len);
 
 int dap_commands_swd_configure_encode(uint8_t *buf, size_t cap, uint8_t cfg);
 int dap_commands_swd_configure_decode(const uint8_t *buf, size_t len);

@@ -184,6 +184,10 @@ int sim_probe_peek32(struct sim_probe *sp, uint32_t addr, uint32_t *out); /* 0 o
 int sim_probe_poke32(struct sim_probe *sp, uint32_t addr, uint32_t val);  /* e.g. fill flash */
 /* The RDP level the chip applies now: 0, 1, 2, or 5 meaning 0.5 (TrustZone parts). */
 int sim_probe_rdp_level(struct sim_probe *sp);
+/* The chip's DP sits on an SWD multidrop bus (RP2040): a probe reaches it
+ * only by selecting it with a TARGETSEL write, which the simulated DAPLink
+ * passes on (DAP_SWD_Sequence) and the simulated ST-LINK cannot send. */
+bool sim_probe_multidrop(const struct sim_probe *sp);
 
 /* Profile catalogue: names are "<part>-rdp<level>" plus special ones
  * ("no-target", "stm32f401re-swd-off-rdp1", ...). */

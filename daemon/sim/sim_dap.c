@@ -456,6 +456,26 @@ static int sim_dap_swj_sequence(struct sim_probe *p, const uint8_t *req, size_t 
 	return 0;
 }
 
+/* The one SWD packet the model decodes from raw cycles: a write to DP
+ * address 0xC (request 0x99, ADIv5.2 B4.2) as three sequences, 8 bits
+ * out, 5 cycles in (turnaround, ACK, turnaround) and 33 bits out (data,
+ * parity): the multidrop TARGETSEL write (B4.3.4), which DAP_Transfer
+ * cannot send since no DP acknowledges it. OpenOCD sends exactly this
+ * (cmsis_dap.c, "1D 03 08 99 85 21"); other splits reach the line
+ * detector as plain bits (?). Returns true when REQ is that packet. */
+static bool sim_dap_targetsel(struct sim_probe *p, const uint8_t *req, size_t len)
+{
+	static const uint8_t head[] = {3, 8, 0x99, 0x85, 33};
+	uint32_t v;
+
+	if (len < 1 + sizeof(head) + 5 || memcmp(req + 1, head, sizeof(head)) != 0)
+		return false;
+	v = (uint32_t)req[6] | (uint32_t)req[7] << 8 | (uint32_t)req[8] << 16 | (uint32_t)req[9] << 24;
+	if (p->port == 1)
+		sim_swd_targetsel(&p->swd, p->chip, v, req[10] & 1u);
+	return true;
+}
+
 static int sim_dap_swd_sequence(struct sim_probe *p, const uint8_t *req, size_t len, uint8_t *rsp,
 				size_t cap, struct sim_dap_result *r)
 {
@@ -464,6 +484,14 @@ static int sim_dap_swd_sequence(struct sim_probe *p, const uint8_t *req, size_t 
 
 	if (len < 2 || cap < 2)
 		return -1;
+	if (cap >= 3 && sim_dap_targetsel(p, req, len)) {
+		rsp[0] = ID_SWD_SEQUENCE;
+		rsp[1] = DAP_OK;
+		rsp[2] = 0x1F; /* the 5 cycles read: nobody drives SWDIO, the pull-up reads 1 (?) */
+		r->used = 11;
+		r->len = 3;
+		return 0;
+	}
 	count = req[1];
 	/* validate first, then act */
 	for (unsigned i = 0; i < count; i++) {

@@ -169,6 +169,12 @@ struct sim_chip {
 	struct sim_cortexm core;
 	uint32_t dpidr, ap_idr, targetid;
 	unsigned dp_version;
+	/* Nonzero: the DP sits on an SWD multidrop bus beside others (RP2040:
+	 * the two cores' DPs and the rescue DP) and answers only once a
+	 * TARGETSEL write with this value selected it after a line reset
+	 * (ADIv5.2 B4.3.4). */
+	uint32_t targetsel;
+	bool dormant_at_power_on; /* SWJ-DPv2 that powers up dormant (B5.3) */
 	/* APSEL of the AHB-AP on the core's bus, whose IDR is ap_idr: 0 (zero-
 	 * initialised) on most parts, 1 on STM32H5. APS describes the others;
 	 * aps[core_ap] is not used. */
@@ -258,9 +264,13 @@ struct sim_swd {
 	uint32_t ctrl_stat, select, dlcr, rdbuff, last_read;
 	/* each MEM-AP's CSW and TAR, by APSEL */
 	uint32_t csw[SIM_AP_COUNT], tar[SIM_AP_COUNT];
+	bool md_selected;     /* multidrop: a TARGETSEL picked this DP since the last line reset */
 };
 
-void sim_swd_power_on(struct sim_swd *s);
+void sim_swd_power_on(struct sim_swd *s, const struct sim_chip *c);
+/* A TARGETSEL write that arrived as raw wire cycles (DAP_SWD_Sequence),
+ * its parity bit PARITY as sent. */
+void sim_swd_targetsel(struct sim_swd *s, struct sim_chip *c, uint32_t value, unsigned parity);
 void sim_swd_line_bits(struct sim_swd *s, struct sim_chip *c, const uint8_t *data, unsigned nbits);
 void sim_swd_line_break(struct sim_swd *s);
 unsigned sim_swd_transfer(struct sim_swd *s, struct sim_chip *c, unsigned req, uint32_t *data);

@@ -77,7 +77,7 @@ unsigned sim_probe_wire(struct sim_probe *p, unsigned req, uint32_t *data)
 /* The target's debug port powers up; an ST-LINK's idea of SELECT is void. */
 static void sim_probe_swd_power_on(struct sim_probe *sp)
 {
-	sim_swd_power_on(&sp->swd);
+	sim_swd_power_on(&sp->swd, sp->chip);
 	if (sp->st)
 		sp->st->select_known = false;
 }
@@ -145,7 +145,7 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 		sim_chip_destroy(p->chip);
 		goto fail;
 	}
-	sim_swd_power_on(&p->swd);
+	sim_swd_power_on(&p->swd, p->chip);
 	sim_dap_defaults(p);
 	p->t0_ns = sim_chip_now_ns();
 	pthread_mutex_init(&p->lock, NULL);
@@ -391,6 +391,11 @@ int sim_probe_poke32(struct sim_probe *sp, uint32_t addr, uint32_t val)
 	rc = sim_chip_write(sp->chip, addr, 4, val, false);
 	pthread_mutex_unlock(&sp->lock);
 	return rc < 0 ? -EFAULT : 0;
+}
+
+bool sim_probe_multidrop(const struct sim_probe *sp)
+{
+	return sp->chip->targetsel != 0; /* fixed at creation: no lock needed */
 }
 
 int sim_probe_rdp_level(struct sim_probe *sp)

@@ -57,10 +57,12 @@
 #define SWD_ALERT_LO 0x86852D956209F392ull
 #define SWD_ALERT_HI 0x19BC0EA2E3DDAFE9ull
 
-void sim_swd_power_on(struct sim_swd *s)
+void sim_swd_power_on(struct sim_swd *s, const struct sim_chip *c)
 {
 	memset(s, 0, sizeof(*s));
-	s->mode = SIM_SWD_MODE_JTAG; /* SWJ-DP powers up in JTAG (B5.2) */
+	/* SWJ-DP powers up in JTAG (B5.2); an SWD-v2 part may choose dormant
+	 * (B5.3; the RP2040, docs/sim/sim_rp2040.md). */
+	s->mode = c->dormant_at_power_on ? SIM_SWD_MODE_DORMANT : SIM_SWD_MODE_JTAG;
 	s->act_left = -1;
 	for (unsigned i = 0; i < SIM_AP_COUNT; i++)
 		s->csw[i] = AP_CSW_RESET;
@@ -86,6 +88,19 @@ static void sim_swd_line_reset(struct sim_swd *s)
 		return;
 	s->need_line_reset = false;
 	s->reset_state = true;
+	s->md_selected = false;
+}
+
+/* ADIv5.2 B4.3.4: in the reset state a TARGETSEL write selects the DP whose
+ * TARGETID[27:0] and TINSTANCE match; any other DP stays deselected (it
+ * drives nothing) until the next line reset. No DP acknowledges it. A write
+ * with a parity error selects nothing (?: the data is not trusted). */
+void sim_swd_targetsel(struct sim_swd *s, struct sim_chip *c, uint32_t value, unsigned parity)
+{
+	sim_swd_line_break(s);
+	if (!sim_chip_dp_reachable(c) || s->mode != SIM_SWD_MODE_SWD || s->need_line_reset || !s->reset_state)
+		return;
+	s->md_selected = c->targetsel && value == c->targetsel && parity == (unsigned)__builtin_parity(value);
 }
 
 /* A select sequence matched: K bits ending at the current bit. */
@@ -325,7 +340,8 @@ static uint32_t sim_swd_dp_read(struct sim_swd *s, struct sim_chip *c, unsigned 
 		case 0: return sim_swd_ctrl_stat(s);
 		case 1: return s->dlcr;
 		case 2: return c->dp_version >= 2 ? c->targetid : 0;
-		case 3: return c->dp_version >= 2 ? 1u : 0; /* DLPIDR: protocol 1, instance 0 */
+		case 3: /* DLPIDR: protocol 1, TINSTANCE [31:28] (B2.2.5) */
+			return c->dp_version >= 2 ? 1u | (c->targetsel & 0xF0000000u) : 0;
 		default: return 0;
 		}
 	case 0x8:
@@ -375,6 +391,11 @@ unsigned sim_swd_transfer(struct sim_swd *s, struct sim_chip *c, unsigned req, u
 		data = &dummy;
 	sim_swd_line_break(s);
 	if (!sim_chip_dp_reachable(c) || s->mode != SIM_SWD_MODE_SWD || s->need_line_reset)
+		return SIM_ACK_NONE;
+	/* Multidrop: unselected, this DP drives nothing. Several DPs of the
+	 * bus (RP2040's three) would answer an unselected DPIDR read at once:
+	 * the model answers none (?). */
+	if (c->targetsel && !s->md_selected)
 		return SIM_ACK_NONE;
 	/* DPv2 TARGETSEL is never acknowledged (B4.3.4). */
 	if (!ap && !rnw && a == 0xC && c->dp_version >= 2)

@@ -11,6 +11,7 @@
 #include "log.h"
 
 extern const struct target_driver at32f4_driver;
+extern const struct target_driver rp2040_driver;
 extern const struct target_driver stm32f1_driver;
 extern const struct target_driver stm32f4_driver;
 extern const struct target_driver stm32h5_driver;
@@ -21,6 +22,7 @@ extern const struct target_driver stm32l5_driver;
 
 static const struct target_driver *const target_drivers[] = {
 	&at32f4_driver,
+	&rp2040_driver,
 	&stm32f1_driver,
 	&stm32f4_driver,
 	&stm32h5_driver,
@@ -599,6 +601,8 @@ static int target_try(struct adiv5 *a, struct target *t, uint32_t hz, bool under
  * thing to check on a bench. */
 static int target_silent(struct adiv5 *a, const struct target_connect_opts *opts, size_t n_clocks)
 {
+	const char *multidrop = dp_can_select_target(a) ? "" : " A chip on a multidrop SWD bus (RP2040) "
+				"needs a probe that can select it: a CMSIS-DAP probe.";
 	char volts[96] = "";
 	int mv = 0;
 
@@ -609,9 +613,35 @@ static int target_silent(struct adiv5 *a, const struct target_connect_opts *opts
 	return err_setf(ERR_TARGET_NOT_RESPONDING,
 			"The target does not answer on SWD (tried %s%s).%s Check: target power and "
 			"VTref, GND between probe and board, SWDIO and SWCLK wiring, nRESET wiring "
-			"(needed to connect under reset). A chip at RDP level 2 never answers.",
+			"(needed to connect under reset). A chip at RDP level 2 never answers.%s",
 			n_clocks == 2 ? "1 MHz and 200 kHz" : "the requested clock",
-			opts->mode == TARGET_CONNECT_AUTO ? ", with and without holding reset" : "", volts);
+			opts->mode == TARGET_CONNECT_AUTO ? ", with and without holding reset" : "", volts,
+			multidrop);
+}
+
+/* Nothing answered point to point: select, in turn, each multidrop DP a
+ * part row names (its targetsel), at each clock, without holding reset
+ * (the RP2040 has no nRESET pin, only RUN). 0 with the DP kept selected
+ * (a->targetsel), or the last attempt's error with a->targetsel 0. */
+static int target_attach_multidrop(struct adiv5 *a, struct target *t, const uint32_t *clocks, size_t n_clocks,
+				   int rc)
+{
+	for (size_t i = 0; dp_can_select_target(a) && i < TARGET_DRIVER_COUNT; i++)
+		for (size_t k = 0; k < target_drivers[i]->n_parts; k++) {
+			uint32_t sel = target_drivers[i]->parts[k].targetsel;
+
+			for (size_t c = 0; sel && c < n_clocks; c++) {
+				a->targetsel = sel;
+				if ((rc = target_try(a, t, clocks[c], false)) == 0) {
+					t->clock_hz = clocks[c];
+					return 0;
+				}
+				a->targetsel = 0;
+				if (!target_error_is_chip(rc))
+					return rc;
+			}
+		}
+	return rc;
 }
 
 int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struct target *t)
@@ -632,6 +662,7 @@ int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struc
 	t->a = a;
 	t->flash_base = 0x08000000u;
 	mem_use_ap(a, 0); /* a fresh chip may be behind the probe: AP0 first */
+	a->targetsel = 0; /* and point to point: target_attach_multidrop selects */
 	for (size_t c = 0; c < n_clocks; c++)
 		for (int m = 0; m < 2; m++) {
 			bool under_reset = m == 1;
@@ -653,6 +684,10 @@ int target_attach(struct adiv5 *a, const struct target_connect_opts *opts, struc
 						      : "no answer at %u kHz: %s",
 				    clocks[c], err_detail());
 		}
+	if (opts->mode != TARGET_CONNECT_UNDER_RESET && (rc = target_attach_multidrop(a, t, clocks, n_clocks, rc)) == 0)
+		return 0;
+	if (!target_error_is_chip(rc))
+		return rc;
 	return target_silent(a, opts, n_clocks);
 }
 

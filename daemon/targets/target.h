@@ -71,6 +71,12 @@ struct target_part {
 	 * driver's apply() uses that command; a tool that only resets leaves
 	 * the new level stored but not in force. */
 	bool options_not_loaded_by_reset;
+	/* Nonzero: the part sits on an SWD multidrop bus (RP2040) and its DP
+	 * answers only once this TARGETSEL (TINSTANCE [31:28], TARGETID
+	 * [27:0]) selects it, ADIv5.2 B4.3.4. target_attach tries each such
+	 * value once every point-to-point attempt has failed, where the probe
+	 * can send it (dp_can_select_target). */
+	uint32_t targetsel;
 };
 
 /* The uid_addr of a part whose words are at BASE, BASE + 4, BASE + THIRD

@@ -3,12 +3,15 @@ simulated probe, read its level, unlock it, read it again, lock it; the
 level-2 part of the family must be reported and refused.
 
 The chips are every part the simulator has (build/rdpd-sim --list-profiles:
-a part P is named by its P-rdp0 and P-rdp1 profiles), so a new family's
-model is in here without a line; a part with a P-rdp2 profile is also
-refused at level 2. What rdpd calls the chip is checked against the driver
-tables (build/tools/families --json: the family is a driver, the chip one
-of its parts) and against the simulator's own name for it (the same vendor
-and series: STM32F4, STM32WB, GD32F1). Each family's own test
+a part P is named by its P-rdp0 profile, and P-rdp1 where it can be
+locked), so a new family's model is in here without a line; a part with a
+P-rdp2 profile is also refused at level 2. A part with no P-rdp1 has no
+protection (RP2040): it reads level 0, has nothing to unlock, and a lock is
+refused. What rdpd calls the chip is checked against the driver tables
+(build/tools/families --json: the family is a driver, the chip one of its
+parts) and, for names of the STM32 kind, against the simulator's own name
+for it (the same vendor and series: STM32F4, STM32WB, GD32F1); other
+vendors' locked chips are named by a generic row. Each family's own test
 (tests/sim/test_stack_FAMILY.c) checks the exact part names."""
 import json
 import os
@@ -21,20 +24,31 @@ from rdpd_harness import BUILD, Daemon, check, is_problem, summary  # noqa: E402
 
 
 def sim_parts():
-    """(part, has a level-2 profile) for every simulated part, in the
-    simulator's order; the profiles that are not P-rdpN of a part with
-    P-rdp0 and P-rdp1 are special ones (no-target, an SWD-off firmware)."""
+    """(part, has a level-1 profile, has a level-2 profile) for every
+    simulated part, in the simulator's order; the profiles that are not
+    P-rdpN of a part with P-rdp0 are special ones (no-target, an SWD-off
+    firmware)."""
     out = subprocess.check_output([os.path.join(BUILD, "rdpd-sim"), "--list-profiles"], text=True)
     names = out.split()
     have = set(names)
-    return [(n[:-5], n[:-5] + "-rdp2" in have) for n in names
-            if n.endswith("-rdp0") and n[:-5] + "-rdp1" in have]
+    return [(n[:-5], n[:-5] + "-rdp1" in have, n[:-5] + "-rdp2" in have) for n in names
+            if n.endswith("-rdp0")]
+
+
+def driver_tables():
+    out = subprocess.check_output([os.path.join(BUILD, "tools", "families"), "--json"], text=True)
+    return json.loads(out)["drivers"]
 
 
 def driver_parts():
     """{driver: set of part names} from the driver tables."""
-    out = subprocess.check_output([os.path.join(BUILD, "tools", "families"), "--json"], text=True)
-    return {d["name"]: {p["name"] for p in d["parts"]} for d in json.loads(out)["drivers"]}
+    return {d["name"]: {p["name"] for p in d["parts"]} for d in driver_tables()}
+
+
+def multidrop_drivers():
+    """Drivers whose parts sit on an SWD multidrop bus (a targetsel): an
+    ST-LINK cannot select them."""
+    return {d["name"] for d in driver_tables() if any(p["targetsel"] for p in d["parts"])}
 
 
 def series(name):
@@ -43,6 +57,12 @@ def series(name):
     "GD32F130C8" and "GD32F1x0 (or GD32F10x)" "GD32F1"."""
     m = re.match(r"[A-Z]+32..", name.upper())
     return m.group(0) if m else None
+
+
+def named_right(chip, part):
+    """The chip's name is of the simulated part's series, where the name is
+    of the STM32 kind (series() finds one in the simulator's name)."""
+    return series(part) is None or series(chip) == series(part)
 
 
 def refused_on_purpose(part, family):
@@ -87,8 +107,7 @@ def family_round_trip(d, part, drivers, reached, via):
           got.get("firmware_version") == firmware, (got.get("protocol"), got.get("firmware_version")))
     part = name
     family = res[2]["family"] if res[0] == 200 else None
-    ok = family in drivers and res[2]["chip"] in drivers[family] and \
-        series(res[2]["chip"]) == series(part) is not None
+    ok = family in drivers and res[2]["chip"] in drivers[family] and named_right(res[2]["chip"], part)
     check(part + " identified", ok, res[2] if res[0] == 200 else res)
     check(part + " scheme documented", res[0] == 200 and res[2].get("scheme") in documented_schemes(d),
           res[2].get("scheme") if res[0] == 200 else res)
@@ -113,25 +132,66 @@ def family_round_trip(d, part, drivers, reached, via):
           res[2]["result"]["rdp_after"] == 1, res[2].get("error") or res[2].get("result"))
 
 
+def open_only_round_trip(d, part, drivers, reached, via, multidrop):
+    """A part with no protection (no P-rdp1): level 0, an unlock with
+    nothing to do, a lock refused; behind a probe that cannot select a
+    multidrop DP (MULTIDROP: the part's driver has a targetsel), a silence
+    that says which probe can. Returns the family read, or None."""
+    option, tag, protocol, firmware = via
+    name = part + (" via " + protocol if option else "")
+    idx = add(d, part + "-rdp0", tag + part, option)
+    if not check(name + " added", idx is not None):
+        return None
+    res = d.get("/probes/%d/rdp" % idx)
+    if protocol == "stlink" and multidrop:
+        check(name + " multidrop needs a CMSIS-DAP probe", is_problem(*res, 502, "target_not_responding") and
+              "needs a probe that can select it" in res[2]["detail"], res)
+        return None
+    family = res[2]["family"] if res[0] == 200 else None
+    check(name + " identified", family in drivers and res[2]["chip"] in drivers[family], res[2])
+    check(name + " scheme documented", res[0] == 200 and res[2].get("scheme") in documented_schemes(d),
+          res[2].get("scheme") if res[0] == 200 else res)
+    check(name + " level 0", res[0] == 200 and res[2]["rdp_level"] == 0, res[2])
+    reached.add(family)
+    res = d.post("/probes/%d/unlock?wait=60" % idx, {})
+    check(name + " nothing to unlock", res[0] == 200 and res[2]["state"] == "succeeded" and
+          not res[2]["result"]["flash_erased"], res[2].get("error") or res[2].get("result"))
+    res = d.post("/probes/%d/lock?wait=60" % idx, {})
+    check(name + " lock refused", res[0] == 200 and res[2]["state"] == "failed" and
+          res[2]["error"]["code"] == "not_supported", res[2].get("error"))
+    return family
+
+
 def level2_refused(d, part):
+    """Level 2 is reported, then refused with nothing done: an STM32 at
+    RDP 2 answers nothing at all; a chip whose vendor port still answers
+    (a Kinetis with mass erase disabled) reads level 2 and is refused."""
     idx = add(d, part + "-rdp2", "L2" + part)
     res = d.get("/probes/%d/rdp" % idx)
-    check(part + " level 2 reported", is_problem(*res, 502, "target_not_responding") and
-          "level 2" in res[2]["detail"], res)
+    silent = res[0] != 200
+    check(part + " level 2 reported", (is_problem(*res, 502, "target_not_responding") and
+                                       "level 2" in res[2]["detail"]) or
+          (res[0] == 200 and res[2]["rdp_level"] == 2), res)
     res = d.post("/probes/%d/unlock?wait=60" % idx, {})
+    code = "target_not_responding" if silent else "rdp_level2_permanent"
     check(part + " level 2 unlock fails", res[0] == 200 and res[2]["state"] == "failed" and
-          res[2]["error"]["code"] == "target_not_responding", res[2].get("error"))
+          res[2]["error"]["code"] == code and (silent or "Nothing was written" in res[2]["error"]["detail"]),
+          res[2].get("error"))
 
 
 def main():
     d = Daemon().start()
     try:
-        drivers, reached = driver_parts(), set()
+        drivers, reached, multidrop = driver_parts(), set(), multidrop_drivers()
         parts = sim_parts()
         check("the simulator lists parts", len(parts) > 0, parts)
-        for part, has_l2 in parts:
+        for part, has_l1, has_l2 in parts:
+            family = None  # of an open-only part, as the DAPLink (first in PROBES) read it
             for via in PROBES:
-                family_round_trip(d, part, drivers, reached, via)
+                if has_l1:
+                    family_round_trip(d, part, drivers, reached, via)
+                else:
+                    family = open_only_round_trip(d, part, drivers, reached, via, family in multidrop) or family
             if has_l2:
                 level2_refused(d, part)
             remove_all(d)

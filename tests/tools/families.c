@@ -46,6 +46,7 @@ static json_object *families_part(const struct target_driver *d, const struct ta
 	json_object_object_add(o, "openocd_target", families_string_or_null(p->openocd_target));
 	json_object_object_add(o, "options_not_loaded_by_reset",
 			       json_object_new_boolean(p->options_not_loaded_by_reset));
+	json_object_object_add(o, "targetsel", p->targetsel ? families_hex(p->targetsel) : NULL);
 	return o;
 }
 
