@@ -440,6 +440,22 @@ test('two probes with one serial: two cards, each with its own chip UID; an unlo
 	assert.equal(await card(idx[0]).locator('.badge').innerText(), 'Level 1 · locked');
 });
 
+test('a chip of another scheme: its card names the scheme and says the state in the vendor\'s words', async () => {
+	const {status, data} = await api('/probes', {method: 'POST', body: {uri: 'sim:rp2040-rdp0?serial=WEBRP2040'}});
+	assert.equal(status, 201, JSON.stringify(data));
+	const i = data.index;
+	await card(i).waitFor({timeout: 6000});
+	await card(i).getByRole('button', {name: `Read level of probe ${i}`}).click();
+	await card(i).locator('.badge.b-open').waitFor();
+	assert.equal(await badge(i).innerText(), 'Level 0 · open');
+	assert.match(await card(i).locator('.chip').innerText(), /RP2040/);
+	const facts = await card(i).locator('.facts').innerText();
+	assert.match(facts, /Protection\s+state 0x0 \(none\)/);
+	const rep = (await api(`/probes/${i}/rdp`)).data;
+	assert.ok(rep.state && /no read-out or debug protection/.test(rep.state), JSON.stringify(rep));
+	assert.ok(facts.includes(rep.state), facts);
+});
+
 test('the page asks no other host and has no script errors', () => {
 	assert.deepEqual(foreignRequests, []);
 	assert.deepEqual(pageErrors, []);
