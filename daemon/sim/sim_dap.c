@@ -644,6 +644,8 @@ static int sim_dap_one(struct sim_probe *p, const uint8_t *req, size_t len, uint
 		p->data_phase = req[1] & 4u;
 		return sim_dap_simple(ID_SWD_CONFIGURE, DAP_OK, 2, len, rsp, cap, r);
 	case ID_SWD_SEQUENCE:
+		if (!p->swd_sequence)
+			return sim_dap_invalid(rsp, cap, r); /* a firmware older than 1.2 */
 		return sim_dap_swd_sequence(p, req, len, rsp, cap, r);
 	case ID_EXECUTE_COMMANDS:
 	case ID_QUEUE_COMMANDS:

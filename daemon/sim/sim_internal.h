@@ -374,6 +374,7 @@ struct sim_probe {
 	double time_scale;
 	unsigned latency_us, packet_size, packet_count;
 	bool atomic;           /* DAP_ExecuteCommands and DAP_QueueCommands built in */
+	bool swd_sequence;     /* DAP_SWD_Sequence built in (CMSIS-DAP 1.2 and later) */
 	struct sim_chip *chip;
 	struct sim_swd swd;
 	struct sim_counters counters;

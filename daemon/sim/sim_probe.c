@@ -123,6 +123,7 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 	p->packet_size = opt && opt->packet_size ? opt->packet_size : 64;
 	p->packet_count = opt && opt->packet_count ? opt->packet_count : 4;
 	p->atomic = !(opt && opt->no_atomic);
+	p->swd_sequence = !(opt && opt->no_swd_sequence);
 	/* The firmware's compile-time limits (DAP.c): 64..32768 and 1..255. */
 	if (p->packet_size < 64 || p->packet_size > 32768 || p->packet_count > 255) {
 		free(p);

@@ -619,10 +619,13 @@ static int target_silent(struct adiv5 *a, const struct target_connect_opts *opts
 			multidrop);
 }
 
-/* Nothing answered point to point: select, in turn, each multidrop DP a
- * part row names (its targetsel), at each clock, without holding reset
- * (the RP2040 has no nRESET pin, only RUN). 0 with the DP kept selected
- * (a->targetsel), or the last attempt's error with a->targetsel 0. */
+/* Nothing answered point to point (RC: why): select, in turn, each
+ * multidrop DP a part row names (its targetsel), at each clock, without
+ * holding reset (the RP2040 has no nRESET pin, only RUN). 0 with the DP
+ * kept selected (a->targetsel), or the last attempt's error with
+ * a->targetsel 0. A probe that turns out not to implement the command
+ * (CMSIS-DAP before 1.2: no DAP_SWD_Sequence) leaves RC as it was: the
+ * silence is still the news. */
 static int target_attach_multidrop(struct adiv5 *a, struct target *t, const uint32_t *clocks, size_t n_clocks,
 				   int rc)
 {
@@ -631,13 +634,19 @@ static int target_attach_multidrop(struct adiv5 *a, struct target *t, const uint
 			uint32_t sel = target_drivers[i]->parts[k].targetsel;
 
 			for (size_t c = 0; sel && c < n_clocks; c++) {
+				int got;
+
 				a->targetsel = sel;
-				if ((rc = target_try(a, t, clocks[c], false)) == 0) {
+				if ((got = target_try(a, t, clocks[c], false)) == 0) {
 					t->clock_hz = clocks[c];
 					return 0;
 				}
 				a->targetsel = 0;
-				if (!target_error_is_chip(rc))
+				if (got == -ERR_PROBE_UNSUPPORTED) {
+					err_clear();
+					return rc;
+				}
+				if (!target_error_is_chip(rc = got))
 					return rc;
 			}
 		}

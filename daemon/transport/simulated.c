@@ -4,7 +4,7 @@
  * so the DAP layer's pipelining (packet count) behaves as on a real probe.
  *
  * URI: sim:PROFILE[?time_scale=X&latency_us=N&packet_size=N&packet_count=N&serial=S&uid=H
- *                  &probe=KIND&firmware=V&target_mv=N&atomic=0|1]
+ *                  &probe=KIND&firmware=V&target_mv=N&atomic=0|1&swd_sequence=0|1]
  * PROFILE is one of sim_profiles_name(); each option at most once: time_scale
  * a decimal above 0 and at most 1000, latency_us 0 to 1000000, packet_size
  * 64 to 1024, packet_count 1 to 8, serial 1 to 63 of [A-Za-z0-9._:-], uid
@@ -13,7 +13,8 @@
  * stlink-v3), firmware an ST-LINK's version as the tools print it
  * ("V2J21S4": an old one), target_mv the target voltage an ST-LINK measures,
  * 1 to 5000 (docs/sim/stlink.md); atomic=0 a CMSIS-DAP firmware built
- * without DAP_ExecuteCommands (docs/sim/README.md).
+ * without DAP_ExecuteCommands, swd_sequence=0 one older than CMSIS-DAP 1.2,
+ * without DAP_SWD_Sequence (docs/sim/README.md).
  *
  * Each probe kind has its framing (simulated_framings): a CMSIS-DAP
  * command gets its response queued when it is sent, so the DAP layer's
@@ -99,7 +100,8 @@ static int simulated_bad_option(const char *key, const char *val)
 	return err_setf(ERR_PROBE_URI_INVALID,
 			"unknown or out-of-range sim option %s=%s (time_scale above 0 to %g, latency_us 0-%u, "
 			"packet_size 64-%d, packet_count 1-%d, serial of 1-%d letters, digits and ._:-, uid of 24 hex digits, "
-			"probe daplink, stlink-v2, stlink-v2-1 or stlink-v3, firmware like V2J37S7, target_mv 1-%u, atomic 0 or 1)",
+			"probe daplink, stlink-v2, stlink-v2-1 or stlink-v3, firmware like V2J37S7, target_mv 1-%u, atomic 0 or 1, "
+			"swd_sequence 0 or 1)",
 			key, val, SIM_TIME_SCALE_MAX, SIM_LATENCY_MAX_US, TRANSPORT_MAX_PACKET, SIM_QUEUE_DEPTH,
 			SIM_SERIAL_MAX, SIM_TARGET_MV_MAX);
 }
@@ -143,6 +145,8 @@ static int simulated_parse_option(struct sim_options *o, const char *key, const 
 		o->packet_count = (unsigned)d;
 	} else if (strcmp(key, "atomic") == 0 && (strcmp(val, "0") == 0 || strcmp(val, "1") == 0)) {
 		o->no_atomic = val[0] == '0';
+	} else if (strcmp(key, "swd_sequence") == 0 && (strcmp(val, "0") == 0 || strcmp(val, "1") == 0)) {
+		o->no_swd_sequence = val[0] == '0';
 	} else if (strcmp(key, "probe") == 0 && sim_probe_kind_parse(val, &o->probe) == 0) {
 		return 0;
 	} else if (strcmp(key, "firmware") == 0 && simulated_firmware_ok(val)) {
@@ -164,7 +168,7 @@ static int simulated_parse_option(struct sim_options *o, const char *key, const 
 static int simulated_parse(const char *addr, char *spec, size_t cap, struct sim_options *opt)
 {
 	static const char *const keys[] = {"time_scale", "latency_us", "packet_size", "packet_count", "serial", "uid",
-					   "probe", "firmware", "target_mv", "atomic"};
+					   "probe", "firmware", "target_mv", "atomic", "swd_sequence"};
 	char *query, *save = NULL, seen[sizeof(keys) / sizeof(keys[0])] = {0};
 
 	memset(opt, 0, sizeof(*opt));

@@ -185,6 +185,28 @@ TEST(stlink_cannot_select_it)
 	probe_link_close(pl);
 }
 
+/* A CMSIS-DAP firmware older than 1.2 has no DAP_SWD_Sequence (it answers
+ * 0xFF): the RP2040 behind it, like an empty connector, is silence, not a
+ * probe failure. */
+TEST(old_firmware_without_swd_sequence)
+{
+	static const char *const uris[] = {"sim:rp2040-rdp0" FAST "&swd_sequence=0",
+					   "sim:no-target" FAST "&swd_sequence=0"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct probe_link *pl = stack_open(uris[i]);
+		struct target t;
+		struct target_protection p;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), -ERR_TARGET_NOT_RESPONDING);
+		CHECK(strstr(err_detail(), "does not answer on SWD") != NULL);
+		probe_link_close(pl);
+	}
+}
+
 /* A point-to-point chip never gets a TARGETSEL: the multidrop pass runs
  * only once nothing answered. */
 TEST(point_to_point_chips_are_not_selected)
@@ -207,6 +229,7 @@ int main(void)
 	RUN(identified_on_the_multidrop_bus);
 	RUN(nothing_to_unlock_and_lock_refused);
 	RUN(stlink_cannot_select_it);
+	RUN(old_firmware_without_swd_sequence);
 	RUN(point_to_point_chips_are_not_selected);
 	return check_summary();
 }

@@ -54,6 +54,25 @@ TEST(swj_sequence_jtag_to_swd)
 	CHECK(dap_commands_swj_sequence_encode(buf, 10, 136, seq) < 0); /* does not fit */
 }
 
+/* The multidrop TARGETSEL write (ADIv5.2 B4.3.4) as DAP_SWD_Sequence: the
+ * request 0x99, 5 cycles in, 32 data bits and their even parity. */
+TEST(swd_targetsel)
+{
+	static const uint8_t core0[] = {0x1D, 3, 8, 0x99, 0x85, 33, 0x27, 0x29, 0x00, 0x01, 0};
+	static const uint8_t ok[] = {0x1D, 0x00, 0x1F}, err[] = {0x1D, 0xFF, 0x00}, unknown[] = {0xFF};
+	uint8_t buf[64];
+
+	CHECK_EQ_I(dap_commands_swd_targetsel_encode(buf, sizeof(buf), 0x01002927u), 11);
+	CHECK(bytes_eq(buf, core0, sizeof(core0)));
+	CHECK_EQ_I(dap_commands_swd_targetsel_encode(buf, sizeof(buf), 0x11002927u), 11);
+	CHECK_EQ_U(buf[10], 1); /* nine ones: odd */
+	CHECK(dap_commands_swd_targetsel_encode(buf, 10, 0x01002927u) < 0); /* does not fit */
+	CHECK(dap_commands_swd_targetsel_decode(ok, 3) >= 0);
+	CHECK_EQ_I(dap_commands_swd_targetsel_decode(ok, 2), -ERR_PROBE_PROTOCOL); /* the input byte missing */
+	CHECK_EQ_I(dap_commands_swd_targetsel_decode(err, 3), -ERR_PROBE_PROTOCOL);
+	CHECK_EQ_I(dap_commands_swd_targetsel_decode(unknown, 1), -ERR_PROBE_UNSUPPORTED);
+}
+
 TEST(transfer_encoding)
 {
 	/* SELECT 0, CSW, TAR = CPUID, read DRW: the shape of the batch in
@@ -283,6 +302,7 @@ int main(void)
 {
 	RUN(encodings);
 	RUN(swj_sequence_jtag_to_swd);
+	RUN(swd_targetsel);
 	RUN(transfer_encoding);
 	RUN(transfer_block_encoding);
 	RUN(status_decoders);
