@@ -36,7 +36,7 @@
 #include "log.h"
 
 #define API_CONNECTION_LIMIT 256 /* served at once; a newcomer then takes an idle one's slot */
-#define API_CONNECTION_HEADROOM 32 /* MHD's own limit is above: room for those being closed */
+#define API_CONNECTION_HEADROOM 32 /* listen.c's limit is above: room for those being closed */
 #define API_PER_IP_LIMIT 64
 #define API_TIMEOUT_S 30 /* idle time; a trickled request is conn_guard.c's */
 #define API_THREADS_MAX 16
@@ -393,6 +393,14 @@ static struct MHD_Daemon *api_daemon_start(const struct api_config *cfg)
 	 * 30 s timeout (tests/api/test_http_resources.py, wait_slots_freed). */
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
+	/* libmicrohttpd splits its connection limit over the pool: the
+	 * limit is listen.c's times the threads, so that no thread is ever at
+	 * its share. A thread at its share closes a connection handed to it
+	 * (daemon.c MHD_add_connection(), new_connection_process_()), and
+	 * its count lags both the connections queued for it and those it
+	 * reported closed (MHD_cleanup_connections() notifies before it
+	 * counts): conn_guard.c had admitted that connection, perhaps
+	 * evicting another for it, and its client got nothing. */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cpus < 1 ? 1 : cpus > API_THREADS_MAX ? API_THREADS_MAX : (unsigned)cpus;
 	struct MHD_OptionItem opts[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
@@ -405,7 +413,7 @@ static struct MHD_Daemon *api_daemon_start(const struct api_config *cfg)
 	return MHD_start_daemon(
 		flags, 0, api_accept_policy, NULL, api_handle, NULL,
 		MHD_OPTION_ARRAY, opts,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)(API_CONNECTION_LIMIT + API_CONNECTION_HEADROOM),
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)(API_CONNECTION_LIMIT + API_CONNECTION_HEADROOM) * threads,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_PER_IP_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_MEMORY_LIMIT,

@@ -15,10 +15,11 @@
  * idle timeout. libmicrohttpd closes a connection handed to it
  * (listen.c) at its connection limit, and asks the accept policy callback
  * only below it (daemon.c MHD_add_connection(), new_connection_prepare_()),
- * so its limit is set above this table's share: at the share, a newcomer takes the
- * slot of the longest-idle connection of the address holding the most
- * slots, provided that address holds more than the newcomer's own (a
- * client never gains by pushing out another that holds as many as it).
+ * so its limit is set far above this table's share (api.c): at the share, a
+ * newcomer takes the slot of the longest-idle connection of the address
+ * holding the most slots, provided that address holds more than the
+ * newcomer's own (a client never gains by pushing out another that holds
+ * as many as it).
  *
  * A connection is ended with shutdown(2) on its socket: the MHD thread
  * serving it then sees the end of the stream and closes it as usual. MHD reports a

@@ -13,9 +13,10 @@
  * The accept policy and the per-address limit still apply: libmicrohttpd
  * runs both for an added connection (daemon.c new_connection_prepare_()).
  * At its connection limit it closes an added connection at once, where its
- * own accept would have left it in the listen backlog: so at the limit
- * this thread stops accepting until a connection ends (conn_guard.c evicts
- * idle ones below the limit to make room for newcomers).
+ * own accept would have left it in the listen backlog: so this thread
+ * keeps the limit itself, below libmicrohttpd's (api.c), and stops
+ * accepting until a connection ends (conn_guard.c evicts idle ones below
+ * the limit to make room for newcomers).
  */
 #include <arpa/inet.h>
 #include <errno.h>
