@@ -62,6 +62,11 @@ enum sim_fault_kind {
 	SIM_FAULT_WRONG_ECHO,  /* the Nth command packet's reply has a wrong command byte */
 	SIM_FAULT_DROP_PROBE,  /* from the Nth command packet on, the probe is gone */
 	SIM_FAULT_PARITY,      /* the Nth SWD read's data arrives with a wrong parity bit */
+	/* From the command packet after the chip's Nth write to its flash
+	 * interface registers (sim_counters.flash_if_writes) on, the probe is
+	 * gone: an unplug in the middle of a flash operation, at the same step
+	 * whatever the host's speed. */
+	SIM_FAULT_DROP_AT_FLASH_WRITE,
 };
 
 struct sim_fault {

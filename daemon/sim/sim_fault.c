@@ -2,7 +2,8 @@
  * sim_fault.c - fault injection, SQLite FAULTSIM style: fail the Nth SWD
  * transaction (WAIT, FAULT, no ACK; a parity error on the Nth read) or the
  * Nth command packet (short reply,
- * wrong echo, probe gone), once or from then on.
+ * wrong echo, probe gone), once or from then on; or unplug the probe after
+ * the chip's Nth flash-interface write.
  */
 #include "sim_internal.h"
 
@@ -51,7 +52,7 @@ unsigned sim_fault_swd(struct sim_fault_state *fs, bool read)
 
 /* Called for every command packet; returns the packet-level fault that
  * applies to it (SIM_FAULT_NONE if none). A dropped probe stays dropped. */
-enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs)
+enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs, uint64_t flash_if_writes)
 {
 	if (fs->dropped)
 		return SIM_FAULT_DROP_PROBE;
@@ -61,6 +62,12 @@ enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs)
 		return sim_fault_fires(&fs->f, ++fs->packets_seen) ? fs->f.kind : SIM_FAULT_NONE;
 	case SIM_FAULT_DROP_PROBE:
 		if (++fs->packets_seen >= fs->f.nth && fs->f.nth) {
+			fs->dropped = true;
+			return SIM_FAULT_DROP_PROBE;
+		}
+		return SIM_FAULT_NONE;
+	case SIM_FAULT_DROP_AT_FLASH_WRITE:
+		if (fs->f.nth && flash_if_writes >= fs->f.nth) {
 			fs->dropped = true;
 			return SIM_FAULT_DROP_PROBE;
 		}

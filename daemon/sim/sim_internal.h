@@ -286,7 +286,8 @@ struct sim_fault_state {
 
 void sim_fault_set(struct sim_fault_state *fs, const struct sim_fault *f);
 unsigned sim_fault_swd(struct sim_fault_state *fs, bool read); /* 0, or the ACK to force */
-enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs);
+/* FLASH_IF_WRITES: the chip's count so far (SIM_FAULT_DROP_AT_FLASH_WRITE). */
+enum sim_fault_kind sim_fault_packet(struct sim_fault_state *fs, uint64_t flash_if_writes);
 void sim_fault_mangle(enum sim_fault_kind k, uint8_t *rsp, int *len);
 
 /* ---- ST-LINK firmware state (sim_stlink.c, sim_stlink_mem.c) ---- */

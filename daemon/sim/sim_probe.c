@@ -199,7 +199,7 @@ int sim_probe_command(struct sim_probe *sp, const uint8_t *req, size_t req_len, 
 		return -EPROTO;
 	sim_probe_latency(sp);
 	pthread_mutex_lock(&sp->lock);
-	fk = sim_fault_packet(&sp->fault);
+	fk = sim_fault_packet(&sp->fault, sp->counters.flash_if_writes);
 	if (fk == SIM_FAULT_DROP_PROBE) {
 		pthread_mutex_unlock(&sp->lock);
 		return -ENODEV;
@@ -228,7 +228,7 @@ int sim_probe_stlink_out(struct sim_probe *sp, const uint8_t *buf, size_t len)
 	/* Packet faults count commands; a data phase belongs to its command. */
 	command = sp->st->data_need == 0;
 	if (command)
-		fk = sim_fault_packet(&sp->fault);
+		fk = sim_fault_packet(&sp->fault, sp->counters.flash_if_writes);
 	else if (sp->fault.dropped)
 		fk = SIM_FAULT_DROP_PROBE;
 	if (fk == SIM_FAULT_DROP_PROBE) {

@@ -670,6 +670,34 @@ TEST(framing_and_packet_faults)
 	sim_probe_destroy(sp);
 }
 
+/* DROP_AT_FLASH_WRITE 2: reads and the first flash-interface write pass;
+ * the command that carries the second write still lands; the command after
+ * it finds the probe gone. */
+TEST(drop_at_the_nth_flash_interface_write)
+{
+	struct sim_probe *sp = st_open(SIM_PROBE_STLINK_V2, NULL, "stm32f401re-rdp1");
+	struct sim_fault f = { .kind = SIM_FAULT_DROP_AT_FLASH_WRITE, .nth = 2 };
+	struct sim_counters cnt;
+	uint32_t optcr = 0;
+	uint8_t r[ST_CAP];
+
+	CHECK_EQ_U(st_enter(sp), 0x80);
+	sim_probe_set_fault(sp, &f);
+	CHECK_EQ_U(st_rd(sp, 0x40023C14u, &optcr), 0x80);
+	CHECK_EQ_U(st_rd(sp, 0x40023C14u, &optcr), 0x80);
+	CHECK_EQ_U(st_wr(sp, 0x40023C08u, 0x08192A3Bu), 0x80);
+	CHECK_EQ_U(st_rd(sp, 0x40023C14u, &optcr), 0x80);
+	CHECK_EQ_U(st_wr(sp, 0x40023C08u, 0x4C5D6E7Fu), 0x80);
+	sim_probe_get_counters(sp, &cnt);
+	CHECK_EQ_U(cnt.flash_if_writes, 2);
+	CHECK_EQ_I(sim_probe_stlink_out(sp, (const uint8_t[16]){ 0xF1 }, 16), -ENODEV);
+	CHECK_EQ_I(sim_probe_stlink_in(sp, r, 6), -ENODEV);
+	/* Clearing the fault plugs it back in. */
+	sim_probe_set_fault(sp, NULL);
+	CHECK_EQ_I(st_cmd(sp, (const uint8_t[]){ 0xF1 }, 1, r, 6), 6);
+	sim_probe_destroy(sp);
+}
+
 /* Power lost right after the command that starts option programming: a
  * WRITEMEM_32 is done when its data phase is (RM0090 §3.6.2: OPTKEYR keys,
  * then OPTCR with the new RDP byte and OPTSTRT). */
@@ -743,6 +771,7 @@ int main(void)
 	RUN(core_registers);
 	RUN(rw_misc);
 	RUN(framing_and_packet_faults);
+	RUN(drop_at_the_nth_flash_interface_write);
 	RUN(power_fail_after_the_data_phase);
 	RUN(serials);
 	return check_summary();

@@ -225,15 +225,14 @@ run raw_old --stlink stlink-v2 --stlink-firmware V2J21S4 --profile stm32f401re-r
 check raw_old_firmware_refuses_dap_reg raw_line raw_old 4 'in 42 00'
 
 # ---- the probe goes away in the middle of the unlock -------------------------
-# From its 180th command on the probe is gone (DROP_PROBE, unplugged): the
-# flash driver's unlock fails and says so, OpenOCD exits non-zero, the test
-# bed outlives it, the chip keeps level 1. How many DHCSR polls OpenOCD's
-# "reset halt" makes before the unlock depends on the machine's speed (a
-# sanitizer build under load made enough for the 180th command to fall in the
-# reset's memory read instead), so either failure OpenOCD prints is its
-# truthful report; the level is the judge.
-run drop --stlink stlink-v2 --profile stm32f401re-rdp1 --drop-after 180 $FAST -- sh -c "$OCD -f interface/stlink.cfg $F4_UNLOCK"
-check drop_unlock_fails sh -c "grep -q -e 'stm32f2x failed to unlock device' -e 'failed to read memory' '$T/drop.out'"
+# After the chip's first flash-interface write (OPTKEYR's first key, as
+# "stm32f4x unlock" starts on the option bytes) the probe is gone (unplugged):
+# the flash driver's unlock fails and says so, OpenOCD exits non-zero, the
+# test bed outlives it, the chip keeps level 1. The trigger is that write,
+# not a command count: how many DHCSR polls "reset halt" makes before it
+# depends on the machine's speed.
+run drop --stlink stlink-v2 --profile stm32f401re-rdp1 --drop-at-flash-write 1 $FAST -- sh -c "$OCD -f interface/stlink.cfg $F4_UNLOCK"
+check drop_unlock_fails grep -q 'stm32f2x failed to unlock device' "$T/drop.out"
 check drop_openocd_exits_nonzero sh -c "[ \"\$(cat $T/drop.rc)\" -ne 0 ] && [ \"\$(cat $T/drop.rc)\" -lt 128 ]"
 check drop_chip_still_level_1 rdp_is drop 1
 

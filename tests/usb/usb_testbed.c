@@ -1334,7 +1334,7 @@ int main(int argc, char **argv)
 	char *profile = NULL, *serial = NULL, *second = NULL, *stlink = NULL, *firmware = NULL;
 	double time_scale = 0;
 	int unplug_ms = -1, replug_ms = -1, hid = 0, print_root = 0, raw_serial = 0, report_rdp = 0;
-	int drop_after = 0, target_mv = 0, latency_us = 0, count = 0;
+	int drop_at_write = 0, target_mv = 0, latency_us = 0, count = 0;
 	GOptionEntry entries[] = {
 		{"profile", 0, 0, G_OPTION_ARG_STRING, &profile,
 		 "simulator profile (default stm32f401re-rdp1)", "NAME"},
@@ -1357,8 +1357,9 @@ int main(int argc, char **argv)
 		 "ST-LINK: iSerial of 12 raw bytes, as old V2 firmware has it", NULL},
 		{"target-mv", 0, 0, G_OPTION_ARG_INT, &target_mv,
 		 "ST-LINK: the target voltage it measures (default 3300)", "MV"},
-		{"drop-after", 0, 0, G_OPTION_ARG_INT, &drop_after,
-		 "ST-LINK: the probe is gone from its Nth command on (unplugged)", "N"},
+		{"drop-at-flash-write", 0, 0, G_OPTION_ARG_INT, &drop_at_write,
+		 "the probe is gone (unplugged) from the command after the chip's Nth flash-interface write",
+		 "N"},
 		{"latency-us", 0, 0, G_OPTION_ARG_INT, &latency_us,
 		 "sleep N us per bulk OUT transfer (CMSIS-DAP: per command packet), 0 to 1000000", "N"},
 		{"count", 0, 0, G_OPTION_ARG_NONE, &count,
@@ -1431,8 +1432,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	if (drop_after > 0) {
-		struct sim_fault f = { .kind = SIM_FAULT_DROP_PROBE, .nth = (uint64_t)drop_after };
+	if (drop_at_write > 0) {
+		struct sim_fault f = { .kind = SIM_FAULT_DROP_AT_FLASH_WRITE,
+				       .nth = (uint64_t)drop_at_write };
 
 		sim_probe_set_fault(tb.devs[0].sp, &f);
 	}
