@@ -554,8 +554,8 @@ function familyScope(family) {
 	const f = (family || '').toLowerCase();
 	if (/^stm32(f2|f4|f7)/.test(f)) return 'the whole flash and the backup SRAM';
 	if (/^stm32(l0|l1)/.test(f)) return 'the whole flash and the data EEPROM';
-	if (f) return 'the whole flash';
-	return null;
+	if (/^(stm32|artery)/.test(f)) return 'the whole flash';
+	return null; /* another vendor's scheme: the chip's own report says (erase_scope) */
 }
 
 function eraseScope(key) {

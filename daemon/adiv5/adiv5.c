@@ -124,7 +124,10 @@ void adiv5_ap_write(struct adiv5 *a, uint8_t apsel, uint8_t reg, uint32_t val)
 	op = adiv5_push(a);
 	if (op) {
 		*op = (struct access_op){.ap = true, .apsel = apsel, .reg = reg, .data = val};
-		if (reg != AP_CSW && reg != AP_TAR)
+		/* Only the MEM-AP's CSW and TAR merely aim the next access; the
+		 * same offsets of a vendor's control port are its commands
+		 * (Nordic CTRL-AP: RESET 0x000, ERASEALL 0x004). */
+		if (apsel != a->mem_ap || (reg != AP_CSW && reg != AP_TAR))
 			op->flags = ACCESS_OP_SIDE_EFFECT;
 	}
 }
@@ -197,6 +200,10 @@ int adiv5_run(struct adiv5 *a)
 
 	/* Read-ahead words answer the reads queued before the next run. */
 	a->pf_valid = false;
+	if (rc == 0 && a->n > 0 && a->sticky_unknown && !a->up_pending) {
+		rc = dp_clear_sticky(a);
+		a->sticky_unknown = rc < 0;
+	}
 	if (rc == 0 && a->n > 0) {
 		rc = a->ac->ops->run(a->ac, a->q, a->n, access_now_ms() + a->timeout_ms, &fail);
 		if (rc > 0) {
@@ -204,6 +211,7 @@ int adiv5_run(struct adiv5 *a)
 			rc = adiv5_fail(a, &fail);
 		} else if (rc < 0) {
 			at = 0; /* the probe failed: nothing is known to have run */
+			a->sticky_unknown = true;
 		}
 		a->pf_valid = rc == 0 && read_ahead;
 	}

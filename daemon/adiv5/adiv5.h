@@ -88,6 +88,11 @@ struct adiv5 {
 	size_t up_ops;
 	bool up_pending, up_failed;
 	bool swd_seen;         /* a power-up succeeded on this link: the DP speaks SWD */
+	/* A run the probe failed (a malformed reply, an echo out of step) may
+	 * have hidden a FAULT whose STICKYERR now refuses every AP access
+	 * (ADIv5.2 B2.2.6): the next run clears the sticky bits first, unless
+	 * a power-up (which clears them) comes before. */
+	bool sticky_unknown;
 	/* On an SWD multidrop bus, the TARGETSEL of the DP to talk to (TINSTANCE
 	 * [31:28], TARGETID [27:0]: ADIv5.2 B4.3.4), written after every line
 	 * reset; 0: a point-to-point link, nothing to select. */

@@ -30,6 +30,7 @@ int dp_clear_sticky(struct adiv5 *a)
 static void dp_power_up_queue(struct adiv5 *a)
 {
 	adiv5_invalidate(a); /* SELECT is UNKNOWN after a line reset (ADIv5.2 B2.2.9) */
+	a->sticky_unknown = false; /* the power-up clears the sticky bits */
 	a->up_dpidr = 0;
 	adiv5_dp_read(a, DP_DPIDR, &a->up_dpidr);
 	adiv5_dp_write(a, DP_ABORT, DP_ABORT_CLEAR_STICKY);

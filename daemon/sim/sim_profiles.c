@@ -12,6 +12,7 @@
 #include <string.h>
 
 extern const struct sim_chip_ops sim_at32f4_ops;
+extern const struct sim_chip_ops sim_nrf52_ops;
 extern const struct sim_chip_ops sim_rp2040_ops;
 extern const struct sim_chip_ops sim_stm32f1_ops;
 extern const struct sim_chip_ops sim_stm32f4_ops;
@@ -29,6 +30,7 @@ static const struct sim_chip_ops *const sim_profiles_families[] = {
 	&sim_stm32l4_ops,
 	&sim_at32f4_ops,
 	&sim_rp2040_ops,
+	&sim_nrf52_ops,
 };
 
 #define PROFILE_NFAMILIES (sizeof(sim_profiles_families) / sizeof(sim_profiles_families[0]))

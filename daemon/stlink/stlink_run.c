@@ -9,13 +9,14 @@
  * the memory command); one that no memory command follows is.
  *
  * WAIT (docs/probe/stlink.md, "WAIT and side effects"): an SWD WAIT means
- * the access was not accepted (ADIv5.2 B4.2.2), so a register access the
- * firmware reports as WAITed on its own port (SWD_AP_WAIT for an AP
- * register, SWD_DP_WAIT for a DP one) is simply repeated until the
- * deadline. A memory command is several SWD accesses (CSW, TAR, DRW and
- * what the firmware reads after), and its status does not say which one
- * waited: the DRW write may have been accepted. A write flagged
- * ACCESS_OP_SIDE_EFFECT is therefore never repeated after a WAIT from a
+ * the access was not accepted (ADIv5.2 B4.2.2), so a read, a write without
+ * side effects, and a DP register write the firmware reports as WAITed on
+ * the DP (SWD_DP_WAIT) are simply repeated until the deadline. An AP write
+ * is posted and confirmed by the RDBUFF read after it, one status for
+ * both; a memory command is several SWD accesses (CSW, TAR, DRW and what
+ * the firmware reads after). Neither status says which access waited: the
+ * write may have been accepted. A write flagged ACCESS_OP_SIDE_EFFECT is
+ * therefore never repeated after a WAIT from an AP register write or a
  * memory command, nor after a WAIT on the other port; the run ends with
  * ACCESS_ACK_WAIT at that op instead.
  *
@@ -54,10 +55,11 @@ static bool stlink_run_is_select(const struct access_op *op)
 	return !op->ap && !stlink_run_is_read(op) && op->reg == STLINK_RUN_DP_SELECT;
 }
 
-/* A CSW or TAR write (not itself a DRW access). */
+/* A CSW or TAR write (not itself a DRW access, nor a command of another
+ * kind of AP at those offsets: adiv5_ap_write flags those). */
 static bool stlink_run_is_aim(const struct access_op *op)
 {
-	return op->ap && !stlink_run_is_read(op) && !(op->flags & ACCESS_OP_DRW) &&
+	return op->ap && !stlink_run_is_read(op) && !(op->flags & (ACCESS_OP_DRW | ACCESS_OP_SIDE_EFFECT)) &&
 	       (op->reg == STLINK_RUN_AP_CSW || op->reg == STLINK_RUN_AP_TAR);
 }
 
@@ -218,9 +220,12 @@ static bool stlink_run_may_repeat(const struct access_op *op, enum stlink_comman
 {
 	if (stlink_run_is_read(op) || !(op->flags & ACCESS_OP_SIDE_EFFECT))
 		return true;
-	if (mem)
+	/* An AP write is posted: the firmware's status covers it and the
+	 * RDBUFF read that confirms it, and a WAIT on that read means the
+	 * write was accepted (ADIv5.2 B4.2.2). */
+	if (mem || op->ap)
 		return false;
-	return op->ap ? kind == STLINK_STATUS_AP_WAIT : kind == STLINK_STATUS_DP_WAIT;
+	return kind == STLINK_STATUS_DP_WAIT;
 }
 
 /* A status that ends the run: 1 with *FAIL for the target's answers,

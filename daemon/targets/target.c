@@ -11,6 +11,7 @@
 #include "log.h"
 
 extern const struct target_driver at32f4_driver;
+extern const struct target_driver nrf52_driver;
 extern const struct target_driver rp2040_driver;
 extern const struct target_driver stm32f1_driver;
 extern const struct target_driver stm32f4_driver;
@@ -22,6 +23,7 @@ extern const struct target_driver stm32l5_driver;
 
 static const struct target_driver *const target_drivers[] = {
 	&at32f4_driver,
+	&nrf52_driver,
 	&rp2040_driver,
 	&stm32f1_driver,
 	&stm32f4_driver,
@@ -402,9 +404,16 @@ static int target_identify_locked(struct target *t, int rc)
 	for (uint8_t ap = 0; ap < ADIV5_AP_SCAN; ap++)
 		adiv5_ap_read(t->a, ap, AP_IDR, &seen.ap_idr[ap]);
 	found = adiv5_run(t->a);
-	if (found == 0 && adiv5_idr_is_ahb_mem_ap(seen.ap_idr[t->a->mem_ap]) &&
-	    target_read_rom_id(t, &seen.rom_designer, &seen.rom_part) < 0)
-		err_clear(); /* a bus that refuses the ROM table too: the IDRs remain */
+	if (found == 0 && adiv5_idr_is_ahb_mem_ap(seen.ap_idr[t->a->mem_ap])) {
+		found = target_read_rom_id(t, &seen.rom_designer, &seen.rom_part);
+		/* A bus that refuses the ROM table too: the IDRs remain. Any
+		 * other failure (a malformed reply) leaves the DP's state
+		 * unknown, a FAULT perhaps unseen and its sticky bit set. */
+		if (found == -ERR_TARGET_FAULT || found == 1) {
+			err_clear();
+			found = 0;
+		}
+	}
 	if (found == 0)
 		found = target_identify_by_vendor(t, &seen);
 	if (found == 0)

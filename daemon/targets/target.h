@@ -162,6 +162,12 @@ struct target_driver {
 	 * word listed but not read, or read but not listed, only costs a
 	 * packet (tests/sim/test_stack_every_profile.c finds either). */
 	size_t (*protection_words)(const struct target *t, uint32_t *addr, size_t cap);
+	/* Nonzero: read_protection reads its state from a register of the AP
+	 * at this APSEL, a vendor's control port that answers whatever the
+	 * protection (nRF52 CTRL-AP, APSEL 1): one batch of its own that the
+	 * identification cannot read ahead (tests/sim/test_stack_every_profile.c
+	 * allows it and nothing more). 0: none (APSEL 0 is the core's AHB-AP). */
+	uint8_t protection_ap;
 	/* Program the RDP level LEVEL (0 or 1) into the option bytes and wait
 	 * until the controller is done (the mass erase, for 1 -> 0). */
 	int (*set_level)(struct target *t, enum rdp_level level, const struct target_events *ev);

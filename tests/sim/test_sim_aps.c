@@ -3,8 +3,9 @@
  * bytes through sim.h only: which APSEL holds which AP on each family, what
  * a MEM-AP other than the core's reaches, and that an APSEL with no AP reads
  * IDR 0 (ADIv5.2 C2.6). Layouts: STM32H5 core on AP1 (OpenOCD stm32h5x.cfg),
- * STM32H7 AP0-AP3 (OpenOCD stm32h7x.cfg, pyOCD issue #1499), every other
- * family AP0 only.
+ * STM32H7 AP0-AP3 (OpenOCD stm32h7x.cfg, pyOCD issue #1499), nRF52 AP0 and
+ * its CTRL-AP, no MEM-AP, at AP1 (test_sim_nrf52.c), every other family AP0
+ * only.
  */
 #include "test_sim_util.h"
 
@@ -203,7 +204,9 @@ TEST(top_of_memory_every_profile)
 			uint32_t idr, v;
 			unsigned rd, wr;
 
-			if (ap_idr(sp, ap, &idr) != 1 || idr == 0)
+			/* Only MEM-APs (IDR CLASS [16:13] 0b1000, ADIv5.2 C2.6):
+			 * a control port such as Nordic's CTRL-AP has no TAR. */
+			if (ap_idr(sp, ap, &idr) != 1 || ((idr >> 13) & 0xFu) != 0x8u)
 				continue;
 			rd = ap_read32(sp, ap, 0xFFFFFFFCu, &v);
 			wr = ap_write32(sp, ap, 0xFFFFFFFCu, 0x12345678u);

@@ -674,8 +674,10 @@ TEST(consecutive_reads_joined)
 	CHECK(fake_done());
 }
 
-/* A side-effect write whose status is WAIT from a memory command, or a
- * WAIT on the other port, may have happened: never sent again. */
+/* A side-effect write whose status is WAIT from a memory command, from an
+ * AP register write (posted, confirmed by an RDBUFF read under the same
+ * status), or on the other port, may have happened: never sent again. A DP
+ * register write WAITed on the DP was not accepted: sent again. */
 TEST(side_effect_write_never_twice)
 {
 	struct access *ac;
@@ -685,6 +687,9 @@ TEST(side_effect_write_never_twice)
 	};
 	struct access_op reg[] = {
 		{.ap = true, .reg = 0x10, .data = 0x1, .flags = ACCESS_OP_SIDE_EFFECT},
+	};
+	struct access_op dp[] = {
+		{.reg = 0x4, .data = 0x50000000, .flags = ACCESS_OP_SIDE_EFFECT},
 	};
 
 	ac = open_connected();
@@ -702,10 +707,15 @@ TEST(side_effect_write_never_twice)
 	CHECK_EQ_I(ac->ops->run(ac, reg, 1, now_ms() + 1000, &fail), 1);
 	CHECK_EQ_I(fail.ack, ACCESS_ACK_WAIT);
 	CMD(0xF2, 0x46, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00, 0x00, 0x00);
-	REPLY(0x10, 0x00); /* AP WAIT on the AP write itself: not accepted */
-	CMD(0xF2, 0x46, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00, 0x00, 0x00);
+	REPLY(0x10, 0x00); /* AP WAIT: the write, or the RDBUFF read after it? */
+	CHECK_EQ_I(ac->ops->run(ac, reg, 1, now_ms() + 1000, &fail), 1);
+	CHECK_EQ_I(fail.ack, ACCESS_ACK_WAIT);
+	CHECK_EQ_U(fail.raw, 0x10);
+	CMD(0xF2, 0x46, 0xFF, 0xFF, 0x04, 0x00, 0x00, 0x00, 0x00, 0x50);
+	REPLY(0x14, 0x00); /* DP WAIT on a DP write: not accepted */
+	CMD(0xF2, 0x46, 0xFF, 0xFF, 0x04, 0x00, 0x00, 0x00, 0x00, 0x50);
 	REPLY(0x80, 0x00);
-	CHECK_EQ_I(ac->ops->run(ac, reg, 1, now_ms() + 1000, &fail), 0);
+	CHECK_EQ_I(ac->ops->run(ac, dp, 1, now_ms() + 1000, &fail), 0);
 	close_connected(ac);
 	CHECK(fake_done());
 }

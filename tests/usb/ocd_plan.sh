@@ -10,12 +10,14 @@
 # or "# why" for a part OpenOCD 0.12.0 cannot drive. RESET-LOADS is "no" for a
 # part whose options a system reset does not load (the F0: RM0360 §4);
 # FAMILY is rdpd's driver. A part is a name P with P-rdp0 and P-rdp1
-# profiles. A new family adds no line to the lanes.
+# profiles. A new family adds no line to the lanes. A family with its own
+# file tests/usb/vendor_<family>.sh (test_vendors.sh) is driven there with
+# its vendor's OpenOCD procedure, not by the STM32 lanes' command line.
 ocd_plan() {
 	"$B/tools/families" --json >"$T/families.json" 2>&1
 	"$B/rdpd-sim" --list-profiles --verbose >"$T/profiles.txt"
-	python3 - "$T/families.json" "$T/profiles.txt" "$RDPD" >"$1" 2>"$1.err" <<'EOF'
-import json, re, subprocess, sys
+	python3 - "$T/families.json" "$T/profiles.txt" "$RDPD" "$(dirname "$0")" >"$1" 2>"$1.err" <<'EOF'
+import json, os, re, subprocess, sys
 drivers = json.load(open(sys.argv[1]))["drivers"]
 summary = {}
 for line in open(sys.argv[2]):
@@ -38,6 +40,9 @@ for name in summary:
         continue
     seen.add(key)
     d, p = rows[key]
+    if os.path.exists(os.path.join(sys.argv[4], "vendor_%s.sh" % j["family"])):
+        print("# %s (%s): tests/usb/vendor_%s.sh drives it" % (part, j["chip"], j["family"]))
+        continue
     if not (p["openocd_target"] and d["openocd_unlock"]):
         print("# %s (%s): OpenOCD 0.12.0 cannot drive it" % (part, j["chip"]))
         continue

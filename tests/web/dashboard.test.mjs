@@ -456,6 +456,32 @@ test('a chip of another scheme: its card names the scheme and says the state in 
 	assert.ok(facts.includes(rep.state), facts);
 });
 
+test('a locked nRF52: its card names the CTRL-AP; the unlock erases flash, UICR and RAM and says the port closes at its next reset', async () => {
+	const {status, data} = await api('/probes', {method: 'POST', body: {uri: 'sim:nrf52840f0-rdp1?time_scale=0.05&serial=WEBNRF'}});
+	assert.equal(status, 201, JSON.stringify(data));
+	const i = data.index;
+	await card(i).waitFor({timeout: 6000});
+	await card(i).getByRole('button', {name: `Read level of probe ${i}`}).click();
+	await card(i).locator('.badge.b-locked').waitFor();
+	assert.equal(await badge(i).innerText(), 'Level 1 · locked');
+	assert.match(await card(i).locator('.facts').innerText(), /APPROTECTSTATUS = 0: access port protection enabled/);
+	assert.match(await card(i).locator('.chip').innerText(), /part hidden until erased/);
+	await card(i).getByRole('button', {name: `Unlock probe ${i}`}).click();
+	await page.locator('dialog#confirm').waitFor({state: 'visible'});
+	assert.equal(await page.locator('#confirm-scope').innerText(),
+		'the whole flash, the UICR and the RAM (CTRL-AP ERASEALL)');
+	await page.getByRole('button', {name: 'Erase and unlock'}).click();
+	const job = card(i).locator('.job');
+	await job.locator('.jstate', {hasText: 'succeeded'}).waitFor({timeout: 15000});
+	const id = await job.getAttribute('data-job');
+	const res = (await api(`/jobs/${id}`)).data.result;
+	assert.equal(res.relocks_at_reset, true, JSON.stringify(res));
+	assert.equal(res.rdp_after, 0);
+	assert.match(await job.locator('.power').innerText(), /Open until its next reset/);
+	await card(i).locator('.badge.b-open').waitFor();
+	assert.match(await card(i).locator('.chip').innerText(), /nRF52840/);
+});
+
 test('the page asks no other host and has no script errors', () => {
 	assert.deepEqual(foreignRequests, []);
 	assert.deepEqual(pageErrors, []);
