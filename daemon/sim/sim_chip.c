@@ -176,14 +176,15 @@ void sim_chip_destroy(struct sim_chip *c)
 }
 
 /* Whether anything drives SWDIO: not on no-target, never at level 2
- * (RM0090 §3.7.3 "JTAG fuse", also under reset), not once the SWD-off
- * firmware has taken the pins. */
+ * (RM0090 §3.7.3 "JTAG fuse", also under reset) unless the family's level
+ * 2 keeps the port (Kinetis), not once the SWD-off firmware has taken the
+ * pins. */
 bool sim_chip_dp_reachable(struct sim_chip *c)
 {
 	sim_chip_tick(c);
 	if (c->flags & SIM_CHIP_ABSENT)
 		return false;
-	if (c->ops->rdp_level(c) == 2)
+	if (!c->ops->level2_dp_answers && c->ops->rdp_level(c) == 2)
 		return false;
 	return !c->swd_pins_off;
 }

@@ -135,6 +135,10 @@ struct sim_chip_ops {
 	void (*system_reset)(struct sim_chip *c); /* family part of a reset (options reload) */
 	void (*power_on)(struct sim_chip *c);     /* family part of a power-on reset */
 	int (*rdp_level)(struct sim_chip *c);     /* level the chip applies now */
+	/* True where level 2 leaves the debug port answering (Kinetis: FSEC
+	 * MEEN disabled, the MDM-AP answers and refuses the erase); false: at
+	 * level 2 nothing drives SWDIO (the STM32 JTAG fuse). */
+	bool level2_dp_answers;
 	void (*reset_vectors)(struct sim_chip *c, uint32_t *msp, uint32_t *pc);
 	/* Optional: power is lost while option programming runs: abort it and
 	 * leave the option bytes as the manual says (then a power-on follows). */

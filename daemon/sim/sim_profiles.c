@@ -12,6 +12,7 @@
 #include <string.h>
 
 extern const struct sim_chip_ops sim_at32f4_ops;
+extern const struct sim_chip_ops sim_kinetis_ops;
 extern const struct sim_chip_ops sim_nrf52_ops;
 extern const struct sim_chip_ops sim_rp2040_ops;
 extern const struct sim_chip_ops sim_stm32f1_ops;
@@ -31,6 +32,7 @@ static const struct sim_chip_ops *const sim_profiles_families[] = {
 	&sim_at32f4_ops,
 	&sim_rp2040_ops,
 	&sim_nrf52_ops,
+	&sim_kinetis_ops,
 };
 
 #define PROFILE_NFAMILIES (sizeof(sim_profiles_families) / sizeof(sim_profiles_families[0]))
@@ -102,7 +104,7 @@ static void sim_profiles_build(void)
 					 lvl);
 				snprintf(e->summary, sizeof(e->summary), "%s, RDP level %u (option byte 0x%02X)%s",
 					 sim_profiles_part_id(ops, i)->summary, lvl, rdp,
-					 lvl == 2 ? ": debug port silent" : "");
+					 lvl == 2 && !ops->level2_dp_answers ? ": debug port silent" : "");
 				e->info.ops = ops;
 				e->info.part = i;
 				e->info.rdp = rdp;

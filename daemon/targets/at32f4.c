@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "err.h"
 #include "targets/stm32.h"
@@ -495,13 +494,6 @@ static int at32f4_lock(struct target *t, int rc)
 	return lrc < 0 ? err_context(lrc, "locking FLASH_CTRL: ") : 0;
 }
 
-static int64_t at32f4_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* How long the wire may stay silent while the chip resets itself after the
  * erase. No source gives the reset duration (?); a reset lasts
@@ -519,7 +511,7 @@ static int64_t at32f4_now_ms(void)
  * next unlock starts over. */
 static int at32f4_wait_regression(struct target *t, const struct target_events *ev)
 {
-	int64_t start = at32f4_now_ms();
+	int64_t start = target_now_ms();
 	unsigned last_pct = 0;
 
 	if (ev && ev->progress)
@@ -553,15 +545,15 @@ static int at32f4_wait_regression(struct target *t, const struct target_events *
 			snprintf(last, sizeof(last), "%s", err_detail());
 		err_clear();
 		adiv5_invalidate(t->a);
-		elapsed = (unsigned)(at32f4_now_ms() - start);
+		elapsed = (unsigned)(target_now_ms() - start);
 		if (rc == 0)
 			silent_since = -1;
 		else if (silent_since < 0)
-			silent_since = at32f4_now_ms();
-		if (rc < 0 && at32f4_now_ms() - silent_since > AT32F4_SILENCE_MS)
+			silent_since = target_now_ms();
+		if (rc < 0 && target_now_ms() - silent_since > AT32F4_SILENCE_MS)
 			return err_setf(ERR_TARGET_NOT_RESPONDING,
 					"the chip has not answered for %u ms, %u ms after the unlock write (%s)",
-					(unsigned)(at32f4_now_ms() - silent_since), elapsed, last);
+					(unsigned)(target_now_ms() - silent_since), elapsed, last);
 		if (elapsed > t->part->erase_max_ms)
 			return err_setf(ERR_FLASH_TIMEOUT,
 					"FAP still on %u ms after the unlock write (FLASH_USD 0x%08x, FLASH_STS 0x%08x)",
@@ -574,7 +566,7 @@ static int at32f4_wait_regression(struct target *t, const struct target_events *
 				ev->progress(ev->ctx, pct);
 			last_pct = pct;
 		}
-		nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
+		target_sleep_ms(10);
 	}
 	if (ev && ev->progress)
 		ev->progress(ev->ctx, 100);

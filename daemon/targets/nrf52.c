@@ -23,8 +23,6 @@
  */
 #include "targets/target.h"
 
-#include <time.h>
-
 #include "err.h"
 
 extern const struct target_driver nrf52_driver;
@@ -208,33 +206,18 @@ static int nrf52_read_protection(struct target *t, struct target_protection *p)
 	return 0;
 }
 
-static int64_t nrf52_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nrf52_sleep_ms(unsigned ms)
-{
-	struct timespec ts = { 0, (long)ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Poll ERASEALLSTATUS until 0 within the part's budget, reporting
  * progress against its typical time. */
 static int nrf52_wait_erase(struct target *t, const struct target_events *ev)
 {
-	int64_t start = nrf52_now_ms();
+	int64_t start = target_now_ms();
 	uint32_t busy = 1;
 	int rc;
 
 	if (ev && ev->progress)
 		ev->progress(ev->ctx, 0);
 	for (;;) {
-		unsigned elapsed = (unsigned)(nrf52_now_ms() - start);
+		unsigned elapsed = (unsigned)(target_now_ms() - start);
 
 		if ((rc = nrf52_ctrl_read(t, NRF52_CTRL_ERASEALLSTATUS, &busy)) < 0)
 			return rc;
@@ -245,7 +228,7 @@ static int nrf52_wait_erase(struct target *t, const struct target_events *ev)
 		if (ev && ev->progress)
 			ev->progress(ev->ctx, elapsed >= t->part->erase_typ_ms ? 99 :
 					      elapsed * 99 / t->part->erase_typ_ms);
-		nrf52_sleep_ms(NRF52_POLL_MS);
+		target_sleep_ms(NRF52_POLL_MS);
 	}
 	if (ev && ev->progress)
 		ev->progress(ev->ctx, 100);
@@ -276,12 +259,12 @@ static int nrf52_start_erase(struct target *t)
 
 static int nrf52_nvmc_wait(struct target *t)
 {
-	int64_t start = nrf52_now_ms();
+	int64_t start = target_now_ms();
 	uint32_t ready = 0;
 	int rc;
 
 	while ((rc = mem_read32_now(t->a, NRF52_NVMC_READY, &ready)) == 0 && !(ready & 1u)) {
-		if (nrf52_now_ms() - start > NRF52_NVMC_MAX_MS)
+		if (target_now_ms() - start > NRF52_NVMC_MAX_MS)
 			return err_setf(ERR_FLASH_TIMEOUT, "NVMC READY stayed 0 for %d ms", NRF52_NVMC_MAX_MS);
 	}
 	return rc;

@@ -5,20 +5,12 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "err.h"
 
 /* Short enough that an unlock finishes within ~10 ms of the hardware. */
 #define STM32_POLL_MS 10
 
-static int64_t stm32_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void stm32_log(const struct target_events *ev, const char *fmt, ...)
 {
@@ -37,7 +29,7 @@ int stm32_wait_not_busy(struct target *t, uint32_t addr, uint32_t busy_mask, uns
 			unsigned max_ms, const struct target_events *ev, uint32_t *last,
 			unsigned *elapsed_ms)
 {
-	int64_t start = stm32_now_ms();
+	int64_t start = target_now_ms();
 	unsigned last_pct = 0;
 	int saved_timeout = t->a->timeout_ms;
 	int rc = 0;
@@ -51,7 +43,7 @@ int stm32_wait_not_busy(struct target *t, uint32_t addr, uint32_t busy_mask, uns
 		unsigned elapsed;
 
 		rc = mem_read32_now(t->a, addr, last);
-		elapsed = (unsigned)(stm32_now_ms() - start);
+		elapsed = (unsigned)(target_now_ms() - start);
 		if (rc < 0 || !(*last & busy_mask))
 			break;
 		if (elapsed > max_ms) {
@@ -68,11 +60,11 @@ int stm32_wait_not_busy(struct target *t, uint32_t addr, uint32_t busy_mask, uns
 				ev->progress(ev->ctx, pct);
 			last_pct = pct;
 		}
-		nanosleep(&(struct timespec){.tv_nsec = STM32_POLL_MS * 1000000L}, NULL);
+		target_sleep_ms(STM32_POLL_MS);
 	}
 	t->a->timeout_ms = saved_timeout;
 	if (elapsed_ms)
-		*elapsed_ms = (unsigned)(stm32_now_ms() - start);
+		*elapsed_ms = (unsigned)(target_now_ms() - start);
 	if (rc == 0 && ev && ev->progress)
 		ev->progress(ev->ctx, 100);
 	return rc;

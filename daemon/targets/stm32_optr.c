@@ -11,7 +11,6 @@
 #include "targets/stm32_optr.h"
 
 #include <stdio.h>
-#include <time.h>
 
 #include "err.h"
 
@@ -23,11 +22,6 @@
  * port a moment, then retry the connect a few times. */
 #define STM32_OPTR_RECONNECT_TRIES 10
 #define STM32_OPTR_RECONNECT_GAP_MS 20
-
-static void stm32_optr_sleep_ms(unsigned ms)
-{
-	nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L}, NULL);
-}
 
 /* Lock CR and the options again after a failure (setting LOCK sets
  * OPTLOCK too, RM0351 §3.7.5), so that a later read does not find options
@@ -278,7 +272,7 @@ int stm32_optr_launch(struct target *t, const struct stm32_optr_regs *r, bool *p
 	(void)adiv5_run(t->a);
 	adiv5_invalidate(t->a);
 	for (int i = 0;; i++) {
-		stm32_optr_sleep_ms(STM32_OPTR_RECONNECT_GAP_MS);
+		target_sleep_ms(STM32_OPTR_RECONNECT_GAP_MS);
 		rc = target_reattach(t);
 		if (rc == 0)
 			break;

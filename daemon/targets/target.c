@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "log.h"
 
 extern const struct target_driver at32f4_driver;
+extern const struct target_driver kinetis_driver;
 extern const struct target_driver nrf52_driver;
 extern const struct target_driver rp2040_driver;
 extern const struct target_driver stm32f1_driver;
@@ -23,6 +25,7 @@ extern const struct target_driver stm32l5_driver;
 
 static const struct target_driver *const target_drivers[] = {
 	&at32f4_driver,
+	&kinetis_driver,
 	&nrf52_driver,
 	&rp2040_driver,
 	&stm32f1_driver,
@@ -35,6 +38,19 @@ static const struct target_driver *const target_drivers[] = {
 };
 
 #define TARGET_DRIVER_COUNT (sizeof(target_drivers) / sizeof(target_drivers[0]))
+
+int64_t target_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void target_sleep_ms(unsigned ms)
+{
+	nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L}, NULL);
+}
 
 size_t target_driver_count(void)
 {

@@ -314,6 +314,10 @@ int target_uid_parse(const char *hex, uint32_t uid[3]);
 /* Byte-coded families (F0/F2/F3/F4/F7/L4/...): 0xAA = 0, 0xCC = 2, else 1. */
 enum rdp_level target_rdp_level_from_byte(uint8_t rdp);
 
+/* CLOCK_MONOTONIC in milliseconds, and a sleep of MS: the drivers' polls. */
+int64_t target_now_ms(void);
+void target_sleep_ms(unsigned ms);
+
 /* Driver table (target.c). */
 size_t target_driver_count(void);
 const struct target_driver *target_driver_at(size_t i);

@@ -71,6 +71,12 @@ def refused_on_purpose(part, family):
     return family == "stm32h5" or "-oem1" in part
 
 
+def lock_refused_on_purpose(family):
+    """Families rdpd unlocks but does not lock: a Kinetis (securing it
+    rewrites its first flash sector: docs/targets/kinetis.md)."""
+    return family == "kinetis"
+
+
 # The simulated probes every family runs behind (issue 14): a DAPLink and an
 # ST-LINK/V2-1, each with the protocol and the firmware GET /probes must show.
 PROBES = [("", "D", "cmsis-dap", "0257"), ("&probe=stlink-v2-1", "S", "stlink", "V2J37M26")]
@@ -128,6 +134,13 @@ def family_round_trip(d, part, drivers, reached, via):
     res = d.get("/probes/%d/rdp" % idx)
     check(part + " level 0 after unlock", res[0] == 200 and res[2]["rdp_level"] == 0, res[2])
     res = d.post("/probes/%d/lock?wait=60" % idx, {})
+    if lock_refused_on_purpose(family):
+        check(part + " lock refused, nothing written", res[0] == 200 and res[2]["state"] == "failed" and
+              res[2]["error"]["code"] == "not_supported" and "Nothing was written" in res[2]["error"]["detail"],
+              res[2].get("error"))
+        res = d.get("/probes/%d/rdp" % idx)
+        check(part + " still level 0 after the refused lock", res[0] == 200 and res[2]["rdp_level"] == 0, res[2])
+        return
     check(part + " lock to level 1", res[0] == 200 and res[2]["state"] == "succeeded" and
           res[2]["result"]["rdp_after"] == 1, res[2].get("error") or res[2].get("result"))
 

@@ -99,7 +99,16 @@ static void ep_level1(struct probe_link *pl, const char *name)
 	CHECK_EQ_U(stack_peek(pl, last), t.drv->erased_word);
 	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
 	CHECK_EQ_I(p.level, RDP_LEVEL_0);
-	/* And back to level 1, which erases nothing. */
+	/* And back to level 1, which erases nothing; a Kinetis refuses
+	 * (securing it rewrites its first flash sector: targets/kinetis.c). */
+	if (strcmp(t.drv->name, "kinetis") == 0) {
+		uint64_t writes = stack_counters(pl).flash_if_writes;
+
+		CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), -ERR_NOT_SUPPORTED);
+		CHECK_EQ_U(stack_counters(pl).flash_if_writes, writes);
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+		return;
+	}
 	CHECK_EQ_I(unlock_job_run(&pl->a, JOB_KIND_LOCK, NULL, NULL, &t, &res), 0);
 	CHECK_EQ_I(res.rdp_after, RDP_LEVEL_1);
 	CHECK_EQ_I(unlock_job_read_rdp(&pl->a, NULL, &t, &p), 0);
@@ -144,7 +153,7 @@ static void ep_read_ahead(struct probe_link *pl)
 		CHECK_EQ_I(target_attach(&pl->a, NULL, &t), 0);
 	}
 	before = pl->t->packets_sent;
-	CHECK_EQ_I(t.drv->read_protection(&t, &p), 0);
+	CHECK_EQ_I(target_read_protection(&t, &p), 0);
 	CHECK_EQ_U(pl->t->packets_sent - before, allowed);
 }
 

@@ -199,8 +199,9 @@ TEST(drivers_are_complete)
 /* OpenOCD's command line for a part is its row's target file and its
  * driver's unlock command: a row names a file ("target/NAME.cfg") only
  * where its driver names a command, and a driver with a command has a row
- * with a file. The command is a flash driver's "<driver> unlock <bank>"
- * or a target file's own procedure, one word (nrf52_recover). */
+ * with a file. The command is a flash driver's "<driver> unlock <bank>",
+ * a target file's own procedure, one word (nrf52_recover), or the Kinetis
+ * driver's MDM-AP command ("kinetis mdm mass_erase"). */
 TEST(openocd_lines_are_whole)
 {
 	for (size_t i = 0; i < target_driver_count(); i++) {
@@ -219,7 +220,8 @@ TEST(openocd_lines_are_whole)
 		CHECK(d->openocd_unlock ? with_file > 0 : with_file == 0);
 		if (d->openocd_unlock)
 			CHECK(strstr(d->openocd_unlock, " unlock ") != NULL ||
-			      (strchr(d->openocd_unlock, ' ') == NULL && strlen(d->openocd_unlock) > 3));
+			      (strchr(d->openocd_unlock, ' ') == NULL && strlen(d->openocd_unlock) > 3) ||
+			      strncmp(d->openocd_unlock, "kinetis mdm ", 12) == 0);
 	}
 }
 
