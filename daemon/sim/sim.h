@@ -38,6 +38,10 @@ struct sim_options {
 	unsigned packet_count; /* DAP_Info 0xFE; 0 means 4 */
 	bool no_atomic;        /* a firmware without DAP_ExecuteCommands/QueueCommands (capability bit 4 clear) */
 	bool no_swd_sequence;  /* a firmware before CMSIS-DAP 1.2: DAP_SWD_Sequence answered 0xFF */
+	/* Kinetis: the MDM-AP mass erase leaves the Flash Configuration Field
+	 * erased (FSEC 0xFF: secure again at the next reset), the other
+	 * reading of the manuals (docs/sim/sim_kinetis.md). */
+	bool fcf_erased;
 	const char *serial;    /* DAP_Info 0x03; NULL means a serial derived from the profile */
 	/* The chip's 96-bit unique device ID, 24 hex digits, U_ID[95:0] most
 	 * significant first; NULL means one derived from the profile and the

@@ -166,6 +166,7 @@ struct sim_ap {
 
 #define SIM_CHIP_ABSENT 0x1u  /* no-target: nothing drives SWDIO */
 #define SIM_CHIP_SWD_OFF 0x2u /* firmware turns PA13/PA14 into GPIOs after it starts */
+#define SIM_CHIP_FCF_ERASED 0x4u /* sim_options.fcf_erased */
 
 struct sim_chip {
 	const struct sim_chip_ops *ops;

@@ -221,6 +221,10 @@ struct sim_kinetis_chip {
 	bool mdm_ack;               /* Status bit 0 */
 	bool mdm_refused;           /* a refused request keeps FMEIP set until the next reset */
 	bool core_held;             /* Core Hold Reset caught the core at the last reset's end */
+	/* fcf_erased: an MDM-AP erase finished while the chip was held in
+	 * reset; that reset's end keeps FSEC unsecure ("until the next
+	 * reset": the one in progress is not the next (?)). */
+	bool unsecure_past_reset;
 };
 
 static struct sim_kinetis_chip *sim_kinetis_of(struct sim_chip *c)
@@ -304,7 +308,8 @@ static void sim_kinetis_start(struct sim_chip *c, enum sim_kinetis_op op, double
  * register; the 0x40C byte reads 0xFF, so the next reset secures the part
  * again. The MDM-AP's erase does the same and also programs the security
  * byte unsecure ("Erase all flash contents"): the part stays unsecure
- * across resets. */
+ * across resets; with the option fcf_erased (SIM_CHIP_FCF_ERASED) it
+ * leaves it erased, as other readings have it. */
 static void sim_kinetis_finish(struct sim_chip *c)
 {
 	struct sim_kinetis_chip *k = sim_kinetis_of(c);
@@ -318,8 +323,10 @@ static void sim_kinetis_finish(struct sim_chip *c)
 	memset(k->flash, 0xFF, sim_kinetis_flash_bytes(k));
 	sim_kinetis_release(k);
 	c->counters->mass_erases++;
-	if (op == KIN_OP_MDM_ERASE)
+	if (op == KIN_OP_MDM_ERASE && !(c->flags & SIM_CHIP_FCF_ERASED))
 		k->flash[KIN_FCF_BASE + KIN_FCF_FSEC] = KIN_FSEC_UNSECURE;
+	else if (op == KIN_OP_MDM_ERASE)
+		k->unsecure_past_reset = c->nreset_low || (k->mdm_ctrl & KIN_CTRL_SYS_RES_REQ);
 }
 
 static void sim_kinetis_finish_due(struct sim_chip *c)
@@ -364,6 +371,13 @@ static void sim_kinetis_system_reset(struct sim_chip *c)
 	k->fstat = 0;
 	memset(k->fccob, 0, sizeof(k->fccob));
 	memcpy(k->fcf, k->flash + KIN_FCF_BASE, KIN_FCF_BYTES);
+	/* Kept while the chip is still held (nRESET and System Reset Request
+	 * end one reset together: whichever is released first does not end
+	 * it). */
+	if (k->unsecure_past_reset)
+		sim_kinetis_release(k);
+	if (!c->nreset_low && !(k->mdm_ctrl & KIN_CTRL_SYS_RES_REQ))
+		k->unsecure_past_reset = false;
 	k->mdm_ack = false;
 	k->mdm_refused = false;
 	k->core_held = k->mdm_ctrl & KIN_CTRL_CORE_HOLD;
@@ -376,6 +390,7 @@ static void sim_kinetis_power_on(struct sim_chip *c)
 	struct sim_kinetis_chip *k = sim_kinetis_of(c);
 
 	k->mdm_ctrl = 0;
+	k->unsecure_past_reset = false;
 	memset(k->ram, 0, sim_kinetis_ram_bytes(k));
 	sim_kinetis_system_reset(c);
 }

@@ -137,7 +137,8 @@ int sim_probe_create(const char *profile, const struct sim_options *opt, struct 
 	p->kind = opt ? opt->probe : SIM_PROBE_DAPLINK;
 	if (p->kind != SIM_PROBE_DAPLINK && (rc = sim_stlink_setup(p, opt)))
 		goto fail;
-	rc = sim_chip_create(info.ops, info.part, info.rdp, info.flags, p->time_scale,
+	rc = sim_chip_create(info.ops, info.part, info.rdp,
+			     info.flags | (opt && opt->fcf_erased ? SIM_CHIP_FCF_ERASED : 0), p->time_scale,
 			     &p->counters, &p->chip);
 	if (rc)
 		goto fail;

@@ -101,7 +101,7 @@ static int simulated_bad_option(const char *key, const char *val)
 			"unknown or out-of-range sim option %s=%s (time_scale above 0 to %g, latency_us 0-%u, "
 			"packet_size 64-%d, packet_count 1-%d, serial of 1-%d letters, digits and ._:-, uid of 24 hex digits, "
 			"probe daplink, stlink-v2, stlink-v2-1 or stlink-v3, firmware like V2J37S7, target_mv 1-%u, atomic 0 or 1, "
-			"swd_sequence 0 or 1)",
+			"swd_sequence 0 or 1, fcf erased)",
 			key, val, SIM_TIME_SCALE_MAX, SIM_LATENCY_MAX_US, TRANSPORT_MAX_PACKET, SIM_QUEUE_DEPTH,
 			SIM_SERIAL_MAX, SIM_TARGET_MV_MAX);
 }
@@ -147,6 +147,8 @@ static int simulated_parse_option(struct sim_options *o, const char *key, const 
 		o->no_atomic = val[0] == '0';
 	} else if (strcmp(key, "swd_sequence") == 0 && (strcmp(val, "0") == 0 || strcmp(val, "1") == 0)) {
 		o->no_swd_sequence = val[0] == '0';
+	} else if (strcmp(key, "fcf") == 0 && strcmp(val, "erased") == 0) {
+		o->fcf_erased = true;
 	} else if (strcmp(key, "probe") == 0 && sim_probe_kind_parse(val, &o->probe) == 0) {
 		return 0;
 	} else if (strcmp(key, "firmware") == 0 && simulated_firmware_ok(val)) {

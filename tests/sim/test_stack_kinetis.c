@@ -107,6 +107,36 @@ TEST(unlock_erases_once_and_holds_after_power_on)
 		}
 }
 
+/* The other reading of the manuals (fcf=erased): the erase leaves FSEC
+ * at 0x40C erased, which would secure the part at its next reset; rdpd
+ * programs it 0xFE before it lets the chip go, and the unlock holds. */
+TEST(erase_that_leaves_fsec_blank_is_completed)
+{
+	for (size_t i = 0; i < 2; i++) {
+		struct probe_link *pl = k_open(parts[i], "rdp1", "&fcf=erased");
+		struct target t;
+		struct job_result res;
+		int rc;
+
+		CHECK(pl != NULL);
+		if (!pl)
+			continue;
+		rc = unlock_job_run(&pl->a, JOB_KIND_UNLOCK, NULL, NULL, &t, &res);
+		CHECK_EQ_I(rc, 0);
+		if (rc)
+			fprintf(stderr, "  %s: %s\n", parts[i], err_detail());
+		CHECK_EQ_I(res.rdp_after, RDP_LEVEL_0);
+		CHECK(!res.relocks_at_reset);
+		CHECK_EQ_U(stack_counters(pl).mass_erases, 1);
+		CHECK(stack_counters(pl).flash_if_writes > 0);
+		CHECK_EQ_U(stack_peek(pl, FSEC_ADDR), 0xFFFFFFFEu);
+		CHECK_EQ_U(stack_peek(pl, FSEC_ADDR - 4), 0xFFFFFFFFu);
+		sim_probe_power_cycle(stack_model(pl));
+		CHECK_EQ_I(sim_probe_rdp_level(stack_model(pl)), 0);
+		probe_link_close(pl);
+	}
+}
+
 /* Mass erase disabled: level 2, refused before anything is written. */
 TEST(mass_erase_disabled_is_level_2)
 {
@@ -174,6 +204,7 @@ int main(void)
 	RUN(secured_part_named_by_its_mdm_ap);
 	RUN(open_part_read_from_sim_sdid);
 	RUN(unlock_erases_once_and_holds_after_power_on);
+	RUN(erase_that_leaves_fsec_blank_is_completed);
 	RUN(mass_erase_disabled_is_level_2);
 	RUN(lock_refused_nothing_written);
 	RUN(reset_request_left_set_is_released);
