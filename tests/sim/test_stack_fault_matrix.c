@@ -526,18 +526,45 @@ static void fm_list_families(void)
 	}
 }
 
-/* One child per part and probe: [part][probe]. */
+/* One child per part and probe, [part][probe], and how it ended. At most
+ * fm_parallel() run at once: every child at once (over a hundred, each
+ * a few hundred MB under ASan) ran a 24 GB machine out of memory, and the
+ * kernel's OOM killer ended children that had failed nothing. */
 static pid_t fm_pids[FM_MAX_FAMILIES][FM_N_PROBES];
-static pid_t fm_current;
+static int fm_status[FM_MAX_FAMILIES][FM_N_PROBES];
+static int fm_current_status = -1;
+
+static size_t fm_parallel(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 2 : n > 8 ? 32 : (size_t)n * 4;
+}
+
+/* Wait for any child and keep its status: 0, or -1 when none is left. */
+static int fm_reap(void)
+{
+	int status = 0;
+	pid_t pid = waitpid(-1, &status, 0);
+
+	if (pid <= 0)
+		return -1;
+	for (size_t i = 0; i < fm_n_families; i++)
+		for (size_t p = 0; p < FM_N_PROBES; p++)
+			if (fm_pids[i][p] == pid)
+				fm_status[i][p] = status;
+	return 0;
+}
 
 TEST(family_matrix)
 {
-	int status = 0;
+	int status = fm_current_status;
 
-	CHECK(fm_current > 0);
-	if (fm_current <= 0)
+	CHECK(status != -1);
+	if (status == -1)
 		return;
-	CHECK(waitpid(fm_current, &status, 0) == fm_current);
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "  the child ended by signal %d\n", WTERMSIG(status));
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
@@ -553,7 +580,7 @@ static bool fm_selected(size_t i, size_t p)
 int main(void)
 {
 	double t0 = fm_now();
-	size_t selected = 0, total;
+	size_t selected = 0, running = 0, total;
 	char name[96];
 
 	fm_full = getenv("FM_FULL") && strcmp(getenv("FM_FULL"), "1") == 0;
@@ -566,13 +593,19 @@ int main(void)
 		for (size_t p = 0; p < FM_N_PROBES; p++) {
 			/* One not selected is not run and not counted (a
 			 * family not run has not passed). */
+			fm_status[i][p] = -1;
 			if (!fm_selected(i, p))
 				continue;
+			if (running >= fm_parallel() && fm_reap() == 0)
+				running--;
 			selected++;
 			fm_pids[i][p] = fork();
 			if (fm_pids[i][p] == 0)
 				_exit(fm_child(&fm_families[i], &fm_probes[p]));
+			running += fm_pids[i][p] > 0;
 		}
+	while (running > 0 && fm_reap() == 0)
+		running--;
 	for (size_t i = 0; i < fm_n_families; i++)
 		for (size_t p = 0; p < FM_N_PROBES; p++) {
 			if (!fm_selected(i, p))
@@ -580,7 +613,7 @@ int main(void)
 			snprintf(name, sizeof(name), "%.47s %.40s", fm_families[i].part, fm_probes[p].name);
 			check_current_name = name;
 			check_current_failed = 0;
-			fm_current = fm_pids[i][p];
+			fm_current_status = fm_status[i][p];
 			test_family_matrix();
 			fprintf(stderr, "%s %s\n", check_current_failed ? "not ok" : "ok", name);
 			if (check_current_failed)
