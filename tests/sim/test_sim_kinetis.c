@@ -88,53 +88,17 @@ static struct sim_probe *kin_open(const struct kin_part *p, unsigned level, doub
 	return ts_open(name, scale);
 }
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* One DAP_Transfer: SELECT APSEL with REG's bank, read REG. Returns the ACK. */
-static unsigned ap_rd(struct sim_probe *sp, unsigned apsel, unsigned reg, uint32_t *val)
-{
-	uint8_t q[] = { 0x05, 0x00, 0x02, 0x08, 0, 0, 0, 0, (uint8_t)(0x03 | (reg & 0xC)) };
-	uint8_t r[TS_CAP];
-	int len;
-
-	ts_put32(q + 4, (uint32_t)apsel << 24 | (reg & 0xF0));
-	*val = 0xDEADBEEFu;
-	len = ts_cmd(sp, q, sizeof(q), r);
-	if (len >= 7)
-		*val = ts_get32(r + 3);
-	return len >= 3 ? r[2] : 0xEE;
-}
-
-/* The same for a write of VAL. */
-static unsigned ap_wr(struct sim_probe *sp, unsigned apsel, unsigned reg, uint32_t val)
-{
-	uint8_t q[] = { 0x05, 0x00, 0x02, 0x08, 0, 0, 0, 0, (uint8_t)(0x01 | (reg & 0xC)), 0, 0, 0, 0 };
-	uint8_t r[TS_CAP];
-	int len;
-
-	ts_put32(q + 4, (uint32_t)apsel << 24 | (reg & 0xF0));
-	ts_put32(q + 9, val);
-	len = ts_cmd(sp, q, sizeof(q), r);
-	return len >= 3 ? r[2] : 0xEE;
-}
-
 static uint32_t mdm(struct sim_probe *sp, unsigned reg)
 {
 	uint32_t v;
 
-	CHECK_EQ_U(ap_rd(sp, MDM, reg, &v), 1);
+	CHECK_EQ_U(ts_ap_rd(sp, MDM, reg, &v), 1);
 	return v;
 }
 
 static void mdm_ctrl(struct sim_probe *sp, uint32_t v)
 {
-	CHECK_EQ_U(ap_wr(sp, MDM, MDM_CTRL, v), 1);
+	CHECK_EQ_U(ts_ap_wr(sp, MDM, MDM_CTRL, v), 1);
 }
 
 static uint32_t rd(struct sim_probe *sp, uint32_t addr)
@@ -225,10 +189,10 @@ static void nreset(struct sim_probe *sp, bool low)
 /* Poll REG of the MDM-AP until (value & MASK) == WANT, at most 3 s. */
 static void mdm_wait(struct sim_probe *sp, unsigned reg, uint32_t mask, uint32_t want)
 {
-	uint64_t t0 = ms_now();
+	uint64_t t0 = ts_ms_now();
 
 	while ((mdm(sp, reg) & mask) != want) {
-		if (ms_now() - t0 > 3000) {
+		if (ts_ms_now() - t0 > 3000) {
 			CHECK(0);
 			break;
 		}
@@ -239,11 +203,11 @@ static void mdm_wait(struct sim_probe *sp, unsigned reg, uint32_t mask, uint32_t
 /* FSTAT polled until CCIF, then the error bits it shows. */
 static uint8_t ftf_wait(struct sim_probe *sp)
 {
-	uint64_t t0 = ms_now();
+	uint64_t t0 = ts_ms_now();
 	uint8_t s;
 
 	while (!((s = rd8(sp, FTF_FSTAT)) & FSTAT_CCIF)) {
-		if (ms_now() - t0 > 3000) {
+		if (ts_ms_now() - t0 > 3000) {
 			CHECK(0);
 			break;
 		}
@@ -278,10 +242,10 @@ TEST(secured_ahb_faults_mdm_answers)
 		CHECK_EQ_U(ts_attach(sp), 1);
 		CHECK_EQ_U(ts_dpidr(sp, &v), 1);
 		CHECK_EQ_U(v, p->dpidr);
-		CHECK_EQ_U(ap_rd(sp, 0, 0xFC, &v), 1);
+		CHECK_EQ_U(ts_ap_rd(sp, 0, 0xFC, &v), 1);
 		CHECK_EQ_U(v, p->ap_idr);
 		CHECK_EQ_U(mdm(sp, MDM_IDR), p->mdm_idr);
-		CHECK_EQ_U(ap_rd(sp, 2, 0xFC, &v), 1);
+		CHECK_EQ_U(ts_ap_rd(sp, 2, 0xFC, &v), 1);
 		CHECK_EQ_U(v, 0); /* no AP at APSEL 2 */
 		st = mdm(sp, MDM_STATUS);
 		CHECK_EQ_U(st & (ST_FMEACK | ST_FREADY | ST_SYSSEC | ST_SYSRES | ST_MEEN | ST_BACKDOOR),

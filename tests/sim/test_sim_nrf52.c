@@ -40,53 +40,17 @@
 #define ROM_PIDR1 0xE00FFFE4u
 #define ROM_PIDR2 0xE00FFFE8u
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* One DAP_Transfer: SELECT APSEL with REG's bank, read REG. Returns the ACK. */
-static unsigned ap_rd(struct sim_probe *sp, unsigned apsel, unsigned reg, uint32_t *val)
-{
-	uint8_t q[] = { 0x05, 0x00, 0x02, 0x08, 0, 0, 0, 0, (uint8_t)(0x03 | (reg & 0xC)) };
-	uint8_t r[TS_CAP];
-	int len;
-
-	ts_put32(q + 4, (uint32_t)apsel << 24 | (reg & 0xF0));
-	*val = 0xDEADBEEFu;
-	len = ts_cmd(sp, q, sizeof(q), r);
-	if (len >= 7)
-		*val = ts_get32(r + 3);
-	return len >= 3 ? r[2] : 0xEE;
-}
-
-/* The same for a write of VAL. */
-static unsigned ap_wr(struct sim_probe *sp, unsigned apsel, unsigned reg, uint32_t val)
-{
-	uint8_t q[] = { 0x05, 0x00, 0x02, 0x08, 0, 0, 0, 0, (uint8_t)(0x01 | (reg & 0xC)), 0, 0, 0, 0 };
-	uint8_t r[TS_CAP];
-	int len;
-
-	ts_put32(q + 4, (uint32_t)apsel << 24 | (reg & 0xF0));
-	ts_put32(q + 9, val);
-	len = ts_cmd(sp, q, sizeof(q), r);
-	return len >= 3 ? r[2] : 0xEE;
-}
-
 static uint32_t ctrlap(struct sim_probe *sp, unsigned reg)
 {
 	uint32_t v;
 
-	CHECK_EQ_U(ap_rd(sp, CTRLAP, reg, &v), 1);
+	CHECK_EQ_U(ts_ap_rd(sp, CTRLAP, reg, &v), 1);
 	return v;
 }
 
 static void ctrlap_set(struct sim_probe *sp, unsigned reg, uint32_t v)
 {
-	CHECK_EQ_U(ap_wr(sp, CTRLAP, reg, v), 1);
+	CHECK_EQ_U(ts_ap_wr(sp, CTRLAP, reg, v), 1);
 }
 
 static uint32_t rd(struct sim_probe *sp, uint32_t addr)
@@ -129,8 +93,8 @@ static void ctrlap_eraseall(struct sim_probe *sp)
 	ctrlap_set(sp, CTRLAP_ERASEALL, 1);
 	CHECK_EQ_U(ctrlap(sp, CTRLAP_ERASEALLSTATUS), 1);
 	CHECK_EQ_U(ctrlap(sp, CTRLAP_ERASEALL), 1); /* reads back what was written */
-	for (t0 = ms_now(); ctrlap(sp, CTRLAP_ERASEALLSTATUS) != 0;) {
-		if (ms_now() - t0 > 2000) {
+	for (t0 = ts_ms_now(); ctrlap(sp, CTRLAP_ERASEALLSTATUS) != 0;) {
+		if (ts_ms_now() - t0 > 2000) {
 			CHECK(0);
 			break;
 		}
@@ -147,10 +111,10 @@ static void ctrlap_reset(struct sim_probe *sp)
 
 static void nvmc_wait_ready(struct sim_probe *sp)
 {
-	uint64_t t0 = ms_now();
+	uint64_t t0 = ts_ms_now();
 
 	while (rd(sp, NVMC_READY) != 1) {
-		if (ms_now() - t0 > 2000) {
+		if (ts_ms_now() - t0 > 2000) {
 			CHECK(0);
 			break;
 		}
@@ -180,10 +144,10 @@ TEST(locked_ahb_faults_ctrlap_answers)
 		CHECK_EQ_U(ts_attach(sp), 1);
 		CHECK_EQ_U(ts_dpidr(sp, &v), 1);
 		CHECK_EQ_U(v, 0x2BA01477u);
-		CHECK_EQ_U(ap_rd(sp, 0, 0xFC, &v), 1);
+		CHECK_EQ_U(ts_ap_rd(sp, 0, 0xFC, &v), 1);
 		CHECK_EQ_U(v, 0x24770011u);
 		CHECK_EQ_U(ctrlap(sp, CTRLAP_IDR), 0x02880000u);
-		CHECK_EQ_U(ap_rd(sp, 2, 0xFC, &v), 1);
+		CHECK_EQ_U(ts_ap_rd(sp, 2, 0xFC, &v), 1);
 		CHECK_EQ_U(v, 0); /* no AP at APSEL 2 */
 		CHECK_EQ_U(ctrlap(sp, CTRLAP_APPROTECTSTATUS), 0); /* enabled */
 		CHECK_EQ_U(ctrlap(sp, CTRLAP_ERASEALLSTATUS), 0);

@@ -170,4 +170,42 @@ static inline unsigned ts_abort(struct sim_probe *sp)
 	return ts_xfer(sp, 0x00, 0x1E, NULL, NULL);
 }
 
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline uint64_t ts_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One DAP_Transfer: SELECT APSEL with REG's bank, read REG of that AP (a
+ * vendor's control port as well as a MEM-AP). Returns the ACK. */
+static inline unsigned ts_ap_rd(struct sim_probe *sp, unsigned apsel, unsigned reg, uint32_t *val)
+{
+	uint8_t q[] = { 0x05, 0x00, 0x02, 0x08, 0, 0, 0, 0, (uint8_t)(0x03 | (reg & 0xC)) };
+	uint8_t r[TS_CAP];
+	int len;
+
+	ts_put32(q + 4, (uint32_t)apsel << 24 | (reg & 0xF0));
+	*val = 0xDEADBEEFu;
+	len = ts_cmd(sp, q, sizeof(q), r);
+	if (len >= 7)
+		*val = ts_get32(r + 3);
+	return len >= 3 ? r[2] : 0xEE;
+}
+
+/* The same for a write of VAL. */
+static inline unsigned ts_ap_wr(struct sim_probe *sp, unsigned apsel, unsigned reg, uint32_t val)
+{
+	uint8_t q[] = { 0x05, 0x00, 0x02, 0x08, 0, 0, 0, 0, (uint8_t)(0x01 | (reg & 0xC)), 0, 0, 0, 0 };
+	uint8_t r[TS_CAP];
+	int len;
+
+	ts_put32(q + 4, (uint32_t)apsel << 24 | (reg & 0xF0));
+	ts_put32(q + 9, val);
+	len = ts_cmd(sp, q, sizeof(q), r);
+	return len >= 3 ? r[2] : 0xEE;
+}
+
 #endif
